@@ -1,12 +1,12 @@
 /**
- * The tests of "an object of no class" (a plain object), in one place. Two widths:
+ * The tests of "an object of no class" (a plain object), in one place:
  * - {@link isPlainObject} / {@link isPlainPrototype}: this realm's `Object.prototype` or none (one
  *   comparison): what an options object must be, and the usual headers object a writer writes as
  *   properties (`writeKind`, src/carrier/header-object-kind.ts);
  * - {@link isPlainObjectOfAnyRealm}: also another realm's `Object.prototype` (a `vm` context's): what a
  *   header object's warnings and `headerObjectKind`'s `"lookup"` kind leave out;
- *   {@link isPlainObjectOfOwnFields}: one of those that inherits no enumerable field, which
- *   `withSendSpan` copies rather than fills.
+ * - {@link isClassInstance}: a class's prototype in the chain (an object whose prototypes are plain
+ *   data is no class instance: a record of fields, which `withSendSpan` copies rather than fills).
  * Not to be confused with `isPropertyRecord` (src/context/holds-carrier.ts), which accepts a class
  * instance: any object read through its own properties (a row of an ORM's class), not an array, bytes,
  * a Map or a header object.
@@ -53,26 +53,10 @@ export function isPlainObjectOfAnyRealm(value: object): boolean {
 }
 
 /**
- * True for a plain object of any realm ({@link isPlainObjectOfAnyRealm}) that inherits no enumerable
- * field: its prototype is this realm's `Object.prototype`, `null`, or a prototype whose own prototype
- * is `null` (another realm's `Object.prototype`) with no enumerable own property. A copy of its own
- * fields is then all any client sends of it (amqplib encodes headers with `for…in`, which lists
- * inherited enumerable fields; kafkajs with `Object.keys`): what `withSendSpan` copies rather than
- * writes. False for a null-prototype data object's child (`Object.create(tableOfFields)`), which sends
- * its inherited fields too, and for a class instance. Never throws (a throwing proxy trap: false).
+ * Internal: most prototypes {@link isClassInstance} looks at before it takes an object for a class
+ * instance; so most prototypes `withSendSpan`'s copy of a record of fields reads fields from.
  */
-export function isPlainObjectOfOwnFields(value: object): boolean {
-  try {
-    const prototype: unknown = Object.getPrototypeOf(value);
-    if (isPlainPrototype(prototype)) return true;
-    return Object.getPrototypeOf(prototype) === null && Object.keys(prototype as object).length === 0;
-  } catch {
-    return false;
-  }
-}
-
-/** Most prototypes {@link isClassInstance} looks at before it takes an object for a class instance. */
-const MAX_PROTOTYPE_DEPTH = 32;
+export const MAX_PROTOTYPE_DEPTH = 32;
 
 /**
  * True for an instance of a class: some object of its prototype chain, before the chain's end

@@ -11,7 +11,7 @@ import { checkedCapture } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
-import { isPlainObjectOfOwnFields } from "../plain-object.js";
+import { isClassInstance, isPlainObject, MAX_PROTOTYPE_DEPTH } from "../plain-object.js";
 import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
 import { MESSAGE_HEADERS_PLACES, messageShapeOf } from "./consumed-message.js";
 import {
@@ -409,35 +409,93 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
 
 /**
  * Internal to tracehop/messaging: the headers `withSendSpan` hands its callback, `headers` with the
- * carrier's fields. A plain object (of no class, of any realm: its prototype `Object.prototype` of this
- * or a `vm` context's realm, or none; `isPlainObjectOfOwnFields`) is never written: the result is a new
- * plain object of its own readable fields except the propagation headers (any case), then the carrier's
- * ({@link copyWithCarrier}; a `__proto__` header stays a field), and `headers` stays exactly as given. So one object of application
- * headers (a module-level constant) can serve concurrent sends: filled in place, each send wrote its
- * context and baggage into the one object, and a message sent after another request's inject carried
- * that request's trace. Anything else as {@link writeFields} writes it: a `Map`, a `Headers` object, a
- * client's header object with `set`/`delete` (NATS `MsgHdrs`) filled in place, one per message; a class
- * instance or an object that inherits data fields (amqplib's `__proto__` table; a client that encodes
- * with `for…in` sends them, which a copy of its own fields would drop) written as properties. The warnings of
- * {@link writeFields} about the object are given either way. Never throws.
+ * carrier's fields. The rule: `headers` is never written unless it is a header-entries object filled
+ * through its own methods (a `Map`, a `Headers` object, a client's header object with `set`/`delete`
+ * such as NATS `MsgHdrs`: one per message, filled in place as {@link writeFields} fills it) or an
+ * instance of a class (`isClassInstance`: written as properties in place, said once,
+ * `TRACEHOP_HEADERS_AS_PROPERTIES`; its client may need its class, which a plain copy would not have).
+ * Every other object — plain (of any realm, or null-prototype), or inheriting data fields from plain
+ * prototypes (`Object.create(defaults)`, amqplib's `__proto__` table) — gives a new plain object of the
+ * fields a client encoding with `for…in` sends, except the propagation headers, then the carrier's
+ * ({@link copyFieldsToSend}), and stays exactly as given. So one object of application headers (a
+ * module-level constant) can serve concurrent sends: filled in place, each send wrote its context and
+ * baggage into the one object, and a message sent after another request's inject carried that
+ * request's trace. The warnings of {@link writeFields} about the object are given either way. Never
+ * throws.
  */
 export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
   carrier: TraceCarrier,
   helper: string,
 ): H {
-  if (!isHeadersObject(headers) || !isPlainObjectOfOwnFields(headers))
+  if (!isHeadersObject(headers)) return writeFields(headers, carrier, helper);
+  // The usual plain object (one comparison), else no entries kind and no class: a record of fields.
+  if (!isPlainObject(headers) && (writeKindOf(headers) !== undefined || isClassInstance(headers)))
     return writeFields(headers, carrier, helper);
   warnIfWholeMessage(headers, helper);
   warnIfHeadersNotSent(headers, helper);
-  return copyWithCarrier(headers, carrier) as H;
+  return copyFieldsToSend(headers, carrier) as H;
 }
 
 /**
- * A new plain object (prototype `Object.prototype`: it inherits no field): the own readable fields of
- * `headers` except the propagation headers and the carrier's names (any case), then the carrier's
- * fields; inherited fields are not copied. A field whose getter throws is left out; a
- * headers object whose names cannot be listed gives the carrier's fields alone. Never throws.
+ * A new plain object (prototype `Object.prototype`) of the fields a client encoding `headers` with
+ * `for…in` sends (amqplib; kafkajs's `Object.keys` sends the own ones): the enumerable string-keyed
+ * fields of `headers` and of its prototypes, an own field shadowing an inherited one of its name (an
+ * own non-enumerable one too, as `for…in` skips it), each as an own field of the copy (a `__proto__`
+ * name stays a field), except the propagation headers and the carrier's names (any case), then the
+ * carrier's fields. The walk stops at `Object.prototype` (the copy inherits it as well) and after
+ * `MAX_PROTOTYPE_DEPTH` objects of the chain (the bound `isClassInstance` puts on it: a longer chain is
+ * taken for a class instance and never copied). A field whose getter or proxy trap throws is left out;
+ * an object whose names or prototype cannot be read ends the walk there. Never throws.
+ */
+function copyFieldsToSend(headers: Record<string, unknown>, carrier: TraceCarrier): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  let shadowed: Set<string> | undefined;
+  try {
+    let level: object | null = headers;
+    // The object itself, then at most MAX_PROTOTYPE_DEPTH prototypes.
+    for (let depth = 0; depth <= MAX_PROTOTYPE_DEPTH; depth++) {
+      const names = Object.keys(level);
+      for (const name of names) {
+        if (shadowed?.has(name) || isStaleHeader(name, carrier)) continue;
+        copyField(copy, headers, name);
+      }
+      const next = Object.getPrototypeOf(level) as object | null;
+      if (next === null || next === Object.prototype) break;
+      shadowed ??= new Set();
+      for (const name of Object.getOwnPropertyNames(level)) shadowed.add(name);
+      level = next;
+    }
+  } catch {
+    // names or a prototype that cannot be read (a throwing proxy trap): the fields read so far
+  }
+  for (const name of Object.keys(carrier)) setField(copy, name, carrier[name]);
+  return copy;
+}
+
+/**
+ * Copies field `name` of `headers` (read through `headers`, as a client reads it) into `copy` as an own
+ * field (defineProperty: a `__proto__` header stays a field). A throwing getter or proxy trap: left out.
+ */
+function copyField(copy: Record<string, unknown>, headers: Record<string, unknown>, name: string): void {
+  try {
+    Object.defineProperty(copy, name, {
+      value: headers[name],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } catch {
+    // a throwing getter: that field is left out
+  }
+}
+
+/**
+ * {@link writeFields}' copy of headers that cannot take the context in place: a new plain object
+ * (prototype `Object.prototype`: it inherits no field): the own readable fields of `headers` except the
+ * propagation headers and the carrier's names (any case), then the carrier's fields; inherited fields
+ * are not copied. A field whose getter throws is left out; a headers object whose names cannot be
+ * listed gives the carrier's fields alone. Never throws.
  */
 function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
@@ -447,20 +505,7 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
   } catch {
     // nothing to copy
   }
-  for (const name of names) {
-    if (isStaleHeader(name, carrier)) continue;
-    try {
-      // defineProperty: a "__proto__" header stays an own field of the copy.
-      Object.defineProperty(copy, name, {
-        value: headers[name],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } catch {
-      // a throwing getter: that field is left out
-    }
-  }
+  for (const name of names) if (!isStaleHeader(name, carrier)) copyField(copy, headers, name);
   for (const name of Object.keys(carrier)) setField(copy, name, carrier[name]);
   return copy;
 }

@@ -136,22 +136,19 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
    * receives them with the context, propagation headers already there (copied from a consumed message,
    * say) removed first (any case; never a mix, DataDog/dd-trace-dotnet#3832).
    *
-   * A plain object (of no class: prototype `Object.prototype` of any realm, or `null`) is never
-   * written: `fn` receives a new plain object of its own fields except the propagation headers, then
-   * the context, and this object stays exactly as given. One module-level object of application
-   * headers can so serve every send, concurrent ones included (filled in place, concurrent sends of
-   * one object would carry each other's context, and the object keep the last one's baggage).
-   *
-   * A `Map`, a WHATWG `Headers` object or a client's header object with `set`/`delete` (NATS
-   * `MsgHdrs`) is filled in place through its methods (the readers take them), never with properties
-   * that would not travel, and `fn` receives the same object: one per message, never shared between
-   * sends. So is an instance of a class written as properties (said once per process,
-   * `TRACEHOP_HEADERS_AS_PROPERTIES`), and an object that inherits data fields, which a client encoding
-   * with `for…in` sends too. Such headers that cannot take the context in place (frozen, sealed, a
-   * throwing setter, method or proxy trap, a propagation header inherited from the prototype chain:
-   * amqplib makes a header named `__proto__` the consumed headers' prototype, and encodes inherited
-   * fields) are copied: `fn` receives the copy with the context, never an error
-   * (`writeCarrierToHeaders`). Headers that are not an object (text, a number, a boolean) cannot take
+   * The object given is never written, unless it is a header-entries object filled through its own
+   * methods — a `Map`, a WHATWG `Headers` object, a client's header object with `set`/`delete` (NATS
+   * `MsgHdrs`): `fn` receives the same object with the context, never properties that would not
+   * travel; one per message, never shared between sends — or an instance of a class, written as
+   * properties in place (said once per process, `TRACEHOP_HEADERS_AS_PROPERTIES`). Any other object
+   * (plain, null-prototype, or inheriting data fields: `Object.create(defaults)`, amqplib's consumed
+   * headers whose `__proto__` header became their prototype) gives `fn` a new plain object of the fields
+   * a client encoding with `for…in` sends (own and inherited, own first), except the propagation
+   * headers, then the context; the given object and its prototypes stay exactly as they were. One
+   * module-level object of application headers can so serve every send, concurrent ones included, and
+   * a consumed message's headers can be redriven unchanged. One of those filled in place that cannot
+   * take the context (frozen, sealed, a throwing setter, method or proxy trap, an immutable `Headers`)
+   * is copied: `fn` receives the copy with the context, never an error (`writeCarrierToHeaders`). Headers that are not an object (text, a number, a boolean) cannot take
    * the context: `fn` receives them unchanged, and it is said once per process
    * (`TRACEHOP_HEADERS_NOT_AN_OBJECT`), not thrown.
    */

@@ -76,11 +76,13 @@ function runInNewSpan<T>(
  *     await withSendSpan({ system: "kafka", destination: "jobs" }, (headers) =>
  *       producer.send({ topic: "jobs", messages: [{ value, headers }] }));
  *
- * Send the object `fn` receives, not `options.headers`: a plain object given there is never written
- * (`fn` receives a copy of its own fields with the context, the given object stays as it was), so one
- * module-level object of application headers can serve every send, concurrent ones included; a
- * `Map`, fetch `Headers` or client's header object (NATS `MsgHdrs`) is filled in place and handed
- * back, one per message ({@link SendSpanOptions.headers}; docs/messaging.md, "Writing headers").
+ * Send the object `fn` receives, not `options.headers`: the object given there is never written
+ * unless it is a `Map`, fetch `Headers` or client's header object (NATS `MsgHdrs`: filled in place
+ * through its methods and handed back, one per message) or a class instance (written as
+ * properties); any other object (plain, or inheriting data fields) gives `fn` a new plain object of
+ * the fields a `for…in` client sends, with the context, and stays as it was. So one module-level
+ * object of application headers can serve every send, concurrent ones included
+ * ({@link SendSpanOptions.headers}; docs/messaging.md, "Writing headers").
  *
  * Which span and which context (messaging conventions, "Messaging spans"):
  * - no `creationContext`: a PRODUCER span `{operation} {destination}`, child of the active context,
@@ -187,9 +189,9 @@ type Inject = (context: Context | undefined) => TraceCarrier;
 type Send<T> = (span: Span, carrier: TraceCarrier) => T;
 
 /**
- * The {@link Send} of `fn`: the carrier written for `fn` (`writeFieldsToSend`: a plain object copied,
- * never written, so one object can serve concurrent sends; a `Map`, `Headers` or client's header
- * object filled in place, a copy when it cannot take the context, frozen say) and `fn` called with
+ * The {@link Send} of `fn`: the carrier written for `fn` (`writeFieldsToSend`: a record of fields
+ * copied, never written, so one object can serve concurrent sends; a `Map`, `Headers`, client's header
+ * object or class instance filled in place, a copy when it cannot take the context, frozen say) and `fn` called with
  * them, under tracehop's send suppression when `suppress` ({@link SendSpanOptions.suppressInstrumentation}).
  */
 function sender<T, H extends Record<string, unknown> | HeaderEntries>(

@@ -7,8 +7,11 @@
  * RabbitMQ broker too (skipped with a clear message when it is not reachable).
  */
 import { beforeEach, describe, test } from "node:test";
+import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
+import { trace } from "@opentelemetry/api";
 import {
+  contextFromAmqpHeaders,
   injectAmqpHeaders,
   injectKafkaHeaders,
   removePropagationHeaders,
@@ -207,5 +210,59 @@ describe("forwarding consumed headers with a __proto__ table, against RabbitMQ",
       "x-datadog-tags",
       "x-datadog-trace-id",
     ]);
+  });
+
+  test("a redrive with withSendSpan leaves the consumed headers as they were; the consumer restores the new send's trace", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = `f5-redrive-${process.pid}-${randomBytes(4).toString("hex")}`;
+    broker.deleteAfter(t, queue);
+    await broker.channel.assertQueue(queue);
+    const staleTraceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const consumedBefore = JSON.parse(
+      `{"Traceparent":"00-11111111111111111111111111111111-2222222222222222-01",` +
+        `"x-datadog-tags":"_dd.p.tid=640cfd8d00000000","x-app":"a",` +
+        `"__proto__":{"traceparent":"${staleTraceparent}","x-tenant":"t-1"}}`,
+    ) as Record<string, unknown>;
+    broker.channel.sendToQueue(queue, Buffer.from("first"), { headers: consumedBefore });
+    await broker.channel.waitForConfirms();
+    const consumed = await broker.channel.get(queue, { noAck: true });
+    assert.ok(consumed);
+    const original = consumed.properties.headers as Record<string, unknown>;
+    const table = Object.getPrototypeOf(original) as Record<string, unknown>;
+    const ownBefore = Object.entries(original);
+    assert.deepEqual(
+      ownBefore.map(([name]) => name),
+      ["Traceparent", "x-datadog-tags", "x-app"],
+    );
+    assert.deepEqual(Object.entries(table), [
+      ["traceparent", staleTraceparent],
+      ["x-tenant", "t-1"],
+    ]);
+
+    await inSpan("redrive", () =>
+      withSendSpan({ system: "rabbitmq", destination: queue, headers: original }, async (headers) => {
+        broker.channel.sendToQueue(queue, Buffer.from("redriven"), { headers });
+        await broker.channel.waitForConfirms();
+      }),
+    );
+    assert.deepEqual(Object.entries(original), ownBefore, "the original headers keep their own fields");
+    assert.equal(Object.getPrototypeOf(original), table);
+    assert.deepEqual(Object.entries(table), [
+      ["traceparent", staleTraceparent],
+      ["x-tenant", "t-1"],
+    ]);
+
+    const redriven = await broker.channel.get(queue, { noAck: true });
+    assert.ok(redriven);
+    const headers = redriven.properties.headers as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(headers), Object.prototype, "no __proto__ table sent on");
+    assert.equal(headers["x-app"], "a");
+    assert.equal(headers["x-tenant"], "t-1", "the inherited application header is sent on");
+    assert.equal(Object.hasOwn(headers, "Traceparent"), false);
+    const send = exporter.getFinishedSpans().find((s) => s.name === `publish ${queue}`)!;
+    const restored = trace.getSpanContext(contextFromAmqpHeaders(headers));
+    assert.equal(restored?.traceId, send.spanContext().traceId, "the consumer restores the new send's trace");
+    assert.equal(restored?.spanId, send.spanContext().spanId);
+    assert.equal(headers.traceparent, traceparentOf(send.spanContext()));
   });
 });

@@ -137,16 +137,84 @@ describe("withSendSpan: one plain headers object shared by concurrent sends", ()
     });
   });
 
-  test("an object inheriting data fields (sent by a for…in client) is still written, its inherited fields kept", async () => {
+  test("an object inheriting data fields is copied: fn gets its own and inherited fields, the object stays as given", async () => {
     await tracer.startActiveSpan("request", async (span) => {
-      const table = Object.assign(Object.create(null) as Record<string, unknown>, { "x-tenant": "t-1" });
+      const table = Object.assign(Object.create(null) as Record<string, unknown>, {
+        "x-tenant": "t-1",
+        app: "shadowed",
+        "X-Datadog-Trace-Id": "7",
+      });
       const headers = Object.assign(Object.create(table) as Record<string, unknown>, { app: "1" });
       const handed = withSendSpan({ ...kafka, headers }, (h) => h);
       span.end();
+      assert.notEqual(handed, headers);
+      assert.equal(Object.getPrototypeOf(handed), Object.prototype);
+      const send = exporter.getFinishedSpans().find((s) => s.name === "send jobs")!;
+      assert.equal(handed.traceparent, traceparentOf(send.spanContext()));
+      assert.equal(handed.app, "1", "an own field shadows the inherited one");
+      assert.equal(handed["x-tenant"], "t-1", "an inherited field is sent on as an own field");
+      assert.equal(
+        Object.hasOwn(handed, "X-Datadog-Trace-Id"),
+        false,
+        "an inherited stale header is left out",
+      );
+      assert.deepEqual(Object.keys(headers), ["app"], "the given object is unchanged");
+      assert.equal(Object.getPrototypeOf(headers), table);
+      assert.deepEqual(Object.keys(table), ["x-tenant", "app", "X-Datadog-Trace-Id"]);
+    });
+  });
+
+  test("Object.create(defaults) shared by concurrent sends: each message its own trace, the object and its prototype unchanged", async () => {
+    const DEFAULTS = { "x-service": "billing", "content-type": "application/json" };
+    const shared = Object.assign(Object.create(DEFAULTS) as Record<string, unknown>, {
+      "x-route": "invoices",
+    });
+    const { sent, traceIds } = await concurrentSends(shared);
+    assertOwnTraces(sent, traceIds);
+    for (const message of sent) {
+      assert.equal(message["content-type"], "application/json");
+      assert.equal(message["x-route"], "invoices");
+    }
+    assert.deepEqual(Object.entries(shared), [["x-route", "invoices"]], "the shared object is unchanged");
+    assert.equal(Object.getPrototypeOf(shared), DEFAULTS);
+    assert.deepEqual(Object.entries(DEFAULTS), [
+      ["x-service", "billing"],
+      ["content-type", "application/json"],
+    ]);
+  });
+
+  test("inherited fields that throw are left out of the copy, never thrown; a deep chain is read to its end", async () => {
+    await tracer.startActiveSpan("request", async (span) => {
+      const throwing = Object.defineProperty({ "x-kept": "1" }, "x-broken", {
+        enumerable: true,
+        get() {
+          throw new Error("getter");
+        },
+      });
+      let deep: object = { "x-deepest": "d" };
+      for (let i = 0; i < 20; i++) deep = Object.create(deep) as object;
+      for (const headers of [Object.create(throwing) as Record<string, unknown>, deep]) {
+        const handed = withSendSpan({ ...kafka, headers: headers as Record<string, unknown> }, (h) => h);
+        assert.notEqual(handed, headers);
+        assert.equal(typeof handed.traceparent, "string");
+        assert.equal(Object.hasOwn(handed, "x-broken"), false);
+        if (headers === deep) assert.equal(handed["x-deepest"], "d");
+        else assert.equal(handed["x-kept"], "1");
+      }
+      span.end();
+    });
+  });
+
+  test("a class instance is still written as properties, in place (one per message)", async () => {
+    await tracer.startActiveSpan("request", async (span) => {
+      const headers = Object.assign(new (class AppHeaders {})(), { app: "1" }) as unknown as Record<
+        string,
+        unknown
+      >;
+      const handed = withSendSpan({ ...kafka, headers }, (h) => h);
+      span.end();
       assert.equal(handed, headers);
-      const listed: string[] = [];
-      for (const name in handed) listed.push(name);
-      assert.ok(listed.includes("x-tenant") && listed.includes("traceparent"), listed.join());
+      assert.equal(typeof headers.traceparent, "string");
     });
   });
 });

@@ -10,7 +10,7 @@ import { VERSION } from "../version.js";
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
 import { InspectInputError, parseInspectInput } from "./input.js";
-import { type InputSource, LOOKS_LIKE_FILE_NAME, readInputText } from "./read-input.js";
+import { type InputSource, LOOKS_LIKE_FILE_NAME, readInput } from "./read-input.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable, writeReports } from "./report.js";
 
 /**
@@ -125,7 +125,8 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
   if (inputs.length !== 1) return usage(io, oneInput(inputs, io.stdin));
   try {
     const environment = readEnvironment(io.env, styles);
-    const { rows: many, carriers } = parseInspectInput(readInputText(inputs[0], io.stdin), field);
+    const input = readInput(inputs[0], io.stdin);
+    const { rows: many, carriers } = parseInspectInput(input.text, field, input.argument);
     return await writeReports(
       carriers,
       ({ carrier, diagnostics, noCarrier, carrierFrom, readAs }) => {
@@ -138,7 +139,7 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
       (chunk) => io.writeOut(chunk),
     );
   } catch (err) {
-    // Only an InspectInputError is the user's input (readInputText, parseInspectInput, and --styles
+    // Only an InspectInputError is the user's input (readInput, parseInspectInput, and --styles
     // through readEnvironment): any other error, a TypeError too, is a bug in inspect, not bad input.
     if (err instanceof InspectInputError) {
       io.writeErr(`tracehop inspect: ${printable(err.message)}\n`);

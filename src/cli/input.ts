@@ -19,7 +19,16 @@ import {
   psqlWrappedHint,
   unquotedNamesHint,
 } from "./input-hints.js";
-import { nullLine, readLine, rowLines, type EscapedLine, type LineJson } from "./line-rows.js";
+import {
+  bareTraceparentValue,
+  isBareTraceparent,
+  nullLine,
+  readLine,
+  rowLines,
+  type EscapedLine,
+  type LineJson,
+  type LineValue,
+} from "./line-rows.js";
 import { valueRow } from "./row-carrier.js";
 
 /** A usage or input error: exit code 2 with this message. */
@@ -84,12 +93,15 @@ const EMPTY_LINE_ROW =
  * row without a carrier, the same alone, in an array or on a line ({@link valueRow}).
  *
  * `field` (`--field NAME`, or a dotted path `--field payload.traceContext`): the field of a row that holds its
- * carrier (see row-carrier.ts `carrierFieldOf`).
+ * carrier (see row-carrier.ts `carrierFieldOf`). `argument`: the text is the command line's argument, not a
+ * file or standard input: a traceparent value alone there is one value ({@link bareTraceparentArgument}).
  * @throws {@link InspectInputError} for empty text, an empty array, text that is not JSON (nor rows
  *   of it: the message names the first bad line, with a hint for a client's output it resembles).
  */
-export function parseInspectInput(text: string, field?: string): InspectInputs {
+export function parseInspectInput(text: string, field?: string, argument = false): InspectInputs {
   text = withoutByteOrderMark(text);
+  const bare = argument ? bareTraceparentArgument(text) : undefined;
+  if (bare !== undefined) return { rows: false, carriers: [bareTraceparentRow(bare, field)] };
   const rows = rowLines(text);
   // One line that is JSON as it is is one value (read already), as the text itself.
   const one =
@@ -229,14 +241,36 @@ function lineRow(
   read ??= readLine(line, mysql, escaped);
   if ("noCarrier" in read) return { carrier: {}, diagnostics: [], noCarrier: read.noCarrier };
   if ("error" in read) throw lineError(line, number, read.error, lines);
-  if (read.traceparent)
-    return { ...valueRow(read.value, read.text, field, [BARE_TRACEPARENT]), readAs: BARE_TRACEPARENT_READ };
+  if (read.traceparent) return bareTraceparentRow(read, field);
   return valueRow(
     read.value,
     read.text,
     field,
     read.mysql ? [read.asIs ? MYSQL_ESCAPES_AS_IS : MYSQL_ESCAPES] : read.bytea ? [BYTEA] : [],
   );
+}
+
+/**
+ * The traceparent value alone that the argument `text` is, or `undefined`: an argument is one value, not
+ * lines, and its characters are kept for the tracecontext style to judge (a carriage return or a
+ * no-break space in it is refused by the style, and said so), but for one final line feed, which ends
+ * the row `psql -At` prints (a shell's `$(...)` removes it already). A carriage return before it stays
+ * part of the value: one line cannot tell CRLF text (whose line break it would be) from a value that ends
+ * with it, and the value is not called valid when it may be refused. Text holding another line feed is
+ * read as lines, as before (line-rows.ts).
+ */
+function bareTraceparentArgument(text: string): string | undefined {
+  const value = text.endsWith("\n") ? text.slice(0, -1) : text;
+  return !value.includes("\n") && isBareTraceparent(value) ? value : undefined;
+}
+
+/**
+ * The row of a traceparent value alone (`bare`: its text, or the line read as its carrier), read as the
+ * carrier `{"traceparent": <it>}`, with its diagnostic and `readAs`.
+ */
+function bareTraceparentRow(bare: string | LineValue, field: string | undefined): InspectInput {
+  const read = typeof bare === "string" ? bareTraceparentValue(bare) : bare;
+  return { ...valueRow(read.value, read.text, field, [BARE_TRACEPARENT]), readAs: BARE_TRACEPARENT_READ };
 }
 
 /** The diagnostic of a line read with the escapes of `mysql --batch` undone. */

@@ -1,5 +1,6 @@
 // Line-per-row text, as database clients print one column over several rows: `psql -At` and `psql -t`
 // lines, `mysql --batch` lines with their escapes, psql's hex output of a bytea column.
+import { trimOws } from "../propagation/w3c/baggage.js";
 import { isJson, parseJson } from "./carrier-shape.js";
 
 /** What an empty line of line-per-row input is: `psql -At` prints a NULL column so. */
@@ -124,7 +125,7 @@ export type LineJson = LineValue | LineNoCarrier | { error: string };
  * A line read as JSON ({@link LineJson}); `traceparent`: the line was a bare traceparent value, read as the
  * carrier `{"traceparent": <it>}` ({@link bareTraceparentLine}).
  */
-type LineValue = {
+export type LineValue = {
   value: unknown;
   text: string;
   mysql: boolean;
@@ -172,29 +173,39 @@ export function readLine(line: string, mysql = false, escaped?: EscapedLine): Li
 }
 
 /**
- * A traceparent value alone: the four fields of W3C Trace Context's version 00 (version, trace-id,
- * parent-id, trace-flags: 2, 32, 16 and 2 hex digits, any case, §3.2.2), and for a later version
- * whatever follows a `-` (§3.2.4: a parser of version 00 reads those four fields). The traceparent style
- * then says whether it is valid. No JSON text starts so (a number has no `-` after its digits, nor a
- * leading zero), so no other line is read as one.
+ * A traceparent value alone, or what tries to be one: two hex digits (the version), `-`, and eight hex
+ * digits (the start of a trace-id), any case, after SP/HTAB (W3C Trace Context §3.2.2). What follows is
+ * not looked at: the traceparent style then says whether the value is valid, and why not (a no-break
+ * space in it, a carriage return at its end, a field cut short), rather than the input being refused as no
+ * JSON. Only one JSON text starts so (a number such as `1e-12345678`), which {@link isBareTraceparent}
+ * leaves to JSON.
  */
-const BARE_TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-.*)?$/i;
+const TRACEPARENT_ATTEMPT = /^[ \t]*[0-9a-f]{2}-[0-9a-f]{8}/i;
 
-/** True when `text` (trimmed) is a traceparent value alone ({@link BARE_TRACEPARENT}). */
+/** True when `text` is a traceparent value alone, or an attempt at one, and no JSON ({@link TRACEPARENT_ATTEMPT}). */
 export function isBareTraceparent(text: string): boolean {
-  return BARE_TRACEPARENT.test(text.trim());
+  return TRACEPARENT_ATTEMPT.test(text) && !isJson(text);
 }
 
 /**
  * `line` read as the carrier `{"traceparent": <it>}` when it is a traceparent value alone (what
  * `select "traceContext"->>'traceparent' from ...` prints: one header's value, not the carrier;
- * {@link BARE_TRACEPARENT}), its surrounding spaces left out (`psql -t` starts a row with one); else
- * `undefined`.
+ * {@link isBareTraceparent}), the spaces and tabs around it left out (`psql -t` starts a row with one;
+ * the style ignores them too) and every other character kept, for the style to judge (a no-break space, a
+ * carriage return not part of the line break); else `undefined`.
  */
 function bareTraceparentLine(line: string): LineValue | undefined {
   if (!isBareTraceparent(line)) return undefined;
-  const value = { traceparent: line.trim() };
-  return { value, text: JSON.stringify(value), mysql: false, traceparent: true };
+  return bareTraceparentValue(trimOws(line));
+}
+
+/**
+ * `value`, a traceparent value alone ({@link isBareTraceparent}), read as the carrier
+ * `{"traceparent": <value>}`, its characters as they are.
+ */
+export function bareTraceparentValue(value: string): LineValue {
+  const carrier = { traceparent: value };
+  return { value: carrier, text: JSON.stringify(carrier), mysql: false, traceparent: true };
 }
 
 /** The characters `mysql --batch` writes escaped in a column's value, by the letter after the backslash. */

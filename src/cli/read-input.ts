@@ -71,27 +71,33 @@ const GIVE = "give JSON text, a file name, or - for standard input";
  * JSON value, names no file and is not a file name with an extension; a traceparent value alone too),
  * else the file it names. Files and
  * standard input are decoded as UTF-8, or UTF-16 when they start with its byte order mark (what
- * Windows PowerShell's `>` writes).
+ * Windows PowerShell's `>` writes). `argument`: the text is the argument itself, not a file's or standard
+ * input's (input.ts `parseInspectInput` reads a traceparent value alone there as one value).
  * @throws {@link InspectInputError} when the input cannot be read (no such file, a directory, over
  *   {@link MAX_INPUT_BYTES}) or is not text (invalid UTF-8, a control character JSON text cannot
  *   hold), naming the input and what to give.
  */
-export function readInputText(arg: string, stdin: InputSource): string {
-  if (arg === "-") return decodeInput(readBytes(stdin, "standard input"), "standard input");
+export function readInput(arg: string, stdin: InputSource): { text: string; argument: boolean } {
+  if (arg === "-")
+    return { text: decodeInput(readBytes(stdin, "standard input"), "standard input"), argument: false };
   if (arg.trim() === "")
     throw new InspectInputError(
       `the argument is ${arg === "" ? "empty" : "blank"} (a shell variable that is unset or empty?); ${GIVE}`,
     );
-  if (LOOKS_LIKE_JSON.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg)) {
+  if (
+    (LOOKS_LIKE_JSON.test(arg) || isBareTraceparent(arg)) &&
+    !LOOKS_LIKE_FILE_NAME.test(arg) &&
+    !existsSync(arg)
+  ) {
     // A bare word (`2024-07-rows`) that is not JSON either was meant as a file name; but for a traceparent
     // value alone, which inspect reads (line-rows.ts `isBareTraceparent`).
     if (/^[^\s{["]+$/.test(arg) && !isJson(arg) && !isBareTraceparent(arg))
       throw new InspectInputError(
         `cannot read the file ${arg}: ENOENT, and it is not JSON text either (${GIVE})`,
       );
-    return arg;
+    return { text: arg, argument: true };
   }
-  return decodeInput(readBytes(arg, `the file ${arg}`), `the file ${arg}`);
+  return { text: decodeInput(readBytes(arg, `the file ${arg}`), `the file ${arg}`), argument: false };
 }
 
 /**

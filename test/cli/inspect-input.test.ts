@@ -975,6 +975,52 @@ describe("tracehop inspect: one header's value alone (->>'traceparent')", () => 
     );
   });
 
+  test("a bare traceparent the tracecontext style refuses is never called valid: the argument keeps its characters (a CR before the final LF), a line keeps all but SP/HTAB around it; a no-break space in it is recognised and said by the style (trial)", async () => {
+    const CR = "ends with U+000D (carriage return): only spaces and tabs around a header value are ignored";
+    const NBSP_END =
+      "ends with U+00A0 (no-break space): only spaces and tabs around a header value are ignored";
+    const NBSP_IN =
+      'traceparent parent-id "b7ad6b7169203331\\u00a0" has a character that is not a hex digit; parent-id is 16 ' +
+      "lowercase hex digits, not all zero (W3C Trace Context §3.2.2.4); its character 17 is U+00A0 (no-break space)";
+    const INSIDE = BARE.replace("-01", "\u00a0-01");
+    const cases: [string[], string | undefined, string][] = [
+      [[`${BARE}\r\n`], undefined, CR], // $'...\r\n' as the argument: one value, its CR kept
+      [[`${BARE}\r`], undefined, CR],
+      [[`${BARE}\u00a0`], undefined, NBSP_END],
+      [[INSIDE], undefined, NBSP_IN],
+      [[`${INSIDE}\n`], undefined, NBSP_IN],
+      [["-"], `${BARE}\u00a0\n`, NBSP_END], // a line: only SP/HTAB around it are left out
+      [["-"], ` ${INSIDE}\n\n`, NBSP_IN], // psql -t
+      [["-"], `${INSIDE}\n${BARE}\n`, NBSP_IN], // the first of two rows
+    ];
+    const runs = await runMany(cases.map(([args, input]) => ({ args: ["inspect", ...args], input })));
+    for (const [i, [args, input, reason]] of cases.entries()) {
+      const what = `${JSON.stringify(args)} ${JSON.stringify(input)}`;
+      const found = runs[i]!;
+      assert.equal(found.code, 1, `${what}: ${found.stdout}${found.stderr}`);
+      assert.match(
+        found.stdout,
+        /^(?:row 1 of 2: )?no valid context \(.*\) from a bare traceparent value, read as the carrier/,
+        what,
+      );
+      assert.ok(found.stdout.includes(reason), `${what}: ${found.stdout}`);
+    }
+    // The library refuses each value so: inspect says what a restore does.
+    for (const value of [`${BARE}\r`, `${BARE}\u00a0`, INSIDE])
+      assert.equal(trace.getSpanContext(contextFromCarrier({ traceparent: value })), undefined, value);
+    // The final line feed of psql -At's row is no part of the value; CRLF text on standard input or in a
+    // file is lines, as ever (its CR LF is the line break).
+    for (const [args, input] of [
+      [[`${BARE}\n`], undefined],
+      [["-"], `${BARE}\r\n`],
+      [[` ${BARE}\t`], undefined],
+    ] as [string[], string | undefined][]) {
+      const found = run(["inspect", "--json", ...args], input);
+      assert.equal(found.code, 0, `${JSON.stringify(args)} ${JSON.stringify(input)}: ${found.stdout}`);
+      assert.equal(JSON.parse(found.stdout).readAs, READ_AS);
+    }
+  });
+
   test("a traceparent in a JSON string (->'traceparent') or a bare decimal id (->>'x-datadog-trace-id'): no carrier (exit 1), saying to inspect the whole carrier column", () => {
     const quoted = run(["inspect", CLIENTS + "psql-At-traceparent-json.txt"]);
     assert.equal(quoted.code, 1);

@@ -7,7 +7,8 @@ import { X_DATADOG_PARENT_ID, X_DATADOG_SAMPLING_PRIORITY, X_DATADOG_TRACE_ID } 
 import { decimalToHex16, ZERO_HEX16 } from "./datadog/ids.js";
 import { parseSamplingPriority } from "./datadog/tracestate-dd.js";
 import { B3_SPAN_ID, B3_TRACE_ID } from "./B3StylePropagator.js";
-import { firstJoinedPart, isPrintableAscii } from "./header-text.js";
+import { firstJoinedPart, isPrintableAscii, MAX_FIELD_VALUES } from "./header-text.js";
+import { JOINED_TRACE_PARENT_MAX_LENGTH } from "./w3c/constants.js";
 import { trimOws } from "./w3c/baggage.js";
 
 /**
@@ -415,18 +416,10 @@ const TRACEPARENT_SHAPE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:
  */
 export function traceparentReason(carrier: NormalizedCarrier): string {
   const values = carrier.get("traceparent") ?? [];
-  if (values.length > 1) {
-    // As the style compares repeated values: each split at commas, SP/HTAB around the parts ignored.
-    const distinct = [...new Set(values.flatMap((each) => each.split(",")).map(trimOws))];
-    if (distinct.length > 1)
-      return (
-        `several different traceparent values: ${distinct.slice(0, 2).map(quotedValue).join(", ")}` +
-        `${distinct.length > 2 ? ` and ${distinct.length - 2} more` : ""} (a repeated traceparent is read ` +
-        "only when every value is the same)"
-      );
-  }
+  const repeated = repeatedTraceparentReason(values);
+  if (typeof repeated === "string") return repeated;
   // As parseTraceParent reads it: SP and HTAB around it ignored (OWS), nothing else.
-  const value = trimOws(values[0] ?? "");
+  const value = trimOws(repeated?.value ?? values[0] ?? "");
   const edge = edgeSpaceReason(`traceparent ${JSON.stringify(value)}`, value);
   if (edge !== undefined) return edge;
   const parts = value.split("-");
@@ -455,6 +448,38 @@ export function traceparentReason(carrier: NormalizedCarrier): string {
   if (flagsField.length > 2)
     return `traceparent version ${version}: ${JSON.stringify(flagsField.slice(2))} follows the trace-flags, where a higher version must end or go on with "-" (W3C Trace Context §3.2.4)`;
   return `traceparent ${JSON.stringify(value)} rejected by W3C Trace Context`;
+}
+
+/**
+ * How the tracecontext style reads several traceparent fields, or one holding commas
+ * (TraceContextPropagator.ts `readTraceParent`): the first {@link MAX_FIELD_VALUES} fields, each of at most
+ * {@link JOINED_TRACE_PARENT_MAX_LENGTH} characters split at commas, SP/HTAB around each part ignored,
+ * are one traceparent when every part is the same. The reason when they are not (an empty part said as
+ * that); `{ value }`, the one value read, when they are; `undefined` for one field without a comma (or too
+ * long to be split: read whole).
+ */
+function repeatedTraceparentReason(values: readonly string[]): string | { value: string } | undefined {
+  const fields = values.slice(0, MAX_FIELD_VALUES);
+  const joined =
+    fields.length === 1 && fields[0]!.includes(",") && fields[0]!.length <= JOINED_TRACE_PARENT_MAX_LENGTH;
+  if (fields.length < 2 && !joined) return undefined;
+  const rule = joined
+    ? "values joined with commas in one header are a repeated traceparent, read only when every value is the same"
+    : "a repeated traceparent is read only when every value is the same";
+  const long = fields.find((field) => field.length > JOINED_TRACE_PARENT_MAX_LENGTH);
+  if (long !== undefined)
+    return `traceparent holds ${values.length} values, one of ${long.length} characters: a repeated traceparent is read only when each is at most ${JOINED_TRACE_PARENT_MAX_LENGTH} characters and all are the same`;
+  const parts = fields.flatMap((field) => field.split(",")).map(trimOws);
+  const distinct = [...new Set(parts)];
+  if (distinct.length === 1) return { value: distinct[0]! };
+  if (distinct.includes(""))
+    return joined
+      ? `traceparent ${JSON.stringify(fields[0])} holds an empty value between or beside its commas: ${rule}, and an empty one differs from the others`
+      : `traceparent holds an empty value among its ${values.length}: ${rule}, and an empty one differs from the others`;
+  return (
+    `several different traceparent values: ${distinct.slice(0, 2).map(quotedValue).join(", ")}` +
+    `${distinct.length > 2 ? ` and ${distinct.length - 2} more` : ""} (${rule})`
+  );
 }
 
 /**

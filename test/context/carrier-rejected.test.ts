@@ -391,6 +391,38 @@ describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
     assert.deepEqual(said(same, REJECTED), []);
   });
 
+  test("two traceparents joined with commas in one header value: split as the style splits them, the same reason as the array's; an empty part said (trial)", async () => {
+    const JOINED =
+      "(values joined with commas in one header are a repeated traceparent, read only when every value is the same)";
+    const cases: [string, string][] = [
+      [`${TP1},${TP2}`, `several different traceparent values: "${TP1}", "${TP2}" ${JOINED}`],
+      [` ${TP1} ,\t${TP2}`, `several different traceparent values: "${TP1}", "${TP2}" ${JOINED}`],
+      [`${TP1},${TP1}\u00a0`, `several different traceparent values: "${TP1}", "${TP1}\\u00a0" ${JOINED}`],
+      [
+        `${TP1},`,
+        `traceparent "${TP1}," holds an empty value between or beside its commas: values joined with commas in one ` +
+          "header are a repeated traceparent, read only when every value is the same, and an empty one differs from the others",
+      ],
+      // The same value joined is one traceparent: the reason is that value's.
+      [
+        `${TP1}\u00a0,${TP1}\u00a0`,
+        `traceparent "${TP1}\\u00a0" ends with U+00A0 (no-break space): only spaces and tabs around a header value ` +
+          "are ignored (optional white space, RFC 9110 §5.6.3); any other character is part of the value, and breaks its grammar",
+      ],
+    ];
+    for (const [value, reason] of cases) {
+      resetWarnings();
+      const told = await recordWarnings(() => contextFromCarrier({ traceparent: value }));
+      assert.equal(trace.getSpanContext(told.result), undefined, value);
+      assertSaidOnce(told, REJECTED, rejected("tracecontext", reason));
+    }
+    // The same value joined restores, and nothing is said.
+    resetWarnings();
+    const same = await recordWarnings(() => contextFromCarrier({ traceparent: `${TP1}, ${TP1}` }));
+    assert.equal(trace.getSpanContext(same.result)?.traceId, TP1.slice(3, 35));
+    assert.deepEqual(said(same, REJECTED), []);
+  });
+
   test("a stored row with two traceparents keeps the row's wording", async () => {
     const told = await recordWarnings(() =>
       withCarrier({ traceContext: { traceparent: [TP1, TP2] } }, "w", () => undefined),

@@ -9,7 +9,12 @@ import {
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { contextWithSpan } from "../context-values.js";
 import { joinedFieldValue, MAX_FIELD_VALUES } from "../header-text.js";
-import { TRACE_PARENT_HEADER, TRACE_PARENT_LENGTH, TRACE_STATE_HEADER } from "./constants.js";
+import {
+  JOINED_TRACE_PARENT_MAX_LENGTH,
+  TRACE_PARENT_HEADER,
+  TRACE_PARENT_LENGTH,
+  TRACE_STATE_HEADER,
+} from "./constants.js";
 import { trimOws } from "./baggage.js";
 import { clearOwnFields } from "../stale-fields.js";
 import { formatTraceParent, traceParentSpanContext } from "./traceparent.js";
@@ -121,9 +126,6 @@ function readTraceParent(value: string | string[] | undefined): SpanContext | un
   if (fields.length === 1) return readTraceParent(fields[0]);
   return repeatedTraceParent(fields, undefined);
 }
-
-/** Longest field that {@link repeatedTraceParent} splits at commas: 16 copies with generous separators. */
-const JOINED_TRACE_PARENT_MAX_LENGTH = 1024;
 
 /**
  * {@link readTraceParent}'s rule for several fields or a field with commas. `whole`: the parse of the

@@ -57,3 +57,10 @@ export const BAGGAGE_MAX_BYTES = 8192;
  * milliseconds to reject one member at a time (BENCHMARKS.md, target T6).
  */
 export const BAGGAGE_MAX_READ_LENGTH = 16_384;
+
+/**
+ * Longest traceparent field that the tracecontext style splits at commas (TraceContextPropagator.ts
+ * `repeatedTraceParent`; rejection-reasons.ts `traceparentReason` splits as it does): 16 copies with
+ * generous separators.
+ */
+export const JOINED_TRACE_PARENT_MAX_LENGTH = 1024;

@@ -39,6 +39,7 @@ import { describeTagsError } from "../propagation/datadog/tags-reasons.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
 import {
   holdsStyleIds,
+  isRepeatedHeaderReason,
   JSON_NUMBER_BEYOND_2_53,
   rejectionReason,
   type TraceStyle,
@@ -100,6 +101,33 @@ export const ORIGIN_TEXT: Readonly<
   },
 };
 
+/**
+ * The fix of message headers a style refused for a malformed value, not two of them (see
+ * {@link originFix}): the producer that writes that header.
+ */
+const MESSAGE_MALFORMED_FIX =
+  "Fix the producer that writes this header (or a bridge that rewrites it): send what withSendSpan or the " +
+  "header writers (injectKafkaHeaders, injectAmqpHeaders, writeCarrierToHeaders) write, unchanged";
+
+/**
+ * How to give a consumed message's headers to `tracehop inspect`, ending a message's fix: it reads JSON,
+ * not a client's message object.
+ */
+const MESSAGE_INSPECT =
+  "To inspect a message, print its headers as JSON (values as strings) and run `npx tracehop inspect '<headers as JSON>'`";
+
+/**
+ * Internal: the fix of a carrier from `origin` that a style refused for `reason` (`rejectionReason`'s):
+ * a stored carrier's is {@link ORIGIN_TEXT}'s; message headers that held several values of a header (two
+ * different traceparents, values joined with commas: `isRepeatedHeaderReason`) get the advice against a
+ * producer or bridge appending its own, any other reason (a malformed value: a trailing CR LF, a bad id)
+ * the producer's fix, and both how to feed the headers to `tracehop inspect`.
+ */
+export function originFix(origin: CarrierOrigin, reason: string): string {
+  if (origin === "stored") return ORIGIN_TEXT.stored.fix;
+  return `${isRepeatedHeaderReason(reason) ? ORIGIN_TEXT.message.fix : MESSAGE_MALFORMED_FIX}. ${MESSAGE_INSPECT}`;
+}
+
 /** Where the reasons send the reader for the carrier reader's own reasons (`rejectionReason`'s `seeMore`). */
 export const SEE_INSPECT = "`npx tracehop inspect` says why";
 
@@ -160,7 +188,8 @@ export function warnIfCarrierRejected(
     const also = others.length
       ? ` (the ${others.join(" and ")} style${others.length > 1 ? "s refused theirs" : " refused its headers"} too)`
       : "";
-    const { held, fix } = ORIGIN_TEXT[origin];
+    const { held } = ORIGIN_TEXT[origin];
+    const fix = originFix(origin, reason);
     warnOnce(
       REJECTED_KEYS[style],
       boundedText(

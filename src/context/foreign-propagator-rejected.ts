@@ -29,6 +29,7 @@ import {
   INSPECT_POINTER,
   normalizedOf,
   ORIGIN_TEXT,
+  originFix,
   SEE_INSPECT,
   storedIdReader,
   TRACE_STYLE_HEADERS,
@@ -252,7 +253,7 @@ export function warnIfForeignPropagatorRejected(
         // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (the carrier reader's), with its fix.
         if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(raw)) return;
         what = `${reads}; by tracehop's rules: ${reason}${also}`;
-        fix = ORIGIN_TEXT[origin].fix;
+        fix = originFix(origin, reason);
       }
     }
     warnOnce(

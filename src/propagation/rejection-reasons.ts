@@ -53,6 +53,24 @@ function quotedValue(value: string): string {
     : JSON.stringify(value);
 }
 
+/**
+ * Whether `reason` (a {@link rejectionReason}) is about a header holding several values (two different
+ * traceparents, values joined with commas, B3 values of which the first is read), where a producer or a
+ * bridge that appended its own header beside one a message had is the likely cause, rather than one
+ * malformed value.
+ */
+export function isRepeatedHeaderReason(reason: string): boolean {
+  return REPEATED_MARKS.some((mark) => reason.includes(mark));
+}
+
+/** What the reasons about several values of one header say ({@link isRepeatedHeaderReason}). */
+const REPEATED_MARKS = [
+  "several different traceparent values",
+  "a repeated traceparent is read only when",
+  "values joined with commas",
+  "the B3 styles read the first",
+];
+
 /** Names of the characters outside printable ASCII a stored value most often holds unseen. */
 const CHARACTER_NAMES: Readonly<Record<number, string>> = {
   0x00: "NUL",

@@ -42,14 +42,25 @@ const HELD = {
   b3multi: "x-b3-* ids",
 } as const;
 
-/** The TRACEHOP_CARRIER_REJECTED text of `style` refusing message headers for `reason`. */
-const rejectedHeaders = (style: keyof typeof HELD, reason: string) =>
+/** How TRACEHOP_CARRIER_REJECTED says to give a message's headers to inspect. */
+const MESSAGE_INSPECT =
+  "To inspect a message, print its headers as JSON (values as strings) and run `npx tracehop inspect '<headers as JSON>'`.";
+
+/**
+ * The TRACEHOP_CARRIER_REJECTED text of `style` refusing message headers for `reason`: the fix against a
+ * producer or bridge appending its own header when the reason is `repeated` values, else the producer's.
+ */
+const rejectedHeaders = (style: keyof typeof HELD, reason: string, repeated: boolean) =>
   `tracehop: message headers held ${HELD[style]} but restored no context, so its work started a new trace: ` +
-  `the ${style} style refused it: ${reason}. Fix what sends these messages: write the propagation headers once ` +
-  "per message, with withSendSpan or the header writers (injectKafkaHeaders, injectAmqpHeaders, " +
-  "writeCarrierToHeaders), which replace the ones a message already holds; a producer or bridge that appends " +
-  `its own beside them (two traceparents) breaks the message's trace. ${INSPECT} ` +
-  `(Said once per process for the ${style} style.)`;
+  `the ${style} style refused it: ${reason}. ` +
+  (repeated
+    ? "Fix what sends these messages: write the propagation headers once per message, with withSendSpan or the " +
+      "header writers (injectKafkaHeaders, injectAmqpHeaders, writeCarrierToHeaders), which replace the ones a " +
+      "message already holds; a producer or bridge that appends its own beside them (two traceparents) breaks " +
+      "the message's trace. "
+    : "Fix the producer that writes this header (or a bridge that rewrites it): send what withSendSpan or the " +
+      "header writers (injectKafkaHeaders, injectAmqpHeaders, writeCarrierToHeaders) write, unchanged. ") +
+  `${MESSAGE_INSPECT} ${INSPECT} (Said once per process for the ${style} style.)`;
 
 /** The TRACEHOP_CARRIER_REJECTED text of `style` refusing a carrier for `reason`. */
 const rejected = (style: keyof typeof HELD, reason: string, also = "") =>
@@ -328,7 +339,7 @@ describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
       assertSaidOnce(
         told,
         REJECTED,
-        from === "row" ? rejected("datadog", REASON) : rejectedHeaders("datadog", REASON),
+        from === "row" ? rejected("datadog", REASON) : rejectedHeaders("datadog", REASON, false),
       );
     });
 
@@ -368,7 +379,7 @@ describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
   for (const [name, run] of messages)
     test(`${name} with two traceparents: said of message headers, with the sender's fix`, async () => {
       const told = await recordWarnings(run);
-      assertSaidOnce(told, REJECTED, rejectedHeaders("tracecontext", TWO));
+      assertSaidOnce(told, REJECTED, rejectedHeaders("tracecontext", TWO, true));
     });
 
   test("repeated traceparents that differ by a character no one sees: both quoted, escaped; OWS alone is no difference", async () => {
@@ -382,6 +393,7 @@ describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
         "tracecontext",
         `several different traceparent values: "${TP1}", "${TP1}\\u00a0" (a repeated traceparent is read only ` +
           "when every value is the same)",
+        true,
       ),
     );
     // The same value with spaces and tabs around it: one traceparent, restored, nothing said.
@@ -421,6 +433,45 @@ describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
     const same = await recordWarnings(() => contextFromCarrier({ traceparent: `${TP1}, ${TP1}` }));
     assert.equal(trace.getSpanContext(same.result)?.traceId, TP1.slice(3, 35));
     assert.deepEqual(said(same, REJECTED), []);
+  });
+
+  test("message headers refused for a malformed value (a trailing CR LF, a bad id) get the producer's fix, not the two-traceparents advice; joined traceparents get that advice; both say how to inspect the headers (trial)", async () => {
+    const cases: [string, () => unknown, string, string, boolean][] = [
+      [
+        "a traceparent ending in CR LF",
+        () => contextFromKafkaHeaders({ traceparent: `${TP1}\r\n` }),
+        "tracecontext",
+        `traceparent "${TP1}\\r\\n" ends with U+000D (carriage return), U+000A (line feed): only spaces and tabs ` +
+          "around a header value are ignored (optional white space, RFC 9110 §5.6.3); any other character is part " +
+          "of the value, and breaks its grammar",
+        false,
+      ],
+      [
+        "an all-zero parent id",
+        () =>
+          withProcessSpan(
+            { traceparent: `${TP1.slice(0, 36)}0000000000000000-01` },
+            { system: "nats", destination: "q" },
+            () => 1,
+          ),
+        "tracecontext",
+        "traceparent parent-id is all zeros; parent-id is 16 lowercase hex digits, not all zero (W3C Trace Context §3.2.2.4)",
+        false,
+      ],
+      [
+        "two traceparents joined with a comma",
+        () => contextFromAmqpHeaders({ traceparent: `${TP1},${TP2}` }),
+        "tracecontext",
+        `several different traceparent values: "${TP1}", "${TP2}" (values joined with commas in one header are a ` +
+          "repeated traceparent, read only when every value is the same)",
+        true,
+      ],
+    ];
+    for (const [, restore, style, reason, repeated] of cases) {
+      resetWarnings();
+      const told = await recordWarnings(restore);
+      assertSaidOnce(told, REJECTED, rejectedHeaders(style as keyof typeof HELD, reason, repeated));
+    }
   });
 
   test("a stored row with two traceparents keeps the row's wording", async () => {

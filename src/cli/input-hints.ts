@@ -459,14 +459,28 @@ export function psqlExpandedHint(lines: readonly string[]): string {
   }
   // The column whose value is a JSON object or string (a value going on over lines: its first line is
   // none), among the first lines: a few records, not the whole input.
+  // Each line read both ways, aligned (`name | value`) and unaligned (`-x -A`: `name|value`), as a value
+  // may hold " | " (a baggage) or the padded name "|": the reading whose value is one. A value that starts
+  // a pretty-printed object (`{` alone) is one too.
   const column = lines
     .slice(0, EXPANDED_LINES_LOOKED_AT)
-    .map((line) => PSQL_EXPANDED_FIELD.exec(line) ?? /^([^|\s][^|]*)\|(.*)$/.exec(line))
-    .find((field) => field !== null && carrierText(withoutWrapMark(field[2]!)))?.[1];
+    .flatMap((line) => [PSQL_EXPANDED_FIELD.exec(line), /^([^|\s][^|]*)\|(.*)$/.exec(line)])
+    .find((field) => field !== null && expandedCarrierValue(field[2]!))?.[1]
+    ?.trimEnd();
   return (
     ` (it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, ` +
     `not expanded: ${psqlOneColumn(column ?? TRACE_CONTEXT_FIELD)} (-X skips a psqlrc that turns \\x on))`
   );
+}
+
+/**
+ * Whether `value`, a value of psql's expanded output (its wrap mark left out), is a carrier's: JSON text of
+ * an object or string, or `{` alone, the first line of a pretty-printed object (jsonb_pretty, a json column
+ * stored so).
+ */
+function expandedCarrierValue(value: string): boolean {
+  const text = withoutWrapMark(value);
+  return text.trim() === "{" || carrierText(text);
 }
 
 /**
@@ -509,22 +523,46 @@ const CSV_JSON_FIELD = /(?:^|,)"\{\s*(?:""|$)/;
  * holding a JSON object ({@link CSV_JSON_FIELD}). Checked with psql 15 and sqlite3 3.40
  * (test/fixtures/inspect-clients/psql-csv*.txt, sqlite3-csv.txt). Not read: a quoted one-column CSV line
  * without doubled quotes (`"abc"`) is JSON too, a JSON string, and means another value; so the hint
- * gives the command whose output is read. The query names the column as a first line of one name does
- * (`psql --csv` without `-t`, `sqlite3 -csv -header`), else `traceContext`. `lines`: the text's lines.
+ * gives the command whose output is read. The query names the column as a first line of names does
+ * (`psql --csv` without `-t`, `sqlite3 -csv -header`: {@link csvCarrierColumn}), else `traceContext`.
+ * `lines`: the text's lines.
  */
 export function csvHint(lines: readonly string[]): string {
   const rows = lines.filter((line) => line !== "").slice(0, PSQL_ROWS_LOOKED_AT);
   if (!rows.some((line) => CSV_JSON_FIELD.test(line))) return "";
-  const names = (rows[0] ?? "").split(",");
-  const column =
-    names.length === 1 && columnName(names[0]!) && !names[0]!.startsWith('"')
-      ? names[0]!
-      : TRACE_CONTEXT_FIELD;
+  const column = csvCarrierColumn(rows) ?? TRACE_CONTEXT_FIELD;
   return (
     ` (it looks like CSV output, psql --csv or sqlite3 -csv, which doubles a value's double quotes: print the carrier column as it is, ` +
     `one row per line, psql -At -c '${psqlSelect(column)}' (-A unaligned, -t rows only), or from sqlite3, ` +
     `sqlite3 FILE 'select ${/^[A-Za-z_]\w*$/.test(column) ? column : shellSingle(`"${column.replace(/"/g, '""')}"`)} from ...' (its default list mode, without -csv))`
   );
+}
+
+/**
+ * The name of the carrier column of CSV `rows` (empty lines left out) when a first line of names gives
+ * it (`psql --csv` without `-t`, `sqlite3 -csv -header`): its one name, or of several, the one at the
+ * place of the first row's quoted field holding a JSON object ({@link CSV_JSON_FIELD}, its place counted
+ * by the commas outside quotes before it); `undefined` when the first line is no names (`-t`: a row), or
+ * a name is quoted (a name CSV quotes holds a comma or a quote: not read here).
+ */
+function csvCarrierColumn(rows: readonly string[]): string | undefined {
+  const [first = "", ...rest] = rows;
+  if (CSV_JSON_FIELD.test(first)) return undefined;
+  const names = first.split(",");
+  if (!names.every((name) => columnName(name) && !name.startsWith('"'))) return undefined;
+  if (names.length === 1) return names[0];
+  for (const row of rest) {
+    const found = CSV_JSON_FIELD.exec(row);
+    if (found === null) continue;
+    const before = row.slice(0, found.index + (row[found.index] === "," ? 1 : 0));
+    let quoted = false;
+    let place = 0;
+    for (const character of before)
+      if (character === '"') quoted = !quoted;
+      else if (character === "," && !quoted) place++;
+    return names[place];
+  }
+  return undefined;
 }
 
 /** `select "column" from ...` for psql, inside the shell's single quotes. */

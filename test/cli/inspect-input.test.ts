@@ -1865,6 +1865,22 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     );
   });
 
+  test("psql --csv and psql -x -A output of a carrier column of another name: the hint names it as the input does, not traceContext (trial)", async () => {
+    const files: [string, RegExp][] = [
+      ["psql-csv-trace-carrier.txt", /it looks like CSV output/],
+      ["psql-x-A-pretty-trace-carrier.txt", /it looks like psql's expanded output/],
+      ["psql-x-A-bar-trace-carrier.txt", /it looks like psql's expanded output/],
+    ];
+    const results = await runMany(files.map(([file]) => ({ args: ["inspect", CLIENTS + file] })));
+    for (const [i, [file, form]] of files.entries()) {
+      const { code, stderr } = results[i]!;
+      assert.equal(code, 2, file);
+      assert.match(stderr, form, file);
+      assert.ok(stderr.includes(`psql -At -c 'select "trace_carrier" from ...'`), `${file}: ${stderr}`);
+      assert.doesNotMatch(stderr, /traceContext/, file);
+    }
+  });
+
   test("a line like psql's expanded output with a megabyte of spaces in its value: the hint, in well under 30 s", () => {
     // Killed after 30 s, a bound on a run that would not end (it takes well under a second): a regular
     // expression for the `+` ending a wrapped value backtracked over the spaces for hours.

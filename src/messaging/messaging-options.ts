@@ -2,7 +2,7 @@
 import type { Attributes, Link, TextMapPropagator } from "@opentelemetry/api";
 import type { BaggagePolicy, TraceCarrier, WithCarrierOptions } from "../index.js";
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
-import { describeValue } from "../describe-value.js";
+import { describeValue, escapeUnprintable } from "../describe-value.js";
 import { assertOptionValues } from "../context/with-carrier.js";
 import type { HeaderEntries } from "./header-entries.js";
 import { MESSAGE_TEXT_OPTIONS, messageTextOption } from "./message-restore-options.js";
@@ -514,10 +514,14 @@ export function requireOptions<O extends MessagingSpanOptions>(
   }
   // White space around a name (" nats", "kafka\n" read from configuration) would make a second system
   // of the same one: refused, as operationName's type check trims it.
-  if (options.system.trim() !== options.system)
+  if (options.system.trim() !== options.system) {
+    // The spelling to write in one step: trimmed, and a well-known name in lower case (" NATS ").
+    const trimmed = options.system.trim();
+    const write = WELL_KNOWN_SYSTEMS.has(trimmed.toLowerCase()) ? trimmed.toLowerCase() : trimmed;
     throw new TypeError(
-      `tracehop ${entry}: options.system must have no white space around it (messaging.system.name), write ${JSON.stringify(options.system.trim())}, got ${JSON.stringify(options.system)}`,
+      `tracehop ${entry}: options.system must have no white space around it (messaging.system.name), write ${escapeUnprintable(JSON.stringify(write))}, got ${escapeUnprintable(JSON.stringify(options.system))}`,
     );
+  }
   if (!WELL_KNOWN_SYSTEMS.has(options.system)) {
     const lower = options.system.toLowerCase();
     if (WELL_KNOWN_SYSTEMS.has(lower))
@@ -546,9 +550,10 @@ export function requireOptions<O extends MessagingSpanOptions>(
   // (messageRestoreOptions), a bad one is left out, never a failed message.
   let checked = assertOptionValues(options as WithCarrierOptions, entry, false) as O;
   const routingKey = (options as SendSpanOptions).routingKey;
-  // "" sets nothing (the conventions set the routing key only when not empty), under any system: a
-  // configured `cfg.routingKey ?? ""` is no error.
-  if (routingKey != null && routingKey !== "" && options.system !== MESSAGING_SYSTEM_VALUE_RABBITMQ)
+  // "" (or empty bytes) sets nothing (the conventions set the routing key only when not empty), under
+  // any system: a configured `cfg.routingKey ?? ""` is no error.
+  const emptyKey = routingKey === "" || (routingKey instanceof Uint8Array && routingKey.byteLength === 0);
+  if (routingKey != null && !emptyKey && options.system !== MESSAGING_SYSTEM_VALUE_RABBITMQ)
     throw new TypeError(
       `tracehop ${entry}: options.routingKey is RabbitMQ's (rabbitmq.destination.routing_key) and takes system "rabbitmq", got system ${JSON.stringify(options.system)}; give another system's routing attribute in options.attributes`,
     );

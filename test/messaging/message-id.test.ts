@@ -411,10 +411,11 @@ describe("conversationId and routingKey: what a process span reads from a whole 
       () => withSendSpan({ ...kafka, routingKey: "k" } as never, () => ran++),
       /^TypeError: tracehop withSendSpan: options\.routingKey is RabbitMQ's \(rabbitmq\.destination\.routing_key\) and takes system "rabbitmq", got system "kafka"; give another system's routing attribute in options\.attributes$/,
     );
-    // "" sets nothing under any system, as null and undefined do (a configured `cfg.routingKey ?? ""`).
-    for (const routingKey of ["", null, undefined] as const)
+    // "" (or empty bytes: a type error, being bytes) sets nothing under any system, as null and undefined
+    // do (a configured `cfg.routingKey ?? ""`).
+    for (const routingKey of ["", new Uint8Array(0), null, undefined] as const)
       assert.equal(
-        withSendSpan({ ...kafka, routingKey }, () => "sent"),
+        withSendSpan({ ...kafka, routingKey } as never, () => "sent"),
         "sent",
         String(routingKey),
       );

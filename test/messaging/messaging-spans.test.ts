@@ -1185,10 +1185,17 @@ describe("withProcessSpan", () => {
       /options\.system must be written "aws\.sqs"/,
     );
     // White space around a system (read from configuration) would make a second name of it (trial t7).
-    for (const given of [" nats", "kafka\n", "MyBus "])
-      assert.throws(() => withSendSpan({ system: given, destination: "jobs" }, () => ran++), {
+    for (const [given, write, shown] of [
+      [" nats", "nats", '" nats"'],
+      ["kafka\n", "kafka", '"kafka\\n"'],
+      ["MyBus ", "MyBus", '"MyBus "'],
+      // One step to the right spelling, and an invisible character escaped (trial t8).
+      [" NATS ", "nats", '" NATS "'],
+      ["nats\u00a0", "nats", '"nats\\u00a0"'],
+    ])
+      assert.throws(() => withSendSpan({ system: given!, destination: "jobs" }, () => ran++), {
         name: "TypeError",
-        message: `tracehop withSendSpan: options.system must have no white space around it (messaging.system.name), write ${JSON.stringify(given.trim())}, got ${JSON.stringify(given)}`,
+        message: `tracehop withSendSpan: options.system must have no white space around it (messaging.system.name), write "${write}", got ${shown}`,
       });
     // tracehop's own names of nats.js and mqtt.js messages: "NATS" would be a second name of "nats".
     for (const [given, written] of [

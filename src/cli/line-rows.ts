@@ -37,7 +37,7 @@ export function rowLines(text: string): RowLines | undefined {
     if (text.trim() === "") return undefined;
     if (nullLine(text) !== undefined) return { lines: [text], mysql: false, escaped: [] };
   }
-  const lines = text.split(/\r?\n/);
+  const lines = textLines(text);
   if (lines[lines.length - 1] === "") lines.pop();
   if (psqlAlignedRows(lines)) lines.pop();
   const index = lines.findIndex((line) => nullLine(line) === undefined);
@@ -45,6 +45,17 @@ export function rowLines(text: string): RowLines | undefined {
   const { mysql, escaped } = mysqlOutput(lines);
   const read = readLine(lines[index]!, mysql, escaped[index]);
   return "error" in read ? undefined : { lines, mysql, escaped, first: { index, read } };
+}
+
+/**
+ * The lines of `text`, split at each LF; a CR before an LF is part of the line break only when every
+ * line break of the text is CR LF (a file saved with Windows line ends). psql and mysql end each row
+ * with an LF alone, so in their output a CR before an LF is the value's own (`psql -At` of a stored
+ * traceparent ending in CR LF prints `…-01\r\n\n`): kept, it is judged as the restore judges it (a
+ * traceparent ending in a CR is refused), never read as valid.
+ */
+export function textLines(text: string): string[] {
+  return /(?:^|[^\r])\n/.test(text) ? text.split("\n") : text.split(/\r?\n/);
 }
 
 /**

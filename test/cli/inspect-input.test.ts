@@ -922,6 +922,21 @@ describe("tracehop inspect: one header's value alone (->>'traceparent')", () => 
     "the stored carrier's other headers (tracestate, with its dd= member, baggage, x-datadog-*) are not in it, and may change the context restored; " +
     "to inspect the whole carrier, psql -At -c 'select \"traceContext\" from ...', mysql -N -B -e 'select traceContext from ...'";
 
+  test("a stored traceparent ending in CR LF, as psql -At prints it (the value's CR LF, then psql's LF): refused as the restore refuses it, never valid (trial t8)", () => {
+    const fixture = readFileSync(CLIENTS + "psql-At-traceparent-crlf.txt", "utf8");
+    assert.ok(fixture.endsWith("-01\r\n\n"), "the client's real output");
+    for (const input of [fixture, `${BARE}\r\n\n${BARE}\n`]) {
+      const { code, stdout } = run(["inspect", "--json", "-"], input);
+      assert.equal(code, 1, stdout);
+      const first = JSON.parse(stdout)[0] as { valid: boolean; styles: { style: string; reason?: string }[] };
+      assert.equal(first.valid, false);
+      assert.match(JSON.stringify(first), /ends with U\+000D \(carriage return\)/);
+    }
+    // A file saved with Windows line ends (every break CR LF) is still read by its lines.
+    const windows = run(["inspect", "-"], `${BARE}\r\n${BARE}\r\n`);
+    assert.equal(windows.code, 0, windows.stdout);
+  });
+
   test("a bare traceparent (psql -At of ->>'traceparent'), as the argument, a file or on standard input: read as the carrier {traceparent}, said on the first line and in --json readAs", async () => {
     const forms: [string[], string | undefined][] = [
       [[CLIENTS + "psql-At-traceparent.txt"], undefined],

@@ -462,16 +462,27 @@ export function psqlExpandedHint(lines: readonly string[]): string {
   // Each line read both ways, aligned (`name | value`) and unaligned (`-x -A`: `name|value`), as a value
   // may hold " | " (a baggage) or the padded name "|": the reading whose value is one. A value that starts
   // a pretty-printed object (`{` alone) is one too.
-  const column = lines
+  // A value naming a propagation header first (a business JSON column may come before the carrier's).
+  const fields = lines
     .slice(0, EXPANDED_LINES_LOOKED_AT)
     .flatMap((line) => [PSQL_EXPANDED_FIELD.exec(line), /^([^|\s][^|]*)\|(.*)$/.exec(line)])
-    .find((field) => field !== null && expandedCarrierValue(field[2]!))?.[1]
-    ?.trimEnd();
+    .filter((field) => field !== null && expandedCarrierValue(field[2]!));
+  const column = (fields.find((field) => PROPAGATION_KEY.test(field![2]!)) ?? fields[0])?.[1]?.trimEnd();
   return (
     ` (it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, ` +
     `not expanded: ${psqlOneColumn(column ?? TRACE_CONTEXT_FIELD)} (-X skips a psqlrc that turns \\x on))`
   );
 }
+
+/**
+ * A JSON object key that is a propagation header's name (`"traceparent":`, `"x-datadog-trace-id":`, any
+ * case), in a client's output of a JSON value: what tells a carrier's column from another JSON column.
+ */
+const PROPAGATION_KEY = /"(?:traceparent|tracestate|baggage|x-datadog-[a-z-]+|b3|x-b3-[a-z]+)"\s*:/i;
+
+/** {@link PROPAGATION_KEY} in a CSV field, whose double quotes CSV doubles (`""traceparent"":`). */
+const CSV_PROPAGATION_FIELD =
+  /(?:^|,)"\{\s*""(?:traceparent|tracestate|baggage|x-datadog-[a-z-]+|b3|x-b3-[a-z]+)""\s*:/i;
 
 /**
  * Whether `value`, a value of psql's expanded output (its wrap mark left out), is a carrier's: JSON text of
@@ -551,10 +562,14 @@ function csvCarrierColumn(rows: readonly string[]): string | undefined {
   const names = first.split(",");
   if (!names.every((name) => columnName(name) && !name.startsWith('"'))) return undefined;
   if (names.length === 1) return names[0];
-  for (const row of rest) {
-    const found = CSV_JSON_FIELD.exec(row);
-    if (found === null) continue;
-    const before = row.slice(0, found.index + (row[found.index] === "," ? 1 : 0));
+  // The field naming a propagation header first (a business JSON column may come before the
+  // carrier's), else the first JSON object.
+  const found =
+    rest.map((row) => [row, CSV_PROPAGATION_FIELD.exec(row)] as const).find(([, f]) => f !== null) ??
+    rest.map((row) => [row, CSV_JSON_FIELD.exec(row)] as const).find(([, f]) => f !== null);
+  if (found !== undefined) {
+    const [row, match] = found as readonly [string, RegExpExecArray];
+    const before = row.slice(0, match.index + (row[match.index] === "," ? 1 : 0));
     let quoted = false;
     let place = 0;
     for (const character of before)

@@ -1885,6 +1885,9 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
       ["psql-csv-trace-carrier.txt", /it looks like CSV output/],
       ["psql-x-A-pretty-trace-carrier.txt", /it looks like psql's expanded output/],
       ["psql-x-A-bar-trace-carrier.txt", /it looks like psql's expanded output/],
+      // A business JSON column (payload) before the carrier's: the one naming a propagation header (trial t8).
+      ["psql-csv-columns-payload-first.txt", /it looks like CSV output/],
+      ["psql-x-A-payload-first.txt", /it looks like psql's expanded output/],
     ];
     const results = await runMany(files.map(([file]) => ({ args: ["inspect", CLIENTS + file] })));
     for (const [i, [file, form]] of files.entries()) {

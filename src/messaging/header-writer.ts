@@ -390,7 +390,6 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
     ) as H;
   }
   warnIfWholeMessage(headers, helper);
-  warnIfHeadersNotSent(headers, helper);
   let written = false;
   try {
     if (Object.isExtensible(headers) && removePropagationHeaders(headers, carrier)) {
@@ -404,6 +403,9 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   } catch {
     written = false;
   }
+  // Said only of headers written as properties: a class instance that could not take them (frozen)
+  // gives way to a plain copy, which its client sends as it sends any plain object.
+  if (written) warnIfHeadersNotSent(headers, helper);
   return written ? headers : (copyWithCarrier(headers, carrier) as H);
 }
 

@@ -331,6 +331,21 @@ describe("other header objects", () => {
     );
   });
 
+  test("a frozen class instance: a plain copy with the context, which is sent as any plain object, and no TRACEHOP_HEADERS_AS_PROPERTIES (trial t8)", async () => {
+    class Envelope {
+      kind = "order";
+    }
+    const frozen = Object.freeze(new Envelope());
+    const { result, processWarnings } = await recordWarnings(() =>
+      withCarrier(STORED, "relay", () => injectKafkaHeaders(frozen as never)),
+    );
+    assert.notEqual(result, frozen);
+    assert.equal(Object.getPrototypeOf(result), Object.prototype, "a plain object");
+    assert.equal((result as Record<string, string>).kind, "order");
+    assert.equal((result as Record<string, string>)["x-datadog-trace-id"], datadogTraceId(TRACE_ID));
+    assert.deepEqual(processWarnings, []);
+  });
+
   test("headers that are no object (text, a number, a boolean): returned unchanged, said once naming the helper", async () => {
     const WARNING =
       /^tracehop (\w+): the headers \((.+)\) are not an object, so the trace context was not written to them \(the trace would end there\): pass a plain object of header name -> value, a Map, or the client's header object with set and delete methods \(NATS headers\(\)\)(?:, or no headers for a new object)?$/;

@@ -255,12 +255,22 @@ export function tagsErrorCount(): number {
  * The `x-datadog-tags` errors (`_dd.propagation_error` values) that drop a `_dd.p.tid`, and what fixes
  * each; `disabled` (a limit of 0, tag propagation turned off on purpose) is not among them.
  */
-const TID_LOSS_FIXES: Readonly<Record<string, string>> = {
-  extract_max_size:
+const TID_LOSS_FIXES: Readonly<Record<string, (writer: TagsWriter) => string>> = {
+  extract_max_size: () =>
     `raise ${ENV_TAGS_MAX_LENGTH} (createPropagator's tagsMaxLength) where these carriers are restored, ` +
     "or propagate fewer _dd.p.* tags where they are written",
-  malformed_tid: "store _dd.p.tid as 16 lower-case hex digits, as captureCarrier() writes it",
-  decoding_error: "store x-datadog-tags as captureCarrier() (or the tracer's own inject) writes it",
+  malformed_tid: ({ verb, who }) => `${verb} _dd.p.tid as 16 lower-case hex digits, as ${who} writes it`,
+  decoding_error: ({ verb, who }) => `${verb} x-datadog-tags as ${who} writes it`,
+};
+
+/** Who writes `x-datadog-tags` where the carrier came from, for the fixes: a row's, or a message's. */
+interface TagsWriter {
+  verb: string;
+  who: string;
+}
+const TAGS_WRITERS: Readonly<Record<CarrierOrigin, TagsWriter>> = {
+  stored: { verb: "store", who: "captureCarrier() (or the tracer's own inject)" },
+  message: { verb: "send", who: "the producer's inject (withSendSpan, the header writers, or its tracer's)" },
 };
 
 /**
@@ -304,7 +314,7 @@ export function warnIfTraceIdTruncated(
       kind = error.split(" ", 1)[0]!;
       const tidFix = TID_LOSS_FIXES[kind];
       if (tidFix === undefined) return;
-      fix = tidFix;
+      fix = tidFix(TAGS_WRITERS[origin]);
       // A header dropped whole loses a tid only when it held one (an all-zero tid names no upper half).
       if (kind !== "malformed_tid" && !holdsTid(header)) {
         // A structure stored where text belongs (read as NOT_TEXT_VALUE): the tid is in what was stored.
@@ -314,7 +324,7 @@ export function warnIfTraceIdTruncated(
         reason =
           "x-datadog-tags is a JSON object or an array inside an array, not text: the carrier reader reads it " +
           `as an invalid value, and the datadog style drops it whole, with the _dd.p.tid it holds; ${consequence}`;
-        fix = NOT_TEXT_FIX;
+        fix = NOT_TEXT_FIX(TAGS_WRITERS[origin]);
       } else
         reason = describeTagsError(
           error,
@@ -353,8 +363,8 @@ export function warnIfTraceIdTruncated(
 }
 
 /** The fix of an `x-datadog-tags` stored as a structure (`not_text`). */
-const NOT_TEXT_FIX =
-  "store x-datadog-tags as the text captureCarrier() writes (_dd.p.tid=<16 lower-case hex digits>,...), not as an object";
+const NOT_TEXT_FIX = ({ verb, who }: TagsWriter): string =>
+  `${verb} x-datadog-tags as the text ${who} writes (_dd.p.tid=<16 lower-case hex digits>,...), not as an object`;
 
 /** The fix of an `x-datadog-tags` over the carrier reader's limit (`reader_max_size`): no setting reads it. */
 const READER_LIMIT_FIX =

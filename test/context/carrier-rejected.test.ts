@@ -545,7 +545,8 @@ describe("TRACEHOP_CARRIER_REJECTED: hostile carriers", () => {
 
 describe("TRACEHOP_TRACE_ID_TRUNCATED: the _dd.p.tid of a stored carrier dropped", () => {
   const restoredId = `0000000000000000${LOW}`;
-  const TID_FIX = "store _dd.p.tid as 16 lower-case hex digits, as captureCarrier() writes it";
+  const TID_FIX =
+    "store _dd.p.tid as 16 lower-case hex digits, as captureCarrier() (or the tracer's own inject) writes it";
   const cases: [string, string, string, string, string][] = [
     [
       "an upper-case _dd.p.tid",
@@ -597,8 +598,12 @@ describe("TRACEHOP_TRACE_ID_TRUNCATED: the _dd.p.tid of a stored carrier dropped
     const headers = { ...IDS, "x-datadog-tags": "_dd.p.tid=640CFD8D00000000" };
     const reason =
       'x-datadog-tags: _dd.p.tid "640CFD8D00000000" is not 16 lower-case hex digits, so it is dropped and the other tags kept';
-    const fix = "store _dd.p.tid as 16 lower-case hex digits, as captureCarrier() writes it";
-    const fromMessage = truncated("malformed_tid", reason, restoredId, fix)
+    const fix =
+      "store _dd.p.tid as 16 lower-case hex digits, as captureCarrier() (or the tracer's own inject) writes it";
+    // The fix names the producer, not captureCarrier() (a row's writer).
+    const messageFix =
+      "send _dd.p.tid as 16 lower-case hex digits, as the producer's inject (withSendSpan, the header writers, or its tracer's) writes it";
+    const fromMessage = truncated("malformed_tid", reason, restoredId, messageFix)
       .replace("a stored carrier restored its trace", "message headers restored their trace")
       .replace("of the stored 128-bit trace id", "of the 128-bit trace id they held")
       .replace("than the row's", "than the message's");
@@ -755,7 +760,7 @@ describe("the carrier reader's own drops are said, with their rule", () => {
         "x-datadog-tags is a JSON object or an array inside an array, not text: the carrier reader reads it as " +
           "an invalid value, and the datadog style drops it whole, with the _dd.p.tid it holds",
         restoredId,
-        "store x-datadog-tags as the text captureCarrier() writes (_dd.p.tid=<16 lower-case hex digits>,...), not as an object",
+        "store x-datadog-tags as the text captureCarrier() (or the tracer's own inject) writes (_dd.p.tid=<16 lower-case hex digits>,...), not as an object",
       ),
     );
   });

@@ -175,7 +175,8 @@ function ownStyleRestores(style: TraceStyle, stored: StoredCarrier): boolean {
 /**
  * Internal: after a restore through `propagator`, one not created by `createPropagator` (a
  * `MultiStylePropagator` is `warnIfCarrierRejected`'s), that found no context, a `diag.warn` and the
- * process warning `TRACEHOP_CARRIER_REJECTED`, once per process, style and kind, when `stored` held the
+ * process warning `TRACEHOP_CARRIER_REJECTED`, once per process and style (whichever kind below is said
+ * first: {@link KEYS}), when `stored` held the
  * ids of a style (`holdsStyleIds`: datadog, tracecontext, b3, b3multi, in that order; the first not said
  * yet):
  * - `unread`: none of the style's id headers is among `propagator.fields()` (any case; the B3 styles

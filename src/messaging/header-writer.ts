@@ -422,8 +422,7 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
  * ({@link copyFieldsToSend}), and stays exactly as given. So one object of application headers (a
  * module-level constant) can serve concurrent sends: filled in place, each send wrote its context and
  * baggage into the one object, and a message sent after another request's inject carried that
- * request's trace. The warnings of {@link writeFields} about the object are given either way. Never
- * throws.
+ * request's trace. The whole-message warning of {@link writeFields} is given either way. Never throws.
  */
 export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
@@ -434,8 +433,8 @@ export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntr
   // The usual plain object (one comparison), else no entries kind and no class: a record of fields.
   if (!isPlainObject(headers) && (writeKindOf(headers) !== undefined || isClassInstance(headers)))
     return writeFields(headers, carrier, helper);
+  // No class instance here: TRACEHOP_HEADERS_AS_PROPERTIES has nothing to say of a copy.
   warnIfWholeMessage(headers, helper);
-  warnIfHeadersNotSent(headers, helper);
   return copyFieldsToSend(headers, carrier) as H;
 }
 

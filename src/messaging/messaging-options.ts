@@ -315,15 +315,7 @@ type WellKnownSystemName =
   (typeof REGISTRY_SYSTEMS)[number] | (typeof OLDER_SYSTEM_NAMES)[number] | (typeof TRACEHOP_SYSTEMS)[number];
 
 /** {@link OPERATION_TYPE_OF_WORD} as a type: each well-known operation word and its type. */
-interface OperationTypeOfWord {
-  create: "create";
-  send: "send";
-  publish: "send";
-  receive: "receive";
-  process: "process";
-  deliver: "process";
-  settle: "settle";
-}
+type OperationTypeOfWord = typeof OPERATION_TYPE_OF_WORD;
 
 /**
  * What the messaging helpers check a literal `operationName` `O` against, at compile time, as the
@@ -397,7 +389,7 @@ const WELL_KNOWN_SYSTEMS: ReadonlySet<string> = new Set([
  * "Replaced by `process`"), each with its type: an `operationName` that is one of them names that type's
  * operation.
  */
-const OPERATION_TYPE_OF_WORD: Readonly<Record<string, string>> = {
+const OPERATION_TYPE_OF_WORD = {
   create: "create",
   send: "send",
   publish: "send",
@@ -405,7 +397,7 @@ const OPERATION_TYPE_OF_WORD: Readonly<Record<string, string>> = {
   process: "process",
   deliver: "process",
   settle: "settle",
-};
+} as const;
 
 /** What the span of each entry point is: its `messaging.operation.type` and the default name to give. */
 const SPAN_OPERATION: Readonly<Record<string, { type: string; what: string; name: string }>> = {
@@ -437,7 +429,9 @@ const SPAN_OPERATION: Readonly<Record<string, { type: string; what: string; name
  */
 function assertOperationOfType(entry: string, operationName: string): void {
   const own = SPAN_OPERATION[entry];
-  const type = OPERATION_TYPE_OF_WORD[operationName.trim().toLowerCase()];
+  const type = (OPERATION_TYPE_OF_WORD as Readonly<Record<string, string>>)[
+    operationName.trim().toLowerCase()
+  ];
   if (own === undefined || type === undefined || type === own.type) return;
   throw new TypeError(
     `tracehop ${entry}: options.operationName ${JSON.stringify(operationName)} names a ${type} operation (messaging.operation.type ${JSON.stringify(type)}${type === "receive" ? ": a CLIENT span around the pull itself, channel.get" : ""}), while ${entry}'s span ${own.what}, messaging.operation.type ${JSON.stringify(own.type)}; leave operationName out (${own.name}) or give your system's own name of that operation` +

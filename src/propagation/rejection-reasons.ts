@@ -39,7 +39,7 @@ export function fieldOf(
   const quoted =
     read === stored
       ? quotedValue(stored)
-      : `${JSON.stringify(stored)} (values joined with commas: the first is read, and none may be empty)`;
+      : `${JSON.stringify(stored)} (${JOINED_VALUES}: the first is read, and none may be empty)`;
   return { read, quoted };
 }
 
@@ -63,13 +63,16 @@ export function isRepeatedHeaderReason(reason: string): boolean {
   return REPEATED_MARKS.some((mark) => reason.includes(mark));
 }
 
+/**
+ * The words of the reasons about several values of one header, each put in its reason through the
+ * constant, so that a reason reworded here stays recognised by {@link isRepeatedHeaderReason}.
+ */
+const SEVERAL_TRACEPARENTS = "several different traceparent values";
+const REPEATED_TRACEPARENT_RULE = "a repeated traceparent is read only when";
+const JOINED_VALUES = "values joined with commas";
+const B3_FIRST_READ = "the B3 styles read the first";
 /** What the reasons about several values of one header say ({@link isRepeatedHeaderReason}). */
-const REPEATED_MARKS = [
-  "several different traceparent values",
-  "a repeated traceparent is read only when",
-  "values joined with commas",
-  "the B3 styles read the first",
-];
+const REPEATED_MARKS = [SEVERAL_TRACEPARENTS, REPEATED_TRACEPARENT_RULE, JOINED_VALUES, B3_FIRST_READ];
 
 /** Names of the characters outside printable ASCII a stored value most often holds unseen. */
 const CHARACTER_NAMES: Readonly<Record<number, string>> = {
@@ -247,7 +250,9 @@ function unreadIdReason(
   if (stored.length === 0) return missing;
   if (stored.every((value) => Array.isArray(value) && value.length === 0))
     return `${name} is an empty array: it holds no value`;
-  const values = stored.flatMap((value) => (Array.isArray(value) ? value.slice(0, 64) : [value]));
+  const values = stored.flatMap((value) =>
+    Array.isArray(value) ? value.slice(0, MAX_FIELD_VALUES) : [value],
+  );
   const tooLong = values.length > 0 ? overLength(values[0]) : undefined;
   if (tooLong !== undefined)
     return (
@@ -284,10 +289,7 @@ function b3Field(carrier: NormalizedCarrier, name: string): { read: string; quot
   const first = quotedValue(values[0]!);
   return {
     read: trimOws(values[0]!),
-    quoted:
-      values.length === 1
-        ? first
-        : `${first} (the first of ${values.length} values: the B3 styles read the first)`,
+    quoted: values.length === 1 ? first : `${first} (the first of ${values.length} values: ${B3_FIRST_READ})`,
   };
 }
 
@@ -482,11 +484,11 @@ function repeatedTraceparentReason(values: readonly string[]): string | { value:
     fields.length === 1 && fields[0]!.includes(",") && fields[0]!.length <= JOINED_TRACE_PARENT_MAX_LENGTH;
   if (fields.length < 2 && !joined) return undefined;
   const rule = joined
-    ? "values joined with commas in one header are a repeated traceparent, read only when every value is the same"
-    : "a repeated traceparent is read only when every value is the same";
+    ? `${JOINED_VALUES} in one header are a repeated traceparent, read only when every value is the same`
+    : `${REPEATED_TRACEPARENT_RULE} every value is the same`;
   const long = fields.find((field) => field.length > JOINED_TRACE_PARENT_MAX_LENGTH);
   if (long !== undefined)
-    return `traceparent holds ${values.length} values, one of ${long.length} characters: a repeated traceparent is read only when each is at most ${JOINED_TRACE_PARENT_MAX_LENGTH} characters and all are the same`;
+    return `traceparent holds ${values.length} values, one of ${long.length} characters: ${REPEATED_TRACEPARENT_RULE} each is at most ${JOINED_TRACE_PARENT_MAX_LENGTH} characters and all are the same`;
   const parts = fields.flatMap((field) => field.split(",")).map(trimOws);
   const distinct = [...new Set(parts)];
   if (distinct.length === 1) return { value: distinct[0]! };
@@ -495,7 +497,7 @@ function repeatedTraceparentReason(values: readonly string[]): string | { value:
       ? `traceparent ${JSON.stringify(fields[0])} holds an empty value between or beside its commas: ${rule}, and an empty one differs from the others`
       : `traceparent holds an empty value among its ${values.length}: ${rule}, and an empty one differs from the others`;
   return (
-    `several different traceparent values: ${distinct.slice(0, 2).map(quotedValue).join(", ")}` +
+    `${SEVERAL_TRACEPARENTS}: ${distinct.slice(0, 2).map(quotedValue).join(", ")}` +
     `${distinct.length > 2 ? ` and ${distinct.length - 2} more` : ""} (${rule})`
   );
 }

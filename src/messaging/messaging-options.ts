@@ -429,9 +429,11 @@ const SPAN_OPERATION: Readonly<Record<string, { type: string; what: string; name
  */
 function assertOperationOfType(entry: string, operationName: string): void {
   const own = SPAN_OPERATION[entry];
-  const type = (OPERATION_TYPE_OF_WORD as Readonly<Record<string, string>>)[
-    operationName.trim().toLowerCase()
-  ];
+  const word = operationName.trim().toLowerCase();
+  // Own words only: "constructor" or "__proto__" is a system's own name, not Object.prototype's field.
+  const type = Object.hasOwn(OPERATION_TYPE_OF_WORD, word)
+    ? (OPERATION_TYPE_OF_WORD as Readonly<Record<string, string>>)[word]
+    : undefined;
   if (own === undefined || type === undefined || type === own.type) return;
   throw new TypeError(
     `tracehop ${entry}: options.operationName ${JSON.stringify(operationName)} names a ${type} operation (messaging.operation.type ${JSON.stringify(type)}${type === "receive" ? ": a CLIENT span around the pull itself, channel.get" : ""}), while ${entry}'s span ${own.what}, messaging.operation.type ${JSON.stringify(own.type)}; leave operationName out (${own.name}) or give your system's own name of that operation` +

@@ -279,6 +279,15 @@ describe("operationName names the helper's own operation type (the conventions' 
     assert.equal(exporter.getFinishedSpans().length, 0);
   });
 
+  test("a name Object.prototype holds (constructor, __proto__) is a system's own name, not an operation type: taken", () => {
+    for (const operationName of ["constructor", "__proto__", "hasOwnProperty"])
+      assert.equal(
+        withProcessSpan(headers, { ...kafka, operationName }, () => "ran"),
+        "ran",
+        operationName,
+      );
+  });
+
   test("another operation type's name on each helper is a TypeError; the helper's own type, its deprecated word and a system's own name are taken", () => {
     // Each a type error too (OperationNameOfType), as the types fixture checks: plain JS gets the TypeError.
     const refused: [string, () => unknown][] = [

@@ -112,7 +112,8 @@ function checkChosenModels(
   schema: SchemaLookup,
 ): void {
   for (const [name, f] of fieldOf) {
-    const model = rdm.models[name];
+    // The client's own models only: "constructor" names Object.prototype's field, no model.
+    const model = Object.hasOwn(rdm.models, name) ? rdm.models[name] : undefined;
     if (!model) {
       // The client's property (`db.t4Job`) in place of the model's name (`T4Job`): said so.
       const meant = Object.keys(rdm.models).filter((m) => m.toLowerCase() === name.toLowerCase());

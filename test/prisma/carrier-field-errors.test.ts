@@ -165,6 +165,11 @@ test("a model named as the client's property (camel case): the error gives the m
     message:
       'tracehop traceCarrierExtension: model "ITEM" is not in this Prisma Client: models takes the model\'s name as the schema writes it, "Item" (models: Outbox, Item, Order, Plain, Event)',
   });
+  // A name Object.prototype holds is no model either (it threw "Cannot read properties of undefined").
+  for (const name of ["constructor", "__proto__", "toString"])
+    assert.throws(() => carrierModels(rdm, "traceContext", [name], schema), {
+      message: `tracehop traceCarrierExtension: model "${name}" is not in this Prisma Client (models: Outbox, Item, Order, Plain, Event)`,
+    });
   // No model of that name in any case: the list alone.
   assert.throws(() => carrierModels(rdm, "traceContext", ["Items"], schema), {
     message:

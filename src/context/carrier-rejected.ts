@@ -155,7 +155,8 @@ const MAX_MESSAGE_LENGTH = 1500;
  * of (a JSON `null`, a number; an id rounded past 2^53 is `TRACEHOP_JSON_NUMBER_ID`'s, not said again;
  * a negative one, which that warning does not cover, is said). `origin`: where the carrier came from
  * ({@link CarrierOrigin}), which names it and its fix in the message.
- * A carrier that holds no ids of the styles read (a row written without a carrier: `null`, `{}`) costs
+ * A carrier that holds only the ids of a style outside the extract order is said as not read
+ * ({@link warnIfStyleNotRead}). A carrier that holds no ids (a row written without a carrier: `null`, `{}`) costs
  * a few look-ups by name; once each style in the order is warned about, nothing. Values are quoted
  * escaped and cut ({@link boundedText}). Never throws.
  */
@@ -176,7 +177,10 @@ export function warnIfCarrierRejected(
         style = each;
         break;
       }
-    if (style === undefined) return;
+    if (style === undefined) {
+      warnIfStyleNotRead(propagator, styles, get, origin);
+      return;
+    }
     const others = styles.filter(
       (each): each is TraceStyle => each !== "baggage" && each !== style && holdsStyleIds(each, get),
     );
@@ -233,6 +237,83 @@ export function storedIdReader(
 function rawValueOf(raw: Record<string, unknown>, name: string): unknown {
   for (const key of Object.keys(raw)) if (asciiLowerName(key) === name) return raw[key];
   return undefined;
+}
+
+/** The trace styles, in the order {@link warnIfStyleNotRead} looks for them. */
+const TRACE_STYLES: readonly TraceStyle[] = ["datadog", "tracecontext", "b3", "b3multi"];
+
+/** What each style's headers are called after a warning named them once (`them` / `it`). */
+export const STYLE_PRONOUN: Readonly<Record<TraceStyle, "them" | "it">> = {
+  datadog: "them",
+  tracecontext: "it",
+  b3: "it",
+  b3multi: "them",
+};
+
+/** The once-per-process key of {@link warnIfStyleNotRead} for each style. */
+const NOT_READ_KEYS: Readonly<Record<TraceStyle, string>> = {
+  datadog: `${CARRIER_REJECTED_WARNING}:not-in-order:datadog`,
+  tracecontext: `${CARRIER_REJECTED_WARNING}:not-in-order:tracecontext`,
+  b3: `${CARRIER_REJECTED_WARNING}:not-in-order:b3`,
+  b3multi: `${CARRIER_REJECTED_WARNING}:not-in-order:b3multi`,
+};
+
+/**
+ * {@link warnIfCarrierRejected}'s part for a carrier that holds no ids of a style in the extract order
+ * `styles` of `propagator` but those of another (`holdsStyleIds`: datadog, tracecontext, b3, b3multi, the
+ * first not said yet): the propagator does not read them, and nothing was restored (old Datadog rows
+ * restored through `createPropagator(["tracecontext", "baggage"])` all start new traces). Said as
+ * `warnIfForeignPropagatorRejected` says a propagator whose `fields()` lack the style: the extract order
+ * and where it comes from (the `styles` given, an environment variable, tracehop's default), and the
+ * order with the style added as the fix. Nothing for an empty order (`none`: propagation turned off).
+ * Once per process and style.
+ */
+function warnIfStyleNotRead(
+  propagator: MultiStylePropagator,
+  styles: readonly string[],
+  get: (name: string) => string | string[] | undefined,
+  origin: CarrierOrigin,
+): void {
+  if (styles.length === 0) return;
+  let style: TraceStyle | undefined;
+  for (const each of TRACE_STYLES)
+    if (!styles.includes(each) && !hasWarned(NOT_READ_KEYS[each]) && holdsStyleIds(each, get)) {
+      style = each;
+      break;
+    }
+  if (style === undefined) return;
+  const them = STYLE_PRONOUN[style];
+  const source = propagator._extractOrderSource;
+  const added = [...styles, style];
+  const order = styles.join(", ");
+  const from =
+    source === "styles"
+      ? "the styles given to createPropagator"
+      : source === undefined
+        ? "tracehop's default"
+        : `set by ${source}`;
+  const call = `createPropagator([${added.map((each) => `"${each}"`).join(", ")}])`;
+  // In a DD_ variable `b3` is read as b3multi (dd-trace-js): the single header is `b3 single header`.
+  const inVariable = (each: string) =>
+    each === "b3" && source?.startsWith("DD_") ? "b3 single header" : each;
+  const fix =
+    source === "styles"
+      ? `add "${style}" to the styles given to createPropagator: ${call}`
+      : source === undefined
+        ? `restore with a propagator that reads the ${style} style: ${call}`
+        : `add ${inVariable(style)} to ${source} (${source}=${added.map(inVariable).join(",")}), or pass ` +
+          `the styles: ${call}`;
+  warnOnce(
+    NOT_READ_KEYS[style],
+    boundedText(
+      `tracehop: ${ORIGIN_TEXT[origin].held} ${TRACE_STYLE_HEADERS[style]} but restored no context, so its ` +
+        `work started a new trace: the propagator given does not read ${them}: its extract order is ` +
+        `${order} (${from}), without the ${style} style. Fix: ${fix}; if these headers are to be ignored, ` +
+        `nothing else is lost. ${INSPECT_POINTER}. (Said once per process for the ${style} style and an ` +
+        `extract order without it.)`,
+    ),
+    CARRIER_REJECTED_WARNING,
+  );
 }
 
 /** The once-per-process key of {@link warnIfCarrierRejected} for each style, built once. */

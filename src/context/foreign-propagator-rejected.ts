@@ -31,6 +31,7 @@ import {
   ORIGIN_TEXT,
   originFix,
   SEE_INSPECT,
+  STYLE_PRONOUN,
   storedIdReader,
   TRACE_STYLE_HEADERS,
   type CarrierOrigin,
@@ -57,14 +58,6 @@ const STYLE_FIELD_LIST: Readonly<Record<TraceStyle, string>> = {
   tracecontext: "traceparent",
   b3: "b3, x-b3-traceid or x-b3-spanid",
   b3multi: "b3, x-b3-traceid or x-b3-spanid",
-};
-
-/** What each style's headers are called after the warning named them once (`them` / `it`). */
-const PRONOUN: Readonly<Record<TraceStyle, string>> = {
-  datadog: "them",
-  tracecontext: "it",
-  b3: "it",
-  b3multi: "them",
 };
 
 /** The `createPropagator` call the fix names for a style: the default for those it reads. */
@@ -210,7 +203,7 @@ export function warnIfForeignPropagatorRejected(
     const unread = "lower" in fields && !STYLE_FIELDS[style].some((name) => fields.lower.has(name));
     const others = held.filter((each) => each !== style).map((each) => TRACE_STYLE_HEADERS[each]);
     const also = others.length ? `; the carrier held ${others.join(" and ")} too, not restored either` : "";
-    const them = PRONOUN[style];
+    const them = STYLE_PRONOUN[style];
     const api = isApiPropagation(propagator);
     const given = api
       ? "the propagator given, @opentelemetry/api's propagation (the global one an SDK registers),"

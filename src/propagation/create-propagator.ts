@@ -120,6 +120,7 @@ export function createPropagator(
   const env = process.env;
   let injectStyles: PropagationStyle[];
   let extractStyles: PropagationStyle[];
+  let extractOrderSource: string | undefined = "styles";
   if (styles !== undefined) {
     injectStyles = extractStyles = parseStyles(styles, "explicit");
   } else {
@@ -127,6 +128,7 @@ export function createPropagator(
     const extract = environmentStyles(env, EXTRACT_STYLE_VARIABLES, DEFAULT_EXTRACT_STYLES);
     injectStyles = inject.styles;
     extractStyles = extract.styles;
+    extractOrderSource = extract.variable;
     warnIfNothingKnown(env, inject.variable, injectStyles, extract.variable, extractStyles);
   }
   if (options === null || typeof options !== "object")
@@ -160,5 +162,6 @@ export function createPropagator(
     extractFirst,
     behavior,
     behaviorFromEnvironment,
+    extractOrderSource,
   );
 }

@@ -281,9 +281,12 @@ describe("TRACEHOP_CARRIER_REJECTED: the W3C and B3 styles", () => {
     );
   });
 
-  test("a style outside the extract order, a b3 sampling state alone, no carrier: nothing said", async () => {
+  test("a b3 sampling state alone, no carrier, propagation turned off: nothing said", async () => {
     const told = await recordWarnings(() => {
-      contextFromCarrier({ b3: "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-x" }); // b3 not read
+      contextFromCarrier(
+        { "x-datadog-trace-id": "1", "x-datadog-parent-id": "2" },
+        { propagator: createPropagator("none") },
+      );
       contextFromCarrier({ b3: "0" }, { propagator: createPropagator(["b3"]) });
       contextFromCarrier({ "x-b3-sampled": "1" }, { propagator: createPropagator(["b3multi"]) });
       withCarrier({ id: 1, traceContext: null }, "none", () => undefined);
@@ -292,6 +295,99 @@ describe("TRACEHOP_CARRIER_REJECTED: the W3C and B3 styles", () => {
     });
     assert.deepEqual(told.processWarnings, []);
     assert.deepEqual(told.diagWarnings, []);
+  });
+
+  test("a style outside the extract order: not read, said with the order, where it comes from, and the order to use (old Datadog rows through a W3C-only createPropagator were lost silently)", async () => {
+    const notRead = (held: string, them: string, order: string, style: string, from: string, fix: string) =>
+      `tracehop: a stored carrier held ${held} but restored no context, so its work started a new trace: ` +
+      `the propagator given does not read ${them}: its extract order is ${order} (${from}), without the ` +
+      `${style} style. Fix: ${fix}; if these headers are to be ignored, nothing else is lost. ${INSPECT} ` +
+      `(Said once per process for the ${style} style and an extract order without it.)`;
+    const saved = process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT;
+    let told;
+    try {
+      told = await recordWarnings(() => {
+        const w3cOnly = createPropagator(["tracecontext", "baggage"]);
+        assert.equal(trace.getSpanContext(contextFromCarrier(IDS, { propagator: w3cOnly })), undefined);
+        contextFromCarrier(IDS, { propagator: w3cOnly }); // said once
+        contextFromCarrier(
+          { b3: "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1" },
+          { propagator: createPropagator() },
+        );
+        process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "datadog";
+        contextFromCarrier(
+          { "x-b3-traceid": "80f198ee56343ba864fe8b2a57d3eff7", "x-b3-spanid": "e457b5a2e4d86bd1" },
+          { propagator: createPropagator() },
+        );
+        process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "datadog,b3multi";
+        contextFromCarrier(
+          { traceparent: "00-80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-01" },
+          { propagator: createPropagator() },
+        );
+      });
+    } finally {
+      if (saved === undefined) delete process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT;
+      else process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = saved;
+    }
+    assert.deepEqual(said(told, REJECTED), [
+      notRead(
+        HELD.datadog,
+        "them",
+        "tracecontext, baggage",
+        "datadog",
+        "the styles given to createPropagator",
+        'add "datadog" to the styles given to createPropagator: createPropagator(["tracecontext", "baggage", "datadog"])',
+      ),
+      notRead(
+        HELD.b3,
+        "it",
+        "datadog, tracecontext, baggage",
+        "b3",
+        "tracehop's default",
+        'restore with a propagator that reads the b3 style: createPropagator(["datadog", "tracecontext", "baggage", "b3"])',
+      ),
+      notRead(
+        HELD.b3multi,
+        "them",
+        "datadog",
+        "b3multi",
+        "set by DD_TRACE_PROPAGATION_STYLE_EXTRACT",
+        "add b3multi to DD_TRACE_PROPAGATION_STYLE_EXTRACT (DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,b3multi), " +
+          'or pass the styles: createPropagator(["datadog", "b3multi"])',
+      ),
+      notRead(
+        HELD.tracecontext,
+        "it",
+        "datadog, b3multi",
+        "tracecontext",
+        "set by DD_TRACE_PROPAGATION_STYLE_EXTRACT",
+        "add tracecontext to DD_TRACE_PROPAGATION_STYLE_EXTRACT " +
+          "(DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog,b3multi,tracecontext), or pass the styles: " +
+          'createPropagator(["datadog", "b3multi", "tracecontext"])',
+      ),
+    ]);
+  });
+
+  test("a b3 single header outside a DD_ variable's order is named as that variable spells it", async () => {
+    const saved = process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT;
+    let told;
+    try {
+      process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = "tracecontext";
+      const propagator = createPropagator();
+      told = await recordWarnings(() =>
+        contextFromCarrier({ b3: "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1" }, { propagator }),
+      );
+    } finally {
+      if (saved === undefined) delete process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT;
+      else process.env.DD_TRACE_PROPAGATION_STYLE_EXTRACT = saved;
+    }
+    const [message] = said(told, REJECTED);
+    assert.ok(
+      message?.includes(
+        'Fix: add b3 single header to DD_TRACE_PROPAGATION_STYLE_EXTRACT (DD_TRACE_PROPAGATION_STYLE_EXTRACT=tracecontext,b3 single header), or pass the styles: createPropagator(["tracecontext", "b3"])',
+      ),
+      message,
+    );
   });
 
   test("a baggage restored beside a refused traceparent still says the trace was lost", async () => {

@@ -110,6 +110,12 @@ export class MultiStylePropagator implements TextMapPropagator {
     readonly _behavior: ExtractBehavior,
     /** `_behavior` comes from `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, not from the option. */
     readonly _behaviorFromEnvironment: boolean,
+    /**
+     * Where the extract order comes from, for the warning of a carrier whose style it lacks
+     * (`warnIfCarrierRejected`): `"styles"`, the `styles` given to `createPropagator`; the name of the
+     * environment variable read; `undefined`, tracehop's default order.
+     */
+    readonly _extractOrderSource?: string | undefined,
   ) {
     const fields = new Set<string>();
     for (const member of [..._inject, ..._extract])
@@ -271,6 +277,7 @@ export class MultiStylePropagator implements TextMapPropagator {
       this._extractFirst,
       "continue",
       false,
+      this._extractOrderSource,
     );
     return this._continuing.extract(context, carrier, getter);
   }

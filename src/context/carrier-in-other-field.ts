@@ -204,7 +204,8 @@ function capturedAtArgument(createdAt: string | undefined): string {
  * is an outbox row whose carrier column is named otherwise (the Prisma extension's
  * `models: { Outbox: "carrier" }`, a table that kept both columns), restored as a new trace without a
  * word. Failing that, a carrier two levels down, under the `headers`, `traceContext` or
- * `userProperties` field of one of its object fields, is named by that path
+ * `userProperties` field of one of its object fields, or under any name in its own `traceContext`
+ * object (`{ traceContext: { trace: {...} } }`: the carrier wrapped by its writer), is named by that path
  * (`{ payload: { headers } }`; a whole amqplib message, `properties.headers`, or kafkajs `eachMessage`
  * payload, `message.headers`; a row holding another row in `traceContext`; the `traceContext` of a
  * field only when `source` has none of its own, never a relation a row includes): how deep and how much is
@@ -399,7 +400,10 @@ function traceContextField(source: Record<string, unknown>): "holds a carrier" |
  *    at only when `source` has no `traceContext` field of its own: a source that has one is a row, and
  *    a row's object field holding a `traceContext` is another row it includes (a Prisma `include` of a
  *    traced relation: `order.customer`), whose carrier is that row's own, not the one this row lacks
- *    (passing it would parent this row's work under the customer's trace).
+ *    (passing it would parent this row's work under the customer's trace). In the source's own
+ *    `traceContext` object, the carrier field itself, a carrier under any other name is found too, among
+ *    its first {@link MAX_FIELDS_LOOKED_AT} fields ({@link wrappedCarrierField}: its keys, which the
+ *    restore listed already, are listed once more).
  *
  * The capture time the fix passes on ({@link FoundField}): at the first level and under `headers` or
  * `userProperties` (the headers of a message or an envelope written with the row), the `createdAt` of
@@ -495,9 +499,39 @@ function nestedField(
         const own = Object.hasOwn(value, CREATED_AT_FIELD);
         return foundField(outer, inner, own ? `${nameAccess(outer)}.${CREATED_AT_FIELD}` : undefined);
       }
+      // The carrier field itself: a carrier one level inside it, under any name, is the row's own
+      // carrier wrapped by its writer (`{"trace": {"x-datadog-trace-id": ...}}`).
+      if (outer === TRACE_CONTEXT_FIELD) {
+        const inner = wrappedCarrierField(value);
+        if (inner !== undefined) return foundField(outer, inner, createdAt);
+      }
     } catch {
       // A throwing getter or proxy trap: this object alone is skipped.
     }
+  return undefined;
+}
+
+/**
+ * The first of the first {@link MAX_FIELDS_LOOKED_AT} own data fields of `carrierField`, a source's
+ * `traceContext` object that held no carrier, that holds one ({@link holdsStoredCarrier}), under any
+ * name but {@link NESTED_CARRIER_FIELDS} (looked at before) and {@link PROTOTYPE_KEYS}: a carrier its
+ * writer kept under a key of its own in the carrier column (`{"trace": {...}}`, `{"datadog": "{...}"}`,
+ * a dd-trace-ot `TEXT_MAP` nested in a JSON document). Listing its keys costs what the restore that
+ * found no context in it paid already (the carrier reader lists a carrier's keys:
+ * `normalizeCarrier`), once more. `undefined` when none does. May throw (a hostile object).
+ */
+function wrappedCarrierField(carrierField: Record<string, unknown>): string | undefined {
+  const names = Object.keys(carrierField);
+  const count = Math.min(names.length, MAX_FIELDS_LOOKED_AT);
+  for (let i = 0; i < count; i++) {
+    const name = names[i]!;
+    if (PROTOTYPE_KEYS.has(name) || (NESTED_CARRIER_FIELDS as readonly string[]).includes(name)) continue;
+    try {
+      if (holdsStoredCarrier(ownDataValue(carrierField, name))) return name;
+    } catch {
+      // A throwing proxy trap: this field alone is skipped.
+    }
+  }
   return undefined;
 }
 
@@ -563,11 +597,16 @@ export function propertyAccess(name: string): string {
 
 /**
  * The {@link FoundField} of the field `outer` of a source, or of its field `inner` (`"payload.headers"`,
- * `.payload.headers`), with `createdAt`, how the fix reads the capture time to pass on. A name longer
- * than {@link MAX_QUOTED_NAME_LENGTH} is shown by its start and `…`.
+ * `.payload.headers`; `"traceContext.dd-context"`, `.traceContext["dd-context"]`), with `createdAt`, how
+ * the fix reads the capture time to pass on. A name longer than {@link MAX_QUOTED_NAME_LENGTH} is shown
+ * by its start and `…`.
  */
 function foundField(outer: string, inner: string | undefined, createdAt: string | undefined): FoundField {
-  const path = inner === undefined ? "" : `.${inner}`;
-  const shown = outer.length > MAX_QUOTED_NAME_LENGTH ? `${outer.slice(0, MAX_QUOTED_NAME_LENGTH)}…` : outer;
-  return { shown: shown + path, access: nameAccess(outer) + path, createdAt };
+  const shownName = (name: string) =>
+    name.length > MAX_QUOTED_NAME_LENGTH ? `${name.slice(0, MAX_QUOTED_NAME_LENGTH)}…` : name;
+  return {
+    shown: shownName(outer) + (inner === undefined ? "" : `.${shownName(inner)}`),
+    access: nameAccess(outer) + (inner === undefined ? "" : nameAccess(inner)),
+    createdAt,
+  };
 }

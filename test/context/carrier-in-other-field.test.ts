@@ -697,6 +697,52 @@ describe("a carrier under another field name", () => {
     assert.equal(BigInt(`0x${finishedSpan("mqtt").spanContext().traceId}`), 7n);
   });
 
+  test("a carrier one level down in the row's own traceContext, under any name (an old dd-trace-ot map nested by its writer): named by its path, with the fix that restores it", async () => {
+    const holdsNone = " and its traceContext field holds none";
+    // dd-trace-ot rows whose writer kept the TEXT_MAP under a key of its own in the JSON column.
+    const ddOt = { "x-datadog-trace-id": "18446744073709551615", "x-datadog-parent-id": "9007199254740993" };
+    const cases: [string, () => unknown, string][] = [
+      [
+        "a Datadog map under trace",
+        () => withCarrier({ id: 1, traceContext: { trace: ddOt, note: "x" } }, "row", () => 0),
+        message("traceContext.trace", "withCarrier", ".traceContext.trace", "[row]", holdsNone),
+      ],
+      [
+        "JSON text under a name that needs brackets, with the row's createdAt",
+        () =>
+          withCarrier(
+            { id: 1, createdAt: new Date(), traceContext: { "dd-context": JSON.stringify(W3C_CARRIER) } },
+            "row",
+            () => 0,
+          ),
+        message(
+          "traceContext.dd-context",
+          "withCarrierOfRow",
+          '.traceContext["dd-context"]',
+          "[row]",
+          holdsNone,
+        ),
+      ],
+      [
+        "traced",
+        () =>
+          traced({ name: "t" })((row: { traceContext: unknown }) => row)({ traceContext: { carrier: ddOt } }),
+        message("traceContext.carrier", "traced", ".traceContext.carrier", "[row]", holdsNone),
+      ],
+    ];
+    for (const [label, call, said] of cases) {
+      resetWarnings();
+      const told = await recordWarnings(call);
+      assert.deepEqual(told.processWarnings, [[CODE, said]], label);
+    }
+    // The fix restores the stored ids exactly.
+    exporter.reset();
+    withCarrier({ id: 1, traceContext: { trace: ddOt } }.traceContext.trace, "fixed", () => 0);
+    const fixed = finishedSpan("fixed");
+    assert.equal(fixed.spanContext().traceId, "0000000000000000ffffffffffffffff");
+    assert.equal(parentIdOf(fixed), "0020000000000001");
+  });
+
   test("a carrier one level down is named before one two levels down, whatever their order", async () => {
     const told = await recordWarnings(() =>
       withCarrier({ id: 1, envelope: { headers: DD_CARRIER }, carrier: W3C_CARRIER }, "row", () => 0),

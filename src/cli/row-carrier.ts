@@ -200,7 +200,10 @@ type FoundBy = "field" | "nested" | undefined;
  * as `withCarrier` reads it: an object, its JSON text, or JSON text of that; with `text`, the innermost
  * JSON text, when the field is text. Else why it is no carrier: it holds null, a number, or text that
  * is not an object's JSON text, or it is one of the row's fields the library never reads. Notes in
- * `diagnostics` that the row's top-level propagation headers are ignored, and which field was read.
+ * `diagnostics` that the row's top-level propagation headers are ignored, and which field was read; a
+ * carrier one level inside that field under another name, which no restore reads (with the `--field`
+ * that does); and, for the one field of an object found by its content, the call on a row whose
+ * `traceContext` column's value that object may be.
  */
 function readCarrierField(
   row: Record<string, unknown>,
@@ -274,6 +277,34 @@ function readCarrierField(
         !place.nested && name === TRACE_CONTEXT_FIELD ? "withCarrier(row)" : `withCarrier(${reader})`,
         nested,
       ),
+    );
+  // A carrier one level down under another name ({"traceContext": {"trace": {...}}}: a carrier its
+  // writer wrapped in the column): no context, said with the --field that reads it, as the library's
+  // TRACEHOP_CARRIER_IN_OTHER_FIELD names it.
+  const wrapped =
+    nested !== undefined || hasPropagationHeader(inner)
+      ? undefined
+      : Object.keys(inner)
+          .slice(0, MAX_FIELDS_LOOKED_AT)
+          .find((key) => !PROTOTYPE_KEYS.has(key) && holdsCarrier(inner[key]));
+  if (wrapped !== undefined) {
+    const reads =
+      !place.nested && name === TRACE_CONTEXT_FIELD ? "withCarrier(row)" : `withCarrier(${reader})`;
+    const parses = typeof value !== "string" ? 0 : innermostText(value) === value ? 1 : 2;
+    const innerReader = parsed(reader, parses) + propertyAccess(wrapped);
+    diagnostics.push(
+      `the row's ${name} field holds no propagation header, but its field ${wrapped} holds a carrier, which ` +
+        `${reads} does not read (TRACEHOP_CARRIER_IN_OTHER_FIELD): --field ${shellWord(`${name}.${wrapped}`)} ` +
+        `reads it, as withCarrier(${innerReader})`,
+    );
+  }
+  // The one field of an object, found by its content (no traceContext field): the object may be a
+  // carrier column's value alone (psql -At 'select "traceContext" ...'), not a row, and its row reads
+  // it one level further in. (A whole row has other fields, its id: not said there.)
+  if (found === "field" && !place.nested && Object.keys(row).length === 1)
+    diagnostics.push(
+      `if this is the value of a row's traceContext column (psql -At 'select "traceContext" ...'), ` +
+        `withCarrier(row) restores nothing from it: hand withCarrier(row.${TRACE_CONTEXT_FIELD}${propertyAccess(name)})`,
     );
   return typeof value === "string" ? { carrier: inner, text: innermostText(value) } : { carrier: inner };
 }

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
 import { parseInspectInput } from "../../src/cli/input.js";
+import { shellWord } from "../../src/cli/row-carrier.js";
 import { run, runBin, runMany, start, inspectDir, type CliRun } from "./run-cli.js";
 
 /**
@@ -708,6 +709,52 @@ describe("tracehop inspect: a carrier or a row given as JSON", () => {
       ]);
       assert.equal(beside.code, 0, beside.stdout);
       assert.deepEqual(JSON.parse(beside.stdout).diagnostics, ["read the row's traceContext field"]);
+    }
+  });
+
+  test("a carrier one level inside the row's traceContext, under any name (a dd-trace-ot map its writer nested): no context, as the library, and the --field that reads it; the column's value alone says the call on the row", () => {
+    const ddOt = '{"x-datadog-trace-id":"18446744073709551615","x-datadog-parent-id":"9007199254740993"}';
+    for (const [key, access] of [
+      ["trace", ".trace"],
+      ["dd-context", '["dd-context"]'],
+    ] as const) {
+      const column = `{"note":"x",${JSON.stringify(key)}:${ddOt}}`;
+      const row = `{"id":11,"traceContext":${column}}`;
+      // The library restores nothing from the row.
+      assert.equal(trace.getSpanContext(contextFromCarrier(JSON.parse(row) as object)), undefined);
+      const hint =
+        `the row's traceContext field holds no propagation header, but its field ${key} holds a carrier, ` +
+        `which withCarrier(row) does not read (TRACEHOP_CARRIER_IN_OTHER_FIELD): ` +
+        `--field ${shellWord(`traceContext.${key}`)} reads it, as withCarrier(row.traceContext${access})`;
+      for (const [input, many] of [
+        [row, false],
+        [`[${row}]`, true],
+      ] as const)
+        assert.deepEqual(firstInvalidReport(input, many).diagnostics, [
+          "read the row's traceContext field",
+          hint,
+        ]);
+      // The --field it names reads the stored ids exactly.
+      const named = run(["inspect", "--json", "--field", `traceContext.${key}`, row]);
+      assert.equal(named.code, 0, named.stdout);
+      const context = JSON.parse(named.stdout).context;
+      assert.equal(context.traceId, "0000000000000000ffffffffffffffff");
+      assert.equal(context.parentId, "0020000000000001");
+      // The column's value alone (psql -At 'select "traceContext" ...'), the wrapper its one field: read
+      // through that field, and the call on the row whose column it is said too.
+      const alone = run(["inspect", "--json", "-"], `{${JSON.stringify(key)}:${ddOt}}\n`);
+      assert.equal(alone.code, 0, alone.stdout);
+      const report = JSON.parse(alone.stdout);
+      assert.equal(report.carrierFrom, `row${access}`);
+      assert.ok(
+        report.diagnostics.some((d: string) =>
+          d.includes(
+            `if this is the value of a row's traceContext column (psql -At 'select "traceContext" ...'), ` +
+              `withCarrier(row) restores nothing from it: hand withCarrier(row.traceContext${access})`,
+          ),
+        ),
+        report.diagnostics.join("\n"),
+      );
     }
   });
 

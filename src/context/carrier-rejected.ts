@@ -110,29 +110,33 @@ const MESSAGE_MALFORMED_FIX =
   "header writers (injectKafkaHeaders, injectAmqpHeaders, writeCarrierToHeaders) write, unchanged";
 
 /**
- * How to give a consumed message's headers to `tracehop inspect`, ending a message's fix: it reads JSON,
- * not a client's message object.
- */
-const MESSAGE_INSPECT =
-  "To inspect a message, print its headers as JSON (values as strings) and run `npx tracehop inspect '<headers as JSON>'`";
-
-/**
  * Internal: the fix of a carrier from `origin` that a style refused for `reason` (`rejectionReason`'s):
  * a stored carrier's is {@link ORIGIN_TEXT}'s; message headers that held several values of a header (two
  * different traceparents, values joined with commas: `isRepeatedHeaderReason`) get the advice against a
  * producer or bridge appending its own, any other reason (a malformed value: a trailing CR LF, a bad id)
- * the producer's fix, and both how to feed the headers to `tracehop inspect`.
+ * the producer's fix ({@link inspectPointer} then says how to feed the headers to `tracehop inspect`).
  */
 export function originFix(origin: CarrierOrigin, reason: string): string {
   if (origin === "stored") return ORIGIN_TEXT.stored.fix;
-  return `${isRepeatedHeaderReason(reason) ? ORIGIN_TEXT.message.fix : MESSAGE_MALFORMED_FIX}. ${MESSAGE_INSPECT}`;
+  return isRepeatedHeaderReason(reason) ? ORIGIN_TEXT.message.fix : MESSAGE_MALFORMED_FIX;
 }
 
 /** Where the reasons send the reader for the carrier reader's own reasons (`rejectionReason`'s `seeMore`). */
 export const SEE_INSPECT = "`npx tracehop inspect` says why";
 
-/** The end of each warning: the fix common to every refused carrier, and where the whole report is. */
-export const INSPECT_POINTER = "Run `npx tracehop inspect` on the row or message for the whole report";
+/**
+ * Internal: the end of each warning, where the whole report is: `tracehop inspect` on a stored carrier's
+ * row; for a consumed message, how to give it its headers (it reads JSON, not a client's message object).
+ * Said once per warning (trial t12: a message's warning pointed at inspect twice).
+ */
+export function inspectPointer(origin: CarrierOrigin): string {
+  return origin === "stored" ? INSPECT_ROW : INSPECT_MESSAGE;
+}
+
+const INSPECT_ROW = "Run `npx tracehop inspect` on the row for the whole report";
+const INSPECT_MESSAGE =
+  "For the whole report, print the message's headers as JSON (values as strings) and run " +
+  "`npx tracehop inspect '<headers as JSON>'`";
 
 /**
  * Longest text of a quoted value ({@link boundedText}): a hostile carrier's value (up to
@@ -198,7 +202,7 @@ export function warnIfCarrierRejected(
       REJECTED_KEYS[style],
       boundedText(
         `tracehop: ${held} ${TRACE_STYLE_HEADERS[style]} but restored no context, so its work ` +
-          `started a new trace: the ${style} style refused it: ${reason}${also}. ${fix}. ${INSPECT_POINTER}. ` +
+          `started a new trace: the ${style} style refused it: ${reason}${also}. ${fix}. ${inspectPointer(origin)}. ` +
           `(Said once per process for the ${style} style.)`,
       ),
       CARRIER_REJECTED_WARNING,
@@ -309,7 +313,7 @@ function warnIfStyleNotRead(
       `tracehop: ${ORIGIN_TEXT[origin].held} ${TRACE_STYLE_HEADERS[style]} but restored no context, so its ` +
         `work started a new trace: the propagator given does not read ${them}: its extract order is ` +
         `${order} (${from}), without the ${style} style. Fix: ${fix}; if these headers are to be ignored, ` +
-        `nothing else is lost. ${INSPECT_POINTER}. (Said once per process for the ${style} style and an ` +
+        `nothing else is lost. ${inspectPointer(origin)}. (Said once per process for the ${style} style and an ` +
         `extract order without it.)`,
     ),
     CARRIER_REJECTED_WARNING,
@@ -434,7 +438,7 @@ export function warnIfTraceIdTruncated(
       `${TRACE_ID_TRUNCATED_WARNING}:${kind}`,
       boundedText(
         `tracehop: ${named.restored} with a changed trace id: ${reason}. Fix: ${fix}. ` +
-          `${INSPECT_POINTER}. (Said once per process for ${kind}.)`,
+          `${inspectPointer(origin)}. (Said once per process for ${kind}.)`,
       ),
       TRACE_ID_TRUNCATED_WARNING,
     );

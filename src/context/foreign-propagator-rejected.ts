@@ -26,7 +26,7 @@ import {
   boundedText,
   CARRIER_REJECTED_WARNING,
   holdsRoundedId,
-  INSPECT_POINTER,
+  inspectPointer,
   normalizedOf,
   ORIGIN_TEXT,
   originFix,
@@ -254,7 +254,7 @@ export function warnIfForeignPropagatorRejected(
       KEYS[style],
       boundedText(
         `tracehop: ${ORIGIN_TEXT[origin].held} ${TRACE_STYLE_HEADERS[style]} but restored no context, so its ` +
-          `work started a new trace: ${what}. ${fix}. ${INSPECT_POINTER}. (Said once per process for the ${style} style and a propagator not created by createPropagator.)`,
+          `work started a new trace: ${what}. ${fix}. ${inspectPointer(origin)}. (Said once per process for the ${style} style and a propagator not created by createPropagator.)`,
       ),
       CARRIER_REJECTED_WARNING,
     );

@@ -32,7 +32,7 @@ afterEach(() => resetWarnings());
 
 const REJECTED = "TRACEHOP_CARRIER_REJECTED";
 const TRUNCATED = "TRACEHOP_TRACE_ID_TRUNCATED";
-const INSPECT = "Run `npx tracehop inspect` on the row or message for the whole report.";
+const INSPECT = "Run `npx tracehop inspect` on the row for the whole report.";
 
 /** The headers each style's warning names. */
 const HELD = {
@@ -42,9 +42,9 @@ const HELD = {
   b3multi: "x-b3-* ids",
 } as const;
 
-/** How TRACEHOP_CARRIER_REJECTED says to give a message's headers to inspect. */
+/** How the warnings say to give a message's headers to inspect (in place of INSPECT: said once). */
 const MESSAGE_INSPECT =
-  "To inspect a message, print its headers as JSON (values as strings) and run `npx tracehop inspect '<headers as JSON>'`.";
+  "For the whole report, print the message's headers as JSON (values as strings) and run `npx tracehop inspect '<headers as JSON>'`.";
 
 /**
  * The TRACEHOP_CARRIER_REJECTED text of `style` refusing message headers for `reason`: the fix against a
@@ -60,7 +60,7 @@ const rejectedHeaders = (style: keyof typeof HELD, reason: string, repeated: boo
       "the message's trace. "
     : "Fix the producer that writes this header (or a bridge that rewrites it): send what withSendSpan or the " +
       "header writers (injectKafkaHeaders, injectAmqpHeaders, writeCarrierToHeaders) write, unchanged. ") +
-  `${MESSAGE_INSPECT} ${INSPECT} (Said once per process for the ${style} style.)`;
+  `${MESSAGE_INSPECT} (Said once per process for the ${style} style.)`;
 
 /** The TRACEHOP_CARRIER_REJECTED text of `style` refusing a carrier for `reason`. */
 const rejected = (style: keyof typeof HELD, reason: string, also = "") =>
@@ -702,7 +702,8 @@ describe("TRACEHOP_TRACE_ID_TRUNCATED: the _dd.p.tid of a stored carrier dropped
     const fromMessage = truncated("malformed_tid", reason, restoredId, messageFix)
       .replace("a stored carrier restored its trace", "message headers restored their trace")
       .replace("of the stored 128-bit trace id", "of the 128-bit trace id they held")
-      .replace("than the row's", "than the message's");
+      .replace("than the row's", "than the message's")
+      .replace(INSPECT, MESSAGE_INSPECT);
     const told = await recordWarnings(() =>
       withProcessSpan(headers, { system: "kafka", destination: "q" }, () => undefined),
     );

@@ -36,7 +36,10 @@ beforeEach(() => {
 afterEach(() => resetWarnings());
 
 const REJECTED = "TRACEHOP_CARRIER_REJECTED";
-const INSPECT = "Run `npx tracehop inspect` on the row or message for the whole report.";
+const INSPECT = "Run `npx tracehop inspect` on the row for the whole report.";
+/** The same pointer for a consumed message: how to give its headers to inspect. */
+const MESSAGE_INSPECT =
+  "For the whole report, print the message's headers as JSON (values as strings) and run `npx tracehop inspect '<headers as JSON>'`.";
 const DATADOG_ROW = {
   "x-datadog-trace-id": "12345678901234567890",
   "x-datadog-parent-id": "42",
@@ -122,7 +125,7 @@ describe("TRACEHOP_CARRIER_REJECTED: a propagator that does not read the carrier
         "x-b3-traceid or x-b3-spanid. Fix: restore with a propagator that reads the b3 style: pass " +
         '{ propagator: createPropagator(["tracecontext", "baggage", "b3"]) }, or add createPropagator("b3") ' +
         'beside yours in a CompositePropagator ({ propagators: [yours, createPropagator("b3")] }). ' +
-        `${INSPECT} ${SAID("b3")}`,
+        `${MESSAGE_INSPECT} ${SAID("b3")}`,
     );
   });
 

@@ -110,8 +110,10 @@ export interface CreatePropagatorOptions extends DatadogPropagatorOptions {
  * others. Neither direction throws.
  *
  * @throws TypeError at creation: an unknown style name, a list that names no style (`""`, `[]`:
- *   `none` turns propagation off), `styles` neither a string nor an array, `options` not an object,
- *   a name `CreatePropagatorOptions` does not have, or an option value of the wrong kind.
+ *   `none` turns propagation off), `styles` neither a string nor an array, an array element that is
+ *   not a string (named by its index: `styles[1]`), `options` not an object, a name
+ *   `CreatePropagatorOptions` does not have, or an option value of the wrong kind. The message quotes
+ *   a name as given, control characters escaped and cut at 40 characters.
  */
 export function createPropagator(
   styles?: PropagationStyleName | readonly PropagationStyleName[],

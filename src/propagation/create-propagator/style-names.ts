@@ -91,7 +91,7 @@ export function parseStyles(
       `tracehop createPropagator: styles must be a comma-separated string or an array of names, got ${describeValue(styles)}`,
     );
   }
-  const list = typeof styles === "string" ? styles.split(",") : styles;
+  const list = typeof styles === "string" ? styles.split(",") : styleArray(styles);
   if (source === "explicit" && !namesAnything(list)) {
     throw new TypeError(
       `tracehop createPropagator: no propagation style named; use ${STYLE_NAMES}, or none for no propagation, got ${
@@ -100,24 +100,80 @@ export function parseStyles(
     );
   }
   const out: PropagationStyle[] = [];
-  for (const { written, style } of styleEntries(list, datadogB3)) {
+  // Not through styleEntries: stops at the first unknown name, without reading the rest of a long list.
+  for (const raw of list) {
+    const written = String(raw).trim();
+    // Longer than any name: no style, and none of its text is lower-cased or split (a 1 MiB "name").
+    const long = written.length > MAX_GUESSED_NAME_LENGTH;
+    if (written === "" || (!long && written.toLowerCase() === NONE)) continue;
+    const style = long ? undefined : styleNamed(written, datadogB3);
     if (style === undefined) {
       if (source === "environment") continue;
-      const words = spacedStyleNames(written);
+      const words = written.length > MAX_SPACED_NAMES_LENGTH ? undefined : spacedStyleNames(written);
       // Quoted as written (`"W3C"`), the case the user looks for in the setting.
       throw new TypeError(
         `tracehop createPropagator: ${
           words === undefined
-            ? `unknown propagation style "${written}"${guessHint(written, list)}; use ${STYLE_NAMES} or none`
+            ? `unknown propagation style ${describeValue(written)}${guessHint(written, list)}; use ${STYLE_NAMES} or none`
             : typeof styles === "string"
-              ? `propagation style names must be separated by commas, not spaces: write ${JSON.stringify(commaSeparated(list))}, got ${JSON.stringify(styles)}`
-              : `propagation style names must be separate array elements, not separated by spaces: [${words.map((word) => JSON.stringify(word)).join(", ")}], got ${JSON.stringify(written)}`
+              ? `propagation style names must be separated by commas, not spaces: write ${describeValue(commaSeparated(list), MAX_SUGGESTION_LENGTH)}, got ${describeValue(styles)}`
+              : `propagation style names must be separate array elements, not separated by spaces: ${cutSuggestion(`[${words.map((word) => JSON.stringify(word)).join(", ")}]`)}, got ${describeValue(written)}`
         }`,
       );
     }
     if (!out.includes(style)) out.push(style);
   }
   return out;
+}
+
+/**
+ * Longest name looked up as a style or guessed at (`guessHint`); every known name is shorter (the longest,
+ * `b3 single header`, has 16 characters).
+ */
+const MAX_GUESSED_NAME_LENGTH = 64;
+/** Longest name read as style names separated by spaces (`spacedStyleNames`); longer is one unknown name. */
+const MAX_SPACED_NAMES_LENGTH = 1024;
+/** Longest style list a TypeError writes as the fix (`write "datadog,tracecontext"`); longer is cut with `…`. */
+const MAX_SUGGESTION_LENGTH = 200;
+
+/**
+ * The elements of an explicit style array, read once: each must be a string (`String()` wrote
+ * `[object Object]` for an object and threw for a null-prototype one).
+ *
+ * @throws TypeError `tracehop createPropagator: styles[i] must be a style name (a string), got …`, or,
+ *   for an array whose reading throws (a Proxy), one saying it could not be read.
+ */
+function styleArray(styles: readonly unknown[]): string[] {
+  let copy: unknown[];
+  try {
+    copy = Array.from(styles);
+  } catch (error) {
+    throw new TypeError(
+      `tracehop createPropagator: styles must be a comma-separated string or an array of names; the styles could not be read (${describeValue(errorMessage(error))})`,
+      { cause: error },
+    );
+  }
+  copy.forEach((element, index) => {
+    if (typeof element !== "string")
+      throw new TypeError(
+        `tracehop createPropagator: styles[${index}] must be a style name (a string), got ${describeValue(element)}`,
+      );
+  });
+  return copy as string[];
+}
+
+/** `text` (style names tracehop checked: printable ASCII), cut at {@link MAX_SUGGESTION_LENGTH} with `…`. */
+function cutSuggestion(text: string): string {
+  return text.length > MAX_SUGGESTION_LENGTH ? `${text.slice(0, MAX_SUGGESTION_LENGTH)}…` : text;
+}
+
+/** The message of a thrown value, never throwing itself. */
+function errorMessage(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return "an error";
+  }
 }
 
 /**
@@ -129,6 +185,9 @@ export function parseStyles(
  * or the propagator alone.
  */
 function guessHint(name: string, list: readonly unknown[]): string {
+  // Longer than any name a guess knows (a style, another tool's name, one misspelt by two letters):
+  // none is looked for, so that a 1 MiB "name" costs no comparison.
+  if (name.length > MAX_GUESSED_NAME_LENGTH) return "";
   const guess = guessStyle(name);
   if (guess === undefined) return "";
   const said = saidGuess(guess, (style) => style);

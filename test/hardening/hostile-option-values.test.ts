@@ -1,0 +1,136 @@
+// Hostile values given where an entry point takes a name from the user (createPropagator's styles, an
+// option's value): the TypeError says what to fix in one short line of printable text, whatever was
+// given — a control character or a 1 MiB string is never copied into the message, an array element
+// that is no string is named by its index, and an array whose reading throws is still answered with
+// tracehop's TypeError, all in bounded time.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { createPropagator } from "../../src/index.js";
+import { describeValue } from "../../src/describe-value.js";
+import { runParameters } from "./arbitraries.js";
+
+/** C0 and C1 controls, DEL, the line and paragraph separators and the bidirectional controls. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** Longest message a bad style name may give: the fixed text, a guess and a cut quote of the name. */
+const MAX_MESSAGE_LENGTH = 600;
+const ONE_MIB = 1024 * 1024;
+
+/** The TypeError `createPropagator(styles)` throws (fails the test when it throws none or another error). */
+function styleError(styles: unknown): TypeError {
+  try {
+    createPropagator(styles as string[]);
+  } catch (error) {
+    assert.ok(error instanceof TypeError, `not a TypeError: ${String(error)}`);
+    return error;
+  }
+  assert.fail(`createPropagator(${describeValue(styles)}) did not throw`);
+}
+
+/** A message a user can read: tracehop's prefix, no control character, bounded length. */
+function assertReadable(message: string): void {
+  assert.match(message, /^tracehop createPropagator: /);
+  assert.doesNotMatch(message, CONTROL, `control character in ${JSON.stringify(message.slice(0, 200))}`);
+  assert.ok(message.length <= MAX_MESSAGE_LENGTH, `message of ${message.length} characters`);
+}
+
+describe("createPropagator: a style name that is no style", () => {
+  // A name that is no style once trimmed and lower-cased: any text with a character no style name holds,
+  // between two `x` (never trimmed to nothing).
+  const noStyle = fc
+    .tuple(
+      fc.string({ unit: "binary", maxLength: 300 }),
+      fc.constantFrom("\u0000", "\r\n", "\u007f", "\u0085", "\u2028", "\u202e", "é", "\ud800"),
+    )
+    .map(([text, odd]) => `x${text}${odd}${text}x`);
+
+  test("as text or an array element: a TypeError of printable text, at most 600 characters", () => {
+    fc.assert(
+      fc.property(noStyle, fc.boolean(), (name, inArray) => {
+        const message = styleError(
+          inArray ? ["tracecontext", name] : `tracecontext,${name.replaceAll(",", ";")}`,
+        ).message;
+        assertReadable(message);
+        assert.match(message, /unknown propagation style|propagation style names must be/);
+      }),
+      runParameters(300),
+    );
+  });
+
+  test("control characters are shown escaped, the name cut at 40 characters with its length", () => {
+    assert.equal(
+      styleError(["a\r\nb\u0000\u007f\u009b"]).message,
+      'tracehop createPropagator: unknown propagation style "a\\r\\nb\\u0000\\u007f\\u009b"; use tracecontext, baggage, datadog, b3, b3multi or none',
+    );
+    assert.equal(
+      styleError(["x".repeat(ONE_MIB)]).message,
+      `tracehop createPropagator: unknown propagation style "${"x".repeat(40)}"… (${ONE_MIB} characters); use tracecontext, baggage, datadog, b3, b3multi or none`,
+    );
+  });
+
+  test("1 MiB names (one, many, spaced style names) are answered within 50 ms each", () => {
+    const inputs: unknown[] = [
+      "z".repeat(ONE_MIB),
+      ["q".repeat(ONE_MIB)],
+      Array<string>(ONE_MIB / 64).fill("00-640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-01"),
+      "datadog tracecontext ".repeat(ONE_MIB / 21),
+      ["datadog tracecontext ".repeat(ONE_MIB / 21)],
+    ];
+    for (const styles of inputs) {
+      styleError(styles); // the first call compiles what the timed one runs
+      const start = performance.now();
+      assertReadable(styleError(styles).message);
+      const elapsed = performance.now() - start;
+      assert.ok(elapsed < 50, `${describeValue(styles)}: ${elapsed.toFixed(1)} ms`);
+    }
+  });
+});
+
+describe("createPropagator: an array element that is not a string", () => {
+  test("is named by its index and described, not converted with String()", () => {
+    const cases: [unknown, string][] = [
+      [1, "1"],
+      [null, "null"],
+      [{}, "an object"],
+      [Object.create(null), "an object"],
+      [["tracecontext"], "an array"],
+      [Symbol("datadog"), "Symbol(datadog)"],
+      [10n, "10n"],
+    ];
+    for (const [element, described] of cases)
+      assert.equal(
+        styleError(["datadog", element]).message,
+        `tracehop createPropagator: styles[1] must be a style name (a string), got ${described}`,
+      );
+  });
+
+  test("an array whose elements throw when read: tracehop's TypeError, not the thrown error", () => {
+    const throwing = new Proxy(["datadog"], {
+      get(target, key, receiver) {
+        if (key === "0") throw new Error("element");
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const message = styleError(throwing).message;
+    assertReadable(message);
+    assert.match(message, /styles could not be read \("element"\)/);
+  });
+});
+
+describe("describeValue: what every TypeError shows of a value", () => {
+  test("never holds a control character (C0, DEL, C1, line separators, bidirectional controls)", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 80 }),
+          fc.string({ unit: "binary", maxLength: 10 }).map((description) => Symbol(description)),
+        ),
+        (value) => {
+          assert.doesNotMatch(describeValue(value), CONTROL);
+        },
+      ),
+      runParameters(300),
+    );
+  });
+});

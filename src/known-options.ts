@@ -1,4 +1,4 @@
-import { describeNotPlain } from "./describe-value.js";
+import { describeNotPlain, describeValue } from "./describe-value.js";
 import { isPlainObject } from "./plain-object.js";
 
 /**
@@ -21,7 +21,7 @@ export function assertKnownOptions(options: unknown, names: readonly string[], w
   const unknown = firstUnknownKey(options as object, names);
   if (unknown !== undefined)
     throw new TypeError(
-      `${where}: there is no option ${JSON.stringify(unknown)}; the options are ${names.join(", ")}`,
+      `${where}: there is no option ${describeValue(unknown)}; the options are ${names.join(", ")}`,
     );
 }
 

@@ -551,7 +551,7 @@ export function requireOptions<O extends MessagingSpanOptions>(
   const emptyKey = routingKey === "" || (routingKey instanceof Uint8Array && routingKey.byteLength === 0);
   if (routingKey != null && !emptyKey && options.system !== MESSAGING_SYSTEM_VALUE_RABBITMQ)
     throw new TypeError(
-      `tracehop ${entry}: options.routingKey is RabbitMQ's (rabbitmq.destination.routing_key) and takes system "rabbitmq", got system ${JSON.stringify(options.system)}; give another system's routing attribute in options.attributes`,
+      `tracehop ${entry}: options.routingKey is RabbitMQ's (rabbitmq.destination.routing_key) and takes system "rabbitmq", got system ${describeValue(options.system)}; give another system's routing attribute in options.attributes`,
     );
   // Read from the message or its row (a header, a property, an MQTT user property, a column): never an
   // error (messageTextOption).

@@ -1,5 +1,5 @@
 import { getStringFromEnv } from "@opentelemetry/core";
-import { describeNotPlain } from "../describe-value.js";
+import { describeNotPlain, describeValue } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { firstUnknownKey } from "../known-options.js";
 import { warnSetting } from "../warn-once.js";
@@ -141,7 +141,7 @@ export function resolveBatch(
   const unknown = firstUnknownKey(given, BATCH_OPTION_NAMES);
   if (unknown !== undefined)
     throw new TypeError(
-      `tracehop startTracing: options.batch has no option ${JSON.stringify(unknown)}; its options are ${BATCH_OPTION_NAMES.join(", ")}`,
+      `tracehop startTracing: options.batch has no option ${describeValue(unknown)}; its options are ${BATCH_OPTION_NAMES.join(", ")}`,
     );
   const out: TracingConfig["batch"] = {};
   const maxQueueSize = optionalSize("batch.maxQueueSize", given.maxQueueSize);

@@ -6,7 +6,20 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { createPropagator } from "../../src/index.js";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
+import {
+  captureCarrier,
+  contextFromCarrier,
+  createPropagator,
+  DatadogPropagator,
+  setDatadogContext,
+  setRestoreDefaults,
+  traced,
+  withCarrier,
+} from "../../src/index.js";
+import { injectKafkaHeaders, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { traceCarrierExtension } from "../../src/prisma/index.js";
+import { resolveTracingConfig } from "../../src/tracing/tracing-config.js";
 import { describeValue } from "../../src/describe-value.js";
 import { runParameters } from "./arbitraries.js";
 
@@ -29,8 +42,8 @@ function styleError(styles: unknown): TypeError {
 }
 
 /** A message a user can read: tracehop's prefix, no control character, bounded length. */
-function assertReadable(message: string): void {
-  assert.match(message, /^tracehop createPropagator: /);
+function assertReadable(message: string, where = "createPropagator"): void {
+  assert.ok(message.startsWith(`tracehop ${where}: `), message.slice(0, 200));
   assert.doesNotMatch(message, CONTROL, `control character in ${JSON.stringify(message.slice(0, 200))}`);
   assert.ok(message.length <= MAX_MESSAGE_LENGTH, `message of ${message.length} characters`);
 }
@@ -133,4 +146,50 @@ describe("describeValue: what every TypeError shows of a value", () => {
       runParameters(300),
     );
   });
+});
+
+describe("a name the user gave that tracehop quotes back (a misspelt option, a tag key)", () => {
+  // Entry points that name an unknown option: each called with `{ [name]: 1 }` (plus what it requires).
+  const entryPoints: [string, (options: Record<string, unknown>) => unknown][] = [
+    ["captureCarrier", (o) => captureCarrier(o)],
+    ["contextFromCarrier", (o) => contextFromCarrier({}, o)],
+    ["createPropagator", (o) => createPropagator(undefined, o)],
+    ["DatadogPropagator", (o) => new DatadogPropagator(o)],
+    ["withCarrier", (o) => withCarrier({}, "job", () => 1, o)],
+    ["traced", (o) => traced(o)],
+    ["setRestoreDefaults", (o) => setRestoreDefaults(o)],
+    ["injectKafkaHeaders", (o) => injectKafkaHeaders({}, o)],
+    ["withProcessSpan", (o) => withProcessSpan({}, { system: "kafka", destination: "q", ...o }, () => 1)],
+    ["withSendSpan", (o) => withSendSpan({ system: "kafka", destination: "q", ...o }, () => 1)],
+    ["traceCarrierExtension", (o) => traceCarrierExtension(o)],
+    ["startTracing", (o) => resolveTracingConfig({ serviceName: "s", batch: o })],
+    // A tag whose value is no text: the TypeError names its key.
+    [
+      "setDatadogContext",
+      (o) => setDatadogContext(ROOT_CONTEXT, { propagationTags: o as Record<string, string> }),
+    ],
+  ];
+  // A key no entry point has: text with a control character, up to 2 000 characters (1 MiB below).
+  const oddName = fc
+    .tuple(
+      fc.string({ unit: "binary", maxLength: 1000 }),
+      fc.constantFrom("\u0000", "\r\n", "\u001b[2J", "\u007f", "\u0085", "\u2028", "\u202e"),
+    )
+    .map(([text, odd]) => `${text}${odd}${text}`);
+
+  for (const [where, call] of entryPoints)
+    test(`${where}: a TypeError of printable text, at most 600 characters`, () => {
+      const check = (name: string) => {
+        let thrown: unknown;
+        try {
+          call({ [name]: 1 });
+        } catch (error) {
+          thrown = error;
+        }
+        assert.ok(thrown instanceof TypeError, `${where}: ${String(thrown)}`);
+        assertReadable(thrown.message, where);
+      };
+      fc.assert(fc.property(oddName, check), runParameters(100));
+      check(`\r\n${"k".repeat(ONE_MIB)}`);
+    });
 });

@@ -394,7 +394,7 @@ function checkedTags(tags: unknown): Record<string, string> {
     );
   const entries = Object.entries(tags);
   for (const [key, value] of entries)
-    if (typeof value !== "string") fieldError(`propagationTags[${JSON.stringify(key)}]`, "text", value);
+    if (typeof value !== "string") fieldError(`propagationTags[${describeValue(key)}]`, "text", value);
   return Object.fromEntries(entries) as Record<string, string>;
 }
 

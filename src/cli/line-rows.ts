@@ -239,14 +239,30 @@ const MYSQL_BATCH_ESCAPES = new Map([
  */
 export function mysqlUnescaped(line: string): string | undefined {
   if (!line.includes("\\")) return undefined;
-  let escapes = true;
-  const text = line.replace(/\\(.?)/g, (_, letter: string) => {
-    const character = MYSQL_BATCH_ESCAPES.get(letter);
-    if (character === undefined) escapes = false;
-    return character ?? "";
-  });
-  return escapes ? text : undefined;
+  // One pass over the code units into one buffer, stopped by the first backslash that starts no escape (a
+  // JSON string's `\"`, which no mysql output holds): a string per escape would cost seconds of garbage
+  // collection on a few MB of them.
+  const out = new Uint16Array(line.length);
+  let length = 0;
+  for (let i = 0; i < line.length; i++) {
+    let unit = line.charCodeAt(i);
+    if (unit === BACKSLASH) {
+      const character = MYSQL_BATCH_ESCAPES.get(line.charAt(++i)); // "" past the end: no escape
+      if (character === undefined) return undefined;
+      unit = character.charCodeAt(0);
+    }
+    out[length++] = unit;
+  }
+  const chunks: string[] = [];
+  for (let at = 0; at < length; at += DECODE_CHUNK)
+    chunks.push(String.fromCharCode(...out.subarray(at, Math.min(at + DECODE_CHUNK, length))));
+  return chunks.join("");
 }
+
+/** `\\`, which starts each escape of `mysql --batch`. */
+const BACKSLASH = 0x5c;
+/** Code units turned into a string per `String.fromCharCode` call (its arguments go on the stack). */
+const DECODE_CHUNK = 8192;
 
 /** PostgreSQL's hex output of a `bytea` column: `\x` and pairs of hex digits (none: an empty value). */
 const BYTEA_HEX = /^\\x(?:[0-9a-fA-F]{2})*$/;

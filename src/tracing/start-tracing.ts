@@ -2,6 +2,7 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
 import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { describeValue } from "../describe-value.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { CollectorAnswers } from "./CollectorAnswers.js";
 import { CountingExporter } from "./CountingExporter.js";
@@ -361,7 +362,8 @@ async function afterResourceAttributes(resource: Resource, deadline: number): Pr
  * not finished (not awaited), that it must be awaited.
  */
 function alreadyRunning(current: RunningStart): string {
-  const which = `service ${JSON.stringify(current.service)}`;
+  // Escaped and cut as every value tracehop quotes (a name from configuration may hold anything).
+  const which = `service ${describeValue(current.service)}`;
   return current.stopping !== undefined
     ? `tracehop startTracing: tracing in this process (${which}) is still shutting down: shutdown() was called ` +
         `but has not finished. Await the promise shutdown() returned before calling startTracing again`

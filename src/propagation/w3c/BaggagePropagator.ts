@@ -45,7 +45,8 @@ const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
  * allows deduplication, Baggage §4). Nothing valid: the context is returned unchanged. Never throws.
  *
  * Inject: the context's baggage as `key=value[;properties]` joined by `,` (Baggage §3.2), values
- * percent-encoded, keys verbatim (an entry whose key is not a token is skipped, §3.2.1.2), at most 64
+ * percent-encoded (`+` as `%2B` unless that costs members their place in the 8192 bytes, so that a
+ * received baggage within the limits is written on whole, §3.3.1), keys verbatim (an entry whose key is not a token is skipped, §3.2.1.2), at most 64
  * members and 8192 bytes (an entry that would overflow is skipped whole, §3.3.1); nothing is written
  * when tracing is suppressed or no entry can be written. A baggage this class extracted and nobody
  * changed writes the header it was read from when that is the same text.

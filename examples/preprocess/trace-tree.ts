@@ -43,9 +43,19 @@ export interface SpansFileMark {
   size: number;
 }
 
-/** Where the spans file `path` ends now: its inode and size (0 and 0 when there is none yet). */
+/**
+ * Where the spans file `path` ends now: its inode and size in bytes; 0 and 0 when there is none yet or it
+ * cannot be looked at (ENOTDIR: a path under a regular file; ELOOP, EACCES, ...). Never throws: a path the
+ * processes cannot write is theirs to refuse, each with its one line and exit 2 (JsonLinesFileSpanExporter's
+ * spansFileProblem), and a path that cannot be read back shows no trace, never fails the run.
+ */
 export function spansFileMark(path: string): SpansFileMark {
-  const stats = statSync(path, { throwIfNoEntry: false });
+  let stats;
+  try {
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    stats = undefined;
+  }
   return stats === undefined ? { ino: 0, size: 0 } : { ino: stats.ino, size: stats.size };
 }
 

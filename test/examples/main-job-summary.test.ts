@@ -73,6 +73,39 @@ describe("npm start: the end of a run", () => {
     },
   );
 
+  test(
+    "a spans file that cannot even be looked at (under a regular file, through a loop of links): the processes' one line, exit 2, no crash",
+    { timeout: 240_000 },
+    async (t) => {
+      const dir = tempDir(t, "summary-unstattable");
+      const file = join(dir, "a-file");
+      writeFileSync(file, "not a folder");
+      symlinkSync(join(dir, "loop-b"), join(dir, "loop-a"));
+      symlinkSync(join(dir, "loop-a"), join(dir, "loop-b"));
+      const underFile = join(file, "spans.jsonl");
+      const throughLoop = join(dir, "loop-a", "spans.jsonl");
+      for (const [spans, why] of [
+        [underFile, `is under "${file}", which is a file, not a folder \\(no folder can be created there\\)`],
+        [
+          throughLoop,
+          `cannot be checked \\(ELOOP: too many symbolic links encountered, stat '${throughLoop}'\\)`,
+        ],
+      ] as const) {
+        const r = await runMainJob([], { ...envIn(dir), TRACEHOP_SPANS_FILE: spans });
+        // Guards against main.ts's own stat of the file (where the run's spans start) throwing ENOTDIR or
+        // ELOOP: Node's report of an uncaught error, stack and all, exit 1, before any process started.
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `^\\[(api|relay|worker)\\] tracehop preprocess: \\1: the spans file ${spans} ${why}: set TRACEHOP_SPANS_FILE to a file in a writable folder \\(missing folders are created\\); exiting with code 2\\n$`,
+          ),
+        );
+        assert.equal(r.stdout, "");
+      }
+    },
+  );
+
   test("a rejected document is named again in the last lines", { timeout: 120_000 }, async (t) => {
     const dir = tempDir(t, "summary-empty");
     const empty = join(dir, "empty.txt");

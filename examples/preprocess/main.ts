@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, statSync, type Stats } from "node:fs";
+import { request, type IncomingHttpHeaders } from "node:http";
 import { extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -392,6 +393,44 @@ class Processes {
   }
 }
 
+/** The api's answer to one request of {@link apiRequest}: its status code, headers and body as text. */
+interface ApiAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body, decoded as UTF-8 (the api answers JSON). */
+  text: string;
+}
+
+/**
+ * Sends one request to the api at `url` (`http://127.0.0.1:PORT/...`) and resolves to its whole answer;
+ * rejects when no whole answer came (nothing listening, the connection reset or closed), with the socket's
+ * error (`connect ECONNREFUSED 127.0.0.1:PORT`, `socket hang up`). Through node:http, not fetch: fetch
+ * refuses to connect to the Fetch standard's "bad ports" (fetch.spec.whatwg.org, "port blocking": 22, 25,
+ * 6000, 6665-6669, 10080, ...) with only "fetch failed", while PORT may be any port, on which the api
+ * listens and curl reaches it.
+ */
+function apiRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
+): Promise<ApiAnswer> {
+  return new Promise((resolveAnswer, reject) => {
+    const req = request(url, { method: options.method ?? "GET", headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () =>
+        resolveAnswer({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+    });
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
 /**
  * POSTs each document to the api at `base`, again after its Retry-After while the api answers 503 (the
  * database stayed busy and nothing was stored), with an Idempotency-Key of its own on every attempt. A process that ended (its queue lost, a crash) would leave
@@ -408,19 +447,18 @@ async function submitDocuments(
       done.notSubmitted = documents.slice(index).map((d) => d.file);
       break;
     }
-    let res: Response;
+    let res: ApiAnswer;
     let body: { id?: string; error?: string };
     // One key per document, the same on each of its attempts: an attempt whose answer was lost (the api
     // stored the job, then its answer did not arrive) is answered that job, not stored again (docs/example.md).
     const headers = { "content-type": "text/plain; charset=utf-8", "idempotency-key": `"${randomUUID()}"` };
     try {
       for (let attempt = 1; ; attempt++) {
-        res = await fetch(`${base}/preprocess-jobs`, { method: "POST", headers, body: text });
+        res = await apiRequest(`${base}/preprocess-jobs`, { method: "POST", headers, body: text });
         if (res.status !== 503 || attempt === SUBMIT_ATTEMPTS) break;
-        await res.arrayBuffer();
-        await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
+        await sleep(Number(res.headers["retry-after"] ?? 1) * 1000);
       }
-      body = (await res.json()) as typeof body;
+      body = JSON.parse(res.text) as typeof body;
     } catch (err) {
       if (!hasEnded(processes.api)) throw err;
       // The api ended while this one was sent: whether it was stored is not known (it has no job id).
@@ -453,11 +491,11 @@ async function pollJobs(base: string, jobs: Job[], processes: Processes): Promis
     const ended = processes.noteEnded();
     if (!ended) await sleep(100);
     for (const job of jobs.filter((j) => j.status === "pending")) {
-      let res: Response;
+      let res: ApiAnswer;
       let body: { status?: string; sentences?: number; error?: string };
       try {
-        res = await fetch(`${base}/preprocess-jobs/${job.id}`);
-        body = (await res.json()) as typeof body;
+        res = await apiRequest(`${base}/preprocess-jobs/${job.id}`);
+        body = JSON.parse(res.text) as typeof body;
       } catch {
         if (hasEnded(processes.api)) break; // the api is gone, not just busy: the database is read later
         continue;

@@ -411,6 +411,34 @@ describe("start-up failures: exit 2 and one line, by hand as under npm start", {
     });
   });
 
+  test("npm start with PORT on one of fetch's 'bad ports' (the Fetch standard's list: 6000, 6665, 10080, ...) runs its jobs, as curl reaches the api there", async () => {
+    // A free port of the list: the api listens on any port, and only a client that follows the Fetch
+    // standard (Node's fetch, a browser) refuses to connect to these.
+    let port: number | undefined;
+    for (const candidate of [10080, 6566, 6665, 6666, 6667, 6668, 6669, 6000, 4045, 5060]) {
+      const server: Server = createServer();
+      const free = await new Promise<boolean>((r) => {
+        server.once("error", () => r(false));
+        server.listen(candidate, "127.0.0.1", () => r(true));
+      });
+      if (free) await new Promise((r) => server.close(r));
+      if (free) {
+        port = candidate;
+        break;
+      }
+    }
+    assert.ok(port !== undefined, "every candidate port is taken on this machine");
+    const doc = join(dir, "bad-port.txt");
+    writeFileSync(doc, "One sentence. And another.");
+    const r = await runMainJob([doc], { ...env, AMQP_URL: "", PORT: String(port) });
+    // Guards against "tracehop preprocess: fetch failed", exit 1: npm start's client was Node's fetch, whose
+    // cause ("bad port") was not even said.
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`\\[api\\] api listening on http://127\\.0\\.0\\.1:${port} READY\\n`));
+    assert.match(r.stdout, /bad-port\.txt: job [0-9a-f-]+ done, 2 sentences\n/);
+    assert.match(r.stdout, /\ntracehop-preprocess-worker +process preprocess-jobs /);
+  });
+
   test("a TRACEHOP_SPANS_FILE that cannot be written (a folder, a path under a file): one line, by hand and under npm start", async () => {
     // Guards against losing every span without a word while npm start exits 0 ("no spans found").
     const folder = join(dir, "spans-folder");

@@ -3,7 +3,7 @@
 // job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md)
 import { randomUUID } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, statSync, type Stats } from "node:fs";
+import { closeSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { request, type IncomingHttpHeaders } from "node:http";
 import { extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
@@ -15,6 +15,7 @@ import {
   exitOnSettingProblems,
   firstLine,
   isEndingMessage,
+  MAX_DOCUMENT_BYTES,
   PROJECT_ROOT,
   setting,
   signalExitCode,
@@ -188,7 +189,26 @@ function userFolder(): string {
 }
 
 /**
- * The documents to submit, read whole. Relative paths are read from {@link userFolder}; a document is
+ * The first `max` bytes of the file at `path` (all of it when it is shorter), read without taking more:
+ * a file of gigabytes costs `max` bytes of memory. Throws the file system's error (ENOENT, EACCES, ...).
+ */
+function readFirstBytes(path: string, max: number): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(max);
+    let length = 0;
+    for (let n; length < max && (n = readSync(fd, buffer, length, max - length, null)) > 0;) length += n;
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The documents to submit, each read whole up to one byte over the api's limit (MAX_DOCUMENT_BYTES, 5 MiB):
+ * a larger file is sent as those bytes, which the api refuses as it refuses the whole (413, "document too
+ * large"), never read whole first (1.2 GB of memory for a 1.2 GB file; Node reads no file over 2 GiB at
+ * once). Relative paths are read from {@link userFolder}; a document is
  * named in the output as the user wrote it (the default README, an absolute path, by its path relative
  * to that folder when it is inside it). A path that cannot be read exits 2 naming it.
  */
@@ -200,7 +220,7 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
     try {
       if (!statSync(path).isFile()) exitForBadInput(`${file} is not a file: pass text files to preprocess`);
       // Sent as the file's bytes: the api decides whether they are UTF-8 text.
-      text = readFileSync(path);
+      text = readFirstBytes(path, MAX_DOCUMENT_BYTES + 1);
     } catch (err) {
       const { code } = err as NodeJS.ErrnoException;
       exitForBadInput(

@@ -4,13 +4,16 @@
 // file; checkDatabase's line (the api, relay and worker started by hand) is checked in this process.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import { BadInputError } from "../../examples/preprocess/config.js";
 import { checkDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
 import { runMainJob, startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
+
+/** `text` as a regular expression that matches it literally. */
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The environment of a run in `dir`: its own SQLite file and spans file, the embedded queue, no OTLP. */
 const envIn = (dir: string): Record<string, string> => ({
@@ -122,6 +125,30 @@ describe("npm start: the end of a run", () => {
       new RegExp(`^tracehop preprocess: 1 of 1 document rejected by the api: ${empty} \\(400: ${why}\\)$`),
     );
   });
+
+  test(
+    "a document over the api's 5 MiB, whatever its size (3 GiB): rejected by the api (413) as any, not read whole first",
+    { timeout: 120_000 },
+    async (t) => {
+      const dir = tempDir(t, "summary-huge");
+      const huge = join(dir, "huge.txt");
+      // Sparse: 3 GiB on disk costs nothing. Node reads no file over 2 GiB whole (ERR_FS_FILE_TOO_LARGE),
+      // and one under it took its size in memory (1.2 GB for 1.2 GB) before the api refused it.
+      writeFileSync(huge, "");
+      truncateSync(huge, 3 * 1024 ** 3);
+      const r = await runMainJob([huge], envIn(dir));
+      assert.equal(r.code, 1, r.stderr);
+      const why =
+        "document too large: the limit is 5242880 bytes (5 MiB): send it as several smaller documents";
+      // Guards against "tracehop preprocess: cannot read …/huge.txt: File size (3221225472) is greater than
+      // 2 GiB", exit 2, which says nothing of the limit.
+      assert.match(r.stderr, new RegExp(`^${huge}: rejected \\(413\\): ${escape(why)}\\n`, "m"));
+      assert.equal(
+        r.stderr.trimEnd().split("\n").at(-1),
+        `tracehop preprocess: 1 of 1 document rejected by the api: ${huge} (413: ${why})`,
+      );
+    },
+  );
 
   test("a failed job says why, in its line and in the last lines", { timeout: 300_000 }, async (t) => {
     const dir = tempDir(t, "summary-failed");

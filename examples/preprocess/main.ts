@@ -30,6 +30,7 @@ import {
   formatTraceTree,
   readSpansSince,
   spansFileMark,
+  type FileSpan,
   type SpansFileMark,
 } from "./trace-tree.js";
 
@@ -304,13 +305,41 @@ function kindOfFile(stats: Stats): string {
 }
 
 /**
+ * Whether the trace of job `jobId` in `spans` lacks a hop: it has the api's span naming the job
+ * (`preprocess.job.id`), but no span of the relay or none of the worker, as a job the worker processed
+ * has. False when the api's span is not there either (the spans file was moved away: said otherwise).
+ */
+function lacksAHop(spans: FileSpan[], jobId: string): boolean {
+  const marker = spans.find((s) => s.attributes["preprocess.job.id"] === jobId && s.service.endsWith("-api"));
+  if (marker === undefined) return false;
+  const trace = spans.filter((s) => s.traceId === marker.traceId);
+  return !["-relay", "-worker"].every((suffix) => trace.some((s) => s.service.endsWith(suffix)));
+}
+
+/**
+ * How long `npm start` waits, in milliseconds, for spans that a process outside the run writes to the spans
+ * file: OpenTelemetry's batch delay, OTEL_BSP_SCHEDULE_DELAY (ms; 5000 by default, as the SDK reads it; a
+ * value that is no whole number of milliseconds is taken as that default, at most 60000 counted), and 1 s
+ * for the write. Such a process runs with its own environment: this run's value is the best guess of it.
+ */
+function outsideSpansWaitMs(): number {
+  const text = process.env.OTEL_BSP_SCHEDULE_DELAY ?? "";
+  const delay = /^\d{1,9}$/.test(text.trim()) ? Number(text.trim()) : 5000;
+  return Math.min(delay, 60_000) + 1000;
+}
+
+/**
  * Prints each job's trace as a tree, read back from the spans file `spansPath` since `mark` (what this run
  * appended; the whole file when it was replaced during the run: trace-tree.ts readSpansSince), then the
  * file's path. A spans file that is not a regular file (TRACEHOP_SPANS_FILE=/dev/null,
  * which the processes may write to: the user's choice) cannot be read back: it is not read (a named pipe
  * would block), each job is shown without its trace, and the last line says why and what to set instead.
+ * A job the worker processed (done or failed) whose trace lacks the relay's or the worker's spans was
+ * handled by a process outside this run (a relay or worker started by hand on the same database): that
+ * process writes them up to its batch delay later, so the file is read again, every 250 ms, for up to
+ * {@link outsideSpansWaitMs}; a trace still without them says so under its tree.
  */
-function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): void {
+async function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): Promise<void> {
   const stats = statSync(spansPath, { throwIfNoEntry: false });
   if (stats !== undefined && !stats.isFile()) {
     for (const job of jobs) console.log(`\n${job.file}  job ${job.id}  ${job.status}`);
@@ -319,7 +348,13 @@ function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): void {
     );
     return;
   }
-  const { spans, replaced } = readSpansSince(spansPath, mark);
+  let { spans, replaced } = readSpansSince(spansPath, mark);
+  const processed = jobs.filter((j) => j.status !== "pending");
+  const deadline = Date.now() + outsideSpansWaitMs();
+  while (processed.some((job) => lacksAHop(spans, job.id)) && Date.now() < deadline) {
+    await sleep(250);
+    ({ spans, replaced } = readSpansSince(spansPath, mark));
+  }
   for (const job of jobs) {
     const marker = spans.find(
       (s) => s.attributes["preprocess.job.id"] === job.id && s.service.endsWith("-api"),
@@ -337,6 +372,10 @@ function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): void {
       `trace ${marker.traceId} (W3C)  =  ${traceId} (Datadog x-datadog-trace-id, _dd.p.tid=${tid})`,
     );
     console.log(formatTraceTree(spans.filter((s) => s.traceId === marker.traceId)));
+    if (job.status !== "pending" && lacksAHop(spans, job.id))
+      console.log(
+        `(the relay's or the worker's spans of this job are not in ${spansPath}: a relay or worker outside this run, started on the same database, handled it and has not written them yet, or was killed before it could)`,
+      );
   }
   console.log(`\nspans: ${spansPath}`);
 }
@@ -636,7 +675,7 @@ async function main(): Promise<void> {
   await readFinalStatuses(jobs.filter((j) => j.status === "pending"));
 
   // A process that refused bad input at start-up ran nothing: no trace to show, no spans file to name.
-  if (!badInput) showTraces(jobs, spansPath, spansMark);
+  if (!badInput) await showTraces(jobs, spansPath, spansMark);
 
   // A process that exited before it was ready was said so above, once: not again as one that ended before
   // every job was done (none was submitted); any other that ended is.

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import { BadInputError } from "../../examples/preprocess/config.js";
 import { checkDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
+import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { runMainJob, startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -105,6 +106,45 @@ describe("npm start: the end of a run", () => {
           ),
         );
         assert.equal(r.stdout, "");
+      }
+    },
+  );
+
+  test(
+    "jobs a worker started by hand on the same database took: each printed tree has the worker's spans, written by that worker after the run's own processes stopped",
+    { timeout: 180_000 },
+    async (t) => {
+      const dir = tempDir(t, "summary-other-worker");
+      migrateSqlite(join(dir, "x.db"));
+      // Polling every 10 ms, it takes most jobs before the run's own worker (100 ms) does; its spans leave it
+      // 3 s after each batch's first, after the run has stopped its own processes and read the file.
+      const other = startExample(
+        "worker",
+        { ...envIn(dir), TRACEHOP_POLL_MS: "10", OTEL_BSP_SCHEDULE_DELAY: "3000" },
+        170_000,
+      );
+      try {
+        await other.ready;
+        const docs = [1, 2, 3, 4, 5, 6].map((i) => {
+          const doc = join(dir, `doc${i}.txt`);
+          writeFileSync(doc, `Document ${i}. Its second sentence.`);
+          return doc;
+        });
+        const r = await runMainJob(docs, envIn(dir));
+        assert.equal(r.code, 0, r.stderr);
+        const trees = r.stdout.split("\n\n").filter((block) => /^\S+doc\d\.txt {2}job /.test(block));
+        assert.equal(trees.length, 6, r.stdout);
+        // Guards against a tree that ends at the relay's publish span, as if the trace broke there: the
+        // spans file was read before the other worker had written the job's spans.
+        for (const tree of trees)
+          assert.match(
+            tree,
+            /\ntracehop-preprocess-relay +publish preprocess-jobs .*\ntracehop-preprocess-worker +process preprocess-jobs .*\ntracehop-preprocess-worker +sentences\.split .*\ntracehop-preprocess-worker +sentences\.store /,
+            tree,
+          );
+      } finally {
+        other.child.kill("SIGTERM");
+        await other.result;
       }
     },
   );

@@ -168,7 +168,8 @@ export const NOT_TEXT_VALUE = "\u0000(not text)";
  * - any other number as its text (`String(n)`: `1.5`, `-1.5`, `1e+21`), judged then as that string is
  *   (the priority `1.5` is invalid as `"1.5"` is), except an integer beyond 2^53 in `x-datadog-trace-id`
  *   or `x-datadog-parent-id`: JSON.parse rounded it, and it is refused with a diagnostic, never read
- *   rounded (DataDog/dd-trace-js#344, prisma/orm#20205; `idTextFromNumber`);
+ *   rounded (DataDog/dd-trace-js#344, prisma/orm#20205; `idTextFromNumber`); so is `Infinity` there
+ *   (a JSON number past the largest double, `1e400`), said as too large, not read as the text "Infinity";
  * - a boolean as its text (`"true"`, `"false"`: `x-b3-sampled: true` is sampled, as
  *   `@opentelemetry/propagator-b3` reads a boolean; a priority `true` is invalid);
  * - bytes decoded as UTF-8;
@@ -184,7 +185,9 @@ function valueText(value: unknown, name: string): string | undefined {
       if (Number.isSafeInteger(value)) return String(value);
       // An integer beyond 2^53 was rounded by JSON.parse: refused with a diagnostic, never rounded
       // silently (DataDog/dd-trace-js#344, prisma/orm#20205).
-      if (Number.isInteger(value) && isDatadogIdName(name)) return idTextFromNumber(value, name);
+      // So is one past the largest double, which JSON.parse reads as Infinity (`1e400`): no id either.
+      if ((Number.isInteger(value) || value === Infinity) && isDatadogIdName(name))
+        return idTextFromNumber(value, name);
       return String(value);
     case "bigint":
     case "boolean":

@@ -266,9 +266,11 @@ function unreadIdReason(
   const refused = `the carrier reader ignores it (${seeMore})`;
   if (typeof value === "string") return `${name} is ignored by the carrier reader (${seeMore})`;
   if (typeof value === "number")
-    return Number.isInteger(value)
-      ? `${name} ${JSON_NUMBER_BEYOND_2_53}, which JSON readers round: ${refused}`
-      : `${name} is the JSON number ${value}, not an integer: ${refused}`;
+    return value === Infinity
+      ? `${name} is a JSON number too large for JSON readers (read as Infinity): ${refused}`
+      : Number.isInteger(value)
+        ? `${name} ${JSON_NUMBER_BEYOND_2_53}, which JSON readers round: ${refused}`
+        : `${name} is the JSON number ${value}, not an integer: ${refused}`;
   const kind =
     value === null
       ? "null"

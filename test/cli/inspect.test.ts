@@ -603,6 +603,15 @@ describe("tracehop inspect", () => {
       rounded.diagnostics[0]!,
       /^x-datadog-trace-id is stored as the JSON number 12345678901234567890, beyond 2\^53/,
     );
+    // Past the largest double (1e400, read as Infinity): said as too large, not as the text "Infinity" (trial t9).
+    const huge = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":1e400}');
+    assert.equal(
+      huge.detail,
+      "x-datadog-parent-id is a JSON number too large for JSON readers (read as Infinity): the carrier reader ignores it (see the diagnostics)",
+    );
+    assert.deepEqual(huge.diagnostics, [
+      "x-datadog-parent-id is stored as the JSON number 1e400, too large for JSON readers (read as Infinity): it is no id and is refused; store ids as decimal strings",
+    ]);
     // A fraction is no id: read as its text, which is no decimal id.
     const fraction = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":1.5}');
     assert.equal(fraction.detail, 'x-datadog-parent-id "1.5" is not an unsigned 64-bit decimal');

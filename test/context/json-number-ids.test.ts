@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
 import { contextFromCarrier, withCarrier } from "../../src/index.js";
-import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf } from "./tracing.js";
 
 beforeEach(() => {
@@ -17,9 +17,9 @@ afterEach(() => resetWarnings());
 const ROW_TEXT = '{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"}';
 /** The diag warning of `field` stored as a JSON number that JSON.parse read as `read`. */
 const roundedDiag = (field: string, read: string) =>
-  `tracehop: ${field} is a JSON number read as ${read}: beyond 2^53 the JSON reader has already ` +
-  "rounded it, so the digits stored may differ (`tracehop inspect` on the row shows them as stored); " +
-  "no JSON number holds a 64-bit id exactly, and the id is refused. " +
+  `tracehop: ${field} is a JSON number read as ${read}: at or beyond 2^53 the JSON reader rounds, ` +
+  "so the digits stored may differ (`tracehop inspect` on the row shows them as stored); " +
+  "a JSON number holds an id exactly only below 2^53, and the id is refused. " +
   "Store Datadog ids as decimal strings (captureCarrier() does).";
 const DIAG = roundedDiag("x-datadog-trace-id", "12345678901234567000 (exactly 12345678901234567168)");
 const processWarning = (diag: string) => [
@@ -102,6 +102,25 @@ describe("Datadog ids stored as JSON numbers", () => {
         "tracehop: x-datadog-trace-id is a JSON number read as -12345678901234567000 (exactly -12345678901234567168)",
         "tracehop: a stored carrier held x-datadog-* ids but restored no context, so its work started a new trace",
       ],
+    );
+  });
+
+  test("a JSON number too large to read (1e400, read as Infinity) is said so, not as the id Infinity (trial t9)", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier('{"x-datadog-trace-id": "1", "x-datadog-parent-id": 1e400}'),
+    );
+    assert.equal(trace.getSpanContext(told.result), undefined);
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_REJECTED"), [
+      "tracehop: a stored carrier held x-datadog-* ids but restored no context, so its work started a new " +
+        "trace: the datadog style refused it: x-datadog-parent-id is a JSON number too large for JSON readers " +
+        "(read as Infinity): the carrier reader ignores it (`npx tracehop inspect` says why). Fix what writes " +
+        "these carriers: store what captureCarrier() (or the tracer's own inject) writes, unchanged. Run " +
+        "`npx tracehop inspect` on the row for the whole report. (Said once per process for the datadog style.)",
+    ]);
+    assert.equal(
+      told.diagWarnings[0],
+      "tracehop: x-datadog-parent-id is a JSON number too large for the JSON reader (read as Infinity), which " +
+        "is no 64-bit id; the id is refused. Store Datadog ids as decimal strings (captureCarrier() does).",
     );
   });
 });

@@ -179,7 +179,8 @@ export function hexClass16(text: string, start: number, end: number): number {
 /**
  * The decimal text of an id that a stored carrier holds as a JSON number (a row written by code that
  * put the id through `Number`). Safe integers (0 .. 2^53-1) are exact and returned as text; any other
- * number cannot be exact (JSON.parse has already rounded it) and is refused with a `diag.warn` that
+ * number cannot be exact (JSON.parse rounds any integer at or beyond 2^53; one past 1.8e308 is read as
+ * Infinity, said as too large) and is refused with a `diag.warn` that
  * says how to fix the writer — it is never rounded silently (DataDog/dd-trace-js#344,
  * prisma/orm#20205). An integer beyond ±2^53 is named as read, said to be rounded already (the digits
  * stored may differ: 9007199254740993 is read as 9007199254740992), with `tracehop inspect`, which
@@ -192,11 +193,14 @@ export function idTextFromNumber(value: number, field: string): string | undefin
   const rounded = Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER;
   const message =
     (rounded
-      ? `tracehop: ${field} is a JSON number read as ${readAs(value)}: beyond 2^53 the JSON reader has ` +
-        `already rounded it, so the digits stored may differ (\`tracehop inspect\` on the row shows them ` +
-        `as stored); no JSON number holds a 64-bit id exactly, and the id is refused. `
-      : `tracehop: ${field} is the JSON number ${String(value)}, which is no 64-bit id; the id is ` +
-        `refused. `) + `Store Datadog ids as decimal strings (captureCarrier() does).`;
+      ? `tracehop: ${field} is a JSON number read as ${readAs(value)}: at or beyond 2^53 the JSON reader ` +
+        `rounds, so the digits stored may differ (\`tracehop inspect\` on the row shows them as stored); ` +
+        `a JSON number holds an id exactly only below 2^53, and the id is refused. `
+      : value === Infinity
+        ? `tracehop: ${field} is a JSON number too large for the JSON reader (read as Infinity), which is ` +
+          `no 64-bit id; the id is refused. `
+        : `tracehop: ${field} is the JSON number ${String(value)}, which is no 64-bit id; the id is ` +
+          `refused. `) + `Store Datadog ids as decimal strings (captureCarrier() does).`;
   diag.warn(message);
   // An id that was rounded (an integer beyond 2^53 in x-datadog-trace-id / -parent-id) is data loss
   // nobody sees without a diag logger (OTEL_LOG_LEVEL): said once per process on stderr too.

@@ -186,7 +186,7 @@ function valueText(value: unknown, name: string): string | undefined {
       // An integer beyond 2^53 was rounded by JSON.parse: refused with a diagnostic, never rounded
       // silently (DataDog/dd-trace-js#344, prisma/orm#20205).
       // So is one past the largest double, which JSON.parse reads as Infinity (`1e400`): no id either.
-      if ((Number.isInteger(value) || value === Infinity) && isDatadogIdName(name))
+      if ((Number.isInteger(value) || Math.abs(value) === Infinity) && isDatadogIdName(name))
         return idTextFromNumber(value, name);
       return String(value);
     case "bigint":

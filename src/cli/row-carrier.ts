@@ -359,7 +359,7 @@ function nestedPrototypeKeyFinding(name: string, reader: string, key: string): s
  * One diagnostic for each value of `carrier` stored as a JSON number (its digits as written in `text`,
  * the carrier's JSON text, when given): ids beyond 2^53 were rounded by every JSON reader and are
  * refused (DataDog/dd-trace-js#344, prisma/orm#20205), and so are ids past the largest double (`1e400`,
- * read as Infinity); other numbers are read as their text
+ * read as Infinity or -Infinity); other numbers are read as their text
  * (`String(n)`: `"1.5"`), judged as that string. The ids are always said; other numbers up to {@link MAX_LISTED},
  * then counted (each is a search of `text`).
  */
@@ -387,10 +387,10 @@ function numberDiagnostics(
           : `${key} is stored as the JSON number ${digits}, beyond 2^53`) +
           `: every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings`,
       );
-    else if (id && value === Infinity)
+    else if (id && Math.abs(value) === Infinity)
       diagnostics.push(
         `${key} is stored as the JSON number ${digits ?? "(too large)"}, too large for JSON readers (read as ` +
-          `Infinity): it is no id and is refused; store ids as decimal strings`,
+          `${value}): it is no id and is refused; store ids as decimal strings`,
       );
     else
       diagnostics.push(

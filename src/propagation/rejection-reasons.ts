@@ -266,8 +266,8 @@ function unreadIdReason(
   const refused = `the carrier reader ignores it (${seeMore})`;
   if (typeof value === "string") return `${name} is ignored by the carrier reader (${seeMore})`;
   if (typeof value === "number")
-    return value === Infinity
-      ? `${name} is a JSON number too large for JSON readers (read as Infinity): ${refused}`
+    return Math.abs(value) === Infinity
+      ? `${name} is a JSON number too large for JSON readers (read as ${value}): ${refused}`
       : Number.isInteger(value)
         ? `${name} ${JSON_NUMBER_BEYOND_2_53}, which JSON readers round: ${refused}`
         : `${name} is the JSON number ${value}, not an integer: ${refused}`;

@@ -122,5 +122,13 @@ describe("Datadog ids stored as JSON numbers", () => {
       "tracehop: x-datadog-parent-id is a JSON number too large for the JSON reader (read as Infinity), which " +
         "is no 64-bit id; the id is refused. Store Datadog ids as decimal strings (captureCarrier() does).",
     );
+    const negative = await recordWarnings(() =>
+      contextFromCarrier('{"x-datadog-trace-id": -1e400, "x-datadog-parent-id": "1"}'),
+    );
+    assert.equal(
+      negative.diagWarnings[0],
+      "tracehop: x-datadog-trace-id is a JSON number too large for the JSON reader (read as -Infinity), which " +
+        "is no 64-bit id; the id is refused. Store Datadog ids as decimal strings (captureCarrier() does).",
+    );
   });
 });

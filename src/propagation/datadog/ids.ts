@@ -196,8 +196,8 @@ export function idTextFromNumber(value: number, field: string): string | undefin
       ? `tracehop: ${field} is a JSON number read as ${readAs(value)}: at or beyond 2^53 the JSON reader ` +
         `rounds, so the digits stored may differ (\`tracehop inspect\` on the row shows them as stored); ` +
         `a JSON number holds an id exactly only below 2^53, and the id is refused. `
-      : value === Infinity
-        ? `tracehop: ${field} is a JSON number too large for the JSON reader (read as Infinity), which is ` +
+      : Math.abs(value) === Infinity
+        ? `tracehop: ${field} is a JSON number too large for the JSON reader (read as ${value}), which is ` +
           `no 64-bit id; the id is refused. `
         : `tracehop: ${field} is the JSON number ${String(value)}, which is no 64-bit id; the id is ` +
           `refused. `) + `Store Datadog ids as decimal strings (captureCarrier() does).`;

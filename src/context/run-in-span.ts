@@ -26,7 +26,9 @@ import type { CarrierCaller } from "./carrier-in-other-field.js";
  *   `next`/`throw`/`return` step runs with `active` active; the span ends when the generator
  *   finishes, throws, or is closed early (`break` out of `for…of` calls `return`). A generator that
  *   is dropped without being finished or closed leaves its span open, as the language gives no
- *   signal for it.
+ *   signal for it. The object returned in its place inherits what the generator inherits
+ *   (`instanceof` its function, Node 22's iterator helpers, `Symbol.dispose`), whose steps are the
+ *   wrapped ones;
  *
  * Tracing never fails the work: an error thrown by the span itself (a faulty span processor) is
  * reported through `diag` and swallowed. `caller` is the helper the user called, named by the
@@ -344,13 +346,13 @@ function wrapGenerator<Y, R, N>(span: Span, active: Context, gen: Generator<Y, R
     ender.stepped(result);
     return result;
   };
-  const wrapper: Generator<Y, R, N> = {
+  const wrapper: Generator<Y, R, N> = inheriting(gen, {
     next: (...args: [] | [N]) => step("next", args[0]),
     throw: (err: unknown) => step("throw", err),
     return: (value: R) => step("return", value),
     [Symbol.iterator]: () => wrapper,
     [Symbol.toStringTag]: "Generator",
-  } as Generator<Y, R, N>;
+  });
   return wrapper;
 }
 
@@ -374,12 +376,44 @@ function wrapAsyncGenerator<Y, R, N>(
     ender.stepped(result);
     return result;
   };
-  const wrapper: AsyncGenerator<Y, R, N> = {
+  const wrapper: AsyncGenerator<Y, R, N> = inheriting(gen, {
     next: (...args: [] | [N]) => step("next", args[0]),
     throw: (err: unknown) => step("throw", err),
     return: (value: R | PromiseLike<R>) => step("return", value),
     [Symbol.asyncIterator]: () => wrapper,
     [Symbol.toStringTag]: "AsyncGenerator",
-  } as AsyncGenerator<Y, R, N>;
+  });
   return wrapper;
+}
+
+/**
+ * A new object that inherits what the generator object `gen` inherits ({@link prototypeOf}) and has
+ * `own` as its own properties (writable, configurable, not enumerable, as a generator's methods are):
+ * the wrapper `runInSpan` returns in the generator's place. Defined, not assigned: the
+ * `Symbol.toStringTag` it inherits is read-only. Never throws.
+ */
+function inheriting<G extends object>(gen: G, own: Record<string | symbol, unknown>): G {
+  const descriptors: PropertyDescriptorMap = {};
+  for (const key of Reflect.ownKeys(own))
+    descriptors[key] = { value: own[key], writable: true, configurable: true, enumerable: false };
+  return Object.create(prototypeOf(gen), descriptors) as G;
+}
+
+/**
+ * The prototype of the generator object `gen` (its generator function's `prototype`, inheriting
+ * `%GeneratorPrototype%` or `%AsyncGeneratorPrototype%`), for the wrapper `runInSpan` returns in its
+ * place: the wrapper's own `next`/`throw`/`return` shadow the generator's, and everything else a
+ * generator inherits keeps working on it and steps through those — `instanceof` the generator
+ * function, the iterator helpers (`toArray`, `map`, ... : ECMAScript 2025 `%Iterator.prototype%`, Node
+ * 22+), `Symbol.dispose` / `Symbol.asyncDispose` (explicit resource management, which call
+ * `this.return()`), methods set on the function's prototype. `Object.prototype` when it cannot be read
+ * (a proxy whose trap throws, an object posing as a generator): never throws.
+ */
+function prototypeOf(gen: object): object {
+  try {
+    const proto: unknown = Object.getPrototypeOf(gen);
+    return proto !== null && typeof proto === "object" ? proto : Object.prototype;
+  } catch {
+    return Object.prototype;
+  }
 }

@@ -258,6 +258,46 @@ describe("withCarrier: generators", () => {
     );
     assertFailed("agen-throw", err);
   });
+
+  test("the generator returned keeps its prototype: instanceof its function, and what it inherits steps under the span", () => {
+    // What a generator object inherits (Node 22's iterator helpers `toArray`, `map`, ...; the
+    // `Symbol.dispose` of explicit resource management; a method on the function's prototype) calls
+    // `this.next` / `this.return`: on the object returned, those are the wrapped steps.
+    function* rows(this: unknown) {
+      yield trace.getActiveSpan()?.spanContext().spanId;
+      yield trace.getActiveSpan()?.spanContext().spanId;
+    }
+    (rows.prototype as { collect?: unknown }).collect = function (this: Iterable<unknown>) {
+      return [...this];
+    };
+    const gen = withCarrier(W3C_CARRIER, "gen-proto", () => rows());
+    assert.ok(gen instanceof rows, "instanceof the generator function, as without tracehop");
+    assert.equal(Object.prototype.toString.call(gen), "[object Generator]");
+    const values = (gen as unknown as { collect(): unknown[] }).collect();
+    const span = finishedSpan("gen-proto");
+    assert.deepEqual(values, [span.spanContext().spanId, span.spanContext().spanId]);
+    const toArray = (gen as unknown as { toArray?: unknown }).toArray;
+    if (typeof (rows() as unknown as { toArray?: unknown }).toArray === "function")
+      assert.equal(typeof toArray, "function", "Node's iterator helpers are inherited");
+  });
+
+  test("the async generator returned keeps its prototype, and what it inherits steps under the span", async () => {
+    async function* pages(this: unknown) {
+      await sleep(1);
+      yield trace.getActiveSpan()?.spanContext().spanId;
+    }
+    (pages.prototype as { collect?: unknown }).collect = async function (this: AsyncIterable<unknown>) {
+      const out: unknown[] = [];
+      for await (const value of this) out.push(value);
+      return out;
+    };
+    const gen = withCarrier(W3C_CARRIER, "agen-proto", () => pages());
+    assert.ok(gen instanceof pages);
+    assert.equal(Object.prototype.toString.call(gen), "[object AsyncGenerator]");
+    const values = await (gen as unknown as { collect(): Promise<unknown[]> }).collect();
+    const span = finishedSpan("agen-proto");
+    assert.deepEqual(values, [span.spanContext().spanId]);
+  });
 });
 
 describe("withCarrier: what it accepts", () => {

@@ -46,8 +46,9 @@ export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T,
   }
   if (isThenable(result)) return settleThenable(span, result, active, true) as T;
   const tag = generatorTag(result);
-  if (tag === "Generator") return wrapGenerator(span, active, result as Generator) as T;
-  if (tag === "AsyncGenerator") return wrapAsyncGenerator(span, active, result as AsyncGenerator) as T;
+  if (tag === "Generator") return wrapGenerator(generatorSpanEnder(span), active, result as Generator) as T;
+  if (tag === "AsyncGenerator")
+    return wrapAsyncGenerator(generatorSpanEnder(span), active, result as AsyncGenerator) as T;
   endSpan(span);
   return result;
 }
@@ -259,12 +260,16 @@ function thenableOutcome(thenable: PromiseLike<unknown>, active: Context | undef
  * PRODUCER or CONSUMER span reused as the messaging span), in the caller's context: a throw or a
  * rejection is recorded on `span` and passed through unchanged; the span is left open for its owner.
  * A thenable result is returned as a promise of the same outcome, as {@link runInSpan} returns it
- * ({@link settleThenable}). A failure that comes after its owner ended `span` (an ack inside `fn`, which
+ * ({@link settleThenable}); a generator or async generator as a generator whose every step runs in the
+ * context `fn` ran in (wherever it is iterated: another job's context, none) and whose first throw is
+ * recorded on `span`, as {@link runInSpan} wraps one (without ending `span`). A failure that comes after its owner ended `span` (an ack inside `fn`, which
  * ends the amqplib instrumentation's span; its noAck mode, which ends it when the consume callback
  * returns) reaches no exported span: `caller`, when given, says so once per process
  * ({@link ERROR_ON_ENDED_SPAN_WARNING}).
  */
 export function recordingFailures<T>(span: Span, fn: () => T, caller?: "withProcessSpan"): T {
+  // The context `fn` runs in (the span's): a generator's steps run in it wherever it is iterated.
+  const active = contextApi.active();
   let result: T;
   try {
     result = fn();
@@ -272,7 +277,14 @@ export function recordingFailures<T>(span: Span, fn: () => T, caller?: "withProc
     recordFailureOnAdopted(span, err, caller);
     throw err;
   }
-  if (!isThenable(result)) return result;
+  if (!isThenable(result)) {
+    const tag = generatorTag(result);
+    if (tag === "Generator")
+      return wrapGenerator(failureRecorder(span, caller), active, result as Generator) as T;
+    if (tag === "AsyncGenerator")
+      return wrapAsyncGenerator(failureRecorder(span, caller), active, result as AsyncGenerator) as T;
+    return result;
+  }
   const settled = thenableOutcome(result, undefined);
   return settled.then(undefined, (err: unknown) => {
     recordFailureOnAdopted(span, err, caller);
@@ -310,13 +322,20 @@ function recordFailureOnAdopted(span: Span, err: unknown, caller: "withProcessSp
 type StepMethod = "next" | "throw" | "return";
 
 /**
+ * What a generator wrapper does with its span after each step: `failed` when a step threw, `stepped`
+ * after each step that returned. Once the generator is over (a step threw, or returned `done`), later
+ * calls do nothing.
+ */
+interface GeneratorSteps {
+  failed(err: unknown): void;
+  stepped(result: IteratorResult<unknown, unknown>): void;
+}
+
+/**
  * Ends `span` once, for a generator wrapper: `failed` when a step threw (the error recorded), `stepped`
  * after each step that returned (the span ends at the step whose result is `done`). Later calls do nothing.
  */
-function generatorSpanEnder(span: Span): {
-  failed(err: unknown): void;
-  stepped(result: IteratorResult<unknown, unknown>): void;
-} {
+function generatorSpanEnder(span: Span): GeneratorSteps {
   let open = true;
   return {
     failed(err) {
@@ -333,8 +352,34 @@ function generatorSpanEnder(span: Span): {
   };
 }
 
-function wrapGenerator<Y, R, N>(span: Span, active: Context, gen: Generator<Y, R, N>): Generator<Y, R, N> {
-  const ender = generatorSpanEnder(span);
+/**
+ * For a generator run in a span someone else owns ({@link recordingFailures}): the first error a step
+ * throws is recorded on `span` (as `recordFailureOnAdopted` records a throw of `fn`), which is never
+ * ended here. Later calls, and any call once the generator is `done`, do nothing.
+ */
+function failureRecorder(span: Span, caller: "withProcessSpan" | undefined): GeneratorSteps {
+  let open = true;
+  return {
+    failed(err) {
+      if (!open) return;
+      open = false;
+      recordFailureOnAdopted(span, err, caller);
+    },
+    stepped(result) {
+      if (result.done) open = false;
+    },
+  };
+}
+
+/**
+ * A generator in `gen`'s place whose every `next`/`throw`/`return` step runs `gen`'s with `active`
+ * active, reporting each to `ender` ({@link GeneratorSteps}); it keeps `gen`'s prototype ({@link inheriting}).
+ */
+function wrapGenerator<Y, R, N>(
+  ender: GeneratorSteps,
+  active: Context,
+  gen: Generator<Y, R, N>,
+): Generator<Y, R, N> {
   const step = (method: StepMethod, arg: unknown): IteratorResult<Y, R> => {
     let result: IteratorResult<Y, R>;
     try {
@@ -356,12 +401,12 @@ function wrapGenerator<Y, R, N>(span: Span, active: Context, gen: Generator<Y, R
   return wrapper;
 }
 
+/** {@link wrapGenerator} for an async generator: each step's awaits run with `active` active. */
 function wrapAsyncGenerator<Y, R, N>(
-  span: Span,
+  ender: GeneratorSteps,
   active: Context,
   gen: AsyncGenerator<Y, R, N>,
 ): AsyncGenerator<Y, R, N> {
-  const ender = generatorSpanEnder(span);
   const step = async (method: StepMethod, arg: unknown): Promise<IteratorResult<Y, R>> => {
     let result: IteratorResult<Y, R>;
     try {

@@ -9,6 +9,7 @@ import {
   context,
   propagation,
   SpanKind,
+  ROOT_CONTEXT,
   SpanStatusCode,
   trace,
   type Context,
@@ -494,5 +495,66 @@ describe("withProcessSpan handed an array (a batch) for one message's headers", 
       quiet.processWarnings.filter(([code]) => code === "TRACEHOP_CARRIER_IN_OTHER_FIELD"),
       [],
     );
+  });
+});
+
+// A concurrency trial: a generator returned by fn ran its steps in whatever context iterated it.
+describe("a generator returned by fn inside a span taken over steps in that span, wherever it is iterated", () => {
+  const activeSpanId = () => trace.getActiveSpan()?.spanContext().spanId;
+
+  test("withProcessSpan in an instrumentation's CONSUMER span: each step runs in it, a throw is recorded on it", async () => {
+    const { headers } = sentMessage();
+    const err = new RangeError("row 2");
+    const seen = await inInstrumentationSpan(headers, async (instrumentation) => {
+      const rows = withProcessSpan(headers, kafka, async function* () {
+        yield activeSpanId();
+        await Promise.resolve();
+        yield activeSpanId();
+        throw err;
+      });
+      // Iterated from another job's context (here: none), as a stream consumer would.
+      return context.with(ROOT_CONTEXT, async () => {
+        const ids: unknown[] = [];
+        try {
+          for await (const id of rows) ids.push(id);
+        } catch (thrown) {
+          ids.push(thrown === err);
+        }
+        return { ids, instrumentation: instrumentation.spanContext().spanId, after: activeSpanId() };
+      });
+    });
+    assert.deepEqual(seen.ids, [seen.instrumentation, seen.instrumentation, true]);
+    assert.equal(seen.after, undefined, "the iterating context is restored after each step");
+    const span = onlySpan("orders process");
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
+    assert.equal(span.attributes["error.type"], "RangeError");
+    assert.equal(spansNamed("process orders").length, 0);
+  });
+
+  test("withSendSpan in an active PRODUCER span: each step of a sync generator runs in it, a throw is recorded once", () => {
+    const outer = tracer.startSpan("send jobs (caller's own)", { kind: SpanKind.PRODUCER });
+    const err = new TypeError("bad message");
+    const batch = context.with(trace.setSpan(ROOT_CONTEXT, outer), () =>
+      withSendSpan(kafka, function* () {
+        yield activeSpanId();
+        throw err;
+      }),
+    );
+    const ids: unknown[] = [];
+    assert.throws(
+      () => {
+        for (const id of batch) ids.push(id);
+      },
+      (thrown) => thrown === err,
+    );
+    assert.throws(
+      () => batch.throw(err),
+      (thrown) => thrown === err,
+    );
+    outer.end();
+    assert.deepEqual(ids, [outer.spanContext().spanId]);
+    const span = onlySpan("send jobs (caller's own)");
+    assert.equal(span.status.code, SpanStatusCode.ERROR);
+    assert.equal(span.events.filter((event) => event.name === "exception").length, 1);
   });
 });

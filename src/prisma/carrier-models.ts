@@ -21,7 +21,8 @@ interface RuntimeField {
 
 /** Prisma's runtime data model: each model's fields (name, kind, type). */
 export interface RuntimeDataModel {
-  models: Record<string, { fields: RuntimeField[] }>;
+  /** Model name -> its fields, and its table's name when the model is mapped with `@@map("table")`. */
+  models: Record<string, { fields: RuntimeField[]; dbName?: string | null }>;
 }
 
 /** `models` of `TraceCarrierExtensionOptions`: model names, or model name -> carrier field. */
@@ -115,16 +116,24 @@ function checkChosenModels(
     // The client's own models only: "constructor" names Object.prototype's field, no model.
     const model = Object.hasOwn(rdm.models, name) ? rdm.models[name] : undefined;
     if (!model) {
-      // The client's property (`db.t4Job`) in place of the model's name (`T4Job`): said so.
-      const meant = Object.keys(rdm.models).filter((m) => m.toLowerCase() === name.toLowerCase());
-      const model = meant.length === 1 ? meant[0]! : undefined;
-      const camel = model !== undefined && name === model.charAt(0).toLowerCase() + model.slice(1);
+      // The client's property (`db.t4Job`) in place of the model's name (`T4Job`), or the table of a
+      // model mapped with `@@map("t4_jobs")` (the runtime data model's `dbName`): said so.
+      const lower = name.toLowerCase();
+      const meant = Object.keys(rdm.models).filter((m) => m.toLowerCase() === lower);
+      const tables = Object.keys(rdm.models).filter((m) => {
+        const table = rdm.models[m]!.dbName;
+        return typeof table === "string" && table.toLowerCase() === lower;
+      });
+      const model = meant.length === 1 ? meant[0]! : tables.length === 1 ? tables[0]! : undefined;
+      const camel = meant.length === 1 && name === model!.charAt(0).toLowerCase() + model!.slice(1);
+      const table = meant.length !== 1 && model !== undefined ? rdm.models[model]!.dbName : undefined;
       throw new Error(
         `tracehop traceCarrierExtension: model "${name}" is not in this Prisma Client` +
           (model === undefined
             ? ""
             : `: models takes the model's name as the schema writes it, "${model}"` +
-              (camel ? ` (the client's property, db.${name}, is written in camel case)` : "")) +
+              (camel ? ` (the client's property, db.${name}, is written in camel case)` : "") +
+              (table ? ` (the table "${table}" is its @@map)` : "")) +
           ` (models: ${Object.keys(rdm.models).join(", ")})`,
       );
     }

@@ -52,6 +52,8 @@ const rdm = {
         { name: "traceContext", kind: "scalar", type: "Json" },
         { name: "claimedBy", kind: "scalar", type: "String" },
       ],
+      // `@@map("event_log")`: the runtime data model gives the table's name as the model's dbName.
+      dbName: "event_log",
     },
   },
 };
@@ -81,6 +83,7 @@ const schema = [
   "  payload      Json",
   "  traceContext Json?",
   "  claimedBy    String?",
+  '  @@map("event_log")',
   "}",
 ].join("\n");
 
@@ -175,6 +178,19 @@ test("a model named as the client's property (camel case): the error gives the m
     message:
       'tracehop traceCarrierExtension: model "Items" is not in this Prisma Client (models: Outbox, Item, Order, Plain, Event)',
   });
+});
+
+test("a model named by its table (@@map): the error gives the model's name (trial t15)", () => {
+  // The array form and the object form alike, the table's name in any case.
+  for (const [name, chosen] of [
+    ["event_log", ["event_log"]],
+    ["EVENT_LOG", ["EVENT_LOG"]],
+    ["event_log", { event_log: "traceContext" }],
+  ] as const)
+    assert.throws(() => carrierModels(rdm, "traceContext", chosen, schema), {
+      message: `tracehop traceCarrierExtension: model "${name}" is not in this Prisma Client: models takes the model's name as the schema writes it, "Event" (the table "event_log" is its @@map) (models: Outbox, Item, Order, Plain, Event)`,
+    });
+  assert.equal(carrierModels(rdm, "traceContext", ["Event"], schema).get("Event")!.field, "traceContext");
 });
 
 test("bad models and baggage entries are TypeErrors when traceCarrierExtension() is called, naming the entry", () => {

@@ -21,6 +21,13 @@ import { tempDir } from "../support/temp-dir.js";
 const lastLine = (stderr: string) => stderr.trimEnd().split("\n").at(-1);
 
 /**
+ * How soon after the second signal a process must have ended. The stop it cuts short would go on until the
+ * shutdown bound (5000 ms after the first signal); the exit code and last line each test checks prove the
+ * second signal ended it, so this bound is loose: a CI run at high load took 2.7 s to exit at once.
+ */
+const AT_ONCE_MS = 4_000;
+
+/**
  * Sends `first` to `run`, checks that it is still stopping `pauseMs` later (the spans' flush waits on the
  * silent endpoint), then sends `second`; the result and how long the process took after the second.
  */
@@ -93,7 +100,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
       ] as const) {
         const r = await signalTwice(run, "SIGTERM", second);
         assert.equal(r.code, code, `${name}: ${r.stderr}`);
-        assert.ok(r.afterSecondMs < 2_000, `${name} took ${r.afterSecondMs} ms after the second signal`);
+        assert.ok(r.afterSecondMs < AT_ONCE_MS, `${name} took ${r.afterSecondMs} ms after the second signal`);
         assert.equal(
           lastLine(r.stderr),
           `tracehop preprocess: ${name}: ${second} while stopping: exiting at once with code ${code}`,
@@ -147,7 +154,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
       }
       const r = await signalTwice(run, "SIGTERM", "SIGTERM");
       assert.equal(r.code, 143, r.stderr);
-      assert.ok(r.afterSecondMs < 2_000, `took ${r.afterSecondMs} ms after the second signal`);
+      assert.ok(r.afterSecondMs < AT_ONCE_MS, `took ${r.afterSecondMs} ms after the second signal`);
       assert.equal(
         lastLine(r.stderr),
         "tracehop preprocess: SIGTERM while stopping: exiting at once with code 143 (the api, relay and worker stop on their own)",

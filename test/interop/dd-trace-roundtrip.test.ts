@@ -595,6 +595,14 @@ describe("the dd= tracestate member re-injected by a child span: the same elemen
           const theirElements = elementsOf(theirs.tracestate);
           const myElements = elementsOf(mine.tracestate);
           assert.equal(new Map(theirElements).get("p"), theirSpanId, label);
+          if (!styles.datadogHeaders && c.dd === "") {
+            // A W3C-only trace (no dd= member, no Datadog headers): tracehop writes it on as plain W3C, no
+            // dd= member, where dd-trace writes dd=s:…;p:… (docs/migration.md "Mixed fleets"). The rare
+            // case of a member whose elements all came out empty (a CI run drew it).
+            assert.deepEqual(myElements, [], label);
+            assert.deepEqual(othersOf(mine.tracestate), othersOf(theirs.tracestate), label);
+            return;
+          }
           assert.equal(new Map(myElements).get("p"), childSpanId, label);
           const withoutP = (elements: readonly (readonly [string, string])[]) =>
             Object.fromEntries(elements.filter(([key]) => key !== "p"));

@@ -243,8 +243,23 @@ function rawValueOf(raw: Record<string, unknown>, name: string): unknown {
   return undefined;
 }
 
-/** The trace styles, in the order {@link warnIfStyleNotRead} looks for them. */
-const TRACE_STYLES: readonly TraceStyle[] = ["datadog", "tracecontext", "b3", "b3multi"];
+/**
+ * Internal: the trace styles, in the order the "not read" warnings look for them (tracehop's default
+ * extract order, then the B3 styles): {@link warnIfStyleNotRead}, `warnIfForeignPropagatorRejected`.
+ */
+export const TRACE_STYLES: readonly TraceStyle[] = ["datadog", "tracecontext", "b3", "b3multi"];
+
+/**
+ * Internal: the once-per-process key of each style under the `TRACEHOP_CARRIER_REJECTED` key prefix
+ * `kind` (`""` for a style of the order that refused the carrier), built once per table.
+ */
+export function styleWarningKeys(kind: string): Readonly<Record<TraceStyle, string>> {
+  const prefix = kind === "" ? `${CARRIER_REJECTED_WARNING}:` : `${CARRIER_REJECTED_WARNING}:${kind}:`;
+  return Object.fromEntries(TRACE_STYLES.map((style) => [style, prefix + style])) as Record<
+    TraceStyle,
+    string
+  >;
+}
 
 /** What each style's headers are called after a warning named them once (`them` / `it`). */
 export const STYLE_PRONOUN: Readonly<Record<TraceStyle, "them" | "it">> = {
@@ -255,12 +270,7 @@ export const STYLE_PRONOUN: Readonly<Record<TraceStyle, "them" | "it">> = {
 };
 
 /** The once-per-process key of {@link warnIfStyleNotRead} for each style. */
-const NOT_READ_KEYS: Readonly<Record<TraceStyle, string>> = {
-  datadog: `${CARRIER_REJECTED_WARNING}:not-in-order:datadog`,
-  tracecontext: `${CARRIER_REJECTED_WARNING}:not-in-order:tracecontext`,
-  b3: `${CARRIER_REJECTED_WARNING}:not-in-order:b3`,
-  b3multi: `${CARRIER_REJECTED_WARNING}:not-in-order:b3multi`,
-};
+const NOT_READ_KEYS = styleWarningKeys("not-in-order");
 
 /**
  * {@link warnIfCarrierRejected}'s part for a carrier that holds no ids of a style in the extract order
@@ -321,12 +331,7 @@ function warnIfStyleNotRead(
 }
 
 /** The once-per-process key of {@link warnIfCarrierRejected} for each style, built once. */
-const REJECTED_KEYS: Readonly<Record<TraceStyle, string>> = {
-  datadog: `${CARRIER_REJECTED_WARNING}:datadog`,
-  tracecontext: `${CARRIER_REJECTED_WARNING}:tracecontext`,
-  b3: `${CARRIER_REJECTED_WARNING}:b3`,
-  b3multi: `${CARRIER_REJECTED_WARNING}:b3multi`,
-};
+const REJECTED_KEYS = styleWarningKeys("");
 
 /**
  * Internal: the count of dropped `x-datadog-tags` headers (`tagsErrorNote`) before a restore's

@@ -32,13 +32,12 @@ import {
   originFix,
   SEE_INSPECT,
   STYLE_PRONOUN,
+  styleWarningKeys,
+  TRACE_STYLES,
   storedIdReader,
   TRACE_STYLE_HEADERS,
   type CarrierOrigin,
 } from "./carrier-rejected.js";
-
-/** The styles looked for, in this order (tracehop's default extract order, then the B3 styles). */
-const STYLES: readonly TraceStyle[] = ["datadog", "tracecontext", "b3", "b3multi"];
 
 /**
  * The id headers of each style (`holdsStyleIds`) that a propagator's `fields()` must name for it to read
@@ -75,12 +74,7 @@ const DEFAULT_NOTE = " (tracehop's default: it reads datadog, tracecontext and b
  * The once-per-process key of each style, whatever was said of it (not read, or refused): once said,
  * a restore that found nothing looks no further than these keys, and never reads `fields()` again.
  */
-const KEYS: Readonly<Record<TraceStyle, string>> = {
-  datadog: `${CARRIER_REJECTED_WARNING}:other-propagator:datadog`,
-  tracecontext: `${CARRIER_REJECTED_WARNING}:other-propagator:tracecontext`,
-  b3: `${CARRIER_REJECTED_WARNING}:other-propagator:b3`,
-  b3multi: `${CARRIER_REJECTED_WARNING}:other-propagator:b3multi`,
-};
+const KEYS = styleWarningKeys("other-propagator");
 
 /** Fields listed in the message at most; more are counted. */
 const MAX_LISTED_FIELDS = 8;
@@ -196,7 +190,7 @@ export function warnIfForeignPropagatorRejected(
     if (propagator instanceof MultiStylePropagator) return;
     const { get, rawFields } = storedIdReader(stored, input);
     // Once every style is said, a few Set look-ups and nothing more.
-    const held = STYLES.filter((style) => holdsStyleIds(style, get));
+    const held = TRACE_STYLES.filter((style) => holdsStyleIds(style, get));
     const style = held.find((each) => !hasWarned(KEYS[each]));
     if (style === undefined) return;
     const fields = readFields(propagator);

@@ -357,6 +357,46 @@ describe("ot-baggage-* entries obey W3C Baggage's limits when read (64 members, 
     );
   });
 
+  test("sized with '+' as itself, as the inject writes a header whose %2B would cost members: every entry that fits is restored and written", () => {
+    // Java's URLEncoder wrote each '+' as %2B: the entries hold 1000 '+' each. As %2B the three take
+    // 3 x 3002 bytes, over 8192; with '+' as itself (a baggage-octet, what serializeBaggage writes when
+    // %2B would cost a member) 3 x 1002 + 2. They were sized as %2B: c was dropped on restore.
+    const plus = "%2B".repeat(1000);
+    const ctx = extract({ ...ids, "ot-baggage-a": plus, "ot-baggage-b": plus, "ot-baggage-c": plus });
+    assert.deepEqual(Object.keys(baggageOf(ctx)), ["a", "b", "c"]);
+    assert.equal(baggageOf(ctx).c, "+".repeat(1000));
+    const header = written(ctx)!;
+    assert.deepEqual(
+      parseBaggageHeader(header).map((m) => [m.key, m.value.length]),
+      [
+        ["a", 1000],
+        ["b", 1000],
+        ["c", 1000],
+      ],
+    );
+    assert.equal(header.length, 3 * 1002 + 2);
+  });
+
+  test("the carrier's W3C members holding '+' keep their room: ot-baggage-* entries never cost them their place", () => {
+    // The W3C member w (3002 bytes, '+' as itself) was sized as %2B (9002 bytes, no fit) and given no
+    // room: a, b and c all restored, and the next inject wrote them and lost the carrier's own w.
+    const x = "x".repeat(2500);
+    const ctx = extract({
+      ...ids,
+      baggage: `w=${"+".repeat(3000)}`,
+      "ot-baggage-a": x,
+      "ot-baggage-b": x,
+      "ot-baggage-c": x,
+    });
+    assert.deepEqual(Object.keys(baggageOf(ctx)).sort(), ["a", "b", "w"]);
+    assert.deepEqual(
+      parseBaggageHeader(written(ctx)!)
+        .map((m) => m.key)
+        .sort(),
+      ["a", "b", "w"],
+    );
+  });
+
   test("an entry whose key is no W3C token (it could never be written on) is dropped", () => {
     const getter: TextMapGetter<Record<string, string>> = {
       keys: (c) => Object.keys(c),

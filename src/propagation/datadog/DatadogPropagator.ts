@@ -296,7 +296,8 @@ export interface LegacyBaggageDrops {
  * holds beside them, which come first — `over`'s, and those of the baggage of `context` that `over`
  * does not replace (the composite keeps them beside the carrier's W3C entries: a restore onto a base
  * context that has baggage, `options.context`), each counted once. Each entry is sized as the W3C
- * member it is written as (`serializeBaggageMember`, the inject's own encoding), taken in `keys()` order
+ * member it is written as (`serializeBaggageMember`, the inject's own encoding, with `+` as itself:
+ * what `serializeBaggage` writes when `%2B` would cost a member its place), taken in `keys()` order
  * while it fits, one that would overflow skipped whole and later smaller ones still taken, as
  * `parseBaggageHeader` reads a header. So a carrier written from the restored context holds every
  * restored entry. An entry whose key is no token (Baggage §3.2.1.2) cannot be written and is dropped.
@@ -362,13 +363,18 @@ class BaggageHeaderRoom {
   }
 
   /**
-   * Adds the member `key`/`entry` as the inject writes it (`serializeBaggageMember`) when it fits:
-   * true; false (nothing added) when it does not or cannot be written.
+   * Adds the member `key`/`entry` when it fits: true; false (nothing added) when it does not or cannot
+   * be written. Sized as `serializeBaggageMember` writes it with `+` as itself: the shortest member the
+   * inject can write, and the one it writes whenever `%2B` would cost a member its place
+   * (`serializeBaggage`'s second pass). So members that fit together so are all written, whichever
+   * pass writes them (sized with `%2B`, an entry the inject would have written was dropped, and a W3C
+   * member holding `+` was given no room, so the next inject wrote the entries taken beside it first
+   * and lost it).
    */
   take(key: string, entry: BaggageEntry): boolean {
     if (this.full) return false;
     const separator = this._members > 0 ? 1 : 0;
-    const member = serializeBaggageMember(key, entry, BAGGAGE_MAX_BYTES - this._bytes - separator);
+    const member = serializeBaggageMember(key, entry, BAGGAGE_MAX_BYTES - this._bytes - separator, false);
     if (member === undefined) return false;
     this._bytes += member.length + separator;
     this._members++;

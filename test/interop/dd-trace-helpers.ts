@@ -49,11 +49,13 @@ export function ddTracer(): DdTracer {
 
 /**
  * A dd-trace text_map propagator limited to `styles` (its config is the tracer's, styles replaced),
- * with `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` set to `behavior`.
+ * with `DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT` set to `behavior` and, when given,
+ * `DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH` set to `tagsMaxLength`.
  */
 export function ddPropagator(
   styles: string[],
   behavior: "continue" | "restart" | "ignore" = "continue",
+  tagsMaxLength?: number,
 ): {
   inject: TextMapCtor["prototype"]["inject"];
   extract: TextMapCtor["prototype"]["extract"];
@@ -64,6 +66,7 @@ export function ddPropagator(
   const scoped = Object.create(config, {
     tracePropagationStyle: { value: { inject: styles, extract: styles } },
     DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT: { value: behavior },
+    ...(tagsMaxLength === undefined ? {} : { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: { value: tagsMaxLength } }),
   }) as unknown;
   const propagator = new TextMapPropagator(scoped);
   return { inject: propagator.inject.bind(propagator), extract: propagator.extract.bind(propagator) };

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   ROOT_CONTEXT,
+  defaultTextMapGetter,
   defaultTextMapSetter,
   trace,
   TraceFlags,
@@ -1057,5 +1058,61 @@ test("tags that cannot be sent (an invalid value, a header over 512 characters):
     const theirs = dd.extract({ ...carrier })!;
     assert.equal(theirs.toTraceId(true), spanContext.traceId, JSON.stringify(tags));
     assert.deepEqual(ddLinkRows(theirs), [], "no terminated_context link: one trace");
+  }
+});
+
+test("a tags limit under 26 characters (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH / tagsMaxLength): no room for _dd.p.tid alone, which neither writes nor reads, as dd-trace's", () => {
+  // `_dd.p.tid=<16 hex>` is 26 characters: dd-trace-js `_injectTags` drops a header over the limit
+  // whole, the tid with it, and `_extractTags` reads none; the traceparent still holds all 128 bits.
+  const spanContext = {
+    traceId: "640cfd8d00000000000000000000007b",
+    spanId: "00000000000001c8",
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: false,
+  };
+  const lone = { "x-datadog-trace-id": "123", "x-datadog-parent-id": "456" };
+  for (const limit of [1, 25, 26, 27]) {
+    const dd = ddPropagator(["datadog"], "continue", limit);
+    const ours = createPropagator(["datadog"], { tagsMaxLength: limit });
+    for (const dm of [undefined, "-4"]) {
+      const ctx = setDatadogContext(trace.setSpanContext(ROOT_CONTEXT, spanContext), {
+        samplingPriority: 1,
+        propagationTags: dm === undefined ? {} : { "_dd.p.dm": dm },
+      });
+      const carrier: Record<string, string> = {};
+      ours.inject(ctx, carrier, defaultTextMapSetter);
+      const theirs: Record<string, string> = {};
+      dd.inject(
+        ddSpanContext({
+          traceIdHigh: "640cfd8d00000000",
+          traceIdLow: "000000000000007b",
+          spanId: "00000000000001c8",
+          priority: 1,
+          decisionMaker: dm,
+        }),
+        theirs,
+      );
+      // With a dm (38 characters) dd-trace drops the tid with the tags under 38; tracehop keeps it alone
+      // when it fits (docs/conformance.md): the same header only below 26.
+      const expected =
+        limit < 26
+          ? undefined
+          : dm === undefined || limit >= 38
+            ? theirs["x-datadog-tags"]
+            : "_dd.p.tid=640cfd8d00000000";
+      assert.equal(carrier["x-datadog-tags"], expected, `limit ${limit}, dm ${dm}`);
+      if (dm === undefined || limit < 26) assert.equal(carrier["x-datadog-tags"], theirs["x-datadog-tags"]);
+    }
+    const header = { ...lone, "x-datadog-tags": "_dd.p.tid=640cfd8d00000000" };
+    const read = ours.extract(ROOT_CONTEXT, header, defaultTextMapGetter);
+    assert.equal(
+      trace.getSpanContext(read)?.traceId,
+      dd.extract({ ...header })!.toTraceId(true),
+      `limit ${limit}`,
+    );
+    assert.equal(
+      trace.getSpanContext(read)?.traceId,
+      (limit < 26 ? ZERO : "640cfd8d00000000") + "000000000000007b",
+    );
   }
 });

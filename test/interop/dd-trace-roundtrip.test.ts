@@ -1116,3 +1116,61 @@ test("a tags limit under 26 characters (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH / tag
     );
   }
 });
+
+test("_dd.p.dm edge values (-0, -00, +1, '-' then no digits): tracehop keeps what dd-trace-java's grammar accepts, verbatim, and drops the rest alone; dd-trace-js's readings beside them", () => {
+  // dd-trace-java `PTagsCodec.validateDecisionMakerTag`: [10 lowercase hex] "-" digit {digit}; any other
+  // dm makes Java drop the whole x-datadog-tags (`decoding_error`), `_dd.p.tid` included, so tracehop
+  // never writes one on. dd-trace-js copies any x-datadog-tags dm verbatim and reads a dd= t.dm as
+  // `-${Math.abs(parseInt(value, 10))}` (docs/conformance.md).
+  const styles = ["datadog", "tracecontext"];
+  const dd = ddPropagator(styles);
+  const ours = createPropagator(styles);
+  const ids = {
+    "x-datadog-trace-id": "123",
+    "x-datadog-parent-id": "456",
+    "x-datadog-sampling-priority": "2",
+  };
+  const tid = "_dd.p.tid=640cfd8d00000000";
+  const traceparent = "00-640cfd8d00000000000000000000007b-00000000000001c8-01";
+  // value -> [tracehop's dm, dd-trace-js's dm from x-datadog-tags, dd-trace-js's dm from t.dm]
+  const cases: [string, string | undefined, string | undefined][] = [
+    ["-0", "-0", "-0"],
+    ["-00", "-00", "-0"],
+    ["-01", "-01", "-1"],
+    ["934086a686-4", "934086a686-4", "-934086"],
+    ["+1", undefined, "-1"],
+    ["4", undefined, "-4"],
+    ["-4a", undefined, "-4"],
+    ["-1.5", undefined, "-1"],
+    ["-", undefined, undefined],
+    ["-a", undefined, undefined],
+    ["--4", undefined, undefined],
+    ["- 4", undefined, undefined],
+    ["934086A686-4", undefined, "-934086"],
+  ];
+  for (const [value, kept, fromTracestate] of cases) {
+    const headers = { ...ids, "x-datadog-tags": `_dd.p.dm=${value},${tid}` };
+    const ctx = ours.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+    assert.deepEqual(
+      getDatadogContext(ctx)?.propagationTags,
+      kept === undefined
+        ? { "_dd.p.tid": "640cfd8d00000000" }
+        : { "_dd.p.dm": kept, "_dd.p.tid": "640cfd8d00000000" },
+      value,
+    );
+    const written: Record<string, string> = {};
+    ours.inject(ctx, written, defaultTextMapSetter);
+    assert.equal(written["x-datadog-tags"], kept === undefined ? tid : `_dd.p.dm=${kept},${tid}`, value);
+    assert.equal(/t\.dm:([^;]*)/.exec(written.tracestate ?? "")?.[1], kept, value);
+    assert.equal(dd.extract({ ...headers })!._trace.tags["_dd.p.dm"], value, `dd-trace-js keeps ${value}`);
+
+    const w3c = { traceparent, tracestate: `dd=s:2;t.dm:${value}` };
+    const fromW3C = ours.extract(ROOT_CONTEXT, w3c, defaultTextMapGetter);
+    assert.equal(getDatadogContext(fromW3C)?.propagationTags["_dd.p.dm"], kept, `t.dm:${value}`);
+    assert.equal(
+      dd.extract({ ...w3c })!._trace.tags["_dd.p.dm"],
+      fromTracestate,
+      `dd-trace-js t.dm:${value}`,
+    );
+  }
+});

@@ -34,7 +34,7 @@ import {
   X_DATADOG_TAGS,
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
-import { ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import { ROUNDED_MESSAGE_IDS, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { describeTagsError } from "../propagation/datadog/tags-reasons.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
 import {
@@ -193,6 +193,7 @@ export function warnIfCarrierRejected(
     const reason = rejectionReason(style, carrier, fields, SEE_INSPECT);
     // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (ids.ts), with its fix.
     if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(fields)) return;
+    if (style === "datadog" && heldRoundedMessageId(input)) return;
     const also = others.length
       ? ` (the ${others.join(" and ")} style${others.length > 1 ? "s refused theirs" : " refused its headers"} too)`
       : "";
@@ -210,6 +211,14 @@ export function warnIfCarrierRejected(
   } catch {
     // A hostile carrier or propagator: nothing said, the restore goes on.
   }
+}
+
+/**
+ * Internal: whether `input` is message headers from which an AMQP integer id amqplib rounded was left
+ * out, already said as `TRACEHOP_JSON_NUMBER_ID` (`ROUNDED_MESSAGE_IDS`, ids.ts).
+ */
+export function heldRoundedMessageId(input: unknown): boolean {
+  return typeof input === "object" && input !== null && ROUNDED_MESSAGE_IDS.has(input);
 }
 
 /** What {@link storedIdReader}'s getter gives for a field the reader dropped for its length. */

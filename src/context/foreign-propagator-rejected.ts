@@ -25,6 +25,7 @@ import { hasWarned, warnOnce } from "../warn-once.js";
 import {
   boundedText,
   CARRIER_REJECTED_WARNING,
+  heldRoundedMessageId,
   holdsRoundedId,
   inspectPointer,
   normalizedOf,
@@ -240,6 +241,7 @@ export function warnIfForeignPropagatorRejected(
         const reason = rejectionReason(style, normalizedOf(stored), raw, SEE_INSPECT);
         // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (the carrier reader's), with its fix.
         if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(raw)) return;
+        if (style === "datadog" && heldRoundedMessageId(input)) return;
         what = `${reads}; by tracehop's rules: ${reason}${also}`;
         fix = originFix(origin, reason);
       }

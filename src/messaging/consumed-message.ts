@@ -6,6 +6,8 @@ import type { Attributes, Context } from "@opentelemetry/api";
 import type { CarrierOptions } from "../index.js";
 import { readKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
+import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import { idTextFromNumber, ROUNDED_MESSAGE_IDS } from "../propagation/datadog/ids.js";
 import { assertCarrierOptions, extractHeaders } from "../context/carrier-context.js";
 import type { CarrierWithin } from "../context/carrier-in-other-field.js";
 import {
@@ -369,13 +371,19 @@ function isKafkaMessage(message: Record<string, unknown>): boolean {
 
 /**
  * A consumed message's headers (amqplib's, kafkajs', any client's) as a stored-carrier input: the
- * same object when no value is a number (no copy on the usual path), else a shallow copy whose
- * safe-integer numbers are decimal text and whose other numbers are left out (numbers come from AMQP
- * header tables; an AMQP `long` above 2^53 was rounded by amqplib: ignored
- * silently, not reported as a rounded JSON id). Anything that is not a plain headers object (bytes,
- * arrays, `null`) is returned as it is; an object whose keys or values throw when read is returned as
- * it is too (the reader skips what it cannot read), and so is a headers object kept in entries (a
- * `Map`, `Headers`, NATS `MsgHdrs`: `readKind`). Internal to tracehop/messaging. Never throws.
+ * same object when no value is a number (no copy on the usual path), else a shallow copy whose numbers
+ * are text, as the stored-carrier reader reads a JSON number (`valueText`, normalize-carrier.ts): a safe
+ * integer as its decimal text (an AMQP integer, or a `double` 1.0 amqplib delivers as 1), any other
+ * number as its text (`2.5`, `NaN`), which the header's grammar refuses (a priority `2.5` refuses the
+ * Datadog context, said as `TRACEHOP_CARRIER_REJECTED`, where it was once left out, the trace kept as
+ * sampled); but an integer beyond 2^53 (or an infinite number) in `x-datadog-trace-id` /
+ * `x-datadog-parent-id`, an AMQP `long` amqplib rounded, is left out and said
+ * (`idTextFromNumber`, `TRACEHOP_JSON_NUMBER_ID`): it was left out without a word. Booleans, bigints and
+ * tables stay as they are, for the reader (`"true"`, exact digits, an invalid structure). Anything that
+ * is not a plain headers object (bytes, arrays, `null`) is returned as it is; an object whose keys or
+ * values throw when read is returned as it is too (the reader skips what it cannot read), and so is a
+ * headers object kept in entries (a `Map`, `Headers`, NATS `MsgHdrs`: `readKind`). Internal to
+ * tracehop/messaging. Never throws.
  */
 export function headerNumbersAsText(headers: unknown): unknown {
   if (headers === null || typeof headers !== "object") return headers;
@@ -398,10 +406,25 @@ export function headerNumbersAsText(headers: unknown): unknown {
       if (typeof value !== "number") continue;
       copy ??= { ...source };
       if (Number.isSafeInteger(value)) copy[name] = String(value);
-      else delete copy[name];
+      else if (!(Number.isInteger(value) || Math.abs(value) === Infinity)) copy[name] = String(value);
+      else if (!isDatadogIdHeader(name)) copy[name] = String(value);
+      else {
+        idTextFromNumber(value, name.toLowerCase(), "message");
+        delete copy[name];
+        ROUNDED_MESSAGE_IDS.add(copy);
+      }
     }
     return copy ?? headers;
   } catch {
     return headers; // a throwing proxy trap or getter while copying: read as it is
   }
+}
+
+/** `x-datadog-trace-id` or `x-datadog-parent-id` in any case: a 64-bit Datadog id. */
+function isDatadogIdHeader(name: string): boolean {
+  const lower =
+    name.length === X_DATADOG_TRACE_ID.length || name.length === X_DATADOG_PARENT_ID.length
+      ? name.toLowerCase()
+      : "";
+  return lower === X_DATADOG_TRACE_ID || lower === X_DATADOG_PARENT_ID;
 }

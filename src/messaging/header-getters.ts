@@ -6,6 +6,9 @@ import {
   MAX_CARRIER_KEYS,
   MAX_CARRIER_VALUE_LENGTH,
 } from "../carrier/trace-carrier.js";
+import { NOT_TEXT_VALUE } from "../carrier/normalize-carrier.js";
+import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import { PROPAGATION_HEADER_SET } from "../propagation/header-names.js";
 import {
   entryNames,
   HTTP_TOKEN,
@@ -45,18 +48,54 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /**
  * One header value as text: strings as they are, byte arrays decoded whole as UTF-8 (never element by
  * element); a value over `MAX_CARRIER_VALUE_LENGTH` (UTF-16 code units or bytes) is absent, as in a
- * stored carrier. Internal to tracehop/messaging: also how a `messageId` given as bytes is read
- * (`messageIdText`, message-restore-options.ts).
+ * stored carrier. With `numbers` (an AMQP field table, {@link amqpFieldText}) the other AMQP field
+ * types of header `name` (lower case) too; without, they are absent. Internal to tracehop/messaging:
+ * also how a `messageId` given as bytes is read (`messageIdText`, message-restore-options.ts).
  */
-export function valueToText(value: unknown, numbers: boolean): string | undefined {
+export function valueToText(value: unknown, numbers: boolean, name = ""): string | undefined {
   if (typeof value === "string") return value.length <= MAX_CARRIER_VALUE_LENGTH ? value : undefined;
   if (value instanceof Uint8Array)
     return value.byteLength <= MAX_CARRIER_VALUE_LENGTH ? decoder.decode(value) : undefined;
-  // A JS number is exact only up to 2^53: a safe integer is the value that was sent (e.g. a sampling
-  // priority published as an AMQP short); anything else may have been rounded and is ignored, because
-  // Datadog ids never pass through a JS number (DataDog/dd-trace-js#344).
-  if (numbers && typeof value === "number" && Number.isSafeInteger(value)) return String(value);
-  return undefined;
+  return numbers ? amqpFieldText(value, name) : undefined;
+}
+
+/**
+ * An AMQP field value of another type than text or bytes, in header `name` (lower case), as text, read
+ * as the stored-carrier reader reads the same JSON value (`valueText`, normalize-carrier.ts), so that
+ * a header judged invalid there is judged invalid here, never taken for a missing one:
+ * - a number that is a safe integer as its decimal text: the value sent (an AMQP `short` or `long`, or
+ *   a `double` / `float` 1.0, which amqplib delivers as the number 1);
+ * - an integer beyond 2^53 (or an infinite number) in `x-datadog-trace-id` / `x-datadog-parent-id`:
+ *   absent, the id refused: amqplib reads an AMQP `long` through a JS number (`Number(readBigInt64BE)`,
+ *   amqplib `lib/codec.js`), so its digits are rounded, and Datadog ids never pass through a JS number
+ *   (DataDog/dd-trace-js#344);
+ * - any other number as its text (`2.5`, `NaN`, `1152921504606846976`), which the header's grammar
+ *   then refuses (a sampling priority must be an integer of at most 10 digits);
+ * - a boolean and a bigint as their text (`"true"`: an invalid priority or id, but `x-b3-sampled: true`
+ *   is sampled, as `@opentelemetry/propagator-b3` reads it);
+ * - a table, a timestamp or decimal (`{ "!": "timestamp", value }`) in a propagation header as
+ *   `NOT_TEXT_VALUE` (invalid); in another header, and `null`: absent.
+ */
+function amqpFieldText(value: unknown, name: string): string | undefined {
+  switch (typeof value) {
+    case "number":
+      if (Number.isSafeInteger(value)) return String(value);
+      if ((Number.isInteger(value) || Math.abs(value) === Infinity) && isDatadogIdName(name))
+        return undefined;
+      return String(value);
+    case "boolean":
+    case "bigint":
+      return String(value);
+    case "object":
+      return value !== null && PROPAGATION_HEADER_SET.has(name) ? NOT_TEXT_VALUE : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** True for `x-datadog-trace-id` and `x-datadog-parent-id`, the 64-bit ids of a Datadog carrier. */
+function isDatadogIdName(name: string): boolean {
+  return name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID;
 }
 
 /**
@@ -119,11 +158,11 @@ function readHeader(
         if (name !== undefined) raw = headers[name];
       }
     }
-    if (!Array.isArray(raw)) return valueToText(raw, numbers);
+    if (!Array.isArray(raw)) return valueToText(raw, numbers, key);
     const values: string[] = [];
     const count = Math.min(raw.length, MAX_CARRIER_FIELD_VALUES);
     for (let i = 0; i < count; i++) {
-      const text = valueToText(raw[i], numbers);
+      const text = valueToText(raw[i], numbers, key);
       if (text !== undefined) values.push(text);
     }
     return values.length ? values : undefined;
@@ -281,8 +320,12 @@ export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaH
 
 /**
  * TextMapGetter over amqplib `properties.headers` ({@link AmqpHeaders}). As {@link kafkaHeadersGetter},
- * and in addition a number that is a safe integer reads as its decimal text (a header another client
- * published as an AMQP integer); other numbers, booleans, tables and timestamps are absent.
+ * and in addition the other AMQP field types read as the stored-carrier reader reads the same values: a
+ * number that is a safe integer as its decimal text (a header another client published as an AMQP
+ * integer, or a `double` 1.0); a Datadog id beyond 2^53 (an AMQP `long` amqplib rounded) is absent,
+ * never read rounded; any other number, a boolean and a bigint as their text, which the header's
+ * grammar judges (a priority `2.5` or `true` is invalid: the Datadog context is refused, as for a stored
+ * carrier); a table or timestamp in a propagation header as an invalid value.
  */
 export const amqpHeadersGetter: TextMapGetter<AmqpHeaders> = makeGetter<AmqpHeaders>(true);
 

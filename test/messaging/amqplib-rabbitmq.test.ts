@@ -5,9 +5,14 @@
  */
 import { beforeEach, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { SpanKind, SpanStatusCode, trace, type SpanContext } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type SpanContext } from "@opentelemetry/api";
 import type amqplib from "amqplib";
+import { createPropagator } from "../../src/propagation/create-propagator.js";
+import { getDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 import {
+  amqpHeadersGetter,
+  contextFromAmqpHeaders,
   ATTR_RABBITMQ_DESTINATION_ROUTING_KEY,
   ATTR_RABBITMQ_MESSAGE_DELIVERY_TAG,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
@@ -362,6 +367,89 @@ describe("amqplib + RabbitMQ", () => {
     assert.equal(process.spanContext().traceId, "0000000000000000112210f47de98115");
     assert.equal(process.parentSpanContext?.spanId, "000000003ade68b1");
     assert.equal(process.spanContext().traceFlags & 1, 1);
+  });
+
+  test("AMQP field types another producer may send, as amqplib delivers them: an integral number is the priority it is; a fraction, a boolean or a rounded id is refused and said, never taken for a missing field", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = await freshQueue("field-types");
+    const ids = { "x-datadog-trace-id": "123", "x-datadog-parent-id": "456" };
+    // label -> headers published (amqplib's `{ "!": type, value }` picks the AMQP type)
+    const sent: Record<string, Record<string, unknown>> = {
+      double: { ...ids, "x-datadog-sampling-priority": { "!": "double", value: 1 } },
+      float: { ...ids, "x-datadog-sampling-priority": { "!": "float", value: 2 } },
+      short: { ...ids, "x-datadog-sampling-priority": { "!": "short", value: -1 } },
+      fraction: { ...ids, "x-datadog-sampling-priority": 2.5 },
+      boolean: { ...ids, "x-datadog-sampling-priority": true },
+      huge: { ...ids, "x-datadog-sampling-priority": { "!": "long", value: 2n ** 60n } },
+      timestamp: { ...ids, "x-datadog-sampling-priority": { "!": "timestamp", value: 1 } },
+      roundedId: {
+        "x-datadog-trace-id": { "!": "long", value: 1234567890123456789n },
+        "x-datadog-parent-id": "456",
+      },
+    };
+    for (const [label, headers] of Object.entries(sent))
+      broker.channel.sendToQueue(queue, Buffer.from(label), { headers });
+    await broker.channel.waitForConfirms();
+    const delivered = new Map<string, Record<string, unknown>>();
+    await new Promise<void>((resolve, reject) => {
+      broker.channel
+        .consume(
+          queue,
+          (msg) => {
+            if (!msg) return;
+            delivered.set(msg.content.toString(), msg.properties.headers!);
+            if (delivered.size === Object.keys(sent).length) resolve();
+          },
+          { noAck: true },
+        )
+        .catch(reject);
+    });
+    const priority = (label: string) => delivered.get(label)!["x-datadog-sampling-priority"];
+    // What amqplib delivers (lib/codec.js): numbers for every numeric type, the long rounded.
+    assert.equal(priority("double"), 1);
+    assert.equal(priority("float"), 2);
+    assert.equal(priority("fraction"), 2.5);
+    assert.equal(priority("boolean"), true);
+    assert.equal(priority("huge"), 2 ** 60);
+    assert.deepEqual(priority("timestamp"), { "!": "timestamp", value: 1 });
+    assert.equal(delivered.get("roundedId")!["x-datadog-trace-id"], 1234567890123456800);
+
+    const propagator = createPropagator();
+    const viaGetter = (label: string) =>
+      propagator.extract(ROOT_CONTEXT, delivered.get(label)!, amqpHeadersGetter);
+    for (const [label, expected] of [
+      ["double", 1],
+      ["float", 2],
+      ["short", -1],
+    ] as const) {
+      for (const ctx of [contextFromAmqpHeaders(delivered.get(label)), viaGetter(label)]) {
+        assert.equal(trace.getSpanContext(ctx)?.traceId, "0000000000000000000000000000007b", label);
+        assert.equal(getDatadogContext(ctx)?.samplingPriority, expected, label);
+      }
+    }
+    // Refused as the stored-carrier reader refuses the same values: no context (they were left out, and
+    // the trace continued as sampled with no priority).
+    for (const label of ["fraction", "boolean", "huge", "timestamp"]) {
+      resetWarnings();
+      const told = await recordWarnings(() => contextFromAmqpHeaders(delivered.get(label)));
+      assert.equal(trace.getSpanContext(told.result), undefined, label);
+      assert.match(
+        said(told, "TRACEHOP_CARRIER_REJECTED")[0] ?? "",
+        /^tracehop: message headers held x-datadog-\* ids but restored no context, .*the datadog style refused it: x-datadog-sampling-priority /,
+        label,
+      );
+      assert.equal(trace.getSpanContext(viaGetter(label)), undefined, `${label}, amqpHeadersGetter`);
+    }
+    // An id amqplib rounded: refused, said once as the id it is (it was left out without a word).
+    resetWarnings();
+    const rounded = await recordWarnings(() => contextFromAmqpHeaders(delivered.get("roundedId")));
+    assert.equal(trace.getSpanContext(rounded.result), undefined);
+    assert.deepEqual(said(rounded, "TRACEHOP_CARRIER_REJECTED"), []);
+    assert.match(
+      said(rounded, "TRACEHOP_JSON_NUMBER_ID")[0] ?? "",
+      /^tracehop: x-datadog-trace-id is a number in the message headers, read as 1234567890123456800 \(exactly 1234567890123456768\): amqplib reads an AMQP integer through a JavaScript number/,
+    );
+    assert.equal(amqpHeadersGetter.get(delivered.get("roundedId")!, "x-datadog-trace-id"), undefined);
   });
 
   test("a failing handler: the process span records the error, the message is rejected", async (t) => {

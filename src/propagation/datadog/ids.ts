@@ -187,10 +187,34 @@ export function hexClass16(text: string, start: number, end: number): number {
  * shows the digits as stored in the JSON text. A rounded `x-datadog-trace-id` / `x-datadog-parent-id`
  * is also said once per process as the Node process warning `TRACEHOP_JSON_NUMBER_ID`, seen without
  * a diag logger.
+ *
+ * `source` `"message"`: the number is a consumed message's header, an AMQP integer (`long`) that amqplib
+ * read through a JS number (`Number(readBigInt64BE)`, amqplib `lib/codec.js`): only an integer beyond
+ * 2^53 or an infinite number is passed, and the warnings (the same code) say that instead of a JSON
+ * reader, with the producer as what to fix.
  */
-export function idTextFromNumber(value: number, field: string): string | undefined {
+export function idTextFromNumber(
+  value: number,
+  field: string,
+  source: "stored" | "message" = "stored",
+): string | undefined {
   if (Number.isSafeInteger(value) && value >= 0) return String(value);
   const rounded = Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER;
+  if (source === "message") {
+    const said =
+      `tracehop: ${field} is a number in the message headers, read as ${readAs(value)}: amqplib reads an ` +
+      `AMQP integer through a JavaScript number, exact only below 2^53, so the digits sent may differ, and ` +
+      `the id is refused. Fix the producer: send Datadog ids as decimal strings (withSendSpan and the header ` +
+      `writers write them so).`;
+    diag.warn(said);
+    emitProcessWarningOnce(
+      JSON_NUMBER_ID_WARNING,
+      `${said} A message with no other context restores none: its work starts a new trace. ` +
+        `(Said once per process; every such id goes to diag.warn.)`,
+      JSON_NUMBER_ID_WARNING,
+    );
+    return undefined;
+  }
   const message =
     (rounded
       ? `tracehop: ${field} is a JSON number read as ${readAs(value)}: at or beyond 2^53 the JSON reader ` +
@@ -227,6 +251,13 @@ function readAs(value: number): string {
   const exact = BigInt(value).toString();
   return exact === shortest ? shortest : `${shortest} (exactly ${exact})`;
 }
+
+/**
+ * Internal: the message headers (the reader's input, `headerNumbersAsText`'s copy) from which an id
+ * {@link idTextFromNumber} refused as a rounded AMQP integer was left out: that warning says the trace
+ * lost, so `TRACEHOP_CARRIER_REJECTED` does not say it again as a missing id of the datadog style.
+ */
+export const ROUNDED_MESSAGE_IDS = new WeakSet<object>();
 
 /** The id fields whose JSON number beyond 2^53 {@link idTextFromNumber} reports as a process warning. */
 const ROUNDED_ID_FIELDS: ReadonlySet<string> = new Set([X_DATADOG_TRACE_ID, X_DATADOG_PARENT_ID]);

@@ -414,17 +414,24 @@ export function warnIfTraceIdTruncated(
       const tidFix = TID_LOSS_FIXES[kind];
       if (tidFix === undefined) return;
       fix = tidFix(TAGS_WRITERS[origin]);
-      // A header dropped whole loses a tid only when it held one (an all-zero tid names no upper half).
-      if (kind !== "malformed_tid" && !holdsTid(header)) {
-        // A structure stored where text belongs (read as NOT_TEXT_VALUE): the tid is in what was stored.
-        if (kind !== "decoding_error" || !header.includes(NOT_TEXT_VALUE)) return;
-        if (!tidIn(storedTagsValue(stored, input), 0)) return;
+      // A structure stored where text belongs (read as NOT_TEXT_VALUE) drops the header whole: said as
+      // that (not_text) whether the tid is in the structure or in text beside it in an array, never as
+      // a member breaking the grammar (a character outside printable ASCII) the user did not write.
+      if (kind === "decoding_error" && header.includes(NOT_TEXT_VALUE)) {
+        const besideText = holdsTid(header);
+        if (!besideText && !tidIn(storedTagsValue(stored, input), 0)) return;
         kind = "not_text";
-        reason =
-          "x-datadog-tags is a JSON object or an array inside an array, not text: the carrier reader reads it " +
-          `as an invalid value, and the datadog style drops it whole, with the _dd.p.tid it holds; ${consequence}`;
+        reason = besideText
+          ? "x-datadog-tags is an array holding a JSON object or an array beside its text, not text: the " +
+            "carrier reader reads that value as an invalid one, and the datadog style drops the header whole, " +
+            `with the _dd.p.tid its text holds; ${consequence}`
+          : "x-datadog-tags is a JSON object or an array inside an array, not text: the carrier reader reads it " +
+            `as an invalid value, and the datadog style drops it whole, with the _dd.p.tid it holds; ${consequence}`;
         fix = NOT_TEXT_FIX(TAGS_WRITERS[origin]);
-      } else
+      }
+      // A header dropped whole loses a tid only when it held one (an all-zero tid names no upper half).
+      else if (kind !== "malformed_tid" && !holdsTid(header)) return;
+      else
         reason = describeTagsError(
           error,
           header,

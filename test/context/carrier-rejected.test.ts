@@ -862,6 +862,33 @@ describe("the carrier reader's own drops are said, with their rule", () => {
     );
   });
 
+  test("x-datadog-tags stored as an array holding its text and an object: said as not_text, the kind of every structure stored there", async () => {
+    // The text beside the object holds the tid: the header read held it, and the warning said
+    // decoding_error, "a member breaks the key=value grammar (... a character outside printable
+    // ASCII)", of a header whose text the user wrote whole.
+    for (const tags of [
+      [`_dd.p.tid=${TID}`, { a: 1 }],
+      [{ a: 1 }, `_dd.p.dm=-4,_dd.p.tid=${TID}`],
+    ]) {
+      resetWarnings();
+      const told = await recordWarnings(() =>
+        contextFromCarrier(JSON.stringify({ ...IDS, "x-datadog-tags": tags })),
+      );
+      assertSaidOnce(
+        told,
+        TRUNCATED,
+        truncated(
+          "not_text",
+          "x-datadog-tags is an array holding a JSON object or an array beside its text, not text: the carrier " +
+            "reader reads that value as an invalid one, and the datadog style drops the header whole, with the " +
+            "_dd.p.tid its text holds",
+          restoredId,
+          "store x-datadog-tags as the text captureCarrier() (or the tracer's own inject) writes (_dd.p.tid=<16 lower-case hex digits>,...), not as an object",
+        ),
+      );
+    }
+  });
+
   test("nothing held, nothing said: tags stored as a boolean, an object without a tid, a long baggage; tags off", async () => {
     const told = await recordWarnings(() => {
       contextFromCarrier({ ...IDS, "x-datadog-tags": true });

@@ -41,8 +41,10 @@ export function contextFromKafkaHeaders(headers: unknown, options: CarrierOption
 /**
  * Extracts the context an amqplib message carries (`msg.properties.headers`, or the whole `msg`, read
  * through its headers; headers shaped like a kafkajs message, as a Kafka bridge may copy them, stay
- * headers) onto the given (default: ROOT) context: strings, Buffers, arrays, and safe-integer numbers
- * as decimal text (see `amqpHeadersGetter`). Read as headers only, as
+ * headers) onto the given (default: ROOT) context: strings, Buffers, arrays, and the other AMQP field
+ * types as the stored-carrier reader reads the same JSON values (a safe-integer number as its decimal
+ * text, another number or a boolean as its text, judged by the header's grammar; a Datadog id amqplib
+ * rounded past 2^53 refused and said; see `amqpHeadersGetter`). Read as headers only, as
  * {@link contextFromKafkaHeaders}. Returns that context unchanged when there is no valid context.
  * Never throws on the headers; `options` as `injectKafkaHeaders`.
  */

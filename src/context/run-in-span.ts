@@ -36,6 +36,7 @@ import type { CarrierCaller } from "./carrier-in-other-field.js";
  */
 export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T, caller: SpanHelper): T {
   if (!contextManagerChecked) checkContextManager(caller);
+  countOpen(span, caller);
   let result: T;
   try {
     result = contextApi.with(active, fn, undefined, span);
@@ -175,8 +176,43 @@ function errorType(err: unknown): string {
   }
 }
 
+/**
+ * The recording spans `runInSpan` started and has not ended yet, counted by the helper that started
+ * them ({@link openSpanCounts}); `openHelpers` says which helper counted a span, so that its end is
+ * uncounted once. A WeakMap: a span that never ends (a promise that never settles, a generator dropped
+ * unfinished) is not kept alive by it, and stays counted, as it is never exported.
+ */
+const openCounts = new Map<SpanHelper, number>();
+const openHelpers = new WeakMap<Span, SpanHelper>();
+
+/** Counts `span` open for `caller` when it records (a span that does not is never exported anyway). */
+function countOpen(span: Span, caller: SpanHelper): void {
+  try {
+    if (!span.isRecording()) return;
+  } catch {
+    return; // a span of a faulty tracer: not counted, never failing the work
+  }
+  openHelpers.set(span, caller);
+  openCounts.set(caller, (openCounts.get(caller) ?? 0) + 1);
+}
+
+/**
+ * Internal: how many recording spans each helper started through `runInSpan` (withCarrier, traced,
+ * withSendSpan, withProcessSpan, the batch helpers) are still open: their function has not returned, thrown
+ * or settled. Helpers with none are left out. Read by `startTracing`'s `shutdown()`, which says that such
+ * spans are never exported (src/tracing/open-spans.ts).
+ */
+export function openSpanCounts(): [SpanHelper, number][] {
+  return [...openCounts].filter(([, count]) => count > 0);
+}
+
 /** Ends `span`; a failure of the span processor never reaches the caller. */
 function endSpan(span: Span): void {
+  const caller = openHelpers.get(span);
+  if (caller !== undefined) {
+    openHelpers.delete(span);
+    openCounts.set(caller, openCounts.get(caller)! - 1);
+  }
   try {
     span.end();
   } catch (tracingError) {

@@ -11,6 +11,7 @@ import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { FailureRecordingExporter } from "./FailureRecordingExporter.js";
 import { JsonLinesFileSpanExporter } from "./JsonLinesFileSpanExporter.js";
 import { earlierLoss, warnLostSpans } from "./lost-spans.js";
+import { warnSpansOpenAtShutdown } from "./open-spans.js";
 import { assertNothingRegistered } from "./global-registration.js";
 import { disableInstrumentations, rememberInstrumentations, warnOnNewInstances } from "./instrumentations.js";
 import { LinkAwareSampler } from "./LinkAwareSampler.js";
@@ -296,6 +297,9 @@ function flushOnceBeforeExit(started: StartedTracing): void {
 async function stopTracing(started: StartedTracing): Promise<void> {
   const { config, resource, exporting, key } = started;
   const deadline = Date.now() + config.shutdownTimeoutMillis;
+  // Spans of tracehop's helpers still open now are never exported: said before the flush, whose wait
+  // may let some of them end (those are then exported, by the flush or not at all).
+  const open = warnSpansOpenAtShutdown(`${key}`);
   for (const exporter of exporting.lossCounting) exporter.lastExports();
   try {
     // A batch taken from a queue before the resource's attributes settled is not waited for by the
@@ -320,7 +324,7 @@ async function stopTracing(started: StartedTracing): Promise<void> {
     const dropped = finished && warnDroppedSpans(exporting.dropCounting);
     const lost = warnLostSpans(exporting.lossCounting, `${key}:shutdown`, started.lossSaid);
     // A warning given now is printed on the next tick: let it be before shutdown() resolves.
-    if (dropped || lost) await new Promise<void>(afterWarning);
+    if (dropped || lost || open) await new Promise<void>(afterWarning);
   } finally {
     // NodeSDK.shutdown() leaves the instrumentations enabled, bound to this start's stopped tracer
     // provider: their wrappers would keep running, and after a restart with new instances (which

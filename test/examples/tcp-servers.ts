@@ -131,15 +131,17 @@ export async function refusedWith(promise: Promise<unknown>, message: string): P
 }
 
 /** What a {@link switchingProxy} does with its connections now. */
-export type ProxyMode = "relay" | "stall" | "refuse";
+export type ProxyMode = "relay" | "stall" | "mute" | "refuse";
 
 /** A proxy of {@link switchingProxy}. */
 export interface SwitchingProxy {
   port: number;
   /**
    * `relay`: bytes pass both ways; `stall`: nothing passes any more, the sockets stay open and new ones are
-   * accepted (a server frozen, or its packets dropped on the path); `refuse`: every connection is closed,
-   * new ones at once (a server gone).
+   * accepted (a server frozen, or its packets dropped on the path); `mute`: the client's bytes still reach
+   * the server, nothing of the server's comes back (a server that stopped answering what it takes: a publish
+   * reaches the queue, its confirm never comes back); `refuse`: every connection is closed, new ones at once
+   * (a server gone).
    */
   mode: ProxyMode;
   close(): Promise<void>;
@@ -161,7 +163,7 @@ export async function switchingProxy(port: number, host = "127.0.0.1"): Promise<
       socket.on("error", () => undefined);
       socket.on("close", () => sockets.delete(socket));
     }
-    client.on("data", (chunk) => mode === "relay" && upstream.write(chunk));
+    client.on("data", (chunk) => (mode === "relay" || mode === "mute") && upstream.write(chunk));
     upstream.on("data", (chunk) => mode === "relay" && client.write(chunk));
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());

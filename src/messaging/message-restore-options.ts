@@ -18,7 +18,7 @@ const HANDLED = "the message handled as usual";
 
 /** What the per-message options take, for the warning that leaves a bad one out. */
 const MESSAGE_OPTION_HINTS = {
-  attempt: `${ORDINAL_HINT} (a RabbitMQ quorum queue's x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans")`,
+  attempt: `${ORDINAL_HINT} (a RabbitMQ quorum queue's x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans"; a classic queue sends no x-delivery-count, on a redelivery neither: count the deliveries yourself or pass no attempt)`,
 } as const;
 
 /**

@@ -208,7 +208,7 @@ describe("a bad per-message option is left out, never a message that is not hand
       [
         [
           "TRACEHOP_MESSAGE_OPTION_IGNORED",
-          'tracehop withProcessSpan: options.attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1): a number, a bigint or a text of its decimal digits (a RabbitMQ quorum queue\'s x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans")',
+          'tracehop withProcessSpan: options.attempt must be an integer from 1 to Number.MAX_SAFE_INTEGER (2^53 - 1): a number, a bigint or a text of its decimal digits (a RabbitMQ quorum queue\'s x-delivery-count, up to RabbitMQ 4.2, counts the earlier deliveries and is missing on the first, where Number() of it is NaN: pass msg.fields.redelivered ? Number(headers["x-delivery-count"]) + 1 : 1; from 4.3 see docs/messaging.md, "The spans"; a classic queue sends no x-delivery-count, on a redelivery neither: count the deliveries yourself or pass no attempt)',
         ],
         [
           "TRACEHOP_MESSAGE_OPTION_IGNORED",

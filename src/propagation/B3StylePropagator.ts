@@ -24,6 +24,7 @@ import { fieldsOfW3CTrace, storeDatadogContext } from "./datadog/datadog-context
 import { resolveInjection, type ResolvedInjection } from "./datadog/injection-fields.js";
 import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
 import { clearOwnFields } from "./stale-fields.js";
+import { warnExtractFailed, warnInjectFailed } from "./style-failure.js";
 import { trimOws } from "./w3c/baggage.js";
 import { normalizeHexId } from "./w3c/traceparent.js";
 
@@ -139,16 +140,24 @@ export class B3StylePropagator implements TextMapPropagator {
    *
    * The debug flag ({@link debugState}) is handed over in the spelling of the form written (`"1"`
    * for `x-b3-flags`, `"d"` for the single header), whichever form it was read from.
+   *
+   * Never throws: a carrier or setter that refuses a write (a frozen object, a string, a setter that
+   * throws) keeps the headers written before the refusal, said with `diag.warn` as `createPropagator`
+   * says it: `tracehop: b3 inject failed` (`b3multi`).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const spanContext = trace.getSpanContext(context);
-    if (spanContext === undefined) return;
-    const traceId = normalizeHexId(spanContext.traceId, 32);
-    const spanId = normalizeHexId(spanContext.spanId, 16);
-    if (traceId === undefined || spanId === undefined) return;
-    // The Datadog fields decide the debug flag only for a keep (see debugState).
-    const resolved = isSampledFlags(spanContext.traceFlags) ? resolveInjection(context) : undefined;
-    this._inject(context, spanContext, traceId, spanId, resolved, carrier, setter);
+    try {
+      const spanContext = trace.getSpanContext(context);
+      if (spanContext === undefined) return;
+      const traceId = normalizeHexId(spanContext.traceId, 32);
+      const spanId = normalizeHexId(spanContext.spanId, 16);
+      if (traceId === undefined || spanId === undefined) return;
+      // The Datadog fields decide the debug flag only for a keep (see debugState).
+      const resolved = isSampledFlags(spanContext.traceFlags) ? resolveInjection(context) : undefined;
+      this._inject(context, spanContext, traceId, spanId, resolved, carrier, setter);
+    } catch (err) {
+      warnInjectFailed(this._single ? "b3" : "b3multi", err);
+    }
   }
 
   /**
@@ -196,27 +205,35 @@ export class B3StylePropagator implements TextMapPropagator {
    * OpenTelemetry's B3 extraction of the checked headers; with the debug flag, the trace also carries
    * Datadog priority 2 (USER_KEEP); without a sampling state (B3 "Defer") it is sampled (see the class
    * comment).
+   *
+   * Never throws: a carrier or getter that throws yields `context`, said with `diag.warn` as
+   * `createPropagator` says it: `tracehop: b3 extract failed` (`b3multi`).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const headers = this._single ? singleHeader(carrier, getter) : multiHeaders(carrier, getter);
-    if (headers === undefined) return context;
-    let extracted = this._b3.extract(context, headers, defaultTextMapGetter);
-    if (extracted === context) return extracted;
-    const state = samplingState(headers, this._single);
-    // A base context that holds an earlier deferred extraction: this one is not.
-    if (state !== "defer" && isDeferredB3(extracted)) extracted = extracted.deleteValue(B3_DEFERRED_KEY);
-    if (state === "decided") return extracted;
-    const spanContext = trace.getSpanContext(extracted);
-    if (spanContext === undefined) return extracted;
-    if (state === "defer")
-      // OpenTelemetry's B3 propagator gave TraceFlags.NONE.
-      return trace.setSpanContext(extracted.setValue(B3_DEFERRED_KEY, true), {
-        ...spanContext,
-        traceFlags: spanContext.traceFlags | TraceFlags.SAMPLED,
-      });
-    const fields = fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
-    fields.samplingPriority = B3_DEBUG_PRIORITY;
-    return storeDatadogContext(extracted, fields, spanContext.traceId);
+    try {
+      const headers = this._single ? singleHeader(carrier, getter) : multiHeaders(carrier, getter);
+      if (headers === undefined) return context;
+      let extracted = this._b3.extract(context, headers, defaultTextMapGetter);
+      if (extracted === context) return extracted;
+      const state = samplingState(headers, this._single);
+      // A base context that holds an earlier deferred extraction: this one is not.
+      if (state !== "defer" && isDeferredB3(extracted)) extracted = extracted.deleteValue(B3_DEFERRED_KEY);
+      if (state === "decided") return extracted;
+      const spanContext = trace.getSpanContext(extracted);
+      if (spanContext === undefined) return extracted;
+      if (state === "defer")
+        // OpenTelemetry's B3 propagator gave TraceFlags.NONE.
+        return trace.setSpanContext(extracted.setValue(B3_DEFERRED_KEY, true), {
+          ...spanContext,
+          traceFlags: spanContext.traceFlags | TraceFlags.SAMPLED,
+        });
+      const fields = fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
+      fields.samplingPriority = B3_DEBUG_PRIORITY;
+      return storeDatadogContext(extracted, fields, spanContext.traceId);
+    } catch (err) {
+      warnExtractFailed(this._single ? "b3" : "b3multi", err);
+      return context;
+    }
   }
 
   fields(): string[] {

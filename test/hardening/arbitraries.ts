@@ -7,12 +7,16 @@
  */
 import {
   baggageEntryMetadataFromString,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
   propagation,
   ROOT_CONTEXT,
   trace,
   type BaggageEntry,
   type Context,
   type SpanContext,
+  type TextMapGetter,
+  type TextMapSetter,
   type TraceState,
 } from "@opentelemetry/api";
 import { TraceState as CoreTraceState } from "@opentelemetry/core";
@@ -1612,3 +1616,216 @@ function splitTags(tags: string): [string, string][] {
     return [member.slice(0, equals), member.slice(equals + 1)];
   });
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Hostile write targets and readers: what a propagator's inject is handed to write into (a carrier and
+// a setter that refuse the write) and what its extract is handed to read from (a carrier and a getter
+// that throw, or give values of any type). Built afresh for each run: a frozen carrier or a counting
+// setter is used once.
+// ---------------------------------------------------------------------------------------------------
+
+/** A carrier and a setter for `inject`: what they are (for the failure report), and a new pair of them. */
+export interface WriteTarget {
+  label: string;
+  make(): { carrier: unknown; setter: TextMapSetter };
+}
+
+/**
+ * A carrier and a getter for `extract`: what they are (for the failure report), and a new pair of them.
+ * `readsNothing`: no header can be read through them (every `get` throws, or there is no `get`), so
+ * that an extract must give back the context it was given.
+ */
+export interface ReadSource {
+  label: string;
+  readsNothing: boolean;
+  make(): { carrier: unknown; getter: TextMapGetter };
+}
+
+/** `@opentelemetry/api`'s `defaultTextMapSetter` as an instrumentation passes it, built again here. */
+const indexingSetter: TextMapSetter = {
+  set(carrier, key, value) {
+    (carrier as Record<string, unknown>)[key] = value;
+  },
+};
+
+/** The proxy traps a hostile carrier may throw from (a random subset of them throws). */
+const PROXY_TRAPS = [
+  "get",
+  "set",
+  "has",
+  "ownKeys",
+  "deleteProperty",
+  "defineProperty",
+  "getOwnPropertyDescriptor",
+  "getPrototypeOf",
+] as const;
+
+/** A Proxy over `target` whose `traps` throw. */
+function throwingProxy(target: object, traps: readonly (typeof PROXY_TRAPS)[number][]): object {
+  const handler: ProxyHandler<object> = {};
+  for (const trap of traps)
+    handler[trap] = () => {
+      throw new Error(`proxy ${trap}`);
+    };
+  return new Proxy(target, handler);
+}
+
+/** A setter that throws at its `n`th call and at every later one (0: always). */
+function setterThrowingFrom(n: number): TextMapSetter {
+  let calls = 0;
+  return {
+    set(carrier, key, value) {
+      if (calls++ >= n) throw new Error(`set #${calls}`);
+      (carrier as Record<string, unknown>)[key] = value;
+    },
+  };
+}
+
+/** Stale propagation fields a carrier may hold (lower case or not) before a context is written there. */
+const staleFields: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  fc.constant({}),
+  validCarrier,
+  validCarrier.map((carrier) =>
+    Object.fromEntries(Object.entries(carrier).map(([key, value]) => [key.toUpperCase(), value])),
+  ),
+);
+
+/** The three ways to lock an object against new fields. */
+const LOCKS = {
+  freeze: (o: object): object => Object.freeze(o),
+  seal: (o: object): object => Object.seal(o),
+  preventExtensions: (o: object): object => Object.preventExtensions(o),
+};
+
+/**
+ * Where an inject may be asked to write and cannot, wholly or in part: a frozen, sealed or non-extensible
+ * object (with stale fields or not), a field that is read-only or whose accessor throws, a primitive, `null`
+ * or `undefined` with a setter that indexes it anyway, a Proxy whose traps throw, a setter that throws
+ * from its nth call, and no setter at all (`null`, `{}`, a `set` that is no function).
+ */
+export const unwritableTarget: fc.Arbitrary<WriteTarget> = fc.oneof(
+  fc
+    .tuple(staleFields, fc.constantFrom("freeze" as const, "seal" as const, "preventExtensions" as const))
+    .map(([fields, how]) => ({
+      label: `Object.${how}(${JSON.stringify(fields)})`,
+      make: () => ({ carrier: LOCKS[how]({ ...fields }), setter: defaultTextMapSetter }),
+    })),
+  fc.tuple(fc.constantFrom(...HEADER_NAMES), fc.boolean()).map(([name, accessor]) => ({
+    label: `${accessor ? "a throwing accessor" : "a read-only field"} ${name}`,
+    make: () => {
+      const carrier = {};
+      if (accessor)
+        Object.defineProperty(carrier, name, {
+          enumerable: true,
+          get: () => "x",
+          set: () => {
+            throw new Error(`set ${name}`);
+          },
+        });
+      else Object.defineProperty(carrier, name, { value: "x", enumerable: true, writable: false });
+      return { carrier, setter: indexingSetter };
+    },
+  })),
+  fc.constantFrom<unknown>("carrier", 42, true, 10n, Symbol("carrier"), null, undefined).map((carrier) => ({
+    label: `the primitive ${String(carrier)}`,
+    make: () => ({ carrier, setter: indexingSetter }),
+  })),
+  fc.tuple(staleFields, fc.subarray([...PROXY_TRAPS], { minLength: 1 })).map(([fields, traps]) => ({
+    label: `a Proxy of ${JSON.stringify(fields)} whose ${traps.join(", ")} throw`,
+    make: () => ({ carrier: throwingProxy({ ...fields }, traps), setter: defaultTextMapSetter }),
+  })),
+  fc.integer({ min: 0, max: 6 }).map((n) => ({
+    label: `a setter that throws from call ${n + 1}`,
+    make: () => ({ carrier: {}, setter: setterThrowingFrom(n) }),
+  })),
+  fc.constantFrom<unknown>(null, undefined, {}, { set: 42 }).map((setter) => ({
+    label: `the setter ${JSON.stringify(setter) ?? "undefined"}`,
+    make: () => ({ carrier: {}, setter: setter as TextMapSetter }),
+  })),
+);
+
+/** An object whose conversion to a primitive throws (a template string, `String()`, `+`). */
+const unconvertible = (): object => ({
+  [Symbol.toPrimitive]() {
+    throw new Error("toPrimitive");
+  },
+  toString() {
+    throw new Error("toString");
+  },
+});
+
+/**
+ * A value a getter may give, as a function that makes it afresh: a hostile value, one that cannot be
+ * converted to text, a Symbol, arrays of any of them, an array whose reads throw, a sparse array.
+ */
+const readValue: fc.Arbitrary<() => unknown> = fc.oneof(
+  hostileValue.map((value) => () => value),
+  fc.constant(() => Symbol("value")),
+  fc.constant(unconvertible),
+  fc
+    .array(fc.oneof(hostileValue, fc.constant(Symbol("v"))), { maxLength: 4 })
+    .map((values) => () => [...values, unconvertible()]),
+  fc.constant(() => throwingProxy(["1"], ["get"])),
+  // eslint-disable-next-line no-sparse-arrays
+  fc.constant(() => [, "1"]),
+);
+
+/** What a getter's `keys` may give: names (`ot-baggage-*` included), non-strings, a non-iterable, a throw. */
+const readKeys: fc.Arbitrary<() => unknown> = fc.oneof(
+  fc
+    .array(fc.oneof(fc.constantFrom(...HEADER_NAMES, "ot-baggage-user", "OT-BAGGAGE-x"), hostileValue), {
+      maxLength: 6,
+    })
+    .map((keys) => () => keys),
+  fc.constantFrom<unknown>(null, undefined, 42, "ot-baggage-user", {}).map((keys) => () => keys),
+  fc.constant(() => {
+    throw new Error("keys");
+  }),
+  fc.constant(() =>
+    (function* () {
+      yield "ot-baggage-user";
+      throw new Error("keys iterator");
+    })(),
+  ),
+);
+
+/**
+ * What an extract may be asked to read from: a getter whose `get` gives values of any type (arrays of
+ * non-strings, objects that cannot be converted to text, Symbols, Proxies whose reads throw) or throws,
+ * and whose `keys` gives anything or throws; a Proxy carrier whose traps throw, read with the default
+ * getter; no getter at all.
+ */
+export const hostileSource: fc.Arbitrary<ReadSource> = fc.oneof(
+  fc
+    .tuple(
+      fc.dictionary(fc.constantFrom(...HEADER_NAMES, "ot-baggage-user"), readValue, { maxKeys: 8 }),
+      readKeys,
+      fc.boolean(),
+    )
+    .map(([values, keys, getThrows]) => ({
+      label: `a getter of ${Object.keys(values).join(", ") || "nothing"}${getThrows ? " whose get throws" : ""}`,
+      readsNothing: getThrows,
+      make: () => ({
+        carrier: {},
+        getter: {
+          get: (_carrier: unknown, key: string) => {
+            if (getThrows) throw new Error(`get ${key}`);
+            return values[key]?.() as string | undefined;
+          },
+          keys: keys as (carrier: unknown) => string[],
+        },
+      }),
+    })),
+  fc.tuple(validCarrier, fc.subarray([...PROXY_TRAPS], { minLength: 1 })).map(([fields, traps]) => ({
+    label: `a Proxy of ${JSON.stringify(fields)} whose ${traps.join(", ")} throw`,
+    readsNothing: traps.includes("get"),
+    make: () => ({ carrier: throwingProxy({ ...fields }, traps), getter: defaultTextMapGetter }),
+  })),
+  fc
+    .tuple(validCarrier, fc.constantFrom<unknown>(null, undefined, {}, { get: 42, keys: 42 }))
+    .map(([carrier, getter]) => ({
+      label: `the getter ${JSON.stringify(getter) ?? "undefined"} on ${JSON.stringify(carrier)}`,
+      readsNothing: true,
+      make: () => ({ carrier, getter: getter as TextMapGetter }),
+    })),
+);

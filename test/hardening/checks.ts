@@ -299,8 +299,8 @@ export interface DiagWarnings {
 
 /**
  * Records every `diag.warn` from now on (synchronously, unlike test/support/warnings.ts
- * `recordWarnings`, for use inside a property). createPropagator catches a style's throw and reports
- * it as the warning "tracehop: <style> inject failed": a property that only looked at the carrier
+ * `recordWarnings`, for use inside a property). createPropagator, and each style class called alone,
+ * catches a style's throw and reports it as the warning "tracehop: <style> inject failed": a property that only looked at the carrier
  * would not see that throw ({@link injectFailures}).
  */
 export function watchDiagWarnings(): DiagWarnings {

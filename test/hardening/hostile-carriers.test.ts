@@ -6,11 +6,15 @@ import { describe, test } from "node:test";
 import {
   createContextKey,
   defaultTextMapGetter,
+  defaultTextMapSetter,
   propagation,
   ROOT_CONTEXT,
   trace,
+  type Context,
   type TextMapGetter,
+  type TextMapPropagator,
 } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import fc from "fast-check";
 import {
   BaggagePropagator,
@@ -28,8 +32,25 @@ import {
   injectKafkaHeaders,
 } from "../../src/messaging/index.js";
 import { MAX_STORED_CARRIER_BYTES, storedCarrierBytes } from "../../src/prisma/index.js";
-import { HEADER_NAMES, hostileCarrier, oddCarrier, runParameters, validCarrier } from "./arbitraries.js";
-import { assertCleanCarrier, assertNoPrototypePollution, assertValidExtraction } from "./checks.js";
+import { B3StylePropagator } from "../../src/propagation/B3StylePropagator.js";
+import {
+  contextOfInjection,
+  HEADER_NAMES,
+  hostileCarrier,
+  hostileInjection,
+  hostileSource,
+  oddCarrier,
+  runParameters,
+  unwritableTarget,
+  validCarrier,
+} from "./arbitraries.js";
+import {
+  assertCleanCarrier,
+  assertNoPrototypePollution,
+  assertValidExtraction,
+  injectFailures,
+  watchDiagWarnings,
+} from "./checks.js";
 
 const RUNS = 300;
 /** 1 MiB, in characters of one byte each. */
@@ -164,6 +185,177 @@ describe("every propagator's extract yields no context when reading the carrier 
       test(`${name}: ${label}`, () => {
         assert.equal(propagator.extract(base, carrier, getter), base);
       });
+});
+
+/**
+ * Every propagator class tracehop exports (and the internal B3 style class), each with the style name
+ * `createPropagator` reports its failures under, and composites of them.
+ */
+function everyPropagator(): [name: string, style: string | undefined, propagator: TextMapPropagator][] {
+  return [
+    ["new DatadogPropagator()", "datadog", new DatadogPropagator()],
+    ["new DatadogPropagator({ tagsMaxLength: 0 })", "datadog", new DatadogPropagator({ tagsMaxLength: 0 })],
+    ["new TraceContextPropagator()", "tracecontext", new TraceContextPropagator()],
+    ["new BaggagePropagator()", "baggage", new BaggagePropagator()],
+    ["new DatadogTraceContextPropagator()", "tracecontext", new DatadogTraceContextPropagator()],
+    [
+      "new DatadogTraceContextPropagator(new W3CTraceContextPropagator())",
+      "tracecontext",
+      new DatadogTraceContextPropagator(new W3CTraceContextPropagator()),
+    ],
+    ["new B3StylePropagator(true) (b3)", "b3", new B3StylePropagator(true)],
+    ["new B3StylePropagator(false) (b3multi)", "b3multi", new B3StylePropagator(false)],
+    ["createPropagator()", undefined, createPropagator()],
+    ['createPropagator(["tracecontext"])', undefined, createPropagator(["tracecontext"])],
+    [
+      'createPropagator(["datadog", "tracecontext", "baggage", "b3", "b3multi"])',
+      undefined,
+      createPropagator(["datadog", "tracecontext", "baggage", "b3", "b3multi"]),
+    ],
+  ];
+}
+
+/** A context to inject: one extracted from a valid carrier, or one an application built (any values). */
+const injectedContext: fc.Arbitrary<Context> = fc.oneof(
+  validCarrier.map((carrier) => createPropagator().extract(ROOT_CONTEXT, carrier, defaultTextMapGetter)),
+  hostileInjection.map(contextOfInjection),
+);
+
+describe("every propagator, called directly, never throws on a carrier it cannot write or read", () => {
+  const propagators = everyPropagator();
+
+  test("inject into a carrier or through a setter that refuses the write: no throw, said as createPropagator says it", () => {
+    const warnings = watchDiagWarnings();
+    try {
+      fc.assert(
+        fc.property(injectedContext, unwritableTarget, (ctx, target) => {
+          for (const [name, style, propagator] of propagators) {
+            warnings.messages.length = 0;
+            const { carrier, setter } = target.make();
+            try {
+              propagator.inject(ctx, carrier, setter);
+            } catch (error) {
+              assert.fail(`${name}: inject into ${target.label} threw ${String(error)}`);
+            }
+            // A refused write is said as createPropagator's composite says a style's: "<style> inject failed".
+            if (style !== undefined)
+              for (const message of injectFailures(warnings.messages))
+                assert.equal(
+                  message,
+                  `tracehop: ${style} inject failed`,
+                  `${name}: inject into ${target.label}`,
+                );
+          }
+        }),
+        { ...runParameters(RUNS), includeErrorInReport: true },
+      );
+    } finally {
+      warnings.stop();
+    }
+    assertNoPrototypePollution();
+  });
+
+  test("extract through a getter or carrier that throws or gives values of any type: no throw, no context or a valid one", () => {
+    const key = createContextKey("base");
+    const base = ROOT_CONTEXT.setValue(key, "kept");
+    fc.assert(
+      fc.property(hostileSource, (source) => {
+        for (const [name, , propagator] of propagators) {
+          const { carrier, getter } = source.make();
+          let ctx: Context;
+          try {
+            ctx = propagator.extract(base, carrier, getter);
+          } catch (error) {
+            assert.fail(`${name}: extract from ${source.label} threw ${String(error)}`);
+          }
+          if (source.readsNothing) assert.equal(ctx, base, `${name}: extract from ${source.label}`);
+          else assertValidExtraction(ctx);
+          assert.equal(ctx.getValue(key), "kept", `${name}: extract from ${source.label}`);
+        }
+      }),
+      { ...runParameters(RUNS), includeErrorInReport: true },
+    );
+    assertNoPrototypePollution();
+  });
+
+  test("each style class says a refused write as createPropagator does, and writes nothing there", () => {
+    const ctx = createPropagator().extract(
+      ROOT_CONTEXT,
+      {
+        traceparent: TRACEPARENT,
+        tracestate: "dd=s:2;o:synthetics",
+        "x-datadog-trace-id": "12345678901234567890",
+        "x-datadog-parent-id": "9876543210987654321",
+        baggage: "user=alice",
+      },
+      defaultTextMapGetter,
+    );
+    const warnings = watchDiagWarnings();
+    try {
+      for (const [name, style, propagator] of propagators) {
+        if (style === undefined) continue;
+        for (const carrier of [Object.freeze({}), "carrier"]) {
+          warnings.messages.length = 0;
+          propagator.inject(ctx, carrier, defaultTextMapSetter);
+          const alone = [...warnings.messages];
+          warnings.messages.length = 0;
+          createPropagator([style]).inject(ctx, carrier, defaultTextMapSetter);
+          assert.deepEqual(alone, [`tracehop: ${style} inject failed`], name);
+          assert.deepEqual(alone, warnings.messages, `${name}: as createPropagator(["${style}"])`);
+        }
+      }
+    } finally {
+      warnings.stop();
+    }
+  });
+
+  test("a setter that throws on one header: the headers written before it stay, and nothing throws", () => {
+    const ctx = createPropagator().extract(
+      ROOT_CONTEXT,
+      { traceparent: TRACEPARENT, tracestate: "dd=s:2;o:synthetics,rojo=1" },
+      defaultTextMapGetter,
+    );
+    const carrier: Record<string, string> = {};
+    new DatadogTraceContextPropagator().inject(ctx, carrier, {
+      set(c, key, value) {
+        if (key === "tracestate") throw new Error("refused");
+        (c as Record<string, string>)[key] = value;
+      },
+    });
+    assert.deepEqual(carrier, { traceparent: TRACEPARENT });
+  });
+
+  test("DatadogTraceContextPropagator around a W3C propagator that throws: no context, no throw", () => {
+    const throwing: TextMapPropagator = {
+      inject() {
+        throw new Error("inject");
+      },
+      extract() {
+        throw new Error("extract");
+      },
+      fields: () => ["traceparent", "tracestate"],
+    };
+    const propagator = new DatadogTraceContextPropagator(throwing);
+    const warnings = watchDiagWarnings();
+    try {
+      const key = createContextKey("base");
+      const base = ROOT_CONTEXT.setValue(key, "kept");
+      assert.equal(propagator.extract(base, { traceparent: TRACEPARENT }, defaultTextMapGetter), base);
+      const carrier = {};
+      propagator.inject(
+        createPropagator().extract(ROOT_CONTEXT, { traceparent: TRACEPARENT }, defaultTextMapGetter),
+        carrier,
+        defaultTextMapSetter,
+      );
+      assert.deepEqual(carrier, {});
+      assert.deepEqual(warnings.messages, [
+        "tracehop: tracecontext extract failed",
+        "tracehop: tracecontext inject failed",
+      ]);
+    } finally {
+      warnings.stop();
+    }
+  });
 });
 
 describe("a repeated field reads its first 64 values, over HTTP as from a stored carrier", () => {

@@ -62,7 +62,7 @@ function injector(name: string, propagator: TextMapPropagator): Injector {
 /**
  * Every way tracehop writes a carrier: each style alone (behind createPropagator's catch, which turns
  * a throw into a diag warning "<style> inject failed": watched for below), the two Datadog-aware style
- * classes called directly (no catch: a throw reaches the caller), the composites that resolve the
+ * classes called directly (which catch and say a throw the same way), the composites that resolve the
  * context once for both of them, and captureCarrier.
  */
 const INJECTORS: Injector[] = [
@@ -170,7 +170,7 @@ const TRACEPARENT = "00-640cfd8d00000000000000000000007b-00000000000001c8-01";
 /**
  * What `createPropagator(["datadog", "tracecontext"])` writes for the trace of {@link DATADOG_HEADERS}
  * after `change` was made to the object getDatadogContext returned, checked to be what each style's
- * class writes when called directly (no catch around it), and the diag warnings given.
+ * class writes when called directly, and the diag warnings the composite gave.
  */
 function injectedAfter(change: (fields: Record<string, unknown>) => void): {
   carrier: Record<string, unknown>;

@@ -1,5 +1,4 @@
 import {
-  diag,
   propagation,
   ROOT_CONTEXT,
   trace,
@@ -38,6 +37,7 @@ import {
 import type { ExtractBehavior } from "./settings.js";
 import type { StyleMember } from "./style-member.js";
 import { setterForStyles } from "../stale-fields.js";
+import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 import type { PropagationStyle } from "./style-names.js";
 
 /**
@@ -137,8 +137,8 @@ export class MultiStylePropagator implements TextMapPropagator {
   }
 
   /**
-   * Writes `context` with each inject style, in order (a style that throws is said with `diag.warn` and
-   * skipped). Into a plain object written through `@opentelemetry/api`'s `defaultTextMapSetter`, each
+   * Writes `context` with each inject style, in order (a style that throws is said with `diag.warn`,
+   * `warnInjectFailed`, and skipped). Into a plain object written through `@opentelemetry/api`'s `defaultTextMapSetter`, each
    * style first removes its own stale fields (any case) when it writes a context (docs/conformance.md,
    * "Inject into a carrier that holds another context"); the composite looks once whether the carrier
    * holds any ({@link setterForStyles}), so that a fresh carrier is looked at once, not by each style.
@@ -150,7 +150,7 @@ export class MultiStylePropagator implements TextMapPropagator {
       try {
         sole.propagator.inject(context, carrier, setter);
       } catch (err) {
-        diag.warn(`tracehop: ${sole.name} inject failed`, err);
+        warnInjectFailed(sole.name, err);
       }
       return;
     }
@@ -171,7 +171,7 @@ export class MultiStylePropagator implements TextMapPropagator {
           if (resolved !== null) injector.injectResolved(resolved, carrier, setter);
         }
       } catch (err) {
-        diag.warn(`tracehop: ${member.name} inject failed`, err);
+        warnInjectFailed(member.name, err);
       }
     }
   }
@@ -182,7 +182,7 @@ export class MultiStylePropagator implements TextMapPropagator {
       try {
         return sole.extract(context, carrier, getter);
       } catch (err) {
-        diag.warn("tracehop: tracecontext extract failed", err);
+        warnExtractFailed("tracecontext", err);
         return context;
       }
     }
@@ -260,7 +260,7 @@ export class MultiStylePropagator implements TextMapPropagator {
     try {
       return extractBaggage(baggageStyle, context, carrier, getter);
     } catch (err) {
-      diag.warn("tracehop: baggage extract failed", err);
+      warnExtractFailed("baggage", err);
       return undefined;
     }
   }

@@ -1,5 +1,4 @@
 import {
-  diag,
   trace,
   TraceFlags,
   type Baggage,
@@ -15,6 +14,7 @@ import { ZERO_HEX16 } from "../datadog/ids.js";
 import { getRestoredRoot, setRestoredRoot, type StyleExtraction } from "../extraction-result.js";
 import { FLAG_RANDOM } from "../w3c/constants.js";
 import { isValidSpanContext } from "../w3c/traceparent.js";
+import { warnExtractFailed } from "../style-failure.js";
 import type { StyleMember } from "./style-member.js";
 import type { PropagationStyle } from "./style-names.js";
 
@@ -35,7 +35,7 @@ export interface Candidate {
  * The {@link Candidate} of one style from `carrier`: through `member.parts` for tracehop's own styles
  * (`lendOnly` and `baggage` passed on), else through its propagator's `extract` (a context it left
  * unchanged, or whose span context is `baseSpan`'s or invalid without a restored root, is none).
- * `undefined` when the style finds nothing; a style that throws is none, with a `diag.warn`.
+ * `undefined` when the style finds nothing; a style that throws is none, said with `diag.warn` (`warnExtractFailed`).
  */
 export function extractCandidate(
   member: StyleMember,
@@ -52,7 +52,7 @@ export function extractCandidate(
     try {
       parts = member.parts.extractParts(context, carrier, getter, lendOnly, baggage);
     } catch (err) {
-      diag.warn(`tracehop: ${name} extract failed`, err);
+      warnExtractFailed(name, err);
       return undefined;
     }
     return parts === undefined
@@ -63,7 +63,7 @@ export function extractCandidate(
   try {
     extracted = member.propagator.extract(context, carrier, getter);
   } catch (err) {
-    diag.warn(`tracehop: ${name} extract failed`, err);
+    warnExtractFailed(name, err);
     return undefined;
   }
   if (extracted === context) return undefined;

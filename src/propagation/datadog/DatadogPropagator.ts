@@ -45,6 +45,7 @@ import { isBaggageToken, serializeBaggageMember } from "../w3c/baggage.js";
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS } from "../w3c/constants.js";
 import { firstJoinedPart, joinedFieldValue, MAX_FIELD_VALUES } from "../header-text.js";
 import { clearOwnFields } from "../stale-fields.js";
+import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 
 /** Options of {@link DatadogPropagator}. */
 export interface DatadogPropagatorOptions {
@@ -137,9 +138,20 @@ export class DatadogPropagator implements TextMapPropagator {
     this._tagsMaxLength = options.tagsMaxLength ?? DEFAULT_TAGS_MAX_LENGTH;
   }
 
+  /**
+   * Writes the `x-datadog-*` headers of `context` into `carrier` through `setter` (see the class comment
+   * for what is written and when nothing is). Never throws: a carrier or setter that refuses a write (a
+   * frozen object, a string, `null` with a setter that indexes it, a setter or Proxy trap that throws)
+   * keeps the headers written before the refusal, and the refusal is said with `diag.warn` as
+   * `createPropagator` says it: `tracehop: datadog inject failed`.
+   */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const resolved = resolveInjection(context);
-    if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
+    try {
+      const resolved = resolveInjection(context);
+      if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
+    } catch (err) {
+      warnInjectFailed("datadog", err);
+    }
   }
 
   /**
@@ -164,25 +176,26 @@ export class DatadogPropagator implements TextMapPropagator {
    * The Datadog context of the `x-datadog-*` headers (and `ot-baggage-*` baggage) of `carrier` put into
    * `context`, or `context` unchanged when they hold none. Never throws: a getter, a property or an
    * array that throws when read yields no context, as every propagator's extract (OpenTelemetry's
-   * `TextMapPropagator` contract).
+   * `TextMapPropagator` contract), said with `diag.warn` as `createPropagator` says it: `tracehop:
+   * datadog extract failed`.
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    let parts: StyleExtraction | undefined;
     try {
-      parts = this.extractParts(context, carrier, getter);
-    } catch {
+      const parts = this.extractParts(context, carrier, getter);
+      if (parts === undefined) return context;
+      // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
+      let ctx = clearExtractionResult(context);
+      if (parts.baggage !== undefined) ctx = propagation.setBaggage(ctx, parts.baggage);
+      ctx =
+        parts.spanContext === undefined
+          ? setRestoredRoot(trace.deleteSpan(ctx), parts.root)
+          : trace.setSpanContext(ctx, parts.spanContext);
+      ctx = storeDatadogContext(ctx, parts.fields, parts.traceId, parts.traceIdDecimal);
+      return parts.root === undefined ? ctx : noteExtractedContext(ctx);
+    } catch (err) {
+      warnExtractFailed("datadog", err);
       return context;
     }
-    if (parts === undefined) return context;
-    // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
-    let ctx = clearExtractionResult(context);
-    if (parts.baggage !== undefined) ctx = propagation.setBaggage(ctx, parts.baggage);
-    ctx =
-      parts.spanContext === undefined
-        ? setRestoredRoot(trace.deleteSpan(ctx), parts.root)
-        : trace.setSpanContext(ctx, parts.spanContext);
-    ctx = storeDatadogContext(ctx, parts.fields, parts.traceId, parts.traceIdDecimal);
-    return parts.root === undefined ? ctx : noteExtractedContext(ctx);
   }
 
   /**

@@ -40,6 +40,7 @@ import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
 import { DD_MEMBER_PREFIX, decodeDdLastParentId, decodeDdMember } from "./tracestate-dd.js";
 import { describeValue } from "../../describe-value.js";
+import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 
 /**
  * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (Datadog docs, "Propagating
@@ -94,24 +95,35 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     this._direct = w3c.constructor === TraceContextPropagator;
   }
 
+  /**
+   * Writes `traceparent` and `tracestate` with the `dd=` member for `context` (see the class comment).
+   * Never throws: a carrier or setter that refuses a write (a frozen object, a string, `null` with a
+   * setter that indexes it, a setter or Proxy trap that throws), or a wrapped W3C propagator that
+   * throws, keeps the headers written before the refusal, and the refusal is said with `diag.warn` as
+   * `createPropagator` says it: `tracehop: tracecontext inject failed`.
+   */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const spanContext = trace.getSpanContext(context);
-    if (!spanContext || isTracingSuppressed(context)) return;
-    let stored = storedDatadogContextFor(context, spanContext.traceId);
-    // A W3C-only extraction's fields are derived from the traceparent alone: no Datadog state to write.
-    if (stored?.derivedFromW3C) stored = undefined;
-    const raw = stored === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined;
-    // A trace without a Datadog context (started locally by an OpenTelemetry-only service, or restored
-    // from a traceparent without a dd= member): plain W3C headers, without resolving Datadog fields
-    // nobody writes. This is resolveInjection's lookup, kept inline so that this path (target T2)
-    // allocates no ResolvedInjection.
-    if (stored === undefined && raw === undefined)
-      return this._injectW3C(context, spanContext, carrier, setter);
-    const resolved =
-      stored === undefined
-        ? resolveDdMemberInjection(context, spanContext, raw)
-        : resolveStoredInjection(context, spanContext, stored);
-    if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
+    try {
+      const spanContext = trace.getSpanContext(context);
+      if (!spanContext || isTracingSuppressed(context)) return;
+      let stored = storedDatadogContextFor(context, spanContext.traceId);
+      // A W3C-only extraction's fields are derived from the traceparent alone: no Datadog state to write.
+      if (stored?.derivedFromW3C) stored = undefined;
+      const raw = stored === undefined ? spanContext.traceState?.get(TRACESTATE_DD_KEY) : undefined;
+      // A trace without a Datadog context (started locally by an OpenTelemetry-only service, or restored
+      // from a traceparent without a dd= member): plain W3C headers, without resolving Datadog fields
+      // nobody writes. This is resolveInjection's lookup, kept inline so that this path (target T2)
+      // allocates no ResolvedInjection.
+      if (stored === undefined && raw === undefined)
+        return this._injectW3C(context, spanContext, carrier, setter);
+      const resolved =
+        stored === undefined
+          ? resolveDdMemberInjection(context, spanContext, raw)
+          : resolveStoredInjection(context, spanContext, stored);
+      if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
+    } catch (err) {
+      warnInjectFailed("tracecontext", err);
+    }
   }
 
   /**
@@ -175,23 +187,35 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
     }
   }
 
+  /**
+   * `context` with the remote span context of the carrier's `traceparent` and `tracestate` and the
+   * Datadog fields of its `dd=` member, or `context` unchanged (see the class comment). Never throws: a
+   * carrier or getter that throws, or a wrapped W3C propagator that throws, yields `context`; a throw that
+   * reaches this method (the wrapped propagator's) is said with `diag.warn` as `createPropagator` says
+   * it: `tracehop: tracecontext extract failed`.
+   */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
-    const base = clearExtractionResult(context);
-    if (!this._direct) {
-      const extracted = this._w3c.extract(base, carrier, getter);
-      if (extracted === base) return context;
-      const spanContext = trace.getSpanContext(extracted);
-      if (!spanContext || !isValidSpanContext(spanContext)) return context;
-      return extracted.setValue(DATADOG_CONTEXT_KEY, storedContextOf(spanContext));
+    try {
+      // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
+      const base = clearExtractionResult(context);
+      if (!this._direct) {
+        const extracted = this._w3c.extract(base, carrier, getter);
+        if (extracted === base) return context;
+        const spanContext = trace.getSpanContext(extracted);
+        if (!spanContext || !isValidSpanContext(spanContext)) return context;
+        return extracted.setValue(DATADOG_CONTEXT_KEY, storedContextOf(spanContext));
+      }
+      const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(
+        carrier,
+        getter,
+        TRACESTATE_DD_KEY,
+      );
+      if (spanContext === undefined) return context;
+      return contextWithSpan(base, undefined, spanContext, DATADOG_CONTEXT_KEY, storedContextOf(spanContext));
+    } catch (err) {
+      warnExtractFailed("tracecontext", err);
+      return context;
     }
-    const spanContext = (this._w3c as TraceContextPropagator).extractSpanContext(
-      carrier,
-      getter,
-      TRACESTATE_DD_KEY,
-    );
-    if (spanContext === undefined) return context;
-    return contextWithSpan(base, undefined, spanContext, DATADOG_CONTEXT_KEY, storedContextOf(spanContext));
   }
 
   /**

@@ -19,6 +19,7 @@ import {
 import { joinedFieldValue } from "../header-text.js";
 import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
 import { clearOwnFields } from "../stale-fields.js";
+import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 
 /** The field of the `baggage` style, removed from a carrier before a context is written there. */
 const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
@@ -60,22 +61,41 @@ const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
  * "Inject into a carrier that holds another context").
  */
 export class BaggagePropagator implements TextMapPropagator {
+  /**
+   * Writes the `baggage` header of the baggage of `context` (see the class comment). Never throws: a
+   * carrier or setter that refuses the write (a frozen object, a string, `null` with a setter that
+   * indexes it, a setter or Proxy trap that throws) is left as it is, and the refusal is said with
+   * `diag.warn` as `createPropagator` says it: `tracehop: baggage inject failed`.
+   */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const baggage = propagation.getBaggage(context);
-    if (!baggage || isTracingSuppressed(context)) return;
-    // A baggage restored unchanged writes the header it was read from (the same text, see W3CBaggage).
-    const header =
-      baggage instanceof W3CBaggage && baggage.wire !== undefined
-        ? baggage.wire
-        : serializeBaggage(baggageEntries(baggage));
-    if (!header) return;
-    clearOwnFields(carrier, setter, BAGGAGE_FIELDS, false);
-    setter.set(carrier, BAGGAGE_HEADER, header);
+    try {
+      const baggage = propagation.getBaggage(context);
+      if (!baggage || isTracingSuppressed(context)) return;
+      // A baggage restored unchanged writes the header it was read from (the same text, see W3CBaggage).
+      const header =
+        baggage instanceof W3CBaggage && baggage.wire !== undefined
+          ? baggage.wire
+          : serializeBaggage(baggageEntries(baggage));
+      if (!header) return;
+      clearOwnFields(carrier, setter, BAGGAGE_FIELDS, false);
+      setter.set(carrier, BAGGAGE_HEADER, header);
+    } catch (err) {
+      warnInjectFailed("baggage", err);
+    }
   }
 
+  /**
+   * `context` with the baggage of the carrier's `baggage` header, or `context` unchanged (see the class
+   * comment). Never throws: a carrier or getter that throws yields `context`.
+   */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const baggage = this.extractBaggage(carrier, getter);
-    return baggage === undefined ? context : propagation.setBaggage(context, baggage);
+    try {
+      const baggage = this.extractBaggage(carrier, getter);
+      return baggage === undefined ? context : propagation.setBaggage(context, baggage);
+    } catch (err) {
+      warnExtractFailed("baggage", err);
+      return context;
+    }
   }
 
   /**

@@ -17,6 +17,7 @@ import {
 } from "./constants.js";
 import { trimOws } from "./baggage.js";
 import { clearOwnFields } from "../stale-fields.js";
+import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 import { formatTraceParent, traceParentSpanContext } from "./traceparent.js";
 import { serializeTraceStateForWire } from "./tracestate.js";
 import { W3CTraceState } from "./W3CTraceState.js";
@@ -57,17 +58,37 @@ import { W3CTraceState } from "./W3CTraceState.js";
  *   as they are (docs/conformance.md, "Inject into a carrier that holds another context").
  */
 export class TraceContextPropagator implements TextMapPropagator {
+  /**
+   * Writes `traceparent` and `tracestate` for the span context of `context` (see the class comment).
+   * Never throws: a carrier or setter that refuses a write (a frozen object, a string, `null` with a
+   * setter that indexes it, a setter or Proxy trap that throws) keeps the headers written before the
+   * refusal, and the refusal is said with `diag.warn` as `createPropagator` says it: `tracehop:
+   * tracecontext inject failed`.
+   */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const spanContext = trace.getSpanContext(context);
-    if (!spanContext || isTracingSuppressed(context)) return;
-    writeTraceContext(spanContext, carrier, setter);
+    try {
+      const spanContext = trace.getSpanContext(context);
+      if (!spanContext || isTracingSuppressed(context)) return;
+      writeTraceContext(spanContext, carrier, setter);
+    } catch (err) {
+      warnInjectFailed("tracecontext", err);
+    }
   }
 
+  /**
+   * `context` with the remote span context of the carrier's `traceparent` and `tracestate`, or `context`
+   * unchanged (see the class comment). Never throws: a carrier or getter that throws yields `context`.
+   */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const spanContext = this.extractSpanContext(carrier, getter);
-    return spanContext === undefined
-      ? context
-      : contextWithSpan(context, undefined, spanContext, undefined, undefined);
+    try {
+      const spanContext = this.extractSpanContext(carrier, getter);
+      return spanContext === undefined
+        ? context
+        : contextWithSpan(context, undefined, spanContext, undefined, undefined);
+    } catch (err) {
+      warnExtractFailed("tracecontext", err);
+      return context;
+    }
   }
 
   /**

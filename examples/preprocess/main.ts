@@ -3,7 +3,7 @@
 // job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md)
 import { randomUUID } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readSync, statSync, type Stats } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { request, type IncomingHttpHeaders } from "node:http";
 import { extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
@@ -23,6 +23,7 @@ import {
   stoppedLine,
 } from "./config.js";
 import { databaseName, openDatabase, prepareDatabase } from "./db.js";
+import { readFirstBytes } from "./document-bytes.js";
 import { problemLines, type Job, type Submission } from "./run-report.js";
 import { setAsideReasons } from "./set-aside.js";
 import {
@@ -187,22 +188,6 @@ async function stopOnce(started: Started): Promise<boolean> {
 function userFolder(): string {
   const { INIT_CWD, npm_lifecycle_event } = process.env;
   return npm_lifecycle_event !== undefined && INIT_CWD ? INIT_CWD : process.cwd();
-}
-
-/**
- * The first `max` bytes of the file at `path` (all of it when it is shorter), read without taking more:
- * a file of gigabytes costs `max` bytes of memory. Throws the file system's error (ENOENT, EACCES, ...).
- */
-function readFirstBytes(path: string, max: number): Buffer {
-  const fd = openSync(path, "r");
-  try {
-    const buffer = Buffer.alloc(max);
-    let length = 0;
-    for (let n; length < max && (n = readSync(fd, buffer, length, max - length, null)) > 0;) length += n;
-    return buffer.subarray(0, length);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

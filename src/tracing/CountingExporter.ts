@@ -2,6 +2,7 @@ import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { warnEach } from "../warn-once.js";
+import { keptInSpansFile, lostThere } from "./lost-spans.js";
 import { failureReason, plural } from "./settle-within.js";
 import { withoutMalformedLinks } from "./unserializable-spans.js";
 
@@ -75,6 +76,12 @@ export class CountingExporter implements SpanExporter {
   private saidFirst = "";
   /** Set by {@link lastExports}. */
   private last = false;
+  /**
+   * The spans file's exporter when this one is OTLP's and a spans file is written beside it (every span
+   * is handed to both): its lines then say that the spans lost here are kept there (`lostThere`,
+   * `keptInSpansFile`, lost-spans.ts), not that they are lost.
+   */
+  copy: CountingExporter | undefined;
   /** Flushes under way that someone asked for ({@link passingFailures}). */
   private flushes = 0;
 
@@ -155,8 +162,8 @@ export class CountingExporter implements SpanExporter {
       this.saidFirst = reason;
       if (!this.firstFailureSaid)
         warnEach(
-          `tracehop: an export of ${plural(spans, "span")} to ${this.destination} failed: ${reason}; those ` +
-            `spans are lost. ${FAILURE_LINE_END}`,
+          `tracehop: an export of ${plural(spans, "span")} to ${this.destination} failed: ${reason}; ` +
+            `${lostThere(this.copy)}${keptInSpansFile(this.copy)}. ${FAILURE_LINE_END}`,
           EXPORT_FAILED_WARNING,
         );
     } else {
@@ -174,8 +181,9 @@ export class CountingExporter implements SpanExporter {
     this.said = "resumed";
     warnEach(
       `tracehop: exporting to ${this.destination} works again; ${plural(this.lostSinceSaid, "span")} ` +
-        `${this.lostSinceSaid === 1 ? "was" : "were"} lost while it failed (the first failure: ` +
-        `${this.saidFirst}); shutdown() says how many spans were lost in all`,
+        `${this.lostSinceSaid === 1 ? "was" : "were"} lost ${this.copy === undefined ? "" : "there "}while it ` +
+        `failed (the first failure: ${this.saidFirst})${keptInSpansFile(this.copy, true)}; shutdown() says how ` +
+        `many spans were lost in all`,
       EXPORT_RESUMED_WARNING,
     );
   }
@@ -193,8 +201,9 @@ export class CountingExporter implements SpanExporter {
     this.failureSaidAt = now;
     const failures =
       `${plural(unsaid.exports, "export")} of ${plural(unsaid.spans, "span")} failed since ` +
-      `${new Date(unsaid.since).toISOString()} (the first failure: ${unsaid.first}); those spans are ` +
-      `lost (${plural(this.lostWhileRunning, "span")} in this process so far)`;
+      `${new Date(unsaid.since).toISOString()} (the first failure: ${unsaid.first}); ` +
+      `${lostThere(this.copy)} (${plural(this.lostWhileRunning, "span")} in this process so far)` +
+      keptInSpansFile(this.copy, true);
     if (this.failing) {
       this.said = "failed";
       this.lostSinceSaid = unsaid.spans;

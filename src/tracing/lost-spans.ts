@@ -25,11 +25,35 @@ export function warnLostSpans(
       warnOnce(
         `${key}:lost:${exporter.destination}`,
         `tracehop: ${plural(lost, "span")} to ${exporter.destination} ${lost === 1 ? "was" : "were"} ` +
-          `lost in this process by exports that failed (the first failure: ${exporter.firstFailure})`,
+          `lost ${exporter.copy === undefined ? "" : "there "}in this process by exports that failed ` +
+          `(the first failure: ${exporter.firstFailure})${keptInSpansFile(exporter.copy, true)}`,
         SPANS_LOST_WARNING,
       ) || warned;
   }
   return warned;
+}
+
+/**
+ * Where the spans an export to OTLP lost are, for the lines that say it (`TRACEHOP_FINAL_EXPORT_FAILED`,
+ * `TRACEHOP_EXPORT_FAILED`): `those spans are lost` when no spans file is written beside OTLP; else
+ * `those spans are lost there` (to the collector), and {@link keptInSpansFile} ends the line. `copy`: the
+ * spans file's exporter, which is handed every span the OTLP one is.
+ */
+export function lostThere(copy: CountingExporter | undefined): string {
+  return copy === undefined ? "those spans are lost" : "those spans are lost there";
+}
+
+/**
+ * The end of a line of {@link lostThere} when a spans file is written beside OTLP (`copy`, its exporter):
+ * `; the spans file <path> has them` while no write there failed (`all`: `has them all`, the line having
+ * counted earlier losses too), else `; the spans file <path>, whose writes failed too
+ * (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`; nothing without a spans file.
+ */
+export function keptInSpansFile(copy: CountingExporter | undefined, all = false): string {
+  if (copy === undefined) return "";
+  return copy.failedExports === 0
+    ? `; ${copy.destination} has them${all ? " all" : ""}`
+    : `; ${copy.destination}, whose writes failed too (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`;
 }
 
 /**

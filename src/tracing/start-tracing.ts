@@ -10,7 +10,7 @@ import { DropCountingProcessor, warnDroppedSpans } from "./dropped-spans.js";
 import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { FailureRecordingExporter } from "./FailureRecordingExporter.js";
 import { JsonLinesFileSpanExporter } from "./JsonLinesFileSpanExporter.js";
-import { earlierLoss, warnLostSpans } from "./lost-spans.js";
+import { earlierLoss, keptInSpansFile, lostThere, warnLostSpans } from "./lost-spans.js";
 import { warnSpansOpenAtShutdown } from "./open-spans.js";
 import { assertNothingRegistered } from "./global-registration.js";
 import { disableInstrumentations, rememberInstrumentations, warnOnNewInstances } from "./instrumentations.js";
@@ -175,6 +175,8 @@ interface ExportProcessors {
   lossCounting: CountingExporter[];
   /** The OTLP one of {@link lossCounting}. */
   otlpLoss: CountingExporter | undefined;
+  /** The spans file's one of {@link lossCounting}: where the spans OTLP lost are kept, if anywhere. */
+  fileLoss: CountingExporter | undefined;
   /** The OTLP exporter, for the messages of a last export that lost spans. */
   otlpExporter: FailureRecordingExporter | undefined;
   /** The OTLP traces URL for messages, its secrets masked. */
@@ -220,7 +222,19 @@ function exportProcessors(config: TracingConfig): ExportProcessors {
   const spanProcessors: SpanProcessor[] = [new ExtractionSpanProcessor(), ...dropCounting];
   if (config.console) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   const otlpLoss = otlpExporter ? lossCounting.at(-1) : undefined;
-  return { spanProcessors, fileProcessor, dropCounting, lossCounting, otlpLoss, otlpExporter, otlpShown };
+  const fileLoss = config.spansFile ? lossCounting[0] : undefined;
+  // The OTLP exporter's own lines say that the spans it lost are kept in the spans file.
+  if (otlpLoss !== undefined) otlpLoss.copy = fileLoss;
+  return {
+    spanProcessors,
+    fileProcessor,
+    dropCounting,
+    lossCounting,
+    otlpLoss,
+    fileLoss,
+    otlpExporter,
+    otlpShown,
+  };
 }
 
 /** One start's pieces, for its flush before exit and its shutdown. */
@@ -249,7 +263,8 @@ function exportFailure(started: StartedTracing, error: unknown, what: string): s
   if (exporting.otlpLoss) started.lossSaid.add(exporting.otlpLoss);
   return (
     `tracehop: the ${what} of ${plural(lost, "span")} to ${exporting.otlpShown} failed: ` +
-    `${failureReason(error)}; those spans are lost${earlierLoss(exporting.otlpLoss, lost)}`
+    `${failureReason(error)}; ${lostThere(exporting.fileLoss)}${earlierLoss(exporting.otlpLoss, lost)}` +
+    keptInSpansFile(exporting.fileLoss, (exporting.otlpLoss?.lostWhileRunning ?? 0) > 0)
   );
 }
 
@@ -264,8 +279,9 @@ function exportTimedOut(started: StartedTracing, what: string): string | undefin
   if (exporting.otlpLoss) started.lossSaid.add(exporting.otlpLoss);
   return (
     `tracehop: the ${what} of ${plural(pending, "span")} to ${exporting.otlpShown} did not ` +
-    `finish within the shutdown bound (${config.shutdownTimeoutMillis} ms); those spans are ` +
-    `lost${earlierLoss(exporting.otlpLoss, pending)}`
+    `finish within the shutdown bound (${config.shutdownTimeoutMillis} ms); ` +
+    `${lostThere(exporting.fileLoss)}${earlierLoss(exporting.otlpLoss, pending)}` +
+    keptInSpansFile(exporting.fileLoss, (exporting.otlpLoss?.lostWhileRunning ?? 0) > 0)
   );
 }
 

@@ -15,14 +15,14 @@ const DESTINATION = "http://127.0.0.1:4318/v1/traces";
 const START = Date.parse("2026-12-03T10:00:00.000Z");
 
 /** A clock the test moves, and a CountingExporter whose exports end as the test says. */
-function setUp(firstFailureSaid = false) {
+function setUp(firstFailureSaid = false, destination = DESTINATION) {
   let now = START;
   const inner: SpanExporter = {
     export: (_spans, done) => done(next),
     shutdown: async () => {},
   };
   let next: ExportResult = { code: ExportResultCode.SUCCESS };
-  const counting = new CountingExporter(inner, DESTINATION, firstFailureSaid, () => now);
+  const counting = new CountingExporter(inner, destination, firstFailureSaid, () => now);
   /** Exports `spans` spans at `minutes` after START, ending as `ok` says. */
   const exportAt = (minutes: number, spans: number, ok: boolean) => {
     now = START + minutes * 60_000;
@@ -161,5 +161,47 @@ describe("outages of an export destination", () => {
     );
     assert.equal(counting.lostInAll, 3);
     assert.equal(counting.lostWhileRunning, 1);
+  });
+});
+
+describe("an OTLP destination written beside a spans file", () => {
+  const FILE = "the spans file /tmp/spans.jsonl";
+
+  test("its lines say the spans it lost are in the spans file, or that the file may lack some once its writes failed too", async () => {
+    const { counting, exportAt } = setUp();
+    const file = setUp(true, FILE);
+    counting.copy = file.counting;
+    const { processWarnings } = await recordWarnings(() => {
+      exportAt(0, 3, false);
+      exportAt(1, 1, true);
+      // The spans file's writes fail too: it cannot be said to hold them any more.
+      file.exportAt(6, 2, false);
+      exportAt(70, 4, false);
+      exportAt(71, 1, true);
+    });
+    const mayLack = `${FILE}, whose writes failed too (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`;
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_EXPORT_FAILED",
+        `tracehop: an export of 3 spans to ${DESTINATION} failed: ${REFUSED}; those spans are lost there; ` +
+          `${FILE} has them. ${LINE_END}`,
+      ],
+      [
+        "TRACEHOP_EXPORT_RESUMED",
+        `tracehop: exporting to ${DESTINATION} works again; 3 spans were lost there while it failed (the ` +
+          `first failure: ${REFUSED}); ${FILE} has them all; shutdown() says how many spans were lost in all`,
+      ],
+      [
+        "TRACEHOP_EXPORT_FAILED",
+        `tracehop: exports to ${DESTINATION} fail again: 1 export of 4 spans failed since ` +
+          `2026-12-03T11:10:00.000Z (the first failure: ${REFUSED}); those spans are lost there (7 spans in ` +
+          `this process so far); ${mayLack}. ${LINE_END}`,
+      ],
+      [
+        "TRACEHOP_EXPORT_RESUMED",
+        `tracehop: exporting to ${DESTINATION} works again; 4 spans were lost there while it failed (the ` +
+          `first failure: ${REFUSED}); ${mayLack}; shutdown() says how many spans were lost in all`,
+      ],
+    ]);
   });
 });

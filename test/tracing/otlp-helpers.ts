@@ -144,12 +144,23 @@ export async function refusedUrl(): Promise<string> {
  * The line tracehop prints when the final export of `spans` (e.g. "2 spans") to the collector at
  * `endpoint` (a {@link refusedUrl}) is refused: its traces path and the refused port named.
  */
-export function refusedFinalExportLine(endpoint: string, spans: string): string {
+export function refusedFinalExportLine(endpoint: string, spans: string, spansFile?: string): string {
   const { port } = new URL(endpoint);
   return (
     `tracehop: the final export of ${spans} to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
-    `127.0.0.1:${port}; those spans are lost`
+    `127.0.0.1:${port}; ${lostOverOtlp(spansFile)}`
   );
+}
+
+/**
+ * How a line about spans an OTLP export lost says where they are: `those spans are lost` without a spans
+ * file; with `spansFile` written beside OTLP (and no write there failed), `those spans are lost there; the
+ * spans file <path> has them` (`all`: `has them all`, when the line counted earlier losses too).
+ */
+export function lostOverOtlp(spansFile?: string, all = false): string {
+  return spansFile === undefined
+    ? "those spans are lost"
+    : `those spans are lost there; the spans file ${spansFile} has them${all ? " all" : ""}`;
 }
 
 /**

@@ -12,6 +12,7 @@ import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
+  lostOverOtlp,
   readSpansFile,
   refusedFinalExportLine,
   refusedUrl,
@@ -20,6 +21,9 @@ import {
   startOtlpReceiver,
   type HopResult,
 } from "./otlp-helpers.js";
+
+/** `text` as a regular expression that matches it literally. */
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function assertExitedCleanly(result: HopResult): Record<string, any> {
   assert.equal(result.signal, null, `child was killed (did not exit on its own): ${result.stderr}`);
@@ -60,7 +64,7 @@ describe("startTracing with a collector that is down or slow", () => {
     assert.deepEqual(file.spans.map((s) => s.spanId).sort(), [report.rootSpanId, report.spanId].sort());
     assert.deepEqual(new Set(file.spans.map((s) => s.traceId)), new Set([report.traceId]));
     // Said without any OTEL_LOG_LEVEL: not through diag alone.
-    const line = refusedFinalExportLine(endpoint, "2 spans");
+    const line = refusedFinalExportLine(endpoint, "2 spans", spansFile);
     assert.deepEqual(splitStderr(result.stderr), {
       warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
       lines: [],
@@ -68,11 +72,12 @@ describe("startTracing with a collector that is down or slow", () => {
   });
 
   test("the final export's failure names the URL requested, not the base endpoint as written", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
     const endpoint = await refusedUrl();
     const result = await runHop({
       HOP_ROLE: "api",
       HOP_SERVICE: "api",
-      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_SPANS_FILE: spansFile,
       // v1/traces is appended inside the fragment, which is never sent: the request goes to the base.
       OTEL_EXPORTER_OTLP_ENDPOINT: `${endpoint}#s3cret`,
       HOP_SHUTDOWN_MS: "2000",
@@ -87,22 +92,23 @@ describe("startTracing with a collector that is down or slow", () => {
     assert.equal(
       warnings[1]![1],
       `tracehop: the final export of 2 spans to ${endpoint}/ failed: connect ECONNREFUSED ` +
-        `127.0.0.1:${port}; those spans are lost`,
+        `127.0.0.1:${port}; ${lostOverOtlp(spansFile)}`,
     );
   });
 
   test("connection refused with OTEL_LOG_LEVEL=warn: the same line through diag too", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
     const endpoint = await refusedUrl();
     const result = await runHop({
       HOP_ROLE: "api",
       HOP_SERVICE: "api",
-      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_SPANS_FILE: spansFile,
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
       OTEL_LOG_LEVEL: "warn",
       HOP_SHUTDOWN_MS: "2000",
     });
     assertExitedCleanly(result);
-    const line = refusedFinalExportLine(endpoint, "2 spans");
+    const line = refusedFinalExportLine(endpoint, "2 spans", spansFile);
     assert.deepEqual(splitStderr(result.stderr), {
       warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
       lines: [line],
@@ -110,6 +116,7 @@ describe("startTracing with a collector that is down or slow", () => {
   });
 
   test("the collector answers an error: the final export's failure names the HTTP status", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
     const port = await listeningCollector(t, (request, response) => {
       request.resume();
       request.on("end", () => response.writeHead(400).end("bad"));
@@ -117,14 +124,14 @@ describe("startTracing with a collector that is down or slow", () => {
     const result = await runHop({
       HOP_ROLE: "api",
       HOP_SERVICE: "api",
-      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_SPANS_FILE: spansFile,
       HOP_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
       OTEL_LOG_LEVEL: "warn",
     });
     assertExitedCleanly(result);
     const line =
       `tracehop: the final export of 2 spans to http://127.0.0.1:${port}/v1/traces failed: HTTP 400 Bad ` +
-      `Request; those spans are lost`;
+      `Request; ${lostOverOtlp(spansFile)}`;
     assert.deepEqual(splitStderr(result.stderr), {
       warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
       lines: [line],
@@ -132,6 +139,7 @@ describe("startTracing with a collector that is down or slow", () => {
   });
 
   test("an endpoint's password and secret query values are masked in the final export's failure", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
     const port = await listeningCollector(t, (request, response) => {
       request.resume();
       request.on("end", () => response.writeHead(400).end("bad"));
@@ -139,13 +147,13 @@ describe("startTracing with a collector that is down or slow", () => {
     const result = await runHop({
       HOP_ROLE: "api",
       HOP_SERVICE: "api",
-      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_SPANS_FILE: spansFile,
       HOP_OTLP_ENDPOINT: `http://user:s3cret@127.0.0.1:${port}/?api_key=k3y&region=eu`,
     });
     assertExitedCleanly(result);
     const line =
       `tracehop: the final export of 2 spans to http://user:***@127.0.0.1:${port}/v1/traces?api_key=***&region=eu ` +
-      `failed: HTTP 400 Bad Request; those spans are lost`;
+      `failed: HTTP 400 Bad Request; ${lostOverOtlp(spansFile)}`;
     assert.deepEqual(splitStderr(result.stderr), {
       warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
       lines: [],
@@ -153,6 +161,7 @@ describe("startTracing with a collector that is down or slow", () => {
   });
 
   test("the collector answers a retryable status (503, 429): the final export's failure names it and its Retry-After", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
     const answers: [number, Record<string, string>][] = [
       // Retry-After beyond the export timeout: the exporter gives up at once (not retried).
       [503, { "retry-after": "30" }],
@@ -171,7 +180,7 @@ describe("startTracing with a collector that is down or slow", () => {
       const result = await runHop({
         HOP_ROLE: "api",
         HOP_SERVICE: "api",
-        HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+        HOP_SPANS_FILE: spansFile,
         HOP_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
         HOP_EXPORT_TIMEOUT_MS: "1500",
       });
@@ -180,7 +189,7 @@ describe("startTracing with a collector that is down or slow", () => {
         status === 503 ? "HTTP 503 Service Unavailable (Retry-After: 30)" : "HTTP 429 Too Many Requests";
       const line =
         `tracehop: the final export of 2 spans to http://127.0.0.1:${port}/v1/traces failed: ${answer}, ` +
-        `a retryable status: the exporter gave up retrying; those spans are lost`;
+        `a retryable status: the exporter gave up retrying; ${lostOverOtlp(spansFile)}`;
       assert.deepEqual(splitStderr(result.stderr), {
         warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
         lines: [],
@@ -191,11 +200,12 @@ describe("startTracing with a collector that is down or slow", () => {
   });
 
   test("an https:// endpoint on a plain-HTTP port: OpenSSL's message (ending in a newline) stays on the warning's one line", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
     const port = await listeningCollector(t, (_request, response) => response.end());
     const result = await runHop({
       HOP_ROLE: "api",
       HOP_SERVICE: "api",
-      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_SPANS_FILE: spansFile,
       HOP_OTLP_ENDPOINT: `https://127.0.0.1:${port}`,
       HOP_SHUTDOWN_MS: "3000",
     });
@@ -209,7 +219,7 @@ describe("startTracing with a collector that is down or slow", () => {
       message,
       new RegExp(
         `^tracehop: the final export of 2 spans to https://127\\.0\\.0\\.1:${port}/v1/traces failed: ` +
-          `\\S.*(wrong version number|packet length too long|SSL).*\\S; those spans are lost$`,
+          `\\S.*(wrong version number|packet length too long|SSL).*\\S; ${escapeRegExp(lostOverOtlp(spansFile))}$`,
       ),
     );
   });
@@ -234,7 +244,7 @@ describe("startTracing with a collector that is down or slow", () => {
     // Request timed out") after shutdown() returned.
     const line =
       `tracehop: the final export of 2 spans to ${receiver.url}/v1/traces did not finish within the ` +
-      `shutdown bound (1000 ms); those spans are lost`;
+      `shutdown bound (1000 ms); ${lostOverOtlp(spansFile)}`;
     assert.deepEqual(splitStderr(result.stderr), {
       warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
       lines: [line],
@@ -305,13 +315,14 @@ describe("startTracing with a collector that is down or slow", () => {
   });
 
   test("no word of dropped spans when the queue never overflowed", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
     const receiver = await startOtlpReceiver();
     t.after(() => receiver.close());
     const result = await runHop({
       HOP_ROLE: "burst",
       HOP_SERVICE: "burst",
       HOP_SPANS: "20",
-      HOP_SPANS_FILE: join(tempDir(t), "spans.jsonl"),
+      HOP_SPANS_FILE: spansFile,
       HOP_OTLP_ENDPOINT: receiver.url,
       HOP_BATCH: JSON.stringify({ maxQueueSize: 50 }),
     });

@@ -3,7 +3,7 @@
 // job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md)
 import { randomUUID } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
-import { statSync, type Stats } from "node:fs";
+import { statSync } from "node:fs";
 import { request, type IncomingHttpHeaders } from "node:http";
 import { extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
@@ -279,16 +279,6 @@ async function readFinalStatuses(jobs: Job[]): Promise<void> {
   }
 }
 
-/** What a file that is not a regular file is, for the messages: `a character device`, `a folder`. */
-function kindOfFile(stats: Stats): string {
-  if (stats.isDirectory()) return "a folder";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  if (stats.isFIFO()) return "a named pipe";
-  if (stats.isSocket()) return "a socket";
-  return "not a regular file";
-}
-
 /**
  * Whether the trace of job `jobId` in `spans` lacks a hop: it has the api's span naming the job
  * (`preprocess.job.id`), but no span of the relay or none of the worker, as a job the worker processed
@@ -319,26 +309,27 @@ function outsideSpansWaitMs(): number {
  * file's path. A spans file that is not a regular file (TRACEHOP_SPANS_FILE=/dev/null,
  * which the processes may write to: the user's choice) cannot be read back: it is not read (a named pipe
  * would block), each job is shown without its trace, and the last line says why and what to set instead.
+ * So is a path that turned bad during the run, whenever it is read (removed, replaced by a folder, a path
+ * under a file now, no permission): one line, never an error's stack.
  * A job the worker processed (done or failed) whose trace lacks the relay's or the worker's spans was
  * handled by a process outside this run (a relay or worker started by hand on the same database): that
  * process writes them up to its batch delay later, so the file is read again, every 250 ms, for up to
  * {@link outsideSpansWaitMs}; a trace still without them says so under its tree.
  */
 async function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): Promise<void> {
-  const stats = statSync(spansPath, { throwIfNoEntry: false });
-  if (stats !== undefined && !stats.isFile()) {
-    for (const job of jobs) console.log(`\n${job.file}  job ${job.id}  ${job.status}`);
-    console.log(
-      `\nspans: ${spansPath} is ${kindOfFile(stats)}, not a regular file: the spans written there cannot be read back, so no trace is shown; set TRACEHOP_SPANS_FILE to a regular file (or unset it) to see them`,
-    );
-    return;
-  }
-  let { spans, replaced } = readSpansSince(spansPath, mark);
+  let { spans, replaced, problem } = readSpansSince(spansPath, mark);
   const processed = jobs.filter((j) => j.status !== "pending");
   const deadline = Date.now() + outsideSpansWaitMs();
-  while (processed.some((job) => lacksAHop(spans, job.id)) && Date.now() < deadline) {
+  while (!problem && processed.some((job) => lacksAHop(spans, job.id)) && Date.now() < deadline) {
     await sleep(250);
-    ({ spans, replaced } = readSpansSince(spansPath, mark));
+    ({ spans, replaced, problem } = readSpansSince(spansPath, mark));
+  }
+  if (problem) {
+    for (const job of jobs) console.log(`\n${job.file}  job ${job.id}  ${job.status}`);
+    console.log(
+      `\nspans: ${spansPath} ${problem.what}: the spans written there cannot be read back, so no trace is shown; ${problem.fix}`,
+    );
+    return;
   }
   for (const job of jobs) {
     const marker = spans.find(

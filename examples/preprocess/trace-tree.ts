@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 
 /** One span read back from an OTLP JSON-lines spans file. */
 export interface FileSpan {
@@ -60,27 +60,116 @@ export function spansFileMark(path: string): SpansFileMark {
 }
 
 /**
+ * Why a spans file cannot be read back, for `npm start`'s last line: `what` follows the path (`is a folder,
+ * not a regular file`; `cannot be read (EACCES: permission denied, open '…')`), `fix` says what to do.
+ */
+export interface SpansFileProblem {
+  what: string;
+  fix: string;
+}
+
+/** What a file that is not a regular file is, for the messages: `a character device`, `a folder`. */
+export function kindOfFile(stats: Stats): string {
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/** The fix of a spans path that is no regular file. */
+const SET_A_REGULAR_FILE = "set TRACEHOP_SPANS_FILE to a regular file (or unset it) to see them";
+
+/**
  * The spans written to `path` since `mark` ({@link spansFileMark}): from `mark.size` on in the file marked;
  * the whole file when `path` is another file now (`replaced`: moved away during the run, a rotation, and
  * started anew; the spans written before are in the file moved away) or is shorter than the mark.
+ * `problem` when the path cannot be read back now (see {@link readSpansText}): no spans then. Never throws.
  */
-export function readSpansSince(path: string, mark: SpansFileMark): { spans: FileSpan[]; replaced: boolean } {
+export function readSpansSince(
+  path: string,
+  mark: SpansFileMark,
+): { spans: FileSpan[]; replaced: boolean; problem?: SpansFileProblem } {
   const now = spansFileMark(path);
   const replaced = mark.ino !== 0 && (now.ino !== mark.ino || now.size < mark.size);
-  return { spans: readSpansFile(path, replaced ? 0 : mark.size), replaced };
+  const read = readSpansText(path, replaced ? 0 : mark.size);
+  return "problem" in read
+    ? { spans: [], replaced, problem: read.problem }
+    : { spans: spansOfText(read.text), replaced };
+}
+
+/**
+ * The text of the spans file `path` from byte `offset` to its end (read from there: not the whole file
+ * first), or why it cannot be read back: it does not exist (`removed during the run`), is no regular file
+ * (a folder, a character device such as /dev/null, a named pipe: opened without waiting for a writer, never
+ * read), or opening or reading it failed (a path under a file, permission, a loop of links: the system's
+ * message). Never throws.
+ */
+export function readSpansText(
+  path: string,
+  offset: number,
+): { text: string } | { problem: SpansFileProblem } {
+  let fd: number | undefined;
+  try {
+    // O_NONBLOCK: a named pipe put at the path would otherwise hold this process until a writer comes.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { problem: notRegular(stats) };
+    const length = Math.max(0, stats.size - offset);
+    const buffer = Buffer.alloc(length);
+    let read = 0;
+    for (let n; read < length && (n = readSync(fd, buffer, read, length - read, offset + read)) > 0;)
+      read += n;
+    return { text: buffer.subarray(0, read).toString("utf8") };
+  } catch (err) {
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === "ENOENT")
+      return {
+        problem: {
+          what: "does not exist now (removed during the run, or no process wrote there)",
+          fix: "leave the spans file in place while npm start runs to see its traces",
+        },
+      };
+    // A socket or a folder refused by open: said as what it is.
+    let stats: Stats | undefined;
+    try {
+      stats = statSync(path);
+    } catch {
+      stats = undefined;
+    }
+    if (stats !== undefined && !stats.isFile()) return { problem: notRegular(stats) };
+    const message =
+      String((err as Error | null)?.message ?? err)
+        .split("\n")[0]!
+        .trim() || String(code);
+    return {
+      problem: {
+        what: `cannot be read (${message})`,
+        fix: "make it a readable regular file, or set TRACEHOP_SPANS_FILE to one (or unset it), to see them",
+      },
+    };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The problem of a spans path that is `stats`, no regular file. */
+function notRegular(stats: Stats): SpansFileProblem {
+  return { what: `is ${kindOfFile(stats)}, not a regular file`, fix: SET_A_REGULAR_FILE };
 }
 
 /**
  * Reads the spans of an OTLP JSON-lines file (one ExportTraceServiceRequest per line, ids in hex as in
- * OTLP/JSON), starting at byte `offset`. Unparsable lines are skipped.
+ * OTLP/JSON), starting at byte `offset`. Unparsable lines are skipped; a file that cannot be read has none.
  */
 export function readSpansFile(path: string, offset = 0): FileSpan[] {
-  let text: string;
-  try {
-    text = readFileSync(path).subarray(offset).toString("utf8");
-  } catch {
-    return [];
-  }
+  const read = readSpansText(path, offset);
+  return "problem" in read ? [] : spansOfText(read.text);
+}
+
+/** The spans of the OTLP JSON lines `text`; unparsable lines are skipped. */
+function spansOfText(text: string): FileSpan[] {
   const out: FileSpan[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;

@@ -3,14 +3,16 @@
 // under a symbolic link to nothing. Each run as a user runs it (test/support/main-job.ts), on its own SQLite
 // file; checkDatabase's line (the api, relay and worker started by hand) is checked in this process.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import { BadInputError } from "../../examples/preprocess/config.js";
 import { checkDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
-import { runMainJob, startExample } from "../support/main-job.js";
+import { exampleArgs } from "../support/build.js";
+import { ROOT } from "../support/child-script.js";
+import { runMainJob, startExample, type MainJobResult } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** `text` as a regular expression that matches it literally. */
@@ -48,6 +50,51 @@ describe("npm start: the end of a run", () => {
       assert.ok(
         r.stdout.endsWith(
           "\nspans: /dev/null is a character device, not a regular file: the spans written there cannot be read back, so no trace is shown; set TRACEHOP_SPANS_FILE to a regular file (or unset it) to see them\n",
+        ),
+        r.stdout,
+      );
+    },
+  );
+
+  test(
+    "a spans path that turns bad during the run (its folder replaced by a file): the jobs shown without trace and one line, no stack",
+    { timeout: 120_000 },
+    async (t) => {
+      const dir = tempDir(t, "summary-spans-gone");
+      const folder = join(dir, "spans");
+      mkdirSync(folder);
+      const spansFile = join(folder, "spans.jsonl");
+      const doc = join(dir, "doc.txt");
+      writeFileSync(doc, "One sentence. Two.");
+      // Broken as soon as the job is said done: before npm start stops the processes and reads the file back.
+      const r = await new Promise<MainJobResult & { broken: boolean }>((done) => {
+        const child = spawn(process.execPath, [...exampleArgs("main"), doc], {
+          cwd: ROOT,
+          env: { ...process.env, ...envIn(dir), TRACEHOP_SPANS_FILE: spansFile },
+          stdio: ["ignore", "pipe", "pipe"],
+          timeout: 100_000,
+        });
+        let stdout = "";
+        let stderr = "";
+        let broken = false;
+        child.stdout.on("data", (d) => {
+          stdout += d;
+          if (broken || !/doc\.txt: job \S+ done/.test(stdout)) return;
+          broken = true;
+          rmSync(folder, { recursive: true });
+          writeFileSync(folder, "");
+        });
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("exit", (code) => done({ code, stdout, stderr, broken }));
+      });
+      assert.ok(r.broken, r.stdout);
+      // Guards against the ENOTDIR of statSync thrown out of showTraces: a stack trace and exit 1.
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /^\s+at /m);
+      assert.match(r.stdout, /\n\S*doc\.txt {2}job [0-9a-f-]+ {2}done\n/);
+      assert.ok(
+        r.stdout.endsWith(
+          `\nspans: ${spansFile} cannot be read (ENOTDIR: not a directory, open '${spansFile}'): the spans written there cannot be read back, so no trace is shown; make it a readable regular file, or set TRACEHOP_SPANS_FILE to one (or unset it), to see them\n`,
         ),
         r.stdout,
       );

@@ -5,9 +5,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, renameSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { appendFileSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readSpansSince, spansFileMark } from "../../examples/preprocess/trace-tree.js";
+import {
+  readSpansFile,
+  readSpansSince,
+  readSpansText,
+  spansFileMark,
+} from "../../examples/preprocess/trace-tree.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** One OTLP/JSON ExportTraceServiceRequest line holding one span named `name`, padded to `pad` bytes more. */
@@ -52,4 +58,62 @@ test("the spans appended since the mark; the whole file when it was replaced or 
   // Also when the new file has grown past the old size: another file is another file.
   appendFileSync(path, line("more", 1000));
   assert.deepEqual(names(path, mark), { names: ["after the rotation", "more"], replaced: true });
+});
+
+test("a spans path that turned bad during the run: no spans and a problem naming it, never a throw or a wait", async (t) => {
+  const dir = tempDir(t, "spans-bad");
+  const folder = join(dir, "sub");
+  mkdirSync(folder);
+  const path = join(folder, "spans.jsonl");
+  appendFileSync(path, line("this run"));
+  const mark = spansFileMark(path);
+  const problemOf = (where: string) => {
+    const { spans, problem } = readSpansSince(where, mark);
+    assert.deepEqual(spans, [], where);
+    return problem;
+  };
+  // Replaced by a folder.
+  rmSync(path);
+  mkdirSync(path);
+  assert.deepEqual(problemOf(path), {
+    what: "is a folder, not a regular file",
+    fix: "set TRACEHOP_SPANS_FILE to a regular file (or unset it) to see them",
+  });
+  // Removed.
+  rmSync(path, { recursive: true });
+  assert.equal(
+    problemOf(path)?.what,
+    "does not exist now (removed during the run, or no process wrote there)",
+  );
+  // Its folder replaced by a file: a path under a file (ENOTDIR, which statSync threw).
+  rmSync(folder, { recursive: true });
+  writeFileSync(folder, "");
+  assert.match(
+    problemOf(path)?.what ?? "",
+    /^cannot be read \(ENOTDIR: not a directory, open '.*spans\.jsonl'\)$/,
+  );
+  // A loop of symbolic links (ELOOP).
+  const loop = join(dir, "loop");
+  symlinkSync(loop, loop);
+  assert.match(problemOf(loop)?.what ?? "", /^cannot be read \(ELOOP: /);
+  // A named pipe put there: said at once, not read (a read would wait for a writer).
+  const fifo = join(dir, "fifo");
+  await new Promise<void>((done, fail) =>
+    spawn("mkfifo", [fifo]).once("exit", (code) => (code === 0 ? done() : fail(new Error(`mkfifo ${code}`)))),
+  );
+  assert.equal(problemOf(fifo)?.what, "is a named pipe, not a regular file");
+  assert.equal(problemOf("/dev/null")?.what, "is a character device, not a regular file");
+  // readSpansFile, which the tests use: none, never a throw.
+  assert.deepEqual(readSpansFile(path), []);
+});
+
+test("the spans since the mark are read from there, not from the start of the file", (t) => {
+  const dir = tempDir(t, "spans-offset");
+  const path = join(dir, "spans.jsonl");
+  appendFileSync(path, line("earlier", 100_000));
+  const mark = spansFileMark(path);
+  appendFileSync(path, line("this run"));
+  assert.deepEqual(readSpansText(path, mark.size), { text: line("this run") });
+  assert.deepEqual(readSpansText(path, mark.size + 5), { text: line("this run").slice(5) });
+  assert.deepEqual(readSpansText(path, mark.size * 2), { text: "" });
 });

@@ -14,8 +14,14 @@ import type * as SdkTraceBase from "@opentelemetry/sdk-trace-base";
  * CommonJS only in Node (no `exports` map; Node ignores their `module` field), so `require` gives the
  * very module instance an `import` would. Types are imported as types only.
  * test/tracing/lazy-load.test.ts checks that an import of the entry points loads none of them.
+ *
+ * Bundlers: webpack reads `createRequire(import.meta.url)` and bundles the packages `require`d through
+ * it. esbuild leaves those calls to run, and empties `import.meta` in a CommonJS bundle (`--format=cjs`):
+ * there `__filename` is the bundle's file, so the packages load from node_modules beside the bundle, as
+ * from an ES module bundle, instead of `createRequire(undefined)` throwing when the bundle loads
+ * (docs/export.md, "Bundling"; test/package/bundle.test.ts).
  */
-const require = createRequire(import.meta.url);
+const require = createRequire((import.meta as { url?: string }).url ?? __filename);
 
 export const sdkNode = (): typeof SdkNode => require("@opentelemetry/sdk-node") as typeof SdkNode;
 export const otlpHttp = (): typeof OtlpHttp =>

@@ -23,11 +23,36 @@ import type * as SdkTraceBase from "@opentelemetry/sdk-trace-base";
  */
 const require = createRequire((import.meta as { url?: string }).url ?? __filename);
 
-export const sdkNode = (): typeof SdkNode => require("@opentelemetry/sdk-node") as typeof SdkNode;
+/**
+ * One SDK package from `load` (a `require` of its name written out, which webpack follows), a
+ * `MODULE_NOT_FOUND` said with what to fix: the package is missing beside an esbuild bundle that left it
+ * out, or from an install. Other errors are rethrown as they are.
+ */
+function loadSdkPackage<T>(name: string, load: () => unknown): T {
+  try {
+    return load() as T;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== "MODULE_NOT_FOUND") throw error;
+    const reason = String((error as { message?: unknown }).message).split("\n")[0];
+    throw new Error(
+      `tracehop: cannot load ${name}, which tracehop loads from node_modules when it starts tracing (${reason}). ` +
+        `An esbuild bundle does not contain it: ship node_modules beside the bundle, or bundle with ` +
+        `--external:tracehop --external:@opentelemetry/* and install those packages beside it ` +
+        `(docs/export.md, "Bundling"); outside a bundle, install tracehop's dependencies again (npm install).`,
+      { cause: error },
+    );
+  }
+}
+
+export const sdkNode = (): typeof SdkNode =>
+  loadSdkPackage("@opentelemetry/sdk-node", () => require("@opentelemetry/sdk-node"));
 export const otlpHttp = (): typeof OtlpHttp =>
-  require("@opentelemetry/exporter-trace-otlp-http") as typeof OtlpHttp;
+  loadSdkPackage("@opentelemetry/exporter-trace-otlp-http", () =>
+    require("@opentelemetry/exporter-trace-otlp-http"),
+  );
 export const otlpTransformer = (): typeof OtlpTransformer =>
-  require("@opentelemetry/otlp-transformer") as typeof OtlpTransformer;
-export const resources = (): typeof Resources => require("@opentelemetry/resources") as typeof Resources;
+  loadSdkPackage("@opentelemetry/otlp-transformer", () => require("@opentelemetry/otlp-transformer"));
+export const resources = (): typeof Resources =>
+  loadSdkPackage("@opentelemetry/resources", () => require("@opentelemetry/resources"));
 export const sdkTraceBase = (): typeof SdkTraceBase =>
-  require("@opentelemetry/sdk-trace-base") as typeof SdkTraceBase;
+  loadSdkPackage("@opentelemetry/sdk-trace-base", () => require("@opentelemetry/sdk-trace-base"));

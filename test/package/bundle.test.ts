@@ -8,7 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -81,3 +82,41 @@ for (const format of ["cjs", "esm"] as const) {
     assert.equal(captured, `00-4bf92f3577b34da6a3ce929d0e0e4736-${spanId}-01`);
   });
 }
+
+test("the bundle copied where no node_modules holds the SDK packages: startTracing's error says how to ship them", async (t) => {
+  const dir = join(ROOT, ".tmp", `bundle-alone-${process.pid}`);
+  const alone = mkdtempSync(join(tmpdir(), "tracehop-bundle-"));
+  mkdirSync(dir, { recursive: true });
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(alone, { recursive: true, force: true });
+  });
+  writeFileSync(
+    join(dir, "app.mjs"),
+    [
+      'import { captureCarrier, contextFromCarrier, startTracing } from "tracehop";',
+      'const stored = { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };',
+      "console.log(captureCarrier({ context: contextFromCarrier(stored) }).traceparent);",
+      'try { startTracing({ serviceName: "bundled", spansFile: false }); } catch (error) { console.log(error.message); }',
+      "",
+    ].join("\n"),
+  );
+  const outfile = join(alone, "app.cjs");
+  await build({
+    entryPoints: [join(dir, "app.mjs")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    outfile,
+    logLevel: "silent",
+  });
+  const child = spawnSync(process.execPath, [outfile], { cwd: alone, encoding: "utf8" });
+  assert.equal(child.status, 0, child.stderr);
+  const [restored, message] = child.stdout.trim().split("\n");
+  assert.equal(restored, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  assert.match(
+    message!,
+    /^tracehop: cannot load @opentelemetry\/resources, which tracehop loads from node_modules when it starts tracing \(Cannot find module '@opentelemetry\/resources'\)\. An esbuild bundle does not contain it: ship node_modules beside the bundle, or bundle with --external:tracehop --external:@opentelemetry\/\* and install those packages beside it \(docs\/export\.md, "Bundling"\)/,
+  );
+});

@@ -36,8 +36,8 @@ function loadSdkPackage<T>(name: string, load: () => unknown): T {
     const reason = String((error as { message?: unknown }).message).split("\n")[0];
     throw new Error(
       `tracehop: cannot load ${name}, which tracehop loads from node_modules when it starts tracing (${reason}). ` +
-        `An esbuild bundle does not contain it: ship node_modules beside the bundle, or bundle with ` +
-        `--external:tracehop --external:@opentelemetry/* and install those packages beside it ` +
+        `A bundle made by esbuild or rollup does not contain it: ship node_modules beside the bundle, or keep ` +
+        `tracehop and @opentelemetry/* external (esbuild: --external:tracehop --external:@opentelemetry/*) and install them beside it ` +
         `(docs/export.md, "Bundling"); outside a bundle, install tracehop's dependencies again (npm install).`,
       { cause: error },
     );

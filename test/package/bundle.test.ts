@@ -117,6 +117,6 @@ test("the bundle copied where no node_modules holds the SDK packages: startTraci
   assert.equal(restored, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   assert.match(
     message!,
-    /^tracehop: cannot load @opentelemetry\/resources, which tracehop loads from node_modules when it starts tracing \(Cannot find module '@opentelemetry\/resources'\)\. An esbuild bundle does not contain it: ship node_modules beside the bundle, or bundle with --external:tracehop --external:@opentelemetry\/\* and install those packages beside it \(docs\/export\.md, "Bundling"\)/,
+    /^tracehop: cannot load @opentelemetry\/resources, which tracehop loads from node_modules when it starts tracing \(Cannot find module '@opentelemetry\/resources'\)\. A bundle made by esbuild or rollup does not contain it: ship node_modules beside the bundle, or keep tracehop and @opentelemetry\/\* external \(esbuild: --external:tracehop --external:@opentelemetry\/\*\) and install them beside it \(docs\/export\.md, "Bundling"\)/,
   );
 });

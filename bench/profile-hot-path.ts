@@ -4,19 +4,33 @@
  * summarise it with `node bench/profile-summary.ts FILE`). MODE: `inject`, `extract`, `roundtrip` of
  * the default propagator, `restore` (`contextFromCarrier` of the carriers after a JSON round trip, as
  * bench/low-tier.ts times it; run it under `--max-opt=1` to profile V8's baseline tier), or
- * `t1-inject`, `t1-extract` of target T1's (datadog + tracecontext).
+ * `t1-inject`, `t1-extract` of target T1's (datadog + tracecontext), or `t2-inject`, `t2-extract` of
+ * target T2's (`createPropagator("tracecontext")` on the W3C-only inputs, as `bench/quick.ts` `t2i`/`t2e`;
+ * `t2-inject-bare`, `t2-extract-bare`: the bare `TraceContextPropagator` on the same inputs).
  */
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT } from "@opentelemetry/api";
-import { captureCarrier, contextFromCarrier, createPropagator } from "tracehop";
-import { fullCarriers, fullContext, INPUT_MASK } from "./fixtures.js";
+import { captureCarrier, contextFromCarrier, createPropagator, TraceContextPropagator } from "tracehop";
+import { fullCarriers, fullContext, INPUT_MASK, w3cCarriers } from "./fixtures.js";
 
 const mode = process.argv[2] ?? "inject";
-/** `t1-*` modes run target T1's propagator (datadog + tracecontext); the others the defaults. */
+/**
+ * `t1-*` modes run target T1's propagator (datadog + tracecontext), `t2-*` target T2's (tracecontext, or
+ * the bare W3C class for `-bare`); the others the defaults.
+ */
 const propagator = mode.startsWith("t1-")
   ? createPropagator(["datadog", "tracecontext"])
-  : createPropagator();
-const carriers = fullCarriers();
-const contexts = carriers.map((carrier) => fullContext(carrier));
+  : mode.startsWith("t2-")
+    ? mode.endsWith("-bare")
+      ? new TraceContextPropagator()
+      : createPropagator("tracecontext")
+    : createPropagator();
+/** T2's inputs are W3C-only; its contexts are the bare class's extractions, as in `bench/quick.ts`. */
+const t2 = mode.startsWith("t2-");
+const carriers = t2 ? w3cCarriers() : fullCarriers();
+const bare = new TraceContextPropagator();
+const contexts = carriers.map((carrier) =>
+  t2 ? bare.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter) : fullContext(carrier),
+);
 const injected = contexts.map((ctx) => {
   const carrier: Record<string, string> = {};
   propagator.inject(ctx, carrier, defaultTextMapSetter);
@@ -36,7 +50,9 @@ const ops: Record<string, () => unknown> = {
   roundtrip: () =>
     contextFromCarrier(JSON.parse(JSON.stringify(captureCarrier({ context: contexts[i++ & INPUT_MASK] })))),
 };
-ops["t1-inject"] = ops.inject!; // the same loop; `propagator` is T1's in the t1-* modes
+// The same loops; `propagator` and the inputs are the target's in the t1-* and t2-* modes.
+ops["t1-inject"] = ops["t2-inject"] = ops["t2-inject-bare"] = ops.inject!;
+ops["t2-extract"] = ops["t2-extract-bare"] = ops.extract!;
 const op = ops[mode];
 if (!op) throw new Error(`mode must be one of ${Object.keys(ops).join(", ")}`);
 const durationMs = Number(process.env.PROFILE_MS ?? 2000);

@@ -133,9 +133,10 @@ export const plainWriteSetter: TextMapSetter = {
 
 /**
  * Internal: the setter `createPropagator`'s composite hands its styles for an inject into `carrier`
- * through `setter`. One look at the carrier ({@link mayClear}: the api's default setter, an object) for
- * a field of one of `names` (lower case; any case in the carrier) or, with `legacyBaggage`, an
- * `ot-baggage-*` one: when there is none (a fresh carrier, a request's own headers),
+ * through `setter` (and the bare `TraceContextPropagator` hands `writeTraceContext`, so that the writer
+ * sees the same setter from both). One look at the carrier ({@link mayClear}: the api's default setter,
+ * an object) for a field of one of `names` (lower case; any case in the carrier) or, with
+ * `legacyBaggage`, an `ot-baggage-*` one: when there is none (a fresh carrier, a request's own headers),
  * {@link plainWriteSetter}, so that no style looks again (the fields one style writes are not scanned by
  * the next); else `setter` itself, and each style removes its own stale fields by its own rule. Never
  * throws.

@@ -16,7 +16,7 @@ import {
   TRACE_STATE_HEADER,
 } from "./constants.js";
 import { trimOws } from "./baggage.js";
-import { clearOwnFields } from "../stale-fields.js";
+import { clearOwnFields, setterForStyles } from "../stale-fields.js";
 import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 import { formatTraceParent, traceParentSpanContext } from "./traceparent.js";
 import { serializeTraceStateForWire } from "./tracestate.js";
@@ -69,7 +69,10 @@ export class TraceContextPropagator implements TextMapPropagator {
     try {
       const spanContext = trace.getSpanContext(context);
       if (!spanContext || isTracingSuppressed(context)) return;
-      writeTraceContext(spanContext, carrier, setter);
+      // One look at the carrier, as createPropagator's composite takes it (setterForStyles): a fresh carrier
+      // is written through plainWriteSetter, so that writeTraceContext sees one setter whichever of the two
+      // injects (BENCHMARKS.md "Fortieth pass"); a carrier holding a stale field keeps `setter` and is cleared.
+      writeTraceContext(spanContext, carrier, setterForStyles(carrier, setter, TRACE_CONTEXT_FIELDS, false));
     } catch (err) {
       warnInjectFailed("tracecontext", err);
     }

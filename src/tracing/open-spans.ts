@@ -7,7 +7,7 @@ const SPANS_OPEN_AT_SHUTDOWN_WARNING = "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN";
 
 /**
  * At `shutdown()` (`key`: the start), once: the recording spans tracehop's helpers (withSendSpan,
- * withProcessSpan, withCarrier, traced, the batch helpers) started and have not ended, because their
+ * withProcessSpan, withCarrier, traced, the batch helpers) started since this start and have not ended, because their
  * function has not settled yet (a publish waiting for the broker's confirm, a handler mid-job), as the
  * process warning `TRACEHOP_SPANS_OPEN_AT_SHUTDOWN`, counted per helper. The SDK exports a span when it
  * ends, and its shutdown ends none (OpenTelemetry specification, "Span processor": `OnEnd`, and

@@ -2,6 +2,7 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
 import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { countOpenSpansAnew } from "../context/run-in-span.js";
 import { describeValue } from "../describe-value.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { CollectorAnswers } from "./CollectorAnswers.js";
@@ -133,6 +134,7 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     ...(getStringFromEnv("OTEL_LOGS_EXPORTER") === undefined ? { logRecordProcessors: [] } : {}),
   });
   sdk.start();
+  countOpenSpansAnew();
   warnOnNewInstances(options?.instrumentations);
 
   const started: StartedTracing = {

@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type amqplib from "amqplib";
+import { withCarrier } from "../../src/index.js";
 import { withSendSpan } from "../../src/messaging/index.js";
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { AMQP_URL, uniqueQueue, useRabbitMQ } from "../messaging/rabbitmq.js";
@@ -112,4 +113,42 @@ test("a relay stopped while its publish waits for the confirm: the documented st
       '(docs/export.md, "Work in hand at shutdown")',
   ]);
   assert.equal(exportedSpans(hasty).has(secondParent), false);
+});
+
+test("a span an earlier start left open is said at that start's shutdown only, not counted again by the next start's", async (t) => {
+  resetWarnings();
+  const dir = tempDir(t, "open-spans-restart");
+  // The first start: a generator left unfinished, its span open for good.
+  let tracing = startTracing({ serviceName: "worker", spansFile: join(dir, "first.jsonl") });
+  const dropped = withCarrier({}, "dropped", function* () {
+    yield 1;
+    yield 2;
+  });
+  dropped.next();
+  const firstTold = await recordWarnings(() => tracing.shutdown());
+  assert.equal(said(firstTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN").length, 1);
+  assert.match(
+    said(firstTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN")[0],
+    /while 1 span \(1 of withCarrier\) was still/,
+  );
+
+  // A start after it whose own spans all ended: nothing to say.
+  tracing = startTracing({ serviceName: "worker", spansFile: join(dir, "second.jsonl") });
+  assert.equal(await withCarrier({}, "settled", async () => "done"), "done");
+  const secondTold = await recordWarnings(() => tracing.shutdown());
+  assert.deepEqual(said(secondTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN"), []);
+
+  // A start with one span of its own open: that one, not the earlier start's too.
+  tracing = startTracing({ serviceName: "worker", spansFile: join(dir, "third.jsonl") });
+  let release!: () => void;
+  const inHand = withCarrier({}, "in hand", () => new Promise<void>((resolve) => (release = resolve)));
+  const thirdTold = await recordWarnings(() => tracing.shutdown());
+  assert.equal(said(thirdTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN").length, 1);
+  assert.match(
+    said(thirdTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN")[0],
+    /while 1 span \(1 of withCarrier\) was still/,
+  );
+  release();
+  await inHand;
+  dropped.return(undefined); // ends the first start's span: counted by none
 });

@@ -379,8 +379,8 @@ function isKafkaMessage(message: Record<string, unknown>): boolean {
  * number as its text (`2.5`, `NaN`), which the header's grammar refuses (a priority `2.5` refuses the
  * Datadog context, said as `TRACEHOP_CARRIER_REJECTED`, where it was once left out, the trace kept as
  * sampled); but an integer beyond 2^53 (or an infinite number) in `x-datadog-trace-id` /
- * `x-datadog-parent-id`, an AMQP `long` amqplib rounded, is left out and said
- * (`idTextFromNumber`, `TRACEHOP_JSON_NUMBER_ID`): it was left out without a word. Booleans, bigints and
+ * `x-datadog-parent-id`, an AMQP `long` amqplib rounded, alone or in an AMQP field array there, is
+ * left out and said (`idTextFromNumber`, `TRACEHOP_JSON_NUMBER_ID`): it was left out without a word. Booleans, bigints and
  * tables stay as they are, for the reader (`"true"`, exact digits, an invalid structure). Anything that
  * is not a plain headers object (bytes, arrays, `null`) is returned as it is; an object whose keys or
  * values throw when read is returned as it is too (the reader skips what it cannot read), and so is a
@@ -405,21 +405,43 @@ export function headerNumbersAsText(headers: unknown): unknown {
       } catch {
         continue; // a throwing getter: the reader skips it too
       }
-      if (typeof value !== "number") continue;
-      copy ??= { ...source };
-      if (Number.isSafeInteger(value)) copy[name] = String(value);
-      else if (!(Number.isInteger(value) || Math.abs(value) === Infinity)) copy[name] = String(value);
-      else if (!isDatadogIdHeader(name)) copy[name] = String(value);
-      else {
-        idTextFromNumber(value, name.toLowerCase(), "message");
-        delete copy[name];
-        ROUNDED_MESSAGE_IDS.add(copy);
+      if (typeof value === "number") {
+        copy ??= { ...source };
+        const text = messageNumberText(value, name);
+        if (text !== undefined) copy[name] = text;
+        else {
+          delete copy[name];
+          ROUNDED_MESSAGE_IDS.add(copy);
+        }
+      } else if (Array.isArray(value) && isDatadogIdHeader(name)) {
+        // An AMQP field array of ids (a header sent repeated): its numbers are read by the same rule.
+        if (!value.some((item) => typeof item === "number")) continue;
+        copy ??= { ...source };
+        const texts = value.map((item: unknown) =>
+          typeof item === "number" ? messageNumberText(item, name) : item,
+        );
+        copy[name] = texts.filter((item) => item !== undefined);
+        if (texts.includes(undefined)) ROUNDED_MESSAGE_IDS.add(copy);
       }
     }
     return copy ?? headers;
   } catch {
     return headers; // a throwing proxy trap or getter while copying: read as it is
   }
+}
+
+/**
+ * A number in message header `name` (any case) as {@link headerNumbersAsText} reads it: its text (a safe
+ * integer's decimal text, another number's `String`), or `undefined` for an integer beyond 2^53 (or an
+ * infinite number) in `x-datadog-trace-id` / `x-datadog-parent-id`, an AMQP `long` amqplib rounded,
+ * said by `idTextFromNumber` (`TRACEHOP_JSON_NUMBER_ID`, as a message header).
+ */
+function messageNumberText(value: number, name: string): string | undefined {
+  if (Number.isSafeInteger(value) || !(Number.isInteger(value) || Math.abs(value) === Infinity))
+    return String(value);
+  if (!isDatadogIdHeader(name)) return String(value);
+  idTextFromNumber(value, name.toLowerCase(), "message");
+  return undefined;
 }
 
 /** `x-datadog-trace-id` or `x-datadog-parent-id` in any case: a 64-bit Datadog id. */

@@ -452,6 +452,32 @@ describe("amqplib + RabbitMQ", () => {
     assert.equal(amqpHeadersGetter.get(delivered.get("roundedId")!, "x-datadog-trace-id"), undefined);
   });
 
+  test("a rounded id inside an AMQP field array is said as a message header amqplib rounded, as the id alone is, not as a stored JSON number", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = await freshQueue("rounded-id-array");
+    broker.channel.sendToQueue(queue, Buffer.from("array"), {
+      headers: {
+        "x-datadog-trace-id": [{ "!": "long", value: 1234567890123456789n }],
+        "x-datadog-parent-id": "456",
+      },
+    });
+    await broker.channel.waitForConfirms();
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      broker.channel
+        .consume(queue, (msg) => msg && resolve(msg.properties.headers!), { noAck: true })
+        .catch(reject);
+    });
+    assert.deepEqual(headers["x-datadog-trace-id"], [1234567890123456800]); // amqplib's rounding
+    resetWarnings();
+    const told = await recordWarnings(() => contextFromAmqpHeaders(headers));
+    assert.equal(trace.getSpanContext(told.result), undefined);
+    assert.match(
+      said(told, "TRACEHOP_JSON_NUMBER_ID")[0] ?? "",
+      /^tracehop: x-datadog-trace-id is a number in the message headers, read as 1234567890123456800 \(exactly 1234567890123456768\): amqplib reads an AMQP integer through a JavaScript number/,
+    );
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_REJECTED"), []);
+  });
+
   test("a failing handler: the process span records the error, the message is rejected", async (t) => {
     if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("error");

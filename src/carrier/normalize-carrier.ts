@@ -1,6 +1,5 @@
 import type { TextMapGetter } from "@opentelemetry/api";
-import { idTextFromNumber } from "../propagation/datadog/ids.js";
-import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import { idTextFromNumber, isDatadogIdName, isUnexactIdNumber } from "../propagation/datadog/ids.js";
 import { PROPAGATION_HEADER_NAMES, PROPAGATION_HEADER_SET } from "../propagation/header-names.js";
 import { asciiLowerName } from "./ascii-lower-name.js";
 import { asBytes, carrierObject, utf8 } from "./carrier-object.js";
@@ -186,8 +185,7 @@ function valueText(value: unknown, name: string): string | undefined {
       // An integer beyond 2^53 was rounded by JSON.parse: refused with a diagnostic, never rounded
       // silently (DataDog/dd-trace-js#344, prisma/orm#20205).
       // So is one past the largest double, which JSON.parse reads as Infinity (`1e400`): no id either.
-      if ((Number.isInteger(value) || Math.abs(value) === Infinity) && isDatadogIdName(name))
-        return idTextFromNumber(value, name);
+      if (isUnexactIdNumber(value) && isDatadogIdName(name)) return idTextFromNumber(value, name);
       return String(value);
     case "bigint":
     case "boolean":
@@ -201,11 +199,6 @@ function valueText(value: unknown, name: string): string | undefined {
     default:
       return undefined;
   }
-}
-
-/** True for `x-datadog-trace-id` and `x-datadog-parent-id`, the 64-bit ids of a Datadog carrier. */
-function isDatadogIdName(name: string): boolean {
-  return name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID;
 }
 
 /**

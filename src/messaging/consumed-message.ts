@@ -7,7 +7,12 @@ import type { CarrierOptions } from "../index.js";
 import { readKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
-import { idTextFromNumber, ROUNDED_MESSAGE_IDS } from "../propagation/datadog/ids.js";
+import {
+  idTextFromNumber,
+  isDatadogIdName,
+  isUnexactIdNumber,
+  ROUNDED_MESSAGE_IDS,
+} from "../propagation/datadog/ids.js";
 import { assertCarrierOptions, extractHeaders } from "../context/carrier-context.js";
 import type { CarrierWithin } from "../context/carrier-in-other-field.js";
 import {
@@ -437,18 +442,16 @@ export function headerNumbersAsText(headers: unknown): unknown {
  * said by `idTextFromNumber` (`TRACEHOP_JSON_NUMBER_ID`, as a message header).
  */
 function messageNumberText(value: number, name: string): string | undefined {
-  if (Number.isSafeInteger(value) || !(Number.isInteger(value) || Math.abs(value) === Infinity))
-    return String(value);
-  if (!isDatadogIdHeader(name)) return String(value);
+  if (!isUnexactIdNumber(value) || !isDatadogIdHeader(name)) return String(value);
   idTextFromNumber(value, name.toLowerCase(), "message");
   return undefined;
 }
 
 /** `x-datadog-trace-id` or `x-datadog-parent-id` in any case: a 64-bit Datadog id. */
 function isDatadogIdHeader(name: string): boolean {
-  const lower =
-    name.length === X_DATADOG_TRACE_ID.length || name.length === X_DATADOG_PARENT_ID.length
-      ? name.toLowerCase()
-      : "";
-  return lower === X_DATADOG_TRACE_ID || lower === X_DATADOG_PARENT_ID;
+  // Only a name of an id's length is lowered (a header table holds many other names).
+  return (
+    (name.length === X_DATADOG_TRACE_ID.length || name.length === X_DATADOG_PARENT_ID.length) &&
+    isDatadogIdName(name.toLowerCase())
+  );
 }

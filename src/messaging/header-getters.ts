@@ -7,7 +7,7 @@ import {
   MAX_CARRIER_VALUE_LENGTH,
 } from "../carrier/trace-carrier.js";
 import { NOT_TEXT_VALUE } from "../carrier/normalize-carrier.js";
-import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import { isDatadogIdName, isUnexactIdNumber } from "../propagation/datadog/ids.js";
 import { PROPAGATION_HEADER_SET } from "../propagation/header-names.js";
 import {
   entryNames,
@@ -80,8 +80,7 @@ function amqpFieldText(value: unknown, name: string): string | undefined {
   switch (typeof value) {
     case "number":
       if (Number.isSafeInteger(value)) return String(value);
-      if ((Number.isInteger(value) || Math.abs(value) === Infinity) && isDatadogIdName(name))
-        return undefined;
+      if (isUnexactIdNumber(value) && isDatadogIdName(name)) return undefined;
       return String(value);
     case "boolean":
     case "bigint":
@@ -91,11 +90,6 @@ function amqpFieldText(value: unknown, name: string): string | undefined {
     default:
       return undefined;
   }
-}
-
-/** True for `x-datadog-trace-id` and `x-datadog-parent-id`, the 64-bit ids of a Datadog carrier. */
-function isDatadogIdName(name: string): boolean {
-  return name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID;
 }
 
 /**

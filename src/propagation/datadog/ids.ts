@@ -262,5 +262,24 @@ export const ROUNDED_MESSAGE_IDS = new WeakSet<object>();
 /** The id fields whose JSON number beyond 2^53 {@link idTextFromNumber} reports as a process warning. */
 const ROUNDED_ID_FIELDS: ReadonlySet<string> = new Set([X_DATADOG_TRACE_ID, X_DATADOG_PARENT_ID]);
 
+/**
+ * True for `x-datadog-trace-id` and `x-datadog-parent-id` (`name` in lower case), the 64-bit ids of a
+ * Datadog carrier: the fields whose numbers the readers hand to {@link idTextFromNumber}.
+ */
+export function isDatadogIdName(name: string): boolean {
+  return ROUNDED_ID_FIELDS.has(name);
+}
+
+/**
+ * True for a number that cannot be an id as it was sent: an integer at or beyond 2^53 in magnitude (a
+ * JSON reader, or amqplib reading an AMQP `long` through a JS number, rounded its digits) or an infinite
+ * one (a JSON number past the largest double). The readers of stored carriers and of message headers
+ * refuse such a number in an id field ({@link isDatadogIdName}) through {@link idTextFromNumber}; a safe
+ * integer is exact, and a fraction or NaN is read as its text, which the id grammar refuses.
+ */
+export function isUnexactIdNumber(value: number): boolean {
+  return !Number.isSafeInteger(value) && (Number.isInteger(value) || Math.abs(value) === Infinity);
+}
+
 /** Process warning code (and once-per-process key) of {@link idTextFromNumber}. */
 export const JSON_NUMBER_ID_WARNING = "TRACEHOP_JSON_NUMBER_ID";

@@ -86,7 +86,9 @@ export class BaggagePropagator implements TextMapPropagator {
 
   /**
    * `context` with the baggage of the carrier's `baggage` header, or `context` unchanged (see the class
-   * comment). Never throws: a carrier or getter that throws yields `context`.
+   * comment). Never throws: a carrier or getter that throws yields `context`, said with
+   * `diag.warn` as `createPropagator` says it: `tracehop: baggage extract failed` (the header reads catch
+   * most such throws first and read the header as missing).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     try {

@@ -80,7 +80,9 @@ export class TraceContextPropagator implements TextMapPropagator {
 
   /**
    * `context` with the remote span context of the carrier's `traceparent` and `tracestate`, or `context`
-   * unchanged (see the class comment). Never throws: a carrier or getter that throws yields `context`.
+   * unchanged (see the class comment). Never throws: a carrier or getter that throws yields `context`, said with
+   * `diag.warn` as `createPropagator` says it: `tracehop: tracecontext extract failed` (the header reads catch
+   * most such throws first and read the header as missing).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     try {

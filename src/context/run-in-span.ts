@@ -176,21 +176,16 @@ function errorType(err: unknown): string {
   }
 }
 
-/** How many spans one helper has open, in one counting ({@link countOpenSpansAnew}). */
-interface OpenCount {
-  count: number;
-}
-
 /**
- * The recording spans `runInSpan` started since the last {@link countOpenSpansAnew} and has not ended
- * yet, counted by the helper that started them ({@link openSpanCounts}); `openHelpers` holds the counter
- * that counted a span, so that its end is uncounted once, from that counter (a span of an earlier
- * counting that ends now leaves the present one as it is). A WeakMap: a span that never ends (a promise
- * that never settles, a generator dropped unfinished) is not kept alive by it, and stays counted until
- * the next counting, as it is never exported.
+ * The recording spans `runInSpan` started and has not ended yet, counted by the helper that started
+ * them ({@link openSpanCounts}), since the last {@link restartOpenSpanCounts} (the current
+ * `startTracing`); `openHelpers` says in which counts and for which helper a span was counted, so that
+ * its end is uncounted once, there. A WeakMap: a span that never ends (a promise that never settles, a
+ * generator dropped unfinished) is not kept alive by it, and stays counted until the next start, as it
+ * is never exported.
  */
-let openCounts = new Map<SpanHelper, OpenCount>();
-const openHelpers = new WeakMap<Span, OpenCount>();
+let openCounts = new Map<SpanHelper, number>();
+const openHelpers = new WeakMap<Span, [Map<SpanHelper, number>, SpanHelper]>();
 
 /** Counts `span` open for `caller` when it records (a span that does not is never exported anyway). */
 function countOpen(span: Span, caller: SpanHelper): void {
@@ -199,37 +194,37 @@ function countOpen(span: Span, caller: SpanHelper): void {
   } catch {
     return; // a span of a faulty tracer: not counted, never failing the work
   }
-  let open = openCounts.get(caller);
-  if (open === undefined) openCounts.set(caller, (open = { count: 0 }));
-  open.count++;
-  openHelpers.set(span, open);
+  openHelpers.set(span, [openCounts, caller]);
+  openCounts.set(caller, (openCounts.get(caller) ?? 0) + 1);
 }
 
 /**
  * Internal: how many recording spans each helper started through `runInSpan` (withCarrier, traced,
- * withSendSpan, withProcessSpan, the batch helpers) since the last {@link countOpenSpansAnew} are still
+ * withSendSpan, withProcessSpan, the batch helpers) since the last {@link restartOpenSpanCounts} are still
  * open: their function has not returned, thrown or settled. Helpers with none are left out. Read by
  * `startTracing`'s `shutdown()`, which says that such spans are never exported (src/tracing/open-spans.ts).
  */
 export function openSpanCounts(): [SpanHelper, number][] {
-  return [...openCounts].filter(([, open]) => open.count > 0).map(([caller, open]) => [caller, open.count]);
+  return [...openCounts].filter(([, count]) => count > 0);
 }
 
 /**
- * Internal: starts the counting of {@link openSpanCounts} from zero; called by each `startTracing`, so that
- * its `shutdown()` counts its own spans only, not those an earlier start left open (said at that start's
- * shutdown; they belong to a tracer provider that was shut down).
+ * Internal: counts open spans afresh, called by each `startTracing`. A span left open under an earlier
+ * start (a promise that never settled, a generator dropped unfinished) was said at that start's
+ * `shutdown()` and belongs to its stopped tracer provider: the shutdown of a later start loses nothing
+ * of it, and does not say it again. When it ends, it is uncounted where it was counted.
  */
-export function countOpenSpansAnew(): void {
+export function restartOpenSpanCounts(): void {
   openCounts = new Map();
 }
 
 /** Ends `span`; a failure of the span processor never reaches the caller. */
 function endSpan(span: Span): void {
-  const open = openHelpers.get(span);
-  if (open !== undefined) {
+  const counted = openHelpers.get(span);
+  if (counted !== undefined) {
     openHelpers.delete(span);
-    open.count--;
+    const [counts, caller] = counted;
+    counts.set(caller, counts.get(caller)! - 1);
   }
   try {
     span.end();

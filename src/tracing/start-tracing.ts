@@ -2,7 +2,7 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
 import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
-import { countOpenSpansAnew } from "../context/run-in-span.js";
+import { restartOpenSpanCounts } from "../context/run-in-span.js";
 import { describeValue } from "../describe-value.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { CollectorAnswers } from "./CollectorAnswers.js";
@@ -133,8 +133,9 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
     ...(getStringFromEnv("OTEL_METRICS_EXPORTER") === undefined ? { metricReaders: [] } : {}),
     ...(getStringFromEnv("OTEL_LOGS_EXPORTER") === undefined ? { logRecordProcessors: [] } : {}),
   });
+  // Spans left open under an earlier start were said at its shutdown(): this one's counts its own.
+  restartOpenSpanCounts();
   sdk.start();
-  countOpenSpansAnew();
   warnOnNewInstances(options?.instrumentations);
 
   const started: StartedTracing = {

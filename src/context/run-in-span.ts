@@ -178,34 +178,46 @@ function errorType(err: unknown): string {
 
 /**
  * The recording spans `runInSpan` started and has not ended yet, counted by the helper that started
- * them ({@link openSpanCounts}), since the last {@link restartOpenSpanCounts} (the current
- * `startTracing`); `openHelpers` says in which counts and for which helper a span was counted, so that
- * its end is uncounted once, there. A WeakMap: a span that never ends (a promise that never settles, a
- * generator dropped unfinished) is not kept alive by it, and stays counted until the next start, as it
- * is never exported.
+ * them and by their name as they started ({@link openSpanCounts}), since the last
+ * {@link restartOpenSpanCounts} (the current `startTracing`); `openHelpers` says in which counts, for
+ * which helper and name a span was counted, so that its end is uncounted once, there. A WeakMap: a span
+ * that never ends (a promise that never settles, a generator dropped unfinished) is not kept alive by it,
+ * and stays counted until the next start, as it is never exported.
  */
-let openCounts = new Map<SpanHelper, number>();
-const openHelpers = new WeakMap<Span, [Map<SpanHelper, number>, SpanHelper]>();
+let openCounts: OpenCounts = new Map();
+const openHelpers = new WeakMap<Span, [OpenCounts, SpanHelper, string]>();
+
+/** Open spans per helper, then per span name. */
+type OpenCounts = Map<SpanHelper, Map<string, number>>;
 
 /** Counts `span` open for `caller` when it records (a span that does not is never exported anyway). */
 function countOpen(span: Span, caller: SpanHelper): void {
+  let name: unknown;
   try {
     if (!span.isRecording()) return;
+    name = (span as unknown as { name?: unknown }).name; // the SDK's Span; the API's has no getter
   } catch {
     return; // a span of a faulty tracer: not counted, never failing the work
   }
-  openHelpers.set(span, [openCounts, caller]);
-  openCounts.set(caller, (openCounts.get(caller) ?? 0) + 1);
+  const named = typeof name === "string" ? name : "";
+  let byName = openCounts.get(caller);
+  if (byName === undefined) openCounts.set(caller, (byName = new Map()));
+  byName.set(named, (byName.get(named) ?? 0) + 1);
+  openHelpers.set(span, [openCounts, caller, named]);
 }
 
 /**
- * Internal: how many recording spans each helper started through `runInSpan` (withCarrier, traced,
- * withSendSpan, withProcessSpan, the batch helpers) since the last {@link restartOpenSpanCounts} are still
- * open: their function has not returned, thrown or settled. Helpers with none are left out. Read by
- * `startTracing`'s `shutdown()`, which says that such spans are never exported (src/tracing/open-spans.ts).
+ * Internal: the recording spans each helper started through `runInSpan` (withCarrier, traced,
+ * withSendSpan, withProcessSpan, the batch helpers) since the last {@link restartOpenSpanCounts} that are
+ * still open (their function has not returned, thrown or settled), as `[helper, [[span name, count], ...]]`,
+ * names in the order they were first counted (a span renamed while it runs: by its first name; one the
+ * tracer gives no name: `""`). Helpers with none are left out. Read by `startTracing`'s `shutdown()`,
+ * which says that such spans are never exported (src/tracing/open-spans.ts).
  */
-export function openSpanCounts(): [SpanHelper, number][] {
-  return [...openCounts].filter(([, count]) => count > 0);
+export function openSpanCounts(): [SpanHelper, [string, number][]][] {
+  const open: [SpanHelper, [string, number][]][] = [];
+  for (const [helper, byName] of openCounts) if (byName.size > 0) open.push([helper, [...byName]]);
+  return open;
 }
 
 /**
@@ -223,8 +235,11 @@ function endSpan(span: Span): void {
   const counted = openHelpers.get(span);
   if (counted !== undefined) {
     openHelpers.delete(span);
-    const [counts, caller] = counted;
-    counts.set(caller, counts.get(caller)! - 1);
+    const [counts, caller, name] = counted;
+    const byName = counts.get(caller)!;
+    const left = byName.get(name)! - 1;
+    if (left === 0) byName.delete(name);
+    else byName.set(name, left);
   }
   try {
     span.end();

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type amqplib from "amqplib";
 import { traced } from "../../src/context/traced.js";
+import { withCarrier } from "../../src/context/with-carrier.js";
 import { withSendSpan } from "../../src/messaging/index.js";
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { AMQP_URL, uniqueQueue, useRabbitMQ } from "../messaging/rabbitmq.js";
@@ -105,7 +106,7 @@ test("a relay stopped while its publish waits for the confirm: the documented st
   const secondParent = parentIdOf(await takeMessage(queue));
   const hastyTold = await recordWarnings(() => tracing.shutdown());
   assert.deepEqual(said(hastyTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN"), [
-    "tracehop: shutdown() was called while 1 span (1 of withSendSpan) was still open, its function not " +
+    `tracehop: shutdown() was called while 1 span (1 of withSendSpan: "publish ${queue}") was still open, its function not ` +
       "settled (a publish waiting for the broker's confirm, a handler still running): an open span is never " +
       "exported, and the spans under it (its children that ended, the process span of a message it sent) " +
       "then name a parent missing from the trace. Stop taking new work and let the work in hand settle, or " +
@@ -127,7 +128,7 @@ test("a span left open under an earlier start is said at that start's shutdown o
   assert.equal(said(firstTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN").length, 1);
   assert.match(
     said(firstTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN")[0]!,
-    /while 1 span \(1 of traced\) was still open/,
+    /while 1 span \(1 of traced: "stuck job"\) was still open/,
   );
 
   // Start 2 (a test suite's next test, a restart between jobs): its own work settles before shutdown().
@@ -146,8 +147,30 @@ test("a span left open under an earlier start is said at that start's shutdown o
   assert.equal(said(thirdTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN").length, 1);
   assert.match(
     said(thirdTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN")[0]!,
-    /while 1 span \(1 of traced\) was still open/,
+    /while 1 span \(1 of traced: "stuck job"\) was still open/,
   );
   releases[1]!();
   await third;
+});
+
+test("the warning names the open spans per helper: a name held by several counted, past five names the others counted", async (t) => {
+  resetWarnings();
+  const dir = tempDir(t, "open-spans-names");
+  const tracing = startTracing({ serviceName: "names", spansFile: join(dir, "spans.jsonl") });
+  const releases: (() => void)[] = [];
+  const hang = () => new Promise<void>((resolve) => releases.push(resolve));
+  const pending = [
+    traced({ name: "import orders" })(hang)(),
+    traced({ name: "import orders" })(hang)(),
+    ...["a", "b", "c", "d", "e", "f", "g\u001b[31m"].map((name) => traced({ name })(hang)()),
+    withCarrier({ traceContext: {} }, "restore job", hang),
+  ];
+  const told = await recordWarnings(() => tracing.shutdown());
+  assert.equal(said(told, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN").length, 1);
+  assert.match(
+    said(told, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN")[0]!,
+    /^tracehop: shutdown\(\) was called while 10 spans \(9 of traced: "import orders" \(2\), "a", "b", "c", "d", 3 other names; 1 of withCarrier: "restore job"\) were still open, their function not settled/,
+  );
+  for (const release of releases) release();
+  await Promise.all(pending);
 });

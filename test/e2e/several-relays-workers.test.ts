@@ -118,7 +118,13 @@ async function severalRelaysAndWorkers(
   assert.equal(twice.length, 0, `${twice.length} of ${publishes.size} outbox rows published more than once`);
   assert.equal(publishes.size, JOBS);
   assert.deepEqual(await outbox(), { rows: JOBS, published: JOBS, claimed: 0 });
-  const errors = spans.filter((span) => span.statusCode === 2);
+  // A POST the api answered 503 (the database busy; the client sent it again, above) is an ERROR span by
+  // the HTTP instrumentation's rule for a 5xx answer: what a loaded machine gives, no fault. Any other ERROR is.
+  const busy = (span: (typeof spans)[number]) =>
+    span.service === "tracehop-preprocess-api" &&
+    span.name === "POST" &&
+    span.attributes["http.response.status_code"] === 503;
+  const errors = spans.filter((span) => span.statusCode === 2 && !busy(span));
   assert.deepEqual(
     errors.map((span) => `${span.service} ${span.name}`),
     [],

@@ -84,7 +84,8 @@ function jsonTextRow(value: string, field: string | undefined, diagnostics: stri
       noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)})${isBareTraceparent(value) ? QUOTED_TRACEPARENT : ""}`,
     };
   diagnostics.push(JSON_TEXT_IN_JSON);
-  return { ...carrierOfValue(inner, innermostText(value), diagnostics, field), diagnostics };
+  const parses = innermostText(value) === value ? 1 : 2;
+  return { ...carrierOfValue(inner, innermostText(value), diagnostics, field, parses), diagnostics };
 }
 
 /** The diagnostic of a carrier given as a JSON string holding its JSON text. */
@@ -133,15 +134,27 @@ function carrierOfValue(
   text: string | undefined,
   diagnostics: string[],
   field?: string,
+  fromText = 0,
 ): Pick<InspectInput, "carrier" | "noCarrier" | "carrierFrom"> {
-  const where = carrierFieldOf(parsed, field, diagnostics);
+  const where =
+    fromText > 0 && field === undefined && hasPropagationHeader(parsed)
+      ? textHeaders(parsed, diagnostics)
+      : carrierFieldOf(parsed, field, diagnostics);
   if ("noCarrier" in where) return { carrier: {}, noCarrier: where.noCarrier };
   const { place, found } = where;
   // The carrier's JSON text, when it is an object: the text given for a carrier read as it is, else
   // the compact text JSON.stringify writes of the field's object.
   let textLength = place === undefined ? text?.length : undefined;
   if (place !== undefined) {
-    const read = readCarrierField(parsed, place, found, diagnostics);
+    // The row's own traceContext is read as withCarrier(row) reads it, taken out of its row; any other
+    // place is a value handed to withCarrier as it is (so is every place of a row that is JSON text).
+    const handed = fromText > 0 || place.nested || place.name !== TRACE_CONTEXT_FIELD;
+    const read = readCarrierField(
+      parsed,
+      handed ? handedPlace(place, diagnostics) : place,
+      found,
+      diagnostics,
+    );
     if ("noCarrier" in read) return { carrier: {}, noCarrier: read.noCarrier };
     parsed = read.carrier;
     // Text was read within the limit already; an object has its own JSON text. The text the field's
@@ -161,9 +174,55 @@ function carrierOfValue(
     );
   // Numbers of an object that is no carrier at all (a row's id) are not stored ids: not reported.
   if (place !== undefined || hasPropagationHeader(parsed)) numberDiagnostics(parsed, text, diagnostics);
-  // The row's own traceContext is what withCarrier(row) reads; any other place is handed to it.
-  const readsRow = place === undefined || (!place.nested && place.name === TRACE_CONTEXT_FIELD);
-  return readsRow ? { carrier: parsed } : { carrier: parsed, carrierFrom: place.reader };
+  // The row's own traceContext is what withCarrier(row) reads; any other place is handed to it. A row
+  // that is JSON text is never read as a row by the library: whatever field was read is handed to it.
+  if (place === undefined) return { carrier: parsed };
+  if (fromText === 0 && !place.nested && place.name === TRACE_CONTEXT_FIELD) return { carrier: parsed };
+  if (fromText > 0)
+    diagnostics.push(
+      `${TEXT_IS_NO_ROW}: ${
+        hasPropagationHeader(parsed)
+          ? "the value as stored restores what the headers at its top level give, not this field"
+          : "its object holds no propagation header at its top level, so the value as stored restores no context"
+      }; the field read here is restored only when handed over parsed`,
+    );
+  return { carrier: parsed, carrierFrom: fromText > 0 ? textReader(place.reader, fromText) : place.reader };
+}
+
+/**
+ * The diagnostic of JSON text (a JSON string: a Json column holding a string, a line of it) whose object
+ * holds its carrier in a field: contextFromCarrier and withCarrier read JSON text as the carrier itself
+ * (carrier-object.ts `carrierObject`, after the row-or-carrier choice, which is made on the value handed
+ * over: a string is no row), so the field read here restores nothing from the value as it is.
+ */
+const TEXT_IS_NO_ROW =
+  "the value is JSON text, which contextFromCarrier and withCarrier read as the carrier itself (its keys as " +
+  "header names), never as a row";
+
+/**
+ * `reader` (`row.traceContext`, what reads a field of a row) for a row that is JSON text parsed `parses`
+ * times: `JSON.parse(row).traceContext`.
+ */
+function textReader(reader: string, parses: number): string {
+  return parsed("row", parses) + reader.slice("row".length);
+}
+
+/**
+ * The place of the carrier of `parsed`, an object read from JSON text (a JSON string) with a propagation
+ * header at its top level: the object itself, as the library reads JSON text (`carrierObject`: a string is
+ * never a row, so a `traceContext` field beside the headers is one more header name, not read), said in a
+ * diagnostic when it has that field.
+ */
+function textHeaders(
+  parsed: Record<string, unknown>,
+  diagnostics: string[],
+): { place: undefined; found?: FoundBy } {
+  if (Object.hasOwn(parsed, TRACE_CONTEXT_FIELD))
+    diagnostics.push(
+      "the value is JSON text, which contextFromCarrier and withCarrier read as the carrier itself, never as a row: " +
+        "its propagation headers are read and its traceContext field is not (hand the parsed row to read that)",
+    );
+  return { place: undefined };
 }
 
 /**
@@ -182,6 +241,27 @@ interface CarrierPlace {
   nested: boolean;
   /** Its value. */
   value: unknown;
+}
+
+/**
+ * `place` as the library reads the value handed to it (`withCarrier(row.carrier)`, `contextFromCarrier`): a
+ * value that is itself a row (an object with a `traceContext` field, unless it is headers beside it:
+ * carrier-source.ts `isTraceCarrierProvider`) is read through its `traceContext`, its propagation headers
+ * beside it, if any, not read; said in `diagnostics`. The place's `reader` stays what is handed over.
+ */
+function handedPlace(place: CarrierPlace, diagnostics: string[]): CarrierPlace {
+  const { value } = place;
+  if (!isJsonObject(value) || !isTraceCarrierProvider(value)) return place;
+  diagnostics.push(
+    `the row's ${place.name} field is itself a row, with a traceContext field: withCarrier(${place.reader}) ` +
+      `reads that field as the carrier${hasPropagationHeader(value) ? ", not the propagation headers beside it" : ""}, as it reads any row`,
+  );
+  return {
+    ...place,
+    name: `${place.name}.${TRACE_CONTEXT_FIELD}`,
+    nested: true,
+    value: value[TRACE_CONTEXT_FIELD],
+  };
 }
 
 /** The {@link CarrierPlace} of the row's own field `name`: read as `withCarrier(row.<name>)`. */

@@ -131,6 +131,7 @@ export function parseInspectInput(text: string, field?: string, argument = false
           rows.lines,
           rows.mysql,
           escaped,
+          rows.crlf,
         );
       }),
     };
@@ -235,13 +236,18 @@ function lineRow(
   lines: readonly string[],
   mysql = false,
   escaped?: EscapedLine,
+  crlf = false,
 ): InspectInput {
   const noCarrier = nullLine(line);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
   read ??= readLine(line, mysql, escaped);
   if ("noCarrier" in read) return { carrier: {}, diagnostics: [], noCarrier: read.noCarrier };
   if ("error" in read) throw lineError(line, number, read.error, lines);
-  if (read.traceparent) return bareTraceparentRow(read, field);
+  // A carriage return taken off as part of a CR LF line break may be the stored value's own: said.
+  if (read.traceparent)
+    return crlf
+      ? withDiagnostic(bareTraceparentRow(read, field), CR_BEFORE_LINE_FEED)
+      : bareTraceparentRow(read, field);
   return valueRow(
     read.value,
     read.text,
@@ -272,6 +278,25 @@ function bareTraceparentRow(bare: string | LineValue, field: string | undefined)
   const read = typeof bare === "string" ? bareTraceparentValue(bare) : bare;
   return { ...valueRow(read.value, read.text, field, [BARE_TRACEPARENT]), readAs: BARE_TRACEPARENT_READ };
 }
+
+/** `row` with `diagnostic` added after its own. */
+function withDiagnostic(row: InspectInput, diagnostic: string): InspectInput {
+  return { ...row, diagnostics: [...row.diagnostics, diagnostic] };
+}
+
+/**
+ * The diagnostic of a traceparent line of text whose every line break is CR LF (line-rows.ts
+ * `textLines`), read without the carriage return before its line feed, as a file saved with Windows line
+ * ends (PowerShell's `>`) is read: psql and mysql end a row with a line feed alone, and print a stored
+ * value that ends with a carriage return as that value and a line feed, so the text cannot say whether
+ * the carriage return is the value's; a restore of such a stored value refuses it (the argument keeps it
+ * and is judged so: input.ts `bareTraceparentArgument`).
+ */
+export const CR_BEFORE_LINE_FEED =
+  "the line ends with CR LF, read as its line break (the text's every line break is CR LF, as in a file saved with " +
+  "Windows line ends); psql and mysql end a row with a line feed alone, and print a stored value that ends with a " +
+  "carriage return so: if the carriage return is the stored value's own, a restore refuses this traceparent (it " +
+  "breaks the grammar); give the value as the argument, which keeps it, to see that verdict";
 
 /** The diagnostic of a line read with the escapes of `mysql --batch` undone. */
 const MYSQL_ESCAPES =

@@ -19,6 +19,11 @@ interface RowLines {
   escaped: (EscapedLine | undefined)[];
   /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
   first?: { index: number; read: LineValue | LineNoCarrier };
+  /**
+   * Whether the lines were split at CR LF ({@link textLines}: every line break of the text is one), a
+   * carriage return taken off each line as part of its line break.
+   */
+  crlf: boolean;
 }
 
 /**
@@ -35,16 +40,17 @@ interface RowLines {
 export function rowLines(text: string): RowLines | undefined {
   if (!text.includes("\n")) {
     if (text.trim() === "") return undefined;
-    if (nullLine(text) !== undefined) return { lines: [text], mysql: false, escaped: [] };
+    if (nullLine(text) !== undefined) return { lines: [text], mysql: false, escaped: [], crlf: false };
   }
   const lines = textLines(text);
+  const crlf = text.includes("\r\n") && !/(?:^|[^\r])\n/.test(text);
   if (lines[lines.length - 1] === "") lines.pop();
   if (psqlAlignedRows(lines)) lines.pop();
   const index = lines.findIndex((line) => nullLine(line) === undefined);
-  if (index < 0) return { lines, mysql: false, escaped: [] };
+  if (index < 0) return { lines, mysql: false, escaped: [], crlf };
   const { mysql, escaped } = mysqlOutput(lines);
   const read = readLine(lines[index]!, mysql, escaped[index]);
-  return "error" in read ? undefined : { lines, mysql, escaped, first: { index, read } };
+  return "error" in read ? undefined : { lines, mysql, escaped, first: { index, read }, crlf };
 }
 
 /**

@@ -374,6 +374,8 @@ const shape: fc.Arbitrary<Shape> = fc.oneof(
   // JSON text in a JSON string.
   carrier.map((c) => ({ value: asText(c) })),
   carrier.map((c) => ({ value: asText({ id: 1, traceContext: c }) })),
+  carrier.map((c) => ({ value: asText({ id: 1, carrier: c }), field: "carrier" })),
+  carrier.map((c) => ({ value: asText({ id: 1, payload: { traceContext: c } }) })),
 );
 
 /** The JSON text a shape is given to inspect as, and the value the library is handed (JSON.parse of it). */
@@ -490,6 +492,33 @@ describe("tracehop inspect --json agrees with the library's restore", () => {
           assert.equal(reports.length, rows.length + 1, `one report per row of ${text.slice(0, 400)}`);
           assert.equal(reports[0]!.valid, false);
           rows.forEach((row, i) => assertAgrees(reports[i + 1]!, row.value, undefined, row.text));
+        },
+      ),
+      runParameters(50),
+    );
+  });
+
+  test("rows read with one --field: each row's column as withCarrier(row.carrier) reads it", async () => {
+    const column = fc.oneof(
+      carrier,
+      carrier.map(asText),
+      carrier.map((c) => ({ traceContext: c })),
+      fc.tuple(carrier, carrier).map(([c, other]) => ({ ...other, traceContext: c })),
+      fc.constantFrom<unknown>(null, 7, "text", []),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(column, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        async (columns, lines) => {
+          const rows = columns.map((c, i) => stored({ value: { id: i, carrier: c } }));
+          const text = lines
+            ? rows.map((r) => r.text).join("\n") + "\n"
+            : `[${rows.map((r) => r.text).join(",")}]`;
+          const { code, reports, err } = await inspect(text, "carrier");
+          assert.ok(code <= 1, `inspect refused ${text.slice(0, 400)}: ${err}`);
+          assert.equal(reports.length, rows.length);
+          rows.forEach((row, i) => assertAgrees(reports[i]!, row.value, "carrier", row.text));
         },
       ),
       runParameters(50),

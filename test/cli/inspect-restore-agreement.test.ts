@@ -416,6 +416,14 @@ describe("tracehop inspect --json agrees with the library's restore", () => {
         ),
         DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: fc.constantFrom("0", "20", "40", "512", "abc", "-1", " 30"),
         DD_TRACE_PROPAGATION_EXTRACT_FIRST: fc.constantFrom("true", "false", "1", "yes"),
+        DD_TRACE_PROPAGATION_STYLE: fc.constantFrom("tracecontext", "b3multi", "Datadog, B3"),
+        OTEL_PROPAGATORS: fc.constantFrom(
+          "tracecontext,baggage",
+          "b3",
+          "xray,datadog",
+          "none",
+          "b3multi,jaeger",
+        ),
       },
       { requiredKeys: [] },
     );

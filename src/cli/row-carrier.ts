@@ -136,8 +136,11 @@ function carrierOfValue(
   field?: string,
   fromText = 0,
 ): Pick<InspectInput, "carrier" | "noCarrier" | "carrierFrom"> {
+  // Whether the row itself holds a propagation header (what a restore of JSON text reads), before
+  // `parsed` becomes the carrier read.
+  const rowHasHeaders = hasPropagationHeader(parsed);
   const where =
-    fromText > 0 && field === undefined && hasPropagationHeader(parsed)
+    fromText > 0 && field === undefined && rowHasHeaders
       ? textHeaders(parsed, diagnostics)
       : carrierFieldOf(parsed, field, diagnostics);
   if ("noCarrier" in where) return { carrier: {}, noCarrier: where.noCarrier };
@@ -181,7 +184,7 @@ function carrierOfValue(
   if (fromText > 0)
     diagnostics.push(
       `${TEXT_IS_NO_ROW}: ${
-        hasPropagationHeader(parsed)
+        rowHasHeaders
           ? "the value as stored restores what the headers at its top level give, not this field"
           : "its object holds no propagation header at its top level, so the value as stored restores no context"
       }; the field read here is restored only when handed over parsed`,

@@ -571,7 +571,11 @@ describe("tracehop inspect: the disagreements the property found, pinned", () =>
     assert.equal(code, 0);
     assert.equal(reports[0]!.carrierFrom, "JSON.parse(row).traceContext");
     assert.equal(reports[0]!.context?.traceId, traceOf(A));
-    assert.ok(reports[0]!.diagnostics.some((d) => d.includes("never as a row")));
+    assert.ok(
+      reports[0]!.diagnostics.some(
+        (d) => d.includes("never as a row") && d.includes("so the value as stored restores no context"),
+      ),
+    );
   });
 
   test("JSON text with headers beside a traceContext field is read by its headers, as the library reads it", async () => {

@@ -242,10 +242,15 @@ describe("startTracing with a collector that is down or slow", () => {
     // The child exits only once the open request timed out (it keeps the event loop alive): a line
     // said then would be in its stderr. There is no second line ("the final export of 1 span … failed:
     // Request timed out") after shutdown() returned.
-    const line =
-      `tracehop: the final export of 2 spans to ${receiver.url}/v1/traces did not finish within the ` +
-      `shutdown bound (1000 ms); ${lostOverOtlp(spansFile)}`;
-    assert.deepEqual(splitStderr(result.stderr), {
+    // The request's timeout is capped at the bound, so the two end together: the bound's line is the
+    // usual one, and on a loaded machine (a CI run at load 8.5) the request's timer, set when a batch was
+    // already on its way, may fire first and its failure is the one line. Either way: one line, said once.
+    const lost = `tracehop: the final export of 2 spans to ${receiver.url}/v1/traces`;
+    const atBound = `${lost} did not finish within the shutdown bound (1000 ms); ${lostOverOtlp(spansFile)}`;
+    const timedOut = `${lost} failed: Request timed out; ${lostOverOtlp(spansFile)}`;
+    const said = splitStderr(result.stderr);
+    const line = said.lines[0] === timedOut ? timedOut : atBound;
+    assert.deepEqual(said, {
       warnings: [["TRACEHOP_FINAL_EXPORT_FAILED", line]],
       lines: [line],
     });

@@ -32,18 +32,10 @@ import {
   validCarrier,
 } from "../hardening/arbitraries.js";
 import "../support/sdk.js";
+import { PROPAGATION_SETTINGS } from "../support/propagation-env.js";
 
 /** process.env without the propagation settings a developer's shell may hold: both sides read it. */
-for (const name of [
-  "OTEL_PROPAGATORS",
-  "DD_TRACE_PROPAGATION_STYLE",
-  "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
-  "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
-  "DD_TRACE_PROPAGATION_EXTRACT_FIRST",
-  "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
-  "DD_PROPAGATION_STYLE_EXTRACT",
-])
-  delete process.env[name];
+for (const name of PROPAGATION_SETTINGS) delete process.env[name];
 
 /** A number written into the JSON text with these digits (a Datadog id stored as a JSON number). */
 class JsonNumber {

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ddSpanContext, ddTracer } from "../interop/dd-trace-helpers.js";
 import { MAIN, run, runBin, runMany, inspectDir } from "./run-cli.js";
+import { PROPAGATION_SETTINGS } from "../support/propagation-env.js";
 
 /** A carrier whose tracecontext and datadog headers name different traces: the extract order decides. */
 const TWO_TRACES = JSON.stringify({
@@ -16,18 +17,7 @@ const TWO_TRACES = JSON.stringify({
 /** process.env without the propagation settings (and NODE_OPTIONS) a developer's shell may hold. */
 function withoutPropagationSettings(): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [
-    "OTEL_PROPAGATORS",
-    "DD_TRACE_PROPAGATION_STYLE",
-    "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
-    "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
-    "DD_TRACE_PROPAGATION_EXTRACT_FIRST",
-    "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
-    "DD_PROPAGATION_STYLE_EXTRACT",
-    "DD_PROPAGATION_STYLE_INJECT",
-    "NODE_OPTIONS",
-  ])
-    delete clean[name];
+  for (const name of [...PROPAGATION_SETTINGS, "NODE_OPTIONS"]) delete clean[name];
   return clean;
 }
 

@@ -20,19 +20,10 @@ import { DatadogPropagator } from "../../src/propagation/datadog/DatadogPropagat
 import { DatadogTraceContextPropagator } from "../../src/propagation/datadog/DatadogTraceContextPropagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionLinks, getRestoredRoot } from "../../src/propagation/extraction-result.js";
+import { PROPAGATION_SETTINGS } from "../support/propagation-env.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
-const ENV = [
-  "DD_TRACE_PROPAGATION_STYLE",
-  "DD_TRACE_PROPAGATION_STYLE_INJECT",
-  "DD_TRACE_PROPAGATION_STYLE_EXTRACT",
-  "DD_TRACE_PROPAGATION_EXTRACT_FIRST",
-  "DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT",
-  "DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH",
-  "OTEL_PROPAGATORS",
-  "DD_PROPAGATION_STYLE_EXTRACT",
-  "DD_PROPAGATION_STYLE_INJECT",
-];
+const ENV = PROPAGATION_SETTINGS;
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
 afterEach(() => {
   for (const k of ENV)

@@ -206,13 +206,7 @@ export function idTextFromNumber(
       `AMQP integer through a JavaScript number, exact only below 2^53, so the digits sent may differ, and ` +
       `the id is refused. Fix the producer: send Datadog ids as decimal strings (withSendSpan and the header ` +
       `writers write them so).`;
-    diag.warn(said);
-    emitProcessWarningOnce(
-      JSON_NUMBER_ID_WARNING,
-      `${said} A message with no other context restores none: its work starts a new trace. ` +
-        `(Said once per process; every such id goes to diag.warn.)`,
-      JSON_NUMBER_ID_WARNING,
-    );
+    sayRefusedId(said, "A message with no other context restores none: its work starts a new trace.", true);
     return undefined;
   }
   const message =
@@ -225,17 +219,29 @@ export function idTextFromNumber(
           `no 64-bit id; the id is refused. `
         : `tracehop: ${field} is the JSON number ${String(value)}, which is no 64-bit id; the id is ` +
           `refused. `) + `Store Datadog ids as decimal strings (captureCarrier() does).`;
-  diag.warn(message);
   // An id that was rounded (an integer beyond 2^53 in x-datadog-trace-id / -parent-id) is data loss
   // nobody sees without a diag logger (OTEL_LOG_LEVEL): said once per process on stderr too.
-  if (Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER && ROUNDED_ID_FIELDS.has(field))
+  sayRefusedId(
+    message,
+    "A carrier with no other context restores none: the work starts a new trace.",
+    Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER && ROUNDED_ID_FIELDS.has(field),
+  );
+  return undefined;
+}
+
+/**
+ * Says a refused id: `message` with `diag.warn` at each refusal, and, when `rounded` (an id's digits
+ * lost), once per process as the process warning `TRACEHOP_JSON_NUMBER_ID` too, `lost` (what the
+ * refusal costs the trace) after it.
+ */
+function sayRefusedId(message: string, lost: string, rounded: boolean): void {
+  diag.warn(message);
+  if (rounded)
     emitProcessWarningOnce(
       JSON_NUMBER_ID_WARNING,
-      `${message} A carrier with no other context restores none: the work starts a new trace. ` +
-        `(Said once per process; every such id goes to diag.warn.)`,
+      `${message} ${lost} (Said once per process; every such id goes to diag.warn.)`,
       JSON_NUMBER_ID_WARNING,
     );
-  return undefined;
 }
 
 /**

@@ -69,7 +69,7 @@ export interface SpansFileProblem {
 }
 
 /** What a file that is not a regular file is, for the messages: `a character device`, `a folder`. */
-export function kindOfFile(stats: Stats): string {
+function kindOfFile(stats: Stats): string {
   if (stats.isDirectory()) return "a folder";
   if (stats.isCharacterDevice()) return "a character device";
   if (stats.isBlockDevice()) return "a block device";

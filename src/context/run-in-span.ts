@@ -179,16 +179,19 @@ function errorType(err: unknown): string {
 /**
  * The recording spans `runInSpan` started and has not ended yet, counted by the helper that started
  * them and by their name as they started ({@link openSpanCounts}), since the last
- * {@link restartOpenSpanCounts} (the current `startTracing`); `openHelpers` says in which counts, for
- * which helper and name a span was counted, so that its end is uncounted once, there. A WeakMap: a span
- * that never ends (a promise that never settles, a generator dropped unfinished) is not kept alive by it,
- * and stays counted until the next start, as it is never exported.
+ * {@link restartOpenSpanCounts} (the current `startTracing`): one counter per helper and name, made when
+ * the first such span starts. `openHelpers` holds the counter that counted a span, so that its end is
+ * uncounted once, there (a span of an earlier start ending now leaves the present counts as they are).
+ * A WeakMap: a span that never ends (a promise that never settles, a generator dropped unfinished) is not
+ * kept alive by it, and stays counted until the next start, as it is never exported.
  */
-let openCounts: OpenCounts = new Map();
-const openHelpers = new WeakMap<Span, [OpenCounts, SpanHelper, string]>();
+let openCounts = new Map<SpanHelper, Map<string, OpenCount>>();
+const openHelpers = new WeakMap<Span, OpenCount>();
 
-/** Open spans per helper, then per span name. */
-type OpenCounts = Map<SpanHelper, Map<string, number>>;
+/** How many spans of one helper and name are open ({@link openCounts}). */
+interface OpenCount {
+  count: number;
+}
 
 /** Counts `span` open for `caller` when it records (a span that does not is never exported anyway). */
 function countOpen(span: Span, caller: SpanHelper): void {
@@ -202,8 +205,10 @@ function countOpen(span: Span, caller: SpanHelper): void {
   const named = typeof name === "string" ? name : "";
   let byName = openCounts.get(caller);
   if (byName === undefined) openCounts.set(caller, (byName = new Map()));
-  byName.set(named, (byName.get(named) ?? 0) + 1);
-  openHelpers.set(span, [openCounts, caller, named]);
+  let open = byName.get(named);
+  if (open === undefined) byName.set(named, (open = { count: 0 }));
+  open.count++;
+  openHelpers.set(span, open);
 }
 
 /**
@@ -211,12 +216,16 @@ function countOpen(span: Span, caller: SpanHelper): void {
  * withSendSpan, withProcessSpan, the batch helpers) since the last {@link restartOpenSpanCounts} that are
  * still open (their function has not returned, thrown or settled), as `[helper, [[span name, count], ...]]`,
  * names in the order they were first counted (a span renamed while it runs: by its first name; one the
- * tracer gives no name: `""`). Helpers with none are left out. Read by `startTracing`'s `shutdown()`,
- * which says that such spans are never exported (src/tracing/open-spans.ts).
+ * tracer gives no name: `""`). Helpers and names with none open are left out. Read by `startTracing`'s
+ * `shutdown()`, which says that such spans are never exported (src/tracing/open-spans.ts).
  */
 export function openSpanCounts(): [SpanHelper, [string, number][]][] {
   const open: [SpanHelper, [string, number][]][] = [];
-  for (const [helper, byName] of openCounts) if (byName.size > 0) open.push([helper, [...byName]]);
+  for (const [helper, byName] of openCounts) {
+    const names: [string, number][] = [];
+    for (const [name, { count }] of byName) if (count > 0) names.push([name, count]);
+    if (names.length > 0) open.push([helper, names]);
+  }
   return open;
 }
 
@@ -232,14 +241,10 @@ export function restartOpenSpanCounts(): void {
 
 /** Ends `span`; a failure of the span processor never reaches the caller. */
 function endSpan(span: Span): void {
-  const counted = openHelpers.get(span);
-  if (counted !== undefined) {
+  const open = openHelpers.get(span);
+  if (open !== undefined) {
     openHelpers.delete(span);
-    const [counts, caller, name] = counted;
-    const byName = counts.get(caller)!;
-    const left = byName.get(name)! - 1;
-    if (left === 0) byName.delete(name);
-    else byName.set(name, left);
+    open.count--;
   }
   try {
     span.end();

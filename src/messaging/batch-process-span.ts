@@ -2,6 +2,8 @@
 import { SpanKind, type Span } from "@opentelemetry/api";
 import { withBatchIn } from "../context/batch.js";
 import { normalizeCarrier } from "../carrier/normalize-carrier.js";
+import { heldRoundedMessageId } from "../context/carrier-rejected.js";
+import { ROUNDED_MESSAGE_IDS } from "../propagation/datadog/ids.js";
 import { describeValue } from "../describe-value.js";
 import { assertCallable } from "../context/with-carrier.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
@@ -183,7 +185,12 @@ function batchMessageReader<M>(
     carrierFrom: (message) => {
       // Not the last message's when headersFrom throws for this one.
       unread = undefined;
-      return normalizeCarrier(headerNumbersAsText(headersOf(message)));
+      const headers = headerNumbersAsText(headersOf(message));
+      const carrier = normalizeCarrier(headers);
+      // An id amqplib rounded, said already (TRACEHOP_JSON_NUMBER_ID): the map read in the headers' place
+      // is marked as they are, so that TRACEHOP_CARRIER_REJECTED does not say it again as a missing id.
+      if (heldRoundedMessageId(headers)) ROUNDED_MESSAGE_IDS.add(carrier);
+      return carrier;
     },
     warnIfMisplaced: () => {
       if (unread !== undefined)

@@ -450,6 +450,22 @@ describe("amqplib + RabbitMQ", () => {
       /^tracehop: x-datadog-trace-id is a number in the message headers, read as 1234567890123456800 \(exactly 1234567890123456768\): amqplib reads an AMQP integer through a JavaScript number/,
     );
     assert.equal(amqpHeadersGetter.get(delivered.get("roundedId")!, "x-datadog-trace-id"), undefined);
+    // withBatchProcessSpan reads the same headers: said once, as the id it is, never again as a missing
+    // x-datadog-trace-id (TRACEHOP_CARRIER_REJECTED).
+    resetWarnings();
+    const batch = await recordWarnings(() =>
+      withBatchProcessSpan(
+        [delivered.get("roundedId")!],
+        { system: "rabbitmq", destination: queue, headersFrom: (headers) => headers },
+        () => "done",
+      ),
+    );
+    assert.equal(batch.result, "done");
+    assert.deepEqual(said(batch, "TRACEHOP_CARRIER_REJECTED"), []);
+    assert.match(
+      said(batch, "TRACEHOP_JSON_NUMBER_ID")[0] ?? "",
+      /^tracehop: x-datadog-trace-id is a number in the message headers, read as 1234567890123456800 /,
+    );
   });
 
   test("a rounded id inside an AMQP field array is said as a message header amqplib rounded, as the id alone is, not as a stored JSON number", async (t) => {

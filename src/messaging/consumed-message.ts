@@ -6,13 +6,8 @@ import type { Attributes, Context } from "@opentelemetry/api";
 import type { CarrierOptions } from "../index.js";
 import { readKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
-import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
-import {
-  idTextFromNumber,
-  isDatadogIdName,
-  isUnexactIdNumber,
-  ROUNDED_MESSAGE_IDS,
-} from "../propagation/datadog/ids.js";
+import { ROUNDED_MESSAGE_IDS } from "../propagation/datadog/ids.js";
+import { isDatadogIdHeader, messageNumberText } from "./header-getters.js";
 import { assertCarrierOptions, extractHeaders } from "../context/carrier-context.js";
 import type { CarrierWithin } from "../context/carrier-in-other-field.js";
 import {
@@ -433,25 +428,4 @@ export function headerNumbersAsText(headers: unknown): unknown {
   } catch {
     return headers; // a throwing proxy trap or getter while copying: read as it is
   }
-}
-
-/**
- * A number in message header `name` (any case) as {@link headerNumbersAsText} reads it: its text (a safe
- * integer's decimal text, another number's `String`), or `undefined` for an integer beyond 2^53 (or an
- * infinite number) in `x-datadog-trace-id` / `x-datadog-parent-id`, an AMQP `long` amqplib rounded,
- * said by `idTextFromNumber` (`TRACEHOP_JSON_NUMBER_ID`, as a message header).
- */
-function messageNumberText(value: number, name: string): string | undefined {
-  if (!isUnexactIdNumber(value) || !isDatadogIdHeader(name)) return String(value);
-  idTextFromNumber(value, name.toLowerCase(), "message");
-  return undefined;
-}
-
-/** `x-datadog-trace-id` or `x-datadog-parent-id` in any case: a 64-bit Datadog id. */
-function isDatadogIdHeader(name: string): boolean {
-  // Only a name of an id's length is lowered (a header table holds many other names).
-  return (
-    (name.length === X_DATADOG_TRACE_ID.length || name.length === X_DATADOG_PARENT_ID.length) &&
-    isDatadogIdName(name.toLowerCase())
-  );
 }

@@ -7,7 +7,8 @@ import {
   MAX_CARRIER_VALUE_LENGTH,
 } from "../carrier/trace-carrier.js";
 import { NOT_TEXT_VALUE } from "../carrier/normalize-carrier.js";
-import { isDatadogIdName, isUnexactIdNumber } from "../propagation/datadog/ids.js";
+import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import { idTextFromNumber, isDatadogIdName, isUnexactIdNumber } from "../propagation/datadog/ids.js";
 import { PROPAGATION_HEADER_SET } from "../propagation/header-names.js";
 import {
   entryNames,
@@ -66,9 +67,9 @@ export function valueToText(value: unknown, numbers: boolean, name = ""): string
  * - a number that is a safe integer as its decimal text: the value sent (an AMQP `short` or `long`, or
  *   a `double` / `float` 1.0, which amqplib delivers as the number 1);
  * - an integer beyond 2^53 (or an infinite number) in `x-datadog-trace-id` / `x-datadog-parent-id`:
- *   absent, the id refused: amqplib reads an AMQP `long` through a JS number (`Number(readBigInt64BE)`,
- *   amqplib `lib/codec.js`), so its digits are rounded, and Datadog ids never pass through a JS number
- *   (DataDog/dd-trace-js#344);
+ *   absent, the id refused and said ({@link messageNumberText}): amqplib reads an AMQP `long` through a
+ *   JS number (`Number(readBigInt64BE)`, amqplib `lib/codec.js`), so its digits are rounded, and Datadog
+ *   ids never pass through a JS number (DataDog/dd-trace-js#344);
  * - any other number as its text (`2.5`, `NaN`, `1152921504606846976`), which the header's grammar
  *   then refuses (a sampling priority must be an integer of at most 10 digits);
  * - a boolean and a bigint as their text (`"true"`: an invalid priority or id, but `x-b3-sampled: true`
@@ -79,9 +80,7 @@ export function valueToText(value: unknown, numbers: boolean, name = ""): string
 function amqpFieldText(value: unknown, name: string): string | undefined {
   switch (typeof value) {
     case "number":
-      if (Number.isSafeInteger(value)) return String(value);
-      if (isUnexactIdNumber(value) && isDatadogIdName(name)) return undefined;
-      return String(value);
+      return messageNumberText(value, name);
     case "boolean":
     case "bigint":
       return String(value);
@@ -90,6 +89,29 @@ function amqpFieldText(value: unknown, name: string): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Internal to tracehop/messaging: a number in message header `name` (any case), as both readers of
+ * message headers read it (the AMQP getter, {@link amqpFieldText}, and `headerNumbersAsText`,
+ * consumed-message.ts): its text (a safe integer's decimal text, another number's `String`), or
+ * `undefined` for an integer beyond 2^53 (or an infinite number) in `x-datadog-trace-id` /
+ * `x-datadog-parent-id`, an AMQP `long` amqplib rounded, refused and said by `idTextFromNumber`
+ * (`diag.warn`, and `TRACEHOP_JSON_NUMBER_ID` once per process, as a message header).
+ */
+export function messageNumberText(value: number, name: string): string | undefined {
+  if (!isUnexactIdNumber(value) || !isDatadogIdHeader(name)) return String(value);
+  idTextFromNumber(value, name.toLowerCase(), "message");
+  return undefined;
+}
+
+/** `x-datadog-trace-id` or `x-datadog-parent-id` in any case: a 64-bit Datadog id. */
+export function isDatadogIdHeader(name: string): boolean {
+  // Only a name of an id's length is lowered (a header table holds many other names).
+  return (
+    (name.length === X_DATADOG_TRACE_ID.length || name.length === X_DATADOG_PARENT_ID.length) &&
+    isDatadogIdName(name.toLowerCase())
+  );
 }
 
 /**
@@ -317,7 +339,8 @@ export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaH
  * and in addition the other AMQP field types read as the stored-carrier reader reads the same values: a
  * number that is a safe integer as its decimal text (a header another client published as an AMQP
  * integer, or a `double` 1.0); a Datadog id beyond 2^53 (an AMQP `long` amqplib rounded) is absent,
- * never read rounded; any other number, a boolean and a bigint as their text, which the header's
+ * never read rounded, and said as `contextFromAmqpHeaders` says it (`diag.warn` at each read, and the
+ * process warning `TRACEHOP_JSON_NUMBER_ID` once per process); any other number, a boolean and a bigint as their text, which the header's
  * grammar judges (a priority `2.5` or `true` is invalid: the Datadog context is refused, as for a stored
  * carrier); a table or timestamp in a propagation header as an invalid value.
  */

@@ -449,7 +449,25 @@ describe("amqplib + RabbitMQ", () => {
       said(rounded, "TRACEHOP_JSON_NUMBER_ID")[0] ?? "",
       /^tracehop: x-datadog-trace-id is a number in the message headers, read as 1234567890123456800 \(exactly 1234567890123456768\): amqplib reads an AMQP integer through a JavaScript number/,
     );
-    assert.equal(amqpHeadersGetter.get(delivered.get("roundedId")!, "x-datadog-trace-id"), undefined);
+    // Through the exported getter, with a propagator of the user's choosing: refused and said the same
+    // way (it was refused without a word on this path).
+    resetWarnings();
+    const gotten = await recordWarnings(() =>
+      amqpHeadersGetter.get(delivered.get("roundedId")!, "x-datadog-trace-id"),
+    );
+    assert.equal(gotten.result, undefined);
+    assert.match(
+      said(gotten, "TRACEHOP_JSON_NUMBER_ID")[0] ?? "",
+      /^tracehop: x-datadog-trace-id is a number in the message headers, read as 1234567890123456800 \(exactly 1234567890123456768\): amqplib reads an AMQP integer through a JavaScript number/,
+    );
+    resetWarnings();
+    const extracted = await recordWarnings(() => viaGetter("roundedId"));
+    assert.equal(trace.getSpanContext(extracted.result), undefined);
+    assert.equal(said(extracted, "TRACEHOP_JSON_NUMBER_ID").length, 1);
+    assert.match(
+      extracted.diagWarnings[0] ?? "",
+      /^tracehop: x-datadog-trace-id is a number in the message headers/,
+    );
     // withBatchProcessSpan reads the same headers: said once, as the id it is, never again as a missing
     // x-datadog-trace-id (TRACEHOP_CARRIER_REJECTED).
     resetWarnings();

@@ -116,15 +116,30 @@ export function withBatch<M, T>(
 }
 
 /**
+ * Internal: what withBatchProcessSpan's reader (batch-process-span.ts) tells {@link withBatchIn} of the
+ * message its `carrierFrom` just read.
+ */
+export interface MessageReadNotes {
+  /** Says where the carrier of a message that adds no link may be (`warnIfCarrierInOtherField`). */
+  warnIfMisplaced: () => void;
+  /**
+   * Whether reading it left out an id amqplib rounded, said already (`TRACEHOP_JSON_NUMBER_ID`,
+   * `headerNumbersAsText`): handed to the restore, so that it is not said again as a missing id.
+   */
+  roundedIdSaid: () => boolean;
+}
+
+/**
  * Internal: {@link withBatch} for arguments its caller has checked (`options.links` are the checked
  * copies, `assertOptions`, or `requireOptions` for `withBatchProcessSpan`: this call's own array, to which
  * the messages' links are appended); `caller`, the helper the
  * user called, is named by the warnings of a missing context manager (`runInSpan`), of a throwing
  * `carrierFrom` / `headersFrom` (`safeCarrierFrom`) and of a carrier in another field
  * (`warnIfCarrierInOtherField`). That warning looks, for a message that adds no link, at its carrier
- * for `withBatch`; for `withBatchProcessSpan`, `warnIfMisplaced()` looks at what it kept of the message
- * just read (`options.carrierFrom` reads each message once and hands this function a Map of its
- * headers, never the object its `headersFrom` returned): batch-process-span.ts.
+ * for `withBatch`; for `withBatchProcessSpan`, `read.warnIfMisplaced()` looks at what it kept of the
+ * message just read (`options.carrierFrom` reads each message once and hands this function a Map of its
+ * headers, never the object its `headersFrom` returned), and `read.roundedIdSaid()` tells whether an id
+ * left out of it was said already ({@link MessageReadNotes}): batch-process-span.ts.
  */
 export function withBatchIn<M, T>(
   messages: readonly M[],
@@ -132,7 +147,7 @@ export function withBatchIn<M, T>(
   fn: (span: Span) => T,
   options: WithBatchOptions<M>,
   caller: "withBatch" | "withBatchProcessSpan",
-  warnIfMisplaced?: () => void,
+  read?: MessageReadNotes,
 ): T {
   const started = tryStart(() => {
     // The checked copy is this call's own: the messages' links are appended to it.
@@ -144,6 +159,7 @@ export function withBatchIn<M, T>(
         carrier,
         { propagator: options.propagator },
         caller === "withBatch" ? "stored" : "message",
+        read?.roundedIdSaid() ?? false,
       );
       markExtractionTaken(restored);
       const spanContext = trace.getSpanContext(restored);
@@ -157,7 +173,7 @@ export function withBatchIn<M, T>(
         if (caller === "withBatch") {
           if (carrier !== null && typeof carrier === "object")
             warnIfCarrierInOtherField(carrier, caller, options.carrierFrom ? FROM_CARRIER_FROM : 0);
-        } else warnIfMisplaced?.();
+        } else read?.warnIfMisplaced();
       }
     }
     const attributes: Attributes = { ...options.attributes };

@@ -380,23 +380,26 @@ export function extractRowOrCarrier(
   carrier: unknown,
   options: CarrierOptions | null,
   origin: CarrierOrigin = "stored",
+  roundedIdSaid = false,
 ): Context {
   const stored = storedCarrierOf(carrier);
-  return restoreStored(readStoredCarrier(stored), options, stored, origin);
+  return restoreStored(readStoredCarrier(stored), options, stored, origin, roundedIdSaid);
 }
 
 /**
  * Internal: {@link extractRowOrCarrier} for message headers, or a carrier already taken out of its row:
  * every key is a header name, so that an application header named `traceContext` is a header like any
  * other. Same shapes, base context, result and warnings (`origin`: `message` for a consumed message's
- * headers, `stored` for a row's carrier taken out of it); never throws.
+ * headers, `stored` for a row's carrier taken out of it; `roundedIdSaid`, as {@link restoreStored});
+ * never throws.
  */
 export function extractHeaders(
   headers: unknown,
   options: CarrierOptions | null,
   origin: CarrierOrigin = "stored",
+  roundedIdSaid = false,
 ): Context {
-  return restoreStored(readStoredCarrier(headers), options, headers, origin);
+  return restoreStored(readStoredCarrier(headers), options, headers, origin, roundedIdSaid);
 }
 
 /**
@@ -428,13 +431,16 @@ export function extractWithoutWarnings(carrier: unknown, propagator: TextMapProp
  * `warnIfForeignPropagatorRejected`: looked for only when no context was restored) or whose
  * `_dd.p.tid` was dropped (`warnIfTraceIdTruncated`: only when an `x-datadog-tags` was dropped) too.
  * `input`: what `stored` was read from, for the reasons of an id the reader kept no value of; `origin`,
- * a row's carrier or a message's headers, for what the rejection and truncation warnings name. Never throws.
+ * a row's carrier or a message's headers, for what the rejection and truncation warnings name;
+ * `roundedIdSaid`, whether the reader of message headers left out an id amqplib rounded and said so
+ * (`headerNumbersAsText`'s), which the rejection warnings then do not say again. Never throws.
  */
 function restoreStored(
   stored: StoredCarrier,
   options: CarrierOptions | null,
   input: unknown,
   origin: CarrierOrigin,
+  roundedIdSaid: boolean,
 ): Context {
   // `options?.`: a null options object (from untyped callers) must not make this throw.
   const base = options?.context ?? ROOT_CONTEXT;
@@ -453,8 +459,8 @@ function restoreStored(
     restored === base ||
     (trace.getSpanContext(restored) === undefined && getRestoredRoot(restored) === undefined)
   ) {
-    warnIfCarrierRejected(propagator, stored, input, origin);
-    warnIfForeignPropagatorRejected(propagator, stored, input, origin);
+    warnIfCarrierRejected(propagator, stored, input, origin, roundedIdSaid);
+    warnIfForeignPropagatorRejected(propagator, stored, input, origin, roundedIdSaid);
   }
   // An x-datadog-tags header dropped (rare), by the datadog style or by the reader for its length
   // (`heldOverLengthValue`, one flag): a trace id that lost its upper half says so.

@@ -34,7 +34,7 @@ import {
   X_DATADOG_TAGS,
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
-import { ROUNDED_MESSAGE_IDS, ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import { ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { describeTagsError } from "../propagation/datadog/tags-reasons.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
 import {
@@ -158,7 +158,9 @@ const MAX_MESSAGE_LENGTH = 1500;
  * `input`: what the stored carrier was read from, looked into only for an id the reader kept no value
  * of (a JSON `null`, a number; an id rounded past 2^53 is `TRACEHOP_JSON_NUMBER_ID`'s, not said again;
  * a negative one, which that warning does not cover, is said). `origin`: where the carrier came from
- * ({@link CarrierOrigin}), which names it and its fix in the message.
+ * ({@link CarrierOrigin}), which names it and its fix in the message. `roundedIdSaid`: the reader of
+ * message headers left out an id amqplib rounded and said it (`TRACEHOP_JSON_NUMBER_ID`,
+ * `headerNumbersAsText`): the datadog style's refusal is not said again as a missing id.
  * A carrier that holds only the ids of a style outside the extract order is said as not read
  * ({@link warnIfStyleNotRead}). A carrier that holds no ids (a row written without a carrier: `null`, `{}`) costs
  * a few look-ups by name; once each style in the order is warned about, nothing. Values are quoted
@@ -169,6 +171,7 @@ export function warnIfCarrierRejected(
   stored: StoredCarrier,
   input: unknown,
   origin: CarrierOrigin = "stored",
+  roundedIdSaid = false,
 ): void {
   try {
     if (!(propagator instanceof MultiStylePropagator) || propagator._behavior !== "continue") return;
@@ -193,7 +196,7 @@ export function warnIfCarrierRejected(
     const reason = rejectionReason(style, carrier, fields, SEE_INSPECT);
     // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (ids.ts), with its fix.
     if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(fields)) return;
-    if (style === "datadog" && heldRoundedMessageId(input)) return;
+    if (style === "datadog" && roundedIdSaid) return;
     const also = others.length
       ? ` (the ${others.join(" and ")} style${others.length > 1 ? "s refused theirs" : " refused its headers"} too)`
       : "";
@@ -211,14 +214,6 @@ export function warnIfCarrierRejected(
   } catch {
     // A hostile carrier or propagator: nothing said, the restore goes on.
   }
-}
-
-/**
- * Internal: whether `input` is message headers from which an AMQP integer id amqplib rounded was left
- * out, already said as `TRACEHOP_JSON_NUMBER_ID` (`ROUNDED_MESSAGE_IDS`, ids.ts).
- */
-export function heldRoundedMessageId(input: unknown): boolean {
-  return typeof input === "object" && input !== null && ROUNDED_MESSAGE_IDS.has(input);
 }
 
 /** What {@link storedIdReader}'s getter gives for a field the reader dropped for its length. */

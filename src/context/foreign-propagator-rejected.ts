@@ -25,7 +25,6 @@ import { hasWarned, warnOnce } from "../warn-once.js";
 import {
   boundedText,
   CARRIER_REJECTED_WARNING,
-  heldRoundedMessageId,
   holdsRoundedId,
   inspectPointer,
   normalizedOf,
@@ -177,7 +176,7 @@ function ownStyleRestores(style: TraceStyle, stored: StoredCarrier): boolean {
  *   own style restores a context from them (`createPropagator(style)`: the fix is the propagator).
  *   An id rounded past 2^53 is `TRACEHOP_JSON_NUMBER_ID`'s, not said again.
  * `input`: what `stored` was read from (for an id the reader kept no value of); `origin`: where it came
- * from ({@link CarrierOrigin}), which names it. `fields()` is read only here, after a restore that found
+ * from ({@link CarrierOrigin}), which names it; `roundedIdSaid`, as `warnIfCarrierRejected`'s. `fields()` is read only here, after a restore that found
  * nothing, for a carrier holding ids of a style not said yet: a row without a carrier, or every style
  * said, costs a few look-ups. Values quoted escaped and cut (`boundedText`). Never throws.
  */
@@ -186,6 +185,7 @@ export function warnIfForeignPropagatorRejected(
   stored: StoredCarrier,
   input: unknown,
   origin: CarrierOrigin = "stored",
+  roundedIdSaid = false,
 ): void {
   try {
     if (propagator instanceof MultiStylePropagator) return;
@@ -241,7 +241,7 @@ export function warnIfForeignPropagatorRejected(
         const reason = rejectionReason(style, normalizedOf(stored), raw, SEE_INSPECT);
         // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (the carrier reader's), with its fix.
         if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(raw)) return;
-        if (style === "datadog" && heldRoundedMessageId(input)) return;
+        if (style === "datadog" && roundedIdSaid) return;
         what = `${reads}; by tracehop's rules: ${reason}${also}`;
         fix = originFix(origin, reason);
       }

@@ -1,9 +1,7 @@
 /** One CONSUMER span for a batch of consumed messages: `withBatchProcessSpan`. */
 import { SpanKind, type Span } from "@opentelemetry/api";
-import { withBatchIn } from "../context/batch.js";
+import { withBatchIn, type MessageReadNotes } from "../context/batch.js";
 import { normalizeCarrier } from "../carrier/normalize-carrier.js";
-import { heldRoundedMessageId } from "../context/carrier-rejected.js";
-import { ROUNDED_MESSAGE_IDS } from "../propagation/datadog/ids.js";
 import { describeValue } from "../describe-value.js";
 import { assertCallable } from "../context/with-carrier.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_PROCESS } from "./semconv.js";
@@ -124,7 +122,7 @@ export function withBatchProcessSpan<
       carrierFrom: reader.carrierFrom,
     },
     "withBatchProcessSpan",
-    reader.warnIfMisplaced,
+    reader,
   );
 }
 
@@ -147,11 +145,9 @@ function assertBatchArguments<M>(messages: unknown, options: BatchProcessSpanOpt
 }
 
 /** How a batch's messages are read, for withBatchIn: see {@link batchMessageReader}. */
-interface BatchMessageReader<M> {
+interface BatchMessageReader<M> extends MessageReadNotes {
   /** The carrier of one message: a Map of its header fields (withBatch reads it as a carrier, never as a row). */
   carrierFrom: (message: M) => unknown;
-  /** Called by withBatchIn when the message just read adds no link: says where its carrier may be. */
-  warnIfMisplaced: () => void;
 }
 
 /**
@@ -161,7 +157,8 @@ interface BatchMessageReader<M> {
  * for a carrier in one of its fields, so that nothing is read twice: what the user's `headersFrom`
  * returned, when read as headers (not a whole message read through its own), whose fix extends the
  * `headersFrom` (`FROM_CARRIER_FROM`); or a message in which the default found no headers (position 0:
- * a row holding its stored carrier under `traceContext`), whose fix passes a `headersFrom`.
+ * a row holding its stored carrier under `traceContext`), whose fix passes a `headersFrom`; and whether
+ * reading it left out an id amqplib rounded, said already (`roundedIdSaid`).
  */
 function batchMessageReader<M>(
   kind: MessageKind,
@@ -172,6 +169,7 @@ function batchMessageReader<M>(
   let unread: unknown;
   let unreadPosition: CarrierPosition = FROM_CARRIER_FROM;
   let unreadWithin: CarrierWithin | undefined;
+  let roundedIdSaid = false;
   const leave: Leave = (value, position, within) => {
     unread = value;
     unreadPosition = position;
@@ -185,13 +183,14 @@ function batchMessageReader<M>(
     carrierFrom: (message) => {
       // Not the last message's when headersFrom throws for this one.
       unread = undefined;
-      const headers = headerNumbersAsText(headersOf(message));
-      const carrier = normalizeCarrier(headers);
-      // An id amqplib rounded, said already (TRACEHOP_JSON_NUMBER_ID): the map read in the headers' place
-      // is marked as they are, so that TRACEHOP_CARRIER_REJECTED does not say it again as a missing id.
-      if (heldRoundedMessageId(headers)) ROUNDED_MESSAGE_IDS.add(carrier);
-      return carrier;
+      roundedIdSaid = false;
+      const read = headerNumbersAsText(headersOf(message));
+      // An id amqplib rounded, said already (TRACEHOP_JSON_NUMBER_ID): withBatchIn hands that to the
+      // restore of this message, so that TRACEHOP_CARRIER_REJECTED does not say it again as a missing id.
+      roundedIdSaid = read.roundedIdSaid;
+      return normalizeCarrier(read.headers);
     },
+    roundedIdSaid: () => roundedIdSaid,
     warnIfMisplaced: () => {
       if (unread !== undefined)
         warnIfCarrierInOtherField(unread, "withBatchProcessSpan", unreadPosition, unreadWithin);

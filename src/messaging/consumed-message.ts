@@ -6,7 +6,6 @@ import type { Attributes, Context } from "@opentelemetry/api";
 import type { CarrierOptions } from "../index.js";
 import { readKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
-import { ROUNDED_MESSAGE_IDS } from "../propagation/datadog/ids.js";
 import { isDatadogIdHeader, messageNumberText } from "./header-getters.js";
 import { assertCarrierOptions, extractHeaders } from "../context/carrier-context.js";
 import type { CarrierWithin } from "../context/carrier-in-other-field.js";
@@ -64,7 +63,8 @@ export function contextFromMessageHeaders(
   options: CarrierOptions = {},
   kind: MessageKind = "any",
 ): Context {
-  return extractHeaders(headerNumbersAsText(headersOfMessage(headers, kind)), options, "message");
+  const read = headerNumbersAsText(headersOfMessage(headers, kind));
+  return extractHeaders(read.headers, options, "message", read.roundedIdSaid);
 }
 
 /** Which whole messages {@link headersOfMessage} recognises: a helper of one client only its own. */
@@ -371,6 +371,18 @@ function isKafkaMessage(message: Record<string, unknown>): boolean {
   );
 }
 
+/** Message headers as {@link headerNumbersAsText} reads them, for a restore. */
+export interface MessageHeadersRead {
+  /** The headers as a stored-carrier input: numbers as text (the same object when none is a number). */
+  headers: unknown;
+  /**
+   * Whether an `x-datadog-trace-id` / `x-datadog-parent-id` was left out as an AMQP integer amqplib
+   * rounded, and said (`TRACEHOP_JSON_NUMBER_ID`): handed to the restore (`extractHeaders`), whose
+   * rejection warning then does not say it again as a missing id (`TRACEHOP_CARRIER_REJECTED`).
+   */
+  roundedIdSaid: boolean;
+}
+
 /**
  * A consumed message's headers (amqplib's, kafkajs', any client's) as a stored-carrier input: the
  * same object when no value is a number (no copy on the usual path), else a shallow copy whose numbers
@@ -380,24 +392,26 @@ function isKafkaMessage(message: Record<string, unknown>): boolean {
  * Datadog context, said as `TRACEHOP_CARRIER_REJECTED`, where it was once left out, the trace kept as
  * sampled); but an integer beyond 2^53 (or an infinite number) in `x-datadog-trace-id` /
  * `x-datadog-parent-id`, an AMQP `long` amqplib rounded, alone or in an AMQP field array there, is
- * left out and said (`idTextFromNumber`, `TRACEHOP_JSON_NUMBER_ID`): it was left out without a word. Booleans, bigints and
+ * left out and said (`idTextFromNumber`, `TRACEHOP_JSON_NUMBER_ID`; `roundedIdSaid`): it was left out without a word. Booleans, bigints and
  * tables stay as they are, for the reader (`"true"`, exact digits, an invalid structure). Anything that
  * is not a plain headers object (bytes, arrays, `null`) is returned as it is; an object whose keys or
  * values throw when read is returned as it is too (the reader skips what it cannot read), and so is a
  * headers object kept in entries (a `Map`, `Headers`, NATS `MsgHdrs`: `readKind`). Internal to
  * tracehop/messaging. Never throws.
  */
-export function headerNumbersAsText(headers: unknown): unknown {
-  if (headers === null || typeof headers !== "object") return headers;
+export function headerNumbersAsText(headers: unknown): MessageHeadersRead {
+  const asTheyAre = { headers, roundedIdSaid: false };
+  if (headers === null || typeof headers !== "object") return asTheyAre;
   try {
     // Array.isArray and instanceof consult a proxy's traps: inside the try.
     if (Array.isArray(headers) || ArrayBuffer.isView(headers) || headers instanceof ArrayBuffer)
-      return headers;
+      return asTheyAre;
     // A Map, Headers or client's header object (NATS MsgHdrs): its own properties are no headers (the
     // reader reads its entries: a Map's, of any realm, with its safe-integer numbers; another's text).
-    if (readKind(headers) !== undefined) return headers;
+    if (readKind(headers) !== undefined) return asTheyAre;
     const source = headers as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
+    let roundedIdSaid = false;
     for (const name of Object.keys(source)) {
       let value: unknown;
       try {
@@ -411,7 +425,7 @@ export function headerNumbersAsText(headers: unknown): unknown {
         if (text !== undefined) copy[name] = text;
         else {
           delete copy[name];
-          ROUNDED_MESSAGE_IDS.add(copy);
+          roundedIdSaid = true;
         }
       } else if (Array.isArray(value) && isDatadogIdHeader(name)) {
         // An AMQP field array of ids (a header sent repeated): its numbers are read by the same rule.
@@ -421,11 +435,11 @@ export function headerNumbersAsText(headers: unknown): unknown {
           typeof item === "number" ? messageNumberText(item, name) : item,
         );
         copy[name] = texts.filter((item) => item !== undefined);
-        if (texts.includes(undefined)) ROUNDED_MESSAGE_IDS.add(copy);
+        if (texts.includes(undefined)) roundedIdSaid = true;
       }
     }
-    return copy ?? headers;
+    return copy === undefined ? asTheyAre : { headers: copy, roundedIdSaid };
   } catch {
-    return headers; // a throwing proxy trap or getter while copying: read as it is
+    return asTheyAre; // a throwing proxy trap or getter while copying: read as it is
   }
 }

@@ -7,6 +7,7 @@ import { beforeEach, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type SpanContext } from "@opentelemetry/api";
 import type amqplib from "amqplib";
+import { CompositePropagator } from "@opentelemetry/core";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
@@ -484,6 +485,16 @@ describe("amqplib + RabbitMQ", () => {
       said(batch, "TRACEHOP_JSON_NUMBER_ID")[0] ?? "",
       /^tracehop: x-datadog-trace-id is a number in the message headers, read as 1234567890123456800 /,
     );
+    // Through a propagator not createPropagator's (a CompositePropagator of its datadog style): said once
+    // too, not again as a datadog id the propagator refused.
+    resetWarnings();
+    const composite = new CompositePropagator({ propagators: [createPropagator("datadog")] });
+    const foreign = await recordWarnings(() =>
+      contextFromAmqpHeaders(delivered.get("roundedId"), { propagator: composite }),
+    );
+    assert.equal(trace.getSpanContext(foreign.result), undefined);
+    assert.deepEqual(said(foreign, "TRACEHOP_CARRIER_REJECTED"), []);
+    assert.equal(said(foreign, "TRACEHOP_JSON_NUMBER_ID").length, 1);
   });
 
   test("a rounded id inside an AMQP field array is said as a message header amqplib rounded, as the id alone is, not as a stored JSON number", async (t) => {

@@ -258,13 +258,6 @@ function readAs(value: number): string {
   return exact === shortest ? shortest : `${shortest} (exactly ${exact})`;
 }
 
-/**
- * Internal: the message headers (the reader's input, `headerNumbersAsText`'s copy) from which an id
- * {@link idTextFromNumber} refused as a rounded AMQP integer was left out: that warning says the trace
- * lost, so `TRACEHOP_CARRIER_REJECTED` does not say it again as a missing id of the datadog style.
- */
-export const ROUNDED_MESSAGE_IDS = new WeakSet<object>();
-
 /** The id fields whose JSON number beyond 2^53 {@link idTextFromNumber} reports as a process warning. */
 const ROUNDED_ID_FIELDS: ReadonlySet<string> = new Set([X_DATADOG_TRACE_ID, X_DATADOG_PARENT_ID]);
 

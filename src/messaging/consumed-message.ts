@@ -5,7 +5,9 @@
 import type { Attributes, Context } from "@opentelemetry/api";
 import type { CarrierOptions } from "../index.js";
 import { readKind } from "../carrier/header-object-kind.js";
-import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
+import { MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
+import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import { isUnexactIdNumber } from "../propagation/datadog/ids.js";
 import { isDatadogIdHeader, messageNumberText } from "./header-getters.js";
 import { assertCarrierOptions, extractHeaders } from "../context/carrier-context.js";
 import type { CarrierWithin } from "../context/carrier-in-other-field.js";
@@ -396,7 +398,13 @@ export interface MessageHeadersRead {
  * tables stay as they are, for the reader (`"true"`, exact digits, an invalid structure). Anything that
  * is not a plain headers object (bytes, arrays, `null`) is returned as it is; an object whose keys or
  * values throw when read is returned as it is too (the reader skips what it cannot read), and so is a
- * headers object kept in entries (a `Map`, `Headers`, NATS `MsgHdrs`: `readKind`). Internal to
+ * headers object kept in entries (a `Map`, `Headers`, NATS `MsgHdrs`: `readKind`). Headers of more
+ * than `MAX_CARRIER_KEYS` names (which the reader reads as a scan of the first ones and by name beyond)
+ * are read for the ids only: the id names among the first `MAX_CARRIER_KEYS` and
+ * `x-datadog-trace-id` / `x-datadog-parent-id` by those names beyond, copied only for an id amqplib
+ * rounded; every other number there the reader reads as this would. Headers of 80 000 names thus cost
+ * the listing of their names and the reader's own bounded reads, not 80 000 more
+ * (test/hardening/hostile-carriers.test.ts, "headers of very many names"). Internal to
  * tracehop/messaging. Never throws.
  */
 export function headerNumbersAsText(headers: unknown): MessageHeadersRead {
@@ -410,36 +418,79 @@ export function headerNumbersAsText(headers: unknown): MessageHeadersRead {
     // reader reads its entries: a Map's, of any realm, with its safe-integer numbers; another's text).
     if (readKind(headers) !== undefined) return asTheyAre;
     const source = headers as Record<string, unknown>;
-    let copy: Record<string, unknown> | undefined;
-    let roundedIdSaid = false;
-    for (const name of Object.keys(source)) {
-      let value: unknown;
-      try {
-        value = source[name];
-      } catch {
-        continue; // a throwing getter: the reader skips it too
-      }
-      if (typeof value === "number") {
-        copy ??= { ...source };
-        const text = messageNumberText(value, name);
-        if (text !== undefined) copy[name] = text;
-        else {
-          delete copy[name];
-          roundedIdSaid = true;
-        }
-      } else if (Array.isArray(value) && isDatadogIdHeader(name)) {
-        // An AMQP field array of ids (a header sent repeated): its numbers are read by the same rule.
-        if (!value.some((item) => typeof item === "number")) continue;
-        copy ??= { ...source };
-        const texts = value.map((item: unknown) =>
-          typeof item === "number" ? messageNumberText(item, name) : item,
-        );
-        copy[name] = texts.filter((item) => item !== undefined);
-        if (texts.includes(undefined)) roundedIdSaid = true;
-      }
+    const names = Object.keys(source);
+    const read: NumbersRead = { copy: undefined, roundedIdSaid: false };
+    // Headers of more names than the reader scans are read by name beyond the scan and never kept as
+    // they are (readStoredCarrier), and the reader reads every other number as this does: only an id
+    // amqplib rounded needs this reading, and no other value is looked at.
+    const large = names.length > MAX_CARRIER_KEYS;
+    const count = Math.min(names.length, MAX_CARRIER_KEYS);
+    for (let i = 0; i < count; i++) numberAsText(source, names[i]!, read, large);
+    // Beyond the reader's scan it looks up the propagation headers by their lower-case names only
+    // (normalize-carrier.ts `OverflowCarrier`): the two ids are read there, no other value.
+    if (large) {
+      const scanned = new Set(names.slice(0, count));
+      for (const name of ROUNDED_ID_NAMES)
+        if (!scanned.has(name) && Object.hasOwn(source, name)) numberAsText(source, name, read, true);
     }
-    return copy === undefined ? asTheyAre : { headers: copy, roundedIdSaid };
+    return read.copy === undefined ? asTheyAre : { headers: read.copy, roundedIdSaid: read.roundedIdSaid };
   } catch {
     return asTheyAre; // a throwing proxy trap or getter while copying: read as it is
+  }
+}
+
+/** Whether `value` is, or is an array holding, a number no id can be as sent (`isUnexactIdNumber`). */
+function holdsUnexactNumber(value: unknown): boolean {
+  if (typeof value === "number") return isUnexactIdNumber(value);
+  return Array.isArray(value) && value.some((item) => typeof item === "number" && isUnexactIdNumber(item));
+}
+
+/** The two id headers the reader looks up by name beyond its scan of `MAX_CARRIER_KEYS` names. */
+const ROUNDED_ID_NAMES = [X_DATADOG_TRACE_ID, X_DATADOG_PARENT_ID] as const;
+
+/** What {@link headerNumbersAsText} has made so far: the copy (once a number was read) and whether an id was refused. */
+interface NumbersRead {
+  copy: Record<string, unknown> | undefined;
+  roundedIdSaid: boolean;
+}
+
+/**
+ * {@link headerNumbersAsText} for header `name` of `source`: sets `read.copy` (made first from `source`
+ * when still `undefined`) with the value's numbers as text, and `read.roundedIdSaid` when an id amqplib
+ * rounded was left out and said; leaves `read` as it is when the value holds no number to convert (or
+ * its getter throws: the reader skips it too). `roundedIdsOnly`: only an id amqplib rounded is
+ * converted (the value of any other name is not read).
+ */
+function numberAsText(
+  source: Record<string, unknown>,
+  name: string,
+  read: NumbersRead,
+  roundedIdsOnly: boolean,
+): void {
+  if (roundedIdsOnly && !isDatadogIdHeader(name)) return;
+  let value: unknown;
+  try {
+    value = source[name];
+  } catch {
+    return; // a throwing getter: the reader skips it too
+  }
+  if (roundedIdsOnly && !holdsUnexactNumber(value)) return;
+  if (typeof value === "number") {
+    const copy = (read.copy ??= { ...source });
+    const text = messageNumberText(value, name);
+    if (text !== undefined) copy[name] = text;
+    else {
+      delete copy[name];
+      read.roundedIdSaid = true;
+    }
+  } else if (Array.isArray(value) && isDatadogIdHeader(name)) {
+    // An AMQP field array of ids (a header sent repeated): its numbers are read by the same rule.
+    if (!value.some((item) => typeof item === "number")) return;
+    const copy = (read.copy ??= { ...source });
+    const texts = value.map((item: unknown) =>
+      typeof item === "number" ? messageNumberText(item, name) : item,
+    );
+    copy[name] = texts.filter((item) => item !== undefined);
+    if (texts.includes(undefined)) read.roundedIdSaid = true;
   }
 }

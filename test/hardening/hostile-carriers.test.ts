@@ -490,3 +490,73 @@ describe("a captured carrier never exceeds the documented size", () => {
     );
   });
 });
+
+describe("headers of very many names: what a read costs does not grow with them", () => {
+  /**
+   * `size` application headers `k0`... (text and AMQP integers), then `fields`, each an enumerable
+   * getter that counts the reads of its value (a proxy's traps would make listing 80 000 names slow).
+   */
+  function countingHeaders(size: number, fields: Record<string, unknown>) {
+    const counts = { reads: 0 };
+    const headers: Record<string, unknown> = {};
+    const define = (name: string, value: unknown) =>
+      Object.defineProperty(headers, name, {
+        enumerable: true,
+        get: () => {
+          counts.reads++;
+          return value;
+        },
+      });
+    for (let i = 0; i < size; i++) define(`k${i}`, i % 2 === 0 ? "v" : i);
+    for (const [name, value] of Object.entries(fields)) define(name, value);
+    return { headers, counts };
+  }
+
+  const readers: [string, (headers: unknown) => Context][] = [
+    ["contextFromCarrier", (h) => contextFromCarrier(h)],
+    ["contextFromKafkaHeaders", (h) => contextFromKafkaHeaders(h)],
+    ["contextFromAmqpHeaders", (h) => contextFromAmqpHeaders(h)],
+  ];
+  const fieldSets: [string, Record<string, unknown>, string | undefined][] = [
+    ["traceparent", { traceparent: TRACEPARENT }, "891087b8e3b70cb1"],
+    [
+      "datadog ids as AMQP integers",
+      { "x-datadog-trace-id": 123, "x-datadog-parent-id": 5 },
+      "0000000000000005",
+    ],
+    ["no context", {}, undefined],
+  ];
+
+  for (const [reader, read] of readers) {
+    test(`${reader}: 1 000 and 80 000 names read the same values (the scan of MAX_CARRIER_KEYS, the fields by name)`, () => {
+      for (const [label, fields, spanId] of fieldSets) {
+        const small = countingHeaders(1000, fields);
+        const large = countingHeaders(80_000, fields);
+        assert.equal(trace.getSpanContext(read(small.headers))?.spanId, spanId, label);
+        assert.equal(trace.getSpanContext(read(large.headers))?.spanId, spanId, label);
+        // Before, the message readers read every value once more (headerNumbersAsText): 80 000 reads.
+        assert.equal(large.counts.reads, small.counts.reads, label);
+        assert.ok(small.counts.reads <= 3 * 130, `${label}: ${small.counts.reads} reads`);
+      }
+    });
+  }
+
+  test("an AMQP id rounded past 2^53 beyond the scan is still refused and said as a message header", () => {
+    const warnings = watchDiagWarnings();
+    try {
+      const { headers } = countingHeaders(1000, {
+        "x-datadog-trace-id": 2 ** 63,
+        "x-datadog-parent-id": "5",
+      });
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(headers)), undefined);
+      assert.ok(
+        warnings.messages.some((w) =>
+          w.startsWith("tracehop: x-datadog-trace-id is a number in the message headers"),
+        ),
+        warnings.messages.join("\n"),
+      );
+    } finally {
+      warnings.stop();
+    }
+  });
+});

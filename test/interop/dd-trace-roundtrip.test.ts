@@ -922,6 +922,16 @@ describe("B3 extraction: the headers each style reads and the ids it accepts, as
     { "x-b3-traceid": "A", "x-b3-spanid": "000000000000000c" },
     { "x-b3-traceid": TRACE.slice(4), "x-b3-spanid": SPAN },
     { b3: `x${TRACE}-${SPAN}-1` },
+    // Unpadded ids, shorter than the B3 spec's 16/32 (trace) and 16 (span) lower-hex: refused, not
+    // left-padded (dd-trace-java, -go and -py pad them: docs/conformance.md, "B3 styles").
+    { "x-b3-traceid": TRACE.slice(17), "x-b3-spanid": SPAN },
+    { "x-b3-traceid": TRACE.slice(1), "x-b3-spanid": SPAN },
+    { "x-b3-traceid": TRACE, "x-b3-spanid": SPAN.slice(1) },
+    { "x-b3-traceid": TRACE, "x-b3-spanid": "c" },
+    { b3: `${TRACE.slice(17)}-${SPAN}-1` },
+    { b3: `${TRACE.slice(1)}-${SPAN}-1` },
+    { b3: `${TRACE}-${SPAN.slice(1)}-1` },
+    { b3: `${TRACE.slice(12)}-${SPAN}-1` }, // 20 digits: @opentelemetry/propagator-b3 finds 16 inside
   ];
   for (const [ours, theirs] of [
     ["b3multi", "b3multi"],

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { runParameters } from "../hardening/arbitraries.js";
 import { defaultTextMapGetter, ROOT_CONTEXT, trace, type TextMapGetter } from "@opentelemetry/api";
-import { suppressTracing } from "@opentelemetry/core";
+import { suppressTracing, W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
   formatTraceParent,
   isValidHexId,
@@ -49,6 +49,36 @@ describe("parseTraceParent", () => {
     assert.equal(parseTraceParent(`00-${TRACE_ID}-${SPAN_ID}-01-`), undefined);
     assert.equal(parseTraceParent(`ff-${TRACE_ID}-${SPAN_ID}-01`), undefined);
     assert.equal(parseTraceParent(`0g-${TRACE_ID}-${SPAN_ID}-01`), undefined);
+  });
+
+  test("a future version is read with version 00's field grammar: upper-case hex is refused in every field, as @opentelemetry/core does", () => {
+    // Trace Context Level 2 §3.2.4 "Versioning of traceparent": a higher version is parsed as 00's first
+    // fields; the ABNF of those fields is 2HEXDIGLC / 32HEXDIGLC / 16HEXDIGLC (§3.2.2), and "version" is
+    // 2HEXDIGLC, so `CC` is no version. A field that is not version 00's grammar restarts the trace, as
+    // an upper-case id of version 00 does (§3.2.2.4 "non-lowercase hex characters"). dd-trace-js accepts
+    // upper case anywhere (`traceparentExpr` has the `i` flag), OpenTelemetry JS does not: the spec wins.
+    const core = new W3CTraceContextPropagator();
+    const upper = TRACE_ID.toUpperCase();
+    const cases: [string, string | undefined][] = [
+      [`cc-${TRACE_ID}-${SPAN_ID}-01`, SPAN_ID],
+      [`cc-${TRACE_ID}-${SPAN_ID}-01-`, SPAN_ID], // end of string or a dash after the flags
+      [`cc-${TRACE_ID}-${SPAN_ID}-01-Future-FIELDS`, SPAN_ID], // unknown fields are never read
+      [`CC-${TRACE_ID}-${SPAN_ID}-01`, undefined],
+      [`Cc-${TRACE_ID}-${SPAN_ID}-01`, undefined],
+      [`cc-${upper}-${SPAN_ID}-01`, undefined],
+      [`cc-${TRACE_ID}-${SPAN_ID.toUpperCase()}-01`, undefined],
+      [`cc-${TRACE_ID}-${SPAN_ID}-0B`, undefined],
+      [`00-${upper}-${SPAN_ID}-01`, undefined],
+      [`cc-${TRACE_ID}-${SPAN_ID}-01.x`, undefined],
+    ];
+    for (const [value, spanId] of cases) {
+      assert.equal(parseTraceParent(value)?.spanId, spanId, value);
+      assert.equal(trace.getSpanContext(contextFromCarrier({ traceparent: value }))?.spanId, spanId, value);
+      const coreSpanId = trace.getSpanContext(
+        core.extract(ROOT_CONTEXT, { traceparent: value }, defaultTextMapGetter),
+      )?.spanId;
+      assert.equal(coreSpanId, spanId, `@opentelemetry/core on ${value}`);
+    }
   });
 
   test("property: the scanner agrees with a model of version 00's grammar on near-canonical values", () => {

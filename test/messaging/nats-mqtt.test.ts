@@ -9,11 +9,11 @@
 import { randomBytes } from "node:crypto";
 import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { context, ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import mqtt from "mqtt";
 import { connect, headers as natsHeaders, type JetStreamClient, type Msg, type NatsConnection } from "nats";
-import { withCarrier } from "../../src/index.js";
+import { contextFromCarrier, withCarrier } from "../../src/index.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import {
   datadogSpanId,
@@ -188,6 +188,64 @@ describe("NATS", () => {
       .filter((s) => s.kind === SpanKind.CONSUMER)
       .map((s) => s.attributes["messaging.message.id"]);
     assert.deepEqual(ids, ["order-1", undefined]);
+  });
+
+  test("repeated headers (MsgHdrs.append): two different traceparents restart the trace as over HTTP, two identical ones are one", async (t) => {
+    // W3C trace-context test/test.py `test_traceparent_duplicated` (two fields, two trace ids: a new
+    // trace); traceparent is no list (§3.2), so its fields cannot be combined (RFC 9110 §5.3).
+    // docs/conformance.md, "Repeated traceparent fields". The same through a plain carrier's array.
+    if (!requireServer(t) || !nc) return;
+    const subject = unique("repeated").replaceAll("-", ".");
+    const parent = (spanId: string) => `00-${TRACE_ID}-${spanId}-01`;
+    const sent: [string[], string | undefined][] = [
+      [[parent("1111111111111111"), parent("2222222222222222")], undefined],
+      [[parent("1111111111111111"), parent("1111111111111111")], "1111111111111111"],
+      [[parent("1111111111111111")], "1111111111111111"],
+    ];
+    const delivered: Msg[] = [];
+    const sub = nc.subscribe(subject, { max: sent.length, callback: (_err, msg) => delivered.push(msg) });
+    for (const [values] of sent) {
+      const headers = natsHeaders();
+      for (const value of values) headers.append("traceparent", value);
+      nc.publish(subject, "job", { headers });
+    }
+    await sub.closed;
+    assert.equal(delivered.length, sent.length);
+    delivered.forEach((msg, i) => {
+      const [values, parentSpanId] = sent[i]!;
+      assert.deepEqual(msg.headers?.values("traceparent"), values, "delivered as sent");
+      exporter.reset();
+      withProcessSpan(msg, { system: "nats", destination: subject }, () => {});
+      const processSpan = onlySpanOfKind(SpanKind.CONSUMER);
+      assert.equal(processSpan.parentSpanContext?.spanId, parentSpanId, values.join(" | "));
+      assert.equal(
+        trace.getSpanContext(contextFromCarrier({ traceparent: values }))?.spanId,
+        parentSpanId,
+        "a stored carrier's array reads the same",
+      );
+    });
+  });
+
+  test("JetStream: a repeated Nats-Msg-Id is read as its first value, the id the server deduplicates by", async (t) => {
+    // nats-server reads the first Nats-Msg-Id field (checked here against the server: a later message
+    // with the first value alone is a duplicate, one with the second is not); messaging.message.id is
+    // that value.
+    await withStream(t, "msgid-repeated", async (js, stream, subject) => {
+      const both = natsHeaders();
+      both.append("Nats-Msg-Id", "order-1");
+      both.append("Nats-Msg-Id", "order-2");
+      const first = await js.publish(subject, "order", { headers: both });
+      assert.equal(first.duplicate, false);
+      assert.equal((await js.publish(subject, "again", { msgID: "order-1" })).duplicate, true);
+      assert.equal((await js.publish(subject, "other", { msgID: "order-2" })).duplicate, false);
+      const consumer = await js.consumers.get(stream);
+      const m = await consumer.next({ expires: 5000 });
+      assert.ok(m, "the message is delivered");
+      assert.deepEqual(m.headers?.values("Nats-Msg-Id"), ["order-1", "order-2"]);
+      withProcessSpan(m, { system: "nats", destination: subject }, () => {});
+      m.ack();
+      assert.equal(onlySpanOfKind(SpanKind.CONSUMER).attributes["messaging.message.id"], "order-1");
+    });
   });
 
   test("JetStream: the whole JsMsg gives messaging.message.id from the msgID it was published with (Nats-Msg-Id)", async (t) => {

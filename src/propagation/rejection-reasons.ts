@@ -182,6 +182,12 @@ function isDatadogId(text: string): boolean {
 }
 
 /**
+ * What a refused Datadog id is not, the same for both ids (`decimalToHex16`, ids.ts): the grammar and
+ * range say what to fix, e.g. `18446744073709552000`, what JavaScript prints for an id it rounded to 2^64.
+ */
+const NOT_UINT64_DECIMAL = "is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)";
+
+/**
  * Why the Datadog style rejected `carrier` (the rules of `DatadogPropagator`), or undefined. `raw`: the
  * carrier as stored, for an id the reader kept no value of ({@link unreadIdReason}).
  */
@@ -195,7 +201,7 @@ export function datadogReason(
   const low = decimalToHex16(traceId.read);
   if (low === undefined)
     return (
-      `x-datadog-trace-id ${traceId.quoted} is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)` +
+      `x-datadog-trace-id ${traceId.quoted} ${NOT_UINT64_DECIMAL}` +
       unprintableNote(traceId.read) +
       base64Note(traceId.read, "an x-datadog-trace-id", isDatadogId)
     );
@@ -204,7 +210,7 @@ export function datadogReason(
   if (parent === undefined) return unreadIdReason(X_DATADOG_PARENT_ID, raw, MISSING_PARENT_ID, seeMore);
   if (decimalToHex16(parent.read) === undefined)
     return (
-      `x-datadog-parent-id ${parent.quoted} is not an unsigned 64-bit decimal` +
+      `x-datadog-parent-id ${parent.quoted} ${NOT_UINT64_DECIMAL}` +
       unprintableNote(parent.read) +
       base64Note(parent.read, "an x-datadog-parent-id", isDatadogId)
     );

@@ -81,7 +81,7 @@ describe("a reason names the unseen character, read as the style reads the value
     assert.deepEqual(verdict({ ...ids, "x-datadog-parent-id": "42\r\n" }, "datadog"), {
       status: "rejected",
       detail:
-        'x-datadog-parent-id "42\\r\\n" is not an unsigned 64-bit decimal; its character 3 is U+000D ' +
+        'x-datadog-parent-id "42\\r\\n" is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615); its character 3 is U+000D ' +
         "(carriage return), outside printable ASCII",
     });
     assert.deepEqual(verdict({ ...ids, "x-datadog-sampling-priority": "1\u2028" }, "datadog"), {

@@ -572,14 +572,17 @@ describe("tracehop inspect", () => {
     // A boolean or a number is read as its text and judged as that string; a structure is an invalid
     // value. Each with a diagnostic saying how it was read.
     const boolean = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":true}');
-    assert.equal(boolean.detail, 'x-datadog-parent-id "true" is not an unsigned 64-bit decimal');
+    assert.equal(
+      boolean.detail,
+      'x-datadog-parent-id "true" is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)',
+    );
     assert.deepEqual(boolean.diagnostics, [
       'x-datadog-parent-id: stored as the JSON boolean true, it is read as its text "true", judged as that string; carriers hold strings: store it as a string',
     ]);
     const object = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":{"a":1}}');
     assert.equal(
       object.detail,
-      "x-datadog-parent-id (a JSON object or array, read as an invalid value) is not an unsigned 64-bit decimal",
+      "x-datadog-parent-id (a JSON object or array, read as an invalid value) is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)",
     );
     assert.deepEqual(object.diagnostics, [
       "x-datadog-parent-id: stored as a JSON object or array, it is read as an invalid value, never as a missing one; carriers hold strings: store it as a string",
@@ -604,7 +607,10 @@ describe("tracehop inspect", () => {
     ]);
     // A fraction is no id: read as its text, which is no decimal id.
     const fraction = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":1.5}');
-    assert.equal(fraction.detail, 'x-datadog-parent-id "1.5" is not an unsigned 64-bit decimal');
+    assert.equal(
+      fraction.detail,
+      'x-datadog-parent-id "1.5" is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)',
+    );
     assert.deepEqual(fraction.diagnostics, [
       'x-datadog-parent-id is stored as a JSON number (1.5) that is not a safe integer; it is read as its text "1.5" and judged as that string; store it as a string',
     ]);

@@ -112,7 +112,7 @@ describe("TRACEHOP_CARRIER_REJECTED: the Datadog ids of a stored carrier refused
     [
       'parent id "-1"',
       { ...IDS, "x-datadog-parent-id": "-1" },
-      'x-datadog-parent-id "-1" is not an unsigned 64-bit decimal',
+      'x-datadog-parent-id "-1" is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)',
     ],
     [
       "a parent id alone",
@@ -228,7 +228,7 @@ describe("TRACEHOP_CARRIER_REJECTED: the W3C and B3 styles", () => {
       REJECTED,
       rejected(
         "datadog",
-        'x-datadog-parent-id "x" is not an unsigned 64-bit decimal',
+        'x-datadog-parent-id "x" is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)',
         " (the tracecontext style refused its headers too)",
       ),
     );
@@ -247,7 +247,7 @@ describe("TRACEHOP_CARRIER_REJECTED: the W3C and B3 styles", () => {
       ),
       rejected(
         "datadog",
-        'x-datadog-parent-id "x" is not an unsigned 64-bit decimal',
+        'x-datadog-parent-id "x" is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)',
         " (the tracecontext style refused its headers too)",
       ),
     ]);

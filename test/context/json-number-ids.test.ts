@@ -132,3 +132,41 @@ describe("Datadog ids stored as JSON numbers", () => {
     );
   });
 });
+
+describe("x-datadog-parent-id alone a JSON number (the trace id a string): the trace id's rule", () => {
+  // One rule for both ids (idTextFromNumber, ids.ts): a safe integer is exact and read as its digits;
+  // any number at or beyond 2^53, infinite, negative or fractional is refused (DataDog/dd-trace-js#344).
+  // Each JSON text below is read for the parent id and, swapped, for the trace id: same verdict, same
+  // diag warning but for the field's name, the id the number's own digits when read.
+  const numbers = ["42", "9007199254740991", "9007199254740992", "9223372036854775807", "1.5", "-1", "1e400"];
+  for (const text of numbers) {
+    test(`${text}: the same for either id`, async () => {
+      const parent = await recordWarnings(() =>
+        contextFromCarrier(`{"x-datadog-trace-id": "7", "x-datadog-parent-id": ${text}}`),
+      );
+      resetWarnings();
+      const traceId = await recordWarnings(() =>
+        contextFromCarrier(`{"x-datadog-trace-id": ${text}, "x-datadog-parent-id": "7"}`),
+      );
+      const value = Number(text);
+      const exact = Number.isSafeInteger(value) && value > 0;
+      const hex = exact ? BigInt(text).toString(16).padStart(16, "0") : undefined;
+      assert.equal(trace.getSpanContext(parent.result)?.spanId, hex, "parent id");
+      assert.equal(
+        trace.getSpanContext(traceId.result)?.traceId,
+        hex && `${"0".repeat(16)}${hex}`,
+        "trace id",
+      );
+      assert.deepEqual(
+        parent.diagWarnings.map((w) => w.replaceAll("x-datadog-parent-id", "ID")),
+        traceId.diagWarnings.map((w) => w.replaceAll("x-datadog-trace-id", "ID")),
+      );
+      // Nothing said of an exact id; a refused one is said (as a JSON number, or by the style's refusal).
+      assert.equal(parent.diagWarnings.length === 0, exact, parent.diagWarnings.join("\n"));
+      // Rounded ids are the ones said on stderr too, whichever field: once per process each time here.
+      const rounded = said(parent, "TRACEHOP_JSON_NUMBER_ID");
+      assert.equal(rounded.length, said(traceId, "TRACEHOP_JSON_NUMBER_ID").length);
+      assert.equal(rounded.length, Number.isInteger(value) && value > 2 ** 53 - 1 ? 1 : 0, text);
+    });
+  }
+});

@@ -170,3 +170,47 @@ describe("x-datadog-parent-id alone a JSON number (the trace id a string): the t
     });
   }
 });
+
+describe("ids rounded by a JavaScript Number before they were stored as text (docs/migration.md)", () => {
+  // String(Number(id)) gives the shortest digits of the double: 7660829067201366963 (a genuine id) is
+  // stored as "7660829067201367000". That text is also a genuine id's: about 1 uint64 id in 385 (1 in
+  // 206 of 63-bit ids) is its own String(Number(id)), and as many are exact doubles (the digits
+  // BigInt(Number(id)) gives), so no rule tells a rounded id from a real one, and both are read as the
+  // digits stored. The one form a rounded 64-bit id takes that no id has is
+  // 2^64 ("18446744073709552000", what any id above 2^64 - 1025 becomes): refused as beyond 2^64 - 1.
+  const restored = (id: string) =>
+    trace.getSpanContext(contextFromCarrier({ "x-datadog-trace-id": id, "x-datadog-parent-id": id }));
+  const hex16 = (id: string) => BigInt(id).toString(16).padStart(16, "0");
+
+  test("a rounded id's text is read as its digits, as a genuine id of those digits is", () => {
+    const genuine = 7660829067201366963n; // rounds to the double 7660829067201367040
+    const stored = String(Number(genuine));
+    assert.equal(stored, "7660829067201367000");
+    assert.equal(restored(stored)?.spanId, hex16(stored));
+    assert.notEqual(restored(stored)?.spanId, genuine.toString(16).padStart(16, "0"));
+    // A genuine id that is its own String(Number(id)) (2^53 + 2), and one a double holds exactly, as
+    // BigInt(Number(id)) prints a rounded one (2^63): read as the digits stored.
+    const shortest = String(2 ** 53 + 2);
+    const exactDouble = "9223372036854775808";
+    assert.equal(String(Number(shortest)), shortest);
+    assert.equal(BigInt(Number(exactDouble)).toString(), exactDouble);
+    for (const id of [shortest, exactDouble]) {
+      assert.equal(restored(id)?.spanId, hex16(id));
+      assert.equal(restored(id)?.traceId, `${"0".repeat(16)}${hex16(id)}`);
+    }
+  });
+
+  test('2^64 printed by JavaScript ("18446744073709552000"): refused, as any id beyond 2^64 - 1', async () => {
+    const stored = String(Number(2n ** 64n - 1n));
+    assert.equal(stored, "18446744073709552000");
+    const told = await recordWarnings(() =>
+      contextFromCarrier({ "x-datadog-trace-id": stored, "x-datadog-parent-id": "1" }),
+    );
+    assert.equal(trace.getSpanContext(told.result), undefined);
+    const reason = `x-datadog-trace-id "${stored}" is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`;
+    assert.ok(
+      said(told, "TRACEHOP_CARRIER_REJECTED").some((message) => message.includes(reason)),
+      JSON.stringify(told.processWarnings),
+    );
+  });
+});

@@ -10,6 +10,7 @@ import {
 import { tracingDisabled, warnOnce } from "../warn-once.js";
 import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER } from "./attributes.js";
 import type { CarrierCaller } from "./carrier-in-other-field.js";
+import { countOpen } from "./open-span-counts.js";
 
 /**
  * Runs `fn(span)` with `active` (a context holding `span`) as the active context, and ends `span`
@@ -176,76 +177,8 @@ function errorType(err: unknown): string {
   }
 }
 
-/**
- * The recording spans `runInSpan` started and has not ended yet, counted by the helper that started
- * them and by their name as they started ({@link openSpanCounts}), since the last
- * {@link restartOpenSpanCounts} (the current `startTracing`): one counter per helper and name, made when
- * the first such span starts. `openHelpers` holds the counter that counted a span, so that its end is
- * uncounted once, there (a span of an earlier start ending now leaves the present counts as they are).
- * A WeakMap: a span that never ends (a promise that never settles, a generator dropped unfinished) is not
- * kept alive by it, and stays counted until the next start, as it is never exported.
- */
-let openCounts = new Map<SpanHelper, Map<string, OpenCount>>();
-const openHelpers = new WeakMap<Span, OpenCount>();
-
-/** How many spans of one helper and name are open ({@link openCounts}). */
-interface OpenCount {
-  count: number;
-}
-
-/** Counts `span` open for `caller` when it records (a span that does not is never exported anyway). */
-function countOpen(span: Span, caller: SpanHelper): void {
-  let name: unknown;
-  try {
-    if (!span.isRecording()) return;
-    name = (span as unknown as { name?: unknown }).name; // the SDK's Span; the API's has no getter
-  } catch {
-    return; // a span of a faulty tracer: not counted, never failing the work
-  }
-  const named = typeof name === "string" ? name : "";
-  let byName = openCounts.get(caller);
-  if (byName === undefined) openCounts.set(caller, (byName = new Map()));
-  let open = byName.get(named);
-  if (open === undefined) byName.set(named, (open = { count: 0 }));
-  open.count++;
-  openHelpers.set(span, open);
-}
-
-/**
- * Internal: the recording spans each helper started through `runInSpan` (withCarrier, traced,
- * withSendSpan, withProcessSpan, the batch helpers) since the last {@link restartOpenSpanCounts} that are
- * still open (their function has not returned, thrown or settled), as `[helper, [[span name, count], ...]]`,
- * names in the order they were first counted (a span renamed while it runs: by its first name; one the
- * tracer gives no name: `""`). Helpers and names with none open are left out. Read by `startTracing`'s
- * `shutdown()`, which says that such spans are never exported (src/tracing/open-spans.ts).
- */
-export function openSpanCounts(): [SpanHelper, [string, number][]][] {
-  const open: [SpanHelper, [string, number][]][] = [];
-  for (const [helper, byName] of openCounts) {
-    const names: [string, number][] = [];
-    for (const [name, { count }] of byName) if (count > 0) names.push([name, count]);
-    if (names.length > 0) open.push([helper, names]);
-  }
-  return open;
-}
-
-/**
- * Internal: counts open spans afresh, called by each `startTracing`. A span left open under an earlier
- * start (a promise that never settled, a generator dropped unfinished) was said at that start's
- * `shutdown()` and belongs to its stopped tracer provider: the shutdown of a later start loses nothing
- * of it, and does not say it again. When it ends, it is uncounted where it was counted.
- */
-export function restartOpenSpanCounts(): void {
-  openCounts = new Map();
-}
-
 /** Ends `span`; a failure of the span processor never reaches the caller. */
 function endSpan(span: Span): void {
-  const open = openHelpers.get(span);
-  if (open !== undefined) {
-    openHelpers.delete(span);
-    open.count--;
-  }
   try {
     span.end();
   } catch (tracingError) {

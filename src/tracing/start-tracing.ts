@@ -2,7 +2,7 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
 import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
-import { restartOpenSpanCounts } from "../context/run-in-span.js";
+import { restartOpenSpanCounts, stopOpenSpanCounts } from "../context/open-span-counts.js";
 import { describeValue } from "../describe-value.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { CollectorAnswers } from "./CollectorAnswers.js";
@@ -12,7 +12,7 @@ import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { FailureRecordingExporter } from "./FailureRecordingExporter.js";
 import { JsonLinesFileSpanExporter } from "./JsonLinesFileSpanExporter.js";
 import { earlierLoss, keptInSpansFile, lostThere, warnLostSpans } from "./lost-spans.js";
-import { warnSpansOpenAtShutdown } from "./open-spans.js";
+import { OpenSpanProcessor, warnSpansOpenAtShutdown } from "./open-spans.js";
 import { assertNothingRegistered } from "./global-registration.js";
 import { disableInstrumentations, rememberInstrumentations, warnOnNewInstances } from "./instrumentations.js";
 import { LinkAwareSampler } from "./LinkAwareSampler.js";
@@ -168,8 +168,13 @@ export function startTracing(options?: StartTracingOptions): TracingHandle {
 
 /** The span processors of one start (see {@link exportProcessors}). */
 interface ExportProcessors {
-  /** In the NodeSDK's order: ExtractionSpanProcessor, then the spans file, OTLP, the console. */
+  /**
+   * In the NodeSDK's order: the open-span counts' processor, ExtractionSpanProcessor, then the spans
+   * file, OTLP, the console.
+   */
   spanProcessors: SpanProcessor[];
+  /** Tells the open-span counts each span's end; keeps the spans open when the SDK stopped. */
+  openSpans: OpenSpanProcessor;
   /** The spans file's processor: flushed first at shutdown. */
   fileProcessor: DropCountingProcessor | undefined;
   /** The processors whose dropped spans are said after a flush or the shutdown: file, OTLP. */
@@ -222,7 +227,8 @@ function exportProcessors(config: TracingConfig): ExportProcessors {
     otlpShown = maskUrl(destination);
     counted(otlpExporter, otlpShown, false);
   }
-  const spanProcessors: SpanProcessor[] = [new ExtractionSpanProcessor(), ...dropCounting];
+  const openSpans = new OpenSpanProcessor();
+  const spanProcessors: SpanProcessor[] = [openSpans, new ExtractionSpanProcessor(), ...dropCounting];
   if (config.console) spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   const otlpLoss = otlpExporter ? lossCounting.at(-1) : undefined;
   const fileLoss = config.spansFile ? lossCounting[0] : undefined;
@@ -230,6 +236,7 @@ function exportProcessors(config: TracingConfig): ExportProcessors {
   if (otlpLoss !== undefined) otlpLoss.copy = fileLoss;
   return {
     spanProcessors,
+    openSpans,
     fileProcessor,
     dropCounting,
     lossCounting,
@@ -316,9 +323,6 @@ function flushOnceBeforeExit(started: StartedTracing): void {
 async function stopTracing(started: StartedTracing): Promise<void> {
   const { config, resource, exporting, key } = started;
   const deadline = Date.now() + config.shutdownTimeoutMillis;
-  // Spans of tracehop's helpers still open now are never exported: said before the flush, whose wait
-  // may let some of them end (those are then exported, by the flush or not at all).
-  const open = warnSpansOpenAtShutdown(`${key}`);
   for (const exporter of exporting.lossCounting) exporter.lastExports();
   try {
     // A batch taken from a queue before the resource's attributes settled is not waited for by the
@@ -340,6 +344,9 @@ async function stopTracing(started: StartedTracing): Promise<void> {
       describeFailure: (error) => exportFailure(started, error, "final export"),
       describeTimeout: () => exportTimedOut(started, "final export"),
     });
+    // Spans of tracehop's helpers not ended when the SDK's shutdown stopped the span processors are
+    // never exported: one that ended while the spans file was flushed, before that, was exported.
+    const open = warnSpansOpenAtShutdown(`${key}`, exporting.openSpans.openAtStop);
     const dropped = finished && warnDroppedSpans(exporting.dropCounting);
     const lost = warnLostSpans(exporting.lossCounting, `${key}:shutdown`, started.lossSaid);
     // A warning given now is printed on the next tick: let it be before shutdown() resolves.
@@ -349,6 +356,7 @@ async function stopTracing(started: StartedTracing): Promise<void> {
     // provider: their wrappers would keep running, and after a restart with new instances (which
     // cannot patch a loaded module again) record each request into the stopped processors.
     exporting.otlpExporter?.stopWatching();
+    stopOpenSpanCounts();
     rememberInstrumentations(started.instrumentations);
     disableInstrumentations(started.instrumentations, "shutdown()");
     trace.disable();

@@ -106,9 +106,10 @@ test("a relay stopped while its publish waits for the confirm: the documented st
   const secondParent = parentIdOf(await takeMessage(queue));
   const hastyTold = await recordWarnings(() => tracing.shutdown());
   assert.deepEqual(said(hastyTold, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN"), [
-    `tracehop: shutdown() was called while 1 span (1 of withSendSpan: "publish ${queue}") was still open, its function not ` +
-      "settled (a publish waiting for the broker's confirm, a handler still running): an open span is never " +
-      "exported, and the spans under it (its children that ended, the process span of a message it sent) " +
+    `tracehop: shutdown() stopped the span processors while 1 span (1 of withSendSpan: "publish ${queue}") was still ` +
+      "open (not ended: a function not settled, such as a publish waiting for the broker's confirm or a " +
+      "handler still running; an instrumentation's span that withProcessSpan took over, whose message was not " +
+      "acked): an open span is never exported, and the spans under it (its children that ended, the process span of a message it sent) " +
       "then name a parent missing from the trace. Stop taking new work and let the work in hand settle, or " +
       "cut its wait short so that it fails and its span ends with the error, before calling shutdown() " +
       '(docs/export.md, "Work in hand at shutdown")',
@@ -169,7 +170,7 @@ test("the warning names the open spans per helper: a name held by several counte
   assert.equal(said(told, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN").length, 1);
   assert.match(
     said(told, "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN")[0]!,
-    /^tracehop: shutdown\(\) was called while 10 spans \(9 of traced: "import orders" \(2\), "a", "b", "c", "d", 3 other names; 1 of withCarrier: "restore job"\) were still open, their function not settled/,
+    /^tracehop: shutdown\(\) stopped the span processors while 10 spans \(9 of traced: "import orders" \(2\), "a", "b", "c", "d", 3 other names; 1 of withCarrier: "restore job"\) were still open \(not ended: /,
   );
   for (const release of releases) release();
   await Promise.all(pending);

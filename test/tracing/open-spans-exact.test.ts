@@ -1,0 +1,143 @@
+/**
+ * TRACEHOP_SPANS_OPEN_AT_SHUTDOWN counts exactly the spans that a shutdown() does not export: those of
+ * tracehop's helpers (and the instrumentation spans withProcessSpan took over) not ended when the SDK's
+ * shutdown stopped the span processors. A span ended by `span.end()` while the helper's function keeps
+ * running is not open; an instrumentation's CONSUMER span taken over and never ended is; a span ended
+ * right after shutdown() was called, before the processors stopped, is exported and not counted; a span
+ * not sampled is never counted. The real SDK through startTracing, its spans read back from the real
+ * spans file.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { context, propagation, SpanKind, trace, type Span } from "@opentelemetry/api";
+import { AlwaysOffSampler } from "@opentelemetry/sdk-trace-base";
+import { traced } from "../../src/context/traced.js";
+import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { startTracing } from "../../src/tracing/start-tracing.js";
+import { tempDir } from "../support/temp-dir.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
+import { readSpansFile } from "./otlp-helpers.js";
+
+const OPEN = "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN";
+
+/** A promise and the function that resolves it. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+/** The names of the spans in the spans file `path`. */
+const namesIn = (path: string) => readSpansFile(path).spans.map((span) => span.name);
+
+test("a span ended with span.end() while its function still runs is not open at shutdown, and is exported", async (t) => {
+  resetWarnings();
+  const file = join(tempDir(t, "open-exact-end"), "spans.jsonl");
+  const tracing = startTracing({ serviceName: "open-exact", spansFile: file });
+  const release = gate();
+  // The span ends at once (the job's reply is sent); the function goes on with its clean-up.
+  const early = traced({ name: "reply sent" })(async () => {
+    trace.getActiveSpan()!.end();
+    await release.wait;
+  });
+  const still = traced({ name: "still working" })(() => release.wait);
+  const pending = [early(), still()];
+  const told = await recordWarnings(() => tracing.shutdown());
+  assert.deepEqual(said(told, OPEN), [
+    `tracehop: shutdown() stopped the span processors while 1 span (1 of traced: "still working") was still ` +
+      "open (not ended: a function not settled, such as a publish waiting for the broker's confirm or a " +
+      "handler still running; an instrumentation's span that withProcessSpan took over, whose message was not " +
+      "acked): an open span is never exported, and the spans under it (its children that ended, the process " +
+      "span of a message it sent) then name a parent missing from the trace. Stop taking new work and let " +
+      "the work in hand settle, or cut its wait short so that it fails and its span ends with the error, " +
+      'before calling shutdown() (docs/export.md, "Work in hand at shutdown")',
+  ]);
+  assert.deepEqual(namesIn(file), ["reply sent"]);
+  release.open();
+  await Promise.all(pending);
+});
+
+test("an instrumentation's CONSUMER span withProcessSpan took over is open until its instrumentation ends it", async (t) => {
+  resetWarnings();
+  const dir = tempDir(t, "open-exact-adopted");
+  const system = { system: "rabbitmq", destination: "h2-jobs" } as const;
+  /** A consumer instrumentation's span of a message sent with withSendSpan, active for `fn`. */
+  const consume = <T>(fn: (instrumentation: Span) => T): T => {
+    let headers: Record<string, unknown> = {};
+    withSendSpan(system, (h) => {
+      headers = { ...h };
+    });
+    const parent = propagation.extract(context.active(), headers);
+    const span = trace
+      .getTracer("an-amqp-instrumentation")
+      .startSpan("h2-jobs process", { kind: SpanKind.CONSUMER }, parent);
+    return context.with(trace.setSpan(parent, span), () => withProcessSpan(headers, system, () => fn(span)));
+  };
+
+  // Handled, not acked before shutdown(): the instrumentation's span (taken over, no span of tracehop's
+  // own) is open, and said as withProcessSpan's.
+  const unacked = join(dir, "unacked.jsonl");
+  let tracing = startTracing({ serviceName: "open-exact", spansFile: unacked });
+  let taken: Span | undefined;
+  consume((instrumentation) => {
+    taken = instrumentation;
+    assert.equal(trace.getActiveSpan(), instrumentation, "taken over: no span of tracehop's own");
+  });
+  let told = await recordWarnings(() => tracing.shutdown());
+  assert.equal(said(told, OPEN).length, 1);
+  assert.match(
+    said(told, OPEN)[0]!,
+    /^tracehop: shutdown\(\) stopped the span processors while 1 span \(1 of withProcessSpan: "h2-jobs process"\) was still open \(/,
+  );
+  assert.deepEqual(namesIn(unacked), ["publish h2-jobs"]);
+  taken!.end();
+
+  // Acked (the instrumentation ends its span) before shutdown(): exported, nothing said.
+  const acked = join(dir, "acked.jsonl");
+  tracing = startTracing({ serviceName: "open-exact", spansFile: acked });
+  consume((instrumentation) => instrumentation).end();
+  told = await recordWarnings(() => tracing.shutdown());
+  assert.deepEqual(said(told, OPEN), []);
+  assert.deepEqual(namesIn(acked).sort(), ["h2-jobs process", "publish h2-jobs"]);
+});
+
+test("a span ended after shutdown() was called, before the span processors stopped, is exported and not said", async (t) => {
+  resetWarnings();
+  const file = join(tempDir(t, "open-exact-late"), "spans.jsonl");
+  const tracing = startTracing({ serviceName: "open-exact", spansFile: file });
+  const release = gate();
+  const last = traced({ name: "last job" })(() => release.wait);
+  const stuck = gate();
+  const never = traced({ name: "stuck job" })(() => stuck.wait);
+  const pending = [last(), never()];
+  const told = await recordWarnings(async () => {
+    const stopping = tracing.shutdown();
+    release.open(); // the job settles while the spans file is flushed
+    await stopping;
+  });
+  assert.equal(said(told, OPEN).length, 1);
+  assert.match(
+    said(told, OPEN)[0]!,
+    /^tracehop: shutdown\(\) stopped the span processors while 1 span \(1 of traced: "stuck job"\) was still open \(/,
+  );
+  assert.deepEqual(namesIn(file), ["last job"]);
+  stuck.open();
+  await Promise.all(pending);
+});
+
+test("a span not sampled is never counted open", async (t) => {
+  resetWarnings();
+  const file = join(tempDir(t, "open-exact-unsampled"), "spans.jsonl");
+  const tracing = startTracing({
+    serviceName: "open-exact",
+    spansFile: file,
+    sampler: new AlwaysOffSampler(),
+  });
+  const release = gate();
+  const pending = traced({ name: "unsampled job" })(() => release.wait)();
+  const told = await recordWarnings(() => tracing.shutdown());
+  assert.deepEqual(said(told, OPEN), []);
+  release.open();
+  await pending;
+});

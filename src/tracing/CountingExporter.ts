@@ -60,6 +60,11 @@ export class CountingExporter implements SpanExporter {
   lostInAll = 0;
   /** Failed exports. */
   failedExports = 0;
+  /**
+   * True once its BatchSpanProcessor's full queue may have dropped a span (`DropCountingProcessor`,
+   * dropped-spans.ts): set at the first drop, if not before.
+   */
+  mayHaveDropped = false;
   /** What the first failed export said (`connect ECONNREFUSED 127.0.0.1:4318`), once there is one. */
   firstFailure: string | undefined;
   /** True while the last export finished was a failure. */

@@ -14,8 +14,11 @@ const SPANS_DROPPED_WARNING = "TRACEHOP_SPANS_DROPPED";
  * to its exporter. The SDK's BatchSpanProcessor (@opentelemetry/sdk-trace, `_addToBuffer`) drops a
  * span ended while `maxQueueSize` spans wait, saying so only through `diag` (`diag.debug` at the first
  * drop, `diag.warn` with the count when a later span is queued again: never when the burst is the
- * last work, and never without a diag logger); its own count is private. Per span: one bit test and
- * one increment. Its `forceFlush` (the tracer provider's, asked for by the application) rejects when an
+ * last work, and never without a diag logger); its own count is private. While the process runs, a drop
+ * is marked as it happens, on the exporter (`CountingExporter.mayHaveDropped`: never missed, though it
+ * may be set when the queue was full only with a batch on its way to the exporter), so that a line saying the spans file holds the spans OTLP lost is not said once the file's
+ * own queue dropped spans (`keptInSpansFile`, lost-spans.ts). Per span: one bit test, one comparison
+ * and one increment. Its `forceFlush` (the tracer provider's, asked for by the application) rejects when an
  * export it begins fails ({@link CountingExporter.passingFailures}).
  */
 export class DropCountingProcessor implements SpanProcessor {
@@ -40,7 +43,13 @@ export class DropCountingProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    if (!this.stopped && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) this.ended++;
+    if (!this.stopped && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) {
+      // The BatchSpanProcessor drops the span when `maxQueueSize` spans wait. The spans ended and not
+      // handed to the exporter are those queued, those it dropped, and a batch taken from the queue that
+      // waits for the resource's attributes: never fewer than those queued, so a drop is never missed.
+      if (this.ended - this.exporter.handed >= this.target.queue.size) this.exporter.mayHaveDropped = true;
+      this.ended++;
+    }
     this.processor.onEnd(span);
   }
 

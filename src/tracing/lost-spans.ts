@@ -45,15 +45,19 @@ export function lostThere(copy: CountingExporter | undefined): string {
 
 /**
  * The end of a line of {@link lostThere} when a spans file is written beside OTLP (`copy`, its exporter):
- * `; the spans file <path> has them` while no write there failed (`all`: `has them all`, the line having
- * counted earlier losses too), else `; the spans file <path>, whose writes failed too
- * (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`; nothing without a spans file.
+ * `; the spans file <path> has them` while no write there failed and its own queue dropped no span
+ * (`all`: `has them all`, the line having counted earlier losses too); else `; the spans file <path>,
+ * whose writes failed too (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`, or `; the spans file
+ * <path>, whose own export queue was full and dropped spans (TRACEHOP_SPANS_DROPPED), may lack some of
+ * them` (`CountingExporter.mayHaveDropped`: a span dropped there is in no file); nothing without a spans file.
  */
 export function keptInSpansFile(copy: CountingExporter | undefined, all = false): string {
   if (copy === undefined) return "";
-  return copy.failedExports === 0
-    ? `; ${copy.destination} has them${all ? " all" : ""}`
-    : `; ${copy.destination}, whose writes failed too (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`;
+  if (copy.failedExports > 0)
+    return `; ${copy.destination}, whose writes failed too (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`;
+  if (copy.mayHaveDropped)
+    return `; ${copy.destination}, whose own export queue was full and dropped spans (TRACEHOP_SPANS_DROPPED), may lack some of them`;
+  return `; ${copy.destination} has them${all ? " all" : ""}`;
 }
 
 /**

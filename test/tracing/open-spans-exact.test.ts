@@ -17,7 +17,7 @@ import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { startTracing } from "../../src/tracing/start-tracing.js";
 import { tempDir } from "../support/temp-dir.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
-import { readSpansFile } from "./otlp-helpers.js";
+import { readSpansFile, refusedUrl } from "./otlp-helpers.js";
 
 const OPEN = "TRACEHOP_SPANS_OPEN_AT_SHUTDOWN";
 
@@ -140,4 +140,39 @@ test("a span not sampled is never counted open", async (t) => {
   assert.deepEqual(said(told, OPEN), []);
   release.open();
   await pending;
+});
+
+test("a line saying the spans file holds the spans OTLP lost is not said once the file's own full queue dropped spans", async (t) => {
+  resetWarnings();
+  const file = join(tempDir(t, "file-queue-dropped"), "spans.jsonl");
+  const endpoint = await refusedUrl();
+  const tracing = startTracing({
+    serviceName: "file-dropped",
+    spansFile: file,
+    otlpEndpoint: endpoint,
+    batch: { maxQueueSize: 2, maxExportBatchSize: 2, scheduledDelayMillis: 60_000 },
+  });
+  // Five spans at once into queues of two: each processor hands the first two to its exporter, queues
+  // the next two and drops the fifth; the spans file keeps four, every OTLP export is refused.
+  const job = traced({ name: "burst job" })(() => undefined);
+  for (let i = 0; i < 5; i++) job();
+  const told = await recordWarnings(() => tracing.shutdown());
+  assert.equal(readSpansFile(file).spans.length, 4);
+  // Every line on the spans OTLP lost (the final export's, an earlier export's when it failed first)
+  // says the file may lack some, not that it has them: its own queue dropped one.
+  const lossLines = told.processWarnings.filter(([code]) => code !== "TRACEHOP_SPANS_DROPPED");
+  assert.equal(lossLines.length >= 1, true);
+  assert.deepEqual(said(told, "TRACEHOP_FINAL_EXPORT_FAILED").length, 1);
+  const mayLack =
+    `; the spans file ${file}, whose own export queue was full and dropped spans (TRACEHOP_SPANS_DROPPED), ` +
+    "may lack some of them";
+  for (const [code, message] of lossLines) {
+    assert.match(code, /^TRACEHOP_(FINAL_EXPORT_FAILED|EXPORT_FAILED|SPANS_LOST)$/);
+    assert.equal(message.endsWith(mayLack), true, message);
+    assert.equal(message.includes("has them"), false, message);
+  }
+  assert.match(
+    said(told, "TRACEHOP_SPANS_DROPPED").find((m) => m.includes(file)) ?? "",
+    /^tracehop: 1 span ended while the export queue for the spans file .* was full \(2 spans, batch.maxQueueSize\)/,
+  );
 });

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { context, propagation, SpanKind, trace, type Span } from "@opentelemetry/api";
-import { AlwaysOffSampler } from "@opentelemetry/sdk-trace-base";
+import { AlwaysOffSampler, SamplingDecision, type Sampler } from "@opentelemetry/sdk-trace-base";
 import { traced } from "../../src/context/traced.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { startTracing } from "../../src/tracing/start-tracing.js";
@@ -126,20 +126,36 @@ test("a span ended after shutdown() was called, before the span processors stopp
   await Promise.all(pending);
 });
 
-test("a span not sampled is never counted open", async (t) => {
+test("a span not sampled is never counted open: recorded only, or not recorded", async (t) => {
   resetWarnings();
-  const file = join(tempDir(t, "open-exact-unsampled"), "spans.jsonl");
-  const tracing = startTracing({
-    serviceName: "open-exact",
-    spansFile: file,
-    sampler: new AlwaysOffSampler(),
-  });
-  const release = gate();
-  const pending = traced({ name: "unsampled job" })(() => release.wait)();
-  const told = await recordWarnings(() => tracing.shutdown());
-  assert.deepEqual(said(told, OPEN), []);
-  release.open();
-  await pending;
+  const dir = tempDir(t, "open-exact-unsampled");
+  // RECORD without SAMPLED (a sampler that records for local processors only): the export processors
+  // take only sampled spans, so it would never be exported either way. Then a sampler that drops.
+  const recordOnly: Sampler = {
+    shouldSample: () => ({ decision: SamplingDecision.RECORD }),
+    toString: () => "RecordOnly",
+  };
+  for (const [label, sampler] of [
+    ["record-only", recordOnly],
+    ["always-off", new AlwaysOffSampler()],
+  ] as const) {
+    const tracing = startTracing({
+      serviceName: "open-exact",
+      spansFile: join(dir, `${label}.jsonl`),
+      sampler,
+    });
+    const release = gate();
+    let recording: boolean | undefined;
+    const pending = traced({ name: "unsampled job" })(() => {
+      recording = trace.getActiveSpan()?.isRecording();
+      return release.wait;
+    })();
+    const told = await recordWarnings(() => tracing.shutdown());
+    assert.equal(recording, label === "record-only", label);
+    assert.deepEqual(said(told, OPEN), [], label);
+    release.open();
+    await pending;
+  }
 });
 
 test("a line saying the spans file holds the spans OTLP lost is not said once the file's own full queue dropped spans", async (t) => {

@@ -22,7 +22,7 @@ import {
 stopOnSignalWhileStarting("api");
 // Started by hand too: a bad PORT or TRACEHOP_CONNECT_TIMEOUT_MS (its database's) is refused as `npm start`
 // refuses it.
-exitOnSettingProblems(["PORT", "TRACEHOP_CONNECT_TIMEOUT_MS"]);
+exitOnSettingProblems(["PORT", "TRACEHOP_CONNECT_TIMEOUT_MS", "TRACEHOP_SHUTDOWN_TIMEOUT_MS"]);
 const tracing = startProcessTracing(SERVICE_NAMES.api, { http: true });
 
 // Loaded through require after tracing starts: the HTTP instrumentation patches the module when it is
@@ -687,7 +687,8 @@ let stopping = false;
  * waits for it when it disconnects the database: bounded by the database's own timeouts, db-timeouts.ts
  * QUERY_TIMEOUT_MS), its answer no longer sent. Longer than a request's own work (a job's transaction
  * is retried for up to {@link CREATE_RETRY_MS} while the database is busy) and shorter than `npm start`'s
- * 15 s before it kills a process that does not stop (main.ts STOP_TIMEOUT_MS). A request cut so gets no
+ * wait before it kills a process that does not stop (main.ts STOP_TIMEOUT_MS: this grace and the spans'
+ * TRACEHOP_SHUTDOWN_TIMEOUT_MS, 15 s by default). A request cut so gets no
  * answer; what its transaction committed stays, and a client that sent an Idempotency-Key sends it again.
  */
 const STOP_GRACE_MS = 10_000;

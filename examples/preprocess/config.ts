@@ -155,6 +155,18 @@ const SETTINGS = {
     max: MAX_TIMER_MS,
     byDefault: 10_000,
   },
+  /**
+   * How long a process's stop may take to flush its spans, in milliseconds: startTracing's
+   * `shutdownTimeoutMillis` (api, relay, worker: {@link shutdownTimeoutMs}); `npm start` gives each process
+   * this bound and 10 s more to stop before it kills it (main.ts). startTracing's own default, 5 s.
+   */
+  TRACEHOP_SHUTDOWN_TIMEOUT_MS: {
+    what: "a shutdown bound",
+    unit: "milliseconds",
+    min: 1,
+    max: MAX_TIMER_MS,
+    byDefault: 5_000,
+  },
   /** The api's TCP port (api; `npm start` sets 0 unless PORT is set). */
   PORT: { what: "a TCP port", unit: "", min: 0, max: 65_535, byDefault: 0, defaultText: "0 (any free port)" },
 } satisfies Record<string, NumberSetting>;
@@ -197,6 +209,18 @@ export function setting(name: NumberSettingName): number {
  */
 export function connectTimeoutMs(): number {
   return setting("TRACEHOP_CONNECT_TIMEOUT_MS");
+}
+
+/**
+ * How long a process's stop may take to flush its spans, in milliseconds: TRACEHOP_SHUTDOWN_TIMEOUT_MS,
+ * default 5000, from 1 to {@link MAX_TIMER_MS} (read at each call). Given to startTracing as
+ * `shutdownTimeoutMillis` (tracing.ts startProcessTracing): spans still pending then are dropped, and the
+ * stop goes on (a first SIGTERM or SIGINT's stop ends at it at the latest, when the OTLP endpoint does not
+ * answer). A library-level variable it is not: OpenTelemetry defines none for an SDK's shutdown, and
+ * startTracing reads only the OTEL_* variables it defines (and TRACEHOP_SPANS_FILE).
+ */
+export function shutdownTimeoutMs(): number {
+  return setting("TRACEHOP_SHUTDOWN_TIMEOUT_MS");
 }
 
 /**
@@ -246,11 +270,13 @@ export function settingProblems(
 /**
  * The settings the relay and the worker read, each checked at their start ({@link exitOnSettingProblems}):
  * the embedded queue polls every TRACEHOP_POLL_MS, the database and the broker are connected to within
- * TRACEHOP_CONNECT_TIMEOUT_MS, and the queue is TRACEHOP_QUEUE.
+ * TRACEHOP_CONNECT_TIMEOUT_MS, the spans are flushed within TRACEHOP_SHUTDOWN_TIMEOUT_MS at the stop, and
+ * the queue is TRACEHOP_QUEUE.
  */
 export const QUEUE_PROCESS_SETTINGS: readonly SettingName[] = [
   "TRACEHOP_POLL_MS",
   "TRACEHOP_CONNECT_TIMEOUT_MS",
+  "TRACEHOP_SHUTDOWN_TIMEOUT_MS",
   "TRACEHOP_QUEUE",
 ];
 

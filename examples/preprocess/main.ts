@@ -16,8 +16,10 @@ import {
   firstLine,
   isEndingMessage,
   MAX_DOCUMENT_BYTES,
+  MAX_TIMER_MS,
   PROJECT_ROOT,
   setting,
+  shutdownTimeoutMs,
   signalExitCode,
   spansFile,
   stoppedLine,
@@ -37,7 +39,12 @@ import {
 
 const JOB_TIMEOUT_MS = setting("TRACEHOP_JOB_TIMEOUT_MS");
 const START_TIMEOUT_MS = setting("TRACEHOP_START_TIMEOUT_MS");
-const STOP_TIMEOUT_MS = 15_000;
+/**
+ * How long a process may take to stop before it is killed, in milliseconds: its spans' shutdown bound
+ * (TRACEHOP_SHUTDOWN_TIMEOUT_MS, 5 s by default) and 10 s more for the rest of its stop (the api's
+ * requests: api.ts STOP_GRACE_MS), 15 s by default; at most the longest timer.
+ */
+const STOP_TIMEOUT_MS = Math.min(MAX_TIMER_MS, shutdownTimeoutMs() + 10_000);
 /** Submissions of one document while the api answers 503 (database busy). */
 const SUBMIT_ATTEMPTS = 3;
 

@@ -9,6 +9,7 @@ import {
   firstLine,
   nameProcess,
   processName as namedProcess,
+  shutdownTimeoutMs,
   signalExitCode,
   spansFile,
   stoppedLine,
@@ -51,7 +52,9 @@ let startupStop: { onSignal: (signal: "SIGINT" | "SIGTERM") => void; onDisconnec
 
 /**
  * Starts tracing for one of the pipeline's processes: spans go to the OTLP JSON-lines spans file and,
- * when OTEL_EXPORTER_OTLP_ENDPOINT is set, over OTLP/HTTP too.
+ * when OTEL_EXPORTER_OTLP_ENDPOINT is set, over OTLP/HTTP too; its `shutdown()` gives up on the spans not
+ * flushed after TRACEHOP_SHUTDOWN_TIMEOUT_MS (config.ts shutdownTimeoutMs; 5000 ms by default), checked at
+ * the process's start.
  */
 export function startProcessTracing(serviceName: string, options: { http?: boolean } = {}): TracingHandle {
   const path = spansFile();
@@ -64,6 +67,7 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
       environment: process.env.TRACEHOP_ENV ?? "local",
       spansFile: path,
       instrumentations: options.http ? [new HttpInstrumentation()] : [],
+      shutdownTimeoutMillis: shutdownTimeoutMs(),
     });
   } catch (err) {
     // startTracing refuses a spans file it could not write (a folder, a path under a file), with

@@ -11,7 +11,9 @@ import {
   NOT_A_URL,
   redact,
   setting,
+  QUEUE_PROCESS_SETTINGS,
   settingProblems,
+  shutdownTimeoutMs,
 } from "../../examples/preprocess/config.js";
 import { MAX_RETRY_DELAY_MS, retryQueue } from "../../examples/preprocess/queue-amqp.js";
 import { deadLetterQueue } from "../../examples/preprocess/queue.js";
@@ -25,6 +27,7 @@ describe("the main job's number settings", () => {
       "TRACEHOP_JOB_TIMEOUT_MS",
       "TRACEHOP_START_TIMEOUT_MS",
       "TRACEHOP_CONNECT_TIMEOUT_MS",
+      "TRACEHOP_SHUTDOWN_TIMEOUT_MS",
       "PORT",
       "TRACEHOP_QUEUE",
       "AMQP_URL",
@@ -94,6 +97,27 @@ describe("the main job's number settings", () => {
       [formatDuration(10_000), formatDuration(1_000), formatDuration(300), formatDuration(1_500)],
       ["10 s", "1 s", "300 ms", "1500 ms"],
     );
+  });
+
+  test("TRACEHOP_SHUTDOWN_TIMEOUT_MS: startTracing's 5 s by default, read at each call, checked as the timeouts, and by the api, relay and worker", () => {
+    delete process.env.TRACEHOP_SHUTDOWN_TIMEOUT_MS;
+    assert.deepEqual([shutdownTimeoutMs(), settingProblems(["TRACEHOP_SHUTDOWN_TIMEOUT_MS"])], [5_000, []]);
+    process.env.TRACEHOP_SHUTDOWN_TIMEOUT_MS = "60000";
+    assert.equal(shutdownTimeoutMs(), 60_000);
+    for (const text of ["0", "5s", "1e4", "-1", "2147483648"]) {
+      process.env.TRACEHOP_SHUTDOWN_TIMEOUT_MS = text;
+      assert.deepEqual(
+        [shutdownTimeoutMs(), settingProblems()],
+        [
+          5_000,
+          [
+            `TRACEHOP_SHUTDOWN_TIMEOUT_MS=${JSON.stringify(text)} is not a shutdown bound: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 5000`,
+          ],
+        ],
+      );
+    }
+    // The relay and the worker check it at their start (the api's list is in api.ts, tried in stop-signals.test.ts).
+    assert.equal(settingProblems(QUEUE_PROCESS_SETTINGS).length, 1);
   });
 
   test("every setting is checked, each process's own ones on their own", () => {

@@ -16,6 +16,11 @@ export interface SilentServer {
   received: Buffer[];
   /** Resolves once every accepted connection has been closed by its client. */
   allClosed(): Promise<void>;
+  /**
+   * From now on, writes `response` on each connection that has sent or sends a byte, then ends it: the
+   * server starts answering (`HTTP/1.1 200 OK` and a `connection: close`, for an HTTP client).
+   */
+  answerFromNow(response: string): void;
   close(): Promise<void>;
 }
 
@@ -24,8 +29,13 @@ export interface SilentServer {
  * `onConnection` may answer or close it (by default it never writes a byte).
  */
 export async function silentServer(onConnection?: (socket: Socket) => void): Promise<SilentServer> {
-  const sockets = new Set<Socket>();
+  /** Each open connection, with its index in `received`. */
+  const sockets = new Map<Socket, number>();
   let closedAll: (() => void) | undefined;
+  let answer: string | undefined;
+  const answerOn = (socket: Socket) => {
+    if (answer !== undefined && !socket.writableEnded) socket.end(answer);
+  };
   const state: SilentServer = {
     port: 0,
     accepted: 0,
@@ -35,16 +45,23 @@ export async function silentServer(onConnection?: (socket: Socket) => void): Pro
     received: [],
     allClosed: () =>
       sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (closedAll = resolve)),
+    answerFromNow: (response) => {
+      answer = response;
+      for (const [socket, index] of sockets) if (state.received[index]!.length > 0) answerOn(socket);
+    },
     close: () => {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of sockets.keys()) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
   const server: Server = createServer((socket) => {
     const index = state.accepted++;
     state.received[index] = Buffer.alloc(0);
-    sockets.add(socket);
-    socket.on("data", (data) => (state.received[index] = Buffer.concat([state.received[index]!, data])));
+    sockets.set(socket, index);
+    socket.on("data", (data) => {
+      state.received[index] = Buffer.concat([state.received[index]!, data]);
+      answerOn(socket);
+    });
     socket.on("error", () => undefined);
     socket.on("close", () => {
       sockets.delete(socket);

@@ -24,7 +24,8 @@ import { fieldsOfW3CTrace, storeDatadogContext } from "./datadog/datadog-context
 import { resolveInjection, type ResolvedInjection } from "./datadog/injection-fields.js";
 import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
 import { clearOwnFields } from "./stale-fields.js";
-import { warnExtractFailed, warnInjectFailed } from "./style-failure.js";
+import { isContext } from "../is-context.js";
+import { notAContext, warnExtractFailed, warnInjectFailed } from "./style-failure.js";
 import { trimOws } from "./w3c/baggage.js";
 import { normalizeHexId } from "./w3c/traceparent.js";
 
@@ -144,8 +145,14 @@ export class B3StylePropagator implements TextMapPropagator {
    * Never throws: a carrier or setter that refuses a write (a frozen object, a string, a setter that
    * throws) keeps the headers written before the refusal, said with `diag.warn` as `createPropagator`
    * says it: `tracehop: b3 inject failed` (`b3multi`).
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
+   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    if (!isContext(context)) {
+      notAContext(this._single ? "b3" : "b3multi", "inject", context);
+      return;
+    }
     try {
       const spanContext = trace.getSpanContext(context);
       if (spanContext === undefined) return;
@@ -208,8 +215,11 @@ export class B3StylePropagator implements TextMapPropagator {
    *
    * Never throws: a carrier or getter that throws yields `context`, said with `diag.warn` as
    * `createPropagator` says it: `tracehop: b3 extract failed` (`b3multi`).
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
+   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    if (!isContext(context)) return notAContext(this._single ? "b3" : "b3multi", "extract", context);
     try {
       const headers = this._single ? singleHeader(carrier, getter) : multiHeaders(carrier, getter);
       if (headers === undefined) return context;

@@ -358,6 +358,94 @@ describe("every propagator, called directly, never throws on a carrier it cannot
   });
 });
 
+/**
+ * A `context` argument that is not an OpenTelemetry Context (no `getValue` method): what a caller's bug
+ * passes (`extract(undefined, …)`, `extract({}, …)`), and any other value, a Proxy that throws on every
+ * look-up among them.
+ */
+const notAContext: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(undefined, null, {}, [], 0, "", Symbol("context")),
+  fc.oneof(fc.integer(), fc.double(), fc.string(), fc.boolean(), fc.bigInt()),
+  fc.array(fc.anything(), { maxLength: 3 }),
+  fc.object({ maxDepth: 1 }),
+  fc.record({ getValue: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.object({ maxDepth: 0 })) }),
+  // Its symbol keys answer: fast-check looks its own up on the values it is given.
+  fc.constant(
+    new Proxy(
+      {},
+      {
+        get(_target, key) {
+          if (typeof key === "symbol") return undefined;
+          throw new Error(`trap: ${key}`);
+        },
+      },
+    ),
+  ),
+);
+
+describe("every propagator, called directly, never throws on a context that is not a Context", () => {
+  test("extract gives ROOT_CONTEXT and inject writes nothing, each said once per style and direction; contextFromCarrier refuses it as an option", () => {
+    const propagators = everyPropagator();
+    const carrier = {
+      traceparent: TRACEPARENT,
+      "x-datadog-trace-id": "12345678901234567890",
+      "x-datadog-parent-id": "9876543210987654321",
+      b3: "640cfd8d00000000ab54a98ceb1f0ad2-891087b8e3b70cb1-1",
+      baggage: "user=alice",
+    };
+    const warnings = watchDiagWarnings();
+    try {
+      fc.assert(
+        fc.property(notAContext, (context) => {
+          for (const [name, , propagator] of propagators) {
+            let extracted: Context;
+            const written: Record<string, string> = {};
+            try {
+              extracted = propagator.extract(context as Context, carrier, defaultTextMapGetter);
+              propagator.inject(context as Context, written, defaultTextMapSetter);
+            } catch (error) {
+              assert.fail(`${name}: threw ${String(error)}`);
+            }
+            assert.equal(extracted, ROOT_CONTEXT, name);
+            assert.deepEqual(written, {}, name);
+          }
+          // The carrier helper whose options are checked answers the same value with a TypeError naming it.
+          if (context !== undefined)
+            assert.throws(() => contextFromCarrier(carrier, { context: context as Context }), {
+              name: "TypeError",
+              message: /^tracehop contextFromCarrier: context must be a Context from @opentelemetry\/api /,
+            });
+        }),
+        { ...runParameters(RUNS), includeErrorInReport: true },
+      );
+      // Said once per process, style and direction (the composite as createPropagator), whatever the runs.
+      const said = warnings.messages
+        .map((message) =>
+          /^tracehop: (\S+) (extract|inject) was given a context that is not a Context from @opentelemetry\/api \(got .+\): (nothing was extracted and ROOT_CONTEXT returned|nothing was written to the carrier); pass context\.active\(\), ROOT_CONTEXT or a context from trace\.setSpan\(\.\.\.\)$/.exec(
+            message,
+          ),
+        )
+        .filter((match) => match !== null)
+        .map((match) => `${match[1]} ${match[2]}`);
+      assert.deepEqual(
+        said.sort(),
+        ["b3", "b3multi", "baggage", "createPropagator", "datadog", "tracecontext"].flatMap((style) => [
+          `${style} extract`,
+          `${style} inject`,
+        ]),
+      );
+      // Nothing else was said: a non-Context is not a style's failure.
+      assert.deepEqual(
+        warnings.messages.filter((message) => / (extract|inject) failed$/.test(message)),
+        [],
+      );
+    } finally {
+      warnings.stop();
+    }
+    assertNoPrototypePollution();
+  });
+});
+
 describe("a repeated field reads its first 64 values, over HTTP as from a stored carrier", () => {
   const propagator = createPropagator();
   const OTHER_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

@@ -37,7 +37,8 @@ import {
 import type { ExtractBehavior } from "./settings.js";
 import type { StyleMember } from "./style-member.js";
 import { setterForStyles } from "../stale-fields.js";
-import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
+import { isContext } from "../../is-context.js";
+import { notAContext, warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 import type { PropagationStyle } from "./style-names.js";
 
 /**
@@ -142,8 +143,14 @@ export class MultiStylePropagator implements TextMapPropagator {
    * style first removes its own stale fields (any case) when it writes a context (docs/conformance.md,
    * "Inject into a carrier that holds another context"); the composite looks once whether the carrier
    * holds any ({@link setterForStyles}), so that a fresh carrier is looked at once, not by each style.
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
+   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   inject(context: Context, carrier: unknown, given: TextMapSetter): void {
+    if (!isContext(context)) {
+      notAContext("createPropagator", "inject", context);
+      return;
+    }
     const setter = setterForStyles(carrier, given, this._injectFields, this._injectsDatadog);
     const sole = this._soleInject;
     if (sole !== undefined) {
@@ -176,7 +183,25 @@ export class MultiStylePropagator implements TextMapPropagator {
     }
   }
 
+  /**
+   * `context` with what the extract styles find in `carrier` (see `createPropagator`). Never throws: a
+   * `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
+   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`); one whose methods
+   * fail when the result is built (an object with `getValue` alone) yields `context`, said with
+   * `diag.warn` as a style's failure: `tracehop: createPropagator extract failed`.
+   */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    if (!isContext(context)) return notAContext("createPropagator", "extract", context);
+    try {
+      return this._extractContext(context, carrier, getter);
+    } catch (err) {
+      warnExtractFailed("createPropagator", err);
+      return context;
+    }
+  }
+
+  /** {@link MultiStylePropagator.extract} of a Context. */
+  private _extractContext(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const sole = this._soleExtract;
     if (sole !== undefined) {
       try {

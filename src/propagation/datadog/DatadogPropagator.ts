@@ -45,7 +45,8 @@ import { isBaggageToken, serializeBaggageMember } from "../w3c/baggage.js";
 import { BAGGAGE_MAX_BYTES, BAGGAGE_MAX_MEMBERS } from "../w3c/constants.js";
 import { firstJoinedPart, joinedFieldValue, MAX_FIELD_VALUES } from "../header-text.js";
 import { clearOwnFields } from "../stale-fields.js";
-import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
+import { isContext } from "../../is-context.js";
+import { notAContext, warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 
 /** Options of {@link DatadogPropagator}. */
 export interface DatadogPropagatorOptions {
@@ -144,8 +145,14 @@ export class DatadogPropagator implements TextMapPropagator {
    * frozen object, a string, `null` with a setter that indexes it, a setter or Proxy trap that throws)
    * keeps the headers written before the refusal, and the refusal is said with `diag.warn` as
    * `createPropagator` says it: `tracehop: datadog inject failed`.
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
+   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    if (!isContext(context)) {
+      notAContext("datadog", "inject", context);
+      return;
+    }
     try {
       const resolved = resolveInjection(context);
       if (resolved !== undefined) this.injectResolved(resolved, carrier, setter);
@@ -178,8 +185,11 @@ export class DatadogPropagator implements TextMapPropagator {
    * array that throws when read yields no context, as every propagator's extract (OpenTelemetry's
    * `TextMapPropagator` contract), said with `diag.warn` as `createPropagator` says it: `tracehop:
    * datadog extract failed`.
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
+   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    if (!isContext(context)) return notAContext("datadog", "extract", context);
     try {
       const parts = this.extractParts(context, carrier, getter);
       if (parts === undefined) return context;

@@ -40,7 +40,8 @@ import { isValidSpanContext, traceParentOf } from "../w3c/traceparent.js";
 import { W3CTraceState } from "../w3c/W3CTraceState.js";
 import { DD_MEMBER_PREFIX, decodeDdLastParentId, decodeDdMember } from "./tracestate-dd.js";
 import { describeValue } from "../../describe-value.js";
-import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
+import { isContext } from "../../is-context.js";
+import { notAContext, warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 
 /**
  * The `tracecontext` style made Datadog-aware, as Datadog's tracers do it (Datadog docs, "Propagating
@@ -101,8 +102,14 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
    * setter that indexes it, a setter or Proxy trap that throws), or a wrapped W3C propagator that
    * throws, keeps the headers written before the refusal, and the refusal is said with `diag.warn` as
    * `createPropagator` says it: `tracehop: tracecontext inject failed`.
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
+   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    if (!isContext(context)) {
+      notAContext("tracecontext", "inject", context);
+      return;
+    }
     try {
       const spanContext = trace.getSpanContext(context);
       if (!spanContext || isTracingSuppressed(context)) return;
@@ -193,8 +200,11 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
    * carrier or getter that throws, or a wrapped W3C propagator that throws, yields `context`; a throw that
    * reaches this method (the wrapped propagator's) is said with `diag.warn` as `createPropagator` says
    * it: `tracehop: tracecontext extract failed`.
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
+   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    if (!isContext(context)) return notAContext("tracecontext", "extract", context);
     try {
       // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
       const base = clearExtractionResult(context);

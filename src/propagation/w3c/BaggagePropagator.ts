@@ -19,7 +19,8 @@ import {
 import { joinedFieldValue } from "../header-text.js";
 import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
 import { clearOwnFields } from "../stale-fields.js";
-import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
+import { isContext } from "../../is-context.js";
+import { notAContext, warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 
 /** The field of the `baggage` style, removed from a carrier before a context is written there. */
 const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
@@ -66,8 +67,14 @@ export class BaggagePropagator implements TextMapPropagator {
    * carrier or setter that refuses the write (a frozen object, a string, `null` with a setter that
    * indexes it, a setter or Proxy trap that throws) is left as it is, and the refusal is said with
    * `diag.warn` as `createPropagator` says it: `tracehop: baggage inject failed`.
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
+   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    if (!isContext(context)) {
+      notAContext("baggage", "inject", context);
+      return;
+    }
     try {
       const baggage = propagation.getBaggage(context);
       if (!baggage || isTracingSuppressed(context)) return;
@@ -89,8 +96,11 @@ export class BaggagePropagator implements TextMapPropagator {
    * comment). Never throws: a carrier or getter that throws yields `context`, said with
    * `diag.warn` as `createPropagator` says it: `tracehop: baggage extract failed` (the header reads catch
    * most such throws first and read the header as missing).
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
+   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    if (!isContext(context)) return notAContext("baggage", "extract", context);
     try {
       const baggage = this.extractBaggage(carrier, getter);
       return baggage === undefined ? context : propagation.setBaggage(context, baggage);

@@ -17,7 +17,8 @@ import {
 } from "./constants.js";
 import { trimOws } from "./baggage.js";
 import { clearOwnFields, setterForStyles } from "../stale-fields.js";
-import { warnExtractFailed, warnInjectFailed } from "../style-failure.js";
+import { isContext } from "../../is-context.js";
+import { notAContext, warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 import { formatTraceParent, traceParentSpanContext } from "./traceparent.js";
 import { serializeTraceStateForWire } from "./tracestate.js";
 import { W3CTraceState } from "./W3CTraceState.js";
@@ -64,8 +65,14 @@ export class TraceContextPropagator implements TextMapPropagator {
    * setter that indexes it, a setter or Proxy trap that throws) keeps the headers written before the
    * refusal, and the refusal is said with `diag.warn` as `createPropagator` says it: `tracehop:
    * tracecontext inject failed`.
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
+   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    if (!isContext(context)) {
+      notAContext("tracecontext", "inject", context);
+      return;
+    }
     try {
       const spanContext = trace.getSpanContext(context);
       if (!spanContext || isTracingSuppressed(context)) return;
@@ -83,8 +90,11 @@ export class TraceContextPropagator implements TextMapPropagator {
    * unchanged (see the class comment). Never throws: a carrier or getter that throws yields `context`, said with
    * `diag.warn` as `createPropagator` says it: `tracehop: tracecontext extract failed` (the header reads catch
    * most such throws first and read the header as missing).
+   * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
+   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    if (!isContext(context)) return notAContext("tracecontext", "extract", context);
     try {
       const spanContext = this.extractSpanContext(carrier, getter);
       return spanContext === undefined

@@ -1,6 +1,6 @@
 // The bytes of a document `npm start` submits (main.ts readDocuments), read up to a limit in a buffer sized
 // from the file, not from the limit.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, type Stats } from "node:fs";
 
 /**
  * The first buffer of a read whose size the file does not tell (a pipe, a character device, a `/proc` file,
@@ -47,4 +47,49 @@ export function readAtMost(fd: number, max: number, expected: number): Buffer {
     length += n;
   }
   return buffer.subarray(0, length);
+}
+
+/**
+ * Whether `stats` (of a path, symbolic links followed) are those of this process's standard input: the same
+ * device and inode as file descriptor 0. What `/dev/stdin`, `/dev/fd/0` and `/proc/self/fd/0` name on Linux,
+ * whatever standard input is (a pipe, a socket, a terminal, a file): read with {@link readStandardInput}, since
+ * a socket (what Node's `spawn` gives a child for a piped stdin) cannot be opened by its path (ENXIO).
+ * False when standard input is closed.
+ */
+export function isStandardInput(stats: Stats): boolean {
+  try {
+    const stdin = fstatSync(0);
+    return stats.dev === stdin.dev && stats.ino === stdin.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The first `max` bytes of this process's standard input (all of it when it ends before), read as a stream
+ * to its end (EOF: the writer closed the pipe, Ctrl-D at a terminal) or until `max` bytes came, then
+ * closed: a pipe of gigabytes costs about `max` bytes of memory, as {@link readFirstBytes} reads a file.
+ * Works whatever standard input is (a pipe, a socket, a terminal, a file), which a read of file descriptor
+ * 0 by path or with readSync does not (a socket cannot be opened; a non-blocking pipe answers EAGAIN).
+ * Rejects with the stream's error (EISDIR, EIO, ...).
+ */
+export function readStandardInput(max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const done = (error?: Error) => {
+      stdin.off("data", onData).off("end", onEnd).off("error", done);
+      stdin.destroy();
+      if (error !== undefined) reject(error);
+      else resolve(Buffer.concat(chunks, length).subarray(0, max));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= max) done();
+    };
+    const onEnd = () => done();
+    stdin.on("data", onData).once("end", onEnd).once("error", done);
+  });
 }

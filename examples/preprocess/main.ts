@@ -1,6 +1,7 @@
 // The main job: runs the api, relay and worker as three processes, submits documents over HTTP as a
 // client would, waits until every job is done, stops the processes (spans flushed) and prints each
-// job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md)
+// job's trace as a tree. Usage: npm start [-- FILE...]  (default: the project's README.md; - or /dev/stdin:
+// standard input)
 import { randomUUID } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
@@ -25,7 +26,7 @@ import {
   stoppedLine,
 } from "./config.js";
 import { databaseName, openDatabase, prepareDatabase } from "./db.js";
-import { readFirstBytes } from "./document-bytes.js";
+import { isStandardInput, readFirstBytes, readStandardInput } from "./document-bytes.js";
 import { problemLines, type Job, type Submission } from "./run-report.js";
 import { setAsideReasons } from "./set-aside.js";
 import {
@@ -204,24 +205,55 @@ function userFolder(): string {
  * once). Relative paths are read from {@link userFolder}; a document is
  * named in the output as the user wrote it (the default README, an absolute path, by its path relative
  * to that folder when it is inside it). A path that cannot be read exits 2 naming it.
+ *
+ * Besides files: `-`, or a path naming standard input (`/dev/stdin`, `/dev/fd/0`: `cat doc.txt | npm start
+ * -- -`), reads the document from standard input to its end (document-bytes.ts readStandardInput), whatever
+ * it is (a pipe, a socket, a terminal: Ctrl-D ends it there, a line on stderr says so); once only, since it
+ * holds one document (named twice: exit 2). A named pipe or another character device (`<(cmd)`, a FIFO made
+ * with mkfifo, `/dev/null`) is read as a file is, to its end, with the same limit. A folder, a socket or a
+ * block device is refused as not a file. A file named `-` is passed as `./-`.
  */
-function readDocuments(files: string[]): { file: string; text: Buffer }[] {
+async function readDocuments(files: string[]): Promise<{ file: string; text: Buffer }[]> {
   const base = userFolder();
-  return files.map((file) => {
+  const documents: { file: string; text: Buffer }[] = [];
+  /** How the user named standard input, once a document was read from it. */
+  let stdinNamed: string | undefined;
+  for (const file of files) {
     const path = resolve(base, file);
     let text: Buffer;
+    let fromStdin = file === "-";
     try {
-      if (!statSync(path).isFile()) exitForBadInput(`${file} is not a file: pass text files to preprocess`);
-      // Sent as the file's bytes: the api decides whether they are UTF-8 text.
-      text = readFirstBytes(path, MAX_DOCUMENT_BYTES + 1);
+      if (!fromStdin) {
+        const stats = statSync(path);
+        fromStdin = isStandardInput(stats);
+        if (!fromStdin && !stats.isFile() && !stats.isFIFO() && !stats.isCharacterDevice())
+          exitForBadInput(`${file} is not a file: pass text files to preprocess`);
+      }
+      if (fromStdin) {
+        if (stdinNamed !== undefined)
+          exitForBadInput(
+            `${stdinNamed} and ${file} both name standard input, which holds one document: name it once`,
+          );
+        stdinNamed = file;
+        if (process.stdin.isTTY)
+          console.error(
+            `tracehop preprocess: reading ${file} from the terminal: type the document, then Ctrl-D at the start of a line`,
+          );
+        text = await readStandardInput(MAX_DOCUMENT_BYTES + 1);
+      } else {
+        // Sent as the file's bytes: the api decides whether they are UTF-8 text.
+        text = readFirstBytes(path, MAX_DOCUMENT_BYTES + 1);
+      }
     } catch (err) {
       const { code } = err as NodeJS.ErrnoException;
       exitForBadInput(
-        code === "ENOENT" || code === "ENOTDIR"
-          ? `${file} does not exist${path === file ? "" : ` (${path})`}: pass text files to preprocess`
-          : code === "EACCES" || code === "EPERM"
-            ? `cannot read ${file}${path === file ? "" : ` (${path})`}: permission denied; make it readable or pass another file`
-            : `cannot read ${file}: ${(err as Error).message}`,
+        fromStdin
+          ? `cannot read ${file} (standard input): ${(err as Error).message}`
+          : code === "ENOENT" || code === "ENOTDIR"
+            ? `${file} does not exist${path === file ? "" : ` (${path})`}: pass text files to preprocess`
+            : code === "EACCES" || code === "EPERM"
+              ? `cannot read ${file}${path === file ? "" : ` (${path})`}: permission denied; make it readable or pass another file`
+              : `cannot read ${file}: ${(err as Error).message}`,
       );
     }
     const inside = relative(base, path);
@@ -230,8 +262,9 @@ function readDocuments(files: string[]): { file: string; text: Buffer }[] {
       : inside && inside !== ".." && !inside.startsWith(`..${sep}`) && !isAbsolute(inside)
         ? inside
         : path;
-    return { file: shown, text };
-  });
+    documents.push({ file: shown, text });
+  }
+  return documents;
 }
 
 /**
@@ -576,11 +609,11 @@ let stoppedBy: "SIGINT" | "SIGTERM" | undefined;
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== "--");
   if (args.includes("--help") || args.includes("-h")) {
-    console.log("usage: npm start [-- FILE...]   (default: README.md)");
+    console.log("usage: npm start [-- FILE...]   (default: README.md; - reads one from standard input)");
     return;
   }
   exitOnSettingProblems();
-  const documents = readDocuments(args.length ? args : [resolve(PROJECT_ROOT, "README.md")]);
+  const documents = await readDocuments(args.length ? args : [resolve(PROJECT_ROOT, "README.md")]);
   // The broker is checked first: a bad AMQP_URL is refused before anything is written to the database.
   // The migrations are then applied before the processes start; each of them checks the database again,
   // as it does when started by hand.

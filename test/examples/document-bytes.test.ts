@@ -109,3 +109,56 @@ describe("readFirstBytes: a document's bytes, up to the api's limit and one byte
     }
   });
 });
+
+describe("readStandardInput: a document piped to npm start (`cat doc.txt | npm start -- -`)", () => {
+  /**
+   * What a child process reading its standard input with readStandardInput(`max`) got (its length and bytes
+   * in hex), `sent` written to its stdin, a pipe (a socket, as Node's spawn makes it), which is closed after
+   * only when `close` says so: kept open, the child must stop reading at `max` by itself.
+   */
+  function readThroughPipe(
+    sent: Buffer,
+    max: number,
+    close: boolean,
+  ): Promise<{ code: number | null; got: Buffer }> {
+    const module = join(import.meta.dirname, "../../examples/preprocess/document-bytes.ts");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `const { readStandardInput } = await import(${JSON.stringify(module)});
+         process.stdout.write((await readStandardInput(${max})).toString("hex"));`,
+      ],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stdin.on("error", () => undefined);
+    child.stdin.write(sent);
+    if (close) child.stdin.end();
+    return new Promise((done) =>
+      child.on("close", (code) => {
+        child.stdin.destroy();
+        done({ code, got: Buffer.from(out, "hex") });
+      }),
+    );
+  }
+
+  test("to its end when shorter than the limit, over several of a pipe's 64 KiB", async () => {
+    const sent = textOf(3 * 65_536 + 5);
+    assert.deepEqual(await readThroughPipe(sent, LIMIT, true), { code: 0, got: sent });
+    assert.deepEqual(await readThroughPipe(Buffer.alloc(0), LIMIT, true), { code: 0, got: Buffer.alloc(0) });
+  });
+
+  test("the first `max` bytes of a longer one, without waiting for the writer to close the pipe", async () => {
+    const sent = textOf(200_000);
+    // The pipe stays open: a reader that waited for its end would never finish (the test's timeout).
+    assert.deepEqual(await readThroughPipe(sent, 100_001, false), {
+      code: 0,
+      got: sent.subarray(0, 100_001),
+    });
+  });
+});

@@ -4,7 +4,15 @@
 // file; checkDatabase's line (the api, relay and worker started by hand) is checked in this process.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import { BadInputError } from "../../examples/preprocess/config.js";
@@ -253,6 +261,58 @@ describe("npm start: the end of a run", () => {
     // Guards against "did not finish: …many.txt (failed)", the reason said only among the worker's lines.
     const last = r.stderr.trimEnd().split("\n").at(-1)!;
     assert.equal(last, `tracehop preprocess: 1 of 2 jobs did not finish: ${many} (failed: ${why})`);
+  });
+
+  /**
+   * main.ts with `args`, `input` written to its standard input (a pipe: a socket, as Node's spawn makes it),
+   * which is then closed; the result.
+   */
+  function runWithInput(args: string[], env: Record<string, string>, input: string): Promise<MainJobResult> {
+    return new Promise((done) => {
+      const child = spawn(process.execPath, [...exampleArgs("main"), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ["pipe", "pipe", "pipe"],
+        timeout: 100_000,
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(input);
+      child.on("exit", (code) => done({ code, stdout, stderr }));
+    });
+  }
+
+  test(
+    "a document piped to standard input (/dev/stdin) and one from a named pipe are read as files are, to their end",
+    { timeout: 120_000 },
+    async (t) => {
+      const dir = tempDir(t, "summary-stdin");
+      const fifo = join(dir, "doc.fifo");
+      execFileSync("mkfifo", [fifo]);
+      // Its writer waits until main.ts opens it to read.
+      createWriteStream(fifo).end("Just one.");
+      const r = await runWithInput(["/dev/stdin", fifo], envIn(dir), "One sentence. Two.");
+      assert.equal(r.code, 0, r.stderr);
+      // Guards against "/dev/stdin is not a file: pass text files to preprocess" (exit 2).
+      assert.match(r.stdout, /^\/dev\/stdin: job [0-9a-f-]+ done, 2 sentences$/m);
+      assert.match(r.stdout, new RegExp(`^${escape(fifo)}: job [0-9a-f-]+ done, 1 sentence$`, "m"));
+    },
+  );
+
+  test("standard input named twice (- and /dev/stdin): refused before anything starts, exit 2", async (t) => {
+    const dir = tempDir(t, "summary-stdin-twice");
+    const r = await runWithInput(["-", "/dev/stdin"], envIn(dir), "One sentence.");
+    assert.deepEqual(
+      [r.code, r.stderr, r.stdout],
+      [
+        2,
+        "tracehop preprocess: - and /dev/stdin both name standard input, which holds one document: name it once\n",
+        "",
+      ],
+    );
   });
 
   test("under npm, a relative document path is read from the folder npm start was typed in (INIT_CWD)", async (t) => {

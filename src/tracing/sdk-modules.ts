@@ -20,8 +20,14 @@ import type * as SdkTraceBase from "@opentelemetry/sdk-trace-base";
  * there `__filename` is the bundle's file, so the packages load from node_modules beside the bundle, as
  * from an ES module bundle, instead of `createRequire(undefined)` throwing when the bundle loads
  * (docs/export.md, "Bundling"; test/package/bundle.test.ts).
+ *
+ * Named `requireSdk`, not `require`: a module-level `require` shadows CommonJS's own where a tool compiles
+ * this module to CommonJS file by file, as babel-jest does for Jest on Node before 24.9. Babel renames it
+ * `_require`, and babel-plugin-transform-import-meta's `require("url")` for `import.meta.url` in the same
+ * statement then reads it before it is set: `ReferenceError: Cannot access '_require' before
+ * initialization` when tracehop loads (README.md, "Using the library"; test/package/babel-commonjs.test.ts).
  */
-const require = createRequire((import.meta as { url?: string }).url ?? __filename);
+const requireSdk = createRequire((import.meta as { url?: string }).url ?? __filename);
 
 /**
  * One SDK package from `load` (a `require` of its name written out, which webpack follows), a
@@ -45,14 +51,14 @@ function loadSdkPackage<T>(name: string, load: () => unknown): T {
 }
 
 export const sdkNode = (): typeof SdkNode =>
-  loadSdkPackage("@opentelemetry/sdk-node", () => require("@opentelemetry/sdk-node"));
+  loadSdkPackage("@opentelemetry/sdk-node", () => requireSdk("@opentelemetry/sdk-node"));
 export const otlpHttp = (): typeof OtlpHttp =>
   loadSdkPackage("@opentelemetry/exporter-trace-otlp-http", () =>
-    require("@opentelemetry/exporter-trace-otlp-http"),
+    requireSdk("@opentelemetry/exporter-trace-otlp-http"),
   );
 export const otlpTransformer = (): typeof OtlpTransformer =>
-  loadSdkPackage("@opentelemetry/otlp-transformer", () => require("@opentelemetry/otlp-transformer"));
+  loadSdkPackage("@opentelemetry/otlp-transformer", () => requireSdk("@opentelemetry/otlp-transformer"));
 export const resources = (): typeof Resources =>
-  loadSdkPackage("@opentelemetry/resources", () => require("@opentelemetry/resources"));
+  loadSdkPackage("@opentelemetry/resources", () => requireSdk("@opentelemetry/resources"));
 export const sdkTraceBase = (): typeof SdkTraceBase =>
-  loadSdkPackage("@opentelemetry/sdk-trace-base", () => require("@opentelemetry/sdk-trace-base"));
+  loadSdkPackage("@opentelemetry/sdk-trace-base", () => requireSdk("@opentelemetry/sdk-trace-base"));

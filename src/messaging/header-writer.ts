@@ -297,8 +297,9 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * or a row holding one in `traceContext` (only that column is read, once). What is written is what that
  * reader reads, every field by name whatever its style (a custom propagator's `uber-trace-id`, a
  * dd-trace-ot row's `ot-baggage-*`): string values (Buffers decoded as UTF-8, numbers and booleans as
- * their text), an array of strings for a repeated field; over-long values, names outside 0x21-0x7E and values
- * outside printable ASCII are left out (docs/messaging.md, "A stored carrier into headers"). A carrier
+ * their text), an array of strings for a repeated field; over-long values, names outside 0x21-0x7E or
+ * over 255 characters (what an AMQP table's name holds: amqplib throws on a longer one, failing the
+ * send) and values outside printable ASCII are left out (docs/messaging.md, "A stored carrier into headers"). A carrier
  * that holds no fields writes none, and the propagation headers already there are still removed.
  *
  * A `Map`, a WHATWG `Headers` object or a client's header object with `set` and `delete` methods (NATS
@@ -356,6 +357,30 @@ function warnIfWholeMessage(headers: object, helper: string): void {
   );
 }
 
+/**
+ * Longest header name the writers write: 255 characters, the most an AMQP 0-9-1 field-table name
+ * holds (a short string, one length octet: the AMQP 0-9-1 grammar's `field-name = short-string`); amqplib
+ * writes that octet with `writeUInt8` (lib/codec.js `encodeTable`), so a longer name made
+ * `sendToQueue` / `publish` throw a RangeError and fail the message. Names written are ASCII (0x21-0x7E),
+ * one octet each. No propagator of tracehop's writes a name near it.
+ */
+const MAX_HEADER_NAME_LENGTH = 255;
+
+/**
+ * `carrier` without its fields named longer than {@link MAX_HEADER_NAME_LENGTH} (a stored carrier's
+ * custom field, a third-party propagator's): the same object when it has none (every inject), else a
+ * null-prototype copy of the others. Never throws.
+ */
+function fieldsWithinNameLength(carrier: TraceCarrier): TraceCarrier {
+  let long = false;
+  for (const name in carrier) if (name.length > MAX_HEADER_NAME_LENGTH) long = true;
+  if (!long) return carrier;
+  const kept = Object.create(null) as Record<string, string | string[]>;
+  for (const name of Object.keys(carrier))
+    if (name.length <= MAX_HEADER_NAME_LENGTH) kept[name] = carrier[name] as string | string[];
+  return kept as TraceCarrier;
+}
+
 /** Once-per-process key of {@link warnIfWholeMessage}. */
 const WHOLE_MESSAGE_WARNING_KEY = "headers-whole-message";
 
@@ -372,6 +397,7 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   carrier: TraceCarrier,
   helper: string,
 ): H {
+  carrier = fieldsWithinNameLength(carrier);
   const names = Object.keys(carrier);
   if (headers === null || headers === undefined) {
     const fresh: Record<string, unknown> = {};
@@ -429,6 +455,7 @@ export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntr
   carrier: TraceCarrier,
   helper: string,
 ): H {
+  carrier = fieldsWithinNameLength(carrier);
   if (!isHeadersObject(headers)) return writeFields(headers, carrier, helper);
   // The usual plain object (one comparison), else no entries kind and no class: a record of fields.
   if (!isPlainObject(headers) && (writeKindOf(headers) !== undefined || isClassInstance(headers)))

@@ -1,0 +1,112 @@
+/**
+ * A field whose name no AMQP headers table can hold never fails the send: an AMQP 0-9-1 field-table
+ * name is a short string (one length octet: at most 255), and amqplib's encoder writes that octet with
+ * `writeUInt8`, so a longer name makes `sendToQueue` / `publish` throw a RangeError before anything
+ * reaches the broker. Found writing a stored carrier whose custom field had a 302-character name
+ * (printable ASCII, so kept by every other rule) with writeCarrierToHeaders and publishing it to the
+ * real RabbitMQ: the business message failed. A third-party propagator (the `propagator` option) that
+ * writes such a name did the same through injectAmqpHeaders and withSendSpan.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  context,
+  trace,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from "@opentelemetry/api";
+import type amqplib from "amqplib";
+import { createPropagator } from "../../src/index.js";
+import {
+  contextFromAmqpHeaders,
+  injectAmqpHeaders,
+  withSendSpan,
+  writeCarrierToHeaders,
+} from "../../src/messaging/index.js";
+import { inSpan } from "./tracing.js";
+import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
+
+const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+const TP = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+/** The longest name an AMQP field table holds (a short string), and one character more. */
+const LONGEST = `x-${"a".repeat(253)}`;
+const TOO_LONG = `x-${"b".repeat(254)}`;
+
+/** The default styles, and a field of each name length beside them (a vendor's own header). */
+class LongNamePropagator implements TextMapPropagator {
+  private readonly inner = createPropagator();
+  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.inner.inject(ctx, carrier, setter);
+    setter.set(carrier, LONGEST, "kept");
+    setter.set(carrier, TOO_LONG, "left out");
+  }
+  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    return this.inner.extract(ctx, carrier, getter);
+  }
+  fields(): string[] {
+    return [...this.inner.fields(), LONGEST, TOO_LONG];
+  }
+}
+
+describe("a header name longer than an AMQP table holds is left out, never fails the send", () => {
+  const broker = useRabbitMQ();
+
+  /** Publishes `headers` to a new queue and returns the delivered message; throws what amqplib throws. */
+  async function roundTrip(t: Parameters<typeof broker.requireBroker>[0], headers: Record<string, unknown>) {
+    const queue = uniqueQueue("header-name-length");
+    await broker.channel.assertQueue(queue);
+    broker.deleteAfter(t, queue);
+    broker.channel.sendToQueue(queue, Buffer.from("body"), { headers });
+    await broker.channel.waitForConfirms();
+    let msg: amqplib.GetMessage | false = false;
+    while (!msg) msg = await broker.channel.get(queue, { noAck: true });
+    return msg;
+  }
+
+  test("writeCarrierToHeaders: a stored carrier's 256-character field name is not written; 255 is", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const headers = writeCarrierToHeaders<Record<string, unknown>>(
+      { "x-app": "1" },
+      { traceparent: TP, [LONGEST]: "kept", [TOO_LONG]: "left out" },
+    );
+    assert.equal(headers[LONGEST], "kept");
+    assert.equal(Object.hasOwn(headers, TOO_LONG), false);
+    const msg = await roundTrip(t, headers);
+    assert.equal(msg.content.toString(), "body");
+    assert.equal(msg.properties.headers!["x-app"], "1");
+    assert.equal(msg.properties.headers![LONGEST], "kept");
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.traceId, TRACE_ID);
+  });
+
+  test("injectAmqpHeaders and withSendSpan with a propagator writing such a name: published, with the context", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const propagator = new LongNamePropagator();
+    await inSpan("producer", async (span) => {
+      const injected = injectAmqpHeaders({ "x-app": "1" }, { propagator });
+      assert.equal(Object.hasOwn(injected, TOO_LONG), false);
+      assert.equal(injected[LONGEST], "kept");
+      const msg = await roundTrip(t, injected);
+      assert.equal(msg.properties.headers!["x-app"], "1");
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+
+      let sent: Record<string, unknown> | undefined;
+      await withSendSpan(
+        { system: "rabbitmq", destination: "h5-names", headers: { "x-app": "2" }, propagator },
+        (headers) => {
+          sent = headers;
+        },
+      );
+      assert.ok(sent);
+      assert.equal(Object.hasOwn(sent, TOO_LONG), false);
+      const delivered = await roundTrip(t, sent);
+      assert.equal(delivered.properties.headers!["x-app"], "2");
+      assert.equal(
+        trace.getSpanContext(contextFromAmqpHeaders(delivered))?.traceId,
+        span.spanContext().traceId,
+      );
+    });
+    assert.equal(trace.getSpan(context.active()), undefined);
+  });
+});

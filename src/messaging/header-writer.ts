@@ -260,14 +260,41 @@ function carrierFields(carrier: unknown): TraceCarrier {
   const fields = Object.create(null) as Record<string, string | string[]>;
   try {
     const read = readStoredCarrier(storedCarrierOf(carrier));
-    for (const name of storedCarrierGetter.keys(read)) {
-      const value = storedCarrierGetter.get(read, name);
-      if (value !== undefined && isHeaderText(value)) fields[name] = value;
-    }
+    const names = storedCarrierGetter.keys(read);
+    let budget = MAX_WRITTEN_CARRIER_LENGTH;
+    // The propagation headers first: past the budget, a vendor's field is left out before the context.
+    for (const propagation of [true, false])
+      for (const name of names) {
+        if (isPropagationHeaderName(name) !== propagation) continue;
+        const value = storedCarrierGetter.get(read, name);
+        if (value === undefined || !isHeaderText(value)) continue;
+        const length = typeof value === "string" ? name.length + value.length : fieldLength(name, value);
+        if (length > budget) continue;
+        budget -= length;
+        fields[name] = value;
+      }
   } catch {
     // a throwing getter or proxy trap past the reader's own guards: what was read
   }
   return fields as TraceCarrier;
+}
+
+/**
+ * Most characters (names and values, each value of a repeated field with its name) of a stored
+ * carrier's fields {@link carrierFields} writes into headers: 16 KiB, as one value may hold. Every
+ * carrier captureCarrier stores fits (at most `MAX_STORED_CARRIER_BYTES`, 9.5 KiB of JSON); a larger
+ * one, which tracehop never wrote (128 fields of 16 KiB each pass the reader: 2 MiB), failed the send
+ * as headers — amqplib encodes a headers table into 65 536 bytes and throws past them, nats.js refuses
+ * a message over the server's `max_payload` (1 MiB by default), a Kafka broker a batch over
+ * `message.max.bytes` (1 MiB by default).
+ */
+const MAX_WRITTEN_CARRIER_LENGTH = 16_384;
+
+/** Characters of repeated field `name` written as headers: its name once per value, and the values. */
+function fieldLength(name: string, values: readonly string[]): number {
+  let length = 0;
+  for (const value of values) length += name.length + value.length;
+  return length;
 }
 
 /**
@@ -299,7 +326,8 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * dd-trace-ot row's `ot-baggage-*`): string values (Buffers decoded as UTF-8, numbers and booleans as
  * their text), an array of strings for a repeated field; over-long values, names outside 0x21-0x7E or
  * over 255 characters (what an AMQP table's name holds: amqplib throws on a longer one, failing the
- * send) and values outside printable ASCII are left out (docs/messaging.md, "A stored carrier into headers"). A carrier
+ * send) and values outside printable ASCII are left out, and so are the fields past 16 KiB in all
+ * (the propagation headers first; every carrier captureCarrier stores fits) (docs/messaging.md, "A stored carrier into headers"). A carrier
  * that holds no fields writes none, and the propagation headers already there are still removed.
  *
  * A `Map`, a WHATWG `Headers` object or a client's header object with `set` and `delete` methods (NATS

@@ -5,7 +5,10 @@
  * reaches the broker. Found writing a stored carrier whose custom field had a 302-character name
  * (printable ASCII, so kept by every other rule) with writeCarrierToHeaders and publishing it to the
  * real RabbitMQ: the business message failed. A third-party propagator (the `propagator` option) that
- * writes such a name did the same through injectAmqpHeaders and withSendSpan.
+ * writes such a name did the same through injectAmqpHeaders and withSendSpan. And a stored carrier of
+ * more fields than a headers table takes (a row tracehop never wrote: five fields of 16 KiB, each
+ * within the reader's limit) made amqplib throw "Encoded field table (headers or arguments) exceeds
+ * the 65536 byte encoding buffer".
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -50,12 +53,12 @@ class LongNamePropagator implements TextMapPropagator {
   }
 }
 
-describe("a header name longer than an AMQP table holds is left out, never fails the send", () => {
+describe("fields a client cannot send (a name too long for an AMQP table, a carrier too large) never fail the send", () => {
   const broker = useRabbitMQ();
 
   /** Publishes `headers` to a new queue and returns the delivered message; throws what amqplib throws. */
   async function roundTrip(t: Parameters<typeof broker.requireBroker>[0], headers: Record<string, unknown>) {
-    const queue = uniqueQueue("header-name-length");
+    const queue = uniqueQueue("h5-unsendable-fields");
     await broker.channel.assertQueue(queue);
     broker.deleteAfter(t, queue);
     broker.channel.sendToQueue(queue, Buffer.from("body"), { headers });
@@ -108,5 +111,27 @@ describe("a header name longer than an AMQP table holds is left out, never fails
       );
     });
     assert.equal(trace.getSpan(context.active()), undefined);
+  });
+
+  test("writeCarrierToHeaders: a carrier of more than 16 KiB of fields (not one captureCarrier stores) keeps its context and is published", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    // A row tracehop never wrote (captureCarrier stores at most 9.5 KiB): each value under the reader's
+    // 16 KiB, together over the 65 536 bytes amqplib encodes a headers table into.
+    const big = (c: string) => c.repeat(16_000);
+    const carrier = {
+      "uber-trace-id": big("a"),
+      "x-vendor-a": big("b"),
+      "x-vendor-b": big("c"),
+      tracestate: `congo=${big("t").slice(0, 15_000)}`,
+      "x-datadog-tags": `_dd.p.x=${big("d").slice(0, 15_000)}`,
+      traceparent: TP,
+    };
+    const headers = writeCarrierToHeaders<Record<string, unknown>>({ "x-app": "1" }, carrier);
+    assert.equal(headers.traceparent, TP, "the propagation headers first");
+    const written = Object.entries(headers).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+    assert.ok(written <= 16_384 + 10, `${written} characters of headers`);
+    const msg = await roundTrip(t, headers);
+    assert.equal(msg.properties.headers!["x-app"], "1");
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.traceId, TRACE_ID);
   });
 });

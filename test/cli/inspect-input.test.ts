@@ -2468,6 +2468,42 @@ describe("tracehop inspect: the command line", () => {
     assert.match(stderr, /^tracehop inspect: unknown propagation style "bogus"/);
   });
 
+  test("--styles naming a style with a character outside ASCII (a Cyrillic a, a zero width space, a full-width comma, bytes not UTF-8): the name quoted escaped, never echoed as it looks, with the character named and what to do (exit 2)", () => {
+    const carrier = '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}';
+    for (const [styles, quoted, at, character, guess] of [
+      ["tr\u0430cecontext", "tr\\u0430cecontext", 3, "U+0430", " (did you mean tracecontext?)"],
+      [
+        "\u200btracecontext",
+        "\\u200btracecontext",
+        1,
+        "U+200B (zero width space)",
+        " (did you mean tracecontext?)",
+      ],
+      ["trace\u00adcontext", "trace\\u00adcontext", 6, "U+00AD", " (did you mean tracecontext?)"],
+      ["datadog\uff0ctracecontext", "datadog\\uff0ctracecontext", 8, "U+FF0C", ""],
+      ["x\u001b[31m\u0085", "x\\u001b[31m\\u0085", 7, "U+0085", ""],
+      ["\ufffd\ufffd", "\\ufffd\\ufffd", 1, "U+FFFD", ""],
+    ] as const) {
+      const { code, stdout, stderr } = run(["inspect", "--styles", styles, carrier]);
+      assert.equal(code, 2, styles);
+      assert.equal(stdout, "");
+      const first = stderr.split("\n")[0]!;
+      assert.ok(
+        first.startsWith(
+          `tracehop inspect: unknown propagation style "${quoted}"${guess}; its character ${at} is ${character}, outside ASCII: ` +
+            "style names are ASCII letters, digits and spaces, so retype the name (",
+        ),
+        first,
+      );
+      // Nothing a terminal acts on or shows as something else: printable ASCII alone.
+      assert.match(first, /^[\x20-\x7e]*$/);
+    }
+    assert.match(
+      run(["inspect", "--styles", "\ufffd", carrier]).stderr,
+      /U\+FFFD, outside ASCII: .*\(the replacement character of bytes that are not UTF-8/,
+    );
+  });
+
   test("after --, a file named --help or -h: read as the file; before --, the option", (t) => {
     const dir = inspectDir(t);
     const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

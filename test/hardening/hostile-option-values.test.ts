@@ -78,7 +78,9 @@ describe("createPropagator: a style name that is no style", () => {
   test("control characters are shown escaped, the name cut at 40 characters with its length", () => {
     assert.equal(
       styleError(["a\r\nb\u0000\u007f\u009b"]).message,
-      'tracehop createPropagator: unknown propagation style "a\\r\\nb\\u0000\\u007f\\u009b"; use tracecontext, baggage, datadog, b3, b3multi or none',
+      'tracehop createPropagator: unknown propagation style "a\\r\\nb\\u0000\\u007f\\u009b"; its character 7 is U+009B, outside ASCII: ' +
+        "style names are ASCII letters, digits and spaces, so retype the name (a letter of another alphabet, an invisible " +
+        "character or a full-width comma came with it); use tracecontext, baggage, datadog, b3, b3multi or none",
     );
     assert.equal(
       styleError(["x".repeat(ONE_MIB)]).message,

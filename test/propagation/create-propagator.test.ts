@@ -116,6 +116,16 @@ describe("createPropagator styles", () => {
       });
   });
 
+  test("an unknown name holding a character outside ASCII (a Cyrillic a that looks Latin): quoted escaped, the character named", () => {
+    assert.throws(() => createPropagator(["datadog", "tr\u0430cecontext"]), {
+      name: "TypeError",
+      message:
+        'tracehop createPropagator: unknown propagation style "tr\\u0430cecontext" (did you mean tracecontext?); its character 3 is ' +
+        "U+0430, outside ASCII: style names are ASCII letters, digits and spaces, so retype the name (a letter of another " +
+        "alphabet, an invisible character or a full-width comma came with it); use tracecontext, baggage, datadog, b3, b3multi or none",
+    });
+  });
+
   test("a propagator tracehop does not build in, given as an argument: the exact code, as the environment's warning writes it", () => {
     const jaeger =
       "an OpenTelemetry propagator tracehop does not build in (JaegerPropagator, @opentelemetry/propagator-jaeger)";

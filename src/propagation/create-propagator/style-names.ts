@@ -1,4 +1,5 @@
-import { describeValue } from "../../describe-value.js";
+import { describeValue, escapeUnprintable } from "../../describe-value.js";
+import { characterName } from "../rejection-reasons.js";
 import { ENV_PROPAGATION_STYLE } from "../datadog/constants.js";
 import { guessStyle, otherPropagatorOption, saidGuess } from "./style-guesses.js";
 
@@ -114,7 +115,7 @@ export function parseStyles(
       throw new TypeError(
         `tracehop createPropagator: ${
           words === undefined
-            ? `unknown propagation style ${describeValue(written)}${guessHint(written, list)}; use ${STYLE_NAMES} or none`
+            ? `unknown propagation style ${quoteName(written)}${guessHint(written, list)}${nonAsciiNote(written)}; use ${STYLE_NAMES} or none`
             : typeof styles === "string"
               ? `propagation style names must be separated by commas, not spaces: write ${describeValue(commaSeparated(list), MAX_SUGGESTION_LENGTH)}, got ${describeValue(styles)}`
               : `propagation style names must be separate array elements, not separated by spaces: ${cutSuggestion(`[${words.map((word) => JSON.stringify(word)).join(", ")}]`)}, got ${describeValue(written)}`
@@ -124,6 +125,39 @@ export function parseStyles(
     if (!out.includes(style)) out.push(style);
   }
   return out;
+}
+
+/**
+ * `name` quoted for the TypeError, as `describeValue` quotes it (control characters escaped, cut at 40
+ * characters), and, when it holds a character outside ASCII, with every character outside printable
+ * ASCII escaped (`"tr\u0430cecontext"`): a letter of another alphabet that looks like a Latin one
+ * (Cyrillic `а`), or an invisible one (a zero width space, a soft hyphen), would otherwise be echoed as
+ * what looks like the right name, or as nothing at all.
+ */
+function quoteName(name: string): string {
+  const quoted = describeValue(name);
+  return /[\u0080-\uffff]/.test(name) ? escapeUnprintable(quoted) : quoted;
+}
+
+/**
+ * The end of the TypeError for a name holding a character outside ASCII: which character, by its code
+ * point and where, and what to do (`; its character 3 is U+0430, outside ASCII: ...`); `""` for an ASCII
+ * name (its quote shows what is wrong). Style names are ASCII (`STYLE_NAMES`), so such a character
+ * came with a paste or a keyboard layout, and is what to retype.
+ */
+function nonAsciiNote(name: string): string {
+  const at = name.search(/[\u0080-\uffff]/);
+  if (at < 0) return "";
+  const character = String.fromCodePoint(name.codePointAt(at)!);
+  // U+FFFD: what Node makes of bytes that are not UTF-8 in an argument or a variable.
+  const why =
+    character === "\ufffd"
+      ? "the replacement character of bytes that are not UTF-8 (a terminal or file in another encoding?)"
+      : "a letter of another alphabet, an invisible character or a full-width comma came with it";
+  return (
+    `; its character ${at + 1} is ${characterName(character)}, outside ASCII: style names are ASCII letters, digits and spaces, ` +
+    `so retype the name (${why})`
+  );
 }
 
 /**

@@ -9,7 +9,7 @@ import { markWarned } from "../warn-once.js";
 import { VERSION } from "../version.js";
 import { readEnvironment } from "./environment.js";
 import { inspectCarrier } from "./inspect.js";
-import { InspectInputError, parseInspectInput } from "./input.js";
+import { type ArrayReading, InspectInputError, parseInspectInput } from "./input.js";
 import { type InputSource, LOOKS_LIKE_FILE_NAME, readInput } from "./read-input.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable, writeReports } from "./report.js";
 
@@ -38,7 +38,7 @@ export interface CommandIo {
   reportsExitCode?(code: number): void;
 }
 
-const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME[.NAME...]] [--] <json | file | ->
+const USAGE = `usage: tracehop inspect [--json] [--styles a,b,...] [--field NAME[.NAME...]] [--array rows|value] [--] <json | file | ->
 
 Decodes a stored trace carrier (a JSON object of header -> value, e.g. a database row's
 trace column, or a whole row with a traceContext field): each propagation style valid or why
@@ -71,6 +71,11 @@ holds such a value ({"id": 2, "traceContext": null}).
                holds a carrier, or else its one field two levels down that holds one (the first ${MAX_FIELDS_LOOKED_AT}
                fields, ${MAX_FIELDS_LOOKED_INTO} of them looked into), with a diagnostic naming the --field to pass;
                one further in (up to eight levels) is named, not read
+  --array      how input that is one JSON array (the whole input, or its one line) is read:
+               rows (the default: a report per element, as json_agg and sqlite3 -json print a
+               query's rows; the text report's first line says so, --json: arrayElement) or value
+               (one column's value that is an array, a Json column holding one: psql -At prints it
+               as it prints json_agg's rows; withCarrier reads no carrier from it, exit 1)
 
 environment: besides the extract order, what a service here would use is read as the library reads
 it: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST and
@@ -121,21 +126,28 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
   args.shift();
   const parsed = parseInspectArguments(args);
   if (typeof parsed === "string") return usage(io, parsed);
-  const { json, styles, field, inputs } = parsed;
+  const { json, styles, field, array, inputs } = parsed;
   if (inputs.length !== 1) return usage(io, oneInput(inputs, io.stdin));
   try {
     const environment = readEnvironment(io.env, styles);
     const input = readInput(inputs[0], io.stdin);
-    const { rows: many, carriers } = parseInspectInput(input.text, field, input.argument);
+    const { rows: many, carriers, readNote } = parseInspectInput(input.text, field, input.argument, array);
     return await writeReports(
       carriers,
-      ({ carrier, diagnostics, noCarrier, carrierFrom, readAs }) => {
-        const report = inspectCarrier(carrier, { environment, diagnostics, noCarrier, carrierFrom, readAs });
+      ({ carrier, diagnostics, noCarrier, carrierFrom, readAs, arrayElement }) => {
+        const report = inspectCarrier(carrier, {
+          environment,
+          diagnostics,
+          noCarrier,
+          carrierFrom,
+          readAs,
+          arrayElement,
+        });
         // The exit code of the reports made so far, for a reader that stops reading (main.ts).
         if (!report.valid) io.reportsExitCode?.(EXIT_NO_CONTEXT);
         return report;
       },
-      { json, rows: many },
+      { json, rows: many, readNote },
       (chunk) => io.writeOut(chunk),
     );
   } catch (err) {
@@ -159,17 +171,27 @@ interface InspectArguments {
   json: boolean;
   styles: string | undefined;
   field: string | undefined;
+  /** `--array`: how one JSON array is read (input.ts {@link ArrayReading}), rows unless given. */
+  array: ArrayReading;
   /** The inputs named (one is read; more or none is a usage error). */
   inputs: string[];
 }
 
 /**
  * Reads the arguments after `inspect`: `--json`, `--styles LIST` / `--styles=LIST`, `--field NAME` /
- * `--field=NAME`, `--` (a file whose name starts with `-` follows), and the inputs. Returns what is wrong,
+ * `--field=NAME`, `--array rows|value` / `--array=...`, `--` (a file whose name starts with `-` follows),
+ * and the inputs. Returns what is wrong,
  * as the usage error says it, for an option without its value or an unknown option.
  */
 function parseInspectArguments(args: readonly string[]): InspectArguments | string {
-  const parsed: InspectArguments = { json: false, styles: undefined, field: undefined, inputs: [] };
+  const parsed: InspectArguments = {
+    json: false,
+    styles: undefined,
+    field: undefined,
+    array: "rows",
+    inputs: [],
+  };
+  let array: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") {
@@ -197,6 +219,16 @@ function parseInspectArguments(args: readonly string[]): InspectArguments | stri
       const twice = givenTwice("--field", parsed.field, field);
       if (twice !== undefined) return twice;
       parsed.field = field;
+    } else if (arg === "--array" || arg.startsWith("--array=")) {
+      const value = arg === "--array" ? args[++i] : arg.slice("--array=".length);
+      if (value !== "rows" && value !== "value")
+        return (
+          `--array takes rows or value${value === undefined ? "" : `, got ${JSON.stringify(value)}`}: how one JSON array is read, ` +
+          "rows (a report per element, as json_agg and sqlite3 -json print rows: the default) or value (one column's value that is an array, which holds no carrier)"
+        );
+      const twice = givenTwice("--array", array, value);
+      if (twice !== undefined) return twice;
+      array = parsed.array = value;
     } else if (arg.startsWith("--")) return `unknown option ${arg}`;
     else if (/^-[A-Za-z]/.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg))
       // -x: an option, not a file (a file named so exists, or has an extension: -row.json).

@@ -55,12 +55,30 @@ export interface InspectInput {
    * (a bare traceparent line: {@link BARE_TRACEPARENT_READ}): what it was read as, for the report's first line.
    */
   readAs?: string;
+  /**
+   * Set when the input was one JSON array read as rows (`--array rows`, the default): this row's place in
+   * it, from 1.
+   */
+  arrayElement?: number;
 }
+
+/**
+ * How input that is one JSON array (the whole text, or its one line) is read: `rows`, a row per element
+ * (what `json_agg` and `sqlite3 -json` print: the default), or `value`, one column's value that is an
+ * array (a Json column holding an array), which `withCarrier` and `contextFromCarrier` read no carrier
+ * from. The text cannot tell them apart: `psql -At` prints both as the same line.
+ */
+export type ArrayReading = "rows" | "value";
 
 /** The input of `tracehop inspect`: its carriers, and whether they came as several rows. */
 interface InspectInputs {
   rows: boolean;
   carriers: InspectInput[];
+  /**
+   * Set when the input was one JSON array read as rows (`--array rows`): what the text report says of it
+   * first ({@link arrayRowsLine}).
+   */
+  readNote?: string;
 }
 
 /**
@@ -95,10 +113,17 @@ const EMPTY_LINE_ROW =
  * `field` (`--field NAME`, or a dotted path `--field payload.traceContext`): the field of a row that holds its
  * carrier (see row-carrier.ts `carrierFieldOf`). `argument`: the text is the command line's argument, not a
  * file or standard input: a traceparent value alone there is one value ({@link bareTraceparentArgument}).
+ * `array` (`--array`, {@link ArrayReading}): input that is one JSON array is rows (each report then has
+ * `arrayElement`, and `readNote` says so) or one value, a row without a carrier ({@link ARRAY_VALUE}).
  * @throws {@link InspectInputError} for empty text, an empty array, text that is not JSON (nor rows
  *   of it: the message names the first bad line, with a hint for a client's output it resembles).
  */
-export function parseInspectInput(text: string, field?: string, argument = false): InspectInputs {
+export function parseInspectInput(
+  text: string,
+  field?: string,
+  argument = false,
+  array: ArrayReading = "rows",
+): InspectInputs {
   text = withoutByteOrderMark(text);
   const bare = argument ? bareTraceparentArgument(text) : undefined;
   if (bare !== undefined) return { rows: false, carriers: [bareTraceparentRow(bare, field)] };
@@ -147,19 +172,45 @@ export function parseInspectInput(text: string, field?: string, argument = false
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
   if (!Array.isArray(parsed)) return { rows: false, carriers: [valueRow(parsed, one?.text ?? text, field)] };
+  // --array value: one column's value that is an array, which the library reads no carrier from.
+  if (array === "value")
+    return { rows: false, carriers: [{ carrier: {}, diagnostics: [], noCarrier: ARRAY_VALUE }] };
   if (parsed.length === 0)
-    throw new InspectInputError("the JSON array holds no rows; give at least one row or carrier object");
+    throw new InspectInputError(
+      "the JSON array holds no rows; give at least one row or carrier object (one column's value that is an empty array: --array value reads it as one value)",
+    );
   // json_agg over a column: a NULL column is null, a Json column holding a string is that string. A
   // number written in an element is reported with its parsed value, not its digits as written: the
   // input's text could hold the same key in another row. A traceContext field holding JSON text
   // (sqlite3 -json) is its own text, read as for one row.
-  const carriers = parsed.map((row: unknown): InspectInput =>
-    row === null
+  const carriers = parsed.map((row: unknown, index): InspectInput => ({
+    ...(row === null
       ? { carrier: {}, diagnostics: [], noCarrier: JSON_NULL_ELEMENT }
-      : valueRow(row, undefined, field),
-  );
-  return { rows: true, carriers };
+      : valueRow(row, undefined, field)),
+    arrayElement: index + 1,
+  }));
+  return { rows: true, carriers, readNote: arrayRowsLine(parsed.length) };
 }
+
+/**
+ * The line the text report starts with for one JSON array read as `count` rows: what it read, and how to
+ * read it as one value instead (`--array value`), for a Json column holding an array, which the library
+ * restores nothing from (`psql -At` prints it as it prints `json_agg`'s rows).
+ */
+function arrayRowsLine(count: number): string {
+  return (
+    `input: one JSON array, read as ${count} row${count === 1 ? "" : "s"}, a report each (as json_agg and sqlite3 -json print a query's rows); ` +
+    "if it is one column's value (a Json column holding an array), withCarrier reads no carrier from it: --array value reads it so"
+  );
+}
+
+/**
+ * What one JSON array read as one value (`--array value`) is: no carrier, as `withCarrier` and
+ * `contextFromCarrier` read none from an array (carrier-object.ts `carrierObject`).
+ */
+const ARRAY_VALUE =
+  "a JSON array, read as one value (--array value): withCarrier and contextFromCarrier read no carrier from an array, " +
+  "so a Json column holding it restores nothing; without --array value, its elements are read as rows (json_agg, sqlite3 -json)";
 
 /** What a null element of a JSON array of rows is (`json_agg` over a column with a NULL). */
 const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";

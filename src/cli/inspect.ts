@@ -157,6 +157,12 @@ export interface InspectReport {
    * in the report.
    */
   readAs?: string;
+  /**
+   * Set when the input was one JSON array read as rows (`--array rows`, the default: `json_agg`,
+   * `sqlite3 -json`): this row's place in it, from 1. `--array value` reads such an array as one column's
+   * value instead, which holds no carrier (a Json column holding an array restores nothing).
+   */
+  arrayElement?: number;
   /** Extract order used for `context`. */
   extractOrder: PropagationStyle[];
   /** Where the extract order came from: `default`, `--styles`, or the environment variable's name. */
@@ -353,6 +359,8 @@ interface InspectOptions {
   carrierFrom?: string;
   /** `raw` was read from one header's value alone: what it was read as (input.ts). */
   readAs?: string;
+  /** `raw` is element `arrayElement` (from 1) of one JSON array read as rows (input.ts). */
+  arrayElement?: number;
 }
 
 /**
@@ -367,13 +375,14 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   const environment = options.environment ?? DEFAULT_ENVIRONMENT;
   const styles = environment.order.styles;
   const diagnostics = [...environment.diagnostics, ...(options.diagnostics ?? [])];
-  const { noCarrier, carrierFrom, readAs } = options;
+  const { noCarrier, carrierFrom, readAs, arrayElement } = options;
   const carrier = normalizeCarrier(raw);
   const report: InspectReport = {
     valid: false,
     ...(noCarrier !== undefined ? { noCarrier } : {}),
     ...(carrierFrom !== undefined ? { carrierFrom } : {}),
     ...(readAs !== undefined ? { readAs } : {}),
+    ...(arrayElement !== undefined ? { arrayElement } : {}),
     extractOrder: [...styles],
     extractOrderSource: environment.order.source,
     extractBehavior: environment.extractBehavior,

@@ -115,7 +115,9 @@ function formatReport(report: InspectReport): string {
 /**
  * What `tracehop inspect` prints for its reports, and its exit code: one object in, one report out;
  * rows in (`rows`), a report per row in row order ("row i of n: " before each text report, a JSON
- * array with `json`, byte for byte what `JSON.stringify(reports, null, 2)` writes). {@link EXIT_VALID}
+ * array with `json`, byte for byte what `JSON.stringify(reports, null, 2)` writes). `readNote`: what the
+ * input was read as (one JSON array read as rows, input.ts), the text output's first line (`--json` gives
+ * it as each report's `arrayElement`). {@link EXIT_VALID}
  * when every report holds a valid context, else {@link EXIT_NO_CONTEXT}.
  *
  * Each report is made from its carrier (`report`, called once per carrier in order) and given to
@@ -129,12 +131,13 @@ function formatReport(report: InspectReport): string {
 export async function writeReports<T>(
   carriers: readonly T[],
   report: (carrier: T) => InspectReport,
-  { json, rows }: { json: boolean; rows: boolean },
+  { json, rows, readNote }: { json: boolean; rows: boolean; readNote?: string | undefined },
   write: (chunk: string) => void | Promise<void>,
 ): Promise<number> {
   let valid = true;
   const count = carriers.length;
   if (json && rows) await write("[\n");
+  if (!json && readNote !== undefined) await write(escapeUnprintable(readNote) + "\n\n");
   for (let i = 0; i < count; i++) {
     const one = report(carriers[i]!);
     valid &&= one.valid;

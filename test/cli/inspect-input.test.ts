@@ -836,7 +836,7 @@ describe("tracehop inspect: values and lines that hold no carrier", () => {
     assert.equal(empty.code, 2);
     assert.equal(
       empty.stderr,
-      "tracehop inspect: the JSON array holds no rows; give at least one row or carrier object\n",
+      "tracehop inspect: the JSON array holds no rows; give at least one row or carrier object (one column's value that is an empty array: --array value reads it as one value)\n",
     );
   });
 
@@ -1135,7 +1135,11 @@ describe("tracehop inspect: several rows", () => {
     assert.deepEqual(reports[2].diagnostics, []);
     const text = run(["inspect", "-"], JSON.stringify(rows.slice(0, 2)));
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^row 1 of 2: valid context/);
+    // The first line says the array was read as rows, and how to read it as one value instead.
+    assert.match(
+      text.stdout,
+      /^input: one JSON array, read as 2 rows, .*--array value reads it so\n\nrow 1 of 2: valid context/,
+    );
     assert.match(text.stdout, /\n\nrow 2 of 2: valid context/);
     assert.match(text.stdout, /18446744073709551615/);
   });

@@ -1,0 +1,183 @@
+// `tracehop inspect` on what the database clients print, run for real: psql against the PostgreSQL
+// server, mariadb against the MariaDB server, sqlite3 on a file, each query's output given to inspect as a
+// user pipes it (`psql -At -c ... | tracehop inspect -`). A client that is not installed, or a server that
+// does not answer, skips its tests with a sentence naming it (TRACEHOP_TEST_PG_URL, TRACEHOP_TEST_MYSQL_URL
+// point them elsewhere). Each test's tables are named h6_live_* and dropped at the end.
+import { after, before, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { trace } from "@opentelemetry/api";
+import { contextFromCarrier } from "../../src/index.js";
+import { MYSQL_URL, PG_URL } from "../prisma/databases.js";
+import { tempDir } from "../support/temp-dir.js";
+import { run } from "./run-cli.js";
+
+const A = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+const B_TRACE_DECIMAL = "12345";
+
+/**
+ * What `command args` prints on standard output, or the reason it cannot be run (not installed, or it
+ * failed: a server that does not answer), as a skip reason naming the client.
+ */
+function client(command: string, args: readonly string[], what: string): string | { out: string } {
+  try {
+    return { out: execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    return e.code === "ENOENT"
+      ? `${command} is not installed`
+      : `${command} failed (${what}): ${String(e.stderr ?? e.message).trim()}`;
+  }
+}
+
+/** The output of `psql -X <options> -c sql` on the server of PG_URL, or the skip reason. */
+function psql(options: readonly string[], sql: string): string | { out: string } {
+  return client("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...options, "-c", sql, PG_URL], PG_URL);
+}
+
+/** The output of `mariadb <options> -e sql` on the server of MYSQL_URL, or the skip reason. */
+function mariadb(options: readonly string[], sql: string): string | { out: string } {
+  const url = new URL(MYSQL_URL);
+  return client(
+    "mariadb",
+    [
+      "-h",
+      url.hostname,
+      "-P",
+      url.port || "3306",
+      "-u",
+      decodeURIComponent(url.username),
+      ...(url.password === "" ? [] : [`-p${decodeURIComponent(url.password)}`]),
+      url.pathname.slice(1),
+      ...options,
+      "-e",
+      sql,
+    ],
+    MYSQL_URL,
+  );
+}
+
+/** `out` of a client's run, or the test skipped with its reason (`undefined`). */
+function output(t: TestContext, result: string | { out: string }): string | undefined {
+  if (typeof result === "string") {
+    t.skip(result);
+    return undefined;
+  }
+  return result.out;
+}
+
+describe("tracehop inspect on psql output (PostgreSQL)", () => {
+  let skip: string | undefined;
+  before(() => {
+    const made = psql(
+      [],
+      `drop table if exists h6_live_carrier;
+       create table h6_live_carrier (id int primary key, "traceContext" jsonb, batch json);
+       insert into h6_live_carrier values
+         (1, '{"traceparent":"${A}"}', '[{"traceparent":"${A}"}]'),
+         (2, null, '[]'),
+         (3, '{"x-datadog-trace-id":"${B_TRACE_DECIMAL}","x-datadog-parent-id":"67"}', null);`,
+    );
+    if (typeof made === "string") skip = made;
+  });
+  after(() => {
+    if (skip === undefined) psql([], "drop table if exists h6_live_carrier");
+  });
+
+  test("one JSON array on one line (json_agg's rows, or a Json column holding an array): read as rows by default, said on the first line and as arrayElement; --array value reads it as the column's value, no carrier (exit 1)", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const agg = output(t, psql(["-At"], `select json_agg("traceContext" order by id) from h6_live_carrier`));
+    const column = output(t, psql(["-At"], "select batch from h6_live_carrier where id = 1"));
+    if (agg === undefined || column === undefined) return;
+    // psql prints both as one line holding a JSON array: the text cannot say which it is.
+    assert.match(agg, /^\[.*\]\n$/);
+    assert.match(column, /^\[.*\]\n$/);
+
+    const rows = run(["inspect", "-"], agg);
+    assert.equal(rows.code, 1, rows.stderr); // its second row is NULL
+    const lines = rows.stdout.split("\n");
+    assert.match(lines[0]!, /^input: one JSON array, read as 3 rows, a report each \(as json_agg/);
+    assert.match(lines[0]!, /--array value reads it so$/);
+    assert.match(lines[2]!, /^row 1 of 3: valid context/);
+    assert.ok(rows.stdout.includes(`row 3 of 3: valid context`), rows.stdout);
+    const json = run(["inspect", "--json", "-"], agg);
+    const reports = JSON.parse(json.stdout) as { valid: boolean; arrayElement?: number }[];
+    assert.deepEqual(
+      reports.map((r) => [r.arrayElement, r.valid]),
+      [
+        [1, true],
+        [2, false],
+        [3, true],
+      ],
+    );
+
+    // The Json column holding an array: the library restores nothing from that value...
+    const value = JSON.parse(column) as unknown;
+    assert.equal(trace.getSpanContext(contextFromCarrier(value)), undefined);
+    assert.equal(trace.getSpanContext(contextFromCarrier(column.trim())), undefined);
+    // ...which --array value says, as one value, exit 1; by default it is read as one row, and said so.
+    const asRows = run(["inspect", "-"], column);
+    assert.equal(asRows.code, 0, asRows.stderr);
+    assert.match(asRows.stdout, /^input: one JSON array, read as 1 row, a report each/);
+    for (const args of [
+      ["inspect", "--array", "value", "-"],
+      ["inspect", "--array=value", "-"],
+    ]) {
+      const asValue = run(args, column);
+      assert.equal(asValue.code, 1, asValue.stderr);
+      assert.match(
+        asValue.stdout,
+        /^no carrier \(a JSON array, read as one value \(--array value\): withCarrier and contextFromCarrier read no carrier from an array/,
+      );
+      const one = JSON.parse(run([...args.slice(0, -1), "--json", "-"], column).stdout) as {
+        valid: boolean;
+        arrayElement?: number;
+        noCarrier?: string;
+      };
+      assert.equal(one.valid, false);
+      assert.equal(one.arrayElement, undefined);
+      assert.match(one.noCarrier ?? "", /^a JSON array, read as one value/);
+    }
+    // An empty array as the column's value: refused as rows (none), with the option that reads it.
+    const empty = output(t, psql(["-At"], "select batch from h6_live_carrier where id = 2"));
+    if (empty === undefined) return;
+    assert.equal(empty, "[]\n");
+    const none = run(["inspect", "-"], empty);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /holds no rows; .*--array value reads it as one value/);
+    assert.equal(run(["inspect", "--array", "value", "-"], empty).code, 1);
+  });
+
+  test("--array takes rows or value: another value, or none, is a usage error saying so", () => {
+    for (const args of [["--array", "vaule"], ["--array=values"], ["--array"]]) {
+      const result = run(["inspect", ...args, "{}"]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /^tracehop inspect: --array takes rows or value/);
+    }
+    const twice = run(["inspect", "--array", "rows", "--array", "value", "[{}]"]);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /--array is given twice/);
+  });
+
+  test("lines of psql -At each holding an array (a Json column holding arrays, over rows) are rows without a carrier", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const out = output(t, psql(["-At"], "select batch from h6_live_carrier order by id"));
+    if (out === undefined) return;
+    const result = run(["inspect", "--json", "-"], out);
+    assert.equal(result.code, 1);
+    const reports = JSON.parse(result.stdout) as {
+      valid: boolean;
+      noCarrier?: string;
+      arrayElement?: number;
+    }[];
+    assert.equal(reports.length, 3);
+    assert.ok(reports.every((r) => !r.valid && r.arrayElement === undefined));
+    assert.match(reports[0]!.noCarrier ?? "", /^an array, not a carrier/);
+  });
+});
+
+void join;
+void tempDir;
+void mariadb;

@@ -4,16 +4,26 @@
 // prints with --json (valid or not, trace id, parent id, sampled, priority, a restored root) is what
 // contextFromCarrier, and withCarrier on the row, give for the same value. A report that names another
 // field (`carrierFrom`) is compared with the restore of that expression, and the row itself, handed whole
-// to a restore that reads only traceContext, restores nothing then.
+// to a restore that reads only traceContext, restores nothing then. The text report (without --json) is
+// read back too and must say the same; and under each relation (`parent`, `link`, `none`, `auto` by the
+// row's createdAt and the run), the span withCarrier starts is the child of, or is linked to, the
+// context inspect reports.
 //
 // The command runs in this process (src/cli/command.ts `runTracehop`, what the bin runs), from the
 // sources, with the input on a standard input made of the text: thousands of runs take a few seconds.
 // Failures print fast-check's seed and path (FC_SEED=... replays one; arbitraries.ts `runParameters`).
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
+import { ROOT_CONTEXT, trace, type Context, type Link } from "@opentelemetry/api";
 import fc from "fast-check";
-import { contextFromCarrier, createPropagator, getDatadogContext, withCarrier } from "../../src/index.js";
+import {
+  contextFromCarrier,
+  createPropagator,
+  DEFAULT_MAX_PARENT_AGE_MS,
+  getDatadogContext,
+  withCarrier,
+  type Relation,
+} from "../../src/index.js";
 import type { TextMapPropagator } from "@opentelemetry/api";
 import { runTracehop } from "../../src/cli/command.js";
 import { CR_BEFORE_LINE_FEED } from "../../src/cli/input.js";
@@ -66,6 +76,7 @@ interface Report {
   noCarrier?: string;
   carrierFrom?: string;
   readAs?: string;
+  arrayElement?: number;
   context?: {
     root: boolean;
     traceId: string;
@@ -82,6 +93,103 @@ async function inspect(
   field?: string,
   argument = false,
 ): Promise<{ code: number; reports: Report[]; err: string }> {
+  const { code, out, err } = await runInspect(input, ["--json"], field, argument);
+  if (code > 1) return { code, reports: [], err };
+  const parsed = JSON.parse(out) as Report | Report[];
+  return { code, reports: Array.isArray(parsed) ? parsed : [parsed], err };
+}
+
+/** A text report read back: its first line and the verdict its lines give ({@link textVerdict}). */
+interface TextReport {
+  first: string;
+  verdict: Verdict;
+}
+
+/**
+ * Runs `tracehop inspect [--field f] -` (the text report) on `input`: its exit code, whether its output
+ * started with the line saying a JSON array was read as rows, and its reports, one per row, read back.
+ */
+async function inspectText(
+  input: string,
+  field?: string,
+  argument = false,
+): Promise<{ code: number; arrayLine: boolean; reports: TextReport[]; err: string }> {
+  const { code, out, err } = await runInspect(input, [], field, argument);
+  if (code > 1) return { code, arrayLine: false, reports: [], err };
+  let text = out;
+  const arrayLine = text.startsWith("input: one JSON array, read as ");
+  if (arrayLine) text = text.slice(text.indexOf("\n\n") + 2);
+  // "row i of n: " before each report of several rows, the reports separated by an empty line (a report
+  // holds none: its every line break is between its lines).
+  const many = /^row 1 of (\d+): /.exec(text);
+  const bodies = many === null ? [text] : text.slice(many[0].length).split(/\n\nrow \d+ of \d+: /);
+  if (many !== null) assert.equal(bodies.length, Number(many[1]), `row count of ${text.slice(0, 400)}`);
+  return { code, arrayLine, reports: bodies.map(textVerdict), err };
+}
+
+/**
+ * What one text report says, as a {@link Verdict}: its first line (`valid context (...)`, `no valid
+ * context`, `no carrier`), the trace id line, the parent id line (or the restored root's), the sampling line.
+ */
+function textVerdict(body: string): TextReport {
+  const first = body.split("\n")[0]!;
+  if (!first.startsWith("valid context")) return { first, verdict: { valid: false } };
+  const traceId = /^ {2}trace id {5}([0-9a-f]{32}) {2}\(128-bit hex\)$/m.exec(body)?.[1];
+  const root = /^ {2}parent id {4}0: no parent span/m.test(body);
+  const parentId = /^ {2}parent id {4}([0-9a-f]{16}) {2}\(hex\)/m.exec(body)?.[1];
+  const decided = /^ {2}sampling {5}(sampled \(keep\)|not sampled \(drop\)), priority (-?\d+) /m.exec(body);
+  const flag = /^ {2}sampling {5}sampled flag (set|not set)\b/m.exec(body);
+  assert.ok(traceId !== undefined && (root || parentId !== undefined), `text report without ids: ${body}`);
+  assert.ok(decided !== null || flag !== null, `text report without a sampling line: ${body}`);
+  return {
+    first,
+    verdict: {
+      valid: true,
+      root,
+      traceId,
+      ...(root ? {} : { parentId }),
+      sampled: decided !== null ? decided[1] === "sampled (keep)" : flag![1] === "set",
+      ...(decided === null ? {} : { samplingPriority: Number(decided[2]) }),
+    },
+  };
+}
+
+/**
+ * Asserts that the text reports of `input` say what the --json `reports` say (the same verdict; the first
+ * line naming the field read, `carrierFrom`, or the bare traceparent read, `readAs`), and that a
+ * JSON array read as rows is said first.
+ */
+async function assertTextAgrees(
+  input: string,
+  reports: readonly Report[],
+  field?: string,
+  argument = false,
+): Promise<void> {
+  const text = await inspectText(input, field, argument);
+  const shown = input.length > 400 ? `${input.slice(0, 400)}…` : input;
+  assert.equal(text.reports.length, reports.length, `text reports of ${shown}: ${text.err}`);
+  assert.equal(text.arrayLine, reports[0]?.arrayElement !== undefined, `the array line of ${shown}`);
+  reports.forEach((report, i) => {
+    const said = text.reports[i]!;
+    assert.deepEqual(
+      said.verdict,
+      reported(report),
+      `${shown}: the text report's verdict differs from --json's`,
+    );
+    if (report.noCarrier !== undefined) assert.ok(said.first.startsWith("no carrier ("), said.first);
+    if (report.carrierFrom !== undefined && report.valid)
+      assert.ok(said.first.endsWith(`hand withCarrier(${report.carrierFrom})`), said.first);
+    if (report.readAs !== undefined) assert.ok(said.first.includes(`from ${report.readAs}`), said.first);
+  });
+}
+
+/** Runs `tracehop inspect <options> [--field f] -- <input | ->` in this process: its exit code and output. */
+async function runInspect(
+  input: string,
+  options: readonly string[],
+  field: string | undefined,
+  argument: boolean,
+): Promise<{ code: number; out: string; err: string }> {
   const bytes = Buffer.from(input);
   let at = 0;
   const stdin: InputSource = {
@@ -98,7 +206,7 @@ async function inspect(
   let err = "";
   const args = [
     "inspect",
-    "--json",
+    ...options,
     ...(field === undefined ? [] : ["--field", field]),
     "--",
     argument ? input : "-",
@@ -109,9 +217,7 @@ async function inspect(
     env: process.env,
     stdin,
   });
-  if (code > 1) return { code, reports: [], err };
-  const parsed = JSON.parse(out) as Report | Report[];
-  return { code, reports: Array.isArray(parsed) ? parsed : [parsed], err };
+  return { code, out, err };
 }
 
 /** The verdict a restored context gives, in the report's terms. */
@@ -387,6 +493,7 @@ describe("tracehop inspect --json agrees with the library's restore", () => {
         assert.ok(code <= 1, `inspect refused ${text.slice(0, 400)}: ${err}`);
         assert.equal(reports.length, 1);
         assertAgrees(reports[0]!, value, s.field, text);
+        await assertTextAgrees(text, reports, s.field, argument);
       }),
       RUNS,
     );
@@ -541,9 +648,119 @@ describe("tracehop inspect --json agrees with the library's restore", () => {
           assert.ok(code <= 1, `inspect refused ${text.slice(0, 400)}: ${err}`);
           assert.equal(reports.length, rows.length, `one report per row of ${text}`);
           rows.forEach((row, i) => assertAgrees(reports[i]!, row.value, undefined, row.text));
+          // Each report of an array says its place in it; lines give none.
+          assert.deepEqual(
+            reports.map((r) => r.arrayElement),
+            rows.map((_, i) => (lines ? undefined : i + 1)),
+          );
+          await assertTextAgrees(text, reports);
         },
       ),
       runParameters(50),
+    );
+  });
+
+  test("relation parent, link, none and auto (by the row's createdAt and the run): withCarrier's span is the child of, or linked to, the context inspect reports", async () => {
+    const now = Date.now();
+    const minute = 60 * 1000;
+    // The row's createdAt and whether it is older than auto's maxParentAge (5 minutes by default).
+    const createdAt = fc.constantFrom<[unknown, boolean]>(
+      [undefined, false], // no capture time: auto parents
+      [now - 10_000, false],
+      [new Date(now - 10_000).toISOString(), false],
+      [now - 60 * minute, true],
+      [new Date(now - 60 * minute).toISOString(), true],
+      [String(now - 60 * minute), true], // a text of digits: epoch milliseconds
+      ["not a date", false], // no capture time read (said once by the library): auto parents
+    );
+    assert.equal(DEFAULT_MAX_PARENT_AGE_MS, 5 * minute);
+    await fc.assert(
+      fc.asyncProperty(
+        carrier,
+        fc.boolean(),
+        createdAt,
+        fc.constantFrom<Relation>("parent", "link", "none", "auto"),
+        fc.constantFrom(undefined, 1, 2),
+        async (c, text, [created, old], relation, run) => {
+          const row = {
+            id: 1,
+            traceContext: text ? asText(c) : c,
+            ...(created === undefined ? {} : { createdAt: created }),
+          };
+          const input = stored({ value: row });
+          const { code, reports, err } = await inspect(input.text);
+          assert.ok(code <= 1, `inspect refused ${input.text.slice(0, 400)}: ${err}`);
+          const report = reports[0]!;
+          // A createdAt beside traceContext changes nothing inspect reads.
+          assertAgrees(report, input.value, undefined, input.text);
+          const expected = !report.valid
+            ? undefined
+            : relation === "auto"
+              ? old || (run ?? 1) > 1
+                ? "link"
+                : "parent"
+              : relation;
+          let seen:
+            | {
+                recording: boolean;
+                traceId: string;
+                parent?: string;
+                relation?: unknown;
+                links: readonly Link[];
+              }
+            | undefined;
+          withCarrier(
+            input.value,
+            "agreement-relation",
+            (span) => {
+              const sdk = span as unknown as {
+                parentSpanContext?: { spanId: string };
+                attributes?: Record<string, unknown>;
+                links?: Link[];
+              };
+              seen = {
+                recording: span.isRecording(),
+                traceId: span.spanContext().traceId,
+                ...(sdk.parentSpanContext === undefined ? {} : { parent: sdk.parentSpanContext.spanId }),
+                relation: sdk.attributes?.["tracehop.relation"],
+                links: sdk.links ?? [],
+              };
+            },
+            { relation, ...(run === undefined ? {} : { run }) },
+          );
+          const where = `${input.text.slice(0, 400)} relation ${relation} run ${run} createdAt ${String(created)}`;
+          const s = seen!;
+          const ctx = report.context;
+          const linked = s.links.some(
+            (l) => l.context.traceId === ctx?.traceId && (ctx.root || l.context.spanId === ctx.parentId),
+          );
+          if (expected === undefined) {
+            assert.equal(s.parent, undefined, `${where}: a parent where inspect reports none`);
+            assert.equal(s.relation, undefined, where);
+            return;
+          }
+          // An unsampled parent gives a non-recording span: its trace id alone can be compared.
+          if (s.recording) assert.equal(s.relation, expected, `${where}: the relation`);
+          if (expected === "parent") {
+            assert.equal(s.traceId, ctx!.traceId, `${where}: the trace of withCarrier's span`);
+            if (s.recording && !ctx!.root) assert.equal(s.parent, ctx!.parentId, `${where}: its parent`);
+          } else {
+            assert.equal(s.parent, undefined, `${where}: a parent under ${expected}`);
+            assert.notEqual(
+              s.traceId,
+              ctx!.traceId,
+              `${where}: the stored trace continued under ${expected}`,
+            );
+            if (s.recording)
+              assert.equal(
+                linked,
+                expected === "link",
+                `${where}: linked to inspect's context under ${expected}`,
+              );
+          }
+        },
+      ),
+      runParameters(150),
     );
   });
 });

@@ -284,17 +284,24 @@ export function clientTableHint(lines: readonly string[]): string {
 
 /**
  * A hint for line-per-row text whose first line is a column's name (`traceContext`, then a row per
- * line): what `mysql -B -e` prints, and `psql -A` without `-t`; else "". `lines`: the text's lines.
+ * line): what `mysql -B -e` prints, and `psql -A` without `-t`; or a column's name then a value over
+ * several lines ({@link valueOverLinesHint}): `mysql -r -e`; else "". `lines`: the text's lines.
  */
 export function columnNameHint(lines: readonly string[]): string {
   const [first, second] = lines;
-  return first !== undefined &&
-    second !== undefined &&
-    first.length <= MAX_COLUMN_NAME_LENGTH &&
-    /^[A-Za-z_][\w$]*$/.test(first.trim()) &&
-    (nullLine(second) !== undefined || "value" in readLine(second))
-    ? ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only))`
-    : "";
+  if (
+    first === undefined ||
+    second === undefined ||
+    first.length > MAX_COLUMN_NAME_LENGTH ||
+    !/^[A-Za-z_][\w$]*$/.test(first.trim())
+  )
+    return "";
+  // `mysql -r -e` (--raw, the names first) of a pretty-printed column: its value goes on over lines.
+  const overLines = valueOverLinesHint(lines, 1) !== "";
+  if (!overLines && nullLine(second) === undefined && !("value" in readLine(second))) return "";
+  return overLines
+    ? ` (its first line, ${first.trim()}, looks like a column name, and the value after it goes on over several lines, as mysql -r (--raw) prints a pretty-printed JSON column: print a row a line without the names, mysql -N -B -e "select ${TRACE_CONTEXT_FIELD} from ..." without -r (--batch writes a line break in a value as \\n, which tracehop inspect undoes))`
+    : ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only))`;
 }
 
 /**
@@ -583,4 +590,84 @@ function csvCarrierColumn(rows: readonly string[]): string | undefined {
 /** `select "column" from ...` for psql, inside the shell's single quotes. */
 function psqlSelect(column: string): string {
   return `select ${shellSingle(`"${column.replace(/"/g, '""')}"`)} from ...`;
+}
+
+/**
+ * A hint for a client's output in markup, else "": mysql's XML output (`-X`, `--xml`: `<?xml ...?>`, then
+ * `<resultset ...>` and a `<field name="...">` per column), mysql's HTML output (`-H`, `--html`: one
+ * `<TABLE BORDER=1>` line) or `sqlite3 -html` (a `<TR><TD>` line per row). Their values are escaped
+ * for the markup (`&quot;` for `"`), so none is a carrier's JSON text as stored: the hint names the
+ * client's mode that prints the column as it is, a row a line (checked with MariaDB 10.11 and sqlite3
+ * 3.40). `lines`: the text's lines.
+ */
+export function markupHint(lines: readonly string[]): string {
+  const start = lines.slice(0, 3).map((line) => line.trimStart());
+  const mysql = `mysql -N -B -e "select ${TRACE_CONTEXT_FIELD} from ..." (-N no column names, -B batch: a row a line)`;
+  const said = (what: string, instead: string) =>
+    ` (it looks like ${what}, whose values are escaped for the markup (&quot; for "): print the carrier column as text, a row a line, ${instead})`;
+  if (start.some((line) => /^<\?xml\b|^<resultset\b/i.test(line)))
+    return said("mysql's XML output (-X, --xml)", mysql);
+  if (/^<TABLE\b/i.test(start[0] ?? "")) return said("mysql's HTML output (-H, --html)", mysql);
+  if (/^<TR>/i.test(start[0] ?? ""))
+    return said(
+      "sqlite3 -html output",
+      `sqlite3 FILE 'select ${TRACE_CONTEXT_FIELD} from ...' (its default list mode)`,
+    );
+  return "";
+}
+
+/**
+ * A hint for `sqlite3` output in one of its modes for a person, else "": `-line` (a `column = value`
+ * line per column, an empty line between rows), `-quote` (each value in SQL single quotes, `NULL` for a
+ * NULL column), `-box` (a table drawn with box characters), `-markdown` (`| name |`, then `|---|`), and
+ * `-table` (`+---+` borders around the column names centred: `mysql -t` writes them after one space, and is
+ * left to {@link clientTableHint}), and `-column -header` (the names over dashes, without psql's `(N rows)`).
+ * Checked with sqlite3 3.40. `lines`: the text's lines.
+ */
+export function sqliteModeHint(lines: readonly string[]): string {
+  const first = lines.find((line) => line.trim() !== "") ?? "";
+  const list = `sqlite3 FILE 'select ${TRACE_CONTEXT_FIELD} from ...' (its default list mode: a row a line, a NULL column an empty line), or whole rows, sqlite3 -json FILE 'select ...'`;
+  const said = (what: string) => ` (it looks like ${what}: print the carrier column alone, ${list})`;
+  if (/^[A-Za-z_][\w$]* = /.test(first.trimStart()))
+    return said('sqlite3 -line output, a "column = value" line per column');
+  if (
+    /^'.*'$/.test(first.trim()) &&
+    lines.every((line) => line === "" || line === "NULL" || /^'.*'$/.test(line))
+  )
+    return said(
+      "sqlite3 -quote output, each value in SQL single quotes (or JSON text in single quotes that a shell kept, as cmd.exe does: remove them)",
+    );
+  if (/^[┌╭│]/.test(first)) return said("sqlite3 -box output, a table drawn with box characters");
+  if (/^\|(?:[ :]*-+[ :]*\|)+$/.test(lines[1]?.trim() ?? ""))
+    return said("sqlite3 -markdown output, a Markdown table");
+  // -table centres a column's name (mysql -t writes it after one space), in the same +---+ borders.
+  if (/^\+-+(?:\+-+)*\+$/.test(lines[0] ?? "") && /^\| {2,}\S/.test(lines[1] ?? ""))
+    return said(
+      "sqlite3 -table output, in +----+ borders (mysql -t prints such borders too: there, mysql -N -B)",
+    );
+  // -column -header: its names, then dashes under each column, two spaces between, and no (N rows)
+  // footer (psql's aligned output ends with one).
+  if (/^-+(?: {2}-+)*$/.test(lines[1] ?? "") && !lines.some((line) => /^\(\d+ rows?\)$/.test(line)))
+    return said("sqlite3 -column -header output, the column names over a line of dashes");
+  return "";
+}
+
+/**
+ * A hint for line `index` of `lines` (line-per-row text) that opens a JSON value left open on it (`{` or
+ * `[` alone) and that lines after it close (`}` or `]` alone) as one JSON value, else "": a value printed
+ * over several lines among rows printed on one, what `mysql -r` (`--raw`) prints for a JSON column holding
+ * pretty-printed text beside compact ones (it writes a value's line breaks as they are), or `psql -At`
+ * for such a `json` column. Not a row cut short, which {@link cutShortHint} would call it.
+ */
+export function valueOverLinesHint(lines: readonly string[], index: number): string {
+  const open = lines[index]?.trim();
+  if (open !== "{" && open !== "[") return "";
+  const close = open === "{" ? "}" : "]";
+  const end = lines.findIndex((line, at) => at > index && line.trimEnd() === close);
+  if (end < 0 || !isJson(lines.slice(index, end + 1).join("\n"))) return "";
+  return (
+    ` (it starts a JSON value printed over several lines, to line ${end + 1}, among rows printed on one: a JSON column holding pretty-printed text, ` +
+    `as mysql -r (--raw) prints it, or psql -At a json column: print a row a line, mysql -N -B -e "select ${TRACE_CONTEXT_FIELD} from ..." ` +
+    `without -r (--batch writes a line break in a value as \\n, which tracehop inspect undoes), psql -At -c 'select "${TRACE_CONTEXT_FIELD}"::jsonb from ...')`
+  );
 }

@@ -9,6 +9,7 @@ import {
   csvHint,
   cutShortHint,
   lineHint,
+  markupHint,
   mysqlRawHint,
   mysqlRawValuesHint,
   mysqlVerticalHint,
@@ -17,7 +18,9 @@ import {
   psqlExpandedHint,
   psqlRowsHint,
   psqlWrappedHint,
+  sqliteModeHint,
   unquotedNamesHint,
+  valueOverLinesHint,
 } from "./input-hints.js";
 import {
   bareTraceparentValue,
@@ -228,6 +231,8 @@ function notJsonError(text: string, error: string): InspectInputError {
   const index = lines.findIndex((line) => nullLine(line) === undefined);
   const first = lines[index] ?? "";
   const hint =
+    markupHint(lines) ||
+    sqliteModeHint(lines) ||
     psqlExpandedHint(lines) ||
     mysqlVerticalHint(lines) ||
     csvHint(lines) ||
@@ -266,7 +271,7 @@ function firstRowCutShort(first: string, lines: readonly string[]): boolean {
  */
 function lineError(line: string, number: number, error: string, lines: readonly string[]): InspectInputError {
   return new InspectInputError(
-    `line ${number} is not valid JSON (${error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${lineHint(line, lines)}`,
+    `line ${number} is not valid JSON (${error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${valueOverLinesHint(lines, number - 1) || lineHint(line, lines)}`,
   );
 }
 

@@ -84,6 +84,12 @@ export function readInput(arg: string, stdin: InputSource): { text: string; argu
     throw new InspectInputError(
       `the argument is ${arg === "" ? "empty" : "blank"} (a shell variable that is unset or empty?); ${GIVE}`,
     );
+  // '{"traceparent": ...}' with its quotes: cmd.exe, and PowerShell's native argument passing, keep them.
+  if (/^'\s*[{[][\s\S]*'$/.test(arg) && isJson(arg.slice(1, -1)) && !existsSync(arg))
+    throw new InspectInputError(
+      "the argument is JSON text inside single quotes that reached tracehop (cmd.exe, and some PowerShell versions, pass them on): " +
+        `give it without them (cmd.exe: "{\\"traceparent\\": \\"...\\"}"), or save it to a file and give the file name, or pipe it to -`,
+    );
   if (
     (LOOKS_LIKE_JSON.test(arg) || isBareTraceparent(arg)) &&
     !LOOKS_LIKE_FILE_NAME.test(arg) &&
@@ -185,7 +191,8 @@ function tooLarge(what: string, size: number, more = false): InspectInputError {
  * for input.ts `parseInspectInput` to skip).
  * @throws {@link InspectInputError} for bytes that are not such text, or text holding a control
  *   character that JSON text cannot hold anywhere (U+0000-U+001F but tab, line feed and carriage return):
- *   a binary file, or UTF-16 without a byte order mark; said without echoing the bytes.
+ *   a binary file, or UTF-16 without a byte order mark, or `sqlite3 -ascii` output (U+001E, U+001F
+ *   between its rows and columns: said with the mode to use); said without echoing the bytes.
  */
 function decodeInput(bytes: Buffer, what: string): string {
   const utf16 =
@@ -209,6 +216,13 @@ function decodeInput(bytes: Buffer, what: string): string {
     const line = before.split("\n").length;
     const column = control.index - before.lastIndexOf("\n");
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    // The unit and record separators: what sqlite3 -ascii writes between columns and rows.
+    if (code === "001E" || code === "001F")
+      throw new InspectInputError(
+        `${what} holds the control character U+${code} (line ${line}, column ${column}), the ${code === "001E" ? "record" : "unit"} separator ` +
+          "sqlite3 -ascii writes between rows and columns, which JSON text cannot hold: print the carrier column a row a line, " +
+          "sqlite3 FILE 'select traceContext from ...' (its default list mode), or whole rows, sqlite3 -json FILE 'select ...'",
+      );
     throw new InspectInputError(
       `${what} holds the control character U+${code} (line ${line}, column ${column}), which JSON text cannot hold: ` +
         `${code === "0000" ? "UTF-16 text without a byte order mark, or a binary file?" : "a binary file?"} ` +

@@ -2472,6 +2472,24 @@ describe("tracehop inspect: the command line", () => {
     assert.match(stderr, /^tracehop inspect: unknown propagation style "bogus"/);
   });
 
+  test("JSON text inside single quotes that reached inspect (cmd.exe passes them on): said, with how to give it instead (exit 2)", () => {
+    const carrier = '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}';
+    const quoted = run(["inspect", `'${carrier}'`]);
+    assert.equal(quoted.code, 2);
+    assert.equal(
+      quoted.stderr,
+      "tracehop inspect: the argument is JSON text inside single quotes that reached tracehop (cmd.exe, and some PowerShell versions, pass them on): " +
+        'give it without them (cmd.exe: "{\\"traceparent\\": \\"...\\"}"), or save it to a file and give the file name, or pipe it to -\n',
+    );
+    // The same text on standard input: the hint names both what prints it so and the quotes a shell kept.
+    const piped = run(["inspect", "-"], `'${carrier}'\n`);
+    assert.equal(piped.code, 2);
+    assert.match(
+      piped.stderr,
+      /\(it looks like sqlite3 -quote output, .*\(or JSON text in single quotes that a shell kept, as cmd\.exe does: remove them\)/,
+    );
+  });
+
   test("--styles naming a style with a character outside ASCII (a Cyrillic a, a zero width space, a full-width comma, bytes not UTF-8): the name quoted escaped, never echoed as it looks, with the character named and what to do (exit 2)", () => {
     const carrier = '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}';
     for (const [styles, quoted, at, character, guess] of [

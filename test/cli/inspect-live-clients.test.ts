@@ -6,11 +6,12 @@
 import { after, before, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
 import { MYSQL_URL, PG_URL } from "../prisma/databases.js";
-import { tempDir } from "../support/temp-dir.js";
 import { run } from "./run-cli.js";
 
 const A = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -178,6 +179,197 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
   });
 });
 
-void join;
-void tempDir;
-void mariadb;
+/** The first line of standard error, without the parser's message and the general advice before the hint. */
+const hintOf = (stderr: string): string =>
+  stderr
+    .split("\n")[0]!
+    .replace(
+      /^tracehop inspect: (?:line \d+ is not valid JSON \(.*?\); with one row per line, every line must be .*? \(a NULL column\)|the carrier is not valid JSON \(.*?\); give a JSON object of header -> value, an array of rows, or one row per line)/,
+      "",
+    );
+
+describe("tracehop inspect on mariadb output (MariaDB)", () => {
+  let skip: string | undefined;
+  before(() => {
+    // 1 compact (with a JSON escape in a value), 2 NULL, 3 pretty-printed over lines, 4 a JSON string
+    // holding a carrier's JSON text.
+    const made = mariadb(
+      [],
+      `drop table if exists h6_live_carrier;
+       create table h6_live_carrier (id int primary key, traceContext json);
+       insert into h6_live_carrier values
+         (1, '{"traceparent":"${A}","tracestate":"k=v\\\\tx"}'),
+         (2, null),
+         (3, '{\\n  "x-datadog-trace-id": "${B_TRACE_DECIMAL}",\\n  "x-datadog-parent-id": "67"\\n}'),
+         (4, '"{\\\\"traceparent\\\\":\\\\"${A}\\\\"}"');`,
+    );
+    if (typeof made === "string") skip = made;
+  });
+  after(() => {
+    if (skip === undefined) mariadb([], "drop table if exists h6_live_carrier");
+  });
+
+  const all = "select traceContext from h6_live_carrier order by id";
+
+  test("mariadb -N -B, -N -e (batch when piped), -s, -s -s: every row read, its escapes undone (a row NULL, exit 1)", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    for (const options of [["-N", "-B"], ["-N"], ["-s"], ["-s", "-s"]]) {
+      const out = output(t, mariadb(options, all));
+      if (out === undefined) return;
+      const result = run(["inspect", "--json", "-"], out);
+      assert.equal(result.code, 1, `${options.join(" ")}: ${result.stderr}`);
+      const reports = JSON.parse(result.stdout) as { valid: boolean; context?: { traceId: string } }[];
+      assert.deepEqual(
+        reports.map((r) => [r.valid, r.context?.traceId]),
+        [
+          [true, A.split("-")[1]],
+          [false, undefined],
+          [true, "00000000000000000000000000003039"],
+          [true, A.split("-")[1]],
+        ],
+        options.join(" "),
+      );
+    }
+  });
+
+  test("mariadb -N --raw of one row (compact, pretty-printed, JSON text): read as it is stored", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    for (const id of [1, 3, 4]) {
+      const out = output(
+        t,
+        mariadb(["-N", "--raw"], `select traceContext from h6_live_carrier where id = ${id}`),
+      );
+      if (out === undefined) return;
+      const result = run(["inspect", "-"], out);
+      assert.equal(result.code, 0, `${id}: ${result.stderr}`);
+    }
+  });
+
+  test("mariadb --raw over rows, one pretty-printed: the line that opens it is named as a value over several lines, not a row cut short, with mysql -N -B to run (exit 2)", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    for (const options of [
+      ["-N", "--raw"],
+      ["-s", "-r"],
+    ]) {
+      const out = output(t, mariadb(options, all));
+      if (out === undefined) return;
+      const result = run(["inspect", "-"], out);
+      assert.equal(result.code, 2, options.join(" "));
+      assert.match(result.stderr, /^tracehop inspect: line 3 is not valid JSON/);
+      const hint = hintOf(result.stderr);
+      assert.match(
+        hint,
+        /^ \(it starts a JSON value printed over several lines, to line 6, among rows printed on one: .*mysql -r \(--raw\)/,
+      );
+      assert.match(hint, /mysql -N -B -e "select traceContext from \.\.\." without -r/);
+      assert.doesNotMatch(hint, /cut short/);
+    }
+    // With the column's name first (no -N): both said.
+    const named = output(t, mariadb(["--raw"], "select traceContext from h6_live_carrier where id = 3"));
+    if (named === undefined) return;
+    const result = run(["inspect", "-"], named);
+    assert.equal(result.code, 2);
+    assert.match(
+      hintOf(result.stderr),
+      /^ \(its first line, traceContext, looks like a column name, and the value after it goes on over several lines, as mysql -r/,
+    );
+  });
+
+  test("mariadb -B / -e with the column name, -t, -E, -X, --html: said what it is and what to run (exit 2)", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    for (const [options, said] of [
+      [["-B"], /^ \(its first line, traceContext, looks like a column name: leave it out, mysql -N/],
+      [[], /^ \(its first line, traceContext, looks like a column name: leave it out, mysql -N/],
+      [["-t"], /^ \(it looks like mysql's table output, in \+----\+ borders/],
+      [["-E"], /^ \(it looks like mysql's vertical output/],
+      [
+        ["-X"],
+        /^ \(it looks like mysql's XML output \(-X, --xml\), whose values are escaped for the markup .*mysql -N -B -e "select traceContext from \.\.\."/,
+      ],
+      [
+        ["--html"],
+        /^ \(it looks like mysql's HTML output \(-H, --html\), whose values are escaped for the markup .*mysql -N -B -e/,
+      ],
+    ] as const) {
+      for (const sql of [all, "select traceContext from h6_live_carrier where id = 1"]) {
+        const out = output(t, mariadb(options, sql));
+        if (out === undefined) return;
+        const result = run(["inspect", "-"], out);
+        assert.equal(result.code, 2, `${options.join(" ")} ${sql}`);
+        assert.equal(result.stdout, "");
+        assert.match(hintOf(result.stderr), said, `${options.join(" ")} ${sql}: ${result.stderr}`);
+      }
+    }
+  });
+});
+
+describe("tracehop inspect on sqlite3 output (a file)", () => {
+  let dir: string | undefined;
+  let file: string | undefined;
+  let skip: string | undefined;
+  after(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "tracehop-sqlite3-"));
+    file = join(dir, "outbox.db");
+    const made = client(
+      "sqlite3",
+      [
+        file,
+        `create table Outbox (id integer primary key, traceContext text);
+         insert into Outbox values (1, '{"traceparent":"${A}"}'), (2, null),
+           (3, '{"x-datadog-trace-id":"${B_TRACE_DECIMAL}","x-datadog-parent-id":"67"}');`,
+      ],
+      "a new file",
+    );
+    if (typeof made === "string") skip = made;
+  });
+
+  const sql = "select traceContext from Outbox order by id";
+
+  test("sqlite3 in its list, -tabs, -column and -json modes: every row read (a row NULL, exit 1)", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    for (const mode of ["-list", "-tabs", "-column", "-json"]) {
+      const out = output(t, client("sqlite3", [mode, file!, sql], "a file"));
+      if (out === undefined) return;
+      const result = run(["inspect", "--json", "-"], out);
+      assert.equal(result.code, 1, `${mode}: ${result.stderr}`);
+      assert.deepEqual(
+        (JSON.parse(result.stdout) as { valid: boolean }[]).map((r) => r.valid),
+        [true, false, true],
+        mode,
+      );
+    }
+  });
+
+  test("sqlite3 -line, -quote, -box, -markdown, -table, -column -header, -html, -ascii: said what it is and the mode to use (exit 2)", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const list = "sqlite3 FILE 'select traceContext from ...' (its default list mode";
+    for (const [mode, said] of [
+      [["-line"], 'sqlite3 -line output, a "column = value" line per column'],
+      [["-quote"], "sqlite3 -quote output, each value in SQL single quotes"],
+      [["-box"], "sqlite3 -box output, a table drawn with box characters"],
+      [["-markdown"], "sqlite3 -markdown output, a Markdown table"],
+      [["-table"], "sqlite3 -table output, in +----+ borders"],
+      [["-column", "-header"], "sqlite3 -column -header output, the column names over a line of dashes"],
+      [["-html"], "sqlite3 -html output, whose values are escaped for the markup"],
+    ] as const) {
+      const out = output(t, client("sqlite3", [...mode, file!, sql], "a file"));
+      if (out === undefined) return;
+      const result = run(["inspect", "-"], out);
+      assert.equal(result.code, 2, mode.join(" "));
+      const hint = hintOf(result.stderr);
+      assert.ok(hint.startsWith(` (it looks like ${said}`), `${mode.join(" ")}: ${result.stderr}`);
+      assert.ok(hint.includes(list), `${mode.join(" ")}: ${hint}`);
+    }
+    const ascii = output(t, client("sqlite3", ["-ascii", file!, sql], "a file"));
+    if (ascii === undefined) return;
+    const result = run(["inspect", "-"], ascii);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^tracehop inspect: standard input holds the control character U\+001E \(line 1, column \d+\), the record separator sqlite3 -ascii writes between rows and columns, .*sqlite3 FILE 'select traceContext from \.\.\.' \(its default list mode\)/,
+    );
+  });
+});

@@ -22,6 +22,8 @@ import { mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
  */
 export function lineHint(line: string, lines?: readonly string[], rows = lines): string {
   return (
+    copyTextHint(line) ||
+    byteOrderMarkHint(line) ||
     psqlColumnsHint(line) ||
     mysqlColumnsHint(line, rows ?? [line]) ||
     mysqlRawHint(line) ||
@@ -670,4 +672,26 @@ export function valueOverLinesHint(lines: readonly string[], index: number): str
     `as mysql -r (--raw) prints it, or psql -At a json column: print a row a line, mysql -N -B -e "select ${TRACE_CONTEXT_FIELD} from ..." ` +
     `without -r (--batch writes a line break in a value as \\n, which tracehop inspect undoes), psql -At -c 'select "${TRACE_CONTEXT_FIELD}"::jsonb from ...')`
   );
+}
+
+/**
+ * A hint for a line `\N`, else "": how PostgreSQL's COPY text format writes a NULL column (`\copy (select
+ * ...) to stdout`, a pg_dump data section; PostgreSQL manual, COPY, "Text Format"), whose values are
+ * escaped besides (`\\`, `\n`, `\t`): the hint gives the query that prints the column as stored.
+ */
+export function copyTextHint(line: string): string {
+  return line === "\\N"
+    ? ` (it looks like PostgreSQL's COPY text format, \\copy ... to stdout, where \\N is a NULL column and a value's backslashes are escaped: print the column as stored, a row a line, psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...')`
+    : "";
+}
+
+/**
+ * A hint for a line that starts with a byte order mark (U+FEFF), else "": text joined from files each
+ * saved with one (`cat a.json b.json`; Windows Notepad and PowerShell write it), whose mark is then at the
+ * start of a line inside the text, where it is no JSON (only the text's own first one is skipped).
+ */
+export function byteOrderMarkHint(line: string): string {
+  return line.startsWith("\ufeff")
+    ? " (it starts with a byte order mark, U+FEFF: files joined with cat, each saved with one? Remove the marks (sed 's/^\\xEF\\xBB\\xBF//' FILE), or give each file alone)"
+    : "";
 }

@@ -45,10 +45,13 @@ function readFromLine(report: InspectReport): string {
 
 /**
  * Characters a terminal would act on rather than show: C0 and C1 controls (an escape sequence, a line
- * break that would start a line of its own) and the bidirectional overrides that reorder what is shown.
+ * break that would start a line of its own) and the bidirectional overrides that reorder what is shown;
+ * and those it shows as nothing (a soft hyphen, zero width spaces and joiners, the directional marks, a
+ * word joiner, a byte order mark), which a message quoting the input would echo unseen.
  */
-// eslint-disable-next-line no-control-regex
-const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const TERMINAL_CONTROLS =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
 
 /**
  * A message of the CLI on standard error (an input error, a usage error) with every character of

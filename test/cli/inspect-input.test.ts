@@ -2472,6 +2472,19 @@ describe("tracehop inspect: the command line", () => {
     assert.match(stderr, /^tracehop inspect: unknown propagation style "bogus"/);
   });
 
+  test("files joined with cat, each saved with a byte order mark: the line starting with one is named, the mark shown escaped, with what to do (exit 2)", () => {
+    const carrier = '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}';
+    const joined = run(["inspect", "-"], `\ufeff${carrier}\n\ufeff${carrier}\n`);
+    assert.equal(joined.code, 2);
+    assert.ok(!joined.stderr.includes("\ufeff"), joined.stderr);
+    assert.match(
+      joined.stderr,
+      /^tracehop inspect: line 2 is not valid JSON \(Unexpected token '\\ufeff', .*\(it starts with a byte order mark, U\+FEFF: files joined with cat, each saved with one\? Remove the marks/,
+    );
+    // The text's own first mark is skipped (RFC 8259 §8.1): one file alone is read.
+    assert.equal(run(["inspect", "-"], `\ufeff${carrier}\r\n`).code, 0);
+  });
+
   test("JSON text inside single quotes that reached inspect (cmd.exe passes them on): said, with how to give it instead (exit 2)", () => {
     const carrier = '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}';
     const quoted = run(["inspect", `'${carrier}'`]);

@@ -151,6 +151,22 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
     assert.equal(run(["inspect", "--array", "value", "-"], empty).code, 1);
   });
 
+  test("COPY's text format (\\copy ... to stdout), whose NULL is \\N: said, with the psql -At query (exit 2)", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const out = output(
+      t,
+      psql([], `\\copy (select "traceContext" from h6_live_carrier order by id) to stdout`),
+    );
+    if (out === undefined) return;
+    assert.equal(out.split("\n")[1], "\\N");
+    const result = run(["inspect", "-"], out);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^tracehop inspect: line 2 is not valid JSON .*\(it looks like PostgreSQL's COPY text format, \\copy \.\.\. to stdout, where \\N is a NULL column .*psql -At -c 'select "traceContext" from \.\.\.'\)\n$/,
+    );
+  });
+
   test("--array takes rows or value: another value, or none, is a usage error saying so", () => {
     for (const args of [["--array", "vaule"], ["--array=values"], ["--array"]]) {
       const result = run(["inspect", ...args, "{}"]);

@@ -146,7 +146,7 @@ export class B3StylePropagator implements TextMapPropagator {
    * throws) keeps the headers written before the refusal, said with `diag.warn` as `createPropagator`
    * says it: `tracehop: b3 inject failed` (`b3multi`).
    * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
-   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
+   * as `TRACEHOP_NOT_A_CONTEXT` (docs/warnings.md).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     if (!isContext(context)) {
@@ -216,7 +216,7 @@ export class B3StylePropagator implements TextMapPropagator {
    * Never throws: a carrier or getter that throws yields `context`, said with `diag.warn` as
    * `createPropagator` says it: `tracehop: b3 extract failed` (`b3multi`).
    * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
-   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
+   * extracted, said once as `TRACEHOP_NOT_A_CONTEXT` (docs/warnings.md).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     if (!isContext(context)) return notAContext(this._single ? "b3" : "b3multi", "extract", context);

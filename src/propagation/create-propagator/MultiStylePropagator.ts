@@ -144,7 +144,7 @@ export class MultiStylePropagator implements TextMapPropagator {
    * "Inject into a carrier that holds another context"); the composite looks once whether the carrier
    * holds any ({@link setterForStyles}), so that a fresh carrier is looked at once, not by each style.
    * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
-   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
+   * as `TRACEHOP_NOT_A_CONTEXT` (docs/warnings.md).
    */
   inject(context: Context, carrier: unknown, given: TextMapSetter): void {
     if (!isContext(context)) {
@@ -186,7 +186,7 @@ export class MultiStylePropagator implements TextMapPropagator {
   /**
    * `context` with what the extract styles find in `carrier` (see `createPropagator`). Never throws: a
    * `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
-   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`); one whose methods
+   * extracted, said once as `TRACEHOP_NOT_A_CONTEXT` (docs/warnings.md); one whose methods
    * fail when the result is built (an object with `getValue` alone) yields `context`, said with
    * `diag.warn` as a style's failure: `tracehop: createPropagator extract failed`.
    */

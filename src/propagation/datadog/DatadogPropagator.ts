@@ -146,7 +146,7 @@ export class DatadogPropagator implements TextMapPropagator {
    * keeps the headers written before the refusal, and the refusal is said with `diag.warn` as
    * `createPropagator` says it: `tracehop: datadog inject failed`.
    * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
-   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
+   * as `TRACEHOP_NOT_A_CONTEXT` (docs/warnings.md).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     if (!isContext(context)) {
@@ -186,7 +186,7 @@ export class DatadogPropagator implements TextMapPropagator {
    * `TextMapPropagator` contract), said with `diag.warn` as `createPropagator` says it: `tracehop:
    * datadog extract failed`.
    * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
-   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
+   * extracted, said once as `TRACEHOP_NOT_A_CONTEXT` (docs/warnings.md).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     if (!isContext(context)) return notAContext("datadog", "extract", context);

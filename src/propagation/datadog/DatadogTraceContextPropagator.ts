@@ -103,7 +103,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
    * throws, keeps the headers written before the refusal, and the refusal is said with `diag.warn` as
    * `createPropagator` says it: `tracehop: tracecontext inject failed`.
    * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) writes nothing and is said once
-   * (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
+   * as `TRACEHOP_NOT_A_CONTEXT` (docs/warnings.md).
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     if (!isContext(context)) {
@@ -201,7 +201,7 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
    * reaches this method (the wrapped propagator's) is said with `diag.warn` as `createPropagator` says
    * it: `tracehop: tracecontext extract failed`.
    * A `context` that is not a Context (`undefined`, `{}`: the caller's bug) yields ROOT_CONTEXT, nothing
-   * extracted, said once (style-failure.ts `notAContext`, `TRACEHOP_NOT_A_CONTEXT`).
+   * extracted, said once as `TRACEHOP_NOT_A_CONTEXT` (docs/warnings.md).
    */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     if (!isContext(context)) return notAContext("tracecontext", "extract", context);

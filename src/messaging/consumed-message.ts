@@ -396,9 +396,10 @@ export interface MessageHeadersRead {
  * `x-datadog-parent-id`, an AMQP `long` amqplib rounded, alone or in an AMQP field array there, is
  * left out and said (`idTextFromNumber`, `TRACEHOP_JSON_NUMBER_ID`; `roundedIdSaid`): it was left out without a word. Booleans, bigints and
  * tables stay as they are, for the reader (`"true"`, exact digits, an invalid structure). Anything that
- * is not a plain headers object (bytes, arrays, `null`) is returned as it is; an object whose keys or
- * values throw when read is returned as it is too (the reader skips what it cannot read), and so is a
- * headers object kept in entries (a `Map`, `Headers`, NATS `MsgHdrs`: `readKind`). Headers of more
+ * is not a plain headers object (bytes, arrays, `null`) is returned as it is; an object whose keys
+ * throw when read is returned as it is too, and a value whose getter throws is copied as `undefined`
+ * (the reader skips what it cannot read; `copyOf`); a headers object kept in entries (a `Map`,
+ * `Headers`, NATS `MsgHdrs`: `readKind`) is returned as it is. Headers of more
  * than `MAX_CARRIER_KEYS` names (which the reader reads as a scan of the first ones and by name beyond)
  * are read for the ids only: the id names among the first `MAX_CARRIER_KEYS` and
  * `x-datadog-trace-id` / `x-datadog-parent-id` by those names beyond, copied only for an id amqplib
@@ -476,7 +477,7 @@ function numberAsText(
   }
   if (roundedIdsOnly && !holdsUnexactNumber(value)) return;
   if (typeof value === "number") {
-    const copy = (read.copy ??= { ...source });
+    const copy = (read.copy ??= copyOf(source));
     const text = messageNumberText(value, name);
     if (text !== undefined) copy[name] = text;
     else {
@@ -486,11 +487,37 @@ function numberAsText(
   } else if (Array.isArray(value) && isDatadogIdHeader(name)) {
     // An AMQP field array of ids (a header sent repeated): its numbers are read by the same rule.
     if (!value.some((item) => typeof item === "number")) return;
-    const copy = (read.copy ??= { ...source });
+    const copy = (read.copy ??= copyOf(source));
     const texts = value.map((item: unknown) =>
       typeof item === "number" ? messageNumberText(item, name) : item,
     );
     copy[name] = texts.filter((item) => item !== undefined);
     if (texts.includes(undefined)) read.roundedIdSaid = true;
+  }
+}
+
+/**
+ * A shallow copy of `source`'s own enumerable properties, in their order. A value whose getter throws
+ * is copied as `undefined` (the name kept in its place: the reader skips such a value, and scans the
+ * same first `MAX_CARRIER_KEYS` names), so that one unreadable header does not leave an id amqplib
+ * rounded to the reader, which would say it as a stored JSON number and again as a missing id. The
+ * usual path is the spread; the slow one runs only when a getter threw. May throw (a proxy trap).
+ */
+function copyOf(source: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return { ...source };
+  } catch {
+    const copy: Record<string, unknown> = {};
+    for (const name of Object.keys(source)) {
+      let value: unknown;
+      try {
+        value = source[name];
+      } catch {
+        value = undefined;
+      }
+      // defineProperty: a header named `__proto__` is a property, as the spread makes it.
+      Object.defineProperty(copy, name, { value, writable: true, enumerable: true, configurable: true });
+    }
+    return copy;
   }
 }

@@ -3,6 +3,7 @@
 // control character, and a captured carrier never exceeds the documented size.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 import {
   createContextKey,
   defaultTextMapGetter,
@@ -628,6 +629,47 @@ describe("headers of very many names: what a read costs does not grow with them"
       }
     });
   }
+
+  test("a throwing getter beside an AMQP id rounded past 2^53: the id is said as a message header, once, and not again as missing", async () => {
+    const withThrowingGetter = (size: number): Record<string, unknown> => {
+      const headers: Record<string, unknown> = {};
+      Object.defineProperty(headers, "x-broken", {
+        enumerable: true,
+        get: () => {
+          throw new Error("a header that cannot be read");
+        },
+      });
+      for (let i = 0; i < size; i++) headers[`k${i}`] = "v";
+      headers["x-datadog-trace-id"] = 2 ** 63;
+      headers["x-datadog-parent-id"] = "5";
+      return headers;
+    };
+    // 3 names, read whole; 200 names, the ids beyond the scan of MAX_CARRIER_KEYS.
+    for (const size of [1, 200]) {
+      resetWarnings();
+      const told = await recordWarnings(() => contextFromAmqpHeaders(withThrowingGetter(size)));
+      assert.equal(trace.getSpanContext(told.result), undefined, `${size}`);
+      // The diag warnings of this read (a process warning of an earlier test may come on this tick).
+      const ours = told.diagWarnings.filter((w) => w.includes("9223372036854776000"));
+      assert.equal(ours.length, 1, `${size}: ${ours.join("\n")}`);
+      assert.ok(
+        ours[0]!.startsWith("tracehop: x-datadog-trace-id is a number in the message headers, read as "),
+        `${size}: ${ours[0]}`,
+      );
+      assert.deepEqual(
+        told.diagWarnings.filter((w) => w.includes("message headers held x-datadog-* ids")),
+        [],
+        `${size}`,
+      );
+      const rejected = said(told, "TRACEHOP_CARRIER_REJECTED");
+      assert.deepEqual(
+        rejected.filter((w) => w.includes("message headers held x-datadog-* ids")),
+        [],
+        `${size}`,
+      );
+    }
+    resetWarnings();
+  });
 
   test("an AMQP id rounded past 2^53 beyond the scan is still refused and said as a message header", () => {
     const warnings = watchDiagWarnings();

@@ -62,7 +62,8 @@ export class CountingExporter implements SpanExporter {
   failedExports = 0;
   /**
    * True once its BatchSpanProcessor's full queue may have dropped a span (`DropCountingProcessor`,
-   * dropped-spans.ts): set at the first drop, if not before.
+   * dropped-spans.ts): set at the first drop, if not before (a batch waiting for the resource's
+   * attributes); once that processor's shutdown has finished, whether it dropped any, exactly.
    */
   mayHaveDropped = false;
   /** What the first failed export said (`connect ECONNREFUSED 127.0.0.1:4318`), once there is one. */

@@ -16,8 +16,11 @@ const SPANS_DROPPED_WARNING = "TRACEHOP_SPANS_DROPPED";
  * drop, `diag.warn` with the count when a later span is queued again: never when the burst is the
  * last work, and never without a diag logger); its own count is private. While the process runs, a drop
  * is marked as it happens, on the exporter (`CountingExporter.mayHaveDropped`: never missed, though it
- * may be set when the queue was full only with a batch on its way to the exporter), so that a line saying the spans file holds the spans OTLP lost is not said once the file's
- * own queue dropped spans (`keptInSpansFile`, lost-spans.ts). Per span: one bit test, one comparison
+ * may be set when the queue was full only with a batch on its way to the exporter: a batch taken from
+ * the queue waits for the resource's asynchronous attributes, such as the host detector's `host.id`, before
+ * it reaches the exporter), so that a line saying the spans file holds the spans OTLP lost is not said once
+ * the file's own queue dropped spans (`keptInSpansFile`, lost-spans.ts); once its shutdown has finished,
+ * the mark is the exact count's ({@link DropCountingProcessor.shutdown}). Per span: one bit test, one comparison
  * and one increment. Its `forceFlush` (the tracer provider's, asked for by the application) rejects when an
  * export it begins fails ({@link CountingExporter.passingFailures}).
  */
@@ -57,9 +60,17 @@ export class DropCountingProcessor implements SpanProcessor {
     return this.exporter.passingFailures(() => this.processor.forceFlush());
   }
 
+  /**
+   * Stops counting and shuts the BatchSpanProcessor down. Once its shutdown has finished, its queue is
+   * empty and no span is counted any more: {@link dropped} is exact, and `CountingExporter.mayHaveDropped`
+   * is set to it, so that a burst counted as a possible drop while a batch waited for the resource's
+   * attributes, nothing dropped, is not said as one by the lines given after (`keptInSpansFile`).
+   */
   shutdown(): Promise<void> {
     this.stopped = true;
-    return this.processor.shutdown();
+    return this.processor.shutdown().then(() => {
+      this.exporter.mayHaveDropped = this.dropped() > 0;
+    });
   }
 }
 

@@ -192,3 +192,29 @@ test("a line saying the spans file holds the spans OTLP lost is not said once th
     /^tracehop: 1 span ended while the export queue for the spans file .* was full \(2 spans, batch.maxQueueSize\)/,
   );
 });
+
+test("a burst that filled the queue with a batch still on its way, nothing dropped: the lines say the spans file has the spans OTLP lost", async (t) => {
+  resetWarnings();
+  const file = join(tempDir(t, "file-queue-not-dropped"), "spans.jsonl");
+  const endpoint = await refusedUrl();
+  const tracing = startTracing({
+    serviceName: "file-not-dropped",
+    spansFile: file,
+    otlpEndpoint: endpoint,
+    batch: { maxQueueSize: 2, maxExportBatchSize: 2, scheduledDelayMillis: 60_000 },
+  });
+  // Three spans at once into queues of two: each processor takes the first two as a batch (which waits
+  // for the resource's asynchronous attributes before it reaches the exporter) and queues the third;
+  // none is dropped, and the spans file keeps all three.
+  const job = traced({ name: "burst job" })(() => undefined);
+  for (let i = 0; i < 3; i++) job();
+  const told = await recordWarnings(() => tracing.shutdown());
+  assert.equal(readSpansFile(file).spans.length, 3);
+  assert.deepEqual(said(told, "TRACEHOP_SPANS_DROPPED"), []);
+  const [finalExport = ""] = said(told, "TRACEHOP_FINAL_EXPORT_FAILED");
+  const end = finalExport.slice(finalExport.lastIndexOf("; "));
+  assert.ok(
+    end === `; the spans file ${file} has them` || end === `; the spans file ${file} has them all`,
+    finalExport,
+  );
+});

@@ -491,8 +491,14 @@ function numberAsText(
     const texts = value.map((item: unknown) =>
       typeof item === "number" ? messageNumberText(item, name) : item,
     );
-    copy[name] = texts.filter((item) => item !== undefined);
-    if (texts.includes(undefined)) read.roundedIdSaid = true;
+    if (!texts.includes(undefined)) copy[name] = texts;
+    else {
+      read.roundedIdSaid = true;
+      // The reader takes a repeated id's last value: a rounded last one refuses the header (as an
+      // invalid last text does), never the value sent before it; an earlier one is left out.
+      if (typeof value.at(-1) === "number" && texts.at(-1) === undefined) delete copy[name];
+      else copy[name] = texts.filter((item) => item !== undefined);
+    }
   }
 }
 

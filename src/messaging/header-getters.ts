@@ -180,6 +180,10 @@ function readHeader(
     for (let i = 0; i < count; i++) {
       const text = valueToText(raw[i], numbers, key);
       if (text !== undefined) values.push(text);
+      // A repeated id's last value is the one read: an id amqplib rounded there (refused and said by
+      // messageNumberText) refuses the header, as an invalid last text does, never the value before it.
+      else if (numbers && i === count - 1 && typeof raw[i] === "number" && isDatadogIdHeader(key))
+        return undefined;
     }
     return values.length ? values : undefined;
   } catch {

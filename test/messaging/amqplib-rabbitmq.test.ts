@@ -523,6 +523,56 @@ describe("amqplib + RabbitMQ", () => {
     assert.deepEqual(said(told, "TRACEHOP_CARRIER_REJECTED"), []);
   });
 
+  test("a repeated id sent as an AMQP field array: its last value is read, and a rounded last value refuses the header, never the value before it", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = await freshQueue("rounded-id-last");
+    const rounded = { "!": "long", value: 1234567890123456789n };
+    for (const ids of [
+      [42, rounded],
+      [rounded, 42],
+    ])
+      broker.channel.sendToQueue(queue, Buffer.from("array"), {
+        headers: { "x-datadog-trace-id": ids, "x-datadog-parent-id": "456" },
+      });
+    await broker.channel.waitForConfirms();
+    const delivered: Record<string, unknown>[] = [];
+    await new Promise<void>((resolve, reject) => {
+      broker.channel
+        .consume(
+          queue,
+          (msg) => {
+            if (msg) delivered.push(msg.properties.headers!);
+            if (delivered.length === 2) resolve();
+          },
+          { noAck: true },
+        )
+        .catch(reject);
+    });
+    assert.deepEqual(
+      delivered.map((headers) => headers["x-datadog-trace-id"]),
+      [
+        [42, 1234567890123456800],
+        [1234567890123456800, 42],
+      ],
+    );
+    const propagator = createPropagator();
+    const traceIds = (headers: Record<string, unknown>) => [
+      trace.getSpanContext(contextFromAmqpHeaders(headers))?.traceId,
+      trace.getSpanContext(propagator.extract(ROOT_CONTEXT, headers, amqpHeadersGetter))?.traceId,
+    ];
+    resetWarnings();
+    const lastRounded = await recordWarnings(() => traceIds(delivered[0]!));
+    // Not trace 42: the trace the last value named cannot be read, so none is restored.
+    assert.deepEqual(lastRounded.result, [undefined, undefined]);
+    assert.equal(said(lastRounded, "TRACEHOP_JSON_NUMBER_ID").length, 1);
+    assert.deepEqual(said(lastRounded, "TRACEHOP_CARRIER_REJECTED"), []);
+    const earlierRounded = traceIds(delivered[1]!);
+    assert.deepEqual(earlierRounded, [
+      42n.toString(16).padStart(32, "0"),
+      42n.toString(16).padStart(32, "0"),
+    ]);
+  });
+
   test("a failing handler: the process span records the error, the message is rejected", async (t) => {
     if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("error");

@@ -481,7 +481,8 @@ function numberAsText(
     const text = messageNumberText(value, name);
     if (text !== undefined) copy[name] = text;
     else {
-      delete copy[name];
+      // Absent, in its place: the names after it keep theirs among the reader's first MAX_CARRIER_KEYS.
+      copy[name] = undefined;
       read.roundedIdSaid = true;
     }
   } else if (Array.isArray(value) && isDatadogIdHeader(name)) {
@@ -496,7 +497,7 @@ function numberAsText(
       read.roundedIdSaid = true;
       // The reader takes a repeated id's last value: a rounded last one refuses the header (as an
       // invalid last text does), never the value sent before it; an earlier one is left out.
-      if (typeof value.at(-1) === "number" && texts.at(-1) === undefined) delete copy[name];
+      if (typeof value.at(-1) === "number" && texts.at(-1) === undefined) copy[name] = undefined;
       else copy[name] = texts.filter((item) => item !== undefined);
     }
   }

@@ -671,6 +671,30 @@ describe("headers of very many names: what a read costs does not grow with them"
     resetWarnings();
   });
 
+  test("an AMQP id rounded past 2^53 among the scanned names: the names after it keep their places in the scan (a header it would push into the scan stays unread, as with the id as text)", () => {
+    const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    // The ids first, then filler up to MAX_CARRIER_KEYS names, then a mixed-case TraceParent at place 129:
+    // beyond the scan, where only lower-case propagation names are looked up.
+    const headersWith = (traceId: unknown): Record<string, unknown> => {
+      const headers: Record<string, unknown> = { "x-datadog-trace-id": traceId, "x-datadog-parent-id": "5" };
+      for (let i = 0; i < 126; i++) headers[`x-f${i}`] = "v";
+      headers["TraceParent"] = tp;
+      return headers;
+    };
+    const warnings = watchDiagWarnings();
+    try {
+      // Read as text, the id is the trace; the TraceParent beyond the scan is not read either way.
+      assert.equal(
+        trace.getSpanContext(contextFromAmqpHeaders(headersWith("9223372036854775808")))?.traceId,
+        "00000000000000008000000000000000",
+      );
+      // Rounded, the id is refused, and the TraceParent stays beyond the scan: no context, not its trace.
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(headersWith(2 ** 63))), undefined);
+    } finally {
+      warnings.stop();
+    }
+  });
+
   test("an AMQP id rounded past 2^53 beyond the scan is still refused and said as a message header", () => {
     const warnings = watchDiagWarnings();
     try {

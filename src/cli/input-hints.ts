@@ -249,6 +249,41 @@ export function prettyValuesHint(lines: readonly string[]): string {
 }
 
 /**
+ * A hint for several JSON arrays one after another, some over several lines, else "": what `psql -At`
+ * prints for `json_agg(t)` of whole rows with `group by` (or several such queries' output joined), an
+ * array a row, whose elements json_agg of a row type separates with `, ` and a line break, the next
+ * element's line starting with a space (PostgreSQL's json_agg writes ", \n " between composite
+ * elements and ", " between others; psql 15: test/fixtures/inspect-clients/psql-At-json_agg-grouped.txt).
+ * Told by every line that is not empty (a NULL row) starting an array at its first character or going
+ * on one with a space, the lines of each ending in `]` where they are a JSON array, two arrays at least,
+ * one over more than one line. `lines`: the text's lines.
+ */
+export function jsonAggArraysHint(lines: readonly string[]): string {
+  let arrays = 0;
+  let overLines = false;
+  for (let start = 0; start < lines.length;) {
+    const line = lines[start]!.trimEnd();
+    if (line === "") {
+      start++;
+      continue;
+    }
+    if (!line.startsWith("[")) return "";
+    let end = start;
+    // Only a line ending in "]" can end the array: the joined text is parsed there alone.
+    while (!(lines[end]!.trimEnd().endsWith("]") && isJson(lines.slice(start, end + 1).join("\n")))) {
+      end++;
+      if (end === lines.length || !lines[end]!.startsWith(" ")) return "";
+    }
+    arrays++;
+    overLines ||= end > start;
+    start = end + 1;
+  }
+  return arrays >= 2 && overLines
+    ? " (it looks like several json_agg arrays one after another, each over several lines (json_agg of whole rows puts a line break between its elements), as psql -At prints a json_agg with group by: aggregate once, psql -At -c 'select json_agg(t) from ... t' without group by, or print a row a line, psql -At -c 'select to_jsonb(t) from ... t')"
+    : "";
+}
+
+/**
  * A hint for whole rows as JSON, each over several lines, else "": what `psql -At` prints for
  * `row_to_json(t)` over rows whose `json` column holds pretty-printed text (the column's text as
  * stored, line breaks and all: `{"id":1,"pretty":{`, its lines, `}}`; a NULL one is `{"id":2,"pretty":null}`;

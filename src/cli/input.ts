@@ -8,6 +8,7 @@ import {
   columnNamesHint,
   csvHint,
   cutShortHint,
+  jsonAggArraysHint,
   lineHint,
   markupHint,
   mysqlRawHint,
@@ -241,6 +242,7 @@ function notJsonError(text: string, error: string): InspectInputError {
     mysqlRawValuesHint(lines) ||
     prettyValuesHint(lines) ||
     prettyRowsHint(lines) ||
+    jsonAggArraysHint(lines) ||
     columnNamesHint(lines);
   // Rows whose first is cut short: that line is named, as a later row cut short is.
   if (hint === "" && firstRowCutShort(first, lines)) {
@@ -271,7 +273,7 @@ function firstRowCutShort(first: string, lines: readonly string[]): boolean {
  */
 function lineError(line: string, number: number, error: string, lines: readonly string[]): InspectInputError {
   return new InspectInputError(
-    `line ${number} is not valid JSON (${error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${valueOverLinesHint(lines, number - 1) || lineHint(line, lines)}`,
+    `line ${number} is not valid JSON (${error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${valueOverLinesHint(lines, number - 1) || jsonAggArraysHint(lines) || lineHint(line, lines)}`,
   );
 }
 

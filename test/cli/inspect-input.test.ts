@@ -1339,6 +1339,39 @@ describe("tracehop inspect: psql output", () => {
     assert.doesNotMatch(run(["inspect", "-"], '{\n  "a": "1"\n}\nfoo\n').stderr, /several JSON values/);
   });
 
+  test("psql -At of json_agg over groups (several arrays, each element of whole rows on a line of its own): an input error saying to aggregate once or print a row a line; one such array alone is read", () => {
+    const HINT =
+      " (it looks like several json_agg arrays one after another, each over several lines (json_agg of whole rows puts a " +
+      "line break between its elements), as psql -At prints a json_agg with group by: aggregate once, psql -At -c " +
+      "'select json_agg(t) from ... t' without group by, or print a row a line, psql -At -c 'select to_jsonb(t) from ... t')\n";
+    // Groups {1, 3} and {2, 4}: the first line starts an array that goes on, so the text is no JSON value.
+    const grouped = readFileSync(CLIENTS + "psql-At-json_agg-grouped.txt", "utf8");
+    for (const input of [grouped, grouped.replaceAll("\n", "\r\n")]) {
+      const { code, stdout, stderr } = run(["inspect", "-"], input);
+      assert.equal(code, 2);
+      assert.equal(stdout, "");
+      assert.ok(stderr.startsWith("tracehop inspect: the carrier is not valid JSON ("), stderr);
+      assert.ok(stderr.endsWith(HINT), stderr);
+    }
+    // Groups {1} and {2, 3, 4}: the first line is an array of its own, so the text is read a row a line and
+    // its line 2 is the one that is not JSON.
+    const oneFirst = run(["inspect", CLIENTS + "psql-At-json_agg-grouped-one-first.txt"]);
+    assert.equal(oneFirst.code, 2);
+    assert.ok(oneFirst.stderr.startsWith("tracehop inspect: line 2 is not valid JSON ("), oneFirst.stderr);
+    assert.ok(oneFirst.stderr.endsWith(HINT), oneFirst.stderr);
+    // One group alone is one JSON array: its rows are read.
+    const one = run(["inspect", "--json", "-"], grouped.slice(grouped.indexOf("[", 1)));
+    assert.equal(one.code, 1, one.stderr);
+    assert.deepEqual(
+      JSON.parse(one.stdout).map(
+        (report: { context?: { datadogTraceId: string } }) => report.context?.datadogTraceId,
+      ),
+      [undefined, "1234"],
+    );
+    // Arrays over several lines followed by a line that starts no array get no such hint.
+    assert.doesNotMatch(run(["inspect", "-"], grouped + "foo\n").stderr, /json_agg arrays/);
+  });
+
   test("psql -At of row_to_json over a json column of pretty-printed JSON: an input error naming the column from its JSON key; one such row alone is read", () => {
     const HINT =
       " (it looks like whole rows as JSON, each over several lines, as psql -At prints row_to_json(t) of a json column holding " +

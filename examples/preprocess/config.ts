@@ -177,6 +177,19 @@ export type NumberSettingName = keyof typeof SETTINGS;
 export type SettingName = NumberSettingName | "TRACEHOP_QUEUE";
 
 /**
+ * `text` quoted for a message about a number setting: JSON's quoting, and each character outside printable
+ * ASCII written as its escape (`\u200b`), as tracehop's warnings and `tracehop inspect` quote a value
+ * (src/describe-value.ts escapeUnprintable): a zero width or no-break space pasted with the digits, or
+ * full-width digits, echoed as they are, read `"5000" is not a shutdown bound`.
+ */
+function quotedSetting(text: string): string {
+  return JSON.stringify(text).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
  * The setting `name` as a number, or the reason it is not one (unset or empty: its default). Only
  * decimal digits are read: `0x10`, ` 50 `, `1e3`, `+5` or `5.0` are refused, not read as JavaScript's
  * Number() reads them.
@@ -190,7 +203,7 @@ function readSetting(name: NumberSettingName): { value: number; problem?: string
   const unit = setting.unit === "" ? "" : ` of ${setting.unit}`;
   return {
     value: setting.byDefault,
-    problem: `${name}=${JSON.stringify(text)} is not ${setting.what}: write a whole number${unit} from ${setting.min} to ${setting.max} in decimal digits, or unset it for ${setting.defaultText ?? setting.byDefault}`,
+    problem: `${name}=${quotedSetting(text)} is not ${setting.what}: write a whole number${unit} from ${setting.min} to ${setting.max} in decimal digits, or unset it for ${setting.defaultText ?? setting.byDefault}`,
   };
 }
 

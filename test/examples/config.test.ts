@@ -120,6 +120,24 @@ describe("the main job's number settings", () => {
     assert.equal(settingProblems(QUEUE_PROCESS_SETTINGS).length, 1);
   });
 
+  test("a value with a character a terminal shows as nothing or as an ASCII digit is quoted with it escaped, so the message shows what is wrong", () => {
+    // A zero width space and a no-break space pasted after the digits, full-width digits (an input method
+    // for Japanese or Chinese), a right-to-left mark before them: echoed as they are, "5000" read as
+    // "5000" is not a shutdown bound.
+    for (const [text, shown] of [
+      ["5000\u200b", String.raw`"5000\u200b"`],
+      ["5000\u00a0", String.raw`"5000\u00a0"`],
+      ["\uff15\uff10\uff10\uff10", String.raw`"\uff15\uff10\uff10\uff10"`],
+      ["\u200f5000", String.raw`"\u200f5000"`],
+      ["5000\n", String.raw`"5000\n"`],
+    ]) {
+      process.env.TRACEHOP_SHUTDOWN_TIMEOUT_MS = text;
+      assert.deepEqual(settingProblems(["TRACEHOP_SHUTDOWN_TIMEOUT_MS"]), [
+        `TRACEHOP_SHUTDOWN_TIMEOUT_MS=${shown} is not a shutdown bound: write a whole number of milliseconds from 1 to 2147483647 in decimal digits, or unset it for 5000`,
+      ]);
+    }
+  });
+
   test("every setting is checked, each process's own ones on their own", () => {
     process.env.TRACEHOP_POLL_MS = "0x10";
     process.env.TRACEHOP_JOB_TIMEOUT_MS = "1e4";

@@ -127,6 +127,29 @@ describe("style variable warnings: what is read, what is skipped, a fix to paste
     });
   });
 
+  test("a name with a letter of another alphabet or an invisible character: the value and the entry quoted with it escaped, not echoed as the right name", () => {
+    // Cyrillic о in datadog, a zero width space after tracecontext: echoed as they are, the warning read
+    // '"datadog" is skipped: did you mean datadog?'.
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "tracecontext,datad\u043eg" }), {
+      styles: ["tracecontext"],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          String.raw`tracehop: OTEL_PROPAGATORS="tracecontext,datad\u043eg" is read as tracecontext; "datad\u043eg" ` +
+            "is skipped: did you mean datadog?; write OTEL_PROPAGATORS=tracecontext,datadog",
+        ],
+      ],
+    });
+    const [[code, message]] = said({ OTEL_PROPAGATORS: "tracecontext\u200b" }).told as [[string, string]];
+    assert.equal(code, "TRACEHOP_NO_PROPAGATION_STYLE");
+    assert.ok(
+      message.startsWith(String.raw`tracehop: OTEL_PROPAGATORS="tracecontext\u200b" names no style`),
+      message,
+    );
+    assert.ok(message.includes(String.raw`"tracecontext\u200b" is skipped`), message);
+    assert.doesNotMatch(message, /\u200b/u);
+  });
+
   test("OpenTelemetry propagators tracehop does not build in: which package has it, and the propagator option that adds it", () => {
     assert.deepEqual(said({ OTEL_PROPAGATORS: "tracecontext,jaeger,xray" }), {
       styles: ["tracecontext"],

@@ -6,6 +6,7 @@ import {
   ENV_PROPAGATION_STYLE_EXTRACT,
   ENV_PROPAGATION_STYLE_INJECT,
 } from "../datadog/constants.js";
+import { escapeUnprintable } from "../../describe-value.js";
 import { warnUnknownSetting, type SettingWarning } from "./settings.js";
 import { readStyleList, styleListFix, type StyleListReading } from "./skipped-style-names.js";
 import {
@@ -15,6 +16,16 @@ import {
   styleSetting,
   type PropagationStyle,
 } from "./style-names.js";
+
+/**
+ * `text` (a variable's value, or an entry of it) quoted for a warning: JSON's quoting, with each character
+ * outside printable ASCII escaped (`"datad\u043eg"`, describe-value.ts escapeUnprintable), as the
+ * TypeError of `createPropagator` quotes a name (style-names.ts quoteName): a letter of another alphabet
+ * or an invisible character echoed as it is read `"datadog" is skipped: did you mean datadog?`.
+ */
+function quotedValue(text: string | undefined): string {
+  return escapeUnprintable(JSON.stringify(text ?? ""));
+}
 
 /**
  * The variables each direction's styles come from, in order: the per-direction one, then the shared
@@ -66,7 +77,7 @@ export function environmentStyles(
   }
   if (namesDeprecatedStyle(env[deprecated]))
     warn(
-      `tracehop: ${deprecated}=${JSON.stringify(env[deprecated])} is deprecated and not used: ${variable} ` +
+      `tracehop: ${deprecated}=${quotedValue(env[deprecated])} is deprecated and not used: ${variable} ` +
         `is set and wins, as in dd-trace-java; remove ${deprecated}`,
       DEPRECATED_STYLE_WARNING,
     );
@@ -77,7 +88,7 @@ export function environmentStyles(
   // directions: nothing propagates.
   if (reading.skipped.length > 0 && (styles.length > 0 || namesNone(text)))
     warn(
-      `tracehop: ${variable}=${JSON.stringify(text)} is read as ${
+      `tracehop: ${variable}=${quotedValue(text)} is read as ${
         styles.length > 0 ? styles.join(", ") : "none (no propagation)"
       }; ${skippedEntries(reading)}; ${styleListFix(variable, reading, namesNone(text))}`,
       "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
@@ -148,20 +159,20 @@ function deprecatedStyles(
   for (const name of text.split(/[\s,]+/)) {
     if (!name) continue;
     const read = DEPRECATED_STYLE_NAMES.get(name.toLowerCase());
-    if (read === undefined) ignored.push(JSON.stringify(name));
+    if (read === undefined) ignored.push(quotedValue(name));
     else for (const style of read) if (!styles.includes(style)) styles.push(style);
   }
   const names = "its names are datadog and b3; dd-trace-java's haystack and xray are no tracehop styles";
   if (styles.length === 0) {
     warn(
-      `tracehop: ${variable}=${JSON.stringify(text)} is deprecated and names no style tracehop reads ` +
+      `tracehop: ${variable}=${quotedValue(text)} is deprecated and names no style tracehop reads ` +
         `(${names}), so the defaults apply, as in dd-trace-java; set ${replacement} instead`,
       DEPRECATED_STYLE_WARNING,
     );
     return undefined;
   }
   warn(
-    `tracehop: ${variable}=${JSON.stringify(text)} is deprecated; it is read as ${styles.join(", ")}, as ` +
+    `tracehop: ${variable}=${quotedValue(text)} is deprecated; it is read as ${styles.join(", ")}, as ` +
       `dd-trace-java reads it when no ${replacement}, ${ENV_PROPAGATION_STYLE} or ${ENV_OTEL_PROPAGATORS} ` +
       `is set${ignored.length > 0 ? ` (${ignored.join(", ")} ignored: ${names})` : ""}; ` +
       `set ${styleSetting(replacement, styles)} instead`,
@@ -191,9 +202,7 @@ export function extractStylesFromEnvironment(
 
 /** `"name" is skipped: why` for each entry of a style list that names no style, joined by `; `. */
 function skippedEntries(reading: StyleListReading): string {
-  return reading.skipped
-    .map(({ written, why }) => `${JSON.stringify(written)} is skipped: ${why}`)
-    .join("; ");
+  return reading.skipped.map(({ written, why }) => `${quotedValue(written)} is skipped: ${why}`).join("; ");
 }
 
 /**
@@ -219,7 +228,7 @@ export function warnIfNothingKnown(
     if (namesNone(text)) continue;
     const reading = readStyleList(variable, text);
     warn(
-      `tracehop: ${variable}=${JSON.stringify(text)} names no style tracehop reads, so nothing is ` +
+      `tracehop: ${variable}=${quotedValue(text)} names no style tracehop reads, so nothing is ` +
         `${directions.join(" or ")}; ${skippedEntries(reading)}; ${styleListFix(variable, reading, false)}`,
       "TRACEHOP_NO_PROPAGATION_STYLE",
     );

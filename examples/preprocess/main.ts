@@ -199,6 +199,21 @@ function userFolder(): string {
 }
 
 /**
+ * `path` as a message about it names it: each character a terminal shows as nothing or that reorders what
+ * is shown written as its escape (`doc\u200b.txt`: C0 and C1 controls, a soft hyphen, zero width spaces
+ * and joiners, directional marks and isolates, the word joiner, a byte order mark), as `tracehop inspect`
+ * escapes them (src/cli/report.ts). A zero width space pasted into a name, echoed as it is, read
+ * `doc.txt does not exist` beside a doc.txt that does. Other letters (`résumé.txt`) are shown as they are.
+ */
+function shownPath(path: string): string {
+  return path.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
  * The documents to submit, each read whole up to one byte over the api's limit (MAX_DOCUMENT_BYTES, 5 MiB):
  * a larger file is sent as those bytes, which the api refuses as it refuses the whole (413, "document too
  * large"), never read whole first (1.2 GB of memory for a 1.2 GB file; Node reads no file over 2 GiB at
@@ -227,17 +242,17 @@ async function readDocuments(files: string[]): Promise<{ file: string; text: Buf
         const stats = statSync(path);
         fromStdin = isStandardInput(stats);
         if (!fromStdin && !stats.isFile() && !stats.isFIFO() && !stats.isCharacterDevice())
-          exitForBadInput(`${file} is not a file: pass text files to preprocess`);
+          exitForBadInput(`${shownPath(file)} is not a file: pass text files to preprocess`);
       }
       if (fromStdin) {
         if (stdinNamed !== undefined)
           exitForBadInput(
-            `${stdinNamed} and ${file} both name standard input, which holds one document: name it once`,
+            `${shownPath(stdinNamed)} and ${shownPath(file)} both name standard input, which holds one document: name it once`,
           );
         stdinNamed = file;
         if (process.stdin.isTTY)
           console.error(
-            `tracehop preprocess: reading ${file} from the terminal: type the document, then Ctrl-D at the start of a line`,
+            `tracehop preprocess: reading ${shownPath(file)} from the terminal: type the document, then Ctrl-D at the start of a line`,
           );
         text = await readStandardInput(MAX_DOCUMENT_BYTES + 1);
       } else {
@@ -248,12 +263,12 @@ async function readDocuments(files: string[]): Promise<{ file: string; text: Buf
       const { code } = err as NodeJS.ErrnoException;
       exitForBadInput(
         fromStdin
-          ? `cannot read ${file} (standard input): ${(err as Error).message}`
+          ? `cannot read ${shownPath(file)} (standard input): ${(err as Error).message}`
           : code === "ENOENT" || code === "ENOTDIR"
-            ? `${file} does not exist${path === file ? "" : ` (${path})`}: pass text files to preprocess`
+            ? `${shownPath(file)} does not exist${path === file ? "" : ` (${shownPath(path)})`}: pass text files to preprocess`
             : code === "EACCES" || code === "EPERM"
-              ? `cannot read ${file}${path === file ? "" : ` (${path})`}: permission denied; make it readable or pass another file`
-              : `cannot read ${file}: ${(err as Error).message}`,
+              ? `cannot read ${shownPath(file)}${path === file ? "" : ` (${shownPath(path)})`}: permission denied; make it readable or pass another file`
+              : `cannot read ${shownPath(file)}: ${(err as Error).message}`,
       );
     }
     const inside = relative(base, path);

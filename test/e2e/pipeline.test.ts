@@ -149,6 +149,26 @@ for (const { title, amqp } of [
   });
 
 describe("main job: bad input", { timeout: 120_000 }, () => {
+  test("a missing file whose name holds a character a terminal shows as nothing is named with that character escaped", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    try {
+      // doc.txt exists; "doc\u200b.txt" (a zero width space pasted in) does not. Echoed as it is, the
+      // line read "doc.txt does not exist" beside a doc.txt that does.
+      writeFileSync(join(dir, "doc.txt"), "One. Two.");
+      const missing = join(dir, "doc\u200b.txt");
+      const r = await runMainJob([missing], {
+        DATABASE_URL: `file:${join(dir, "x.db")}`,
+        TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+      });
+      assert.equal(r.code, 2);
+      assert.equal(
+        r.stderr,
+        `tracehop preprocess: ${join(dir, "doc")}\\u200b.txt does not exist: pass text files to preprocess\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   test("a missing file is a usage error (exit 2) that names the file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
     try {

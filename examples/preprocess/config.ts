@@ -183,10 +183,17 @@ export type SettingName = NumberSettingName | "TRACEHOP_QUEUE";
  * full-width digits, echoed as they are, read `"5000" is not a shutdown bound`.
  */
 function quotedSetting(text: string): string {
-  return JSON.stringify(text).replace(
-    /[^\x20-\x7e]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return escapedAsUnicode(JSON.stringify(text), /[^\x20-\x7e]/g);
+}
+
+/**
+ * `text` with each UTF-16 code unit that `which` (a global regular expression) matches written as its
+ * `\uXXXX` escape: how the main job's messages quote a setting ({@link quotedSetting}) or a path
+ * (main.ts `shownPath`), as tracehop's own warnings do (src/describe-value.ts escapeUnprintable, internal
+ * to the library, which the example uses only through its public entry points).
+ */
+export function escapedAsUnicode(text: string, which: RegExp): string {
+  return text.replace(which, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**

@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   endingSignalLine,
+  escapedAsUnicode,
   exitForBadInput,
   exitOnBadInput,
   exitOnSettingProblems,
@@ -206,10 +207,10 @@ function userFolder(): string {
  * `doc.txt does not exist` beside a doc.txt that does. Other letters (`résumé.txt`) are shown as they are.
  */
 function shownPath(path: string): string {
-  return path.replace(
+  return escapedAsUnicode(
+    path,
     // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
 

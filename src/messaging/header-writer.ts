@@ -401,7 +401,11 @@ const MAX_HEADER_NAME_LENGTH = 255;
  */
 function fieldsWithinNameLength(carrier: TraceCarrier): TraceCarrier {
   let long = false;
-  for (const name in carrier) if (name.length > MAX_HEADER_NAME_LENGTH) long = true;
+  for (const name in carrier)
+    if (name.length > MAX_HEADER_NAME_LENGTH) {
+      long = true;
+      break;
+    }
   if (!long) return carrier;
   const kept = Object.create(null) as Record<string, string | string[]>;
   for (const name of Object.keys(carrier))

@@ -173,8 +173,8 @@ describe("x-datadog-parent-id alone a JSON number (the trace id a string): the t
 
 describe("ids rounded by a JavaScript Number before they were stored as text (docs/migration.md)", () => {
   // String(Number(id)) gives the shortest digits of the double: 7660829067201366963 (a genuine id) is
-  // stored as "7660829067201367000". That text is also a genuine id's: about 1 uint64 id in 385 (1 in
-  // 206 of 63-bit ids) is its own String(Number(id)), and as many are exact doubles (the digits
+  // stored as "7660829067201367000". That text is also a genuine id's: about 1 uint64 id in 310 (1 in
+  // 170 of 63-bit ids) is its own String(Number(id)), and as many are exact doubles (the digits
   // BigInt(Number(id)) gives), so no rule tells a rounded id from a real one, and both are read as the
   // digits stored. The one form a rounded 64-bit id takes that no id has is
   // 2^64 ("18446744073709552000", what any id above 2^64 - 1025 becomes): refused as beyond 2^64 - 1.

@@ -42,8 +42,36 @@ export interface CarrierWrite {
 
 type Row = Record<string, unknown>;
 
-const isRow = (value: unknown): value is Row =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
+/**
+ * Whether Prisma reads `value` field by field, so that a field can be added to a copy of it: an object,
+ * not an array, without a `toJSON` method. Prisma 7.10 writes an object that has one (a Date, a
+ * Decimal, a class instance with `toJSON`) as what `toJSON()` returns; such a value is sent as given.
+ */
+export function isRow(value: unknown): value is Row {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    typeof (value as Row).toJSON !== "function"
+  );
+}
+
+/**
+ * `row` with `key` set to `value`, as a new plain object that Prisma reads as it reads `row`: every
+ * enumerable property, own and inherited (Prisma 7.10 reads an argument object with `for...in`, so the
+ * defaults of a prototype are written too, which a spread would drop), then `key`. Never mutates `row`.
+ */
+export function withField(row: Row, key: string, value: unknown): Row {
+  const out: Row = {};
+  for (const k in row) if (k !== key) define(out, k, row[k]);
+  define(out, key, value);
+  return out;
+}
+
+/** Sets an own enumerable property, a key `__proto__` (JSON.parse makes one) included. */
+function define(out: Row, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
 
 /**
  * Keys of a scalar field's update operation (Prisma's `*FieldUpdateOperationsInput`: `set`,
@@ -79,11 +107,14 @@ export function mapOneOrMany(value: unknown, fn: (row: Row) => Row): unknown {
   return isRow(value) ? fn(value) : value;
 }
 
-/** Returns `row` with `key` set to `value`: copies `original` on the first change, then reuses the copy. */
+/**
+ * Returns `row` with `key` set to `value`: copies `original` on the first change ({@link withField}),
+ * then reuses the copy.
+ */
 function assign(row: Row, original: Row, key: string, value: unknown): Row {
-  const out = row === original ? { ...original } : row;
-  out[key] = value;
-  return out;
+  if (row === original) return withField(original, key, value);
+  define(row, key, value);
+  return row;
 }
 
 /** Makes a lazily captured, memoized carrier supplier. */
@@ -169,7 +200,7 @@ function fillNested(write: CarrierWrite, target: string, nested: Row): Row {
   if (isRow(nested.createMany)) {
     const many = nested.createMany;
     const data = mapOneOrMany(many.data, create);
-    if (data !== many.data) set("createMany", { ...many, data });
+    if (data !== many.data) set("createMany", withField(many, "data", data));
   }
   if (nested.connectOrCreate !== undefined) {
     set(
@@ -258,5 +289,5 @@ function withKey(item: Row, key: string, fn: (row: Row) => Row): Row {
   const value = item[key];
   if (!isRow(value)) return item;
   const next = fn(value);
-  return next === value ? item : { ...item, [key]: next };
+  return next === value ? item : withField(item, key, next);
 }

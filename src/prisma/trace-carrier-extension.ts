@@ -5,8 +5,10 @@ import { carrierModels, modelEntries, type ChosenModels, type RuntimeDataModel }
 import {
   fillCreate,
   fillUpdate,
+  isRow,
   mapOneOrMany,
   once,
+  withField,
   type CarrierModels,
   type CarrierWrite,
 } from "./carrier-writes.js";
@@ -64,8 +66,11 @@ export interface TraceCarrierExtensionOptions<M extends string = string> {
 
 /** What a query component receives from Prisma (`$extends({ query: { model: { op(...) } } })`). */
 interface QueryParams {
+  /** Prisma's deep copy of the call's arguments (see {@link callArguments}). */
   args: unknown;
   query: (args: unknown) => unknown;
+  /** Prisma's own request (internal): its `args` are the call's arguments as given, not copied. */
+  __internalParams?: { args?: unknown };
 }
 /** A query component: rewrites the arguments, then runs the query. */
 type QueryHook = (params: QueryParams) => unknown;
@@ -98,7 +103,9 @@ const EXTENSION_OPTION_NAMES: readonly string[] = [
  *   (`TRACEHOP_PRISMA_CARRIER_NOT_JSON`, once per model). docs/prisma.md, "Which models".
  * - Writes: creates (top-level, nested at any depth, the create branch of `upsert`) fill the field when
  *   it is `undefined`, with one capture per call, from the context where Prisma runs the write; an
- *   explicit value wins; updates only with `onUpdate: "capture"`. docs/prisma.md, "What is written".
+ *   explicit value wins; updates only with `onUpdate: "capture"`. The call's own values are sent on,
+ *   not Prisma's copy of them (which loses a `toJSON`); a row with a `toJSON` method is sent as given.
+ *   docs/prisma.md, "What is written".
  * - Tracing never fails the write: no trace, or a capture that throws, leaves an optional field unset
  *   and gives a required one `{}`; the one exception is a column narrower than the carrier (Prisma
  *   P2000: set `maxCarrierBytes`). docs/prisma.md, "The column".
@@ -189,8 +196,8 @@ export function traceCarrierExtension<M extends string = string>(
  * The query components of the extension, computed once per client: for each model that can hold or
  * reach a carrier (key: the client's property name, `PreprocessJob` -> `preprocessJob`, as Prisma
  * looks components up), a hook per operation that can write a carrier there, and none for the rest
- * (reads and deletes never enter the extension, and Prisma deep-copies the arguments of every
- * hooked call, Prisma Client `query` extensions):
+ * (reads and deletes never enter the extension; Prisma deep-copies the arguments of every hooked call
+ * for its query component, a copy the hook does not send on: {@link callArguments}):
  * - `create`: the flat fast path (one property test, no walk) on a carrier model whose relations
  *   lead to no other carrier model; the nested-write walk otherwise;
  * - `createMany`, `createManyAndReturn`, `updateMany`, `updateManyAndReturn`: flat only (Prisma
@@ -240,19 +247,42 @@ function jsModelName(model: string): string {
   return model.charAt(0).toLowerCase() + model.slice(1);
 }
 
-/** A query component around `rewrite`: a failure to rewrite sends the original arguments. */
+/**
+ * A query component around `rewrite`: the call's own arguments ({@link callArguments}), rewritten; a
+ * failure to rewrite sends them unchanged.
+ */
 function hook(rewrite: Rewrite): QueryHook {
-  return ({ args, query }) => {
+  return (params) => {
+    const args = callArguments(params);
     let next = args;
-    if (args !== null && typeof args === "object") {
-      try {
-        next = rewrite(args as Record<string, unknown>);
-      } catch {
-        next = args;
-      }
+    try {
+      if (isRow(args)) next = rewrite(args);
+    } catch {
+      next = args;
     }
-    return query(next);
+    return params.query(next);
   };
+}
+
+/**
+ * The arguments of the call as the caller gave them (or as the extension before this one passed
+ * them on), not the copy Prisma hands a query component as `args`. That copy (Prisma 7.10's
+ * `deepCloneArgs`) rebuilds every object but a Date, Decimal, typed array or Prisma's own values from
+ * its enumerable properties, own and inherited, so a `Json` value that Prisma writes through its
+ * `toJSON` (its `InputJsonValue` type accepts `{ toJSON(): unknown }`: a class instance, a `URL`) loses
+ * it: a class instance is stored as its fields, a `URL` fails the write. Sent on, the call's own
+ * arguments are written exactly as the plain client writes them: the rewrites never mutate them, they
+ * copy only the objects on the way to a carrier field (docs/prisma.md, "What is written"). Prisma's
+ * copy when its request is not readable (another version of the client).
+ */
+function callArguments(params: QueryParams): unknown {
+  try {
+    const given = params.__internalParams?.args;
+    if (given !== null && typeof given === "object") return given;
+  } catch {
+    // An unreadable request: Prisma's copy.
+  }
+  return params.args;
 }
 
 /**
@@ -269,22 +299,21 @@ function flatFill(field: string, required: boolean, capture: () => TraceCarrier 
       let carrier: TraceCarrier | undefined;
       let captured = false;
       for (let i = 0; i < data.length; i++) {
-        const row = data[i] as Record<string, unknown> | null;
-        if (row === null || typeof row !== "object" || row[field] !== undefined) continue;
+        const row = data[i];
+        if (!isRow(row) || row[field] !== undefined) continue;
         if (!captured) {
           captured = true;
           carrier = capture();
           // Nothing to write, here or in a later row (no copy was made yet).
           if (carrier === undefined && !required) return args;
         }
-        (copy ??= data.slice())[i] = { ...row, [field]: carrier ?? {} };
+        (copy ??= data.slice())[i] = withField(row, field, carrier ?? {});
       }
-      return copy ? { ...args, data: copy } : args;
+      return copy ? withField(args, "data", copy) : args;
     }
-    if (data === null || typeof data !== "object" || (data as Record<string, unknown>)[field] !== undefined)
-      return args;
+    if (!isRow(data) || data[field] !== undefined) return args;
     const carrier = capture() ?? (required ? {} : undefined);
-    return carrier === undefined ? args : { ...args, data: { ...data, [field]: carrier } };
+    return carrier === undefined ? args : withField(args, "data", withField(data, field, carrier));
   };
 }
 
@@ -301,7 +330,7 @@ function withData(
 ): Record<string, unknown> {
   const data = args[key];
   const next = mapOneOrMany(data, (row) => fill(write, model, row));
-  return next === data ? args : { ...args, [key]: next };
+  return next === data ? args : withField(args, key, next);
 }
 
 /**

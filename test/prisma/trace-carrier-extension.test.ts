@@ -377,6 +377,133 @@ function databaseSuite(provider: Provider) {
       assert.equal(dbNull, 1);
     });
 
+    test("a Json value Prisma writes through its toJSON (a URL, a class instance) is written as the plain client writes it, by every hooked write", async (t) => {
+      const d = need(t);
+      if (!d) return;
+      // Prisma's InputJsonValue accepts `{ toJSON(): unknown }`; the plain client stores what toJSON
+      // returns. Prisma's copy of a query extension's arguments loses a prototype's toJSON.
+      class Money {
+        constructor(
+          readonly cents: number,
+          readonly currency: string,
+        ) {}
+        toJSON() {
+          return `${(this.cents / 100).toFixed(2)} ${this.currency}`;
+        }
+      }
+      const payload = () => ({ link: new URL("https://example.com/a?b=1"), price: new Money(1250, "EUR") });
+      const stored = { link: "https://example.com/a?b=1", price: "12.50 EUR" };
+      const row = (id: string) => ({ ...outboxData(id), id, payload: payload() });
+      const plain = await d.client.outbox.create({ data: row(crypto.randomUUID()) });
+      assert.deepEqual(plain.payload, stored);
+
+      const capturing = d.client.$extends(traceCarrierExtension({ onUpdate: "capture" }));
+      const ids = Array.from({ length: 7 }, () => crypto.randomUUID());
+      const span = await inSpan("toJSON", async (span) => {
+        await db.outbox.create({ data: row(ids[0]!) });
+        await db.outbox.createMany({ data: [row(ids[1]!), row(ids[2]!)] });
+        await db.outbox.upsert({ where: { id: ids[3] }, create: row(ids[3]!), update: {} });
+        await db.outbox.upsert({
+          where: { id: ids[3] },
+          create: row(ids[3]!),
+          update: { payload: payload() },
+        });
+        await capturing.outbox.update({ where: { id: ids[1] }, data: { payload: payload() } });
+        await capturing.outbox.updateMany({ where: { id: ids[2] }, data: { payload: payload() } });
+        await db.$transaction([db.outbox.create({ data: row(ids[4]!) })]);
+        await db.$transaction(async (tx: any) => tx.outbox.create({ data: row(ids[5]!) }));
+        if (provider !== "mysql") await db.outbox.createManyAndReturn({ data: [row(ids[6]!)] });
+        else await db.outbox.create({ data: row(ids[6]!) });
+        return span;
+      });
+      const rows = await d.client.outbox.findMany({ where: { id: { in: ids } } });
+      assert.equal(rows.length, ids.length);
+      for (const read of rows) {
+        assert.deepEqual(read.payload, stored, `row ${ids.indexOf(read.id)}`);
+        assertCarrierOf(read.traceContext, span);
+      }
+    });
+
+    test("a row Prisma reads through for...in (a prototype's defaults) or toJSON (a DTO) is written as the plain client writes it, top level and nested", async (t) => {
+      const d = need(t);
+      if (!d) return;
+      // Prisma reads an argument object with for...in (inherited enumerable fields included) and writes
+      // an object with a toJSON method as what toJSON returns.
+      function Defaults(this: Record<string, unknown>, id: string) {
+        this.id = id;
+        this.aggregateId = id;
+      }
+      Object.assign(Defaults.prototype, {
+        aggregateType: "Default",
+        eventType: "defaulted",
+        payload: { d: 1 },
+      });
+      const defaulted = (id: string) => new (Defaults as unknown as new (id: string) => object)(id);
+      class JobDto {
+        constructor(
+          readonly id: string,
+          readonly secret: string,
+        ) {}
+        toJSON() {
+          return { id: this.id, text: "from toJSON" };
+        }
+      }
+      class OutboxDto {
+        constructor(readonly id: string) {}
+        toJSON() {
+          return { ...outboxData(this.id), id: this.id, eventType: "from toJSON" };
+        }
+      }
+      const plainIds = [crypto.randomUUID(), crypto.randomUUID()];
+      await d.client.outbox.create({ data: defaulted(plainIds[0]!) });
+      await d.client.outbox.create({ data: new OutboxDto(plainIds[1]!) });
+      const plain = await d.client.outbox.findMany({
+        where: { id: { in: plainIds } },
+        orderBy: { id: "asc" },
+      });
+      const written = (row: any) => [row.aggregateType, row.eventType, row.payload];
+      const byId = new Map(plain.map((row: any) => [row.id, written(row)]));
+      assert.deepEqual(byId.get(plainIds[0]), ["Default", "defaulted", { d: 1 }]);
+      assert.deepEqual(byId.get(plainIds[1]), ["PreprocessJob", "from toJSON", { jobId: plainIds[1] }]);
+
+      const [a, b, c, e, jobA, jobB] = Array.from({ length: 6 }, () => crypto.randomUUID());
+      const span = await inSpan("rows", async (span) => {
+        await db.outbox.create({ data: defaulted(a!) });
+        await db.outbox.create({ data: new OutboxDto(b!) });
+        await db.outbox.createMany({ data: [defaulted(c!), new OutboxDto(e!)] });
+        await db.sentence.create({ data: { index: 0, text: "s", job: { create: new JobDto(jobA!, "x") } } });
+        await db.sentence.create({
+          data: {
+            index: 0,
+            text: "s",
+            job: { create: Object.create({ text: "inherited" }, { id: { value: jobB, enumerable: true } }) },
+          },
+        });
+        return span;
+      });
+      const rows = new Map<string, any>(
+        (await d.client.outbox.findMany({ where: { id: { in: [a, b, c, e] } } })).map((row: any) => [
+          row.id,
+          row,
+        ]),
+      );
+      assert.deepEqual(written(rows.get(a)), ["Default", "defaulted", { d: 1 }]);
+      assert.deepEqual(written(rows.get(c)), ["Default", "defaulted", { d: 1 }]);
+      assertCarrierOf(rows.get(a).traceContext, span);
+      assertCarrierOf(rows.get(c).traceContext, span);
+      // A row written through its toJSON is sent as given: what toJSON returns, without a carrier.
+      assert.deepEqual(written(rows.get(b)), ["PreprocessJob", "from toJSON", { jobId: b }]);
+      assert.deepEqual(written(rows.get(e)), ["PreprocessJob", "from toJSON", { jobId: e }]);
+      assert.equal(rows.get(b).traceContext, null);
+      assert.equal(rows.get(e).traceContext, null);
+      const dto = await d.client.preprocessJob.findUniqueOrThrow({ where: { id: jobA } });
+      assert.equal(dto.text, "from toJSON");
+      assert.equal(dto.traceContext, null);
+      const inherited = await d.client.preprocessJob.findUniqueOrThrow({ where: { id: jobB } });
+      assert.equal(inherited.text, "inherited");
+      assertCarrierOf(inherited.traceContext, span);
+    });
+
     test("Prisma's skip on the carrier field is the caller's choice: left out, not filled", async (t) => {
       const opened = need(t);
       if (!opened) return;

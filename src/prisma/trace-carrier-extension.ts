@@ -1,4 +1,4 @@
-import { context as contextApi, type Context, type TextMapPropagator } from "@opentelemetry/api";
+import { context as contextApi, diag, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { Prisma } from "@prisma/client/extension";
 import { carrierModels, modelEntries, type ChosenModels, type RuntimeDataModel } from "./carrier-models.js";
@@ -172,14 +172,31 @@ export function traceCarrierExtension<M extends string = string>(
   // serves every write made in it (the job and its outbox row of one request: one inject, not two).
   // Each write gets its own copy; the WeakMap lets ended requests' contexts be collected.
   const captured = new WeakMap<Context, TraceCarrier | null>();
+  // Never throws, so that a write always gets what "nothing captured" gives (a required field `{}`):
+  // a context manager that throws, or answers something that is no context, captures nothing.
   const capture = (): TraceCarrier | undefined => {
-    const active = contextApi.active();
-    let stored = captured.get(active);
-    if (stored === undefined) {
-      stored = captureStoredCarrier(allowedBaggage, maxBytes, { propagator, context: active }) ?? null;
-      captured.set(active, stored);
+    try {
+      const active: unknown = contextApi.active();
+      if (active === null || typeof active !== "object")
+        throw new TypeError(`the context manager's active() gave ${describeValue(active)}, not a Context`);
+      let stored = captured.get(active as Context);
+      if (stored === undefined) {
+        stored =
+          captureStoredCarrier(allowedBaggage, maxBytes, { propagator, context: active as Context }) ?? null;
+        captured.set(active as Context, stored);
+      }
+      return stored === null ? undefined : { ...stored };
+    } catch (err) {
+      try {
+        diag.warn(
+          "tracehop traceCarrierExtension: carrier capture failed; the row is written without one",
+          err,
+        );
+      } catch {
+        // A diag logger that throws: the write goes on.
+      }
+      return undefined;
     }
-    return stored === null ? undefined : { ...stored };
   };
 
   return Prisma.defineExtension((client) => {

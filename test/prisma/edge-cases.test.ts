@@ -239,6 +239,53 @@ function edgeSuite(provider: Provider) {
       const explicit = await untraced(() => db.tag.create({ data: { itemId, traceContext: mine } }));
       assert.deepEqual(explicit.traceContext, mine);
     });
+
+    test("a context manager that throws, or answers no context, fails no write: a required carrier gets {}, an optional one stays NULL", async (t) => {
+      if (!need(t)) return;
+      const parent = await base.parent.create({
+        data: { name: "p", items: { create: { label: "i" } } },
+        include: { items: true },
+      });
+      const itemId: number = parent.items[0].id;
+      // The registered context manager (AsyncLocalStorage), broken for the writes, then restored.
+      const manager = (
+        context as unknown as { _getContextManager(): { active(): unknown } }
+      )._getContextManager();
+      const active = manager.active;
+      const broken: [string, () => unknown][] = [
+        [
+          "throws",
+          () => {
+            throw new Error("context manager broken on purpose");
+          },
+        ],
+        ["no context", () => undefined],
+      ];
+      for (const [how, answer] of broken) {
+        const label = `context manager ${how}`;
+        manager.active = answer;
+        try {
+          await db.tag.create({ data: { itemId, label } });
+          await db.tag.createMany({ data: [{ itemId, label }] });
+          await db.tag.upsert({ where: { id: -1 }, create: { itemId, label }, update: {} });
+          await db.item.update({ where: { id: itemId }, data: { tags: { create: { label } } } });
+          await db.parent.create({
+            data: { name: label, items: { create: { label, tags: { create: [{ label }] } } } },
+          });
+        } finally {
+          manager.active = active;
+        }
+        const tags = await base.tag.findMany({ where: { label } });
+        assert.equal(tags.length, 5, how);
+        for (const tag of tags) assertEmptyCarrier(tag.traceContext);
+        const written = await base.parent.findFirstOrThrow({
+          where: { name: label },
+          include: { items: true },
+        });
+        assert.equal(written.traceContext, null);
+        assert.equal(written.items[0].traceContext, null);
+      }
+    });
   });
 }
 

@@ -157,6 +157,21 @@ function head(text: string, max: number = MAX_SHOWN_CHARACTERS): string {
 }
 
 /**
+ * Internal: `text`, a name or setting the user wrote (a propagation style name, an entry or word of a
+ * style variable, the variable's value), quoted for a message or warning that echoes it: JSON-quoted,
+ * with every code unit outside printable ASCII escaped ({@link escapeUnprintable}: `"datad\u043eg"`),
+ * so that a letter of another alphabet that looks like a Latin one, or an invisible character (a zero
+ * width space, a soft hyphen), is seen rather than echoed as what looks like the right name, or as
+ * nothing; and, when longer than `max` characters (default 40), cut as {@link describeValue} cuts a
+ * string, `"<head>"… (<length> characters)` (the head never ends inside a surrogate pair), so that a
+ * pasted megabyte does not flood the log. Never throws.
+ */
+export function quoteWritten(text: string, max: number = MAX_SHOWN_CHARACTERS): string {
+  if (text.length <= max) return escapeUnprintable(JSON.stringify(text));
+  return `${escapeUnprintable(JSON.stringify(head(text, max)))}… (${text.length} characters)`;
+}
+
+/**
  * Internal: `text` as tracehop shows a value it quotes, in a warning (`TRACEHOP_CARRIER_REJECTED`) or a
  * line of `tracehop inspect`'s text report and messages: each UTF-16 code unit outside printable ASCII
  * (0x20-0x7E) written as a JSON escape, `\u00a0` — C0 and C1 controls (an escape sequence, a line break

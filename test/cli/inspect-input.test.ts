@@ -2743,10 +2743,11 @@ describe("tracehop inspect: its output and exit codes", () => {
   });
 
   test("reports longer than V8's longest string (about 512 Mi characters): written whole, exit 1", (t) => {
-    // 5000 NULL rows, each report carrying the environment's diagnostic of 120 000 characters (the value
-    // is said twice: the setting, then the name it skips): 600 MB of text. Guards against joining the
-    // reports into one string (RangeError, "a bug in tracehop inspect").
-    const env = { ...process.env, DD_TRACE_PROPAGATION_STYLE_EXTRACT: `datadog,${"x".repeat(60_000)}` };
+    // 5000 NULL rows, each report carrying the environment's diagnostic of 120 000 characters (a
+    // DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT value, which its warning says whole; a style variable's is cut
+    // at 200 characters): 600 MB of text. Guards against joining the reports into one string (RangeError,
+    // "a bug in tracehop inspect").
+    const env = { ...process.env, DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT: "x".repeat(120_000) };
     const file = join(inspectDir(t), "reports.txt");
     const fd = openSync(file, "w");
     let result;
@@ -2770,9 +2771,8 @@ describe("tracehop inspect: its output and exit codes", () => {
       tail.toString("latin1"),
       (
         "row 5000 of 5000: no carrier (NULL: written outside a span, or by a service without the extension)\n" +
-        `  - DD_TRACE_PROPAGATION_STYLE_EXTRACT="datadog,${"x".repeat(60_000)}" is read as datadog; ` +
-        `"${"x".repeat(60_000)}" is skipped: it is no style; write DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog, ` +
-        "adding the style meant (tracecontext, baggage, datadog, b3 single header, b3multi)\n"
+        `  - DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT="${"x".repeat(120_000)}" is not continue, restart or ignore ` +
+        "(continue is used)\n"
       ).slice(-200),
     );
   });

@@ -126,6 +126,22 @@ describe("createPropagator styles", () => {
     });
   });
 
+  test("an unknown name is quoted as a style variable's warning quotes it: every character outside printable ASCII escaped, cut at 40 characters with its length", () => {
+    const warned: string[] = [];
+    const name = "datad\u00adog" + "z".repeat(60);
+    extractStylesFromEnvironment({ OTEL_PROPAGATORS: `datadog,${name}` }, (message) => warned.push(message));
+    const quoted = String.raw`"datad\u00adog${"z".repeat(32)}"… (68 characters)`;
+    assert.equal(warned.length, 1);
+    assert.ok(warned[0]!.includes(`; ${quoted} is skipped: it is no style;`), warned[0]);
+    assert.throws(() => createPropagator(["datadog", name]), {
+      name: "TypeError",
+      message:
+        `tracehop createPropagator: unknown propagation style ${quoted}; its character 6 is U+00AD, outside ASCII: ` +
+        "style names are ASCII letters, digits and spaces, so retype the name (a letter of another alphabet, an invisible " +
+        "character or a full-width comma came with it); use tracecontext, baggage, datadog, b3, b3multi or none",
+    });
+  });
+
   test("a propagator tracehop does not build in, given as an argument: the exact code, as the environment's warning writes it", () => {
     const jaeger =
       "an OpenTelemetry propagator tracehop does not build in (JaegerPropagator, @opentelemetry/propagator-jaeger)";

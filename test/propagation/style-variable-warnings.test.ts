@@ -150,6 +150,48 @@ describe("style variable warnings: what is read, what is skipped, a fix to paste
     assert.doesNotMatch(message, /\u200b/u);
   });
 
+  test("a word of an entry with spaces holding a letter of another alphabet: quoted escaped, as the entry and the value are", () => {
+    // The word was JSON-quoted as it is: '"datadog" is not: did you mean datadog?' beside a datadog that is read.
+    assert.deepEqual(said({ OTEL_PROPAGATORS: "datadog,tracecontext datad\u043eg" }), {
+      styles: ["datadog"],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          String.raw`tracehop: OTEL_PROPAGATORS="datadog,tracecontext datad\u043eg" is read as datadog; ` +
+            String.raw`"tracecontext datad\u043eg" is skipped: it holds a space, and names are separated by commas, ` +
+            String.raw`not spaces (tracecontext is a style; "datad\u043eg" is not: did you mean datadog?); ` +
+            "write OTEL_PROPAGATORS=datadog,tracecontext",
+        ],
+      ],
+    });
+  });
+
+  test("a very long value or entry: cut as a style name is cut, with its length, the characters kept escaped; the log is not flooded", () => {
+    // A pasted 100 000 characters were written whole, twice (the value, then the entry).
+    const long = "\u200b" + "x".repeat(99_999);
+    assert.deepEqual(said({ OTEL_PROPAGATORS: `tracecontext,${long}` }), {
+      styles: ["tracecontext"],
+      told: [
+        [
+          "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
+          String.raw`tracehop: OTEL_PROPAGATORS="tracecontext,\u200b${"x".repeat(186)}"… (100013 characters) is read as ` +
+            String.raw`tracecontext; "\u200b${"x".repeat(39)}"… (100000 characters) is skipped: it is no style; ` +
+            "write OTEL_PROPAGATORS=tracecontext, adding the style meant (tracecontext, baggage, datadog, b3, b3multi)",
+        ],
+      ],
+    });
+    // The deprecated variable's value and its ignored names likewise.
+    const told = said({ DD_PROPAGATION_STYLE_EXTRACT: `Datadog,${"y".repeat(300)}` }).told;
+    assert.equal(told.length, 1);
+    assert.ok(
+      told[0]![1].startsWith(
+        `tracehop: DD_PROPAGATION_STYLE_EXTRACT="Datadog,${"y".repeat(192)}"… (308 characters) is deprecated`,
+      ),
+      told[0]![1],
+    );
+    assert.ok(told[0]![1].includes(`("${"y".repeat(40)}"… (300 characters) ignored:`), told[0]![1]);
+  });
+
   test("OpenTelemetry propagators tracehop does not build in: which package has it, and the propagator option that adds it", () => {
     assert.deepEqual(said({ OTEL_PROPAGATORS: "tracecontext,jaeger,xray" }), {
       styles: ["tracecontext"],

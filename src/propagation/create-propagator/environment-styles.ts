@@ -6,7 +6,7 @@ import {
   ENV_PROPAGATION_STYLE_EXTRACT,
   ENV_PROPAGATION_STYLE_INJECT,
 } from "../datadog/constants.js";
-import { escapeUnprintable } from "../../describe-value.js";
+import { quoteWritten } from "../../describe-value.js";
 import { warnUnknownSetting, type SettingWarning } from "./settings.js";
 import { readStyleList, styleListFix, type StyleListReading } from "./skipped-style-names.js";
 import {
@@ -18,14 +18,16 @@ import {
 } from "./style-names.js";
 
 /**
- * `text` (a variable's value, or an entry of it) quoted for a warning: JSON's quoting, with each character
- * outside printable ASCII escaped (`"datad\u043eg"`, describe-value.ts escapeUnprintable), as the
- * TypeError of `createPropagator` quotes a name (style-names.ts quoteName): a letter of another alphabet
- * or an invisible character echoed as it is read `"datadog" is skipped: did you mean datadog?`.
+ * A style variable's value quoted for a warning, as a style name is quoted (`quoteWritten`: each character
+ * outside printable ASCII escaped), cut past {@link MAX_SHOWN_VALUE_LENGTH} characters rather than a
+ * name's 40: a list of several names is read whole.
  */
 function quotedValue(text: string | undefined): string {
-  return escapeUnprintable(JSON.stringify(text ?? ""));
+  return quoteWritten(text ?? "", MAX_SHOWN_VALUE_LENGTH);
 }
+
+/** Longest value of a style variable a warning quotes whole; every list of the styles, once each, is shorter. */
+const MAX_SHOWN_VALUE_LENGTH = 200;
 
 /**
  * The variables each direction's styles come from, in order: the per-direction one, then the shared
@@ -159,7 +161,7 @@ function deprecatedStyles(
   for (const name of text.split(/[\s,]+/)) {
     if (!name) continue;
     const read = DEPRECATED_STYLE_NAMES.get(name.toLowerCase());
-    if (read === undefined) ignored.push(quotedValue(name));
+    if (read === undefined) ignored.push(quoteWritten(name));
     else for (const style of read) if (!styles.includes(style)) styles.push(style);
   }
   const names = "its names are datadog and b3; dd-trace-java's haystack and xray are no tracehop styles";
@@ -202,7 +204,7 @@ export function extractStylesFromEnvironment(
 
 /** `"name" is skipped: why` for each entry of a style list that names no style, joined by `; `. */
 function skippedEntries(reading: StyleListReading): string {
-  return reading.skipped.map(({ written, why }) => `${quotedValue(written)} is skipped: ${why}`).join("; ");
+  return reading.skipped.map(({ written, why }) => `${quoteWritten(written)} is skipped: ${why}`).join("; ");
 }
 
 /**

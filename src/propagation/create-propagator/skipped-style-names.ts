@@ -1,3 +1,4 @@
+import { quoteWritten } from "../../describe-value.js";
 import { ENV_OTEL_PROPAGATORS } from "../datadog/constants.js";
 import {
   guessStyle,
@@ -110,7 +111,7 @@ function spacedEntry(
     note(skipped);
     meant.push(...skipped.meant);
     otherWords.push(
-      `${JSON.stringify(word)} is not${skipped.meant.length > 0 || skipped.propagator ? `: ${skipped.why}` : ""}`,
+      `${quoteWritten(word)} is not${skipped.meant.length > 0 || skipped.propagator ? `: ${skipped.why}` : ""}`,
     );
   }
   const styles =

@@ -1,4 +1,4 @@
-import { describeValue, escapeUnprintable } from "../../describe-value.js";
+import { describeValue, quoteWritten } from "../../describe-value.js";
 import { characterName } from "../rejection-reasons.js";
 import { ENV_PROPAGATION_STYLE } from "../datadog/constants.js";
 import { guessStyle, otherPropagatorOption, saidGuess } from "./style-guesses.js";
@@ -115,7 +115,7 @@ export function parseStyles(
       throw new TypeError(
         `tracehop createPropagator: ${
           words === undefined
-            ? `unknown propagation style ${quoteName(written)}${guessHint(written, list)}${nonAsciiNote(written)}; use ${STYLE_NAMES} or none`
+            ? `unknown propagation style ${quoteWritten(written)}${guessHint(written, list)}${nonAsciiNote(written)}; use ${STYLE_NAMES} or none`
             : typeof styles === "string"
               ? `propagation style names must be separated by commas, not spaces: write ${describeValue(commaSeparated(list), MAX_SUGGESTION_LENGTH)}, got ${describeValue(styles)}`
               : `propagation style names must be separate array elements, not separated by spaces: ${cutSuggestion(`[${words.map((word) => JSON.stringify(word)).join(", ")}]`)}, got ${describeValue(written)}`
@@ -125,18 +125,6 @@ export function parseStyles(
     if (!out.includes(style)) out.push(style);
   }
   return out;
-}
-
-/**
- * `name` quoted for the TypeError, as `describeValue` quotes it (control characters escaped, cut at 40
- * characters), and, when it holds a character outside ASCII, with every character outside printable
- * ASCII escaped (`"tr\u0430cecontext"`): a letter of another alphabet that looks like a Latin one
- * (Cyrillic `а`), or an invisible one (a zero width space, a soft hyphen), would otherwise be echoed as
- * what looks like the right name, or as nothing at all.
- */
-function quoteName(name: string): string {
-  const quoted = describeValue(name);
-  return /[\u0080-\uffff]/.test(name) ? escapeUnprintable(quoted) : quoted;
 }
 
 /**

@@ -187,6 +187,17 @@ function quotedSetting(text: string): string {
 }
 
 /**
+ * The characters a terminal acts on or shows as nothing, which the main job's messages escape in a path
+ * (main.ts `shownPath`): C0 and C1 controls, a soft hyphen, zero width spaces and joiners, directional
+ * marks, overrides and isolates, the word joiner, a byte order mark. The same set as `tracehop inspect`
+ * escapes in its messages (src/cli/report.ts TERMINAL_CONTROLS, internal to the library: the example
+ * uses only its public entry points), a copy that test/examples/config.test.ts pins equal to it.
+ */
+export const UNSEEN_IN_A_TERMINAL =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+
+/**
  * `text` with each UTF-16 code unit that `which` (a global regular expression) matches written as its
  * `\uXXXX` escape: how the main job's messages quote a setting ({@link quotedSetting}) or a path
  * (main.ts `shownPath`), as tracehop's own warnings do (src/describe-value.ts escapeUnprintable, internal

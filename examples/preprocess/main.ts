@@ -12,6 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   endingSignalLine,
   escapedAsUnicode,
+  UNSEEN_IN_A_TERMINAL,
   exitForBadInput,
   exitOnBadInput,
   exitOnSettingProblems,
@@ -202,16 +203,12 @@ function userFolder(): string {
 /**
  * `path` as a message about it names it: each character a terminal shows as nothing or that reorders what
  * is shown written as its escape (`doc\u200b.txt`: C0 and C1 controls, a soft hyphen, zero width spaces
- * and joiners, directional marks and isolates, the word joiner, a byte order mark), as `tracehop inspect`
- * escapes them (src/cli/report.ts). A zero width space pasted into a name, echoed as it is, read
+ * and joiners, directional marks and isolates, the word joiner, a byte order mark:
+ * {@link UNSEEN_IN_A_TERMINAL}), as `tracehop inspect` escapes them. A zero width space pasted into a name, echoed as it is, read
  * `doc.txt does not exist` beside a doc.txt that does. Other letters (`résumé.txt`) are shown as they are.
  */
 function shownPath(path: string): string {
-  return escapedAsUnicode(
-    path,
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g,
-  );
+  return escapedAsUnicode(path, UNSEEN_IN_A_TERMINAL);
 }
 
 /**

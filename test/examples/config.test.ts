@@ -14,7 +14,9 @@ import {
   QUEUE_PROCESS_SETTINGS,
   settingProblems,
   shutdownTimeoutMs,
+  UNSEEN_IN_A_TERMINAL,
 } from "../../examples/preprocess/config.js";
+import { TERMINAL_CONTROLS } from "../../src/cli/report.js";
 import { MAX_RETRY_DELAY_MS, retryQueue } from "../../examples/preprocess/queue-amqp.js";
 import { deadLetterQueue } from "../../examples/preprocess/queue.js";
 
@@ -425,5 +427,24 @@ describe("exitForBadInput: the exit-2 line", () => {
 
   test("of npm start or npm run migrate (no name) is the line that says what to fix", () => {
     assert.deepEqual(refusal(), { status: 2, stderr: "tracehop preprocess: x is bad: fix it\n" });
+  });
+});
+
+describe("the characters the main job escapes in a path", () => {
+  test("are those tracehop inspect escapes in its messages, code unit by code unit (a copy in the example, which uses only tracehop's public entry points)", () => {
+    // Each set read without its global flag (no lastIndex carried between tests), over every UTF-16 code unit.
+    const example = new RegExp(UNSEEN_IN_A_TERMINAL.source, UNSEEN_IN_A_TERMINAL.flags.replace("g", ""));
+    const library = new RegExp(TERMINAL_CONTROLS.source, TERMINAL_CONTROLS.flags.replace("g", ""));
+    const differ: string[] = [];
+    let escaped = 0;
+    for (let unit = 0; unit <= 0xffff; unit++) {
+      const c = String.fromCharCode(unit);
+      if (example.test(c) !== library.test(c)) differ.push(`U+${unit.toString(16).padStart(4, "0")}`);
+      if (library.test(c)) escaped++;
+    }
+    assert.deepEqual(differ, []);
+    // Both are global, as String.prototype.replace needs to escape every one, and the set is the one documented.
+    assert.ok(UNSEEN_IN_A_TERMINAL.global && TERMINAL_CONTROLS.global);
+    assert.equal(escaped, 32 + 33 + 1 + 5 + 2 + 5 + 1 + 4 + 1);
   });
 });

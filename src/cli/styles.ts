@@ -122,20 +122,20 @@ function styleReading(
   if (style === "datadog") {
     if (!carrier.has(X_DATADOG_TRACE_ID) && !carrier.has(X_DATADOG_PARENT_ID))
       return { status: "absent", detail: "no x-datadog-* ids" };
-    return { status: "rejected", detail: rejectionReason(style, carrier, raw) };
+    return { status: "rejected", detail: rejectionReason(style, carrier, raw).text };
   }
   if (style === "tracecontext")
     return carrier.has("traceparent")
-      ? { status: "rejected", detail: rejectionReason(style, carrier, raw) }
+      ? { status: "rejected", detail: rejectionReason(style, carrier, raw).text }
       : { status: "absent", detail: "no traceparent" };
   if (style === "b3")
     return carrier.has("b3")
-      ? { status: "rejected", detail: rejectionReason(style, carrier, raw) }
+      ? { status: "rejected", detail: rejectionReason(style, carrier, raw).text }
       : { status: "absent", detail: "no b3 header" };
   // A span id without a trace id is refused too (rejectionReason); a sampling state alone is B3's
   // decision without ids (openzipkin/b3-propagation, "Sampling State"): no context.
   if (carrier.has("x-b3-traceid") || carrier.has("x-b3-spanid"))
-    return { status: "rejected", detail: rejectionReason(style, carrier, raw) };
+    return { status: "rejected", detail: rejectionReason(style, carrier, raw).text };
   const decision = ["x-b3-sampled", "x-b3-flags"].find((name) => carrier.has(name));
   return decision === undefined
     ? { status: "absent", detail: "no x-b3-* headers" }

@@ -39,9 +39,8 @@ import { describeTagsError } from "../propagation/datadog/tags-reasons.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
 import {
   holdsStyleIds,
-  isRepeatedHeaderReason,
-  JSON_NUMBER_BEYOND_2_53,
   rejectionReason,
+  type RejectionReason,
   type TraceStyle,
 } from "../propagation/rejection-reasons.js";
 import { trimOws } from "../propagation/w3c/baggage.js";
@@ -112,13 +111,13 @@ const MESSAGE_MALFORMED_FIX =
 /**
  * Internal: the fix of a carrier from `origin` that a style refused for `reason` (`rejectionReason`'s):
  * a stored carrier's is {@link ORIGIN_TEXT}'s; message headers that held several values of a header (two
- * different traceparents, values joined with commas: `isRepeatedHeaderReason`) get the advice against a
+ * different traceparents, values joined with commas: the reason's kind `several-values`) get the advice against a
  * producer or bridge appending its own, any other reason (a malformed value: a trailing CR LF, a bad id)
  * the producer's fix ({@link inspectPointer} then says how to feed the headers to `tracehop inspect`).
  */
-export function originFix(origin: CarrierOrigin, reason: string): string {
+export function originFix(origin: CarrierOrigin, reason: RejectionReason): string {
   if (origin === "stored") return ORIGIN_TEXT.stored.fix;
-  return isRepeatedHeaderReason(reason) ? ORIGIN_TEXT.message.fix : MESSAGE_MALFORMED_FIX;
+  return reason.kind === "several-values" ? ORIGIN_TEXT.message.fix : MESSAGE_MALFORMED_FIX;
 }
 
 /** Where the reasons send the reader for the carrier reader's own reasons (`rejectionReason`'s `seeMore`). */
@@ -195,7 +194,7 @@ export function warnIfCarrierRejected(
     const fields = rawFields();
     const reason = rejectionReason(style, carrier, fields, SEE_INSPECT);
     // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (ids.ts), with its fix.
-    if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(fields)) return;
+    if (reason.kind === "rounded-number" && holdsRoundedId(fields)) return;
     if (style === "datadog" && roundedIdSaid) return;
     const also = others.length
       ? ` (the ${others.join(" and ")} style${others.length > 1 ? "s refused theirs" : " refused its headers"} too)`
@@ -206,7 +205,7 @@ export function warnIfCarrierRejected(
       REJECTED_KEYS[style],
       boundedText(
         `tracehop: ${held} ${TRACE_STYLE_HEADERS[style]} but restored no context, so its work ` +
-          `started a new trace: the ${style} style refused it: ${reason}${also}. ${fix}. ${inspectPointer(origin)}. ` +
+          `started a new trace: the ${style} style refused it: ${reason.text}${also}. ${fix}. ${inspectPointer(origin)}. ` +
           `(Said once per process for the ${style} style.)`,
       ),
       CARRIER_REJECTED_WARNING,

@@ -15,12 +15,7 @@ import { createPropagator } from "../propagation/create-propagator.js";
 import { MultiStylePropagator } from "../propagation/create-propagator/MultiStylePropagator.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
-import {
-  holdsStyleIds,
-  JSON_NUMBER_BEYOND_2_53,
-  rejectionReason,
-  type TraceStyle,
-} from "../propagation/rejection-reasons.js";
+import { holdsStyleIds, rejectionReason, type TraceStyle } from "../propagation/rejection-reasons.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
 import {
   boundedText,
@@ -240,9 +235,9 @@ export function warnIfForeignPropagatorRejected(
         const raw = rawFields();
         const reason = rejectionReason(style, normalizedOf(stored), raw, SEE_INSPECT);
         // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (the carrier reader's), with its fix.
-        if (reason.includes(JSON_NUMBER_BEYOND_2_53) && holdsRoundedId(raw)) return;
+        if (reason.kind === "rounded-number" && holdsRoundedId(raw)) return;
         if (style === "datadog" && roundedIdSaid) return;
-        what = `${reads}; by tracehop's rules: ${reason}${also}`;
+        what = `${reads}; by tracehop's rules: ${reason.text}${also}`;
         fix = originFix(origin, reason);
       }
     }

@@ -19,19 +19,17 @@ export const SEE_DIAGNOSTICS = "see the diagnostics";
 
 /**
  * How a reason says that an id was stored as a JSON number past 2^53 (rounded already by the JSON
- * reader): the one reason the restore's warning leaves to `TRACEHOP_JSON_NUMBER_ID`.
+ * reader): the one reason the restore's warning leaves to `TRACEHOP_JSON_NUMBER_ID` (by its kind,
+ * `rounded-number`, not these words).
  */
-export const JSON_NUMBER_BEYOND_2_53 = "is a JSON number beyond 2^53";
+const JSON_NUMBER_BEYOND_2_53 = "is a JSON number beyond 2^53";
 
 /**
  * A single-valued `x-datadog-*` field as `DatadogPropagator` reads it (an array's last value, a joined
  * string's first part: `firstJoinedPart`), and how to quote it in a reason: the stored text, with the
  * joined-field rule when it holds a comma (`"1,,1"` reads as "", which would say nothing).
  */
-export function fieldOf(
-  carrier: NormalizedCarrier,
-  key: string,
-): { read: string; quoted: string } | undefined {
+export function fieldOf(carrier: NormalizedCarrier, key: string): QuotedField | undefined {
   const values = carrier.get(key);
   if (!values) return undefined;
   const stored = values[values.length - 1]!;
@@ -40,7 +38,36 @@ export function fieldOf(
     read === stored
       ? quotedValue(stored)
       : `${JSON.stringify(stored)} (${JOINED_VALUES}: the first is read, and none may be empty)`;
-  return { read, quoted };
+  return { read, quoted, several: read !== stored };
+}
+
+/**
+ * A header's value as a style reads it (`read`), how a reason quotes it (`quoted`), and whether the
+ * header held several values (`several`: joined with commas, or repeated), which the reason about it
+ * then is (`RejectionReason.kind`).
+ */
+interface QuotedField {
+  read: string;
+  quoted: string;
+  several: boolean;
+}
+
+/**
+ * Why a style refused a carrier ({@link rejectionReason}): `text`, the words; `kind`, what the restore's
+ * warning decides by, never by the words (which quote the carrier's own text): `several-values`, the
+ * header the reason is about held several values (two different traceparents, values joined with commas,
+ * B3 values of which the first is read: a producer or bridge that appended its own header beside one a
+ * message had is the likely cause); `rounded-number`, an id stored as a JSON number past 2^53, which
+ * `TRACEHOP_JSON_NUMBER_ID` says; `other`, one value that breaks a rule, or a header missing.
+ */
+export interface RejectionReason {
+  text: string;
+  kind: "several-values" | "rounded-number" | "other";
+}
+
+/** A {@link RejectionReason} of `text`, `several-values` when `several`, else `other`. */
+function reason(text: string, several = false): RejectionReason {
+  return { text, kind: several ? "several-values" : "other" };
 }
 
 /**
@@ -53,26 +80,11 @@ function quotedValue(value: string): string {
     : JSON.stringify(value);
 }
 
-/**
- * Whether `reason` (a {@link rejectionReason}) is about a header holding several values (two different
- * traceparents, values joined with commas, B3 values of which the first is read), where a producer or a
- * bridge that appended its own header beside one a message had is the likely cause, rather than one
- * malformed value.
- */
-export function isRepeatedHeaderReason(reason: string): boolean {
-  return REPEATED_MARKS.some((mark) => reason.includes(mark));
-}
-
-/**
- * The words of the reasons about several values of one header, each put in its reason through the
- * constant, so that a reason reworded here stays recognised by {@link isRepeatedHeaderReason}.
- */
+/** Words of the reasons about several values of one header. */
 const SEVERAL_TRACEPARENTS = "several different traceparent values";
 const REPEATED_TRACEPARENT_RULE = "a repeated traceparent is read only when";
 const JOINED_VALUES = "values joined with commas";
 const B3_FIRST_READ = "the B3 styles read the first";
-/** What the reasons about several values of one header say ({@link isRepeatedHeaderReason}). */
-const REPEATED_MARKS = [SEVERAL_TRACEPARENTS, REPEATED_TRACEPARENT_RULE, JOINED_VALUES, B3_FIRST_READ];
 
 /** Names of the characters outside printable ASCII a stored value most often holds unseen. */
 const CHARACTER_NAMES: Readonly<Record<number, string>> = {
@@ -195,30 +207,33 @@ export function datadogReason(
   carrier: NormalizedCarrier,
   raw: Record<string, unknown>,
   seeMore: string = SEE_DIAGNOSTICS,
-): string | undefined {
+): RejectionReason | undefined {
   const traceId = fieldOf(carrier, X_DATADOG_TRACE_ID);
   if (traceId === undefined) return unreadIdReason(X_DATADOG_TRACE_ID, raw, MISSING_TRACE_ID, seeMore);
   const low = decimalToHex16(traceId.read);
   if (low === undefined)
-    return (
+    return reason(
       `x-datadog-trace-id ${traceId.quoted} ${NOT_UINT64_DECIMAL}` +
-      unprintableNote(traceId.read) +
-      base64Note(traceId.read, "an x-datadog-trace-id", isDatadogId)
+        unprintableNote(traceId.read) +
+        base64Note(traceId.read, "an x-datadog-trace-id", isDatadogId),
+      traceId.several,
     );
-  if (low === ZERO_HEX16) return "x-datadog-trace-id is 0: the whole Datadog context is invalid";
+  if (low === ZERO_HEX16) return reason("x-datadog-trace-id is 0: the whole Datadog context is invalid");
   const parent = fieldOf(carrier, X_DATADOG_PARENT_ID);
   if (parent === undefined) return unreadIdReason(X_DATADOG_PARENT_ID, raw, MISSING_PARENT_ID, seeMore);
   if (decimalToHex16(parent.read) === undefined)
-    return (
+    return reason(
       `x-datadog-parent-id ${parent.quoted} ${NOT_UINT64_DECIMAL}` +
-      unprintableNote(parent.read) +
-      base64Note(parent.read, "an x-datadog-parent-id", isDatadogId)
+        unprintableNote(parent.read) +
+        base64Note(parent.read, "an x-datadog-parent-id", isDatadogId),
+      parent.several,
     );
   const priority = fieldOf(carrier, X_DATADOG_SAMPLING_PRIORITY);
   if (priority !== undefined && parseSamplingPriority(priority.read) === undefined)
-    return (
+    return reason(
       `x-datadog-sampling-priority ${priority.quoted} is not an integer of at most 10 digits (not counting a ` +
-      `sign and leading zeros)${unprintableNote(priority.read)}`
+        `sign and leading zeros)${unprintableNote(priority.read)}`,
+      priority.several,
     );
   return undefined;
 }
@@ -249,41 +264,44 @@ function unreadIdReason(
   raw: Record<string, unknown>,
   missing: string,
   seeMore: string,
-): string {
+): RejectionReason {
   const stored = Object.keys(raw)
     .filter((key) => key.toLowerCase() === name)
     .map((key) => raw[key]);
-  if (stored.length === 0) return missing;
+  if (stored.length === 0) return reason(missing);
   if (stored.every((value) => Array.isArray(value) && value.length === 0))
-    return `${name} is an empty array: it holds no value`;
+    return reason(`${name} is an empty array: it holds no value`);
   const values = stored.flatMap((value) =>
     Array.isArray(value) ? value.slice(0, MAX_FIELD_VALUES) : [value],
   );
   const tooLong = values.length > 0 ? overLength(values[0]) : undefined;
   if (tooLong !== undefined)
-    return (
+    return reason(
       `${name} ${values.length > 1 ? "holds values the carrier reader drops: the first " : ""}is ` +
-      `${tooLong.length} ${tooLong.unit}, over the carrier reader's limit of ${MAX_CARRIER_VALUE_LENGTH} ` +
-      `${tooLong.unit} for one value, so it is ignored`
+        `${tooLong.length} ${tooLong.unit}, over the carrier reader's limit of ${MAX_CARRIER_VALUE_LENGTH} ` +
+        `${tooLong.unit} for one value, so it is ignored`,
     );
   if (stored.length > 1 || Array.isArray(stored[0]))
-    return `${name} holds no value the carrier reader keeps (${seeMore})`;
+    return reason(`${name} holds no value the carrier reader keeps (${seeMore})`);
   const value = stored[0];
   const refused = `the carrier reader ignores it (${seeMore})`;
-  if (typeof value === "string") return `${name} is ignored by the carrier reader (${seeMore})`;
+  if (typeof value === "string") return reason(`${name} is ignored by the carrier reader (${seeMore})`);
   if (typeof value === "number")
     return Math.abs(value) === Infinity
-      ? `${name} is a JSON number too large for JSON readers (read as ${value}): ${refused}`
+      ? reason(`${name} is a JSON number too large for JSON readers (read as ${value}): ${refused}`)
       : Number.isInteger(value)
-        ? `${name} ${JSON_NUMBER_BEYOND_2_53}, which JSON readers round: ${refused}`
-        : `${name} is the JSON number ${value}, not an integer: ${refused}`;
+        ? {
+            text: `${name} ${JSON_NUMBER_BEYOND_2_53}, which JSON readers round: ${refused}`,
+            kind: "rounded-number",
+          }
+        : reason(`${name} is the JSON number ${value}, not an integer: ${refused}`);
   const kind =
     value === null
       ? "null"
       : typeof value === "object"
         ? "a JSON object"
         : `a ${typeof value} (${String(value)})`;
-  return `${name} is ${kind}, not a string: ${refused}`;
+  return reason(`${name} is ${kind}, not a string: ${refused}`);
 }
 
 /**
@@ -291,13 +309,14 @@ function unreadIdReason(
  * around it ignored), and how to quote it in a reason: the stored value, with which value was read when
  * there are several. `undefined` when the carrier has none.
  */
-function b3Field(carrier: NormalizedCarrier, name: string): { read: string; quoted: string } | undefined {
+function b3Field(carrier: NormalizedCarrier, name: string): QuotedField | undefined {
   const values = carrier.get(name);
   if (!values) return undefined;
   const first = quotedValue(values[0]!);
   return {
     read: trimOws(values[0]!),
     quoted: values.length === 1 ? first : `${first} (the first of ${values.length} values: ${B3_FIRST_READ})`,
+    several: values.length > 1,
   };
 }
 
@@ -350,7 +369,11 @@ const B3_SAMPLED_VALUES: ReadonlySet<string> = new Set(["1", "0", "true", "false
  * "Sampling State"; read as OpenTelemetry's B3 propagator reads it: an `x-b3-flags: 1` debug flag makes
  * it unread, an empty one is no state).
  */
-function b3MultiReason(carrier: NormalizedCarrier, raw: Record<string, unknown>, seeMore: string): string {
+function b3MultiReason(
+  carrier: NormalizedCarrier,
+  raw: Record<string, unknown>,
+  seeMore: string,
+): RejectionReason {
   const traceId = b3Field(carrier, "x-b3-traceid")!;
   const spanId = b3Field(carrier, "x-b3-spanid");
   const traceReason = b3IdReason(
@@ -361,7 +384,7 @@ function b3MultiReason(carrier: NormalizedCarrier, raw: Record<string, unknown>,
     [16, 32],
     true,
   );
-  if (traceReason !== undefined) return traceReason;
+  if (traceReason !== undefined) return reason(traceReason, traceId.several);
   if (spanId === undefined)
     return unreadIdReason(
       "x-b3-spanid",
@@ -370,7 +393,7 @@ function b3MultiReason(carrier: NormalizedCarrier, raw: Record<string, unknown>,
       seeMore,
     );
   const spanReason = b3IdReason(`x-b3-spanid ${spanId.quoted}`, spanId.read, "span", B3_SPAN_ID, [16], true);
-  if (spanReason !== undefined) return spanReason;
+  if (spanReason !== undefined) return reason(spanReason, spanId.several);
   const sampled = b3Field(carrier, "x-b3-sampled");
   if (
     b3Field(carrier, "x-b3-flags")?.read !== "1" &&
@@ -378,12 +401,13 @@ function b3MultiReason(carrier: NormalizedCarrier, raw: Record<string, unknown>,
     sampled.read !== "" &&
     !B3_SAMPLED_VALUES.has(sampled.read)
   )
-    return (
+    return reason(
       edgeSpaceReason(`x-b3-sampled ${sampled.quoted}`, sampled.read) ??
-      `x-b3-sampled ${sampled.quoted} is not a sampling state: 1 (accept) or 0 (deny), true/True and false/False ` +
-        'read as those, or no x-b3-sampled for the receiver to decide (openzipkin/b3-propagation, "Sampling State")'
+        `x-b3-sampled ${sampled.quoted} is not a sampling state: 1 (accept) or 0 (deny), true/True and false/False ` +
+          'read as those, or no x-b3-sampled for the receiver to decide (openzipkin/b3-propagation, "Sampling State")',
+      sampled.several,
     );
-  return "the x-b3-* headers are rejected by @opentelemetry/propagator-b3";
+  return reason("the x-b3-* headers are rejected by @opentelemetry/propagator-b3");
 }
 
 /** The form of a `b3` header with ids (openzipkin/b3-propagation, "Single Header"). */
@@ -396,8 +420,17 @@ const B3_SINGLE_FORM =
  * parent span ids' form ({@link b3IdReason}), a sampling state that is not `0`, `1` or `d` (`D` is read as
  * `1`).
  */
-export function b3SingleReason(carrier: NormalizedCarrier): string {
+export function b3SingleReason(carrier: NormalizedCarrier): RejectionReason {
   const b3 = b3Field(carrier, "b3")!;
+  const text = b3HeaderReason(b3);
+  return reason(
+    text ?? "the b3 header is rejected by @opentelemetry/propagator-b3",
+    text !== undefined && b3.several,
+  );
+}
+
+/** The reason of {@link b3SingleReason} about the `b3` header `b3`, which quotes it; `undefined` when it breaks no rule tracehop knows. */
+function b3HeaderReason(b3: QuotedField): string | undefined {
   const text = b3.read;
   if (text === "") return `b3 ${b3.quoted} is empty: a b3 header is ${B3_SINGLE_FORM}`;
   const edge = edgeSpaceReason(`b3 ${b3.quoted}`, text);
@@ -430,7 +463,7 @@ export function b3SingleReason(carrier: NormalizedCarrier): string {
     );
     if (parentReason !== undefined) return parentReason;
   }
-  return "the b3 header is rejected by @opentelemetry/propagator-b3";
+  return undefined;
 }
 
 /** A traceparent's shape (W3C Trace Context §3.2.2): version, trace-id, parent-id, trace-flags. */
@@ -442,12 +475,16 @@ const TRACEPARENT_SHAPE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:
  * §3.2.2.4 parent-id, §3.2.2.5 trace-flags, §3.2.4 a higher version's layout), as `parseTraceParent`
  * applies them.
  */
-export function traceparentReason(carrier: NormalizedCarrier): string {
+export function traceparentReason(carrier: NormalizedCarrier): RejectionReason {
   const values = carrier.get("traceparent") ?? [];
   const repeated = repeatedTraceparentReason(values);
-  if (typeof repeated === "string") return repeated;
+  if (typeof repeated === "string") return reason(repeated, true);
   // As parseTraceParent reads it: SP and HTAB around it ignored (OWS), nothing else.
-  const value = trimOws(repeated?.value ?? values[0] ?? "");
+  return reason(oneTraceparentReason(trimOws(repeated?.value ?? values[0] ?? "")));
+}
+
+/** Why the one traceparent `value` (OWS stripped) breaks W3C Trace Context ({@link traceparentReason}). */
+function oneTraceparentReason(value: string): string {
   const edge = edgeSpaceReason(`traceparent ${JSON.stringify(value)}`, value);
   if (edge !== undefined) return edge;
   const parts = value.split("-");
@@ -576,10 +613,10 @@ export function rejectionReason(
   carrier: NormalizedCarrier,
   raw: Record<string, unknown>,
   seeMore: string = SEE_DIAGNOSTICS,
-): string {
+): RejectionReason {
   switch (style) {
     case "datadog":
-      return datadogReason(carrier, raw, seeMore) ?? "rejected";
+      return datadogReason(carrier, raw, seeMore) ?? reason("rejected");
     case "tracecontext":
       return carrier.has("traceparent")
         ? traceparentReason(carrier)

@@ -153,6 +153,21 @@ describe("TRACEHOP_CARRIER_REJECTED: the Datadog ids of a stored carrier refused
     );
   });
 
+  test("a malformed id whose text reads like the rounded-number reason is said: the warning decides by what the reader found, not by the reason's words", async () => {
+    // The parent id was rounded (TRACEHOP_JSON_NUMBER_ID's); the trace id is text that is no id. The
+    // reason, which quotes that text, held "is a JSON number beyond 2^53", and the refusal went unsaid.
+    const told = await recordWarnings(() =>
+      contextFromCarrier(
+        '{"x-datadog-trace-id": "is a JSON number beyond 2^53", "x-datadog-parent-id": 12345678901234567890}',
+      ),
+    );
+    assertSaidOnce(
+      told,
+      REJECTED,
+      rejected("datadog", `x-datadog-trace-id "is a JSON number beyond 2^53" ${NOT_DECIMAL}`),
+    );
+  });
+
   test("a negative id stored as a JSON number, which TRACEHOP_JSON_NUMBER_ID does not cover, is said", async () => {
     const told = await recordWarnings(() =>
       contextFromCarrier('{"x-datadog-trace-id": -12345678901234567890, "x-datadog-parent-id": "1"}'),
@@ -553,6 +568,23 @@ describe("TRACEHOP_CARRIER_REJECTED: which entry points say it", () => {
         "tracecontext",
         "traceparent parent-id is all zeros; parent-id is 16 lowercase hex digits, not all zero (W3C Trace Context §3.2.2.4)",
         false,
+      ],
+      [
+        // One value whose text holds the words of the repeated-values reasons: the old test of the reason's
+        // text gave it the two-traceparents advice.
+        "a malformed traceparent reading 'values joined with commas'",
+        () => contextFromKafkaHeaders({ traceparent: "values joined with commas" }),
+        "tracecontext",
+        'traceparent "values joined with commas" is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)',
+        false,
+      ],
+      [
+        "an x-datadog-parent-id of values joined with commas, the first no id",
+        () => contextFromKafkaHeaders({ "x-datadog-trace-id": "1", "x-datadog-parent-id": "x,2" }),
+        "datadog",
+        'x-datadog-parent-id "x,2" (values joined with commas: the first is read, and none may be empty) is not an ' +
+          "unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)",
+        true,
       ],
       [
         "two traceparents joined with a comma",

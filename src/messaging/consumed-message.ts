@@ -386,27 +386,23 @@ export interface MessageHeadersRead {
 }
 
 /**
- * A consumed message's headers (amqplib's, kafkajs', any client's) as a stored-carrier input: the
- * same object when no value is a number (no copy on the usual path), else a shallow copy whose numbers
- * are text, as the stored-carrier reader reads a JSON number (`valueText`, normalize-carrier.ts): a safe
- * integer as its decimal text (an AMQP integer, or a `double` 1.0 amqplib delivers as 1), any other
- * number as its text (`2.5`, `NaN`), which the header's grammar refuses (a priority `2.5` refuses the
- * Datadog context, said as `TRACEHOP_CARRIER_REJECTED`, where it was once left out, the trace kept as
- * sampled); but an integer beyond 2^53 (or an infinite number) in `x-datadog-trace-id` /
- * `x-datadog-parent-id`, an AMQP `long` amqplib rounded, alone or in an AMQP field array there, is
- * left out and said (`idTextFromNumber`, `TRACEHOP_JSON_NUMBER_ID`; `roundedIdSaid`): it was left out without a word. Booleans, bigints and
- * tables stay as they are, for the reader (`"true"`, exact digits, an invalid structure). Anything that
- * is not a plain headers object (bytes, arrays, `null`) is returned as it is; an object whose keys
- * throw when read is returned as it is too, and a value whose getter throws is copied as `undefined`
- * (the reader skips what it cannot read; `copyOf`); a headers object kept in entries (a `Map`,
- * `Headers`, NATS `MsgHdrs`: `readKind`) is returned as it is. Headers of more
- * than `MAX_CARRIER_KEYS` names (which the reader reads as a scan of the first ones and by name beyond)
- * are read for the ids only: the id names among the first `MAX_CARRIER_KEYS` and
- * `x-datadog-trace-id` / `x-datadog-parent-id` by those names beyond, copied only for an id amqplib
- * rounded; every other number there the reader reads as this would. Headers of 80 000 names thus cost
- * the listing of their names and the reader's own bounded reads, not 80 000 more
- * (test/hardening/hostile-carriers.test.ts, "headers of very many names"). Internal to
- * tracehop/messaging. Never throws.
+ * Internal to tracehop/messaging: a consumed message's headers (amqplib's, kafkajs', any client's) as a
+ * stored-carrier input, their numbers read as the stored-carrier reader reads a JSON number.
+ * - Shape: a plain headers object with no number is returned as it is (not copied); one with numbers, as
+ *   a shallow copy whose numbers are text: a safe integer as its decimal digits (an AMQP integer, or a
+ *   `double` 1.0 amqplib delivers as 1), any other number as `String` writes it (`2.5`, `NaN`), which the
+ *   header's grammar then refuses. Booleans, bigints and tables are left for the reader.
+ * - Ids: an integer beyond 2^53, or an infinite number, in `x-datadog-trace-id` / `x-datadog-parent-id`
+ *   (an AMQP `long` amqplib rounded), alone or in a field array, is left out, said as
+ *   `TRACEHOP_JSON_NUMBER_ID`, and `roundedIdSaid` is true.
+ * - Limits: headers of more than `MAX_CARRIER_KEYS` names, which the reader reads as a scan of the first
+ *   ones and by name beyond, are read for the ids only: among the first `MAX_CARRIER_KEYS` names, and the
+ *   two ids by name beyond; no other value is read.
+ * - As they are: anything not a plain headers object (bytes, arrays, `null`), a headers object kept in
+ *   entries (a `Map`, `Headers`, NATS `MsgHdrs`), and one whose keys throw when listed. A value whose
+ *   getter throws is copied as `undefined`, which the reader skips.
+ * - Errors: never throws.
+ * The rules: docs/messaging.md, "Reading headers"; docs/warnings.md, `TRACEHOP_JSON_NUMBER_ID`.
  */
 export function headerNumbersAsText(headers: unknown): MessageHeadersRead {
   const asTheyAre = { headers, roundedIdSaid: false };

@@ -153,14 +153,9 @@ export class MultiStylePropagator implements TextMapPropagator {
     }
     const setter = setterForStyles(carrier, given, this._injectFields, this._injectsDatadog);
     const sole = this._soleInject;
-    if (sole !== undefined) {
-      try {
-        sole.propagator.inject(context, carrier, setter);
-      } catch (err) {
-        warnInjectFailed(sole.name, err);
-      }
-      return;
-    }
+    // No try here: each style class catches what its inject throws and says it as `<style> inject failed`
+    // itself. The loop below catches for the styles it hands a shared resolution (`injectResolved`).
+    if (sole !== undefined) return sole.propagator.inject(context, carrier, setter);
     const members = this._inject;
     // The styles that read the Datadog fields share one resolution of the context (span, validity,
     // suppression, Datadog fields): `undefined` until the first of them needs it, `null` when they
@@ -178,6 +173,7 @@ export class MultiStylePropagator implements TextMapPropagator {
           if (resolved !== null) injector.injectResolved(resolved, carrier, setter);
         }
       } catch (err) {
+        // Decides: injectResolved (the shared resolution's entry) has no catch of its own, unlike inject.
         warnInjectFailed(member.name, err);
       }
     }
@@ -202,15 +198,10 @@ export class MultiStylePropagator implements TextMapPropagator {
 
   /** {@link MultiStylePropagator.extract} of a Context. */
   private _extractContext(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    // No try of its own: the tracecontext class yields `context` for what its extract throws, said as
+    // `tracecontext extract failed` (and extract's own catch is around this call).
     const sole = this._soleExtract;
-    if (sole !== undefined) {
-      try {
-        return sole.extract(context, carrier, getter);
-      } catch (err) {
-        warnExtractFailed("tracecontext", err);
-        return context;
-      }
-    }
+    if (sole !== undefined) return sole.extract(context, carrier, getter);
     if (this._behavior === "ignore") return context;
     // ROOT_CONTEXT holds no span: no lookup there (see baggageOf).
     const baseSpan = context === ROOT_CONTEXT ? undefined : trace.getSpanContext(context);

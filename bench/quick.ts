@@ -1,10 +1,13 @@
 /**
- * `npm run build && node --import tsx bench/quick.ts [t1i,t1e,t2i,t2e,t3]`: only the target tasks
- * of sections 1-2 (T1, T2, T3) side by side with their anchors, for quick A/B work on the hot path.
+ * `npm run build && node --import tsx bench/quick.ts [t1i,t1e,t2i,t2e,t3,msi]`: only the target tasks
+ * of sections 1-2 (T1, T2, T3) side by side with their anchors, for quick A/B work on the hot path; `msi`
+ * (not run by default): an inject through `amqpHeadersSetter` and `kafkaHeadersSetter` into message headers holding
+ * two application headers, against the same inject through the API's `defaultTextMapSetter`.
  */
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { captureCarrier, contextFromCarrier, createPropagator, TraceContextPropagator } from "tracehop";
+import { amqpHeadersSetter, kafkaHeadersSetter } from "tracehop/messaging";
 import { ddTextMap, ddTracer } from "./dd-trace-anchor.js";
 import { BAGGAGE_ITEMS, INPUT_MASK, referenceInputs, w3cCarriers } from "./fixtures.js";
 import { formatNs, measureSync, pairedRatio } from "./harness.js";
@@ -35,6 +38,11 @@ const injecting = (write: (carrier: Record<string, string>) => void) => () => {
   write(carrier);
   return carrier;
 };
+/** Message headers of an application: two fields beside the context written into them. */
+const messageHeaders = (): Record<string, unknown> => ({
+  "x-app": "orders",
+  "content-kind": "order.created",
+});
 const pairs: Record<string, [() => unknown, () => unknown]> = {
   t2i: [
     injecting((c) => tc.inject(w3cMine[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
@@ -58,6 +66,20 @@ const pairs: Record<string, [() => unknown, () => unknown]> = {
     () => {
       const carrier = injecting((c) => tracer.inject(ddSpanContexts[b++ & INPUT_MASK]!, "text_map", c))();
       return tracer.extract("text_map", JSON.parse(JSON.stringify(carrier)) as Record<string, unknown>);
+    },
+  ],
+  msi: [
+    () => {
+      const headers = messageHeaders();
+      t1.inject(contexts[a & INPUT_MASK]!, headers, amqpHeadersSetter);
+      t1.inject(contexts[a++ & INPUT_MASK]!, messageHeaders(), kafkaHeadersSetter);
+      return headers;
+    },
+    () => {
+      const headers = messageHeaders();
+      t1.inject(contexts[b & INPUT_MASK]!, headers, defaultTextMapSetter);
+      t1.inject(contexts[b++ & INPUT_MASK]!, messageHeaders(), defaultTextMapSetter);
+      return headers;
     },
   ],
 };

@@ -52,9 +52,11 @@ export function isHeaderNameText(name: string): boolean {
 /**
  * Internal: the warning of {@link keepHeaderTextFields} for the field `name`, once per name, for the
  * first {@link MAX_WARNED_FIELDS} names of the process (said or, under OTEL_SDK_DISABLED, not: the names
- * kept stay bounded either way). Never throws.
+ * kept stay bounded either way). `setter`: the message header setter (`amqpHeadersSetter`,
+ * `kafkaHeadersSetter`) that left the field out of the headers it writes, which the warning names;
+ * without it, the field was left out of a carrier. Never throws.
  */
-export function warnDroppedField(name: string, value: unknown): void {
+export function warnDroppedField(name: string, value: unknown, setter?: string): void {
   try {
     const key = `carrier field ${name}`;
     // Counted whether or not it is said: under OTEL_SDK_DISABLED warnOnce says nothing but keeps the
@@ -68,8 +70,11 @@ export function warnDroppedField(name: string, value: unknown): void {
           ? "its value holds a character outside printable ASCII 0x20-0x7E: a control character, NUL or non-ASCII text"
           : "its name is empty or holds a character outside 0x21-0x7E";
     const message =
-      `tracehop: the propagator wrote the carrier field ${shown}, which is not header text (${why}); ` +
-      `it is left out of the carrier so that it cannot fail a database write or split a message header`;
+      setter === undefined
+        ? `tracehop: the propagator wrote the carrier field ${shown}, which is not header text (${why}); ` +
+          `it is left out of the carrier so that it cannot fail a database write or split a message header`
+        : `tracehop ${setter}: the propagator wrote the header ${shown}, which is not header text (${why}); ` +
+          "it is left out of the message headers so that the client does not refuse the send or split a header";
     warnOnce(key, message, FIELD_NOT_HEADER_TEXT_WARNING);
   } catch {
     // describing the value failed: nothing to say

@@ -22,6 +22,13 @@ import {
   type HeaderEntries,
   type HeaderMethods,
 } from "./header-entries.js";
+import {
+  amqpFieldBytes,
+  amqpFieldBytesBound,
+  MAX_AMQP_TABLE_BYTES,
+  sendableFieldFault,
+  warnFieldLeftOut,
+} from "./sendable-field.js";
 
 /**
  * Message headers as kafkajs types them (`IHeaders`): header name -> string, Buffer, or an array of
@@ -273,34 +280,62 @@ function makeGetter<H extends Record<string, unknown>>(numbers: boolean): TextMa
   };
 }
 
-function makeSetter<H extends Record<string, unknown>>(helper: string): TextMapSetter<H> {
+/**
+ * Bytes amqplib encodes plain-object `headers` into with field `name` set to `text` (its other fields
+ * in another case of `name` already removed): the table's 4-byte length, then each field `for…in`
+ * lists ({@link amqpFieldBytes}).
+ */
+function amqpTableBytesWith(headers: Record<string, unknown>, name: string, text: string): number {
+  let bytes = 4 + amqpFieldBytes(name, text);
+  for (const existing in headers) if (existing !== name) bytes += amqpFieldBytes(existing, headers[existing]);
+  return bytes;
+}
+
+/**
+ * The setter `helper`: each field written under its lower-case name, as a string, unless a client
+ * would refuse it at send (`sendableFieldFault`: left out and said, `warnFieldLeftOut`); with
+ * `amqpTable`, a field that would take a plain object's AMQP headers table over the bytes amqplib
+ * encodes one into (`MAX_AMQP_TABLE_BYTES`) is left out too.
+ */
+function makeSetter<H extends Record<string, unknown>>(helper: string, amqpTable: boolean): TextMapSetter<H> {
   return {
     set: (headers, key, value) => {
       if (!isHeadersObject(headers)) return warnHeadersNotAnObject(headers, helper, false);
       if (typeof key !== "string") return;
       try {
         const name = key.toLowerCase();
+        const text = typeof value === "string" ? value : String(value);
+        const fault = sendableFieldFault(name, text);
+        if (fault !== undefined) return warnFieldLeftOut(helper, fault, name, text);
         const kind = writeKind(headers);
         if (kind === "methods") {
           // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
           const methods = headers as unknown as HeaderMethods;
           for (const existing of entryNames(methods, kind, MAX_CARRIER_KEYS))
             if (existing !== name && sameNameInOtherCase(existing, name)) methods.delete(existing);
-          setEntry(methods, kind, name, String(value));
+          setEntry(methods, kind, name, text);
           return;
         }
         if (kind === "map" || kind === "fetch") {
           if (kind === "map" || HTTP_TOKEN.test(name))
-            setEntry(headers as unknown as HeaderEntries, kind, name, String(value));
+            setEntry(headers as unknown as HeaderEntries, kind, name, text);
           return;
         }
         warnIfHeadersNotSent(headers, helper);
+        // The table as amqplib would encode it with this field (its 4-byte length, then the fields
+        // for…in lists, the one replaced and those removed below left out), bounded from above first.
+        let tableBytes = amqpTable ? 4 + amqpFieldBytesBound(name, text) : 0;
         for (const existing in headers) {
-          if (existing !== name && sameNameInOtherCase(existing, name)) {
-            delete headers[existing];
-          }
+          if (existing === name) continue;
+          if (sameNameInOtherCase(existing, name)) delete headers[existing];
+          else if (amqpTable) tableBytes += amqpFieldBytesBound(existing, headers[existing]);
         }
-        (headers as Record<string, unknown>)[name] = String(value);
+        if (
+          tableBytes > MAX_AMQP_TABLE_BYTES &&
+          amqpTableBytesWith(headers, name, text) > MAX_AMQP_TABLE_BYTES
+        )
+          return warnFieldLeftOut(helper, "table", name, text);
+        (headers as Record<string, unknown>)[name] = text;
       } catch {
         // A frozen object, a throwing setter or proxy trap: the field is not written.
       }
@@ -332,11 +367,19 @@ export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaH
  * a header of the same name in another case so that the record carries one value per field. A `Map`,
  * a WHATWG `Headers` object or a client's header object with `set` and `delete` (NATS `MsgHdrs`) is
  * written through `set` (a name that is no HTTP field name is not written to a `Headers` object);
- * another instance of a class gets a property, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`). Never
+ * another instance of a class gets a property, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`). A field
+ * a message client would refuse at send is left out, whatever propagator writes it, and said once: a
+ * name empty, outside 0x21-0x7E or over 255 characters (an AMQP short string holds 255 bytes; nats.js
+ * refuses a space, `:` or control), a value outside printable ASCII 0x20-0x7E (a CR/LF: nats.js
+ * throws, Mosquitto closes an MQTT 5 connection) or over 16 384 characters (`TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT`,
+ * `TRACEHOP_HEADER_FIELD_TOO_LARGE`; docs/messaging.md, "What the setters leave out"). Never
  * throws: headers that are not an object (said once: `TRACEHOP_HEADERS_NOT_AN_OBJECT`), or refuse the
  * write (frozen, a throwing setter or proxy trap), are left without the field.
  */
-export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaHeaders>("kafkaHeadersSetter");
+export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaHeaders>(
+  "kafkaHeadersSetter",
+  false,
+);
 
 /**
  * TextMapGetter over amqplib `properties.headers` ({@link AmqpHeaders}). As {@link kafkaHeadersGetter},
@@ -352,6 +395,12 @@ export const amqpHeadersGetter: TextMapGetter<AmqpHeaders> = makeGetter<AmqpHead
 
 /**
  * TextMapSetter over amqplib `properties.headers`: as {@link kafkaHeadersSetter}; values are AMQP long
- * strings.
+ * strings. A field with which a plain object's headers would encode into more than 65 536 bytes, the
+ * AMQP field table amqplib encodes (its length and every field of every type, as amqplib encodes them),
+ * is left out too, since amqplib throws at publish past that: said once,
+ * `TRACEHOP_HEADER_FIELD_TOO_LARGE`.
  */
-export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHeaders>("amqpHeadersSetter");
+export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHeaders>(
+  "amqpHeadersSetter",
+  true,
+);

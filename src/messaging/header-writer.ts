@@ -28,6 +28,7 @@ import {
   warnHeadersNotAnObject,
 } from "./header-entries.js";
 import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
+import { MAX_HEADER_NAME_LENGTH } from "./sendable-field.js";
 
 /**
  * {@link writeFields} for a headers object kept in entries: removes the propagation headers there (any
@@ -384,15 +385,6 @@ function warnIfWholeMessage(headers: object, helper: string): void {
     "TRACEHOP_HEADERS_AS_PROPERTIES",
   );
 }
-
-/**
- * Longest header name the writers write: 255 characters, the most an AMQP 0-9-1 field-table name
- * holds (a short string, one length octet: the AMQP 0-9-1 grammar's `field-name = short-string`); amqplib
- * writes that octet with `writeUInt8` (lib/codec.js `encodeTable`), so a longer name made
- * `sendToQueue` / `publish` throw a RangeError and fail the message. Names written are ASCII (0x21-0x7E),
- * one octet each. No propagator of tracehop's writes a name near it.
- */
-const MAX_HEADER_NAME_LENGTH = 255;
 
 /**
  * `carrier` without its fields named longer than {@link MAX_HEADER_NAME_LENGTH} (a stored carrier's

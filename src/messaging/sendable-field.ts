@@ -1,0 +1,189 @@
+/**
+ * What a message client sends in a header field, whatever propagator writes it through tracehop's
+ * setters: a field the client would refuse at send (throw, or have the broker drop the connection) is
+ * left out of the headers, and said, so that tracing never fails the message.
+ */
+import { isHeaderNameText, warnDroppedField } from "../carrier/header-text-fields.js";
+import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
+import { isPrintableAscii } from "../propagation/header-text.js";
+import { warnOnce } from "../warn-once.js";
+
+/**
+ * Internal: longest header name written into message headers, 255 characters of 0x21-0x7E (one UTF-8
+ * byte each): the most an AMQP 0-9-1 field-table name holds (a short string, one length octet: the
+ * grammar's `field-name = short-string`, and a short string's length counts octets). amqplib writes that
+ * octet with `writeUInt8` of `Buffer.byteLength(name)` (its `lib/codec.js` `encodeTable`), so a longer
+ * name, in bytes, made `sendToQueue` / `publish` throw a RangeError and fail the message. Every name
+ * written is ASCII ({@link isHeaderNameText}), so its characters are its bytes.
+ */
+export const MAX_HEADER_NAME_LENGTH = 255;
+
+/**
+ * Internal: most bytes amqplib encodes a message's `headers` table into (its length prefix included):
+ * `encodeBasicProperties` encodes it at the start of its 65 536-byte `SCRATCH` buffer (amqplib
+ * `lib/defs.js`), and `checkSpace` (`lib/codec.js`) throws a RangeError past it, failing the send. A
+ * table of exactly 65 536 bytes is published (tried on RabbitMQ).
+ */
+export const MAX_AMQP_TABLE_BYTES = 65_536;
+
+/** Why a header field is left out ({@link sendableFieldFault}). */
+export type FieldFault = "name" | "value" | "name-length" | "value-length";
+
+/**
+ * Internal: why message header field `name` = `value` cannot be sent by every client tracehop's setters
+ * write for, or `undefined` when it can:
+ * - `name`: empty or a character outside 0x21-0x7E (nats.js throws on a space, a control or non-ASCII
+ *   character in `headers().set`; Mosquitto drops the connection of an MQTT 5 user property holding a
+ *   control character or U+FFFF, MQTT 5.0 §1.5.4);
+ * - `name-length`: over {@link MAX_HEADER_NAME_LENGTH} (amqplib throws at publish);
+ * - `value`: a character outside printable ASCII 0x20-0x7E (a CR or LF: nats.js throws, MQTT 5 user
+ *   properties make Mosquitto drop the connection, and no propagation header's grammar holds one);
+ * - `value-length`: over `MAX_CARRIER_VALUE_LENGTH` (16 KiB, the most a reader of tracehop reads;
+ *   an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them, a NATS message with its headers
+ *   `max_payload`, 1 MiB by default, and nats.js throws past it; amqplib a headers table of 65 536).
+ */
+export function sendableFieldFault(name: string, value: string): FieldFault | undefined {
+  if (!isHeaderNameText(name)) return "name";
+  if (name.length > MAX_HEADER_NAME_LENGTH) return "name-length";
+  if (value.length > MAX_CARRIER_VALUE_LENGTH) return "value-length";
+  return isPrintableAscii(value) ? undefined : "value";
+}
+
+/**
+ * Internal: bytes amqplib encodes field `name` = `value` of a headers table into (`encodeTable`, amqplib
+ * `lib/codec.js`): one length octet, the name's UTF-8 bytes, then the value's type octet and its
+ * encoding; a field whose value is `undefined` is not encoded. A value amqplib cannot encode (a
+ * function, a bigint: it throws whatever the setter writes) counts nothing.
+ */
+export function amqpFieldBytes(name: string, value: unknown): number {
+  return value === undefined ? 0 : 1 + Buffer.byteLength(name) + amqpValueBytes(value, 0);
+}
+
+/**
+ * Internal: at least the bytes amqplib encodes field `name` = `value` of a headers table into
+ * ({@link amqpFieldBytes}), counted without encoding a string: 3 bytes per UTF-16 code unit, the most
+ * UTF-8 takes for one. A table whose fields count at most `MAX_AMQP_TABLE_BYTES` this way fits; only a
+ * larger one is counted exactly, so that the setter, which counts the table on every field written,
+ * costs a length read per string field of the usual headers.
+ */
+export function amqpFieldBytesBound(name: string, value: unknown): number {
+  return typeof value === "string" ? 6 + 3 * (name.length + value.length) : amqpFieldBytes(name, value);
+}
+
+/** Most tables and arrays nested in one another {@link amqpValueBytes} follows (a cycle: no end). */
+const MAX_AMQP_DEPTH = 32;
+
+/** Bytes of the encoded AMQP field types amqplib picks with `{ "!": type, value }`, beyond the type octet. */
+const AMQP_TYPED_BYTES: Record<string, number> = {
+  double: 8,
+  float64: 8,
+  long: 8,
+  int64: 8,
+  timestamp: 8,
+  byte: 1,
+  int8: 1,
+  unsignedbyte: 1,
+  uint8: 1,
+  short: 2,
+  int16: 2,
+  unsignedshort: 2,
+  uint16: 2,
+  int: 4,
+  int32: 4,
+  unsignedint: 4,
+  uint32: 4,
+  float: 4,
+  decimal: 5,
+};
+
+/**
+ * Bytes amqplib's `encodeFieldValue` writes for `value` (its type octet included): a string as a long
+ * string (4-byte length and its UTF-8 bytes), a number as the smallest integer type holding it or a
+ * double, a boolean, `null`, a Buffer as a byte array, an array and an object as an array or a table
+ * of their fields (`for…in`, as amqplib lists them), `{ "!": type, value }` as that type. Past
+ * {@link MAX_AMQP_DEPTH} levels (a cyclic table, which amqplib cannot encode either): `Infinity`.
+ */
+function amqpValueBytes(value: unknown, depth: number): number {
+  switch (typeof value) {
+    case "string":
+      return 5 + Buffer.byteLength(value);
+    case "number":
+      return 1 + amqpNumberBytes(value);
+    case "boolean":
+      return 2;
+    case "object":
+      break;
+    default:
+      return 0;
+  }
+  if (value === null) return 1;
+  if (depth >= MAX_AMQP_DEPTH) return Infinity;
+  if (Object.hasOwn(value, "!")) {
+    const typed = value as { "!": unknown; value: unknown };
+    const type = typed["!"];
+    if (type === "string" || type === "number" || type === "boolean" || type === "object")
+      return amqpValueBytes(typed.value, depth + 1);
+    return typeof type === "string" && Object.hasOwn(AMQP_TYPED_BYTES, type)
+      ? 1 + AMQP_TYPED_BYTES[type]!
+      : 0;
+  }
+  if (Buffer.isBuffer(value)) return 5 + value.length;
+  let bytes = 5;
+  if (Array.isArray(value)) {
+    for (const item of value) bytes += amqpValueBytes(item, depth + 1);
+    return bytes;
+  }
+  const table = value as Record<string, unknown>;
+  for (const key in table) {
+    const field = table[key];
+    if (field !== undefined) bytes += 1 + Buffer.byteLength(key) + amqpValueBytes(field, depth + 1);
+  }
+  return bytes;
+}
+
+/** Bytes of a number as amqplib encodes it: a double, else the smallest signed integer holding it. */
+function amqpNumberBytes(n: number): number {
+  if (n >= 0x8000000000000000 || (Math.abs(n) < 0x4000000000000 && Math.floor(n) !== n)) return 8;
+  if (n < 128 && n >= -128) return 1;
+  if (n >= -0x8000 && n < 0x8000) return 2;
+  if (n >= -0x80000000 && n < 0x80000000) return 4;
+  return 8;
+}
+
+/** Code of the process warning of a header field left out for its size. */
+const FIELD_TOO_LARGE_WARNING = "TRACEHOP_HEADER_FIELD_TOO_LARGE";
+
+/** What each size fault breaks, as its warning says it. */
+const SIZE_FAULTS = {
+  "name-length": `its name is over ${MAX_HEADER_NAME_LENGTH} characters, more than an AMQP table's field name (a short string) holds: amqplib throws at publish`,
+  "value-length": `its value is over ${MAX_CARRIER_VALUE_LENGTH} characters (no reader of tracehop reads a longer one; an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them; a NATS message, headers included, holds max_payload)`,
+  table: `with it the headers table would be over the ${MAX_AMQP_TABLE_BYTES} bytes amqplib encodes one into: it throws at publish`,
+} as const;
+
+/**
+ * Internal: leaves out field `name` = `value` that setter `helper` was asked to write, and says so: a
+ * name or value that is not header text as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT` (once per field
+ * name, for the first 16 names), a name or value too long, or (`"table"`) a field that would overflow
+ * an AMQP headers table, as {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault). Never
+ * throws.
+ */
+export function warnFieldLeftOut(
+  helper: string,
+  fault: FieldFault | "table",
+  name: string,
+  value: string,
+): void {
+  if (fault === "name" || fault === "value") return warnDroppedField(name, value, helper);
+  try {
+    const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+    warnOnce(
+      `header field too large ${helper} ${fault}`,
+      `tracehop ${helper}: the propagator wrote the header ${shown}, which is left out of the message headers ` +
+        `so that the client does not refuse the send (${SIZE_FAULTS[fault]}); the other headers are written, ` +
+        "and the trace goes on when they carry it. Make the propagator write shorter fields",
+      FIELD_TOO_LARGE_WARNING,
+    );
+  } catch {
+    // nothing to say
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * tracehop's TextMapSetters (`amqpHeadersSetter`, `kafkaHeadersSetter`) never write a field the message
+ * client refuses at send, whatever propagator calls them: `propagation.inject(ctx, headers,
+ * amqpHeadersSetter)` with a third-party propagator (or the global composite holding one) used to write
+ * any name and value, and the client then failed the business message. Found on the real brokers
+ * (RabbitMQ, NATS, Mosquitto):
+ * - amqplib throws a RangeError at `sendToQueue` for a field name over 255 BYTES (an AMQP short string;
+ *   200 'é' are 200 characters but 400 bytes) and for a headers table over 65 536 bytes;
+ * - nats.js throws MAX_PAYLOAD_EXCEEDED at `publish` for headers over `max_payload` (1 MiB);
+ * - mqtt.js throws a TypeError for a user property over 65 535 bytes, and Mosquitto drops the connection
+ *   (the QoS 1 publish is never acknowledged) for one holding a CR, LF, NUL or U+FFFF.
+ */
+import { randomBytes } from "node:crypto";
+import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import {
+  context,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from "@opentelemetry/api";
+import type amqplib from "amqplib";
+import mqtt from "mqtt";
+import { connect, headers as natsHeaders, type NatsConnection } from "nats";
+import { createPropagator } from "../../src/index.js";
+import {
+  amqpHeadersSetter,
+  contextFromAmqpHeaders,
+  contextFromKafkaHeaders,
+  kafkaHeadersSetter,
+} from "../../src/messaging/index.js";
+import { inSpan } from "./tracing.js";
+import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
+
+const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
+const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
+const unique = (label: string) => `tracehop-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
+
+/** amqplib's own encoder of a headers table (not exported: loaded by its path), the oracle of the bytes. */
+const require = createRequire(import.meta.url);
+const { encodeTable } = require(join(dirname(require.resolve("amqplib")), "lib", "codec.js")) as {
+  encodeTable(buffer: Buffer, table: unknown, offset: number): number;
+};
+const amqpTableBytes = (headers: unknown) => encodeTable(Buffer.alloc(1 << 20), headers, 0);
+
+/** The default styles, then `extra`'s fields in order (a vendor's own headers). */
+class ExtraFieldsPropagator implements TextMapPropagator {
+  private readonly inner = createPropagator();
+  constructor(private readonly extra: [string, string][]) {}
+  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.inner.inject(ctx, carrier, setter);
+    for (const [name, value] of this.extra) setter.set(carrier, name, value);
+  }
+  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    return this.inner.extract(ctx, carrier, getter);
+  }
+  fields(): string[] {
+    return [...this.inner.fields(), ...this.extra.map(([name]) => name)];
+  }
+}
+
+const LONGEST = `x-${"a".repeat(253)}`;
+const TOO_LONG = `x-${"b".repeat(254)}`;
+/** 200 characters, 400 UTF-8 bytes: over what an AMQP short string holds. */
+const ACCENTED = "é".repeat(200);
+/** Fields no client sends as they are (each left out), and one it sends (kept). */
+const UNSENDABLE: [string, string][] = [
+  [LONGEST, "kept"],
+  [TOO_LONG, "a name of 256 characters"],
+  [ACCENTED, "a name of 400 bytes"],
+  ["x-huge", "h".repeat(70_000)],
+  ["x-split", "a\r\nx-injected: 1"],
+  ["x-nul", "a\u0000b"],
+  ["x-nonchar", "a\uffffb"],
+];
+const LEFT_OUT = UNSENDABLE.slice(1).map(([name]) => name);
+
+beforeEach(() => resetWarnings());
+
+describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueue throw", () => {
+  const broker = useRabbitMQ();
+
+  async function roundTrip(t: TestContext, headers: Record<string, unknown>): Promise<amqplib.GetMessage> {
+    const queue = uniqueQueue("h1-setter-fields");
+    await broker.channel.assertQueue(queue);
+    broker.deleteAfter(t, queue);
+    broker.channel.sendToQueue(queue, Buffer.from("body"), { headers });
+    await broker.channel.waitForConfirms();
+    let msg: amqplib.GetMessage | false = false;
+    while (!msg) msg = await broker.channel.get(queue, { noAck: true });
+    return msg;
+  }
+
+  test("names over 255 bytes (200 'é' included), values over 16 KiB or not printable ASCII are left out, and said", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await inSpan("producer", async (span) => {
+      const headers: Record<string, unknown> = { "x-app": "1" };
+      const told = await recordWarnings(() =>
+        new ExtraFieldsPropagator(UNSENDABLE).inject(context.active(), headers, amqpHeadersSetter),
+      );
+      const msg = await roundTrip(t, headers);
+      assert.equal(msg.properties.headers!["x-app"], "1");
+      assert.equal(msg.properties.headers![LONGEST], "kept");
+      for (const name of LEFT_OUT) assert.equal(Object.hasOwn(headers, name), false, name.slice(0, 20));
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+      assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+        `tracehop amqpHeadersSetter: the propagator wrote the header "x-${"b".repeat(62)}…", which is left out of the message headers so that the client does not refuse the send (its name is over 255 characters, more than an AMQP table's field name (a short string) holds: amqplib throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator write shorter fields`,
+        'tracehop amqpHeadersSetter: the propagator wrote the header "x-huge", which is left out of the message headers so that the client does not refuse the send (its value is over 16384 characters (no reader of tracehop reads a longer one; an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them; a NATS message, headers included, holds max_payload)); the other headers are written, and the trace goes on when they carry it. Make the propagator write shorter fields',
+      ]);
+      assert.deepEqual(
+        said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT").map((m) => m.slice(0, 75)),
+        [
+          `tracehop amqpHeadersSetter: the propagator wrote the header "${"é".repeat(64)}…", which is not header text (its name is empty or holds a character outside 0x21-0x7E)`.slice(
+            0,
+            75,
+          ),
+          'tracehop amqpHeadersSetter: the propagator wrote the header "x-split", which is not header text',
+          'tracehop amqpHeadersSetter: the propagator wrote the header "x-nul", which is not header text',
+          'tracehop amqpHeadersSetter: the propagator wrote the header "x-nonchar", which is not header text',
+        ].map((m) => m.slice(0, 75)),
+      );
+    });
+  });
+
+  test("a name of 200 'é' (200 characters, 400 UTF-8 bytes) alone is left out: a short string counts bytes", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await inSpan("producer", async (span) => {
+      const headers: Record<string, unknown> = {};
+      new ExtraFieldsPropagator([[ACCENTED, "v"]]).inject(context.active(), headers, amqpHeadersSetter);
+      const msg = await roundTrip(t, headers);
+      assert.equal(Object.hasOwn(msg.properties.headers!, ACCENTED), false);
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+    });
+  });
+
+  test("a field that would take the table over amqplib's 65 536 bytes is left out; one that fills it exactly is written", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await inSpan("producer", async (span) => {
+      // Application headers of every type amqplib encodes, counted as amqplib counts them.
+      const app = (): Record<string, unknown> => ({
+        "x-state": "s".repeat(50_000),
+        "x-accented": "é".repeat(1000),
+        "x-count": 70_000,
+        "x-small": -3,
+        "x-ratio": 2.5,
+        "x-flag": true,
+        "x-none": null,
+        "x-skipped": undefined,
+        "x-bytes": Buffer.alloc(300),
+        "x-list": ["a", 1, [false, { deep: "é" }]],
+        "x-table": { a: "b", n: 40_000, when: { "!": "timestamp", value: 1_700_000_000 } },
+        "x-long": 2 ** 40,
+      });
+      const propagated = app();
+      createPropagator().inject(context.active(), propagated, amqpHeadersSetter);
+      // The vendor field's value that fills the table to 65 536 bytes exactly: 1 + name + 5 + value.
+      const room = 65_536 - amqpTableBytes(propagated) - 1 - "x-vendor".length - 5;
+      assert.ok(room > 0 && room < 16_384, `${room}`);
+
+      const fits = app();
+      new ExtraFieldsPropagator([["x-vendor", "v".repeat(room)]]).inject(
+        context.active(),
+        fits,
+        amqpHeadersSetter,
+      );
+      assert.equal(amqpTableBytes(fits), 65_536);
+      assert.equal((await roundTrip(t, fits)).properties.headers!["x-vendor"], "v".repeat(room));
+
+      const over = app();
+      const told = await recordWarnings(() =>
+        new ExtraFieldsPropagator([["x-vendor", "v".repeat(room + 1)]]).inject(
+          context.active(),
+          over,
+          amqpHeadersSetter,
+        ),
+      );
+      const msg = await roundTrip(t, over);
+      assert.equal(Object.hasOwn(over, "x-vendor"), false);
+      assert.equal(msg.properties.headers!["x-state"], "s".repeat(50_000));
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+      assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+        'tracehop amqpHeadersSetter: the propagator wrote the header "x-vendor", which is left out of the message headers so that the client does not refuse the send (with it the headers table would be over the 65536 bytes amqplib encodes one into: it throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator write shorter fields',
+      ]);
+    });
+  });
+});
+
+describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish does not throw", () => {
+  let nc: NatsConnection | undefined;
+  let skipReason = "NATS was not connected";
+  before(async () => {
+    try {
+      nc = await context.with(ROOT_CONTEXT, () =>
+        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
+      );
+    } catch (err) {
+      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)})`;
+    }
+  });
+  after(async () => {
+    await nc?.close();
+  });
+
+  test("a value over the server's max_payload (1 MiB) is left out; the message carries the context", async (t) => {
+    if (!nc) return t.skip(skipReason);
+    const subject = unique("h1-nats").replaceAll("-", ".");
+    const delivered = new Promise<Record<string, string[]>>((resolve) => {
+      nc!.subscribe(subject, {
+        max: 1,
+        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
+      });
+    });
+    await nc.flush();
+    await inSpan("producer", async (span) => {
+      const h = natsHeaders();
+      new ExtraFieldsPropagator([
+        ["x-vendor", "v".repeat(nc!.info!.max_payload + 1)],
+        ["x-kept", "1"],
+      ]).inject(context.active(), h, kafkaHeadersSetter);
+      nc!.publish(subject, "order 1", { headers: h });
+      const got = await delivered;
+      assert.equal(got["x-vendor"], undefined);
+      assert.deepEqual(got["x-kept"], ["1"]);
+      assert.equal(got.traceparent?.[0]?.split("-")[2], span.spanContext().spanId);
+    });
+  });
+});
+
+describe("kafkaHeadersSetter into MQTT 5 user properties on the real Mosquitto: the publish is acknowledged", () => {
+  /**
+   * Publishes (QoS 1) user properties `fields` wrote after the default styles, through kafkaHeadersSetter,
+   * and returns what was delivered; rejects when the broker closed the connection (it refused a property:
+   * the publish is never acknowledged) or mqtt.js threw.
+   */
+  async function publish(
+    t: TestContext,
+    span: { spanContext(): { spanId: string } },
+    fields: [string, string][],
+  ) {
+    let client: mqtt.MqttClient;
+    try {
+      client = await context.with(ROOT_CONTEXT, () =>
+        mqtt.connectAsync(MQTT_URL, {
+          protocolVersion: 5,
+          clientId: unique("h1-mqtt"),
+          reconnectPeriod: 0,
+          connectTimeout: 3000,
+        }),
+      );
+    } catch (err) {
+      t.skip(
+        `MQTT broker not reachable at ${MQTT_URL} (${err instanceof Error ? err.message : String(err)})`,
+      );
+      return undefined;
+    }
+    t.after(() => client.endAsync(true));
+    const topic = `tracehop/test/${unique("h1-mqtt")}`;
+    const delivered = new Promise<Record<string, unknown>>((resolve) => {
+      client.on("message", (received, _payload, packet) => {
+        if (received === topic) resolve({ ...packet.properties?.userProperties });
+      });
+    });
+    await client.subscribeAsync(topic, { qos: 1 });
+    const closed = new Promise<never>((_, reject) =>
+      client.once("close", () => reject(new Error("the broker closed the connection"))),
+    );
+    closed.catch(() => {}); // awaited through the races below; the connection closes at the end too
+    const userProperties: Record<string, string> = { "x-app": "1" };
+    new ExtraFieldsPropagator(fields).inject(context.active(), userProperties, kafkaHeadersSetter);
+    await Promise.race([
+      client.publishAsync(topic, "order 1", { qos: 1, properties: { userProperties } }),
+      closed,
+    ]);
+    const got = await Promise.race([delivered, closed]);
+    assert.equal(got["x-app"], "1");
+    const restored = contextFromKafkaHeaders(got as Record<string, string>);
+    assert.equal(trace.getSpanContext(restored)?.spanId, span.spanContext().spanId);
+    return { got, userProperties };
+  }
+
+  test("control characters, U+FFFF and values over 16 KiB are left out; the context is delivered", async (t) => {
+    await inSpan("producer", async (span) => {
+      const sent = await publish(t, span, UNSENDABLE);
+      if (!sent) return;
+      assert.equal(sent.got[LONGEST], "kept");
+      for (const name of LEFT_OUT)
+        assert.equal(Object.hasOwn(sent.userProperties, name), false, name.slice(0, 20));
+    });
+  });
+
+  test("a CR/LF value alone (Mosquitto drops the connection for it) is left out", async (t) => {
+    await inSpan("producer", async (span) => {
+      const sent = await publish(t, span, [
+        ["x-split", "a\r\nb"],
+        ["x-kept", "1"],
+      ]);
+      if (!sent) return;
+      assert.equal(sent.got["x-kept"], "1");
+      assert.equal(Object.hasOwn(sent.got, "x-split"), false);
+    });
+  });
+});

@@ -28,7 +28,7 @@ import {
   warnHeadersNotAnObject,
 } from "./header-entries.js";
 import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
-import { MAX_HEADER_NAME_LENGTH } from "./sendable-field.js";
+import { MAX_HEADER_NAME_LENGTH, warnFieldLeftOut } from "./sendable-field.js";
 
 /**
  * {@link writeFields} for a headers object kept in entries: removes the propagation headers there (any
@@ -387,21 +387,51 @@ function warnIfWholeMessage(headers: object, helper: string): void {
 }
 
 /**
- * `carrier` without its fields named longer than {@link MAX_HEADER_NAME_LENGTH} (a stored carrier's
- * custom field, a third-party propagator's): the same object when it has none (every inject), else a
- * null-prototype copy of the others. Never throws.
+ * `carrier` as the client sends it whatever propagator wrote it: the same object when its names are
+ * within {@link MAX_HEADER_NAME_LENGTH} and its fields within {@link MAX_WRITTEN_CARRIER_LENGTH} in all
+ * (every inject of tracehop's styles, every carrier {@link carrierFields} gives), else a null-prototype
+ * copy without the fields named longer (an AMQP short string: amqplib throws at publish) and the fields
+ * past that budget, the propagation headers first (a third-party propagator's 70 KiB value, or five of
+ * 15 KiB, made amqplib throw "Encoded field table ... exceeds the 65536 byte encoding buffer"); each
+ * left out is said (`warnFieldLeftOut`, naming `helper`). Never throws.
  */
-function fieldsWithinNameLength(carrier: TraceCarrier): TraceCarrier {
-  let long = false;
-  for (const name in carrier)
-    if (name.length > MAX_HEADER_NAME_LENGTH) {
-      long = true;
-      break;
-    }
-  if (!long) return carrier;
+function sendableCarrier(carrier: TraceCarrier, helper: string): TraceCarrier {
+  let length = 0;
+  for (const name in carrier) {
+    const value = carrier[name] as string | string[];
+    length += typeof value === "string" ? name.length + value.length : fieldLength(name, value);
+    if (name.length > MAX_HEADER_NAME_LENGTH || length > MAX_WRITTEN_CARRIER_LENGTH)
+      return fieldsWithinBudget(carrier, helper);
+  }
+  return carrier;
+}
+
+/** {@link sendableCarrier}'s copy of a carrier that does not fit. */
+function fieldsWithinBudget(carrier: TraceCarrier, helper: string): TraceCarrier {
   const kept = Object.create(null) as Record<string, string | string[]>;
-  for (const name of Object.keys(carrier))
-    if (name.length <= MAX_HEADER_NAME_LENGTH) kept[name] = carrier[name] as string | string[];
+  try {
+    const names = Object.keys(carrier);
+    let budget = MAX_WRITTEN_CARRIER_LENGTH;
+    for (const propagation of [true, false])
+      for (const name of names) {
+        if (isPropagationHeaderName(name) !== propagation) continue;
+        const value = carrier[name] as string | string[];
+        const shown = typeof value === "string" ? value : value.join(",");
+        if (name.length > MAX_HEADER_NAME_LENGTH) {
+          warnFieldLeftOut(helper, "name-length", name, shown);
+          continue;
+        }
+        const length = typeof value === "string" ? name.length + value.length : fieldLength(name, value);
+        if (length > budget) {
+          warnFieldLeftOut(helper, "budget", name, shown);
+          continue;
+        }
+        budget -= length;
+        kept[name] = value;
+      }
+  } catch {
+    // a throwing getter or proxy trap: the fields kept so far
+  }
   return kept as TraceCarrier;
 }
 
@@ -421,7 +451,7 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   carrier: TraceCarrier,
   helper: string,
 ): H {
-  carrier = fieldsWithinNameLength(carrier);
+  carrier = sendableCarrier(carrier, helper);
   const names = Object.keys(carrier);
   if (headers === null || headers === undefined) {
     const fresh: Record<string, unknown> = {};
@@ -479,7 +509,7 @@ export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntr
   carrier: TraceCarrier,
   helper: string,
 ): H {
-  carrier = fieldsWithinNameLength(carrier);
+  carrier = sendableCarrier(carrier, helper);
   if (!isHeadersObject(headers)) return writeFields(headers, carrier, helper);
   // The usual plain object (one comparison), else no entries kind and no class: a record of fields.
   if (!isPlainObject(headers) && (writeKindOf(headers) !== undefined || isClassInstance(headers)))
@@ -578,7 +608,11 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  * headers are), `"none"` (no `baggage` nor `ot-baggage-*` header), or a list of baggage keys (exact,
  * case-sensitive; each an RFC 7230 token, W3C Baggage §3.2.1.2): the policy, checks and messages of
  * `captureCarrier`'s option (`BaggagePolicy`). A broker that limits the size of a message's headers
- * (amqplib: 65 536 bytes for the whole encoded header table) may need `"none"` or a list.
+ * (amqplib: 65 536 bytes for the whole encoded header table) may need `"none"` or a list. Of what the
+ * propagator writes, a field named over 255 characters and the fields past 16 KiB in all (names and
+ * values, the propagation headers first) are left out, said once (`TRACEHOP_HEADER_FIELD_TOO_LARGE`):
+ * a third-party propagator's larger fields made the client throw at send (docs/messaging.md, "What the
+ * setters leave out").
  * @throws TypeError for `options` that are a mistake in the calling code (an unknown option, a
  *   propagator that is not a TextMapPropagator, a `baggage` that is not `"none"`, `"all"` or an array
  *   of baggage keys), never for the headers.

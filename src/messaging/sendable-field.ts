@@ -158,18 +158,19 @@ const SIZE_FAULTS = {
   "name-length": `its name is over ${MAX_HEADER_NAME_LENGTH} characters, more than an AMQP table's field name (a short string) holds: amqplib throws at publish`,
   "value-length": `its value is over ${MAX_CARRIER_VALUE_LENGTH} characters (no reader of tracehop reads a longer one; an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them; a NATS message, headers included, holds max_payload)`,
   table: `with it the headers table would be over the ${MAX_AMQP_TABLE_BYTES} bytes amqplib encodes one into: it throws at publish`,
+  budget: `with it the context's fields would be over ${MAX_CARRIER_VALUE_LENGTH} characters in all, the most tracehop writes into message headers, the propagation headers first: amqplib throws at publish past a ${MAX_AMQP_TABLE_BYTES}-byte headers table, NATS and Kafka refuse a message over 1 MiB`,
 } as const;
 
 /**
  * Internal: leaves out field `name` = `value` that setter `helper` was asked to write, and says so: a
  * name or value that is not header text as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT` (once per field
- * name, for the first 16 names), a name or value too long, or (`"table"`) a field that would overflow
- * an AMQP headers table, as {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault). Never
+ * name, for the first 16 names), a name or value too long, (`"table"`) a field that would overflow
+ * an AMQP headers table, or (`"budget"`, a writer) a field past the 16 KiB a writer writes, as {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault). Never
  * throws.
  */
 export function warnFieldLeftOut(
   helper: string,
-  fault: FieldFault | "table",
+  fault: FieldFault | "table" | "budget",
   name: string,
   value: string,
 ): void {
@@ -178,9 +179,9 @@ export function warnFieldLeftOut(
     const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
     warnOnce(
       `header field too large ${helper} ${fault}`,
-      `tracehop ${helper}: the propagator wrote the header ${shown}, which is left out of the message headers ` +
+      `tracehop ${helper}: the header ${shown} is left out of the message headers ` +
         `so that the client does not refuse the send (${SIZE_FAULTS[fault]}); the other headers are written, ` +
-        "and the trace goes on when they carry it. Make the propagator write shorter fields",
+        "and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields",
       FIELD_TOO_LARGE_WARNING,
     );
   } catch {

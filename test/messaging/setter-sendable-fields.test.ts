@@ -110,8 +110,8 @@ describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueu
       for (const name of LEFT_OUT) assert.equal(Object.hasOwn(headers, name), false, name.slice(0, 20));
       assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
       assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
-        `tracehop amqpHeadersSetter: the propagator wrote the header "x-${"b".repeat(62)}…", which is left out of the message headers so that the client does not refuse the send (its name is over 255 characters, more than an AMQP table's field name (a short string) holds: amqplib throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator write shorter fields`,
-        'tracehop amqpHeadersSetter: the propagator wrote the header "x-huge", which is left out of the message headers so that the client does not refuse the send (its value is over 16384 characters (no reader of tracehop reads a longer one; an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them; a NATS message, headers included, holds max_payload)); the other headers are written, and the trace goes on when they carry it. Make the propagator write shorter fields',
+        `tracehop amqpHeadersSetter: the header "x-${"b".repeat(62)}…" is left out of the message headers so that the client does not refuse the send (its name is over 255 characters, more than an AMQP table's field name (a short string) holds: amqplib throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields`,
+        'tracehop amqpHeadersSetter: the header "x-huge" is left out of the message headers so that the client does not refuse the send (its value is over 16384 characters (no reader of tracehop reads a longer one; an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them; a NATS message, headers included, holds max_payload)); the other headers are written, and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields',
       ]);
       assert.deepEqual(
         said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT").map((m) => m.slice(0, 75)),
@@ -185,7 +185,7 @@ describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueu
       assert.equal(msg.properties.headers!["x-state"], "s".repeat(50_000));
       assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
       assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
-        'tracehop amqpHeadersSetter: the propagator wrote the header "x-vendor", which is left out of the message headers so that the client does not refuse the send (with it the headers table would be over the 65536 bytes amqplib encodes one into: it throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator write shorter fields',
+        'tracehop amqpHeadersSetter: the header "x-vendor" is left out of the message headers so that the client does not refuse the send (with it the headers table would be over the 65536 bytes amqplib encodes one into: it throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields',
       ]);
     });
   });

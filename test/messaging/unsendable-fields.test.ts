@@ -53,6 +53,22 @@ class LongNamePropagator implements TextMapPropagator {
   }
 }
 
+/** The default styles, then `extra`'s fields in order (a vendor's own headers, of any size). */
+class ExtraFieldsPropagator implements TextMapPropagator {
+  private readonly inner = createPropagator();
+  constructor(private readonly extra: [string, string][]) {}
+  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.inner.inject(ctx, carrier, setter);
+    for (const [name, value] of this.extra) setter.set(carrier, name, value);
+  }
+  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    return this.inner.extract(ctx, carrier, getter);
+  }
+  fields(): string[] {
+    return [...this.inner.fields(), ...this.extra.map(([name]) => name)];
+  }
+}
+
 describe("fields a client cannot send (a name too long for an AMQP table, a carrier too large) never fail the send", () => {
   const broker = useRabbitMQ();
 
@@ -111,6 +127,38 @@ describe("fields a client cannot send (a name too long for an AMQP table, a carr
       );
     });
     assert.equal(trace.getSpan(context.active()), undefined);
+  });
+
+  test("injectAmqpHeaders and withSendSpan with a propagator writing a 70 000-character value, or five of 15 000: published, with the context", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    for (const extra of [
+      [["x-huge", "h".repeat(70_000)]],
+      ["a", "b", "c", "d", "e"].map((c) => [`x-vendor-${c}`, c.repeat(15_000)]),
+    ] as [string, string][][]) {
+      const propagator = new ExtraFieldsPropagator(extra);
+      await inSpan("producer", async (span) => {
+        const injected = injectAmqpHeaders({ "x-app": "1" }, { propagator });
+        const msg = await roundTrip(t, injected);
+        assert.equal(msg.properties.headers!["x-app"], "1");
+        assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+        const written = Object.entries(injected).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+        assert.ok(written <= 16_384 + "x-app1".length, `${written} characters of headers`);
+
+        let sent: Record<string, unknown> | undefined;
+        await withSendSpan(
+          { system: "rabbitmq", destination: "h1-values", headers: { "x-app": "2" }, propagator },
+          (headers) => {
+            sent = headers;
+          },
+        );
+        const delivered = await roundTrip(t, sent!);
+        assert.equal(delivered.properties.headers!["x-app"], "2");
+        assert.equal(
+          trace.getSpanContext(contextFromAmqpHeaders(delivered))?.traceId,
+          span.spanContext().traceId,
+        );
+      });
+    }
   });
 
   test("writeCarrierToHeaders: a carrier of more than 16 KiB of fields (not one captureCarrier stores) keeps its context and is published", async (t) => {

@@ -7,7 +7,10 @@ import type { SpanHelper } from "./run-in-span.js";
  * have not ended, counted by helper and by the span's name as it was counted ({@link openSpanCounts}),
  * while a `startTracing` runs (from its start, {@link restartOpenSpanCounts}, to its shutdown,
  * {@link stopOpenSpanCounts}): one counter per helper and name, made when the first such span is
- * counted. A span is uncounted when it ends, whoever ends it (the helper when its function settles,
+ * counted. An instrumentation's span is counted only when startTracing's tracer provider started it
+ * ({@link countAdoptedOpen}): the end of a span of another provider (an instrumentation given its own
+ * `tracerProvider`) never reaches startTracing's span processor, and startTracing's shutdown does not
+ * stop its export. A span is uncounted when it ends, whoever ends it (the helper when its function settles,
  * your own `span.end()` inside that function, an instrumentation at the message's ack): startTracing's
  * span processor reports each end ({@link spanEnded}). `counters` holds the counter that counted a span
  * (its one entry), so that its end is uncounted once, there: a span of an earlier start ending now
@@ -19,6 +22,11 @@ let openCounts = new Map<SpanHelper, Map<string, OpenCount>>();
 const counters = new WeakMap<object, OpenCount>();
 /** True from a `startTracing` to its `shutdown()`. */
 let counting = false;
+/**
+ * The CONSUMER spans (those `withProcessSpan` may take over) that this start's tracer provider started,
+ * as its span processor saw them start ({@link spanStarted}). A WeakSet: it keeps no span alive.
+ */
+let startedHere = new WeakSet<object>();
 
 /** How many spans of one helper and name are open ({@link openCounts}). */
 interface OpenCount {
@@ -46,6 +54,25 @@ export function countOpen(span: Span, caller: SpanHelper): void {
   if (open === undefined) byName.set(named, (open = { count: 0 }));
   open.count++;
   counters.set(span, open);
+}
+
+/**
+ * Counts `span`, an instrumentation's span that `withProcessSpan` took over, open as `withProcessSpan`'s
+ * ({@link countOpen}), when startTracing's tracer provider started it (so that its end reaches
+ * startTracing's span processor, {@link spanEnded}); a span of another tracer provider (an
+ * instrumentation given its own `tracerProvider`), whose end startTracing never sees and whose export its
+ * shutdown does not stop, is not counted. Never throws.
+ */
+export function countAdoptedOpen(span: Span): void {
+  if (counting && startedHere.has(span)) countOpen(span, "withProcessSpan");
+}
+
+/**
+ * Internal: startTracing's tracer provider started `span`, a CONSUMER span (its span processor's
+ * `onStart`): one that `withProcessSpan` takes over is then counted ({@link countAdoptedOpen}).
+ */
+export function spanStarted(span: object): void {
+  startedHere.add(span);
 }
 
 /**
@@ -85,6 +112,7 @@ export function openSpanCounts(): [SpanHelper, [string, number][]][] {
  */
 export function restartOpenSpanCounts(): void {
   openCounts = new Map();
+  startedHere = new WeakSet();
   counting = true;
 }
 

@@ -12,7 +12,7 @@ import {
   type SpanContext,
 } from "@opentelemetry/api";
 import { recordingFailures } from "../context/run-in-span.js";
-import { countOpen } from "../context/open-span-counts.js";
+import { countAdoptedOpen } from "../context/open-span-counts.js";
 import { endCarrierFieldScan, warnIfCarrierInOtherField } from "../context/carrier-in-other-field.js";
 import { holdsStoredCarrier } from "../context/holds-carrier.js";
 import {
@@ -154,8 +154,10 @@ export function withProcessSpan<
     // second attempt in the same handler) gets its own span instead of overwriting this one's.
     markOwnSpan(adopted.span);
     // Counted open until it ends (its instrumentation ends it: amqplib's at the message's ack), so that
-    // a shutdown() before that says it (TRACEHOP_SPANS_OPEN_AT_SHUTDOWN) as it says tracehop's own.
-    countOpen(adopted.span, "withProcessSpan");
+    // a shutdown() before that says it (TRACEHOP_SPANS_OPEN_AT_SHUTDOWN) as it says tracehop's own; only
+    // when startTracing's tracer provider started it (an instrumentation given its own provider ends
+    // its span there, unseen by startTracing, whose shutdown does not stop that export).
+    countAdoptedOpen(adopted.span);
     return recordingFailures(adopted.span, () => fn(adopted.span), "withProcessSpan");
   }
   // The span active here (a batch's, a poll loop's): the parent of a message without a context, as

@@ -2,7 +2,13 @@ import { diag } from "@opentelemetry/api";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { warnEach } from "../warn-once.js";
-import { keptInSpansFile, lostThere } from "./lost-spans.js";
+import {
+  addInSpansFile,
+  inSpansFileNone,
+  keptInSpansFile,
+  lostThere,
+  type InSpansFile,
+} from "./lost-spans.js";
 import { failureReason, plural } from "./settle-within.js";
 import { withoutMalformedLinks } from "./unserializable-spans.js";
 
@@ -61,11 +67,19 @@ export class CountingExporter implements SpanExporter {
   /** Failed exports. */
   failedExports = 0;
   /**
-   * True once its BatchSpanProcessor's full queue may have dropped a span (`DropCountingProcessor`,
-   * dropped-spans.ts): set at the first drop, if not before (a batch waiting for the resource's
+   * Only when its BatchSpanProcessor does not report each span its full queue drops (an SDK without its
+   * self-observability counter; `DropCountingProcessor`, dropped-spans.ts): true once that queue may have
+   * dropped a span, set at the first drop, if not before (a batch waiting for the resource's
    * attributes); once that processor's shutdown has finished, whether it dropped any, exactly.
    */
   mayHaveDropped = false;
+  /**
+   * OTLP's, beside a spans file ({@link copy}): where the spans file stood on the spans of this
+   * exporter's failed exports, each taken when its export failed ({@link InSpansFile}): of every one,
+   * and of those begun before {@link lastExports}.
+   */
+  readonly inCopyInAll: InSpansFile = inSpansFileNone();
+  readonly inCopyWhileRunning: InSpansFile = inSpansFileNone();
   /** What the first failed export said (`connect ECONNREFUSED 127.0.0.1:4318`), once there is one. */
   firstFailure: string | undefined;
   /** True while the last export finished was a failure. */
@@ -76,18 +90,42 @@ export class CountingExporter implements SpanExporter {
   private failureSaidAt = -Infinity;
   /** Spans lost since the last line that said a failure (for the line that says it works again). */
   private lostSinceSaid = 0;
-  /** Failed exports of outages not said yet, their spans, the first one's error and time. */
-  private unsaid: { exports: number; spans: number; first: string; since: number } | undefined;
+  /** {@link inCopyInAll} at the last {@link lastExports}. */
+  private inCopyAtLast: InSpansFile = inSpansFileNone();
+  /** Where the spans file stands on the spans lost since the last line that said a failure. */
+  private inCopySinceSaid: InSpansFile = inSpansFileNone();
+  /**
+   * Failed exports of outages not said yet, their spans (and where the spans file stands on them), the
+   * first one's error and time.
+   */
+  private unsaid:
+    { exports: number; spans: number; inCopy: InSpansFile; first: string; since: number } | undefined;
   /** The first error of the outage the last failure line said. */
   private saidFirst = "";
   /** Set by {@link lastExports}. */
   private last = false;
+  private copyOf: CountingExporter | undefined;
   /**
    * The spans file's exporter when this one is OTLP's and a spans file is written beside it (every span
-   * is handed to both): its lines then say that the spans lost here are kept there (`lostThere`,
-   * `keptInSpansFile`, lost-spans.ts), not that they are lost.
+   * is handed to both, the file's processor first): its lines then say whether the spans lost here are
+   * kept there (`lostThere`, `keptInSpansFile`, lost-spans.ts), not only that they are lost. Setting it
+   * makes that exporter keep what became of each span it is handed ({@link whereIs}).
    */
-  copy: CountingExporter | undefined;
+  get copy(): CountingExporter | undefined {
+    return this.copyOf;
+  }
+  set copy(copy: CountingExporter | undefined) {
+    this.copyOf = copy;
+    if (copy !== undefined) copy.fates ??= new WeakMap();
+  }
+  /**
+   * The spans file's, when it is OTLP's {@link copy}: what became of each span it was handed, written
+   * ({@link WRITTEN}), dropped by its full queue ({@link DROPPED}), or in a write that failed
+   * ({@link UNWRITTEN}). A WeakMap: it keeps no span alive. `undefined` (nothing kept) otherwise.
+   */
+  private fates: WeakMap<object, Fate> | undefined;
+  /** The batches handed to the exporter and not answered yet, when it has a {@link copy}. */
+  private readonly inFlight = new Set<readonly ReadableSpan[]>();
   /** Flushes under way that someone asked for ({@link passingFailures}). */
   private flushes = 0;
 
@@ -102,9 +140,59 @@ export class CountingExporter implements SpanExporter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * `span`, ended, was dropped by the full queue of this exporter's BatchSpanProcessor (as it dropped it:
+   * `DropCountingProcessor`, dropped-spans.ts): never handed here, in no file.
+   */
+  markDropped(span: object): void {
+    this.fates?.set(span, DROPPED);
+  }
+
+  /**
+   * Where this exporter (the spans file's, OTLP's {@link copy}) stands on `spans` now: how many it
+   * wrote, how many its queue dropped, how many were in writes that failed, and how many it was not
+   * handed yet (queued, or in a batch waiting for the resource's attributes).
+   */
+  whereIs(spans: readonly object[]): InSpansFile {
+    const where = inSpansFileNone();
+    for (const span of spans) {
+      const fate = this.fates?.get(span);
+      if (fate === WRITTEN) where.written++;
+      else if (fate === DROPPED) where.dropped++;
+      else if (fate === UNWRITTEN) where.unwritten++;
+      else where.pending++;
+    }
+    return where;
+  }
+
+  /** Where the {@link copy} stands on the spans of the exports handed on and not answered yet. */
+  inCopyOfPending(): InSpansFile {
+    const where = inSpansFileNone();
+    if (this.copyOf !== undefined)
+      for (const spans of this.inFlight) addInSpansFile(where, this.copyOf.whereIs(spans));
+    return where;
+  }
+
   /** From now on failures are passed on (the flush before exit, the shutdown). */
   lastExports(): void {
     this.last = true;
+    this.inCopyAtLast = { ...this.inCopyInAll };
+  }
+
+  /**
+   * Where the {@link copy} stands on the spans a `TRACEHOP_FINAL_EXPORT_FAILED` line counts: those of
+   * the exports failed since the last {@link lastExports} (that flush's or shutdown's), and those of the
+   * exports that failed while the process ran.
+   */
+  inCopyOfLastExports(): InSpansFile {
+    const where = { ...this.inCopyWhileRunning };
+    addInSpansFile(where, this.inCopyInAll);
+    const before = this.inCopyAtLast;
+    where.written -= before.written;
+    where.dropped -= before.dropped;
+    where.unwritten -= before.unwritten;
+    where.pending -= before.pending;
+    return where;
   }
 
   /**
@@ -126,10 +214,18 @@ export class CountingExporter implements SpanExporter {
     if (exportable.length === 0) return resultCallback({ code: ExportResultCode.SUCCESS });
     const running = !this.last;
     const passOn = !running || this.flushes > 0;
+    // Kept only while a spans file is written beside: for the line of exports still open at the bound.
+    if (this.copyOf !== undefined) this.inFlight.add(exportable);
     this.exporter.export(exportable, (result) => {
       try {
+        this.inFlight.delete(exportable);
+        const fates = this.fates;
+        if (fates !== undefined) {
+          const fate = result.code === ExportResultCode.SUCCESS ? WRITTEN : UNWRITTEN;
+          for (const span of exportable) fates.set(span, fate);
+        }
         if (result.code === ExportResultCode.SUCCESS) this.succeeded();
-        else this.failed(exportable.length, result.error, running);
+        else this.failed(exportable, result.error, running);
         if (running) this.sayUnsaid();
       } catch {
         // never into the export
@@ -146,11 +242,18 @@ export class CountingExporter implements SpanExporter {
     return this.exporter.forceFlush?.() ?? Promise.resolve();
   }
 
-  private failed(spans: number, error: unknown, running: boolean): void {
+  private failed(lost: readonly ReadableSpan[], error: unknown, running: boolean): void {
+    const spans = lost.length;
     const reason = failureReason(error ?? "no error given");
+    // Where the spans file stands on them now: it is handed each span first, and writes synchronously.
+    const inCopy = this.copyOf?.whereIs(lost) ?? inSpansFileNone();
     this.lostInAll += spans;
+    addInSpansFile(this.inCopyInAll, inCopy);
     this.failedExports++;
-    if (running) this.lostWhileRunning += spans;
+    if (running) {
+      this.lostWhileRunning += spans;
+      addInSpansFile(this.inCopyWhileRunning, inCopy);
+    }
     this.failing = true;
     diag.debug(
       `tracehop: an export of ${plural(spans, "span")} to ${this.destination} failed: ${reason} ` +
@@ -160,23 +263,26 @@ export class CountingExporter implements SpanExporter {
     if (!running) return; // the final line says it, with the total
     if (this.said === "failed") {
       this.lostSinceSaid += spans; // the outage said goes on
+      addInSpansFile(this.inCopySinceSaid, inCopy);
     } else if (this.said === undefined) {
       // The process's first failure there: said at once (the spans file's by its own warning).
       this.said = "failed";
       this.failureSaidAt = this.now();
       this.lostSinceSaid = spans;
+      this.inCopySinceSaid = { ...inCopy };
       this.saidFirst = reason;
       if (!this.firstFailureSaid)
         warnEach(
           `tracehop: an export of ${plural(spans, "span")} to ${this.destination} failed: ${reason}; ` +
-            `${lostThere(this.copy)}${keptInSpansFile(this.copy)}. ${FAILURE_LINE_END}`,
+            `${lostThere(this.copyOf)}${keptInSpansFile(this.copyOf, inCopy)}. ${FAILURE_LINE_END}`,
           EXPORT_FAILED_WARNING,
         );
     } else {
       // A new outage after exporting worked again: said by sayUnsaid, now or once the interval is over.
-      this.unsaid ??= { exports: 0, spans: 0, first: reason, since: this.now() };
+      this.unsaid ??= { exports: 0, spans: 0, inCopy: inSpansFileNone(), first: reason, since: this.now() };
       this.unsaid.exports++;
       this.unsaid.spans += spans;
+      addInSpansFile(this.unsaid.inCopy, inCopy);
     }
   }
 
@@ -187,8 +293,8 @@ export class CountingExporter implements SpanExporter {
     this.said = "resumed";
     warnEach(
       `tracehop: exporting to ${this.destination} works again; ${plural(this.lostSinceSaid, "span")} ` +
-        `${this.lostSinceSaid === 1 ? "was" : "were"} lost ${this.copy === undefined ? "" : "there "}while it ` +
-        `failed (the first failure: ${this.saidFirst})${keptInSpansFile(this.copy, true)}; shutdown() says how ` +
+        `${this.lostSinceSaid === 1 ? "was" : "were"} lost ${this.copyOf === undefined ? "" : "there "}while it ` +
+        `failed (the first failure: ${this.saidFirst})${keptInSpansFile(this.copyOf, this.inCopySinceSaid, true)}; shutdown() says how ` +
         `many spans were lost in all`,
       EXPORT_RESUMED_WARNING,
     );
@@ -208,11 +314,12 @@ export class CountingExporter implements SpanExporter {
     const failures =
       `${plural(unsaid.exports, "export")} of ${plural(unsaid.spans, "span")} failed since ` +
       `${new Date(unsaid.since).toISOString()} (the first failure: ${unsaid.first}); ` +
-      `${lostThere(this.copy)} (${plural(this.lostWhileRunning, "span")} in this process so far)` +
-      keptInSpansFile(this.copy, true);
+      `${lostThere(this.copyOf)} (${plural(this.lostWhileRunning, "span")} in this process so far)` +
+      keptInSpansFile(this.copyOf, unsaid.inCopy, true);
     if (this.failing) {
       this.said = "failed";
       this.lostSinceSaid = unsaid.spans;
+      this.inCopySinceSaid = { ...unsaid.inCopy };
       this.saidFirst = unsaid.first;
       warnEach(
         `tracehop: exports to ${this.destination} fail again: ${failures}. ${FAILURE_LINE_END}`,
@@ -227,3 +334,12 @@ export class CountingExporter implements SpanExporter {
     }
   }
 }
+
+/** What became of a span handed to the spans file's exporter (`CountingExporter.fates`). */
+type Fate = 0 | 1 | 2;
+/** Written to the file. */
+const WRITTEN: Fate = 0;
+/** Dropped by the full queue of its BatchSpanProcessor: never handed to the exporter. */
+const DROPPED: Fate = 1;
+/** In a write that failed. */
+const UNWRITTEN: Fate = 2;

@@ -26,7 +26,7 @@ export function warnLostSpans(
         `${key}:lost:${exporter.destination}`,
         `tracehop: ${plural(lost, "span")} to ${exporter.destination} ${lost === 1 ? "was" : "were"} ` +
           `lost ${exporter.copy === undefined ? "" : "there "}in this process by exports that failed ` +
-          `(the first failure: ${exporter.firstFailure})${keptInSpansFile(exporter.copy, true)}`,
+          `(the first failure: ${exporter.firstFailure})${keptInSpansFile(exporter.copy, exporter.inCopyInAll, true)}`,
         SPANS_LOST_WARNING,
       ) || warned;
   }
@@ -44,20 +44,54 @@ export function lostThere(copy: CountingExporter | undefined): string {
 }
 
 /**
- * The end of a line of {@link lostThere} when a spans file is written beside OTLP (`copy`, its exporter):
- * `; the spans file <path> has them` while no write there failed and its own queue dropped no span
- * (`all`: `has them all`, the line having counted earlier losses too); else `; the spans file <path>,
- * whose writes failed too (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`, or `; the spans file
- * <path>, whose own export queue was full and dropped spans (TRACEHOP_SPANS_DROPPED), may lack some of
- * them` (`CountingExporter.mayHaveDropped`: a span dropped there is in no file); nothing without a spans file.
+ * Where the spans file written beside OTLP stood on spans OTLP's failed exports lost, each taken when its
+ * export failed (`CountingExporter.whereIs`): written there, dropped by the file's own full export queue
+ * (before either export), in writes there that failed, or not yet written (still in the file's queue, or
+ * in its batch waiting for the resource's attributes; the file's processor is handed each span first and
+ * writes synchronously, so this is rare).
  */
-export function keptInSpansFile(copy: CountingExporter | undefined, all = false): string {
+export interface InSpansFile {
+  written: number;
+  dropped: number;
+  unwritten: number;
+  pending: number;
+}
+
+/** An {@link InSpansFile} of no spans. */
+export function inSpansFileNone(): InSpansFile {
+  return { written: 0, dropped: 0, unwritten: 0, pending: 0 };
+}
+
+/** Adds `more` to `to`. */
+export function addInSpansFile(to: InSpansFile, more: InSpansFile): void {
+  to.written += more.written;
+  to.dropped += more.dropped;
+  to.unwritten += more.unwritten;
+  to.pending += more.pending;
+}
+
+/**
+ * The end of a line of {@link lostThere} when a spans file is written beside OTLP (`copy`, its exporter),
+ * saying where that file stands on the spans the line counts (`where`): `; the spans file <path> has them`
+ * when it wrote them all (`all`: `has them all`, the line having counted earlier losses too); else
+ * `; the spans file <path> has 1 of them (2 dropped by its own full export queue, TRACEHOP_SPANS_DROPPED;
+ * 1 in writes there that failed, TRACEHOP_SPANS_FILE_UNWRITABLE; 1 not written there yet)` (`has none of
+ * them` when it wrote none), each part only when there are such spans; nothing without a spans file.
+ * When the file's processor does not report its drops one by one (`CountingExporter.mayHaveDropped`, an
+ * SDK without its self-observability counter) and may have dropped spans: `; the spans file <path>, whose
+ * own export queue was full and dropped spans (TRACEHOP_SPANS_DROPPED), may lack some of them`.
+ */
+export function keptInSpansFile(copy: CountingExporter | undefined, where: InSpansFile, all = false): string {
   if (copy === undefined) return "";
-  if (copy.failedExports > 0)
-    return `; ${copy.destination}, whose writes failed too (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`;
   if (copy.mayHaveDropped)
     return `; ${copy.destination}, whose own export queue was full and dropped spans (TRACEHOP_SPANS_DROPPED), may lack some of them`;
-  return `; ${copy.destination} has them${all ? " all" : ""}`;
+  const { written, dropped, unwritten, pending } = where;
+  if (dropped + unwritten + pending === 0) return `; ${copy.destination} has them${all ? " all" : ""}`;
+  const missing: string[] = [];
+  if (dropped > 0) missing.push(`${dropped} dropped by its own full export queue, TRACEHOP_SPANS_DROPPED`);
+  if (unwritten > 0) missing.push(`${unwritten} in writes there that failed, TRACEHOP_SPANS_FILE_UNWRITABLE`);
+  if (pending > 0) missing.push(`${pending} not written there yet`);
+  return `; ${copy.destination} has ${written === 0 ? "none" : written} of them (${missing.join("; ")})`;
 }
 
 /**

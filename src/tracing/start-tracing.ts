@@ -1,17 +1,25 @@
 import { context, propagation, trace } from "@opentelemetry/api";
 import { getStringFromEnv } from "@opentelemetry/core";
-import type { Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { BufferConfig, Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { restartOpenSpanCounts, stopOpenSpanCounts } from "../context/open-span-counts.js";
 import { describeValue } from "../describe-value.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { CollectorAnswers } from "./CollectorAnswers.js";
 import { CountingExporter } from "./CountingExporter.js";
-import { DropCountingProcessor, warnDroppedSpans } from "./dropped-spans.js";
+import { DropCountingProcessor, QueueFullCounter, warnDroppedSpans } from "./dropped-spans.js";
 import { ExtractionSpanProcessor } from "./ExtractionSpanProcessor.js";
 import { FailureRecordingExporter } from "./FailureRecordingExporter.js";
 import { JsonLinesFileSpanExporter } from "./JsonLinesFileSpanExporter.js";
-import { earlierLoss, keptInSpansFile, lostThere, warnLostSpans } from "./lost-spans.js";
+import {
+  addInSpansFile,
+  earlierLoss,
+  inSpansFileNone,
+  keptInSpansFile,
+  lostThere,
+  warnLostSpans,
+  type InSpansFile,
+} from "./lost-spans.js";
 import { OpenSpanProcessor, warnSpansOpenAtShutdown } from "./open-spans.js";
 import { assertNothingRegistered } from "./global-registration.js";
 import { disableInstrumentations, rememberInstrumentations, warnOnNewInstances } from "./instrumentations.js";
@@ -204,10 +212,17 @@ function exportProcessors(config: TracingConfig): ExportProcessors {
   const counted = (exporter: SpanExporter, destination: string, firstFailureSaid: boolean): void => {
     const counting = new CountingExporter(exporter, destination, firstFailureSaid);
     lossCounting.push(counting);
+    // The processor reports each span its full queue drops to `drops` (dropped-spans.ts).
+    const drops = new QueueFullCounter();
+    const batchConfig: BufferConfig & { selfObsMeterProvider: QueueFullCounter } = {
+      ...config.batch,
+      selfObsMeterProvider: drops,
+    };
     const processor = new DropCountingProcessor(
-      new BatchSpanProcessor(counting, { ...config.batch }),
+      new BatchSpanProcessor(counting, batchConfig),
       counting,
       { destination, queue: config.queue },
+      drops,
     );
     dropCounting.push(processor);
   };
@@ -274,7 +289,11 @@ function exportFailure(started: StartedTracing, error: unknown, what: string): s
   return (
     `tracehop: the ${what} of ${plural(lost, "span")} to ${exporting.otlpShown} failed: ` +
     `${failureReason(error)}; ${lostThere(exporting.fileLoss)}${earlierLoss(exporting.otlpLoss, lost)}` +
-    keptInSpansFile(exporting.fileLoss, (exporting.otlpLoss?.lostWhileRunning ?? 0) > 0)
+    keptInSpansFile(
+      exporting.fileLoss,
+      exporting.otlpLoss?.inCopyOfLastExports() ?? inSpansFileNone(),
+      (exporting.otlpLoss?.lostWhileRunning ?? 0) > 0,
+    )
   );
 }
 
@@ -291,8 +310,25 @@ function exportTimedOut(started: StartedTracing, what: string): string | undefin
     `tracehop: the ${what} of ${plural(pending, "span")} to ${exporting.otlpShown} did not ` +
     `finish within the shutdown bound (${config.shutdownTimeoutMillis} ms); ` +
     `${lostThere(exporting.fileLoss)}${earlierLoss(exporting.otlpLoss, pending)}` +
-    keptInSpansFile(exporting.fileLoss, (exporting.otlpLoss?.lostWhileRunning ?? 0) > 0)
+    keptInSpansFile(
+      exporting.fileLoss,
+      pendingInSpansFile(exporting),
+      (exporting.otlpLoss?.lostWhileRunning ?? 0) > 0,
+    )
   );
+}
+
+/**
+ * Where the spans file stands on the spans of {@link exportTimedOut}'s line: those of the exports still
+ * open, and those of the earlier exports that failed while the process ran.
+ */
+function pendingInSpansFile(exporting: ExportProcessors): InSpansFile {
+  const where = inSpansFileNone();
+  const otlp = exporting.otlpLoss;
+  if (otlp === undefined) return where;
+  addInSpansFile(where, otlp.inCopyOfPending());
+  addInSpansFile(where, otlp.inCopyWhileRunning);
+  return where;
 }
 
 /** The flush when the event loop first runs empty (`beforeExit`), within `shutdownTimeoutMillis`. */

@@ -23,19 +23,20 @@ function setUp(firstFailureSaid = false, destination = DESTINATION) {
   };
   let next: ExportResult = { code: ExportResultCode.SUCCESS };
   const counting = new CountingExporter(inner, destination, firstFailureSaid, () => now);
-  /** Exports `spans` spans at `minutes` after START, ending as `ok` says. */
-  const exportAt = (minutes: number, spans: number, ok: boolean) => {
+  /** Exports `spans` (or that many new spans) at `minutes` after START, ending as `ok` says. */
+  const exportAt = (minutes: number, spans: number | ReadableSpan[], ok: boolean) => {
     now = START + minutes * 60_000;
     next = ok
       ? { code: ExportResultCode.SUCCESS }
       : { code: ExportResultCode.FAILED, error: new Error("connect ECONNREFUSED 127.0.0.1:4318") };
-    counting.export(
-      Array.from({ length: spans }, () => ({ links: [] }) as unknown as ReadableSpan),
-      () => {},
-    );
+    counting.export(typeof spans === "number" ? newSpans(spans) : spans, () => {});
   };
   return { counting, exportAt };
 }
+
+/** `count` spans as an exporter reads them. */
+const newSpans = (count: number) =>
+  Array.from({ length: count }, () => ({ links: [] }) as unknown as ReadableSpan);
 
 const REFUSED = "connect ECONNREFUSED 127.0.0.1:4318";
 const LINE_END =
@@ -167,40 +168,84 @@ describe("outages of an export destination", () => {
 describe("an OTLP destination written beside a spans file", () => {
   const FILE = "the spans file /tmp/spans.jsonl";
 
-  test("its lines say the spans it lost are in the spans file, or that the file may lack some once its writes failed too", async () => {
+  test("its lines say how many of the spans it lost the spans file has, and why not the others", async () => {
     const { counting, exportAt } = setUp();
     const file = setUp(true, FILE);
     counting.copy = file.counting;
+    // Each span is handed to the spans file's exporter first, then to OTLP's.
+    const both = (minutes: number, spans: ReadableSpan[][], fileOk: boolean[], otlpOk: boolean) => {
+      spans.forEach((batch, i) => file.exportAt(minutes, batch, fileOk[i]!));
+      exportAt(minutes, spans.flat(), otlpOk);
+    };
     const { processWarnings } = await recordWarnings(() => {
-      exportAt(0, 3, false);
-      exportAt(1, 1, true);
-      // The spans file's writes fail too: it cannot be said to hold them any more.
+      both(0, [newSpans(3)], [true], false);
+      both(1, [newSpans(1)], [true], true);
+      // The spans file's writes fail for other spans: it has those OTLP lost.
       file.exportAt(6, 2, false);
-      exportAt(70, 4, false);
-      exportAt(71, 1, true);
+      both(60, [newSpans(2)], [true], false);
+      both(61, [newSpans(1)], [true], true);
+      // One write of the spans file fails for spans OTLP loses too; it has the others.
+      both(70, [newSpans(1), newSpans(3)], [false, true], false);
+      both(71, [newSpans(1)], [true], true);
     });
-    const mayLack = `${FILE}, whose writes failed too (TRACEHOP_SPANS_FILE_UNWRITABLE), may lack some of them`;
+    const threeOfFour = `${FILE} has 3 of them (1 in writes there that failed, TRACEHOP_SPANS_FILE_UNWRITABLE)`;
+    // The lines on OTLP's exports (the spans file's own outages are said too: not these).
+    assert.deepEqual(
+      processWarnings.filter(([, line]) => line.includes(DESTINATION)),
+      [
+        [
+          "TRACEHOP_EXPORT_FAILED",
+          `tracehop: an export of 3 spans to ${DESTINATION} failed: ${REFUSED}; those spans are lost there; ` +
+            `${FILE} has them. ${LINE_END}`,
+        ],
+        [
+          "TRACEHOP_EXPORT_RESUMED",
+          `tracehop: exporting to ${DESTINATION} works again; 3 spans were lost there while it failed (the ` +
+            `first failure: ${REFUSED}); ${FILE} has them all; shutdown() says how many spans were lost in all`,
+        ],
+        [
+          "TRACEHOP_EXPORT_FAILED",
+          `tracehop: exports to ${DESTINATION} fail again: 1 export of 2 spans failed since ` +
+            `2026-12-03T11:00:00.000Z (the first failure: ${REFUSED}); those spans are lost there (5 spans in ` +
+            `this process so far); ${FILE} has them all. ${LINE_END}`,
+        ],
+        [
+          "TRACEHOP_EXPORT_RESUMED",
+          `tracehop: exporting to ${DESTINATION} works again; 2 spans were lost there while it failed (the ` +
+            `first failure: ${REFUSED}); ${FILE} has them all; shutdown() says how many spans were lost in all`,
+        ],
+        [
+          "TRACEHOP_EXPORT_FAILED",
+          `tracehop: exports to ${DESTINATION} fail again: 1 export of 4 spans failed since ` +
+            `2026-12-03T11:10:00.000Z (the first failure: ${REFUSED}); those spans are lost there (9 spans in ` +
+            `this process so far); ${threeOfFour}. ${LINE_END}`,
+        ],
+        [
+          "TRACEHOP_EXPORT_RESUMED",
+          `tracehop: exporting to ${DESTINATION} works again; 4 spans were lost there while it failed (the ` +
+            `first failure: ${REFUSED}); ${threeOfFour}; shutdown() says how many spans were lost in all`,
+        ],
+      ],
+    );
+    assert.deepEqual(counting.inCopyInAll, { written: 8, dropped: 0, unwritten: 1, pending: 0 });
+  });
+
+  test("spans the file's full queue dropped, and spans not written there yet, are counted apart", async () => {
+    const { counting, exportAt } = setUp();
+    const file = setUp(true, FILE);
+    counting.copy = file.counting;
+    const [dropped, queued, ...written] = newSpans(4);
+    file.counting.markDropped(dropped!);
+    file.exportAt(0, written, true);
+    const { processWarnings } = await recordWarnings(() =>
+      exportAt(0, [dropped!, queued!, ...written], false),
+    );
     assert.deepEqual(processWarnings, [
       [
         "TRACEHOP_EXPORT_FAILED",
-        `tracehop: an export of 3 spans to ${DESTINATION} failed: ${REFUSED}; those spans are lost there; ` +
-          `${FILE} has them. ${LINE_END}`,
-      ],
-      [
-        "TRACEHOP_EXPORT_RESUMED",
-        `tracehop: exporting to ${DESTINATION} works again; 3 spans were lost there while it failed (the ` +
-          `first failure: ${REFUSED}); ${FILE} has them all; shutdown() says how many spans were lost in all`,
-      ],
-      [
-        "TRACEHOP_EXPORT_FAILED",
-        `tracehop: exports to ${DESTINATION} fail again: 1 export of 4 spans failed since ` +
-          `2026-12-03T11:10:00.000Z (the first failure: ${REFUSED}); those spans are lost there (7 spans in ` +
-          `this process so far); ${mayLack}. ${LINE_END}`,
-      ],
-      [
-        "TRACEHOP_EXPORT_RESUMED",
-        `tracehop: exporting to ${DESTINATION} works again; 4 spans were lost there while it failed (the ` +
-          `first failure: ${REFUSED}); ${mayLack}; shutdown() says how many spans were lost in all`,
+        `tracehop: an export of 4 spans to ${DESTINATION} failed: ${REFUSED}; those spans are lost there; ` +
+          `${FILE} has 2 of them (1 dropped by its own full export queue, TRACEHOP_SPANS_DROPPED; 1 not ` +
+          `written there yet). ${LINE_END}`,
       ],
     ]);
   });

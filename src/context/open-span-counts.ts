@@ -8,7 +8,7 @@ import type { SpanHelper } from "./run-in-span.js";
  * while a `startTracing` runs (from its start, {@link restartOpenSpanCounts}, to its shutdown,
  * {@link stopOpenSpanCounts}): one counter per helper and name, made when the first such span is
  * counted. An instrumentation's span is counted only when startTracing's tracer provider started it
- * ({@link countAdoptedOpen}): the end of a span of another provider (an instrumentation given its own
+ * (it holds that provider's resource: {@link countAdoptedOpen}): the end of a span of another provider (an instrumentation given its own
  * `tracerProvider`) never reaches startTracing's span processor, and startTracing's shutdown does not
  * stop its export. A span is uncounted when it ends, whoever ends it (the helper when its function settles,
  * your own `span.end()` inside that function, an instrumentation at the message's ack): startTracing's
@@ -23,10 +23,11 @@ const counters = new WeakMap<object, OpenCount>();
 /** True from a `startTracing` to its `shutdown()`. */
 let counting = false;
 /**
- * The CONSUMER spans (those `withProcessSpan` may take over) that this start's tracer provider started,
- * as its span processor saw them start ({@link spanStarted}). A WeakSet: it keeps no span alive.
+ * The resource of this start's tracer provider, as its span processor saw it on the first span it started
+ * ({@link providerStarted}): every span of that provider holds this one object (the SDK gives each of
+ * its tracers the provider's), a span of another provider its own. `undefined` until then.
  */
-let startedHere = new WeakSet<object>();
+let resourceHere: object | undefined;
 
 /** How many spans of one helper and name are open ({@link openCounts}). */
 interface OpenCount {
@@ -64,15 +65,23 @@ export function countOpen(span: Span, caller: SpanHelper): void {
  * shutdown does not stop, is not counted. Never throws.
  */
 export function countAdoptedOpen(span: Span): void {
-  if (counting && startedHere.has(span)) countOpen(span, "withProcessSpan");
+  if (!counting || resourceHere === undefined) return; // no span of startTracing's provider started yet
+  let resource: unknown;
+  try {
+    resource = (span as unknown as { resource?: unknown }).resource; // the SDK's span (ReadableSpan)
+  } catch {
+    return; // a span of a faulty tracer: not counted, never failing the work
+  }
+  if (resource === resourceHere) countOpen(span, "withProcessSpan");
 }
 
 /**
- * Internal: startTracing's tracer provider started `span`, a CONSUMER span (its span processor's
- * `onStart`): one that `withProcessSpan` takes over is then counted ({@link countAdoptedOpen}).
+ * Internal: startTracing's tracer provider started its first span, whose resource is `resource` (its
+ * span processor's `onStart`): a span that `withProcessSpan` takes over is counted when it holds the
+ * same resource object ({@link countAdoptedOpen}).
  */
-export function spanStarted(span: object): void {
-  startedHere.add(span);
+export function providerStarted(resource: object): void {
+  resourceHere = resource;
 }
 
 /**
@@ -112,7 +121,7 @@ export function openSpanCounts(): [SpanHelper, [string, number][]][] {
  */
 export function restartOpenSpanCounts(): void {
   openCounts = new Map();
-  startedHere = new WeakSet();
+  resourceHere = undefined;
   counting = true;
 }
 

@@ -1,6 +1,5 @@
-import { SpanKind } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { openSpanCounts, spanEnded, spanStarted } from "../context/open-span-counts.js";
+import { openSpanCounts, providerStarted, spanEnded } from "../context/open-span-counts.js";
 import { describeValue } from "../describe-value.js";
 import { warnOnce } from "../warn-once.js";
 import { plural } from "./settle-within.js";
@@ -21,11 +20,11 @@ export type OpenSpans = ReturnType<typeof openSpanCounts>;
  * The span processor that tells the open-span counts (src/context/open-span-counts.ts) each span's end,
  * whoever ends it (the helper when its function settles, `span.end()` called inside that function, an
  * instrumentation ending a span `withProcessSpan` took over), and keeps the spans still open when the
- * SDK's shutdown stops the span processors ({@link openAtStop}). It also tells the counts which CONSUMER
- * spans this start's tracer provider started (until its shutdown), the only instrumentation spans whose
- * end it will see, and so the only ones counted when `withProcessSpan` takes one over. Per span start: one
- * comparison (and a WeakSet add for a CONSUMER span); per span end: one WeakMap look-up (and a delete for
- * a counted span). Never throws.
+ * SDK's shutdown stops the span processors ({@link openAtStop}). It also tells the counts the resource of
+ * this start's tracer provider, from the first span it starts before its shutdown: the instrumentation
+ * spans holding it are the only ones whose end it will see, and so the only ones counted when
+ * `withProcessSpan` takes one over. Per span start: one comparison; per span end: one WeakMap look-up
+ * (and a delete for a counted span). Never throws.
  */
 export class OpenSpanProcessor implements SpanProcessor {
   /**
@@ -36,8 +35,14 @@ export class OpenSpanProcessor implements SpanProcessor {
    */
   openAtStop: OpenSpans | undefined;
 
+  /** True once the first span's resource was told (or the processor stopped before any span). */
+  private resourceTold = false;
+
   onStart(span: Span): void {
-    if (span.kind === SpanKind.CONSUMER && this.openAtStop === undefined) spanStarted(span);
+    if (this.resourceTold) return;
+    this.resourceTold = true;
+    // Not once stopped: a stopped provider's span must not stand for a later start's.
+    if (this.openAtStop === undefined) providerStarted(span.resource);
   }
 
   onEnd(span: ReadableSpan): void {

@@ -484,22 +484,13 @@ const MYSQL_ROW_HEADER = /^\*{27} \d+\. row \*{27}$/;
  */
 export function psqlExpandedHint(lines: readonly string[]): string {
   const header = lines.slice(0, PSQL_ROWS_LOOKED_AT).some((line) => PSQL_RECORD_HEADER.test(line));
+  // The field separator of unaligned output: `|`, or the one `-F` gave (`-x -A -F ,`).
+  let separator = "|";
   if (!header) {
     const first = lines[0] ?? "";
-    const aligned = PSQL_EXPANDED_FIELD.exec(first);
-    const field = aligned ?? /^([^|\s][^|]*)\|(.*)$/.exec(first);
-    if (field === null || !columnName(field[1]!)) return "";
-    const [, name, value] = field as unknown as [string, string, string];
-    // The same name again at the start of a later record: after psql's `----+----` (aligned) or an
-    // empty line (unaligned).
-    const again = lines.some(
-      (line, index) =>
-        index > 0 &&
-        (aligned !== null ? /^-+\+-+$/.test(lines[index - 1]!) : lines[index - 1] === "") &&
-        line.startsWith(aligned !== null ? `${name} ` : `${name}|`),
-    );
-    const carrier = value === "" || carrierText(withoutWrapMark(value));
-    if (!again && !(name === TRACE_CONTEXT_FIELD && carrier)) return "";
+    const found = expandedFirstField(first, lines);
+    if (found === undefined) return "";
+    separator = found.separator;
   }
   // The column whose value is a JSON object or string (a value going on over lines: its first line is
   // none), among the first lines: a few records, not the whole input.
@@ -509,13 +500,63 @@ export function psqlExpandedHint(lines: readonly string[]): string {
   // A value naming a propagation header first (a business JSON column may come before the carrier's).
   const fields = lines
     .slice(0, EXPANDED_LINES_LOOKED_AT)
-    .flatMap((line) => [PSQL_EXPANDED_FIELD.exec(line), /^([^|\s][^|]*)\|(.*)$/.exec(line)])
+    .flatMap((line) => [
+      PSQL_EXPANDED_FIELD.exec(line),
+      /^([^|\s][^|]*)\|(.*)$/.exec(line),
+      separator === "|" ? null : separatedField(line, separator),
+    ])
     .filter((field) => field !== null && expandedCarrierValue(field[2]!));
   const column = (fields.find((field) => PROPAGATION_KEY.test(field![2]!)) ?? fields[0])?.[1]?.trimEnd();
   return (
     ` (it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, ` +
     `not expanded: ${psqlOneColumn(column ?? TRACE_CONTEXT_FIELD)} (-X skips a psqlrc that turns \\x on))`
   );
+}
+
+/**
+ * How the first line of output without psql's record header reads as psql's expanded output (`-x -t`
+ * aligned, `name | value`; `-x -A` unaligned, `name|value`, or `name<SEP>value` with the separator `-F`
+ * gave: `-x -A -F ,` prints `traceContext,{…}`), else `undefined`: the name must be a column's, and
+ * either it starts a line again after a `----+----` line (aligned) or an empty line (unaligned: psql
+ * puts one between records), or it is `traceContext` and its value a JSON object or string, or nothing
+ * (NULL). `separator`: the unaligned output's (`|` for aligned output, whose records it does not read).
+ * The separator of `-F` is read as the characters after the name's letters, digits, `_` and `$` up to the
+ * value (a JSON value's `{`, `"`, `[`, `-`, a letter or a digit), as psql writes them (checked with psql 15:
+ * test/fixtures/inspect-clients/psql-x-A-F-*.txt).
+ */
+function expandedFirstField(first: string, lines: readonly string[]): { separator: string } | undefined {
+  const aligned = PSQL_EXPANDED_FIELD.exec(first);
+  // Each reading tried: aligned, `|`, and the separator read after a name (a value may hold a `|`).
+  const other = /^[\p{L}\p{N}_$]+([^\p{L}\p{N}_${["-]+)/u.exec(first)?.[1];
+  const readings: [RegExpExecArray | [string, string, string] | null, string, boolean][] = [
+    [aligned, "|", true],
+    [/^([^|\s][^|]*)\|(.*)$/.exec(first), "|", false],
+    [other === undefined ? null : separatedField(first, other), other ?? "", false],
+  ];
+  for (const [field, separator, isAligned] of readings) {
+    if (field === null || !columnName(field[1]!)) continue;
+    const [, name, value] = field as unknown as [string, string, string];
+    // The same name again at the start of a later record: after psql's `----+----` (aligned) or an
+    // empty line (unaligned).
+    const again = lines.some(
+      (line, index) =>
+        index > 0 &&
+        (isAligned ? /^-+\+-+$/.test(lines[index - 1]!) : lines[index - 1] === "") &&
+        line.startsWith(isAligned ? `${name} ` : `${name}${separator}`),
+    );
+    const carrier = value === "" || carrierText(withoutWrapMark(value));
+    if (again || (name === TRACE_CONTEXT_FIELD && carrier)) return { separator };
+  }
+  return undefined;
+}
+
+/**
+ * `line` read as `name<separator>value` (a line of psql's unaligned expanded output), as a match of
+ * `[line, name, value]`, or `null` when it holds no separator after a name.
+ */
+function separatedField(line: string, separator: string): [string, string, string] | null {
+  const at = line.indexOf(separator);
+  return at > 0 ? [line, line.slice(0, at), line.slice(at + separator.length)] : null;
 }
 
 /**

@@ -1964,6 +1964,34 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     );
   });
 
+  test("psql -x -A with a field separator of its own (-F ,  -F $'\\t'  -F '; '): psql's expanded output, said with the column it names, not left without a hint", async () => {
+    const files: [string, string][] = [
+      ["psql-x-A-F-comma.txt", "traceContext"],
+      ["psql-x-A-F-comma-columns.txt", "traceContext"],
+      ["psql-x-A-F-tab-columns.txt", "traceContext"],
+      ["psql-x-A-F-semicolon-trace-carrier.txt", "trace_carrier"],
+    ];
+    const results = await runMany(files.map(([file]) => ({ args: ["inspect", CLIENTS + file] })));
+    for (const [i, [file, column]] of files.entries()) {
+      const { code, stdout, stderr } = results[i]!;
+      assert.equal(code, 2, file);
+      assert.equal(stdout, "", file);
+      assert.match(
+        stderr,
+        /^tracehop inspect: the carrier is not valid JSON \(.*\(it looks like psql's expanded output \(-x, or \\x on\), a line per column of each record: print the rows one per line, not expanded: /,
+        `${file}: ${stderr}`,
+      );
+      assert.ok(stderr.includes(`psql -At -c 'select "${column}" from ...'`), `${file}: ${stderr}`);
+      assert.doesNotMatch(stderr, /several columns|mysql/, file);
+    }
+    // One record of one column named otherwise, with a comma: no more than before (psql -At -F , of two
+    // columns prints the same line).
+    assert.doesNotMatch(
+      run(["inspect", "-"], `note,{"traceparent":"${TRACEPARENT}"}\n`).stderr,
+      /expanded output/,
+    );
+  });
+
   test("psql --csv and psql -x -A output of a carrier column of another name: the hint names it as the input does, not traceContext (trial)", async () => {
     const files: [string, RegExp][] = [
       ["psql-csv-trace-carrier.txt", /it looks like CSV output/],

@@ -2,6 +2,8 @@
 // per line (line-rows.ts), each row read as withCarrier reads it (row-carrier.ts); input that is none
 // of these is refused with a hint from the client output it resembles (input-hints.ts).
 import { withoutByteOrderMark } from "../carrier/carrier-object.js";
+import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
+import { hasPropagationHeader, isJsonObject } from "./carrier-shape.js";
 import {
   clientTableHint,
   columnNameHint,
@@ -193,19 +195,56 @@ export function parseInspectInput(
       : valueRow(row, undefined, field)),
     arrayElement: index + 1,
   }));
-  return { rows: true, carriers, readNote: arrayRowsLine(parsed.length) };
+  return {
+    rows: true,
+    carriers,
+    readNote: arrayRowsLine(parsed.length, rowsColumns(parsed, carriers, field)),
+  };
+}
+
+/**
+ * The names of the carrier columns of the `elements` of one JSON array (read as `carriers`) when they
+ * plainly are rows, else `undefined`: every element is null or an object with no propagation header at
+ * its top level (a carrier has them) that holds a carrier column, the field named by `--field` (`field`,
+ * or the first step of its path), `traceContext`, or the one field a carrier was read from in some
+ * element (`carrierFrom` `row.NAME`: `models: { Outbox: "carrier" }`, whose NULL rows hold the same
+ * name), and one element at least is such an object. What `jsonb_agg(t)` and `sqlite3 -json` print of
+ * whole rows; a Json column holding an array of rows is no place a carrier is stored or read from.
+ */
+function rowsColumns(
+  elements: readonly unknown[],
+  carriers: readonly InspectInput[],
+  field: string | undefined,
+): string[] | undefined {
+  const names = new Set<string>();
+  if (field !== undefined) names.add(field).add(field.split(".")[0]!);
+  names.add(TRACE_CONTEXT_FIELD);
+  for (const carrier of carriers) {
+    const from = /^row\.([A-Za-z_$][\w$]*)$/.exec(carrier.carrierFrom ?? "");
+    if (from !== null) names.add(from[1]!);
+  }
+  const held = new Set<string>();
+  for (const element of elements) {
+    if (element === null) continue;
+    if (!isJsonObject(element) || hasPropagationHeader(element)) return undefined;
+    const name = [...names].find((candidate) => Object.hasOwn(element, candidate));
+    if (name === undefined) return undefined;
+    held.add(name);
+  }
+  return held.size > 0 ? [...held] : undefined;
 }
 
 /**
  * The line the text report starts with for one JSON array read as `count` rows: what it read, and how to
  * read it as one value instead (`--array value`), for a Json column holding an array, which the library
- * restores nothing from (`psql -At` prints it as it prints `json_agg`'s rows).
+ * restores nothing from (`psql -At` prints it as it prints `json_agg`'s rows); when its elements plainly
+ * are rows holding the carrier `columns` ({@link rowsColumns}), those, and no other reading.
  */
-function arrayRowsLine(count: number): string {
-  return (
-    `input: one JSON array, read as ${count} row${count === 1 ? "" : "s"}, a report each (as json_agg and sqlite3 -json print a query's rows); ` +
-    "if it is one column's value (a Json column holding an array), withCarrier reads no carrier from it: --array value reads it so"
-  );
+function arrayRowsLine(count: number, columns: readonly string[] | undefined): string {
+  const read = `input: one JSON array, read as ${count} row${count === 1 ? "" : "s"}, a report each (as json_agg and sqlite3 -json print a query's rows`;
+  return columns !== undefined
+    ? `${read}; its elements are rows, each holding the carrier column ${columns.join(" or ")})`
+    : `${read}); if it is one column's value (a Json column holding an array), withCarrier reads no carrier from it: --array value reads it so`;
 }
 
 /**

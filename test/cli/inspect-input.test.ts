@@ -1135,13 +1135,50 @@ describe("tracehop inspect: several rows", () => {
     assert.deepEqual(reports[2].diagnostics, []);
     const text = run(["inspect", "-"], JSON.stringify(rows.slice(0, 2)));
     assert.equal(text.code, 0, text.stderr);
-    // The first line says the array was read as rows, and how to read it as one value instead.
+    // The first line says the array was read as rows; its elements plainly are (objects holding the
+    // carrier column), so reading it as one value is not offered.
     assert.match(
       text.stdout,
-      /^input: one JSON array, read as 2 rows, .*--array value reads it so\n\nrow 1 of 2: valid context/,
+      /^input: one JSON array, read as 2 rows, a report each \(as json_agg and sqlite3 -json print a query's rows; its elements are rows, each holding the carrier column traceContext\)\n\nrow 1 of 2: valid context/,
     );
+    assert.doesNotMatch(text.stdout, /--array value/);
     assert.match(text.stdout, /\n\nrow 2 of 2: valid context/);
     assert.match(text.stdout, /18446744073709551615/);
+  });
+
+  test("one JSON array whose elements plainly are rows (objects holding a carrier column: psql -At of jsonb_agg(t), sqlite3 -json): --array value is not offered; an array of carriers still offers it", async () => {
+    const files: [string, string][] = [
+      ["psql-At-jsonb_agg-rows.txt", "traceContext"],
+      ["psql-At-jsonb_agg-rows-trace-carrier.txt", "trace_carrier"],
+      ["sqlite3-json-rows.txt", "traceContext"],
+    ];
+    const results = await runMany(files.map(([file]) => ({ args: ["inspect", CLIENTS + file] })));
+    for (const [i, [file, column]] of files.entries()) {
+      const { code, stdout, stderr } = results[i]!;
+      assert.equal(code, 1, `${file}: ${stderr}`); // row 2's carrier is NULL
+      assert.equal(
+        stdout.split("\n")[0],
+        `input: one JSON array, read as 3 rows, a report each (as json_agg and sqlite3 -json print a query's rows; its elements are rows, each holding the carrier column ${column})`,
+        file,
+      );
+      assert.doesNotMatch(stdout, /--array value/, file);
+      assert.match(stdout, /\n\nrow 1 of 3: valid context/, file);
+    }
+    // The same rows with --field naming the column.
+    const named = run([
+      "inspect",
+      "--field",
+      "trace_carrier",
+      CLIENTS + "psql-At-jsonb_agg-rows-trace-carrier.txt",
+    ]);
+    assert.match(named.stdout, /^input: .*each holding the carrier column trace_carrier\)\n/);
+    // An array of carriers (json_agg of the carrier column, or a Json column holding carriers) and an
+    // array mixing a row and a carrier: ambiguous, --array value still offered.
+    for (const input of [
+      `[{"traceparent":"${TRACEPARENT}"},null]`,
+      `[{"id":1,"traceContext":{"traceparent":"${TRACEPARENT}"}},{"traceparent":"${TRACEPARENT}"}]`,
+    ])
+      assert.match(run(["inspect", "-"], input).stdout, /^input: .*--array value reads it so\n/, input);
   });
 
   test("one JSON value per line (psql -At): a report per line; a line that is not JSON is an input error naming the line (exit 2)", () => {

@@ -3,7 +3,7 @@
 // short), and the query that prints the carrier column as `tracehop inspect` reads it.
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { isJson, isJsonObject } from "./carrier-shape.js";
-import { mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
+import { copyUnescaped, mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
 
 // The hints' example queries name the carrier column as the input names it, when it does (a line of
 // column names first: columnNamesHint), else as a user of this project's schema types it:
@@ -22,6 +22,7 @@ import { mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
  */
 export function lineHint(line: string, lines?: readonly string[], rows = lines): string {
   return (
+    (lines === undefined ? "" : copyLinesHint(lines)) ||
     copyTextHint(line) ||
     byteOrderMarkHint(line) ||
     psqlColumnsHint(line) ||
@@ -174,13 +175,20 @@ function mysqlColumns(row: string): boolean {
  * the client separates columns with a tab and writes a tab inside a value as `\t`, so a tab in its
  * output is always a separator), else "": the line has a tab, and a field is `NULL` (a NULL column)
  * or a JSON object or string, as it is or with the client's escapes undone ({@link readLine}).
- * `psql -At -F $'\t'` prints such a line too (a NULL column empty, a value unescaped): unless the line
+ * A field `\N` is PostgreSQL's COPY text format's NULL column: said so. `psql -At -F $'\t'` prints such a
+ * line too (a NULL column empty, a value unescaped): unless the line
  * or one of the first {@link PSQL_ROWS_LOOKED_AT} `rows` shows mysql's own marks ({@link mysqlColumns}),
  * the text could be either client's, and the hint gives both queries.
  */
 function mysqlColumnsHint(line: string, rows: readonly string[]): string {
   const fields = line.split("\t");
   if (fields.length < 2) return "";
+  // A field \N: PostgreSQL's COPY text format (mysql writes a value \N as \\N, psql -At a NULL empty).
+  if ([line, ...rows.slice(0, PSQL_ROWS_LOOKED_AT)].some((row) => row.split("\t").includes("\\N")))
+    return (
+      ` (it looks like PostgreSQL's COPY text format of several columns, separated by tabs (\\N is a NULL column): select the carrier column alone, ` +
+      `COPY (select "${TRACE_CONTEXT_FIELD}" from ...) TO STDOUT, or psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')`
+    );
   if ([line, ...rows.slice(0, PSQL_ROWS_LOOKED_AT)].some(mysqlColumns))
     return ` (it looks like mysql --batch output of several columns, separated by tabs: ${mysqlOneColumn()})`;
   return fields.some(carrierText)
@@ -759,6 +767,35 @@ export function copyTextHint(line: string): string {
   return line === "\\N"
     ? ` (it looks like PostgreSQL's COPY text format, \\copy ... to stdout, where \\N is a NULL column and a value's backslashes are escaped: print the column as stored, a row a line, psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...')`
     : "";
+}
+
+/**
+ * A hint for PostgreSQL's COPY text format (a line `\N`, its NULL column: line-rows.ts `copyOutput`) that
+ * is not read, else "": a line holding a backslash that starts none of the escapes COPY writes with its
+ * default delimiter (`\,` of `DELIMITER ','`: line-rows.ts `copyUnescaped`), or a line that is not JSON with
+ * them undone; named by its number, with what to run. `lines`: the text's lines.
+ */
+export function copyLinesHint(lines: readonly string[]): string {
+  if (!lines.includes("\\N") || lines.includes("NULL")) return "";
+  const column = `psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...'`;
+  for (const [index, line] of lines.entries()) {
+    if (line === "\\N" || nullLine(line) !== undefined) continue;
+    const text = copyUnescaped(line);
+    if (text === undefined) {
+      const escape = /\\[^\\bfnrtv]/.exec(line.replace(/\\\\/g, ""))?.[0] ?? "\\";
+      return (
+        ` (it looks like PostgreSQL's COPY text format (a line \\N, its NULL), but its line ${index + 1} holds a backslash that ` +
+        `starts none of the escapes COPY writes with its default delimiter (\\\\ \\n \\r \\t \\b \\f \\v): ${escape} ` +
+        `(a DELIMITER of its own? COPY ... TO STDOUT without one reads), or print the column as stored, ${column})`
+      );
+    }
+    if (!isJson(text))
+      return (
+        ` (it looks like PostgreSQL's COPY text format (a line \\N, its NULL), but its line ${index + 1} is not JSON with the ` +
+        `escapes COPY writes (\\\\ \\n \\r \\t \\b \\f \\v) undone: print the column as stored, ${column})`
+      );
+  }
+  return "";
 }
 
 /**

@@ -3,11 +3,12 @@
 // of these is refused with a hint from the client output it resembles (input-hints.ts).
 import { withoutByteOrderMark } from "../carrier/carrier-object.js";
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
-import { hasPropagationHeader, isJsonObject } from "./carrier-shape.js";
+import { hasPropagationHeader, isJsonObject, parseJson } from "./carrier-shape.js";
 import {
   clientTableHint,
   columnNameHint,
   columnNamesHint,
+  copyLinesHint,
   csvHint,
   cutShortHint,
   jsonAggArraysHint,
@@ -147,14 +148,15 @@ export function parseInspectInput(
   // One empty line: no rows under psql -t, or one NULL row under psql -At (EMPTY_LINE_ROW).
   if (rows !== undefined && rows.lines.length === 1 && rows.lines[0] === "")
     return { rows: false, carriers: [{ carrier: {}, diagnostics: [], noCarrier: EMPTY_LINE_ROW }] };
-  if (rows !== undefined && one === undefined)
+  if (rows !== undefined && one === undefined) {
+    const groups = groupArraysNote(rows.lines, field);
     return {
       rows: rows.lines.length > 1,
       carriers: rows.lines.map((line, index) => {
         // What mysqlOutput parsed of the line, let go once its row is made (not held to the end).
         const escaped = rows.escaped[index];
         rows.escaped[index] = undefined;
-        return lineRow(
+        const row = lineRow(
           line,
           index + 1,
           field,
@@ -163,9 +165,12 @@ export function parseInspectInput(
           rows.mysql,
           escaped,
           rows.crlf,
+          rows.copy,
         );
+        return groups !== undefined && row.noCarrier === AN_ARRAY ? { ...row, noCarrier: groups } : row;
       }),
     };
+  }
   if (text.trim() === "")
     throw new InspectInputError(
       "the input is empty (a query that returns no rows prints nothing); give a JSON object or an array of rows",
@@ -234,6 +239,41 @@ function rowsColumns(
   return held.size > 0 ? [...held] : undefined;
 }
 
+/** What row-carrier.ts `valueRow` says of a line holding an array. */
+const AN_ARRAY = "an array, not a carrier";
+
+/**
+ * What a line holding an array is when every line of line-per-row `lines` (several; NULL columns aside)
+ * is a JSON array and some element of one is a carrier or a row holding one (an object with a
+ * propagation header, the carrier column, `traceContext` or the `--field` named, or a field holding a
+ * carrier object): what `psql -At` prints of `json_agg` with `group by`, an array a group, each on one
+ * line when its elements are no rows of a composite type (`json_agg("traceContext")`, `jsonb_agg(t)`;
+ * psql 15: test/fixtures/inspect-clients/psql-At-json_agg-carriers-grouped.txt). Still a row without a
+ * carrier, as a Json column holding arrays prints the same, and withCarrier reads none from an array;
+ * the note gives what to run to read its carriers. `undefined` otherwise.
+ */
+function groupArraysNote(lines: readonly string[], field: string | undefined): string | undefined {
+  const values = lines.filter((line) => nullLine(line) === undefined);
+  if (lines.length < 2 || values.length === 0 || !values.every((line) => line.trimStart().startsWith("[")))
+    return undefined;
+  const column = field?.split(".")[0] ?? TRACE_CONTEXT_FIELD;
+  const holds = (element: unknown): boolean =>
+    isJsonObject(element) &&
+    (hasPropagationHeader(element) ||
+      Object.hasOwn(element, column) ||
+      Object.values(element).some((value) => isJsonObject(value) && hasPropagationHeader(value)));
+  const some = values.some((line) => {
+    const read = parseJson(line);
+    return "value" in read && Array.isArray(read.value) && read.value.some(holds);
+  });
+  return some
+    ? `${AN_ARRAY} (withCarrier reads none from an array); every line is an array, some holding carriers or rows: ` +
+        "if each is one group's json_agg (psql -At prints json_agg with group by a line per group), aggregate once, " +
+        "psql -At -c 'select json_agg(t) from ... t' without group by (its rows are read), or print a row a line, " +
+        `psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...'`
+    : undefined;
+}
+
 /**
  * The line the text report starts with for one JSON array read as `count` rows: what it read, and how to
  * read it as one value instead (`--array value`), for a Json column holding an array, which the library
@@ -271,6 +311,7 @@ function notJsonError(text: string, error: string): InspectInputError {
   const index = lines.findIndex((line) => nullLine(line) === undefined);
   const first = lines[index] ?? "";
   const hint =
+    copyLinesHint(lines) ||
     markupHint(lines) ||
     sqliteModeHint(lines) ||
     psqlExpandedHint(lines) ||
@@ -334,10 +375,11 @@ function lineRow(
   mysql = false,
   escaped?: EscapedLine,
   crlf = false,
+  copy = false,
 ): InspectInput {
-  const noCarrier = nullLine(line);
+  const noCarrier = nullLine(line, copy);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
-  read ??= readLine(line, mysql, escaped);
+  read ??= readLine(line, mysql, escaped, copy);
   if ("noCarrier" in read) return { carrier: {}, diagnostics: [], noCarrier: read.noCarrier };
   if ("error" in read) throw lineError(line, number, read.error, lines);
   // A carriage return taken off as part of a CR LF line break may be the stored value's own: said.
@@ -349,7 +391,13 @@ function lineRow(
     read.value,
     read.text,
     field,
-    read.mysql ? [read.asIs ? MYSQL_ESCAPES_AS_IS : MYSQL_ESCAPES] : read.bytea ? [BYTEA] : [],
+    read.mysql
+      ? [read.asIs ? MYSQL_ESCAPES_AS_IS : MYSQL_ESCAPES]
+      : read.copy
+        ? [COPY_ESCAPES]
+        : read.bytea
+          ? [BYTEA]
+          : [],
   );
 }
 
@@ -398,6 +446,14 @@ export const CR_BEFORE_LINE_FEED =
 /** The diagnostic of a line read with the escapes of `mysql --batch` undone. */
 const MYSQL_ESCAPES =
   "the line is JSON once the escapes mysql --batch writes (\\n \\t \\0 \\\\) are undone: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)";
+
+/**
+ * The diagnostic of a line of PostgreSQL's COPY text format read with its escapes undone (line-rows.ts
+ * `copyOutput`, `copyUnescaped`).
+ */
+const COPY_ESCAPES =
+  "the input is PostgreSQL's COPY text format (a line \\N, its NULL): this line is read with the escapes it writes " +
+  "(\\\\ \\n \\r \\t \\b \\f \\v) undone, as the column stores it";
 
 /**
  * The diagnostic of a line of `mysql --batch` output that is JSON as it is too, read with the escapes

@@ -15,6 +15,11 @@ interface RowLines {
   lines: string[];
   /** Whether the lines are `mysql --batch` output, each read with its escapes undone ({@link mysqlOutput}). */
   mysql: boolean;
+  /**
+   * Whether the lines are PostgreSQL's COPY text format ({@link copyOutput}), each read with its escapes
+   * undone ({@link copyUnescaped}), a line `\N` a NULL column.
+   */
+  copy?: boolean;
   /** When they are, what {@link mysqlOutput} parsed of each line holding a backslash, by index. */
   escaped: (EscapedLine | undefined)[];
   /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
@@ -46,11 +51,26 @@ export function rowLines(text: string): RowLines | undefined {
   const crlf = text.includes("\r\n") && !/(?:^|[^\r])\n/.test(text);
   if (lines[lines.length - 1] === "") lines.pop();
   if (psqlAlignedRows(lines)) lines.pop();
-  const index = lines.findIndex((line) => nullLine(line) === undefined);
-  if (index < 0) return { lines, mysql: false, escaped: [], crlf };
-  const { mysql, escaped } = mysqlOutput(lines);
-  const read = readLine(lines[index]!, mysql, escaped[index]);
-  return "error" in read ? undefined : { lines, mysql, escaped, first: { index, read }, crlf };
+  const copy = copyOutput(lines);
+  const index = lines.findIndex((line) => nullLine(line, copy) === undefined);
+  if (index < 0) return { lines, mysql: false, copy, escaped: [], crlf };
+  const { mysql, escaped } = copy ? { mysql: false, escaped: [] } : mysqlOutput(lines);
+  const read = readLine(lines[index]!, mysql, escaped[index], copy);
+  return "error" in read ? undefined : { lines, mysql, copy, escaped, first: { index, read }, crlf };
+}
+
+/**
+ * Whether line-per-row `lines` are PostgreSQL's COPY text format (`COPY (select ...) TO STDOUT`,
+ * `\copy ... to stdout`, a pg_dump data section; PostgreSQL manual, COPY, "Text Format"): a line is `\N`,
+ * how it writes a NULL column (no other client prints it: `mysql --batch` writes a value `\N` as `\\N`,
+ * psql -At a NULL as an empty line), and no line is `NULL` (mysql's NULL column; COPY of a JSON column
+ * never prints it). Its every line is then read with COPY's escapes undone ({@link copyUnescaped}); a line
+ * that is not JSON so is named, with the hint input-hints.ts `copyTextHint` gives. Output without a line
+ * `\N` is read as before: as it is, or as `mysql --batch` output, whose escapes `\\ \n \t` COPY writes
+ * alike (the values read are the same).
+ */
+function copyOutput(lines: readonly string[]): boolean {
+  return lines.includes("\\N") && !lines.includes("NULL");
 }
 
 /**
@@ -124,11 +144,22 @@ function psqlAlignedRows(lines: string[]): boolean {
 
 /**
  * Why a line of line-per-row input is a NULL column, or `undefined` when it is not one: empty or
- * blank ({@link NULL_ROW}, `psql -At`), or `NULL` ({@link MYSQL_NULL_ROW}, `mysql --batch`).
+ * blank ({@link NULL_ROW}, `psql -At`), `NULL` ({@link MYSQL_NULL_ROW}, `mysql --batch`), or in
+ * PostgreSQL's COPY text format (`copy`: {@link copyOutput}) `\N` ({@link COPY_NULL_ROW}).
  */
-export function nullLine(line: string): string | undefined {
-  return line.trim() === "" ? NULL_ROW : line === "NULL" ? MYSQL_NULL_ROW : undefined;
+export function nullLine(line: string, copy = false): string | undefined {
+  return line.trim() === ""
+    ? NULL_ROW
+    : line === "NULL"
+      ? MYSQL_NULL_ROW
+      : copy && line === "\\N"
+        ? COPY_NULL_ROW
+        : undefined;
 }
+
+/** What a line `\N` of PostgreSQL's COPY text format is ({@link copyOutput}): a NULL column. */
+const COPY_NULL_ROW =
+  "NULL: a NULL column as PostgreSQL's COPY text format prints it (\\N); written outside a span, or by a service without the extension";
 
 /**
  * A line read as JSON: its `value`, and the `text` it was read from (the line, or the line with the
@@ -146,6 +177,8 @@ export type LineValue = {
   value: unknown;
   text: string;
   mysql: boolean;
+  /** Read as a line of PostgreSQL's COPY text format with escapes in it, undone ({@link copyUnescaped}). */
+  copy?: true;
   asIs?: boolean;
   bytea?: true;
   traceparent?: true;
@@ -164,11 +197,22 @@ const BYTEA_NOT_JSON = "a bytea value (\\x…, psql's hex output) whose UTF-8 te
 
 /**
  * `line` read as JSON as it is, else with the escapes of `mysql --batch` undone ({@link mysqlUnescaped});
+ * a line of PostgreSQL's COPY text format (`copy`, {@link copyOutput}) with its escapes undone
+ * ({@link copyUnescaped}), an error when one of its backslashes starts none;
  * a line of `mysql --batch` output (`mysql`, {@link mysqlOutput}) with its escapes undone first (`asIs`:
  * the line was JSON as it is too, read otherwise so), taking what `mysqlOutput` parsed of it
  * (`escaped`) instead of parsing it again.
  */
-export function readLine(line: string, mysql = false, escaped?: EscapedLine): LineJson {
+export function readLine(line: string, mysql = false, escaped?: EscapedLine, copy = false): LineJson {
+  if (copy) {
+    const text = copyUnescaped(line);
+    if (text === undefined) return { error: COPY_NO_ESCAPE };
+    const read = parseJson(text);
+    if (!("value" in read)) return read;
+    return text === line
+      ? { value: read.value, text, mysql: false }
+      : { value: read.value, text, mysql: false, copy: true };
+  }
   const unescaped = mysql ? mysqlUnescaped(line) : undefined;
   if (unescaped !== undefined) {
     const undone = escaped?.undone ?? parseJson(unescaped);
@@ -244,7 +288,37 @@ const MYSQL_BATCH_ESCAPES = new Map([
  * or one that starts none of these (no output of `mysql --batch`).
  */
 export function mysqlUnescaped(line: string): string | undefined {
-  if (!line.includes("\\")) return undefined;
+  return line.includes("\\") ? unescaped(line, MYSQL_BATCH_ESCAPES) : undefined;
+}
+
+/** The characters PostgreSQL's COPY text format writes escaped in a column's value, by the letter after the backslash. */
+const COPY_ESCAPES = new Map([
+  ["\\", "\\"],
+  ["b", "\b"],
+  ["f", "\f"],
+  ["n", "\n"],
+  ["r", "\r"],
+  ["t", "\t"],
+  ["v", "\v"],
+]);
+
+/** The error of a line of COPY text holding a backslash that starts none of its escapes. */
+export const COPY_NO_ESCAPE =
+  "a backslash that starts none of the escapes PostgreSQL's COPY text format writes with its default delimiter";
+
+/**
+ * `line` with the escapes PostgreSQL's COPY text format writes in a column's value undone, in one pass
+ * from the left: `\\` a backslash, `\b` `\f` `\n` `\r` `\t` `\v` backspace, form feed, line feed, carriage
+ * return, tab, vertical tab (PostgreSQL manual, COPY, "Text Format": what COPY TO writes, with the default
+ * delimiter, a tab). `undefined` when a backslash starts none of these: the escaped delimiter of
+ * `DELIMITER ','` (`\,`), or the octal and hex escapes only COPY FROM reads. A line without one is itself.
+ */
+export function copyUnescaped(line: string): string | undefined {
+  return line.includes("\\") ? unescaped(line, COPY_ESCAPES) : line;
+}
+
+/** `line` with the escapes of `escapes` undone, or `undefined` at a backslash that starts none. */
+function unescaped(line: string, escapes: ReadonlyMap<string, string>): string | undefined {
   // One pass over the code units into one buffer, stopped by the first backslash that starts no escape (a
   // JSON string's `\"`, which no mysql output holds): a string per escape would cost seconds of garbage
   // collection on a few MB of them.
@@ -253,7 +327,7 @@ export function mysqlUnescaped(line: string): string | undefined {
   for (let i = 0; i < line.length; i++) {
     let unit = line.charCodeAt(i);
     if (unit === BACKSLASH) {
-      const character = MYSQL_BATCH_ESCAPES.get(line.charAt(++i)); // "" past the end: no escape
+      const character = escapes.get(line.charAt(++i)); // "" past the end: no escape
       if (character === undefined) return undefined;
       unit = character.charCodeAt(0);
     }

@@ -1181,6 +1181,116 @@ describe("tracehop inspect: several rows", () => {
       assert.match(run(["inspect", "-"], input).stdout, /^input: .*--array value reads it so\n/, input);
   });
 
+  test("one-line JSON arrays of carriers or rows a line each (psql -At of json_agg with group by): each said as a group's array, with the query that aggregates once or prints a row a line; arrays of other values are not", async () => {
+    const said =
+      "an array, not a carrier (withCarrier reads none from an array); every line is an array, some holding carriers or rows: " +
+      "if each is one group's json_agg (psql -At prints json_agg with group by a line per group), aggregate once, " +
+      "psql -At -c 'select json_agg(t) from ... t' without group by (its rows are read), or print a row a line, " +
+      "psql -At -c 'select \"traceContext\" from ...'";
+    const files = ["psql-At-json_agg-carriers-grouped.txt", "psql-At-jsonb_agg-rows-grouped.txt"];
+    const results = await runMany(files.map((file) => ({ args: ["inspect", "--json", CLIENTS + file] })));
+    for (const [i, file] of files.entries()) {
+      const { code, stdout, stderr } = results[i]!;
+      assert.equal(code, 1, `${file}: ${stderr}`);
+      const reports = JSON.parse(stdout) as { valid: boolean; noCarrier?: string }[];
+      assert.deepEqual(
+        reports.map((r) => [r.valid, r.noCarrier]),
+        [
+          [false, said],
+          [false, said],
+        ],
+        file,
+      );
+    }
+    // Arrays of numbers a line each, or a line that is not an array among them: not said so.
+    for (const input of [
+      "[1,2]\n[3]\n",
+      `[{"traceparent":"${TRACEPARENT}"}]\n{"traceparent":"${TRACEPARENT}"}\n`,
+    ])
+      assert.doesNotMatch(run(["inspect", "--json", "-"], input).stdout, /json_agg/, input);
+  });
+
+  test("PostgreSQL's COPY text format (COPY ... TO STDOUT, \\copy): read when a line \\N says so, each line's escapes undone (\\\\ \\n \\r \\t \\b \\f \\v) as the column stores it; several columns, or another delimiter, said with what to run", async () => {
+    const A = "0af7651916cd43dd8448eb211c80319c";
+    const NULL =
+      "NULL: a NULL column as PostgreSQL's COPY text format prints it (\\N); written outside a span, or by a service without the extension";
+    const COPY =
+      "the input is PostgreSQL's COPY text format (a line \\N, its NULL): this line is read with the escapes it writes (\\\\ \\n \\r \\t \\b \\f \\v) undone, as the column stores it";
+    const files: [string, [boolean, string | undefined, string | undefined, boolean][]][] = [
+      [
+        "pg-copy.txt",
+        [
+          [true, A, undefined, false],
+          [false, undefined, NULL, false],
+          [true, "00000000000000000000000000003039", undefined, false],
+        ],
+      ],
+      [
+        "pg-copy-pretty.txt",
+        [
+          [true, A, undefined, true],
+          [false, undefined, NULL, false],
+          [true, "00000000000000000000000000003039", undefined, true],
+        ],
+      ],
+      [
+        "pg-copy-escapes.txt",
+        [
+          [true, A, undefined, true],
+          [false, undefined, NULL, false],
+          [true, A, undefined, true],
+          [true, A, undefined, true],
+        ],
+      ],
+    ];
+    const results = await runMany(files.map(([file]) => ({ args: ["inspect", "--json", CLIENTS + file] })));
+    for (const [i, [file, expected]] of files.entries()) {
+      const { code, stdout, stderr } = results[i]!;
+      assert.equal(code, 1, `${file}: ${stderr}`);
+      const reports = JSON.parse(stdout) as {
+        valid: boolean;
+        context?: { traceId: string };
+        noCarrier?: string;
+        diagnostics?: string[];
+      }[];
+      assert.deepEqual(
+        reports.map((r) => [r.valid, r.context?.traceId, r.noCarrier, (r.diagnostics ?? []).includes(COPY)]),
+        expected,
+        file,
+      );
+    }
+    // Row 3 of pg-copy-escapes.txt stores a tab in its tracestate (the JSON escape \t, printed \\t): read
+    // so, a member the restore drops (a tab is outside tracestate's grammar), as the stored value restores;
+    // not as a backslash and a t, a valid member, which the line read as it is gives.
+    const tracestate = (input: string) =>
+      (
+        JSON.parse(run(["inspect", "--json", "-"], input).stdout) as { context: { tracestate: string[] } }[]
+      ).map((r) => r.context?.tracestate);
+    const copied = readFileSync(CLIENTS + "pg-copy-escapes.txt", "utf8");
+    assert.deepEqual(tracestate(copied)[2], []);
+    const stored = `{"traceparent":"00-${A}-b7ad6b7169203331-01","tracestate":"k=a\\tb"}`;
+    assert.equal(
+      trace.getSpanContext(contextFromCarrier(JSON.parse(stored)))?.traceState?.serialize() ?? "",
+      "",
+    );
+    assert.deepEqual(tracestate(`${copied.split("\n")[2]}\n{}\n`)[0], ["k=a\\tb"]);
+    // Several columns: said as COPY's, with what to run.
+    const columns = run(["inspect", CLIENTS + "pg-copy-columns.txt"]);
+    assert.equal(columns.code, 2);
+    assert.match(
+      columns.stderr,
+      /\(it looks like PostgreSQL's COPY text format of several columns, separated by tabs \(\\N is a NULL column\): select the carrier column alone, COPY \(select "traceContext" from \.\.\.\) TO STDOUT, or psql -At -c 'select "traceContext" from \.\.\.'/,
+    );
+    assert.doesNotMatch(columns.stderr, /mysql/);
+    // Another delimiter (a comma, written \, inside a value): the line named, with the default's COPY.
+    const comma = run(["inspect", CLIENTS + "pg-copy-delimiter-comma.txt"]);
+    assert.equal(comma.code, 2);
+    assert.match(
+      comma.stderr,
+      /^tracehop inspect: the carrier is not valid JSON \(.*\(it looks like PostgreSQL's COPY text format \(a line \\N, its NULL\), but its line 1 holds a backslash that starts none of the escapes COPY writes with its default delimiter \(\\\\ \\n \\r \\t \\b \\f \\v\): \\, \(a DELIMITER of its own\? COPY \.\.\. TO STDOUT without one reads\), or print the column as stored, psql -At -c 'select "traceContext" from \.\.\.'\)\n$/,
+    );
+  });
+
   test("one JSON value per line (psql -At): a report per line; a line that is not JSON is an input error naming the line (exit 2)", () => {
     const lines = [
       JSON.stringify({ traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }),

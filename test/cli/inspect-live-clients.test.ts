@@ -151,19 +151,38 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
     assert.equal(run(["inspect", "--array", "value", "-"], empty).code, 1);
   });
 
-  test("COPY's text format (\\copy ... to stdout), whose NULL is \\N: said, with the psql -At query (exit 2)", (t) => {
+  test("COPY's text format (\\copy ... to stdout, COPY ... TO STDOUT), whose NULL is \\N: read, each line's escapes undone (a row NULL, exit 1); of several columns, said with what to run (exit 2)", (t) => {
     if (skip !== undefined) return t.skip(skip);
-    const out = output(
+    for (const sql of [
+      `\\copy (select "traceContext" from h6_live_carrier order by id) to stdout`,
+      `copy (select jsonb_pretty("traceContext") from h6_live_carrier order by id) to stdout`,
+    ]) {
+      const out = output(t, psql([], sql));
+      if (out === undefined) return;
+      assert.equal(out.split("\n")[1], "\\N");
+      const result = run(["inspect", "--json", "-"], out);
+      assert.equal(result.code, 1, `${sql}: ${result.stderr}`);
+      const reports = JSON.parse(result.stdout) as { valid: boolean; context?: { traceId: string } }[];
+      assert.deepEqual(
+        reports.map((r) => [r.valid, r.context?.traceId]),
+        [
+          [true, A.split("-")[1]],
+          [false, undefined],
+          [true, "00000000000000000000000000003039"],
+        ],
+        sql,
+      );
+    }
+    const columns = output(
       t,
-      psql([], `\\copy (select "traceContext" from h6_live_carrier order by id) to stdout`),
+      psql([], `copy (select id, "traceContext" from h6_live_carrier order by id) to stdout`),
     );
-    if (out === undefined) return;
-    assert.equal(out.split("\n")[1], "\\N");
-    const result = run(["inspect", "-"], out);
+    if (columns === undefined) return;
+    const result = run(["inspect", "-"], columns);
     assert.equal(result.code, 2);
     assert.match(
       result.stderr,
-      /^tracehop inspect: line 2 is not valid JSON .*\(it looks like PostgreSQL's COPY text format, \\copy \.\.\. to stdout, where \\N is a NULL column .*psql -At -c 'select "traceContext" from \.\.\.'\)\n$/,
+      /\(it looks like PostgreSQL's COPY text format of several columns, separated by tabs/,
     );
   });
 

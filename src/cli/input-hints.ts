@@ -320,7 +320,9 @@ export function prettyRowsHint(lines: readonly string[]): string {
 export function clientTableHint(lines: readonly string[]): string {
   const second = lines[1];
   if (second !== undefined && /^-+(?:\+-+)*$/.test(second))
-    return ` (it looks like psql's aligned output, a header, a line of dashes, the rows and a (N rows) footer: print the rows alone, psql -At -c "select ..." (-A unaligned, -t rows only; -X -A -t also skips psqlrc))`;
+    return lines.some((line) => /^\(\d+ rows?\)$/.test(line))
+      ? ` (it looks like psql's aligned output, a header, a line of dashes, the rows and a (N rows) footer: ${PSQL_ROWS})`
+      : ` (it looks like psql's aligned output with its footer off (\\pset footer off), a header, a line of dashes and the rows: ${PSQL_ROWS})`;
   // The border may follow the client's prompt line (`MariaDB [test]> select ...`), copied with the table.
   if (lines.slice(0, 3).some((line) => /^\+-+(?:\+-+)*\+$/.test(line.trim())))
     return ` (it looks like mysql's table output, in +----+ borders: print the rows alone, mysql -N -B -e "select ..." (-N no column names, -B batch))`;
@@ -693,6 +695,12 @@ export function markupHint(lines: readonly string[]): string {
     ` (it looks like ${what}, whose values are escaped for the markup (&quot; for "): print the carrier column as text, a row a line, ${instead})`;
   if (start.some((line) => /^<\?xml\b|^<resultset\b/i.test(line)))
     return said("mysql's XML output (-X, --xml)", mysql);
+  // psql -H writes <table border="1"> alone on its line, in lower case; mysql -H its table on one line.
+  if (/^<table border="1">$/.test(start[0] ?? ""))
+    return said(
+      "psql's HTML output (-H, --html, \\pset format html)",
+      `psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...'`,
+    );
   if (/^<TABLE\b/i.test(start[0] ?? "")) return said("mysql's HTML output (-H, --html)", mysql);
   if (/^<TR>/i.test(start[0] ?? ""))
     return said(
@@ -702,13 +710,128 @@ export function markupHint(lines: readonly string[]): string {
   return "";
 }
 
+/** A client that draws tables for a person: which of them may have drawn one ({@link tableLayoutHint}). */
+type TableClient = "sqlite3" | "psql" | "mysql";
+
+/** What to run instead of psql's aligned output. */
+const PSQL_ROWS = `print the rows alone, psql -At -c "select ..." (-A unaligned, -t rows only; -X -A -t also skips psqlrc)`;
+
+/** What to run instead of mysql's table. */
+const MYSQL_ROWS = `print the rows alone, mysql -N -B -e "select ..." (-N no column names, -B batch)`;
+
+/**
+ * A hint for a table drawn for a person that sqlite3, psql and mysql draw alike, else "", naming the
+ * client by a real difference of their output, or every client it may be (checked with sqlite3 3.40,
+ * psql 15 and the MariaDB 10.11 client: test/fixtures/inspect-clients/sqlite3-table*.txt,
+ * sqlite3-column-header*.txt, sqlite3-box*.txt, psql-border2*.txt, psql-footer-off*.txt, psql-unicode*.txt):
+ * - `+----+` borders: `sqlite3 -table`, psql with `\pset border 2`, `mysql -t`; `┌───┐` box characters:
+ *   `sqlite3 -box`, psql with `\pset linestyle unicode` and `\pset border 2`. sqlite3 and psql centre a
+ *   column's name, mysql writes it after one space (told where a name is two narrower than its column at
+ *   least); psql and mysql right-align a number, sqlite3 left-aligns it; psql ends its output with an
+ *   empty line, after a `(N rows)` footer unless `\pset footer off`.
+ * - the names over a line of dashes: `sqlite3 -column -header` puts two spaces between the columns' dashes
+ *   and writes a name from the column's start; psql's aligned output, `|` (`+` in the dashes) or one space
+ *   (`\pset border 0`) between them, centres a name (border 1, the default, after one space at least); with
+ *   unicode lines, `─` and `┼`.
+ * `list`: what to run instead of sqlite3's. `lines`: the text's lines.
+ */
+function tableLayoutHint(lines: readonly string[], list: string): string {
+  const footer = lines.some((line) => /^\(\d+ rows?\)$/.test(line));
+  // psql's output ends with an empty line (after the table, or its footer); sqlite3's and mysql's do not.
+  const last = lines.findLastIndex((line) => line.trim() !== "");
+  const emptyLineAfter = last >= 0 && lines.length - last >= 3 && lines[last + 1] === "";
+  const psqlMarks = footer || emptyLineAfter;
+  const sqlite = `print the carrier column alone, ${list}`;
+  const said = (clients: TableClient[], what: Record<TableClient, string>, drawn: string): string => {
+    const fix: Record<TableClient, string> = { sqlite3: sqlite, psql: PSQL_ROWS, mysql: MYSQL_ROWS };
+    const [one, ...others] = clients as [TableClient, ...TableClient[]];
+    if (others.length === 0) return ` (it looks like ${what[one]}, ${drawn}: ${fix[one]})`;
+    return (
+      ` (it looks like ${what[one]}, ${drawn}, or ${others.map((c) => what[c]).join(" or ")}, which draw${others.length > 1 ? "" : "s"} the same: ` +
+      `${clients.map((c) => `from ${c}, ${fix[c]}`).join("; ")})`
+    );
+  };
+  // Bordered: +----+ (the border may follow a client's prompt line) or ┌───┐.
+  const border = lines.slice(0, 3).findIndex((line) => /^\+-+(?:\+-+)*\+$/.test(line.trim()));
+  const box = /^┌─+(?:┬─+)*┐$/.test(lines[0]?.trim() ?? "");
+  if (border >= 0 || box) {
+    const bar = box ? "│" : "|";
+    const start = box ? 0 : border;
+    const clients = new Set<TableClient>(box ? ["sqlite3", "psql"] : ["sqlite3", "mysql", "psql"]);
+    const keep = (...only: TableClient[]) => {
+      for (const client of [...clients]) if (!only.includes(client)) clients.delete(client);
+    };
+    // The cells of a row, each without the space on either side of it (a value holding the bar splits
+    // into more cells: only names and numbers are looked at).
+    const cells = (line: string | undefined): string[] => {
+      const text = line?.trimEnd() ?? "";
+      if (!text.startsWith(bar) || !text.endsWith(bar) || text.length < 2) return [];
+      return text
+        .slice(1, -1)
+        .split(bar)
+        .filter((cell) => cell.length >= 2 && cell.startsWith(" ") && cell.endsWith(" "))
+        .map((cell) => cell.slice(1, -1));
+    };
+    const padding = (cell: string) => [
+      cell.length - cell.trimStart().length,
+      cell.length - cell.trimEnd().length,
+    ];
+    // A header (its names, then a border) or none (mysql -N -t, psql -t): the rows start after it.
+    const headed = /^[+├]/.test(lines[start + 2]?.trim() ?? "");
+    const names = headed ? cells(lines[start + 1]).filter((cell) => cell.trim() !== "") : [];
+    if (names.some((name) => padding(name)[0]! >= 1)) keep("sqlite3", "psql");
+    else if (names.some((name) => padding(name)[1]! >= 2)) keep("mysql");
+    const numbers = lines
+      .slice(start + (headed ? 3 : 1), start + (headed ? 3 : 1) + PSQL_ROWS_LOOKED_AT)
+      .flatMap(cells)
+      .filter((cell) => /^\s*-?\d+\s*$/.test(cell));
+    if (numbers.some((cell) => padding(cell)[0]! >= 1 && padding(cell)[1] === 0)) clients.delete("sqlite3");
+    if (numbers.some((cell) => padding(cell)[0] === 0 && padding(cell)[1]! >= 1)) keep("sqlite3");
+    if (psqlMarks) keep("psql");
+    const order: TableClient[] = (["sqlite3", "mysql", "psql"] as const).filter((c) => clients.has(c));
+    const what: Record<TableClient, string> = box
+      ? {
+          sqlite3: "sqlite3 -box output",
+          psql: "psql's aligned output with \\pset linestyle unicode and border 2",
+          mysql: "",
+        }
+      : {
+          sqlite3: "sqlite3 -table output",
+          psql: "psql's aligned output with \\pset border 2",
+          mysql: "mysql's table output",
+        };
+    return said(
+      order.length > 0 ? order : box ? ["sqlite3", "psql"] : ["sqlite3", "mysql", "psql"],
+      what,
+      box ? "a table drawn with box characters" : "in +----+ borders",
+    );
+  }
+  // The names over a line of dashes.
+  const dashes = lines[1] ?? "";
+  const what: Record<TableClient, string> = {
+    sqlite3: "sqlite3 -column -header output",
+    psql: footer ? "psql's aligned output" : "psql's aligned output with its footer off (\\pset footer off)",
+    mysql: "",
+  };
+  const drawn = "the column names over a line of dashes";
+  if (/^─+(?:[┼ ]─+)*$/.test(dashes) || /^-+(?: -+)+$/.test(dashes)) return said(["psql"], what, drawn);
+  if (!/^-+(?: {2}-+)*$/.test(dashes)) return "";
+  // psql's own (N rows) footer under a single run of dashes: clientTableHint says so.
+  if (footer) return "";
+  if (/ {2}-/.test(dashes)) return said(["sqlite3"], what, drawn);
+  const header = lines[0] ?? "";
+  const left = header.length - header.trimStart().length;
+  const narrower = dashes.length - header.trim().length;
+  if (left >= 1 || psqlMarks) return said(["psql"], what, drawn);
+  return said(narrower >= 2 ? ["sqlite3"] : ["sqlite3", "psql"], what, drawn);
+}
+
 /**
  * A hint for `sqlite3` output in one of its modes for a person, else "": `-line` (a `column = value`
  * line per column, an empty line between rows), `-quote` (each value in SQL single quotes, `NULL` for a
- * NULL column), `-box` (a table drawn with box characters), `-markdown` (`| name |`, then `|---|`), and
- * `-table` (`+---+` borders around the column names centred: `mysql -t` writes them after one space, and is
- * left to {@link clientTableHint}), and `-column -header` (the names over dashes, without psql's `(N rows)`).
- * Checked with sqlite3 3.40. `lines`: the text's lines.
+ * NULL column), `-markdown` (`| name |`, then `|---|`); and the tables `-box`, `-table` and `-column -header`,
+ * which psql and mysql draw alike, told apart by {@link tableLayoutHint}. Checked with sqlite3 3.40.
+ * `lines`: the text's lines.
  */
 export function sqliteModeHint(lines: readonly string[]): string {
   const first = lines.find((line) => line.trim() !== "") ?? "";
@@ -723,18 +846,11 @@ export function sqliteModeHint(lines: readonly string[]): string {
     return said(
       "sqlite3 -quote output, each value in SQL single quotes (or JSON text in single quotes that a shell kept, as cmd.exe does: remove them)",
     );
-  if (/^[┌╭│]/.test(first)) return said("sqlite3 -box output, a table drawn with box characters");
+  const table = tableLayoutHint(lines, list);
+  if (table !== "") return table;
+  if (/^[╭│]/.test(first)) return said("sqlite3 -box output, a table drawn with box characters");
   if (/^\|(?:[ :]*-+[ :]*\|)+$/.test(lines[1]?.trim() ?? ""))
     return said("sqlite3 -markdown output, a Markdown table");
-  // -table centres a column's name (mysql -t writes it after one space), in the same +---+ borders.
-  if (/^\+-+(?:\+-+)*\+$/.test(lines[0] ?? "") && /^\| {2,}\S/.test(lines[1] ?? ""))
-    return said(
-      "sqlite3 -table output, in +----+ borders (mysql -t prints such borders too: there, mysql -N -B)",
-    );
-  // -column -header: its names, then dashes under each column, two spaces between, and no (N rows)
-  // footer (psql's aligned output ends with one).
-  if (/^-+(?: {2}-+)*$/.test(lines[1] ?? "") && !lines.some((line) => /^\(\d+ rows?\)$/.test(line)))
-    return said("sqlite3 -column -header output, the column names over a line of dashes");
   return "";
 }
 

@@ -1773,6 +1773,111 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     );
   });
 
+  test("tables sqlite3, psql and mysql draw alike (-table, -box, -column -header; psql with its footer off, \\pset border 2, unicode lines; psql -H): named by a real difference of their layout, or every client they may be", async () => {
+    const SQLITE =
+      "from sqlite3, print the carrier column alone, sqlite3 FILE 'select traceContext from ...'";
+    const PSQL = 'print the rows alone, psql -At -c "select ..."';
+    const files: [string, RegExp, RegExp][] = [
+      // psql with its footer off: its name centred, after a space; no longer said sqlite3's.
+      [
+        "psql-footer-off.txt",
+        /^ \(it looks like psql's aligned output with its footer off \(\\pset footer off\), the column names over a line of dashes: print the rows alone, psql -At/,
+        /sqlite3/,
+      ],
+      [
+        "psql-footer-off-border0.txt",
+        /^ \(it looks like psql's aligned output with its footer off/,
+        /sqlite3/,
+      ],
+      [
+        "psql-footer-off-border0-columns.txt",
+        /^ \(it looks like psql's aligned output with its footer off/,
+        /sqlite3/,
+      ],
+      // sqlite3 -column -header: the name from the column's start, two spaces between columns.
+      [
+        "sqlite3-column-header.txt",
+        /^ \(it looks like sqlite3 -column -header output, the column names over a line of dashes: print the carrier column alone, sqlite3 FILE/,
+        /psql/,
+      ],
+      ["sqlite3-column-header-columns.txt", /^ \(it looks like sqlite3 -column -header output/, /psql/],
+      // +----+ borders: psql's right-aligned number, its footer, its final empty line; sqlite3's left-aligned number.
+      [
+        "psql-border2.txt",
+        /^ \(it looks like psql's aligned output with \\pset border 2, in \+----\+ borders: print the rows alone, psql -At/,
+        /sqlite3|mysql/,
+      ],
+      [
+        "psql-border2-footer-off.txt",
+        /^ \(it looks like psql's aligned output with \\pset border 2, in \+----\+ borders: /,
+        /sqlite3|mysql/,
+      ],
+      [
+        "psql-border2-footer-off-columns.txt",
+        /^ \(it looks like psql's aligned output with \\pset border 2, in \+----\+ borders: /,
+        /sqlite3|mysql/,
+      ],
+      [
+        "sqlite3-table-columns.txt",
+        /^ \(it looks like sqlite3 -table output, in \+----\+ borders: print the carrier column alone, sqlite3 FILE/,
+        /psql|mysql/,
+      ],
+      [
+        "mysql-t.txt",
+        /^ \(it looks like mysql's table output, in \+----\+ borders: print the rows alone, mysql -N -B/,
+        /psql|sqlite3/,
+      ],
+      // Box characters: psql with \pset linestyle unicode.
+      [
+        "psql-unicode-columns.txt",
+        /^ \(it looks like psql's aligned output, the column names over a line of dashes: print the rows alone, psql -At/,
+        /sqlite3/,
+      ],
+      [
+        "psql-unicode-border2-footer-off-columns.txt",
+        /^ \(it looks like psql's aligned output with \\pset linestyle unicode and border 2, a table drawn with box characters: /,
+        /sqlite3/,
+      ],
+      [
+        "sqlite3-box-columns.txt",
+        /^ \(it looks like sqlite3 -box output, a table drawn with box characters: print the carrier column alone/,
+        /psql/,
+      ],
+      // psql -H: lower case, its table tag alone on a line.
+      [
+        "psql-H.txt",
+        /^ \(it looks like psql's HTML output \(-H, --html, \\pset format html\), whose values are escaped for the markup .*psql -At -c 'select "traceContext" from \.\.\.'\)$/,
+        /mysql/,
+      ],
+    ];
+    const results = await runMany(files.map(([file]) => ({ args: ["inspect", CLIENTS + file] })));
+    for (const [i, [file, said, notSaid]] of files.entries()) {
+      const { code, stdout, stderr } = results[i]!;
+      assert.equal(code, 2, file);
+      assert.equal(stdout, "", file);
+      const hint = stderr
+        .replace(
+          /^tracehop inspect: the carrier is not valid JSON \(.*?\); give a JSON object of header -> value, an array of rows, or one row per line/,
+          "",
+        )
+        .trimEnd();
+      assert.match(hint, said, `${file}: ${stderr}`);
+      assert.doesNotMatch(hint, notSaid, `${file}: ${hint}`);
+    }
+    // Where no difference shows (one column of text, no number, no footer, no final empty line: pasted),
+    // both clients are named, each with what to run.
+    const table = readFileSync(CLIENTS + "sqlite3-table.txt", "utf8");
+    const psqlTable = readFileSync(CLIENTS + "psql-border2-footer-off.txt", "utf8").replace(/\n+$/, "\n");
+    for (const input of [table, psqlTable]) {
+      const { stderr } = run(["inspect", "-"], input);
+      assert.match(
+        stderr,
+        /\(it looks like sqlite3 -table output, in \+----\+ borders, or psql's aligned output with \\pset border 2, which draws the same: /,
+      );
+      assert.ok(stderr.includes(SQLITE) && stderr.includes(`from psql, ${PSQL}`), stderr);
+    }
+  });
+
   test("a column name on the first line (mysql -B without -N, psql -A without -t): an input error saying to leave it out", () => {
     const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     for (const input of [

@@ -287,11 +287,11 @@ function warnPropagatorFailed(method: "inject" | "extract", err: unknown): void 
 }
 
 /**
- * An error for a warning: `"<name>: <message>"` of an Error (cut after {@link MAX_ERROR_TEXT_LENGTH}
- * characters, as `describeValue` cuts a long string), `describeValue` of any other thrown value. Never
- * throws.
+ * Internal: an error for a warning: `"<name>: <message>"` of an Error (cut after
+ * {@link MAX_ERROR_TEXT_LENGTH} characters, as `describeValue` cuts a long string), `describeValue` of
+ * any other thrown value. Never throws.
  */
-function describeError(err: unknown): string {
+export function describeError(err: unknown): string {
   try {
     return err instanceof Error
       ? describeValue(`${err.name}: ${err.message}`, MAX_ERROR_TEXT_LENGTH)

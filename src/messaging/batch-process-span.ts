@@ -221,8 +221,12 @@ const HEADERS_FIELD: CarrierWithin = { path: ".headers", name: "message" };
 function defaultHeaders(message: unknown, kind: MessageKind, system: string, leave: Leave): unknown {
   // The shape, a constant string: where its headers are is read only when a warning is given.
   const shape = messageShapeOf(message, kind);
-  // A getter or proxy trap of a whole message that throws: no headers (a fault of the message, no context).
-  const headers = shape !== undefined ? headersOfShapeOr(message, shape, undefined) : headersField(message);
+  // A getter or proxy trap of a whole message that throws (nats.js's msg.headers on a header block it
+  // cannot parse): no headers, that message adds no link, said once (TRACEHOP_MESSAGE_HEADERS_UNREADABLE).
+  const headers =
+    shape !== undefined
+      ? headersOfShapeOr(message, shape, undefined, "withBatchProcessSpan")
+      : headersField(message);
   if (headers == null) {
     const saidPath =
       headers === undefined
@@ -241,7 +245,7 @@ function defaultHeaders(message: unknown, kind: MessageKind, system: string, lea
  * adds no link (headers wrapped in an object: `(m) => ({ headers: m.properties.headers })`).
  */
 function ownHeaders(headers: unknown, kind: MessageKind, leave: Leave): unknown {
-  const read = headersOfMessage(headers, kind);
+  const read = headersOfMessage(headers, kind, "withBatchProcessSpan");
   if (read === headers) leave(headers, FROM_CARRIER_FROM);
   return read;
 }

@@ -9,7 +9,8 @@ import { MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-car
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isUnexactIdNumber } from "../propagation/datadog/ids.js";
 import { isDatadogIdHeader, messageNumberText } from "./header-getters.js";
-import { assertCarrierOptions, extractHeaders } from "../context/carrier-context.js";
+import { assertCarrierOptions, describeError, extractHeaders } from "../context/carrier-context.js";
+import { warnOnce } from "../warn-once.js";
 import type { CarrierWithin } from "../context/carrier-in-other-field.js";
 import {
   ATTR_KAFKA_MESSAGE_KEY,
@@ -36,7 +37,7 @@ import {
  */
 export function contextFromKafkaHeaders(headers: unknown, options: CarrierOptions = {}): Context {
   assertCarrierOptions(options, "contextFromKafkaHeaders");
-  return contextFromMessageHeaders(headers, options, "kafka");
+  return contextFromMessageHeaders(headers, options, "kafka", "contextFromKafkaHeaders");
 }
 
 /**
@@ -51,21 +52,23 @@ export function contextFromKafkaHeaders(headers: unknown, options: CarrierOption
  */
 export function contextFromAmqpHeaders(headers: unknown, options: CarrierOptions = {}): Context {
   assertCarrierOptions(options, "contextFromAmqpHeaders");
-  return contextFromMessageHeaders(headers, options, "amqp");
+  return contextFromMessageHeaders(headers, options, "amqp", "contextFromAmqpHeaders");
 }
 
 /**
  * Internal to tracehop/messaging: the context message headers (kafkajs or amqplib, as delivered)
  * carry, read by the stored-carrier reader (any-case names, Buffers, arrays, limits) as header fields
  * only — never as a row with a `traceContext` column. A whole consumed message handed instead of its
- * headers is read through its headers ({@link headersOfMessage}). Never throws.
+ * headers is read through its headers ({@link headersOfMessage}; one whose headers cannot be read is
+ * said, naming `caller`). Never throws.
  */
 export function contextFromMessageHeaders(
   headers: unknown,
   options: CarrierOptions = {},
   kind: MessageKind = "any",
+  caller?: string,
 ): Context {
-  const read = headerNumbersAsText(headersOfMessage(headers, kind));
+  const read = headerNumbersAsText(headersOfMessage(headers, kind, caller));
   return extractHeaders(read.headers, options, "message", read.roundedIdSaid);
 }
 
@@ -96,13 +99,14 @@ export type MessageKind = "amqp" | "kafka" | "any";
  * Uint8Array `data` or `payload` beside those strings); anything else is returned as it is. `kind`
  * narrows the shapes to one client's (`contextFromAmqpHeaders` recognises only an amqplib message,
  * `contextFromKafkaHeaders` only kafkajs's), so that headers a bridge copied from the other system are
- * read as headers. Never throws (a throwing getter or proxy
- * trap: returned as it is).
+ * read as headers. Never throws (a throwing getter or proxy trap: returned as it is; a recognised
+ * message whose headers throw when read, a nats.js message whose header block nats.js cannot parse, is
+ * said when `caller` is given: {@link headersOfShapeOr}).
  */
-export function headersOfMessage(value: unknown, kind: MessageKind = "any"): unknown {
+export function headersOfMessage(value: unknown, kind: MessageKind = "any", caller?: string): unknown {
   const shape = messageShapeOf(value, kind);
   // A throwing getter or proxy trap: not a message we can read, returned as it is.
-  return shape === undefined ? value : headersOfShapeOr(value, shape, value);
+  return shape === undefined ? value : headersOfShapeOr(value, shape, value, caller);
 }
 
 /**
@@ -156,14 +160,55 @@ export function headersOfShape(message: Record<string, unknown>, shape: MessageS
 
 /**
  * Internal to tracehop/messaging: {@link headersOfShape} of `message`, or `fallback` when a getter or
- * proxy trap of it throws. Never throws.
+ * proxy trap of it throws: nats.js's own `msg.headers` throws (a `NatsError` "is not a valid character
+ * for a header key") on a header block it cannot parse, one written by a producer that is not a NATS
+ * client, which nats-server forwards as it is. Then, when `caller` is given (the helper the user called),
+ * said once per process and client ({@link warnHeadersUnreadable}): the message is processed without its
+ * trace, which would otherwise be lost without a word. Never throws.
  */
-export function headersOfShapeOr(message: unknown, shape: MessageShape, fallback: unknown): unknown {
+export function headersOfShapeOr(
+  message: unknown,
+  shape: MessageShape,
+  fallback: unknown,
+  caller?: string,
+): unknown {
   try {
     return headersOfShape(message as Record<string, unknown>, shape);
-  } catch {
+  } catch (err) {
+    if (caller !== undefined) warnHeadersUnreadable(shape, err, caller);
     return fallback;
   }
+}
+
+/** Code of the warning of {@link warnHeadersUnreadable}. */
+const HEADERS_UNREADABLE_WARNING = "TRACEHOP_MESSAGE_HEADERS_UNREADABLE";
+
+/**
+ * Says (once per process and client: `diag.warn` and the process warning
+ * `TRACEHOP_MESSAGE_HEADERS_UNREADABLE`) that reading the headers of a whole message of `shape`, handed
+ * to `caller`, threw `err`, so that the message is processed without its trace context: the helper's
+ * name, the client, the path read (`message.headers`), the error, and what to fix (for a nats.js
+ * message, the producer or bridge that wrote a header block nats.js cannot parse; for another client, a
+ * getter or Proxy around the message). docs/warnings.md. Never throws.
+ */
+function warnHeadersUnreadable(shape: MessageShape, err: unknown, caller: string): void {
+  const client = shape === "kafkajs-payload" ? "kafkajs" : shape;
+  const { name, path } = MESSAGE_HEADERS_PLACES[shape];
+  const why =
+    shape === "nats.js"
+      ? "nats.js could not parse the header block the message arrived with (a header name with a space or a " +
+        "character outside printable ASCII, a value with a bare CR or LF: a block written by a producer or " +
+        "bridge that is not a NATS client, which nats-server forwards as it is). Fix that producer: write the " +
+        "headers with a NATS client's headers(), as withSendSpan and the header writers fill it"
+      : "Fix what makes reading them throw (a getter or a Proxy around the message), or pass the headers " +
+        "themselves";
+  warnOnce(
+    `message-headers-unreadable:${client}`,
+    `tracehop ${caller}: the headers of a ${client} message could not be read: ${name}${path} threw ` +
+      `${describeError(err)}. The message is processed without its trace context (the trace it carries is ` +
+      `not continued; the message itself is handled as usual). ${why}.`,
+    HEADERS_UNREADABLE_WARNING,
+  );
 }
 
 /**

@@ -138,7 +138,7 @@ export function withProcessSpan<
   const { restore, capturedAtMs } = messageRestoreOptions(given, "withProcessSpan");
   // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read
   // as header fields only (an application header named `traceContext` is not a row's carrier).
-  const restored = contextFromMessageHeaders(headers, { propagator }, kind);
+  const restored = contextFromMessageHeaders(headers, { propagator }, kind, "withProcessSpan");
   const restoredSomething = holdsContext(restored);
   if (!restoredSomething) warnIfCarrierMisplaced(headers, kind, options.system);
 

@@ -7,6 +7,7 @@
  * not there. The connections are opened outside any span (docs/messaging.md).
  */
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
@@ -14,7 +15,8 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import mqtt from "mqtt";
 import { connect, headers as natsHeaders, type JetStreamClient, type Msg, type NatsConnection } from "nats";
 import { contextFromCarrier, withCarrier } from "../../src/index.js";
-import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import {
   datadogSpanId,
   datadogTraceId,
@@ -260,6 +262,143 @@ describe("NATS", () => {
       const processSpan = onlySpanOfKind(SpanKind.CONSUMER);
       assert.equal(processSpan.attributes["messaging.message.id"], "order-1");
     });
+  });
+});
+
+/**
+ * Publishes `messages` (each a header block and a payload, as raw text) to `subject` with the NATS
+ * protocol's own HPUB over a plain TCP connection to the server, as a producer that is not a NATS
+ * client (a bridge, a hand-written gateway) may: the server forwards the block as it was written
+ * (nats-server does not parse it), so a block nats.js cannot parse reaches its subscriber. Resolves
+ * once the server has answered a PING after them (it has routed them).
+ */
+async function publishRaw(subject: string, messages: { block: string; payload: string }[]): Promise<void> {
+  const [host, port] = NATS_URL.replace(/^nats:\/\//, "").split(":");
+  const socket = net.connect(Number(port ?? 4222), host ?? "127.0.0.1");
+  try {
+    let received = "";
+    const answered = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (received.includes(text)) resolve();
+          else if (received.includes("-ERR")) reject(new Error(`NATS server: ${received.trim()}`));
+          else socket.once("data", (data: Buffer) => ((received += data.toString("latin1")), check()));
+        };
+        socket.once("error", reject);
+        check();
+      });
+    await answered("INFO ");
+    let out = 'CONNECT {"verbose":false,"pedantic":false,"headers":true,"protocol":1}\r\n';
+    for (const { block, payload } of messages) {
+      const headerBytes = Buffer.byteLength(block);
+      out += `HPUB ${subject} ${headerBytes} ${headerBytes + Buffer.byteLength(payload)}\r\n${block}${payload}\r\n`;
+    }
+    socket.write(`${out}PING\r\n`);
+    await answered("PONG");
+  } finally {
+    socket.destroy();
+  }
+}
+
+describe("NATS: a header block nats.js cannot parse", () => {
+  let nc: NatsConnection | undefined;
+  let skipReason = "NATS was not connected";
+  before(async () => {
+    try {
+      nc = await context.with(ROOT_CONTEXT, () =>
+        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
+      );
+    } catch (err) {
+      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)}): start nats-server or set TRACEHOP_TEST_NATS_URL`;
+    }
+  });
+  after(async () => {
+    await nc?.close();
+  });
+
+  /** A traceparent beside a header name nats.js refuses (a space in it): its MsgHdrs.decode throws. */
+  const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+  const BAD_BLOCKS = [
+    `NATS/1.0\r\nx-order id: 7\r\ntraceparent: ${TRACEPARENT}\r\n\r\n`,
+    `NATS/1.0\r\ntraceparent: ${TRACEPARENT}\r\n\u00e9tat: 1\r\n\r\n`,
+  ];
+
+  /** The messages of `blocks`, published raw to a new subject, as the subscriber receives them. */
+  async function deliveredRaw(t: TestContext, blocks: string[]): Promise<Msg[] | undefined> {
+    if (!nc) {
+      t.skip(skipReason);
+      return undefined;
+    }
+    const subject = unique("malformed").replaceAll("-", ".");
+    const delivered: Msg[] = [];
+    const sub = nc.subscribe(subject, { max: blocks.length, callback: (_err, msg) => delivered.push(msg) });
+    await nc.flush();
+    await publishRaw(
+      subject,
+      blocks.map((block, i) => ({ block, payload: `order ${i}` })),
+    );
+    await sub.closed;
+    return delivered;
+  }
+
+  test("withProcessSpan(msg): processed without its trace, said once (TRACEHOP_MESSAGE_HEADERS_UNREADABLE), never thrown", async (t) => {
+    const delivered = await deliveredRaw(t, BAD_BLOCKS);
+    if (delivered === undefined) return;
+    assert.equal(delivered.length, 2);
+    // The fault is nats.js's own: its msg.headers getter throws on these blocks.
+    for (const msg of delivered) assert.throws(() => msg.headers, /not a valid character for a header key/);
+    resetWarnings();
+    const told = await recordWarnings(() =>
+      delivered.map((msg) =>
+        withProcessSpan(msg, { system: "nats", destination: msg.subject }, () => "handled"),
+      ),
+    );
+    assert.deepEqual(told.result, ["handled", "handled"], "each message is processed");
+    const spans = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CONSUMER);
+    assert.equal(spans.length, 2);
+    for (const span of spans) {
+      assert.notEqual(span.spanContext().traceId, TRACE_ID, "the header block's trace is not restored");
+      assert.equal(span.parentSpanContext, undefined, "a new trace");
+    }
+    const codes = told.processWarnings.map(([code]) => code);
+    assert.deepEqual(codes, ["TRACEHOP_MESSAGE_HEADERS_UNREADABLE"], "said once for both messages");
+    const [, message] = told.processWarnings[0]!;
+    assert.match(message, /^tracehop withProcessSpan: the headers of a nats\.js message could not be read/);
+    assert.match(
+      message,
+      /: message\.headers threw "NatsError: ' ' is not a valid character for a header key"\. /,
+    );
+    assert.match(message, /processed without its trace context/);
+    assert.match(message, /producer/);
+    assert.ok(told.diagWarnings.includes(message), "and as a diag.warn");
+    resetWarnings();
+  });
+
+  test("withBatchProcessSpan(msgs): the message adds no link, said once; a well-formed one beside it is linked", async (t) => {
+    const good = `NATS/1.0\r\ntraceparent: ${TRACEPARENT}\r\n\r\n`;
+    const delivered = await deliveredRaw(t, [BAD_BLOCKS[0]!, good]);
+    if (delivered === undefined) return;
+    resetWarnings();
+    const told = await recordWarnings(() =>
+      withBatchProcessSpan(delivered, { system: "nats", destination: "orders" }, () => "batch"),
+    );
+    assert.equal(told.result, "batch");
+    const batch = onlySpanOfKind(SpanKind.CONSUMER);
+    assert.deepEqual(
+      batch.links.map((link) => link.context.traceId),
+      [TRACE_ID],
+      "the well-formed message's context is linked",
+    );
+    assert.deepEqual(
+      told.processWarnings.map(([code, message]) => [code, message.slice(0, message.indexOf(" could"))]),
+      [
+        [
+          "TRACEHOP_MESSAGE_HEADERS_UNREADABLE",
+          "tracehop withBatchProcessSpan: the headers of a nats.js message",
+        ],
+      ],
+    );
+    resetWarnings();
   });
 });
 

@@ -84,9 +84,12 @@ export type MessageKind = "amqp" | "kafka" | "any";
  *   Buffer (Uint8Array), and `fields` and `properties` objects, `fields` holding the string
  *   `exchange` and `routingKey` of every delivery → `properties.headers`;
  * - a kafkajs message as its decoder delivers it (`KafkaMessage`: kafkajs
- *   `src/protocol/recordBatch/record/v0/decoder.js`, `messageSet/decoder.js`): `offset` and
- *   `timestamp` strings, `attributes` a number, `headers` an object, `key` and `value` Buffers or
- *   `null` → `headers` (a v0/v1 message set has no headers, so no context either way);
+ *   `src/protocol/recordBatch/record/v0/decoder.js`, `messageSet/decoder.js`): `offset` a string,
+ *   `attributes` a number, `key` and `value` Buffers or `null`, and either `headers` an object and
+ *   `timestamp` a string (a v2 record batch, Kafka 0.11 and later) → `headers`, or no `headers` at all
+ *   with `magicByte` 0 or 1, `size` and `crc` numbers and `timestamp` a string in v1, none in v0 (a
+ *   v0/v1 message set, from a broker before 0.11 or a log kept in that format) → `undefined`, no
+ *   context (its Kafka attributes are still read: {@link attributesOfMessage});
  * - a kafkajs `eachMessage` payload: `topic` a string, `partition` a number, `message` a kafkajs
  *   message as above → `message.headers`.
  * - under `kind` "any" (another system's helper: `withProcessSpan` with `system: "nats"`, ...), a
@@ -406,15 +409,40 @@ function isEachMessagePayload(message: Record<string, unknown>): boolean {
   );
 }
 
-/** kafkajs's `KafkaMessage` as decoded (see {@link headersOfMessage}). */
+/**
+ * kafkajs's `KafkaMessage` as decoded (see {@link headersOfMessage}): a record of a v2 record batch
+ * (`headers` an object, `timestamp` a string), or a message of a v0/v1 message set, which has no
+ * headers ({@link isMessageSetEntry}).
+ */
 function isKafkaMessage(message: Record<string, unknown>): boolean {
+  if (
+    typeof message.offset !== "string" ||
+    typeof message.attributes !== "number" ||
+    !(message.key === null || message.key instanceof Uint8Array) ||
+    !(message.value === null || message.value instanceof Uint8Array)
+  )
+    return false;
+  const headers = message.headers;
+  return headers === undefined
+    ? isMessageSetEntry(message)
+    : isObject(headers) && typeof message.timestamp === "string";
+}
+
+/**
+ * A message of a v0/v1 message set as kafkajs's decoder gives it (kafkajs `messageSet/decoder.js` and
+ * `message/decoder.js`, typed `MessageSetEntry`: what a broker before Kafka 0.11, or a log kept in that
+ * format, sends): besides the fields every kafkajs message has, `size` and `crc` numbers and `magicByte`
+ * 0 or 1, and `timestamp` a string in v1, none in v0; no `headers`. Those fields are what tells it from
+ * headers a bridge copied a record's offset, key and value into (`{ offset, timestamp, attributes, key,
+ * value, traceparent }`), which stay headers.
+ */
+function isMessageSetEntry(message: Record<string, unknown>): boolean {
+  const magicByte = message.magicByte;
   return (
-    typeof message.offset === "string" &&
-    typeof message.timestamp === "string" &&
-    typeof message.attributes === "number" &&
-    isObject(message.headers) &&
-    (message.key === null || message.key instanceof Uint8Array) &&
-    (message.value === null || message.value instanceof Uint8Array)
+    (magicByte === 0 || magicByte === 1) &&
+    typeof message.size === "number" &&
+    typeof message.crc === "number" &&
+    (magicByte === 0 ? message.timestamp === undefined : typeof message.timestamp === "string")
   );
 }
 

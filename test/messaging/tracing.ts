@@ -75,6 +75,54 @@ export async function kafkaRoundTrip(message: {
   return RecordDecoder(new Decoder(recordBytes), { firstOffset: "42", firstTimestamp: "0", magicByte: 2 });
 }
 
+/** A message of a v0/v1 message set as kafkajs's decoder delivers it (kafkajs `MessageSetEntry`): no headers. */
+export interface KafkaMessageSetEntry {
+  offset: string;
+  size: number;
+  crc: number;
+  magicByte: number;
+  attributes: number;
+  timestamp?: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+/**
+ * Encodes `entries` with kafkajs's own message encoder of `magicByte` (message format v0, Kafka before
+ * 0.10, or v1, 0.10: no headers, which came with the v2 record batch of 0.11) into a message set whose
+ * offsets start at `firstOffset` (as a broker assigns them), and decodes its bytes with the decoder of
+ * kafkajs's Fetch v4+ responses (`decodeMessages`), which reads a partition's records as a v0/v1
+ * message set when the log holds that format (a topic written by an old client or broker, or with an
+ * old `message.format.version`), as a consumer receives them. No broker is involved.
+ */
+export async function kafkaMessageSetRoundTrip(
+  magicByte: 0 | 1,
+  entries: { key: string | null; value: string | null; timestamp?: number }[],
+  firstOffset = 42,
+): Promise<KafkaMessageSetEntry[]> {
+  const Encoder = require("kafkajs/src/protocol/encoder.js");
+  const Decoder = require("kafkajs/src/protocol/decoder.js");
+  const MessageProtocol = require("kafkajs/src/protocol/message/index.js");
+  const decodeMessages = require("kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js");
+  const Message = MessageProtocol({ version: magicByte });
+  const messageSet = new Encoder();
+  entries.forEach((entry, i) => {
+    const message = Message({
+      key: entry.key === null ? null : Buffer.from(entry.key),
+      value: entry.value === null ? null : Buffer.from(entry.value),
+      timestamp: entry.timestamp,
+    });
+    // MessageSet => [Offset MessageSize Message] (kafkajs src/protocol/messageSet)
+    messageSet
+      .writeInt64(firstOffset + i)
+      .writeInt32(message.size())
+      .writeEncoder(message);
+  });
+  // The partition's record set: its size, then its bytes.
+  const recordSet = new Encoder().writeInt32(messageSet.size()).writeEncoder(messageSet);
+  return decodeMessages(new Decoder(recordSet.buffer));
+}
+
 /** The trace and span of {@link STORED_BEYOND_2_53}. */
 export const STORED_TRACE_ID = "640cfd8d00000000ab54a98ceb1f0ad2";
 export const STORED_SPAN_ID = "891087b8e3b70cb1";

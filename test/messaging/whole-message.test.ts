@@ -18,7 +18,7 @@ import {
 } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
-import { exporter, kafkaRoundTrip, onlySpan, traceparentOf } from "./tracing.js";
+import { exporter, kafkaMessageSetRoundTrip, kafkaRoundTrip, onlySpan, traceparentOf } from "./tracing.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID = "00f067aa0ba902b7";
@@ -133,6 +133,52 @@ describe("kafkajs: the whole message", () => {
     const third = onlySpan("process jobs");
     assert.equal(third.attributes["kafka.offset"], undefined);
     assert.equal(third.attributes["messaging.message.body.size"], undefined);
+  });
+
+  test("messages of a v0/v1 message set (no headers: Kafka before 0.11) are recognised: their Kafka attributes", async () => {
+    for (const magicByte of [0, 1] as const) {
+      const decoded = await kafkaMessageSetRoundTrip(magicByte, [
+        { key: "order-7", value: "ab", timestamp: 1_700_000_000_000 },
+        { key: null, value: null, timestamp: 1_700_000_000_001 },
+      ]);
+      const [message, tombstone] = decoded as [(typeof decoded)[0], (typeof decoded)[0]];
+      // As kafkajs's decoder gives them: no headers property at all; v0 has no timestamp either.
+      assert.equal("headers" in message, false);
+      assert.equal(message.magicByte, magicByte);
+      assert.equal(message.offset, "42");
+      assert.equal(message.timestamp, magicByte === 1 ? "1700000000000" : undefined);
+      exporter.reset();
+      const result = await withProcessSpan(
+        { topic: "jobs", partition: 5, message, heartbeat: async () => {} },
+        { ...kafka, bodySize: true },
+        () => "handled",
+      );
+      assert.equal(result, "handled");
+      const span = onlySpan("process jobs");
+      assert.deepEqual(
+        [
+          span.attributes["kafka.offset"],
+          span.attributes["kafka.message.key"],
+          span.attributes["messaging.destination.partition.id"],
+          span.attributes["messaging.message.body.size"],
+          span.attributes["kafka.message.tombstone"],
+        ],
+        [42, "order-7", "5", 2, undefined],
+        `v${magicByte}: the eachMessage payload`,
+      );
+      assert.equal(span.parentSpanContext, undefined, "no headers: no context, a new trace");
+      exporter.reset();
+      await withProcessSpan(tombstone, kafka, () => undefined);
+      const second = onlySpan("process jobs");
+      assert.deepEqual(
+        [second.attributes["kafka.offset"], second.attributes["kafka.message.tombstone"]],
+        [43, true],
+        `v${magicByte}: the message alone`,
+      );
+      exporter.reset();
+      await withBatchProcessSpan(decoded, kafka, () => undefined);
+      assert.equal(onlySpan("process jobs").attributes["messaging.batch.message_count"], 2);
+    }
   });
 
   test("headers that merely have names of a message's fields are read as headers", async () => {

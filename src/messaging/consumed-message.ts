@@ -471,9 +471,11 @@ export interface MessageHeadersRead {
  * - Limits: headers of more than `MAX_CARRIER_KEYS` names, which the reader reads as a scan of the first
  *   ones and by name beyond, are read for the ids only: among the first `MAX_CARRIER_KEYS` names, and the
  *   two ids by name beyond; no other value is read.
- * - As they are: anything not a plain headers object (bytes, arrays, `null`), a headers object kept in
- *   entries (a `Map`, `Headers`, NATS `MsgHdrs`), and one whose keys throw when listed. A value whose
- *   getter throws is copied as `undefined`, which the reader skips.
+ * - A `Map` (whose numbers the reader reads as a plain object's) is copied only for an id amqplib
+ *   rounded, left out and said the same way ({@link mapIdsAsText}).
+ * - As they are: anything not a plain headers object (bytes, arrays, `null`), another headers object
+ *   kept in entries (`Headers`, NATS `MsgHdrs`: text only), and one whose keys throw when listed. A value
+ *   whose getter throws is copied as `undefined`, which the reader skips.
  * - Errors: never throws.
  * The rules: docs/messaging.md, "Reading headers"; docs/warnings.md, `TRACEHOP_JSON_NUMBER_ID`.
  */
@@ -485,8 +487,11 @@ export function headerNumbersAsText(headers: unknown): MessageHeadersRead {
     if (Array.isArray(headers) || ArrayBuffer.isView(headers) || headers instanceof ArrayBuffer)
       return asTheyAre;
     // A Map, Headers or client's header object (NATS MsgHdrs): its own properties are no headers (the
-    // reader reads its entries: a Map's, of any realm, with its safe-integer numbers; another's text).
-    if (readKind(headers) !== undefined) return asTheyAre;
+    // reader reads its entries: a Map's, of any realm, with its numbers, as a plain object's; another's
+    // text). A Map's id amqplib rounded is left out here and said as a message header, as an object's.
+    const kind = readKind(headers);
+    if (kind === "map") return mapIdsAsText(headers as Map<unknown, unknown>) ?? asTheyAre;
+    if (kind !== undefined) return asTheyAre;
     const source = headers as Record<string, unknown>;
     const names = Object.keys(source);
     const read: NumbersRead = { copy: undefined, roundedIdSaid: false };
@@ -526,10 +531,10 @@ interface NumbersRead {
 
 /**
  * {@link headerNumbersAsText} for header `name` of `source`: sets `read.copy` (made first from `source`
- * when still `undefined`) with the value's numbers as text, and `read.roundedIdSaid` when an id amqplib
- * rounded was left out and said; leaves `read` as it is when the value holds no number to convert (or
- * its getter throws: the reader skips it too). `roundedIdsOnly`: only an id amqplib rounded is
- * converted (the value of any other name is not read).
+ * when still `undefined`) with the value's numbers as text ({@link numbersOfValueAsText}), and
+ * `read.roundedIdSaid` when an id amqplib rounded was left out and said; leaves `read` as it is when the
+ * value holds no number to convert (or its getter throws: the reader skips it too). `roundedIdsOnly`:
+ * only an id amqplib rounded is converted (the value of any other name is not read).
  */
 function numberAsText(
   source: Record<string, unknown>,
@@ -545,31 +550,71 @@ function numberAsText(
     return; // a throwing getter: the reader skips it too
   }
   if (roundedIdsOnly && !holdsUnexactNumber(value)) return;
+  const converted = numbersOfValueAsText(value, name, read);
+  if (converted === UNCHANGED) return;
+  // Absent (undefined) for a rounded id, in its place: the names after it keep theirs among the
+  // reader's first MAX_CARRIER_KEYS.
+  const copy = (read.copy ??= copyOf(source));
+  copy[name] = converted;
+}
+
+/** What {@link numbersOfValueAsText} gives for a value that holds no number to convert. */
+const UNCHANGED: unique symbol = Symbol("unchanged");
+
+/**
+ * The value of header `name` (any case) as the reader is to read it, its numbers as text: a number as
+ * `messageNumberText` gives it (`undefined`, absent, for an id amqplib rounded, refused and said: then
+ * `read.roundedIdSaid`); an AMQP field array of ids (a header sent repeated) with its numbers read by the
+ * same rule, a rounded last value refusing the header (`undefined`: the reader takes a repeated id's last
+ * value, never the value sent before it), an earlier one left out. {@link UNCHANGED} for a value that holds
+ * no number to convert (an array in another header is the reader's).
+ */
+function numbersOfValueAsText(value: unknown, name: string, read: NumbersRead): unknown {
   if (typeof value === "number") {
-    const copy = (read.copy ??= copyOf(source));
     const text = messageNumberText(value, name);
-    if (text !== undefined) copy[name] = text;
-    else {
-      // Absent, in its place: the names after it keep theirs among the reader's first MAX_CARRIER_KEYS.
-      copy[name] = undefined;
-      read.roundedIdSaid = true;
-    }
-  } else if (Array.isArray(value) && isDatadogIdHeader(name)) {
-    // An AMQP field array of ids (a header sent repeated): its numbers are read by the same rule.
-    if (!value.some((item) => typeof item === "number")) return;
-    const copy = (read.copy ??= copyOf(source));
-    const texts = value.map((item: unknown) =>
-      typeof item === "number" ? messageNumberText(item, name) : item,
-    );
-    if (!texts.includes(undefined)) copy[name] = texts;
-    else {
-      read.roundedIdSaid = true;
-      // The reader takes a repeated id's last value: a rounded last one refuses the header (as an
-      // invalid last text does), never the value sent before it; an earlier one is left out.
-      if (typeof value.at(-1) === "number" && texts.at(-1) === undefined) copy[name] = undefined;
-      else copy[name] = texts.filter((item) => item !== undefined);
-    }
+    if (text === undefined) read.roundedIdSaid = true;
+    return text;
   }
+  if (!Array.isArray(value) || !isDatadogIdHeader(name) || !value.some((item) => typeof item === "number"))
+    return UNCHANGED;
+  const texts = value.map((item: unknown) =>
+    typeof item === "number" ? messageNumberText(item, name) : item,
+  );
+  if (!texts.includes(undefined)) return texts;
+  read.roundedIdSaid = true;
+  if (typeof value.at(-1) === "number" && texts.at(-1) === undefined) return undefined;
+  return texts.filter((item) => item !== undefined);
+}
+
+/**
+ * {@link headerNumbersAsText} for headers kept in a `Map` (of any realm: a framework's copy of
+ * `msg.properties.headers`): the reader reads its numbers as a plain object's, so only an id amqplib
+ * rounded (`x-datadog-trace-id` / `x-datadog-parent-id`, any case, alone or in an AMQP field array) is
+ * looked for, among the entries the reader scans (the first `MAX_CARRIER_KEYS`) and, for a larger Map, by
+ * the two lower-case names it looks up beyond them. A copy (a Map of this realm, entries in their order)
+ * with such an id left out and said as a message header (`messageNumberText`); `undefined` when there is
+ * none (the Map is read as it is). Throws what the Map's iterator throws (a proxy): the caller's `try`.
+ */
+function mapIdsAsText(map: Map<unknown, unknown>): MessageHeadersRead | undefined {
+  const read: NumbersRead = { copy: undefined, roundedIdSaid: false };
+  let copy: Map<unknown, unknown> | undefined;
+  const convert = (name: string, value: unknown) => {
+    if (!isDatadogIdHeader(name) || !holdsUnexactNumber(value)) return;
+    const converted = numbersOfValueAsText(value, name, read);
+    if (converted !== UNCHANGED) (copy ??= new Map(map)).set(name, converted);
+  };
+  const large = map.size > MAX_CARRIER_KEYS;
+  const scanned = large ? new Set<unknown>() : undefined;
+  let seen = 0;
+  for (const [key, value] of map) {
+    if (++seen > MAX_CARRIER_KEYS) break;
+    scanned?.add(key);
+    if (typeof key === "string") convert(key, value);
+  }
+  if (scanned !== undefined)
+    for (const name of ROUNDED_ID_NAMES)
+      if (!scanned.has(name) && map.has(name)) convert(name, map.get(name));
+  return copy === undefined ? undefined : { headers: copy, roundedIdSaid: read.roundedIdSaid };
 }
 
 /**

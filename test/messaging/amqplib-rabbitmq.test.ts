@@ -523,6 +523,98 @@ describe("amqplib + RabbitMQ", () => {
     assert.deepEqual(said(told, "TRACEHOP_CARRIER_REJECTED"), []);
   });
 
+  test("headers kept in a Map (a framework's copy of msg.properties.headers) with an id amqplib rounded: said as a message header on every route, never as a stored carrier", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = await freshQueue("rounded-id-map");
+    const rounded = { "!": "long", value: 1234567890123456789n };
+    broker.channel.sendToQueue(queue, Buffer.from("map"), {
+      headers: {
+        "x-datadog-trace-id": rounded,
+        "x-datadog-parent-id": "456",
+        "x-datadog-sampling-priority": 1,
+      },
+    });
+    broker.channel.sendToQueue(queue, Buffer.from("map"), {
+      headers: { "x-datadog-trace-id": [rounded], "x-datadog-parent-id": "456" },
+    });
+    await broker.channel.waitForConfirms();
+    const delivered: Record<string, unknown>[] = [];
+    await new Promise<void>((resolve, reject) => {
+      broker.channel
+        .consume(
+          queue,
+          (msg) => {
+            if (msg) delivered.push(msg.properties.headers!);
+            if (delivered.length === 2) resolve();
+          },
+          { noAck: true },
+        )
+        .catch(reject);
+    });
+    assert.equal(delivered[0]!["x-datadog-trace-id"], 1234567890123456800); // amqplib's rounding
+    /** The headers as a Map; `padding` application headers first (past the reader's scan of 128 names). */
+    const asMap = (headers: Record<string, unknown>, padding = 0) =>
+      new Map<string, unknown>([
+        ...Array.from({ length: padding }, (_, i): [string, unknown] => [`x-app-${i}`, i]),
+        ...Object.entries(headers),
+      ]);
+    const STORED_WORDING = /JSON number|JSON reader|tracehop inspect` on the row|captureCarrier\(\)/;
+    const routes: [string, (headers: Map<string, unknown>) => unknown][] = [
+      ["contextFromAmqpHeaders", (headers) => trace.getSpanContext(contextFromAmqpHeaders(headers))],
+      [
+        "withProcessSpan",
+        (headers) =>
+          withProcessSpan(headers, { system: "rabbitmq", destination: queue }, (span) => {
+            span.end();
+            return undefined;
+          }),
+      ],
+      [
+        "withBatchProcessSpan",
+        (headers) =>
+          withBatchProcessSpan(
+            [headers],
+            { system: "rabbitmq", destination: queue, headersFrom: (h) => h },
+            () => undefined,
+          ),
+      ],
+    ];
+    for (const [label, headers] of [
+      ["the id alone", delivered[0]!],
+      ["the id in an AMQP field array", delivered[1]!],
+    ] as const) {
+      for (const padding of [0, 200]) {
+        for (const [route, restore] of routes) {
+          resetWarnings();
+          const told = await recordWarnings(() => restore(asMap(headers, padding)));
+          const where = `${label}, ${padding} headers before it, ${route}`;
+          assert.equal(told.result, undefined, `${where}: no context`);
+          const [warning] = said(told, "TRACEHOP_JSON_NUMBER_ID");
+          assert.match(
+            warning ?? "",
+            /^tracehop: x-datadog-trace-id is a number in the message headers, read as 1234567890123456800 \(exactly 1234567890123456768\): amqplib reads an AMQP integer through a JavaScript number/,
+            where,
+          );
+          assert.doesNotMatch(warning!, STORED_WORDING, where);
+          for (const line of told.diagWarnings)
+            assert.doesNotMatch(line, STORED_WORDING, `${where}: ${line}`);
+          assert.deepEqual(
+            said(told, "TRACEHOP_CARRIER_REJECTED"),
+            [],
+            `${where}: not said again as missing`,
+          );
+        }
+      }
+    }
+    // A safe integer in a Map is read as its text, as in a plain object: the priority 1 is kept.
+    const exact = new Map<string, unknown>([
+      ["x-datadog-trace-id", "123"],
+      ["x-datadog-parent-id", "456"],
+      ["x-datadog-sampling-priority", 2],
+    ]);
+    assert.equal(getDatadogContext(contextFromAmqpHeaders(exact))?.samplingPriority, 2);
+  });
+
   test("a repeated id sent as an AMQP field array: its last value is read, and a rounded last value refuses the header, never the value before it", async (t) => {
     if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("rounded-id-last");

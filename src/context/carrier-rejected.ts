@@ -31,6 +31,7 @@ import {
   ENV_TAGS_MAX_LENGTH,
   TID_TAG,
   X_DATADOG_PARENT_ID,
+  X_DATADOG_SAMPLING_PRIORITY,
   X_DATADOG_TAGS,
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
@@ -42,6 +43,8 @@ import {
   rejectionReason,
   type RejectionReason,
   type TraceStyle,
+  JSON_NOT_TEXT,
+  type NotTextWording,
 } from "../propagation/rejection-reasons.js";
 import { trimOws } from "../propagation/w3c/baggage.js";
 import { escapeUnprintable } from "../describe-value.js";
@@ -192,7 +195,7 @@ export function warnIfCarrierRejected(
     );
     const carrier = normalizedOf(stored);
     const fields = rawFields();
-    const reason = rejectionReason(style, carrier, fields, SEE_INSPECT);
+    const reason = rejectionReason(style, carrier, fields, SEE_INSPECT, notTextWording(origin, fields));
     // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (ids.ts), with its fix.
     if (reason.kind === "rounded-number" && holdsRoundedId(fields)) return;
     if (style === "datadog" && roundedIdSaid) return;
@@ -540,8 +543,9 @@ export function normalizedOf(stored: StoredCarrier): NormalizedCarrier {
 export function holdsRoundedId(raw: Record<string, unknown>): boolean {
   return Object.keys(raw).some((key) => {
     const value = raw[key];
+    const name = asciiLowerName(key);
     return (
-      asciiLowerName(key) !== "x-b3-spanid" &&
+      (name === X_DATADOG_TRACE_ID || name === X_DATADOG_PARENT_ID) &&
       typeof value === "number" &&
       Number.isInteger(value) &&
       value > Number.MAX_SAFE_INTEGER
@@ -549,16 +553,55 @@ export function holdsRoundedId(raw: Record<string, unknown>): boolean {
   });
 }
 
-/** The id headers a reason looks at as stored when the reader kept no value of them (`unreadIdReason`). */
+/**
+ * The id headers a reason looks at as stored when the reader kept no value of them (`unreadIdReason`),
+ * and the other headers a reason may quote, whose stored value names a structure where text belongs
+ * ({@link notTextWording}).
+ */
 const ID_HEADERS: ReadonlySet<string> = new Set([
   X_DATADOG_TRACE_ID,
   X_DATADOG_PARENT_ID,
+  X_DATADOG_SAMPLING_PRIORITY,
   "x-b3-spanid",
   "x-b3-traceid",
+  "x-b3-sampled",
+  "x-b3-flags",
   "traceparent",
   "b3",
   X_DATADOG_TAGS,
 ]);
+
+/**
+ * Internal: how the rejection warnings name a structure the carrier reader read as an invalid value
+ * (`NotTextWording`) in a carrier of `origin`: a stored carrier's, a JSON object or array
+ * (`JSON_NOT_TEXT`); a consumed message's, the AMQP type its header holds as amqplib delivers it (`raw`,
+ * the headers as delivered: `{ "!": "timestamp", value }` an AMQP timestamp, `{ "!": "decimal", value }`
+ * an AMQP decimal, another object an AMQP field table, a `Date` as an AMQP 1.0 client delivers a
+ * timestamp), and what to send instead: `(an AMQP timestamp, not text: send it as a string)`.
+ */
+export function notTextWording(origin: CarrierOrigin, raw: Record<string, unknown>): NotTextWording {
+  if (origin === "stored") return JSON_NOT_TEXT;
+  return (name) => `(${messageValueKind(rawValueOf(raw, name))}, not text: send it as a string)`;
+}
+
+/** What {@link notTextWording} calls a message header's value that is not text. Never throws. */
+function messageValueKind(value: unknown): string {
+  try {
+    if (value instanceof Date) return "a Date, an AMQP timestamp";
+    if (Array.isArray(value)) return "an AMQP field array holding a table or a timestamp";
+    if (value !== null && typeof value === "object") {
+      const type = Object.hasOwn(value, "!") ? (value as Record<string, unknown>)["!"] : undefined;
+      if (type === undefined) return "an AMQP field table";
+      // amqplib's `{ "!": type, value }` (lib/codec.js): timestamp and decimal as it decodes them.
+      return typeof type === "string" && /^[a-z]{1,16}$/.test(type)
+        ? `an AMQP ${type}`
+        : "an AMQP typed value";
+    }
+  } catch {
+    // a throwing getter or proxy trap: said as a value
+  }
+  return "a value";
+}
 
 /**
  * The fields of the stored carrier `input` named as an id header of {@link ID_HEADERS} (any case), with

@@ -32,6 +32,7 @@ import {
   storedIdReader,
   TRACE_STYLE_HEADERS,
   type CarrierOrigin,
+  notTextWording,
 } from "./carrier-rejected.js";
 
 /**
@@ -233,7 +234,13 @@ export function warnIfForeignPropagatorRejected(
             : `Fix: find why the propagator given refuses ${them}, or restore with ${CREATE_FOR_STYLE[style]}, which reads ${them}`;
       } else {
         const raw = rawFields();
-        const reason = rejectionReason(style, normalizedOf(stored), raw, SEE_INSPECT);
+        const reason = rejectionReason(
+          style,
+          normalizedOf(stored),
+          raw,
+          SEE_INSPECT,
+          notTextWording(origin, raw),
+        );
         // An id rounded past 2^53 is said by TRACEHOP_JSON_NUMBER_ID (the carrier reader's), with its fix.
         if (reason.kind === "rounded-number" && holdsRoundedId(raw)) return;
         if (style === "datadog" && roundedIdSaid) return;

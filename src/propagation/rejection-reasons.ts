@@ -25,18 +25,33 @@ export const SEE_DIAGNOSTICS = "see the diagnostics";
 const JSON_NUMBER_BEYOND_2_53 = "is a JSON number beyond 2^53";
 
 /**
+ * How a reason names a structure the carrier reader read as an invalid value (`NOT_TEXT_VALUE`) in
+ * header `name` (lower case), in parentheses: {@link JSON_NOT_TEXT} for a stored carrier (JSON), or
+ * what the carrier's origin holds there (a consumed message's AMQP timestamp: carrier-rejected.ts).
+ */
+export type NotTextWording = (name: string) => string;
+
+/** {@link NotTextWording} of a stored carrier: a JSON object or array where text belongs. */
+export const JSON_NOT_TEXT: NotTextWording = () => "(a JSON object or array, read as an invalid value)";
+
+/**
  * A single-valued `x-datadog-*` field as `DatadogPropagator` reads it (an array's last value, a joined
  * string's first part: `firstJoinedPart`), and how to quote it in a reason: the stored text, with the
- * joined-field rule when it holds a comma (`"1,,1"` reads as "", which would say nothing).
+ * joined-field rule when it holds a comma (`"1,,1"` reads as "", which would say nothing); a structure
+ * as `notText` names it.
  */
-export function fieldOf(carrier: NormalizedCarrier, key: string): QuotedField | undefined {
+export function fieldOf(
+  carrier: NormalizedCarrier,
+  key: string,
+  notText: NotTextWording = JSON_NOT_TEXT,
+): QuotedField | undefined {
   const values = carrier.get(key);
   if (!values) return undefined;
   const stored = values[values.length - 1]!;
   const read = firstJoinedPart(stored);
   const quoted =
     read === stored
-      ? quotedValue(stored)
+      ? quotedValue(stored, key, notText)
       : `${JSON.stringify(stored)} (${JOINED_VALUES}: the first is read, and none may be empty)`;
   return { read, quoted, several: read !== stored };
 }
@@ -71,13 +86,12 @@ function reason(text: string, several = false): RejectionReason {
 }
 
 /**
- * A value the carrier reader kept, quoted for a reason: its JSON string, or what a structure stored in
- * the header was read as (`NOT_TEXT_VALUE`, normalize-carrier.ts).
+ * A value of header `name` the carrier reader kept, quoted for a reason: its JSON string, or what a
+ * structure stored in the header was read as (`NOT_TEXT_VALUE`, normalize-carrier.ts), as `notText`
+ * names it.
  */
-function quotedValue(value: string): string {
-  return value === NOT_TEXT_VALUE
-    ? "(a JSON object or array, read as an invalid value)"
-    : JSON.stringify(value);
+function quotedValue(value: string, name: string, notText: NotTextWording): string {
+  return value === NOT_TEXT_VALUE ? notText(name) : JSON.stringify(value);
 }
 
 /** Words of the reasons about several values of one header. */
@@ -201,14 +215,16 @@ const NOT_UINT64_DECIMAL = "is not an unsigned 64-bit decimal (1-20 digits, <= 1
 
 /**
  * Why the Datadog style rejected `carrier` (the rules of `DatadogPropagator`), or undefined. `raw`: the
- * carrier as stored, for an id the reader kept no value of ({@link unreadIdReason}).
+ * carrier as stored, for an id the reader kept no value of ({@link unreadIdReason}); `notText`, how a
+ * structure where text belongs is named.
  */
 export function datadogReason(
   carrier: NormalizedCarrier,
   raw: Record<string, unknown>,
   seeMore: string = SEE_DIAGNOSTICS,
+  notText: NotTextWording = JSON_NOT_TEXT,
 ): RejectionReason | undefined {
-  const traceId = fieldOf(carrier, X_DATADOG_TRACE_ID);
+  const traceId = fieldOf(carrier, X_DATADOG_TRACE_ID, notText);
   if (traceId === undefined) return unreadIdReason(X_DATADOG_TRACE_ID, raw, MISSING_TRACE_ID, seeMore);
   const low = decimalToHex16(traceId.read);
   if (low === undefined)
@@ -219,7 +235,7 @@ export function datadogReason(
       traceId.several,
     );
   if (low === ZERO_HEX16) return reason("x-datadog-trace-id is 0: the whole Datadog context is invalid");
-  const parent = fieldOf(carrier, X_DATADOG_PARENT_ID);
+  const parent = fieldOf(carrier, X_DATADOG_PARENT_ID, notText);
   if (parent === undefined) return unreadIdReason(X_DATADOG_PARENT_ID, raw, MISSING_PARENT_ID, seeMore);
   if (decimalToHex16(parent.read) === undefined)
     return reason(
@@ -228,7 +244,7 @@ export function datadogReason(
         base64Note(parent.read, "an x-datadog-parent-id", isDatadogId),
       parent.several,
     );
-  const priority = fieldOf(carrier, X_DATADOG_SAMPLING_PRIORITY);
+  const priority = fieldOf(carrier, X_DATADOG_SAMPLING_PRIORITY, notText);
   if (priority !== undefined && parseSamplingPriority(priority.read) === undefined)
     return reason(
       `x-datadog-sampling-priority ${priority.quoted} is not an integer of at most 10 digits (not counting a ` +
@@ -309,10 +325,10 @@ function unreadIdReason(
  * around it ignored), and how to quote it in a reason: the stored value, with which value was read when
  * there are several. `undefined` when the carrier has none.
  */
-function b3Field(carrier: NormalizedCarrier, name: string): QuotedField | undefined {
+function b3Field(carrier: NormalizedCarrier, name: string, notText: NotTextWording): QuotedField | undefined {
   const values = carrier.get(name);
   if (!values) return undefined;
-  const first = quotedValue(values[0]!);
+  const first = quotedValue(values[0]!, name, notText);
   return {
     read: trimOws(values[0]!),
     quoted: values.length === 1 ? first : `${first} (the first of ${values.length} values: ${B3_FIRST_READ})`,
@@ -373,9 +389,10 @@ function b3MultiReason(
   carrier: NormalizedCarrier,
   raw: Record<string, unknown>,
   seeMore: string,
+  notText: NotTextWording,
 ): RejectionReason {
-  const traceId = b3Field(carrier, "x-b3-traceid")!;
-  const spanId = b3Field(carrier, "x-b3-spanid");
+  const traceId = b3Field(carrier, "x-b3-traceid", notText)!;
+  const spanId = b3Field(carrier, "x-b3-spanid", notText);
   const traceReason = b3IdReason(
     `x-b3-traceid ${traceId.quoted}`,
     traceId.read,
@@ -394,9 +411,9 @@ function b3MultiReason(
     );
   const spanReason = b3IdReason(`x-b3-spanid ${spanId.quoted}`, spanId.read, "span", B3_SPAN_ID, [16], true);
   if (spanReason !== undefined) return reason(spanReason, spanId.several);
-  const sampled = b3Field(carrier, "x-b3-sampled");
+  const sampled = b3Field(carrier, "x-b3-sampled", notText);
   if (
-    b3Field(carrier, "x-b3-flags")?.read !== "1" &&
+    b3Field(carrier, "x-b3-flags", notText)?.read !== "1" &&
     sampled !== undefined &&
     sampled.read !== "" &&
     !B3_SAMPLED_VALUES.has(sampled.read)
@@ -420,8 +437,11 @@ const B3_SINGLE_FORM =
  * parent span ids' form ({@link b3IdReason}), a sampling state that is not `0`, `1` or `d` (`D` is read as
  * `1`).
  */
-export function b3SingleReason(carrier: NormalizedCarrier): RejectionReason {
-  const b3 = b3Field(carrier, "b3")!;
+export function b3SingleReason(
+  carrier: NormalizedCarrier,
+  notText: NotTextWording = JSON_NOT_TEXT,
+): RejectionReason {
+  const b3 = b3Field(carrier, "b3", notText)!;
   const text = b3HeaderReason(b3);
   return reason(
     text ?? "the b3 header is rejected by @opentelemetry/propagator-b3",
@@ -473,24 +493,32 @@ const TRACEPARENT_SHAPE = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:
  * Why the tracecontext style rejected the carrier's traceparent: the rule of W3C Trace Context Level 2
  * it breaks, by section (§3.2.2.1 version, §3.2.2.2 the fields of version 00, §3.2.2.3 trace-id,
  * §3.2.2.4 parent-id, §3.2.2.5 trace-flags, §3.2.4 a higher version's layout), as `parseTraceParent`
- * applies them.
+ * applies them. A structure stored where text belongs is named as `notText` names it, never by the
+ * reader's marker.
  */
-export function traceparentReason(carrier: NormalizedCarrier): RejectionReason {
+export function traceparentReason(
+  carrier: NormalizedCarrier,
+  notText: NotTextWording = JSON_NOT_TEXT,
+): RejectionReason {
   const values = carrier.get("traceparent") ?? [];
-  const repeated = repeatedTraceparentReason(values);
+  const repeated = repeatedTraceparentReason(values, notText);
   if (typeof repeated === "string") return reason(repeated, true);
   // As parseTraceParent reads it: SP and HTAB around it ignored (OWS), nothing else.
-  return reason(oneTraceparentReason(trimOws(repeated?.value ?? values[0] ?? "")));
+  const value = trimOws(repeated?.value ?? values[0] ?? "");
+  return reason(oneTraceparentReason(value, quotedValue(value, "traceparent", notText)));
 }
 
-/** Why the one traceparent `value` (OWS stripped) breaks W3C Trace Context ({@link traceparentReason}). */
-function oneTraceparentReason(value: string): string {
-  const edge = edgeSpaceReason(`traceparent ${JSON.stringify(value)}`, value);
+/**
+ * Why the one traceparent `value` (OWS stripped; `quoted`: how a reason quotes it) breaks W3C Trace
+ * Context ({@link traceparentReason}).
+ */
+function oneTraceparentReason(value: string, quoted: string): string {
+  const edge = edgeSpaceReason(`traceparent ${quoted}`, value);
   if (edge !== undefined) return edge;
   const parts = value.split("-");
   if (parts.length < 4)
     return (
-      `traceparent ${JSON.stringify(value)} is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)` +
+      `traceparent ${quoted} is not version-traceid-parentid-flags (W3C Trace Context §3.2.2)` +
       unprintableNote(value) +
       base64Note(value, "a traceparent", (text) => TRACEPARENT_SHAPE.test(text))
     );
@@ -523,7 +551,10 @@ function oneTraceparentReason(value: string): string {
  * that); `{ value }`, the one value read, when they are; `undefined` for one field without a comma (or too
  * long to be split: read whole).
  */
-function repeatedTraceparentReason(values: readonly string[]): string | { value: string } | undefined {
+function repeatedTraceparentReason(
+  values: readonly string[],
+  notText: NotTextWording,
+): string | { value: string } | undefined {
   const fields = values.slice(0, MAX_FIELD_VALUES);
   const joined =
     fields.length === 1 && fields[0]!.includes(",") && fields[0]!.length <= JOINED_TRACE_PARENT_MAX_LENGTH;
@@ -542,8 +573,10 @@ function repeatedTraceparentReason(values: readonly string[]): string | { value:
       ? `traceparent ${JSON.stringify(fields[0])} holds an empty value between or beside its commas: ${rule}, and an empty one differs from the others`
       : `traceparent holds an empty value among its ${values.length}: ${rule}, and an empty one differs from the others`;
   return (
-    `${SEVERAL_TRACEPARENTS}: ${distinct.slice(0, 2).map(quotedValue).join(", ")}` +
-    `${distinct.length > 2 ? ` and ${distinct.length - 2} more` : ""} (${rule})`
+    `${SEVERAL_TRACEPARENTS}: ${distinct
+      .slice(0, 2)
+      .map((value) => quotedValue(value, "traceparent", notText))
+      .join(", ")}` + `${distinct.length > 2 ? ` and ${distinct.length - 2} more` : ""} (${rule})`
   );
 }
 
@@ -605,7 +638,8 @@ export function holdsStyleIds(
  * value of), for a carrier whose headers of that style give it no context: the first rule the carrier
  * breaks, as the style's extraction applies them (datadog: `DatadogPropagator`; tracecontext:
  * `parseTraceParent`; b3 and b3multi: `B3StylePropagator`), `seeMore` pointing at where the carrier
- * reader's own reasons are. Call it only for such a carrier: a style that holds no ids
+ * reader's own reasons are, `notText` naming a structure stored where text belongs (default: a JSON
+ * object or array, {@link JSON_NOT_TEXT}). Call it only for such a carrier: a style that holds no ids
  * ({@link holdsStyleIds}) is not refused, and the reason then says only what is missing.
  */
 export function rejectionReason(
@@ -613,20 +647,23 @@ export function rejectionReason(
   carrier: NormalizedCarrier,
   raw: Record<string, unknown>,
   seeMore: string = SEE_DIAGNOSTICS,
+  notText: NotTextWording = JSON_NOT_TEXT,
 ): RejectionReason {
   switch (style) {
     case "datadog":
-      return datadogReason(carrier, raw, seeMore) ?? reason("rejected");
+      return datadogReason(carrier, raw, seeMore, notText) ?? reason("rejected");
     case "tracecontext":
       return carrier.has("traceparent")
-        ? traceparentReason(carrier)
+        ? traceparentReason(carrier, notText)
         : unreadIdReason("traceparent", raw, "no traceparent header", seeMore);
     case "b3":
-      return carrier.has("b3") ? b3SingleReason(carrier) : unreadIdReason("b3", raw, "no b3 header", seeMore);
+      return carrier.has("b3")
+        ? b3SingleReason(carrier, notText)
+        : unreadIdReason("b3", raw, "no b3 header", seeMore);
     case "b3multi":
       // A span id without a trace id names no trace, as a Datadog parent id alone (datadogReason).
       return carrier.has("x-b3-traceid")
-        ? b3MultiReason(carrier, raw, seeMore)
+        ? b3MultiReason(carrier, raw, seeMore, notText)
         : unreadIdReason(
             "x-b3-traceid",
             raw,

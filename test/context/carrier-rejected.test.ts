@@ -210,6 +210,19 @@ describe("TRACEHOP_CARRIER_REJECTED: the W3C and B3 styles", () => {
     );
   });
 
+  test("a traceparent stored as a JSON object: said as that, never by the reader's marker for it", async () => {
+    const told = await recordWarnings(() => contextFromCarrier({ traceparent: { version: "00" } }));
+    assertSaidOnce(
+      told,
+      REJECTED,
+      rejected(
+        "tracecontext",
+        "traceparent (a JSON object or array, read as an invalid value) is not version-traceid-parentid-flags " +
+          "(W3C Trace Context §3.2.2)",
+      ),
+    );
+  });
+
   test("a traceparent ending in CR LF or NBSP: the character named, escaped, as the parser reads the value", async () => {
     const TP = "00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-1111111111111111-01";
     const OWS =

@@ -497,6 +497,82 @@ describe("amqplib + RabbitMQ", () => {
     assert.equal(said(foreign, "TRACEHOP_JSON_NUMBER_ID").length, 1);
   });
 
+  test("a timestamp, decimal or table in a propagation header: the warning names the AMQP type and says to send a string, never a JSON object or the reader's marker", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = await freshQueue("not-text");
+    const ids = { "x-datadog-trace-id": "123", "x-datadog-parent-id": "456" };
+    const timestamp = { "!": "timestamp", value: 1_700_000_000 };
+    // label -> [headers published, what the warning says of the header]
+    const sent: Record<string, [Record<string, unknown>, RegExp]> = {
+      traceparent: [
+        { traceparent: timestamp },
+        /the tracecontext style refused it: traceparent \(an AMQP timestamp, not text: send it as a string\) is not version-traceid-parentid-flags/,
+      ],
+      traceId: [
+        { ...ids, "x-datadog-trace-id": timestamp },
+        /the datadog style refused it: x-datadog-trace-id \(an AMQP timestamp, not text: send it as a string\) is not an unsigned 64-bit decimal/,
+      ],
+      priority: [
+        { ...ids, "x-datadog-sampling-priority": { "!": "decimal", value: { places: 1, digits: 15 } } },
+        /the datadog style refused it: x-datadog-sampling-priority \(an AMQP decimal, not text: send it as a string\) is not an integer/,
+      ],
+      table: [
+        { traceparent: { version: "00" } },
+        /the tracecontext style refused it: traceparent \(an AMQP field table, not text: send it as a string\) is not version-traceid-parentid-flags/,
+      ],
+    };
+    for (const [label, [headers]] of Object.entries(sent))
+      broker.channel.sendToQueue(queue, Buffer.from(label), { headers });
+    await broker.channel.waitForConfirms();
+    const delivered = new Map<string, Record<string, unknown>>();
+    await new Promise<void>((resolve, reject) => {
+      broker.channel
+        .consume(
+          queue,
+          (msg) => {
+            if (!msg) return;
+            delivered.set(msg.content.toString(), msg.properties.headers!);
+            if (delivered.size === Object.keys(sent).length) resolve();
+          },
+          { noAck: true },
+        )
+        .catch(reject);
+    });
+    // As amqplib delivers them (lib/codec.js): the AMQP type kept in a `{ "!": type, value }` object.
+    assert.deepEqual(delivered.get("traceparent")!.traceparent, timestamp);
+    assert.deepEqual(delivered.get("priority")!["x-datadog-sampling-priority"], {
+      "!": "decimal",
+      value: { places: 1, digits: 15 },
+    });
+    // A Date where an AMQP 1.0 client (rhea) delivers a timestamp, in headers handed as they are.
+    const cases: [string, unknown, RegExp][] = [
+      ...Object.entries(sent).map(([label, [, expected]]): [string, unknown, RegExp] => [
+        label,
+        delivered.get(label),
+        expected,
+      ]),
+      [
+        "a Date",
+        { ...ids, "x-datadog-trace-id": new Date(0) },
+        /x-datadog-trace-id \(a Date, an AMQP timestamp, not text: send it as a string\) is not an unsigned 64-bit decimal/,
+      ],
+    ];
+    for (const [label, headers, expected] of cases) {
+      for (const restore of [
+        () => trace.getSpanContext(contextFromAmqpHeaders(headers)),
+        () => trace.getSpanContext(contextFromAmqpHeaders(new Map(Object.entries(headers as object)))),
+      ]) {
+        resetWarnings();
+        const told = await recordWarnings(restore);
+        assert.equal(told.result, undefined, label);
+        const [warning] = said(told, "TRACEHOP_CARRIER_REJECTED");
+        assert.match(warning ?? "", /^tracehop: message headers held /, label);
+        assert.match(warning!, expected, label);
+        assert.doesNotMatch(warning!, /JSON object|\\u0000|not text\)"/, label);
+      }
+    }
+  });
+
   test("a rounded id inside an AMQP field array is said as a message header amqplib rounded, as the id alone is, not as a stored JSON number", async (t) => {
     if (!broker.requireBroker(t)) return;
     const queue = await freshQueue("rounded-id-array");

@@ -333,9 +333,12 @@ function carrierInOtherFieldScan(
       return "said";
     }
     const fix = CALLERS[caller].fix(path + found.access, position, found.createdAt, within?.name);
+    // Within a whole message, the fix names the path from it (`message.properties.headers.traceContext`):
+    // the field is not quoted as well, so that each header name is said once.
+    const field = within === undefined ? `its field ${quoted}` : "a field of its headers";
     warnOnce(
       key,
-      `tracehop ${caller}: ${held}, but its field ${quoted} ` +
+      `tracehop ${caller}: ${held}, but ${field} ` +
         `holds a trace carrier, which was not read: the stored context was not ` +
         `restored. Pass that field: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,

@@ -380,7 +380,7 @@ function warnIfWholeMessage(headers: object, helper: string): void {
   warnOnce(
     WHOLE_MESSAGE_WARNING_KEY,
     `tracehop ${helper}: the headers object is a whole ${shape} ${name}, so the trace context was written as ` +
-      `top-level properties, beside ${name}${path} (withSendSpan: of the copy fn receives), where its client never sends it (the trace would end there): ` +
+      `top-level properties, beside its headers (withSendSpan: of the copy fn receives), where its client never sends it (the trace would end there): ` +
       `pass the ${name}'s headers, ${name}${path}, or a new object`,
     "TRACEHOP_HEADERS_AS_PROPERTIES",
   );

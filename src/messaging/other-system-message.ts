@@ -82,9 +82,8 @@ function otherSystemMessageWarned(
       OTHER_SYSTEM_WARNING_KEY,
       `tracehop ${caller}: given ${CLIENT_NAMES[found.client]} message under ` +
         `system ${JSON.stringify(system)}, which reads only ${kind === "kafka" ? "a kafkajs" : "an amqplib"} ` +
-        `message or headers: the trace carrier in its headers (message${found.path}) was not read, and ` +
-        `the stored context was not restored. Give its system, system: "${SYSTEMS[found.client]}", or ` +
-        `pass its headers: ${fix}.`,
+        `message or headers: the trace carrier in its headers was not read, and the stored context was not ` +
+        `restored. Give its system, system: "${SYSTEMS[found.client]}", or pass its headers: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
     return warned ? found.path : undefined;

@@ -49,12 +49,27 @@ const warning = (field: string, fix: string) =>
   `holds a trace carrier, which was not read: the stored context was not restored. Pass that field: ` +
   `withProcessSpan(${fix}, ...).`;
 
+/**
+ * The warning withProcessSpan gives for a carrier in the headers of a whole message, at `fix` from it: the
+ * path is said once, in the fix (it was also quoted as the field, every header name said twice).
+ */
+const messageWarning = (fix: string) =>
+  "tracehop withProcessSpan: a carrier it was handed held no trace context, but a field of its headers " +
+  `holds a trace carrier, which was not read: the stored context was not restored. Pass that field: ` +
+  `withProcessSpan(${fix}, ...).`;
+
 /** withBatchProcessSpan's TRACEHOP_CARRIER_IN_OTHER_FIELD text when the carrier is at `fix` (`message.<path>`). */
 const batchWarning = (fix: string) =>
   "tracehop withBatchProcessSpan: a message it was handed held no trace context in its headers, but " +
-  `its field "${fix.slice("message.".length)}" holds a trace carrier, which was not read: the stored ` +
+  "a field of its headers holds a trace carrier, which was not read: the stored " +
   "context was not restored. Pass that field: withBatchProcessSpan(messages, { ..., headersFrom: " +
   `(message) => ${fix} }).`;
+
+/** The path of the carrier from the message (`properties.headers.traceContext`) is said once in `warning`. */
+function namesSaidOnce(warning: string, fix: string): void {
+  const path = fix.slice(fix.indexOf(".") + 1);
+  assert.equal(warning.split(path).length - 1, 1, `${path} in: ${warning}`);
+}
 
 describe("withProcessSpan(wholeMessage): the fix names the path from what was passed", () => {
   for (const [label, make, system, field, fix] of [
@@ -91,7 +106,9 @@ describe("withProcessSpan(wholeMessage): the fix names the path from what was pa
         ),
       );
       assert.notEqual(told.result, TRACE_ID);
-      assert.deepEqual(told.processWarnings, [["TRACEHOP_CARRIER_IN_OTHER_FIELD", warning(field, fix)]]);
+      assert.deepEqual(told.processWarnings, [["TRACEHOP_CARRIER_IN_OTHER_FIELD", messageWarning(fix)]]);
+      namesSaidOnce(told.processWarnings[0]![1], fix);
+      assert.ok(!told.processWarnings[0]![1].includes(JSON.stringify(field)), "the field is not quoted too");
       // The path the warning names, followed from what was passed, is the carrier.
       const followed = fix
         .split(".")
@@ -146,6 +163,7 @@ describe("withBatchProcessSpan(wholeMessages): the fix names the headersFrom pat
         withBatchProcessSpan([make(), make()], { system, destination: "q" }, (span) => span),
       );
       assert.deepEqual(told.processWarnings, [["TRACEHOP_CARRIER_IN_OTHER_FIELD", batchWarning(fix)]]);
+      namesSaidOnce(told.processWarnings[0]![1], fix);
       exporter.reset();
       // That headersFrom links each message.
       const path = fix.split(".").slice(1);

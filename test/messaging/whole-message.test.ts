@@ -361,7 +361,7 @@ describe("the other client's whole message under options.system: a new trace, sa
   });
   const amqpWarning = (caller: string, fix: string) =>
     `tracehop ${caller}: given an amqplib message under system "kafka", which reads ` +
-    `only a kafkajs message or headers: the trace carrier in its headers (message.properties.headers) ` +
+    `only a kafkajs message or headers: the trace carrier in its headers ` +
     `was not read, and the stored context was not restored. Give its system, system: "rabbitmq", or ` +
     `pass its headers: ${fix}.`;
   beforeEach(async () => {
@@ -430,7 +430,7 @@ describe("the other client's whole message under options.system: a new trace, sa
         CODE,
         `tracehop withProcessSpan: given a kafkajs message under system "rabbitmq", which ` +
           `reads only an amqplib message or headers: the trace carrier in its headers ` +
-          `(message.message.headers) was not read, and the stored context was not restored. Give its ` +
+          `was not read, and the stored context was not restored. Give its ` +
           `system, system: "kafka", or pass its headers: withProcessSpan(message.message.headers, ...).`,
       ],
     ]);
@@ -448,7 +448,7 @@ describe("the other client's whole message under options.system: a new trace, sa
         CODE,
         `tracehop withProcessSpan: given a kafkajs message under system "rabbitmq", which ` +
           `reads only an amqplib message or headers: the trace carrier in its headers ` +
-          `(message.headers) was not read, and the stored context was not restored. Give its ` +
+          `was not read, and the stored context was not restored. Give its ` +
           `system, system: "kafka", or pass its headers: withProcessSpan(message.headers, ...).`,
       ],
     ]);
@@ -629,7 +629,7 @@ describe("a whole consumed message handed to a header writer as its headers", ()
       [
         "TRACEHOP_HEADERS_AS_PROPERTIES",
         "tracehop withSendSpan: the headers object is a whole amqplib message, so the trace context was written " +
-          "as top-level properties, beside message.properties.headers (withSendSpan: of the copy fn receives), where its client never sends it (the trace " +
+          "as top-level properties, beside its headers (withSendSpan: of the copy fn receives), where its client never sends it (the trace " +
           "would end there): pass the message's headers, message.properties.headers, or a new object",
       ],
     ]);

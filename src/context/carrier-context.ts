@@ -56,8 +56,8 @@ export function tracehopTracer(): Tracer {
 
 let defaultPropagator: TextMapPropagator | undefined;
 
-/** The default propagator of the carrier functions: `createPropagator()`, built once. */
-function getDefaultPropagator(): TextMapPropagator {
+/** Internal: the default propagator of the carrier functions: `createPropagator()`, built once. */
+export function getDefaultPropagator(): TextMapPropagator {
   return (defaultPropagator ??= createPropagator());
 }
 

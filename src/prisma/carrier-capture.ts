@@ -1,13 +1,6 @@
-import {
-  diag,
-  propagation,
-  trace,
-  TraceFlags,
-  type Context,
-  type TextMapPropagator,
-} from "@opentelemetry/api";
+import { diag, trace, TraceFlags, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
-import { extractWithoutWarnings, injectCarrier } from "../context/carrier-context.js";
+import { extractWithoutWarnings, getDefaultPropagator, injectCarrier } from "../context/carrier-context.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
 import { isBaggageHeader, isDeniedBaggageHeader, withAllowedBaggage } from "../context/baggage-policy.js";
 import { TRACE_STATE_HEADER, TRACE_STATE_LONG_ENTRY_LENGTH } from "../propagation/w3c/constants.js";
@@ -68,7 +61,7 @@ interface StoredCarrierOptions {
  *    priority of -1 or 2, set by a user, where the `dd=` member does not fit beside a `traceparent`:
  *    the Datadog ids are kept then, alone). A set holds no header whose removal leaves what
  *    the set restores unchanged: ids, trace flags, tracestate, Datadog priority, origin, tags and last
- *    parent id, links, baggage (an `x-datadog-origin` beside a lone `traceparent` is not read), unless
+ *    parent id, links (not baggage: see below; an `x-datadog-origin` beside a lone `traceparent` is not read), unless
  *    the header restores the trace on its own (a whole style: kept for a reader that extracts only
  *    its style, beside another that restores the same). When
  *    no such set fits, nothing is stored: a carrier that restored another trace
@@ -76,6 +69,11 @@ interface StoredCarrierOptions {
  *    or no trace would be worse than none. Both cases warn (`diag.warn`).
  *    A propagator that does not read back its own carrier (inject-only) gives no trace to keep: its
  *    carrier loses the longest value, one at a time, until it fits.
+ *    Baggage here is `baggage`, `ot-baggage-*` and Jaeger's `uberctx-*` (one header per entry), and any
+ *    header that restores nothing but baggage (a per-entry family under another prefix). The work is
+ *    bounded whatever the number of headers: at most 16 units are examined (those the propagator names
+ *    in `fields()` first, then in the order it wrote them; the rest are dropped unread), every set is
+ *    tried among at most 8, and one trim extracts at most `512` carriers (docs/prisma.md "Safe at rest").
  *
  * @param allowedBaggage compiled policy: `undefined` keeps all baggage, a Set keeps those keys
  */
@@ -172,11 +170,65 @@ function keptHeaders(carrier: TraceCarrier, trimmed: TraceCarrier): string {
 }
 
 /**
- * Most units {@link trimCarrier} chooses among by trying every set (2^n sets, each sized; each one that
- * fits is extracted once, with its tracestate cut: at most 4096 extractions, and for the candidates
- * checked in rank order, their sets one unit smaller with the same cut).
+ * Most units {@link trimCarrier} chooses among by trying every set: `8` (2^8 - 1 = 255 sets, each sized;
+ * each one that fits is extracted once, with its tracestate cut, and for the candidates checked in rank
+ * order, their sets one unit smaller with the same cut). A carrier of the default styles has 4 units (5
+ * and 6 with `b3` and `b3multi`, 7 with Jaeger's `uber-trace-id`).
  */
-const MAX_TRIM_CHOICE = 12;
+const MAX_TRIM_CHOICE = 8;
+
+/**
+ * Most units {@link trimCarrier} examines at all (extracts, alone or in a set): `16`. Past them, the
+ * units the propagator names in `fields()` come first, then the others in the order it wrote them; the
+ * rest are dropped unread. So the number of extractions of one trim does not grow with the number of
+ * headers (a propagator writing one header per baggage entry under a prefix tracehop does not know).
+ */
+const MAX_TRIM_EXAMINED = 16;
+
+/**
+ * Hard cap on the extractions one trim does (`512`), whatever the carrier: the whole carrier once, each
+ * examined unit alone, the two reductions to {@link MAX_TRIM_CHOICE} units (one pass each), the sets
+ * that fit (255 at most), and the checks of the candidates in rank order. When it is reached during
+ * those checks, the candidate being checked is kept (it fits and restores the trace, but may hold a unit
+ * no reader needs). It cannot be reached before them (306 at most), but would store nothing there.
+ */
+export const MAX_TRIM_EXTRACTIONS = 512;
+
+/**
+ * Prefixes of the per-entry baggage headers that trimming treats as baggage (dropped first, as
+ * `baggage` and `ot-baggage-*` are), besides `ot-baggage-`: Jaeger's `uberctx-<key>` (Jaeger's
+ * "Propagation Format", written by `@opentelemetry/propagator-jaeger`, `UBER_BAGGAGE_HEADER_PREFIX`,
+ * and jaeger-client). The OT trace format's `ot-baggage-<key>` (`@opentelemetry/propagator-ot-trace`,
+ * Datadog's OpenTracing tracers) is already a baggage header.
+ */
+const PER_ENTRY_BAGGAGE_PREFIXES = ["uberctx-"];
+
+/** Whether trimming drops the carrier field `key` first, as baggage ({@link PER_ENTRY_BAGGAGE_PREFIXES}). */
+function isTrimmedAsBaggage(key: string): boolean {
+  return isBaggageHeader(key) || PER_ENTRY_BAGGAGE_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
+/** Thrown by a {@link TrimReader} past {@link MAX_TRIM_EXTRACTIONS}. */
+class TrimBudgetSpent extends Error {}
+
+/** {@link restoredFrom} with `propagator`, at most {@link MAX_TRIM_EXTRACTIONS} times. */
+interface TrimReader {
+  read(carrier: TraceCarrier): Restored;
+  /** Extractions done so far. */
+  count: number;
+}
+
+function trimReader(propagator: TextMapPropagator | undefined): TrimReader {
+  const reader: TrimReader = {
+    count: 0,
+    read: (carrier) => {
+      if (reader.count >= MAX_TRIM_EXTRACTIONS) throw new TrimBudgetSpent();
+      reader.count++;
+      return restoredFrom(carrier, propagator);
+    },
+  };
+  return reader;
+}
 
 /**
  * The unit a header is kept or dropped with when a carrier is trimmed: the Datadog ids, priority and
@@ -233,28 +285,40 @@ function shortenedTraceStates(header: string): string[] {
 }
 
 /**
- * The units of `carrier` without its baggage ({@link trimUnit}), largest first, each measured once: a
- * set's text adds a comma between units and the braces. A unit that restores the trace `want` on its
- * own (with `propagator`) is a whole style: it is kept beside another that restores the same context,
- * for a reader whose propagator reads only it.
+ * The units of `carrier` without its baggage ({@link trimUnit}, {@link isTrimmedAsBaggage}), at most
+ * {@link MAX_TRIM_EXAMINED} of them (those whose keys `propagator.fields()` names first, then the others in
+ * the carrier's order: the rest are dropped unread), largest first, each measured once: a set's text adds
+ * a comma between units and the braces. A unit that restores the trace `want` on its own (read by
+ * `reader`) is a whole style: it is kept beside another that restores the same context, for a reader
+ * whose propagator reads only it.
  */
 function trimUnits(
   carrier: TraceCarrier,
   want: string,
   propagator: TextMapPropagator | undefined,
+  reader: TrimReader,
 ): TrimUnit[] {
   const byUnit = new Map<string, string[]>();
   for (const key in carrier) {
-    if (isBaggageHeader(key)) continue;
+    if (isTrimmedAsBaggage(key)) continue;
     const unit = trimUnit(key);
     const keys = byUnit.get(unit);
     if (keys) keys.push(key);
     else byUnit.set(unit, [key]);
   }
-  return [...byUnit.values()]
+  let examined = [...byUnit.values()];
+  if (examined.length > MAX_TRIM_EXAMINED) {
+    const declared = declaredFields(propagator);
+    const named = (keys: string[]) => keys.some((key) => declared.has(key));
+    examined = [...examined.filter(named), ...examined.filter((keys) => !named(keys))].slice(
+      0,
+      MAX_TRIM_EXAMINED,
+    );
+  }
+  return examined
     .map((keys) => {
       const unit = pick(carrier, keys);
-      const whole = restoredFrom(unit, propagator).identity === want;
+      const whole = reader.read(unit).identity === want;
       const shorter =
         keys.length === 1 && keys[0] === TRACE_STATE_HEADER
           ? shortenedTraceStates(carrier[TRACE_STATE_HEADER]!).map((value) => ({
@@ -265,6 +329,23 @@ function trimUnits(
       return { keys, bytes: storedCarrierBytes(unit) - 2, whole, shorter };
     })
     .sort((a, b) => b.bytes - a.bytes);
+}
+
+/**
+ * The header names `propagator.fields()` gives (lower case, as a carrier's are), at most
+ * {@link MAX_TRIM_EXAMINED} times 4 of them; none when it throws or gives no array.
+ */
+function declaredFields(propagator: TextMapPropagator | undefined): Set<string> {
+  const out = new Set<string>();
+  try {
+    const fields: unknown = (propagator ?? getDefaultPropagator()).fields();
+    if (!Array.isArray(fields)) return out;
+    for (const field of fields.slice(0, MAX_TRIM_EXAMINED * 4))
+      if (typeof field === "string") out.add(field.toLowerCase());
+  } catch {
+    // A propagator whose fields() throws names none: the carrier's order decides.
+  }
+  return out;
 }
 
 /**
@@ -282,22 +363,44 @@ function trimUnits(
  * that style); `undefined` when no set does. A carrier its propagator does not read back (an
  * inject-only propagator) is trimmed by {@link dropLongestValues}.
  * Every set is tried (the slow path of a rare carrier: a propagator's carrier has half a dozen units
- * at most); over {@link MAX_TRIM_CHOICE} units, first the units whose removal changes
- * nothing restored go, largest first, then the largest whose removal keeps the trace.
+ * at most); over {@link MAX_TRIM_CHOICE} units, first the units whose removal changes nothing restored
+ * but baggage go, largest first, then those whose removal keeps the trace (no whole style first, largest
+ * first), one pass each. The work is bounded whatever the number of headers: at most
+ * {@link MAX_TRIM_EXAMINED} units are examined, and one trim extracts at most
+ * {@link MAX_TRIM_EXTRACTIONS} carriers (306 before the candidates' checks, with the limits as they are:
+ * the whole carrier, 16 units alone, 1 + 16 and 16 in the reductions, the 8 units, 255 sets).
  */
 function trimCarrier(
   carrier: TraceCarrier,
   maxBytes: number,
   propagator: TextMapPropagator | undefined,
 ): TraceCarrier | undefined {
-  const want = restoredFrom(carrier, propagator).identity;
+  const reader = trimReader(propagator);
+  try {
+    return trimWithin(carrier, maxBytes, propagator, reader);
+  } catch (err) {
+    // Past the cap before any candidate was checked (not with MAX_TRIM_CHOICE and MAX_TRIM_EXAMINED as
+    // they are): nothing is stored, as when no set fits.
+    if (err instanceof TrimBudgetSpent) return undefined;
+    throw err;
+  }
+}
+
+/** {@link trimCarrier} with the extractions of `reader` ({@link MAX_TRIM_EXTRACTIONS}). */
+function trimWithin(
+  carrier: TraceCarrier,
+  maxBytes: number,
+  propagator: TextMapPropagator | undefined,
+  reader: TrimReader,
+): TraceCarrier | undefined {
+  const want = reader.read(carrier).identity;
   if (want === undefined) return dropLongestValues(carrier, maxBytes);
-  const units = trimUnits(carrier, want, propagator);
+  const units = trimUnits(carrier, want, propagator, reader);
   const keysOf = (chosen: readonly { keys: string[] }[]) => chosen.flatMap((unit) => unit.keys);
-  const restoredWith = (chosen: readonly { keys: string[] }[]) =>
-    restoredFrom(pick(carrier, keysOf(chosen)), propagator);
+  const restoredWith = (chosen: readonly { keys: string[] }[]) => reader.read(pick(carrier, keysOf(chosen)));
   // Over the limit of units, first those whose removal from the whole carrier changes nothing it
-  // restores (headers no reader uses), largest first; then the largest whose removal keeps the trace.
+  // restores but baggage (headers no reader uses), largest first; then those whose removal keeps the
+  // trace, no whole style first, largest first. One pass each: at most MAX_TRIM_EXAMINED extractions.
   if (units.length > MAX_TRIM_CHOICE) {
     const all = restoredWith(units).context;
     for (let i = 0; i < units.length && units.length > MAX_TRIM_CHOICE;) {
@@ -306,12 +409,15 @@ function trimCarrier(
       else i++;
     }
   }
-  while (units.length > MAX_TRIM_CHOICE) {
-    const droppable = units.findIndex(
-      (unit) => restoredWith(units.filter((u) => u !== unit)).identity === want,
-    );
-    if (droppable < 0) return undefined;
-    units.splice(droppable, 1);
+  if (units.length > MAX_TRIM_CHOICE) {
+    // Units that are no whole style go first (a whole style is a reader's whole trace), largest first.
+    const order = [...units.filter((unit) => !unit.whole), ...units.filter((unit) => unit.whole)];
+    for (const unit of order) {
+      if (units.length <= MAX_TRIM_CHOICE) break;
+      const rest = units.filter((u) => u !== unit);
+      if (restoredWith(rest).identity === want) units.splice(units.indexOf(unit), 1);
+    }
+    if (units.length > MAX_TRIM_CHOICE) return undefined;
   }
   // The sets that fit (in descending bit order, the order they are made in), each with the tracestate
   // it keeps: the whole one (cut 0) or the longest cut of it (cut k: shorter[k - 1]) that fits beside the
@@ -342,7 +448,7 @@ function trimCarrier(
     const key = set * 64 + cut; // cut < 32: a tracestate with a cut has 2 to 32 members (§3.3.1.1)
     let found = restored.get(key);
     if (found === undefined) {
-      found = restoredFrom(carrierOf(set, cut), propagator);
+      found = reader.read(carrierOf(set, cut));
       restored.set(key, found);
     }
     return found;
@@ -382,7 +488,15 @@ function trimCarrier(
         b.same - a.same ||
         b.bytes - a.bytes,
     );
-  for (const { set, cut } of candidates) if (needsEveryUnit(set, cut)) return carrierOf(set, cut);
+  for (const { set, cut } of candidates) {
+    try {
+      if (needsEveryUnit(set, cut)) return carrierOf(set, cut);
+    } catch (err) {
+      // The cap reached: this candidate fits and restores the trace (a unit in it may be one no reader needs).
+      if (err instanceof TrimBudgetSpent) return carrierOf(set, cut);
+      throw err;
+    }
+  }
   return undefined;
 }
 
@@ -392,15 +506,17 @@ function trimCarrier(
  * field is left.
  */
 function dropLongestValues(carrier: TraceCarrier, maxBytes: number): TraceCarrier | undefined {
-  for (const key in carrier) if (isBaggageHeader(key)) delete carrier[key];
-  let keys = Object.keys(carrier);
-  while (keys.length && storedCarrierBytes(carrier) > maxBytes) {
-    let longest = keys[0]!;
-    for (const key of keys) if (carrier[key]!.length > carrier[longest]!.length) longest = key;
-    delete carrier[longest];
-    keys = Object.keys(carrier);
+  for (const key in carrier) if (isTrimmedAsBaggage(key)) delete carrier[key];
+  // Longest value first, the first written of as long ones: sorted once, the size kept by subtraction
+  // (each member's bytes and its comma), so the work is n log n in the number of headers.
+  const keys = Object.keys(carrier).sort((a, b) => carrier[b]!.length - carrier[a]!.length);
+  let size = storedCarrierBytes(carrier);
+  for (const key of keys) {
+    if (size <= maxBytes) break;
+    size -= storedCarrierBytes({ [key]: carrier[key]! }) - 2 + 1;
+    delete carrier[key];
   }
-  return keys.length ? carrier : undefined;
+  return Object.keys(carrier).length ? carrier : undefined;
 }
 
 /** The fields `keys` of `carrier`, in that order. */
@@ -417,7 +533,9 @@ interface Restored {
   /**
    * What the restored context gives a reader, part by part, each as a text to compare: the sampling
    * decision (trace flags and Datadog priority) first, then the tracestate, origin, tags, last parent
-   * id, `isRemote`, restored root, links and baggage.
+   * id, `isRemote`, restored root and links. Not the baggage: a stored carrier loses its baggage first, so
+   * a header that restores only baggage (an entry of a per-entry baggage header family tracehop does not
+   * know by name) counts as one no reader needs.
    */
   parts: string[];
   /** The trace and span ids and all of {@link parts}, as one text. */
@@ -434,8 +552,9 @@ const byName = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < 
  * `isRemote`, the tracestate it relays), the restored root of a Datadog parent id 0
  * (`getRestoredRoot`), the Datadog fields injection writes again (`getDatadogContext`: priority,
  * origin, `_dd.p.*` tags by name, last parent id, the `_dd.parent_id` of `getExtractionAttributes`),
- * the span links of conflicting styles (`getExtractionLinks`) and the baggage. Two carriers with the
- * same text give a span started from them, and every carrier injected under it, the same values.
+ * and the span links of conflicting styles (`getExtractionLinks`); not the baggage, which trimming drops
+ * first. Two carriers with the same text give a span started from them, and every carrier injected under
+ * it, the same trace values.
  */
 function restoredFrom(carrier: TraceCarrier, propagator: TextMapPropagator | undefined): Restored {
   const ctx = extractWithoutWarnings(carrier, propagator);
@@ -452,7 +571,6 @@ function restoredFrom(carrier: TraceCarrier, propagator: TextMapPropagator | und
     spanContext?.isRemote,
     getRestoredRoot(ctx),
     getExtractionLinks(ctx),
-    propagation.getBaggage(ctx)?.getAllEntries().sort(byName),
   ].map((part) => JSON.stringify(part) ?? "");
   const context = `${spanContext?.traceId}-${spanContext?.spanId}:${parts.join("|")}`;
   const identity =

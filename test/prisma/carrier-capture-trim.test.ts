@@ -337,9 +337,9 @@ describe("trimming a stored carrier over maxCarrierBytes", () => {
       assert.deepEqual(trimmed(row, maxBytes), kept && pick(lower, kept), `limit ${maxBytes}`);
   });
 
-  test("over 12 units: headers no reader uses go first, then the same keys as for the carrier without them", () => {
+  test("over 8 units: headers no reader uses go first, then the same keys as for the carrier without them", () => {
     // Twelve headers extraction never reads, 27 to 82 bytes each, beside the seven of the default
-    // carrier: 16 units, more than the 12 whose every subset is tried. The old reduction dropped the
+    // carrier: 16 units, more than the 8 whose every subset is tried. The old reduction dropped the
     // largest units that kept the trace (the Datadog ids, then tracestate) and kept the unread ones.
     const full = defaultCarrier();
     const pads = Object.fromEntries(

@@ -1,4 +1,11 @@
-import { diag, trace, TraceFlags, type Context, type TextMapPropagator } from "@opentelemetry/api";
+import {
+  diag,
+  propagation,
+  trace,
+  TraceFlags,
+  type Context,
+  type TextMapPropagator,
+} from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { extractWithoutWarnings, getDefaultPropagator, injectCarrier } from "../context/carrier-context.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
@@ -364,8 +371,8 @@ function declaredFields(propagator: TextMapPropagator | undefined): Set<string> 
  * inject-only propagator) is trimmed by {@link dropLongestValues}.
  * Every set is tried (the slow path of a rare carrier: a propagator's carrier has half a dozen units
  * at most); over {@link MAX_TRIM_CHOICE} units, first the units whose removal changes nothing restored
- * but baggage go, largest first, then those whose removal keeps the trace (no whole style first, largest
- * first), one pass each. The work is bounded whatever the number of headers: at most
+ * go, largest first (those that restore only baggage all go, the others down to the limit), then those
+ * whose removal keeps the trace (no whole style first, largest first), one pass each. The work is bounded whatever the number of headers: at most
  * {@link MAX_TRIM_EXAMINED} units are examined, and one trim extracts at most
  * {@link MAX_TRIM_EXTRACTIONS} carriers (306 before the candidates' checks, with the limits as they are:
  * the whole carrier, 16 units alone, 1 + 16 and 16 in the reductions, the 8 units, 255 sets).
@@ -401,12 +408,16 @@ function trimWithin(
   // Over the limit of units, first those whose removal from the whole carrier changes nothing it
   // restores but baggage (headers no reader uses), largest first; then those whose removal keeps the
   // trace, no whole style first, largest first. One pass each: at most MAX_TRIM_EXAMINED extractions.
+  // In that pass a unit that restores only baggage goes even under the limit: it is baggage, which a
+  // stored carrier loses first (and every set tried with it would be tried without it).
   if (units.length > MAX_TRIM_CHOICE) {
-    const all = restoredWith(units).context;
-    for (let i = 0; i < units.length && units.length > MAX_TRIM_CHOICE;) {
-      if (!units[i]!.whole && restoredWith(units.filter((_, j) => j !== i)).context === all)
+    let all = restoredWith(units);
+    for (let i = 0; i < units.length;) {
+      const rest = units[i]!.whole ? undefined : restoredWith(units.filter((_, j) => j !== i));
+      if (rest?.context === all.context && (rest.baggage !== all.baggage || units.length > MAX_TRIM_CHOICE)) {
         units.splice(i, 1);
-      else i++;
+        all = rest;
+      } else i++;
     }
   }
   if (units.length > MAX_TRIM_CHOICE) {
@@ -540,6 +551,8 @@ interface Restored {
   parts: string[];
   /** The trace and span ids and all of {@link parts}, as one text. */
   context: string;
+  /** The baggage restored, as a text to compare (entries by name). */
+  baggage: string;
 }
 
 /** Orders `[name, value]` entries by name (code units), so that the same entries compare as the same text. */
@@ -576,5 +589,6 @@ function restoredFrom(carrier: TraceCarrier, propagator: TextMapPropagator | und
   const identity =
     spanContext &&
     `${spanContext.traceId}-${spanContext.spanId}-${spanContext.traceFlags & TraceFlags.SAMPLED}`;
-  return { identity, parts, context };
+  const baggage = JSON.stringify(propagation.getBaggage(ctx)?.getAllEntries().sort(byName)) ?? "";
+  return { identity, parts, context, baggage };
 }

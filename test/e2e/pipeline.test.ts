@@ -694,7 +694,7 @@ describe(
           port: Number(server.port || 3306),
           user: decodeURIComponent(server.username),
           password: decodeURIComponent(server.password),
-          connectTimeout: 3000,
+          connectTimeout: 15_000,
         });
       } catch (err) {
         return t.skip(`MariaDB/MySQL not reachable at ${MYSQL_URL} (${(err as Error).message})`);

@@ -192,7 +192,7 @@ describe("two relays and two workers on one database (table queue)", { timeout: 
     async (t) => {
       let admin: Awaited<ReturnType<typeof mariadb.createConnection>>;
       try {
-        admin = await mariadb.createConnection({ ...mysqlConnection(MYSQL_URL), connectTimeout: 3000 });
+        admin = await mariadb.createConnection({ ...mysqlConnection(MYSQL_URL), connectTimeout: 15_000 });
       } catch (err) {
         return t.skip(`MariaDB/MySQL not reachable at ${MYSQL_URL} (${(err as Error).message})`);
       }

@@ -85,7 +85,7 @@ describe("docs/example.md's outbox backlog queries, run as written", () => {
       connection = await mariadb.createConnection({
         ...mysqlConnection(MYSQL_URL),
         database: new URL(MYSQL_URL).pathname.slice(1),
-        connectTimeout: 3000,
+        connectTimeout: 15_000,
       });
     } catch (err) {
       return t.skip(

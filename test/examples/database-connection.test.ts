@@ -132,7 +132,7 @@ describe("a MySQL URL without a user", () => {
     const database = `tracehop_no_user_${process.pid}`;
     let admin: Connection;
     try {
-      admin = await mariadb.createConnection({ ...mysqlTarget(MYSQL_URL), connectTimeout: 3000 });
+      admin = await mariadb.createConnection({ ...mysqlTarget(MYSQL_URL), connectTimeout: 15_000 });
     } catch (err) {
       return t.skip(`MariaDB/MySQL not reachable at ${MYSQL_URL} (${(err as Error).message})`);
     }

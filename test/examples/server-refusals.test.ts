@@ -172,7 +172,7 @@ describe("MySQL/MariaDB refuses DATABASE_URL", () => {
       const conn = await mariadb.createConnection({
         ...mysqlTarget(MYSQL_URL),
         database: "",
-        connectTimeout: 3000,
+        connectTimeout: 15_000,
       });
       t.after(async () => {
         await cleanup?.(conn);

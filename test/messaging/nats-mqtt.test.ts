@@ -412,7 +412,7 @@ describe("MQTT 5", () => {
           protocolVersion: 5,
           clientId: unique("mqtt"),
           reconnectPeriod: 0,
-          connectTimeout: 3000,
+          connectTimeout: 15_000,
         }),
       );
     } catch (err) {

@@ -250,7 +250,7 @@ describe("kafkaHeadersSetter into MQTT 5 user properties on the real Mosquitto: 
           protocolVersion: 5,
           clientId: unique("h1-mqtt"),
           reconnectPeriod: 0,
-          connectTimeout: 3000,
+          connectTimeout: 15_000,
         }),
       );
     } catch (err) {

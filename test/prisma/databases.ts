@@ -170,7 +170,7 @@ export async function createDatabase(
   }
   let admin: Awaited<ReturnType<typeof mariadb.createConnection>>;
   try {
-    admin = await mariadb.createConnection({ ...mysqlConnection(MYSQL_URL), connectTimeout: 3000 });
+    admin = await mariadb.createConnection({ ...mysqlConnection(MYSQL_URL), connectTimeout: 15_000 });
   } catch (err) {
     return `MariaDB/MySQL not reachable at ${MYSQL_URL} (${(err as Error).message}): start it or set TRACEHOP_TEST_MYSQL_URL`;
   }
@@ -195,7 +195,7 @@ export async function createDatabase(
  * skip reason when the server is not reachable: a sentence naming it and how to start or point to it.
  */
 export async function connectPostgres(): Promise<pg.Client | string> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
   try {
     await client.connect();
   } catch (err) {

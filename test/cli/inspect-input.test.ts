@@ -3023,11 +3023,12 @@ describe("tracehop inspect: its output and exit codes", () => {
   });
 
   test("reports longer than V8's longest string (about 512 Mi characters): written whole, exit 1", (t) => {
-    // 5000 NULL rows, each report carrying the environment's diagnostic of 120 000 characters (a
-    // DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT value, which its warning says whole; a style variable's is cut
-    // at 200 characters): 600 MB of text. Guards against joining the reports into one string (RangeError,
-    // "a bug in tracehop inspect").
-    const env = { ...process.env, DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT: "x".repeat(120_000) };
+    // 5000 NULL rows, each report carrying the environment's diagnostic of about 126 000 characters: a
+    // style variable of 3000 entries that name no style, each of which its warning says skipped (a value
+    // a warning quotes is cut at 40 or 200 characters, but every entry skipped is said): 630 MB of text.
+    // Guards against joining the reports into one string (RangeError, "a bug in tracehop inspect").
+    const entries = Array.from({ length: 3000 }, (_, i) => `entry-${String(i).padStart(5, "0")}`);
+    const env = { ...process.env, DD_TRACE_PROPAGATION_STYLE_EXTRACT: `datadog,${entries.join(",")}` };
     const file = join(inspectDir(t), "reports.txt");
     const fd = openSync(file, "w");
     let result;
@@ -3051,8 +3052,11 @@ describe("tracehop inspect: its output and exit codes", () => {
       tail.toString("latin1"),
       (
         "row 5000 of 5000: no carrier (NULL: written outside a span, or by a service without the extension)\n" +
-        `  - DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT="${"x".repeat(120_000)}" is not continue, restart or ignore ` +
-        "(continue is used)\n"
+        `  - DD_TRACE_PROPAGATION_STYLE_EXTRACT=${JSON.stringify(`datadog,${entries.join(",")}`.slice(0, 200))}… ` +
+        "(36007 characters) is read as datadog; " +
+        entries.map((entry) => `"${entry}" is skipped: it is no style; `).join("") +
+        "write DD_TRACE_PROPAGATION_STYLE_EXTRACT=datadog, adding the style meant (tracecontext, baggage, datadog, " +
+        "b3 single header, b3multi)\n"
       ).slice(-200),
     );
   });

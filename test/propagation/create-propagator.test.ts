@@ -1092,6 +1092,34 @@ describe("createPropagator / DatadogPropagator options and their environment var
     ]);
   });
 
+  test("a bad DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT / _EXTRACT_FIRST / DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH is quoted as a style name is: a look-alike or invisible character escaped, a long value cut with its length", async () => {
+    const long = "x".repeat(100_000);
+    const cases: [variable: string, written: string, shown: string][] = [
+      ["DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT", "c\u043entinue", '"c\\u043entinue"'],
+      ["DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT", "restart\u200b", '"restart\\u200b"'],
+      ["DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT", long, `"${"x".repeat(40)}"… (100000 characters)`],
+      ["DD_TRACE_PROPAGATION_EXTRACT_FIRST", "tru\u0435", '"tru\\u0435"'],
+      ["DD_TRACE_PROPAGATION_EXTRACT_FIRST", "1\u00ad", '"1\\u00ad"'],
+      ["DD_TRACE_PROPAGATION_EXTRACT_FIRST", long, `"${"x".repeat(40)}"… (100000 characters)`],
+      ["DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH", "5000\u200b", '"5000\\u200b"'],
+      ["DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH", "\uff15\uff10\uff10", '"\\uff15\\uff10\\uff10"'],
+      ["DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH", long, `"${"x".repeat(40)}"… (100000 characters)`],
+    ];
+    for (const [variable, written, shown] of cases) {
+      clearEnv();
+      resetWarnings();
+      process.env[variable] = written;
+      const { processWarnings, diagWarnings } = await recordWarnings(() => createPropagator(["datadog"]));
+      clearEnv();
+      assert.equal(processWarnings.length, 1, `${variable}=${shown}`);
+      const [, message] = processWarnings[0]!;
+      assert.equal(diagWarnings[0], message);
+      assert.ok(message.startsWith(`tracehop: ${variable}=${shown} is not `), message);
+      assert.match(message, /^[\x20-\x7e…]*$/, "nothing outside printable ASCII but the cut's …");
+      assert.ok(message.length < 400, `${message.length} characters`);
+    }
+  });
+
   test("a shared style variable that names nothing known: one warning naming it and both directions; none,x: none, x said skipped", async () => {
     clearEnv();
     const warnings = await processWarnings(() => {

@@ -1,5 +1,5 @@
 import { diag } from "@opentelemetry/api";
-import { describeValue } from "../../describe-value.js";
+import { describeValue, quoteWritten } from "../../describe-value.js";
 import { emitSettingWarningOnce } from "../../warn-once.js";
 import {
   DEFAULT_TAGS_MAX_LENGTH,
@@ -64,10 +64,10 @@ export function extractBehaviorFromEnvironment(
   warn: SettingWarning = warnUnknownSetting,
 ): ExtractBehavior {
   const value = text?.trim().toLowerCase();
-  if (!value) return "continue";
+  if (text === undefined || !value) return "continue";
   if (EXTRACT_BEHAVIORS.has(value)) return value as ExtractBehavior;
   warn(
-    `tracehop: ${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${JSON.stringify(text)} is not continue, restart or ignore (continue is used)`,
+    `tracehop: ${ENV_PROPAGATION_BEHAVIOR_EXTRACT}=${quoteWritten(text)} is not continue, restart or ignore (continue is used)`,
     "TRACEHOP_UNKNOWN_EXTRACT_BEHAVIOR",
   );
   return "continue";
@@ -86,9 +86,9 @@ export function extractFirstFromEnvironment(
 ): boolean {
   const value = text?.trim().toLowerCase();
   if (value === "true" || value === "1") return true;
-  if (value && value !== "false" && value !== "0")
+  if (text !== undefined && value && value !== "false" && value !== "0")
     warn(
-      `tracehop: ${ENV_PROPAGATION_EXTRACT_FIRST}=${JSON.stringify(text)} is not true, false, 1 or 0 (false is used); ` +
+      `tracehop: ${ENV_PROPAGATION_EXTRACT_FIRST}=${quoteWritten(text)} is not true, false, 1 or 0 (false is used); ` +
         "write true or 1 to stop extraction at the first valid style, false or 0 (or leave it unset) for the default",
       "TRACEHOP_BAD_EXTRACT_FIRST",
     );
@@ -124,7 +124,7 @@ export function readTagsMaxLength(
   const problem = tagsMaxLengthProblem(text);
   if (problem === undefined) return { maxLength: Number(text), problem };
   warn(
-    `tracehop: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} ${problem} (the default, ${DEFAULT_TAGS_MAX_LENGTH}, ` +
+    `tracehop: ${ENV_TAGS_MAX_LENGTH}=${quoteWritten(text)} ${problem} (the default, ${DEFAULT_TAGS_MAX_LENGTH}, ` +
       `is used); write a whole number of characters from 0 (tag propagation off) to ${MAX_TAGS_MAX_LENGTH}`,
     "TRACEHOP_BAD_TAGS_MAX_LENGTH",
   );

@@ -5,6 +5,7 @@ import {
   extractFirstFromEnvironment,
   extractStylesFromEnvironment,
   parseStyles,
+  quotedStyleValue,
   type ExtractBehavior,
   type PropagationStyle,
   readTagsMaxLength,
@@ -16,6 +17,7 @@ import {
   ENV_PROPAGATION_EXTRACT_FIRST,
   ENV_TAGS_MAX_LENGTH,
 } from "../propagation/datadog/constants.js";
+import { quoteWritten } from "../describe-value.js";
 import { InspectInputError } from "./input.js";
 
 /** The extract order `tracehop inspect` uses, and where it came from. */
@@ -101,7 +103,7 @@ function tagsLimitFromEnvironment(text: string | undefined, warn: SettingWarning
     maxLength: DEFAULT_TAGS_MAX_LENGTH,
     source:
       problem !== undefined
-        ? `the default: ${ENV_TAGS_MAX_LENGTH}=${JSON.stringify(text)} ${problem}`
+        ? `the default: ${ENV_TAGS_MAX_LENGTH}=${quoteWritten(text ?? "")} ${problem}`
         : `${ENV_TAGS_MAX_LENGTH} unset: the default`,
   };
 }
@@ -132,7 +134,7 @@ function extractOrderFromEnvironment(env: NodeJS.ProcessEnv, diagnostics: string
   // `DD_TRACE_PROPAGATION_STYLE="..." names no style tracehop reads ...`): said as they are.
   if (read.variable !== undefined && read.styles.length === 0 && warnings.length === 0)
     warnings.push(
-      `${read.variable}=${JSON.stringify(env[read.variable])}: a service with this setting extracts nothing`,
+      `${read.variable}=${quotedStyleValue(env[read.variable])}: a service with this setting extracts nothing`,
     );
   diagnostics.push(...warnings);
   return { styles: read.styles, source: read.variable ?? "default" };

@@ -38,6 +38,7 @@ import {
 // the carrier functions), exported from the module they import createPropagator from.
 export {
   extractStylesFromEnvironment,
+  quotedStyleValue,
   type EnvironmentStyles,
 } from "./create-propagator/environment-styles.js";
 export { isCreatedPropagator } from "./create-propagator/MultiStylePropagator.js";

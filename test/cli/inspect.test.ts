@@ -832,6 +832,47 @@ describe("tracehop inspect: settings read from the environment", () => {
     });
   });
 
+  test("a setting the report echoes where it says where a value came from is quoted as the library's warnings quote it: look-alike and invisible characters escaped, a long value cut with its length (--json too)", () => {
+    const json = (args: string[], env: NodeJS.ProcessEnv) => {
+      const { code, stdout, stderr } = run(["inspect", "--json", ...args], undefined, { ...clean, ...env });
+      assert.ok(code === 0 || code === 1, stderr); // 1: no valid context under none
+      assert.equal(stderr, "");
+      return JSON.parse(stdout).diagnostics as string[];
+    };
+    const row = JSON.stringify({
+      "x-datadog-trace-id": "1234",
+      "x-datadog-parent-id": "5678",
+      "x-datadog-tags": "_dd.p.x=" + "a".repeat(600),
+    });
+    for (const [written, shown] of [
+      ["5000\u200b", '"5000\\u200b"'],
+      ["\uff15\uff10\uff10", '"\\uff15\\uff10\\uff10"'],
+      ["9".repeat(100_000), `"${"9".repeat(40)}"… (100000 characters)`],
+    ]) {
+      const source = json([row], { DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH: written }).find((d) =>
+        d.startsWith("x-datadog-tags dropped whole"),
+      );
+      assert.ok(source?.includes(`(the default: DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH=${shown} is `), source);
+      assert.ok(source!.length < 600, `${source!.length} characters`);
+    }
+    // A style variable read as none (an entry of blanks, a no-break space among them, counts as unset):
+    // quoted as the style variables' warnings quote it, cut past 200 characters.
+    const traceparent = JSON.stringify({
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    });
+    for (const [written, shown] of [
+      ["none,\u00a0", '"none,\\u00a0"'],
+      [`none${", ".repeat(50_000)}`, `"none${", ".repeat(98)}"… (100004 characters)`],
+    ]) {
+      assert.ok(
+        json([traceparent], { OTEL_PROPAGATORS: written }).includes(
+          `OTEL_PROPAGATORS=${shown}: a service with this setting extracts nothing`,
+        ),
+        written.slice(0, 20),
+      );
+    }
+  });
+
   test("a dropped tracestate or x-datadog-tags says what it means for the styles in effect", () => {
     const row = {
       traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",

@@ -18,11 +18,12 @@ import {
 } from "./style-names.js";
 
 /**
- * A style variable's value quoted for a warning, as a style name is quoted (`quoteWritten`: each character
- * outside printable ASCII escaped), cut past {@link MAX_SHOWN_VALUE_LENGTH} characters rather than a
- * name's 40: a list of several names is read whole.
+ * Internal: a style variable's value quoted for a warning, as a style name is quoted (`quoteWritten`: each
+ * character outside printable ASCII escaped), cut past {@link MAX_SHOWN_VALUE_LENGTH} characters rather
+ * than a name's 40: a list of several names is read whole. Also `tracehop inspect`'s, for a variable read
+ * as `none`.
  */
-function quotedValue(text: string | undefined): string {
+export function quotedStyleValue(text: string | undefined): string {
   return quoteWritten(text ?? "", MAX_SHOWN_VALUE_LENGTH);
 }
 
@@ -79,7 +80,7 @@ export function environmentStyles(
   }
   if (namesDeprecatedStyle(env[deprecated]))
     warn(
-      `tracehop: ${deprecated}=${quotedValue(env[deprecated])} is deprecated and not used: ${variable} ` +
+      `tracehop: ${deprecated}=${quotedStyleValue(env[deprecated])} is deprecated and not used: ${variable} ` +
         `is set and wins, as in dd-trace-java; remove ${deprecated}`,
       DEPRECATED_STYLE_WARNING,
     );
@@ -90,7 +91,7 @@ export function environmentStyles(
   // directions: nothing propagates.
   if (reading.skipped.length > 0 && (styles.length > 0 || namesNone(text)))
     warn(
-      `tracehop: ${variable}=${quotedValue(text)} is read as ${
+      `tracehop: ${variable}=${quotedStyleValue(text)} is read as ${
         styles.length > 0 ? styles.join(", ") : "none (no propagation)"
       }; ${skippedEntries(reading)}; ${styleListFix(variable, reading, namesNone(text))}`,
       "TRACEHOP_UNKNOWN_PROPAGATION_STYLE",
@@ -167,14 +168,14 @@ function deprecatedStyles(
   const names = "its names are datadog and b3; dd-trace-java's haystack and xray are no tracehop styles";
   if (styles.length === 0) {
     warn(
-      `tracehop: ${variable}=${quotedValue(text)} is deprecated and names no style tracehop reads ` +
+      `tracehop: ${variable}=${quotedStyleValue(text)} is deprecated and names no style tracehop reads ` +
         `(${names}), so the defaults apply, as in dd-trace-java; set ${replacement} instead`,
       DEPRECATED_STYLE_WARNING,
     );
     return undefined;
   }
   warn(
-    `tracehop: ${variable}=${quotedValue(text)} is deprecated; it is read as ${styles.join(", ")}, as ` +
+    `tracehop: ${variable}=${quotedStyleValue(text)} is deprecated; it is read as ${styles.join(", ")}, as ` +
       `dd-trace-java reads it when no ${replacement}, ${ENV_PROPAGATION_STYLE} or ${ENV_OTEL_PROPAGATORS} ` +
       `is set${ignored.length > 0 ? ` (${ignored.join(", ")} ignored: ${names})` : ""}; ` +
       `set ${styleSetting(replacement, styles)} instead`,
@@ -230,7 +231,7 @@ export function warnIfNothingKnown(
     if (namesNone(text)) continue;
     const reading = readStyleList(variable, text);
     warn(
-      `tracehop: ${variable}=${quotedValue(text)} names no style tracehop reads, so nothing is ` +
+      `tracehop: ${variable}=${quotedStyleValue(text)} names no style tracehop reads, so nothing is ` +
         `${directions.join(" or ")}; ${skippedEntries(reading)}; ${styleListFix(variable, reading, false)}`,
       "TRACEHOP_NO_PROPAGATION_STYLE",
     );

@@ -1,5 +1,5 @@
 import { getStringFromEnv } from "@opentelemetry/core";
-import { describeNotPlain, describeValue } from "../describe-value.js";
+import { describeNotPlain, describeValue, quoteWritten } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { firstUnknownKey } from "../known-options.js";
 import { warnSetting } from "../warn-once.js";
@@ -52,12 +52,12 @@ function inBspRange(raw: string, { min, millis }: (typeof BSP_ENV)[number]): boo
 /** Why `raw`, an OTEL_BSP_* value out of the range of its {@link BSP_ENV} entry, is ignored. */
 function bspProblem(raw: string, { name, min, millis }: (typeof BSP_ENV)[number]): string {
   if (millis)
-    return `${name}="${raw}" is not a number of milliseconds from ${min} to ${MAX_TIMER_MILLIS} (Node's timer limit)`;
+    return `${name}=${quoteWritten(raw)} is not a number of milliseconds from ${min} to ${MAX_TIMER_MILLIS} (Node's timer limit)`;
   // Read as the SDK reads it (Number: 0x10 is 16, 1e3 is 1000), so 1e20 and Infinity are too large.
   return raw.trim() !== "" && Number(raw) > MAX_BATCH_SIZE
-    ? `${name}="${raw}" is too large: at most ${MAX_BATCH_SIZE} spans (2^53 - 1, the largest whole number ` +
+    ? `${name}=${quoteWritten(raw)} is too large: at most ${MAX_BATCH_SIZE} spans (2^53 - 1, the largest whole number ` +
         `a JavaScript number holds exactly)`
-    : `${name}="${raw}" is not a whole number of spans from ${min}`;
+    : `${name}=${quoteWritten(raw)} is not a whole number of spans from ${min}`;
 }
 
 /**
@@ -94,12 +94,12 @@ function batchSize(
   if (raw !== undefined && inBspRange(raw, entry)) {
     const value = Number(raw);
     const shown = String(value) === raw.trim() ? "" : ` (${value})`;
-    return { value, from: "environment", label: `${entry.name}="${raw}"${shown}` };
+    return { value, from: "environment", label: `${entry.name}=${quoteWritten(raw)}${shown}` };
   }
   const why =
     raw === undefined
       ? `neither options.batch.${field} nor ${entry.name} is set`
-      : `${entry.name}="${raw}" being ignored`;
+      : `${entry.name}=${quoteWritten(raw)} being ignored`;
   return {
     value: entry.fallback,
     from: "default",

@@ -1,3 +1,4 @@
+import { quoteWritten } from "../describe-value.js";
 import { getStringFromEnv } from "@opentelemetry/core";
 import { readFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
@@ -358,7 +359,7 @@ function checkCompressionEnv(): void {
     const instead =
       applies === -1 ? "bodies are sent uncompressed" : `${names[applies]}=${values[applies]} applies`;
     warnSetting(
-      `tracehop: ${name}="${value}" is not a compression the OTLP exporter knows (gzip or none, in lower ` +
+      `tracehop: ${name}=${quoteWritten(value)} is not a compression the OTLP exporter knows (gzip or none, in lower ` +
         `case); ignored: ${instead}. Set it to gzip or none, or unset it`,
       BAD_OTLP_COMPRESSION_WARNING,
     );
@@ -405,9 +406,9 @@ function checkProtocolEnv(): void {
     tracesProtocol !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
   const protocol = tracesProtocol ?? getStringFromEnv(name);
   const lowerProtocol = protocol?.toLowerCase();
-  if (lowerProtocol === undefined || lowerProtocol === "http/json") return;
+  if (protocol === undefined || lowerProtocol === "http/json") return;
   warnSetting(
-    `tracehop: ${name}="${protocol}" is not supported by startTracing, which sends OTLP/HTTP with JSON ` +
+    `tracehop: ${name}=${quoteWritten(protocol)} is not supported by startTracing, which sends OTLP/HTTP with JSON ` +
       `bodies (http/json) instead` +
       (lowerProtocol === "grpc"
         ? ` to the same endpoint: an OTLP/gRPC port (4317) refuses it, every Collector OTLP/HTTP receiver ` +
@@ -430,7 +431,7 @@ function exportTimeoutFromEnv(): number {
     const value = Number(raw);
     if (isTimerMillis(value, 1)) return value;
     warnSetting(
-      `tracehop: ${name}="${raw}" is not a number of milliseconds from 1 to ${MAX_TIMER_MILLIS} (Node's ` +
+      `tracehop: ${name}=${quoteWritten(raw)} is not a number of milliseconds from 1 to ${MAX_TIMER_MILLIS} (Node's ` +
         `timer limit); ignored (the next setting or the default, ${DEFAULT_EXPORT_TIMEOUT_MILLIS} ms, applies)`,
       BAD_EXPORT_TIMEOUT_WARNING,
     );

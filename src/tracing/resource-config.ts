@@ -2,7 +2,7 @@ import type { AttributeValue } from "@opentelemetry/api";
 import { getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { ResourceDetector } from "@opentelemetry/resources";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
-import { describeNotPlain } from "../describe-value.js";
+import { describeNotPlain, quoteWritten } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { warnSetting } from "../warn-once.js";
 import { describe, nonEmptyString } from "./option-checks.js";
@@ -141,11 +141,11 @@ function parseResourceAttributes(
     if (parts.length !== 2)
       return {
         problem:
-          `${JSON.stringify(entry)} is not key=value (a "," or "=" inside a key or value must be ` +
+          `${quoteWritten(entry)} is not key=value (a "," or "=" inside a key or value must be ` +
           `percent-encoded: %2C, %3D)`,
       };
     const [key, value] = parts.map((part) => part.trim()) as [string, string];
-    if (key === "") return { problem: `${JSON.stringify(entry)} has an empty key` };
+    if (key === "") return { problem: `${quoteWritten(entry)} has an empty key` };
     let decodedKey: string;
     let decodedValue: string;
     try {
@@ -154,17 +154,17 @@ function parseResourceAttributes(
     } catch {
       return {
         problem:
-          `${JSON.stringify(entry)} is not valid percent-encoding (a "%" must start a %XX escape of ` +
+          `${quoteWritten(entry)} is not valid percent-encoding (a "%" must start a %XX escape of ` +
           `UTF-8 bytes; a literal "%" is %25)`,
       };
     }
     if (decodedKey.length > MAX_ENV_ATTRIBUTE_LENGTH)
       return {
-        problem: `the key ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`,
+        problem: `the key ${quoteWritten(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`,
       };
     if (decodedValue.length > MAX_ENV_ATTRIBUTE_LENGTH)
       return {
-        problem: `the value of ${JSON.stringify(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`,
+        problem: `the value of ${quoteWritten(decodedKey)} is longer than ${MAX_ENV_ATTRIBUTE_LENGTH} characters`,
       };
     entries.push({ entry, key: decodedKey, value: decodedValue });
   }
@@ -206,13 +206,13 @@ function emptyServiceNames(given: string | undefined, envEntries: readonly EnvAt
   const fromServiceName = process.env.OTEL_SERVICE_NAME;
   if (fromServiceName !== undefined)
     empty.push(
-      `OTEL_SERVICE_NAME is ${fromServiceName === "" ? "empty" : "blank"} (${JSON.stringify(fromServiceName)})`,
+      `OTEL_SERVICE_NAME is ${fromServiceName === "" ? "empty" : "blank"} (${quoteWritten(fromServiceName)})`,
     );
   // The last service.name entry, as the SDK's env detector keeps the last one.
   const entry = envEntries.findLast((candidate) => candidate.key === ATTR_SERVICE_NAME);
   if (entry !== undefined)
     empty.push(
-      `OTEL_RESOURCE_ATTRIBUTES gives service.name ${entry.value === "" ? "an empty" : "a blank"} value (${JSON.stringify(entry.entry.trim())})`,
+      `OTEL_RESOURCE_ATTRIBUTES gives service.name ${entry.value === "" ? "an empty" : "a blank"} value (${quoteWritten(entry.entry.trim())})`,
     );
   return empty;
 }
@@ -236,7 +236,7 @@ export function detectorsFromEnv(): ResourceDetector[] {
     if (detector) detectors.push(detector);
     else
       warnSetting(
-        `tracehop: OTEL_NODE_RESOURCE_DETECTORS value "${name}" is unknown (known: ` +
+        `tracehop: OTEL_NODE_RESOURCE_DETECTORS value ${quoteWritten(name)} is unknown (known: ` +
           `${Object.keys(byName).join(", ")}, all, none); ignored, the spans' resource lacks what it ` +
           `would add`,
         UNKNOWN_RESOURCE_DETECTOR_WARNING,

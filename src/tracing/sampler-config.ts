@@ -1,3 +1,4 @@
+import { quoteWritten } from "../describe-value.js";
 import { getStringFromEnv } from "@opentelemetry/core";
 import type { Sampler } from "@opentelemetry/sdk-trace-base";
 import { warnSetting } from "../warn-once.js";
@@ -26,7 +27,7 @@ export function resolveSampler(sampler: Sampler | undefined): Sampler {
   const fromEnv = ENV_SAMPLERS.get(lowerName)?.(sdkTraceBase());
   if (fromEnv === undefined)
     warnSetting(
-      `tracehop: unknown OTEL_TRACES_SAMPLER value "${name}" (known: ${known.join(", ")}); ` +
+      `tracehop: unknown OTEL_TRACES_SAMPLER value ${quoteWritten(name)} (known: ${known.join(", ")}); ` +
         `using the default, parentbased_always_on: every trace started here is sampled`,
       UNKNOWN_SAMPLER_WARNING,
     );
@@ -73,7 +74,7 @@ function checkSamplerArg(): void {
   const raw = getStringFromEnv("OTEL_TRACES_SAMPLER_ARG");
   if (raw === undefined || ratioOf(raw) !== undefined) return;
   warnSetting(
-    `tracehop: OTEL_TRACES_SAMPLER_ARG="${raw}" is not a sampling ratio from 0 to 1; the sampler uses ` +
+    `tracehop: OTEL_TRACES_SAMPLER_ARG=${quoteWritten(raw)} is not a sampling ratio from 0 to 1; the sampler uses ` +
       `ratio 1 instead: every trace started here is sampled`,
     BAD_SAMPLER_ARG_WARNING,
   );

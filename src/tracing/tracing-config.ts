@@ -1,3 +1,4 @@
+import { quoteWritten } from "../describe-value.js";
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
@@ -298,9 +299,9 @@ function checkSdkPieces(options: StartTracingOptions): void {
 function checkSdkDisabledEnv(): void {
   const raw = process.env.OTEL_SDK_DISABLED;
   const value = raw?.trim().toLowerCase();
-  if (value === undefined || value === "" || value === "false" || value === "true") return;
+  if (raw === undefined || value === "" || value === "false" || value === "true") return;
   warnSetting(
-    `tracehop: OTEL_SDK_DISABLED="${raw}" is neither true nor false; read as false, so tracing is on ` +
+    `tracehop: OTEL_SDK_DISABLED=${quoteWritten(raw)} is neither true nor false; read as false, so tracing is on ` +
       `(OpenTelemetry environment variable specification, "Boolean value": only "true", in any case, ` +
       `is true). Set OTEL_SDK_DISABLED=true to turn the SDK off, or false (or unset it) to keep it on`,
     BAD_SDK_DISABLED_WARNING,
@@ -323,7 +324,7 @@ function warnUnsupportedExporters(
     used.console ? "the console" : undefined,
     used.spansFile === undefined ? undefined : `the spans file ${used.spansFile}`,
   ].filter((destination) => destination !== undefined);
-  const values = unsupported.map((name) => `"${name}"`).join(", ");
+  const values = unsupported.map((name) => quoteWritten(name)).join(", ");
   warnSetting(
     `tracehop: OTEL_TRACES_EXPORTER ${unsupported.length === 1 ? "value" : "values"} ${values} ` +
       `${unsupported.length === 1 ? "is" : "are"} ` +

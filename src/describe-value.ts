@@ -23,20 +23,23 @@ const BOXED: readonly [kind: string, valueOf: (this: unknown) => unknown][] = [
  * is not an identifier). Text longer than `max` characters (default 40) is cut to its first `max`
  * (`max - 1` when the last would split a surrogate pair) and marked `…`: a string as
  * `"<head>"… (<length> characters)`, a bigint as `<head>…n`, a symbol or a constructor name as `<head>…`.
- * No control character is ever written as is (a user's text can hold CR LF, an escape sequence, a
- * bidirectional override): a string's and a symbol's are escaped (`\u007f`), as JSON escapes C0 ones.
+ * A string is quoted as {@link quoteWritten} quotes a setting, and a symbol's text escaped the same way:
+ * every character outside printable ASCII escaped (`\u007f`, `"c\u043entinue"`, `"5000\u200b"`), so that
+ * neither a control character (CR LF, an escape sequence, a bidirectional override) nor a letter of
+ * another alphabet that looks Latin nor an invisible character is written as is: the user sees why
+ * the value is refused (docs/warnings.md).
  */
 export function describeValue(value: unknown, max: number = MAX_SHOWN_CHARACTERS): string {
   switch (typeof value) {
     case "string":
-      return value.length > max ? `${quote(head(value, max))}… (${value.length} characters)` : quote(value);
+      return quoteWritten(value, max);
     case "bigint":
       return `${cut(String(value), max)}n`;
     case "number":
       if (Object.is(value, -0)) return "-0";
       return Number.isInteger(value) && !Number.isSafeInteger(value) ? unsafeInteger(value) : String(value);
     case "symbol":
-      return escapeUnprintable(cut(String(value), max), CONTROLS);
+      return escapeUnprintable(cut(String(value), max));
     case "function":
       return "a function";
     case "object":
@@ -128,18 +131,6 @@ function describeObject(value: object, max: number): string {
   } catch {
     return "an object"; // a revoked Proxy, a constructor getter that throws
   }
-}
-
-/**
- * The controls {@link describeValue} escapes: C0, DEL, C1, U+2028 and U+2029, and the bidirectional
- * controls that reorder what a terminal shows (JSON.stringify escapes C0 alone, and lone surrogates).
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** `text` JSON-quoted, with the {@link CONTROLS} JSON leaves as they are escaped too. */
-function quote(text: string): string {
-  return escapeUnprintable(JSON.stringify(text), CONTROLS);
 }
 
 /** `text`, or its first `max` characters and `…` when it is longer. */

@@ -151,6 +151,37 @@ describe("describeValue: what every TypeError shows of a value", () => {
   });
 });
 
+describe("describeValue quotes a string as a setting is quoted (quoteWritten): what the user pasted is seen", () => {
+  test("a look-alike letter or an invisible character is escaped, so the TypeError shows why the value is refused", () => {
+    assert.equal(describeValue("c\u043entinue"), '"c\\u043entinue"');
+    assert.equal(describeValue("5000\u200b"), '"5000\\u200b"');
+    assert.equal(describeValue("\u00ad"), '"\\u00ad"');
+    assert.equal(describeValue(Symbol("d\u0430tadog")), "Symbol(d\\u0430tadog)");
+    assert.equal(describeValue("x".repeat(100_000)), `"${"x".repeat(40)}"… (100000 characters)`);
+    // Through an option's TypeError.
+    assert.throws(
+      () => createPropagator(["datadog"], { extractBehavior: "c\u043entinue" as never }),
+      (err: Error) => err instanceof TypeError && err.message.endsWith('got "c\\u043entinue"'),
+    );
+  });
+
+  test("any string or symbol: printable ASCII alone (and § and …)", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 80 }),
+          fc.string({ unit: "binary", maxLength: 10 }).map((description) => Symbol(description)),
+        ),
+        (value) => {
+          const shown = describeValue(value);
+          assert.match(shown, /^[\x20-\x7e§…]*$/, shown); // § and …, tracehop's own, are left as they are
+        },
+      ),
+      runParameters(300),
+    );
+  });
+});
+
 describe("a name the user gave that tracehop quotes back (a misspelt option, a tag key)", () => {
   // Entry points that name an unknown option: each called with `{ [name]: 1 }` (plus what it requires).
   const entryPoints: [string, (options: Record<string, unknown>) => unknown][] = [

@@ -3,6 +3,7 @@
 // not in the package's exports map.
 import { existsSync } from "node:fs";
 import { MAX_FIELDS_LOOKED_INTO } from "../context/carrier-in-other-field.js";
+import { quoteWritten } from "../describe-value.js";
 import { MAX_FIELDS_LOOKED_AT } from "../context/holds-carrier.js";
 import { JSON_NUMBER_ID_WARNING } from "../propagation/datadog/ids.js";
 import { markWarned } from "../warn-once.js";
@@ -119,7 +120,7 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
       void io.writeOut(USAGE + "\n");
       return EXIT_VALID;
     }
-    const what = args[0] === undefined ? "no command given" : `unknown command ${JSON.stringify(args[0])}`;
+    const what = args[0] === undefined ? "no command given" : `unknown command ${quoteWritten(args[0])}`;
     io.writeErr(`tracehop: ${printable(what)}; the command is inspect\n\n${USAGE}\n`);
     return EXIT_USAGE;
   }
@@ -223,7 +224,7 @@ function parseInspectArguments(args: readonly string[]): InspectArguments | stri
       const value = arg === "--array" ? args[++i] : arg.slice("--array=".length);
       if (value !== "rows" && value !== "value")
         return (
-          `--array takes rows or value${value === undefined ? "" : `, got ${JSON.stringify(value)}`}: how one JSON array is read, ` +
+          `--array takes rows or value${value === undefined ? "" : `, got ${quoteWritten(value)}`}: how one JSON array is read, ` +
           "rows (a report per element, as json_agg and sqlite3 -json print rows: the default) or value (one column's value that is an array, which holds no carrier)"
         );
       const twice = givenTwice("--array", array, value);
@@ -244,7 +245,7 @@ function parseInspectArguments(args: readonly string[]): InspectArguments | stri
  */
 function givenTwice(option: string, before: string | undefined, value: string): string | undefined {
   if (before === undefined || before === value) return undefined;
-  return `${option} is given twice, as ${JSON.stringify(before)} and ${JSON.stringify(value)}: give it once`;
+  return `${option} is given twice, as ${quoteWritten(before)} and ${quoteWritten(value)}: give it once`;
 }
 
 /**

@@ -657,6 +657,26 @@ describe("tracehop inspect", () => {
     );
   });
 
+  test("a command or option value the user typed is quoted back by the one rule: a look-alike or invisible character escaped, a long value cut", () => {
+    const firstLine = (args: string[]) => {
+      const { code, stderr } = run(args);
+      assert.equal(code, 2);
+      return stderr.slice(0, stderr.indexOf("\n"));
+    };
+    assert.equal(
+      firstLine(["insp\u0435ct", "{}"]),
+      'tracehop: unknown command "insp\\u0435ct"; the command is inspect',
+    );
+    assert.match(
+      firstLine(["inspect", "--array", "r\u043ews", "{}"]),
+      /, got "r\\u043ews": how one JSON array/,
+    );
+    assert.match(
+      firstLine(["inspect", "--field", "a", "--field", `a\u200b${"x".repeat(100_000)}`, "{}"]),
+      /--field is given twice, as "a" and "a\\u200bx{38}"… \(100002 characters\): give it once$/,
+    );
+  });
+
   test("exit 2 on usage and input errors", () => {
     assert.equal(run(["inspect"]).code, 2);
     assert.equal(run(["inspect", "{not json"]).code, 2);

@@ -53,8 +53,9 @@ export function isHeaderNameText(name: string): boolean {
  * Internal: the warning of {@link keepHeaderTextFields} for the field `name`, once per name, for the
  * first {@link MAX_WARNED_FIELDS} names of the process (said or, under OTEL_SDK_DISABLED, not: the names
  * kept stay bounded either way). `setter`: the message header setter (`amqpHeadersSetter`,
- * `kafkaHeadersSetter`) that left the field out of the headers it writes, which the warning names;
- * without it, the field was left out of a carrier. Never throws.
+ * `kafkaHeadersSetter`) that left the field out of the headers it writes, which the warning names (a
+ * name holding a `:`, which only a setter leaves out, is said as that); without it, the field was left
+ * out of a carrier. Never throws.
  */
 export function warnDroppedField(name: string, value: unknown, setter?: string): void {
   try {
@@ -66,9 +67,11 @@ export function warnDroppedField(name: string, value: unknown, setter?: string):
     const why =
       typeof value !== "string"
         ? `its value is ${describeValue(value)}, not text`
-        : isHeaderNameText(name)
-          ? "its value holds a character outside printable ASCII 0x20-0x7E: a control character, NUL or non-ASCII text"
-          : "its name is empty or holds a character outside 0x21-0x7E";
+        : !isHeaderNameText(name)
+          ? "its name is empty or holds a character outside 0x21-0x7E"
+          : setter !== undefined && name.includes(":")
+            ? "its name holds a ':', which a NATS header name cannot: nats.js throws"
+            : "its value holds a character outside printable ASCII 0x20-0x7E: a control character, NUL or non-ASCII text";
     const message =
       setter === undefined
         ? `tracehop: the propagator wrote the carrier field ${shown}, which is not header text (${why}); ` +

@@ -369,7 +369,7 @@ export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaH
  * written through `set` (a name that is no HTTP field name is not written to a `Headers` object);
  * another instance of a class gets a property, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`). A field
  * a message client would refuse at send is left out, whatever propagator writes it, and said once: a
- * name empty, outside 0x21-0x7E or over 255 characters (an AMQP short string holds 255 bytes; nats.js
+ * name empty, outside 0x21-0x7E, holding a `:` or over 255 characters (an AMQP short string holds 255 bytes; nats.js
  * refuses a space, `:` or control), a value outside printable ASCII 0x20-0x7E (a CR/LF: nats.js
  * throws, Mosquitto closes an MQTT 5 connection) or over 16 384 characters (`TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT`,
  * `TRACEHOP_HEADER_FIELD_TOO_LARGE`; docs/messaging.md, "What the setters leave out"). Never

@@ -32,9 +32,9 @@ export type FieldFault = "name" | "value" | "name-length" | "value-length";
 /**
  * Internal: why message header field `name` = `value` cannot be sent by every client tracehop's setters
  * write for, or `undefined` when it can:
- * - `name`: empty or a character outside 0x21-0x7E (nats.js throws on a space, a control or non-ASCII
- *   character in `headers().set`; Mosquitto drops the connection of an MQTT 5 user property holding a
- *   control character or U+FFFF, MQTT 5.0 §1.5.4);
+ * - `name`: empty, a character outside 0x21-0x7E, or a `:` (nats.js throws on a space, a `:`, a control
+ *   or non-ASCII character in `headers().set`, its `canonicalMIMEHeaderKey`; Mosquitto drops the
+ *   connection of an MQTT 5 user property holding a control character or U+FFFF, MQTT 5.0 §1.5.4);
  * - `name-length`: over {@link MAX_HEADER_NAME_LENGTH} (amqplib throws at publish);
  * - `value`: a character outside printable ASCII 0x20-0x7E (a CR or LF: nats.js throws, MQTT 5 user
  *   properties make Mosquitto drop the connection, and no propagation header's grammar holds one);
@@ -43,7 +43,7 @@ export type FieldFault = "name" | "value" | "name-length" | "value-length";
  *   `max_payload`, 1 MiB by default, and nats.js throws past it; amqplib a headers table of 65 536).
  */
 export function sendableFieldFault(name: string, value: string): FieldFault | undefined {
-  if (!isHeaderNameText(name)) return "name";
+  if (!isHeaderNameText(name) || name.includes(":")) return "name";
   if (name.length > MAX_HEADER_NAME_LENGTH) return "name-length";
   if (value.length > MAX_CARRIER_VALUE_LENGTH) return "value-length";
   return isPrintableAscii(value) ? undefined : "value";

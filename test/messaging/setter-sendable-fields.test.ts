@@ -230,6 +230,41 @@ describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish 
       assert.equal(got.traceparent?.[0]?.split("-")[2], span.spanContext().spanId);
     });
   });
+
+  test("a name holding ':' (nats.js throws BAD_HEADER in headers().set) is left out and said, as into any headers", async (t) => {
+    if (!nc) return t.skip(skipReason);
+    const subject = unique("h1-nats-colon").replaceAll("-", ".");
+    const delivered = new Promise<Record<string, string[]>>((resolve) => {
+      nc!.subscribe(subject, {
+        max: 1,
+        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
+      });
+    });
+    await nc.flush();
+    await inSpan("producer", async (span) => {
+      const h = natsHeaders();
+      const plain: Record<string, unknown> = {};
+      const fields: [string, string][] = [
+        ["x-vendor:ctx", "1"],
+        ["x-kept", "1"],
+      ];
+      const told = await recordWarnings(() => {
+        new ExtraFieldsPropagator(fields).inject(context.active(), h, kafkaHeadersSetter);
+        new ExtraFieldsPropagator(fields).inject(context.active(), plain, amqpHeadersSetter);
+      });
+      nc!.publish(subject, "order 1", { headers: h });
+      const got = await delivered;
+      assert.equal(got["x-vendor:ctx"], undefined);
+      assert.deepEqual(got["x-kept"], ["1"]);
+      assert.equal(got.traceparent?.[0]?.split("-")[2], span.spanContext().spanId);
+      // The same rule for every client's headers: a plain object (AMQP, Kafka, MQTT 5) leaves it out too.
+      assert.equal(Object.hasOwn(plain, "x-vendor:ctx"), false);
+      assert.equal(plain["x-kept"], "1");
+      assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+        "tracehop kafkaHeadersSetter: the propagator wrote the header \"x-vendor:ctx\", which is not header text (its name holds a ':', which a NATS header name cannot: nats.js throws); it is left out of the message headers so that the client does not refuse the send or split a header",
+      ]);
+    });
+  });
 });
 
 describe("kafkaHeadersSetter into MQTT 5 user properties on the real Mosquitto: the publish is acknowledged", () => {

@@ -571,6 +571,9 @@ const ID_HEADERS: ReadonlySet<string> = new Set([
   X_DATADOG_TAGS,
 ]);
 
+/** Most items of an AMQP field array `notTextWording` names the types of. */
+const MAX_ARRAY_ITEMS_NAMED = 16;
+
 /**
  * Internal: how the rejection warnings name a structure the carrier reader read as an invalid value
  * (`NotTextWording`) in a carrier of `origin`: a stored carrier's, a JSON object or array
@@ -584,11 +587,22 @@ export function notTextWording(origin: CarrierOrigin, raw: Record<string, unknow
   return (name) => `(${messageValueKind(rawValueOf(raw, name))}, not text: send it as a string)`;
 }
 
-/** What {@link notTextWording} calls a message header's value that is not text. Never throws. */
+/**
+ * What {@link notTextWording} calls a message header's value that is not text. An AMQP field array (a
+ * header sent repeated) is named by the types of the values it holds that are not text (the one a style
+ * reads among them: `["5", { "!": "decimal", ... }]` is an AMQP decimal), each type once, the first
+ * {@link MAX_ARRAY_ITEMS_NAMED} items looked at. Never throws.
+ */
 function messageValueKind(value: unknown): string {
   try {
+    if (Array.isArray(value)) {
+      const kinds = new Set<string>();
+      for (const item of value.slice(0, MAX_ARRAY_ITEMS_NAMED))
+        if (item !== null && typeof item === "object" && !ArrayBuffer.isView(item))
+          kinds.add(Array.isArray(item) ? "an AMQP field array" : messageValueKind(item));
+      return kinds.size === 0 ? "an AMQP field array" : [...kinds].join(" or ");
+    }
     if (value instanceof Date) return "a Date, an AMQP timestamp";
-    if (Array.isArray(value)) return "an AMQP field array holding a table or a timestamp";
     if (value !== null && typeof value === "object") {
       const type = Object.hasOwn(value, "!") ? (value as Record<string, unknown>)["!"] : undefined;
       if (type === undefined) return "an AMQP field table";

@@ -520,6 +520,16 @@ describe("amqplib + RabbitMQ", () => {
         { traceparent: { version: "00" } },
         /the tracecontext style refused it: traceparent \(an AMQP field table, not text: send it as a string\) is not version-traceid-parentid-flags/,
       ],
+      // A header sent repeated (an AMQP field array): named by the type of the value it holds that is not
+      // text (the last one, which the datadog style reads), not as an array of some other type.
+      parentIdArray: [
+        { ...ids, "x-datadog-parent-id": ["5", { "!": "decimal", value: { places: 1, digits: 5 } }] },
+        /the datadog style refused it: x-datadog-parent-id \(an AMQP decimal, not text: send it as a string\) is not an unsigned 64-bit decimal/,
+      ],
+      traceparentArray: [
+        { traceparent: ["00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", { version: "00" }] },
+        /the tracecontext style refused it: several different traceparent values: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", \(an AMQP field table, not text: send it as a string\) \(a repeated traceparent/,
+      ],
     };
     for (const [label, [headers]] of Object.entries(sent))
       broker.channel.sendToQueue(queue, Buffer.from(label), { headers });

@@ -1,5 +1,5 @@
 import { isPrintableAscii } from "../propagation/header-text.js";
-import { describeValue } from "../describe-value.js";
+import { describeValue, quoteWritten } from "../describe-value.js";
 import { countWithin, hasWarned, warnOnce } from "../warn-once.js";
 import { OWN_HEADER_NAMES } from "./ascii-lower-name.js";
 import type { TraceCarrier } from "./trace-carrier.js";
@@ -9,6 +9,8 @@ import type { TraceCarrier } from "./trace-carrier.js";
  * silently).
  */
 const MAX_WARNED_FIELDS = 16;
+/** Most characters of a field name the warnings quote (`quoteWritten`). */
+export const MAX_SHOWN_NAME_LENGTH = 64;
 /** Code of the process warning of a dropped carrier field. */
 const FIELD_NOT_HEADER_TEXT_WARNING = "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT";
 
@@ -63,7 +65,8 @@ export function warnDroppedField(name: string, value: unknown, setter?: string):
     // Counted whether or not it is said: under OTEL_SDK_DISABLED warnOnce says nothing but keeps the
     // key, and a propagator that writes a field per baggage key would make these keys unbounded.
     if (hasWarned(key) || !countWithin(FIELD_NOT_HEADER_TEXT_WARNING, MAX_WARNED_FIELDS)) return;
-    const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+    // Escaped (a bidirectional control or a zero width space seen, not echoed) and cut.
+    const shown = quoteWritten(name, MAX_SHOWN_NAME_LENGTH);
     const why =
       typeof value !== "string"
         ? `its value is ${describeValue(value)}, not text`

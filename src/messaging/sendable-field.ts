@@ -3,7 +3,8 @@
  * setters: a field the client would refuse at send (throw, or have the broker drop the connection) is
  * left out of the headers, and said, so that tracing never fails the message.
  */
-import { isHeaderNameText, warnDroppedField } from "../carrier/header-text-fields.js";
+import { isHeaderNameText, MAX_SHOWN_NAME_LENGTH, warnDroppedField } from "../carrier/header-text-fields.js";
+import { quoteWritten } from "../describe-value.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
 import { warnOnce } from "../warn-once.js";
@@ -176,7 +177,7 @@ export function warnFieldLeftOut(
 ): void {
   if (fault === "name" || fault === "value") return warnDroppedField(name, value, helper);
   try {
-    const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+    const shown = quoteWritten(name, MAX_SHOWN_NAME_LENGTH);
     warnOnce(
       `header field too large ${helper} ${fault}`,
       `tracehop ${helper}: the header ${shown} is left out of the message headers ` +

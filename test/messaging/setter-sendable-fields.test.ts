@@ -110,13 +110,13 @@ describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueu
       for (const name of LEFT_OUT) assert.equal(Object.hasOwn(headers, name), false, name.slice(0, 20));
       assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
       assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
-        `tracehop amqpHeadersSetter: the header "x-${"b".repeat(62)}…" is left out of the message headers so that the client does not refuse the send (its name is over 255 characters, more than an AMQP table's field name (a short string) holds: amqplib throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields`,
+        `tracehop amqpHeadersSetter: the header "x-${"b".repeat(62)}"… (256 characters) is left out of the message headers so that the client does not refuse the send (its name is over 255 characters, more than an AMQP table's field name (a short string) holds: amqplib throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields`,
         'tracehop amqpHeadersSetter: the header "x-huge" is left out of the message headers so that the client does not refuse the send (its value is over 16384 characters (no reader of tracehop reads a longer one; an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them; a NATS message, headers included, holds max_payload)); the other headers are written, and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields',
       ]);
       assert.deepEqual(
         said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT").map((m) => m.slice(0, 75)),
         [
-          `tracehop amqpHeadersSetter: the propagator wrote the header "${"é".repeat(64)}…", which is not header text (its name is empty or holds a character outside 0x21-0x7E)`.slice(
+          `tracehop amqpHeadersSetter: the propagator wrote the header "${"\\u00e9".repeat(64)}"… (200 characters), which is not header text (its name is empty or holds a character outside 0x21-0x7E)`.slice(
             0,
             75,
           ),
@@ -136,6 +136,32 @@ describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueu
       const msg = await roundTrip(t, headers);
       assert.equal(Object.hasOwn(msg.properties.headers!, ACCENTED), false);
       assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+    });
+  });
+
+  test("a name left out is quoted escaped in its warning: a bidirectional control or an invisible character is seen, never echoed", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await inSpan("producer", async (span) => {
+      const headers: Record<string, unknown> = {};
+      const reversed = "x-\u202egnp.exe";
+      const hidden = "x-vendor\u200b";
+      const told = await recordWarnings(() =>
+        new ExtraFieldsPropagator([
+          [reversed, "1"],
+          [hidden, "1"],
+        ]).inject(context.active(), headers, amqpHeadersSetter),
+      );
+      const msg = await roundTrip(t, headers);
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+      const warnings = said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT");
+      assert.deepEqual(
+        warnings.map((m) => m.slice(0, m.indexOf(", which"))),
+        [
+          'tracehop amqpHeadersSetter: the propagator wrote the header "x-\\u202egnp.exe"',
+          'tracehop amqpHeadersSetter: the propagator wrote the header "x-vendor\\u200b"',
+        ],
+      );
+      for (const warning of warnings) assert.doesNotMatch(warning, /[^\x20-\x7e]/u);
     });
   });
 

@@ -374,6 +374,38 @@ describe("createPropagator styles", () => {
     ]);
   });
 
+  test("environment: style names separated by a semicolon, a bar or a comma of another script: said as not a comma, with the list to write", async () => {
+    // OpenTelemetry and dd-trace-js split these lists at "," only: "tracecontext;datadog" (or a
+    // full-width comma typed with an IME, U+FF0C) is one unknown name, and propagation is off.
+    clearEnv();
+    process.env.OTEL_PROPAGATORS = "tracecontext\uff0cdatadog";
+    const warnings = await processWarnings(() => assert.deepEqual(injectKeys(), [])).finally(clearEnv);
+    assert.deepEqual(
+      warnings.map((w) => [(w as NodeJS.ErrnoException).code, w.message]),
+      [
+        [
+          "TRACEHOP_NO_PROPAGATION_STYLE",
+          'tracehop: OTEL_PROPAGATORS="tracecontext\\uff0cdatadog" names no style tracehop reads, so nothing is injected or extracted; "tracecontext\\uff0cdatadog" is skipped: it holds U+FF0C (fullwidth comma), and names are separated by commas (tracecontext and datadog are styles); write OTEL_PROPAGATORS=tracecontext,datadog',
+        ],
+      ],
+    );
+    const told: string[] = [];
+    const record = (message: string) => told.push(message);
+    for (const value of ["tracecontext;datadog", "b3 | datadog,baggage", "tracecontext\u3001datadg"])
+      extractStylesFromEnvironment({ OTEL_PROPAGATORS: value }, record);
+    extractStylesFromEnvironment({ DD_TRACE_PROPAGATION_STYLE: "datadog;b3" }, record);
+    assert.deepEqual(told, [
+      'tracehop: OTEL_PROPAGATORS="tracecontext;datadog" names no style tracehop reads, so nothing is extracted; "tracecontext;datadog" is skipped: it holds ";", and names are separated by commas (tracecontext and datadog are styles); write OTEL_PROPAGATORS=tracecontext,datadog',
+      'tracehop: OTEL_PROPAGATORS="b3 | datadog,baggage" is read as baggage; "b3 | datadog" is skipped: it holds "|", and names are separated by commas (b3 and datadog are styles); write OTEL_PROPAGATORS=b3,datadog,baggage',
+      'tracehop: OTEL_PROPAGATORS="tracecontext\\u3001datadg" names no style tracehop reads, so nothing is extracted; "tracecontext\\u3001datadg" is skipped: it holds U+3001 (ideographic comma), and names are separated by commas (tracecontext is a style; "datadg" is not: did you mean datadog?); write OTEL_PROPAGATORS=tracecontext,datadog',
+      'tracehop: DD_TRACE_PROPAGATION_STYLE="datadog;b3" names no style tracehop reads, so nothing is extracted; "datadog;b3" is skipped: it holds ";", and names are separated by commas (datadog and b3 are styles); write DD_TRACE_PROPAGATION_STYLE=datadog,b3multi',
+    ]);
+    // A name with such a character but no other name beside it is still no style, guessed as before.
+    told.length = 0;
+    extractStylesFromEnvironment({ OTEL_PROPAGATORS: "datadog;" }, record);
+    assert.equal(told.length, 1);
+  });
+
   test("environment: _INJECT / _EXTRACT over DD_TRACE_PROPAGATION_STYLE over OTEL_PROPAGATORS", () => {
     clearEnv();
     process.env.OTEL_PROPAGATORS = "tracecontext,datadog";

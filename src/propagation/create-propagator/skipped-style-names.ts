@@ -76,10 +76,13 @@ export function readStyleList(variable: string, text: string): StyleListReading 
       add([style]);
       continue;
     }
-    const words = styleWords(written);
+    const separated = otherSeparator(written);
+    const words = separated?.words ?? styleWords(written);
     // `b3 multi` is another name for a style, `w3c b3` two names.
-    const spaced = words.length > 1 && !isOneOtherName(written);
-    const skipped = spaced ? spacedEntry(words, variable, datadogB3, note) : skippedName(written, variable);
+    const spaced = separated !== undefined || (words.length > 1 && !isOneOtherName(written));
+    const skipped = spaced
+      ? spacedEntry(words, variable, datadogB3, note, separated?.said)
+      : skippedName(written, variable);
     if (!spaced) note(skipped);
     reading.skipped.push({ written, ...skipped });
   }
@@ -87,14 +90,51 @@ export function readStyleList(variable: string, text: string): StyleListReading 
 }
 
 /**
- * An entry of words separated by blanks: why it is skipped (`it holds a space, ...`), its words that
- * are styles, and each other word said as {@link skippedName} says it (`note` receives each word's).
+ * Characters that separate names in lists other than a comma-separated one, or look like a comma: a
+ * semicolon and a bar (other tools' lists), and the commas and semicolons of other scripts and of
+ * full-width input (an input method, a paste), with how a warning names each. A style list is split
+ * at ASCII commas only (the OpenTelemetry SDK's OTEL_PROPAGATORS, dd-trace-js's
+ * DD_TRACE_PROPAGATION_STYLE*), so an entry holding one of them is one name, no style.
+ */
+const OTHER_SEPARATORS: ReadonlyMap<string, string> = new Map([
+  [";", '";"'],
+  ["|", '"|"'],
+  ["\u060c", "U+060C (arabic comma)"],
+  ["\u037e", "U+037E (greek question mark, which looks like a semicolon)"],
+  ["\u201a", "U+201A (single low-9 quotation mark, which looks like a comma)"],
+  ["\u3001", "U+3001 (ideographic comma)"],
+  ["\ufe50", "U+FE50 (small comma)"],
+  ["\uff0c", "U+FF0C (fullwidth comma)"],
+  ["\uff1b", "U+FF1B (fullwidth semicolon)"],
+  ["\uff5c", "U+FF5C (fullwidth vertical line)"],
+]);
+const OTHER_SEPARATOR = /[;|\u060c\u037e\u201a\u3001\ufe50\uff0c\uff1b\uff5c]/;
+
+/**
+ * The names of `written` when it is two or more names separated by a character of
+ * {@link OTHER_SEPARATORS} (and blanks): the first such character as said, and the names (each split at
+ * blanks too, {@link styleWords}); `undefined` for an entry without one, or with fewer than two names.
+ */
+function otherSeparator(written: string): { said: string; words: string[] } | undefined {
+  const at = written.search(OTHER_SEPARATOR);
+  if (at < 0) return undefined;
+  const words = written
+    .split(new RegExp(OTHER_SEPARATOR.source, "g"))
+    .flatMap((part) => (part.trim() === "" ? [] : styleWords(part)));
+  return words.length < 2 ? undefined : { said: OTHER_SEPARATORS.get(written[at]!)!, words };
+}
+
+/**
+ * An entry of words separated by blanks, or by `separator` ({@link otherSeparator}, as said): why it
+ * is skipped (`it holds a space, ...`, `it holds ";", ...`), its words that are styles, and each other
+ * word said as {@link skippedName} says it (`note` receives each word's).
  */
 function spacedEntry(
   words: readonly string[],
   variable: string,
   datadogB3: boolean,
   note: (skipped: SkippedName) => void,
+  separator?: string,
 ): SkippedName {
   const styleWords: string[] = [];
   const otherWords: string[] = [];
@@ -119,7 +159,7 @@ function spacedEntry(
       ? []
       : [`${joined(styleWords)} ${styleWords.length === 1 ? "is a style" : "are styles"}`];
   return {
-    why: `it holds a space, and names are separated by commas, not spaces (${[...styles, ...otherWords].join("; ")})`,
+    why: `${separator === undefined ? "it holds a space, and names are separated by commas, not spaces" : `it holds ${separator}, and names are separated by commas`} (${[...styles, ...otherWords].join("; ")})`,
     meant,
   };
 }

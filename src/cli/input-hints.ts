@@ -830,7 +830,8 @@ function tableLayoutHint(lines: readonly string[], list: string): string {
  * A hint for `sqlite3` output in one of its modes for a person, else "": `-line` (a `column = value`
  * line per column, an empty line between rows), `-quote` (each value in SQL single quotes, `NULL` for a
  * NULL column), `-markdown` (`| name |`, then `|---|`); and the tables `-box`, `-table` and `-column -header`,
- * which psql and mysql draw alike, told apart by {@link tableLayoutHint}. Checked with sqlite3 3.40.
+ * which psql and mysql draw alike, told apart by {@link tableLayoutHint}; `-column` without `-header` of
+ * several columns ({@link paddedColumns}). Checked with sqlite3 3.40.
  * `lines`: the text's lines.
  */
 export function sqliteModeHint(lines: readonly string[]): string {
@@ -851,7 +852,23 @@ export function sqliteModeHint(lines: readonly string[]): string {
   if (/^[╭│]/.test(first)) return said("sqlite3 -box output, a table drawn with box characters");
   if (/^\|(?:[ :]*-+[ :]*\|)+$/.test(lines[1]?.trim() ?? ""))
     return said("sqlite3 -markdown output, a Markdown table");
+  if (lines.slice(0, SQLITE_COLUMN_ROWS_LOOKED_AT).some(paddedColumns))
+    return said("sqlite3 -column output of several columns, padded with spaces");
   return "";
+}
+
+/** How many lines {@link sqliteModeHint} looks at for `sqlite3 -column` rows of several columns. */
+const SQLITE_COLUMN_ROWS_LOOKED_AT = 8;
+
+/**
+ * True when `line` reads as a row of `sqlite3 -column` output of several columns, without `-header`:
+ * fields separated by two or more spaces (the client pads each column to its width and puts two
+ * spaces between columns; a NULL column is blank), two or more of them, one a JSON object (the carrier
+ * column, `1   {"traceparent":…}` or `{"traceparent":…}  1`).
+ */
+function paddedColumns(line: string): boolean {
+  const fields = line.trim().split(/ {2,}/);
+  return fields.length >= 2 && fields.some((field) => field.startsWith("{") && isJson(field));
 }
 
 /**

@@ -398,6 +398,23 @@ describe("tracehop inspect on sqlite3 output (a file)", () => {
       assert.ok(hint.startsWith(` (it looks like ${said}`), `${mode.join(" ")}: ${result.stderr}`);
       assert.ok(hint.includes(list), `${mode.join(" ")}: ${hint}`);
     }
+    // -column of several columns, without -header: the columns padded with spaces, the carrier column
+    // first or last (a NULL one blank); was said with no hint.
+    for (const query of [
+      "select id, traceContext from Outbox order by id",
+      "select traceContext, id from Outbox order by id",
+    ]) {
+      const out = output(t, client("sqlite3", ["-column", file!, query], "a file"));
+      if (out === undefined) return;
+      const result = run(["inspect", "-"], out);
+      assert.equal(result.code, 2, query);
+      const hint = hintOf(result.stderr);
+      assert.ok(
+        hint.startsWith(" (it looks like sqlite3 -column output of several columns, padded with spaces"),
+        `${query}: ${result.stderr}`,
+      );
+      assert.ok(hint.includes(list), `${query}: ${hint}`);
+    }
     const ascii = output(t, client("sqlite3", ["-ascii", file!, sql], "a file"));
     if (ascii === undefined) return;
     const result = run(["inspect", "-"], ascii);

@@ -161,6 +161,8 @@ export interface SwitchingProxy {
    * (a server gone).
    */
   mode: ProxyMode;
+  /** Connections closed at once because they came in `refuse` mode (attempts made while "gone"). */
+  readonly refused: number;
   close(): Promise<void>;
 }
 
@@ -172,8 +174,12 @@ export interface SwitchingProxy {
 export async function switchingProxy(port: number, host = "127.0.0.1"): Promise<SwitchingProxy> {
   const sockets = new Set<Socket>();
   let mode: ProxyMode = "relay";
+  let refused = 0;
   const server: Server = createServer((client) => {
-    if (mode === "refuse") return void client.destroy();
+    if (mode === "refuse") {
+      refused++;
+      return void client.destroy();
+    }
     const upstream = connect(port, host);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -190,6 +196,9 @@ export async function switchingProxy(port: number, host = "127.0.0.1"): Promise<
     port: (server.address() as { port: number }).port,
     get mode() {
       return mode;
+    },
+    get refused() {
+      return refused;
     },
     set mode(next: ProxyMode) {
       mode = next;

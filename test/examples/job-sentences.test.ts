@@ -18,6 +18,7 @@ import {
   type StoreOptions,
 } from "../../examples/preprocess/job-sentences.js";
 import {
+  connectPostgres,
   createDatabase,
   exampleSchemaFixture,
   mysqlConnection,
@@ -210,7 +211,9 @@ describe("two writers of one job (PostgreSQL)", () => {
         ...PLAIN,
         onCollision: (error, attempt) => retries.push([attempt, (error as { code?: string }).code ?? "?"]),
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Committed once the store's insert waits on that row's lock, as PostgreSQL itself says, not after a
+      // wait of the clock (300 ms were too few on a loaded machine: the insert came after the commit).
+      await waitForLockWaiter(`"${SCHEMA}"`);
     } finally {
       await admin.query("COMMIT");
     }
@@ -445,3 +448,27 @@ describe("two writers at once (MariaDB/MySQL, InnoDB)", () => {
     assert.deepEqual([busy, collisions], [[], []], "two jobs' writers deadlocked");
   });
 });
+
+/**
+ * Resolves once a PostgreSQL backend waits on a lock (`pg_stat_activity.wait_event_type` `Lock`) in a
+ * statement naming `schema`, asked on a connection of its own (the statistics views are a snapshot per
+ * transaction). Throws after 30 s.
+ */
+async function waitForLockWaiter(schema: string): Promise<void> {
+  const watcher = await connectPostgres();
+  if (typeof watcher === "string") throw new Error(watcher);
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { rows } = await watcher.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0",
+        [schema],
+      );
+      if ((rows[0] as { n: number }).n > 0) return;
+      if (Date.now() > deadline) throw new Error(`no statement on ${schema} waited on a lock within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await watcher.end();
+  }
+}

@@ -100,7 +100,7 @@ const handshakeCut = (port: number, actual: string) =>
   "the connection; try again, and see the broker's log if it persists, or unset AMQP_URL to use the " +
   "embedded queue";
 
-describe("the example's RabbitMQ connection cut at a given AMQP method", { timeout: 90_000 }, () => {
+describe("the example's RabbitMQ connection cut at a given AMQP method", { timeout: 240_000 }, () => {
   const broker = useRabbitMQ();
 
   for (const { method, classId, methodId } of AFTER_HANDSHAKE)

@@ -275,6 +275,8 @@ export interface RetryOptions {
   onSuccess?: () => void;
   /** Once aborted (the process is stopping), no retry starts and a delay under way ends: the last failure is rethrown. */
   signal?: AbortSignal;
+  /** The clock `maxElapsedMs` is measured by, in milliseconds (default `Date.now`; tests give their own). */
+  now?: () => number;
 }
 
 /**
@@ -292,7 +294,8 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
   const maxElapsedMs = options.maxElapsedMs ?? Infinity;
   const baseDelayMs = options.baseDelayMs ?? 25;
   const maxDelayMs = options.maxDelayMs ?? 500;
-  const started = Date.now();
+  const now = options.now ?? Date.now;
+  const started = now();
   for (let attempt = 1; ; attempt++) {
     let result: T;
     try {
@@ -303,7 +306,7 @@ export async function retryTransient<T>(operation: () => Promise<T>, options: Re
         maxDelayMs,
         baseDelayMs * 2 ** Math.min(attempt - 1, 30) * (0.5 + Math.random()),
       );
-      if (Date.now() - started + delay >= maxElapsedMs || options.signal?.aborted) throw error;
+      if (now() - started + delay >= maxElapsedMs || options.signal?.aborted) throw error;
       options.onRetry?.(error, attempt + 1);
       try {
         await sleep(delay, undefined, { signal: options.signal });

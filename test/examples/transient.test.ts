@@ -89,19 +89,37 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
   });
 
   test("maxElapsedMs ends the retries of an outage that lasts, however many attempts are allowed", async () => {
+    // Timing-free: retryTransient measures maxElapsedMs by its `now` clock, here one that moves 100 ms per
+    // attempt (the real database's real failure, on a clock the machine's speed does not move). With
+    // maxElapsedMs 300 and delays of at most 40 ms, attempts start at 0, 100 and 200 ms and the one at 300
+    // would be past the bound: exactly 3 attempts on any machine. With the bound ignored, attempts:
+    // Infinity retries for as long as the lock is held (never ending); measured by the wall clock instead,
+    // the count would be whatever the machine's speed makes it.
     lock();
+    let clock = 0;
+    const startedAt: number[] = [];
     const write = countedWrite();
-    const started = Date.now();
-    await assert.rejects(
-      retryTransient(write.run, { attempts: Infinity, maxElapsedMs: 300, baseDelayMs: 10, maxDelayMs: 40 }),
-      withCode("P1008"),
-    );
-    const elapsed = Date.now() - started;
-    unlock();
-    // Each attempt waits the 20 ms busy timeout, each delay at most 40 ms: several attempts, and no
-    // retry starts after the 300 ms (the bound leaves room for a slow machine).
-    assert.ok(write.calls >= 3, `${write.calls} attempts`);
-    assert.ok(elapsed < 2_000, `${elapsed} ms`);
+    const run = () => {
+      startedAt.push(clock);
+      clock += 100;
+      return write.run();
+    };
+    try {
+      await assert.rejects(
+        retryTransient(run, {
+          attempts: Infinity,
+          maxElapsedMs: 300,
+          baseDelayMs: 10,
+          maxDelayMs: 40,
+          now: () => clock,
+        }),
+        withCode("P1008"),
+      );
+    } finally {
+      unlock();
+    }
+    assert.deepEqual(startedAt, [0, 100, 200]);
+    assert.equal(write.calls, 3);
   });
 
   test("an aborted signal (the process stopping) ends the retries with the last failure, also mid-delay", async () => {
@@ -109,16 +127,27 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     try {
       const stopping = new AbortController();
       const write = countedWrite();
-      const started = Date.now();
+      const retries: number[] = [];
       const run = retryTransient(
         write.run,
-        // One long delay after the first failure: the abort has to end it.
-        { attempts: Infinity, baseDelayMs: 60_000, maxDelayMs: 60_000, signal: stopping.signal },
+        // One long delay after the first failure: the abort has to end it. It aborts once that delay has
+        // begun (onRetry runs just before it; setImmediate after it started), whatever the machine's speed.
+        {
+          attempts: Infinity,
+          baseDelayMs: 60_000,
+          maxDelayMs: 60_000,
+          signal: stopping.signal,
+          onRetry: (_, next) => {
+            retries.push(next);
+            setImmediate(() => stopping.abort());
+          },
+        },
       );
-      setTimeout(() => stopping.abort(), 50);
       await assert.rejects(run, withCode("P1008"));
+      // Timing-free: a delay the abort did not cut would end in a second attempt (the lock still held), so
+      // one attempt in all proves the delay was cut short, however long anything took.
+      assert.deepEqual(retries, [2]);
       assert.equal(write.calls, 1);
-      assert.ok(Date.now() - started < 10_000, "the delay was cut short");
       // Already aborted: the first failure is final.
       const again = countedWrite();
       await assert.rejects(retryTransient(again.run, { signal: stopping.signal }));

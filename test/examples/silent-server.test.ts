@@ -2,6 +2,9 @@
 // proxy that holds the connection): RabbitMQ (queue-amqp.ts connectAmqp), PostgreSQL and MySQL/MariaDB
 // (migrate-server.ts, db.ts), each bounded by TRACEHOP_CONNECT_TIMEOUT_MS and answered with one line
 // saying what to fix; on a real local TCP server (node:net) that stays silent.
+// Timing-free: each bound is proven by what was said (the line names the timeout's value, and another
+// bound, a driver's own, says another line) and by a lower bound on the time (a slow machine only makes
+// it longer); the `within` guards only turn a hang into a failure, after HANG_GUARD_MS.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
@@ -16,7 +19,7 @@ import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { MYSQL_URL } from "../prisma/databases.js";
 import { runExample, runMainJob, twoAtATime } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
-import { refusedWith, silentServer, within, type SilentServer } from "./tcp-servers.js";
+import { HANG_GUARD_MS, refusedWith, silentServer, within, type SilentServer } from "./tcp-servers.js";
 
 /** Active timers of this process (Node's `Timeout` resources). */
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
@@ -65,10 +68,10 @@ describe("connectAmqp: a server that accepts TCP and never answers", () => {
     // Guards against no timeout at all: a promise that never settles (the worker and the relay hang on it).
     // At least half the timeout: `took` starts once connectAmqp has started its timer (high load: 284 ms of 300).
     const took = await refusedWith(connectAmqp(url, {}, 300), amqpNoAnswer(server.port, "300 ms"));
-    assert.ok(took >= 150 && took < 3_000, `took ${took} ms`);
+    assert.ok(took >= 150, `took ${took} ms`); // a slow machine only makes it longer
     // The TCP connection was open and amqplib had started its handshake: the deadline covers both.
     assert.deepEqual(server.received, [AMQP_HEADER]);
-    await within(server.allClosed(), 2_000, "the client's close of its socket");
+    await within(server.allClosed(), HANG_GUARD_MS, "the client's close of its socket");
     assert.equal(server.open, 0);
     assert.equal(timers(), before, "a timer of the connection is left");
   });
@@ -77,8 +80,8 @@ describe("connectAmqp: a server that accepts TCP and never answers", () => {
     process.env.TRACEHOP_CONNECT_TIMEOUT_MS = "1000";
     const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
     const took = await refusedWith(AmqpQueue.open(url, "file:x.db"), amqpNoAnswer(server.port, "1 s"));
-    assert.ok(took >= 990 && took < 4_000, `took ${took} ms`);
-    await within(server.allClosed(), 2_000, "the client's close of its socket");
+    assert.ok(took >= 990, `took ${took} ms`); // a slow machine only makes it longer
+    await within(server.allClosed(), HANG_GUARD_MS, "the client's close of its socket");
   });
 
   test("the time counts from the connect to the end of the handshake, not from the last byte: a server that trickles bytes is refused too", async () => {
@@ -95,8 +98,8 @@ describe("connectAmqp: a server that accepts TCP and never answers", () => {
       connectAmqp(url, { timeout: 250 }, 600),
       amqpNoAnswer(server.port, "600 ms"),
     );
-    assert.ok(took >= 590 && took < 3_000, `took ${took} ms`);
-    await within(server.allClosed(), 2_000, "the client's close of its socket");
+    assert.ok(took >= 590, `took ${took} ms`); // a slow machine only makes it longer
+    await within(server.allClosed(), HANG_GUARD_MS, "the client's close of its socket");
   });
 
   test("a broker that answers: the connection opens and outlives the timeout, which leaves no timer behind", async (t) => {
@@ -138,14 +141,14 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
         // It waited for the 300 ms timeout, not refused at once: at least half of it is measured from here (a
         // CI run at high load measured 284 ms, its clock read after the timer had started).
         let took = await refusedWith(checkDatabase(), dbNoAnswer("open", shown, server.port, name, port));
-        assert.ok(took >= 150 && took < 3_000, `took ${took} ms`);
+        assert.ok(took >= 150, `took ${took} ms`); // a slow machine only makes it longer
         assert.equal(server.accepted, 1);
         took = await refusedWith(prepareDatabase(), dbNoAnswer("prepare", shown, server.port, name, port));
-        assert.ok(took >= 150 && took < 3_000, `took ${took} ms`);
+        assert.ok(took >= 150, `took ${took} ms`); // a slow machine only makes it longer
         // Refused at its first connection (the check for tables without a migration history), not tried
         // again.
         assert.equal(server.accepted, 2);
-        await within(server.allClosed(), 2_000, "the driver's close of its sockets");
+        await within(server.allClosed(), HANG_GUARD_MS, "the driver's close of its sockets");
       } finally {
         delete process.env.DATABASE_URL;
       }
@@ -155,7 +158,7 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
     const db = await openDatabase(`postgresql://u@127.0.0.1:${server.port}/db`);
     try {
       // Guards against pg's pool waiting for the connection without end.
-      const failure: unknown = await within(db.preprocessJob.count(), 5_000, "the query").then(
+      const failure: unknown = await within(db.preprocessJob.count(), HANG_GUARD_MS, "the query").then(
         () => assert.fail("the query against a server that never answers succeeded"),
         (error: unknown) => error,
       );
@@ -164,14 +167,14 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
       assert.equal(isTransientDatabaseError(failure), true);
     } finally {
       // (Bounded too: guards against the pool's end waiting for the connection that never opened.)
-      await within(db.$disconnect(), 5_000, "the client's disconnect");
+      await within(db.$disconnect(), HANG_GUARD_MS, "the client's disconnect");
     }
-    await within(server.allClosed(), 2_000, "the pool's close of its socket");
+    await within(server.allClosed(), HANG_GUARD_MS, "the pool's close of its socket");
   });
 });
 
 describe("DATABASE_URL of a MySQL server that answers slowly", () => {
-  useEnv(() => ({ TRACEHOP_CONNECT_TIMEOUT_MS: "5000" }));
+  useEnv(() => ({ TRACEHOP_CONNECT_TIMEOUT_MS: "60000" }));
 
   test("MySQL: the pipeline's Prisma client waits TRACEHOP_CONNECT_TIMEOUT_MS for a connection, as checkDatabase does", async (t) => {
     const upstream = new URL(MYSQL_URL);
@@ -190,7 +193,7 @@ describe("DATABASE_URL of a MySQL server that answers slowly", () => {
       );
     await probe.end();
     // A proxy to the real server that holds the server's greeting back for 1.5 s: a slow network or server,
-    // longer than the mariadb driver's own 1 s connect timeout, well within the 5 s set.
+    // longer than the mariadb driver's own 1 s connect timeout, well within the 60 s set (however slow the machine).
     const proxy = await silentServer((socket) => {
       const server = connect(Number(upstream.port || 3306), upstream.hostname);
       server.pause();
@@ -208,13 +211,13 @@ describe("DATABASE_URL of a MySQL server that answers slowly", () => {
       // once the pool's 10 s to get one are over ("pool timeout: failed to retrieve a connection from pool").
       const started = Date.now();
       assert.deepEqual(
-        await within(db.$queryRawUnsafe<{ one: number }[]>("select 1 as one"), 8_000, "the query"),
+        await within(db.$queryRawUnsafe<{ one: number }[]>("select 1 as one"), HANG_GUARD_MS, "the query"),
         [{ one: 1 }],
       );
       const took = Date.now() - started;
-      assert.ok(took >= 1_490 && took < 5_000, `took ${took} ms`);
+      assert.ok(took >= 1_490, `took ${took} ms`); // a slow machine only makes it longer
     } finally {
-      await within(db.$disconnect(), 5_000, "the client's disconnect");
+      await within(db.$disconnect(), HANG_GUARD_MS, "the client's disconnect");
       await proxy.close();
     }
   });

@@ -111,6 +111,22 @@ const HEADERS: {
     },
     rejected: (ctx) => Object.keys(getDatadogContext(ctx)?.propagationTags ?? {}).length === 0,
   },
+  // Repeated tid prefixes, whose tid the reader looks for to keep the trace id's upper half (its time was
+  // asserted by test/context/carrier-rejected.test.ts, which now asserts the values only).
+  {
+    header: "x-datadog-tags (repeated _dd.p.tid= prefixes)",
+    small: {
+      "x-datadog-trace-id": "12345678901234567890",
+      "x-datadog-parent-id": "9876543210987654321",
+      "x-datadog-tags": FULL_CARRIER["x-datadog-tags"]!,
+    },
+    huge: {
+      "x-datadog-trace-id": "12345678901234567890",
+      "x-datadog-parent-id": "9876543210987654321",
+      "x-datadog-tags": fill("_dd.p.tid=", ONE_MIB),
+    },
+    rejected: (ctx) => Object.keys(getDatadogContext(ctx)?.propagationTags ?? {}).length === 0,
+  },
 ];
 
 /** Runs section 3 and prints its table; records target T6 (the slowest 1 MiB header). */

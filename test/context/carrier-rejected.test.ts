@@ -6,10 +6,11 @@
 // propagator's own extract (the HTTP path) says nothing.
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { defaultTextMapGetter, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { defaultTextMapGetter, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
 import {
   contextFromCarrier,
   createPropagator,
+  getDatadogContext,
   traced,
   withBatch,
   withBatchItem,
@@ -948,11 +949,15 @@ describe("the carrier reader's own drops are said, with their rule", () => {
     assert.deepEqual(told.processWarnings, []);
   });
 
-  test("hostile: a 1 MB tags value of repeated tid prefixes stays bounded and never throws", async () => {
+  // Timing-free: its time (a 1 MiB value of repeated tid prefixes against the usual tags) is measured by the
+  // benchmark's hostile-sizes section (bench/hostile.ts), not asserted here: tests assert values only.
+  test("hostile: a 1 MB tags value of repeated tid prefixes is dropped whole, said once in a bounded line, never throws", async () => {
     const tags = "_dd.p.tid=".repeat(100000);
-    const started = process.hrtime.bigint();
-    const told = await recordWarnings(() => contextFromCarrier({ ...IDS, "x-datadog-tags": tags }));
-    assert.ok(process.hrtime.bigint() - started < 2_000_000_000n, "bounded time");
+    let restored: Context | undefined;
+    const told = await recordWarnings(() => {
+      restored = contextFromCarrier({ ...IDS, "x-datadog-tags": tags });
+    });
+    assert.deepEqual(getDatadogContext(restored!)?.propagationTags ?? {}, {});
     const messages = said(told, TRUNCATED);
     assert.equal(messages.length, 1, "said once");
     assert.ok(messages[0]!.length < 1500, `${messages[0]!.length} characters`);

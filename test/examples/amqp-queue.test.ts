@@ -26,7 +26,7 @@ import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { AMQP_URL, connectOrSkipReason, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { exporter } from "../support/sdk.js";
 import { quietly, until } from "./queue-helpers.js";
-import { switchingProxy, targetOf, throughProxy, within } from "./tcp-servers.js";
+import { HANG_GUARD_MS, switchingProxy, targetOf, throughProxy, within } from "./tcp-servers.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason, withPolicy } from "../support/rabbitmqctl.js";
 
 /** What a handler saw of one delivery, and when. */
@@ -883,7 +883,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
   });
 
   /** `queue.lost` once it resolves, or a rejection after `ms` (the old queue had no `lost`: undefined). */
-  async function lostWithin(queue: AmqpQueue, ms = 10_000): Promise<LostQueueError> {
+  async function lostWithin(queue: AmqpQueue, ms = HANG_GUARD_MS): Promise<LostQueueError> {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
@@ -985,21 +985,21 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
       // The second declaration waits behind the first, whose frame amqplib could not encode.
       const [first, behind] = await within(
         Promise.allSettled([queue.publish(long, "too long", {}), queue.publish("jobs", "behind it", {})]),
-        5_000,
+        HANG_GUARD_MS,
         "the publishes",
       );
       assert.equal(first.status, "rejected");
       assert.match(String((first as PromiseRejectedResult).reason?.message), encodeError);
       assert.equal(behind.status, "rejected");
-      const lost = await lostWithin(queue, 5_000);
+      const lost = await lostWithin(queue);
       assert.equal(
         lost.message,
         "amqp queue: amqplib could not encode a frame of queue.declare (Field 'queue' is the wrong type; must be a string (up to 255 chars)): its channel would wait forever for the reply to a frame never sent, so it is closed",
       );
-      await assert.rejects(within(queue.publish("jobs", "after it", {}), 5_000, "a later publish"), {
+      await assert.rejects(within(queue.publish("jobs", "after it", {}), HANG_GUARD_MS, "a later publish"), {
         message: /^amqp queue: cannot publish: amqplib could not encode a frame of queue.declare/,
       });
-      await within(close(), 5_000, "close()");
+      await within(close(), HANG_GUARD_MS, "close()");
     });
   });
 

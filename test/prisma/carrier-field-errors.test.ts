@@ -233,9 +233,16 @@ test("bad models and baggage entries are TypeErrors when traceCarrierExtension()
       'tracehop traceCarrierExtension: baggage[1] must be a baggage key (a non-empty string such as "tenant"), got 5',
     ],
     // A key no baggage header can carry (not an RFC 7230 token, W3C Baggage §3.2.1.2) would never match.
-    ...["a b", "a,b", "k=v", '"q"', "é"].map((key): [unknown, string] => [
+    // Quoted with every character outside printable ASCII escaped, as every option's value is.
+    ...[
+      ["a b", '"a b"'],
+      ["a,b", '"a,b"'],
+      ["k=v", '"k=v"'],
+      ['"q"', '"\\"q\\""'],
+      ["é", '"\\u00e9"'],
+    ].map(([key, shown]): [unknown, string] => [
       { baggage: ["tenant", key] },
-      `tracehop traceCarrierExtension: baggage[1] is ${JSON.stringify(key)}, which no baggage header can carry: a baggage key is a token of ASCII letters, digits and !#$%&'*+-.^_\`|~ (W3C Baggage §3.2.1.2, RFC 7230 token), without spaces, commas, semicolons or quotes`,
+      `tracehop traceCarrierExtension: baggage[1] is ${shown}, which no baggage header can carry: a baggage key is a token of ASCII letters, digits and !#$%&'*+-.^_\`|~ (W3C Baggage §3.2.1.2, RFC 7230 token), without spaces, commas, semicolons or quotes`,
     ]),
     [
       { baggage: Object.assign([], { 1: "tenant" }) },

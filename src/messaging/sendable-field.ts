@@ -156,7 +156,7 @@ const FIELD_TOO_LARGE_WARNING = "TRACEHOP_HEADER_FIELD_TOO_LARGE";
 
 /** What each size fault breaks, as its warning says it. */
 const SIZE_FAULTS = {
-  "name-length": `its name is over ${MAX_HEADER_NAME_LENGTH} characters, more than an AMQP table's field name (a short string) holds: amqplib throws at publish`,
+  "name-length": `its name is over ${MAX_HEADER_NAME_LENGTH} characters, the most every client these headers may go to takes (an AMQP table's field name is a short string: amqplib throws at publish)`,
   "value-length": `its value is over ${MAX_CARRIER_VALUE_LENGTH} characters (no reader of tracehop reads a longer one; an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them; a NATS message, headers included, holds max_payload)`,
   table: `with it the headers table would be over the ${MAX_AMQP_TABLE_BYTES} bytes amqplib encodes one into: it throws at publish`,
   budget: `with it the context's fields would be over ${MAX_CARRIER_VALUE_LENGTH} characters in all, the most tracehop writes into message headers, the propagation headers first: amqplib throws at publish past a ${MAX_AMQP_TABLE_BYTES}-byte headers table, NATS and Kafka refuse a message over 1 MiB`,

@@ -269,7 +269,7 @@ function carrierFields(carrier: unknown): TraceCarrier {
         if (isPropagationHeaderName(name) !== propagation) continue;
         const value = storedCarrierGetter.get(read, name);
         if (value === undefined || !isHeaderText(value)) continue;
-        const length = typeof value === "string" ? name.length + value.length : fieldLength(name, value);
+        const length = fieldLength(name, value);
         if (length > budget) continue;
         budget -= length;
         fields[name] = value;
@@ -291,10 +291,14 @@ function carrierFields(carrier: unknown): TraceCarrier {
  */
 const MAX_WRITTEN_CARRIER_LENGTH = 16_384;
 
-/** Characters of repeated field `name` written as headers: its name once per value, and the values. */
-function fieldLength(name: string, values: readonly string[]): number {
+/**
+ * Characters of field `name` written as headers: its name and its value, or for a repeated field its
+ * name once per value and the values.
+ */
+function fieldLength(name: string, value: string | readonly string[]): number {
+  if (typeof value === "string") return name.length + value.length;
   let length = 0;
-  for (const value of values) length += name.length + value.length;
+  for (const item of value) length += name.length + item.length;
   return length;
 }
 
@@ -399,7 +403,7 @@ function sendableCarrier(carrier: TraceCarrier, helper: string): TraceCarrier {
   let length = 0;
   for (const name in carrier) {
     const value = carrier[name] as string | string[];
-    length += typeof value === "string" ? name.length + value.length : fieldLength(name, value);
+    length += fieldLength(name, value);
     if (name.length > MAX_HEADER_NAME_LENGTH || length > MAX_WRITTEN_CARRIER_LENGTH)
       return fieldsWithinBudget(carrier, helper);
   }
@@ -421,7 +425,7 @@ function fieldsWithinBudget(carrier: TraceCarrier, helper: string): TraceCarrier
           warnFieldLeftOut(helper, "name-length", name, shown);
           continue;
         }
-        const length = typeof value === "string" ? name.length + value.length : fieldLength(name, value);
+        const length = fieldLength(name, value);
         if (length > budget) {
           warnFieldLeftOut(helper, "budget", name, shown);
           continue;

@@ -18,10 +18,12 @@ import { BAGGAGE_HEADER } from "../propagation/w3c/constants.js";
  * (its carrier is what would travel as HTTP headers, message headers included), and so do the
  * messaging helpers that write message headers (`withSendSpan`, `injectKafkaHeaders`,
  * `injectAmqpHeaders`: a message is the wire):
- * - `"none"`: no `baggage` nor `ot-baggage-*` header is kept;
+ * - `"none"`: no baggage header is kept: no `baggage`, `ot-baggage-*` nor Jaeger's `uberctx-*`;
  * - `"all"`: baggage is kept as the propagator writes it;
  * - a list of baggage keys (exact, case-sensitive as W3C Baggage §3.2.1.2 keys are; each an RFC 7230
- *   token, else a TypeError): only those entries are kept; `[]` keeps none, as `"none"` does.
+ *   token, else a TypeError): only those entries are kept; `[]` keeps none, as `"none"` does. A
+ *   per-entry header (`ot-baggage-<key>`, `uberctx-<key>`) is matched by its key in any case: header
+ *   names are case-insensitive and written lower case (docs/prisma.md, "Baggage").
  */
 export type BaggagePolicy = "none" | "all" | readonly string[];
 
@@ -90,21 +92,66 @@ export function withAllowedBaggage(
 }
 
 /**
- * Internal: whether the carrier field `key` is a baggage header the policy `allowed` does not keep
- * (rule 2: a header a propagator still writes for a removed entry): `baggage` (W3C Baggage §3.1) when
- * no key is allowed, `ot-baggage-<key>` (Datadog's OpenTracing baggage) by key.
+ * Internal: the prefix of Jaeger's per-entry baggage headers, `uberctx-<key>` (Jaeger's "Propagation
+ * Format"; `@opentelemetry/propagator-jaeger`'s `UBER_BAGGAGE_HEADER_PREFIX` and jaeger-client).
  */
-export function isDeniedBaggageHeader(allowed: ReadonlySet<string>, key: string): boolean {
-  if (!isBaggageHeader(key)) return false;
-  return key === BAGGAGE_HEADER ? allowed.size === 0 : !allowed.has(key.slice(LEGACY_BAGGAGE_PREFIX.length));
+export const JAEGER_BAGGAGE_PREFIX = "uberctx-";
+
+/**
+ * Internal: the prefixes of the per-entry baggage header families, one header `<prefix><key>` per
+ * baggage entry: `ot-baggage-` (the OT trace format: `@opentelemetry/propagator-ot-trace`, Datadog's
+ * OpenTracing tracers) and Jaeger's `uberctx-`.
+ */
+export const PER_ENTRY_BAGGAGE_PREFIXES: readonly string[] = [LEGACY_BAGGAGE_PREFIX, JAEGER_BAGGAGE_PREFIX];
+
+/**
+ * Internal: the entry key of a per-entry baggage header (`ot-baggage-tenant`, `uberctx-tenant`:
+ * `tenant`), `undefined` for any other name (a bare prefix included). `lowerCaseName` is a carrier
+ * field name, lower case as a carrier is written.
+ */
+export function perEntryBaggageKey(lowerCaseName: string): string | undefined {
+  for (const prefix of PER_ENTRY_BAGGAGE_PREFIXES)
+    if (lowerCaseName.length > prefix.length && lowerCaseName.startsWith(prefix))
+      return lowerCaseName.slice(prefix.length);
+  return undefined;
 }
 
 /**
- * Internal: whether the carrier field `key` is a baggage header: `baggage` (W3C Baggage §3.1) or an
- * `ot-baggage-*` header (Datadog's OpenTracing baggage).
+ * Internal: whether the carrier field `lowerCaseName` is a baggage header — the one rule of the baggage
+ * policy ({@link isDeniedBaggageHeader}), of the bounded trim of a stored carrier ("baggage goes first")
+ * and of the stale headers a message writer removes: `baggage` (W3C Baggage §3) or a per-entry header
+ * ({@link PER_ENTRY_BAGGAGE_PREFIXES}: `ot-baggage-<key>`, Jaeger's `uberctx-<key>`). The name is lower
+ * case, as a carrier is written (header names are case-insensitive, RFC 9110 §5.1: lower-case them
+ * first).
  */
-export function isBaggageHeader(key: string): boolean {
-  return key === BAGGAGE_HEADER || key.startsWith(LEGACY_BAGGAGE_PREFIX);
+export function isBaggageHeader(lowerCaseName: string): boolean {
+  return lowerCaseName === BAGGAGE_HEADER || perEntryBaggageKey(lowerCaseName) !== undefined;
+}
+
+/** The keys of each compiled policy, lower-cased ({@link isDeniedBaggageHeader}), made once per policy. */
+const lowerCaseKeys = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+
+/**
+ * Internal: whether the carrier field `key` (lower case, as a carrier is written) is a baggage header
+ * ({@link isBaggageHeader}) the policy `allowed` does not keep (rule 2: a header a propagator still
+ * writes for a removed entry): `baggage` (W3C Baggage §3.1) when no key is allowed; a per-entry header
+ * (`ot-baggage-<key>`, Jaeger's `uberctx-<key>`) by its key, compared in any ASCII case: a header name
+ * is case-insensitive (RFC 9110 §5.1) and written lower case, so the header a propagator writes for the
+ * allowed entry `Tenant` is `uberctx-tenant`, which a case-sensitive comparison would drop. (Entries of
+ * the context, and of the `baggage` header, are compared exactly: W3C Baggage §3.2.1.2 keys are
+ * case-sensitive.)
+ */
+export function isDeniedBaggageHeader(allowed: ReadonlySet<string>, key: string): boolean {
+  if (key === BAGGAGE_HEADER) return allowed.size === 0;
+  const entryKey = perEntryBaggageKey(key);
+  if (entryKey === undefined) return false;
+  if (allowed.size === 0) return true;
+  let lower = lowerCaseKeys.get(allowed);
+  if (lower === undefined) {
+    lower = new Set(Array.from(allowed, (k) => k.toLowerCase()));
+    lowerCaseKeys.set(allowed, lower);
+  }
+  return !lower.has(entryKey.toLowerCase());
 }
 
 /** Internal: removes from `carrier` (in place) the baggage headers {@link isDeniedBaggageHeader}. */

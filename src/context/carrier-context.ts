@@ -76,8 +76,8 @@ export interface CarrierOptions {
 export interface CaptureCarrierOptions extends CarrierOptions {
   /**
    * Which baggage entries the carrier keeps: `"all"` (default: the carrier is what would travel as
-   * HTTP headers, the baggage style's `baggage` header included), `"none"` (no `baggage` nor
-   * `ot-baggage-*` header), or a list of baggage keys (exact, case-sensitive; each an RFC 7230 token,
+   * HTTP headers, the baggage style's `baggage` header included), `"none"` (no `baggage`,
+   * `ot-baggage-*` nor `uberctx-*` header), or a list of baggage keys (exact, case-sensitive; each an RFC 7230 token,
    * W3C Baggage §3.2.1.2), as the `baggage` option of `traceCarrierExtension` (`tracehop/prisma`)
    * takes them (see {@link BaggagePolicy}). That one keeps none by default: baggage is free-form user
    * data (user ids, e-mail addresses) and a row outlives the request by months. For a carrier you
@@ -161,7 +161,8 @@ function assertContextOption(ctx: unknown, where: string): void {
  * `baggage` option, whose default is `"none"` (baggage at rest may hold personal data: user ids, e-mail
  * addresses). For a carrier stored at rest by hand, pass `{ baggage: "none" }` or the keys you need.
  * The entries are removed from the context before inject, and a baggage header a propagator still
- * writes for them (`baggage` when none is kept, `ot-baggage-<key>`) after.
+ * writes for them (`baggage` when none is kept, `ot-baggage-<key>` and Jaeger's `uberctx-<key>` by key,
+ * in any case) after.
  *
  * @returns the carrier; `{}` when there is nothing to propagate (no valid span context, tracing
  *   suppressed) or the propagator threw (a warning, once per process: `diag.warn` and the process

@@ -8,6 +8,7 @@ import type { HeaderAccessKind } from "../carrier/header-object-kind.js";
 import { isClassInstance, isPlainObjectOfAnyRealm } from "../plain-object.js";
 import { describeValue } from "../describe-value.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
+import { isBaggageHeader } from "../context/baggage-policy.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
 
 /**
@@ -249,8 +250,16 @@ export function warnHeadersNotAnObject(headers: unknown, helper: string, fresh: 
   );
 }
 
-/** True for a propagation header name (any case) or a name of `also`. */
+/**
+ * True for a propagation header name (any case), a baggage header (`isBaggageHeader`, the baggage
+ * policy's rule: Jaeger's `uberctx-<key>` too, the baggage of the message's old context) or a name of
+ * `also`.
+ */
 export function isStaleHeader(name: string, also: TraceCarrier | undefined): boolean {
   const lower = name.toLowerCase();
-  return isPropagationHeaderName(lower) || (also !== undefined && Object.hasOwn(also, lower));
+  return (
+    isPropagationHeaderName(lower) ||
+    isBaggageHeader(lower) ||
+    (also !== undefined && Object.hasOwn(also, lower))
+  );
 }

@@ -208,7 +208,7 @@ function newOfClass(headers: HeaderEntries): HeaderEntries {
 /**
  * Removes every propagation header from `headers`, in place: the names `isPropagationHeaderName`
  * accepts (`PROPAGATION_HEADER_NAMES` and the legacy `ot-baggage-<key>` headers the
- * datadog style reads) and the keys of `also` (a carrier about to be written), in any case.
+ * datadog style reads), the other baggage headers (`isBaggageHeader`: Jaeger's `uberctx-<key>`) and the keys of `also` (a carrier about to be written), in any case.
  * A `Map`, a WHATWG `Headers` object or a client's header object (NATS `MsgHdrs`:
  * {@link HeaderEntries}) loses those entries through its `delete`, each by the name it lists.
  * Used before a new context is written, so that headers copied from a consumed message never mix an
@@ -609,7 +609,7 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  *
  * `options` are `captureCarrier`'s (`CaptureCarrierOptions`): `context`, `propagator` and `baggage`,
  * which baggage entries the headers get — `"all"` (default: message headers are the wire, as HTTP
- * headers are), `"none"` (no `baggage` nor `ot-baggage-*` header), or a list of baggage keys (exact,
+ * headers are), `"none"` (no `baggage`, `ot-baggage-*` nor `uberctx-*` header), or a list of baggage keys (exact,
  * case-sensitive; each an RFC 7230 token, W3C Baggage §3.2.1.2): the policy, checks and messages of
  * `captureCarrier`'s option (`BaggagePolicy`). A broker that limits the size of a message's headers
  * (amqplib: 65 536 bytes for the whole encoded header table) may need `"none"` or a list. Of what the

@@ -173,7 +173,7 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
   /**
    * Which baggage entries the headers get: `"all"` (default: message headers are the wire, as HTTP
    * headers are, and carry the context's whole baggage as the propagator writes it), `"none"` (no
-   * `baggage` nor `ot-baggage-*` header), or a list of baggage keys (exact, case-sensitive; each an
+   * `baggage`, `ot-baggage-*` nor `uberctx-*` header), or a list of baggage keys (exact, case-sensitive; each an
    * RFC 7230 token, W3C Baggage §3.2.1.2; `[]` keeps none): the policy, checks and messages of
    * `captureCarrier`'s `baggage` option (`BaggagePolicy`), on every path (a new span, an enclosing
    * PRODUCER span, a relay's `forward: "creation-context"`, whose stored baggage is filtered as well).

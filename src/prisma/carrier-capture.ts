@@ -50,7 +50,8 @@ interface StoredCarrierOptions {
  *
  * Order of the rules:
  * 1. baggage entries not allowed by the policy are removed from the context before injection, and
- *    any `baggage` / `ot-baggage-*` header the propagator still writes for them is removed after;
+ *    any baggage header the propagator still writes for them (`baggage`, `ot-baggage-*`, Jaeger's
+ *    `uberctx-*`: the policy's rule, the one trimming uses) is removed after;
  * 2. when the JSON text is over `maxBytes` (an oversized inbound `tracestate`, `x-datadog-tags` or
  *    `x-datadog-origin` must not bloat the row), baggage goes first; then, of the sets of its headers
  *    that fit and still restore, with the same propagator, the same trace id, parent span id and
@@ -202,18 +203,11 @@ const MAX_TRIM_EXAMINED = 16;
 export const MAX_TRIM_EXTRACTIONS = 512;
 
 /**
- * Prefixes of the per-entry baggage headers that trimming treats as baggage (dropped first, as
- * `baggage` and `ot-baggage-*` are), besides `ot-baggage-`: Jaeger's `uberctx-<key>` (Jaeger's
- * "Propagation Format", written by `@opentelemetry/propagator-jaeger`, `UBER_BAGGAGE_HEADER_PREFIX`,
- * and jaeger-client). The OT trace format's `ot-baggage-<key>` (`@opentelemetry/propagator-ot-trace`,
- * Datadog's OpenTracing tracers) is already a baggage header.
+ * Whether trimming drops the carrier field `key` first, as baggage: the baggage policy's rule
+ * (`isBaggageHeader`: `baggage`, `ot-baggage-*`, Jaeger's `uberctx-*`), one rule for both. A header of
+ * another per-entry family restores only baggage and goes in the trim's first pass (`trimWithin`).
  */
-const PER_ENTRY_BAGGAGE_PREFIXES = ["uberctx-"];
-
-/** Whether trimming drops the carrier field `key` first, as baggage ({@link PER_ENTRY_BAGGAGE_PREFIXES}). */
-function isTrimmedAsBaggage(key: string): boolean {
-  return isBaggageHeader(key) || PER_ENTRY_BAGGAGE_PREFIXES.some((prefix) => key.startsWith(prefix));
-}
+const isTrimmedAsBaggage = isBaggageHeader;
 
 /** Thrown by a {@link TrimReader} past {@link MAX_TRIM_EXTRACTIONS}. */
 class TrimBudgetSpent extends Error {}

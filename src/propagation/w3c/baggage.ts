@@ -321,7 +321,9 @@ export function parseBaggageProperties(text: string): BaggageProperty[] {
  * Limits (Baggage §3.3.1): members are accepted in order while there are at most 64 of them and their
  * total size (member text plus one comma between members) is at most 8192 (counted in characters of
  * the member as received: keys and values are ASCII, so these are its bytes unless a property holds
- * non-ASCII text, which is then dropped from the properties); a member that would
+ * non-ASCII text, which is then dropped from the properties; or, when larger, of the member as
+ * {@link serializeBaggage} writes it on: invalid UTF-8 read as U+FFFD takes 9 bytes for 3, a lone `%`
+ * 3 for 1, so what extract keeps inject writes whole); a member that would
  * overflow is skipped whole, never cut. A single valid 8192-byte member is kept (core drops any
  * member over 4096). A list-member whose first character (after OWS) lies past the first
  * {@link BAGGAGE_MAX_READ_LENGTH} characters is not read (no compliant sender writes one). Never throws.
@@ -362,14 +364,43 @@ export function parseBaggageHeader(header: string): BaggageMember[] {
     const key = trimOws(pair.slice(0, equals));
     const rawValue = trimOws(pair.slice(equals + 1));
     if (!isBaggageToken(key) || !isBaggageValueText(rawValue)) continue;
-    total += size;
-    members.push({
-      key,
-      value: decodeBaggageValue(rawValue),
-      properties: semicolon === -1 ? "" : normalizeBaggageProperties(text.slice(semicolon + 1), "extract"),
-    });
+    const value = decodeBaggageValue(rawValue);
+    const properties =
+      semicolon === -1 ? "" : normalizeBaggageProperties(text.slice(semicolon + 1), "extract");
+    // Sized as it is written on too, when that is longer (invalid UTF-8 read as U+FFFD, a lone `%`):
+    // a member kept here is one inject can write, so extract(inject(extract(x))) is extract(x).
+    const written =
+      text.indexOf("%") === -1 ? size : Math.max(size, writtenSize(key, value, properties, members.length));
+    if (total + written > BAGGAGE_MAX_BYTES) continue;
+    total += written;
+    members.push({ key, value, properties });
   }
   return members;
+}
+
+/**
+ * Whether the value `raw` (baggage-octets as received), decoded to `value`, is written on longer than it
+ * was read: only a value whose decoding holds U+FFFD (invalid UTF-8, Baggage §3.2.1.3 "MUST be
+ * replaced": `%FF`, 3 bytes, is written as `%EF%BF%BD`, 9) or a literal `%` (a lone `%`, written as
+ * `%25`) can be. Never throws.
+ */
+function writtenLonger(raw: string, value: string): boolean {
+  // No `%` read: the value is its own encoding (ASCII baggage-octets).
+  if (raw.indexOf("%") === -1 || (value.indexOf("\uFFFD") === -1 && value.indexOf("%") === -1)) return false;
+  const encoded = encodeBaggageValue(value, false, raw.length, false);
+  return encoded === undefined;
+}
+
+/**
+ * The size a member read from a header takes in the header inject writes (its comma included when it is
+ * not the first of `count` members kept), when that is more than its size as received: the member
+ * {@link serializeBaggageMember} writes with `+` as itself (the minimal encoding, which
+ * {@link serializeBaggage} falls back to before it drops a member). Otherwise its size as received
+ * is the larger, which the caller takes.
+ */
+function writtenSize(key: string, value: string, properties: string, count: number): number {
+  const member = serializeBaggageMember(key, { value, metadata: properties as never }, Infinity, false);
+  return (member === undefined ? 0 : member.length) + (count > 0 ? 1 : 0);
 }
 
 /**
@@ -396,11 +427,10 @@ function canonicalMembers(header: string): BaggageMember[] | undefined {
     let end = header.indexOf(",", start);
     if (end === -1) end = header.length;
     const equals = header.indexOf("=", start);
-    members.push({
-      key: header.slice(start, equals),
-      value: decodeBaggageValue(header.slice(equals + 1, end)),
-      properties: "",
-    });
+    const raw = header.slice(equals + 1, end);
+    const value = decodeBaggageValue(raw);
+    if (writtenLonger(raw, value)) return undefined;
+    members.push({ key: header.slice(start, equals), value, properties: "" });
     start = end + 1;
   }
   return members;
@@ -425,7 +455,11 @@ export function canonicalBaggageEntries(header: string): Map<string, BaggageEntr
     let end = header.indexOf(",", start);
     if (end === -1) end = header.length;
     const equals = header.indexOf("=", start);
-    entries.set(header.slice(start, equals), { value: decodeBaggageValue(header.slice(equals + 1, end)) });
+    const raw = header.slice(equals + 1, end);
+    const value = decodeBaggageValue(raw);
+    // Written on longer than read (the general path sizes such a member as written): not this path.
+    if (writtenLonger(raw, value)) return undefined;
+    entries.set(header.slice(start, equals), { value });
     count++;
     start = end + 1;
   }
@@ -466,8 +500,9 @@ export function canonicalBaggageWire(
  *   for its size and the header written with every `+` as itself (the minimal encoding, `+` being a
  *   baggage-octet) holds more members, that header is returned. So a received baggage within 64
  *   members and 8192 bytes is written on whole ("MUST propagate all list-members ... whenever both
- *   of these conditions are met"), whatever its `+`s would cost as `%2B` (escapes of invalid UTF-8
- *   aside: each is read as U+FFFD, Baggage §3.2.1.3, and written as its 9 bytes).
+ *   of these conditions are met"), whatever its `+`s would cost as `%2B` (a member whose escapes of
+ *   invalid UTF-8, each read as U+FFFD, Baggage §3.2.1.3, and written as its 9 bytes, would not fit is
+ *   not kept on extract: {@link parseBaggageHeader}).
  *   This second pass needs `entries` to be iterable twice (an array, a Map); a one-shot iterator
  *   gets the first pass's header.
  * - Metadata text (`entry.metadata.toString()`) longer than 8192 characters, a whole header, drops

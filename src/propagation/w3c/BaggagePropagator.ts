@@ -11,6 +11,7 @@ import {
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { BAGGAGE_HEADER } from "./constants.js";
 import {
+  baggageLeftOutForLimits,
   canonicalBaggageEntries,
   canonicalBaggageWire,
   parseBaggageHeader,
@@ -21,6 +22,27 @@ import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
 import { clearOwnFields } from "../stale-fields.js";
 import { isContext } from "../../is-context.js";
 import { notAContext, warnExtractFailed, warnInjectFailed } from "../style-failure.js";
+import { warnOnce } from "../../warn-once.js";
+
+/** The code of the process warning {@link warnBaggageOverLimits} gives (docs/warnings.md). */
+export const BAGGAGE_OVER_LIMITS_WARNING = "TRACEHOP_BAGGAGE_OVER_LIMITS";
+
+/**
+ * Says once per process that an inject left baggage entries out for the limits of W3C Baggage §3.3.1
+ * (64 list-members, 8192 bytes): `left` of `total` entries. Which ones is fixed by the order the
+ * baggage holds its entries (insertion order), in which they are written, one that does not fit skipped
+ * whole and later smaller ones still written, none past the 64th. A baggage `createPropagator()`
+ * restored holds the `ot-baggage-*` entries, then the `baggage` header's members (kept within the limits
+ * together on extract), then what a propagator after it adds (Jaeger's `uberctx-*` in a
+ * CompositePropagator, without limits of its own): those are the ones left out. Never throws.
+ */
+function warnBaggageOverLimits(left: number, total: number): void {
+  warnOnce(
+    "baggage-over-limits",
+    `tracehop: baggage inject left ${left} of ${total} baggage entries out of the baggage header: over W3C Baggage's limits (64 list-members, 8192 bytes, §3.3.1); entries are written in the order the baggage holds them, an entry that does not fit skipped whole, so the last ones go (of a restored baggage: what a propagator after tracehop's added, such as Jaeger's uberctx-*, after the ot-baggage-* entries and the baggage header's members, which extract keeps within the limits together); keep less baggage (the baggage option of captureCarrier and the writers: "none" or the keys you need)`,
+    BAGGAGE_OVER_LIMITS_WARNING,
+  );
+}
 
 /** The field of the `baggage` style, removed from a carrier before a context is written there. */
 const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
@@ -79,10 +101,14 @@ export class BaggagePropagator implements TextMapPropagator {
       const baggage = propagation.getBaggage(context);
       if (!baggage || isTracingSuppressed(context)) return;
       // A baggage restored unchanged writes the header it was read from (the same text, see W3CBaggage).
-      const header =
-        baggage instanceof W3CBaggage && baggage.wire !== undefined
-          ? baggage.wire
-          : serializeBaggage(baggageEntries(baggage));
+      let header: string | undefined;
+      if (baggage instanceof W3CBaggage && baggage.wire !== undefined) header = baggage.wire;
+      else {
+        const entries = baggageEntries(baggage);
+        header = serializeBaggage(entries);
+        const left = baggageLeftOutForLimits();
+        if (left > 0) warnBaggageOverLimits(left, baggage.getAllEntries().length);
+      }
       if (!header) return;
       clearOwnFields(carrier, setter, BAGGAGE_FIELDS, false);
       setter.set(carrier, BAGGAGE_HEADER, header);

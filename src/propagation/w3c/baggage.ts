@@ -519,22 +519,45 @@ export function canonicalBaggageWire(
 export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): string | undefined {
   const header = serializeEntries(entries, true);
   // Nothing skipped for its size (the usual case): no second pass.
-  if (passSkipped === 0 || (entries[Symbol.iterator]() as unknown) === entries) return header;
+  if (passSkipped === 0 || (entries[Symbol.iterator]() as unknown) === entries) {
+    overLimits = passSkipped + passOverCount;
+    return header;
+  }
   const count = passCount;
+  const skipped = passSkipped + passOverCount;
   const minimal = serializeEntries(entries, false);
-  return passCount > count ? minimal : header;
+  if (passCount > count) {
+    overLimits = passSkipped + passOverCount;
+    return minimal;
+  }
+  overLimits = skipped;
+  return header;
 }
 
+/**
+ * Internal: the entries the last {@link serializeBaggage} left out for the limits of Baggage §3.3.1 —
+ * skipped for their size (a key that is no token is not counted: no room would have let it be written),
+ * or past the 64th member written (scratch: read right after the call).
+ */
+export function baggageLeftOutForLimits(): number {
+  return overLimits;
+}
+
+/** What {@link baggageLeftOutForLimits} returns (scratch). */
+let overLimits = 0;
 /** Members written by the last {@link serializeEntries} pass (scratch: read right after it). */
 let passCount = 0;
 /** Entries the last {@link serializeEntries} pass skipped for their size (scratch). */
 let passSkipped = 0;
+/** Entries the last {@link serializeEntries} pass did not read, past the 64th member written (scratch). */
+let passOverCount = 0;
 
 /**
  * {@link serializeBaggage}'s pass with `+` written as `%2B` (`encodePlus`) or as itself: the header
  * (`undefined` when no entry is written); the number of members in it goes to {@link passCount}, and
- * the number of entries skipped for their size among those read (the first 64 written end the pass)
- * to {@link passSkipped} (no result object on the hot path). A key is read for that at most as far as
+ * the number of entries skipped for their size to {@link passSkipped}, and the number of entries after
+ * the 64th member written (counted, not read) to {@link passOverCount} (no result object on the hot
+ * path). A key is read for that at most as far as
  * the room left (a longer one is skipped for its size, unread).
  */
 function serializeEntries(
@@ -544,9 +567,14 @@ function serializeEntries(
   let out = "";
   let count = 0;
   let skipped = 0;
+  let overCount = 0;
   for (const [key, entry] of entries) {
-    if (count === BAGGAGE_MAX_MEMBERS) break;
     if (typeof key !== "string" || !entry || typeof entry.value !== "string") continue;
+    // Past the 64th member: counted, not read further (one comparison each).
+    if (count === BAGGAGE_MAX_MEMBERS) {
+      overCount++;
+      continue;
+    }
     // The room this member has (after its comma): an entry that cannot fit is dropped as soon as
     // that is known, not encoded whole first (a 1M-character value costs what 8 KiB do).
     const room = BAGGAGE_MAX_BYTES - out.length - (count > 0 ? 1 : 0);
@@ -561,6 +589,7 @@ function serializeEntries(
   }
   passCount = count;
   passSkipped = skipped;
+  passOverCount = overCount;
   return count > 0 ? out : undefined;
 }
 

@@ -101,7 +101,7 @@ describe("stored carriers into tracehop/messaging", () => {
       await inSpan("producer", (span) => {
         for (const inject of [injectKafkaHeaders, injectAmqpHeaders]) {
           const value = make();
-          const out = inject(value as never);
+          const out = inject(value as never) as Record<string, unknown>;
           if (value === null || value === undefined)
             assert.equal(out.traceparent, traceparentOf(span.spanContext()), label);
           else if (typeof value !== "object") assert.equal(out, value, label);

@@ -98,36 +98,46 @@ const AMQP_TYPED_BYTES: Record<string, number> = {
 };
 
 /**
- * Bytes amqplib's `encodeFieldValue` writes for `value` (its type octet included): a string as a long
- * string (4-byte length and its UTF-8 bytes), a number as the smallest integer type holding it or a
- * double, a boolean, `null`, a Buffer as a byte array, an array and an object as an array or a table
- * of their fields (`for…in`, as amqplib lists them), `{ "!": type, value }` as that type. Past
+ * Bytes amqplib's `encodeFieldValue` (its `lib/codec.js`) writes for `value` (its type octet included),
+ * by amqplib's own steps: `{ "!": type, value }` (an object with an own `"!"`) gives the type and the
+ * value to encode, looked at once (a typed value inside is not unwrapped again: `{ "!": "object", value:
+ * { "!": "long", value: 1 } }` is a table of the fields `"!"` and `value`); otherwise a number is the
+ * smallest integer type holding it or a double, and an object is `null`, a field array, a Buffer (byte
+ * array) or a table of the fields `for…in` lists — for any value typed `"object"`, a string's indices
+ * included. A string is a long string (4-byte length and its UTF-8 bytes). A value amqplib cannot encode
+ * (it throws whatever the setter writes: a bigint, a function, an unknown type) counts nothing. Past
  * {@link MAX_AMQP_DEPTH} levels (a cyclic table, which amqplib cannot encode either): `Infinity`.
  */
 function amqpValueBytes(value: unknown, depth: number): number {
-  switch (typeof value) {
+  let type: unknown = typeof value;
+  let inner = value;
+  if (type === "object" && value !== null && Object.hasOwn(value as object, "!")) {
+    type = (value as { "!": unknown })["!"];
+    inner = (value as { value: unknown }).value;
+  }
+  switch (type) {
     case "string":
-      return 5 + Buffer.byteLength(value);
+      return typeof inner === "string" ? 5 + Buffer.byteLength(inner) : 0;
     case "number":
-      return 1 + amqpNumberBytes(value);
+      return 1 + amqpNumberBytes(inner as number);
     case "boolean":
       return 2;
     case "object":
-      break;
+      return amqpObjectBytes(inner, depth);
     default:
-      return 0;
+      return typeof type === "string" && Object.hasOwn(AMQP_TYPED_BYTES, type)
+        ? 1 + AMQP_TYPED_BYTES[type]!
+        : 0;
   }
+}
+
+/**
+ * Bytes of `value` encoded as amqplib's `object` type (its tag included): `null` (1), a field array, a
+ * Buffer (byte array), else a table of the fields `for…in` lists of it (`undefined` ones skipped).
+ */
+function amqpObjectBytes(value: unknown, depth: number): number {
   if (value === null) return 1;
   if (depth >= MAX_AMQP_DEPTH) return Infinity;
-  if (Object.hasOwn(value, "!")) {
-    const typed = value as { "!": unknown; value: unknown };
-    const type = typed["!"];
-    if (type === "string" || type === "number" || type === "boolean" || type === "object")
-      return amqpValueBytes(typed.value, depth + 1);
-    return typeof type === "string" && Object.hasOwn(AMQP_TYPED_BYTES, type)
-      ? 1 + AMQP_TYPED_BYTES[type]!
-      : 0;
-  }
   if (Buffer.isBuffer(value)) return 5 + value.length;
   let bytes = 5;
   if (Array.isArray(value)) {
@@ -142,7 +152,10 @@ function amqpValueBytes(value: unknown, depth: number): number {
   return bytes;
 }
 
-/** Bytes of a number as amqplib encodes it: a double, else the smallest signed integer holding it. */
+/**
+ * Bytes of a number as amqplib encodes it: a double, else the smallest signed integer holding it (its
+ * comparisons, so a typed `"number"` whose value is no number is counted as amqplib types it).
+ */
 function amqpNumberBytes(n: number): number {
   if (n >= 0x8000000000000000 || (Math.abs(n) < 0x4000000000000 && Math.floor(n) !== n)) return 8;
   if (n < 128 && n >= -128) return 1;

@@ -215,6 +215,30 @@ describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueu
       ]);
     });
   });
+  test('a typed value inside a typed value ({ "!": "object", value: { "!": "long", ... } }) is counted as the table amqplib sends: sendToQueue does not throw', async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await inSpan("producer", async (span) => {
+      // amqplib encodes the outer type and the inner object as a table of "!" and "value" (24 bytes),
+      // not as a long (9): counted as a long, the vendor field below fitted, and publish threw.
+      const app = (): Record<string, unknown> => ({
+        "x-typed": { "!": "object", value: { "!": "long", value: 1 } },
+        "x-state": "s".repeat(50_000),
+      });
+      const propagated = app();
+      createPropagator().inject(context.active(), propagated, amqpHeadersSetter);
+      const room = 65_536 - amqpTableBytes(propagated) - 1 - "x-vendor".length - 5;
+      const headers = app();
+      new ExtraFieldsPropagator([["x-vendor", "v".repeat(room + 1)]]).inject(
+        context.active(),
+        headers,
+        amqpHeadersSetter,
+      );
+      const msg = await roundTrip(t, headers);
+      assert.equal(Object.hasOwn(msg.properties.headers!, "x-vendor"), false);
+      assert.deepEqual(msg.properties.headers!["x-typed"], { "!": "long", value: 1 });
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+    });
+  });
 });
 
 describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish does not throw", () => {

@@ -1,6 +1,7 @@
 /** The TextMap getters and setters over kafkajs and amqplib message headers. */
 import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
 import { headerObjectKind, readKind, writeKind } from "../carrier/header-object-kind.js";
+import { holdHeaderTextSetter } from "../carrier/header-text-setter.js";
 import {
   MAX_CARRIER_FIELD_VALUES,
   MAX_CARRIER_KEYS,
@@ -281,33 +282,56 @@ function makeGetter<H extends Record<string, unknown>>(numbers: boolean): TextMa
 }
 
 /**
- * Bytes amqplib encodes plain-object `headers` into with field `name` set to `text` (its other fields
- * in another case of `name` already removed): the table's 4-byte length, then each field `for…in`
- * lists ({@link amqpFieldBytes}).
+ * Bytes amqplib encodes plain-object `headers` into with field `name` set to `text`, its fields named
+ * `name` in another case left out (the setter removes them): the table's 4-byte length, then each field
+ * `for…in` lists ({@link amqpFieldBytes}).
  */
 function amqpTableBytesWith(headers: Record<string, unknown>, name: string, text: string): number {
   let bytes = 4 + amqpFieldBytes(name, text);
-  for (const existing in headers) if (existing !== name) bytes += amqpFieldBytes(existing, headers[existing]);
+  for (const existing in headers)
+    if (existing !== name && !sameNameInOtherCase(existing, name))
+      bytes += amqpFieldBytes(existing, headers[existing]);
   return bytes;
 }
 
 /**
  * The setter `helper`: each field written under its lower-case name, as a string, unless a client
- * would refuse it at send (`sendableFieldFault`: left out and said, `warnFieldLeftOut`); with
- * `amqpTable`, a field that would take a plain object's AMQP headers table over the bytes amqplib
- * encodes one into (`MAX_AMQP_TABLE_BYTES`) is left out too.
+ * would refuse it at send (`sendableFieldFault`, with `amqpTable` counting a plain object's AMQP
+ * headers table as amqplib encodes it: left out and said, `warnFieldLeftOut`). `headerText`: the
+ * variant `createPropagator`'s composite writes its own styles' fields through (`headerTextSetter`),
+ * whose characters are not looked at again; the setter made without it holds that variant.
  */
-function makeSetter<H extends Record<string, unknown>>(helper: string, amqpTable: boolean): TextMapSetter<H> {
-  return {
+function makeSetter<H extends Record<string, unknown>>(
+  helper: string,
+  amqpTable: boolean,
+  headerText = false,
+): TextMapSetter<H> {
+  const setter: TextMapSetter<H> = {
     set: (headers, key, value) => {
       if (!isHeadersObject(headers)) return warnHeadersNotAnObject(headers, helper, false);
       if (typeof key !== "string") return;
       try {
         const name = key.toLowerCase();
         const text = typeof value === "string" ? value : String(value);
-        const fault = sendableFieldFault(name, text);
-        if (fault !== undefined) return warnFieldLeftOut(helper, fault, name, text);
         const kind = writeKind(headers);
+        // Headers written as properties: one look at their fields, for a field of this name in another
+        // case (removed once the field is written) and, with `amqpTable`, the table amqplib would encode
+        // with this field (its 4-byte length, then the fields for…in lists), counted from above
+        // (amqpFieldBytesBound: a length read per string field of the usual headers), exactly only past
+        // what it holds.
+        let otherCase = false;
+        let tableBytes = 0;
+        if (kind === undefined) {
+          if (amqpTable) tableBytes = 4 + amqpFieldBytesBound(name, text);
+          for (const existing in headers) {
+            if (existing === name) continue;
+            if (sameNameInOtherCase(existing, name)) otherCase = true;
+            else if (amqpTable) tableBytes += amqpFieldBytesBound(existing, headers[existing]);
+          }
+          if (tableBytes > MAX_AMQP_TABLE_BYTES) tableBytes = amqpTableBytesWith(headers, name, text);
+        }
+        const fault = sendableFieldFault(name, text, tableBytes, headerText);
+        if (fault !== undefined) return warnFieldLeftOut(helper, fault, name, text);
         if (kind === "methods") {
           // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
           const methods = headers as unknown as HeaderMethods;
@@ -322,25 +346,17 @@ function makeSetter<H extends Record<string, unknown>>(helper: string, amqpTable
           return;
         }
         warnIfHeadersNotSent(headers, helper);
-        // The table as amqplib would encode it with this field (its 4-byte length, then the fields
-        // for…in lists, the one replaced and those removed below left out), bounded from above first.
-        let tableBytes = amqpTable ? 4 + amqpFieldBytesBound(name, text) : 0;
-        for (const existing in headers) {
-          if (existing === name) continue;
-          if (sameNameInOtherCase(existing, name)) delete headers[existing];
-          else if (amqpTable) tableBytes += amqpFieldBytesBound(existing, headers[existing]);
-        }
-        if (
-          tableBytes > MAX_AMQP_TABLE_BYTES &&
-          amqpTableBytesWith(headers, name, text) > MAX_AMQP_TABLE_BYTES
-        )
-          return warnFieldLeftOut(helper, "table", name, text);
+        if (otherCase)
+          for (const existing in headers)
+            if (existing !== name && sameNameInOtherCase(existing, name)) delete headers[existing];
         (headers as Record<string, unknown>)[name] = text;
       } catch {
         // A frozen object, a throwing setter or proxy trap: the field is not written.
       }
     },
   };
+  if (!headerText) holdHeaderTextSetter(setter, makeSetter<H>(helper, amqpTable, true));
+  return setter;
 }
 
 /**

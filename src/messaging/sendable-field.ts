@@ -3,7 +3,8 @@
  * setters: a field the client would refuse at send (throw, or have the broker drop the connection) is
  * left out of the headers, and said, so that tracing never fails the message.
  */
-import { isHeaderNameText, MAX_SHOWN_NAME_LENGTH, warnDroppedField } from "../carrier/header-text-fields.js";
+import { OWN_HEADER_NAMES } from "../carrier/ascii-lower-name.js";
+import { MAX_SHOWN_NAME_LENGTH, warnDroppedField } from "../carrier/header-text-fields.js";
 import { quoteWritten } from "../describe-value.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
@@ -15,7 +16,7 @@ import { warnOnce } from "../warn-once.js";
  * grammar's `field-name = short-string`, and a short string's length counts octets). amqplib writes that
  * octet with `writeUInt8` of `Buffer.byteLength(name)` (its `lib/codec.js` `encodeTable`), so a longer
  * name, in bytes, made `sendToQueue` / `publish` throw a RangeError and fail the message. Every name
- * written is ASCII ({@link isHeaderNameText}), so its characters are its bytes.
+ * written is ASCII ({@link sendableFieldFault}), so its characters are its bytes.
  */
 export const MAX_HEADER_NAME_LENGTH = 255;
 
@@ -28,26 +29,55 @@ export const MAX_HEADER_NAME_LENGTH = 255;
 export const MAX_AMQP_TABLE_BYTES = 65_536;
 
 /** Why a header field is left out ({@link sendableFieldFault}). */
-export type FieldFault = "name" | "value" | "name-length" | "value-length";
+export type FieldFault = "name" | "value" | "name-length" | "value-length" | "table";
 
 /**
- * Internal: why message header field `name` = `value` cannot be sent by every client tracehop's setters
- * write for, or `undefined` when it can:
+ * A header name every client sends: 1 or more characters 0x21-0x7E but `:` (0x3A), one compiled matcher
+ * (the readers' `HEADER_NAME_TEXT` set without the `:` nats.js refuses).
+ */
+const SENDABLE_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
+/**
+ * Internal: the one rule of what a message client can send, for the setters (`amqpHeadersSetter`,
+ * `kafkaHeadersSetter`) and the writers (`injectAmqpHeaders`, `injectKafkaHeaders`,
+ * `writeCarrierToHeaders`, `withSendSpan`) alike: why header field `name` = `value` (a string, or the
+ * strings of a repeated field) cannot be sent by every client tracehop writes for, or `undefined` when
+ * it can:
  * - `name`: empty, a character outside 0x21-0x7E, or a `:` (nats.js throws on a space, a `:`, a control
  *   or non-ASCII character in `headers().set`, its `canonicalMIMEHeaderKey`; Mosquitto drops the
  *   connection of an MQTT 5 user property holding a control character or U+FFFF, MQTT 5.0 §1.5.4);
  * - `name-length`: over {@link MAX_HEADER_NAME_LENGTH} (amqplib throws at publish);
+ * - `value-length`: a value over `MAX_CARRIER_VALUE_LENGTH` (16 KiB, the most a reader of tracehop
+ *   reads; an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them, a NATS message with its
+ *   headers `max_payload`, 1 MiB by default, and nats.js throws past it);
  * - `value`: a character outside printable ASCII 0x20-0x7E (a CR or LF: nats.js throws, MQTT 5 user
  *   properties make Mosquitto drop the connection, and no propagation header's grammar holds one);
- * - `value-length`: over `MAX_CARRIER_VALUE_LENGTH` (16 KiB, the most a reader of tracehop reads;
- *   an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them, a NATS message with its headers
- *   `max_payload`, 1 MiB by default, and nats.js throws past it; amqplib a headers table of 65 536).
+ * - `table`: `tableBytes`, the bytes of the AMQP headers table with this field as amqplib encodes it
+ *   ({@link amqpFieldBytes}; 0 for headers that are no such table), is over {@link MAX_AMQP_TABLE_BYTES}.
+ *
+ * `headerText`: the field's characters are known header text already — written by `createPropagator`'s
+ * styles (names of lower-case ASCII, values of printable ASCII by each header's grammar), or checked as
+ * a carrier's are (`keepHeaderTextFields`, the stored-carrier reader) — so only the `:` and the lengths
+ * are looked at (a name of tracehop's own styles by one set lookup). Never throws.
  */
-export function sendableFieldFault(name: string, value: string): FieldFault | undefined {
-  if (!isHeaderNameText(name) || name.includes(":")) return "name";
+export function sendableFieldFault(
+  name: string,
+  value: string | readonly string[],
+  tableBytes = 0,
+  headerText = false,
+): FieldFault | undefined {
+  if (!OWN_HEADER_NAMES.has(name) && (headerText ? name.includes(":") : !SENDABLE_NAME.test(name)))
+    return "name";
   if (name.length > MAX_HEADER_NAME_LENGTH) return "name-length";
-  if (value.length > MAX_CARRIER_VALUE_LENGTH) return "value-length";
-  return isPrintableAscii(value) ? undefined : "value";
+  if (typeof value === "string") {
+    if (value.length > MAX_CARRIER_VALUE_LENGTH) return "value-length";
+    if (!headerText && !isPrintableAscii(value)) return "value";
+  } else
+    for (const item of value) {
+      if (item.length > MAX_CARRIER_VALUE_LENGTH) return "value-length";
+      if (!headerText && !isPrintableAscii(item)) return "value";
+    }
+  return tableBytes > MAX_AMQP_TABLE_BYTES ? "table" : undefined;
 }
 
 /**
@@ -176,15 +206,16 @@ const SIZE_FAULTS = {
 } as const;
 
 /**
- * Internal: leaves out field `name` = `value` that setter `helper` was asked to write, and says so: a
- * name or value that is not header text as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT` (once per field
- * name, for the first 16 names), a name or value too long, (`"table"`) a field that would overflow
- * an AMQP headers table, or (`"budget"`, a writer) a field past the 16 KiB a writer writes, as {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault). Never
- * throws.
+ * Internal: the one way a field left out of message headers is said, by the setters and the writers
+ * alike (`helper`, the public function called, names it): a {@link sendableFieldFault} of its name or
+ * value characters as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT` (once per field name, for the first 16
+ * names), a name or value too long, (`"table"`) a field that would overflow an AMQP headers table, or
+ * (`"budget"`, a writer) a field past the 16 KiB a writer writes in all, as
+ * {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault). Never throws.
  */
 export function warnFieldLeftOut(
   helper: string,
-  fault: FieldFault | "table" | "budget",
+  fault: FieldFault | "budget",
   name: string,
   value: string,
 ): void {

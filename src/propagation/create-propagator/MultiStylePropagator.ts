@@ -37,6 +37,7 @@ import {
 import type { ExtractBehavior } from "./settings.js";
 import type { StyleMember } from "./style-member.js";
 import { setterForStyles } from "../stale-fields.js";
+import { headerTextSetter } from "../../carrier/header-text-setter.js";
 import { isContext } from "../../is-context.js";
 import { notAContext, warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 import type { PropagationStyle } from "./style-names.js";
@@ -151,7 +152,14 @@ export class MultiStylePropagator implements TextMapPropagator {
       notAContext("createPropagator", "inject", context);
       return;
     }
-    const setter = setterForStyles(carrier, given, this._injectFields, this._injectsDatadog);
+    // A setter that checks what any propagator writes (tracehop's message header setters) has a variant
+    // that does not look again at the characters of the header text these styles write.
+    const setter = setterForStyles(
+      carrier,
+      headerTextSetter(given),
+      this._injectFields,
+      this._injectsDatadog,
+    );
     const sole = this._soleInject;
     // No try here: each style class catches what its inject throws and says it as `<style> inject failed`
     // itself. The loop below catches for the styles it hands a shared resolution (`injectResolved`).

@@ -28,7 +28,13 @@ import {
   warnHeadersNotAnObject,
 } from "./header-entries.js";
 import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
-import { MAX_HEADER_NAME_LENGTH, warnFieldLeftOut } from "./sendable-field.js";
+import {
+  amqpFieldBytes,
+  amqpFieldBytesBound,
+  MAX_AMQP_TABLE_BYTES,
+  sendableFieldFault,
+  warnFieldLeftOut,
+} from "./sendable-field.js";
 
 /**
  * {@link writeFields} for a headers object kept in entries: removes the propagation headers there (any
@@ -391,38 +397,58 @@ function warnIfWholeMessage(headers: object, helper: string): void {
 }
 
 /**
- * `carrier` as the client sends it whatever propagator wrote it: the same object when its names are
- * within {@link MAX_HEADER_NAME_LENGTH} and its fields within {@link MAX_WRITTEN_CARRIER_LENGTH} in all
- * (every inject of tracehop's styles, every carrier {@link carrierFields} gives), else a null-prototype
- * copy without the fields named longer (an AMQP short string: amqplib throws at publish) and the fields
- * past that budget, the propagation headers first (a third-party propagator's 70 KiB value, or five of
- * 15 KiB, made amqplib throw "Encoded field table ... exceeds the 65536 byte encoding buffer"); each
- * left out is said (`warnFieldLeftOut`, naming `helper`). Never throws.
+ * `carrier` as the client sends it whatever propagator wrote it, each field checked by the setters' one
+ * rule (`sendableFieldFault`: its characters are header text already, checked when the carrier was
+ * captured or read): the same object when every field passes it and the fields are within
+ * {@link MAX_WRITTEN_CARRIER_LENGTH} in all (every inject of tracehop's styles, every carrier
+ * {@link carrierFields} gives, into headers with room), else a null-prototype copy without the fields
+ * refused (a name holding a `:`, which nats.js refuses; a name over 255 characters, an AMQP short
+ * string: amqplib throws at publish), the fields past that budget, the propagation headers first (a
+ * third-party propagator's 70 KiB value, or five of 15 KiB, made amqplib throw "Encoded field table ...
+ * exceeds the 65536 byte encoding buffer"), and with `table`, the plain-object headers amqplib will
+ * encode them into, the fields with which that table would be over `MAX_AMQP_TABLE_BYTES` as amqplib
+ * counts it (its fields but the propagation headers and the carrier's names, which the write replaces),
+ * as `amqpHeadersSetter` counts it; each left out is said (`warnFieldLeftOut`, naming `helper`). Never
+ * throws.
  */
-function sendableCarrier(carrier: TraceCarrier, helper: string): TraceCarrier {
+function sendableCarrier(
+  carrier: TraceCarrier,
+  helper: string,
+  table?: Record<string, unknown>,
+): TraceCarrier {
   let length = 0;
+  // Counted from above (a length read per string field), exactly only by fieldsWithinBudget.
+  let tableBytes = table === undefined ? 0 : 4 + otherFieldsBytes(table, carrier, amqpFieldBytesBound);
   for (const name in carrier) {
     const value = carrier[name] as string | string[];
     length += fieldLength(name, value);
-    if (name.length > MAX_HEADER_NAME_LENGTH || length > MAX_WRITTEN_CARRIER_LENGTH)
-      return fieldsWithinBudget(carrier, helper);
+    if (table !== undefined) tableBytes += amqpFieldBytesBound(name, value);
+    if (length > MAX_WRITTEN_CARRIER_LENGTH || sendableFieldFault(name, value, 0, true) !== undefined)
+      return fieldsWithinBudget(carrier, helper, table);
   }
-  return carrier;
+  return tableBytes > MAX_AMQP_TABLE_BYTES ? fieldsWithinBudget(carrier, helper, table) : carrier;
 }
 
 /** {@link sendableCarrier}'s copy of a carrier that does not fit. */
-function fieldsWithinBudget(carrier: TraceCarrier, helper: string): TraceCarrier {
+function fieldsWithinBudget(
+  carrier: TraceCarrier,
+  helper: string,
+  table?: Record<string, unknown>,
+): TraceCarrier {
   const kept = Object.create(null) as Record<string, string | string[]>;
   try {
     const names = Object.keys(carrier);
     let budget = MAX_WRITTEN_CARRIER_LENGTH;
+    let tableBytes = table === undefined ? 0 : 4 + otherFieldsBytes(table, carrier, amqpFieldBytes);
     for (const propagation of [true, false])
       for (const name of names) {
         if (isPropagationHeaderName(name) !== propagation) continue;
         const value = carrier[name] as string | string[];
         const shown = typeof value === "string" ? value : value.join(",");
-        if (name.length > MAX_HEADER_NAME_LENGTH) {
-          warnFieldLeftOut(helper, "name-length", name, shown);
+        const bytes = table === undefined ? 0 : amqpFieldBytes(name, value);
+        const fault = sendableFieldFault(name, value, table === undefined ? 0 : tableBytes + bytes, true);
+        if (fault !== undefined) {
+          warnFieldLeftOut(helper, fault, name, shown);
           continue;
         }
         const length = fieldLength(name, value);
@@ -431,12 +457,40 @@ function fieldsWithinBudget(carrier: TraceCarrier, helper: string): TraceCarrier
           continue;
         }
         budget -= length;
+        tableBytes += bytes;
         kept[name] = value;
       }
   } catch {
     // a throwing getter or proxy trap: the fields kept so far
   }
   return kept as TraceCarrier;
+}
+
+/**
+ * Bytes (`measure`: `amqpFieldBytes`, or its bound) of the fields of plain-object headers `table`
+ * that `for…in` lists and a write of `carrier` keeps: all but the propagation headers and the
+ * carrier's names (any case). A throwing getter or proxy trap: the fields counted so far.
+ */
+function otherFieldsBytes(
+  table: Record<string, unknown>,
+  carrier: TraceCarrier,
+  measure: (name: string, value: unknown) => number,
+): number {
+  let bytes = 0;
+  try {
+    for (const name in table) if (!isStaleHeader(name, carrier)) bytes += measure(name, table[name]);
+  } catch {
+    // what was counted
+  }
+  return bytes;
+}
+
+/**
+ * `headers` when a writer for amqplib (`amqpTable`) writes them as the properties of an AMQP headers
+ * table (an object of no entries kind: `writeKindOf`), else `undefined`: no table to count.
+ */
+function amqpTableOf(headers: unknown, amqpTable: boolean): Record<string, unknown> | undefined {
+  return amqpTable && isHeadersObject(headers) && writeKindOf(headers) === undefined ? headers : undefined;
 }
 
 /** Once-per-process key of {@link warnIfWholeMessage}. */
@@ -454,8 +508,9 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
   carrier: TraceCarrier,
   helper: string,
+  amqpTable = false,
 ): H {
-  carrier = sendableCarrier(carrier, helper);
+  carrier = sendableCarrier(carrier, helper, amqpTableOf(headers, amqpTable));
   const names = Object.keys(carrier);
   if (headers === null || headers === undefined) {
     const fresh: Record<string, unknown> = {};
@@ -512,12 +567,13 @@ export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntr
   headers: H,
   carrier: TraceCarrier,
   helper: string,
+  amqpTable = false,
 ): H {
-  carrier = sendableCarrier(carrier, helper);
-  if (!isHeadersObject(headers)) return writeFields(headers, carrier, helper);
+  carrier = sendableCarrier(carrier, helper, amqpTableOf(headers, amqpTable));
+  if (!isHeadersObject(headers)) return writeFields(headers, carrier, helper, amqpTable);
   // The usual plain object (one comparison), else no entries kind and no class: a record of fields.
   if (!isPlainObject(headers) && (writeKindOf(headers) !== undefined || isClassInstance(headers)))
-    return writeFields(headers, carrier, helper);
+    return writeFields(headers, carrier, helper, amqpTable);
   // No class instance here: TRACEHOP_HEADERS_AS_PROPERTIES has nothing to say of a copy.
   warnIfWholeMessage(headers, helper);
   return copyFieldsToSend(headers, carrier) as H;
@@ -613,10 +669,11 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
  * case-sensitive; each an RFC 7230 token, W3C Baggage §3.2.1.2): the policy, checks and messages of
  * `captureCarrier`'s option (`BaggagePolicy`). A broker that limits the size of a message's headers
  * (amqplib: 65 536 bytes for the whole encoded header table) may need `"none"` or a list. Of what the
- * propagator writes, a field named over 255 characters and the fields past 16 KiB in all (names and
- * values, the propagation headers first) are left out, said once (`TRACEHOP_HEADER_FIELD_TOO_LARGE`):
- * a third-party propagator's larger fields made the client throw at send (docs/messaging.md, "What the
- * setters leave out").
+ * propagator writes, a field the message header setters would leave out (a name holding a `:`, which
+ * nats.js refuses, said as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT`; a name over 255 characters) and
+ * the fields past 16 KiB in all (names and values, the propagation headers first) are left out, said
+ * once (`TRACEHOP_HEADER_FIELD_TOO_LARGE`): a third-party propagator's larger fields made the client
+ * throw at send (docs/messaging.md, "What the setters leave out").
  * @throws TypeError for `options` that are a mistake in the calling code (an unknown option, a
  *   propagator that is not a TextMapPropagator, a `baggage` that is not `"none"`, `"all"` or an array
  *   of baggage keys), never for the headers.
@@ -643,8 +700,12 @@ export function injectKafkaHeaders(
  * `null`). As {@link injectKafkaHeaders}, never throws on the headers, and takes the same options:
  * `context`, `propagator`, and `baggage` (`"all"` by default, `"none"` or a list of baggage keys).
  * amqplib encodes the whole header table into a 65 536-byte buffer (`SCRATCH` of its `lib/defs.js`)
- * and throws a RangeError from `publish`/`sendToQueue` for a larger one: with large application
- * headers, keep the baggage out (`"none"`) or to the keys the consumer needs.
+ * and throws a RangeError from `publish`/`sendToQueue` for a larger one: into a plain object, a field
+ * with which the table would be over it (counted as amqplib encodes it, the headers' own fields
+ * included) is left out, the propagation headers kept first, said once
+ * (`TRACEHOP_HEADER_FIELD_TOO_LARGE`; docs/messaging.md, "Baggage in the headers, and amqplib's header
+ * limit"): with large application headers, keep the baggage out (`"none"`) or to the keys the consumer
+ * needs rather than lose it whole.
  */
 export function injectAmqpHeaders(headers?: AmqpHeaders, options?: CaptureCarrierOptions): AmqpHeaders;
 /**
@@ -658,5 +719,5 @@ export function injectAmqpHeaders(
   headers: AmqpHeaders | HeaderEntries = {},
   options: CaptureCarrierOptions = {},
 ): AmqpHeaders | HeaderEntries {
-  return writeFields(headers, checkedCapture(options, "injectAmqpHeaders"), "injectAmqpHeaders");
+  return writeFields(headers, checkedCapture(options, "injectAmqpHeaders"), "injectAmqpHeaders", true);
 }

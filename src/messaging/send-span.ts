@@ -168,7 +168,7 @@ export function withSendSpan<
     routingKey: _routingKey,
     ...given
   } = options;
-  const send = sender(headers, suppressInstrumentation !== false, fn);
+  const send = sender(headers, suppressInstrumentation !== false, options.system === "rabbitmq", fn);
   const inject: Inject = (context) =>
     injectAllowedBaggage({ context, propagator }, allowedBaggage, "withSendSpan");
   if (creationContext === undefined) return sendInActiveContext(name, attributes, links, inject, send);
@@ -193,14 +193,17 @@ type Send<T> = (span: Span, carrier: TraceCarrier) => T;
  * copied, never written, so one object can serve concurrent sends; a `Map`, `Headers`, client's header
  * object or class instance filled in place, a copy when it cannot take the context, frozen say) and `fn` called with
  * them, under tracehop's send suppression when `suppress` ({@link SendSpanOptions.suppressInstrumentation}).
+ * `amqpTable` (system `"rabbitmq"`): headers written as an AMQP table get no field that would take it
+ * over what amqplib encodes, as `injectAmqpHeaders` writes them.
  */
 function sender<T, H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
   suppress: boolean,
+  amqpTable: boolean,
   fn: (headers: H, span: Span) => T,
 ): Send<T> {
   return (span, carrier) => {
-    const message = writeFieldsToSend(headers, carrier, "withSendSpan");
+    const message = writeFieldsToSend(headers, carrier, "withSendSpan", amqpTable);
     if (!suppress) return fn(message, span);
     return contextApi.with(suppressForSend(contextApi.active()), fn, undefined, message, span);
   };

@@ -119,10 +119,19 @@ describe("NATS MsgHdrs written through its methods", () => {
     assert.deepEqual(sent(h).record.tracestate, ["dd=s:1", "rojo=00f067aa0ba902b7"]);
   });
 
-  test("a field the client refuses (a name with ':') is left out, the others written", () => {
+  test("a field the client refuses (a name with ':') is left out and said, the others written", async () => {
     const h = natsHeaders();
-    writeCarrierToHeaders(h, { traceparent: STORED.traceparent, "uber:trace": "x" });
+    const { processWarnings } = await recordWarnings(() =>
+      writeCarrierToHeaders(h, { traceparent: STORED.traceparent, "uber:trace": "x" }),
+    );
     assert.deepEqual(sent(h).record, { traceparent: [STORED.traceparent] });
+    // Left out by the setters' rule before nats.js is asked (it throws BAD_HEADER), and said as they say it.
+    assert.deepEqual(processWarnings, [
+      [
+        "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT",
+        `tracehop writeCarrierToHeaders: the propagator wrote the header "uber:trace", which is not header text (its name holds a ':', which a NATS header name cannot: nats.js throws); it is left out of the message headers so that the client does not refuse the send or split a header`,
+      ],
+    ]);
   });
 });
 

@@ -31,6 +31,8 @@ import { createPropagator } from "../../src/index.js";
 import {
   amqpHeadersSetter,
   contextFromAmqpHeaders,
+  injectAmqpHeaders,
+  injectKafkaHeaders,
   contextFromKafkaHeaders,
   kafkaHeadersSetter,
 } from "../../src/messaging/index.js";
@@ -239,6 +241,36 @@ describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueu
       assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
     });
   });
+  test("injectAmqpHeaders counts the table as amqpHeadersSetter does: with large application headers, the fields that would overflow it are left out, the propagation headers first kept", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await inSpan("producer", async (span) => {
+      const app = (fill: number): Record<string, unknown> => ({
+        "x-count": 70_000,
+        "x-state": "s".repeat(fill),
+      });
+      // Room for some of the context's fields, not all: the application fills the table to 120 bytes
+      // short of what amqplib encodes.
+      const propagated = app(0);
+      createPropagator().inject(context.active(), propagated, amqpHeadersSetter);
+      const contextBytes = amqpTableBytes(propagated) - amqpTableBytes(app(0));
+      assert.ok(contextBytes > 120, `${contextBytes}`);
+      const fill = 65_536 - 120 - amqpTableBytes(app(0));
+      const headers = app(fill);
+      const told = await recordWarnings(() => injectAmqpHeaders(headers));
+      const msg = await roundTrip(t, headers);
+      assert.ok(amqpTableBytes(headers) <= 65_536, `${amqpTableBytes(headers)}`);
+      assert.equal(msg.properties.headers!["x-state"], "s".repeat(fill));
+      // The fields kept are the propagation headers that fit, in the propagator's order.
+      const kept = Object.keys(headers).filter((name) => !name.startsWith("x-state") && name !== "x-count");
+      assert.ok(kept.length > 0 && kept.length < Object.keys(propagated).length - 2, kept.join());
+      assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+        'tracehop injectAmqpHeaders: the header "' +
+          Object.keys(propagated).filter((name) => !(name in headers))[0] +
+          '" is left out of the message headers so that the client does not refuse the send (with it the headers table would be over the 65536 bytes amqplib encodes one into: it throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields',
+      ]);
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+    });
+  });
 });
 
 describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish does not throw", () => {
@@ -312,6 +344,37 @@ describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish 
       assert.equal(plain["x-kept"], "1");
       assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
         "tracehop kafkaHeadersSetter: the propagator wrote the header \"x-vendor:ctx\", which is not header text (its name holds a ':', which a NATS header name cannot: nats.js throws); it is left out of the message headers so that the client does not refuse the send or split a header",
+      ]);
+    });
+  });
+  test("injectKafkaHeaders leaves out a name holding ':' as kafkaHeadersSetter does: its headers copied into nats.js headers publish", async (t) => {
+    if (!nc) return t.skip(skipReason);
+    const subject = unique("h2-nats-writer-colon").replaceAll("-", ".");
+    const delivered = new Promise<Record<string, string[]>>((resolve) => {
+      nc!.subscribe(subject, {
+        max: 1,
+        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
+      });
+    });
+    await nc.flush();
+    await inSpan("producer", async (span) => {
+      const propagator = new ExtraFieldsPropagator([
+        ["x-vendor:ctx", "1"],
+        ["x-kept", "1"],
+      ]);
+      const told = await recordWarnings(() => injectKafkaHeaders({}, { propagator }));
+      const written = told.result as Record<string, string>;
+      // A bridge of its own: each header of the plain object set into nats.js headers (throws BAD_HEADER
+      // for a ':' in a name).
+      const h = natsHeaders();
+      for (const [name, value] of Object.entries(written)) h.set(name, value);
+      nc!.publish(subject, "order 1", { headers: h });
+      const got = await delivered;
+      assert.equal(Object.hasOwn(written, "x-vendor:ctx"), false);
+      assert.deepEqual(got["x-kept"], ["1"]);
+      assert.equal(got.traceparent?.[0]?.split("-")[2], span.spanContext().spanId);
+      assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+        "tracehop injectKafkaHeaders: the propagator wrote the header \"x-vendor:ctx\", which is not header text (its name holds a ':', which a NATS header name cannot: nats.js throws); it is left out of the message headers so that the client does not refuse the send or split a header",
       ]);
     });
   });

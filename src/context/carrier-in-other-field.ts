@@ -2,6 +2,7 @@
  * The warning of a carrier held in another field than `traceContext` (`TRACEHOP_CARRIER_IN_OTHER_FIELD`):
  * a row or message restored without a context whose carrier sits under another name.
  */
+import { readKind } from "../carrier/header-object-kind.js";
 import { warnIfPromiseCarrier } from "../carrier/promise-carrier.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { countMiss, countWithin, hasWarned, markWarned, warnOnce } from "../warn-once.js";
@@ -215,7 +216,11 @@ function capturedAtArgument(createdAt: string | undefined): string {
  * right field: nothing is said; one that is a getter or inherited is not read again (the restore read
  * it once) and nothing is said either. Headers (`withProcessSpan`, `withBatchProcessSpan`) are never
  * read as a row: a carrier in their `traceContext` field (`{ traceContext: message.headers }`) is
- * said as one in any other field, its fix passing `.traceContext`.
+ * said as one in any other field, its fix passing `.traceContext`. A `Map` (headers a framework copied
+ * into one, of any realm), which the readers read through its entries, is looked at through its first
+ * {@link MAX_FIELDS_LOOKED_AT} entries: one holding the whole carrier (a header `trace` whose value is
+ * a carrier's JSON text, bytes or object) is said as its entry, the fix reading it with `.get("trace")`
+ * ({@link entryHoldingCarrier}).
  * Called only when nothing was restored, never on the path of a row whose carrier is found; for each
  * caller, only until {@link MAX_SCANS_WITHOUT_CARRIER} calls have found nothing to say. Looks at
  * the first {@link MAX_FIELDS_LOOKED_AT} own fields and into a few of them. A field named `__proto__`,
@@ -250,10 +255,13 @@ export function warnIfCarrierInOtherField(
     warnIfPromiseCarrier(source, handedAs(caller, position), "the work started a new trace")
   )
     return;
-  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(key) || !isPropertyRecord(source)) return;
+  if (hasWarned(CARRIER_FIELD_WARNING_KEY) || hasWarned(key)) return;
+  // A Map (headers a framework copied into one, of any realm) is looked into through its entries.
+  const map = mapOf(source);
+  if (map === undefined && !isPropertyRecord(source)) return;
   // A mistake said already (the same helper and field, on every message) is no miss: the scans go on
   // for this caller, so that another mistake of it later is said too.
-  if (carrierInOtherFieldScan(source, caller, position, within) === "nothing")
+  if (carrierInOtherFieldScan(source as Record<string, unknown>, caller, position, within, map) === "nothing")
     countMiss(key, MAX_SCANS_WITHOUT_CARRIER);
 }
 
@@ -294,21 +302,26 @@ function scanKey(caller: CarrierCaller): string {
 /**
  * The scan of {@link warnIfCarrierInOtherField}: `"said"` when it gave the warning, `"said before"`
  * when it found a carrier in a field whose warning was given already for this caller
- * ({@link carrierFieldKey}), `"nothing"` when it found none. Past
- * {@link MAX_CARRIER_FIELD_WARNINGS} warnings it ends every scan of the process. Never throws.
+ * ({@link carrierFieldKey}), `"nothing"` when it found none. `map`: `source` as a Map of this realm
+ * (`mapOf`), whose entries are looked at instead of its fields ({@link entryHoldingCarrier}), and which
+ * the warning calls entries. Past {@link MAX_CARRIER_FIELD_WARNINGS} warnings it ends every scan of the
+ * process. Never throws.
  */
 function carrierInOtherFieldScan(
   source: Record<string, unknown>,
   caller: CarrierCaller,
   position: CarrierPosition,
   within: CarrierWithin | undefined,
+  map: Map<unknown, unknown> | undefined,
 ): "said" | "said before" | "nothing" {
   try {
     // Headers are never read as a row: their traceContext field is one more field that was not read.
     const headers = CALLERS[caller].readsHeaders === true;
-    const traceContext = headers ? "absent" : traceContextField(source);
+    // A Map is read as a carrier through its entries, never as a row: it has no traceContext field.
+    const isMapSource = map !== undefined;
+    const traceContext = headers || isMapSource ? "absent" : traceContextField(source);
     if (traceContext === "holds a carrier") return "nothing";
-    const found = fieldHoldingCarrier(source, headers);
+    const found = isMapSource ? entryHoldingCarrier(map) : fieldHoldingCarrier(source, headers);
     if (found === null || found === undefined) return "nothing";
     // From what the user passed: a whole message's headers are at `within.path` in it.
     const path = within?.path ?? "";
@@ -320,7 +333,7 @@ function carrierInOtherFieldScan(
     const held =
       within !== undefined && CALLERS[caller].headersHeldNone !== undefined
         ? CALLERS[caller].headersHeldNone
-        : whatHeldNone(caller, position, headers ? undefined : traceContext);
+        : whatHeldNone(caller, position, headers || isMapSource ? undefined : traceContext);
     const quoted = JSON.stringify(path.slice(1) + (path === "" ? "" : ".") + found.shown);
     // A prototype's name: no call reads it, so the fix is to store the carrier under another name.
     if (found.prototypeKey) {
@@ -335,12 +348,17 @@ function carrierInOtherFieldScan(
     const fix = CALLERS[caller].fix(path + found.access, position, found.createdAt, within?.name);
     // Within a whole message, the fix names the path from it (`message.properties.headers.traceContext`):
     // the field is not quoted as well, so that each header name is said once.
-    const field = within === undefined ? `its field ${quoted}` : "a field of its headers";
+    // A Map's entry is called so: the fix reads it with `.get(name)`.
+    const part = isMapSource ? "entry" : "field";
+    const field =
+      within !== undefined
+        ? `${isMapSource ? "an entry" : "a field"} of its headers`
+        : `its ${part} ${quoted}`;
     warnOnce(
       key,
       `tracehop ${caller}: ${held}, but ${field} ` +
         `holds a trace carrier, which was not read: the stored context was not ` +
-        `restored. Pass that field: ${fix}.`,
+        `restored. Pass that ${part}: ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
     return "said";
@@ -384,6 +402,54 @@ function traceContextField(source: Record<string, unknown>): "holds a carrier" |
   if (!(TRACE_CONTEXT_FIELD in source)) return "absent";
   const own = Object.getOwnPropertyDescriptor(source, TRACE_CONTEXT_FIELD);
   return own === undefined || !("value" in own) || namesCarrier(own.value) ? "holds a carrier" : "holds none";
+}
+
+/**
+ * `source` as a `Map` (of any realm: `readKind`), for a scan of its entries; `undefined` for anything
+ * else. A Map of another realm is copied into one of this realm (its entries, in order), which the
+ * scan reads as `instanceof Map`. Never throws (a throwing proxy trap or iterator: `undefined`).
+ */
+function mapOf(source: unknown): Map<unknown, unknown> | undefined {
+  if (source === null || typeof source !== "object") return undefined;
+  try {
+    if (readKind(source) !== "map") return undefined;
+    return source instanceof Map ? source : new Map(source as Map<unknown, unknown>);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * {@link fieldHoldingCarrier} for headers kept in a `Map` (a framework's copy of amqplib's
+ * `msg.properties.headers` or of kafkajs' `message.headers`), which the readers read through its
+ * entries: the first of its first {@link MAX_FIELDS_LOOKED_AT} entries whose key is a string and whose
+ * value holds a stored carrier ({@link holdsStoredCarrier}: a JSON carrier text or bytes, an object, in
+ * one header such as `trace`), as the fix reads it (`.get("trace")`); one level only (an entry's
+ * value is not looked into further). `null` when one of those keys is a propagation header (the Map is
+ * a carrier itself, only a bad one); `undefined` when none holds one. An entry whose value throws when
+ * judged is skipped alone. Throws what the Map's iterator throws (the caller's `try`).
+ */
+function entryHoldingCarrier(map: Map<unknown, unknown>): FoundField | null | undefined {
+  let seen = 0;
+  let found: string | undefined;
+  for (const [key, value] of map) {
+    if (++seen > MAX_FIELDS_LOOKED_AT) break;
+    if (typeof key !== "string") continue;
+    if (isPropagationHeaderName(key.toLowerCase())) return null;
+    if (found !== undefined) continue;
+    try {
+      if (holdsStoredCarrier(value)) found = key;
+    } catch {
+      // A throwing getter or proxy trap in the value: this entry alone is skipped.
+    }
+  }
+  if (found === undefined) return undefined;
+  const long = found.length > MAX_QUOTED_NAME_LENGTH;
+  return {
+    shown: long ? `${found.slice(0, MAX_QUOTED_NAME_LENGTH)}…` : found,
+    access: `.get(${long ? "<its full name>" : JSON.stringify(found)})`,
+    createdAt: undefined,
+  };
 }
 
 /**

@@ -65,7 +65,8 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * packet (`properties.userProperties`). `headersFrom` is called once per message. A message without
  * a valid context adds no link, and a carrier misplaced is said once per process
  * (`TRACEHOP_CARRIER_IN_OTHER_FIELD`): another client's whole message under `options.system`, whose
- * headers the default `headersFrom` does not find, naming its client and system; a message of no
+ * headers the default `headersFrom` does not find, or which your own `headersFrom` returned
+ * (`(m) => m`), naming its client, the system to give and the `headersFrom` that returns its headers; a message of no
  * client in which the default finds no headers (`headers` missing or `null`) but a field holds a
  * carrier (a row holding its stored carrier under `traceContext`), naming the `headersFrom` to pass
  * (`(message) => message.traceContext`); headers your own
@@ -192,8 +193,17 @@ function batchMessageReader<M>(
     },
     roundedIdSaid: () => roundedIdSaid,
     warnIfMisplaced: () => {
-      if (unread !== undefined)
-        warnIfCarrierInOtherField(unread, "withBatchProcessSpan", unreadPosition, unreadWithin);
+      if (unread === undefined) return;
+      // What the user's headersFrom returned is a whole message of a client `kind` does not read (a
+      // nats.js message under system "kafka": headersFrom: (m) => m): said as withProcessSpan handed it
+      // says it, with the system to give and the headersFrom that returns its headers. Its own fields
+      // are not looked into: they are the client's (nats.js keeps its parsed headers in `_headers`,
+      // filled only once read), never a path to pass.
+      if (unreadPosition === FROM_CARRIER_FROM && messageShapeOf(unread, "any") !== undefined) {
+        warnIfMessageOfOtherSystem(unread, kind, system, "withBatchProcessSpan", true);
+        return;
+      }
+      warnIfCarrierInOtherField(unread, "withBatchProcessSpan", unreadPosition, unreadWithin);
     },
   };
 }

@@ -25,21 +25,26 @@ const OTHER_SYSTEM_WARNING_KEY = "message-of-other-system";
  * `system: "rabbitmq"`. The stored context is then not restored and the span starts a new trace. The
  * message names the system to give and the headers to pass instead. Called only when nothing was
  * restored; nothing but the `hasWarned` test once said, or once {@link MAX_CHECKS_WITHOUT_MESSAGE}
- * checks for `caller` found nothing. Returns the path of the headers in the message
- * (`.properties.headers`) when it gave the warning (the caller then says nothing more of the message,
- * nor of that path later: `endCarrierFieldScan`), else `undefined`. Never throws.
+ * checks for `caller` found nothing. `picked`: `message` is what the user's `headersFrom` of
+ * `withBatchProcessSpan` returned for a message (`headersFrom: (m) => m`), and the warning says so and
+ * names that option in its fix (`return its headers from your headersFrom, ... headersFrom: (message)
+ * => <what it returns now>.headers`), as `withProcessSpan` handed such a message says it. Returns the
+ * path of the headers in the message (`.properties.headers`) when it gave the warning (the caller then
+ * says nothing more of the message, nor of that path later: `endCarrierFieldScan`), else `undefined`.
+ * Never throws.
  */
 export function warnIfMessageOfOtherSystem(
   message: unknown,
   kind: MessageKind,
   system: string,
   caller: "withProcessSpan" | "withBatchProcessSpan",
+  picked = false,
 ): string | undefined {
   // Said once per process, or given up for this caller: no shape test after that (called for every
   // message without a context).
   const scanKey = SCAN_KEYS[caller];
   if (kind === "any" || hasWarned(OTHER_SYSTEM_WARNING_KEY) || hasWarned(scanKey)) return undefined;
-  const path = otherSystemMessageWarned(message, kind, system, caller);
+  const path = otherSystemMessageWarned(message, kind, system, caller, picked);
   if (path === undefined) countMiss(scanKey, MAX_CHECKS_WITHOUT_MESSAGE);
   return path;
 }
@@ -68,6 +73,7 @@ function otherSystemMessageWarned(
   kind: MessageKind,
   system: string,
   caller: "withProcessSpan" | "withBatchProcessSpan",
+  picked: boolean,
 ): string | undefined {
   if (message === null || typeof message !== "object" || headersOfMessage(message, kind) !== message)
     return undefined;
@@ -76,14 +82,17 @@ function otherSystemMessageWarned(
     if (found === undefined || !holdsStoredCarrier(found.headers)) return undefined;
     const fix =
       caller === "withProcessSpan"
-        ? `withProcessSpan(message${found.path}, ...)`
-        : `withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${found.path} })`;
+        ? `pass its headers: withProcessSpan(message${found.path}, ...)`
+        : picked
+          ? "return its headers from your headersFrom: withBatchProcessSpan(messages, { ..., headersFrom: " +
+            `(message) => <what it returns now>${found.path} })`
+          : `pass its headers: withBatchProcessSpan(messages, { ..., headersFrom: (message) => message${found.path} })`;
     const warned = warnOnce(
       OTHER_SYSTEM_WARNING_KEY,
-      `tracehop ${caller}: given ${CLIENT_NAMES[found.client]} message under ` +
+      `tracehop ${caller}: ${picked ? "its headersFrom returned" : "given"} ${CLIENT_NAMES[found.client]} message under ` +
         `system ${JSON.stringify(system)}, which reads only ${kind === "kafka" ? "a kafkajs" : "an amqplib"} ` +
         `message or headers: the trace carrier in its headers was not read, and the stored context was not ` +
-        `restored. Give its system, system: "${SYSTEMS[found.client]}", or pass its headers: ${fix}.`,
+        `restored. Give its system, system: "${SYSTEMS[found.client]}", or ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,
     );
     return warned ? found.path : undefined;

@@ -91,6 +91,71 @@ describe("NATS", () => {
     await natsRoundTrip(t, (msg) => msg);
   });
 
+  test('withBatchProcessSpan under system "kafka" whose headersFrom returns the whole nats.js message: processed without a link, said once naming headersFrom and the system; the fix links it', async (t) => {
+    if (!requireServer(t) || !nc) return;
+    const subject = unique("batch-whole").replaceAll("-", ".");
+    const received: Msg[] = [];
+    const delivered = new Promise<void>((resolve) => {
+      nc!.subscribe(subject, {
+        max: 2,
+        callback: (_err, msg) => {
+          received.push(msg);
+          if (received.length === 2) resolve();
+        },
+      });
+    });
+    await nc.flush();
+    for (let i = 0; i < 2; i++)
+      withCarrier(STORED, "relay", () =>
+        withSendSpan({ system: "nats", destination: subject, headers: natsHeaders() }, (headers) =>
+          nc!.publish(subject, `order ${i}`, { headers }),
+        ),
+      );
+    await delivered;
+    exporter.reset();
+    resetWarnings();
+    // As delivered: nats.js parses the header block only when msg.headers is first read.
+    const kafka = { system: "kafka", destination: subject, headersFrom: (m: Msg) => m } as const;
+    const told = await recordWarnings(() => [
+      withBatchProcessSpan([received[0]!], kafka, () => "handled"),
+      withBatchProcessSpan([received[1]!], { ...kafka, operationName: "again" }, () => "handled"),
+    ]);
+    assert.deepEqual(told.result, ["handled", "handled"], "each batch is processed");
+    const said =
+      'tracehop withBatchProcessSpan: its headersFrom returned a nats.js message under system "kafka", which ' +
+      "reads only a kafkajs message or headers: the trace carrier in its headers was not read, and the stored " +
+      'context was not restored. Give its system, system: "nats", or return its headers from your headersFrom: ' +
+      "withBatchProcessSpan(messages, { ..., headersFrom: (message) => <what it returns now>.headers }).";
+    assert.deepEqual(told.processWarnings, [["TRACEHOP_CARRIER_IN_OTHER_FIELD", said]]);
+    assert.deepEqual(told.diagWarnings, [said]);
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((s) => s.links.length),
+      [0, 0],
+    );
+    // Either fix the warning gives links each message's send span, without a word.
+    exporter.reset();
+    resetWarnings();
+    const fixed = await recordWarnings(() => {
+      withBatchProcessSpan(
+        received,
+        { ...kafka, operationName: "headers", headersFrom: (m) => m.headers },
+        () => 0,
+      );
+      withBatchProcessSpan(
+        received,
+        { system: "nats", destination: subject, headersFrom: (m) => m },
+        () => 0,
+      );
+    });
+    assert.deepEqual(fixed.processWarnings, []);
+    for (const span of exporter.getFinishedSpans())
+      assert.deepEqual(
+        span.links.map((l) => l.context.traceId),
+        [TRACE_ID, TRACE_ID],
+        span.name,
+      );
+  });
+
   /** Publishes in a send span, processes what `handed` gives of the delivered message. */
   async function natsRoundTrip(t: TestContext, handed: (msg: Msg) => unknown): Promise<void> {
     if (!requireServer(t) || !nc) return;

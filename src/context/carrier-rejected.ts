@@ -418,12 +418,7 @@ export function warnIfTraceIdTruncated(
         const besideText = holdsTid(header);
         if (!besideText && !tidIn(storedTagsValue(stored, input), 0)) return;
         kind = "not_text";
-        reason = besideText
-          ? "x-datadog-tags is an array holding a JSON object or an array beside its text, not text: the " +
-            "carrier reader reads that value as an invalid one, and the datadog style drops the header whole, " +
-            `with the _dd.p.tid its text holds; ${consequence}`
-          : "x-datadog-tags is a JSON object or an array inside an array, not text: the carrier reader reads it " +
-            `as an invalid value, and the datadog style drops it whole, with the _dd.p.tid it holds; ${consequence}`;
+        reason = notTextTagsReason(origin, besideText, stored, input, consequence);
         fix = NOT_TEXT_FIX(TAGS_WRITERS[origin]);
       }
       // A header dropped whole loses a tid only when it held one (an all-zero tid names no upper half).
@@ -463,6 +458,38 @@ export function warnIfTraceIdTruncated(
   } catch {
     // Nothing said, the restore goes on.
   }
+}
+
+/**
+ * The reason of an `x-datadog-tags` that holds a structure where text belongs (`not_text`), read as
+ * an invalid value and dropped whole with the `_dd.p.tid` it holds: `besideText`, the structure sits in
+ * an array beside the text that holds the tid. A stored carrier's is named as JSON (a JSON object or
+ * array); a consumed message's as the AMQP type its header holds as delivered (`messageValueKind`: an
+ * AMQP field table, an AMQP field array holding one), read by the headers reader. Never throws.
+ */
+function notTextTagsReason(
+  origin: CarrierOrigin,
+  besideText: boolean,
+  stored: StoredCarrier,
+  input: unknown,
+  consequence: string,
+): string {
+  if (origin === "stored")
+    return besideText
+      ? "x-datadog-tags is an array holding a JSON object or an array beside its text, not text: the " +
+          "carrier reader reads that value as an invalid one, and the datadog style drops the header whole, " +
+          `with the _dd.p.tid its text holds; ${consequence}`
+      : "x-datadog-tags is a JSON object or an array inside an array, not text: the carrier reader reads it " +
+          `as an invalid value, and the datadog style drops it whole, with the _dd.p.tid it holds; ${consequence}`;
+  const value = storedTagsValue(stored, input);
+  const held = messageValueKind(value);
+  const kind = Array.isArray(value) ? `an AMQP field array holding ${held}` : held;
+  return besideText
+    ? `the x-datadog-tags header is ${kind} beside its text, not text: the headers reader reads that value ` +
+        "as an invalid one, and the datadog style drops the header whole, with the _dd.p.tid its text holds; " +
+        consequence
+    : `the x-datadog-tags header is ${kind}, not text: the headers reader reads it as an invalid value, and ` +
+        `the datadog style drops it whole, with the _dd.p.tid it holds; ${consequence}`;
 }
 
 /** The fix of an `x-datadog-tags` stored as a structure (`not_text`). */

@@ -3,8 +3,8 @@
 // diag.warn each time, and once per process a Node process warning.
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { trace } from "@opentelemetry/api";
-import { contextFromCarrier, withCarrier } from "../../src/index.js";
+import { context, defaultTextMapGetter, ROOT_CONTEXT, trace, type TextMapGetter } from "@opentelemetry/api";
+import { contextFromCarrier, createPropagator, DatadogPropagator, withCarrier } from "../../src/index.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf } from "./tracing.js";
 
@@ -212,5 +212,77 @@ describe("ids rounded by a JavaScript Number before they were stored as text (do
       said(told, "TRACEHOP_CARRIER_REJECTED").some((message) => message.includes(reason)),
       JSON.stringify(told.processWarnings),
     );
+  });
+});
+
+describe("Datadog ids a user's TextMapGetter returns as numbers", () => {
+  /** A getter of one's own, over headers whose ids a client decoded into JavaScript numbers. */
+  const numberGetter: TextMapGetter<Record<string, unknown>> = {
+    get: (carrier, key) => carrier[key] as string | undefined,
+    keys: (carrier) => Object.keys(carrier),
+  };
+  const FIX =
+    "Fix the getter: return the header's text, a Datadog id as its decimal digits in a string " +
+    '("12345678901234567890"; an array of strings for a repeated header), never through a number.';
+
+  test("DatadogPropagator.extract: a rounded id is refused and said as the getter's number, with what to return; a bad one too; the default getter keeps the JSON wording", async () => {
+    const propagator = new DatadogPropagator();
+    const headers = { "x-datadog-trace-id": Number("12345678901234567890"), "x-datadog-parent-id": 5 };
+    const told = await recordWarnings(() => [
+      propagator.extract(ROOT_CONTEXT, headers, numberGetter),
+      propagator.extract(ROOT_CONTEXT, { ...headers, "x-datadog-trace-id": -1 }, numberGetter),
+    ]);
+    assert.deepEqual(
+      told.result.map((ctx) => trace.getSpanContext(ctx)),
+      [undefined, undefined],
+      "no context: the work starts a new trace",
+    );
+    const rounded =
+      "tracehop: the TextMapGetter returned a number for x-datadog-trace-id, read as 12345678901234567000 " +
+      "(exactly 12345678901234567168): a JavaScript number holds an id exactly only below 2^53, so the " +
+      `digits may differ from those sent, and the id is refused. ${FIX}`;
+    const negative =
+      "tracehop: the TextMapGetter returned the number -1 for x-datadog-trace-id, which is no 64-bit id; " +
+      `the id is refused. ${FIX}`;
+    assert.deepEqual(told.diagWarnings, [rounded, negative]);
+    assert.deepEqual(said(told, "TRACEHOP_JSON_NUMBER_ID"), [processWarning(rounded)[1]]);
+
+    // A safe integer is exact: read as its digits, as from a stored carrier.
+    const exact = propagator.extract(ROOT_CONTEXT, { ...headers, "x-datadog-trace-id": 7 }, numberGetter);
+    assert.equal(trace.getSpanContext(exact)?.traceId, "00000000000000000000000000000007");
+
+    // OpenTelemetry's default getter over a parsed JSON row keeps the stored-carrier wording.
+    resetWarnings();
+    const fromRow = await recordWarnings(() =>
+      propagator.extract(ROOT_CONTEXT, JSON.parse(ROW_TEXT), defaultTextMapGetter),
+    );
+    assert.deepEqual(fromRow.diagWarnings, [DIAG]);
+  });
+
+  test("through createPropagator (tracehop's composite): the same wording, and the message handled in a new trace", async () => {
+    const headers = {
+      "x-datadog-trace-id": Number("12345678901234567890"),
+      "x-datadog-parent-id": 5,
+      "x-datadog-sampling-priority": 1,
+    };
+    const told = await recordWarnings(() => {
+      // A consumer of one's own: extract with its getter, then handle the message in a span.
+      const ctx = createPropagator(["datadog", "tracecontext"]).extract(ROOT_CONTEXT, headers, numberGetter);
+      return context.with(ctx, () =>
+        trace.getTracer("test").startActiveSpan("handle", (span) => {
+          span.end();
+          return "handled";
+        }),
+      );
+    });
+    assert.equal(told.result, "handled");
+    assert.equal(finishedSpan("handle").parentSpanContext, undefined, "a new trace");
+    assert.deepEqual(said(told, "TRACEHOP_JSON_NUMBER_ID"), [
+      processWarning(
+        "tracehop: the TextMapGetter returned a number for x-datadog-trace-id, read as 12345678901234567000 " +
+          "(exactly 12345678901234567168): a JavaScript number holds an id exactly only below 2^53, so the " +
+          `digits may differ from those sent, and the id is refused. ${FIX}`,
+      )[1],
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  defaultTextMapGetter,
   diag,
   propagation,
   trace,
@@ -469,11 +470,14 @@ function lastValue(getter: TextMapGetter, carrier: unknown, key: string): unknow
 /**
  * An id field as decimal text. A raw carrier may hold a JSON number (a row written through
  * `Number`): exact only up to 2^53-1, otherwise refused with a diagnostic (DataDog/dd-trace-js#344).
+ * A number from a getter other than OpenTelemetry's default one (a user's getter) is judged the same,
+ * and the diagnostic says the getter returned it (`idTextFromNumber`'s `"getter"`).
  */
 function readId(getter: TextMapGetter, carrier: unknown, key: string): string | undefined {
   const last = lastValue(getter, carrier, key);
   if (typeof last === "string") return firstJoinedPart(last);
-  if (typeof last === "number") return idTextFromNumber(last, key);
+  if (typeof last === "number")
+    return idTextFromNumber(last, key, getter === defaultTextMapGetter ? "stored" : "getter");
   return undefined;
 }
 

@@ -192,14 +192,36 @@ export function hexClass16(text: string, start: number, end: number): number {
  * read through a JS number (`Number(readBigInt64BE)`, amqplib `lib/codec.js`): only an integer beyond
  * 2^53 or an infinite number is passed, and the warnings (the same code) say that instead of a JSON
  * reader, with the producer as what to fix.
+ *
+ * `source` `"getter"`: the number is what a TextMapGetter other than OpenTelemetry's default one returned
+ * to `DatadogPropagator.extract` (a getter of the user's, over any carrier): the warnings (the same code)
+ * say that the getter returned a number, and that it is to return the header's text, the id's decimal
+ * digits, rather than naming a JSON reader and a stored row.
  */
 export function idTextFromNumber(
   value: number,
   field: string,
-  source: "stored" | "message" = "stored",
+  source: "stored" | "message" | "getter" = "stored",
 ): string | undefined {
   if (Number.isSafeInteger(value) && value >= 0) return String(value);
   const rounded = Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER;
+  if (source === "getter") {
+    const said =
+      (rounded
+        ? `tracehop: the TextMapGetter returned a number for ${field}, read as ${readAs(value)}: a ` +
+          `JavaScript number holds an id exactly only below 2^53, so the digits may differ from those sent, ` +
+          `and the id is refused. `
+        : `tracehop: the TextMapGetter returned the number ${String(value)} for ${field}, which is no ` +
+          `64-bit id; the id is refused. `) +
+      `Fix the getter: return the header's text, a Datadog id as its decimal digits in a string ` +
+      `("12345678901234567890"; an array of strings for a repeated header), never through a number.`;
+    sayRefusedId(
+      said,
+      "A carrier with no other context restores none: the work starts a new trace.",
+      Number.isInteger(value) && value > Number.MAX_SAFE_INTEGER && ROUNDED_ID_FIELDS.has(field),
+    );
+    return undefined;
+  }
   if (source === "message") {
     const said =
       `tracehop: ${field} is a number in the message headers, read as ${readAs(value)}: amqplib reads an ` +

@@ -8,7 +8,7 @@ import { readKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isUnexactIdNumber } from "../propagation/datadog/ids.js";
-import { isDatadogIdHeader, messageNumberText } from "./header-getters.js";
+import { isDatadogIdHeader, messageNumberText, roundedLastIdRefuses } from "./header-getters.js";
 import { assertCarrierOptions, describeError, extractHeaders } from "../context/carrier-context.js";
 import { warnOnce } from "../warn-once.js";
 import type { CarrierWithin } from "../context/carrier-in-other-field.js";
@@ -542,6 +542,7 @@ function numberAsText(
   read: NumbersRead,
   roundedIdsOnly: boolean,
 ): void {
+  // Only an id's value is read then: no other getter is called.
   if (roundedIdsOnly && !isDatadogIdHeader(name)) return;
   let value: unknown;
   try {
@@ -549,8 +550,7 @@ function numberAsText(
   } catch {
     return; // a throwing getter: the reader skips it too
   }
-  if (roundedIdsOnly && !holdsUnexactNumber(value)) return;
-  const converted = numbersOfValueAsText(value, name, read);
+  const converted = numbersOfValueAsText(value, name, read, roundedIdsOnly);
   if (converted === UNCHANGED) return;
   // Absent (undefined) for a rounded id, in its place: the names after it keep theirs among the
   // reader's first MAX_CARRIER_KEYS.
@@ -565,11 +565,18 @@ const UNCHANGED: unique symbol = Symbol("unchanged");
  * The value of header `name` (any case) as the reader is to read it, its numbers as text: a number as
  * `messageNumberText` gives it (`undefined`, absent, for an id amqplib rounded, refused and said: then
  * `read.roundedIdSaid`); an AMQP field array of ids (a header sent repeated) with its numbers read by the
- * same rule, a rounded last value refusing the header (`undefined`: the reader takes a repeated id's last
- * value, never the value sent before it), an earlier one left out. {@link UNCHANGED} for a value that holds
- * no number to convert (an array in another header is the reader's).
+ * same rule, a rounded last value refusing the header (`undefined`: `roundedLastIdRefuses`), an earlier
+ * one left out. {@link UNCHANGED} for a value that holds no number to convert (an array in another
+ * header is the reader's), and, when `roundedIdsOnly`, for one that holds no number no id can be as sent
+ * ({@link holdsUnexactNumber}: only an id amqplib rounded is converted).
  */
-function numbersOfValueAsText(value: unknown, name: string, read: NumbersRead): unknown {
+function numbersOfValueAsText(
+  value: unknown,
+  name: string,
+  read: NumbersRead,
+  roundedIdsOnly: boolean,
+): unknown {
+  if (roundedIdsOnly && !holdsUnexactNumber(value)) return UNCHANGED;
   if (typeof value === "number") {
     const text = messageNumberText(value, name);
     if (text === undefined) read.roundedIdSaid = true;
@@ -582,7 +589,7 @@ function numbersOfValueAsText(value: unknown, name: string, read: NumbersRead): 
   );
   if (!texts.includes(undefined)) return texts;
   read.roundedIdSaid = true;
-  if (typeof value.at(-1) === "number" && texts.at(-1) === undefined) return undefined;
+  if (roundedLastIdRefuses(name, value.at(-1), texts.at(-1))) return undefined;
   return texts.filter((item) => item !== undefined);
 }
 
@@ -599,8 +606,8 @@ function mapIdsAsText(map: Map<unknown, unknown>): MessageHeadersRead | undefine
   const read: NumbersRead = { copy: undefined, roundedIdSaid: false };
   let copy: Map<unknown, unknown> | undefined;
   const convert = (name: string, value: unknown) => {
-    if (!isDatadogIdHeader(name) || !holdsUnexactNumber(value)) return;
-    const converted = numbersOfValueAsText(value, name, read);
+    if (!isDatadogIdHeader(name)) return;
+    const converted = numbersOfValueAsText(value, name, read, true);
     if (converted !== UNCHANGED) (copy ??= new Map(map)).set(name, converted);
   };
   const large = map.size > MAX_CARRIER_KEYS;

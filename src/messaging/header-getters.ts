@@ -113,6 +113,19 @@ export function messageNumberText(value: number, name: string): string | undefin
   return undefined;
 }
 
+/**
+ * Internal to tracehop/messaging: the rule both readers of message headers (the AMQP getter,
+ * {@link amqpHeadersGetter}, and `headerNumbersAsText`, consumed-message.ts) apply to a repeated
+ * `x-datadog-trace-id` / `x-datadog-parent-id` (any case: `name`), an AMQP field array: whether its last
+ * value `last`, read as `lastText` (`undefined`: a number {@link messageNumberText} refused, an AMQP
+ * `long` amqplib rounded), refuses the whole header. A repeated id's last value is the one the Datadog
+ * style reads (as dd-trace-js): one amqplib rounded there refuses the header, as an invalid last text
+ * does, never falling back to the value sent before it.
+ */
+export function roundedLastIdRefuses(name: string, last: unknown, lastText: unknown): boolean {
+  return lastText === undefined && typeof last === "number" && isDatadogIdHeader(name);
+}
+
 /** `x-datadog-trace-id` or `x-datadog-parent-id` in any case: a 64-bit Datadog id. */
 export function isDatadogIdHeader(name: string): boolean {
   // Only a name of an id's length is lowered (a header table holds many other names).
@@ -188,10 +201,7 @@ function readHeader(
     for (let i = 0; i < count; i++) {
       const text = valueToText(raw[i], numbers, key);
       if (text !== undefined) values.push(text);
-      // A repeated id's last value is the one read: an id amqplib rounded there (refused and said by
-      // messageNumberText) refuses the header, as an invalid last text does, never the value before it.
-      else if (numbers && i === count - 1 && typeof raw[i] === "number" && isDatadogIdHeader(key))
-        return undefined;
+      else if (numbers && i === count - 1 && roundedLastIdRefuses(key, raw[i], text)) return undefined;
     }
     return values.length ? values : undefined;
   } catch {

@@ -127,6 +127,13 @@ export interface MessageReadNotes {
    * `headerNumbersAsText`): handed to the restore, so that it is not said again as a missing id.
    */
   roundedIdSaid: () => boolean;
+  /**
+   * The headers of the message just read as they were before the carrier was made of them (numbers as
+   * text, `headerNumbersAsText`): handed to the restore as what the carrier was read from, so that its
+   * warnings name a value as the message holds it (an `x-datadog-tags` table holding a `_dd.p.tid`:
+   * `TRACEHOP_TRACE_ID_TRUNCATED`), as `withProcessSpan`'s restore does.
+   */
+  headersRead: () => unknown;
 }
 
 /**
@@ -160,6 +167,7 @@ export function withBatchIn<M, T>(
         { propagator: options.propagator },
         caller === "withBatch" ? "stored" : "message",
         read?.roundedIdSaid() ?? false,
+        read?.headersRead(),
       );
       markExtractionTaken(restored);
       const spanContext = trace.getSpanContext(restored);

@@ -374,17 +374,19 @@ export function contextFromCarrier(carrier: unknown, options?: CarrierOptions): 
  * (`isTraceCarrierProvider`: an object with a `traceContext` field, unless it is headers beside it) is
  * read through that field, read once (`storedCarrierOf`), as `contextFromCarrier` reads it; anything
  * else as a carrier. Same shapes, base context and result, and the warnings of a restore
- * ({@link restoreStored}: `origin`, a message's headers for `withBatchProcessSpan`, says them as that);
- * never throws.
+ * ({@link restoreStored}: `origin`, a message's headers for `withBatchProcessSpan`, says them as that;
+ * `input`, what the carrier was made of when that is not `carrier` itself: the headers a batch's carrier
+ * was read from, whose values the warnings name as the message holds them); never throws.
  */
 export function extractRowOrCarrier(
   carrier: unknown,
   options: CarrierOptions | null,
   origin: CarrierOrigin = "stored",
   roundedIdSaid = false,
+  input?: unknown,
 ): Context {
   const stored = storedCarrierOf(carrier);
-  return restoreStored(readStoredCarrier(stored), options, stored, origin, roundedIdSaid);
+  return restoreStored(readStoredCarrier(stored), options, input ?? stored, origin, roundedIdSaid);
 }
 
 /**

@@ -171,6 +171,8 @@ function batchMessageReader<M>(
   let unreadPosition: CarrierPosition = FROM_CARRIER_FROM;
   let unreadWithin: CarrierWithin | undefined;
   let roundedIdSaid = false;
+  // The headers of the message just read, numbers as text: what its carrier was made of.
+  let headersRead: unknown;
   const leave: Leave = (value, position, within) => {
     unread = value;
     unreadPosition = position;
@@ -185,13 +187,16 @@ function batchMessageReader<M>(
       // Not the last message's when headersFrom throws for this one.
       unread = undefined;
       roundedIdSaid = false;
+      headersRead = undefined;
       const read = headerNumbersAsText(headersOf(message));
+      headersRead = read.headers;
       // An id amqplib rounded, said already (TRACEHOP_JSON_NUMBER_ID): withBatchIn hands that to the
       // restore of this message, so that TRACEHOP_CARRIER_REJECTED does not say it again as a missing id.
       roundedIdSaid = read.roundedIdSaid;
       return normalizeCarrier(read.headers);
     },
     roundedIdSaid: () => roundedIdSaid,
+    headersRead: () => headersRead,
     warnIfMisplaced: () => {
       if (unread === undefined) return;
       // What the user's headersFrom returned is a whole message of a client `kind` does not read (a

@@ -7,7 +7,7 @@
  */
 import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { withProcessSpan } from "../../src/messaging/index.js";
+import { withBatchProcessSpan, withProcessSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
 import {
@@ -103,5 +103,32 @@ describe("x-datadog-tags sent as an AMQP field table", () => {
       ],
     );
     assert.equal(onlySpan(`process ${queue}`).spanContext().traceId, TRUNCATED_ID);
+  });
+  test("withBatchProcessSpan (the default headersFrom) says the same of its message: it was silent, the batch linked to the 64-bit trace", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = `h3-${uniqueQueue("tags-table-batch")}`;
+    broker.deleteAfter(t, queue);
+    await broker.channel.assertQueue(queue);
+    const table = await delivered(queue, { "_dd.p.tid": TID });
+    const told = await recordWarnings(() =>
+      withBatchProcessSpan([table], { system: "rabbitmq", destination: queue }, () => "handled"),
+    );
+    assert.equal(told.result, "handled", "the batch is processed");
+    assert.deepEqual(
+      told.processWarnings.filter(([code]) => code === CODE),
+      [
+        [
+          CODE,
+          truncated(
+            "the x-datadog-tags header is an AMQP field table, not text: the headers reader reads it as an " +
+              "invalid value, and the datadog style drops it whole, with the _dd.p.tid it holds",
+          ),
+        ],
+      ],
+    );
+    assert.deepEqual(
+      onlySpan(`process ${queue}`).links.map((l) => l.context.traceId),
+      [TRUNCATED_ID],
+    );
   });
 });

@@ -163,6 +163,55 @@ export function quoteWritten(text: string, max: number = MAX_SHOWN_CHARACTERS): 
 }
 
 /**
+ * Longest file path or URL a message quotes whole ({@link quoteLocation}), in characters: 1024, the
+ * longest path macOS opens (PATH_MAX) and four times Windows' MAX_PATH (260), far above an ordinary
+ * file path or OTLP endpoint URL (under 200), so that such a value is always seen whole; a pasted
+ * blob (a PEM certificate's text where its path belongs, a megabyte) is cut there.
+ */
+export const MAX_SHOWN_LOCATION_CHARACTERS = 1024;
+
+/**
+ * Internal: `text`, a file path or URL the user wrote (a spans file, an OTLP endpoint with its secrets
+ * masked before, a TLS file), quoted for a message or warning by the rule of {@link quoteWritten}
+ * (JSON-quoted, every character outside printable ASCII escaped: a line break, an escape sequence or a
+ * bidirectional override is seen, never written into the log as is), cut only past
+ * {@link MAX_SHOWN_LOCATION_CHARACTERS}. Never throws.
+ */
+export function quoteLocation(text: string): string {
+  return quoteWritten(text, MAX_SHOWN_LOCATION_CHARACTERS);
+}
+
+/**
+ * Internal: the message of `error`, a failed file system call's, for a message or warning that repeats
+ * it: the path (and destination) that Node's message ends with between single quotes
+ * (`ENOENT: no such file or directory, open '/srv/ca.pem'`) quoted by {@link quoteLocation}
+ * (`ENOENT: no such file or directory, open "/srv/ca.pem"`), the rest with every character outside
+ * printable ASCII escaped; a message of another shape escaped so and cut past
+ * {@link MAX_SHOWN_LOCATION_CHARACTERS} characters, marked `…`. Never throws.
+ */
+export function fileErrorText(error: unknown): string {
+  let message: string;
+  let path: unknown;
+  let dest: unknown;
+  try {
+    ({ path, dest } = error as { path?: unknown; dest?: unknown });
+    message = error instanceof Error ? error.message : String(error);
+  } catch {
+    return "an error that cannot be read";
+  }
+  if (typeof path === "string") {
+    const hasDest = typeof dest === "string";
+    const tail = hasDest ? ` '${path}' -> '${dest}'` : ` '${path}'`;
+    if (message.endsWith(tail))
+      return (
+        `${escapeUnprintable(message.slice(0, -tail.length))} ${quoteLocation(path)}` +
+        (hasDest ? ` -> ${quoteLocation(dest as string)}` : "")
+      );
+  }
+  return escapeUnprintable(cut(message, MAX_SHOWN_LOCATION_CHARACTERS));
+}
+
+/**
  * Internal: `text` as tracehop shows a value it quotes, in a warning (`TRACEHOP_CARRIER_REJECTED`) or a
  * line of `tracehop inspect`'s text report and messages: each UTF-16 code unit outside printable ASCII
  * (0x20-0x7E) written as a JSON escape, `\u00a0` — C0 and C1 controls (an escape sequence, a line break

@@ -1,4 +1,4 @@
-import { quoteWritten } from "../describe-value.js";
+import { fileErrorText, quoteLocation, quoteWritten } from "../describe-value.js";
 import { getStringFromEnv } from "@opentelemetry/core";
 import { readFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
@@ -100,7 +100,7 @@ function warnBadEndpointEnv(on: boolean, spansFile: StartTracingOptions["spansFi
         ? `${BASE_ENDPOINT_ENV} applies: spans are sent to ${maskUrl(otlpUrlFromEnv())}`
         : `spans are sent to the default, ${otlpUrlFromEnv()}`;
     warnSetting(
-      `tracehop: ${name}=${JSON.stringify(maskUrl(value))} ${problem}; ignored, as if it were unset: ${instead}. ${fix}`,
+      `tracehop: ${name}=${quoteLocation(maskUrl(value))} ${problem}; ignored, as if it were unset: ${instead}. ${fix}`,
       BAD_OTLP_ENDPOINT_WARNING,
     );
   }
@@ -187,7 +187,7 @@ function checkBaseEndpointPath(base: string): void {
   url.pathname = path.slice(0, -OTLP_TRACES_PATH.length) || "/";
   const baseUrl = url.href.replace(/\/$/, "");
   warnSetting(
-    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${maskUrl(base)}" already ends with ${OTLP_TRACES_PATH}, but it is a ` +
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT=${quoteLocation(maskUrl(base))} already ends with ${OTLP_TRACES_PATH}, but it is a ` +
       `base URL the exporter appends ${OTLP_TRACES_PATH.slice(1)} to (OpenTelemetry specification), so ` +
       `spans are sent to ${maskUrl(otlpUrlFromEnv())}, which a Collector answers 404. Drop the suffix ` +
       `(OTEL_EXPORTER_OTLP_ENDPOINT=${maskUrl(baseUrl)}), or set ` +
@@ -220,8 +220,8 @@ function checkBaseEndpointWhitespace(): boolean {
   if (URL.canParse(meant) && requestedUrl(meant) === requested) return false;
   const appended = withTracesPath(raw);
   warnSetting(
-    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(maskUrl(raw))} ends with whitespace, which the exporter ` +
-      `keeps when it appends ${OTLP_TRACES_PATH.slice(1)} (${JSON.stringify(maskUrl(appended))})` +
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT=${quoteLocation(maskUrl(raw))} ends with whitespace, which the exporter ` +
+      `keeps when it appends ${OTLP_TRACES_PATH.slice(1)} (${quoteLocation(maskUrl(appended))})` +
       (URL.canParse(appended)
         ? `, so spans are sent to ${maskUrl(requested)}`
         : `: that is no URL, so the exporter ignores it and sends spans to its default, ${requested}`) +
@@ -257,7 +257,7 @@ function checkBaseEndpointQuery(base: string): boolean {
   fixed.hash = "";
   if (fixed.search === "") fixed.search = ""; // an empty "?" is dropped from the fix
   warnSetting(
-    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="${maskUrl(base)}" has ` +
+    `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT=${quoteLocation(maskUrl(base))} has ` +
       `${hasQuery ? (hasFragment ? "a query and a fragment" : "a query") : "a fragment"}, but the exporter ` +
       `appends ${OTLP_TRACES_PATH.slice(1)} to the text as written, so spans are sent to ` +
       `${maskUrl(otlpUrlFromEnv())}${hasFragment ? " (a fragment is never sent)" : ""}. Set ` +
@@ -274,7 +274,8 @@ function checkBaseEndpointQuery(base: string): boolean {
  * environment variables"), each dropped when it has no `=` or nothing before it, an empty name or
  * value once trimmed, or a `%` that does not start a valid escape. A header such as an API key would be
  * missing from every request (the collector answers 401 or 403). The warning names the entry by its
- * position and name, never its value (a secret).
+ * position and name (quoted as a written setting is, a name past 64 characters cut with its length),
+ * never its value (a secret).
  */
 function checkHeadersEnv(): void {
   for (const name of ["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"]) {
@@ -286,7 +287,7 @@ function checkHeadersEnv(): void {
       if (found === undefined) return;
       const { problem, shownName, fails } = found;
       warnSetting(
-        `tracehop: ${name} entry ${index + 1} (${shownName === undefined ? "name not shown" : JSON.stringify(shownName)}; ` +
+        `tracehop: ${name} entry ${index + 1} (${shownName === undefined ? "name not shown" : quoteWritten(shownName, MAX_SHOWN_HEADER_NAME)}; ` +
           `value not shown) ${problem}: ` +
           (fails
             ? "Node refuses it, so every export request fails and no span reaches the collector. "
@@ -298,6 +299,12 @@ function checkHeadersEnv(): void {
     });
   }
 }
+
+/**
+ * Longest header name a TRACEHOP_BAD_OTLP_HEADERS warning quotes whole (longer ones cut, with their
+ * length): as the header field warnings quote a field name.
+ */
+const MAX_SHOWN_HEADER_NAME = 64;
 
 /**
  * Why the OTLP exporter drops or mangles `entry` (one OTEL_EXPORTER_OTLP_*HEADERS entry), or
@@ -324,7 +331,7 @@ function headerEntryProblem(
   } catch {
     return {
       problem: 'is not valid percent-encoding (a "%" must start a %XX escape of UTF-8; a literal "%" is %25)',
-      shownName: isBaggageToken(key) ? key.slice(0, 64) : undefined,
+      shownName: isBaggageToken(key) ? key : undefined,
     };
   }
   // The name travels as an HTTP field name: an RFC 7230 token, as a baggage key is.
@@ -333,7 +340,7 @@ function headerEntryProblem(
       problem: "has a name that is no HTTP token (letters, digits and !#$%&'*+-.^_`|~ only)",
       fails: true,
     };
-  const shownName = name.slice(0, 64);
+  const shownName = name;
   if (value === "") return { problem: "has an empty value", shownName };
   if (semicolon !== -1)
     return { problem: 'has a ";" in it: the exporter sends only what precedes it as the value', shownName };
@@ -388,7 +395,7 @@ function checkTlsFilesEnv(): void {
       readFileSync(resolvePath(process.cwd(), path));
     } catch (error) {
       warnSetting(
-        `tracehop: ${name}="${path}" cannot be read (${(error as Error).message}); the OTLP ` +
+        `tracehop: ${name}=${quoteLocation(path)} cannot be read (${fileErrorText(error)}); the OTLP ` +
           `exporter ignores it: ${instead}. Set it to the path of a readable PEM file, or unset it`,
         UNREADABLE_OTLP_TLS_FILE_WARNING,
       );
@@ -472,14 +479,16 @@ function endpointFault(
 }
 
 /**
- * `url` masked ({@link maskUrl}) for a fix to copy (`quoted`: in double quotes), with a note when
- * something was masked: the `***` stands for the secret as written, not text to paste.
+ * `url` masked ({@link maskUrl}) for a fix to copy, quoted as a written URL is ({@link quoteLocation}:
+ * a control or bidirectional character escaped), with a note when something was masked: the `***`
+ * stands for the secret as written, not text to paste; `inSentence`: the note after a comma, for a fix
+ * already in parentheses, else in parentheses.
  */
-function withSecretsNote(url: string, quoted = false): string {
+function withSecretsNote(url: string, inSentence = false): string {
   const masked = maskUrl(url);
-  const shown = quoted ? `"${masked}"` : masked;
+  const shown = quoteLocation(masked);
   if (masked === url) return shown;
-  return quoted ? `${shown} (${SECRETS_NOTE})` : `${shown}, ${SECRETS_NOTE}`;
+  return inSentence ? `${shown}, ${SECRETS_NOTE}` : `${shown} (${SECRETS_NOTE})`;
 }
 
 /**
@@ -507,19 +516,19 @@ const GRPC_PORT_NOTE = "4317 is OTLP/gRPC's port, tracehop exports OTLP over HTT
 function endpointOptionProblem(value: unknown): string | undefined {
   const fault = endpointFault(value);
   if (fault === undefined) return undefined;
-  const shown = describe(typeof value === "string" ? maskUrl(value) : value);
+  const shown = typeof value === "string" ? quoteLocation(maskUrl(value)) : describe(value);
   switch (fault.kind) {
     case "blank":
     case "noUrl":
       return `must be an http(s) URL such as "http://127.0.0.1:4318", got ${shown}`;
     case "noScheme":
       return (
-        `must be an http(s) URL with its scheme, such as ${withSecretsNote(`http://${fault.host}`, true)}` +
+        `must be an http(s) URL with its scheme, such as ${withSecretsNote(`http://${fault.host}`)}` +
         `, got ${shown}` +
         (fault.grpc ? `; ${GRPC_PORT_NOTE}` : "")
       );
     case "scheme":
-      return `must use http: or https:, got "${fault.scheme}"; tracehop exports OTLP over HTTP${fault.grpc ? ", not gRPC" : ""}`;
+      return `must use http: or https:, got ${quoteWritten(fault.scheme)}; tracehop exports OTLP over HTTP${fault.grpc ? ", not gRPC" : ""}`;
   }
 }
 
@@ -544,7 +553,7 @@ function endpointEnvProblem(name: string, value: string): { problem: string; fix
           (fault.grpc
             ? " (and 4317 is OTLP/gRPC's port: tracehop exports OTLP over HTTP, usually to 4318)"
             : ""),
-        fix: `Add http:// or https:// (${name}=${withSecretsNote(`http://${fault.host}`)})`,
+        fix: `Add http:// or https:// (${name}=${withSecretsNote(`http://${fault.host}`, true)})`,
       };
     case "scheme":
       return {

@@ -52,7 +52,7 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
         CODE,
         'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318" has no scheme, so it is no http(s) URL; ignored, ' +
           "as if it were unset: OTLP export is off, as with no endpoint set (spans go to the spans file only). " +
-          "Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318)",
+          'Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT="http://collector:4318")',
       ],
     ]);
     assert.equal(alone.result.config.otlp, undefined);
@@ -117,31 +117,31 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
       [
         CODE,
         'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="user:***@collector:4318" has no scheme, so it is no http(s) URL … ' +
-          "Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT=http://user:***@collector:4318, *** being the secret you wrote)",
+          'Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT="http://user:***@collector:4318", *** being the secret you wrote)',
       ],
     ]);
     assert.deepEqual(await problems("collector:4318?region=eu"), [
       [
         CODE,
         'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318?region=eu" has no scheme, so it is no http(s) URL … ' +
-          "Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318?region=eu)",
+          'Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT="http://collector:4318?region=eu")',
       ],
     ]);
     assert.deepEqual(await problems("//user:s3cret@collector:4318"), [
       [
         CODE,
         'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="//user:***@collector:4318" has no scheme, so it is no http(s) URL … ' +
-          "Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT=http://user:***@collector:4318, *** being the secret you wrote)",
+          'Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT="http://user:***@collector:4318", *** being the secret you wrote)',
       ],
     ]);
     // Every host and port form is one: an IPv4 or [IPv6] address, a name the URL parser refuses, a token
     // alone before "@", a password holding "@", "/" or a tab (the user part runs to the last "@").
     for (const [value, fix] of [
-      ["127.0.0.1:4318", "http://127.0.0.1:4318"],
-      ["[::1]:4318/v1/traces", "http://[::1]:4318/v1/traces"],
-      ["my_collector:4318", "http://my_collector:4318"],
-      ["t0ken@collector:4318", "http://***@collector:4318, *** being the secret you wrote"],
-      ["user:p@ss/w\tord@[::1]:4318", "http://user:***@[::1]:4318, *** being the secret you wrote"],
+      ["127.0.0.1:4318", '"http://127.0.0.1:4318"'],
+      ["[::1]:4318/v1/traces", '"http://[::1]:4318/v1/traces"'],
+      ["my_collector:4318", '"http://my_collector:4318"'],
+      ["t0ken@collector:4318", '"http://***@collector:4318", *** being the secret you wrote'],
+      ["user:p@ss/w\tord@[::1]:4318", '"http://user:***@[::1]:4318", *** being the secret you wrote'],
     ])
       assert.deepEqual(
         (await problems(value)).map(
@@ -295,7 +295,7 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
       OTEL_EXPORTER_OTLP_CLIENT_KEY: readable, // the _TRACES_ one is the one read
       OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: readable,
     });
-    const reason = `ENOENT: no such file or directory, open '${missing}'`;
+    const reason = `ENOENT: no such file or directory, open "${missing}"`;
     assert.deepEqual(processWarnings, [
       [
         "TRACEHOP_UNREADABLE_OTLP_TLS_FILE",

@@ -1,0 +1,163 @@
+// A file path or an OTLP endpoint URL startTracing echoes in a warning or TypeError is quoted by the one rule
+// (quoteWritten, docs/warnings.md) with a longer cut, 1024 characters: a line break, an escape sequence or a
+// bidirectional override in the variable is seen escaped, never written into the log as is; an ordinary path
+// or URL is seen whole; the secrets of a URL stay masked.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveWith, warningsOf } from "./config-env.js";
+
+/** The process warnings' messages of `vars`, each checked to be printable ASCII (but the cut's …). */
+async function messagesOf(vars: Record<string, string>): Promise<string[]> {
+  const messages = (await warningsOf(vars)).processWarnings.map(([, message]) => message);
+  for (const message of messages) assert.match(message, /^[\x20-\x7e…]*$/, message.slice(0, 300));
+  return messages;
+}
+
+/** A newline, an escape sequence (clear the line) and a right-to-left override, as written and as shown. */
+const HOSTILE = "\n\u001b[2K\u202egnp.pem";
+const HOSTILE_SHOWN = "\\n\\u001b[2K\\u202egnp.pem";
+
+test("an OTLP TLS file path holding a newline, an escape sequence or a bidi override: escaped, in the variable and in the reason", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "tracehop-h1-tls-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, `ca${HOSTILE}`);
+  const shown = `"${dir}/ca${HOSTILE_SHOWN}"`;
+  assert.deepEqual(
+    await messagesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://c:4318", OTEL_EXPORTER_OTLP_CERTIFICATE: path }),
+    [
+      `tracehop: OTEL_EXPORTER_OTLP_CERTIFICATE=${shown} cannot be read (ENOENT: no such file or directory, ` +
+        `open ${shown}); the OTLP exporter ignores it: the collector's certificate is checked against Node's ` +
+        "default CAs instead. Set it to the path of a readable PEM file, or unset it",
+    ],
+  );
+});
+
+test("an OTLP TLS file path: an ordinary long one shown whole, one past 1024 characters cut there with its length", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "tracehop-h1-tls-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // 300 characters: deep, but a path a deployment may have.
+  const ordinary = join(dir, "d".repeat(200), "e".repeat(300 - dir.length - 202));
+  assert.equal(ordinary.length, 300);
+  const [whole] = await messagesOf({
+    OTEL_EXPORTER_OTLP_ENDPOINT: "https://c:4318",
+    OTEL_EXPORTER_OTLP_CLIENT_KEY: ordinary,
+  });
+  assert.ok(
+    whole!.startsWith(`tracehop: OTEL_EXPORTER_OTLP_CLIENT_KEY="${ordinary}" cannot be read (`),
+    whole,
+  );
+  // 5000 characters: a name longer than the file system takes.
+  const long = join(dir, "a".repeat(5000 - dir.length - 1));
+  assert.equal(long.length, 5000);
+  const cutShown = `"${long.slice(0, 1024)}"… (5000 characters)`;
+  assert.deepEqual(
+    await messagesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://c:4318", OTEL_EXPORTER_OTLP_CLIENT_KEY: long }),
+    [
+      `tracehop: OTEL_EXPORTER_OTLP_CLIENT_KEY=${cutShown} cannot be read (ENAMETOOLONG: name too long, ` +
+        `open ${cutShown}); the OTLP exporter ignores it: no client certificate is sent (mTLS). Set it to the ` +
+        "path of a readable PEM file, or unset it",
+    ],
+  );
+});
+
+test("OTEL_EXPORTER_OTLP_ENDPOINT holding a newline, an escape sequence or a bidi override: escaped in each warning that quotes it, its password still masked", async () => {
+  // No http(s) URL: the value quoted.
+  assert.deepEqual(await messagesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://u:s3cret@c:21/\u202egnp" }), [
+    'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="ftp://u:***@c:21/\\u202egnp" uses ftp:, not http: or https: ' +
+      "(tracehop exports OTLP over HTTP); ignored, as if it were unset: OTLP export is off, as with no " +
+      "endpoint set (spans go to the spans file only). Set it to an http(s) URL such as http://127.0.0.1:4318, or unset it",
+  ]);
+  // No scheme: the value and the fix to copy quoted.
+  assert.deepEqual(
+    await messagesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "user:s3cret@collector:4318/\u202e\u001b[2K" }),
+    [
+      'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="user:***@collector:4318/\\u202e\\u001b[2K" has no scheme, so it ' +
+        "is no http(s) URL; ignored, as if it were unset: OTLP export is off, as with no endpoint set (spans go " +
+        'to the spans file only). Add http:// or https:// (OTEL_EXPORTER_OTLP_ENDPOINT="http://user:***@collector:4318/' +
+        '\\u202e\\u001b[2K", *** being the secret you wrote)',
+    ],
+  );
+  // A base endpoint already ending with /v1/traces (the parser drops the newline, percent-encodes the rest).
+  assert.deepEqual(
+    await messagesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://user:s3cret@c:4318/\u202e\n/v1/traces" }),
+    [
+      'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://user:***@c:4318/\\u202e\\n/v1/traces" already ends with ' +
+        "/v1/traces, but it is a base URL the exporter appends v1/traces to (OpenTelemetry specification), so " +
+        "spans are sent to http://user:***@c:4318/%E2%80%AE/v1/traces/v1/traces, which a Collector answers 404. " +
+        "Drop the suffix (OTEL_EXPORTER_OTLP_ENDPOINT=http://user:***@c:4318/%E2%80%AE), or set " +
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://user:***@c:4318/%E2%80%AE/v1/traces instead (used as is; " +
+        "*** being the secret you wrote)",
+    ],
+  );
+  // A base endpoint with a query: the secret parameter masked (with the v1/traces appended to it), the
+  // override escaped.
+  assert.deepEqual(await messagesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/\u202e?api_key=s3cret" }), [
+    'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318/\\u202e?api_key=***" has a query, but the exporter ' +
+      "appends v1/traces to the text as written, so spans are sent to http://c:4318/%E2%80%AE?api_key=***. " +
+      "Set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://c:4318/%E2%80%AE/v1/traces?api_key=*** instead (used as " +
+      "is; *** being the secret you wrote)",
+  ]);
+  // A base endpoint ending with whitespace: the value and the text the exporter makes quoted.
+  assert.deepEqual(await messagesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/otlp\u202e " }), [
+    'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://c:4318/otlp\\u202e " ends with whitespace, which the exporter ' +
+      'keeps when it appends v1/traces ("http://c:4318/otlp\\u202e /v1/traces"), so spans are sent to ' +
+      "http://c:4318/otlp%E2%80%AE%20/v1/traces. Remove the whitespace",
+  ]);
+  // A pasted megabyte: cut after 1024 characters, with its length.
+  assert.deepEqual(
+    await messagesOf({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `ftp://c:21/${"p".repeat(100_000)}` }),
+    [
+      `tracehop: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="ftp://c:21/${"p".repeat(1013)}"… (100011 characters) uses ` +
+        "ftp:, not http: or https: (tracehop exports OTLP over HTTP); ignored, as if it were unset: OTLP export " +
+        "is off, as with no endpoint set (spans go to the spans file only). Set it to an http(s) URL such as " +
+        "http://127.0.0.1:4318, or unset it",
+    ],
+  );
+});
+
+test("options.otlpEndpoint's TypeError: the URL quoted whole up to 1024 characters, escaped, its password masked", () => {
+  const throwsWith = (otlpEndpoint: string, message: string) =>
+    assert.throws(
+      () => resolveWith({ serviceName: "s", otlpEndpoint }),
+      (error: Error) => {
+        assert.ok(error instanceof TypeError);
+        assert.equal(error.message, message);
+        return true;
+      },
+    );
+  throwsWith(
+    "otlp-collector.observability.svc.cluster.local:4318/\u202egnp",
+    "tracehop startTracing: options.otlpEndpoint must be an http(s) URL with its scheme, such as " +
+      '"http://otlp-collector.observability.svc.cluster.local:4318/\\u202egnp", got ' +
+      '"otlp-collector.observability.svc.cluster.local:4318/\\u202egnp"',
+  );
+  throwsWith(
+    "user:s3cret@collector:4318/\n\u001b[2K",
+    "tracehop startTracing: options.otlpEndpoint must be an http(s) URL with its scheme, such as " +
+      '"http://user:***@collector:4318/\\n\\u001b[2K" (*** being the secret you wrote), got ' +
+      '"user:***@collector:4318/\\n\\u001b[2K"',
+  );
+  throwsWith(
+    `not a url ${"x".repeat(2000)}`,
+    'tracehop startTracing: options.otlpEndpoint must be an http(s) URL such as "http://127.0.0.1:4318", got ' +
+      `"not a url ${"x".repeat(1014)}"… (2010 characters)`,
+  );
+});
+
+test("an OTEL_EXPORTER_OTLP_HEADERS name past 64 characters: cut there with its length, as a header field warning quotes a name", async () => {
+  const name = `x-${"n".repeat(98)}`;
+  assert.deepEqual(
+    await messagesOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: `${name}=`,
+    }),
+    [
+      `tracehop: OTEL_EXPORTER_OTLP_HEADERS entry 1 ("x-${"n".repeat(62)}"… (100 characters); value not shown) ` +
+        "has an empty value: the OTLP exporter drops it, so its requests are sent without that header. Write each " +
+        'header as name=value, separated by commas (a "," "=" ";" or "%" in a value percent-encoded: %2C, %3D, %3B, %25)',
+    ],
+  );
+});

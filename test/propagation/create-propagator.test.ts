@@ -406,6 +406,51 @@ describe("createPropagator styles", () => {
     assert.equal(told.length, 1);
   });
 
+  test("argument: style names separated by a semicolon, a bar or a comma of another script: the TypeError says the separator and what to write, as the variables' warning does", () => {
+    // The same reading as the environment's (OpenTelemetry and dd-trace-js split at "," only), said as
+    // the TypeError of a mistake in the code: the whole list to write, or the array elements.
+    for (const [styles, message] of [
+      [
+        "tracecontext;datadog",
+        'unknown propagation style "tracecontext;datadog": it holds ";", and names are separated by commas (tracecontext and datadog are styles); write "tracecontext,datadog"',
+      ],
+      [
+        "b3 | datadog,baggage",
+        'unknown propagation style "b3 | datadog": it holds "|", and names are separated by commas (b3 and datadog are styles); write "b3,datadog,baggage"',
+      ],
+      [
+        "tracecontext\uff0cdatadog",
+        'unknown propagation style "tracecontext\\uff0cdatadog": it holds U+FF0C (fullwidth comma), and names are separated by commas (tracecontext and datadog are styles); write "tracecontext,datadog"',
+      ],
+      [
+        "tracecontext\u3001datadg",
+        'unknown propagation style "tracecontext\\u3001datadg": it holds U+3001 (ideographic comma), and names are separated by commas (tracecontext is a style; "datadg" is not: did you mean datadog?); write "tracecontext,datadog"',
+      ],
+      [
+        "datadog;bogus",
+        'unknown propagation style "datadog;bogus": it holds ";", and names are separated by commas (datadog is a style; "bogus" is not); write "datadog", adding the style meant (tracecontext, baggage, datadog, b3, b3multi)',
+      ],
+      [
+        "tracecontext;jaeger",
+        'unknown propagation style "tracecontext;jaeger": it holds ";", and names are separated by commas (tracecontext is a style; "jaeger" is not: an OpenTelemetry propagator tracehop does not build in (JaegerPropagator, @opentelemetry/propagator-jaeger)); use new CompositePropagator({ propagators: [createPropagator("tracecontext"), new JaegerPropagator()] })',
+      ],
+      [
+        ["tracecontext;datadog", "b3"],
+        'unknown propagation style "tracecontext;datadog": it holds ";", and names are separated by commas (tracecontext and datadog are styles); write them as separate array elements: ["tracecontext", "datadog"]',
+      ],
+    ] as const)
+      assert.throws(() => createPropagator(styles), {
+        name: "TypeError",
+        message: `tracehop createPropagator: ${message}`,
+      });
+    // One name with such a character and no other name beside it: an unknown name, guessed as before.
+    assert.throws(() => createPropagator("datadog;"), {
+      name: "TypeError",
+      message:
+        'tracehop createPropagator: unknown propagation style "datadog;" (did you mean datadog?); use tracecontext, baggage, datadog, b3, b3multi or none',
+    });
+  });
+
   test("environment: _INJECT / _EXTRACT over DD_TRACE_PROPAGATION_STYLE over OTEL_PROPAGATORS", () => {
     clearEnv();
     process.env.OTEL_PROPAGATORS = "tracecontext,datadog";

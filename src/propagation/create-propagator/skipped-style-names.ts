@@ -1,32 +1,19 @@
-import { quoteWritten } from "../../describe-value.js";
 import { ENV_OTEL_PROPAGATORS } from "../datadog/constants.js";
+import { isOneOtherName, otherPropagatorOption, type OtherPropagator } from "./style-guesses.js";
 import {
-  guessStyle,
-  isOneOtherName,
-  otherPropagatorOption,
-  saidGuess,
-  type OtherPropagator,
-} from "./style-guesses.js";
-import {
+  joined,
   NONE,
+  otherSeparator,
+  skippedName,
+  spacedEntry,
   spellStyles,
   styleEntries,
-  styleNamed,
   styleNamesIn,
   styleSetting,
   styleWords,
   type PropagationStyle,
+  type SkippedName,
 } from "./style-names.js";
-
-/** What a skipped entry (or a word of one) stands for: why it is skipped, and what it may mean. */
-interface SkippedName {
-  /** Why it is skipped, as the end of `"name" is skipped: `. */
-  why: string;
-  /** The styles it stands for, to write instead (empty: no guess). */
-  meant: PropagationStyle[];
-  /** An OpenTelemetry propagator tracehop does not build in, that it names. */
-  propagator?: OtherPropagator;
-}
 
 /** A style list from a variable, with the entries tracehop skips and what to write instead. */
 export interface StyleListReading {
@@ -87,102 +74,6 @@ export function readStyleList(variable: string, text: string): StyleListReading 
     reading.skipped.push({ written, ...skipped });
   }
   return reading;
-}
-
-/**
- * Characters that separate names in lists other than a comma-separated one, or look like a comma: a
- * semicolon and a bar (other tools' lists), and the commas and semicolons of other scripts and of
- * full-width input (an input method, a paste), with how a warning names each. A style list is split
- * at ASCII commas only (the OpenTelemetry SDK's OTEL_PROPAGATORS, dd-trace-js's
- * DD_TRACE_PROPAGATION_STYLE*), so an entry holding one of them is one name, no style.
- */
-const OTHER_SEPARATORS: ReadonlyMap<string, string> = new Map([
-  [";", '";"'],
-  ["|", '"|"'],
-  ["\u060c", "U+060C (arabic comma)"],
-  ["\u037e", "U+037E (greek question mark, which looks like a semicolon)"],
-  ["\u201a", "U+201A (single low-9 quotation mark, which looks like a comma)"],
-  ["\u3001", "U+3001 (ideographic comma)"],
-  ["\ufe50", "U+FE50 (small comma)"],
-  ["\uff0c", "U+FF0C (fullwidth comma)"],
-  ["\uff1b", "U+FF1B (fullwidth semicolon)"],
-  ["\uff5c", "U+FF5C (fullwidth vertical line)"],
-]);
-const OTHER_SEPARATOR = /[;|\u060c\u037e\u201a\u3001\ufe50\uff0c\uff1b\uff5c]/;
-
-/**
- * The names of `written` when it is two or more names separated by a character of
- * {@link OTHER_SEPARATORS} (and blanks): the first such character as said, and the names (each split at
- * blanks too, {@link styleWords}); `undefined` for an entry without one, or with fewer than two names.
- */
-function otherSeparator(written: string): { said: string; words: string[] } | undefined {
-  const at = written.search(OTHER_SEPARATOR);
-  if (at < 0) return undefined;
-  const words = written
-    .split(new RegExp(OTHER_SEPARATOR.source, "g"))
-    .flatMap((part) => (part.trim() === "" ? [] : styleWords(part)));
-  return words.length < 2 ? undefined : { said: OTHER_SEPARATORS.get(written[at]!)!, words };
-}
-
-/**
- * An entry of words separated by blanks, or by `separator` ({@link otherSeparator}, as said): why it
- * is skipped (`it holds a space, ...`, `it holds ";", ...`), its words that are styles, and each other
- * word said as {@link skippedName} says it (`note` receives each word's).
- */
-function spacedEntry(
-  words: readonly string[],
-  variable: string,
-  datadogB3: boolean,
-  note: (skipped: SkippedName) => void,
-  separator?: string,
-): SkippedName {
-  const styleWords: string[] = [];
-  const otherWords: string[] = [];
-  const meant: PropagationStyle[] = [];
-  for (const word of words) {
-    const style = styleNamed(word, datadogB3);
-    if (style !== undefined) {
-      styleWords.push(word.includes(" ") ? JSON.stringify(word) : word);
-      meant.push(style);
-      note({ why: "", meant: [style] });
-      continue;
-    }
-    const skipped = skippedName(word, variable);
-    note(skipped);
-    meant.push(...skipped.meant);
-    otherWords.push(
-      `${quoteWritten(word)} is not${skipped.meant.length > 0 || skipped.propagator ? `: ${skipped.why}` : ""}`,
-    );
-  }
-  const styles =
-    styleWords.length === 0
-      ? []
-      : [`${joined(styleWords)} ${styleWords.length === 1 ? "is a style" : "are styles"}`];
-  return {
-    why: `${separator === undefined ? "it holds a space, and names are separated by commas, not spaces" : `it holds ${separator}, and names are separated by commas`} (${[...styles, ...otherWords].join("; ")})`,
-    meant,
-  };
-}
-
-/** A name that is no style, without blanks between words of its own: what it may stand for ({@link guessStyle}). */
-function skippedName(name: string, variable: string): SkippedName {
-  const guess = guessStyle(name);
-  if (guess === undefined) return { why: "it is no style", meant: [] };
-  const why = saidGuess(guess, (style) => spelt(style, variable));
-  return guess.kind === "propagator"
-    ? { why, meant: [], propagator: { name, ...guess.propagator } }
-    : { why, meant: [guess.style] };
-}
-
-/** `style` as `variable` spells it, in double quotes when it holds a blank (`"b3 single header" here`). */
-function spelt(style: PropagationStyle, variable: string): string {
-  const name = spellStyles([style], variable);
-  return name.includes(" ") ? `${JSON.stringify(name)} here` : name;
-}
-
-/** `a`, `a and b`, `a, b and c`. */
-export function joined(names: readonly string[]): string {
-  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describeValue, quoteWritten } from "../../describe-value.js";
 import { characterName } from "../rejection-reasons.js";
 import { ENV_PROPAGATION_STYLE } from "../datadog/constants.js";
-import { guessStyle, otherPropagatorOption, saidGuess } from "./style-guesses.js";
+import { guessStyle, otherPropagatorOption, saidGuess, type OtherPropagator } from "./style-guesses.js";
 
 /** A propagation style name accepted by `createPropagator`. */
 export type PropagationStyle = "tracecontext" | "baggage" | "datadog" | "b3" | "b3multi";
@@ -111,11 +111,15 @@ export function parseStyles(
     if (style === undefined) {
       if (source === "environment") continue;
       const words = written.length > MAX_SPACED_NAMES_LENGTH ? undefined : spacedStyleNames(written);
+      const separated =
+        words !== undefined || written.length > MAX_SPACED_NAMES_LENGTH
+          ? undefined
+          : separatorHint(written, list, typeof styles === "string");
       // Quoted as written (`"W3C"`), the case the user looks for in the setting.
       throw new TypeError(
         `tracehop createPropagator: ${
           words === undefined
-            ? `unknown propagation style ${quoteWritten(written)}${guessHint(written, list)}${nonAsciiNote(written)}; use ${STYLE_NAMES} or none`
+            ? `unknown propagation style ${quoteWritten(written)}${separated ?? `${guessHint(written, list)}${nonAsciiNote(written)}; use ${STYLE_NAMES} or none`}`
             : typeof styles === "string"
               ? `propagation style names must be separated by commas, not spaces: write ${describeValue(commaSeparated(list), MAX_SUGGESTION_LENGTH)}, got ${describeValue(styles)}`
               : `propagation style names must be separate array elements, not separated by spaces: ${cutSuggestion(`[${words.map((word) => JSON.stringify(word)).join(", ")}]`)}, got ${describeValue(written)}`
@@ -125,6 +129,49 @@ export function parseStyles(
     if (!out.includes(style)) out.push(style);
   }
   return out;
+}
+
+/**
+ * The end of the TypeError for an argument's name `written` that is names separated by a semicolon, a
+ * bar or a comma of another script ({@link otherSeparator}), as the style variables' warning says it
+ * ({@link spacedEntry}: `: it holds ";", and names are separated by commas (tracecontext and datadog
+ * are styles)`), then what to write: the whole list `list` with those names comma-separated
+ * (`; write "tracecontext,datadog,b3"`) for a string (`isString`), the names as array elements for an
+ * array (`; write them as separate array elements: ["tracecontext", "datadog"]`); a word that is no
+ * style and no guess asks for the style meant, a propagator tracehop does not build in for the code
+ * that adds it (as {@link guessHint}). `undefined` for a name without such a character or with fewer
+ * than two names beside it.
+ */
+function separatorHint(written: string, list: readonly unknown[], isString: boolean): string | undefined {
+  const separated = otherSeparator(written);
+  if (separated === undefined) return undefined;
+  let unguessed = false;
+  const classNames: string[] = [];
+  const entry = spacedEntry(
+    separated.words,
+    "--styles",
+    false,
+    (skipped) => {
+      if (skipped.propagator !== undefined) classNames.push(skipped.propagator.className);
+      else if (skipped.meant.length === 0) unguessed = true;
+    },
+    separated.said,
+  );
+  const meant = entry.meant.filter((style, index) => entry.meant.indexOf(style) === index);
+  const fix = spellStyles(meant, "--styles");
+  const write = isString
+    ? `write ${describeValue(
+        list
+          .map((raw) => String(raw).trim())
+          .map((name) => (name === written ? fix : (spacedStyleNames(name)?.join(",") ?? name)))
+          .filter((name) => name !== "")
+          .join(","),
+        MAX_SUGGESTION_LENGTH,
+      )}`
+    : `write them as separate array elements: ${cutSuggestion(`[${meant.map((style) => JSON.stringify(style)).join(", ")}]`)}`;
+  if (classNames.length > 0)
+    return `: ${entry.why}; use ${otherPropagatorOption(meant.length > 0 ? fix : undefined, classNames)}`;
+  return `: ${entry.why}; ${write}${unguessed ? `, adding the style meant (${STYLE_NAMES})` : ""}`;
 }
 
 /**
@@ -350,4 +397,110 @@ export function propagatorHint(value: unknown): string {
     return "";
   }
   return ` (for styles by name, pass createPropagator(${JSON.stringify(value)}))`;
+}
+
+/** Internal: what a skipped entry (or a word of one) stands for: why it is skipped, and what it may mean. */
+export interface SkippedName {
+  /** Why it is skipped, as the end of `"name" is skipped: `. */
+  why: string;
+  /** The styles it stands for, to write instead (empty: no guess). */
+  meant: PropagationStyle[];
+  /** An OpenTelemetry propagator tracehop does not build in, that it names. */
+  propagator?: OtherPropagator;
+}
+
+/**
+ * Characters that separate names in lists other than a comma-separated one, or look like a comma: a
+ * semicolon and a bar (other tools' lists), and the commas and semicolons of other scripts and of
+ * full-width input (an input method, a paste), with how a warning names each. A style list is split
+ * at ASCII commas only (the OpenTelemetry SDK's OTEL_PROPAGATORS, dd-trace-js's
+ * DD_TRACE_PROPAGATION_STYLE*), so an entry holding one of them is one name, no style.
+ */
+const OTHER_SEPARATORS: ReadonlyMap<string, string> = new Map([
+  [";", '";"'],
+  ["|", '"|"'],
+  ["\u060c", "U+060C (arabic comma)"],
+  ["\u037e", "U+037E (greek question mark, which looks like a semicolon)"],
+  ["\u201a", "U+201A (single low-9 quotation mark, which looks like a comma)"],
+  ["\u3001", "U+3001 (ideographic comma)"],
+  ["\ufe50", "U+FE50 (small comma)"],
+  ["\uff0c", "U+FF0C (fullwidth comma)"],
+  ["\uff1b", "U+FF1B (fullwidth semicolon)"],
+  ["\uff5c", "U+FF5C (fullwidth vertical line)"],
+]);
+const OTHER_SEPARATOR = /[;|\u060c\u037e\u201a\u3001\ufe50\uff0c\uff1b\uff5c]/;
+
+/**
+ * Internal: the names of `written` when it is two or more names separated by a character of
+ * {@link OTHER_SEPARATORS} (and blanks): the first such character as said, and the names (each split at
+ * blanks too, {@link styleWords}); `undefined` for an entry without one, or with fewer than two names.
+ */
+export function otherSeparator(written: string): { said: string; words: string[] } | undefined {
+  const at = written.search(OTHER_SEPARATOR);
+  if (at < 0) return undefined;
+  const words = written
+    .split(new RegExp(OTHER_SEPARATOR.source, "g"))
+    .flatMap((part) => (part.trim() === "" ? [] : styleWords(part)));
+  return words.length < 2 ? undefined : { said: OTHER_SEPARATORS.get(written[at]!)!, words };
+}
+
+/**
+ * Internal: an entry of words separated by blanks, or by `separator` ({@link otherSeparator}, as said): why it
+ * is skipped (`it holds a space, ...`, `it holds ";", ...`), its words that are styles, and each other
+ * word said as {@link skippedName} says it (`note` receives each word's).
+ */
+export function spacedEntry(
+  words: readonly string[],
+  variable: string,
+  datadogB3: boolean,
+  note: (skipped: SkippedName) => void,
+  separator?: string,
+): SkippedName {
+  const styleWords: string[] = [];
+  const otherWords: string[] = [];
+  const meant: PropagationStyle[] = [];
+  for (const word of words) {
+    const style = styleNamed(word, datadogB3);
+    if (style !== undefined) {
+      styleWords.push(word.includes(" ") ? JSON.stringify(word) : word);
+      meant.push(style);
+      note({ why: "", meant: [style] });
+      continue;
+    }
+    const skipped = skippedName(word, variable);
+    note(skipped);
+    meant.push(...skipped.meant);
+    otherWords.push(
+      `${quoteWritten(word)} is not${skipped.meant.length > 0 || skipped.propagator ? `: ${skipped.why}` : ""}`,
+    );
+  }
+  const styles =
+    styleWords.length === 0
+      ? []
+      : [`${joined(styleWords)} ${styleWords.length === 1 ? "is a style" : "are styles"}`];
+  return {
+    why: `${separator === undefined ? "it holds a space, and names are separated by commas, not spaces" : `it holds ${separator}, and names are separated by commas`} (${[...styles, ...otherWords].join("; ")})`,
+    meant,
+  };
+}
+
+/** Internal: a name that is no style, without blanks between words of its own: what it may stand for ({@link guessStyle}). */
+export function skippedName(name: string, variable: string): SkippedName {
+  const guess = guessStyle(name);
+  if (guess === undefined) return { why: "it is no style", meant: [] };
+  const why = saidGuess(guess, (style) => spelt(style, variable));
+  return guess.kind === "propagator"
+    ? { why, meant: [], propagator: { name, ...guess.propagator } }
+    : { why, meant: [guess.style] };
+}
+
+/** `style` as `variable` spells it, in double quotes when it holds a blank (`"b3 single header" here`). */
+function spelt(style: PropagationStyle, variable: string): string {
+  const name = spellStyles([style], variable);
+  return name.includes(" ") ? `${JSON.stringify(name)} here` : name;
+}
+
+/** Internal: `a`, `a and b`, `a, b and c`. */
+export function joined(names: readonly string[]): string {
+  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }

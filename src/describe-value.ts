@@ -186,8 +186,9 @@ export function quoteLocation(text: string): string {
  * it: the path (and destination) that Node's message ends with between single quotes
  * (`ENOENT: no such file or directory, open '/srv/ca.pem'`) quoted by {@link quoteLocation}
  * (`ENOENT: no such file or directory, open "/srv/ca.pem"`), the rest with every character outside
- * printable ASCII escaped; a message of another shape escaped so and cut past
- * {@link MAX_SHOWN_LOCATION_CHARACTERS} characters, marked `…`. Never throws.
+ * printable ASCII escaped, blanks around the message trimmed (OpenSSL's end with a line break); a message
+ * of another shape escaped so and cut past 4096 characters, marked
+ * `…` (one whose paths tracehop quoted already keeps them as quoted). Never throws.
  */
 export function fileErrorText(error: unknown): string {
   let message: string;
@@ -195,7 +196,7 @@ export function fileErrorText(error: unknown): string {
   let dest: unknown;
   try {
     ({ path, dest } = error as { path?: unknown; dest?: unknown });
-    message = error instanceof Error ? error.message : String(error);
+    message = (error instanceof Error ? error.message : String(error)).trim();
   } catch {
     return "an error that cannot be read";
   }
@@ -208,8 +209,14 @@ export function fileErrorText(error: unknown): string {
         (hasDest ? ` -> ${quoteLocation(dest as string)}` : "")
       );
   }
-  return escapeUnprintable(cut(message, MAX_SHOWN_LOCATION_CHARACTERS));
+  return escapeUnprintable(cut(message, MAX_SHOWN_ERROR_CHARACTERS));
 }
+
+/**
+ * Longest error message of another shape {@link fileErrorText} repeats whole: room for tracehop's own
+ * messages that quote two paths (`"<folder>" is a symbolic link to "<target>", which does not exist`).
+ */
+const MAX_SHOWN_ERROR_CHARACTERS = 4 * MAX_SHOWN_LOCATION_CHARACTERS;
 
 /**
  * Internal: `text` as tracehop shows a value it quotes, in a warning (`TRACEHOP_CARRIER_REJECTED`) or a

@@ -16,8 +16,8 @@ import { dirname, resolve } from "node:path";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { describeValue } from "../describe-value.js";
-import { oneLine, warnOnce } from "../warn-once.js";
+import { describeValue, fileErrorText, quoteLocation } from "../describe-value.js";
+import { warnOnce } from "../warn-once.js";
 import { otlpTransformer } from "./sdk-modules.js";
 import { warnNotSerialized } from "./unserializable-spans.js";
 
@@ -143,7 +143,7 @@ function warnWriteFailure(path: string, error: Error): void {
   try {
     warnOnce(
       `spans-file:${path}`,
-      `tracehop: spans could not be written to the spans file ${JSON.stringify(path)}: ${error.message}. ` +
+      `tracehop: spans could not be written to the spans file ${quoteLocation(path)}: ${fileErrorText(error)}. ` +
         `Spans written there are lost while this lasts (said once per process); make the path a file in a ` +
         `writable folder (startTracing's spansFile, TRACEHOP_SPANS_FILE), or turn the file off (spansFile: false).`,
       SPANS_FILE_UNWRITABLE_WARNING,
@@ -180,8 +180,7 @@ export function spansFileProblem(path: string): string | undefined {
       stats = statSync(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR")
-        return `cannot be checked (${oneLine((error as Error).message)})`;
+      if (code !== "ENOENT" && code !== "ENOTDIR") return `cannot be checked (${fileErrorText(error)})`;
       const link = danglingLinkTarget(path);
       // The exporter creates the missing folders of `path`, not of a link's target: its folder must exist.
       if (link !== undefined) {
@@ -190,7 +189,7 @@ export function spansFileProblem(path: string): string | undefined {
           : "is in a folder that does not exist";
         return problem === undefined
           ? undefined
-          : `is a symbolic link to ${JSON.stringify(link)}, which ${problem}`;
+          : `is a symbolic link to ${quoteLocation(link)}, which ${problem}`;
       }
     }
     if (stats !== undefined) {
@@ -202,7 +201,7 @@ export function spansFileProblem(path: string): string | undefined {
       try {
         closeSync(openSync(path, "a"));
       } catch (error) {
-        return `cannot be opened for appending (${oneLine((error as Error).message)})`;
+        return `cannot be opened for appending (${fileErrorText(error)})`;
       }
       return undefined;
     }
@@ -213,14 +212,14 @@ export function spansFileProblem(path: string): string | undefined {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if ((code === "ENOENT" || code === "ENOTDIR") && dirname(dir) !== dir) continue;
-        return `cannot be checked (${oneLine((error as Error).message)})`;
+        return `cannot be checked (${fileErrorText(error)})`;
       }
       if (!parent.isDirectory())
-        return `is under ${JSON.stringify(dir)}, which is a file, not a folder (no folder can be created there)`;
+        return `is under ${quoteLocation(dir)}, which is a file, not a folder (no folder can be created there)`;
       try {
         accessSync(dir, constants.W_OK | constants.X_OK);
       } catch (error) {
-        return `cannot be created: its nearest existing folder, ${JSON.stringify(dir)}, is not writable (${oneLine((error as Error).message)})`;
+        return `cannot be created: its nearest existing folder, ${quoteLocation(dir)}, is not writable (${fileErrorText(error)})`;
       }
       if (dir === dirname(path)) return fileCreationProblem(path);
       const created: string[] = [];
@@ -228,7 +227,7 @@ export function spansFileProblem(path: string): string | undefined {
         createFolders(dirname(path), created);
         return fileCreationProblem(path);
       } catch (error) {
-        return `cannot be created: its folder ${JSON.stringify(dirname(path))} cannot be created in ${JSON.stringify(dir)} (${oneLine((error as Error).message)})`;
+        return `cannot be created: its folder ${quoteLocation(dirname(path))} cannot be created in ${quoteLocation(dir)} (${fileErrorText(error)})`;
       } finally {
         for (const folder of created.reverse()) {
           try {
@@ -240,7 +239,7 @@ export function spansFileProblem(path: string): string | undefined {
       }
     }
   } catch (error) {
-    return `cannot be checked (${oneLine(String(error))})`;
+    return `cannot be checked (${fileErrorText(error)})`;
   }
 }
 
@@ -279,7 +278,7 @@ function fileCreationProblem(path: string): string | undefined {
     fd = openSync(path, "ax");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
-    return `cannot be created (${oneLine((error as Error).message)})`;
+    return `cannot be created (${fileErrorText(error)})`;
   }
   closeSync(fd);
   try {
@@ -328,8 +327,8 @@ function createFolders(dir: string, created: string[] = []): string[] {
         const link = danglingLinkTarget(folder);
         throw new Error(
           link === undefined
-            ? `${JSON.stringify(folder)} exists and is not a folder`
-            : `${JSON.stringify(folder)} is a symbolic link to ${JSON.stringify(link)}, which does not exist: create that folder or point the link to an existing one`,
+            ? `${quoteLocation(folder)} exists and is not a folder`
+            : `${quoteLocation(folder)} is a symbolic link to ${quoteLocation(link)}, which does not exist: create that folder or point the link to an existing one`,
           { cause: error },
         );
       }

@@ -1,4 +1,5 @@
 import { diag } from "@opentelemetry/api";
+import { escapeUnprintable, fileErrorText } from "../describe-value.js";
 import { oneLine, warnOnce } from "../warn-once.js";
 
 /**
@@ -10,13 +11,16 @@ const FINAL_EXPORT_FAILED_WARNING = "TRACEHOP_FINAL_EXPORT_FAILED";
 /**
  * What an export error says: `HTTP <status> <text>` for the collector's answer (an `OTLPExporterError` with a status code, or a
  * retryable status read by `withRetryableStatus`, FailureRecordingExporter.ts), else the error's message
- * (`connect ECONNREFUSED 127.0.0.1:4318`, `Request Timeout`).
+ * (`connect ECONNREFUSED 127.0.0.1:4318`, `Request Timeout`), as `fileErrorText` repeats one: the path of
+ * a failed file system call quoted (`EISDIR: illegal operation on a directory, open "/srv/spans.jsonl"`),
+ * every character outside printable ASCII escaped (a path or a collector's answer cannot write a control
+ * sequence into the log), a long one cut.
  */
 export function failureReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error).trim();
+  if (!(error instanceof Error)) return fileErrorText(error);
   const status = (error as { code?: unknown }).code;
-  // Trimmed: OpenSSL's messages end with a newline (the warning is made one line by warnOnce).
-  const message = error.message.trim() || error.name;
+  // Trimmed (fileErrorText): OpenSSL's messages end with a newline.
+  const message = error.message.trim() === "" ? escapeUnprintable(error.name) : fileErrorText(error);
   return error.name === "OTLPExporterError" && typeof status === "number"
     ? `HTTP ${status} ${message}`
     : message;

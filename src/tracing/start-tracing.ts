@@ -3,7 +3,7 @@ import { getStringFromEnv } from "@opentelemetry/core";
 import type { BufferConfig, Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { restartOpenSpanCounts, stopOpenSpanCounts } from "../context/open-span-counts.js";
-import { describeValue } from "../describe-value.js";
+import { describeValue, quoteLocation } from "../describe-value.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { CollectorAnswers } from "./CollectorAnswers.js";
 import { CountingExporter } from "./CountingExporter.js";
@@ -228,7 +228,11 @@ function exportProcessors(config: TracingConfig): ExportProcessors {
   };
   // The spans file's exporter says its first failure itself (TRACEHOP_SPANS_FILE_UNWRITABLE).
   if (config.spansFile)
-    counted(new JsonLinesFileSpanExporter(config.spansFile), `the spans file ${config.spansFile}`, true);
+    counted(
+      new JsonLinesFileSpanExporter(config.spansFile),
+      `the spans file ${quoteLocation(config.spansFile)}`,
+      true,
+    );
   const fileProcessor = config.spansFile ? dropCounting[0] : undefined;
   let otlpExporter: FailureRecordingExporter | undefined;
   let otlpShown: string | undefined;

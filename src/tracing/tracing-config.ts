@@ -1,4 +1,4 @@
-import { quoteWritten } from "../describe-value.js";
+import { quoteLocation, quoteWritten } from "../describe-value.js";
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
@@ -249,7 +249,7 @@ function resolveSpansFile(
     if (problem !== undefined)
       throw Object.assign(
         new Error(
-          `tracehop startTracing: options.spansFile ${JSON.stringify(path)} ${problem}: every span would be lost. ` +
+          `tracehop startTracing: options.spansFile ${quoteLocation(path)} ${problem}: every span would be lost. ` +
             `Pass the path of a file in a writable folder (missing folders are created), or spansFile: false for no spans file`,
         ),
         { code: BAD_SPANS_FILE_WARNING, path: absolute, reason: problem },
@@ -257,12 +257,13 @@ function resolveSpansFile(
     return path;
   }
   const fromEnv = getStringFromEnv(SPANS_FILE_ENV);
-  const problem = fromEnv === undefined || sdkDisabled ? undefined : spansFileProblem(resolvePath(fromEnv));
-  if (problem === undefined) return fromEnv ?? defaultSpansFile;
+  if (fromEnv === undefined) return defaultSpansFile;
+  const problem = sdkDisabled ? undefined : spansFileProblem(resolvePath(fromEnv));
+  if (problem === undefined) return fromEnv;
   // A setting of the deployment, not a mistake in the code: the process starts (as with a bad
   // DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH), with the default and a warning that says what to fix.
   const message =
-    `tracehop: ${SPANS_FILE_ENV}=${JSON.stringify(fromEnv)} ${problem} (ignored: ` +
+    `tracehop: ${SPANS_FILE_ENV}=${quoteLocation(fromEnv)} ${problem} (ignored: ` +
     (defaultSpansFile === undefined
       ? "no spans file is written"
       : `the default, ${DEFAULT_SPANS_FILE}, is written instead`) +
@@ -322,7 +323,7 @@ function warnUnsupportedExporters(
   const destinations = [
     used.otlp ? "OTLP/HTTP" : undefined,
     used.console ? "the console" : undefined,
-    used.spansFile === undefined ? undefined : `the spans file ${used.spansFile}`,
+    used.spansFile === undefined ? undefined : `the spans file ${quoteLocation(used.spansFile)}`,
   ].filter((destination) => destination !== undefined);
   const values = unsupported.map((name) => quoteWritten(name)).join(", ");
   warnSetting(

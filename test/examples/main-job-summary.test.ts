@@ -147,7 +147,7 @@ describe("npm start: the end of a run", () => {
         [underFile, `is under "${file}", which is a file, not a folder \\(no folder can be created there\\)`],
         [
           throughLoop,
-          `cannot be checked \\(ELOOP: too many symbolic links encountered, stat '${throughLoop}'\\)`,
+          `cannot be checked \\(ELOOP: too many symbolic links encountered, stat "${throughLoop}"\\)`,
         ],
       ] as const) {
         const r = await runMainJob([], { ...envIn(dir), TRACEHOP_SPANS_FILE: spans });

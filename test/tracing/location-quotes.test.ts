@@ -4,9 +4,16 @@
 // or URL is seen whole; the secrets of a URL stay masked.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { JsonLinesFileSpanExporter } from "../../src/tracing/JsonLinesFileSpanExporter.js";
+import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { resolveWith, warningsOf } from "./config-env.js";
 
 /** The process warnings' messages of `vars`, each checked to be printable ASCII (but the cut's …). */
@@ -160,4 +167,70 @@ test("an OTEL_EXPORTER_OTLP_HEADERS name past 64 characters: cut there with its 
         'header as name=value, separated by commas (a "," "=" ";" or "%" in a value percent-encoded: %2C, %3D, %3B, %25)',
     ],
   );
+});
+
+test("a spans file path holding a newline, an escape sequence or a bidi override: escaped in the TRACEHOP_SPANS_FILE warning and the spansFile error", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "tracehop-h1-spans-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, `plain${HOSTILE}`);
+  writeFileSync(file, "");
+  const path = join(file, "spans.jsonl");
+  const shownFile = `"${dir}/plain${HOSTILE_SHOWN}"`;
+  const shownPath = `"${dir}/plain${HOSTILE_SHOWN}/spans.jsonl"`;
+  assert.deepEqual(await messagesOf({ TRACEHOP_SPANS_FILE: path }), [
+    `tracehop: TRACEHOP_SPANS_FILE=${shownPath} is under ${shownFile}, which is a file, not a folder (no folder ` +
+      "can be created there) (ignored: the default, .tracehop/spans.jsonl, is written instead); set it to a file " +
+      "in a writable folder, or unset it",
+  ]);
+  assert.throws(
+    () => resolveWith({ serviceName: "s", spansFile: path }),
+    (error: Error & { reason?: string }) => {
+      assert.equal(
+        error.message,
+        `tracehop startTracing: options.spansFile ${shownPath} is under ${shownFile}, which is a file, not a ` +
+          "folder (no folder can be created there): every span would be lost. Pass the path of a file in a " +
+          "writable folder (missing folders are created), or spansFile: false for no spans file",
+      );
+      return true;
+    },
+  );
+});
+
+test("a spans file the exporter cannot write: the path in the warning and in the system error escaped", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "tracehop-h1-spans-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const folder = join(dir, `folder${HOSTILE}`);
+  mkdirSync(folder);
+  const shown = `"${dir}/folder${HOSTILE_SHOWN}"`;
+  resetWarnings();
+  const told = await recordWarnings(() =>
+    new JsonLinesFileSpanExporter(folder).export(oneSpan(), () => undefined),
+  );
+  assert.deepEqual(
+    told.processWarnings.map(([, message]) => message),
+    [
+      `tracehop: spans could not be written to the spans file ${shown}: EISDIR: illegal operation on a ` +
+        `directory, open ${shown}. Spans written there are lost while this lasts (said once per process); make ` +
+        "the path a file in a writable folder (startTracing's spansFile, TRACEHOP_SPANS_FILE), or turn the file " +
+        "off (spansFile: false).",
+    ],
+  );
+});
+
+/** One ended span. */
+function oneSpan() {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+  provider.getTracer("unit").startSpan("lost").end();
+  return memory.getFinishedSpans();
+}
+
+test("OTEL_TRACES_EXPORTER's warning names the spans file spans go to instead by its path, escaped", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "tracehop-h1-spans-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, `spans${HOSTILE}.jsonl`);
+  assert.deepEqual(await messagesOf({ OTEL_TRACES_EXPORTER: "zipkin", TRACEHOP_SPANS_FILE: path }), [
+    'tracehop: OTEL_TRACES_EXPORTER value "zipkin" is not supported by startTracing (it knows otlp, console and ' +
+      `none); ignored: spans go to the spans file "${dir}/spans${HOSTILE_SHOWN}.jsonl" only`,
+  ]);
 });

@@ -66,14 +66,14 @@ test("while running, a queue full only with a batch on its way: the first failur
   const { port } = new URL(endpoint);
   assert.deepEqual(said(running, "TRACEHOP_EXPORT_FAILED"), [
     `tracehop: an export of 2 spans to ${endpoint}/v1/traces failed: connect ECONNREFUSED 127.0.0.1:${port}; ` +
-      `those spans are lost there; the spans file ${file} has them. ${LINE_END}`,
+      `those spans are lost there; the spans file "${file}" has them. ${LINE_END}`,
   ]);
   const told = await recordWarnings(() => tracing.shutdown());
   assert.deepEqual(said(told, "TRACEHOP_SPANS_DROPPED"), []);
   assert.deepEqual(said(told, "TRACEHOP_FINAL_EXPORT_FAILED"), [
     `tracehop: the final export of 1 span to ${endpoint}/v1/traces failed: connect ECONNREFUSED ` +
       `127.0.0.1:${port}; those spans are lost there, as were 2 spans of earlier exports that failed while ` +
-      `the process ran (3 in all); the spans file ${file} has them all`,
+      `the process ran (3 in all); the spans file "${file}" has them all`,
   ]);
   assert.equal(readSpansFile(file).spans.length, 3);
 });
@@ -104,7 +104,7 @@ test("spans the file's writes lost are counted among those OTLP lost; spans writ
   assert.equal(said(running, "TRACEHOP_SPANS_FILE_UNWRITABLE").length, 1);
   assert.deepEqual(said(running, "TRACEHOP_EXPORT_FAILED"), [
     `tracehop: an export of 2 spans to ${endpoint}/v1/traces failed: ${refused}; those spans are lost ` +
-      `there; the spans file ${file} has none of them (2 in writes there that failed, ` +
+      `there; the spans file "${file}" has none of them (2 in writes there that failed, ` +
       `TRACEHOP_SPANS_FILE_UNWRITABLE). ${LINE_END}`,
   ]);
   // A file again: the next span is written there, and only OTLP loses it.
@@ -114,7 +114,7 @@ test("spans the file's writes lost are counted among those OTLP lost; spans writ
   assert.deepEqual(said(told, "TRACEHOP_FINAL_EXPORT_FAILED"), [
     `tracehop: the final export of 1 span to ${endpoint}/v1/traces failed: ${refused}; those spans are ` +
       `lost there, as were 2 spans of earlier exports that failed while the process ran (3 in all); the ` +
-      `spans file ${file} has 1 of them (2 in writes there that failed, TRACEHOP_SPANS_FILE_UNWRITABLE)`,
+      `spans file "${file}" has 1 of them (2 in writes there that failed, TRACEHOP_SPANS_FILE_UNWRITABLE)`,
   ]);
   assert.deepEqual(
     readSpansFile(file).spans.map((s) => s.name),

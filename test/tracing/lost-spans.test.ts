@@ -232,7 +232,7 @@ describe("spans lost while the process runs", () => {
       OTEL_LOG_LEVEL: "warn",
     });
     assertExitedCleanly(result);
-    const file = `the spans file ${spansFile}`;
+    const file = `the spans file "${spansFile}"`;
     const { warnings, lines } = splitStderr(result.stderr);
     assert.deepEqual(
       warnings.map(([code]) => code),
@@ -242,12 +242,12 @@ describe("spans lost while the process runs", () => {
     assert.equal(
       warnings[1]![1],
       `tracehop: exporting to ${file} works again; 3 spans were lost while it failed (the first ` +
-        `failure: EISDIR: illegal operation on a directory, open '${spansFile}'); shutdown() says how many spans were lost in all`,
+        `failure: EISDIR: illegal operation on a directory, open "${spansFile}"); shutdown() says how many spans were lost in all`,
     );
     assert.equal(
       warnings[2]![1],
       `tracehop: 3 spans to ${file} were lost in this process by exports that failed (the first ` +
-        `failure: EISDIR: illegal operation on a directory, open '${spansFile}')`,
+        `failure: EISDIR: illegal operation on a directory, open "${spansFile}")`,
     );
     // The diag logger says each warning once, in its one line: no JSON stack of a failed batch.
     assert.deepEqual(
@@ -256,5 +256,45 @@ describe("spans lost while the process runs", () => {
     );
     // The file made a folder was removed with the first span: the one written after it is there.
     assert.equal(readSpansFile(spansFile).spans.length, 1, "the span written after");
+  });
+
+  test("a spans file path holding a newline, an escape sequence or a bidi override: escaped in each line that names it, and in the failure", async (t) => {
+    const dir = tempDir(t);
+    const spansFile = join(dir, "spans\n\u001b[2K\u202egnp.jsonl");
+    const result = await runHop({
+      HOP_ROLE: "phases",
+      HOP_SERVICE: "phases",
+      HOP_SPANS_FILE: spansFile,
+      HOP_BATCH: JSON.stringify({ scheduledDelayMillis: 50 }),
+      HOP_PHASES: JSON.stringify([
+        { block: spansFile },
+        { spans: 2 },
+        { wait: 300 },
+        { unblock: spansFile },
+        { spans: 1 },
+        { wait: 300 },
+      ]),
+      OTEL_LOG_LEVEL: "warn",
+    });
+    assertExitedCleanly(result);
+    const shown = `"${dir}/spans\\n\\u001b[2K\\u202egnp.jsonl"`;
+    assert.deepEqual(
+      splitStderr(result.stderr).warnings.map(([code, message]) => [code, message]),
+      [
+        [
+          "TRACEHOP_SPANS_FILE_UNWRITABLE",
+          `tracehop: spans could not be written to the spans file ${shown}: EISDIR: illegal operation on a ` +
+            `directory, open ${shown}. Spans written there are lost while this lasts (said once per process); ` +
+            "make the path a file in a writable folder (startTracing's spansFile, TRACEHOP_SPANS_FILE), or turn " +
+            "the file off (spansFile: false).",
+        ],
+        [
+          "TRACEHOP_EXPORT_RESUMED",
+          `tracehop: exporting to the spans file ${shown} works again; 2 spans were lost while it failed (the ` +
+            `first failure: EISDIR: illegal operation on a directory, open ${shown}); shutdown() says how many ` +
+            "spans were lost in all",
+        ],
+      ],
+    );
   });
 });

@@ -182,12 +182,12 @@ test("the file's own full queue dropped spans OTLP's dropped too: the lines on t
   assert.deepEqual(said(told, "TRACEHOP_FINAL_EXPORT_FAILED").length, 1);
   for (const [code, message] of lossLines) {
     assert.match(code, /^TRACEHOP_(FINAL_EXPORT_FAILED|EXPORT_FAILED|SPANS_LOST)$/);
-    assert.match(message, new RegExp(`; the spans file ${file} has them( all)?$`), message);
+    assert.match(message, new RegExp(`; the spans file "${file}" has them( all)?$`), message);
   }
   assert.deepEqual(
     said(told, "TRACEHOP_SPANS_DROPPED").map((m) => m.split(" was full")[0]),
     [
-      `tracehop: 1 span ended while the export queue for the spans file ${file}`,
+      `tracehop: 1 span ended while the export queue for the spans file "${file}"`,
       `tracehop: 1 span ended while the export queue for ${endpoint}/v1/traces`,
     ],
   );
@@ -214,7 +214,7 @@ test("a burst that filled the queue with a batch still on its way, nothing dropp
   const [finalExport = ""] = said(told, "TRACEHOP_FINAL_EXPORT_FAILED");
   const end = finalExport.slice(finalExport.lastIndexOf("; "));
   assert.ok(
-    end === `; the spans file ${file} has them` || end === `; the spans file ${file} has them all`,
+    end === `; the spans file "${file}" has them` || end === `; the spans file "${file}" has them all`,
     finalExport,
   );
 });

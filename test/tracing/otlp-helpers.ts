@@ -155,12 +155,12 @@ export function refusedFinalExportLine(endpoint: string, spans: string, spansFil
 /**
  * How a line about spans an OTLP export lost says where they are: `those spans are lost` without a spans
  * file; with `spansFile` written beside OTLP (and no write there failed), `those spans are lost there; the
- * spans file <path> has them` (`all`: `has them all`, when the line counted earlier losses too).
+ * spans file "<path>" has them` (`all`: `has them all`, when the line counted earlier losses too).
  */
 export function lostOverOtlp(spansFile?: string, all = false): string {
   return spansFile === undefined
     ? "those spans are lost"
-    : `those spans are lost there; the spans file ${spansFile} has them${all ? " all" : ""}`;
+    : `those spans are lost there; the spans file "${spansFile}" has them${all ? " all" : ""}`;
 }
 
 /**

@@ -286,7 +286,7 @@ describe("startTracing with a collector that is down or slow", () => {
       `now). Raise batch.maxQueueSize, or lower batch.scheduledDelayMillis so batches leave sooner`;
     assert.deepEqual(splitStderr(result.stderr), {
       warnings: [
-        ["TRACEHOP_SPANS_DROPPED", line(20 - written, `the spans file ${spansFile}`)],
+        ["TRACEHOP_SPANS_DROPPED", line(20 - written, `the spans file "${spansFile}"`)],
         ["TRACEHOP_SPANS_DROPPED", line(20 - exported, `${receiver.url}/v1/traces`)],
       ],
       lines: [],
@@ -309,7 +309,7 @@ describe("startTracing with a collector that is down or slow", () => {
       warnings: [
         [
           "TRACEHOP_SPANS_DROPPED",
-          `tracehop: ${dropped} spans ended while the export queue for the spans file ${spansFile} was full ` +
+          `tracehop: ${dropped} spans ended while the export queue for the spans file "${spansFile}" was full ` +
             `(5 spans, OTEL_BSP_MAX_QUEUE_SIZE) and were dropped, never exported (said once per process; the ` +
             `count is up to now). Raise OTEL_BSP_MAX_QUEUE_SIZE, or lower batch.scheduledDelayMillis so ` +
             `batches leave sooner`,

@@ -604,7 +604,7 @@ describe("environment settings startTracing does not use as written: a process w
       [
         "TRACEHOP_UNSUPPORTED_TRACES_EXPORTER",
         'tracehop: OTEL_TRACES_EXPORTER value "bogus" is not supported by startTracing (it knows ' +
-          `otlp, console and none); ignored: spans go to the spans file ${DEFAULT_SPANS_FILE} only`,
+          `otlp, console and none); ignored: spans go to the spans file "${DEFAULT_SPANS_FILE}" only`,
       ],
     ]);
     const toOtlp = await warningsOf({ OTEL_TRACES_EXPORTER: "otlp,zipkin,jaeger" });

@@ -2,7 +2,7 @@
 import type { Attributes, Link, TextMapPropagator } from "@opentelemetry/api";
 import type { BaggagePolicy, TraceCarrier, WithCarrierOptions } from "../index.js";
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
-import { describeValue, escapeUnprintable } from "../describe-value.js";
+import { describeValue, escapeUnprintable, quoteWritten } from "../describe-value.js";
 import { assertOptionValues } from "../context/with-carrier.js";
 import type { HeaderEntries } from "./header-entries.js";
 import { MESSAGE_TEXT_OPTIONS, messageTextOption } from "./message-restore-options.js";
@@ -436,7 +436,7 @@ function assertOperationOfType(entry: string, operationName: string): void {
     : undefined;
   if (own === undefined || type === undefined || type === own.type) return;
   throw new TypeError(
-    `tracehop ${entry}: options.operationName ${JSON.stringify(operationName)} names a ${type} operation (messaging.operation.type ${JSON.stringify(type)}${type === "receive" ? ": a CLIENT span around the pull itself, channel.get" : ""}), while ${entry}'s span ${own.what}, messaging.operation.type ${JSON.stringify(own.type)}; leave operationName out (${own.name}) or give your system's own name of that operation` +
+    `tracehop ${entry}: options.operationName ${quoteWritten(operationName)} names a ${type} operation (messaging.operation.type ${JSON.stringify(type)}${type === "receive" ? ": a CLIENT span around the pull itself, channel.get" : ""}), while ${entry}'s span ${own.what}, messaging.operation.type ${JSON.stringify(own.type)}; leave operationName out (${own.name}) or give your system's own name of that operation` +
       (type === "receive"
         ? ` (a message pulled with channel.get is processed in a process span, as one pushed to a consume callback)`
         : ""),
@@ -464,7 +464,7 @@ function swappedOptionsHint(entry: string, options: unknown, firstName: string, 
     if (typeof system !== "string") return "";
     return (
       `tracehop ${entry}: the options come second: ${entry}(${firstName}, options, fn), and the options ` +
-      `({ system: ${JSON.stringify(system)}, ... }) were given first, ${describeValue(options)} second`
+      `({ system: ${quoteWritten(system)}, ... }) were given first, ${describeValue(options)} second`
     );
   } catch {
     return "";
@@ -522,7 +522,7 @@ export function requireOptions<O extends MessagingSpanOptions>(
     const lower = options.system.toLowerCase();
     if (WELL_KNOWN_SYSTEMS.has(lower))
       throw new TypeError(
-        `tracehop ${entry}: options.system must be written ${JSON.stringify(lower)} (messaging.system.name values are lower case, the semantic conventions' and tracehop's nats and mqtt; Datadog and the conventions' tooling match them exactly), got ${JSON.stringify(options.system)}`,
+        `tracehop ${entry}: options.system must be written ${JSON.stringify(lower)} (messaging.system.name values are lower case, the semantic conventions' and tracehop's nats and mqtt; Datadog and the conventions' tooling match them exactly), got ${quoteWritten(options.system)}`,
       );
   }
   if (

@@ -1,4 +1,5 @@
 /** The other messaging client's whole message, handed to a helper of one system: said once. */
+import { quoteWritten } from "../describe-value.js";
 import { CARRIER_IN_OTHER_FIELD_WARNING } from "../context/carrier-in-other-field.js";
 import { holdsStoredCarrier } from "../context/holds-carrier.js";
 import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
@@ -90,7 +91,7 @@ function otherSystemMessageWarned(
     const warned = warnOnce(
       OTHER_SYSTEM_WARNING_KEY,
       `tracehop ${caller}: ${picked ? "its headersFrom returned" : "given"} ${CLIENT_NAMES[found.client]} message under ` +
-        `system ${JSON.stringify(system)}, which reads only ${kind === "kafka" ? "a kafkajs" : "an amqplib"} ` +
+        `system ${quoteWritten(system)}, which reads only ${kind === "kafka" ? "a kafkajs" : "an amqplib"} ` +
         `message or headers: the trace carrier in its headers was not read, and the stored context was not ` +
         `restored. Give its system, system: "${SYSTEMS[found.client]}", or ${fix}.`,
       CARRIER_IN_OTHER_FIELD_WARNING,

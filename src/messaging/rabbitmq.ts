@@ -1,4 +1,10 @@
-import { describeValue } from "../describe-value.js";
+import { describeValue, quoteWritten } from "../describe-value.js";
+
+/**
+ * Longest queue name the usage error quotes whole in the call to write (AMQP 0-9-1 §4.2.5.3: a queue
+ * name is a short string, at most 255 octets); longer is cut with its length.
+ */
+const MAX_QUEUE_NAME_LENGTH = 255;
 
 /**
  * RabbitMQ's name of the default (nameless) exchange: the RabbitMQ conventions' `messaging.destination.name`
@@ -57,7 +63,7 @@ export function rabbitmqDestinationName(...args: unknown[]): string {
   if (typeof second !== "string")
     throw usage(
       args.length === 1
-        ? `the routing key is missing: pass the exchange and the routing key (${JSON.stringify("")}, ${JSON.stringify(first)}) for sendToQueue(${JSON.stringify(first)})`
+        ? `the routing key is missing: pass the exchange and the routing key (${JSON.stringify("")}, ${quoteWritten(first, MAX_QUEUE_NAME_LENGTH)}) for sendToQueue(${quoteWritten(first, MAX_QUEUE_NAME_LENGTH)})`
         : `the routing key must be a string, got ${describeValue(second)}`,
     );
   return destinationName(first, second, checkedQueue(third));

@@ -2,7 +2,7 @@
 // it, and the relations through which a nested write reaches one; read from the client's runtime data
 // model and schema text, with the errors and warnings that say what to change.
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
-import { describeNotPlain, describeValue } from "../describe-value.js";
+import { describeNotPlain, describeValue, escapeUnprintable, quoteWritten } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { warnOnce } from "../warn-once.js";
 import type { CarrierModel, CarrierModels, FieldShape } from "./carrier-writes.js";
@@ -128,7 +128,7 @@ function checkChosenModels(
       const camel = meant.length === 1 && name === model!.charAt(0).toLowerCase() + model!.slice(1);
       const table = meant.length !== 1 && model !== undefined ? rdm.models[model]!.dbName : undefined;
       throw new Error(
-        `tracehop traceCarrierExtension: model "${name}" is not in this Prisma Client` +
+        `tracehop traceCarrierExtension: model ${quoteWritten(name)} is not in this Prisma Client` +
           (model === undefined
             ? ""
             : `: models takes the model's name as the schema writes it, "${model}"` +
@@ -139,7 +139,7 @@ function checkChosenModels(
     }
     const def = model.fields.find((x) => x.name === f);
     if (schema.isCarrierField(name, def)) continue;
-    const needs = `tracehop traceCarrierExtension: model "${name}" needs a Json field "${f}" to hold the carrier`;
+    const needs = `tracehop traceCarrierExtension: model "${name}" needs a Json field ${quoteWritten(f)} to hold the carrier`;
     // The model's Json fields other than `f`: what to name in models instead.
     // The likeliest first: `f` in another case, then the default `traceContext`, then the schema's order.
     const json = model.fields
@@ -158,7 +158,7 @@ function checkChosenModels(
         otherJson !== undefined
           ? `${needs}, found ${def.kind === "object" ? "" : "scalar "}${type}; ${otherJson}`
           : def.kind === "object"
-            ? `${needs}, found ${type}: name a Json field of the model in models, or add \`${f} Json?\` to it`
+            ? `${needs}, found ${type}: name a Json field of the model in models, or add \`${escapeUnprintable(f)} Json?\` to it`
             : `${needs}, found scalar ${type}: change its type to \`Json?\` (or \`Json\`; a single value, not a list) and migrate the column, or name another field in models`,
       );
     }
@@ -170,8 +170,8 @@ function checkChosenModels(
       );
     throw new Error(
       otherJson !== undefined
-        ? `${needs}, found no such field; ${otherJson} (or add \`${f} Json?\` to the model)`
-        : `${needs}, found no such field: add \`${f} Json?\` to the model (and migrate the column)`,
+        ? `${needs}, found no such field; ${otherJson} (or add \`${escapeUnprintable(f)} Json?\` to the model)`
+        : `${needs}, found no such field: add \`${escapeUnprintable(f)} Json?\` to the model (and migrate the column)`,
     );
   }
 }
@@ -205,13 +205,13 @@ function detectCarrierModels(
     );
     if (mapped.length)
       throw new Error(
-        `tracehop traceCarrierExtension: no model of this Prisma Client has a Json field "${field}": column "${field}" is the field ${mapped.map((x) => `"${x.model}.${x.field}"`).join(", ")} (@map("${field}")); field takes field names: pass { field: "${mapped[0]!.field}" }`,
+        `tracehop traceCarrierExtension: no model of this Prisma Client has a Json field ${quoteWritten(field)}: column "${field}" is the field ${mapped.map((x) => `"${x.model}.${x.field}"`).join(", ")} (@map("${field}")); field takes field names: pass { field: "${mapped[0]!.field}" }`,
       );
     const found = notJson.length
       ? ` (found ${notJson.map((name) => `${name}.${field}: ${fieldTypeOf(rdm, name, field, schema)}`).join(", ")})`
       : "";
     throw new Error(
-      `tracehop traceCarrierExtension: no model of this Prisma Client has a Json field "${field}"${found}; add \`${field} Json?\` to the models that should carry the trace, or pass { field } or { models }`,
+      `tracehop traceCarrierExtension: no model of this Prisma Client has a Json field ${quoteWritten(field)}${found}; add \`${escapeUnprintable(field)} Json?\` to the models that should carry the trace, or pass { field } or { models }`,
     );
   }
   // Not an error: the app may have an unrelated field of that name. But a carrier column declared

@@ -59,7 +59,7 @@ export function resolveResourceAttributes(options: StartTracingOptions): Record<
         );
       if (!isAttributeValue(value))
         throw new TypeError(
-          `tracehop startTracing: options.resourceAttributes["${key}"] must be a string, number, boolean or an array of them, got ${describe(value)}`,
+          `tracehop startTracing: options.resourceAttributes[${quoteWritten(key)}] must be a string, number, boolean or an array of them, got ${describe(value)}`,
         );
       attributes[key] = value;
     }

@@ -286,3 +286,22 @@ test('baggage: an empty list is accepted and keeps no baggage, as "none" does; t
   // Every tchar is a key character: `a#b` is the literal key a#b (W3C Baggage §3.2.1.2).
   assert.equal(stored(["a#b", "tenant"])!.baggage, "tenant=t1,a#b=2");
 });
+
+test("a model or field name written with a newline, an escape sequence or a bidi override: quoted by the one rule in the error", () => {
+  // The name as written, every character outside printable ASCII escaped (docs/warnings.md): a bidi
+  // override would reverse the rest of the line, a newline start a line of its own.
+  assert.throws(() => carrierModels(rdm, "traceContext", ["It\u202eem\n"], schema), {
+    message:
+      'tracehop traceCarrierExtension: model "It\\u202eem\\n" is not in this Prisma Client (models: Outbox, Item, Order, Plain, Event)',
+  });
+  assert.throws(() => carrierModels(rdm, "traceContext", { Plain: "car\u202erier\u001b[2K" }, schema), {
+    message:
+      'tracehop traceCarrierExtension: model "Plain" needs a Json field "car\\u202erier\\u001b[2K" to hold the carrier, ' +
+      "found no such field: add `car\\u202erier\\u001b[2K Json?` to the model (and migrate the column)",
+  });
+  assert.throws(() => carrierModels(rdm, "trace\u202eContext", undefined, schema), {
+    message:
+      'tracehop traceCarrierExtension: no model of this Prisma Client has a Json field "trace\\u202eContext"; add ' +
+      "`trace\\u202eContext Json?` to the models that should carry the trace, or pass { field } or { models }",
+  });
+});

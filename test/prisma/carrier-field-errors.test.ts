@@ -252,6 +252,11 @@ test("bad models and baggage entries are TypeErrors when traceCarrierExtension()
       { propagator: "datadog" },
       'tracehop traceCarrierExtension: propagator must be a TextMapPropagator (inject and extract methods), got "datadog" (for styles by name, pass createPropagator("datadog"))',
     ],
+    [
+      // Blanks of another script around a name (trimmed when read as a style): escaped in the code to copy too.
+      { propagator: "datadog\u2028" },
+      'tracehop traceCarrierExtension: propagator must be a TextMapPropagator (inject and extract methods), got "datadog\\u2028" (for styles by name, pass createPropagator("datadog\\u2028"))',
+    ],
   ];
   for (const [options, message] of cases)
     assert.throws(

@@ -1,4 +1,4 @@
-import { describeValue, quoteWritten } from "../../describe-value.js";
+import { describeValue, escapeUnprintable, quoteWritten } from "../../describe-value.js";
 import { characterName } from "../rejection-reasons.js";
 import { ENV_PROPAGATION_STYLE } from "../datadog/constants.js";
 import { guessStyle, otherPropagatorOption, saidGuess, type OtherPropagator } from "./style-guesses.js";
@@ -396,7 +396,8 @@ export function propagatorHint(value: unknown): string {
   } catch {
     return "";
   }
-  return ` (for styles by name, pass createPropagator(${JSON.stringify(value)}))`;
+  // Escaped as a written value is (a blank of another script around a name is read, and kept in it).
+  return ` (for styles by name, pass createPropagator(${escapeUnprintable(JSON.stringify(value))}))`;
 }
 
 /** Internal: what a skipped entry (or a word of one) stands for: why it is skipped, and what it may mean. */

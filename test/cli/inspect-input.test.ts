@@ -2828,7 +2828,7 @@ describe("tracehop inspect: the command line", () => {
         " (did you mean tracecontext?)",
       ],
       ["trace\u00adcontext", "trace\\u00adcontext", 6, "U+00AD", " (did you mean tracecontext?)"],
-      ["datadog\uff0ctracecontext", "datadog\\uff0ctracecontext", 8, "U+FF0C", ""],
+      ["datadog\uff0c", "datadog\\uff0c", 8, "U+FF0C", " (did you mean datadog?)"],
       ["x\u001b[31m\u0085", "x\\u001b[31m\\u0085", 7, "U+0085", ""],
       ["\ufffd\ufffd", "\\ufffd\\ufffd", 1, "U+FFFD", ""],
     ] as const) {
@@ -2846,6 +2846,12 @@ describe("tracehop inspect: the command line", () => {
       // Nothing a terminal acts on or shows as something else: printable ASCII alone.
       assert.match(first, /^[\x20-\x7e]*$/);
     }
+    // A full-width comma between two names: said as the separator it is, with the list to write.
+    assert.equal(
+      run(["inspect", "--styles", "datadog\uff0ctracecontext", carrier]).stderr.split("\n")[0],
+      'tracehop inspect: unknown propagation style "datadog\\uff0ctracecontext": it holds U+FF0C (fullwidth ' +
+        'comma), and names are separated by commas (datadog and tracecontext are styles); write "datadog,tracecontext"',
+    );
     assert.match(
       run(["inspect", "--styles", "\ufffd", carrier]).stderr,
       /U\+FFFD, outside ASCII: .*\(the replacement character of bytes that are not UTF-8/,

@@ -303,7 +303,8 @@ const JSON_NULL_ELEMENT = "null: a NULL column, or JSON null";
  * whole text), with a hint for the client output it resembles (psql's expanded output, mysql's vertical
  * output, CSV, a client's table; psql output of several columns read from
  * its first rows, {@link psqlRowsHint}, when the first shows no carrier); when it is rows whose first is cut short
- * ({@link firstRowCutShort}), the error names that line, as a later row cut short is named.
+ * ({@link firstRowCutShort}), the error names that line, as a later row cut short is named. The hint,
+ * what to run, comes first, the parser's message last ({@link hintClause}).
  */
 function notJsonError(text: string, error: string): InspectInputError {
   const lines = text.split(/\r?\n/);
@@ -329,9 +330,27 @@ function notJsonError(text: string, error: string): InspectInputError {
     const read = readLine(first);
     return lineError(first, index + 1, "error" in read ? read.error : error, lines);
   }
+  const said =
+    hint !== ""
+      ? hintClause(hint)
+      : hintClause(
+          lineHint(first, undefined, lines) || psqlRowsHint(lines),
+          unquotedNamesHint(text),
+          columnNameHint(lines),
+        );
   return new InspectInputError(
-    `the carrier is not valid JSON (${error}); give a JSON object of header -> value, an array of rows, or one row per line${hint || (lineHint(first, undefined, lines) || psqlRowsHint(lines)) + unquotedNamesHint(text) + columnNameHint(lines)}`,
+    `the carrier is not valid JSON${said}; give a JSON object of header -> value, an array of rows, or one row per line (${error})`,
   );
+}
+
+/**
+ * The hints of an input error (input-hints.ts, each written ` (…)`) as the clause that follows what is
+ * wrong, before the general advice and the parser's message: `: ` and each hint without its parentheses,
+ * joined with `; `; "" when there is none. What to run comes first, the parser's detail last.
+ */
+function hintClause(...hints: string[]): string {
+  const said = hints.filter((hint) => hint !== "").map((hint) => hint.replace(/^ \(([\s\S]*)\)$/, "$1"));
+  return said.length === 0 ? "" : `: ${said.join("; ")}`;
 }
 
 /**
@@ -349,11 +368,15 @@ function firstRowCutShort(first: string, lines: readonly string[]): boolean {
 
 /**
  * The error of line `number` of line-per-row text, `line`, that is not JSON (`error`: the parser's
- * message), with a hint from the line or from all the text's `lines` ({@link lineHint}).
+ * message), with a hint from the line or from all the text's `lines` ({@link lineHint}), the hint first
+ * and the parser's message last ({@link hintClause}).
  */
 function lineError(line: string, number: number, error: string, lines: readonly string[]): InspectInputError {
+  const said = hintClause(
+    valueOverLinesHint(lines, number - 1) || jsonAggArraysHint(lines) || lineHint(line, lines),
+  );
   return new InspectInputError(
-    `line ${number} is not valid JSON (${error}); with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column)${valueOverLinesHint(lines, number - 1) || jsonAggArraysHint(lines) || lineHint(line, lines)}`,
+    `line ${number} is not valid JSON${said}; with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL (a NULL column) (${error})`,
   );
 }
 

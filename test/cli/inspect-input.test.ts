@@ -19,7 +19,38 @@ import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
 import { parseInspectInput } from "../../src/cli/input.js";
 import { shellWord } from "../../src/cli/row-carrier.js";
-import { run, runBin, runMany, start, inspectDir, type CliRun } from "./run-cli.js";
+import {
+  run as runCli,
+  runBin as runCliBin,
+  runMany as runCliMany,
+  start,
+  inspectDir,
+  type CliResult,
+  type CliRun,
+} from "./run-cli.js";
+
+/**
+ * inspect's refusal of text that is no JSON (standard error) with its parts in the order the assertions
+ * of this file were written for: "…is not valid JSON: HINT; ADVICE (PARSER)" (what to run first, the
+ * parser's message last) read back as "…is not valid JSON (PARSER); ADVICE (HINT)". The order itself,
+ * and the whole message, are checked in inspect-client-modes.test.ts; any other text is left as it is.
+ */
+function hintLast(stderr: string): string {
+  const refusal =
+    /^(tracehop inspect: (?:the carrier|line \d+) is not valid JSON)(?:: ([\s\S]*?))?; (give a JSON object of header -> value, an array of rows, or one row per line|with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL \(a NULL column\)) \(([\s\S]*)\)\n$/.exec(
+      stderr,
+    );
+  if (refusal === null) return stderr;
+  const [, head, hint, advice, parser] = refusal;
+  return `${head} (${parser}); ${advice}${hint === undefined ? "" : ` (${hint})`}\n`;
+}
+
+/** A run's result with its refusal read by {@link hintLast}. */
+const hintsLast = (result: CliResult): CliResult => ({ ...result, stderr: hintLast(result.stderr) });
+const run = (...args: Parameters<typeof runCli>): CliResult => hintsLast(runCli(...args));
+const runBin = (...args: Parameters<typeof runCliBin>): CliResult => hintsLast(runCliBin(...args));
+const runMany = async (runs: readonly CliRun[]): Promise<CliResult[]> =>
+  (await runCliMany(runs)).map(hintsLast);
 
 /**
  * A value alone, as the argument and on standard input with and without its line break (echo, printf): the

@@ -181,8 +181,8 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
     const result = run(["inspect", "-"], columns);
     assert.equal(result.code, 2);
     assert.match(
-      result.stderr,
-      /\(it looks like PostgreSQL's COPY text format of several columns, separated by tabs/,
+      hintOf(result.stderr),
+      /^ \(it looks like PostgreSQL's COPY text format of several columns, separated by tabs/,
     );
   });
 
@@ -214,14 +214,17 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
   });
 });
 
-/** The first line of standard error, without the parser's message and the general advice before the hint. */
-const hintOf = (stderr: string): string =>
-  stderr
-    .split("\n")[0]!
-    .replace(
-      /^tracehop inspect: (?:line \d+ is not valid JSON \(.*?\); with one row per line, every line must be .*? \(a NULL column\)|the carrier is not valid JSON \(.*?\); give a JSON object of header -> value, an array of rows, or one row per line)/,
-      "",
-    );
+/**
+ * The hint of the first line of standard error, written ` (…)`: what stands between what is wrong and the
+ * general advice (the parser's message after it, left out).
+ */
+const hintOf = (stderr: string): string => {
+  const hint =
+    /^tracehop inspect: (?:line \d+|the carrier) is not valid JSON: (.*?); (?:with one row per line, every line must be .*? \(a NULL column\)|give a JSON object of header -> value, an array of rows, or one row per line) \(.*\)$/.exec(
+      stderr.split("\n")[0]!,
+    )?.[1];
+  return hint === undefined ? "" : ` (${hint})`;
+};
 
 describe("tracehop inspect on mariadb output (MariaDB)", () => {
   let skip: string | undefined;

@@ -175,10 +175,11 @@ function mysqlColumns(row: string): boolean {
  * the client separates columns with a tab and writes a tab inside a value as `\t`, so a tab in its
  * output is always a separator), else "": the line has a tab, and a field is `NULL` (a NULL column)
  * or a JSON object or string, as it is or with the client's escapes undone ({@link readLine}).
- * A field `\N` is PostgreSQL's COPY text format's NULL column: said so. `psql -At -F $'\t'` prints such a
- * line too (a NULL column empty, a value unescaped): unless the line
- * or one of the first {@link PSQL_ROWS_LOOKED_AT} `rows` shows mysql's own marks ({@link mysqlColumns}),
- * the text could be either client's, and the hint gives both queries.
+ * A field `\N` is PostgreSQL's COPY text format's NULL column: said so. `psql -At -F $'\t'` and
+ * `sqlite3 -tabs` print such a line too (a NULL column empty, a value unescaped; checked with sqlite3 3.40:
+ * test/fixtures/inspect-clients/sqlite3-tabs-columns.txt): unless the line or one of the first
+ * {@link PSQL_ROWS_LOOKED_AT} `rows` shows mysql's own marks ({@link mysqlColumns}), the text could be
+ * any of the three clients', and the hint gives each one's queries.
  */
 function mysqlColumnsHint(line: string, rows: readonly string[]): string {
   const fields = line.split("\t");
@@ -192,9 +193,24 @@ function mysqlColumnsHint(line: string, rows: readonly string[]): string {
   if ([line, ...rows.slice(0, PSQL_ROWS_LOOKED_AT)].some(mysqlColumns))
     return ` (it looks like mysql --batch output of several columns, separated by tabs: ${mysqlOneColumn()})`;
   return fields.some(carrierText)
-    ? ` (it looks like output of several columns separated by tabs, as mysql --batch or psql -At -F $'\\t' print: ` +
-        `from mysql, ${mysqlOneColumn()}; from psql, ${psqlOneColumn()})`
+    ? ` (it looks like output of several columns separated by tabs, as mysql --batch, psql -At -F $'\\t' or sqlite3 -tabs print: ` +
+        `from mysql, ${mysqlOneColumn()}; from psql, ${psqlOneColumn()}; from sqlite3, ${sqliteOneColumn()})`
     : "";
+}
+
+/**
+ * What to run instead of sqlite3 output of several columns: its default list mode prints one column's
+ * value as stored, a row a line (a NULL column an empty line), and `-json` whole rows as one JSON array.
+ * `column` as {@link psqlOneColumn} takes it; a name other than a plain one is put in double quotes.
+ */
+function sqliteOneColumn(column: string | null = TRACE_CONTEXT_FIELD): string {
+  const name =
+    column === null
+      ? "<carrier column>"
+      : /^[A-Za-z_][\w$]*$/.test(column)
+        ? column
+        : shellSingle(`"${column.replace(/"/g, '""')}"`);
+  return `select the carrier column alone, sqlite3 FILE 'select ${name} from ...', or whole rows as JSON, sqlite3 -json FILE 'select * from ...'`;
 }
 
 /**
@@ -329,6 +345,62 @@ export function clientTableHint(lines: readonly string[]): string {
   return "";
 }
 
+/** The line mysql -v (`--verbose`) writes before and after the query it echoes. */
+const MYSQL_ECHO_LINE = "--------------";
+
+/** psql's footer: `(3 rows)`, `(1 row)`. */
+const PSQL_FOOTER = /^\(\d+ rows?\)$/;
+
+/**
+ * A hint for a client's output after the lines it writes before it, else "": the query `mysql -v`
+ * (`--verbose`, `-vv`, `-vvv`) echoes between two lines of 14 dashes, then an empty line (checked with the
+ * MariaDB 10.11 client: test/fixtures/inspect-clients/mysql-t-vv.txt; a table after it is mysql's, which
+ * `-vvv` draws even with `-B`: mysql-N-B-vvv.txt); or one line psql writes above its
+ * output, a title (`\pset title`, centred over an aligned table) or the note of `\x auto`
+ * (`Expanded display is used automatically.`), taken as such only when psql's own marks follow: its
+ * `(N rows)` footer, or the line of dashes (or the border) under the names (psql 15: psql-title.txt,
+ * psql-title-columns.txt, psql-A-title.txt, psql-x-auto.txt). `-t` leaves the title and the footer out.
+ * `restHint`: the hint for the lines after them; psql -A's one column (its name, the rows, the footer),
+ * which has none, is said here.
+ */
+export function preambleHint(
+  lines: readonly string[],
+  restHint: (rest: readonly string[]) => string,
+): string {
+  const unwrap = (hint: string): string => hint.replace(/^ \(([\s\S]*)\)$/, "$1");
+  if (lines[0] === MYSQL_ECHO_LINE) {
+    const end = lines.indexOf(MYSQL_ECHO_LINE, 2);
+    if (end < 0) return "";
+    const start = lines.findIndex((line, index) => index > end && line !== "");
+    // A table after it is mysql's (-vvv draws one even with -B), whatever its layout shares with others'.
+    const hint =
+      start < 0
+        ? ""
+        : /^\+-+(?:\+-+)*\+$/.test(lines[start]!.trim())
+          ? ` (it looks like mysql's table output, in +----+ borders: ${MYSQL_ROWS})`
+          : restHint(lines.slice(start));
+    return hint === ""
+      ? ""
+      : ` (it starts with the query mysql -v (--verbose) echoes between lines of dashes: leave -v out; after it, ${unwrap(hint)})`;
+  }
+  const first = lines[0] ?? "";
+  if (first.trim() === "" || /^\s*[[{"]/.test(first) || first.length > MAX_TITLE_LENGTH) return "";
+  const rest = lines.slice(1);
+  const footer = rest.some((line) => PSQL_FOOTER.test(line));
+  const under = /^[-─]+(?:[+┼ ][-─]+)*$/.test(rest[1] ?? "") || /^[+┌]-/.test(rest[0] ?? "");
+  if (!footer && !under) return "";
+  let hint = restHint(rest);
+  const name = rest[0]?.trim() ?? "";
+  if (!under && footer && !name.includes("|") && columnName(name) && nullLine(rest[1] ?? "x") === undefined)
+    hint = ` (it looks like psql -A output, the column's name, the rows and a (N rows) footer: ${PSQL_ROWS})`;
+  return hint === ""
+    ? ""
+    : ` (its first line is no row but one psql writes above its output, a title (\\pset title) or the note of \\x auto (-t leaves it out); after it, ${unwrap(hint)})`;
+}
+
+/** The longest first line {@link preambleHint} takes for psql's title line (a title, centred over a wide table). */
+const MAX_TITLE_LENGTH = 4096;
+
 /**
  * A hint for line-per-row text whose first line is a column's name (`traceContext`, then a row per
  * line): what `mysql -B -e` prints, and `psql -A` without `-t`; or a column's name then a value over
@@ -348,7 +420,7 @@ export function columnNameHint(lines: readonly string[]): string {
   if (!overLines && nullLine(second) === undefined && !("value" in readLine(second))) return "";
   return overLines
     ? ` (its first line, ${first.trim()}, looks like a column name, and the value after it goes on over several lines, as mysql -r (--raw) prints a pretty-printed JSON column: print a row a line without the names, mysql -N -B -e "select ${TRACE_CONTEXT_FIELD} from ..." without -r (--batch writes a line break in a value as \\n, which tracehop inspect undoes))`
-    : ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only))`;
+    : ` (its first line, ${first.trim()}, looks like a column name: leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only), sqlite3 without -header)`;
 }
 
 /**
@@ -359,10 +431,13 @@ export function columnNameHint(lines: readonly string[]): string {
  * clients print, spaces and non-ASCII letters too), and one of the next lines reads as a row of such
  * columns ({@link mysqlColumnsHint}, {@link psqlColumnsHint}: the first row may be NULL), or psql's
  * footer follows rows of as many columns at least (every carrier NULL: psql prints an empty field).
- * The footer tells psql's output from mysql's, whatever the separator. Checked with the MariaDB 10.11
- * and psql 15 clients (test/fixtures/inspect-clients/mysql-B-columns*.txt, psql-A-columns*.txt,
- * psql-A-F-tab-columns.txt). The queries it suggests name the carrier column as the first line does
- * ({@link carrierColumn}). `lines`: the text's lines.
+ * The footer tells psql's output from the others', whatever the separator. Without it, names separated by
+ * `|` are `sqlite3 -header` output (its default list mode) or psql's with `\pset footer off`, never mysql's;
+ * by tabs, mysql's when a row shows its marks ({@link mysqlColumns}), else any of `mysql -B`,
+ * `sqlite3 -tabs -header` and `psql -A -F $'\t'` with its footer off. Checked with the MariaDB 10.11 and
+ * psql 15 clients and sqlite3 3.40 (test/fixtures/inspect-clients/mysql-B-columns*.txt, psql-A-columns*.txt,
+ * psql-A-F-tab-columns.txt, sqlite3-header-columns.txt). The queries it suggests name the carrier column as
+ * the first line does ({@link carrierColumn}). `lines`: the text's lines.
  */
 export function columnNamesHint(lines: readonly string[]): string {
   const [first, ...rest] = lines;
@@ -393,9 +468,17 @@ export function columnNamesHint(lines: readonly string[]): string {
       body.every((row) => row.split(separator).length >= names.length);
     if (!hinted && !counted) continue;
     const column = carrierColumn(names, rows, separator);
-    const client = psql ? "psql -A output" : "mysql --batch output";
-    const fix = psql ? psqlOneColumn(column) : mysqlOneColumn(column, names);
-    return ` (it looks like ${client} of several columns, separated by ${separator === "|" ? '"|"' : "tabs"}, with their names on its first line (${names.join(", ")}): ${fix})`;
+    const separated = `several columns, separated by ${separator === "|" ? '"|"' : "tabs"}, with their names on its first line (${names.join(", ")})`;
+    if (psql) return ` (it looks like psql -A output of ${separated}: ${psqlOneColumn(column)})`;
+    // Without psql's footer: mysql never separates with "|"; a tab, with no mysql mark, any of the three.
+    const mysql = separator === "\t" && rows.some(mysqlColumns);
+    if (mysql)
+      return ` (it looks like mysql --batch output of ${separated}: ${mysqlOneColumn(column, names)})`;
+    return separator === "|"
+      ? ` (it looks like sqlite3 -header output of ${separated}, or psql -A output with its footer off, which prints the same: ` +
+          `from sqlite3, ${sqliteOneColumn(column)}; from psql, ${psqlOneColumn(column)})`
+      : ` (it looks like output of ${separated}, as mysql --batch, sqlite3 -tabs -header or psql -A -F $'\\t' with its footer off print: ` +
+          `from mysql, ${mysqlOneColumn(column, names)}; from sqlite3, ${sqliteOneColumn(column)}; from psql, ${psqlOneColumn(column)})`;
   }
   return "";
 }
@@ -493,6 +576,7 @@ const MYSQL_ROW_HEADER = /^\*{27} \d+\. row \*{27}$/;
  * `lines`: the text's lines.
  */
 export function psqlExpandedHint(lines: readonly string[]): string {
+  lines = expandedInBorderOne(lines);
   const header = lines.slice(0, PSQL_ROWS_LOOKED_AT).some((line) => PSQL_RECORD_HEADER.test(line));
   // The field separator of unaligned output: `|`, or the one `-F` gave (`-x -A -F ,`).
   let separator = "|";
@@ -521,6 +605,61 @@ export function psqlExpandedHint(lines: readonly string[]): string {
     ` (it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, ` +
     `not expanded: ${psqlOneColumn(column ?? TRACE_CONTEXT_FIELD)} (-X skips a psqlrc that turns \\x on))`
   );
+}
+
+/**
+ * {@link psqlExpandedHint} for psql's expanded output drawn with another border or line style than its
+ * default ({@link expandedInBorderOne}), else "": looked for before the tables of sqlite3 and mysql
+ * ({@link sqliteModeHint}), which `-x -t` with border 2 resembles.
+ */
+export function psqlExpandedBorderHint(lines: readonly string[]): string {
+  return expandedInBorderOne(lines) === lines ? "" : psqlExpandedHint(lines);
+}
+
+/**
+ * `lines` of psql's expanded aligned output drawn with another border or line style, written as psql
+ * draws them by default (border 1, ASCII: a `-[ RECORD 1 ]-+-` header, `name | value` lines), else
+ * `lines` as they are. Checked with psql 15 (test/fixtures/inspect-clients/psql-x-border2.txt): with
+ * `\pset border 2`, `+-[ RECORD 1 ]-+---+` headers and `| name | value |` lines; with `\pset linestyle
+ * unicode`, `─[ RECORD 1 ]┬───` (border 2: `┌─[ RECORD 1 ]─┬───┐`, `├…┤` between records) and `│` for
+ * `|`; with `\pset border 0`, `* Record 1` headers and `name value` lines (the name read up to its first
+ * space); with `-x -t` and border 2, no header but the table's first border line between records, read
+ * as border 1 draws that line (`-+-`). Looked for among the first lines, as the header is.
+ */
+function expandedInBorderOne(lines: readonly string[]): readonly string[] {
+  const head = lines.slice(0, PSQL_ROWS_LOOKED_AT);
+  // `-x -t` with border 2: no record header, the first border line again between records (sqlite3's and
+  // mysql's tables draw it after their names only), each record's `| name | value |` lines between.
+  const border = lines[0]?.trimEnd() ?? "";
+  if (/^\+-+\+-+\+$/.test(border)) {
+    const last = lines.findLastIndex((line) => line.trim() !== "");
+    const between = lines.filter((line, index) => index > 0 && index < last && line.trimEnd() === border);
+    if (between.length >= 2 && lines[1]?.startsWith("| ") === true)
+      return lines.slice(1, last).map((line) =>
+        line.trimEnd() === border
+          ? "-+-"
+          : line
+              .replace(/^\| /, "")
+              .replace(/ *\|$/, "")
+              .replace(/ \|(?: |$)/, " | "),
+      );
+  }
+  const record = (line: string): string | undefined =>
+    /^(?:\+-|[┌├]─|─)\[ RECORD (\d+) \]|^\* Record (\d+)\s*$/.exec(line)?.slice(1).find(Boolean);
+  if (!head.some((line) => record(line) !== undefined)) return lines;
+  if (head.some((line) => /^\* Record \d+\s*$/.test(line)))
+    return lines.map((line) => {
+      const number = record(line);
+      if (number !== undefined) return `-[ RECORD ${number} ]-`;
+      const field = /^(\S+)(?: +(.*))?$/.exec(line);
+      return field === null ? line : `${field[1]} | ${field[2] ?? ""}`;
+    });
+  return lines.map((line) => {
+    const number = record(line);
+    if (number !== undefined) return `-[ RECORD ${number} ]-`;
+    const text = line.replace(/^[|│] /, "").replace(/ *[|│]$/, "");
+    return text.replace(/ [│|](?: |$)/, " | ");
+  });
 }
 
 /**
@@ -624,10 +763,12 @@ export function mysqlVerticalHint(lines: readonly string[]): string {
 const CSV_JSON_FIELD = /(?:^|,)"\{\s*(?:""|$)/;
 
 /**
- * A hint for CSV output (`psql --csv`, with or without `-t`; `sqlite3 -csv`, with or without `-header`:
- * the same quoting), else "": among the first lines (a NULL is an empty line or field), a quoted field
- * holding a JSON object ({@link CSV_JSON_FIELD}). Checked with psql 15 and sqlite3 3.40
- * (test/fixtures/inspect-clients/psql-csv*.txt, sqlite3-csv.txt). Not read: a quoted one-column CSV line
+ * A hint for CSV output (`psql --csv`, with or without `-t`; PostgreSQL's `COPY ... TO STDOUT (FORMAT csv)`,
+ * which prints what `psql --csv -t` prints; `sqlite3 -csv`, with or without `-header`: the same quoting),
+ * else "": among the first lines (a NULL is an empty line or field), a quoted field holding a JSON object
+ * ({@link CSV_JSON_FIELD}). Checked with psql 15, PostgreSQL 15 and sqlite3 3.40
+ * (test/fixtures/inspect-clients/psql-csv*.txt, pg-copy-csv.txt, sqlite3-csv.txt). COPY's text format,
+ * which inspect reads, is what to run instead of COPY's CSV. Not read: a quoted one-column CSV line
  * without doubled quotes (`"abc"`) is JSON too, a JSON string, and means another value; so the hint
  * gives the command whose output is read. The query names the column as a first line of names does
  * (`psql --csv` without `-t`, `sqlite3 -csv -header`: {@link csvCarrierColumn}), else `traceContext`.
@@ -638,8 +779,9 @@ export function csvHint(lines: readonly string[]): string {
   if (!rows.some((line) => CSV_JSON_FIELD.test(line))) return "";
   const column = csvCarrierColumn(rows) ?? TRACE_CONTEXT_FIELD;
   return (
-    ` (it looks like CSV output, psql --csv or sqlite3 -csv, which doubles a value's double quotes: print the carrier column as it is, ` +
-    `one row per line, psql -At -c '${psqlSelect(column)}' (-A unaligned, -t rows only), or from sqlite3, ` +
+    ` (it looks like CSV output, psql --csv, COPY ... TO STDOUT (FORMAT csv) or sqlite3 -csv, which double a value's double quotes: ` +
+    `print the carrier column as it is, one row per line, psql -At -c '${psqlSelect(column)}' (-A unaligned, -t rows only), ` +
+    `or COPY (${psqlSelect(column)}) TO STDOUT without FORMAT csv (its text format, which tracehop inspect reads), or from sqlite3, ` +
     `sqlite3 FILE 'select ${/^[A-Za-z_]\w*$/.test(column) ? column : shellSingle(`"${column.replace(/"/g, '""')}"`)} from ...' (its default list mode, without -csv))`
   );
 }
@@ -727,8 +869,9 @@ const MYSQL_ROWS = `print the rows alone, mysql -N -B -e "select ..." (-N no col
  * - `+----+` borders: `sqlite3 -table`, psql with `\pset border 2`, `mysql -t`; `┌───┐` box characters:
  *   `sqlite3 -box`, psql with `\pset linestyle unicode` and `\pset border 2`. sqlite3 and psql centre a
  *   column's name, mysql writes it after one space (told where a name is two narrower than its column at
- *   least); psql and mysql right-align a number, sqlite3 left-aligns it; psql ends its output with an
- *   empty line, after a `(N rows)` footer unless `\pset footer off`.
+ *   least); psql and mysql right-align a number, sqlite3 left-aligns it; psql writes a `(N rows)` footer
+ *   unless `\pset footer off`. psql also ends its output with an empty line, but that tells nothing: a
+ *   table of sqlite3 pasted with an empty line after it is the same text.
  * - the names over a line of dashes: `sqlite3 -column -header` puts two spaces between the columns' dashes
  *   and writes a name from the column's start; psql's aligned output, `|` (`+` in the dashes) or one space
  *   (`\pset border 0`) between them, centres a name (border 1, the default, after one space at least); with
@@ -737,10 +880,8 @@ const MYSQL_ROWS = `print the rows alone, mysql -N -B -e "select ..." (-N no col
  */
 function tableLayoutHint(lines: readonly string[], list: string): string {
   const footer = lines.some((line) => /^\(\d+ rows?\)$/.test(line));
-  // psql's output ends with an empty line (after the table, or its footer); sqlite3's and mysql's do not.
-  const last = lines.findLastIndex((line) => line.trim() !== "");
-  const emptyLineAfter = last >= 0 && lines.length - last >= 3 && lines[last + 1] === "";
-  const psqlMarks = footer || emptyLineAfter;
+  // psql's output ends with an empty line (after the table, or its footer) and sqlite3's and mysql's do
+  // not, but a table pasted with an empty line after it ends so too: only the footer is psql's own.
   const sqlite = `print the carrier column alone, ${list}`;
   const said = (clients: TableClient[], what: Record<TableClient, string>, drawn: string): string => {
     const fix: Record<TableClient, string> = { sqlite3: sqlite, psql: PSQL_ROWS, mysql: MYSQL_ROWS };
@@ -787,7 +928,7 @@ function tableLayoutHint(lines: readonly string[], list: string): string {
       .filter((cell) => /^\s*-?\d+\s*$/.test(cell));
     if (numbers.some((cell) => padding(cell)[0]! >= 1 && padding(cell)[1] === 0)) clients.delete("sqlite3");
     if (numbers.some((cell) => padding(cell)[0] === 0 && padding(cell)[1]! >= 1)) keep("sqlite3");
-    if (psqlMarks) keep("psql");
+    if (footer) keep("psql");
     const order: TableClient[] = (["sqlite3", "mysql", "psql"] as const).filter((c) => clients.has(c));
     const what: Record<TableClient, string> = box
       ? {
@@ -822,14 +963,16 @@ function tableLayoutHint(lines: readonly string[], list: string): string {
   const header = lines[0] ?? "";
   const left = header.length - header.trimStart().length;
   const narrower = dashes.length - header.trim().length;
-  if (left >= 1 || psqlMarks) return said(["psql"], what, drawn);
+  if (left >= 1 || footer) return said(["psql"], what, drawn);
   return said(narrower >= 2 ? ["sqlite3"] : ["sqlite3", "psql"], what, drawn);
 }
 
 /**
  * A hint for `sqlite3` output in one of its modes for a person, else "": `-line` (a `column = value`
  * line per column, an empty line between rows), `-quote` (each value in SQL single quotes, `NULL` for a
- * NULL column), `-markdown` (`| name |`, then `|---|`); and the tables `-box`, `-table` and `-column -header`,
+ * NULL column; several columns separated by commas), `.mode insert` (an `INSERT INTO` statement a row, as
+ * `pg_dump --inserts` and mysqldump write too), `-markdown` (`| name |`, then `|---|`); and the tables
+ * `-box`, `-table` and `-column -header`,
  * which psql and mysql draw alike, told apart by {@link tableLayoutHint}; `-column` without `-header` of
  * several columns ({@link paddedColumns}). Checked with sqlite3 3.40.
  * `lines`: the text's lines.
@@ -847,6 +990,18 @@ export function sqliteModeHint(lines: readonly string[]): string {
     return said(
       "sqlite3 -quote output, each value in SQL single quotes (or JSON text in single quotes that a shell kept, as cmd.exe does: remove them)",
     );
+  // Several columns: SQL literals separated by commas, one at least quoted.
+  if (
+    lines.some((line) => line.includes("'")) &&
+    lines.every((line) => line === "" || SQL_LITERALS.test(line))
+  )
+    return said("sqlite3 -quote output of several columns, each value a SQL literal separated by commas");
+  if (/^INSERT INTO /i.test(first))
+    return (
+      ` (it looks like SQL INSERT statements, as sqlite3 prints them in .mode insert (or .dump), or pg_dump --inserts and mysqldump write them, ` +
+      `each value a SQL literal: print the carrier column alone, a row a line, sqlite3 FILE 'select ${TRACE_CONTEXT_FIELD} from ...', ` +
+      `psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...', mysql -N -B -e 'select ${TRACE_CONTEXT_FIELD} from ...')`
+    );
   const table = tableLayoutHint(lines, list);
   if (table !== "") return table;
   if (/^[╭│]/.test(first)) return said("sqlite3 -box output, a table drawn with box characters");
@@ -856,6 +1011,14 @@ export function sqliteModeHint(lines: readonly string[]): string {
     return said("sqlite3 -column output of several columns, padded with spaces");
   return "";
 }
+
+/**
+ * A line of `sqlite3 -quote` output of several columns: SQL literals separated by commas, each a string in
+ * single quotes (a quote inside doubled), `NULL`, a number, or a blob `X'…'` (checked with sqlite3 3.40:
+ * test/fixtures/inspect-clients/sqlite3-quote-columns.txt).
+ */
+const SQL_LITERALS =
+  /^(?:'[^']*(?:''[^']*)*'|NULL|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|X'[0-9A-Fa-f]*')(?:,(?:'[^']*(?:''[^']*)*'|NULL|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|X'[0-9A-Fa-f]*'))+$/;
 
 /** How many lines {@link sqliteModeHint} looks at for `sqlite3 -column` rows of several columns. */
 const SQLITE_COLUMN_ROWS_LOOKED_AT = 8;

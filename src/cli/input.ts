@@ -17,8 +17,10 @@ import {
   mysqlRawHint,
   mysqlRawValuesHint,
   mysqlVerticalHint,
+  preambleHint,
   prettyRowsHint,
   prettyValuesHint,
+  psqlExpandedBorderHint,
   psqlExpandedHint,
   psqlRowsHint,
   psqlWrappedHint,
@@ -311,20 +313,7 @@ function notJsonError(text: string, error: string): InspectInputError {
   // The first line that is not a NULL column: the first row of line-per-row text.
   const index = lines.findIndex((line) => nullLine(line) === undefined);
   const first = lines[index] ?? "";
-  const hint =
-    copyLinesHint(lines) ||
-    markupHint(lines) ||
-    sqliteModeHint(lines) ||
-    psqlExpandedHint(lines) ||
-    mysqlVerticalHint(lines) ||
-    csvHint(lines) ||
-    clientTableHint(lines) ||
-    psqlWrappedHint(lines) ||
-    mysqlRawValuesHint(lines) ||
-    prettyValuesHint(lines) ||
-    prettyRowsHint(lines) ||
-    jsonAggArraysHint(lines) ||
-    columnNamesHint(lines);
+  const hint = clientOutputHint(lines) || preambleHint(lines, restHint);
   // Rows whose first is cut short: that line is named, as a later row cut short is.
   if (hint === "" && firstRowCutShort(first, lines)) {
     const read = readLine(first);
@@ -340,6 +329,43 @@ function notJsonError(text: string, error: string): InspectInputError {
         );
   return new InspectInputError(
     `the carrier is not valid JSON${said}; give a JSON object of header -> value, an array of rows, or one row per line (${error})`,
+  );
+}
+
+/**
+ * The hint for `lines` of a client's output that is no JSON, told by the whole text (its markup, table,
+ * records, quoting, names), else "".
+ */
+function clientOutputHint(lines: readonly string[]): string {
+  return (
+    copyLinesHint(lines) ||
+    markupHint(lines) ||
+    psqlExpandedBorderHint(lines) ||
+    sqliteModeHint(lines) ||
+    psqlExpandedHint(lines) ||
+    mysqlVerticalHint(lines) ||
+    csvHint(lines) ||
+    clientTableHint(lines) ||
+    psqlWrappedHint(lines) ||
+    mysqlRawValuesHint(lines) ||
+    prettyValuesHint(lines) ||
+    prettyRowsHint(lines) ||
+    jsonAggArraysHint(lines) ||
+    columnNamesHint(lines)
+  );
+}
+
+/**
+ * The hint for `lines` that follow what a client writes before its output (input-hints.ts
+ * `preambleHint`): {@link clientOutputHint}, else a column's name first, else the hint of its first row.
+ */
+function restHint(lines: readonly string[]): string {
+  const first = lines.find((line) => nullLine(line) === undefined) ?? "";
+  return (
+    clientOutputHint(lines) ||
+    columnNameHint(lines) ||
+    lineHint(first, undefined, lines) ||
+    psqlRowsHint(lines)
   );
 }
 

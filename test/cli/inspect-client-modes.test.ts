@@ -26,6 +26,37 @@ function parserMessage(text: string): string {
   throw new Error(`${text.slice(0, 40)} is JSON`);
 }
 
+/**
+ * The hint of inspect's refusal of `input` (standard input), which must exit 2 with nothing on standard
+ * output: what stands between "the carrier is not valid JSON: " and the general advice, the refusal
+ * checked to end with the parser's message for the whole text.
+ */
+function hintOf(input: string): string {
+  const { code, stdout, stderr } = run(["inspect", "-"], input);
+  assert.equal(code, 2, stderr);
+  assert.equal(stdout, "");
+  const start = "tracehop inspect: the carrier is not valid JSON: ";
+  const end = `${GIVE} (${parserMessage(input)})\n`;
+  assert.ok(stderr.startsWith(start) && stderr.endsWith(end), stderr);
+  return stderr.slice(start.length, -end.length);
+}
+
+/** What to run instead of psql's output, as the hints say it. */
+const PSQL_ROWS = `print the rows alone, psql -At -c "select ..." (-A unaligned, -t rows only; -X -A -t also skips psqlrc)`;
+/** What to run instead of a sqlite3 table, as the hints say it. */
+const SQLITE_LIST =
+  "print the carrier column alone, sqlite3 FILE 'select traceContext from ...' (its default list mode: a row a line, " +
+  "a NULL column an empty line), or whole rows, sqlite3 -json FILE 'select ...'";
+/** What to run instead of several columns, each client's. */
+const ONE_COLUMN = {
+  mysql:
+    "select the carrier column alone, mysql -N -B -e 'select traceContext from ...', or whole rows as JSON, " +
+    `mysql -N -B -e "select json_object('id', id, 'traceContext', traceContext) from ..."`,
+  psql: "select the carrier column alone, psql -At -c 'select \"traceContext\" from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'",
+  sqlite3:
+    "select the carrier column alone, sqlite3 FILE 'select traceContext from ...', or whole rows as JSON, sqlite3 -json FILE 'select * from ...'",
+};
+
 describe("tracehop inspect: a refusal says what to run first, the parser's detail after", () => {
   test("psql's aligned output and psql -At of json_agg by group: the hint, then the advice, then the parser's message", () => {
     const table = fixture("psql.txt");
@@ -52,6 +83,95 @@ describe("tracehop inspect: a refusal says what to run first, the parser's detai
     assert.equal(
       run(["inspect", "-"], "{nope\n").stderr,
       `tracehop inspect: the carrier is not valid JSON${GIVE} (${parserMessage("{nope\n")})\n`,
+    );
+  });
+});
+
+describe("tracehop inspect: tables and psql's other layouts, named by what their text shows", () => {
+  test("a sqlite3 table (-table, -column -header) pasted with an empty line after it: not named psql's alone (psql's final empty line is a paste's too)", () => {
+    // The clients' own output, with the empty line a paste adds.
+    assert.equal(
+      hintOf(fixture("sqlite3-table.txt") + "\n"),
+      "it looks like sqlite3 -table output, in +----+ borders, or psql's aligned output with \\pset border 2, which draws the same: " +
+        `from sqlite3, ${SQLITE_LIST}; from psql, ${PSQL_ROWS}`,
+    );
+    assert.equal(
+      hintOf(fixture("sqlite3-column-header.txt") + "\n"),
+      `it looks like sqlite3 -column -header output, the column names over a line of dashes: ${SQLITE_LIST}`,
+    );
+    // psql's own footer still names it alone.
+    assert.match(
+      hintOf(fixture("psql-border2.txt")),
+      /^it looks like psql's aligned output with \\pset border 2, in \+----\+ borders: print the rows alone/,
+    );
+  });
+
+  test("psql's output under a \\pset title, or after \\x auto's note: psql's table after a line psql writes, not psql -t output", () => {
+    const ABOVE =
+      "its first line is no row but one psql writes above its output, a title (\\pset title) or the note of \\x auto (-t leaves it out); after it, ";
+    const ALIGNED = `it looks like psql's aligned output, a header, a line of dashes, the rows and a (N rows) footer: ${PSQL_ROWS}`;
+    for (const file of ["psql-title.txt", "psql-title-columns.txt", "psql-x-auto.txt"])
+      assert.equal(hintOf(fixture(file)), ABOVE + ALIGNED, file);
+    assert.equal(
+      hintOf(fixture("psql-A-title.txt")),
+      `${ABOVE}it looks like psql -A output, the column's name, the rows and a (N rows) footer: ${PSQL_ROWS}`,
+    );
+  });
+
+  test("psql -x with \\pset border 2, and mysql -t -vv (the query echoed first): each named, with what to run", () => {
+    assert.equal(
+      hintOf(fixture("psql-x-border2.txt")),
+      "it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, not expanded: " +
+        `${ONE_COLUMN.psql} (-X skips a psqlrc that turns \\x on)`,
+    );
+    // mysql -vvv draws a table even with -N -B: mysql's, not sqlite3's nor psql's, after its echo.
+    for (const file of ["mysql-t-vv.txt", "mysql-N-B-vvv.txt"])
+      assert.equal(
+        hintOf(fixture(file)),
+        "it starts with the query mysql -v (--verbose) echoes between lines of dashes: leave -v out; after it, it looks like mysql's table output, " +
+          'in +----+ borders: print the rows alone, mysql -N -B -e "select ..." (-N no column names, -B batch)',
+      );
+  });
+});
+
+describe("tracehop inspect: text of several columns, CSV, SQL literals: each client that prints it, with its command", () => {
+  test("sqlite3 -tabs of several columns: sqlite3 named beside mysql --batch and psql -At -F tab, with its command", () => {
+    assert.equal(
+      hintOf(fixture("sqlite3-tabs-columns.txt")),
+      "it looks like output of several columns separated by tabs, as mysql --batch, psql -At -F $'\\t' or sqlite3 -tabs print: " +
+        `from mysql, ${ONE_COLUMN.mysql}; from psql, ${ONE_COLUMN.psql}; from sqlite3, ${ONE_COLUMN.sqlite3}`,
+    );
+  });
+
+  test("COPY ... TO STDOUT (FORMAT csv): named, with COPY's text format, which inspect reads, to run", () => {
+    const copy = fixture("pg-copy-csv.txt");
+    assert.equal(
+      hintOf(copy),
+      "it looks like CSV output, psql --csv, COPY ... TO STDOUT (FORMAT csv) or sqlite3 -csv, which double a value's double quotes: " +
+        `print the carrier column as it is, one row per line, psql -At -c 'select "traceContext" from ...' (-A unaligned, -t rows only), ` +
+        `or COPY (select "traceContext" from ...) TO STDOUT without FORMAT csv (its text format, which tracehop inspect reads), ` +
+        "or from sqlite3, sqlite3 FILE 'select traceContext from ...' (its default list mode, without -csv)",
+    );
+  });
+
+  test("sqlite3 -header of several columns: sqlite3's (or psql -A with its footer off), never mysql --batch, which separates with tabs", () => {
+    assert.equal(
+      hintOf(fixture("sqlite3-header-columns.txt")),
+      'it looks like sqlite3 -header output of several columns, separated by "|", with their names on its first line (id, traceContext), ' +
+        `or psql -A output with its footer off, which prints the same: from sqlite3, ${ONE_COLUMN.sqlite3}; from psql, ${ONE_COLUMN.psql}`,
+    );
+  });
+
+  test("sqlite3 -quote of several columns and .mode insert: named, with what to run", () => {
+    assert.equal(
+      hintOf(fixture("sqlite3-quote-columns.txt")),
+      `it looks like sqlite3 -quote output of several columns, each value a SQL literal separated by commas: ${SQLITE_LIST}`,
+    );
+    assert.equal(
+      hintOf(fixture("sqlite3-insert-columns.txt")),
+      "it looks like SQL INSERT statements, as sqlite3 prints them in .mode insert (or .dump), or pg_dump --inserts and mysqldump " +
+        "write them, each value a SQL literal: print the carrier column alone, a row a line, sqlite3 FILE 'select traceContext from ...', " +
+        `psql -At -c 'select "traceContext" from ...', mysql -N -B -e 'select traceContext from ...'`,
     );
   });
 });

@@ -1832,16 +1832,17 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
         /psql/,
       ],
       ["sqlite3-column-header-columns.txt", /^ \(it looks like sqlite3 -column -header output/, /psql/],
-      // +----+ borders: psql's right-aligned number, its footer, its final empty line; sqlite3's left-aligned number.
+      // +----+ borders: psql's right-aligned number, its footer; sqlite3's left-aligned number.
       [
         "psql-border2.txt",
         /^ \(it looks like psql's aligned output with \\pset border 2, in \+----\+ borders: print the rows alone, psql -At/,
         /sqlite3|mysql/,
       ],
+      // Its final empty line alone tells nothing (a sqlite3 table pasted with one ends so too): both named.
       [
         "psql-border2-footer-off.txt",
-        /^ \(it looks like psql's aligned output with \\pset border 2, in \+----\+ borders: /,
-        /sqlite3|mysql/,
+        /^ \(it looks like sqlite3 -table output, in \+----\+ borders, or psql's aligned output with \\pset border 2, which draws the same: /,
+        /mysql/,
       ],
       [
         "psql-border2-footer-off-columns.txt",
@@ -1895,7 +1896,7 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
       assert.match(hint, said, `${file}: ${stderr}`);
       assert.doesNotMatch(hint, notSaid, `${file}: ${hint}`);
     }
-    // Where no difference shows (one column of text, no number, no footer, no final empty line: pasted),
+    // Where no difference shows (one column of text, no number, no footer; a final empty line or none),
     // both clients are named, each with what to run.
     const table = readFileSync(CLIENTS + "sqlite3-table.txt", "utf8");
     const psqlTable = readFileSync(CLIENTS + "psql-border2-footer-off.txt", "utf8").replace(/\n+$/, "\n");
@@ -1923,7 +1924,7 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
       assert.ok(
         stderr.endsWith(
           "; give a JSON object of header -> value, an array of rows, or one row per line (its first line, traceContext, looks like a column name: " +
-            "leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only))\n",
+            "leave it out, mysql -N (--skip-column-names), psql -At (--no-align --tuples-only), sqlite3 without -header)\n",
         ),
         stderr,
       );
@@ -2009,11 +2010,13 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     assert.equal(stdout, "");
     assert.ok(
       stderr.endsWith(
-        " (it looks like output of several columns separated by tabs, as mysql --batch or psql -At -F $'\\t' print: " +
+        " (it looks like output of several columns separated by tabs, as mysql --batch, psql -At -F $'\\t' or sqlite3 -tabs print: " +
           "from mysql, select the carrier column alone, mysql -N -B -e 'select traceContext from ...', " +
           "or whole rows as JSON, mysql -N -B -e \"select json_object('id', id, 'traceContext', traceContext) from ...\"; " +
           "from psql, select the carrier column alone, psql -At -c 'select \"traceContext\" from ...', " +
-          "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t')\n",
+          "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'; " +
+          "from sqlite3, select the carrier column alone, sqlite3 FILE 'select traceContext from ...', " +
+          "or whole rows as JSON, sqlite3 -json FILE 'select * from ...')\n",
       ),
       stderr,
     );
@@ -2173,9 +2176,16 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     // Quotes inside a name: doubled for SQL, and written for the shell's quotes around the query.
     const quoted = run(["inspect", "-"], `id|it's "x"\n1|{"traceparent":"x"}\n(1 row)\n`);
     assert.ok(quoted.stderr.endsWith(PSQL('"|"', `id, it's "x"`, `"it'\\''s ""x"""`)), quoted.stderr);
+    // Without a NULL printed as mysql prints it: mysql, sqlite3 -tabs -header or psql -A -F tab, each quoting it.
     const backtick = run(["inspect", "-"], 'id\ta`b$\n7\t{"traceparent":"x"}\n');
     assert.ok(
-      backtick.stderr.endsWith(MYSQL("id, a`b$", "`a``b$`", "'id', id, 'a\\`b\\$', \\`a\\`\\`b\\$\\`")),
+      backtick.stderr.endsWith(
+        " (it looks like output of several columns, separated by tabs, with their names on its first line (id, a`b$), as mysql --batch, " +
+          "sqlite3 -tabs -header or psql -A -F $'\\t' with its footer off print: from mysql, select the carrier column alone, " +
+          "mysql -N -B -e 'select `a``b$` from ...', or whole rows as JSON, mysql -N -B -e \"select json_object('id', id, 'a\\`b\\$', \\`a\\`\\`b\\$\\`) from ...\"; " +
+          `from sqlite3, select the carrier column alone, sqlite3 FILE 'select "a\`b$" from ...', or whole rows as JSON, sqlite3 -json FILE 'select * from ...'; ` +
+          PSQL_SELECT('"a`b$"').replace(/^/, "from psql, "),
+      ),
       backtick.stderr,
     );
     // A footer that does not count the rows, or a first line of values, gets no such hint.
@@ -2309,8 +2319,10 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
 
   test("CSV output (psql --csv, with -t, of several columns or pretty-printed; sqlite3 -csv): an input error saying it is CSV and what to run", async () => {
     const HINT = (column: string) =>
-      " (it looks like CSV output, psql --csv or sqlite3 -csv, which doubles a value's double quotes: print the carrier column as it is, one row per line, " +
-      `psql -At -c 'select "${column}" from ...' (-A unaligned, -t rows only), or from sqlite3, sqlite3 FILE 'select ${column} from ...' ` +
+      " (it looks like CSV output, psql --csv, COPY ... TO STDOUT (FORMAT csv) or sqlite3 -csv, which double a value's double quotes: " +
+      `print the carrier column as it is, one row per line, psql -At -c 'select "${column}" from ...' (-A unaligned, -t rows only), ` +
+      `or COPY (select "${column}" from ...) TO STDOUT without FORMAT csv (its text format, which tracehop inspect reads), ` +
+      `or from sqlite3, sqlite3 FILE 'select ${column} from ...' ` +
       "(its default list mode, without -csv))\n";
     const files = [
       "psql-csv.txt",

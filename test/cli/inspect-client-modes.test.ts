@@ -124,6 +124,18 @@ describe("tracehop inspect: tables and psql's other layouts, named by what their
       "it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, not expanded: " +
         `${ONE_COLUMN.psql} (-X skips a psqlrc that turns \\x on)`,
     );
+    // psql -x in its other borders and line styles, of two columns: the carrier column named as psql names it.
+    for (const file of [
+      "psql-x-border0-columns.txt",
+      "psql-x-unicode-columns.txt",
+      "psql-x-t-border2-columns.txt",
+    ])
+      assert.equal(
+        hintOf(fixture(file)),
+        "it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, not expanded: " +
+          `${ONE_COLUMN.psql} (-X skips a psqlrc that turns \\x on)`,
+        file,
+      );
     // mysql -vvv draws a table even with -N -B: mysql's, not sqlite3's nor psql's, after its echo.
     for (const file of ["mysql-t-vv.txt", "mysql-N-B-vvv.txt"])
       assert.equal(

@@ -29,8 +29,63 @@ export function lineHint(line: string, lines?: readonly string[], rows = lines):
     mysqlColumnsHint(line, rows ?? [line]) ||
     mysqlRawHint(line) ||
     (lines === undefined ? "" : prettyRowsHint(lines)) ||
+    separatedColumnsHint(line) ||
     cutShortHint(line)
   );
+}
+
+/** How many `}` from the end of a line {@link separatedColumnsHint} tries as the end of its first column's object. */
+const OBJECT_ENDS_TRIED = 8;
+
+/**
+ * A hint for a line of several columns separated by characters of their own choosing, else "": a JSON
+ * object after another column and a separator (`1,{"traceparent":…}`), or before one (`{…};1`), what
+ * `psql -At -F ','`, `sqlite3 -separator ';'` (or `-csv` of a value without quotes) print; a separator is
+ * a run of characters other than letters, digits and `_` (a space too), `"` and `{` left out (checked with
+ * psql 15 and sqlite3 3.40). The `|` of psql -At and sqlite3's list mode, and the tab of mysql --batch,
+ * have hints of their own ({@link psqlColumnsHint}, {@link mysqlColumnsHint}).
+ */
+function separatedColumnsHint(line: string): string {
+  const said = (separator: string) =>
+    ` (it looks like several columns, a JSON object beside another, separated by ${JSON.stringify(separator)}, as psql -At -F or sqlite3 -separator print them: ` +
+    `select the carrier column alone, psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...', sqlite3 FILE 'select ${TRACE_CONTEXT_FIELD} from ...', ` +
+    `mysql -N -B -e 'select ${TRACE_CONTEXT_FIELD} from ...')`;
+  const open = line.indexOf("{");
+  if (open > 0) {
+    const before = /^[^{"]*?[\p{L}\p{N}_]([^\p{L}\p{N}_{"]+)$/u.exec(line.slice(0, open));
+    if (
+      before !== null &&
+      before[1]!.trim() !== "|" &&
+      before[1] !== "\t" &&
+      isJsonObject(parseValue(line.slice(open)))
+    )
+      return said(before[1]!);
+  }
+  if (open === 0) {
+    let end = line.length;
+    for (let tried = 0; tried < OBJECT_ENDS_TRIED; tried++) {
+      end = line.lastIndexOf("}", end - 1);
+      if (end < 0) break;
+      const after = /^([^\p{L}\p{N}_{"]+)[\p{L}\p{N}_"{-]/u.exec(line.slice(end + 1));
+      if (
+        after !== null &&
+        after[1]!.trim() !== "|" &&
+        after[1] !== "\t" &&
+        isJsonObject(parseValue(line.slice(0, end + 1)))
+      )
+        return said(after[1]!);
+    }
+  }
+  return "";
+}
+
+/** `text` parsed as JSON, or `undefined` when it is none. */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

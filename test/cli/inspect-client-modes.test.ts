@@ -187,3 +187,21 @@ describe("tracehop inspect: text of several columns, CSV, SQL literals: each cli
     );
   });
 });
+
+describe("tracehop inspect: columns separated by a separator of the user's own", () => {
+  test("psql -At -F ',' (the carrier after the id, or first) and sqlite3 -separator ';': named as several columns, with the separator and what to run", () => {
+    const files = [
+      ["psql-At-F-comma-columns.txt", ","],
+      ["psql-At-F-comma-carrier-first.txt", ","],
+      ["sqlite3-separator-semicolon-columns.txt", ";"],
+    ] as const;
+    for (const [file, separator] of files)
+      assert.equal(
+        hintOf(fixture(file)),
+        `it looks like several columns, a JSON object beside another, separated by "${separator}", as psql -At -F or sqlite3 -separator print them: ` +
+          `select the carrier column alone, psql -At -c 'select "traceContext" from ...', sqlite3 FILE 'select traceContext from ...', ` +
+          "mysql -N -B -e 'select traceContext from ...'",
+        file,
+      );
+  });
+});

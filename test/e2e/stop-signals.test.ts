@@ -188,7 +188,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     const pids: number[] = [];
     try {
       // Submitted: the api holds spans, so its stop waits on the silent endpoint.
-      await until(() => / submitted$/m.test(stdout), 30_000);
+      await until(() => / submitted$/m.test(stdout));
       for (const name of ["api", "relay", "worker"]) {
         const pid = await childPid(run.child.pid!, name);
         if (pid !== undefined) pids.push(pid);
@@ -210,7 +210,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
       endpoint.answerFromNow(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
       );
-      await until(() => !pids.some(runs), 30_000);
+      await until(() => !pids.some(runs));
     } finally {
       run.child.kill("SIGKILL");
       for (const pid of pids.filter(runs)) process.kill(pid, "SIGKILL");
@@ -260,7 +260,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     shell.stderr.on("data", (d) => (stderr += d));
     const pids: number[] = [];
     try {
-      await until(() => / submitted$/m.test(stdout), 30_000);
+      await until(() => / submitted$/m.test(stdout));
       const main = await childPid(shell.pid!, "main");
       assert.ok(main !== undefined, "main.ts runs under the shell");
       pids.push(main);
@@ -270,7 +270,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
       }
       assert.equal(pids.length, 4, "main, api, relay and worker run");
       shell.kill("SIGTERM");
-      await until(() => !pids.some(runs), 30_000);
+      await until(() => !pids.some(runs));
       assert.match(
         stderr,
         /^tracehop preprocess: the process that started this one \(pid \d+\) ended: taken as a SIGTERM$/m,
@@ -291,7 +291,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     // between two spawns ended it by the default action, no line said). (ps exits 1 while main has
     // no child yet.)
     const apiRuns = () => childPid(run.child.pid!, "api").catch(() => undefined);
-    await until(async () => (await apiRuns()) !== undefined, 30_000);
+    await until(async () => (await apiRuns()) !== undefined);
     run.child.kill("SIGINT");
     const r = await run.result;
     assert.equal(r.code, 130, r.stderr);
@@ -330,7 +330,7 @@ describe("a signal while a process started by hand is starting", { timeout: 120_
         },
         60_000,
       );
-      await until(() => database.accepted > connected, 30_000);
+      await until(() => database.accepted > connected);
       run.child.kill(signal);
       const { code, stderr } = await run.result;
       assert.deepEqual(

@@ -123,9 +123,9 @@ describe(
           if (seen.length === 1) throw new Error("the handler's first failure");
         });
         await publish(name, BIG, "m-once");
-        await until(() => seen.length === 2, 20_000);
+        await until(() => seen.length === 2);
         await publish(name, "after", "m-after");
-        await until(() => seen.length === 3, 20_000);
+        await until(() => seen.length === 3);
         assert.deepEqual(
           seen.map((s) => [s.body === BIG ? "BIG" : s.body, s.deliveryCount]),
           [
@@ -159,7 +159,7 @@ describe(
         const line =
           `amqp queue: handler failed on message m-twice of ${name} (delivery 1 of 5); its retry was refused by ` +
           `the broker (${REASON}): ${FIX}; moved to ${dead} at once`;
-        await until(() => logs.includes(line), 20_000);
+        await until(() => logs.includes(line));
         const letter = await broker.channel.get(dead, { noAck: true });
         assert.ok(letter, "no dead letter");
         assert.equal(letter.content.toString(), BIG);
@@ -174,7 +174,7 @@ describe(
           },
         );
         await publish(name, "after", "m-after");
-        await until(() => seen.length === 2, 20_000);
+        await until(() => seen.length === 2);
         assert.deepEqual(seen, ["BIG", "after"]);
         assert.equal(await isLost(queue), false);
         assert.equal(opened(), 3, "the copy channel, the fresh one, and one for the dead letter");
@@ -192,7 +192,7 @@ describe(
           if (seen.length === 1) throw new Error("the handler's error");
         });
         await publish(name, BIG, "m-dead-refused");
-        await until(() => seen.length === 2, 30_000);
+        await until(() => seen.length === 2);
         const refused = `its retry was refused by the broker (${REASON}): ${FIX}`;
         assert.ok(
           logs.includes(

@@ -769,9 +769,9 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
             calls++;
             throw new Error("the handler's own error");
           });
-          await until(() => logs.some((line) => line.includes("requeued in")), 15_000);
+          await until(() => logs.some((line) => line.includes("requeued in")));
           await clear();
-          await until(async () => (await messageCount(dead)) === 1, 15_000);
+          await until(async () => (await messageCount(dead)) === 1);
           assert.equal(calls, 1);
         },
       );
@@ -812,7 +812,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
           await until(() => {
             while (seenAt.length < requeued().length) seenAt.push(Date.now());
             return seenAt.length >= 3;
-          }, 20_000);
+          });
           const doubling = (n: number) =>
             ` (requeue ${n} in a row: the pause doubles each time, at most ${REQUEUE_PAUSE_MAX_MS / 1_000} s)`;
           assert.deepEqual(
@@ -836,7 +836,7 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
           assert.ok(seenAt[2]! - seenAt[1]! >= 1_950, `requeued again after ${seenAt[2]! - seenAt[1]!} ms`);
           await clear();
           // Taken once the 4 s pause is over: dead with its count and its real reason, its handler run once.
-          await until(async () => (await messageCount(dead)) === 1, 15_000);
+          await until(async () => (await messageCount(dead)) === 1);
           assert.ok(Date.now() - seenAt[2]! >= 3_900, `dead-lettered ${Date.now() - seenAt[2]!} ms after`);
           assert.equal(calls, 1);
           await until(() => logs.includes(`${givenBack}; moved to ${dead}`));

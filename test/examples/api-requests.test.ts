@@ -556,7 +556,7 @@ describe("the stop's 10 s grace", { concurrency: true }, () => {
     });
     api.child.kill("SIGTERM");
     // The grace closes the connection at 10 s; the lock goes soon after, and the transaction ends.
-    await until(() => stderr.includes("closing its connection"), 20_000);
+    await until(() => stderr.includes("closing its connection"));
     await blocker.query("ROLLBACK");
     const { code } = await api.result;
     socket.destroy();
@@ -603,7 +603,7 @@ test("a request answered while the api stops is answered with Connection: close,
   api.child.stderr!.on("data", (d) => (stderr += d));
   await new Promise((resolve) => setTimeout(resolve, 300));
   api.child.kill("SIGTERM");
-  await until(() => stderr.includes("still open"), 5_000);
+  await until(() => stderr.includes("still open"));
   socket.write(body.slice("One.".length));
   await ended; // the api closes the connection after its answer
   const answer = Buffer.concat(chunks).toString("latin1");

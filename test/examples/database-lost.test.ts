@@ -154,11 +154,12 @@ describe("PostgreSQL: a server that stops answering on an open connection", () =
       });
       // The server answers again: the connection that timed out was dropped, a new one works.
       stalled = false;
-      assert.deepEqual(await within(db.$queryRawUnsafe("SELECT 3::int AS three"), 5_000, "the next query"), [
-        { three: 3 },
-      ]);
+      assert.deepEqual(
+        await within(db.$queryRawUnsafe("SELECT 3::int AS three"), HANG_GUARD_MS, "the next query"),
+        [{ three: 3 }],
+      );
     } finally {
-      await within(db.$disconnect(), 5_000, "the client's disconnect").catch(() => {});
+      await within(db.$disconnect(), HANG_GUARD_MS, "the client's disconnect").catch(() => {});
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => proxy.close(resolve));
     }
@@ -216,7 +217,6 @@ describe("the worker, started by hand, whose PostgreSQL connection is terminated
                   [app],
                 )
               ).rows[0].n > 0,
-            10_000,
           );
           await watcher.query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
@@ -229,7 +229,7 @@ describe("the worker, started by hand, whose PostgreSQL connection is terminated
         const status = async () =>
           (await admin.query(`SELECT status FROM ${table("PreprocessJob")} WHERE id = 'job-1'`)).rows[0]
             .status as string;
-        await until(async () => (await status()) !== "pending", 15_000);
+        await until(async () => (await status()) !== "pending");
         assert.equal(await status(), "done");
       } finally {
         run.child.kill("SIGTERM");

@@ -7,12 +7,21 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import type { QueueMessage } from "../../examples/preprocess/queue.js";
 import type { RabbitMQ } from "../messaging/rabbitmq.js";
 import { storeQueueTag } from "../support/queue-tag.js";
+import { HANG_GUARD_MS } from "./tcp-servers.js";
 
-/** Resolves once `check` returns or resolves true (polled every 10 ms), or rejects after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
+/**
+ * Resolves once `check` returns or resolves true (polled every 10 ms). A wait, not a time bound: it gives up
+ * only after {@link HANG_GUARD_MS} (a hang guard, far past what a loaded machine takes), with an error saying
+ * what it waited for: `what`, else the source of `check`. A test that must show something happens soon
+ * asserts what "soon" stands for (a count of attempts, a delivery count, an order of events), never a time.
+ */
+export async function until(check: () => boolean | Promise<boolean>, what?: string): Promise<void> {
+  const deadline = Date.now() + HANG_GUARD_MS;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
+    if (Date.now() > deadline)
+      throw new Error(
+        `gave up after ${HANG_GUARD_MS} ms (a hang guard) waiting for ${what ?? String(check).replace(/\s+/g, " ")}`,
+      );
     await sleep(10);
   }
 }

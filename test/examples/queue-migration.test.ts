@@ -35,7 +35,7 @@ describe("the QueueMessage attempts migration on a database of the first migrati
       await queue.consume("jobs", async (message) => {
         seen.push(message.deliveryCount);
       });
-      await until(async () => (await db.queueMessage.count()) === 0, 10_000); // acknowledged
+      await until(async () => (await db.queueMessage.count()) === 0); // acknowledged
       await queue.close();
       assert.deepEqual(seen, [1]);
     });

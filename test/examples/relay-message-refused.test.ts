@@ -55,7 +55,6 @@ describe(
       const startedAt = Date.now();
       await until(
         async () => (await db.outbox.findUniqueOrThrow({ where: { id: small.id } })).publishedAt !== null,
-        20_000,
       );
       const aside = await db.outbox.findUniqueOrThrow({ where: { id: big.id } });
       const reason = `406 PRECONDITION_FAILED - message size ${size} is larger than configured max size ${MAX_SIZE}`;

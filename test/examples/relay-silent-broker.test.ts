@@ -26,12 +26,12 @@ describe("the relay, started by hand on RabbitMQ, whose broker stops answering",
         (await db.outbox.findUniqueOrThrow({ where: { id } })).publishedAt;
       // The first publish declares the queue, through the proxy still passing bytes.
       const first = await db.outbox.create({ data: requestedEvent("job-1") });
-      await until(async () => (await publishedAt(first.id)) !== null, 15_000);
+      await until(async () => (await publishedAt(first.id)) !== null);
       proxy.mode = "stall";
       const second = await db.outbox.create({ data: requestedEvent("job-2") });
       // Its pass has sent it (the proxy holds the publish, its body naming job-2) and waits for the confirm:
       // seen in the bytes, not guessed from a sleep, so the stop below comes while the publish waits.
-      await until(() => proxy.held.includes('"jobId":"job-2"'), 15_000);
+      await until(() => proxy.held.includes('"jobId":"job-2"'));
       run.child.kill("SIGTERM");
       // Timing-free: the stalled broker never confirms nor answers the close, so without the
       // TRACEHOP_CONNECT_TIMEOUT_MS bound the relay never exits (the describe's timeout fails the test). It

@@ -23,10 +23,10 @@ describe(
           (await db.outbox.findUniqueOrThrow({ where: { id } })).publishedAt !== null;
         // The first publish declares the queue.
         const first = await db.outbox.create({ data: requestedEvent("job-1") });
-        await until(published(first.id), 15_000);
+        await until(published(first.id), "job-1's outbox row marked published");
         await broker.channel.deleteQueue(queue);
         const second = await db.outbox.create({ data: requestedEvent("job-2") });
-        await until(published(second.id), 15_000);
+        await until(published(second.id), "job-2's outbox row marked published");
         const got = await broker.channel.get(queue, { noAck: true });
         assert.ok(got, "the row's message is not in the queue declared again");
         assert.equal(JSON.parse(got.content.toString()).jobId, "job-2");
@@ -56,13 +56,12 @@ describe(
         const first = await db.outbox.create({ data: requestedEvent("job-0") });
         await until(
           async () => (await db.outbox.findUniqueOrThrow({ where: { id: first.id } })).publishedAt !== null,
-          15_000,
         );
         await broker.channel.deleteQueue(queue);
         // Three rows at once: one pass claims them together, and the first publish comes back unrouted.
         const jobs = ["job-1", "job-2", "job-3"];
         await db.outbox.createMany({ data: jobs.map(requestedEvent) });
-        await until(async () => (await db.outbox.count({ where: { publishedAt: null } })) === 0, 15_000);
+        await until(async () => (await db.outbox.count({ where: { publishedAt: null } })) === 0);
         const bodies: string[] = [];
         for (;;) {
           const got = await broker.channel.get(queue, { noAck: true });

@@ -65,7 +65,7 @@ describe("the relay's database writes per outbox row (PostgreSQL, table queue)",
         (await admin.query(`SELECT count(*) AS n FROM ${s}."Outbox" WHERE "publishedAt" IS NOT NULL`)).rows[0]
           .n,
       );
-    await until(async () => (await published()) === ROWS, 30_000);
+    await until(async () => (await published()) === ROWS);
     relay.child.kill("SIGTERM");
     const { code, stderr } = await relay.result;
     assert.deepEqual(

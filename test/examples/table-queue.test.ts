@@ -240,7 +240,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
       await queue.consume("bad-headers", async (message) => {
         seen.push(message);
       });
-      await until(() => rows("bad-headers.dead").length === 1 && rows("bad-headers").length === 0, 5_000);
+      await until(() => rows("bad-headers.dead").length === 1 && rows("bad-headers").length === 0);
       await queue.close();
     });
     assert.deepEqual(
@@ -275,7 +275,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
       await queue.consume("bad-row", async (message) => {
         seen.push(message.body);
       });
-      await until(() => rows("bad-row.dead").length === 1 && rows("bad-row").length === 0, 5_000);
+      await until(() => rows("bad-row.dead").length === 1 && rows("bad-row").length === 0);
       await queue.close();
     });
     assert.deepEqual(seen, ["behind it"]);
@@ -727,7 +727,7 @@ async function concurrentConsumers(clients: Database[], label: string): Promise<
           inHand.delete(message.body);
         }
       });
-    await until(() => acknowledged >= count, 30_000);
+    await until(() => acknowledged >= count);
     await Promise.all(queues.map((queue) => queue.close()));
   });
   assert.deepEqual(overlaps, []);

@@ -57,7 +57,7 @@ describe(
       await run.ready;
       // The handler is storing the job's sentences (a chunk at a time) when the broker goes away.
       const stored = raw.prepare("SELECT COUNT(*) AS n FROM Sentence WHERE jobId = 'job-1'");
-      await until(() => (stored.get() as { n: number }).n > 0, 60_000);
+      await until(() => (stored.get() as { n: number }).n > 0);
       proxy.mode = "refuse";
       const { code, stderr } = await run.result;
       assert.equal(code, 1, stderr);

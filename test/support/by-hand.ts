@@ -73,11 +73,12 @@ export async function startTableQueueWorker(file: string, spans: string): Promis
 }
 
 /**
- * Waits (5 s at most) for `check` to be true, then stops `run` with SIGTERM and returns how it ended. When
- * `check` is still false after 5 s, kills `run` (SIGKILL) and rejects with the wait's error.
+ * Waits for `check` to be true (a hang guard only: {@link until}), then stops `run` with SIGTERM and returns how
+ * it ended. When `check` is still false when the wait gives up, kills `run` (SIGKILL) and rejects with the
+ * wait's error.
  */
 export async function stopOnce(run: RunningExample, check: () => boolean): Promise<MainJobResult> {
-  await until(check, 5_000).catch((error: unknown) => {
+  await until(check).catch((error: unknown) => {
     run.child.kill("SIGKILL");
     throw error;
   });

@@ -14,6 +14,7 @@ import { withProcessSpan } from "../../src/messaging/index.js";
 import { databaseFixture, openClient } from "../prisma/databases.js";
 import { exporter, inSpanOf } from "../support/sdk.js";
 import { delivery, quietly, until, type Delivery } from "./queue-helpers.js";
+import { HANG_GUARD_MS, within } from "./tcp-servers.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 
 // The embedded queue of the main job on a real SQLite file (examples/preprocess/queue.ts).
@@ -33,6 +34,40 @@ describe("TableQueue (the main job's embedded queue)", () => {
       id: number;
       consumedAt: unknown;
     }[];
+
+  /**
+   * The example's client `db` with its queueMessage calls counted as they are tried: `polls` (findFirst, the
+   * consumer's look for a message), `updates` (updateMany: a claim, a lease renewal, a recorded failure) and
+   * `deletes` (deleteMany: an acknowledgement). What a test waits for instead of a sleep.
+   */
+  function counted() {
+    const counts = { polls: 0, updates: 0, deletes: 0 };
+    const client = db.$extends({
+      query: {
+        queueMessage: {
+          findFirst({ args, query }) {
+            counts.polls++;
+            return query(args);
+          },
+          updateMany({ args, query }) {
+            counts.updates++;
+            return query(args);
+          },
+          deleteMany({ args, query }) {
+            counts.deletes++;
+            return query(args);
+          },
+        },
+      },
+    }) as unknown as Database;
+    return { client, counts };
+  }
+
+  /** Resolves once `counts.polls` has grown by `n` from now: the consumer looked `n` more times. */
+  async function polledAgain(counts: { polls: number }, n = 2): Promise<void> {
+    const from = counts.polls;
+    await until(() => counts.polls >= from + n, `${n} more polls`);
+  }
 
   test("errorText keeps of a Prisma error its code and what failed, not the code frame with the source's paths", async () => {
     const job = await db.preprocessJob.create({ data: { text: "One." } });
@@ -70,43 +105,75 @@ describe("TableQueue (the main job's embedded queue)", () => {
   });
 
   test("a handler that runs longer than the lease keeps its message: the lease is renewed, a second consumer waits", async () => {
-    // A lease of 600 ms renewed every 200 ms, a handler of 2 s: three leases long.
-    const first = new TableQueue(db, { pollMs: 5, leaseMs: 600 });
-    const second = new TableQueue(db, { pollMs: 5, leaseMs: 600 });
+    // A lease of 3 s renewed every 1 s; the handler runs until its lease has been renewed four times (4 s at
+    // least: longer than a lease) and the second consumer has looked for a message twice since: counted, not
+    // slept, so a loaded machine only makes it longer.
+    const a = counted();
+    const b = counted();
+    const first = new TableQueue(a.client, { pollMs: 5, leaseMs: 3_000 });
+    const second = new TableQueue(b.client, { pollMs: 5, leaseMs: 3_000 });
     await first.publish("renewed", "slow", {});
     const handledBy: string[] = [];
-    const slow = (name: string) => async () => {
-      handledBy.push(name);
-      await sleep(2_000);
-    };
-    await first.consume("renewed", slow("first"));
+    await first.consume("renewed", async () => {
+      handledBy.push("first");
+      // updateMany: each renewal (the claim was before the handler). A lease not renewed is taken over.
+      const renewals = a.counts.updates;
+      await until(
+        () => a.counts.updates >= renewals + 4 || handledBy.length > 1,
+        "four renewals of the lease, or the message taken over",
+      );
+      await polledAgain(b.counts);
+    });
     await until(() => handledBy.length === 1);
-    await second.consume("renewed", slow("second"));
+    await second.consume("renewed", async () => void handledBy.push("second"));
     await until(() => rows("renewed").length === 0);
-    await sleep(100);
+    await polledAgain(b.counts);
     await Promise.all([first.close(), second.close()]);
     assert.deepEqual(handledBy, ["first"]);
   });
 
-  test("close() does not wait on an acknowledgement the database keeps refusing", async () => {
-    const queue = new TableQueue(db, { pollMs: 5 });
+  test("close() does not wait on an acknowledgement the database keeps refusing: it ends the acknowledgement's retries", async () => {
+    // The example's client with every acknowledgement (a deleteMany of queueMessage) counted as it is tried.
+    let ackAttempts = 0;
+    const counted = db.$extends({
+      query: {
+        queueMessage: {
+          deleteMany({ args, query }) {
+            ackAttempts++;
+            return query(args);
+          },
+        },
+      },
+    }) as unknown as Database;
+    const queue = new TableQueue(counted, { pollMs: 5 });
     await queue.publish("ack-locked", "done but locked", {});
-    let handled = false;
     await queue.consume("ack-locked", async () => {
       raw.exec("BEGIN EXCLUSIVE"); // the acknowledgement that follows finds the file locked
-      handled = true;
     });
-    await until(() => handled);
-    await quietly(async () => {
+    let attemptsAtClose = 0;
+    const lines = await quietly(async () => {
       try {
-        const started = Date.now();
-        await queue.close();
-        // The acknowledgement retries for up to 60 s unless close() ends them.
-        assert.ok(Date.now() - started < 10_000, `close took ${Date.now() - started} ms`);
+        // Refused and retried (each attempt fails on the lock after the client's 20 ms busy timeout).
+        await until(() => ackAttempts >= 2, "the acknowledgement refused and tried again");
+        attemptsAtClose = ackAttempts;
+        // The lock is held until close() returns: without close() ending the retries, they would go on for
+        // their 60 s, one every 25-500 ms. A count, not a clock: close() lets at most the attempt already on
+        // its way start after it (its retry's pause over, not yet run).
+        await within(queue.close(), HANG_GUARD_MS, "close() while the acknowledgement is refused");
       } finally {
         raw.exec("COMMIT");
       }
     });
+    assert.ok(
+      ackAttempts - attemptsAtClose <= 1,
+      `${ackAttempts - attemptsAtClose} acknowledgement attempts after close() (${attemptsAtClose} before)`,
+    );
+    assert.ok(
+      lines.some((line) =>
+        /^table queue: message \d+ not acknowledged \(.+\); delivered again after its lease$/.test(line),
+      ),
+      lines.join("\n"),
+    );
     assert.equal(rows("ack-locked").length, 1); // not acknowledged: delivered again after its lease
   });
 
@@ -118,13 +185,14 @@ describe("TableQueue (the main job's embedded queue)", () => {
     await db.queueMessage.create({
       data: { queue: "orphan", body: "held", headers: {}, consumedAt: new Date() },
     });
-    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 30_000 });
+    const { client, counts } = counted();
+    const queue = new TableQueue(client, { pollMs: 5, leaseMs: 30_000 });
     const seen: string[] = [];
     await queue.consume("orphan", async (message) => {
       seen.push(message.body);
     });
-    await until(() => seen.length === 1);
-    await sleep(100);
+    await until(() => seen.length >= 1);
+    await polledAgain(counts); // looked again: the message within its lease is there, not taken
     await queue.close();
     // The expired claim is taken over; the message still within its lease is not.
     assert.deepEqual(seen, ["left"]);
@@ -164,7 +232,8 @@ describe("TableQueue (the main job's embedded queue)", () => {
   });
 
   test("a lock held for less than 2 s (BUSY_QUIET_MS) is retried and not said: contention, not an outage", async () => {
-    const queue = new TableQueue(db, { pollMs: 5 });
+    const { client, counts } = counted();
+    const queue = new TableQueue(client, { pollMs: 5 });
     await queue.publish("briefly-locked", "after a short lock", {});
     const seen: string[] = [];
     raw.exec("BEGIN EXCLUSIVE");
@@ -173,7 +242,9 @@ describe("TableQueue (the main job's embedded queue)", () => {
         await queue.consume("briefly-locked", async (message) => {
           seen.push(message.body);
         });
-        await sleep(500);
+        // Two polls refused by the lock (a poll after a failure waits 10 poll intervals): a lock that lasts
+        // some 100 ms, counted rather than slept, so that a loaded machine does not stretch it past 2 s.
+        await polledAgain(counts);
         raw.exec("COMMIT");
         await until(() => seen.length === 1);
         await queue.close();
@@ -373,8 +444,20 @@ describe("TableQueue (the main job's embedded queue)", () => {
     await db.queueMessage.create({
       data: { queue: "backoff-cap", body: "eighth", headers: {}, attempts: 7 },
     });
-    const queue = new TableQueue(db, { pollMs: 5, retryDelayMs: 5_000, leaseMs: 60_000, maxAttempts: 10 });
-    const capped = new TableQueue(db, { pollMs: 5, retryDelayMs: 5_000, leaseMs: 60_000, maxAttempts: 10 });
+    const one = counted();
+    const other = counted();
+    const queue = new TableQueue(one.client, {
+      pollMs: 5,
+      retryDelayMs: 5_000,
+      leaseMs: 60_000,
+      maxAttempts: 10,
+    });
+    const capped = new TableQueue(other.client, {
+      pollMs: 5,
+      retryDelayMs: 5_000,
+      leaseMs: 60_000,
+      maxAttempts: 10,
+    });
     const failedAt: number[] = [];
     const failing = async () => {
       failedAt.push(Date.now());
@@ -393,7 +476,8 @@ describe("TableQueue (the main job's embedded queue)", () => {
           .all(queue).length === 1;
       await until(() => recorded("backoff") && recorded("backoff-cap"));
       recordedAt = Date.now();
-      await sleep(100); // long enough for a poll to take a message that was available
+      // Each consumer looked twice since: a message that was available would have been taken.
+      await Promise.all([polledAgain(one.counts), polledAgain(other.counts)]);
       await Promise.all([queue.close(), capped.close()]);
     });
     assert.equal(failedAt.length, 2); // one delivery each: the next is not due yet

@@ -2,12 +2,57 @@
 // what a client sends it.
 import assert from "node:assert/strict";
 import { request } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { connectPostgres, createDatabase } from "../prisma/databases.js";
 import { startApi } from "../support/by-hand.js";
 import { until } from "./queue-helpers.js";
+
+/**
+ * Opens a POST to `path` on the api at `port` that declares `length` bytes and asks before sending them
+ * (Expect: 100-continue, RFC 9110 §10.1.1). Resolves once the api answered `100 Continue`: it asks from
+ * within the request's handling, so the api then holds the request as open (an event to wait for, not a
+ * sleep). `received` gets every byte the api sends on the connection, the 100 Continue first.
+ */
+function openRequest(
+  port: number,
+  path: string,
+  length: number,
+): Promise<{ socket: Socket; received: Buffer[] }> {
+  return new Promise((resolve, reject) => {
+    const received: Buffer[] = [];
+    const socket = connect(port, "127.0.0.1", () =>
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\n` +
+          `expect: 100-continue\r\ncontent-length: ${length}\r\n\r\n`,
+      ),
+    );
+    socket.on("data", (chunk: Buffer) => {
+      received.push(chunk);
+      if (Buffer.concat(received).toString("latin1").startsWith(CONTINUE)) resolve({ socket, received });
+    });
+    socket.on("error", reject); // after it resolved: no effect (the api may close the connection)
+  });
+}
+
+/** The api's interim answer to a request that asked before sending its body. */
+const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/**
+ * Resolves once the api at `port` answered a request on a new connection that it then closes: the
+ * connections opened before it have been taken by the api (it accepts them in order).
+ */
+function answeredOnce(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () =>
+      socket.write("GET /preprocess-jobs/none HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n"),
+    );
+    socket.resume();
+    socket.on("end", () => resolve());
+    socket.on("error", reject);
+  });
+}
 
 /** How many jobs the SQLite file `db` holds. */
 function storedJobs(db: string): number {
@@ -448,20 +493,16 @@ test("a body declared over the size limit or of a refused type is answered befor
 test("stopped with requests still open, the api says how many it waits for and their paths, then ends once they do", async (t) => {
   const { port, api } = await startApi(t, "api-requests");
   // Two requests whose bodies never come whole: the api waits for them.
-  const open = ["/preprocess-jobs", "/preprocess-jobs?source=x"].map((path) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.on("error", () => undefined);
-    socket.write(
-      `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\nOne.`,
-    );
-    return socket;
-  });
+  const open: Socket[] = [];
+  for (const path of ["/preprocess-jobs", "/preprocess-jobs?source=x"]) {
+    const { socket } = await openRequest(port, path, 100);
+    socket.write("One.");
+    open.push(socket);
+  }
   let stderr = "";
   api.child.stderr!.on("data", (d) => (stderr += d));
-  await new Promise((resolve) => setTimeout(resolve, 300));
   api.child.kill("SIGTERM");
-  const deadline = Date.now() + 5_000;
-  while (!stderr.includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await until(() => stderr.includes("\n"), "the api's first line of its stop");
   assert.equal(
     stderr,
     "tracehop preprocess: api: stopping: waiting for 2 requests still open: POST /preprocess-jobs, POST /preprocess-jobs\n",
@@ -478,15 +519,11 @@ describe("the stop's 10 s grace", { concurrency: true }, () => {
   // (server.close turns Node's request timeout off), seven minutes in the trial, until a second signal.
   test("a request still open 10 s into a stop has its connection closed, and the api ends, saying so", async (t) => {
     const { port, api } = await startApi(t, "api-requests");
-    const socket = connect(port, "127.0.0.1");
-    socket.on("error", () => undefined);
+    const { socket } = await openRequest(port, "/preprocess-jobs", 100);
     const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
-    socket.write(
-      "POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 100\r\n\r\nOne.",
-    );
+    socket.write("One.");
     let stderr = "";
     api.child.stderr!.on("data", (d) => (stderr += d));
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const sent = Date.now();
     api.child.kill("SIGTERM");
     const { code } = await api.result;
@@ -513,7 +550,8 @@ describe("the stop's 10 s grace", { concurrency: true }, () => {
     });
     let stderr = "";
     api.child.stderr!.on("data", (d) => (stderr += d));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once("connect", resolve))));
+    await answeredOnce(port); // the two connections, opened before it, are the api's
     api.child.kill("SIGTERM");
     const { code } = await api.result;
     for (const socket of sockets) socket.destroy();
@@ -588,25 +626,20 @@ describe("the stop's 10 s grace", { concurrency: true }, () => {
 test("a request answered while the api stops is answered with Connection: close, and its connection closed by the api", async (t) => {
   const { port, api } = await startApi(t, "api-requests");
   const body = "One. Two.";
-  const socket = connect(port, "127.0.0.1");
-  const chunks: Buffer[] = [];
-  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+  // A keep-alive request (HTTP/1.1's default) whose body is not whole when the stop begins.
+  const { socket, received: chunks } = await openRequest(port, "/preprocess-jobs", body.length);
   const ended = new Promise<void>((resolve, reject) => {
     socket.on("end", () => resolve());
     socket.on("error", reject);
   });
-  // A keep-alive request (HTTP/1.1's default) whose body is not whole when the stop begins.
-  socket.write(
-    `POST /preprocess-jobs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n\r\nOne.`,
-  );
+  socket.write("One.");
   let stderr = "";
   api.child.stderr!.on("data", (d) => (stderr += d));
-  await new Promise((resolve) => setTimeout(resolve, 300));
   api.child.kill("SIGTERM");
   await until(() => stderr.includes("still open"));
   socket.write(body.slice("One.".length));
   await ended; // the api closes the connection after its answer
-  const answer = Buffer.concat(chunks).toString("latin1");
+  const answer = Buffer.concat(chunks).toString("latin1").slice(CONTINUE.length);
   assert.match(answer, /^HTTP\/1\.1 201 Created\r\n/, answer);
   assert.match(answer, /\r\nConnection: close\r\n/i, answer);
   const { code } = await api.result;

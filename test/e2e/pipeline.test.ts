@@ -18,6 +18,7 @@ import { migrateSqlite, unappliedSqliteMigrations } from "../../examples/preproc
 import { migrationsFolder, readMigrations } from "../../examples/preprocess/migrations.js";
 import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
 import { runExample, runMainJob, startExample, twoAtATime, type MainJobResult } from "../support/main-job.js";
+import { until } from "../examples/queue-helpers.js";
 import { storedQueueTag } from "../support/queue-tag.js";
 
 /**
@@ -315,11 +316,16 @@ describe("processes told to stop exit at once, whatever their poll interval", { 
   const IDLE_POLL_MS = "3600000";
 
   /** Starts `name` by hand with poll interval `pollMs`, sends SIGTERM once it is up, and times its exit. */
-  async function stopAfterReady(name: string, env: Record<string, string>, pollMs: string) {
+  async function stopAfterReady(name: string, env: Record<string, string>, pollMs: string, failing: boolean) {
     const run = startExample(name, { ...env, TRACEHOP_POLL_MS: pollMs }, 30_000);
+    let stderr = "";
+    run.child.stderr!.on("data", (d) => (stderr += d));
     await run.ready;
-    // Past its first pass: the relay is in its wait between polls.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Past its first pass: the relay is in its wait between polls. A failing one says its first failed
+    // pass: waited for (a loaded machine may take longer than a second to get there); an idle one says
+    // nothing, and is given a second.
+    if (failing) await until(() => stderr.includes("a pass failed"), "the relay's first failed pass said");
+    else await new Promise((r) => setTimeout(r, 1_000));
     const sent = Date.now();
     run.child.kill("SIGTERM");
     const result = await run.result;
@@ -353,6 +359,7 @@ describe("processes told to stop exit at once, whatever their poll interval", { 
             OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
           },
           failing ? "10" : IDLE_POLL_MS,
+          failing,
         );
         assert.equal(r.code, 0, r.stderr);
         // Idle: its next poll is an hour away, so it stopped without waiting for it.

@@ -16,6 +16,7 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
 import { connectPostgres, MYSQL_URL, mysqlConnection, PG_URL } from "../prisma/databases.js";
 import { type RunningExample, startExample } from "../support/main-job.js";
+import { HANG_GUARD_MS } from "../examples/tcp-servers.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** How many times a job is posted while the api answers 503 (busy: send the request again). */
@@ -87,7 +88,8 @@ async function severalRelaysAndWorkers(
   );
   const get = async (id: string) =>
     (await (await fetch(`${base}/preprocess-jobs/${id}`)).json()) as Record<string, unknown>;
-  const deadline = Date.now() + 30_000;
+  // A hang guard only (the jobs' states are what is asserted): far past what a loaded machine takes.
+  const deadline = Date.now() + HANG_GUARD_MS;
   let jobs = await Promise.all(ids.map(get));
   while (jobs.some((job) => job.status === "pending")) {
     if (Date.now() > deadline) break;

@@ -28,6 +28,7 @@ import {
 import { databaseFailure, isTransientDatabaseError } from "../../examples/preprocess/transient.js";
 import { openExampleSqliteFile, type ExampleSqliteFile } from "./sqlite-file.js";
 import { expectedRows, jobOf, PLAIN, sentencesOf } from "./store-helpers.js";
+import { HANG_GUARD_MS } from "./tcp-servers.js";
 
 /** `db` with its `$transaction` calls counted in `calls.transactions`. */
 function counting(db: Database) {
@@ -452,20 +453,23 @@ describe("two writers at once (MariaDB/MySQL, InnoDB)", () => {
 /**
  * Resolves once a PostgreSQL backend waits on a lock (`pg_stat_activity.wait_event_type` `Lock`) in a
  * statement naming `schema`, asked on a connection of its own (the statistics views are a snapshot per
- * transaction). Throws after 30 s.
+ * transaction). Throws after HANG_GUARD_MS (a hang guard).
  */
 async function waitForLockWaiter(schema: string): Promise<void> {
   const watcher = await connectPostgres();
   if (typeof watcher === "string") throw new Error(watcher);
   try {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + HANG_GUARD_MS; // a hang guard, far past what a loaded machine takes
     for (;;) {
       const { rows } = await watcher.query(
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0",
         [schema],
       );
       if ((rows[0] as { n: number }).n > 0) return;
-      if (Date.now() > deadline) throw new Error(`no statement on ${schema} waited on a lock within 30 s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `gave up after ${HANG_GUARD_MS} ms (a hang guard) waiting for a statement on ${schema} waiting on a lock`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } finally {

@@ -16,6 +16,7 @@ import {
 import { createDatabase, mysqlConnection, type TestDatabase } from "../prisma/databases.js";
 import { privateMariaDbFixture, type PrivateMariaDb } from "../support/private-mariadb.js";
 import { quietly } from "./queue-helpers.js";
+import { HANG_GUARD_MS } from "./tcp-servers.js";
 import { expectedRows, jobOf, PLAIN, sentencesOf } from "./store-helpers.js";
 
 /**
@@ -47,7 +48,7 @@ async function isolationOfStore(db: Database, admin: Connection, id: string): Pr
   try {
     // InnoDB refreshes what INNODB_TRX shows only when it was not read for 100 ms: read less often.
     for (
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + HANG_GUARD_MS; // a hang guard: far past what a loaded machine takes
       level === undefined && !ended && Date.now() < deadline;
       await sleep(150)
     ) {

@@ -201,12 +201,9 @@ describe("AmqpQueue (the main job's RabbitMQ queue): failed handlers", { timeout
     await withQueue({}, async ({ queue, name }) => {
       await queue.consume("jobs", async () => undefined);
       await broker.channel.deleteQueue(name);
-      const lost = await Promise.race([
-        queue.lost,
-        new Promise<undefined>((resolve) => setTimeout(resolve, 10_000, undefined)),
-      ]);
+      const lost = await within(queue.lost, HANG_GUARD_MS, "the queue's loss");
       assert.equal(
-        lost?.message,
+        lost.message,
         `amqp queue: the broker cancelled the consumer of ${name} (the queue was deleted?)`,
       );
     });

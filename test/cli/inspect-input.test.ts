@@ -33,14 +33,24 @@ import {
  * inspect's refusal of text that is no JSON (standard error) with its parts in the order the assertions
  * of this file were written for: "…is not valid JSON: HINT; ADVICE (PARSER)" (what to run first, the
  * parser's message last) read back as "…is not valid JSON (PARSER); ADVICE (HINT)". The order itself,
- * and the whole message, are checked in inspect-client-modes.test.ts; any other text is left as it is.
+ * and the whole message, are checked in inspect-client-modes.test.ts; a refusal of any other shape fails
+ * the assertion here (read back, the old order would pass as the new one); any other text is left as it is.
  */
 function hintLast(stderr: string): string {
   const refusal =
     /^(tracehop inspect: (?:the carrier|line \d+) is not valid JSON)(?:: ([\s\S]*?))?; (give a JSON object of header -> value, an array of rows, or one row per line|with one row per line, every line must be a JSON object, a JSON string holding an object's JSON text, null, or empty or NULL \(a NULL column\)) \(([\s\S]*)\)\n$/.exec(
       stderr,
     );
-  if (refusal === null) return stderr;
+  // Only the real shape is read back: a refusal of another (the parser's message first, the old order)
+  // fails here rather than being read as the order these assertions expect.
+  if (refusal === null) {
+    assert.doesNotMatch(
+      stderr,
+      /^tracehop inspect: (?:the carrier|line \d+) is not valid JSON/,
+      "refusal not in the order hint, advice, parser's message",
+    );
+    return stderr;
+  }
   const [, head, hint, advice, parser] = refusal;
   return `${head} (${parser}); ${advice}${hint === undefined ? "" : ` (${hint})`}\n`;
 }

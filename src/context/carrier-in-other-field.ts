@@ -3,6 +3,7 @@
  * a row or message restored without a context whose carrier sits under another name.
  */
 import { readKind } from "../carrier/header-object-kind.js";
+import { escapeUnprintable } from "../describe-value.js";
 import { warnIfPromiseCarrier } from "../carrier/promise-carrier.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { countMiss, countWithin, hasWarned, markWarned, warnOnce } from "../warn-once.js";
@@ -334,7 +335,10 @@ function carrierInOtherFieldScan(
       within !== undefined && CALLERS[caller].headersHeldNone !== undefined
         ? CALLERS[caller].headersHeldNone
         : whatHeldNone(caller, position, headers || isMapSource ? undefined : traceContext);
-    const quoted = JSON.stringify(path.slice(1) + (path === "" ? "" : ".") + found.shown);
+    // The names come from the source (a received message's header names: a producer's choice): every
+    // character outside printable ASCII escaped, in the name quoted and in the fix (still code to copy),
+    // as quoteWritten shows a name, never a bidirectional override or line break written as is.
+    const quoted = escapeUnprintable(JSON.stringify(path.slice(1) + (path === "" ? "" : ".") + found.shown));
     // A prototype's name: no call reads it, so the fix is to store the carrier under another name.
     if (found.prototypeKey) {
       warnOnce(
@@ -345,7 +349,9 @@ function carrierInOtherFieldScan(
       );
       return "said";
     }
-    const fix = CALLERS[caller].fix(path + found.access, position, found.createdAt, within?.name);
+    const fix = escapeUnprintable(
+      CALLERS[caller].fix(path + found.access, position, found.createdAt, within?.name),
+    );
     // Within a whole message, the fix names the path from it (`message.properties.headers.traceContext`):
     // the field is not quoted as well, so that each header name is said once.
     // A Map's entry is called so: the fix reads it with `.get(name)`.

@@ -11,7 +11,7 @@ import {
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { BAGGAGE_HEADER } from "./constants.js";
 import {
-  baggageLeftOutForLimits,
+  type BaggageLeftOut,
   canonicalBaggageEntries,
   canonicalBaggageWire,
   parseBaggageHeader,
@@ -105,9 +105,9 @@ export class BaggagePropagator implements TextMapPropagator {
       if (baggage instanceof W3CBaggage && baggage.wire !== undefined) header = baggage.wire;
       else {
         const entries = baggageEntries(baggage);
-        header = serializeBaggage(entries);
-        const left = baggageLeftOutForLimits();
-        if (left > 0) warnBaggageOverLimits(left, baggage.getAllEntries().length);
+        const leftOut: BaggageLeftOut = { count: 0 };
+        header = serializeBaggage(entries, leftOut);
+        if (leftOut.count > 0) warnBaggageOverLimits(leftOut.count, baggage.getAllEntries().length);
       }
       if (!header) return;
       clearOwnFields(carrier, setter, BAGGAGE_FIELDS, false);

@@ -514,55 +514,55 @@ export function canonicalBaggageWire(
  * Work per entry is bounded by the room left, whatever the length of its key, value or metadata: a
  * key longer than the room is dropped by its length, a value or property encoded until it is known
  * not to fit ({@link encodeBaggageValue}). Every entry written is exactly what an unbounded encoding
- * gives. Returns `undefined` when no entry can be written. Never throws.
+ * gives. Returns `undefined` when no entry can be written. `leftOut`, when given, gets the number of
+ * entries this call left out for the limits ({@link BaggageLeftOut}). Never throws.
  */
-export function serializeBaggage(entries: Iterable<[string, BaggageEntry]>): string | undefined {
-  const header = serializeEntries(entries, true);
+export function serializeBaggage(
+  entries: Iterable<[string, BaggageEntry]>,
+  leftOut?: BaggageLeftOut,
+): string | undefined {
+  // Each pass counts into its own object: whatever runs between the passes (an application's
+  // iterable, metadata's toString, an inject inside this one) has counts of its own.
+  const first: PassCounts = { count: 0, skipped: 0, over: 0 };
+  const header = serializeEntries(entries, true, first);
   // Nothing skipped for its size (the usual case): no second pass.
-  if (passSkipped === 0 || (entries[Symbol.iterator]() as unknown) === entries) {
-    overLimits = passSkipped + passOverCount;
+  if (first.skipped === 0 || (entries[Symbol.iterator]() as unknown) === entries) {
+    if (leftOut !== undefined) leftOut.count = first.skipped + first.over;
     return header;
   }
-  const count = passCount;
-  const skipped = passSkipped + passOverCount;
-  const minimal = serializeEntries(entries, false);
-  if (passCount > count) {
-    overLimits = passSkipped + passOverCount;
-    return minimal;
-  }
-  overLimits = skipped;
-  return header;
+  const second: PassCounts = { count: 0, skipped: 0, over: 0 };
+  const minimal = serializeEntries(entries, false, second);
+  const used = second.count > first.count ? second : first;
+  if (leftOut !== undefined) leftOut.count = used.skipped + used.over;
+  return used === second ? minimal : header;
 }
 
 /**
- * Internal: the entries the last {@link serializeBaggage} left out for the limits of Baggage §3.3.1 —
- * skipped for their size (a key that is no token is not counted: no room would have let it be written),
- * or past the 64th member written (scratch: read right after the call).
+ * Internal: what {@link serializeBaggage} left out for the limits of Baggage §3.3.1, in `count` (set by
+ * the call it is given to): the entries skipped for their size (a key that is no token is not counted:
+ * no room would have let it be written) or past the 64th member written.
  */
-export function baggageLeftOutForLimits(): number {
-  return overLimits;
+export interface BaggageLeftOut {
+  count: number;
 }
 
-/** What {@link baggageLeftOutForLimits} returns (scratch). */
-let overLimits = 0;
-/** Members written by the last {@link serializeEntries} pass (scratch: read right after it). */
-let passCount = 0;
-/** Entries the last {@link serializeEntries} pass skipped for their size (scratch). */
-let passSkipped = 0;
-/** Entries the last {@link serializeEntries} pass did not read, past the 64th member written (scratch). */
-let passOverCount = 0;
+/** What one {@link serializeEntries} pass counts: members written, skipped for size, past the 64th. */
+interface PassCounts {
+  count: number;
+  skipped: number;
+  over: number;
+}
 
 /**
  * {@link serializeBaggage}'s pass with `+` written as `%2B` (`encodePlus`) or as itself: the header
- * (`undefined` when no entry is written); the number of members in it goes to {@link passCount}, and
- * the number of entries skipped for their size to {@link passSkipped}, and the number of entries after
- * the 64th member written (counted, not read) to {@link passOverCount} (no result object on the hot
- * path). A key is read for that at most as far as
- * the room left (a longer one is skipped for its size, unread).
+ * (`undefined` when no entry is written); into `counts`, the number of members in it, of entries
+ * skipped for their size, and of entries after the 64th member written (counted, not read). A key is
+ * read for that at most as far as the room left (a longer one is skipped for its size, unread).
  */
 function serializeEntries(
   entries: Iterable<[string, BaggageEntry]>,
   encodePlus: boolean,
+  counts: PassCounts,
 ): string | undefined {
   let out = "";
   let count = 0;
@@ -587,9 +587,9 @@ function serializeEntries(
     out += count > 0 ? `,${member}` : member;
     count++;
   }
-  passCount = count;
-  passSkipped = skipped;
-  passOverCount = overCount;
+  counts.count = count;
+  counts.skipped = skipped;
+  counts.over = overCount;
   return count > 0 ? out : undefined;
 }
 

@@ -66,9 +66,9 @@ describe("connectAmqp: a server that accepts TCP and never answers", () => {
     const before = timers();
     const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
     // Guards against no timeout at all: a promise that never settles (the worker and the relay hang on it).
-    // At least half the timeout: `took` starts once connectAmqp has started its timer (high load: 284 ms of 300).
-    const took = await refusedWith(connectAmqp(url, {}, 300), amqpNoAnswer(server.port, "300 ms"));
-    assert.ok(took >= 150, `took ${took} ms`); // a slow machine only makes it longer
+    // At least the timeout (less the clock's rounding): `took` starts before connectAmqp arms its timer.
+    const took = await refusedWith(() => connectAmqp(url, {}, 300), amqpNoAnswer(server.port, "300 ms"));
+    assert.ok(took >= 290, `took ${took} ms`); // a slow machine only makes it longer
     // The TCP connection was open and amqplib had started its handshake: the deadline covers both.
     assert.deepEqual(server.received, [AMQP_HEADER]);
     await within(server.allClosed(), HANG_GUARD_MS, "the client's close of its socket");
@@ -79,7 +79,7 @@ describe("connectAmqp: a server that accepts TCP and never answers", () => {
   test("AmqpQueue.open (the worker, the relay) is bounded by TRACEHOP_CONNECT_TIMEOUT_MS; whole seconds are said in s", async () => {
     process.env.TRACEHOP_CONNECT_TIMEOUT_MS = "1000";
     const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
-    const took = await refusedWith(AmqpQueue.open(url, "file:x.db"), amqpNoAnswer(server.port, "1 s"));
+    const took = await refusedWith(() => AmqpQueue.open(url, "file:x.db"), amqpNoAnswer(server.port, "1 s"));
     assert.ok(took >= 990, `took ${took} ms`); // a slow machine only makes it longer
     await within(server.allClosed(), HANG_GUARD_MS, "the client's close of its socket");
   });
@@ -95,7 +95,7 @@ describe("connectAmqp: a server that accepts TCP and never answers", () => {
     });
     const url = `amqp://guest:secret@127.0.0.1:${server.port}`;
     const took = await refusedWith(
-      connectAmqp(url, { timeout: 250 }, 600),
+      () => connectAmqp(url, { timeout: 250 }, 600),
       amqpNoAnswer(server.port, "600 ms"),
     );
     assert.ok(took >= 590, `took ${took} ms`); // a slow machine only makes it longer
@@ -138,13 +138,19 @@ describe("DATABASE_URL of a PostgreSQL or MySQL server that accepts TCP and neve
       try {
         // Guards against PostgreSQL's "timeout expired" after 10 s (20 s for a prepareDatabase that connects
         // twice) and MySQL's "failed to create socket after 1001ms", though the socket is open.
-        // It waited for the 300 ms timeout, not refused at once: at least half of it is measured from here (a
-        // CI run at high load measured 284 ms, its clock read after the timer had started).
-        let took = await refusedWith(checkDatabase(), dbNoAnswer("open", shown, server.port, name, port));
-        assert.ok(took >= 150, `took ${took} ms`); // a slow machine only makes it longer
+        // It waited for the 300 ms timeout, not refused at once: measured from before the call that arms the
+        // timer, so at least the timeout less the clock's rounding.
+        let took = await refusedWith(
+          () => checkDatabase(),
+          dbNoAnswer("open", shown, server.port, name, port),
+        );
+        assert.ok(took >= 290, `took ${took} ms`); // a slow machine only makes it longer
         assert.equal(server.accepted, 1);
-        took = await refusedWith(prepareDatabase(), dbNoAnswer("prepare", shown, server.port, name, port));
-        assert.ok(took >= 150, `took ${took} ms`); // a slow machine only makes it longer
+        took = await refusedWith(
+          () => prepareDatabase(),
+          dbNoAnswer("prepare", shown, server.port, name, port),
+        );
+        assert.ok(took >= 290, `took ${took} ms`); // a slow machine only makes it longer
         // Refused at its first connection (the check for tables without a migration history), not tried
         // again.
         assert.equal(server.accepted, 2);

@@ -141,13 +141,14 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 }
 
 /**
- * Asserts that `promise` rejects (within {@link HANG_GUARD_MS}: a hang guard, not a speed test) with a
- * BadInputError whose message is `message`, and returns how long it took, in milliseconds (for a lower
- * bound only: a slow machine makes it longer, never shorter).
+ * Asserts that the promise `start` returns rejects (within {@link HANG_GUARD_MS}: a hang guard, not a speed
+ * test) with a BadInputError whose message is `message`, and returns how long it took from before `start`
+ * was called, in milliseconds (for a lower bound only: a slow machine makes it longer, never shorter; the
+ * clock starts before the call, so a deadline armed inside it cannot have run part of its time already).
  */
-export async function refusedWith(promise: Promise<unknown>, message: string): Promise<number> {
+export async function refusedWith(start: () => Promise<unknown>, message: string): Promise<number> {
   const started = Date.now();
-  await assert.rejects(within(promise, HANG_GUARD_MS, "the connection"), (error: unknown) => {
+  await assert.rejects(within(start(), HANG_GUARD_MS, "the connection"), (error: unknown) => {
     assert.ok(error instanceof BadInputError, String(error));
     assert.equal(error.message, message);
     return true;

@@ -81,9 +81,12 @@ describe("DATABASE_URL of a server that accepts TCP and closes the connection wi
       await withEnv(url, "3000", async () => {
         // Guards against two connections (the tables check swallowing the close, the migration connecting
         // again) and the driver's words with "Start the database server".
-        await refusedWith(prepareDatabase(), notThisServer("prepare", shown, scheme, server.port, said));
+        await refusedWith(
+          () => prepareDatabase(),
+          notThisServer("prepare", shown, scheme, server.port, said),
+        );
         assert.equal(server.accepted, 1);
-        await refusedWith(checkDatabase(), notThisServer("open", shown, scheme, server.port, said));
+        await refusedWith(() => checkDatabase(), notThisServer("open", shown, scheme, server.port, said));
         assert.equal(server.accepted, 2);
       });
     });
@@ -122,7 +125,7 @@ describe("AMQP_URL of a server that closes the connection in the AMQP handshake"
       const server = await start();
       try {
         await refusedWith(
-          connectAmqp(`amqp://guest:secret@127.0.0.1:${server.port}`, {}, 3_000),
+          () => connectAmqp(`amqp://guest:secret@127.0.0.1:${server.port}`, {}, 3_000),
           `cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:${server.port}: the server at ` +
             `127.0.0.1:${server.port} does not answer as an AMQP broker (Socket closed abruptly during opening ` +
             `handshake): fix the host or port in AMQP_URL, or unset AMQP_URL to use the embedded queue`,
@@ -166,9 +169,9 @@ describe("DATABASE_URL of another real service (MariaDB, RabbitMQ, PostgreSQL) o
             ? noAnswer(action, url, scheme, proxy.port)
             : notThisServer(action, url, scheme, proxy.port, said);
         await withEnv(url, timeoutMs, async () => {
-          await refusedWith(prepareDatabase(), line("prepare"));
+          await refusedWith(() => prepareDatabase(), line("prepare"));
           assert.equal(proxy.accepted, 1);
-          await refusedWith(checkDatabase(), line("open"));
+          await refusedWith(() => checkDatabase(), line("open"));
           assert.equal(proxy.accepted, 2);
         });
       } finally {
@@ -227,7 +230,7 @@ describe("checkDatabase: a server that lets the first connection in and closes t
       // says the server closed it, as a BadInputError, not the driver's error thrown as it is.
       await withEnv(url, "3000", () =>
         refusedWith(
-          checkDatabase(),
+          () => checkDatabase(),
           notThisServer("open", url, "postgresql", proxy.port, "Connection terminated unexpectedly"),
         ),
       );

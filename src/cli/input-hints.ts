@@ -39,7 +39,8 @@ const OBJECT_ENDS_TRIED = 8;
 
 /**
  * A hint for a line of several columns separated by characters of their own choosing, else "": a JSON
- * object after another column and a separator (`1,{"traceparent":…}`), or before one (`{…};1`), what
+ * object after another column and a separator (`1,{"traceparent":…}`), between two (`1,{…},2026-12-05`, the
+ * same separator after it), or before one (`{…};1`), what
  * `psql -At -F ','`, `sqlite3 -separator ';'` (or `-csv` of a value without quotes) print; a separator is
  * a run of characters other than letters, digits and `_` (a space too), `"` and `{` left out (checked with
  * psql 15 and sqlite3 3.40). The `|` of psql -At and sqlite3's list mode, and the tab of mysql --batch,
@@ -53,13 +54,18 @@ function separatedColumnsHint(line: string): string {
   const open = line.indexOf("{");
   if (open > 0) {
     const before = /^[^{"]*?[\p{L}\p{N}_]([^\p{L}\p{N}_{"]+)$/u.exec(line.slice(0, open));
-    if (
-      before !== null &&
-      before[1]!.trim() !== "|" &&
-      before[1] !== "\t" &&
-      isJsonObject(parseValue(line.slice(open)))
-    )
-      return said(before[1]!);
+    if (before !== null && before[1]!.trim() !== "|" && before[1] !== "\t") {
+      const separator = before[1]!;
+      if (isJsonObject(parseValue(line.slice(open)))) return said(separator);
+      // The carrier between two columns (`1,{…},2026-12-05`): the same separator after the object.
+      let end = line.length;
+      for (let tried = 0; tried < OBJECT_ENDS_TRIED; tried++) {
+        end = line.lastIndexOf("}", end - 1);
+        if (end <= open) break;
+        if (line.startsWith(separator, end + 1) && isJsonObject(parseValue(line.slice(open, end + 1))))
+          return said(separator);
+      }
+    }
   }
   if (open === 0) {
     let end = line.length;

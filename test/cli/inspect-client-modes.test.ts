@@ -204,4 +204,18 @@ describe("tracehop inspect: columns separated by a separator of the user's own",
         file,
       );
   });
+  test("a carrier between two columns (psql -At -F ',', sqlite3 -separator ';': id, carrier, a date): named likewise", () => {
+    const files = [
+      ["psql-At-F-comma-carrier-middle.txt", ","],
+      ["sqlite3-separator-semicolon-carrier-middle.txt", ";"],
+    ] as const;
+    for (const [file, separator] of files)
+      assert.equal(
+        hintOf(fixture(file)),
+        `it looks like several columns, a JSON object beside another, separated by "${separator}", as psql -At -F or sqlite3 -separator print them: ` +
+          `select the carrier column alone, psql -At -c 'select "traceContext" from ...', sqlite3 FILE 'select traceContext from ...', ` +
+          "mysql -N -B -e 'select traceContext from ...'",
+        file,
+      );
+  });
 });

@@ -281,7 +281,7 @@ function headerNames(headers: unknown): string[] {
   }
 }
 
-function makeGetter<H extends Record<string, unknown>>(numbers: boolean): TextMapGetter<H> {
+function makeGetter<H extends object>(numbers: boolean): TextMapGetter<H> {
   return {
     keys: (headers) => headerNames(headers),
     get: (headers, key) =>
@@ -311,7 +311,7 @@ function amqpTableBytesWith(headers: Record<string, unknown>, name: string, text
  * variant `createPropagator`'s composite writes its own styles' fields through (`headerTextSetter`),
  * whose characters are not looked at again; the setter made without it holds that variant.
  */
-function makeSetter<H extends Record<string, unknown>>(
+function makeSetter<H extends object>(
   helper: string,
   amqpTable: boolean,
   headerText = false,
@@ -386,7 +386,9 @@ function makeSetter<H extends Record<string, unknown>>(
  * `MAX_CARRIER_FIELD_VALUES` values. Never throws: headers that are not an object, a throwing getter or
  * proxy trap read as absent.
  */
-export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaHeaders>(false);
+export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders | HeaderEntries> = makeGetter<
+  KafkaHeaders | HeaderEntries
+>(false);
 
 /**
  * TextMapSetter over kafkajs message headers: writes a lower-case name and a string value, and removes
@@ -402,10 +404,9 @@ export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders> = makeGetter<KafkaH
  * throws: headers that are not an object (said once: `TRACEHOP_HEADERS_NOT_AN_OBJECT`), or refuse the
  * write (frozen, a throwing setter or proxy trap), are left without the field.
  */
-export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaHeaders>(
-  "kafkaHeadersSetter",
-  false,
-);
+export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders | HeaderEntries> = makeSetter<
+  KafkaHeaders | HeaderEntries
+>("kafkaHeadersSetter", false);
 
 /**
  * TextMapGetter over amqplib `properties.headers` ({@link AmqpHeaders}). As {@link kafkaHeadersGetter},
@@ -417,7 +418,9 @@ export const kafkaHeadersSetter: TextMapSetter<KafkaHeaders> = makeSetter<KafkaH
  * grammar judges (a priority `2.5` or `true` is invalid: the Datadog context is refused, as for a stored
  * carrier); a table or timestamp in a propagation header as an invalid value.
  */
-export const amqpHeadersGetter: TextMapGetter<AmqpHeaders> = makeGetter<AmqpHeaders>(true);
+export const amqpHeadersGetter: TextMapGetter<AmqpHeaders | HeaderEntries> = makeGetter<
+  AmqpHeaders | HeaderEntries
+>(true);
 
 /**
  * TextMapSetter over amqplib `properties.headers`: as {@link kafkaHeadersSetter}; values are AMQP long
@@ -426,7 +429,6 @@ export const amqpHeadersGetter: TextMapGetter<AmqpHeaders> = makeGetter<AmqpHead
  * is left out too, since amqplib throws at publish past that: said once,
  * `TRACEHOP_HEADER_FIELD_TOO_LARGE`.
  */
-export const amqpHeadersSetter: TextMapSetter<AmqpHeaders> = makeSetter<AmqpHeaders>(
-  "amqpHeadersSetter",
-  true,
-);
+export const amqpHeadersSetter: TextMapSetter<AmqpHeaders | HeaderEntries> = makeSetter<
+  AmqpHeaders | HeaderEntries
+>("amqpHeadersSetter", true);

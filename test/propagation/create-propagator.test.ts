@@ -363,6 +363,12 @@ describe("createPropagator styles", () => {
       message:
         'tracehop createPropagator: propagation style names must be separate array elements, not separated by spaces: ["tracecontext", "baggage"], got "tracecontext baggage"',
     });
+    // The whole array to write, the other elements kept (was ["tracecontext", "baggage"], without datadog).
+    assert.throws(() => createPropagator(["datadog", "tracecontext baggage"]), {
+      name: "TypeError",
+      message:
+        'tracehop createPropagator: propagation style names must be separate array elements, not separated by spaces: ["datadog", "tracecontext", "baggage"], got "tracecontext baggage"',
+    });
     // A misspelt word of a spaced name: its words sorted, the misspelling guessed.
     told.length = 0;
     assert.deepEqual(
@@ -436,7 +442,17 @@ describe("createPropagator styles", () => {
       ],
       [
         ["tracecontext;datadog", "b3"],
-        'unknown propagation style "tracecontext;datadog": it holds ";", and names are separated by commas (tracecontext and datadog are styles); write them as separate array elements: ["tracecontext", "datadog"]',
+        'unknown propagation style "tracecontext;datadog": it holds ";", and names are separated by commas (tracecontext and datadog are styles); write them as separate array elements: ["tracecontext", "datadog", "b3"]',
+      ],
+      [
+        // The whole array to write, the other elements kept (was ["datadog", "b3"], without tracecontext).
+        ["tracecontext", "datadog;b3"],
+        'unknown propagation style "datadog;b3": it holds ";", and names are separated by commas (datadog and b3 are styles); write them as separate array elements: ["tracecontext", "datadog", "b3"]',
+      ],
+      [
+        // Another element as written, escaped as every quote of a written name is.
+        ["datadog;tracecontext", "b3\u202e"],
+        'unknown propagation style "datadog;tracecontext": it holds ";", and names are separated by commas (datadog and tracecontext are styles); write them as separate array elements: ["datadog", "tracecontext", "b3\\u202e"]',
       ],
     ] as const)
       assert.throws(() => createPropagator(styles), {

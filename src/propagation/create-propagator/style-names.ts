@@ -122,7 +122,7 @@ export function parseStyles(
             ? `unknown propagation style ${quoteWritten(written)}${separated ?? `${guessHint(written, list)}${nonAsciiNote(written)}; use ${STYLE_NAMES} or none`}`
             : typeof styles === "string"
               ? `propagation style names must be separated by commas, not spaces: write ${describeValue(commaSeparated(list), MAX_SUGGESTION_LENGTH)}, got ${describeValue(styles)}`
-              : `propagation style names must be separate array elements, not separated by spaces: ${cutSuggestion(`[${words.map((word) => JSON.stringify(word)).join(", ")}]`)}, got ${describeValue(written)}`
+              : `propagation style names must be separate array elements, not separated by spaces: ${arrayToWrite(list, written, words)}, got ${describeValue(written)}`
         }`,
       );
     }
@@ -137,7 +137,8 @@ export function parseStyles(
  * ({@link spacedEntry}: `: it holds ";", and names are separated by commas (tracecontext and datadog
  * are styles)`), then what to write: the whole list `list` with those names comma-separated
  * (`; write "tracecontext,datadog,b3"`) for a string (`isString`), the names as array elements for an
- * array (`; write them as separate array elements: ["tracecontext", "datadog"]`); a word that is no
+ * array (`; write them as separate array elements: ["tracecontext", "datadog", "b3"]`, the whole array
+ * by {@link arrayToWrite}); a word that is no
  * style and no guess asks for the style meant, a propagator tracehop does not build in for the code
  * that adds it (as {@link guessHint}). `undefined` for a name without such a character or with fewer
  * than two names beside it.
@@ -168,10 +169,31 @@ function separatorHint(written: string, list: readonly unknown[], isString: bool
           .join(","),
         MAX_SUGGESTION_LENGTH,
       )}`
-    : `write them as separate array elements: ${cutSuggestion(`[${meant.map((style) => JSON.stringify(style)).join(", ")}]`)}`;
+    : `write them as separate array elements: ${arrayToWrite(list, written, meant)}`;
   if (classNames.length > 0)
     return `: ${entry.why}; use ${otherPropagatorOption(meant.length > 0 ? fix : undefined, classNames)}`;
   return `: ${entry.why}; ${write}${unguessed ? `, adding the style meant (${STYLE_NAMES})` : ""}`;
+}
+
+/**
+ * The whole array to write for an array argument `list` whose element `written` is several names
+ * (`names`): that element replaced by them, every other element kept as written (trimmed; one of
+ * style names separated by spaces split likewise), as the string case writes the whole list; each
+ * quoted with what is outside printable ASCII escaped (`"b3\u202e"`), as `quoteWritten` does; cut past
+ * `MAX_SUGGESTION_LENGTH` characters (`["tracecontext", "datadog", "b3"]` for `["tracecontext",
+ * "datadog;b3"]`).
+ */
+function arrayToWrite(list: readonly unknown[], written: string, names: readonly string[]): string {
+  const elements = list.flatMap((raw) => {
+    const name = String(raw).trim();
+    return name === written ? names : (spacedStyleNames(name) ?? [name]);
+  });
+  return cutSuggestion(
+    `[${elements
+      .filter((name) => name !== "")
+      .map((name) => escapeUnprintable(JSON.stringify(name)))
+      .join(", ")}]`,
+  );
 }
 
 /**

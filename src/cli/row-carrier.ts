@@ -40,6 +40,13 @@ const QUOTED_TRACEPARENT =
   `: a traceparent value alone, as select "traceContext"->'traceparent' prints it; ${WHOLE_CARRIER}, ` +
   `or the value without its quotes (->>), which is read as the carrier {"traceparent": <it>}`;
 
+/**
+ * Added to the finding of a JSON string holding a decimal id alone, up to 20 digits (2^64-1): what
+ * `select "traceContext"->'x-datadog-trace-id'` prints (the carrier's values are JSON strings), as
+ * {@link BARE_ID} for the same id without its quotes (`->>`).
+ */
+const QUOTED_ID = `: one header's value alone, as select "traceContext"->'x-datadog-trace-id' prints an id? ${WHOLE_CARRIER}`;
+
 /** What a line `null` of line-per-row input is (a Json column holding JSON null). */
 const JSON_NULL_ROW = "JSON null: the row was written without a carrier";
 
@@ -81,7 +88,9 @@ function jsonTextRow(value: string, field: string | undefined, diagnostics: stri
     return {
       carrier: {},
       diagnostics,
-      noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)})${isBareTraceparent(value) ? QUOTED_TRACEPARENT : ""}`,
+      noCarrier: `a JSON string that is not the JSON text of an object (${whyNotCarrierText(value)})${
+        isBareTraceparent(value) ? QUOTED_TRACEPARENT : /^[0-9]{1,20}$/.test(value) ? QUOTED_ID : ""
+      }`,
     };
   diagnostics.push(JSON_TEXT_IN_JSON);
   const parses = innermostText(value) === value ? 1 : 2;

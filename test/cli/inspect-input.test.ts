@@ -1137,6 +1137,14 @@ describe("tracehop inspect: one header's value alone (->>'traceparent')", () => 
     const id = run(["inspect", CLIENTS + "psql-At-datadog-trace-id.txt"]);
     assert.equal(id.code, 1);
     assert.equal(id.stdout, `no carrier (a number, not a carrier${BARE_ID})\n`);
+    // The id with its quotes (->'x-datadog-trace-id': the carrier's values are JSON strings): the same hint.
+    const quotedId = run(["inspect", CLIENTS + "psql-At-datadog-trace-id-json.txt"]);
+    assert.equal(quotedId.code, 1);
+    assert.equal(
+      quotedId.stdout,
+      "no carrier (a JSON string that is not the JSON text of an object (it is JSON text of a number): one header's value alone, " +
+        `as select "traceContext"->'x-datadog-trace-id' prints an id? inspect the whole carrier column, psql -At -c 'select "traceContext" from ...')\n`,
+    );
   });
 });
 

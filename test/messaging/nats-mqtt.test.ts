@@ -14,9 +14,11 @@ import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import mqtt from "mqtt";
 import { connect, headers as natsHeaders, type JetStreamClient, type Msg, type NatsConnection } from "nats";
+import { suppressTracing } from "@opentelemetry/core";
 import { contextFromCarrier, withCarrier } from "../../src/index.js";
 import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
 import {
   datadogSpanId,
   datadogTraceId,
@@ -522,6 +524,42 @@ describe("MQTT 5", () => {
     );
     assertOneTrace(await delivered);
   }
+
+  test("nothing to inject (tracing suppressed): the documented publish leaves the empty user properties out and settles", async (t) => {
+    if (!client) {
+      t.skip(skipReason);
+      return;
+    }
+    // mqtt.js 5 (mqtt-packet 9) sizes a `userProperties` of {} as a property of length 0, takes that for a
+    // failure and drops the packet without settling the publish: `properties: { userProperties }` with
+    // nothing injected never settled (a QoS 1 publishAsync waited forever; the message was never sent).
+    const topic = `tracehop/test/${unique("mqtt-empty")}`;
+    const delivered = new Promise<mqtt.IPublishPacket>((resolve) => {
+      client!.on("message", (received, _payload, packet) => {
+        if (received === topic) resolve(packet);
+      });
+    });
+    await client.subscribeAsync(topic, { qos: 1 });
+    let handed: Record<string, unknown> | undefined;
+    await within(
+      context.with(suppressTracing(context.active()), () =>
+        withSendSpan({ system: "mqtt", destination: topic }, (userProperties) => {
+          handed = { ...userProperties };
+          // As docs/messaging.md writes it: an empty object is left out.
+          return client!.publishAsync(topic, "order 1", {
+            qos: 1,
+            properties: Object.keys(userProperties).length > 0 ? { userProperties } : {},
+          });
+        }),
+      ),
+      HANG_GUARD_MS,
+      "the QoS 1 publish with nothing injected",
+    );
+    assert.deepEqual(handed, {}, "nothing was injected: tracing is suppressed");
+    const packet = await within(delivered, HANG_GUARD_MS, "the delivery of the message");
+    assert.equal(packet.payload.toString(), "order 1");
+    assert.equal(packet.properties?.userProperties, undefined);
+  });
 
   test("the whole PUBLISH packet gives no messaging.message.id: its packet identifier names no message", async (t) => {
     if (!client) {

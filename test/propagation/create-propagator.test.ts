@@ -425,6 +425,10 @@ describe("createPropagator styles", () => {
         'unknown propagation style "b3 | datadog": it holds "|", and names are separated by commas (b3 and datadog are styles); write "b3,datadog,baggage"',
       ],
       [
+        "tracecontext/datadog",
+        'unknown propagation style "tracecontext/datadog": it holds "/", and names are separated by commas (tracecontext and datadog are styles); write "tracecontext,datadog"',
+      ],
+      [
         "tracecontext\uff0cdatadog",
         'unknown propagation style "tracecontext\\uff0cdatadog": it holds U+FF0C (fullwidth comma), and names are separated by commas (tracecontext and datadog are styles); write "tracecontext,datadog"',
       ],

@@ -434,7 +434,7 @@ export interface SkippedName {
 
 /**
  * Characters that separate names in lists other than a comma-separated one, or look like a comma: a
- * semicolon and a bar (other tools' lists), and the commas and semicolons of other scripts and of
+ * semicolon, a bar and a slash (other tools' lists, "tracecontext/datadog" prose), and the commas and semicolons of other scripts and of
  * full-width input (an input method, a paste), with how a warning names each. A style list is split
  * at ASCII commas only (the OpenTelemetry SDK's OTEL_PROPAGATORS, dd-trace-js's
  * DD_TRACE_PROPAGATION_STYLE*), so an entry holding one of them is one name, no style.
@@ -442,6 +442,7 @@ export interface SkippedName {
 const OTHER_SEPARATORS: ReadonlyMap<string, string> = new Map([
   [";", '";"'],
   ["|", '"|"'],
+  ["/", '"/"'],
   ["\u060c", "U+060C (arabic comma)"],
   ["\u037e", "U+037E (greek question mark, which looks like a semicolon)"],
   ["\u201a", "U+201A (single low-9 quotation mark, which looks like a comma)"],
@@ -451,7 +452,7 @@ const OTHER_SEPARATORS: ReadonlyMap<string, string> = new Map([
   ["\uff1b", "U+FF1B (fullwidth semicolon)"],
   ["\uff5c", "U+FF5C (fullwidth vertical line)"],
 ]);
-const OTHER_SEPARATOR = /[;|\u060c\u037e\u201a\u3001\ufe50\uff0c\uff1b\uff5c]/;
+const OTHER_SEPARATOR = /[;|/\u060c\u037e\u201a\u3001\ufe50\uff0c\uff1b\uff5c]/;
 
 /**
  * Internal: the names of `written` when it is two or more names separated by a character of

@@ -521,20 +521,20 @@ export function serializeBaggage(
   entries: Iterable<[string, BaggageEntry]>,
   leftOut?: BaggageLeftOut,
 ): string | undefined {
-  // Each pass counts into its own object: whatever runs between the passes (an application's
-  // iterable, metadata's toString, an inject inside this one) has counts of its own.
-  const first: PassCounts = { count: 0, skipped: 0, over: 0 };
-  const header = serializeEntries(entries, true, first);
+  // Each pass's counts are read into locals right after it, before anything else runs (an application's
+  // iterable or metadata's toString may inject again, and its passes write the same scratch).
+  const header = serializeEntries(entries, true);
+  const firstCount = passCount;
+  const firstLeftOut = passSkipped + passOver;
   // Nothing skipped for its size (the usual case): no second pass.
-  if (first.skipped === 0 || (entries[Symbol.iterator]() as unknown) === entries) {
-    if (leftOut !== undefined) leftOut.count = first.skipped + first.over;
+  if (passSkipped === 0 || (entries[Symbol.iterator]() as unknown) === entries) {
+    if (leftOut !== undefined) leftOut.count = firstLeftOut;
     return header;
   }
-  const second: PassCounts = { count: 0, skipped: 0, over: 0 };
-  const minimal = serializeEntries(entries, false, second);
-  const used = second.count > first.count ? second : first;
-  if (leftOut !== undefined) leftOut.count = used.skipped + used.over;
-  return used === second ? minimal : header;
+  const minimal = serializeEntries(entries, false);
+  const secondUsed = passCount > firstCount;
+  if (leftOut !== undefined) leftOut.count = secondUsed ? passSkipped + passOver : firstLeftOut;
+  return secondUsed ? minimal : header;
 }
 
 /**
@@ -546,23 +546,24 @@ export interface BaggageLeftOut {
   count: number;
 }
 
-/** What one {@link serializeEntries} pass counts: members written, skipped for size, past the 64th. */
-interface PassCounts {
-  count: number;
-  skipped: number;
-  over: number;
-}
+/** Members written by the last {@link serializeEntries} pass (scratch: read right after it). */
+let passCount = 0;
+/** Entries the last {@link serializeEntries} pass skipped for their size (scratch). */
+let passSkipped = 0;
+/** Entries the last {@link serializeEntries} pass found after its 64th member written (scratch). */
+let passOver = 0;
 
 /**
  * {@link serializeBaggage}'s pass with `+` written as `%2B` (`encodePlus`) or as itself: the header
- * (`undefined` when no entry is written); into `counts`, the number of members in it, of entries
- * skipped for their size, and of entries after the 64th member written (counted, not read). A key is
- * read for that at most as far as the room left (a longer one is skipped for its size, unread).
+ * (`undefined` when no entry is written); the number of members in it goes to {@link passCount}, of
+ * entries skipped for their size to {@link passSkipped}, and of entries after the 64th member written
+ * (counted, not read) to {@link passOver}, set when the pass ends (no result object on the hot path;
+ * the caller reads them before anything else runs). A key is read for that at most as far as the room
+ * left (a longer one is skipped for its size, unread).
  */
 function serializeEntries(
   entries: Iterable<[string, BaggageEntry]>,
   encodePlus: boolean,
-  counts: PassCounts,
 ): string | undefined {
   let out = "";
   let count = 0;
@@ -587,9 +588,9 @@ function serializeEntries(
     out += count > 0 ? `,${member}` : member;
     count++;
   }
-  counts.count = count;
-  counts.skipped = skipped;
-  counts.over = overCount;
+  passCount = count;
+  passSkipped = skipped;
+  passOver = overCount;
   return count > 0 ? out : undefined;
 }
 

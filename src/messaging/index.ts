@@ -36,6 +36,7 @@ export type {
   RestoreOptions,
   RoutingKeyUnderSystem,
   SendSpanOptions,
+  SentHeaders,
   SystemAsConventionsWrite,
 } from "./messaging-options.js";
 export {

@@ -354,6 +354,21 @@ export type RoutingKeyUnderSystem<S extends string> = string extends S
     : { routingKey?: 'options.routingKey is RabbitMQ\'s: system "rabbitmq"' | "" | null | undefined };
 
 /**
+ * What `withSendSpan` hands its callback under `system` `S`, for headers of type `H`: `H`, or
+ * `H | undefined` when `S` is `"mqtt"` (or a union of literals holding it). Under `"mqtt"` an empty
+ * plain object (nothing injected and no application user property: tracing suppressed, no context
+ * manager, a propagator that writes nothing such as `OTEL_PROPAGATORS=none`) is handed as `undefined`,
+ * so that `properties: { userProperties }` leaves it out of the packet: mqtt.js 5 (mqtt-packet 9)
+ * sizes `userProperties: {}` as a property of length 0, drops the packet and never settles the
+ * publish, while it skips an `undefined` property. Under any other system `fn` receives the object
+ * as before. A `system` typed `string` (read from configuration, `SendSpanOptions` without a type
+ * argument, `withSendSpan<H>(...)`) gives `H`, as {@link SystemAsConventionsWrite} leaves such a value
+ * to the run-time check: code that may send under `"mqtt"` so checks for `undefined` itself
+ * (docs/messaging.md, "Other clients").
+ */
+export type SentHeaders<S extends string, H> = string extends S ? H : "mqtt" extends S ? H | undefined : H;
+
+/**
  * What the messaging helpers check a literal `system` `S` against, at compile time, as the runtime
  * checks it (`requireOptions`): `unknown` (no constraint) for any name the runtime takes — a well-known
  * one as the conventions write it, your own system's, or a `string` read from configuration (checked at

@@ -23,6 +23,7 @@ import { ambientLinkOf } from "../context/consumer-context.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_SEND } from "./semconv.js";
 import type { HeaderEntries } from "./header-entries.js";
 import { writeFieldsToSend } from "./header-writer.js";
+import { isPlainObject } from "../plain-object.js";
 import {
   requireOptions,
   type RelayForwarding,
@@ -31,6 +32,7 @@ import {
   type RoutingKeyUnderSystem,
   type OperationNameOfType,
   type SystemAsConventionsWrite,
+  type SentHeaders,
 } from "./messaging-options.js";
 import { messageRestoreOptions } from "./message-restore-options.js";
 import {
@@ -82,7 +84,10 @@ function runInNewSpan<T>(
  * properties); any other object (plain, or inheriting data fields) gives `fn` a new plain object of
  * the fields a `for…in` client sends, with the context, and stays as it was. So one module-level
  * object of application headers can serve every send, concurrent ones included
- * ({@link SendSpanOptions.headers}; docs/messaging.md, "Writing headers").
+ * ({@link SendSpanOptions.headers}; docs/messaging.md, "Writing headers"). Under `system: "mqtt"` an
+ * empty plain object (nothing injected, no application user property) is handed as `undefined`, so that
+ * `properties: { userProperties }` publishes: mqtt.js 5 drops a packet whose `userProperties` is `{}`
+ * and never settles its publish ({@link SentHeaders}).
  *
  * Which span and which context (messaging conventions, "Messaging spans"):
  * - no `creationContext`: a PRODUCER span `{operation} {destination}`, child of the active context,
@@ -140,7 +145,7 @@ export function withSendSpan<
   options: SendSpanOptions<H> & { system: S & SystemAsConventionsWrite<S> } & RoutingKeyUnderSystem<S> & {
       operationName?: (O & OperationNameOfType<"send", O>) | undefined;
     },
-  fn: (headers: H, span: Span) => T,
+  fn: (headers: SentHeaders<S, H>, span: Span) => T,
 ): T {
   options = requireOptions("withSendSpan", options);
   // `undefined`: all of the baggage (messages are the wire, as HTTP headers are).
@@ -168,7 +173,14 @@ export function withSendSpan<
     routingKey: _routingKey,
     ...given
   } = options;
-  const send = sender(headers, suppressInstrumentation !== false, options.system === "rabbitmq", fn);
+  const system = options.system;
+  const send = sender(
+    headers,
+    suppressInstrumentation !== false,
+    system === "rabbitmq",
+    system === "mqtt",
+    fn as (headers: H | undefined, span: Span) => T,
+  );
   const inject: Inject = (context) =>
     injectAllowedBaggage({ context, propagator }, allowedBaggage, "withSendSpan");
   if (creationContext === undefined) return sendInActiveContext(name, attributes, links, inject, send);
@@ -194,19 +206,33 @@ type Send<T> = (span: Span, carrier: TraceCarrier) => T;
  * object or class instance filled in place, a copy when it cannot take the context, frozen say) and `fn` called with
  * them, under tracehop's send suppression when `suppress` ({@link SendSpanOptions.suppressInstrumentation}).
  * `amqpTable` (system `"rabbitmq"`): headers written as an AMQP table get no field that would take it
- * over what amqplib encodes, as `injectAmqpHeaders` writes them.
+ * over what amqplib encodes, as `injectAmqpHeaders` writes them. `emptyAsUndefined` (system `"mqtt"`):
+ * an empty plain object (the copy of nothing) is handed as `undefined`, which mqtt.js leaves out of
+ * the packet, where `userProperties: {}` would drop the packet and never settle the publish
+ * ({@link SentHeaders}).
  */
 function sender<T, H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
   suppress: boolean,
   amqpTable: boolean,
-  fn: (headers: H, span: Span) => T,
+  emptyAsUndefined: boolean,
+  fn: (headers: H | undefined, span: Span) => T,
 ): Send<T> {
   return (span, carrier) => {
-    const message = writeFieldsToSend(headers, carrier, "withSendSpan", amqpTable);
+    const written = writeFieldsToSend(headers, carrier, "withSendSpan", amqpTable);
+    const message = emptyAsUndefined && isEmptyPlainObject(written) ? undefined : written;
     if (!suppress) return fn(message, span);
     return contextApi.with(suppressForSend(contextApi.active()), fn, undefined, message, span);
   };
+}
+
+/**
+ * Whether `value` is a plain object without a property of its own: what mqtt-packet sizes as a
+ * property of length 0 (it counts `Object.getOwnPropertyNames`). Only tracehop's copies are plain
+ * here (`writeFieldsToSend` copies every plain object it is given), so reading their names cannot throw.
+ */
+function isEmptyPlainObject(value: unknown): boolean {
+  return isPlainObject(value) && Object.getOwnPropertyNames(value).length === 0;
 }
 
 /**

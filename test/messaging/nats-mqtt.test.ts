@@ -10,11 +10,11 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, SpanKind, trace, type TextMapPropagator } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import mqtt from "mqtt";
 import { connect, headers as natsHeaders, type JetStreamClient, type Msg, type NatsConnection } from "nats";
-import { suppressTracing } from "@opentelemetry/core";
+import { CompositePropagator, suppressTracing } from "@opentelemetry/core";
 import { contextFromCarrier, withCarrier } from "../../src/index.js";
 import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
@@ -525,40 +525,83 @@ describe("MQTT 5", () => {
     assertOneTrace(await delivered);
   }
 
-  test("nothing to inject (tracing suppressed): the documented publish leaves the empty user properties out and settles", async (t) => {
-    if (!client) {
-      t.skip(skipReason);
-      return;
-    }
-    // mqtt.js 5 (mqtt-packet 9) sizes a `userProperties` of {} as a property of length 0, takes that for a
-    // failure and drops the packet without settling the publish: `properties: { userProperties }` with
-    // nothing injected never settled (a QoS 1 publishAsync waited forever; the message was never sent).
-    const topic = `tracehop/test/${unique("mqtt-empty")}`;
+  /**
+   * Publishes "order 1" to a new topic at QoS 1 as docs/messaging.md writes it,
+   * `properties: { userProperties }` with what `withSendSpan` hands, in `around`; returns what `fn` was
+   * handed and the delivered packet, each awaited within the hang guard.
+   */
+  async function publishHanded(
+    topic: string,
+    options: { headers?: Record<string, string>; propagator?: TextMapPropagator },
+    around: <T>(fn: () => T) => T,
+  ): Promise<{ handed: unknown; packet: mqtt.IPublishPacket }> {
     const delivered = new Promise<mqtt.IPublishPacket>((resolve) => {
       client!.on("message", (received, _payload, packet) => {
         if (received === topic) resolve(packet);
       });
     });
-    await client.subscribeAsync(topic, { qos: 1 });
-    let handed: Record<string, unknown> | undefined;
+    await client!.subscribeAsync(topic, { qos: 1 });
+    let handed: unknown = "fn not called";
     await within(
-      context.with(suppressTracing(context.active()), () =>
-        withSendSpan({ system: "mqtt", destination: topic }, (userProperties) => {
-          handed = { ...userProperties };
-          // As docs/messaging.md writes it: an empty object is left out.
-          return client!.publishAsync(topic, "order 1", {
-            qos: 1,
-            properties: Object.keys(userProperties).length > 0 ? { userProperties } : {},
-          });
+      around(() =>
+        withSendSpan({ system: "mqtt", destination: topic, ...options }, (userProperties) => {
+          handed = userProperties === undefined ? undefined : { ...userProperties };
+          return client!.publishAsync(topic, "order 1", { qos: 1, properties: { userProperties } });
         }),
       ),
       HANG_GUARD_MS,
-      "the QoS 1 publish with nothing injected",
+      "the QoS 1 publish",
     );
-    assert.deepEqual(handed, {}, "nothing was injected: tracing is suppressed");
     const packet = await within(delivered, HANG_GUARD_MS, "the delivery of the message");
+    await client!.unsubscribeAsync(topic);
+    return { handed, packet };
+  }
+
+  // mqtt.js 5 (mqtt-packet 9) sizes a `userProperties` of {} as a property of length 0, takes that for a
+  // failure and drops the packet without settling the publish: `properties: { userProperties }` with {}
+  // never settled (a QoS 1 publishAsync waited forever; the message was never sent). Nothing to send is
+  // handed as undefined, which mqtt-packet leaves out of the packet.
+  test("nothing to inject (tracing suppressed): fn gets undefined, and { userProperties } publishes and settles", async (t) => {
+    if (!client) {
+      t.skip(skipReason);
+      return;
+    }
+    const topic = `tracehop/test/${unique("mqtt-empty")}`;
+    const { handed, packet } = await publishHanded(topic, {}, (fn) =>
+      context.with(suppressTracing(context.active()), fn),
+    );
+    assert.equal(handed, undefined, "nothing was injected: tracing is suppressed");
     assert.equal(packet.payload.toString(), "order 1");
     assert.equal(packet.properties?.userProperties, undefined);
+  });
+
+  test("nothing to inject (a propagator that writes nothing, as OTEL_PROPAGATORS=none): fn gets undefined, the publish settles", async (t) => {
+    if (!client) {
+      t.skip(skipReason);
+      return;
+    }
+    const topic = `tracehop/test/${unique("mqtt-none")}`;
+    const { handed, packet } = await publishHanded(
+      topic,
+      { propagator: new CompositePropagator({ propagators: [] }) },
+      (fn) => withCarrier(STORED, "relay", fn),
+    );
+    assert.equal(handed, undefined, "the propagator wrote nothing");
+    assert.equal(packet.payload.toString(), "order 1");
+    assert.equal(packet.properties?.userProperties, undefined);
+  });
+
+  test("tracing suppressed, application user properties given: fn gets them, and they are sent", async (t) => {
+    if (!client) {
+      t.skip(skipReason);
+      return;
+    }
+    const topic = `tracehop/test/${unique("mqtt-app")}`;
+    const { handed, packet } = await publishHanded(topic, { headers: { "x-app": "orders" } }, (fn) =>
+      context.with(suppressTracing(context.active()), fn),
+    );
+    assert.deepEqual(handed, { "x-app": "orders" });
+    assert.deepEqual({ ...packet.properties?.userProperties }, { "x-app": "orders" });
   });
 
   test("the whole PUBLISH packet gives no messaging.message.id: its packet identifier names no message", async (t) => {

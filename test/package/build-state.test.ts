@@ -1,4 +1,4 @@
-// `npm run build` (which `npm install`'s prepare and `npm test` run) must leave the state that `npm start`'s
+// `npm run build` (which `npm test` runs) must leave the state that `npm start`'s
 // `tsc -b tsconfig.build.json tsconfig.examples.json` reads (dist/tsconfig.build.tsbuildinfo,
 // dist/example/tsconfig.examples.tsbuildinfo): built with `tsc -p`, it left none, so the first `npm start` after an
 // install rebuilt the whole package (10 to 20 s) for nothing (new-user trial). And that `tsc -b` must build

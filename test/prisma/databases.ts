@@ -110,8 +110,8 @@ async function settingUp<T>(setup: () => Promise<T>, undo: () => Promise<void>):
 
 /**
  * The generated Prisma client of `provider` (`generated/prisma/<provider>/client.js`). Throws an Error
- * that says how to create it when it is missing (`npm install` runs `prisma generate` through the
- * `prepare` script; a checkout without it needs `npm run prisma:generate`).
+ * that says how to create it when it is missing (`npm start`, `npm test` and `npm run build` run
+ * `prisma generate` when the clients are missing or stale; alone, `npm run prisma:generate`).
  */
 async function generatedClient(provider: Provider): Promise<any> {
   try {

@@ -1,0 +1,81 @@
+/**
+ * Generates the three Prisma clients of the main job into generated/prisma/{sqlite,postgresql,mysql}
+ * (the schemas of prisma/), with the native schema engine replaced by `/bin/true` unless
+ * PRISMA_SCHEMA_ENGINE_BINARY says otherwise (`prisma generate` does not run it: DEVELOPERS.md).
+ *
+ *   node --import tsx scripts/prisma-generate.ts             generate all three
+ *   node --import tsx scripts/prisma-generate.ts --if-stale  only when generated/ lacks a client, or
+ *                                                             the schemas or the Prisma versions changed
+ *                                                             since the last generation (silent otherwise)
+ *
+ * `npm start`, `npm run build` and so `npm test` run it with `--if-stale`: the package has no `prepare`
+ * script (a consumer installing its tarball is offered no install script, and packing it needs no
+ * Prisma), so a fresh clone generates the clients on its first start or test. The stamp
+ * (generated/prisma/stamp.json) records what the clients were generated from.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..");
+const require = createRequire(join(ROOT, "package.json"));
+/** Each schema and the client it generates. */
+const SCHEMAS = [
+  { schema: "prisma/schema.prisma", client: "generated/prisma/sqlite/client.ts" },
+  { schema: "prisma/postgresql/schema.prisma", client: "generated/prisma/postgresql/client.ts" },
+  { schema: "prisma/mysql/schema.prisma", client: "generated/prisma/mysql/client.ts" },
+];
+const STAMP = join(ROOT, "generated/prisma/stamp.json");
+
+/** The version of an installed package, or `"missing"`. */
+function versionOf(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), "utf8")) as { version: string })
+      .version;
+  } catch {
+    return "missing";
+  }
+}
+
+/** What the clients are generated from: the Prisma versions and a digest of the schemas' text. */
+function stampNow(): string {
+  const digest = createHash("sha256");
+  for (const { schema } of SCHEMAS) digest.update(readFileSync(join(ROOT, schema)));
+  return JSON.stringify({
+    prisma: versionOf("prisma"),
+    client: versionOf("@prisma/client"),
+    schemas: digest.digest("hex"),
+  });
+}
+
+const stamp = stampNow();
+if (process.argv.includes("--if-stale")) {
+  const complete = SCHEMAS.every(({ client }) => existsSync(join(ROOT, client)));
+  const recorded = existsSync(STAMP) ? readFileSync(STAMP, "utf8").trim() : undefined;
+  if (complete && recorded === stamp) process.exit(0);
+  console.log(
+    complete
+      ? "prisma: the schemas or the Prisma versions changed since the clients were generated: generating them again"
+      : "prisma: generating the Prisma clients into generated/prisma (a fresh clone has none)",
+  );
+}
+
+const env = {
+  ...process.env,
+  PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || "/bin/true",
+};
+const cli = require.resolve("prisma/build/index.js");
+for (const { schema } of SCHEMAS) {
+  const run = spawnSync(process.execPath, [cli, "generate", "--schema", schema], {
+    cwd: ROOT,
+    env,
+    stdio: "inherit",
+  });
+  if (run.status !== 0) {
+    console.error(`prisma generate --schema ${schema} failed (exit ${run.status ?? run.signal})`);
+    process.exit(1);
+  }
+}
+writeFileSync(STAMP, `${stamp}\n`);

@@ -168,6 +168,7 @@ export function parseInspectInput(
           escaped,
           rows.crlf,
           rows.copy,
+          rows.sqliteAlike,
         );
         return groups !== undefined && row.noCarrier === AN_ARRAY ? { ...row, noCarrier: groups } : row;
       }),
@@ -411,7 +412,8 @@ function lineError(line: string, number: number, error: string, lines: readonly 
  * line-rows.ts `mysqlOutput` parsed of it): a NULL column ({@link nullLine}), `null` a JSON null, an object a
  * carrier or a row (read with its own line's text), a string the JSON text of one (as `withCarrier`
  * reads a Json column holding a string: `carrierObject`, carrier-object.ts), another JSON value a row
- * without a carrier; a line of `mysql --batch` output is read with its escapes undone, with a diagnostic.
+ * without a carrier; a line of `mysql --batch` output is read with its escapes undone, with a diagnostic
+ * (naming `sqlite3 .nullvalue NULL` too, which prints the same bytes, when `sqliteAlike`).
  * @throws {@link InspectInputError} naming the line when it is none of these (with a hint from the line,
  *   or from all the text's `lines`: {@link prettyRowsHint}).
  */
@@ -425,6 +427,7 @@ function lineRow(
   escaped?: EscapedLine,
   crlf = false,
   copy = false,
+  sqliteAlike = false,
 ): InspectInput {
   const noCarrier = nullLine(line, copy);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
@@ -441,7 +444,7 @@ function lineRow(
     read.text,
     field,
     read.mysql
-      ? [read.asIs ? MYSQL_ESCAPES_AS_IS : MYSQL_ESCAPES]
+      ? [read.asIs ? (sqliteAlike ? MYSQL_OR_SQLITE : MYSQL_ESCAPES_AS_IS) : MYSQL_ESCAPES]
       : read.copy
         ? [COPY_ESCAPES]
         : read.bytea
@@ -511,6 +514,19 @@ const COPY_ESCAPES =
 const MYSQL_ESCAPES_AS_IS =
   "the input is mysql --batch output (a line NULL, or a line JSON only with its escapes undone): this line is read with " +
   "the escapes it writes (\\n \\t \\0 \\\\) undone, as the column stores it, not as the JSON it also is as printed (mysql -r, --raw, prints the column as stored)";
+
+/**
+ * The diagnostic of a line that is JSON as it is, read with the escapes of `mysql --batch` undone, in
+ * output that `sqlite3` list mode with `.nullvalue NULL` prints alike (line-rows.ts `mysqlOutput`,
+ * `sqliteAlike`): only a line NULL says mysql, and sqlite3 writes a column as stored, so the line as
+ * printed may be the column; what to run to tell them apart.
+ */
+const MYSQL_OR_SQLITE =
+  "the input is mysql --batch output, or sqlite3 output with .nullvalue NULL, which print alike here (a line NULL; " +
+  "every line holding a backslash is JSON both as printed and with mysql's escapes undone): this line is read as " +
+  "mysql --batch prints a column, its escapes (\\n \\t \\0 \\\\) undone; from sqlite3, which prints a column as " +
+  "stored, the line as printed is the column: print a NULL column as an empty line, sqlite3 FILE " +
+  "'select traceContext from ...' without .nullvalue NULL, and inspect that";
 
 /**
  * What a bare traceparent line is read as (`readAs`, on the report's first line): the value

@@ -6,9 +6,12 @@ import { isJson, parseJson } from "./carrier-shape.js";
 /** What an empty line of line-per-row input is: `psql -At` prints a NULL column so. */
 const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
 
-/** What a line `NULL` of line-per-row input is: `mysql --batch` (`-B`, `-N -e`) prints a NULL column so. */
+/**
+ * What a line `NULL` of line-per-row input is: `mysql --batch` (`-B`, `-N -e`) prints a NULL column so,
+ * and so does `sqlite3` in its list mode after `.nullvalue NULL` (its default prints an empty line).
+ */
 const MYSQL_NULL_ROW =
-  "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension";
+  "NULL: a NULL column as mysql --batch or sqlite3 with .nullvalue NULL prints it; written outside a span, or by a service without the extension";
 
 /** Line-per-row text: its lines, and the first line that is not a NULL column read as JSON (read once). */
 interface RowLines {
@@ -22,6 +25,12 @@ interface RowLines {
   copy?: boolean;
   /** When they are, what {@link mysqlOutput} parsed of each line holding a backslash, by index. */
   escaped: (EscapedLine | undefined)[];
+  /**
+   * Whether, read as `mysql --batch` output, they print as `sqlite3` list output with `.nullvalue NULL`
+   * prints too ({@link mysqlOutput}: only a line `NULL` says mysql), so that either client may have
+   * written them.
+   */
+  sqliteAlike?: boolean;
   /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
   first?: { index: number; read: LineValue | LineNoCarrier };
   /**
@@ -54,9 +63,11 @@ export function rowLines(text: string): RowLines | undefined {
   const copy = copyOutput(lines);
   const index = lines.findIndex((line) => nullLine(line, copy) === undefined);
   if (index < 0) return { lines, mysql: false, copy, escaped: [], crlf };
-  const { mysql, escaped } = copy ? { mysql: false, escaped: [] } : mysqlOutput(lines);
+  const { mysql, escaped, sqliteAlike } = copy ? { mysql: false, escaped: [] } : mysqlOutput(lines);
   const read = readLine(lines[index]!, mysql, escaped[index], copy);
-  return "error" in read ? undefined : { lines, mysql, copy, escaped, first: { index, read }, crlf };
+  return "error" in read
+    ? undefined
+    : { lines, mysql, copy, escaped, sqliteAlike, first: { index, read }, crlf };
 }
 
 /**
@@ -96,10 +107,20 @@ export function textLines(text: string): string[] {
  * Output of one line without `NULL` that is JSON as it is cannot be told from `psql -At`'s: it is read as
  * it is. `escaped`: when they are, each line holding a backslash as it was parsed here (by index), for
  * {@link readLine}, so that no line is parsed twice the same way; empty when they are not.
+ * `sqliteAlike`: when only a line `NULL` says so, `sqlite3` list output with `.nullvalue NULL` prints the
+ * same bytes (it writes a column as stored: no escapes, a line break in a value as it is, so a line JSON
+ * only with the escapes undone is mysql's alone); the lines are read as mysql's, and the reader says
+ * both (input.ts).
  */
-function mysqlOutput(lines: readonly string[]): { mysql: boolean; escaped: (EscapedLine | undefined)[] } {
+function mysqlOutput(lines: readonly string[]): {
+  mysql: boolean;
+  escaped: (EscapedLine | undefined)[];
+  sqliteAlike?: boolean;
+} {
   const no = { mysql: false, escaped: [] };
   let mysql = false;
+  // A line JSON only with the escapes undone: what no sqlite3 output holds.
+  let escapedOnly = false;
   const escaped: (EscapedLine | undefined)[] = [];
   for (const [index, line] of lines.entries()) {
     if (line === "NULL") mysql = true;
@@ -110,11 +131,12 @@ function mysqlOutput(lines: readonly string[]): { mysql: boolean; escaped: (Esca
       const undone = "value" in read.undone;
       // JSON only as printed: `mysql -r` (--raw) output, which writes a value as stored.
       if (read.asIs && !undone) return no;
-      mysql ||= undone && !read.asIs;
+      escapedOnly ||= undone && !read.asIs;
       escaped[index] = read;
     }
   }
-  return mysql ? { mysql, escaped } : no;
+  mysql ||= escapedOnly;
+  return mysql ? { mysql, escaped, sqliteAlike: !escapedOnly } : no;
 }
 
 /**

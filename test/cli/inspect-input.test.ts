@@ -815,7 +815,7 @@ describe("tracehop inspect: values and lines that hold no carrier", () => {
       ["null", "JSON null: the row was written without a carrier"],
       [
         "NULL",
-        "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension",
+        "NULL: a NULL column as mysql --batch or sqlite3 with .nullvalue NULL prints it; written outside a span, or by a service without the extension",
       ],
       ["42", `a number, not a carrier${BARE_ID}`],
       ["true", "a boolean, not a carrier"],
@@ -1607,14 +1607,14 @@ describe("tracehop inspect: mysql --batch output", () => {
     assert.equal(missing.valid, false);
     assert.equal(
       missing.noCarrier,
-      "NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension",
+      "NULL: a NULL column as mysql --batch or sqlite3 with .nullvalue NULL prints it; written outside a span, or by a service without the extension",
     );
     // One row of each alone: a NULL first line, and a single escaped line, are rows too.
     const nullOnly = run(["inspect", "-"], "NULL\n");
     assert.equal(nullOnly.code, 1, nullOnly.stderr);
     assert.equal(
       nullOnly.stdout,
-      "no carrier (NULL: a NULL column as mysql --batch prints it; written outside a span, or by a service without the extension)\n",
+      "no carrier (NULL: a NULL column as mysql --batch or sqlite3 with .nullvalue NULL prints it; written outside a span, or by a service without the extension)\n",
     );
     const escapedOnly = run(["inspect", "--json", "-"], `"{\\\\"traceparent\\\\":\\\\"${tp}\\\\"}"\n`);
     assert.equal(escapedOnly.code, 0, escapedOnly.stderr);
@@ -1662,7 +1662,10 @@ describe("tracehop inspect: mysql --batch output", () => {
     const [pretty, missing, text, crlf] = JSON.parse(rows.stdout);
     assert.equal(pretty.context.traceId, "0af7651916cd43dd8448eb211c80319c");
     assert.deepEqual(pretty.diagnostics, [MYSQL_ESCAPES]);
-    assert.match(missing.noCarrier, /^NULL: a NULL column as mysql --batch prints it/);
+    assert.match(
+      missing.noCarrier,
+      /^NULL: a NULL column as mysql --batch or sqlite3 with .nullvalue NULL prints it/,
+    );
     assert.equal(text.context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
     assert.equal(text.diagnostics[0], MYSQL_ESCAPES);
     assert.equal(crlf.context.datadogTraceId, "12345");
@@ -1701,13 +1704,17 @@ describe("tracehop inspect: mysql --batch output", () => {
       assert.equal(row.context.traceId, "4bf92f3577b34da6a3ce929d0e0e4736", file);
       assert.deepEqual(row.context.tracestate, [], file);
       assert.equal(row.diagnostics.at(-1), DISCARDED, file);
-      assert.match(missing.noCarrier, /^NULL: a NULL column as mysql --batch prints it/);
+      assert.match(
+        missing.noCarrier,
+        /^NULL: a NULL column as mysql --batch or sqlite3 with .nullvalue NULL prints it/,
+      );
       assert.equal(row.diagnostics.length, file === "mysql-N-B-tab.txt" ? 2 : 1, file);
     }
-    assert.equal(
+    // Only its line NULL says mysql: sqlite3 with .nullvalue NULL prints the same, and the diagnostic says
+    // both (the next test).
+    assert.match(
       JSON.parse(run(["inspect", "--json", CLIENTS + "mysql-N-B-tab.txt"]).stdout)[0].diagnostics[0],
-      "the input is mysql --batch output (a line NULL, or a line JSON only with its escapes undone): this line is read with " +
-        "the escapes it writes (\\n \\t \\0 \\\\) undone, as the column stores it, not as the JSON it also is as printed (mysql -r, --raw, prints the column as stored)",
+      /^the input is mysql --batch output, or sqlite3 output with \.nullvalue NULL, which print alike here/,
     );
     // The library's own verdict on the stored column.
     const span = trace.getSpanContext(contextFromCarrier(stored));
@@ -1722,6 +1729,46 @@ describe("tracehop inspect: mysql --batch output", () => {
     // One line alone, no NULL: it cannot be told from psql -At's, and is read as it is.
     const alone = run(["inspect", "--json", "-"], `${tab}\n`);
     assert.deepEqual(JSON.parse(alone.stdout).context.tracestate, ["a=b\\tc"]);
+  });
+
+  test("sqlite3 list output with .nullvalue NULL prints what mysql -N -B prints: both clients said, with what tells them apart, not mysql alone", () => {
+    // The same bytes from both clients (a line NULL, a line JSON as printed and with mysql's escapes
+    // undone): sqlite3 prints the column as stored, mysql -N -B escaped; the text cannot tell which.
+    const BOTH =
+      "the input is mysql --batch output, or sqlite3 output with .nullvalue NULL, which print alike here (a line NULL; " +
+      "every line holding a backslash is JSON both as printed and with mysql's escapes undone): this line is read as " +
+      "mysql --batch prints a column, its escapes (\\n \\t \\0 \\\\) undone; from sqlite3, which prints a column as " +
+      "stored, the line as printed is the column: print a NULL column as an empty line, sqlite3 FILE " +
+      "'select traceContext from ...' without .nullvalue NULL, and inspect that";
+    const sqlite = run(["inspect", "--json", CLIENTS + "sqlite3-nullvalue-NULL.txt"]);
+    assert.equal(sqlite.stderr, "");
+    const [row, missing] = JSON.parse(sqlite.stdout);
+    assert.equal(row.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+    assert.equal(row.diagnostics[0], BOTH);
+    // Read as mysql's: the value's \\n undone into a line feed, said so by the baggage finding.
+    assert.match(row.diagnostics[1], /its character 7 is U\+000A \(line feed\)/);
+    assert.match(
+      missing.noCarrier,
+      /^NULL: a NULL column as mysql --batch or sqlite3 with \.nullvalue NULL prints it/,
+    );
+    // The real mysql -N -B output of the same shape says the same.
+    const mysql = run(["inspect", "--json", CLIENTS + "mysql-N-B-tab.txt"]);
+    assert.equal(JSON.parse(mysql.stdout)[0].diagnostics[0], BOTH);
+    // sqlite3's output as the message says to print it (NULL an empty line) is read as printed.
+    const lines = readFileSync(CLIENTS + "sqlite3-nullvalue-NULL.txt", "utf8").split("\n");
+    const printed = run(["inspect", "--json", "-"], `${lines[0]!}\n\n`);
+    const [asStored] = JSON.parse(printed.stdout);
+    assert.deepEqual(asStored.diagnostics.slice(0, 1), [
+      'baggage: 1 of its 1 members dropped: 1 breaking the baggage grammar key=value (the first: "path=a\\\\nb")',
+    ]);
+    // A backslash mysql never writes alone (\" here) tells sqlite3's output: read as printed, no such note.
+    const quoted = run(["inspect", "--json", "-"], `${lines[0]!.replace("path=", 'p\\"=')}\nNULL\n`);
+    const [quotedRow, quotedNull] = JSON.parse(quoted.stdout);
+    assert.deepEqual(
+      quotedRow.diagnostics.filter((d: string) => d.includes("mysql")),
+      [],
+    );
+    assert.match(quotedNull.noCarrier, /^NULL: /);
   });
 
   test("a mysql --batch line that is not JSON with its escapes undone either: an input error saying mysql -r (--raw)", () => {

@@ -695,8 +695,12 @@ function expandedInBorderOne(lines: readonly string[]): readonly string[] {
   if (/^\+-+\+-+\+$/.test(border)) {
     const last = lines.findLastIndex((line) => line.trim() !== "");
     const between = lines.filter((line, index) => index > 0 && index < last && line.trimEnd() === border);
-    if (between.length >= 2 && lines[1]?.startsWith("| ") === true)
-      return lines.slice(1, last).map((line) =>
+    // One record has no border between records: told from a table without names (psql -t, border 2)
+    // by its first cells, which are column names (expandedRecordInBorder); written with border 1's
+    // record header, which names its column as the first line of a later record would.
+    const one = between.length === 0 && expandedRecordInBorder(lines.slice(1, last), border);
+    if ((between.length >= 2 || one) && lines[1]?.startsWith("| ") === true) {
+      const fields = lines.slice(1, last).map((line) =>
         line.trimEnd() === border
           ? "-+-"
           : line
@@ -704,6 +708,8 @@ function expandedInBorderOne(lines: readonly string[]): readonly string[] {
               .replace(/ *\|$/, "")
               .replace(/ \|(?: |$)/, " | "),
       );
+      return one ? ["-[ RECORD 1 ]-", ...fields] : fields;
+    }
   }
   const record = (line: string): string | undefined =>
     /^(?:\+-|[┌├]─|─)\[ RECORD (\d+) \]|^\* Record (\d+)\s*$/.exec(line)?.slice(1).find(Boolean);
@@ -721,6 +727,32 @@ function expandedInBorderOne(lines: readonly string[]): readonly string[] {
     const text = line.replace(/^[|│] /, "").replace(/ *[|│]$/, "");
     return text.replace(/ [│|](?: |$)/, " | ");
   });
+}
+
+/**
+ * Whether `fields`, the lines between the first and last `border` line (`+----+----+`) of a table of
+ * two columns, are one record of psql's expanded output under `-x -t` with border 2 (checked with psql
+ * 15: test/fixtures/inspect-clients/psql-x-t-border2-one*.txt): every line `| name | value |` with its
+ * inner `|` under the border's inner `+`, each name a column's ({@link columnName}: no number, NULL or
+ * JSON text), no name twice, and a value a carrier's text ({@link expandedCarrierValue}). psql -t with
+ * border 2 (not expanded) draws the same lines for two columns, whose first cells are values: a number
+ * or JSON there is no record.
+ */
+function expandedRecordInBorder(fields: readonly string[], border: string): boolean {
+  const inner = border.indexOf("+", 1);
+  if (fields.length === 0) return false;
+  const names = new Set<string>();
+  let carrier = false;
+  for (const line of fields) {
+    const text = line.trimEnd();
+    if (!text.startsWith("| ") || !text.endsWith(" |") || text.length !== border.length) return false;
+    if (text.slice(inner - 1, inner + 2) !== " | ") return false;
+    const name = text.slice(2, inner - 1).trimEnd();
+    if (!columnName(name) || names.has(name)) return false;
+    names.add(name);
+    carrier ||= expandedCarrierValue(text.slice(inner + 2, -2).trimEnd());
+  }
+  return carrier;
 }
 
 /**

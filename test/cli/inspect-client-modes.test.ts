@@ -129,6 +129,10 @@ describe("tracehop inspect: tables and psql's other layouts, named by what their
       "psql-x-border0-columns.txt",
       "psql-x-unicode-columns.txt",
       "psql-x-t-border2-columns.txt",
+      // One record under -x -t with border 2: no border between records, only the table's first and last,
+      // as a table without names (psql -t, border 2) draws; its first cells are the column names.
+      "psql-x-t-border2-one.txt",
+      "psql-x-t-border2-one-columns.txt",
     ])
       assert.equal(
         hintOf(fixture(file)),
@@ -136,6 +140,8 @@ describe("tracehop inspect: tables and psql's other layouts, named by what their
           `${ONE_COLUMN.psql} (-X skips a psqlrc that turns \\x on)`,
         file,
       );
+    // psql -t with border 2, not expanded, of the same record: its first cell a value (the id), no name.
+    assert.doesNotMatch(hintOf(fixture("psql-t-border2-one-columns.txt")), /expanded output/);
     // mysql -vvv draws a table even with -N -B: mysql's, not sqlite3's nor psql's, after its echo.
     for (const file of ["mysql-t-vv.txt", "mysql-N-B-vvv.txt"])
       assert.equal(

@@ -19,6 +19,7 @@ import {
 } from "../propagation/datadog/constants.js";
 import { quoteWritten } from "../describe-value.js";
 import { InspectInputError } from "./input.js";
+import { shellWord } from "./row-carrier.js";
 
 /** The extract order `tracehop inspect` uses, and where it came from. */
 interface ExtractOrder {
@@ -118,9 +119,25 @@ function explicitOrder(styles: string): ExtractOrder {
   try {
     return { styles: parseStyles(styles, "explicit"), source: "--styles" };
   } catch (err) {
-    if (err instanceof TypeError) throw new InspectInputError(withoutPrefix(err.message));
+    if (err instanceof TypeError) throw new InspectInputError(asOptionFix(withoutPrefix(err.message)));
     throw err;
   }
+}
+
+/**
+ * `message`, the library's error for a style list (a string), with the list it says to write
+ * (`; write "datadog,tracecontext"`, a JSON string for code) written as the command-line fix,
+ * `; write --styles datadog,tracecontext` (one shell word: quoted when it holds a blank or another
+ * character a shell reads). A list the message cut short (`…`) is left as it is.
+ */
+function asOptionFix(message: string): string {
+  return message.replace(
+    /; write ("(?:[^"\\]|\\.)*")(?=$|, adding the style meant )/,
+    (said: string, quoted: string) => {
+      const list = JSON.parse(quoted) as string;
+      return list.endsWith("…") ? said : `; write --styles ${shellWord(list)}`;
+    },
+  );
 }
 
 /**

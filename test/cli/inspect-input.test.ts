@@ -2949,8 +2949,21 @@ describe("tracehop inspect: the command line", () => {
     assert.equal(
       run(["inspect", "--styles", "datadog\uff0ctracecontext", carrier]).stderr.split("\n")[0],
       'tracehop inspect: unknown propagation style "datadog\\uff0ctracecontext": it holds U+FF0C (fullwidth ' +
-        'comma), and names are separated by commas (datadog and tracecontext are styles); write "datadog,tracecontext"',
+        "comma), and names are separated by commas (datadog and tracecontext are styles); write --styles datadog,tracecontext",
     );
+    // Another separator, in --styles VALUE and --styles=VALUE: the fix is the option to type, not a JSON
+    // string to paste; a name with blanks is quoted for the shell.
+    for (const option of [["--styles", "datadog;tracecontext"], ["--styles=datadog;tracecontext"]]) {
+      const { code, stderr } = run(["inspect", ...option, carrier]);
+      assert.equal(code, 2, option.join(" "));
+      assert.equal(
+        stderr,
+        'tracehop inspect: unknown propagation style "datadog;tracecontext": it holds ";", and names are separated by ' +
+          "commas (datadog and tracecontext are styles); write --styles datadog,tracecontext\n",
+      );
+    }
+    const bogus = run(["inspect", "--styles", "datadog;bogus", carrier]).stderr;
+    assert.match(bogus, /; write --styles datadog, adding the style meant \(/);
     assert.match(
       run(["inspect", "--styles", "\ufffd", carrier]).stderr,
       /U\+FFFD, outside ASCII: .*\(the replacement character of bytes that are not UTF-8/,

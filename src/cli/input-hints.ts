@@ -2,6 +2,7 @@
 // columns, a mysql table, mysql --batch escapes, pretty-printed JSON, a line cut
 // short), and the query that prints the carrier column as `tracehop inspect` reads it.
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
+import { quoteWritten } from "../describe-value.js";
 import { isJson, isJsonObject } from "./carrier-shape.js";
 import { copyUnescaped, mysqlUnescaped, nullLine, readLine } from "./line-rows.js";
 
@@ -79,10 +80,23 @@ function separatedColumnsHint(line: string): string {
         after[1] !== "\t" &&
         isJsonObject(parseValue(line.slice(0, end + 1)))
       )
-        return said(after[1]!);
+        return /^ +$/.test(after[1]!) ? textAfterObject(line.slice(end + 1).trim()) : said(after[1]!);
     }
   }
   return "";
+}
+
+/**
+ * The hint for a JSON object followed by spaces and other `text` (`{"a":1} x`): no separator a client
+ * chose, but text after the object, as the quoted text (escaped and cut, as a setting is quoted); columns
+ * with spaces between (`psql -At -F ' '`) are said second.
+ */
+function textAfterObject(text: string): string {
+  return (
+    ` (it is a JSON object followed by other text, ${quoteWritten(text)}: give the object alone, nothing after its closing }; ` +
+    `if they are columns printed with blanks between them (psql -At -F ' '), select the carrier column alone, ` +
+    `psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...')`
+  );
 }
 
 /** `text` parsed as JSON, or `undefined` when it is none. */

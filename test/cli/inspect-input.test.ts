@@ -2252,6 +2252,30 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     assert.doesNotMatch(run(["inspect", "-"], "9\tNULL\n7\tx\n").stderr, /with their names/);
   });
 
+  test('a JSON object, a blank, then other text ({"a":1} x): said as text after the object, not as columns with a separator', () => {
+    const AFTER = (text: string) =>
+      `it is a JSON object followed by other text, ${text}: give the object alone, nothing after its closing }; ` +
+      "if they are columns printed with blanks between them (psql -At -F ' '), select the carrier column alone, " +
+      `psql -At -c 'select "traceContext" from ...'`;
+    for (const [args, input] of [
+      [['{"a":1} x'], undefined],
+      [["-"], '{"a":1} x\n'],
+    ] as const) {
+      const { code, stderr } = run(["inspect", ...args], input);
+      assert.equal(code, 2);
+      assert.ok(stderr.startsWith(refusal("the carrier", AFTER('"x"'))), stderr);
+      assert.doesNotMatch(stderr, /separated by/);
+    }
+    // The text after it quoted escaped and cut.
+    const long = run(["inspect", `{"a":1} \u00e9${"y".repeat(60)}`]).stderr;
+    assert.ok(
+      long.startsWith(refusal("the carrier", AFTER(`"\\u00e9${"y".repeat(39)}"… (61 characters)`))),
+      long,
+    );
+    // A separator of its own still says columns.
+    assert.match(run(["inspect", '{"a":1};x']).stderr, /separated by ";"/);
+  });
+
   test("a line cut short (ending inside a string or an object): an input error saying to check the column's type or length", async () => {
     const HINT =
       "it looks cut short, ending inside a string or an object: check the carrier column's type or length; a varchar(255), or a client's width limit, cuts a carrier";

@@ -86,6 +86,85 @@ function separatedColumnsHint(line: string): string {
   return "";
 }
 
+/** How many records {@link recordSeparatorHint} reads before it takes the rest for more of them. */
+const RECORDS_LOOKED_AT = 16;
+/** The longest run of characters {@link recordSeparatorHint} takes for a record separator (or several). */
+const MAX_RECORD_SEPARATOR_LENGTH = 16;
+/** How many `}` or `"` {@link jsonValueEnd} tries as the end of one value. */
+const VALUE_ENDS_TRIED = 64;
+
+/**
+ * The hint for rows printed on one line with a record separator of their own, else "": `psql -At -R ';'`
+ * (`--record-separator`: the separator between rows, the last row ended by a line feed) and
+ * `sqlite3 -newline ';'` (after every row, the last too), checked with psql 15 and sqlite3 3.40. `lines`: one
+ * line (a final empty one left out), read from its start as records: each a carrier's JSON text (an object
+ * or a string holding one's text) or nothing (a NULL column, an empty record), separated by the same run
+ * of characters that are no letter, digit, `{` or `"` (the run after the first value, or the shortest
+ * unit it repeats: `;;` is a NULL row between two; a separator of several characters that repeat one is
+ * read as that one). At least two carriers; every record a carrier's
+ * text, which a row of several columns (an id, a date) is not.
+ */
+export function recordSeparatorHint(lines: readonly string[]): string {
+  const rows = lines[lines.length - 1] === "" ? lines.slice(0, -1) : lines;
+  if (rows.length !== 1) return "";
+  const line = rows[0]!;
+  const open = line.search(/[{"]/);
+  if (open < 0) return "";
+  const end = jsonValueEnd(line, open);
+  if (end === undefined) return "";
+  const run = /^[^\p{L}\p{N}{"]+/u.exec(line.slice(end))?.[0];
+  // A separator is a few characters (`;`, `\x1e`): a longer run is no record separator, and is not
+  // searched for the unit it repeats (a regular expression over a long run takes its square).
+  if (run === undefined || run.length > MAX_RECORD_SEPARATOR_LENGTH) return "";
+  const unit = /^(.+?)\1*$/su.exec(run)![1]!;
+  for (const separator of unit === run ? [run] : [unit, run]) {
+    if (!separatedRecords(line, separator)) continue;
+    return (
+      ` (it looks like rows on one line, each ended or separated by ${JSON.stringify(separator)} (a NULL column an empty record), ` +
+      `as psql -R (--record-separator) or sqlite3 -newline print them: print a row a line, ` +
+      `psql -At -c 'select "${TRACE_CONTEXT_FIELD}" from ...' without -R, or sqlite3 FILE 'select ${TRACE_CONTEXT_FIELD} from ...' without -newline)`
+    );
+  }
+  return "";
+}
+
+/**
+ * Whether `line` is records separated (or each ended) by `separator` ({@link recordSeparatorHint}):
+ * every one of its first {@link RECORDS_LOOKED_AT} records empty or a carrier's JSON text, two at least.
+ */
+function separatedRecords(line: string, separator: string): boolean {
+  let at = 0;
+  let carriers = 0;
+  for (let record = 0; record < RECORDS_LOOKED_AT && at < line.length; record++) {
+    if (line.startsWith(separator, at)) {
+      at += separator.length;
+      continue;
+    }
+    const end = jsonValueEnd(line, at);
+    if (end === undefined || !carrierText(line.slice(at, end))) return false;
+    carriers++;
+    if (end < line.length && !line.startsWith(separator, end)) return false;
+    at = end + separator.length;
+  }
+  return carriers >= 2;
+}
+
+/**
+ * The index after the JSON object or string that starts at `start` of `line` (the first `}` or `"`
+ * after which the text read is one), or `undefined`.
+ */
+function jsonValueEnd(line: string, start: number): number | undefined {
+  const close = line[start] === "{" ? "}" : line[start] === '"' ? '"' : undefined;
+  if (close === undefined) return undefined;
+  let end = start;
+  for (let tried = 0; tried < VALUE_ENDS_TRIED; tried++) {
+    end = line.indexOf(close, end + 1);
+    if (end < 0) return undefined;
+    if (parseValue(line.slice(start, end + 1)) !== undefined) return end + 1;
+  }
+  return undefined;
+}
+
 /**
  * The hint for a JSON object followed by spaces and other `text` (`{"a":1} x`): no separator a client
  * chose, but text after the object, as the quoted text (escaped and cut, as a setting is quoted); columns
@@ -746,7 +825,7 @@ function expandedInBorderOne(lines: readonly string[]): readonly string[] {
 /**
  * Whether `fields`, the lines between the first and last `border` line (`+----+----+`) of a table of
  * two columns, are one record of psql's expanded output under `-x -t` with border 2 (checked with psql
- * 15: test/fixtures/inspect-clients/psql-x-t-border2-one*.txt): every line `| name | value |` with its
+ * 15): every line `| name | value |` with its
  * inner `|` under the border's inner `+`, each name a column's ({@link columnName}: no number, NULL or
  * JSON text), no name twice, and a value a carrier's text ({@link expandedCarrierValue}). psql -t with
  * border 2 (not expanded) draws the same lines for two columns, whose first cells are values: a number

@@ -21,6 +21,7 @@ import {
   prettyRowsHint,
   prettyValuesHint,
   psqlExpandedBorderHint,
+  recordSeparatorHint,
   psqlExpandedHint,
   psqlRowsHint,
   psqlWrappedHint,
@@ -339,6 +340,7 @@ function notJsonError(text: string, error: string): InspectInputError {
  */
 function clientOutputHint(lines: readonly string[]): string {
   return (
+    recordSeparatorHint(lines) ||
     copyLinesHint(lines) ||
     markupHint(lines) ||
     psqlExpandedBorderHint(lines) ||

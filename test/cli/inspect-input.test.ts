@@ -2276,6 +2276,31 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
     assert.match(run(["inspect", '{"a":1};x']).stderr, /separated by ";"/);
   });
 
+  test("rows on one line with a record separator of their own (psql -R ';', sqlite3 -newline ';'): said as rows, with what to run, not several columns", async () => {
+    const ROWS =
+      'it looks like rows on one line, each ended or separated by ";" (a NULL column an empty record), as psql -R ' +
+      "(--record-separator) or sqlite3 -newline print them: print a row a line, psql -At -c 'select \"traceContext\" from ...' " +
+      "without -R, or sqlite3 FILE 'select traceContext from ...' without -newline";
+    const files = ["psql-At-R-semicolon.txt", "sqlite3-newline-semicolon.txt"];
+    const results = await runMany(files.map((file) => ({ args: ["inspect", CLIENTS + file] })));
+    for (const [i, file] of files.entries()) {
+      const { code, stdout, stderr } = results[i]!;
+      assert.equal(code, 2, file);
+      assert.equal(stdout, "", file);
+      assert.ok(stderr.startsWith(refusal("the carrier", ROWS)), `${file}: ${stderr}`);
+      assert.doesNotMatch(stderr, /several columns/, file);
+    }
+    // Another separator (psql -R ' ; '); a NULL first; a ";" inside a value (a dd= tracestate member).
+    const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const own = run(
+      ["inspect", "-"],
+      ` ; {"traceparent":"${tp}","tracestate":"dd=s:1;o:rum"} ; {"traceparent":"${tp}"}\n`,
+    ).stderr;
+    assert.ok(own.startsWith(refusal("the carrier", ROWS.replace('";"', '" ; "'))), own);
+    // A carrier beside a column that holds none is columns, as before.
+    assert.match(run(["inspect", "-"], `1;{"traceparent":"${tp}"}\n`).stderr, /several columns/);
+  });
+
   test("a line cut short (ending inside a string or an object): an input error saying to check the column's type or length", async () => {
     const HINT =
       "it looks cut short, ending inside a string or an object: check the carrier column's type or length; a varchar(255), or a client's width limit, cuts a carrier";

@@ -24,10 +24,9 @@ import {
   type HeaderMethods,
 } from "./header-entries.js";
 import {
-  amqpFieldBytes,
-  amqpFieldBytesBound,
-  MAX_AMQP_TABLE_BYTES,
+  amqpTableBytes,
   sendableFieldFault,
+  type AmqpFieldMeasure,
   warnFieldLeftOut,
 } from "./sendable-field.js";
 
@@ -292,16 +291,30 @@ function makeGetter<H extends object>(numbers: boolean): TextMapGetter<H> {
 }
 
 /**
- * Bytes amqplib encodes plain-object `headers` into with field `name` set to `text`, its fields named
- * `name` in another case left out (the setter removes them): the table's 4-byte length, then each field
- * `for…in` lists ({@link amqpFieldBytes}).
+ * One field a setter writes into plain-object headers, for {@link amqpTableBytes}: its lower-case name
+ * and text, and (`otherCase`, set by {@link replacedBySetter} while the table is counted) whether the
+ * headers hold a field of that name in another case, which the setter removes.
  */
-function amqpTableBytesWith(headers: Record<string, unknown>, name: string, text: string): number {
-  let bytes = 4 + amqpFieldBytes(name, text);
-  for (const existing in headers)
-    if (existing !== name && !sameNameInOtherCase(existing, name))
-      bytes += amqpFieldBytes(existing, headers[existing]);
-  return bytes;
+interface SetterWrite {
+  readonly name: string;
+  readonly text: string;
+  otherCase: boolean;
+}
+
+/**
+ * Whether a setter's `write` replaces field `existing` of the headers: the field of its name, or of its
+ * name in another case (noted in `write.otherCase`: the setter removes those).
+ */
+function replacedBySetter(existing: string, write: SetterWrite): boolean {
+  if (existing === write.name) return true;
+  if (!sameNameInOtherCase(existing, write.name)) return false;
+  write.otherCase = true;
+  return true;
+}
+
+/** Bytes (by `measure`) of the one field a setter's `write` adds. */
+function setterFieldBytes(write: SetterWrite, measure: AmqpFieldMeasure): number {
+  return measure(write.name, write.text);
 }
 
 /**
@@ -326,19 +339,20 @@ function makeSetter<H extends object>(
         const kind = writeKind(headers);
         // Headers written as properties: one look at their fields, for a field of this name in another
         // case (removed once the field is written) and, with `amqpTable`, the table amqplib would encode
-        // with this field (its 4-byte length, then the fields for…in lists), counted from above
-        // (amqpFieldBytesBound: a length read per string field of the usual headers), exactly only past
-        // what it holds.
+        // with this field (amqpTableBytes: a length read per string field of the usual headers).
         let otherCase = false;
         let tableBytes = 0;
         if (kind === undefined) {
-          if (amqpTable) tableBytes = 4 + amqpFieldBytesBound(name, text);
-          for (const existing in headers) {
-            if (existing === name) continue;
-            if (sameNameInOtherCase(existing, name)) otherCase = true;
-            else if (amqpTable) tableBytes += amqpFieldBytesBound(existing, headers[existing]);
-          }
-          if (tableBytes > MAX_AMQP_TABLE_BYTES) tableBytes = amqpTableBytesWith(headers, name, text);
+          if (amqpTable) {
+            const write: SetterWrite = { name, text, otherCase: false };
+            tableBytes = amqpTableBytes(headers, write, replacedBySetter, setterFieldBytes);
+            otherCase = write.otherCase;
+          } else
+            for (const existing in headers)
+              if (existing !== name && sameNameInOtherCase(existing, name)) {
+                otherCase = true;
+                break;
+              }
         }
         const fault = sendableFieldFault(name, text, tableBytes, headerText);
         if (fault !== undefined) return warnFieldLeftOut(helper, fault, name, text);

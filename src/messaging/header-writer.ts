@@ -30,8 +30,10 @@ import {
 import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
 import {
   amqpFieldBytes,
-  amqpFieldBytesBound,
+  amqpTableBytes,
+  keptTableFieldBytes,
   MAX_AMQP_TABLE_BYTES,
+  type AmqpFieldMeasure,
   sendableFieldFault,
   warnFieldLeftOut,
 } from "./sendable-field.js";
@@ -417,16 +419,23 @@ function sendableCarrier(
   table?: Record<string, unknown>,
 ): TraceCarrier {
   let length = 0;
-  // Counted from above (a length read per string field), exactly only by fieldsWithinBudget.
-  let tableBytes = table === undefined ? 0 : 4 + otherFieldsBytes(table, carrier, amqpFieldBytesBound);
   for (const name in carrier) {
     const value = carrier[name] as string | string[];
     length += fieldLength(name, value);
-    if (table !== undefined) tableBytes += amqpFieldBytesBound(name, value);
     if (length > MAX_WRITTEN_CARRIER_LENGTH || sendableFieldFault(name, value, 0, true) !== undefined)
       return fieldsWithinBudget(carrier, helper, table);
   }
-  return tableBytes > MAX_AMQP_TABLE_BYTES ? fieldsWithinBudget(carrier, helper, table) : carrier;
+  return table !== undefined &&
+    amqpTableBytes(table, carrier, isStaleHeader, carrierFieldBytes) > MAX_AMQP_TABLE_BYTES
+    ? fieldsWithinBudget(carrier, helper, table)
+    : carrier;
+}
+
+/** Bytes (by `measure`) of the fields of `carrier` as an AMQP headers table's fields. */
+function carrierFieldBytes(carrier: TraceCarrier, measure: AmqpFieldMeasure): number {
+  let bytes = 0;
+  for (const name in carrier) bytes += measure(name, carrier[name]);
+  return bytes;
 }
 
 /** {@link sendableCarrier}'s copy of a carrier that does not fit. */
@@ -439,7 +448,8 @@ function fieldsWithinBudget(
   try {
     const names = Object.keys(carrier);
     let budget = MAX_WRITTEN_CARRIER_LENGTH;
-    let tableBytes = table === undefined ? 0 : 4 + otherFieldsBytes(table, carrier, amqpFieldBytes);
+    let tableBytes =
+      table === undefined ? 0 : 4 + keptTableFieldBytes(table, carrier, isStaleHeader, amqpFieldBytes);
     for (const propagation of [true, false])
       for (const name of names) {
         if (isPropagationHeaderName(name) !== propagation) continue;
@@ -464,25 +474,6 @@ function fieldsWithinBudget(
     // a throwing getter or proxy trap: the fields kept so far
   }
   return kept as TraceCarrier;
-}
-
-/**
- * Bytes (`measure`: `amqpFieldBytes`, or its bound) of the fields of plain-object headers `table`
- * that `for…in` lists and a write of `carrier` keeps: all but the propagation headers and the
- * carrier's names (any case). A throwing getter or proxy trap: the fields counted so far.
- */
-function otherFieldsBytes(
-  table: Record<string, unknown>,
-  carrier: TraceCarrier,
-  measure: (name: string, value: unknown) => number,
-): number {
-  let bytes = 0;
-  try {
-    for (const name in table) if (!isStaleHeader(name, carrier)) bytes += measure(name, table[name]);
-  } catch {
-    // what was counted
-  }
-  return bytes;
 }
 
 /**

@@ -101,6 +101,54 @@ export function amqpFieldBytesBound(name: string, value: unknown): number {
   return typeof value === "string" ? 6 + 3 * (name.length + value.length) : amqpFieldBytes(name, value);
 }
 
+/** A count of one field's bytes in an AMQP headers table: {@link amqpFieldBytes} or its bound. */
+export type AmqpFieldMeasure = (name: string, value: unknown) => number;
+
+/**
+ * Internal: the one count of an AMQP headers table, for the setter (`amqpHeadersSetter`, one field) and
+ * the writers (`injectAmqpHeaders`, `withSendSpan` with `system: "rabbitmq"`, a carrier's fields): bytes
+ * amqplib encodes plain-object headers `table` into (`encodeTable`, amqplib `lib/codec.js`: its 4-byte
+ * length, then every field `for…in` lists) once `write` is done — the fields of `table` that
+ * `replaces(name, write)` names removed, the fields `written(write, measure)` counts added. Counted from
+ * above first ({@link amqpFieldBytesBound}: a length read per string field), and exactly
+ * ({@link amqpFieldBytes}) only when that bound is over {@link MAX_AMQP_TABLE_BYTES}: so the result is
+ * the exact size of a table over that limit, and at most the limit (an upper bound) for one within it.
+ * `replaces` and `written` are called once per field in each count (twice over when the bound is over);
+ * a throwing getter or proxy trap of `table` ends the count of its fields there ({@link keptTableFieldBytes}).
+ */
+export function amqpTableBytes<W>(
+  table: Record<string, unknown>,
+  write: W,
+  replaces: (name: string, write: W) => boolean,
+  written: (write: W, measure: AmqpFieldMeasure) => number,
+): number {
+  const bound =
+    4 +
+    written(write, amqpFieldBytesBound) +
+    keptTableFieldBytes(table, write, replaces, amqpFieldBytesBound);
+  if (bound <= MAX_AMQP_TABLE_BYTES) return bound;
+  return 4 + written(write, amqpFieldBytes) + keptTableFieldBytes(table, write, replaces, amqpFieldBytes);
+}
+
+/**
+ * Internal: bytes (by `measure`) of the fields of `table` that `for…in` lists and `replaces(name, write)`
+ * does not name ({@link amqpTableBytes}). A throwing getter or proxy trap: the fields counted so far.
+ */
+export function keptTableFieldBytes<W>(
+  table: Record<string, unknown>,
+  write: W,
+  replaces: (name: string, write: W) => boolean,
+  measure: AmqpFieldMeasure,
+): number {
+  let bytes = 0;
+  try {
+    for (const name in table) if (!replaces(name, write)) bytes += measure(name, table[name]);
+  } catch {
+    // what was counted
+  }
+  return bytes;
+}
+
 /** Most tables and arrays nested in one another {@link amqpValueBytes} follows (a cycle: no end). */
 const MAX_AMQP_DEPTH = 32;
 

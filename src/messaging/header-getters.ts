@@ -1,6 +1,11 @@
 /** The TextMap getters and setters over kafkajs and amqplib message headers. */
 import type { TextMapGetter, TextMapSetter } from "@opentelemetry/api";
-import { headerObjectKind, readKind, writeKind } from "../carrier/header-object-kind.js";
+import {
+  headerObjectKind,
+  readKind,
+  writeKind,
+  type HeaderAccessKind,
+} from "../carrier/header-object-kind.js";
 import { holdHeaderTextSetter } from "../carrier/header-text-setter.js";
 import {
   MAX_CARRIER_FIELD_VALUES,
@@ -318,6 +323,31 @@ function setterFieldBytes(write: SetterWrite, measure: AmqpFieldMeasure): number
 }
 
 /**
+ * Removes the fields of `headers` (written as properties when `kind` is `undefined`, else through the
+ * methods of its entries kind) named `name` (lower case) in another case, a setter's write replacing
+ * them. A `Headers` object (`"fetch"`) keeps names in lower case: nothing to remove. Throws what the
+ * headers throw (the setter catches it).
+ */
+function removeOtherCase(
+  headers: Record<string, unknown>,
+  kind: HeaderAccessKind | undefined,
+  name: string,
+): void {
+  if (kind === undefined) {
+    for (const existing in headers)
+      if (existing !== name && sameNameInOtherCase(existing, name)) delete headers[existing];
+  } else if (kind === "methods") {
+    const methods = headers as unknown as HeaderMethods;
+    for (const existing of entryNames(methods, kind, MAX_CARRIER_KEYS))
+      if (existing !== name && sameNameInOtherCase(existing, name)) methods.delete(existing);
+  } else if (kind === "map") {
+    const map = headers as unknown as Map<unknown, unknown>;
+    for (const key of map.keys())
+      if (typeof key === "string" && key !== name && sameNameInOtherCase(key, name)) map.delete(key);
+  }
+}
+
+/**
  * The setter `helper`: each field written under its lower-case name, as a string, unless a client
  * would refuse it at send (`sendableFieldFault`, with `amqpTable` counting a plain object's AMQP
  * headers table as amqplib encodes it: left out and said, `warnFieldLeftOut`). `headerText`: the
@@ -355,13 +385,16 @@ function makeSetter<H extends object>(
               }
         }
         const fault = sendableFieldFault(name, text, tableBytes, headerText);
-        if (fault !== undefined) return warnFieldLeftOut(helper, fault, name, text);
+        if (fault !== undefined) {
+          // Left out, the field still replaces its name in another case: a stale `Traceparent` of
+          // forwarded headers must not travel on where the new value could not.
+          if (otherCase || kind === "methods" || kind === "map") removeOtherCase(headers, kind, name);
+          return warnFieldLeftOut(helper, fault, name, text);
+        }
         if (kind === "methods") {
           // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
-          const methods = headers as unknown as HeaderMethods;
-          for (const existing of entryNames(methods, kind, MAX_CARRIER_KEYS))
-            if (existing !== name && sameNameInOtherCase(existing, name)) methods.delete(existing);
-          setEntry(methods, kind, name, text);
+          removeOtherCase(headers, kind, name);
+          setEntry(headers as unknown as HeaderMethods, kind, name, text);
           return;
         }
         if (kind === "map" || kind === "fetch") {
@@ -370,9 +403,7 @@ function makeSetter<H extends object>(
           return;
         }
         warnIfHeadersNotSent(headers, helper);
-        if (otherCase)
-          for (const existing in headers)
-            if (existing !== name && sameNameInOtherCase(existing, name)) delete headers[existing];
+        if (otherCase) removeOtherCase(headers, kind, name);
         (headers as Record<string, unknown>)[name] = text;
       } catch {
         // A frozen object, a throwing setter or proxy trap: the field is not written.

@@ -241,6 +241,27 @@ describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueu
       assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
     });
   });
+  test("a field left out for its characters still removes its name in another case: a stale Traceparent of forwarded headers is not sent beside nothing new", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const stale = "00-11111111111111111111111111111111-2222222222222222-01";
+    // Headers forwarded from a message another client published (a capitalised name), and a propagator
+    // whose traceparent holds a CR/LF: left out, the stale context must not stay in its place.
+    const headers: Record<string, unknown> = { Traceparent: stale, "x-app": "1" };
+    const told = await recordWarnings(() =>
+      amqpHeadersSetter.set(headers, "traceparent", "00-split\r\nx-injected: 1"),
+    );
+    assert.equal(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT").length, 1);
+    const msg = await roundTrip(t, headers);
+    assert.equal(Object.hasOwn(headers, "Traceparent"), false);
+    assert.deepEqual(Object.keys(msg.properties.headers!), ["x-app"]);
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg)), undefined);
+
+    // So too a field left out because the table is full: the forwarded Baggage goes, not only the new one.
+    const full: Record<string, unknown> = { Baggage: "tenant=old", "x-state": "s".repeat(65_450) };
+    amqpHeadersSetter.set(full, "baggage", `tenant=${"n".repeat(100)}`);
+    assert.deepEqual(Object.keys((await roundTrip(t, full)).properties.headers!), ["x-state"]);
+  });
+
   test("injectAmqpHeaders counts the table as amqpHeadersSetter does: with large application headers, the fields that would overflow it are left out, the propagation headers first kept", async (t) => {
     if (!broker.requireBroker(t)) return;
     await inSpan("producer", async (span) => {
@@ -346,6 +367,24 @@ describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish 
         "tracehop kafkaHeadersSetter: the propagator wrote the header \"x-vendor:ctx\", which is not header text (its name holds a ':', which a NATS header name cannot: nats.js throws); it is left out of the message headers so that the client does not refuse the send or split a header",
       ]);
     });
+  });
+  test("a field left out for its characters still removes its name in another case from nats.js headers: a stale Traceparent is not published", async (t) => {
+    if (!nc) return t.skip(skipReason);
+    const subject = unique("h2-nats-stale").replaceAll("-", ".");
+    const delivered = new Promise<Record<string, string[]>>((resolve) => {
+      nc!.subscribe(subject, {
+        max: 1,
+        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
+      });
+    });
+    await nc.flush();
+    // nats.js keeps names case-sensitively: the forwarded Traceparent and a new traceparent would be two.
+    const h = natsHeaders();
+    h.set("Traceparent", "00-11111111111111111111111111111111-2222222222222222-01");
+    h.set("x-app", "1");
+    kafkaHeadersSetter.set(h, "traceparent", "00-split\r\nx-injected: 1");
+    nc.publish(subject, "order 1", { headers: h });
+    assert.deepEqual(await delivered, { "x-app": ["1"] });
   });
   test("injectKafkaHeaders leaves out a name holding ':' as kafkaHeadersSetter does: its headers copied into nats.js headers publish", async (t) => {
     if (!nc) return t.skip(skipReason);

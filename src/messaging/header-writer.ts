@@ -455,8 +455,10 @@ function fieldsWithinBudget(
         if (isPropagationHeaderName(name) !== propagation) continue;
         const value = carrier[name] as string | string[];
         const shown = typeof value === "string" ? value : value.join(",");
-        const bytes = table === undefined ? 0 : amqpFieldBytes(name, value);
-        const fault = sendableFieldFault(name, value, table === undefined ? 0 : tableBytes + bytes, true);
+        // The causes in the order the user fixes them: the field itself (its name, its length), then the
+        // 16 KiB in all (the propagator or carrier writes too much: smaller application headers would
+        // not let the field in), then the table the application's own headers fill.
+        const fault = sendableFieldFault(name, value, 0, true);
         if (fault !== undefined) {
           warnFieldLeftOut(helper, fault, name, shown);
           continue;
@@ -464,6 +466,11 @@ function fieldsWithinBudget(
         const length = fieldLength(name, value);
         if (length > budget) {
           warnFieldLeftOut(helper, "budget", name, shown);
+          continue;
+        }
+        const bytes = table === undefined ? 0 : amqpFieldBytes(name, value);
+        if (tableBytes + bytes > MAX_AMQP_TABLE_BYTES) {
+          warnFieldLeftOut(helper, "table", name, shown);
           continue;
         }
         budget -= length;

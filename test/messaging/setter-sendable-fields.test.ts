@@ -292,6 +292,32 @@ describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueu
       assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
     });
   });
+  test("a writer's field over both the 16 KiB the writers write in all and the table is said for the 16 KiB: smaller application headers would not let it in", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    await inSpan("producer", async (span) => {
+      // x-vendor-a fits both; x-vendor-b is past the 16 KiB in all and, with x-state, past the table.
+      const propagator = new ExtraFieldsPropagator([
+        ["x-vendor-a", "a".repeat(9_000)],
+        ["x-vendor-b", "b".repeat(9_000)],
+      ]);
+      const headers: Record<string, unknown> = { "x-state": "s".repeat(50_000) };
+      assert.ok(
+        amqpTableBytes({ ...headers, "x-vendor-a": "a".repeat(9_000), "x-vendor-b": "b".repeat(9_000) }) >
+          65_536,
+      );
+      const told = await recordWarnings(() => injectAmqpHeaders(headers, { propagator }));
+      const msg = await roundTrip(t, headers);
+      assert.equal(msg.properties.headers!["x-vendor-a"], "a".repeat(9_000));
+      assert.equal(Object.hasOwn(msg.properties.headers!, "x-vendor-b"), false);
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+      assert.deepEqual(
+        said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE").map((m) => m.slice(0, m.indexOf("; the other"))),
+        [
+          'tracehop injectAmqpHeaders: the header "x-vendor-b" is left out of the message headers so that the client does not refuse the send (with it the context\'s fields would be over 16384 characters in all, the most tracehop writes into message headers, the propagation headers first: amqplib throws at publish past a 65536-byte headers table, NATS and Kafka refuse a message over 1 MiB)',
+        ],
+      );
+    });
+  });
 });
 
 describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish does not throw", () => {

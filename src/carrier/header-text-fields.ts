@@ -52,14 +52,33 @@ export function isHeaderNameText(name: string): boolean {
 }
 
 /**
+ * Internal: where a header field a setter or writer leaves out came from: a propagator's inject (the
+ * setters, `injectKafkaHeaders`, `injectAmqpHeaders`, `withSendSpan`), or a stored carrier handed to
+ * `writeCarrierToHeaders` (a carrier object, its JSON, or a row holding one in `traceContext`).
+ */
+export type FieldSource = "propagator" | "stored carrier";
+
+/** How {@link warnDroppedField} says each {@link FieldSource}. */
+const SOURCES: Record<FieldSource, string> = {
+  propagator: "the propagator wrote",
+  "stored carrier": "the stored carrier given (a carrier object, its JSON or a row's traceContext) holds",
+};
+
+/**
  * Internal: the warning of {@link keepHeaderTextFields} for the field `name`, once per name, for the
  * first {@link MAX_WARNED_FIELDS} names of the process (said or, under OTEL_SDK_DISABLED, not: the names
  * kept stay bounded either way). `setter`: the message header setter (`amqpHeadersSetter`,
  * `kafkaHeadersSetter`) that left the field out of the headers it writes, which the warning names (a
  * name holding a `:`, which only a setter leaves out, is said as that); without it, the field was left
- * out of a carrier. Never throws.
+ * out of a carrier. `source`: where the setter's or writer's field came from, which the warning says.
+ * Never throws.
  */
-export function warnDroppedField(name: string, value: unknown, setter?: string): void {
+export function warnDroppedField(
+  name: string,
+  value: unknown,
+  setter?: string,
+  source: FieldSource = "propagator",
+): void {
   try {
     const key = `carrier field ${name}`;
     // Counted whether or not it is said: under OTEL_SDK_DISABLED warnOnce says nothing but keeps the
@@ -79,7 +98,7 @@ export function warnDroppedField(name: string, value: unknown, setter?: string):
       setter === undefined
         ? `tracehop: the propagator wrote the carrier field ${shown}, which is not header text (${why}); ` +
           `it is left out of the carrier so that it cannot fail a database write or split a message header`
-        : `tracehop ${setter}: the propagator wrote the header ${shown}, which is not header text (${why}); ` +
+        : `tracehop ${setter}: ${SOURCES[source]} the header ${shown}, which is not header text (${why}); ` +
           "it is left out of the message headers so that the client does not refuse the send or split a header";
     warnOnce(key, message, FIELD_NOT_HEADER_TEXT_WARNING);
   } catch {

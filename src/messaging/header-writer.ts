@@ -7,6 +7,7 @@ import {
   type HeaderAccessKind,
 } from "../carrier/header-object-kind.js";
 import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
+import type { FieldSource } from "../carrier/header-text-fields.js";
 import { checkedCapture } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
@@ -370,7 +371,15 @@ export function writeCarrierToHeaders<H extends Record<string, unknown> | Header
   headers: H,
   carrier: unknown,
 ): H {
-  return writeFields(headers, carrierFields(carrier), "writeCarrierToHeaders");
+  // Checked here, so that a field left out is said as the stored carrier's (writeFields then finds
+  // every field sendable and writes the same object).
+  const fields = sendableCarrier(
+    carrierFields(carrier),
+    "writeCarrierToHeaders",
+    undefined,
+    "stored carrier",
+  );
+  return writeFields(headers, fields, "writeCarrierToHeaders");
 }
 
 /**
@@ -410,24 +419,25 @@ function warnIfWholeMessage(headers: object, helper: string): void {
  * exceeds the 65536 byte encoding buffer"), and with `table`, the plain-object headers amqplib will
  * encode them into, the fields with which that table would be over `MAX_AMQP_TABLE_BYTES` as amqplib
  * counts it (its fields but the propagation headers and the carrier's names, which the write replaces),
- * as `amqpHeadersSetter` counts it; each left out is said (`warnFieldLeftOut`, naming `helper`). Never
- * throws.
+ * as `amqpHeadersSetter` counts it; each left out is said (`warnFieldLeftOut`, naming `helper`, and
+ * `source`: where the carrier came from). Never throws.
  */
 function sendableCarrier(
   carrier: TraceCarrier,
   helper: string,
   table?: Record<string, unknown>,
+  source: FieldSource = "propagator",
 ): TraceCarrier {
   let length = 0;
   for (const name in carrier) {
     const value = carrier[name] as string | string[];
     length += fieldLength(name, value);
     if (length > MAX_WRITTEN_CARRIER_LENGTH || sendableFieldFault(name, value, 0, true) !== undefined)
-      return fieldsWithinBudget(carrier, helper, table);
+      return fieldsWithinBudget(carrier, helper, table, source);
   }
   return table !== undefined &&
     amqpTableBytes(table, carrier, isStaleHeader, carrierFieldBytes) > MAX_AMQP_TABLE_BYTES
-    ? fieldsWithinBudget(carrier, helper, table)
+    ? fieldsWithinBudget(carrier, helper, table, source)
     : carrier;
 }
 
@@ -442,7 +452,8 @@ function carrierFieldBytes(carrier: TraceCarrier, measure: AmqpFieldMeasure): nu
 function fieldsWithinBudget(
   carrier: TraceCarrier,
   helper: string,
-  table?: Record<string, unknown>,
+  table: Record<string, unknown> | undefined,
+  source: FieldSource,
 ): TraceCarrier {
   const kept = Object.create(null) as Record<string, string | string[]>;
   try {
@@ -460,17 +471,17 @@ function fieldsWithinBudget(
         // not let the field in), then the table the application's own headers fill.
         const fault = sendableFieldFault(name, value, 0, true);
         if (fault !== undefined) {
-          warnFieldLeftOut(helper, fault, name, shown);
+          warnFieldLeftOut(helper, fault, name, shown, source);
           continue;
         }
         const length = fieldLength(name, value);
         if (length > budget) {
-          warnFieldLeftOut(helper, "budget", name, shown);
+          warnFieldLeftOut(helper, "budget", name, shown, source);
           continue;
         }
         const bytes = table === undefined ? 0 : amqpFieldBytes(name, value);
         if (tableBytes + bytes > MAX_AMQP_TABLE_BYTES) {
-          warnFieldLeftOut(helper, "table", name, shown);
+          warnFieldLeftOut(helper, "table", name, shown, source);
           continue;
         }
         budget -= length;

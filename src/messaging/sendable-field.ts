@@ -4,7 +4,7 @@
  * left out of the headers, and said, so that tracing never fails the message.
  */
 import { OWN_HEADER_NAMES } from "../carrier/ascii-lower-name.js";
-import { MAX_SHOWN_NAME_LENGTH, warnDroppedField } from "../carrier/header-text-fields.js";
+import { MAX_SHOWN_NAME_LENGTH, warnDroppedField, type FieldSource } from "../carrier/header-text-fields.js";
 import { quoteWritten } from "../describe-value.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
@@ -259,15 +259,18 @@ const SIZE_FAULTS = {
  * value characters as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT` (once per field name, for the first 16
  * names), a name or value too long, (`"table"`) a field that would overflow an AMQP headers table, or
  * (`"budget"`, a writer) a field past the 16 KiB a writer writes in all, as
- * {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault). Never throws.
+ * {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault). `source`: where the field came
+ * from (a propagator's inject, or the stored carrier `writeCarrierToHeaders` was given), said by the
+ * characters' warning. Never throws.
  */
 export function warnFieldLeftOut(
   helper: string,
   fault: FieldFault | "budget",
   name: string,
   value: string,
+  source: FieldSource = "propagator",
 ): void {
-  if (fault === "name" || fault === "value") return warnDroppedField(name, value, helper);
+  if (fault === "name" || fault === "value") return warnDroppedField(name, value, helper, source);
   try {
     const shown = quoteWritten(name, MAX_SHOWN_NAME_LENGTH);
     warnOnce(

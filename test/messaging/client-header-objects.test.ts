@@ -129,9 +129,22 @@ describe("NATS MsgHdrs written through its methods", () => {
     assert.deepEqual(processWarnings, [
       [
         "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT",
-        `tracehop writeCarrierToHeaders: the propagator wrote the header "uber:trace", which is not header text (its name holds a ':', which a NATS header name cannot: nats.js throws); it is left out of the message headers so that the client does not refuse the send or split a header`,
+        `tracehop writeCarrierToHeaders: the stored carrier given (a carrier object, its JSON or a row's traceContext) holds the header "uber:trace", which is not header text (its name holds a ':', which a NATS header name cannot: nats.js throws); it is left out of the message headers so that the client does not refuse the send or split a header`,
       ],
     ]);
+  });
+
+  test("a row's stored field the client refuses is said as the stored carrier's, not as a propagator's", async () => {
+    const h = natsHeaders();
+    const row = { id: 1, traceContext: { traceparent: STORED.traceparent, "ot:span": "x" } };
+    const { processWarnings } = await recordWarnings(() => writeCarrierToHeaders(h, row));
+    assert.deepEqual(sent(h).record, { traceparent: [STORED.traceparent] });
+    assert.deepEqual(
+      processWarnings.map(([, message]) => message.slice(0, message.indexOf(", which"))),
+      [
+        'tracehop writeCarrierToHeaders: the stored carrier given (a carrier object, its JSON or a row\'s traceContext) holds the header "ot:span"',
+      ],
+    );
   });
 });
 

@@ -58,6 +58,9 @@ export function isHeaderNameText(name: string): boolean {
  */
 export type FieldSource = "propagator" | "stored carrier";
 
+/** The helpers that write AMQP headers: their `:` warning says the rule is not AMQP's own. */
+const AMQP_HELPERS: ReadonlySet<string> = new Set(["amqpHeadersSetter", "injectAmqpHeaders"]);
+
 /** How {@link warnDroppedField} says each {@link FieldSource}. */
 const SOURCES: Record<FieldSource, string> = {
   propagator: "the propagator wrote",
@@ -92,7 +95,9 @@ export function warnDroppedField(
         : !isHeaderNameText(name)
           ? "its name is empty or holds a character outside 0x21-0x7E"
           : setter !== undefined && name.includes(":")
-            ? "its name holds a ':', which a NATS header name cannot: nats.js throws"
+            ? AMQP_HELPERS.has(setter)
+              ? "its name holds a ':': an AMQP table takes one, but tracehop writes only names every message client sends, and nats.js throws for a ':' in a NATS header name"
+              : "its name holds a ':', and nats.js throws for a ':' in a NATS header name"
             : "its value holds a character outside printable ASCII 0x20-0x7E: a control character, NUL or non-ASCII text";
     const message =
       setter === undefined

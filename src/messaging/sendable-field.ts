@@ -245,13 +245,35 @@ function amqpNumberBytes(n: number): number {
 /** Code of the process warning of a header field left out for its size. */
 const FIELD_TOO_LARGE_WARNING = "TRACEHOP_HEADER_FIELD_TOO_LARGE";
 
-/** What each size fault breaks, as its warning says it. */
+/** Why each size fault makes the client refuse the send, as its warning says it: one rule per clause. */
 const SIZE_FAULTS = {
-  "name-length": `its name is over ${MAX_HEADER_NAME_LENGTH} characters, the most every client these headers may go to takes (an AMQP table's field name is a short string: amqplib throws at publish)`,
-  "value-length": `its value is over ${MAX_CARRIER_VALUE_LENGTH} characters (no reader of tracehop reads a longer one; an MQTT 5 string holds 65 535 bytes and mqtt.js throws past them; a NATS message, headers included, holds max_payload)`,
-  table: `with it the headers table would be over the ${MAX_AMQP_TABLE_BYTES} bytes amqplib encodes one into: it throws at publish`,
-  budget: `with it the context's fields would be over ${MAX_CARRIER_VALUE_LENGTH} characters in all, the most tracehop writes into message headers, the propagation headers first: amqplib throws at publish past a ${MAX_AMQP_TABLE_BYTES}-byte headers table, NATS and Kafka refuse a message over 1 MiB`,
+  "name-length": `its name is over ${MAX_HEADER_NAME_LENGTH} characters, the most every client takes: an AMQP table's field name is a short string of at most ${MAX_HEADER_NAME_LENGTH} bytes, and amqplib throws at publish past them`,
+  "value-length": `its value is over ${MAX_CARRIER_VALUE_LENGTH} characters, the most a reader of tracehop reads; an MQTT 5 string holds at most 65 535 bytes, and mqtt.js throws past them; a NATS message, headers included, holds at most the server's max_payload`,
+  table: `with it the headers table would be over ${MAX_AMQP_TABLE_BYTES} bytes, the most amqplib encodes one into, and amqplib throws at publish past them`,
+  budget: `with it the context's fields would be over ${MAX_CARRIER_VALUE_LENGTH} characters in all, the most tracehop writes into message headers, the propagation headers first; amqplib throws at publish past a ${MAX_AMQP_TABLE_BYTES}-byte headers table, and NATS and Kafka refuse a message over 1 MiB`,
 } as const;
+
+/**
+ * What to change for a field left out for `fault`: for the `baggage` header, the writers' `baggage`
+ * option (the policy that trims what is written: `"none"`, or the keys the next hop needs); for a full
+ * table, the application headers too; else the fields `source` writes.
+ */
+function sizeFix(fault: keyof typeof SIZE_FAULTS, name: string, source: FieldSource): string {
+  const table = fault === "table";
+  if (name === "baggage" && (table || fault === "budget"))
+    return (
+      'Keep less baggage: the baggage option of injectAmqpHeaders, injectKafkaHeaders and withSendSpan ("none", ' +
+      "or the keys the next hop needs) trims it" +
+      (table ? "; or keep the application headers smaller" : "")
+    );
+  const fields =
+    source === "propagator"
+      ? "make the propagator write shorter fields"
+      : "write shorter fields into the stored carrier";
+  return table
+    ? `Keep the application headers smaller, or ${fields}`
+    : fields[0]!.toUpperCase() + fields.slice(1);
+}
 
 /**
  * Internal: the one way a field left out of message headers is said, by the setters and the writers
@@ -259,9 +281,10 @@ const SIZE_FAULTS = {
  * value characters as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT` (once per field name, for the first 16
  * names), a name or value too long, (`"table"`) a field that would overflow an AMQP headers table, or
  * (`"budget"`, a writer) a field past the 16 KiB a writer writes in all, as
- * {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault). `source`: where the field came
- * from (a propagator's inject, or the stored carrier `writeCarrierToHeaders` was given), said by the
- * characters' warning. Never throws.
+ * {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault: the fault's rule, then what to
+ * change, the `baggage` option for the `baggage` header). `source`: where the field came from (a
+ * propagator's inject, or the stored carrier `writeCarrierToHeaders` was given), which both say. Never
+ * throws.
  */
 export function warnFieldLeftOut(
   helper: string,
@@ -275,9 +298,9 @@ export function warnFieldLeftOut(
     const shown = quoteWritten(name, MAX_SHOWN_NAME_LENGTH);
     warnOnce(
       `header field too large ${helper} ${fault}`,
-      `tracehop ${helper}: the header ${shown} is left out of the message headers ` +
-        `so that the client does not refuse the send (${SIZE_FAULTS[fault]}); the other headers are written, ` +
-        "and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields",
+      `tracehop ${helper}: the header ${shown} is left out of the message headers, so that the client ` +
+        `does not refuse the send: ${SIZE_FAULTS[fault]}. The other headers are written, and the trace goes ` +
+        `on when they carry it. ${sizeFix(fault, name, source)}`,
       FIELD_TOO_LARGE_WARNING,
     );
   } catch {

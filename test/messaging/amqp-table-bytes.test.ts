@@ -95,7 +95,7 @@ describe("amqpHeadersSetter counts a headers table as amqplib's own encoder does
     const told = await recordWarnings(() => amqpHeadersSetter.set(headers, "x-vendor", "v".repeat(room + 1)));
     assert.equal(Object.hasOwn(headers, "x-vendor"), false);
     assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
-      'tracehop amqpHeadersSetter: the header "x-vendor" is left out of the message headers so that the client does not refuse the send (with it the headers table would be over the 65536 bytes amqplib encodes one into: it throws at publish); the other headers are written, and the trace goes on when they carry it. Make the propagator (or the stored carrier) write shorter fields',
+      'tracehop amqpHeadersSetter: the header "x-vendor" is left out of the message headers, so that the client does not refuse the send: with it the headers table would be over 65536 bytes, the most amqplib encodes one into, and amqplib throws at publish past them. The other headers are written, and the trace goes on when they carry it. Keep the application headers smaller, or make the propagator write shorter fields',
     ]);
     amqpHeadersSetter.set(headers, "x-vendor", "v".repeat(room));
     assert.equal(encodedBytes(headers), 65_536);

@@ -129,7 +129,7 @@ describe("NATS MsgHdrs written through its methods", () => {
     assert.deepEqual(processWarnings, [
       [
         "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT",
-        `tracehop writeCarrierToHeaders: the stored carrier given (a carrier object, its JSON or a row's traceContext) holds the header "uber:trace", which is not header text (its name holds a ':', which a NATS header name cannot: nats.js throws); it is left out of the message headers so that the client does not refuse the send or split a header`,
+        `tracehop writeCarrierToHeaders: the stored carrier given (a carrier object, its JSON or a row's traceContext) holds the header "uber:trace", which is not header text (its name holds a ':', and nats.js throws for a ':' in a NATS header name); it is left out of the message headers so that the client does not refuse the send or split a header`,
       ],
     ]);
   });

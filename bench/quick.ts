@@ -2,11 +2,20 @@
  * `npm run build && node --import tsx bench/quick.ts [t1i,t1e,t2i,t2e,t3,msi]`: only the target tasks
  * of sections 1-2 (T1, T2, T3) side by side with their anchors, for quick A/B work on the hot path; `msi`
  * (not run by default): an inject through `amqpHeadersSetter` and `kafkaHeadersSetter` into message headers holding
- * two application headers, against the same inject through the API's `defaultTextMapSetter`.
+ * two application headers, against the same inject through the API's `defaultTextMapSetter`. `bgi` and
+ * `bgl` (not run by default): the `baggage` style's inject of a baggage set through the API (not one
+ * restored unchanged, which writes the header it was read from), of 2 entries (`bgi`) and of 100 entries,
+ * over W3C Baggage's 64 members (`bgl`), against @opentelemetry/core's W3CBaggagePropagator.
  */
-import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { captureCarrier, contextFromCarrier, createPropagator, TraceContextPropagator } from "tracehop";
+import { defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT } from "@opentelemetry/api";
+import { W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  BaggagePropagator,
+  captureCarrier,
+  contextFromCarrier,
+  createPropagator,
+  TraceContextPropagator,
+} from "tracehop";
 import { amqpHeadersSetter, kafkaHeadersSetter } from "tracehop/messaging";
 import { ddTextMap, ddTracer } from "./dd-trace-anchor.js";
 import { BAGGAGE_ITEMS, INPUT_MASK, referenceInputs, w3cCarriers } from "./fixtures.js";
@@ -43,6 +52,20 @@ const messageHeaders = (): Record<string, unknown> => ({
   "x-app": "orders",
   "content-kind": "order.created",
 });
+/** Contexts holding a baggage of `n` entries set through the API, values varying per input. */
+const apiBaggage = (n: number) =>
+  Array.from({ length: INPUT_MASK + 1 }, (_, i) =>
+    propagation.setBaggage(
+      ROOT_CONTEXT,
+      propagation.createBaggage(
+        Object.fromEntries(Array.from({ length: n }, (_, k) => [`key${k}`, { value: `user${i}-${k}` }])),
+      ),
+    ),
+  );
+const bgSmall = apiBaggage(2);
+const bgLarge = apiBaggage(100);
+const bgMine = new BaggagePropagator();
+const bgCore = new W3CBaggagePropagator();
 const pairs: Record<string, [() => unknown, () => unknown]> = {
   t2i: [
     injecting((c) => tc.inject(w3cMine[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
@@ -67,6 +90,14 @@ const pairs: Record<string, [() => unknown, () => unknown]> = {
       const carrier = injecting((c) => tracer.inject(ddSpanContexts[b++ & INPUT_MASK]!, "text_map", c))();
       return tracer.extract("text_map", JSON.parse(JSON.stringify(carrier)) as Record<string, unknown>);
     },
+  ],
+  bgi: [
+    injecting((c) => bgMine.inject(bgSmall[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
+    injecting((c) => bgCore.inject(bgSmall[b++ & INPUT_MASK]!, c, defaultTextMapSetter)),
+  ],
+  bgl: [
+    injecting((c) => bgMine.inject(bgLarge[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
+    injecting((c) => bgCore.inject(bgLarge[b++ & INPUT_MASK]!, c, defaultTextMapSetter)),
   ],
   msi: [
     () => {

@@ -22,30 +22,52 @@ import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
 import { clearOwnFields } from "../stale-fields.js";
 import { isContext } from "../../is-context.js";
 import { notAContext, warnExtractFailed, warnInjectFailed } from "../style-failure.js";
-import { warnOnce } from "../../warn-once.js";
+import { hasWarned, warnOnce } from "../../warn-once.js";
 
 /** The code of the process warning {@link warnBaggageOverLimits} gives (docs/warnings.md). */
 export const BAGGAGE_OVER_LIMITS_WARNING = "TRACEHOP_BAGGAGE_OVER_LIMITS";
 
+/** The key {@link warnBaggageOverLimits} is said under, once per process. */
+const OVER_LIMITS_KEY = "baggage-over-limits";
+
 /**
  * Says once per process that an inject left baggage entries out for the limits of W3C Baggage §3.3.1
- * (64 list-members, 8192 bytes): `left` of `total` entries. Which ones is fixed by the order the
- * baggage holds its entries (insertion order), in which they are written, one that does not fit skipped
- * whole and later smaller ones still written, none past the 64th. A baggage `createPropagator()`
- * restored holds the `ot-baggage-*` entries, then the `baggage` header's members (kept within the limits
- * together on extract), then what a propagator after it adds (Jaeger's `uberctx-*` in a
- * CompositePropagator, without limits of its own): those are the ones left out. Never throws.
+ * (64 list-members, 8192 bytes): `left` entries, at least that many when `more` (the entries past the
+ * first one after the 64th member written are not walked only to be counted), of `total` (left out of
+ * the message when `undefined`). Which ones is fixed by the order the baggage holds its entries
+ * (insertion order), in which they are written, one that does not fit skipped whole and later smaller
+ * ones still written, none past the 64th. A baggage `createPropagator()` restored holds the
+ * `ot-baggage-*` entries, then the `baggage` header's members (kept within the limits together on
+ * extract), then what a propagator after it adds (Jaeger's `uberctx-*` in a CompositePropagator,
+ * without limits of its own): those are the ones left out. Never throws.
  */
-function warnBaggageOverLimits(left: number, total: number): void {
+function warnBaggageOverLimits(left: number, more: boolean, total: number | undefined): void {
+  const count = `${more ? "at least " : ""}${left}${total === undefined ? "" : ` of ${total}`}`;
   warnOnce(
-    "baggage-over-limits",
-    `tracehop: baggage inject left ${left} of ${total} baggage entries out of the baggage header: over W3C Baggage's limits (64 list-members, 8192 bytes, §3.3.1); entries are written in the order the baggage holds them, an entry that does not fit skipped whole, so the last ones go (of a restored baggage: what a propagator after tracehop's added, such as Jaeger's uberctx-*, after the ot-baggage-* entries and the baggage header's members, which extract keeps within the limits together); keep less baggage (the baggage option of captureCarrier and the writers: "none" or the keys you need)`,
+    OVER_LIMITS_KEY,
+    `tracehop: baggage inject left ${count} baggage entries out of the baggage header${more ? " (entries past the first one after the 64th member written are not counted)" : ""}: over W3C Baggage's limits (64 list-members, 8192 bytes, §3.3.1); entries are written in the order the baggage holds them, an entry that does not fit skipped whole, so the last ones go (of a restored baggage: what a propagator after tracehop's added, such as Jaeger's uberctx-*, after the ot-baggage-* entries and the baggage header's members, which extract keeps within the limits together); keep less baggage (the baggage option of captureCarrier and the writers: "none" or the keys you need)`,
     BAGGAGE_OVER_LIMITS_WARNING,
   );
 }
 
+/**
+ * How many entries `entries` (what a Baggage handed over for inject) holds, when that is known without
+ * reading them: an array's length, a Map's size. `undefined` for any other iterable (an application's
+ * own Baggage may return an iterator from `getAllEntries()`, which the API types as an array;
+ * @opentelemetry/core 2.12's W3CBaggagePropagator throws on one, tracehop writes its entries). Never throws.
+ */
+function entryTotal(entries: unknown): number | undefined {
+  try {
+    if (Array.isArray(entries)) return entries.length;
+    if (entries instanceof Map) return entries.size;
+  } catch {
+    // a Proxy whose traps throw: no total
+  }
+  return undefined;
+}
+
 /** What each inject's {@link serializeBaggage} left out: one object for every call (no allocation per inject). */
-const LEFT_OUT: BaggageLeftOut = { count: 0 };
+const LEFT_OUT: BaggageLeftOut = { count: 0, more: false };
 
 /** The field of the `baggage` style, removed from a carrier before a context is written there. */
 const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
@@ -109,8 +131,10 @@ export class BaggagePropagator implements TextMapPropagator {
       else {
         const entries = baggageEntries(baggage);
         header = serializeBaggage(entries, LEFT_OUT);
-        // Read right after the call, which sets it last (an inject inside it set it before).
-        if (LEFT_OUT.count > 0) warnBaggageOverLimits(LEFT_OUT.count, baggage.getAllEntries().length);
+        // Read right after the call, which sets it last (an inject inside it set it before). Once said,
+        // nothing more is worked out: the total is of the entries already handed over, never asked again.
+        if (LEFT_OUT.count > 0 && !hasWarned(OVER_LIMITS_KEY))
+          warnBaggageOverLimits(LEFT_OUT.count, LEFT_OUT.more, entryTotal(entries));
       }
       if (!header) return;
       clearOwnFields(carrier, setter, BAGGAGE_FIELDS, false);

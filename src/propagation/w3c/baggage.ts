@@ -514,8 +514,10 @@ export function canonicalBaggageWire(
  * Work per entry is bounded by the room left, whatever the length of its key, value or metadata: a
  * key longer than the room is dropped by its length, a value or property encoded until it is known
  * not to fit ({@link encodeBaggageValue}). Every entry written is exactly what an unbounded encoding
- * gives. Returns `undefined` when no entry can be written. `leftOut`, when given, gets the number of
- * entries this call left out for the limits ({@link BaggageLeftOut}). Never throws.
+ * gives. Entries are read up to the first one past the 64th member written, not further: a baggage of
+ * 10^6 entries costs what its first 65 do. Returns `undefined` when no entry can be written. `leftOut`,
+ * when given, gets the number of entries this call left out for the limits ({@link BaggageLeftOut}).
+ * Never throws.
  */
 export function serializeBaggage(
   entries: Iterable<[string, BaggageEntry]>,
@@ -525,41 +527,52 @@ export function serializeBaggage(
   // iterable or metadata's toString may inject again, and its passes write the same scratch).
   const header = serializeEntries(entries, true);
   const firstCount = passCount;
-  const firstLeftOut = passSkipped + passOver;
+  const firstSkipped = passSkipped;
+  const firstOver = passOver;
   // Nothing skipped for its size (the usual case): no second pass.
-  if (passSkipped === 0 || (entries[Symbol.iterator]() as unknown) === entries) {
-    if (leftOut !== undefined) leftOut.count = firstLeftOut;
+  if (firstSkipped === 0 || (entries[Symbol.iterator]() as unknown) === entries) {
+    if (leftOut !== undefined) {
+      leftOut.count = firstSkipped + firstOver;
+      leftOut.more = firstOver > 0;
+    }
     return header;
   }
   const minimal = serializeEntries(entries, false);
   const secondUsed = passCount > firstCount;
-  if (leftOut !== undefined) leftOut.count = secondUsed ? passSkipped + passOver : firstLeftOut;
+  if (leftOut !== undefined) {
+    const over = secondUsed ? passOver : firstOver;
+    leftOut.count = (secondUsed ? passSkipped : firstSkipped) + over;
+    leftOut.more = over > 0;
+  }
   return secondUsed ? minimal : header;
 }
 
 /**
- * Internal: what {@link serializeBaggage} left out for the limits of Baggage §3.3.1, in `count` (set by
- * the call it is given to): the entries skipped for their size (a key that is no token is not counted:
- * no room would have let it be written) or past the 64th member written.
+ * Internal: what {@link serializeBaggage} left out for the limits of Baggage §3.3.1 (set by the call it
+ * is given to): `count`, the entries skipped for their size (a key that is no token is not counted: no
+ * room would have let it be written) plus, when `more`, the first entry past the 64th member written.
+ * `more`: the entries were not read past that one (they are not walked only to be counted), so `count`
+ * is a lower bound; `false`: `count` is exact.
  */
 export interface BaggageLeftOut {
   count: number;
+  more: boolean;
 }
 
 /** Members written by the last {@link serializeEntries} pass (scratch: read right after it). */
 let passCount = 0;
 /** Entries the last {@link serializeEntries} pass skipped for their size (scratch). */
 let passSkipped = 0;
-/** Entries the last {@link serializeEntries} pass found after its 64th member written (scratch). */
+/** 1 when the last {@link serializeEntries} pass stopped at an entry past its 64th member written, else 0 (scratch). */
 let passOver = 0;
 
 /**
  * {@link serializeBaggage}'s pass with `+` written as `%2B` (`encodePlus`) or as itself: the header
  * (`undefined` when no entry is written); the number of members in it goes to {@link passCount}, of
- * entries skipped for their size to {@link passSkipped}, and of entries after the 64th member written
- * (counted, not read) to {@link passOver}, set when the pass ends (no result object on the hot path;
- * the caller reads them before anything else runs). A key is read for that at most as far as the room
- * left (a longer one is skipped for its size, unread).
+ * entries skipped for their size to {@link passSkipped}, and 1 to {@link passOver} when an entry came
+ * after the 64th member written (the pass stops there: the rest is neither read nor counted), set when
+ * the pass ends (no result object on the hot path; the caller reads them before anything else runs). A
+ * key is read for that at most as far as the room left (a longer one is skipped for its size, unread).
  */
 function serializeEntries(
   entries: Iterable<[string, BaggageEntry]>,
@@ -568,12 +581,16 @@ function serializeEntries(
   let out = "";
   let count = 0;
   let skipped = 0;
-  let overCount = 0;
+  let over = 0;
   for (const [key, entry] of entries) {
     if (typeof key !== "string" || !entry || typeof entry.value !== "string") continue;
-    // Past the 64th member: counted, not read further (one comparison each).
+    // Past the 64th member: the first entry that could have been written (as counted for its size
+    // below) ends the pass; the rest is not walked only to be counted.
     if (count === BAGGAGE_MAX_MEMBERS) {
-      overCount++;
+      if (key.length >= BAGGAGE_MAX_BYTES || isBaggageToken(key)) {
+        over = 1;
+        break;
+      }
       continue;
     }
     // The room this member has (after its comma): an entry that cannot fit is dropped as soon as
@@ -590,7 +607,7 @@ function serializeEntries(
   }
   passCount = count;
   passSkipped = skipped;
-  passOver = overCount;
+  passOver = over;
   return count > 0 ? out : undefined;
 }
 

@@ -29,6 +29,7 @@ import { decodeDdMember } from "../propagation/datadog/tracestate-dd.js";
 import { firstJoinedPart } from "../propagation/header-text.js";
 import {
   isLegacyBaggageHeaderName,
+  JAEGER_BAGGAGE_PREFIX,
   MAX_LEGACY_BAGGAGE_HEADERS,
   LEGACY_BAGGAGE_PREFIX,
   PROPAGATION_HEADER_SET,
@@ -171,6 +172,8 @@ function repeatedReading(name: string): string {
   if (name === "x-datadog-tags") return "the values are joined with commas, in order, as one tags header";
   if (name.startsWith("x-datadog-") || name.startsWith("ot-baggage-"))
     return "the datadog style reads the last value";
+  if (name.startsWith(JAEGER_BAGGAGE_PREFIX))
+    return "no style of tracehop reads it; a JaegerPropagator beside createPropagator() reads the first value";
   return "the B3 styles read the first value";
 }
 

@@ -7,7 +7,7 @@
 import { context as contextApi, propagation, type Context } from "@opentelemetry/api";
 import type { TraceCarrier } from "../carrier/trace-carrier.js";
 import { describeValue } from "../describe-value.js";
-import { LEGACY_BAGGAGE_PREFIX } from "../propagation/header-names.js";
+import { JAEGER_BAGGAGE_PREFIX, LEGACY_BAGGAGE_PREFIX } from "../propagation/header-names.js";
 import { isBaggageToken } from "../propagation/w3c/baggage.js";
 import { BAGGAGE_HEADER } from "../propagation/w3c/constants.js";
 
@@ -90,12 +90,6 @@ export function withAllowedBaggage(
   if (!denied.length) return ctx;
   return propagation.setBaggage(active, baggage.removeEntries(...denied));
 }
-
-/**
- * Internal: the prefix of Jaeger's per-entry baggage headers, `uberctx-<key>` (Jaeger's "Propagation
- * Format"; `@opentelemetry/propagator-jaeger`'s `UBER_BAGGAGE_HEADER_PREFIX` and jaeger-client).
- */
-export const JAEGER_BAGGAGE_PREFIX = "uberctx-";
 
 /**
  * Internal: the prefixes of the per-entry baggage header families, one header `<prefix><key>` per

@@ -62,6 +62,14 @@ export const PROPAGATION_HEADER_NAMES: readonly string[] = [...TRACEHOP_HEADER_N
 export const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
 
 /**
+ * Prefix of Jaeger's baggage headers, one header `uberctx-<key>` per entry (Jaeger's "Propagation
+ * Format"; `@opentelemetry/propagator-jaeger`'s `UBER_BAGGAGE_HEADER_PREFIX`): read by no style of
+ * `createPropagator`, but written and read by a Jaeger propagator beside it, and baggage to tracehop's
+ * baggage policy, to the trim of a stored carrier and to the message writers.
+ */
+export const JAEGER_BAGGAGE_PREFIX = "uberctx-";
+
+/**
  * Most `ot-baggage-<key>` headers the `datadog` style reads from one carrier (the first ones in the
  * getter's `keys()` order; later ones are ignored): 128, the stored-carrier reader's own bound
  * (`MAX_CARRIER_KEYS`: it scans at most 128 keys, so no carrier it reads holds more), applied as well
@@ -76,17 +84,25 @@ export const MAX_LEGACY_BAGGAGE_HEADERS = 128;
 export const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_HEADER_NAMES);
 
 /**
- * True for a header name some style of `createPropagator` reads: one of {@link PROPAGATION_HEADER_NAMES}
- * or an `ot-baggage-<key>` name. `lowerCaseName` must be lower-case already (header names are
- * case-insensitive; lower-case them first): `"TraceParent"` gives false. Never throws: a value that is
- * not a string (`undefined` from an untyped caller, a number, a Symbol) gives false.
- * `tracehop/messaging` removes these headers from a message before writing a new context, so that every
- * propagation header of one message comes from one context (a stale `traceparent` beside new
- * `x-datadog-*` headers split traces: DataDog/dd-trace-dotnet#3832).
+ * True for a propagation header name: one of {@link PROPAGATION_HEADER_NAMES} (the fixed names the
+ * styles of `createPropagator` read), or a per-entry baggage header with its key, `ot-baggage-<key>`
+ * (read by the `datadog` style) or Jaeger's `uberctx-<key>` (read by a Jaeger propagator beside it;
+ * baggage to tracehop's baggage policy). A bare prefix (`uberctx-`) names no entry: false.
+ * `lowerCaseName` must be lower-case already (header names are case-insensitive, RFC 9110 §5.1;
+ * lower-case them first): `"TraceParent"` gives false. Never throws: a value that is not a string
+ * (`undefined` from an untyped caller, a number, a Symbol) gives false. `tracehop/messaging` removes
+ * exactly these headers from a message before writing a new context, so that every propagation header
+ * of one message comes from one context (a stale `traceparent` beside new `x-datadog-*` headers split
+ * traces: DataDog/dd-trace-dotnet#3832); `tracehop inspect` and the stored-carrier readers take a row
+ * holding one at its top level for a carrier.
  */
 export function isPropagationHeaderName(lowerCaseName: string): boolean {
   if (typeof lowerCaseName !== "string") return false;
-  return PROPAGATION_HEADER_SET.has(lowerCaseName) || isLegacyBaggageHeaderName(lowerCaseName);
+  return (
+    PROPAGATION_HEADER_SET.has(lowerCaseName) ||
+    isLegacyBaggageHeaderName(lowerCaseName) ||
+    (lowerCaseName.length > JAEGER_BAGGAGE_PREFIX.length && lowerCaseName.startsWith(JAEGER_BAGGAGE_PREFIX))
+  );
 }
 
 /** Character codes of {@link LEGACY_BAGGAGE_PREFIX}. */

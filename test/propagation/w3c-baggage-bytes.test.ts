@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  baggageEntryMetadataFromString,
   defaultTextMapGetter,
   defaultTextMapSetter,
   propagation,
@@ -57,16 +58,22 @@ function baggageFault(header: string): string | undefined {
   const members = header.split(",");
   if (members.length > 64) return "over 64 list-members (§3.3.1)";
   for (const member of members) {
-    const value = member.slice(member.indexOf("=") + 1).split(";")[0]!;
-    if (/%(?![0-9A-Fa-f]{2})/.test(value)) return `a lone % in ${member}`;
-    const bytes = Buffer.from(
-      value.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-      "latin1",
-    );
-    try {
-      strictUtf8.decode(bytes);
-    } catch {
-      return `a value that is not UTF-8 in ${member}`;
+    const [pair, ...properties] = member.split(";");
+    // The member's value and each property value: the property grammar's value is `value` (§3.2.1.4).
+    const values = [pair!.slice(pair!.indexOf("=") + 1)];
+    for (const property of properties)
+      if (property.includes("=")) values.push(property.slice(property.indexOf("=") + 1));
+    for (const value of values) {
+      if (/%(?![0-9A-Fa-f]{2})/.test(value)) return `a lone % in ${member}`;
+      const bytes = Buffer.from(
+        value.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        "latin1",
+      );
+      try {
+        strictUtf8.decode(bytes);
+      } catch {
+        return `a value that is not UTF-8 in ${member}`;
+      }
     }
   }
   return undefined;
@@ -147,6 +154,44 @@ describe("baggage values percent-encoded from arbitrary bytes (W3C Baggage §3.2
       );
       const written = inject(context)!;
       assert.equal(baggageFault(written), undefined, written);
+    }
+  });
+
+  test("a property value of invalid UTF-8 is written on with U+FFFD, as a member's value is; valid escapes as received", () => {
+    const cases: [string, string][] = [
+      ["%FF", "%EF%BF%BD"],
+      ["%C3", "%EF%BF%BD"],
+      ["%E2%82x", "%EF%BF%BDx"],
+      ["a%C3b%ff", "a%EF%BF%BDb%EF%BF%BD"],
+      // Valid UTF-8 and ASCII escapes: the text as received, hex case included.
+      ["%c3%a9", "%c3%a9"],
+      ["%41%e2%82%ac", "%41%e2%82%ac"],
+    ];
+    for (const [property, written] of cases) {
+      const context = extract(`a=1;p=${property},b=2`);
+      assert.equal(inject(context), `a=1;p=${written},b=2`, property);
+      // What an application reads is the same before and after the hop.
+      assert.deepEqual(entries(extract(inject(context)!)), entries(context), property);
+    }
+    // Metadata set through the API is written by the same rule.
+    const api = propagation.setBaggage(
+      ROOT_CONTEXT,
+      propagation.createBaggage({
+        a: { value: "1", metadata: baggageEntryMetadataFromString("p=%FF;q=%C3%A9") },
+      }),
+    );
+    assert.equal(inject(api), "a=1;p=%EF%BF%BD;q=%C3%A9");
+    // Sized as written on: 1000 x %FF is 3006 bytes read and 9006 written, over 8192: not kept on extract.
+    for (const [count, kept] of [
+      [900, ["a", "b"]],
+      [1000, ["b"]],
+    ] as const) {
+      const context = extract(`a=1;p=${"%FF".repeat(count)},b=2`);
+      assert.deepEqual(
+        entries(context).map(([key]) => key),
+        kept,
+      );
+      assert.deepEqual(entries(extract(inject(context)!)), entries(context));
     }
   });
 

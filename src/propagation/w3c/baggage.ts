@@ -120,7 +120,11 @@ const ENCODED_REPLACEMENT = "%EF%BF%BD";
  * baggage-octet written as `%XX`, and `%` itself always encoded. `+` is encoded too (allowed: "MAY be
  * percent-encoded"), because form decoders such as Java's `URLDecoder` read a bare `+` as a space.
  * A lone UTF-16 surrogate is written as U+FFFD. The result is ASCII, so its length is its size in bytes.
- * `keepEscapes` leaves existing `%XX` sequences alone (for property values that are already in wire form).
+ * `keepEscapes` leaves existing `%XX` sequences alone (for property values that are already in wire form),
+ * except a run of escapes of bytes 0x80-0xFF that is not UTF-8: it is written as the UTF-8 of its
+ * decoding, U+FFFD for each invalid sequence (`%FF` as `%EF%BF%BD`; Baggage §3.2.1.3 "MUST be
+ * replaced", the rule of values, which a property value is by the §3.2.1 grammar), so that every value
+ * written, a member's or a property's, is percent-encoded UTF-8.
  *
  * `maxBytes` (default: no limit): the room left for the encoding, in bytes; `undefined` is returned as
  * soon as the encoding is known to be longer (a value that cannot fit in the 8192 bytes of a baggage
@@ -152,7 +156,12 @@ export function encodeBaggageValue(
   let i = 0;
   for (; i < scanEnd; i++) {
     const c = value.charCodeAt(i);
-    if (!isBaggageOctet(c) || c === plus || (c === CHAR_PERCENT && !(keepEscapes && isEscapeAt(value, i))))
+    // An escape kept is `%XX` of a byte under 0x80: one of a UTF-8 sequence is checked on the slow path.
+    if (
+      !isBaggageOctet(c) ||
+      c === plus ||
+      (c === CHAR_PERCENT && !(keepEscapes && isAsciiEscapeAt(value, i)))
+    )
       break;
   }
   if (i === value.length) return i <= maxBytes ? value : undefined;
@@ -161,7 +170,17 @@ export function encodeBaggageValue(
   for (; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c < 0x80) {
-      if (isBaggageOctet(c) && c !== plus && (c !== CHAR_PERCENT || (keepEscapes && isEscapeAt(value, i)))) {
+      if (c === CHAR_PERCENT && keepEscapes && isEscapeAt(value, i) && !isAsciiEscapeAt(value, i)) {
+        // A run of escapes of bytes 0x80-0xFF: as received when it is UTF-8, else re-encoded with U+FFFD
+        // for each invalid sequence (Baggage §3.2.1.3), as a member's value is written on.
+        const end = escapeRunEnd(value, i);
+        out += utf8EscapeRun(value, i, end);
+        i = end - 1;
+      } else if (
+        isBaggageOctet(c) &&
+        c !== plus &&
+        (c !== CHAR_PERCENT || (keepEscapes && isEscapeAt(value, i)))
+      ) {
         out += value[i];
       } else {
         out += PERCENT_BYTE[c];
@@ -191,6 +210,40 @@ export function encodeBaggageValue(
     if (out.length > maxBytes) return undefined;
   }
   return out;
+}
+
+/** True when `text[i]` is `%` followed by two hex digits of a byte under 0x80 (an ASCII character). */
+function isAsciiEscapeAt(text: string, i: number): boolean {
+  return isEscapeAt(text, i) && hexValue(text.charCodeAt(i + 1)) < 8;
+}
+
+/** The end of the run of `%XX` escapes of bytes 0x80-0xFF that starts at `start` in `text`. */
+function escapeRunEnd(text: string, start: number): number {
+  let end = start;
+  while (isEscapeAt(text, end) && hexValue(text.charCodeAt(end + 1)) >= 8) end += 3;
+  return end;
+}
+
+/** Decodes UTF-8, throwing on an invalid sequence: tells a valid escape run from one to re-encode. */
+const strictUtf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The escapes `text.slice(start, end)` (a run of `%XX` of bytes 0x80-0xFF) as written on: as received
+ * when their bytes are UTF-8, else the UTF-8 of their decoding (U+FFFD for each invalid sequence,
+ * Baggage §3.2.1.3 "MUST be replaced") percent-encoded in upper case. Non-ASCII bytes end at an ASCII
+ * one, so a run decodes as the whole value would.
+ */
+function utf8EscapeRun(text: string, start: number, end: number): string {
+  const bytes = new Uint8Array((end - start) / 3);
+  for (let i = start, n = 0; i < end; i += 3, n++)
+    bytes[n] = (hexValue(text.charCodeAt(i + 1)) << 4) | hexValue(text.charCodeAt(i + 2));
+  try {
+    strictUtf8Decoder.decode(bytes);
+    return text.slice(start, end);
+  } catch {
+    // Every character decoded is non-ASCII: its encoding is escapes only.
+    return encodeBaggageValue(utf8Decoder.decode(bytes));
+  }
 }
 
 /**
@@ -233,7 +286,8 @@ export function trimOws(text: string): string {
  * - `mode: "extract"`: a property that breaks the grammar (key not a token, a value character that is
  *   not a baggage-octet) is dropped; the member and its other properties are kept.
  * - `mode: "inject"` (metadata set by application code, opaque to OpenTelemetry): a property whose
- *   key is not a token is dropped; value characters outside baggage-octet are percent-encoded as UTF-8.
+ *   key is not a token is dropped; value characters outside baggage-octet are percent-encoded as UTF-8,
+ *   escapes are kept as they are unless their bytes are not UTF-8 (then U+FFFD, {@link encodeBaggageValue}).
  *   So no control character, space, `,` or `;` of metadata is ever written raw (@opentelemetry/core
  *   2.12 writes metadata verbatim).
  */

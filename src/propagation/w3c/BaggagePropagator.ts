@@ -96,9 +96,14 @@ const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
  * Inject: the context's baggage as `key=value[;properties]` joined by `,` (Baggage §3.2), values
  * percent-encoded (`+` as `%2B` unless that costs members their place in the 8192 bytes, so that a
  * received baggage within the limits is written on whole, §3.3.1), keys verbatim (an entry whose key is not a token is skipped, §3.2.1.2), at most 64
- * members and 8192 bytes (an entry that would overflow is skipped whole, §3.3.1); nothing is written
+ * members and 8192 bytes (an entry that would overflow is skipped whole, §3.3.1; the entries past the
+ * first one after the 64th member written are not read); nothing is written
  * when tracing is suppressed or no entry can be written. A baggage this class extracted and nobody
- * changed writes the header it was read from when that is the same text.
+ * changed writes the header it was read from when that is the same text. The entries are what
+ * `getAllEntries()` returns, read as any iterable of `[key, entry]` pairs (an application's own Baggage
+ * may return a Map or an iterator where the API types an array; @opentelemetry/core 2.12's
+ * W3CBaggagePropagator throws on one): a value that is not iterable writes nothing, said as an inject
+ * failure. Entries left out for the limits are said once per process (`TRACEHOP_BAGGAGE_OVER_LIMITS`).
  *
  * A plain-object carrier written through `@opentelemetry/api`'s `defaultTextMapSetter` (what
  * `propagation.inject(context, carrier)` passes; another copy of the api's included) first loses its

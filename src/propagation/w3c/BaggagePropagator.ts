@@ -54,7 +54,7 @@ function warnBaggageOverLimits(left: number, more: boolean, total: number | unde
  * How many entries `entries` (what a Baggage handed over for inject) holds, when that is known without
  * reading them: an array's length, a Map's size. `undefined` for any other iterable (an application's
  * own Baggage may return an iterator from `getAllEntries()`, which the API types as an array;
- * @opentelemetry/core 2.12's W3CBaggagePropagator throws on one, tracehop writes its entries). Never throws.
+ * `@opentelemetry/core` 2.12's W3CBaggagePropagator throws on one, tracehop writes its entries). Never throws.
  */
 function entryTotal(entries: unknown): number | undefined {
   try {
@@ -101,7 +101,7 @@ const BAGGAGE_FIELDS: ReadonlySet<string> = new Set([BAGGAGE_HEADER]);
  * when tracing is suppressed or no entry can be written. A baggage this class extracted and nobody
  * changed writes the header it was read from when that is the same text. The entries are what
  * `getAllEntries()` returns, read as any iterable of `[key, entry]` pairs (an application's own Baggage
- * may return a Map or an iterator where the API types an array; @opentelemetry/core 2.12's
+ * may return a Map or an iterator where the API types an array; `@opentelemetry/core` 2.12's
  * W3CBaggagePropagator throws on one): a value that is not iterable writes nothing, said as an inject
  * failure. Entries left out for the limits are said once per process (`TRACEHOP_BAGGAGE_OVER_LIMITS`).
  *

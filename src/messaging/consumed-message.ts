@@ -8,7 +8,7 @@ import { readKind } from "../carrier/header-object-kind.js";
 import { MAX_CARRIER_KEYS, MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { isUnexactIdNumber } from "../propagation/datadog/ids.js";
-import { isDatadogIdHeader, messageNumberText, roundedLastIdRefuses } from "./header-getters.js";
+import { isDatadogIdHeader, messageNumberText, roundedLastIdRefuses, valuesRead } from "./header-getters.js";
 import { assertCarrierOptions, describeError, extractHeaders } from "../context/carrier-context.js";
 import { warnOnce } from "../warn-once.js";
 import type { CarrierWithin } from "../context/carrier-in-other-field.js";
@@ -514,10 +514,16 @@ export function headerNumbersAsText(headers: unknown): MessageHeadersRead {
   }
 }
 
-/** Whether `value` is, or is an array holding, a number no id can be as sent (`isUnexactIdNumber`). */
+/**
+ * Whether `value` is, or is an array holding among its values read (`valuesRead`), a number no id can be
+ * as sent (`isUnexactIdNumber`).
+ */
 function holdsUnexactNumber(value: unknown): boolean {
   if (typeof value === "number") return isUnexactIdNumber(value);
-  return Array.isArray(value) && value.some((item) => typeof item === "number" && isUnexactIdNumber(item));
+  return (
+    Array.isArray(value) &&
+    valuesRead(value).some((item) => typeof item === "number" && isUnexactIdNumber(item))
+  );
 }
 
 /** The two id headers the reader looks up by name beyond its scan of `MAX_CARRIER_KEYS` names. */
@@ -564,8 +570,9 @@ const UNCHANGED: unique symbol = Symbol("unchanged");
 /**
  * The value of header `name` (any case) as the reader is to read it, its numbers as text: a number as
  * `messageNumberText` gives it (`undefined`, absent, for an id amqplib rounded, refused and said: then
- * `read.roundedIdSaid`); an AMQP field array of ids (a header sent repeated) with its numbers read by the
- * same rule, a rounded last value refusing the header (`undefined`: `roundedLastIdRefuses`), an earlier
+ * `read.roundedIdSaid`); an AMQP field array of ids (a header sent repeated) as its values read
+ * (`valuesRead`: the first `MAX_CARRIER_FIELD_VALUES`, the later ones dropped) with their numbers read by
+ * the same rule, a rounded last value refusing the header (`undefined`: `roundedLastIdRefuses`), an earlier
  * one left out. {@link UNCHANGED} for a value that holds no number to convert (an array in another
  * header is the reader's), and, when `roundedIdsOnly`, for one that holds no number no id can be as sent
  * ({@link holdsUnexactNumber}: only an id amqplib rounded is converted).
@@ -582,14 +589,17 @@ function numbersOfValueAsText(
     if (text === undefined) read.roundedIdSaid = true;
     return text;
   }
-  if (!Array.isArray(value) || !isDatadogIdHeader(name) || !value.some((item) => typeof item === "number"))
-    return UNCHANGED;
-  const texts = value.map((item: unknown) =>
+  if (!Array.isArray(value) || !isDatadogIdHeader(name)) return UNCHANGED;
+  // The values the getter reads, the same last one among them (valuesRead): the later ones are never
+  // read nor said, and a value left out here does not bring one of them among the reader's values.
+  const values = valuesRead(value as unknown[]);
+  if (!values.some((item) => typeof item === "number")) return UNCHANGED;
+  const texts = values.map((item: unknown) =>
     typeof item === "number" ? messageNumberText(item, name) : item,
   );
   if (!texts.includes(undefined)) return texts;
   read.roundedIdSaid = true;
-  if (roundedLastIdRefuses(name, value.at(-1), texts.at(-1))) return undefined;
+  if (roundedLastIdRefuses(name, values.at(-1), texts.at(-1))) return undefined;
   return texts.filter((item) => item !== undefined);
 }
 

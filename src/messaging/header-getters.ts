@@ -130,6 +130,19 @@ export function roundedLastIdRefuses(name: string, last: unknown, lastText: unkn
   return lastText === undefined && typeof last === "number" && isDatadogIdHeader(name);
 }
 
+/**
+ * Internal to tracehop/messaging: the values of a repeated message header (an AMQP field array, an
+ * array of header values) that both readers of message headers read (the getters, {@link readHeader},
+ * and `headerNumbersAsText`, consumed-message.ts): its first `MAX_CARRIER_FIELD_VALUES`, in order
+ * (`values` itself when it has no more); the later ones are never read, converted nor said. So the last
+ * value read of a repeated id, the one the Datadog style reads (as dd-trace-js; `DatadogPropagator`
+ * reads a getter's array the same way), is the one at index `min(length, MAX_CARRIER_FIELD_VALUES) - 1`
+ * for both, and {@link roundedLastIdRefuses} is asked of that one.
+ */
+export function valuesRead<T>(values: readonly T[]): readonly T[] {
+  return values.length > MAX_CARRIER_FIELD_VALUES ? values.slice(0, MAX_CARRIER_FIELD_VALUES) : values;
+}
+
 /** `x-datadog-trace-id` or `x-datadog-parent-id` in any case: a 64-bit Datadog id. */
 export function isDatadogIdHeader(name: string): boolean {
   // Only a name of an id's length is lowered (a header table holds many other names).
@@ -177,7 +190,7 @@ function otherCaseName(headers: Record<string, unknown>, key: string): string | 
  * The value of header `key` (lower case): the own property of exactly that name, else the first of
  * the first `MAX_CARRIER_KEYS` names that equals it in another case (for an object of more names, an
  * index of those built once: a hostile object of a million names is listed once, not once per field
- * asked). A repeated header (an array) gives its first `MAX_CARRIER_FIELD_VALUES` readable values.
+ * asked). A repeated header (an array) gives the readable ones of its values read ({@link valuesRead}).
  * `undefined` when there is none or reading throws (a getter, a proxy trap, a detached buffer).
  */
 function readHeader(
@@ -201,11 +214,12 @@ function readHeader(
     }
     if (!Array.isArray(raw)) return valueToText(raw, numbers, key);
     const values: string[] = [];
-    const count = Math.min(raw.length, MAX_CARRIER_FIELD_VALUES);
+    const read = valuesRead(raw as unknown[]);
+    const count = read.length;
     for (let i = 0; i < count; i++) {
-      const text = valueToText(raw[i], numbers, key);
+      const text = valueToText(read[i], numbers, key);
       if (text !== undefined) values.push(text);
-      else if (numbers && i === count - 1 && roundedLastIdRefuses(key, raw[i], text)) return undefined;
+      else if (numbers && i === count - 1 && roundedLastIdRefuses(key, read[i], text)) return undefined;
     }
     return values.length ? values : undefined;
   } catch {

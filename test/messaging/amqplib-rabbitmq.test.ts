@@ -10,6 +10,7 @@ import type amqplib from "amqplib";
 import { CompositePropagator } from "@opentelemetry/core";
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
+import { MAX_CARRIER_FIELD_VALUES } from "../../src/carrier/trace-carrier.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 import {
   amqpHeadersGetter,
@@ -749,6 +750,55 @@ describe("amqplib + RabbitMQ", () => {
       42n.toString(16).padStart(32, "0"),
       42n.toString(16).padStart(32, "0"),
     ]);
+  });
+
+  test("a repeated id of more values than are read (an AMQP field array past MAX_CARRIER_FIELD_VALUES): contextFromAmqpHeaders and the getter read the same last value", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = await freshQueue("rounded-id-many");
+    const rounded = { "!": "long", value: 1234567890123456789n };
+    const count = MAX_CARRIER_FIELD_VALUES + 6;
+    /** `count` ids of 42, with `changes` (index -> value) in place. */
+    const ids = (changes: Record<number, unknown>) =>
+      Array.from({ length: count }, (_, i): unknown => (i in changes ? changes[i] : 42));
+    const last = MAX_CARRIER_FIELD_VALUES - 1;
+    const cases: [string, unknown[]][] = [
+      ["a rounded value past the values read", ids({ [count - 1]: rounded })],
+      ["a rounded last value read", ids({ [last]: rounded })],
+      ["a rounded earlier value", ids({ 10: rounded, [last]: 7, [last + 1]: 8 })],
+    ];
+    for (const [, headerIds] of cases)
+      broker.channel.sendToQueue(queue, Buffer.from("array"), {
+        headers: { "x-datadog-trace-id": headerIds, "x-datadog-parent-id": "456" },
+      });
+    await broker.channel.waitForConfirms();
+    const delivered: Record<string, unknown>[] = [];
+    await new Promise<void>((resolve, reject) => {
+      broker.channel
+        .consume(
+          queue,
+          (msg) => {
+            if (msg) delivered.push(msg.properties.headers!);
+            if (delivered.length === cases.length) resolve();
+          },
+          { noAck: true },
+        )
+        .catch(reject);
+    });
+    const propagator = createPropagator();
+    const traceIds = delivered.map((headers) => [
+      trace.getSpanContext(contextFromAmqpHeaders(headers))?.traceId,
+      trace.getSpanContext(propagator.extract(ROOT_CONTEXT, headers, amqpHeadersGetter))?.traceId,
+      trace.getSpanContext(contextFromAmqpHeaders(new Map(Object.entries(headers))))?.traceId,
+    ]);
+    const hex = (id: bigint) => id.toString(16).padStart(32, "0");
+    assert.deepEqual(
+      cases.map(([label], i) => [label, traceIds[i]]),
+      [
+        ["a rounded value past the values read", [hex(42n), hex(42n), hex(42n)]],
+        ["a rounded last value read", [undefined, undefined, undefined]],
+        ["a rounded earlier value", [hex(7n), hex(7n), hex(7n)]],
+      ],
+    );
   });
 
   test("a failing handler: the process span records the error, the message is rejected", async (t) => {

@@ -83,6 +83,20 @@ export function heldOverLengthValue(carrier: StoredCarrier): boolean {
 }
 
 /**
+ * Internal: whether `carrier` may hold a field of one of `names` (lower case): `false` only when it
+ * surely holds none: an empty carrier, or a lower-case one (its names are its own lower-case names)
+ * without any of them; otherwise `true`, and the caller asks the getter (a carrier the reader rebuilt
+ * may look names up beyond its scan). One pass over a lower-case carrier's names, no look-up by name
+ * (what a check on every restore that found nothing costs). Never throws.
+ */
+export function mayHoldAnyOf(carrier: StoredCarrier, names: ReadonlySet<string>): boolean {
+  if (!(carrier instanceof LowerCaseCarrier)) return carrier.size > 0;
+  const held = carrier.names;
+  for (let i = 0; i < held.length; i++) if (names.has(held[i]!)) return true;
+  return false;
+}
+
+/**
  * Internal: the value of field `name` (lower case) of a lower-case carrier as stored, over the length
  * limit or not; `undefined` for a carrier the reader rebuilt (look into what it was read from) or
  * without that field. Never throws.

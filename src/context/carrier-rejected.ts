@@ -14,6 +14,7 @@ import { carrierObject } from "../carrier/carrier-object.js";
 import {
   heldOverLengthValue,
   isLowerCaseCarrier,
+  mayHoldAnyOf,
   storedCarrierGetter,
   storedValueOf,
   type StoredCarrier,
@@ -49,6 +50,7 @@ import {
 import { trimOws } from "../propagation/w3c/baggage.js";
 import { escapeUnprintable } from "../describe-value.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
+import { otherPropagatorNamed } from "../propagation/create-propagator/style-guesses.js";
 
 /** Process warning code of {@link warnIfCarrierRejected}. */
 export const CARRIER_REJECTED_WARNING = "TRACEHOP_CARRIER_REJECTED";
@@ -187,7 +189,7 @@ export function warnIfCarrierRejected(
         break;
       }
     if (style === undefined) {
-      warnIfStyleNotRead(propagator, styles, get, origin);
+      warnIfStyleNotRead(propagator, styles, stored, get, origin);
       return;
     }
     const others = styles.filter(
@@ -291,6 +293,7 @@ const NOT_READ_KEYS = styleWarningKeys("not-in-order");
 function warnIfStyleNotRead(
   propagator: MultiStylePropagator,
   styles: readonly string[],
+  stored: StoredCarrier,
   get: (name: string) => string | string[] | undefined,
   origin: CarrierOrigin,
 ): void {
@@ -301,7 +304,10 @@ function warnIfStyleNotRead(
       style = each;
       break;
     }
-  if (style === undefined) return;
+  if (style === undefined) {
+    warnIfFormatNotBuiltIn(propagator, styles, stored, get, origin);
+    return;
+  }
   const them = STYLE_PRONOUN[style];
   const source = propagator._extractOrderSource;
   const added = [...styles, style];
@@ -331,6 +337,125 @@ function warnIfStyleNotRead(
         `${order} (${from}), without the ${style} style. Fix: ${fix}; if these headers are to be ignored, ` +
         `nothing else is lost. ${inspectPointer(origin)}. (Said once per process for the ${style} style and an ` +
         `extract order without it.)`,
+    ),
+    CARRIER_REJECTED_WARNING,
+  );
+}
+
+/**
+ * A propagation format of an OpenTelemetry propagator tracehop builds in no style for (the
+ * specification's other `OTEL_PROPAGATORS` values, "Known values"): its name there, how a warning names
+ * its headers, its once-per-process key, and whether a carrier holds a context of it (`get`: a lower-case
+ * header name's value).
+ */
+interface OtherFormat {
+  name: string;
+  headers: string;
+  key: string;
+  holds: (get: (name: string) => string | string[] | undefined) => boolean;
+}
+
+/** The first value of header `name` of `get`'s carrier (a repeated header's first), trimmed; "" for none. */
+function firstText(get: (name: string) => string | string[] | undefined, name: string): string {
+  const value = get(name);
+  if (value === undefined) return "";
+  return trimOws((Array.isArray(value) ? value[0] : value) ?? "");
+}
+
+/** The `Root` and `Parent` fields of an `x-amzn-trace-id` value (any case, `;`-separated). */
+const XRAY_ROOT = /(?:^|;)\s*root=/i;
+const XRAY_PARENT = /(?:^|;)\s*parent=/i;
+
+/**
+ * The formats {@link warnIfFormatNotBuiltIn} looks for, each by the headers its propagator reads a trace
+ * from: Jaeger's `uber-trace-id` (`{trace-id}:{span-id}:{parent-span-id}:{flags}`, jaeger-client's
+ * "Propagation Format"; `@opentelemetry/propagator-jaeger`), AWS X-Ray's `x-amzn-trace-id` holding a
+ * `Root` and a `Parent` (the header a load balancer adds holds no `Parent`, and restores no parent;
+ * `@opentelemetry/propagator-aws-xray`), OpenTracing's `ot-tracer-traceid` and `ot-tracer-spanid`
+ * (`@opentelemetry/propagator-ot-trace`).
+ */
+const OTHER_FORMATS: readonly OtherFormat[] = (
+  [
+    {
+      name: "jaeger",
+      headers: "a Jaeger uber-trace-id header",
+      holds: (get) => firstText(get, "uber-trace-id") !== "",
+    },
+    {
+      name: "xray",
+      headers: "an AWS X-Ray x-amzn-trace-id header",
+      holds: (get) => {
+        const value = firstText(get, "x-amzn-trace-id");
+        return value !== "" && XRAY_ROOT.test(value) && XRAY_PARENT.test(value);
+      },
+    },
+    {
+      name: "ottrace",
+      headers: "ot-tracer-* ids",
+      holds: (get) => firstText(get, "ot-tracer-traceid") !== "" && firstText(get, "ot-tracer-spanid") !== "",
+    },
+  ] satisfies Omit<OtherFormat, "key">[]
+).map((format) => ({ ...format, key: `${CARRIER_REJECTED_WARNING}:not-built-in:${format.name}` }));
+
+/** The headers of {@link OTHER_FORMATS}, for one pass over a carrier's names (`mayHoldAnyOf`). */
+const OTHER_FORMAT_HEADERS: ReadonlySet<string> = new Set([
+  "uber-trace-id",
+  "x-amzn-trace-id",
+  "ot-tracer-traceid",
+  "ot-tracer-spanid",
+]);
+
+/**
+ * {@link warnIfStyleNotRead}'s part for a carrier that holds no ids of any style tracehop reads
+ * (`TRACE_STYLES`) but a trace context of a format it builds in no style for ({@link OTHER_FORMATS}:
+ * Jaeger, AWS X-Ray, OT trace): a Jaeger-only row restored through `createPropagator()` started a new
+ * trace and nothing said so. Says the format, the extract order of `propagator` (`styles`) and where it
+ * comes from, and the fix: the `propagator` option with the format's propagator beside tracehop's
+ * styles (its class and package: `otherPropagatorNamed`), since a style variable naming the format
+ * (`OTEL_PROPAGATORS=jaeger`) does not add it (`TRACEHOP_UNKNOWN_PROPAGATION_STYLE`). Once per process
+ * and format.
+ */
+function warnIfFormatNotBuiltIn(
+  propagator: MultiStylePropagator,
+  styles: readonly string[],
+  stored: StoredCarrier,
+  get: (name: string) => string | string[] | undefined,
+  origin: CarrierOrigin,
+): void {
+  if (!mayHoldAnyOf(stored, OTHER_FORMAT_HEADERS)) return;
+  let format: OtherFormat | undefined;
+  for (const each of OTHER_FORMATS)
+    if (!hasWarned(each.key) && each.holds(get)) {
+      format = each;
+      break;
+    }
+  const other = format && otherPropagatorNamed(format.name);
+  // A carrier that holds ids of a style tracehop reads as well: that style's warning (said already)
+  // covers it. Looked at last: a carrier without a context (`{}`, a row without one) costs three look-ups.
+  if (format === undefined || other === undefined || TRACE_STYLES.some((each) => holdsStyleIds(each, get)))
+    return;
+  const source = propagator._extractOrderSource;
+  const from =
+    source === "styles"
+      ? "the styles given to createPropagator"
+      : source === undefined
+        ? "tracehop's default"
+        : `set by ${source}`;
+  const tracehop =
+    source === "styles"
+      ? `createPropagator([${styles.map((each) => `"${each}"`).join(", ")}])`
+      : "createPropagator()";
+  const option = `new CompositePropagator({ propagators: [${tracehop}, new ${other.className}()] })`;
+  warnOnce(
+    format.key,
+    boundedText(
+      `tracehop: ${ORIGIN_TEXT[origin].held} ${format.headers} but restored no context, so its work started ` +
+        `a new trace: its headers are of the ${format.name} format, which tracehop builds in no style for, ` +
+        `and the propagator given reads only its extract order, ${styles.join(", ")} (${from}). Fix: to read ` +
+        `them, give startTracing and the carrier functions the option propagator: ${option} ` +
+        `(${other.className}, ${other.packageName}); the style variables (OTEL_PROPAGATORS=${format.name}) do ` +
+        `not add it to tracehop's propagator. If these headers are to be ignored, nothing else is lost. ` +
+        `${inspectPointer(origin)}. (Said once per process for the ${format.name} format.)`,
     ),
     CARRIER_REJECTED_WARNING,
   );

@@ -7,6 +7,8 @@
 import { afterEach, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { defaultTextMapGetter, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
+import { CompositePropagator } from "@opentelemetry/core";
+import { JaegerPropagator } from "@opentelemetry/propagator-jaeger";
 import {
   contextFromCarrier,
   createPropagator,
@@ -395,6 +397,92 @@ describe("TRACEHOP_CARRIER_REJECTED: the W3C and B3 styles", () => {
           'createPropagator(["datadog", "b3multi", "tracecontext"])',
       ),
     ]);
+  });
+
+  test("a carrier holding only the headers of a format tracehop builds in no style for (Jaeger's uber-trace-id, X-Ray, OT trace): not read, said with the propagator that reads it (a Jaeger-only carrier started a new trace silently)", async () => {
+    const JAEGER = { "uber-trace-id": "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1" };
+    const notBuiltIn = (
+      held: string,
+      format: string,
+      order: string,
+      from: string,
+      option: string,
+      pkg: string,
+    ) =>
+      `tracehop: a stored carrier held ${held} but restored no context, so its work started a new trace: ` +
+      `its headers are of the ${format} format, which tracehop builds in no style for, and the propagator ` +
+      `given reads only its extract order, ${order} (${from}). Fix: to read them, give startTracing and the ` +
+      `carrier functions the option propagator: ${option} (${pkg}); the style variables (OTEL_PROPAGATORS=${format}) ` +
+      `do not add it to tracehop's propagator. If these headers are to be ignored, nothing else is lost. ` +
+      `${INSPECT} (Said once per process for the ${format} format.)`;
+    const told = await recordWarnings(() => {
+      assert.equal(trace.getSpanContext(contextFromCarrier(JAEGER)), undefined);
+      contextFromCarrier(JAEGER); // said once
+      contextFromCarrier(
+        { "x-amzn-trace-id": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1" },
+        { propagator: createPropagator(["tracecontext"]) },
+      );
+      contextFromCarrier({ "ot-tracer-traceid": "80f198ee56343ba8", "ot-tracer-spanid": "e457b5a2e4d86bd1" });
+    });
+    assert.deepEqual(said(told, REJECTED), [
+      notBuiltIn(
+        "a Jaeger uber-trace-id header",
+        "jaeger",
+        "datadog, tracecontext, baggage",
+        "tracehop's default",
+        "new CompositePropagator({ propagators: [createPropagator(), new JaegerPropagator()] })",
+        "JaegerPropagator, @opentelemetry/propagator-jaeger",
+      ),
+      notBuiltIn(
+        "an AWS X-Ray x-amzn-trace-id header",
+        "xray",
+        "tracecontext",
+        "the styles given to createPropagator",
+        'new CompositePropagator({ propagators: [createPropagator(["tracecontext"]), new AWSXRayPropagator()] })',
+        "AWSXRayPropagator, @opentelemetry/propagator-aws-xray",
+      ),
+      notBuiltIn(
+        "ot-tracer-* ids",
+        "ottrace",
+        "datadog, tracecontext, baggage",
+        "tracehop's default",
+        "new CompositePropagator({ propagators: [createPropagator(), new OTTracePropagator()] })",
+        "OTTracePropagator, @opentelemetry/propagator-ot-trace",
+      ),
+    ]);
+    assert.equal(told.diagWarnings.length, 3);
+    // The fix it gives restores the trace (the real JaegerPropagator), and says nothing more.
+    resetWarnings();
+    const fixed = await recordWarnings(() =>
+      trace.getSpanContext(
+        contextFromCarrier(JAEGER, {
+          propagator: new CompositePropagator({ propagators: [createPropagator(), new JaegerPropagator()] }),
+        }),
+      ),
+    );
+    assert.equal(fixed.result?.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert.equal(fixed.result?.spanId, "00f067aa0ba902b7");
+    assert.deepEqual(fixed.processWarnings, []);
+    // Not said beside a style of the order that holds ids (its own warning is said), nor for an X-Ray
+    // header without a parent (an ALB's: no context to restore), nor with propagation turned off.
+    resetWarnings();
+    const quiet = await recordWarnings(() => {
+      contextFromCarrier({
+        ...JAEGER,
+        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      });
+      contextFromCarrier({ "x-amzn-trace-id": "Root=1-5759e988-bd862e3fe1be46a994272793" });
+      contextFromCarrier(JAEGER, { propagator: createPropagator("none") });
+    });
+    assert.deepEqual(quiet.processWarnings, []);
+    // Message headers (a kafkajs Buffer) are named as such.
+    resetWarnings();
+    const message = await recordWarnings(() =>
+      contextFromKafkaHeaders({ "uber-trace-id": Buffer.from(JAEGER["uber-trace-id"]) }),
+    );
+    const [text] = said(message, REJECTED);
+    assert.ok(text?.startsWith("tracehop: message headers held a Jaeger uber-trace-id header"), text);
+    assert.ok(text.endsWith(`${MESSAGE_INSPECT} (Said once per process for the jaeger format.)`), text);
   });
 
   test("a b3 single header outside a DD_ variable's order is named as that variable spells it", async () => {

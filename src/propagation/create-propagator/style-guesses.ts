@@ -43,6 +43,15 @@ const OTHER_PROPAGATORS: ReadonlyMap<string, Omit<OtherPropagator, "name">> = ne
   ["ottrace", { className: "OTTracePropagator", packageName: "@opentelemetry/propagator-ot-trace" }],
 ]);
 
+/**
+ * Internal: the class and package of `name` (`jaeger`, `xray`, `ottrace`), an OpenTelemetry propagator
+ * tracehop does not build in ({@link OTHER_PROPAGATORS}), or `undefined`. Read by the restore's warning
+ * on a carrier that holds only such a format's headers (`TRACEHOP_CARRIER_REJECTED`).
+ */
+export function otherPropagatorNamed(name: string): Omit<OtherPropagator, "name"> | undefined {
+  return OTHER_PROPAGATORS.get(squeezed(name));
+}
+
 /** The style names a misspelling is matched against ({@link nearestStyle}). */
 const STYLES: readonly PropagationStyle[] = ["tracecontext", "baggage", "datadog", "b3", "b3multi"];
 

@@ -231,6 +231,34 @@ function checkBaseEndpointWhitespace(): boolean {
   return true;
 }
 
+/**
+ * An ASCII tab or line break (CR, LF): the WHATWG URL parser removes every one, anywhere in the text, and
+ * says nothing (URL Standard, "basic URL parser": "remove all ASCII tab or newline from input").
+ */
+const LINE_BREAK_OR_TAB = /[\t\n\r]/;
+
+/**
+ * The endpoint variable in use (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when it is an http(s) URL, else
+ * OTEL_EXPORTER_OTLP_ENDPOINT) holding a tab or line break ({@link LINE_BREAK_OR_TAB}): a `.env` file
+ * with CRLF line ends, a value read from a file with its line break. The exporter's URL parser drops it,
+ * so the URL requested is not the text written, and nothing says so: said once
+ * (`TRACEHOP_OTLP_ENDPOINT_WHITESPACE`, `warnSetting`) with the value quoted (the character escaped,
+ * secrets masked) and the URL spans are sent to. Whitespace at the end of the base endpoint that the
+ * exporter keeps is {@link checkBaseEndpointWhitespace}'s, asked first. Returns whether it warned.
+ */
+function checkEndpointLineBreaks(): boolean {
+  const name = endpointEnv(TRACES_ENDPOINT_ENV) !== undefined ? TRACES_ENDPOINT_ENV : BASE_ENDPOINT_ENV;
+  const raw = endpointEnv(name);
+  if (raw === undefined || !LINE_BREAK_OR_TAB.test(raw)) return false;
+  warnSetting(
+    `tracehop: ${name}=${quoteLocation(maskUrl(raw))} holds a line break or tab, which the URL parser drops ` +
+      `without a word, so spans are sent to ${maskUrl(otlpUrlFromEnv())}, not to the URL as written. Remove ` +
+      "it (a .env file with CRLF line ends, or a value read from a file with its line break)",
+    OTLP_ENDPOINT_WHITESPACE_WARNING,
+  );
+  return true;
+}
+
 /** Process warning code of an OTLP base endpoint with a query or a fragment. */
 const OTLP_ENDPOINT_QUERY_WARNING = "TRACEHOP_OTLP_ENDPOINT_QUERY";
 
@@ -515,8 +543,12 @@ const GRPC_PORT_NOTE = "4317 is OTLP/gRPC's port, tracehop exports OTLP over HTT
  */
 function endpointOptionProblem(value: unknown): string | undefined {
   const fault = endpointFault(value);
-  if (fault === undefined) return undefined;
   const shown = typeof value === "string" ? quoteLocation(maskUrl(value)) : describe(value);
+  if (fault === undefined)
+    return typeof value === "string" && LINE_BREAK_OR_TAB.test(value)
+      ? "holds a line break or tab, which the URL parser drops without a word, so the endpoint used would " +
+          `not be the one written: got ${shown}; remove it (.trim() a value read from a file)`
+      : undefined;
   switch (fault.kind) {
     case "blank":
     case "noUrl":
@@ -609,8 +641,10 @@ export function resolveOtlp(
     if (ignored) url = otlpUrlFromEnv();
     // Trailing whitespace first: the exporter may not use the rest at all. A query or fragment next:
     // the path's advice (drop the suffix) would keep the query where it is.
+    // A line break or tab the URL parser drops next (either endpoint variable).
     const base = baseEndpointInUse();
-    if (base !== undefined && !checkBaseEndpointWhitespace() && !checkBaseEndpointQuery(base))
+    if (base === undefined) checkEndpointLineBreaks();
+    else if (!checkBaseEndpointWhitespace() && !checkEndpointLineBreaks() && !checkBaseEndpointQuery(base))
       checkBaseEndpointPath(base);
   }
   checkProtocolEnv();

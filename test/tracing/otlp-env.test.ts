@@ -461,11 +461,38 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
           "http://c:4318//v1/traces. Remove the whitespace",
       ],
     ]);
-    // Whitespace the URL parser drops (a leading space, a trailing line break or tab) is no harm.
-    for (const endpoint of [" http://c:4318", "http://c:4318\n", "http://c:4318\t"]) {
-      const told = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
-      assert.deepEqual(told.processWarnings, [], JSON.stringify(endpoint));
-      assert.equal(told.result.config.otlp?.destination, "http://c:4318/v1/traces", JSON.stringify(endpoint));
+    // A leading space the URL parser strips is no harm, and not said.
+    const leading = await warningsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: " http://c:4318" });
+    assert.deepEqual(leading.processWarnings, []);
+    assert.equal(leading.result.config.otlp?.destination, "http://c:4318/v1/traces");
+    // A line break or tab the parser drops without a word (a CRLF .env file, a value read from a file):
+    // the URL requested is the one meant, but the value is not the one written: said, for either
+    // endpoint variable.
+    const lineBreaks: [Record<string, string>, string, string][] = [
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318\n" }, '"http://c:4318\\n"', "http://c:4318/v1/traces"],
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318\r" }, '"http://c:4318\\r"', "http://c:4318/v1/traces"],
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:43\t18" }, '"http://c:43\\t18"', "http://c:4318/v1/traces"],
+      [
+        { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://user:s3cret@c:4318/v1/traces\r\n" },
+        '"http://user:***@c:4318/v1/traces\\r\\n"',
+        "http://user:***@c:4318/v1/traces",
+      ],
+    ];
+    for (const [vars, quoted, destination] of lineBreaks) {
+      const [name] = Object.keys(vars);
+      const told = await warningsOf(vars);
+      assert.deepEqual(
+        told.processWarnings,
+        [
+          [
+            "TRACEHOP_OTLP_ENDPOINT_WHITESPACE",
+            `tracehop: ${name}=${quoted} holds a line break or tab, which the URL parser drops without a ` +
+              `word, so spans are sent to ${destination}, not to the URL as written. Remove it (a .env file ` +
+              "with CRLF line ends, or a value read from a file with its line break)",
+          ],
+        ],
+        quoted,
+      );
     }
   });
 

@@ -69,6 +69,16 @@ describe("resolveTracingConfig: validation", () => {
       /options\.otlpEndpoint must be an http\(s\) URL with its scheme, such as "http:\/\/user:\*\*\*@collector:4318" \(\*\*\* being the secret you wrote\), got "user:\*\*\*@collector:4318"$/,
     ],
     [
+      "endpoint ending with a line break (a value read from a file)",
+      { serviceName: "s", otlpEndpoint: "http://collector:4318\n" },
+      /^tracehop startTracing: options\.otlpEndpoint holds a line break or tab, which the URL parser drops without a word, so the endpoint used would not be the one written: got "http:\/\/collector:4318\\n"; remove it \(\.trim\(\) a value read from a file\)$/,
+    ],
+    [
+      "endpoint with a tab inside",
+      { serviceName: "s", otlpEndpoint: "http://coll\tector:4318" },
+      /options\.otlpEndpoint holds a line break or tab, .* got "http:\/\/coll\\tector:4318"/,
+    ],
+    [
       "ftp endpoint scheme",
       { serviceName: "s", otlpEndpoint: "ftp://h:21" },
       /must use http: or https:, got "ftp:"; tracehop exports OTLP over HTTP$/,

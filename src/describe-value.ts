@@ -182,6 +182,19 @@ export function quoteLocation(text: string): string {
 }
 
 /**
+ * Internal: `text`, a URL or path tracehop built or parsed from one the user wrote (the URL an exporter
+ * requests, `new URL(...).href`, masked; a fix to copy), shown unquoted in a message or warning by the
+ * rule of {@link quoteLocation} otherwise: every character outside printable ASCII escaped, cut past
+ * {@link MAX_SHOWN_LOCATION_CHARACTERS} as `<head>… (<length> characters)` (the head never ends inside a
+ * surrogate pair), so that a megabyte endpoint is no more a megabyte in the URL parsed from it than in
+ * the value quoted beside it. Never throws.
+ */
+export function showLocation(text: string): string {
+  if (text.length <= MAX_SHOWN_LOCATION_CHARACTERS) return escapeUnprintable(text);
+  return `${escapeUnprintable(head(text, MAX_SHOWN_LOCATION_CHARACTERS))}… (${text.length} characters)`;
+}
+
+/**
  * Internal: the message of `error`, a failed file system call's, for a message or warning that repeats
  * it: the path (and destination) that Node's message ends with between single quotes
  * (`ENOENT: no such file or directory, open '/srv/ca.pem'`) quoted by {@link quoteLocation}

@@ -1,4 +1,4 @@
-import { fileErrorText, quoteLocation, quoteWritten } from "../describe-value.js";
+import { fileErrorText, quoteLocation, quoteWritten, showLocation } from "../describe-value.js";
 import { getStringFromEnv } from "@opentelemetry/core";
 import { readFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
@@ -97,8 +97,8 @@ function warnBadEndpointEnv(on: boolean, spansFile: StartTracingOptions["spansFi
     const instead = !on
       ? `OTLP export is off, as with no endpoint set (${spansFile === false ? "no span is exported at all" : "spans go to the spans file only"})`
       : name === TRACES_ENDPOINT_ENV && base !== undefined
-        ? `${BASE_ENDPOINT_ENV} applies: spans are sent to ${maskUrl(otlpUrlFromEnv())}`
-        : `spans are sent to the default, ${otlpUrlFromEnv()}`;
+        ? `${BASE_ENDPOINT_ENV} applies: spans are sent to ${showLocation(maskUrl(otlpUrlFromEnv()))}`
+        : `spans are sent to the default, ${showLocation(otlpUrlFromEnv())}`;
     warnSetting(
       `tracehop: ${name}=${quoteLocation(maskUrl(value))} ${problem}; ignored, as if it were unset: ${instead}. ${fix}`,
       BAD_OTLP_ENDPOINT_WARNING,
@@ -189,9 +189,9 @@ function checkBaseEndpointPath(base: string): void {
   warnSetting(
     `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT=${quoteLocation(maskUrl(base))} already ends with ${OTLP_TRACES_PATH}, but it is a ` +
       `base URL the exporter appends ${OTLP_TRACES_PATH.slice(1)} to (OpenTelemetry specification), so ` +
-      `spans are sent to ${maskUrl(otlpUrlFromEnv())}, which a Collector answers 404. Drop the suffix ` +
-      `(OTEL_EXPORTER_OTLP_ENDPOINT=${maskUrl(baseUrl)}), or set ` +
-      `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(baseUrl + OTLP_TRACES_PATH)} ` +
+      `spans are sent to ${showLocation(maskUrl(otlpUrlFromEnv()))}, which a Collector answers 404. Drop the suffix ` +
+      `(OTEL_EXPORTER_OTLP_ENDPOINT=${showLocation(maskUrl(baseUrl))}), or set ` +
+      `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${showLocation(maskUrl(baseUrl + OTLP_TRACES_PATH))} ` +
       `instead (used as is${secretsNote(base)})`,
     OTLP_ENDPOINT_TRACES_PATH_WARNING,
   );
@@ -223,8 +223,8 @@ function checkBaseEndpointWhitespace(): boolean {
     `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT=${quoteLocation(maskUrl(raw))} ends with whitespace, which the exporter ` +
       `keeps when it appends ${OTLP_TRACES_PATH.slice(1)} (${quoteLocation(maskUrl(appended))})` +
       (URL.canParse(appended)
-        ? `, so spans are sent to ${maskUrl(requested)}`
-        : `: that is no URL, so the exporter ignores it and sends spans to its default, ${requested}`) +
+        ? `, so spans are sent to ${showLocation(maskUrl(requested))}`
+        : `: that is no URL, so the exporter ignores it and sends spans to its default, ${showLocation(requested)}`) +
       `. Remove the whitespace`,
     OTLP_ENDPOINT_WHITESPACE_WARNING,
   );
@@ -244,7 +244,8 @@ const LINE_BREAK_OR_TAB = /[\t\n\r]/;
  * so the URL requested is not the text written, and nothing says so: said once
  * (`TRACEHOP_OTLP_ENDPOINT_WHITESPACE`, `warnSetting`) with the value quoted (the character escaped,
  * secrets masked) and the URL spans are sent to. Whitespace at the end of the base endpoint that the
- * exporter keeps is {@link checkBaseEndpointWhitespace}'s, asked first. Returns whether it warned.
+ * exporter keeps is {@link checkBaseEndpointWhitespace}'s, asked first; a query or a path ending with
+ * `/v1/traces` is said beside it. Returns whether it warned.
  */
 function checkEndpointLineBreaks(): boolean {
   const name = endpointEnv(TRACES_ENDPOINT_ENV) !== undefined ? TRACES_ENDPOINT_ENV : BASE_ENDPOINT_ENV;
@@ -252,7 +253,7 @@ function checkEndpointLineBreaks(): boolean {
   if (raw === undefined || !LINE_BREAK_OR_TAB.test(raw)) return false;
   warnSetting(
     `tracehop: ${name}=${quoteLocation(maskUrl(raw))} holds a line break or tab, which the URL parser drops ` +
-      `without a word, so spans are sent to ${maskUrl(otlpUrlFromEnv())}, not to the URL as written. Remove ` +
+      `without a word, so spans are sent to ${showLocation(maskUrl(otlpUrlFromEnv()))}, not to the URL as written. Remove ` +
       "it (a .env file with CRLF line ends, or a value read from a file with its line break)",
     OTLP_ENDPOINT_WHITESPACE_WARNING,
   );
@@ -288,8 +289,8 @@ function checkBaseEndpointQuery(base: string): boolean {
     `tracehop: OTEL_EXPORTER_OTLP_ENDPOINT=${quoteLocation(maskUrl(base))} has ` +
       `${hasQuery ? (hasFragment ? "a query and a fragment" : "a query") : "a fragment"}, but the exporter ` +
       `appends ${OTLP_TRACES_PATH.slice(1)} to the text as written, so spans are sent to ` +
-      `${maskUrl(otlpUrlFromEnv())}${hasFragment ? " (a fragment is never sent)" : ""}. Set ` +
-      `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${maskUrl(fixed.href)} instead (used as is${secretsNote(fixed.href)})`,
+      `${showLocation(maskUrl(otlpUrlFromEnv()))}${hasFragment ? " (a fragment is never sent)" : ""}. Set ` +
+      `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${showLocation(maskUrl(fixed.href))} instead (used as is${secretsNote(fixed.href)})`,
     OTLP_ENDPOINT_QUERY_WARNING,
   );
   return true;
@@ -641,11 +642,14 @@ export function resolveOtlp(
     if (ignored) url = otlpUrlFromEnv();
     // Trailing whitespace first: the exporter may not use the rest at all. A query or fragment next:
     // the path's advice (drop the suffix) would keep the query where it is.
-    // A line break or tab the URL parser drops next (either endpoint variable).
+    // A line break or tab the URL parser drops (either endpoint variable) is said beside those: the URL
+    // without it may have another fault.
     const base = baseEndpointInUse();
     if (base === undefined) checkEndpointLineBreaks();
-    else if (!checkBaseEndpointWhitespace() && !checkEndpointLineBreaks() && !checkBaseEndpointQuery(base))
-      checkBaseEndpointPath(base);
+    else if (!checkBaseEndpointWhitespace()) {
+      checkEndpointLineBreaks();
+      if (!checkBaseEndpointQuery(base)) checkBaseEndpointPath(base);
+    }
   }
   checkProtocolEnv();
   checkHeadersEnv();

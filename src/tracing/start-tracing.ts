@@ -3,7 +3,7 @@ import { getStringFromEnv } from "@opentelemetry/core";
 import type { BufferConfig, Sampler, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { restartOpenSpanCounts, stopOpenSpanCounts } from "../context/open-span-counts.js";
-import { describeValue, quoteLocation } from "../describe-value.js";
+import { describeValue, quoteLocation, showLocation } from "../describe-value.js";
 import { createPropagator } from "../propagation/create-propagator.js";
 import { CollectorAnswers } from "./CollectorAnswers.js";
 import { CountingExporter } from "./CountingExporter.js";
@@ -243,7 +243,7 @@ function exportProcessors(config: TracingConfig): ExportProcessors {
       new OTLPTraceExporter(url === undefined ? { timeoutMillis } : { url, timeoutMillis }),
       new CollectorAnswers(destination),
     );
-    otlpShown = maskUrl(destination);
+    otlpShown = showLocation(maskUrl(destination));
     counted(otlpExporter, otlpShown, false);
   }
   const openSpans = new OpenSpanProcessor();

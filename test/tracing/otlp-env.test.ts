@@ -545,3 +545,26 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
     );
   });
 });
+
+describe("a URL the exporter requests, shown in a warning, is cut past 1024 characters as the value written is", () => {
+  test("each OTLP endpoint warning that names a parsed URL (a 5000-character path)", async () => {
+    const path = `/${"p".repeat(5000)}`;
+    const cases: Record<string, string>[] = [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: `http://c:4318${path}/v1/traces` },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: `http://c:4318${path}?k=v` },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: `http://c:4318${path} ` },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: `http://c:4318${path}\n` },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: `http://c:4318${path}`, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "c:4318" },
+    ];
+    for (const vars of cases) {
+      const told = await warningsOf(vars);
+      const [[, message] = ["", ""]] = told.processWarnings;
+      assert.ok(message.startsWith("tracehop: "), JSON.stringify(told.processWarnings).slice(0, 200));
+      // Every URL in it, written or parsed, is cut: no run of the path longer than the limit.
+      const longest = Math.max(...(message.match(/p+/g) ?? [""]).map((run) => run.length));
+      assert.ok(longest <= 1024, `${Object.keys(vars).join(",")}: a run of ${longest} characters`);
+      assert.ok(message.length < 6000, `${message.length} characters`);
+      assert.match(message, /… \(\d+ characters\)/);
+    }
+  });
+});

@@ -209,12 +209,16 @@ describe("inject after one field of getDatadogContext's object was changed in pl
   });
 
   test("a tag set to null or a number: an invalid tag (x-datadog-tags keeps _dd.p.tid alone, no t. entry), no throw", () => {
-    // Each with the value as the warning shows it, JSON text (toString and its CR LF are never called).
+    // Each with the value as the warning shows it, by the rule every warning quotes a value with
+    // (describeValue: toString and its CR LF are never called; text escaped and cut at 40 characters; a
+    // bigint, which JSON text cannot hold, as written).
     for (const [value, shown] of [
       [null, "null"],
       [5, "5"],
-      [{ toString: () => "a\r\nx-evil: 1" }, "{}"],
-      [["y"], '["y"]'],
+      [5n, "5n"],
+      [{ toString: () => "a\r\nx-evil: 1" }, "an object"],
+      [["y"], "an array"],
+      [`a\u001b[2K${"z".repeat(5000)}`, `"a\\u001b[2K${"z".repeat(35)}"… (5005 characters)`],
     ] as const) {
       const { carrier, warned } = injectedAfter((fields) => {
         (fields.propagationTags as Record<string, unknown>)["_dd.p.x"] = value;

@@ -1,3 +1,4 @@
+import { describeValue } from "../../describe-value.js";
 import { diag } from "@opentelemetry/api";
 import {
   DECISION_MAKER_TAG,
@@ -272,9 +273,13 @@ function isValidTag(key: string, value: string): boolean {
   return isValidTagKey(key) && isValidTagValue(value);
 }
 
-/** Why the tags are not sent when one is invalid: the tag, as given. */
+/**
+ * Why the tags are not sent when one is invalid: the tag, as given, quoted by the rule every warning
+ * quotes a value with (`describeValue`: text escaped and cut at 40 characters, an object named by its
+ * kind and never converted, a bigint as written, which JSON text cannot hold).
+ */
 function invalidTagReason(key: string, value: unknown): string {
-  return `invalid tag ${JSON.stringify(key)}=${JSON.stringify(value)}`;
+  return `invalid tag ${describeValue(key)}=${describeValue(value)}`;
 }
 
 /**

@@ -133,7 +133,7 @@ function checkChosenModels(
             ? ""
             : `: models takes the model's name as the schema writes it, "${model}"` +
               (camel ? ` (the client's property, db.${name}, is written in camel case)` : "") +
-              (table ? ` (the table "${table}" is its @@map)` : "")) +
+              (table ? ` (the table ${quoteWritten(table)} is its @@map)` : "")) +
           ` (models: ${Object.keys(rdm.models).join(", ")})`,
       );
     }
@@ -166,7 +166,7 @@ function checkChosenModels(
     const mapped = model.fields.find((x) => x.dbName === f);
     if (mapped)
       throw new Error(
-        `${needs}, found no such field: column "${f}" is the field "${mapped.name}" (@map("${f}")); models takes field names: pass { ${name}: "${mapped.name}" }`,
+        `${needs}, found no such field: column ${quoteWritten(f)} is the field "${mapped.name}" (@map(${quoteWritten(f)})); models takes field names: pass { ${name}: "${mapped.name}" }`,
       );
     throw new Error(
       otherJson !== undefined
@@ -205,7 +205,7 @@ function detectCarrierModels(
     );
     if (mapped.length)
       throw new Error(
-        `tracehop traceCarrierExtension: no model of this Prisma Client has a Json field ${quoteWritten(field)}: column "${field}" is the field ${mapped.map((x) => `"${x.model}.${x.field}"`).join(", ")} (@map("${field}")); field takes field names: pass { field: "${mapped[0]!.field}" }`,
+        `tracehop traceCarrierExtension: no model of this Prisma Client has a Json field ${quoteWritten(field)}: column ${quoteWritten(field)} is the field ${mapped.map((x) => `"${x.model}.${x.field}"`).join(", ")} (@map(${quoteWritten(field)})); field takes field names: pass { field: "${mapped[0]!.field}" }`,
       );
     const found = notJson.length
       ? ` (found ${notJson.map((name) => `${name}.${field}: ${fieldTypeOf(rdm, name, field, schema)}`).join(", ")})`

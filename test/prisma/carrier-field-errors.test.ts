@@ -106,6 +106,28 @@ test("a column name of a mapped field: the error names the field to pass", () =>
   });
 });
 
+test("a mapped column's name is quoted by the shared rule: a quote, a control or bidirectional character escaped, never written as is", () => {
+  const column = 'trace"ctx\u202e\n';
+  const quoted = '"trace\\"ctx\\u202e\\n"';
+  const mappedRdm = {
+    models: {
+      Job: {
+        fields: [
+          { name: "id", kind: "scalar", type: "Int" },
+          { name: "traceContext", kind: "scalar", type: "Json", dbName: column },
+        ],
+      },
+    },
+  };
+  const mappedSchema = ["model Job {", "  id           Int   @id", "  traceContext Json?", "}"].join("\n");
+  assert.throws(() => carrierModels(mappedRdm, "traceContext", { Job: column }, mappedSchema), {
+    message: `tracehop traceCarrierExtension: model "Job" needs a Json field ${quoted} to hold the carrier, found no such field: column ${quoted} is the field "traceContext" (@map(${quoted})); models takes field names: pass { Job: "traceContext" }`,
+  });
+  assert.throws(() => carrierModels(mappedRdm, column, undefined, mappedSchema), {
+    message: `tracehop traceCarrierExtension: no model of this Prisma Client has a Json field ${quoted}: column ${quoted} is the field "Job.traceContext" (@map(${quoted})); field takes field names: pass { field: "traceContext" }`,
+  });
+});
+
 test("a model without the field but with Json fields: the error names them and the models entry to pass", () => {
   assert.throws(() => carrierModels(rdm, "traceContext", ["Item"], schema), {
     message: `${NEEDS("Item", "traceContext")}, found no such field; its Json fields are "carrier", "extra": to store the carrier there, pass { models: { Item: "carrier" } } (or add \`traceContext Json?\` to the model)`,

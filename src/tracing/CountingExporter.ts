@@ -136,7 +136,7 @@ export class CountingExporter implements SpanExporter {
   constructor(
     private readonly exporter: SpanExporter,
     readonly destination: string,
-    private readonly firstFailureSaid = false,
+    readonly firstFailureSaid = false,
     private readonly now: () => number = Date.now,
   ) {}
 

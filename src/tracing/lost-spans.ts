@@ -8,9 +8,11 @@ const SPANS_LOST_WARNING = "TRACEHOP_SPANS_LOST";
 /**
  * At the end (`key`: the start and occasion), once per destination: the spans its failed exports
  * lost, as the process warning `TRACEHOP_SPANS_LOST`, when more than one export failed (a single one
- * was said by its own warning: `TRACEHOP_EXPORT_FAILED` with its spans, the spans file's
- * `TRACEHOP_SPANS_FILE_UNWRITABLE`) and no line of the last export counted them already (`said`: the
- * destinations whose `TRACEHOP_FINAL_EXPORT_FAILED` line did). Returns `true` when it warned.
+ * was said by its own warning, `TRACEHOP_EXPORT_FAILED`, with its spans), or any export of a destination
+ * whose first failure its own warning said without counting spans (`firstFailureSaid`: the spans file's
+ * `TRACEHOP_SPANS_FILE_UNWRITABLE`; a file that stays a folder until shutdown lost spans no line counted),
+ * and no line of the last export counted them already (`said`: the destinations whose
+ * `TRACEHOP_FINAL_EXPORT_FAILED` line did). Returns `true` when it warned.
  */
 export function warnLostSpans(
   exporters: readonly CountingExporter[],
@@ -20,7 +22,7 @@ export function warnLostSpans(
   let warned = false;
   for (const exporter of exporters) {
     const lost = exporter.lostInAll;
-    if (exporter.failedExports < 2 || said.has(exporter)) continue;
+    if (exporter.failedExports < (exporter.firstFailureSaid ? 1 : 2) || said.has(exporter)) continue;
     warned =
       warnOnce(
         `${key}:lost:${exporter.destination}`,

@@ -258,6 +258,29 @@ describe("spans lost while the process runs", () => {
     assert.equal(readSpansFile(spansFile).spans.length, 1, "the span written after");
   });
 
+  test("the spans file a folder until shutdown, one failed write: the spans it lost are counted at shutdown (only the unwritable warning said it, with no count)", async (t) => {
+    const spansFile = join(tempDir(t), "spans.jsonl");
+    const result = await runHop({
+      HOP_ROLE: "phases",
+      HOP_SERVICE: "phases",
+      HOP_SPANS_FILE: spansFile,
+      HOP_BATCH: JSON.stringify({ scheduledDelayMillis: 50 }),
+      HOP_PHASES: JSON.stringify([{ block: spansFile }, { spans: 2 }, { wait: 300 }]),
+      OTEL_LOG_LEVEL: "warn",
+    });
+    assertExitedCleanly(result);
+    const { warnings } = splitStderr(result.stderr);
+    assert.deepEqual(
+      warnings.map(([code]) => code),
+      ["TRACEHOP_SPANS_FILE_UNWRITABLE", "TRACEHOP_SPANS_LOST"],
+    );
+    assert.equal(
+      warnings[1]![1],
+      `tracehop: 2 spans to the spans file "${spansFile}" were lost in this process by exports that failed ` +
+        `(the first failure: EISDIR: illegal operation on a directory, open "${spansFile}")`,
+    );
+  });
+
   test("a spans file path holding a newline, an escape sequence or a bidi override: escaped in each line that names it, and in the failure", async (t) => {
     const dir = tempDir(t);
     const spansFile = join(dir, "spans\n\u001b[2K\u202egnp.jsonl");
@@ -293,6 +316,12 @@ describe("spans lost while the process runs", () => {
           `tracehop: exporting to the spans file ${shown} works again; 2 spans were lost while it failed (the ` +
             `first failure: EISDIR: illegal operation on a directory, open ${shown}); shutdown() says how many ` +
             "spans were lost in all",
+        ],
+        // As that line says: the total at shutdown, though a single write failed.
+        [
+          "TRACEHOP_SPANS_LOST",
+          `tracehop: 2 spans to the spans file ${shown} were lost in this process by exports that failed ` +
+            `(the first failure: EISDIR: illegal operation on a directory, open ${shown})`,
         ],
       ],
     );

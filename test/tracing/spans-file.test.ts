@@ -325,7 +325,15 @@ describe("a write that fails later", () => {
     assert.equal(told.result, "resolved");
     assert.deepEqual(
       told.processWarnings.map(([code, text]) => [code, text.includes(JSON.stringify(spansFile))]),
-      [["TRACEHOP_SPANS_FILE_UNWRITABLE", true]],
+      [
+        ["TRACEHOP_SPANS_FILE_UNWRITABLE", true],
+        // The span the failed write lost, counted at shutdown (the unwritable warning counts none).
+        ["TRACEHOP_SPANS_LOST", true],
+      ],
+    );
+    assert.match(
+      told.processWarnings[1]![1],
+      /^tracehop: 1 span to the spans file "[^"]+" was lost in this process by exports that failed \(the first failure: EISDIR/,
     );
   });
 });

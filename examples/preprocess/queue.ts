@@ -250,6 +250,14 @@ export interface TableQueueOptions {
    * doubled after each further failure, never more than `leaseMs`.
    */
   retryDelayMs?: number;
+  /**
+   * The clock the queue reads the time from, in milliseconds since the epoch, as `Date.now` gives it
+   * (the default): the start of a claim and of each renewal (`consumedAt`), whether a lease has run out
+   * (a claim older than `leaseMs` by this clock) and when a retry is due (`availableAt`). Every consumer
+   * of one queue table must read the same time. The renewals' cadence (every third of `leaseMs`) and the
+   * polls' are timers, not this clock. A function, else a TypeError; what it returns is not checked.
+   */
+  clock?: () => number;
 }
 
 /**
@@ -264,6 +272,7 @@ const QUEUE_OPTION_DEFAULTS: Required<TableQueueOptions> = {
   pollMs: POLL_INTERVAL_MS,
   maxAttempts: 5,
   retryDelayMs: 1_000,
+  clock: Date.now,
 };
 /**
  * The wait before the delivery that follows the failure of delivery `count` (1 for the first), in ms:
@@ -337,7 +346,12 @@ export function queueOptions<K extends keyof TableQueueOptions>(
   const valid = {} as Pick<Required<TableQueueOptions>, K>;
   for (const name of known) {
     const value: unknown = given[name] === undefined ? QUEUE_OPTION_DEFAULTS[name] : given[name];
-    if (name === "maxAttempts") {
+    if (name === "clock") {
+      if (typeof value !== "function")
+        throw new TypeError(
+          `${owner}: clock must be a function that returns the time in ms since the epoch (as Date.now), got ${shown(value)}`,
+        );
+    } else if (name === "maxAttempts") {
       if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1)
         throw new TypeError(`${owner}: maxAttempts must be a positive integer, got ${shown(value)}`);
     } else {
@@ -510,6 +524,8 @@ export class TableQueue implements Queue {
   private readonly _pollMs: number;
   private readonly _maxAttempts: number;
   private readonly _retryDelayMs: number;
+  /** {@link TableQueueOptions.clock}. */
+  private readonly _clock: () => number;
   /**
    * The consumer's polls failing while the database is busy or unavailable: said when that starts, at
    * most every 30 s while it lasts and when it ends (the database named as DATABASE_URL names it), not
@@ -522,7 +538,14 @@ export class TableQueue implements Queue {
     private readonly _db: Database,
     options: TableQueueOptions = {},
   ) {
-    const valid = queueOptions("TableQueue", options, ["leaseMs", "pollMs", "maxAttempts", "retryDelayMs"]);
+    const valid = queueOptions("TableQueue", options, [
+      "leaseMs",
+      "pollMs",
+      "maxAttempts",
+      "retryDelayMs",
+      "clock",
+    ]);
+    this._clock = valid.clock;
     this._leaseMs = valid.leaseMs;
     this._pollMs = valid.pollMs;
     this._maxAttempts = valid.maxAttempts;
@@ -593,7 +616,7 @@ export class TableQueue implements Queue {
     const retry = { attempts: Infinity, maxElapsedMs: this._leaseMs / 3, signal: this._closing.signal };
     const renewal = setInterval(() => {
       renewing = renewing.then(async () => {
-        const renewed = new Date();
+        const renewed = new Date(this._clock());
         const { count } = await retryTransient(
           () =>
             this._db.queueMessage.updateMany({
@@ -693,7 +716,7 @@ export class TableQueue implements Queue {
       ? { consumedAt: null, availableAt: null, attempts: { decrement: 1 } }
       : dead
         ? { queue: deadLetterQueue(message.queue), consumedAt: null, availableAt: null, lastError }
-        : { consumedAt: null, availableAt: new Date(Date.now() + delayMs), lastError };
+        : { consumedAt: null, availableAt: new Date(this._clock() + delayMs), lastError };
     const delivery = `delivery ${message.attempts} of ${this._maxAttempts}`;
     const recorded = await retryTransient(
       () => this._db.queueMessage.updateMany({ where: { id: message.id, consumedAt: lease }, data }),
@@ -755,7 +778,7 @@ export class TableQueue implements Queue {
   private async _claimNext(
     queue: string,
   ): Promise<{ message: ClaimedMessage; claimedAt: Date; unreadable?: string } | null | undefined> {
-    const now = Date.now();
+    const now = this._clock();
     const available = {
       queue,
       OR: [
@@ -802,7 +825,7 @@ export class TableQueue implements Queue {
       );
       return undefined;
     }
-    const claimedAt = new Date();
+    const claimedAt = new Date(this._clock());
     const claimed = await this._db.queueMessage.updateMany({
       where: asRead,
       data: { consumedAt: claimedAt, attempts: { increment: 1 } },

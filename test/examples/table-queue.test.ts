@@ -63,6 +63,18 @@ describe("TableQueue (the main job's embedded queue)", () => {
     return { client, counts };
   }
 
+  /**
+   * A clock for {@link TableQueueOptions.clock} that stands still until the test moves it: a lease runs out,
+   * or a backoff ends, when the test says, to the millisecond, however slow the machine.
+   */
+  function testClock() {
+    let now = Date.UTC(2030, 0, 1);
+    return {
+      now: () => now,
+      advance: (ms: number) => void (now += ms),
+    };
+  }
+
   /** Resolves once `counts.polls` has grown by `n` from now: the consumer looked `n` more times. */
   async function polledAgain(counts: { polls: number }, n = 2): Promise<void> {
     const from = counts.polls;
@@ -105,30 +117,40 @@ describe("TableQueue (the main job's embedded queue)", () => {
   });
 
   test("a handler that runs longer than the lease keeps its message: the lease is renewed, a second consumer waits", async () => {
-    // A lease of 3 s renewed every 1 s; the handler runs until its lease has been renewed four times (4 s at
-    // least: longer than a lease) and the second consumer has looked for a message twice since: counted, not
-    // slept, so a loaded machine only makes it longer.
+    // A lease of 300 ms on a clock the test moves. Four times, the clock goes 200 ms on (a lease not renewed
+    // since the claim has then run out by the second time), the second consumer looks twice, and the first
+    // renews twice (renewals run one after another, so the second read the clock after it moved): counted,
+    // not slept, so a loaded machine only makes it longer.
+    const time = testClock();
     const a = counted();
     const b = counted();
-    const first = new TableQueue(a.client, { pollMs: 5, leaseMs: 3_000 });
-    const second = new TableQueue(b.client, { pollMs: 5, leaseMs: 3_000 });
+    const first = new TableQueue(a.client, { pollMs: 5, leaseMs: 300, clock: time.now });
+    const second = new TableQueue(b.client, { pollMs: 5, leaseMs: 300, clock: time.now });
     await first.publish("renewed", "slow", {});
     const handledBy: string[] = [];
+    let secondConsumes!: () => void;
+    const consuming = new Promise<void>((resolve) => (secondConsumes = resolve));
     await first.consume("renewed", async () => {
       handledBy.push("first");
-      // updateMany: each renewal (the claim was before the handler). A lease not renewed is taken over.
-      const renewals = a.counts.updates;
-      await until(
-        () => a.counts.updates >= renewals + 4 || handledBy.length > 1,
-        "four renewals of the lease, or the message taken over",
-      );
-      await polledAgain(b.counts);
+      await consuming;
+      for (let step = 0; step < 4 && handledBy.length === 1; step++) {
+        time.advance(200);
+        await polledAgain(b.counts);
+        // updateMany: a renewal (the claim was before the handler).
+        const renewals = a.counts.updates;
+        await until(
+          () => a.counts.updates >= renewals + 2 || handledBy.length > 1,
+          "two renewals of the lease, or the message taken over",
+        );
+      }
     });
     await until(() => handledBy.length === 1);
     await second.consume("renewed", async () => void handledBy.push("second"));
+    secondConsumes();
     await until(() => rows("renewed").length === 0);
     await polledAgain(b.counts);
     await Promise.all([first.close(), second.close()]);
+    // 800 ms of the clock in the handler: more than two leases, renewed.
     assert.deepEqual(handledBy, ["first"]);
   });
 
@@ -177,26 +199,36 @@ describe("TableQueue (the main job's embedded queue)", () => {
     assert.equal(rows("ack-locked").length, 1); // not acknowledged: delivered again after its lease
   });
 
-  test("a message claimed by a consumer that died is delivered again after the lease", async () => {
-    // A claim as the dead consumer left it: consumedAt set long ago, the row still there.
+  test("a message claimed by a consumer that died is delivered again once its lease has run out, to the millisecond", async () => {
+    // Claims as dead consumers left them, the row still there: one a millisecond more than the lease
+    // (30 s) ago by the queue's clock, one exactly the lease ago (not run out yet).
+    const time = testClock();
+    const lease = 30_000;
     await db.queueMessage.create({
-      data: { queue: "orphan", body: "left", headers: {}, consumedAt: new Date(Date.now() - 60_000) },
+      data: { queue: "orphan", body: "left", headers: {}, consumedAt: new Date(time.now() - lease - 1) },
     });
     await db.queueMessage.create({
-      data: { queue: "orphan", body: "held", headers: {}, consumedAt: new Date() },
+      data: { queue: "orphan", body: "held", headers: {}, consumedAt: new Date(time.now() - lease) },
     });
     const { client, counts } = counted();
-    const queue = new TableQueue(client, { pollMs: 5, leaseMs: 30_000 });
+    const queue = new TableQueue(client, { pollMs: 5, leaseMs: lease, clock: time.now });
     const seen: string[] = [];
-    await queue.consume("orphan", async (message) => {
-      seen.push(message.body);
-    });
-    await until(() => seen.length >= 1);
-    await polledAgain(counts); // looked again: the message within its lease is there, not taken
-    await queue.close();
-    // The expired claim is taken over; the message still within its lease is not.
-    assert.deepEqual(seen, ["left"]);
-    assert.equal(rows("orphan").length, 1);
+    try {
+      await queue.consume("orphan", async (message) => {
+        seen.push(message.body);
+      });
+      await until(() => seen.length >= 1);
+      await polledAgain(counts); // looked again: the message within its lease is there, not taken
+      // The expired claim is taken over; the message still within its lease is not.
+      assert.deepEqual(seen, ["left"]);
+      assert.equal(rows("orphan").length, 1);
+      // A millisecond later by the clock, its lease has run out too.
+      time.advance(1);
+      await until(() => seen.length >= 2 && rows("orphan").length === 0);
+    } finally {
+      await queue.close();
+    }
+    assert.deepEqual(seen, ["left", "held"]);
   });
 
   test("the consumer survives a poll on a locked file and delivers once the lock goes", async () => {
@@ -444,26 +476,18 @@ describe("TableQueue (the main job's embedded queue)", () => {
     await db.queueMessage.create({
       data: { queue: "backoff-cap", body: "eighth", headers: {}, attempts: 7 },
     });
+    // The queues' clock stands still: availableAt is the time of the failure by it plus the delay, exactly.
+    const time = testClock();
     const one = counted();
     const other = counted();
-    const queue = new TableQueue(one.client, {
-      pollMs: 5,
-      retryDelayMs: 5_000,
-      leaseMs: 60_000,
-      maxAttempts: 10,
-    });
-    const capped = new TableQueue(other.client, {
-      pollMs: 5,
-      retryDelayMs: 5_000,
-      leaseMs: 60_000,
-      maxAttempts: 10,
-    });
-    const failedAt: number[] = [];
+    const options = { pollMs: 5, retryDelayMs: 5_000, leaseMs: 60_000, maxAttempts: 10, clock: time.now };
+    const queue = new TableQueue(one.client, options);
+    const capped = new TableQueue(other.client, options);
+    let failures = 0;
     const failing = async () => {
-      failedAt.push(Date.now());
+      failures++;
       throw new Error("busy elsewhere");
     };
-    let recordedAt = 0;
     await quietly(async () => {
       await queue.consume("backoff", failing);
       await capped.consume("backoff-cap", failing);
@@ -475,32 +499,32 @@ describe("TableQueue (the main job's embedded queue)", () => {
           )
           .all(queue).length === 1;
       await until(() => recorded("backoff") && recorded("backoff-cap"));
-      recordedAt = Date.now();
       // Each consumer looked twice since: a message that was available would have been taken.
       await Promise.all([polledAgain(one.counts), polledAgain(other.counts)]);
       await Promise.all([queue.close(), capped.close()]);
     });
-    assert.equal(failedAt.length, 2); // one delivery each: the next is not due yet
+    assert.equal(failures, 2); // one delivery each: the next is not due yet
     const [third] = await stored("backoff");
     const [eighth] = await stored("backoff-cap");
     assert.deepEqual([third!.attempts, third!.lastError, eighth!.attempts], [3, "busy elsewhere", 8]);
-    // availableAt = the time the failure was recorded + the delay: between the handler's failure and now.
-    const bounds = (delay: number) => [Math.min(...failedAt) + delay, recordedAt + delay];
-    const [lo3, hi3] = bounds(20_000);
-    assert.ok(third!.availableAt!.getTime() >= lo3! && third!.availableAt!.getTime() <= hi3!, "4 × 5 s");
-    const [lo8, hi8] = bounds(60_000);
-    assert.ok(eighth!.availableAt!.getTime() >= lo8! && eighth!.availableAt!.getTime() <= hi8!, "the lease");
+    // availableAt = the clock's time when the failure was recorded + the delay: 4 × 5 s; capped at the lease.
+    assert.deepEqual(
+      [third!.availableAt!.getTime() - time.now(), eighth!.availableAt!.getTime() - time.now()],
+      [20_000, 60_000],
+    );
   });
 
   test("a message whose consumer died on its last allowed delivery is dead-lettered, not delivered again", async () => {
-    const longAgo = new Date(Date.now() - 60_000);
+    // Claimed a millisecond more than the lease ago by the queue's clock: run out.
+    const time = testClock();
+    const longAgo = new Date(time.now() - 30_001);
     await db.queueMessage.create({
       data: { queue: "died", body: "killed its consumers", headers: {}, attempts: 2, consumedAt: longAgo },
     });
     await db.queueMessage.create({
       data: { queue: "died", body: "one more try", headers: {}, attempts: 1, consumedAt: longAgo },
     });
-    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2 });
+    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2, clock: time.now });
     const seen: Delivery[] = [];
     const logs = await quietly(async () => {
       await queue.consume("died", async (message) => {
@@ -567,7 +591,9 @@ describe("TableQueue (the main job's embedded queue)", () => {
   });
 
   test("a message dead-lettered because its consumer died keeps the handler's last error after the reason", async () => {
-    const longAgo = new Date(Date.now() - 60_000);
+    // Claimed a millisecond more than the lease ago by the queues' clock: run out.
+    const time = testClock();
+    const longAgo = new Date(time.now() - 30_001);
     // Delivery 1 failed in its handler; delivery 2's consumer died (its lease ran out).
     await db.queueMessage.create({
       data: {
@@ -579,7 +605,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
         lastError: "out of memory in sentences.split",
       },
     });
-    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2 });
+    const queue = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2, clock: time.now });
     const logs = await quietly(async () => {
       await queue.consume("died-after-failing", async () => assert.fail("not delivered again"));
       await until(() => rows("died-after-failing.dead").length === 1);
@@ -600,7 +626,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
       where: { queue: "died-after-failing" },
       data: { attempts: 2, consumedAt: longAgo },
     });
-    const again = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2 });
+    const again = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 2, clock: time.now });
     await quietly(async () => {
       await again.consume("died-after-failing", async () => assert.fail("not delivered again"));
       await until(() => rows("died-after-failing.dead").length === 1);
@@ -609,22 +635,28 @@ describe("TableQueue (the main job's embedded queue)", () => {
     assert.equal((await stored("died-after-failing.dead"))[0]!.lastError, lastError);
   });
 
-  /** Makes the lease of the messages of `queue` run out now, as when their consumer stops renewing it. */
-  const leaseRunsOut = (queue: string) =>
-    db.queueMessage.updateMany({ where: { queue }, data: { consumedAt: new Date(Date.now() - 60_000) } });
+  /**
+   * The clock of the late-handler tests' queues (lease 30 s): {@link leaseRunsOut} moves it past the lease
+   * of the message in hand, as when its consumer stops renewing it (a renewal is due only after 10 s).
+   */
+  const lateClock = testClock();
+  const LATE_LEASE_MS = 30_000;
+  /** Makes the lease of the message in hand run out now: the clock a millisecond past its lease. */
+  const leaseRunsOut = () => lateClock.advance(LATE_LEASE_MS + 1);
 
   test("a handler that succeeds after its lease ran out and its message was dead-lettered meanwhile: acknowledged there", async () => {
     // The first consumer's lease runs out while its handler runs (its renewals stopped: the process stood
     // still); a second consumer finds the message on its last allowed delivery and dead-letters it.
-    const slow = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 1 });
-    const other = new TableQueue(db, { pollMs: 5, leaseMs: 30_000, maxAttempts: 1 });
+    const late = { pollMs: 5, leaseMs: LATE_LEASE_MS, maxAttempts: 1, clock: lateClock.now };
+    const slow = new TableQueue(db, late);
+    const other = new TableQueue(db, late);
     await slow.publish("late", "slow but done", {});
     let id = "";
     let handled = false;
     const logs = await quietly(async () => {
       await slow.consume("late", async (message) => {
         id = message.id!;
-        await leaseRunsOut("late");
+        leaseRunsOut();
         await other.consume("late", async () => assert.fail("not delivered again"));
         await until(() => rows("late.dead").length === 1);
         handled = true;
@@ -644,8 +676,9 @@ describe("TableQueue (the main job's embedded queue)", () => {
   });
 
   test("a handler that succeeds after its lease ran out and another consumer took its message: left to that one", async () => {
-    const slow = new TableQueue(db, { pollMs: 5, leaseMs: 30_000 });
-    const other = new TableQueue(db, { pollMs: 5, leaseMs: 30_000 });
+    const late = { pollMs: 5, leaseMs: LATE_LEASE_MS, clock: lateClock.now };
+    const slow = new TableQueue(db, late);
+    const other = new TableQueue(db, late);
     await slow.publish("late-taken", "handled twice", {});
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
@@ -655,7 +688,7 @@ describe("TableQueue (the main job's embedded queue)", () => {
     const logs = await quietly(async (lines) => {
       await slow.consume("late-taken", async (message) => {
         id = message.id!;
-        await leaseRunsOut("late-taken");
+        leaseRunsOut();
         await other.consume("late-taken", async (taken) => {
           seen.push(delivery(taken));
           await released;
@@ -927,6 +960,16 @@ describe("TableQueue options", () => {
     );
     rejects({ maxAttempts: () => 5 }, /^TableQueue: maxAttempts must be a positive integer, got a function$/);
     rejects({ maxAttempts: null }, /^TableQueue: maxAttempts must be a positive integer, got null$/);
+    // The clock is a function (Date.now, or a test's), not a time.
+    rejects(
+      { clock: 1_700_000_000_000 },
+      /^TableQueue: clock must be a function that returns the time in ms since the epoch \(as Date\.now\), got 1700000000000$/,
+    );
+    rejects(
+      { clock: new Date() },
+      /^TableQueue: clock must be a function that returns the time in ms since the epoch \(as Date\.now\), got a Date$/,
+    );
+    assert.doesNotThrow(() => new TableQueue(db, { clock: Date.now }));
   });
 
   test("the options must be a plain object: a Map or a Date is refused, not taken as {}", () => {
@@ -987,7 +1030,7 @@ describe("TableQueue options", () => {
     );
     rejects(
       { maxAttempt: 3 },
-      /^TableQueue: there is no option "maxAttempt"; the options are leaseMs, pollMs, maxAttempts, retryDelayMs$/,
+      /^TableQueue: there is no option "maxAttempt"; the options are leaseMs, pollMs, maxAttempts, retryDelayMs, clock$/,
     );
     rejects(null, /^TableQueue: options must be a plain object, got null$/);
     rejects([], /^TableQueue: options must be a plain object, got an array$/);

@@ -7,13 +7,19 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { until } from "../examples/queue-helpers.js";
-import { silentServer, type SilentServer } from "../examples/tcp-servers.js";
-import { childPid, runExample, runs, startExample, type RunningExample } from "../support/main-job.js";
+import { HANG_GUARD_MS, silentServer, within, type SilentServer } from "../examples/tcp-servers.js";
+import {
+  childPid,
+  NO_KILL_TIMER,
+  runExample,
+  runs,
+  startExample,
+  type RunningExample,
+} from "../support/main-job.js";
 import { exampleArgs } from "../support/build.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -23,38 +29,44 @@ const lastLine = (stderr: string) => stderr.trimEnd().split("\n").at(-1);
 /**
  * The shutdown bound each process is given here (TRACEHOP_SHUTDOWN_TIMEOUT_MS), with the OTLP request timeout
  * (OTEL_EXPORTER_OTLP_TIMEOUT) as long: the spans' flush waits on the silent endpoint, which never answers
- * until a test says so, so a stop that goes on by itself cannot end before this bound, a minute.
+ * until a test says so, so a stop that goes on by itself cannot end before this bound, twice the hang guard:
+ * a wait for an exit that the second signal did not bring gives up (saying what it waited for) first.
  */
-const SHUTDOWN_BOUND_MS = 60_000;
+const SHUTDOWN_BOUND_MS = 2 * HANG_GUARD_MS;
 
 /**
- * Sends `first` to `run`, checks that it is still stopping `pauseMs` later (the spans' flush waits on the
- * silent endpoint), then sends `second`; the result. The second signal ended the process when its code is
- * the signal's and its last line says so: a stop that ran to its end exits 0 with another line, and could not
- * end before {@link SHUTDOWN_BOUND_MS}. So nothing is timed; the wait for the exit gives up at half that
- * bound only so that a process the second signal did not end fails here, not at the suite's bound.
+ * Sends `first` to `run`, waits for `stopping` (the event that shows the first signal was taken: the stop has
+ * begun, so the second is a signal of its own, not merged with the first by a machine too loaded to run the
+ * process in between), checks that it is still stopping (the spans' flush waits on the silent endpoint), then
+ * sends `second`; the result. The second signal ended the process when its code is the signal's and its last
+ * line says so: a stop that ran to its end exits 0 with another line, and could not end before
+ * {@link SHUTDOWN_BOUND_MS}. So nothing is timed: each wait is bounded by the hang guard only, which a
+ * process the second signal did not end crosses first, saying so.
  */
 async function signalTwice(
   run: RunningExample,
   first: NodeJS.Signals,
   second: NodeJS.Signals,
-  pauseMs = 700,
+  stopping: { what: string; seen: () => boolean },
 ): Promise<{ code: number | null; stderr: string }> {
   run.child.kill(first);
-  await sleep(pauseMs);
+  await until(stopping.seen, stopping.what);
   assert.equal(run.child.exitCode, null, "still stopping after the first signal");
   run.child.kill(second);
-  const giveUp = new AbortController();
-  const result = await Promise.race([
-    run.result,
-    sleep(SHUTDOWN_BOUND_MS / 2, undefined, { signal: giveUp.signal }).then(
-      () => undefined,
-      () => undefined,
-    ),
-  ]);
-  giveUp.abort();
-  assert.ok(result !== undefined, `still running ${SHUTDOWN_BOUND_MS / 2} ms after the second signal`);
+  const result = await within(run.result, HANG_GUARD_MS, `the exit after the second signal (${second})`);
   return { code: result.code, stderr: result.stderr };
+}
+
+/**
+ * The stop of a process started by hand has begun: its flush of the spans it holds opened a connection to
+ * `endpoint` (its first: the environment's OTEL_BSP_SCHEDULE_DELAY keeps every span for the stop's flush).
+ */
+function flushing(endpoint: SilentServer, name: string): { what: string; seen: () => boolean } {
+  const before = endpoint.accepted;
+  return {
+    what: `the ${name}'s stop flushing its spans to the silent OTLP endpoint`,
+    seen: () => endpoint.accepted > before,
+  };
 }
 
 // The suite's six tests each start the api, relay and worker (four of them under npm start): 80-90 s on an idle
@@ -86,16 +98,18 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
       OTEL_EXPORTER_OTLP_TIMEOUT: String(SHUTDOWN_BOUND_MS),
       OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "",
       TRACEHOP_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_BOUND_MS),
+      // No export before the stop's flush (the SDK's 5 s): its connection is the sign that the stop began.
+      OTEL_BSP_SCHEDULE_DELAY: String(SHUTDOWN_BOUND_MS),
     };
   }
 
   test("the api, relay and worker started by hand: 143 after a second SIGTERM, 130 after a SIGINT, the last line says so", async () => {
     const env = envOf("by-hand");
-    const started = ["api", "relay", "worker"].map((name) => startExample(name, env, 60_000));
+    const started = ["api", "relay", "worker"].map((name) => startExample(name, env, NO_KILL_TIMER));
     const [api, relay, worker] = started as [RunningExample, RunningExample, RunningExample];
     try {
-      const base = /(http:\/\/\S+)/.exec(await api.ready)![1]!;
-      await Promise.all([relay.ready, worker.ready]);
+      const base = /(http:\/\/\S+)/.exec(await within(api.ready, HANG_GUARD_MS, "the api's READY"))![1]!;
+      await within(Promise.all([relay.ready, worker.ready]), HANG_GUARD_MS, "the relay's and worker's READY");
       // One job through all three: each then holds spans that its stop flushes to the silent endpoint.
       const res = await fetch(`${base}/preprocess-jobs`, { method: "POST", body: "One. Two." });
       assert.equal(res.status, 201);
@@ -112,7 +126,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
         ["relay", relay, "SIGTERM", 143],
         ["worker", worker, "SIGINT", 130],
       ] as const) {
-        const r = await signalTwice(run, "SIGTERM", second);
+        const r = await signalTwice(run, "SIGTERM", second, flushing(otlp, name));
         assert.equal(r.code, code, `${name}: ${r.stderr}`);
         assert.equal(
           lastLine(r.stderr),
@@ -126,14 +140,14 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
 
   test("TRACEHOP_SHUTDOWN_TIMEOUT_MS is the api's shutdown bound: one SIGTERM's flush to an endpoint that never answers is given up at it, saying so; a bad one exits 2", async () => {
     const env = { ...envOf("bound"), TRACEHOP_SHUTDOWN_TIMEOUT_MS: "300" };
-    const api = startExample("api", env, 60_000);
+    const api = startExample("api", env, NO_KILL_TIMER);
     try {
-      const base = /(http:\/\/\S+)/.exec(await api.ready)![1]!;
+      const base = /(http:\/\/\S+)/.exec(await within(api.ready, HANG_GUARD_MS, "the api's READY"))![1]!;
       // The request's spans: the stop's flush sends them to the silent endpoint.
       const res = await fetch(`${base}/preprocess-jobs`, { method: "POST", body: "One." });
       assert.equal(res.status, 201);
       api.child.kill("SIGTERM");
-      const r = await api.result;
+      const r = await within(api.result, HANG_GUARD_MS, "the api's exit after its stop's bound");
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /did not finish within the shutdown bound \(300 ms\)/);
       assert.equal(lastLine(r.stderr), "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0");
@@ -152,17 +166,17 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
 
   test("the api, relay and worker started by hand: one SIGTERM or SIGINT stops them, exit 0, the last line saying so", async () => {
     const env = { ...envOf("by-hand-once"), OTEL_EXPORTER_OTLP_ENDPOINT: "" };
-    const started = ["api", "relay", "worker"].map((name) => startExample(name, env, 60_000));
+    const started = ["api", "relay", "worker"].map((name) => startExample(name, env, NO_KILL_TIMER));
     const [api, relay, worker] = started as [RunningExample, RunningExample, RunningExample];
     try {
-      await Promise.all(started.map((run) => run.ready));
+      await within(Promise.all(started.map((run) => run.ready)), HANG_GUARD_MS, "the three READY lines");
       for (const [name, run, signal] of [
         ["api", api, "SIGTERM"],
         ["relay", relay, "SIGINT"],
         ["worker", worker, "SIGTERM"],
       ] as const) {
         run.child.kill(signal);
-        const r = await run.result;
+        const r = await within(run.result, HANG_GUARD_MS, `the ${name}'s exit on ${signal}`);
         assert.equal(r.code, 0, `${name}: ${r.stderr}`);
         // Said once, last: nothing else on an idle process's stop.
         assert.equal(
@@ -182,9 +196,11 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     const env = { ...envOf("main"), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${endpoint.port}` };
     const document = join(dir, "doc.txt");
     writeFileSync(document, "One. Two.");
-    const run = startExample("main", env, 60_000, [document]);
+    const run = startExample("main", env, NO_KILL_TIMER, [document]);
     let stdout = "";
+    let stderr = "";
     run.child.stdout!.on("data", (d) => (stdout += d));
+    run.child.stderr!.on("data", (d) => (stderr += d));
     const pids: number[] = [];
     try {
       // Submitted: the api holds spans, so its stop waits on the silent endpoint.
@@ -193,7 +209,13 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
         const pid = await childPid(run.child.pid!, name);
         if (pid !== undefined) pids.push(pid);
       }
-      const r = await signalTwice(run, "SIGTERM", "SIGTERM");
+      const r = await signalTwice(run, "SIGTERM", "SIGTERM", {
+        what: "npm start's line saying it stops its processes",
+        seen: () =>
+          stderr.includes(
+            "tracehop preprocess: SIGTERM: stopping the api, relay and worker (SIGTERM again: at once)\n",
+          ),
+      });
       assert.equal(r.code, 143, r.stderr);
       assert.equal(
         lastLine(r.stderr),
@@ -226,17 +248,21 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
       const env = { ...envOf(`main-${signal}`), OTEL_EXPORTER_OTLP_ENDPOINT: "" };
       const document = join(dir, "doc.txt");
       writeFileSync(document, "One. Two.");
-      const run = startExample("main", env, 60_000, [document]);
-      await run.ready;
-      run.child.kill(signal);
-      const r = await run.result;
-      assert.equal(r.code, code, r.stderr);
-      assert.equal(
-        lastLine(r.stderr),
-        `tracehop preprocess: stopped on ${signal}: exiting with code ${code}`,
-      );
-      // The processes' own closing lines are not shown: main.ts stopped them, and its line says how.
-      assert.doesNotMatch(r.stderr, /^\[(api|relay|worker)\] .*stopped on SIGTERM/m, r.stderr);
+      const run = startExample("main", env, NO_KILL_TIMER, [document]);
+      try {
+        await within(run.ready, HANG_GUARD_MS, "npm start's READY");
+        run.child.kill(signal);
+        const r = await within(run.result, HANG_GUARD_MS, `npm start's exit on ${signal}`);
+        assert.equal(r.code, code, r.stderr);
+        assert.equal(
+          lastLine(r.stderr),
+          `tracehop preprocess: stopped on ${signal}: exiting with code ${code}`,
+        );
+        // The processes' own closing lines are not shown: main.ts stopped them, and its line says how.
+        assert.doesNotMatch(r.stderr, /^\[(api|relay|worker)\] .*stopped on SIGTERM/m, r.stderr);
+      } finally {
+        run.child.kill("SIGKILL");
+      }
     }
   });
 
@@ -285,18 +311,22 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     const env = { ...envOf("main-starting"), OTEL_EXPORTER_OTLP_ENDPOINT: "" };
     const document = join(dir, "doc.txt");
     writeFileSync(document, "One. Two.");
-    const run = startExample("main", env, 60_000, [document]);
+    const run = startExample("main", env, NO_KILL_TIMER, [document]);
     // The signal as soon as the first process (the api) runs, before the others are started or any is
     // ready (they take seconds to load); main.ts's handlers must already be in place by then (a signal
     // between two spawns ended it by the default action, no line said). (ps exits 1 while main has
     // no child yet.)
     const apiRuns = () => childPid(run.child.pid!, "api").catch(() => undefined);
-    await until(async () => (await apiRuns()) !== undefined);
-    run.child.kill("SIGINT");
-    const r = await run.result;
-    assert.equal(r.code, 130, r.stderr);
-    assert.doesNotMatch(r.stderr, /before it was ready/);
-    assert.equal(lastLine(r.stderr), "tracehop preprocess: stopped on SIGINT: exiting with code 130");
+    try {
+      await until(async () => (await apiRuns()) !== undefined, "the api started by npm start");
+      run.child.kill("SIGINT");
+      const r = await within(run.result, HANG_GUARD_MS, "npm start's exit on SIGINT");
+      assert.equal(r.code, 130, r.stderr);
+      assert.doesNotMatch(r.stderr, /before it was ready/);
+      assert.equal(lastLine(r.stderr), "tracehop preprocess: stopped on SIGINT: exiting with code 130");
+    } finally {
+      run.child.kill("SIGKILL");
+    }
   });
 });
 
@@ -322,20 +352,25 @@ describe("a signal while a process started by hand is starting", { timeout: 120_
         {
           // A server that accepts and never answers: the start-up's database check waits on it.
           DATABASE_URL: "postgresql://u@127.0.0.1:" + database.port + "/x",
-          TRACEHOP_CONNECT_TIMEOUT_MS: "60000",
+          // Past the hang guard: a signal not taken is said by the wait for the exit, not by this bound.
+          TRACEHOP_CONNECT_TIMEOUT_MS: String(2 * HANG_GUARD_MS),
           AMQP_URL: "",
           TRACEHOP_SPANS_FILE: join(tempDir(t, "e2e-starting"), "spans.jsonl"),
           OTEL_EXPORTER_OTLP_ENDPOINT: "",
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
         },
-        60_000,
+        NO_KILL_TIMER,
       );
-      await until(() => database.accepted > connected);
-      run.child.kill(signal);
-      const { code, stderr } = await run.result;
-      assert.deepEqual(
-        [code, stderr],
-        [0, `tracehop preprocess: ${name}: stopped on ${signal}: exiting with code 0\n`],
-      );
+      try {
+        await until(() => database.accepted > connected, `the ${name}'s database check connected`);
+        run.child.kill(signal);
+        const { code, stderr } = await within(run.result, HANG_GUARD_MS, `the ${name}'s exit on ${signal}`);
+        assert.deepEqual(
+          [code, stderr],
+          [0, `tracehop preprocess: ${name}: stopped on ${signal}: exiting with code 0\n`],
+        );
+      } finally {
+        run.child.kill("SIGKILL");
+      }
     });
 });

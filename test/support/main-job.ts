@@ -77,10 +77,15 @@ export interface RunningExample {
   result: Promise<MainJobResult>;
 }
 
+/** The `timeoutMs` of {@link startExample} that arms no kill timer (Node's `spawn` arms none for 0). */
+export const NO_KILL_TIMER = 0;
+
 /**
  * Starts `examples/preprocess/<name>.ts` (with `args`) as {@link runExample} does, but returns at once: the test waits
  * for `ready`, signals `child` and awaits `result`. Killed (SIGKILL) after `timeoutMs` (the result's code is
- * then null).
+ * then null); never by a timer when `timeoutMs` is {@link NO_KILL_TIMER}: the test then bounds each of its
+ * waits with the hang guard (`within(run.ready, HANG_GUARD_MS, …)`, `until`), which says what it waited for,
+ * and kills the process in a `finally`. A fixed kill bounds the whole run by the machine's speed instead.
  */
 export function startExample(
   name: string,

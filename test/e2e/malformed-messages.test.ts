@@ -10,7 +10,8 @@ import type amqplib from "amqplib";
 import Database from "better-sqlite3";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
-import { startExample } from "../support/main-job.js";
+import { NO_KILL_TIMER, startExample } from "../support/main-job.js";
+import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { storeQueueTag } from "../support/queue-tag.js";
 
@@ -28,7 +29,7 @@ const MALFORMED: [body: string, lastError: string][] = [
   ],
 ];
 
-describe("the worker given malformed messages", { timeout: 60_000 }, () => {
+describe("the worker given malformed messages", { timeout: SUITE_BOUND_MS }, () => {
   let dir: string;
   let databases = 0;
   before(() => {
@@ -77,39 +78,43 @@ describe("the worker given malformed messages", { timeout: 60_000 }, () => {
     try {
       const insert = raw.prepare("INSERT INTO QueueMessage (queue, body, headers) VALUES (?, ?, '{}')");
       for (const [body] of MALFORMED) insert.run("preprocess-jobs", body);
-      const run = startExample("worker", env, 30_000);
-      await run.ready;
-      const dead = () =>
-        raw
-          .prepare("SELECT body, attempts, lastError FROM QueueMessage WHERE queue = ? ORDER BY id")
-          .all("preprocess-jobs.dead") as { body: string; attempts: number; lastError: string }[];
-      // Dead at once is shown by each dead row's count of deliveries (1, asserted below), not by a clock:
-      // retried, each would be dead only after its fifth delivery, counted 5. The wait is a hang guard.
-      await until(() => dead().length === MALFORMED.length).catch((error: unknown) => {
+      const run = startExample("worker", env, NO_KILL_TIMER);
+      try {
+        await within(run.ready, HANG_GUARD_MS, "the worker's READY");
+        const dead = () =>
+          raw
+            .prepare("SELECT body, attempts, lastError FROM QueueMessage WHERE queue = ? ORDER BY id")
+            .all("preprocess-jobs.dead") as { body: string; attempts: number; lastError: string }[];
+        // Dead at once is shown by each dead row's count of deliveries (1, asserted below), not by a clock:
+        // retried, each would be dead only after its fifth delivery, counted 5. The wait is a hang guard.
+        await until(
+          () => dead().length === MALFORMED.length,
+          "every malformed message in preprocess-jobs.dead",
+        );
+        run.child.kill("SIGTERM");
+        const result = await within(run.result, HANG_GUARD_MS, "the worker's exit on SIGTERM");
+        assert.deepEqual(
+          dead().map((row) => [
+            row.body,
+            row.attempts,
+            row.lastError.startsWith(MALFORMED.find(([b]) => b === row.body)![1]),
+          ]),
+          MALFORMED.map(([body]) => [body, 1, true]),
+        );
+        const left = raw
+          .prepare("SELECT COUNT(*) AS n FROM QueueMessage WHERE queue = 'preprocess-jobs'")
+          .get() as {
+          n: number;
+        };
+        assert.equal(left.n, 0);
+        assertOneLineEach(
+          result.stderr,
+          "tracehop preprocess: worker: table queue: message ",
+          "preprocess-jobs.dead",
+        );
+      } finally {
         run.child.kill("SIGKILL");
-        throw error;
-      });
-      run.child.kill("SIGTERM");
-      const result = await run.result;
-      assert.deepEqual(
-        dead().map((row) => [
-          row.body,
-          row.attempts,
-          row.lastError.startsWith(MALFORMED.find(([b]) => b === row.body)![1]),
-        ]),
-        MALFORMED.map(([body]) => [body, 1, true]),
-      );
-      const left = raw
-        .prepare("SELECT COUNT(*) AS n FROM QueueMessage WHERE queue = 'preprocess-jobs'")
-        .get() as {
-        n: number;
-      };
-      assert.equal(left.n, 0);
-      assertOneLineEach(
-        result.stderr,
-        "tracehop preprocess: worker: table queue: message ",
-        "preprocess-jobs.dead",
-      );
+      }
     } finally {
       raw.close();
     }
@@ -129,16 +134,19 @@ describe("the worker given malformed messages", { timeout: 60_000 }, () => {
         channel.sendToQueue(queue, Buffer.from(body), { messageId: `malformed-${i}`, persistent: true }),
       );
       await channel.waitForConfirms();
-      const run = startExample("worker", { ...env, AMQP_URL }, 30_000);
-      await run.ready;
-      await until(
-        async () => (await channel.checkQueue(`${queue}.dead`)).messageCount === MALFORMED.length,
-      ).catch((error: unknown) => {
+      const run = startExample("worker", { ...env, AMQP_URL }, NO_KILL_TIMER);
+      let result;
+      try {
+        await within(run.ready, HANG_GUARD_MS, "the worker's READY");
+        await until(
+          async () => (await channel.checkQueue(`${queue}.dead`)).messageCount === MALFORMED.length,
+          `every malformed message in ${queue}.dead`,
+        );
+        run.child.kill("SIGTERM");
+        result = await within(run.result, HANG_GUARD_MS, "the worker's exit on SIGTERM");
+      } finally {
         run.child.kill("SIGKILL");
-        throw error;
-      });
-      run.child.kill("SIGTERM");
-      const result = await run.result;
+      }
       const dead: [string, unknown, boolean][] = [];
       for (;;) {
         const msg = await channel.get(`${queue}.dead`, { noAck: true });

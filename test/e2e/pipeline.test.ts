@@ -17,7 +17,15 @@ import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { migrateSqlite, unappliedSqliteMigrations } from "../../examples/preprocess/migrate-sqlite.js";
 import { migrationsFolder, readMigrations } from "../../examples/preprocess/migrations.js";
 import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
-import { runExample, runMainJob, startExample, twoAtATime, type MainJobResult } from "../support/main-job.js";
+import {
+  NO_KILL_TIMER,
+  runExample,
+  runMainJob,
+  startExample,
+  twoAtATime,
+  type MainJobResult,
+} from "../support/main-job.js";
+import { HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { storedQueueTag } from "../support/queue-tag.js";
 
@@ -317,19 +325,24 @@ describe("processes told to stop exit at once, whatever their poll interval", { 
 
   /** Starts `name` by hand with poll interval `pollMs`, sends SIGTERM once it is up, and times its exit. */
   async function stopAfterReady(name: string, env: Record<string, string>, pollMs: string, failing: boolean) {
-    const run = startExample(name, { ...env, TRACEHOP_POLL_MS: pollMs }, 30_000);
+    const run = startExample(name, { ...env, TRACEHOP_POLL_MS: pollMs }, NO_KILL_TIMER);
     let stderr = "";
     run.child.stderr!.on("data", (d) => (stderr += d));
-    await run.ready;
-    // Past its first pass: the relay is in its wait between polls. A failing one says its first failed
-    // pass: waited for (a loaded machine may take longer than a second to get there); an idle one says
-    // nothing, and is given a second.
-    if (failing) await until(() => stderr.includes("a pass failed"), "the relay's first failed pass said");
-    else await new Promise((r) => setTimeout(r, 1_000));
-    const sent = Date.now();
-    run.child.kill("SIGTERM");
-    const result = await run.result;
-    return { ...result, stopMs: Date.now() - sent };
+    try {
+      await within(run.ready, HANG_GUARD_MS, `the ${name}'s READY`);
+      // Past its first pass: the relay is in its wait between polls. A failing one says its first failed
+      // pass: waited for (a loaded machine may take longer than a second to get there); an idle one says
+      // nothing, and is given a second.
+      if (failing) await until(() => stderr.includes("a pass failed"), "the relay's first failed pass said");
+      else await new Promise((r) => setTimeout(r, 1_000));
+      const sent = Date.now();
+      run.child.kill("SIGTERM");
+      // Its next poll is an hour away (idle), or ten intervals (failing): past the hang guard, which says so.
+      const result = await within(run.result, HANG_GUARD_MS, `the ${name}'s exit on SIGTERM`);
+      return { ...result, stopMs: Date.now() - sent };
+    } finally {
+      run.child.kill("SIGKILL");
+    }
   }
 
   for (const { name, failing } of [

@@ -16,13 +16,14 @@ import { requestedEvent, startRelay } from "../support/by-hand.js";
 import { lowerMaxMessageSize, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
+import { SUITE_BOUND_MS } from "./tcp-servers.js";
 
 /** The broker's max_message_size while the relay opens its channel, in bytes. */
 const MAX_SIZE = 4096;
 
 describe(
   "the relay on RabbitMQ, a row's message refused by the broker for its size",
-  { timeout: 60_000 },
+  { timeout: SUITE_BOUND_MS },
   () => {
     const broker = useRabbitMQ();
 

@@ -7,10 +7,11 @@ import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { requestedEvent, startRelay } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
+import { SUITE_BOUND_MS } from "./tcp-servers.js";
 
 describe(
   "the relay, started by hand on RabbitMQ, whose queue is deleted while it runs",
-  { timeout: 60_000 },
+  { timeout: SUITE_BOUND_MS },
   () => {
     const broker = useRabbitMQ();
 

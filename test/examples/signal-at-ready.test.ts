@@ -11,18 +11,23 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { stoppedLine } from "../../examples/preprocess/config.js";
 import { envWithoutOtel, ROOT } from "../support/child-script.js";
+import { SUITE_BOUND_MS } from "./tcp-servers.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/signal-while-handlers-change.ts");
 
-describe("a SIGTERM while a process's start-up stop gives way to its own", { timeout: 60_000 }, () => {
-  test("is not lost: the process stops on it, saying so, and exits 0", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", FIXTURE], {
-      cwd: ROOT,
-      env: envWithoutOtel(),
-      encoding: "utf8",
-      timeout: 30_000,
+describe(
+  "a SIGTERM while a process's start-up stop gives way to its own",
+  { timeout: SUITE_BOUND_MS },
+  () => {
+    test("is not lost: the process stops on it, saying so, and exits 0", () => {
+      const r = spawnSync(process.execPath, ["--import", "tsx", FIXTURE], {
+        cwd: ROOT,
+        env: envWithoutOtel(),
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, `stopped\n${stoppedLine("SIGTERM", 0, "relay")}\n`);
     });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stderr, `stopped\n${stoppedLine("SIGTERM", 0, "relay")}\n`);
-  });
-});
+  },
+);

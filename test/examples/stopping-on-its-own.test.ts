@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, test } from "node:test";
 import { ENDING_MESSAGE } from "../../examples/preprocess/config.js";
+import { SUITE_BOUND_MS } from "./tcp-servers.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures/stopping-on-its-own.ts");
 const LOST_LINE =
@@ -42,7 +43,7 @@ function signalWhileEnding(
   return new Promise((done) => child.on("close", (code) => done({ code, stderr, ms: Date.now() - began })));
 }
 
-describe("a signal to a process already stopping on its own", { timeout: 60_000 }, () => {
+describe("a signal to a process already stopping on its own", { timeout: SUITE_BOUND_MS }, () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const)
     test(`one ${signal}: the process says it finishes its stop, and exits 1, saying why last`, async () => {
       const r = await signalWhileEnding([signal], 1_500);

@@ -9,10 +9,10 @@ import { openDatabase } from "../../examples/preprocess/db.js";
 import { TableQueue } from "../../examples/preprocess/queue.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { quietly, until } from "./queue-helpers.js";
-import { proxiedDatabase } from "./tcp-servers.js";
+import { proxiedDatabase, SUITE_BOUND_MS } from "./tcp-servers.js";
 import { exampleArgs } from "../support/build.js";
 
-describe("TableQueue: its database gone while it polls", { timeout: 60_000 }, () => {
+describe("TableQueue: its database gone while it polls", { timeout: SUITE_BOUND_MS }, () => {
   test("one line when the outage starts, none for the polls that fail while it lasts, one when it ends", async (t) => {
     const admin = await connectPostgres();
     if (typeof admin === "string") return t.skip(admin);

@@ -131,6 +131,12 @@ export function listening(port: number, host = "127.0.0.1"): Promise<boolean> {
  */
 export const HANG_GUARD_MS = 60_000;
 
+/**
+ * The timeout of a `describe` whose tests wait with the hang guard: three of its waits, so that a hang is said
+ * by the guard (which names what it waited for), not by the suite's cancellation (which names nothing).
+ */
+export const SUITE_BOUND_MS = 3 * HANG_GUARD_MS;
+
 /** `promise`, or a failure after `ms` milliseconds (`what` settled too late: a connection left unbounded). */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 // The TRACEHOP_BAGGAGE_OVER_LIMITS warning of a baggage inject over W3C Baggage's 64 list-members
 // (§3.3.1): the entries past the 64th member written are not walked to be counted (an application's
-// baggage of 10^5 entries is read as far as its 65th entry, each inject), so the warning says "at
-// least"; and the total it names comes from what the baggage handed over: an application's own Baggage
+// baggage of 10^5 entries is read as far as its 65th entry, each inject), so the warning says the 64
+// written ("wrote 64 of 100000"), or "at least" when it has no total; and the total it names comes from what the baggage handed over: an application's own Baggage
 // whose getAllEntries() gives a Map or an iterator instead of an array (the API types an array) gets a
 // real number or none, never "of undefined", and a value that cannot be read at all writes nothing and
 // never throws.
@@ -64,7 +64,7 @@ const keysOf = (header: string | undefined) =>
 describe("baggage over 64 members on inject: the rest is not walked, the warning says what it knows", () => {
   beforeEach(resetWarnings);
 
-  test("an array of 100 000 entries is read up to its 65th entry, and the warning says at least 1 of 100000", async () => {
+  test("an array of 100 000 entries is read up to its 65th entry, and the warning says 64 of 100000 were written", async () => {
     const all = pairs(100_000);
     let read = 0;
     // Counts the entries read: the same array, each index read through the proxy.
@@ -81,10 +81,13 @@ describe("baggage over 64 members on inject: the rest is not walked, the warning
     );
     assert.ok(read <= 65, `entries read: ${read}`);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /left at least 1 of 100000 baggage entries out/);
+    assert.match(
+      warnings[0]!,
+      /wrote 64 of 100000 baggage entries into the baggage header and left the others out/,
+    );
   });
 
-  test("entries skipped for their size before the limit are counted: at least 1 + those", async () => {
+  test("entries skipped for their size before the limit: the total known, the warning says what was written", async () => {
     // Two entries too large for the 8192 bytes among the first, then 64 small ones and more.
     const all: [string, BaggageEntry][] = [
       ["big1", { value: "x".repeat(9000) }],
@@ -93,7 +96,10 @@ describe("baggage over 64 members on inject: the rest is not walked, the warning
     ];
     const { header, warnings } = await inject(new AppBaggage(() => all));
     assert.equal(keysOf(header).length, 64);
-    assert.match(warnings[0]!, /left at least 3 of 72 baggage entries out/);
+    assert.match(
+      warnings[0]!,
+      /wrote 64 of 72 baggage entries into the baggage header and left the others out/,
+    );
   });
 
   test("within 64 members, the count is exact (no 'at least')", async () => {
@@ -106,13 +112,41 @@ describe("baggage over 64 members on inject: the rest is not walked, the warning
     );
   });
 
+  test("the noun agrees with each count said: 1 baggage entry, 1 of 1 baggage entry, 2 baggage entries", async () => {
+    const big = (key: string): [string, BaggageEntry] => [key, { value: "x".repeat(9000) }];
+    const cases: [() => unknown, string][] = [
+      // An array: the total is known.
+      [() => [big("a")], "left 1 of 1 baggage entry out of the baggage header"],
+      [() => [big("a"), ...pairs(1)], "left 1 of 2 baggage entries out of the baggage header"],
+      // An iterator: no total, the count alone.
+      [() => [big("a"), ...pairs(1)][Symbol.iterator](), "left 1 baggage entry out of the baggage header"],
+      [
+        () => [big("a"), big("b"), ...pairs(1)][Symbol.iterator](),
+        "left 2 baggage entries out of the baggage header",
+      ],
+      [
+        () => [big("a"), ...pairs(70)][Symbol.iterator](),
+        "wrote 64 baggage entries into the baggage header and left at least 2 baggage entries out",
+      ],
+    ];
+    for (const [all, words] of cases) {
+      resetWarnings();
+      const { warnings } = await inject(new AppBaggage(all));
+      assert.equal(warnings.length, 1, words);
+      assert.ok(warnings[0]!.includes(`baggage inject ${words}`), warnings[0]);
+    }
+  });
+
   test("getAllEntries() giving a Map: its entries written, the total its size", async () => {
     const map = new Map(pairs(70));
     const { header, warnings } = await inject(new AppBaggage(() => map));
     assert.deepEqual(keysOf(header), [...map.keys()].slice(0, 64));
     assert.equal(warnings.length, 1);
     assert.doesNotMatch(warnings[0]!, /undefined/);
-    assert.match(warnings[0]!, /left at least 1 of 70 baggage entries out/);
+    assert.match(
+      warnings[0]!,
+      /wrote 64 of 70 baggage entries into the baggage header and left the others out/,
+    );
   });
 
   test("getAllEntries() giving an iterator: its entries written, no total named (nor 'undefined')", async () => {
@@ -126,7 +160,10 @@ describe("baggage over 64 members on inject: the rest is not walked, the warning
     assert.equal(keysOf(header).length, 64);
     assert.equal(warnings.length, 1);
     assert.doesNotMatch(warnings[0]!, /undefined|NaN/);
-    assert.match(warnings[0]!, /left at least 1 baggage entries out/);
+    assert.match(
+      warnings[0]!,
+      /wrote 64 baggage entries into the baggage header and left at least 1 baggage entry out/,
+    );
     // The entries are asked for once: a second call is not needed for the total.
     assert.equal(calls, 1);
   });

@@ -9,7 +9,7 @@ import {
   type TextMapSetter,
 } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
-import { BAGGAGE_HEADER } from "./constants.js";
+import { BAGGAGE_HEADER, BAGGAGE_MAX_MEMBERS } from "./constants.js";
 import {
   type BaggageLeftOut,
   canonicalBaggageEntries,
@@ -34,7 +34,10 @@ const OVER_LIMITS_KEY = "baggage-over-limits";
  * Says once per process that an inject left baggage entries out for the limits of W3C Baggage §3.3.1
  * (64 list-members, 8192 bytes): `left` entries, at least that many when `more` (the entries past the
  * first one after the 64th member written are not walked only to be counted), of `total` (left out of
- * the message when `undefined`). Which ones is fixed by the order the baggage holds its entries
+ * the message when `undefined`). With `more`, 64 members were written: with a total, that is what is
+ * said ("wrote 64 of 100000 baggage entries"), not a lower bound of what was left out; without one, the
+ * 64 written and the lower bound. Each noun agrees with the number before it ("1 baggage entry",
+ * "1 of 1 baggage entry"). Which ones is fixed by the order the baggage holds its entries
  * (insertion order), in which they are written, one that does not fit skipped whole and later smaller
  * ones still written, none past the 64th. A baggage `createPropagator()` restored holds the
  * `ot-baggage-*` entries, then the `baggage` header's members (kept within the limits together on
@@ -42,10 +45,15 @@ const OVER_LIMITS_KEY = "baggage-over-limits";
  * without limits of its own): those are the ones left out. Never throws.
  */
 function warnBaggageOverLimits(left: number, more: boolean, total: number | undefined): void {
-  const count = `${more ? "at least " : ""}${left}${total === undefined ? "" : ` of ${total}`}`;
+  const entries = (n: number) => `${n} baggage ${n === 1 ? "entry" : "entries"}`;
+  const what = !more
+    ? `left ${total === undefined ? entries(left) : `${left} of ${entries(total)}`} out of the baggage header`
+    : total === undefined
+      ? `wrote ${entries(BAGGAGE_MAX_MEMBERS)} into the baggage header and left at least ${entries(left)} out (the entries past the first one after the 64th member written are not counted)`
+      : `wrote ${BAGGAGE_MAX_MEMBERS} of ${entries(total)} into the baggage header and left the others out`;
   warnOnce(
     OVER_LIMITS_KEY,
-    `tracehop: baggage inject left ${count} baggage entries out of the baggage header${more ? " (entries past the first one after the 64th member written are not counted)" : ""}: over W3C Baggage's limits (64 list-members, 8192 bytes, §3.3.1); entries are written in the order the baggage holds them, an entry that does not fit skipped whole, so the last ones go (of a restored baggage: what a propagator after tracehop's added, such as Jaeger's uberctx-*, after the ot-baggage-* entries and the baggage header's members, which extract keeps within the limits together); keep less baggage (the baggage option of captureCarrier and the writers: "none" or the keys you need)`,
+    `tracehop: baggage inject ${what}: over W3C Baggage's limits (64 list-members, 8192 bytes, §3.3.1); entries are written in the order the baggage holds them, an entry that does not fit skipped whole, so the last ones go (of a restored baggage: what a propagator after tracehop's added, such as Jaeger's uberctx-*, after the ot-baggage-* entries and the baggage header's members, which extract keeps within the limits together); keep less baggage (the baggage option of captureCarrier and the writers: "none" or the keys you need)`,
     BAGGAGE_OVER_LIMITS_WARNING,
   );
 }

@@ -539,16 +539,19 @@ const GRPC_PORT_NOTE = "4317 is OTLP/gRPC's port, tracehop exports OTLP over HTT
 
 /**
  * What is wrong with the `otlpEndpoint` option `value` (`what`), for the rest of a sentence that
- * starts with it (`must be an http(s) URL ...`), or `undefined` for an http(s) URL. The value is shown
- * with its secrets masked.
+ * starts with it (`must be an http(s) URL ...`), or `undefined` for an http(s) URL. The value is
+ * trimmed first (leading and trailing whitespace, line breaks and tabs too, as {@link tracesUrl} does):
+ * a line break or tab left inside it is a problem, which the URL parser would drop without a word (URL
+ * Standard, "basic URL parser"). The value is shown with its secrets masked.
  */
 function endpointOptionProblem(value: unknown): string | undefined {
   const fault = endpointFault(value);
   const shown = typeof value === "string" ? quoteLocation(maskUrl(value)) : describe(value);
   if (fault === undefined)
-    return typeof value === "string" && LINE_BREAK_OR_TAB.test(value)
+    // Inside the URL only: the leading and trailing whitespace is trimmed (tracesUrl), line breaks too.
+    return typeof value === "string" && LINE_BREAK_OR_TAB.test(value.trim())
       ? "holds a line break or tab, which the URL parser drops without a word, so the endpoint used would " +
-          `not be the one written: got ${shown}; remove it (.trim() a value read from a file)`
+          `not be the one written: got ${shown}; remove it`
       : undefined;
   switch (fault.kind) {
     case "blank":

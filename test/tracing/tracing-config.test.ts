@@ -69,14 +69,14 @@ describe("resolveTracingConfig: validation", () => {
       /options\.otlpEndpoint must be an http\(s\) URL with its scheme, such as "http:\/\/user:\*\*\*@collector:4318" \(\*\*\* being the secret you wrote\), got "user:\*\*\*@collector:4318"$/,
     ],
     [
-      "endpoint ending with a line break (a value read from a file)",
-      { serviceName: "s", otlpEndpoint: "http://collector:4318\n" },
-      /^tracehop startTracing: options\.otlpEndpoint holds a line break or tab, which the URL parser drops without a word, so the endpoint used would not be the one written: got "http:\/\/collector:4318\\n"; remove it \(\.trim\(\) a value read from a file\)$/,
-    ],
-    [
       "endpoint with a tab inside",
       { serviceName: "s", otlpEndpoint: "http://coll\tector:4318" },
-      /options\.otlpEndpoint holds a line break or tab, .* got "http:\/\/coll\\tector:4318"/,
+      /^tracehop startTracing: options\.otlpEndpoint holds a line break or tab, which the URL parser drops without a word, so the endpoint used would not be the one written: got "http:\/\/coll\\tector:4318"; remove it$/,
+    ],
+    [
+      "endpoint with a line break before its path (a value read from a file, then joined)",
+      { serviceName: "s", otlpEndpoint: "http://collector:4318\n/v1/traces" },
+      /options\.otlpEndpoint holds a line break or tab, .* got "http:\/\/collector:4318\\n\/v1\/traces"; remove it$/,
     ],
     [
       "ftp endpoint scheme",
@@ -235,6 +235,19 @@ describe("resolveTracingConfig: validation", () => {
         return true;
       },
     );
+  });
+
+  test("otlpEndpoint's leading and trailing whitespace, line breaks and tabs too, is trimmed as spaces are: the URL written", () => {
+    // A value read from a file keeps its line break: trimmed before the URL is parsed, it changes nothing.
+    for (const otlpEndpoint of [
+      "http://h:4318\n",
+      "http://h:4318\r\n",
+      "\thttp://h:4318 ",
+      "http://h:4318 ",
+    ]) {
+      const config = resolveWith({ serviceName: "s", otlpEndpoint }, {});
+      assert.equal(config.otlp?.url, "http://h:4318/v1/traces", JSON.stringify(otlpEndpoint));
+    }
   });
 
   test("an explicit otlpEndpoint needs no valid OTEL_EXPORTER_OTLP_ENDPOINT", () => {

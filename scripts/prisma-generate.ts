@@ -11,11 +11,12 @@
  * `npm start`, `npm run build` and so `npm test` run it with `--if-stale`: the package has no `prepare`
  * script (a consumer installing its tarball is offered no install script, and packing it needs no
  * Prisma), so a fresh clone generates the clients on its first start or test. The stamp
- * (generated/prisma/stamp.json) records what the clients were generated from.
+ * (generated/prisma/stamp.json) records what the clients were generated from; it is removed when a
+ * generation starts and written when all three clients are, so one that failed part way is redone.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -67,6 +68,9 @@ const env = {
   PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || "/bin/true",
 };
 const cli = require.resolve("prisma/build/index.js");
+// No stamp from here until every client is generated: a generation that fails or is stopped part way
+// may leave generated/ half-written, and the stamp of the one before would then call it up to date.
+rmSync(STAMP, { force: true });
 for (const { schema } of SCHEMAS) {
   const run = spawnSync(process.execPath, [cli, "generate", "--schema", schema], {
     cwd: ROOT,

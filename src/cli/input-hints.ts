@@ -827,15 +827,17 @@ function expandedInBorderOne(lines: readonly string[]): readonly string[] {
  * two columns, are one record of psql's expanded output under `-x -t` with border 2 (checked with psql
  * 15): every line `| name | value |` with its
  * inner `|` under the border's inner `+`, each name a column's ({@link columnName}: no number, NULL or
- * JSON text), no name twice, and a value a carrier's text ({@link expandedCarrierValue}). psql -t with
- * border 2 (not expanded) draws the same lines for two columns, whose first cells are values: a number
- * or JSON there is no record.
+ * JSON text), no name twice, and a value a carrier's text ({@link expandedCarrierValue}), another
+ * value not a carrier's when there are several lines. psql -t with border 2 (not expanded) and
+ * `mysql -t -N` draw the same lines for two columns, whose first cells are values: a number or JSON
+ * there is no record, nor are lines that each hold a carrier (rows of a name and a carrier: one
+ * record's other columns hold an id, a date, its data).
  */
 function expandedRecordInBorder(fields: readonly string[], border: string): boolean {
   const inner = border.indexOf("+", 1);
   if (fields.length === 0) return false;
   const names = new Set<string>();
-  let carrier = false;
+  let carriers = 0;
   for (const line of fields) {
     const text = line.trimEnd();
     if (!text.startsWith("| ") || !text.endsWith(" |") || text.length !== border.length) return false;
@@ -843,9 +845,9 @@ function expandedRecordInBorder(fields: readonly string[], border: string): bool
     const name = text.slice(2, inner - 1).trimEnd();
     if (!columnName(name) || names.has(name)) return false;
     names.add(name);
-    carrier ||= expandedCarrierValue(text.slice(inner + 2, -2).trimEnd());
+    if (expandedCarrierValue(text.slice(inner + 2, -2).trimEnd())) carriers++;
   }
-  return carrier;
+  return carriers > 0 && (fields.length === 1 || carriers < fields.length);
 }
 
 /**

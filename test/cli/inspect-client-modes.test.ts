@@ -142,6 +142,11 @@ describe("tracehop inspect: tables and psql's other layouts, named by what their
       );
     // psql -t with border 2, not expanded, of the same record: its first cell a value (the id), no name.
     assert.doesNotMatch(hintOf(fixture("psql-t-border2-one-columns.txt")), /expanded output/);
+    // mysql -t -N of two columns, a name then a carrier: first cells that could be column names, but a
+    // carrier on every line is rows of a table, not one record's columns.
+    const mysqlRows = hintOf(fixture("mysql-t-N-two-columns.txt"));
+    assert.doesNotMatch(mysqlRows, /expanded output/);
+    assert.match(mysqlRows, /mysql's table output/);
     // mysql -vvv draws a table even with -N -B: mysql's, not sqlite3's nor psql's, after its echo.
     for (const file of ["mysql-t-vv.txt", "mysql-N-B-vvv.txt"])
       assert.equal(

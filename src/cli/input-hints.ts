@@ -101,8 +101,8 @@ const VALUE_ENDS_TRIED = 64;
  * or a string holding one's text) or nothing (a NULL column, an empty record), separated by the same run
  * of characters that are no letter, digit, `{` or `"` (the run after the first value, or the shortest
  * unit it repeats: `;;` is a NULL row between two; a separator of several characters that repeat one is
- * read as that one). At least two carriers; every record a carrier's
- * text, which a row of several columns (an id, a date) is not.
+ * read as that one). At least two carriers, or one ended by the separator (sqlite3's one row); every
+ * record a carrier's text, which a row of several columns (an id, a date) is not.
  */
 export function recordSeparatorHint(lines: readonly string[]): string {
   const rows = lines[lines.length - 1] === "" ? lines.slice(0, -1) : lines;
@@ -130,7 +130,10 @@ export function recordSeparatorHint(lines: readonly string[]): string {
 
 /**
  * Whether `line` is records separated (or each ended) by `separator` ({@link recordSeparatorHint}):
- * every one of its first {@link RECORDS_LOOKED_AT} records empty or a carrier's JSON text, two at least.
+ * every one of its first {@link RECORDS_LOOKED_AT} records empty or a carrier's JSON text, two at least,
+ * or one that starts the line and is ended by the separator at its end (`sqlite3 -newline ';'` of one
+ * row: `{...};`), unless that is `,` (an element copied out of a JSON array with its comma); JSON text
+ * in quotes a shell kept (`'{...}'`) starts with its quote, and is no row.
  */
 function separatedRecords(line: string, separator: string): boolean {
   let at = 0;
@@ -146,7 +149,10 @@ function separatedRecords(line: string, separator: string): boolean {
     if (end < line.length && !line.startsWith(separator, end)) return false;
     at = end + separator.length;
   }
-  return carriers >= 2;
+  return (
+    carriers >= 2 ||
+    (carriers === 1 && separator !== "," && !line.startsWith(separator) && line.endsWith(separator))
+  );
 }
 
 /**

@@ -2281,7 +2281,12 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
       'it looks like rows on one line, each ended or separated by ";" (a NULL column an empty record), as psql -R ' +
       "(--record-separator) or sqlite3 -newline print them: print a row a line, psql -At -c 'select \"traceContext\" from ...' " +
       "without -R, or sqlite3 FILE 'select traceContext from ...' without -newline";
-    const files = ["psql-At-R-semicolon.txt", "sqlite3-newline-semicolon.txt"];
+    // sqlite3 -newline of one row: one carrier, ended by the separator.
+    const files = [
+      "psql-At-R-semicolon.txt",
+      "sqlite3-newline-semicolon.txt",
+      "sqlite3-newline-semicolon-one.txt",
+    ];
     const results = await runMany(files.map((file) => ({ args: ["inspect", CLIENTS + file] })));
     for (const [i, file] of files.entries()) {
       const { code, stdout, stderr } = results[i]!;
@@ -2297,6 +2302,8 @@ describe("tracehop inspect: client output that is not one carrier column, a row 
       ` ; {"traceparent":"${tp}","tracestate":"dd=s:1;o:rum"} ; {"traceparent":"${tp}"}\n`,
     ).stderr;
     assert.ok(own.startsWith(refusal("the carrier", ROWS.replace('";"', '" ; "'))), own);
+    // One carrier and a comma after it (an element copied out of a JSON array) is no sqlite3 row.
+    assert.doesNotMatch(run(["inspect", "-"], `{"traceparent":"${tp}"},\n`).stderr, /rows on one line/);
     // A carrier beside a column that holds none is columns, as before.
     assert.match(run(["inspect", "-"], `1;{"traceparent":"${tp}"}\n`).stderr, /several columns/);
   });

@@ -150,6 +150,28 @@ const injectCases: Array<Omit<HeaderCase, "header">> = [
  * starts an escape) as `%XX`.
  */
 function referenceEncoding(value: string, keepEscapes: boolean, encodePlus = true): string {
+  if (keepEscapes) {
+    // Property values in wire form: a run of escapes of bytes 0x80-0xFF is kept when its bytes are UTF-8,
+    // else written as the UTF-8 of its decoding, U+FFFD for each invalid sequence (Baggage §3.2.1.3).
+    return value
+      .split(/((?:%[89a-fA-F][0-9a-fA-F])+)/)
+      .map((part, i) => {
+        if (i % 2 === 0) return referenceEncodingOf(part, true, encodePlus);
+        const bytes = Uint8Array.from(part.slice(1).split("%"), (hex) => parseInt(hex, 16));
+        try {
+          new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+          return part;
+        } catch {
+          return referenceEncodingOf(new TextDecoder().decode(bytes), false, encodePlus);
+        }
+      })
+      .join("");
+  }
+  return referenceEncodingOf(value, false, encodePlus);
+}
+
+/** {@link referenceEncoding} of a value without escapes of bytes 0x80-0xFF. */
+function referenceEncodingOf(value: string, keepEscapes: boolean, encodePlus: boolean): string {
   const bytes = new TextEncoder().encode(value);
   let out = "";
   for (let i = 0; i < bytes.length; i++) {
@@ -239,6 +261,11 @@ describe("baggage value encoding (Baggage §3.2.1.3)", () => {
             "\ud800",
             "\udc00",
             "%4F",
+            "%C3%A9",
+            "%c3",
+            "%A9",
+            "%FF",
+            "%E2%82",
             "\u0000",
             "\u07ff",
             "\u0800",

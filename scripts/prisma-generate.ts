@@ -8,8 +8,8 @@
  *                                                             the schemas or the Prisma versions changed
  *                                                             since the last generation (silent otherwise)
  *
- * `npm start`, `npm run build` and so `npm test` run it with `--if-stale`: the package has no `prepare`
- * script (a consumer installing its tarball is offered no install script, and packing it needs no
+ * `npm start`, `npm run build` (so `npm test`) and `npm run typecheck` run it with `--if-stale`: no `prepare`
+ * script in the package (a consumer installing its tarball is offered no install script, and packing it needs no
  * Prisma), so a fresh clone generates the clients on its first start or test. The stamp
  * (generated/prisma/stamp.json) records what the clients were generated from; it is removed when a
  * generation starts and written when all three clients are, so one that failed part way is redone.

@@ -1,0 +1,53 @@
+// The Prisma clients of the main job (generated/, not in the repository) are generated on demand by
+// scripts/prisma-generate.ts --if-stale, there being no `prepare` script: every npm script that compiles a
+// project holding code that imports them must run it first, or a fresh clone's first `npm run typecheck`
+// (right after `npm install`) fails with dozens of TS2307 "Cannot find module '../../generated/prisma/…'"
+// errors and nothing saying why.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const GENERATE = "node --import tsx scripts/prisma-generate.ts --if-stale";
+
+/** The `include` folders of the tsconfig file `name` (JSON with comments), following `extends`. */
+function includes(name: string): string[] {
+  const text = readFileSync(join(ROOT, name), "utf8").replace(/^\s*\/\/.*$/gm, "");
+  const config = JSON.parse(text) as { include?: string[]; extends?: string };
+  if (config.include !== undefined) return config.include;
+  return config.extends === undefined ? [] : includes(config.extends);
+}
+
+/** The tsconfig files a `tsc` command names (`-p FILE`, `--project FILE`, or `-b FILE...`). */
+function projects(command: string): string[] {
+  const words = command.split(/\s+/);
+  const found = words.filter((word) => /^tsconfig[\w.-]*\.json$/.test(word));
+  return found.length > 0 ? found : ["tsconfig.json"];
+}
+
+test("every npm script that compiles code importing the generated Prisma clients generates them first", () => {
+  const scripts = (
+    JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+  ).scripts;
+  // The folders whose code imports generated/prisma (the example and its tests).
+  const importing = ["examples", "test"];
+  const checked: string[] = [];
+  for (const [name, script] of Object.entries(scripts)) {
+    for (const command of script.split("&&").map((part) => part.trim())) {
+      if (!command.startsWith("tsc ")) continue;
+      const needs = projects(command).some((project) =>
+        includes(project).some((dir) => importing.includes(dir)),
+      );
+      if (!needs) continue;
+      checked.push(name);
+      const before = script.slice(0, script.indexOf(command));
+      assert.ok(
+        before.includes(GENERATE),
+        `scripts.${name} compiles ${command} without ${GENERATE} first: ${script}`,
+      );
+    }
+  }
+  assert.ok(checked.includes("start") && checked.includes("typecheck"), `checked: ${checked.join(", ")}`);
+});

@@ -31,6 +31,7 @@ import {
   TRACESTATE_DD_KEY,
   X_DATADOG_TAGS,
 } from "../propagation/datadog/constants.js";
+import { otherTraceFormat } from "../context/carrier-rejected.js";
 import { getDatadogContext } from "../propagation/datadog/datadog-context.js";
 import { hex16ToDecimal, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { decodeTagsHeader } from "../propagation/datadog/tags.js";
@@ -364,6 +365,26 @@ interface InspectOptions {
 }
 
 /**
+ * When no style tracehop builds in finds ids in `carrier` (each is absent) but the carrier holds the
+ * trace headers of a format it builds in no style for (Jaeger's `uber-trace-id`, AWS X-Ray's, OT
+ * trace's): that format, and the propagator that reads it beside tracehop's styles, as the restore's
+ * `TRACEHOP_CARRIER_REJECTED` warning says them; else `undefined`.
+ */
+function otherFormatDiagnostic(report: InspectReport, carrier: NormalizedCarrier): string | undefined {
+  if (ALL_STYLES.some((style) => style !== "baggage" && report.styles[style].status !== "absent"))
+    return undefined;
+  const format = otherTraceFormat((name) => normalizedCarrierGetter.get(carrier, name));
+  if (format === undefined) return undefined;
+  return (
+    `the carrier holds ${format.headers}, of the ${format.name} format, which tracehop builds in no style for: ` +
+    `a service restores no context from it (TRACEHOP_CARRIER_REJECTED) and its work starts a new trace. To read it, ` +
+    `give startTracing and the carrier functions the option propagator: new CompositePropagator({ propagators: ` +
+    `[createPropagator(), new ${format.className}()] }) (${format.className}, ${format.packageName}); ` +
+    `OTEL_PROPAGATORS=${format.name} does not add it to tracehop's propagator`
+  );
+}
+
+/**
  * Decodes a stored carrier for an engineer: each style valid or why not, and the context the
  * extract order (`options.environment`, default {@link DEFAULT_ENVIRONMENT}) restores: trace id in
  * 128-bit hex and Datadog decimal (+ tid), parent id in both, sampling decision and priority, origin,
@@ -423,6 +444,8 @@ export function inspectCarrier(raw: Record<string, unknown>, options: InspectOpt
   if (context === undefined) {
     const outside = outsideOrderDiagnostic(report);
     if (outside !== undefined) diagnostics.push(outside);
+    const format = otherFormatDiagnostic(report, carrier);
+    if (format !== undefined) diagnostics.push(format);
     return report;
   }
   const other = otherTraceDiagnostic(report, context.traceId, contexts);

@@ -12,6 +12,7 @@ import {
 } from "../context/carrier-in-other-field.js";
 import { MAX_FIELDS_LOOKED_AT } from "../context/holds-carrier.js";
 import { isTraceCarrierProvider, TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
+import { otherTraceFormat } from "../context/carrier-rejected.js";
 import {
   X_DATADOG_PARENT_ID,
   X_DATADOG_SAMPLING_PRIORITY,
@@ -586,6 +587,9 @@ function carrierFieldOf(
     );
     return { place: undefined };
   }
+  // The trace headers of a format tracehop builds in no style for (Jaeger's uber-trace-id): the object
+  // is that carrier, which the report names with the propagator that reads it (inspect.ts).
+  if (otherTraceFormat(textFieldGetter(row)) !== undefined) return { place: undefined };
   const nulls = Object.keys(row).filter((key) => row[key] === null);
   diagnostics.push(
     "the object holds no propagation header and no field holding a carrier" +
@@ -595,6 +599,14 @@ function carrierFieldOf(
         : ""),
   );
   return { place: undefined };
+}
+
+/** A getter of `row`'s text fields by name in any case (the first field of a name), for {@link otherTraceFormat}. */
+function textFieldGetter(row: Record<string, unknown>): (name: string) => string | undefined {
+  const fields = new Map<string, string>();
+  for (const [key, value] of Object.entries(row))
+    if (typeof value === "string" && !fields.has(key.toLowerCase())) fields.set(key.toLowerCase(), value);
+  return (name) => fields.get(name);
 }
 
 /**

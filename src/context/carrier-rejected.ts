@@ -397,6 +397,25 @@ const OTHER_FORMATS: readonly OtherFormat[] = (
   ] satisfies Omit<OtherFormat, "key">[]
 ).map((format) => ({ ...format, key: `${CARRIER_REJECTED_WARNING}:not-built-in:${format.name}` }));
 
+/**
+ * Internal: the format of {@link OTHER_FORMATS} whose trace headers `get`'s carrier holds (the first),
+ * with the class and package of the OpenTelemetry propagator that reads it, or `undefined`. For
+ * `tracehop inspect`, which names the format as the restore's warning does. Never throws.
+ */
+export function otherTraceFormat(
+  get: (name: string) => string | string[] | undefined,
+): { name: string; headers: string; className: string; packageName: string } | undefined {
+  try {
+    for (const format of OTHER_FORMATS) {
+      const other = format.holds(get) ? otherPropagatorNamed(format.name) : undefined;
+      if (other !== undefined) return { name: format.name, headers: format.headers, ...other };
+    }
+  } catch {
+    // A getter that throws holds no format this can name.
+  }
+  return undefined;
+}
+
 /** The headers of {@link OTHER_FORMATS}, for one pass over a carrier's names (`mayHoldAnyOf`). */
 const OTHER_FORMAT_HEADERS: ReadonlySet<string> = new Set([
   "uber-trace-id",

@@ -59,7 +59,12 @@ export function rowLines(text: string): RowLines | undefined {
   const lines = textLines(text);
   const crlf = text.includes("\r\n") && !/(?:^|[^\r])\n/.test(text);
   if (lines[lines.length - 1] === "") lines.pop();
-  if (psqlAlignedRows(lines)) lines.pop();
+  if (psqlAlignedRows(lines)) {
+    lines.pop();
+    // psql's null display of its own (-P null=NULL, \pset null NULL), after the row's leading space: a
+    // NULL column, as its default null display " " is.
+    for (const [index, line] of lines.entries()) if (line === " NULL") lines[index] = " ";
+  }
   const copy = copyOutput(lines);
   const index = lines.findIndex((line) => nullLine(line, copy) === undefined);
   if (index < 0) return { lines, mysql: false, copy, escaped: [], crlf };

@@ -192,7 +192,8 @@ function tooLarge(what: string, size: number, more = false): InspectInputError {
  * @throws {@link InspectInputError} for bytes that are not such text, or text holding a control
  *   character that JSON text cannot hold anywhere (U+0000-U+001F but tab, line feed and carriage return):
  *   a binary file, or UTF-16 without a byte order mark, or `sqlite3 -ascii` output (U+001E, U+001F
- *   between its rows and columns: said with the mode to use); said without echoing the bytes.
+ *   between its rows and columns: said with the mode to use), or `psql -0`/`-z` output (a few NULs
+ *   between records or fields: said so); said without echoing the bytes.
  */
 function decodeInput(bytes: Buffer, what: string): string {
   const utf16 =
@@ -223,6 +224,13 @@ function decodeInput(bytes: Buffer, what: string): string {
           "sqlite3 -ascii writes between rows and columns, which JSON text cannot hold: print the carrier column a row a line, " +
           "sqlite3 FILE 'select traceContext from ...' (its default list mode), or whole rows, sqlite3 -json FILE 'select ...'",
       );
+    // A few NULs between text (UTF-16 of ASCII has one every other byte): psql's separator NUL.
+    if (code === "0000" && countNul(text) * 4 < text.length)
+      throw new InspectInputError(
+        `${what} holds the control character U+${code} (line ${line}, column ${column}), which JSON text cannot hold: ` +
+          "a NUL between records or fields, as psql -0 (--record-separator-zero) or -z (--field-separator-zero) writes: " +
+          `print the carrier column a row a line, psql -At -c 'select "traceContext" from ...' without -0 or -z`,
+      );
     throw new InspectInputError(
       `${what} holds the control character U+${code} (line ${line}, column ${column}), which JSON text cannot hold: ` +
         `${code === "0000" ? "UTF-16 text without a byte order mark, or a binary file?" : "a binary file?"} ` +
@@ -230,4 +238,11 @@ function decodeInput(bytes: Buffer, what: string): string {
     );
   }
   return text;
+}
+
+/** How many NUL characters `text` holds. */
+function countNul(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf("\0"); at >= 0; at = text.indexOf("\0", at + 1)) count++;
+  return count;
 }

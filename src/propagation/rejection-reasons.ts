@@ -1,6 +1,7 @@
 // Why a propagation style refuses a carrier that holds its headers, in words: the rules each style's
 // extraction applies, said for `tracehop inspect` (src/cli/styles.ts) and for the warning of a restore
 // that found no context (src/context/carrier-rejected.ts). The styles decide; these only say why.
+import { describeValue } from "../describe-value.js";
 import { NOT_TEXT_VALUE, overLength, type NormalizedCarrier } from "../carrier/normalize-carrier.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_SAMPLING_PRIORITY, X_DATADOG_TRACE_ID } from "./datadog/constants.js";
@@ -311,13 +312,21 @@ function unreadIdReason(
             kind: "rounded-number",
           }
         : reason(`${name} is the JSON number ${value}, not an integer: ${refused}`);
-  const kind =
-    value === null
-      ? "null"
-      : typeof value === "object"
-        ? "a JSON object"
-        : `a ${typeof value} (${String(value)})`;
-  return reason(`${name} is ${kind}, not a string: ${refused}`);
+  return reason(`${name} is ${storedKind(value)}, not a string: ${refused}`);
+}
+
+/**
+ * How a reason names a stored id value that is neither a string nor a number: `null`, `undefined`,
+ * `a JSON object` (an array or object), `a function`, else its type and its value by the shared rule
+ * (`describeValue`: `a boolean (true)`, `a bigint (5n)`, a symbol's text escaped and cut at 40
+ * characters). A carrier built in code may hold any value: never converted with String, which writes a
+ * function's whole source and throws for one whose `toString` throws. Never throws.
+ */
+function storedKind(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "object") return "a JSON object";
+  if (typeof value === "function") return "a function";
+  return `a ${typeof value} (${describeValue(value)})`;
 }
 
 /**

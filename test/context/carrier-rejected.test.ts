@@ -146,6 +146,43 @@ describe("TRACEHOP_CARRIER_REJECTED: the Datadog ids of a stored carrier refused
     );
   });
 
+  // A carrier built in code (not parsed from JSON) can hold any value: the reason names it by the shared
+  // rule (describeValue), never by String(value), which wrote a function's whole source into the warning
+  // and threw for one whose toString throws (the warning was then lost).
+  const notJson: [label: string, value: () => unknown, named: string][] = [
+    [
+      "a function whose toString throws",
+      () =>
+        Object.assign(() => 1, {
+          toString: () => {
+            throw new Error("no");
+          },
+        }),
+      "a function",
+    ],
+    ["a function with a long source", () => new Function(`return "${"s".repeat(5000)}";`), "a function"],
+    [
+      "a symbol with control characters",
+      () => Symbol(`x\u001b[2J${"y".repeat(100)}`),
+      `a symbol (Symbol(x\\u001b[2J${"y".repeat(28)}…)`,
+    ],
+    ["undefined", () => undefined, "undefined"],
+  ];
+  for (const [label, value, named] of notJson)
+    test(`an id stored as ${label} is named by kind, not converted`, async () => {
+      const told = await recordWarnings(() =>
+        contextFromCarrier({ "x-datadog-trace-id": "12345678901234567890", "x-datadog-parent-id": value() }),
+      );
+      assertSaidOnce(
+        told,
+        REJECTED,
+        rejected(
+          "datadog",
+          `x-datadog-parent-id is ${named}, not a string: the carrier reader ignores it (\`npx tracehop inspect\` says why)`,
+        ),
+      );
+    });
+
   test("an id rounded past 2^53 is TRACEHOP_JSON_NUMBER_ID's alone", async () => {
     const told = await recordWarnings(() =>
       contextFromCarrier('{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"}'),

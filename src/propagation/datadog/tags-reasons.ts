@@ -1,6 +1,7 @@
 // Why the Datadog style drops an `x-datadog-tags` header in part or whole, in words: said by
 // `tracehop inspect` (src/cli/inspect.ts) and by the warning of a restore whose trace id lost its upper
 // half (src/context/carrier-rejected.ts). `decodeTagsHeader` decides; this only says why.
+import { quoteWritten } from "../../describe-value.js";
 import { DECISION_MAKER_TAG } from "./constants.js";
 import { decodeTagsHeader, isValidDecisionMakerValue } from "./tags.js";
 import { isPrintableAscii } from "../header-text.js";
@@ -14,9 +15,13 @@ export interface TagsLimitText {
   source: string;
 }
 
-/** A value quoted in a reason: JSON text, its first 80 characters and `…` when longer. */
+/**
+ * A value of the header quoted in a reason by the shared rule (`quoteWritten`): JSON-quoted, every
+ * character outside printable ASCII escaped, cut after 40 characters as `"<head>"… (<length> characters)`
+ * (its length kept: a cut inside the quotes lost it, and a warning's own cut then counted the cut text).
+ */
 function shown(text: string): string {
-  return JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text);
+  return quoteWritten(text);
 }
 
 /** The start of an `x-datadog-tags` member holding the decision maker: `_dd.p.dm=`. */
@@ -48,7 +53,7 @@ export function describeTagsError(
   if (error.startsWith("malformed_tid ")) {
     const tid = error.slice("malformed_tid ".length);
     return (
-      `x-datadog-tags: _dd.p.tid ${JSON.stringify(tid)} is not 16 lower-case hex digits` +
+      `x-datadog-tags: _dd.p.tid ${shown(tid)} is not 16 lower-case hex digits` +
       `${unprintableNote(tid)}, so it is dropped and the other tags kept${kept}`
     );
   }

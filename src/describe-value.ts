@@ -163,6 +163,19 @@ export function quoteWritten(text: string, max: number = MAX_SHOWN_CHARACTERS): 
 }
 
 /**
+ * Internal: `text`, a value read from a carrier, quoted for a reason or diagnostic that `tracehop
+ * inspect` reports and a warning repeats: JSON-quoted and not escaped (the report's JSON keeps the value
+ * as stored; its text report and the warnings escape every character outside printable ASCII as they
+ * print it), cut past `max` characters as {@link quoteWritten} cuts, `"<head>"… (<length> characters)`
+ * (the head never ends inside a surrogate pair), so that the length is said and a long value does not
+ * flood the report. Never throws.
+ */
+export function quoteCut(text: string, max: number): string {
+  if (text.length <= max) return JSON.stringify(text);
+  return `${JSON.stringify(head(text, max))}… (${text.length} characters)`;
+}
+
+/**
  * Longest file path or URL a message quotes whole ({@link quoteLocation}), in characters: 1024, the
  * longest path macOS opens (PATH_MAX) and four times Windows' MAX_PATH (260), far above an ordinary
  * file path or OTLP endpoint URL (under 200), so that such a value is always seen whole; a pasted

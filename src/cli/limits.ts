@@ -1,6 +1,7 @@
 // What the library drops for its limits, and why, in words: the carrier reader (keys, value sizes, values
 // per header), the tracestate and baggage readers (W3C limits and grammar), and the x-datadog-tags
 // decoder. The library decides what it drops; these functions only say why.
+import { quoteCut } from "../describe-value.js";
 import { ROOT_CONTEXT, type Baggage } from "@opentelemetry/api";
 import { asBytes } from "../carrier/carrier-object.js";
 import { isHeaderNameText } from "../carrier/header-text-fields.js";
@@ -225,9 +226,13 @@ function whyValueRefused(value: unknown): string {
   return `its value is ${describeField(value)}; a carrier value is a string (or an array of strings)`;
 }
 
-/** `text` in quotes for a diagnostic, cut after 80 characters. */
+/**
+ * `text` in quotes for a diagnostic (`quoteCut`): JSON text, cut after 80 characters (a traceparent, 55,
+ * is shown whole) as `"<head>"… (<length> characters)`, so that its length is said (a cut inside the
+ * quotes lost it).
+ */
 function shown(text: string): string {
-  return JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text);
+  return quoteCut(text, 80);
 }
 
 /**

@@ -815,17 +815,20 @@ function storedIdFields(input: unknown): Record<string, unknown> {
 
 /**
  * A warning's text as it is printed: each JSON-quoted value of it (as the reasons quote a carrier's
- * values) cut after {@link MAX_QUOTED_LENGTH} characters and marked with its length, each character
+ * values) cut after {@link MAX_QUOTED_LENGTH} characters and marked with its length (the length a
+ * reason gave already, `"<head>"… (<length> characters)`, kept), each character
  * outside printable ASCII (a control character JSON leaves as it is, U+2028, a bidirectional override)
  * escaped as `\uXXXX` (`escapeUnprintable`, as `tracehop inspect` shows them) — but for `§` and `…`,
  * which the reasons themselves write — and the whole cut
  * after {@link MAX_MESSAGE_LENGTH} characters.
  */
 export function boundedText(text: string): string {
-  const cut = text.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) =>
-    quoted.length - 2 > MAX_QUOTED_LENGTH
-      ? `${quoted.slice(0, MAX_QUOTED_LENGTH + 1).replace(/\\u?[0-9a-fA-F]{0,3}$/, "")}"… (${quotedLength(quoted)} characters)`
-      : quoted,
+  const cut = text.replace(
+    /("(?:[^"\\]|\\.)*")(?:… \((\d+) characters\))?/g,
+    (whole, quoted: string, length: string | undefined) =>
+      quoted.length - 2 > MAX_QUOTED_LENGTH
+        ? `${quoted.slice(0, MAX_QUOTED_LENGTH + 1).replace(/\\u?[0-9a-fA-F]{0,3}$/, "")}"… (${length ?? quotedLength(quoted)} characters)`
+        : whole,
   );
   const escaped = escapeUnprintable(cut);
   return escaped.length > MAX_MESSAGE_LENGTH ? `${escaped.slice(0, MAX_MESSAGE_LENGTH)}…` : escaped;

@@ -2618,6 +2618,12 @@ describe("tracehop inspect: what the carrier reader ignores or drops", () => {
       'tracestate discarded whole: member 2 "Foo=2" breaks the Level 2 grammar: a key is 1-256 lower-case letters, digits and _ - * / @, ' +
         "starting with a letter or digit (W3C Trace Context Level 2 §3.3.1.3.1); the traceparent is still used",
     ]);
+    // A long member is quoted with its first 80 characters and its length (a cut inside the quotes lost it).
+    const longKey = `A${"b".repeat(299)}=1`;
+    assert.deepEqual(inspect({ traceparent: TP, tracestate: `a=1,${longKey}` }).report.diagnostics, [
+      `tracestate discarded whole: member 2 "A${"b".repeat(79)}"… (302 characters) breaks the Level 2 grammar: a key is 1-256 lower-case letters, digits and _ - * / @, ` +
+        "starting with a letter or digit (W3C Trace Context Level 2 §3.3.1.3.1); the traceparent is still used",
+    ]);
     // With a valid dd= member (public case B14): the header goes but for it, and it is still read.
     const tsDd = inspect({ traceparent: TP, tracestate: "dd=s:2;o:synthetics,Bad Key=1,rojo=1" });
     assert.deepEqual(tsDd.report.context.tracestate, ["dd=s:2;o:synthetics"]);

@@ -73,13 +73,13 @@ describe("tracehop inspect: what the library drops or ignores silently", () => {
     assert.equal(bad.code, 0);
     assert.deepEqual(bad.report.context.tags, {});
     assert.deepEqual(bad.report.diagnostics, [dropped("abc")]);
-    // A long value is quoted by the shared rule: its first 40 characters and its length (the length
-    // was lost: "<80 characters>…" inside the quotes, which a warning then cut again and miscounted).
+    // A long value is quoted with its first 80 characters and its length (the length was lost:
+    // "<80 characters>…" inside the quotes, which a warning then cut again and miscounted).
     const long = inspect({ ...IDS, "x-datadog-tags": `_dd.p.dm=${"x".repeat(300)}` });
     assert.deepEqual(long.report.diagnostics, [
       dropped("x".repeat(300)).replace(
         JSON.stringify("x".repeat(300)),
-        `"${"x".repeat(40)}"… (300 characters)`,
+        `"${"x".repeat(80)}"… (300 characters)`,
       ),
     ]);
     // The legacy form the message names is one: kept, nothing said.

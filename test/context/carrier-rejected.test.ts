@@ -830,6 +830,15 @@ describe("TRACEHOP_TRACE_ID_TRUNCATED: the _dd.p.tid of a stored carrier dropped
       TID_FIX,
     ],
     [
+      // Quoted with its length by the reason; the warning's own cut keeps that length (it counted
+      // the reason's cut text, 81 characters).
+      "a 300-character _dd.p.tid",
+      `_dd.p.tid=${"a".repeat(300)}`,
+      "malformed_tid",
+      `x-datadog-tags: _dd.p.tid "${"a".repeat(64)}"… (300 characters) is not 16 lower-case hex digits, so it is dropped and the other tags kept`,
+      TID_FIX,
+    ],
+    [
       "an x-datadog-tags over 512 characters",
       `_dd.p.tid=${TID},_dd.p.usr.id=${"a".repeat(500)}`,
       "extract_max_size",

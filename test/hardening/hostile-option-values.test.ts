@@ -75,6 +75,19 @@ describe("createPropagator: a style name that is no style", () => {
     );
   });
 
+  // Found by the property above in a CI run: names of astral characters, each escaped as 12 characters,
+  // between full-width commas: the separator hint listed every word whole (646 characters).
+  test("names of other-script commas and astral characters: the separator hint's words within the bound", () => {
+    const astral = "\u{10000}".repeat(7);
+    for (const name of [`x${astral}\ufe50\u0000${astral}\ufe50x`, `${astral}\ufe50`.repeat(6)]) {
+      for (const styles of [["tracecontext", name], `tracecontext,${name}`]) {
+        const message = styleError(styles).message;
+        assertReadable(message);
+        assert.match(message, /it holds U\+FE50 \(small comma\), and names are separated by commas/);
+      }
+    }
+  });
+
   test("control characters are shown escaped, the name cut at 40 characters with its length", () => {
     assert.equal(
       styleError(["a\r\nb\u0000\u007f\u009b"]).message,

@@ -503,9 +503,27 @@ export function spacedEntry(
       ? []
       : [`${joined(styleWords)} ${styleWords.length === 1 ? "is a style" : "are styles"}`];
   return {
-    why: `${separator === undefined ? "it holds a space, and names are separated by commas, not spaces" : `it holds ${separator}, and names are separated by commas`} (${[...styles, ...otherWords].join("; ")})`,
+    why: `${separator === undefined ? "it holds a space, and names are separated by commas, not spaces" : `it holds ${separator}, and names are separated by commas`} (${wordsSaid(styles, otherWords, styleWords.length)})`,
     meant,
   };
+}
+
+/**
+ * Longest list of words {@link spacedEntry} says whole, in characters: with the name itself (cut at 40
+ * characters, up to 6 characters each once escaped) and the fix, a message stays within the 600
+ * characters a TypeError or warning of tracehop holds.
+ */
+const MAX_WORDS_SAID = 160;
+
+/** The words of a spaced entry as said: each one when they fit {@link MAX_WORDS_SAID}, else counted. */
+function wordsSaid(styles: readonly string[], otherWords: readonly string[], styleCount: number): string {
+  const whole = [...styles, ...otherWords].join("; ");
+  if (whole.length <= MAX_WORDS_SAID) return whole;
+  const counted =
+    otherWords.length === 1 ? "1 other word is no style" : `${otherWords.length} other words are no style`;
+  const withStyles = styles.length === 0 ? counted : `${styles.join("")}; ${counted}`;
+  if (otherWords.length > 0 && withStyles.length <= MAX_WORDS_SAID) return withStyles;
+  return `${styleCount} ${styleCount === 1 ? "word is a style" : "words are styles"}${otherWords.length === 0 ? "" : `, ${counted}`}`;
 }
 
 /** Internal: a name that is no style, without blanks between words of its own: what it may stand for ({@link guessStyle}). */

@@ -184,7 +184,7 @@ export function removeStaleEntries(
     if (typeof (entries as { delete?: unknown }).delete !== "function") return false;
     const names = listsNames(entries, kind)
       ? entryNames(entries, kind).filter((name) => isStaleHeader(name, also))
-      : [...PROPAGATION_HEADER_NAMES, ...Object.keys(also ?? {})];
+      : [...PROPAGATION_HEADER_NAMES, ...Object.getOwnPropertyNames(also ?? {})];
     let removed = true;
     for (const name of names) if (!wroteInPlace(entries, entries.delete(name))) removed = false;
     return removed;

@@ -32,6 +32,7 @@ import {
   amqpTableBytes,
   sendableFieldFault,
   type AmqpFieldMeasure,
+  type FieldFault,
   warnFieldLeftOut,
 } from "./sendable-field.js";
 
@@ -339,26 +340,54 @@ function setterFieldBytes(write: SetterWrite, measure: AmqpFieldMeasure): number
 /**
  * Removes the fields of `headers` (written as properties when `kind` is `undefined`, else through the
  * methods of its entries kind) named `name` (lower case) in another case, a setter's write replacing
- * them. A `Headers` object (`"fetch"`) keeps names in lower case: nothing to remove. Throws what the
- * headers throw (the setter catches it).
+ * them; with `exact`, the field of exactly that name too (a field left out: its old value must not
+ * travel in its place). A `Headers` object (`"fetch"`) keeps names in lower case: nothing in another
+ * case, the exact name deleted. Throws what the headers throw (the setter catches it).
  */
 function removeOtherCase(
   headers: Record<string, unknown>,
   kind: HeaderAccessKind | undefined,
   name: string,
+  exact = false,
 ): void {
   if (kind === undefined) {
     for (const existing in headers)
-      if (existing !== name && sameNameInOtherCase(existing, name)) delete headers[existing];
+      if (existing === name ? exact : sameNameInOtherCase(existing, name)) delete headers[existing];
   } else if (kind === "methods") {
     const methods = headers as unknown as HeaderMethods;
     for (const existing of entryNames(methods, kind, MAX_CARRIER_KEYS))
-      if (existing !== name && sameNameInOtherCase(existing, name)) methods.delete(existing);
+      if (existing === name ? exact : sameNameInOtherCase(existing, name)) methods.delete(existing);
+    // A name past the first MAX_CARRIER_KEYS listed is still deleted by its exact spelling.
+    if (exact) methods.delete(name);
   } else if (kind === "map") {
     const map = headers as unknown as Map<unknown, unknown>;
     for (const key of map.keys())
-      if (typeof key === "string" && key !== name && sameNameInOtherCase(key, name)) map.delete(key);
+      if (typeof key === "string" && (key === name ? exact : sameNameInOtherCase(key, name))) map.delete(key);
+  } else if (exact) (headers as unknown as FetchHeadersLike).delete(name);
+}
+
+/**
+ * A setter's field left out (`fault`): its name, in any case, is removed from `headers` (a forwarded
+ * message's old `traceparent` must not travel on where the new value could not: the consumer would
+ * continue the stale trace), then it is said. `otherCase`: headers written as properties hold the
+ * name in another case (the setter's one look at their fields); the exact name is looked up, entries
+ * always looked at. Never throws: headers that refuse the delete keep the field, and the warning is still given.
+ */
+function leaveOut(
+  headers: Record<string, unknown>,
+  kind: HeaderAccessKind | undefined,
+  name: string,
+  otherCase: boolean,
+  helper: string,
+  fault: FieldFault,
+  text: string,
+): void {
+  try {
+    if (otherCase || kind !== undefined || name in headers) removeOtherCase(headers, kind, name, true);
+  } catch {
+    // a frozen object, a throwing proxy trap or method: the old field stays
   }
+  warnFieldLeftOut(helper, fault, name, text);
 }
 
 /**
@@ -399,12 +428,9 @@ function makeSetter<H extends object>(
               }
         }
         const fault = sendableFieldFault(name, text, tableBytes, headerText);
-        if (fault !== undefined) {
-          // Left out, the field still replaces its name in another case: a stale `Traceparent` of
-          // forwarded headers must not travel on where the new value could not.
-          if (otherCase || kind === "methods" || kind === "map") removeOtherCase(headers, kind, name);
-          return warnFieldLeftOut(helper, fault, name, text);
-        }
+        // Left out, the field still replaces its name, in any case: a stale `traceparent` of forwarded
+        // headers must not travel on where the new value could not.
+        if (fault !== undefined) return leaveOut(headers, kind, name, otherCase, helper, fault, text);
         if (kind === "methods") {
           // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
           removeOtherCase(headers, kind, name);
@@ -455,7 +481,9 @@ export const kafkaHeadersGetter: TextMapGetter<KafkaHeaders | HeaderEntries> = m
  * a WHATWG `Headers` object or a client's header object with `set` and `delete` (NATS `MsgHdrs`) is
  * written through `set` (a name that is no HTTP field name is not written to a `Headers` object);
  * another instance of a class gets a property, said once (`TRACEHOP_HEADERS_AS_PROPERTIES`). A field
- * a message client would refuse at send is left out, whatever propagator writes it, and said once: a
+ * a message client would refuse at send is left out, whatever propagator writes it (and the value
+ * already there under its name, in any case, removed: a forwarded `traceparent` never travels on in its
+ * place), and said once: a
  * name empty, outside 0x21-0x7E, holding a `:` or over 255 characters (an AMQP short string holds 255 bytes; nats.js
  * refuses a space, `:` or control), a value outside printable ASCII 0x20-0x7E (a CR/LF: nats.js
  * throws, Mosquitto closes an MQTT 5 connection) or over 16 384 characters (`TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT`,

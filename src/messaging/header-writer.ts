@@ -341,7 +341,8 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * their text), an array of strings for a repeated field; over-long values, names outside 0x21-0x7E or
  * over 255 characters (what an AMQP table's name holds: amqplib throws on a longer one, failing the
  * send) and values outside printable ASCII are left out, and so are the fields past 16 KiB in all
- * (the propagation headers first; every carrier captureCarrier stores fits) (docs/messaging.md, "A stored carrier into headers"). A carrier
+ * (the propagation headers first; every carrier captureCarrier stores fits) (a field left out still removes
+ * the value already there under its name, in any case) (docs/messaging.md, "A stored carrier into headers"). A carrier
  * that holds no fields writes none, and the propagation headers already there are still removed.
  *
  * A `Map`, a WHATWG `Headers` object or a client's header object with `set` and `delete` methods (NATS
@@ -448,7 +449,21 @@ function carrierFieldBytes(carrier: TraceCarrier, measure: AmqpFieldMeasure): nu
   return bytes;
 }
 
-/** {@link sendableCarrier}'s copy of a carrier that does not fit. */
+/**
+ * Marks `name` on `kept` (a {@link fieldsWithinBudget} copy) as a field left out: an own property that
+ * is not enumerable, so that `Object.keys` and `for…in` (what is written, what a table counts) skip it,
+ * while `Object.hasOwn` (the writers' removal of the names the write replaces: `isStaleHeader`'s `also`)
+ * still finds it, and the old value of that name in forwarded headers is removed, not sent on beside a
+ * new context.
+ */
+function markLeftOut(kept: Record<string, string | string[]>, name: string): void {
+  Object.defineProperty(kept, name, { value: undefined, enumerable: false });
+}
+
+/**
+ * {@link sendableCarrier}'s copy of a carrier that does not fit: the fields kept, and each field left
+ * out marked ({@link markLeftOut}), so that the write still removes the old value of its name.
+ */
 function fieldsWithinBudget(
   carrier: TraceCarrier,
   helper: string,
@@ -457,6 +472,9 @@ function fieldsWithinBudget(
 ): TraceCarrier {
   const kept = Object.create(null) as Record<string, string | string[]>;
   try {
+    // Fields left out by an earlier pass stay marked.
+    for (const name of Object.getOwnPropertyNames(carrier))
+      if (!Object.prototype.propertyIsEnumerable.call(carrier, name)) markLeftOut(kept, name);
     const names = Object.keys(carrier);
     let budget = MAX_WRITTEN_CARRIER_LENGTH;
     let tableBytes =
@@ -472,16 +490,19 @@ function fieldsWithinBudget(
         const fault = sendableFieldFault(name, value, 0, true);
         if (fault !== undefined) {
           warnFieldLeftOut(helper, fault, name, shown, source);
+          markLeftOut(kept, name);
           continue;
         }
         const length = fieldLength(name, value);
         if (length > budget) {
           warnFieldLeftOut(helper, "budget", name, shown, source);
+          markLeftOut(kept, name);
           continue;
         }
         const bytes = table === undefined ? 0 : amqpFieldBytes(name, value);
         if (tableBytes + bytes > MAX_AMQP_TABLE_BYTES) {
           warnFieldLeftOut(helper, "table", name, shown, source);
+          markLeftOut(kept, name);
           continue;
         }
         budget -= length;

@@ -1,0 +1,158 @@
+/**
+ * A field a setter or writer leaves out (its characters, its length, a full AMQP table) must not leave
+ * the forwarded message's old value of that same name behind: forwarding a consumed message's headers
+ * that hold `traceparent` (lower case, as tracehop and most clients write it), when the new
+ * `traceparent` is left out, the consumer continued the stale trace. And the writers remove a forwarded
+ * Jaeger context (`uber-trace-id`) as they remove its Jaeger baggage (`uberctx-*`). On the real
+ * RabbitMQ and NATS servers.
+ */
+import { randomBytes } from "node:crypto";
+import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import {
+  context,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from "@opentelemetry/api";
+import type amqplib from "amqplib";
+import { connect, headers as natsHeaders, type NatsConnection } from "nats";
+import { createPropagator } from "../../src/index.js";
+import {
+  amqpHeadersSetter,
+  contextFromAmqpHeaders,
+  injectAmqpHeaders,
+  kafkaHeadersSetter,
+  writeCarrierToHeaders,
+} from "../../src/messaging/index.js";
+import { inSpan } from "./tracing.js";
+import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
+
+const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
+const STALE_TRACE = "11111111111111111111111111111111";
+const STALE = `00-${STALE_TRACE}-2222222222222222-01`;
+
+/** The default styles, then `extra`'s fields in order (a vendor's own headers). */
+class ExtraFieldsPropagator implements TextMapPropagator {
+  private readonly inner = createPropagator();
+  constructor(private readonly extra: [string, string][]) {}
+  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.inner.inject(ctx, carrier, setter);
+    for (const [name, value] of this.extra) setter.set(carrier, name, value);
+  }
+  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    return this.inner.extract(ctx, carrier, getter);
+  }
+  fields(): string[] {
+    return [...this.inner.fields(), ...this.extra.map(([name]) => name)];
+  }
+}
+
+beforeEach(() => resetWarnings());
+
+describe("a field left out on the real RabbitMQ: the forwarded value of its name is not sent on", () => {
+  const broker = useRabbitMQ();
+
+  /** Sends `headers` through a new queue and gets the message back as a consumer would. */
+  async function roundTrip(t: TestContext, headers: Record<string, unknown>): Promise<amqplib.GetMessage> {
+    const queue = uniqueQueue("h7-stale-left-out");
+    await broker.channel.assertQueue(queue);
+    broker.deleteAfter(t, queue);
+    broker.channel.sendToQueue(queue, Buffer.from("body"), { headers });
+    await broker.channel.waitForConfirms();
+    let msg: amqplib.GetMessage | false = false;
+    while (!msg) msg = await broker.channel.get(queue, { noAck: true });
+    return msg;
+  }
+
+  /** The headers of a consumed message another service published: a copy to forward. */
+  async function consumedHeaders(t: TestContext, headers: Record<string, unknown>) {
+    return { ...(await roundTrip(t, headers)).properties.headers! } as Record<string, unknown>;
+  }
+
+  test("amqpHeadersSetter: a traceparent left out for its characters removes the forwarded traceparent of the same name", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const forwarded = await consumedHeaders(t, { traceparent: STALE, "x-app": "1" });
+    assert.equal(forwarded.traceparent, STALE);
+    const told = await recordWarnings(() =>
+      amqpHeadersSetter.set(forwarded, "traceparent", "00-split\r\nx-injected: 1"),
+    );
+    assert.equal(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT").length, 1);
+    const msg = await roundTrip(t, forwarded);
+    assert.deepEqual(Object.keys(msg.properties.headers!), ["x-app"]);
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg)), undefined);
+  });
+
+  test("amqpHeadersSetter: a baggage left out because the table is full removes the forwarded baggage of the same name", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const forwarded = await consumedHeaders(t, { baggage: "tenant=old", "x-state": "s".repeat(65_450) });
+    const told = await recordWarnings(() =>
+      amqpHeadersSetter.set(forwarded, "baggage", `tenant=${"n".repeat(100)}`),
+    );
+    assert.equal(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE").length, 1);
+    const msg = await roundTrip(t, forwarded);
+    assert.deepEqual(Object.keys(msg.properties.headers!), ["x-state"]);
+  });
+
+  test("injectAmqpHeaders: a vendor field left out for its length removes the forwarded field of that name", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const forwarded = await consumedHeaders(t, { "x-vendor-ctx": "old", "x-app": "1" });
+    await inSpan("producer", async (span) => {
+      const propagator = new ExtraFieldsPropagator([["x-vendor-ctx", "v".repeat(16_385)]]);
+      const told = await recordWarnings(() => injectAmqpHeaders(forwarded, { propagator }));
+      assert.equal(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE").length, 1);
+      const msg = await roundTrip(t, forwarded);
+      assert.equal(Object.hasOwn(msg.properties.headers!, "x-vendor-ctx"), false);
+      assert.equal(msg.properties.headers!["x-app"], "1");
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+    });
+  });
+
+  test("writeCarrierToHeaders: a stored carrier's field left out for its name removes the forwarded field of that name", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const forwarded = await consumedHeaders(t, { "x-vendor:ctx": "old", "x-app": "1" });
+    const carrier = { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`, "x-vendor:ctx": "new" };
+    const written = writeCarrierToHeaders(forwarded, carrier);
+    const msg = await roundTrip(t, written);
+    assert.deepEqual(msg.properties.headers, { "x-app": "1", traceparent: carrier.traceparent });
+  });
+});
+
+describe("a field left out into nats.js headers on the real NATS server: the old value of its name is not published", () => {
+  let nc: NatsConnection | undefined;
+  let skipReason = "NATS was not connected";
+  before(async () => {
+    try {
+      nc = await context.with(ROOT_CONTEXT, () =>
+        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
+      );
+    } catch (err) {
+      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)})`;
+    }
+  });
+  after(async () => {
+    await nc?.close();
+  });
+
+  test("kafkaHeadersSetter: a traceparent left out removes the traceparent already in the headers", async (t) => {
+    if (!nc) return t.skip(skipReason);
+    const subject = `h7.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
+    const delivered = new Promise<Record<string, string[]>>((resolve) => {
+      nc!.subscribe(subject, {
+        max: 1,
+        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
+      });
+    });
+    await nc.flush();
+    const h = natsHeaders();
+    h.set("traceparent", STALE);
+    h.set("x-app", "1");
+    kafkaHeadersSetter.set(h, "traceparent", "00-split\r\nx-injected: 1");
+    nc.publish(subject, "order 1", { headers: h });
+    assert.deepEqual(await delivered, { "x-app": ["1"] });
+  });
+});

@@ -7,7 +7,11 @@ import type { TraceCarrier } from "../index.js";
 import type { HeaderAccessKind } from "../carrier/header-object-kind.js";
 import { isClassInstance, isPlainObjectOfAnyRealm } from "../plain-object.js";
 import { describeValue } from "../describe-value.js";
-import { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";
+import {
+  isPropagationHeaderName,
+  JAEGER_TRACE_HEADER,
+  PROPAGATION_HEADER_NAMES,
+} from "../propagation/header-names.js";
 import { isBaggageHeader } from "../context/baggage-policy.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
 
@@ -171,7 +175,8 @@ export function entryNames(headers: HeaderEntries, kind: HeaderAccessKind, limit
  * `removePropagationHeaders` (header-writer.ts) for a headers object kept in entries whose kind is
  * known: deletes the propagation headers and the names of `also` (any case, each by the name the
  * object lists) through its `delete`; a client's header object that cannot list its names (no `keys()`,
- * no iterator) has each lower-case name of `PROPAGATION_HEADER_NAMES` and of `also` deleted. `false`
+ * no iterator) has each lower-case name of `PROPAGATION_HEADER_NAMES`, `uber-trace-id` and of `also`
+ * deleted. `false`
  * when a method or iterator threw (an immutable `Headers` object), a `delete` returned another object
  * ({@link wroteInPlace}: an immutable map, left unchanged) or the object has no `delete`.
  */
@@ -184,7 +189,7 @@ export function removeStaleEntries(
     if (typeof (entries as { delete?: unknown }).delete !== "function") return false;
     const names = listsNames(entries, kind)
       ? entryNames(entries, kind).filter((name) => isStaleHeader(name, also))
-      : [...PROPAGATION_HEADER_NAMES, ...Object.getOwnPropertyNames(also ?? {})];
+      : [...PROPAGATION_HEADER_NAMES, JAEGER_TRACE_HEADER, ...Object.getOwnPropertyNames(also ?? {})];
     let removed = true;
     for (const name of names) if (!wroteInPlace(entries, entries.delete(name))) removed = false;
     return removed;

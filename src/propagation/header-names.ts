@@ -70,6 +70,15 @@ export const LEGACY_BAGGAGE_PREFIX = "ot-baggage-";
 export const JAEGER_BAGGAGE_PREFIX = "uberctx-";
 
 /**
+ * Jaeger's trace context header, `uber-trace-id: {trace-id}:{span-id}:{parent-span-id}:{flags}`
+ * (Jaeger's "Propagation Format"; `@opentelemetry/propagator-jaeger`'s `UBER_TRACE_ID_HEADER`): read by
+ * no style of `createPropagator`, but written and read by a Jaeger propagator beside it, as its
+ * `uberctx-<key>` baggage is ({@link JAEGER_BAGGAGE_PREFIX}); so a propagation header name to
+ * {@link isPropagationHeaderName}, which the message writers remove from forwarded headers.
+ */
+export const JAEGER_TRACE_HEADER = "uber-trace-id";
+
+/**
  * Most `ot-baggage-<key>` headers the `datadog` style reads from one carrier (the first ones in the
  * getter's `keys()` order; later ones are ignored): 128, the stored-carrier reader's own bound
  * (`MAX_CARRIER_KEYS`: it scans at most 128 keys, so no carrier it reads holds more), applied as well
@@ -85,9 +94,12 @@ export const PROPAGATION_HEADER_SET: ReadonlySet<string> = new Set(PROPAGATION_H
 
 /**
  * True for a propagation header name: one of {@link PROPAGATION_HEADER_NAMES} (the fixed names the
- * styles of `createPropagator` read), or a per-entry baggage header with its key, `ot-baggage-<key>`
+ * styles of `createPropagator` read), a per-entry baggage header with its key, `ot-baggage-<key>`
  * (read by the `datadog` style) or Jaeger's `uberctx-<key>` (read by a Jaeger propagator beside it;
- * baggage to tracehop's baggage policy). A bare prefix (`uberctx-`) names no entry: false.
+ * baggage to tracehop's baggage policy), or Jaeger's context header `uber-trace-id`
+ * (the context that baggage goes with, read by that Jaeger propagator; a
+ * forwarded one left beside a new context would continue the old trace at a Jaeger consumer). A bare
+ * prefix (`uberctx-`) names no entry: false.
  * `lowerCaseName` must be lower-case already (header names are case-insensitive, RFC 9110 §5.1;
  * lower-case them first): `"TraceParent"` gives false. Never throws: a value that is not a string
  * (`undefined` from an untyped caller, a number, a Symbol) gives false. `tracehop/messaging` removes
@@ -100,6 +112,7 @@ export function isPropagationHeaderName(lowerCaseName: string): boolean {
   if (typeof lowerCaseName !== "string") return false;
   return (
     PROPAGATION_HEADER_SET.has(lowerCaseName) ||
+    lowerCaseName === JAEGER_TRACE_HEADER ||
     isLegacyBaggageHeaderName(lowerCaseName) ||
     (lowerCaseName.length > JAEGER_BAGGAGE_PREFIX.length && lowerCaseName.startsWith(JAEGER_BAGGAGE_PREFIX))
   );

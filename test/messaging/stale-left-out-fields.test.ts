@@ -25,7 +25,9 @@ import {
   amqpHeadersSetter,
   contextFromAmqpHeaders,
   injectAmqpHeaders,
+  isPropagationHeaderName,
   kafkaHeadersSetter,
+  removePropagationHeaders,
   writeCarrierToHeaders,
 } from "../../src/messaging/index.js";
 import { inSpan } from "./tracing.js";
@@ -35,6 +37,7 @@ import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
 const STALE_TRACE = "11111111111111111111111111111111";
 const STALE = `00-${STALE_TRACE}-2222222222222222-01`;
+const STALE_JAEGER = "3333333333333333:4444444444444444:0:1";
 
 /** The default styles, then `extra`'s fields in order (a vendor's own headers). */
 class ExtraFieldsPropagator implements TextMapPropagator {
@@ -120,6 +123,23 @@ describe("a field left out on the real RabbitMQ: the forwarded value of its name
     const msg = await roundTrip(t, written);
     assert.deepEqual(msg.properties.headers, { "x-app": "1", traceparent: carrier.traceparent });
   });
+
+  test("injectAmqpHeaders replaces a forwarded Jaeger context (uber-trace-id) as it does its Jaeger baggage (uberctx-*)", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const forwarded = await consumedHeaders(t, {
+      "uber-trace-id": STALE_JAEGER,
+      "uberctx-tenant": "old",
+      "x-app": "1",
+    });
+    await inSpan("producer", async (span) => {
+      injectAmqpHeaders(forwarded);
+      const msg = await roundTrip(t, forwarded);
+      assert.equal(Object.hasOwn(msg.properties.headers!, "uber-trace-id"), false);
+      assert.equal(Object.hasOwn(msg.properties.headers!, "uberctx-tenant"), false);
+      assert.equal(msg.properties.headers!["x-app"], "1");
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+    });
+  });
 });
 
 describe("a field left out into nats.js headers on the real NATS server: the old value of its name is not published", () => {
@@ -154,5 +174,15 @@ describe("a field left out into nats.js headers on the real NATS server: the old
     kafkaHeadersSetter.set(h, "traceparent", "00-split\r\nx-injected: 1");
     nc.publish(subject, "order 1", { headers: h });
     assert.deepEqual(await delivered, { "x-app": ["1"] });
+  });
+});
+
+describe("uber-trace-id is a propagation header name, as uberctx-<key> is", () => {
+  test("isPropagationHeaderName accepts it (lower case), and removePropagationHeaders removes it in any case", () => {
+    assert.equal(isPropagationHeaderName("uber-trace-id"), true);
+    assert.equal(isPropagationHeaderName("Uber-Trace-Id"), false);
+    const headers: Record<string, unknown> = { "Uber-Trace-Id": STALE_JAEGER, "x-app": "1" };
+    assert.equal(removePropagationHeaders(headers), true);
+    assert.deepEqual(headers, { "x-app": "1" });
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import type { Database } from "../../examples/preprocess/db.js";
 import {
@@ -989,23 +989,13 @@ describe("TableQueue options", () => {
 
   test("a failed poll waits ten poll intervals, at most a Node.js timer's longest, and close() does not wait it out", async () => {
     // pollMs at its largest: ten intervals overflow a timer, which Node.js then fires after 1 ms (a poll
-    // loop failing every millisecond before this was capped).
-    let polls = 0;
-    const failing = {
-      queueMessage: {
-        findFirst: () => {
-          polls++;
-          return Promise.reject(Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" }));
-        },
-      },
-    } as unknown as Database;
-    const queue = new TableQueue(failing, { pollMs: 2 ** 31 - 1 });
-    await quietly(async () => {
-      await queue.consume("locked", () => Promise.resolve());
-      await sleep(200);
-      await queue.close();
-    });
-    assert.equal(polls, 1);
+    // loop failing every millisecond before this was capped). Whether the retry came before a 50 ms timer
+    // armed once the consumer waits on its own: Node.js runs due timers in the order of their deadlines,
+    // with the promises they settle in between, so a retry timer of 1 ms (or of 10 ms, the control) has
+    // polled again before the 50 ms one ends, however slow the machine. A count, not a time.
+    assert.equal(await pollsBefore(2 ** 31 - 1, 50), 1);
+    // The control: a retry that is due first (10 × 1 ms) is seen polling again.
+    assert.ok((await pollsBefore(1, 50)) >= 2);
   });
 
   test("durations must be finite numbers in range, and a misspelt option is named", () => {
@@ -1038,3 +1028,31 @@ describe("TableQueue options", () => {
     assert.doesNotThrow(() => new TableQueue(db, { retryDelayMs: 0, leaseMs: 1, pollMs: 1 }));
   });
 });
+
+/**
+ * The polls a TableQueue with `pollMs` makes of a database that fails every one (SQLITE_BUSY) until a timer of
+ * `witnessMs`, armed once the consumer waits to retry its first poll, has fired; then the queue is closed
+ * (at once: close() cuts the wait short, or the test would hang on it).
+ */
+async function pollsBefore(pollMs: number, witnessMs: number): Promise<number> {
+  let polls = 0;
+  const failing = {
+    queueMessage: {
+      findFirst: () => {
+        polls++;
+        return Promise.reject(Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" }));
+      },
+    },
+  } as unknown as Database;
+  const queue = new TableQueue(failing, { pollMs });
+  await quietly(async () => {
+    await queue.consume("locked", () => Promise.resolve());
+    // The first poll is made as consume() starts, and its failure is handled in promise callbacks alone:
+    // after one turn of the event loop the consumer is waiting on its retry timer.
+    await setImmediate();
+    assert.equal(polls, 1);
+    await sleep(witnessMs);
+    await within(queue.close(), HANG_GUARD_MS, "close()");
+  });
+  return polls;
+}

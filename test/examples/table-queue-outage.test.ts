@@ -3,9 +3,9 @@
 // worker's are (OutageLog, transient.ts), not once per failed poll.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate } from "node:timers/promises";
 import { describe, test } from "node:test";
-import { openDatabase } from "../../examples/preprocess/db.js";
+import { openDatabase, type Database } from "../../examples/preprocess/db.js";
 import { TableQueue } from "../../examples/preprocess/queue.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { quietly, until } from "./queue-helpers.js";
@@ -29,11 +29,34 @@ describe("TableQueue: its database gone while it polls", { timeout: SUITE_BOUND_
       });
       let refused = 0;
       const lines = await quietly(async (lines) => {
-        const queue = new TableQueue(db, { pollMs: 20 });
+        // The queue's polls (of an empty queue: findFirst alone), counted as they answer. The outage starts
+        // as the second answers, so between two polls: a poll in flight when the connections are cut would
+        // fail without a connection refused. The answer is held for two turns of the event loop, so that
+        // the pool has read the end of its idle connection (cut at once, over loopback) before the next poll
+        // asks it for one.
+        let answered = 0;
+        let outageStarted!: () => void;
+        const outage = new Promise<void>((resolve) => (outageStarted = resolve));
+        const polled = {
+          queueMessage: {
+            findFirst: async (args: Parameters<typeof db.queueMessage.findFirst>[0]) => {
+              const row = await db.queueMessage.findFirst(args);
+              if (++answered === 2) {
+                proxy.mode = "refuse";
+                await setImmediate();
+                await setImmediate();
+                outageStarted();
+              }
+              return row;
+            },
+          },
+        } as unknown as Database;
+        const queue = new TableQueue(polled, { pollMs: 20 });
         await queue.consume("jobs", async () => undefined);
         try {
-          await sleep(200);
-          proxy.mode = "refuse";
+          // Polling before the outage, saying nothing.
+          await outage;
+          assert.deepEqual(lines, []);
           // A failed poll is tried again after 10 poll intervals (200 ms), each on a new connection the
           // proxy refuses: several fail, counted by the proxy rather than waited for by the clock (a loaded
           // machine made one attempt in 2.5 s), and only the first is said.
@@ -42,7 +65,10 @@ describe("TableQueue: its database gone while it polls", { timeout: SUITE_BOUND_
           proxy.mode = "relay";
           refused = proxy.refused; // every connection of the outage: each a failed poll
           await until(() => lines.length === 2);
-          await sleep(300);
+          // Nothing more is said once it answers again: counted in polls, not waited for by the clock, two
+          // more polls that answered after the one that said so (each says what it says as it answers).
+          const said = answered;
+          await until(() => answered >= said + 2);
         } finally {
           await queue.close();
         }

@@ -34,6 +34,8 @@ import { storedQueueTag } from "../support/queue-tag.js";
  * (a hang guard, as `refuses` below: two started at a time on a loaded machine outlasted 20 s).
  */
 const runProcess = (name: string, env: Record<string, string>) => runExample(name, [], env, 45_000);
+/** The preload that says when a process of the main job begins to wait between polls (its stop tests). */
+const IDLE_WAIT_HOOK = new URL("../support/idle-wait-hook.mjs", import.meta.url).href;
 
 // The same run on each queue: the embedded table queue, and RabbitMQ when a broker is there (skipped with
 // the reason otherwise).
@@ -325,16 +327,24 @@ describe("processes told to stop exit at once, whatever their poll interval", { 
 
   /** Starts `name` by hand with poll interval `pollMs`, sends SIGTERM once it is up, and times its exit. */
   async function stopAfterReady(name: string, env: Record<string, string>, pollMs: string, failing: boolean) {
-    const run = startExample(name, { ...env, TRACEHOP_POLL_MS: pollMs }, NO_KILL_TIMER);
+    // An idle process says nothing as it begins to wait between polls: a test hook says when it arms a
+    // timer of its poll interval (test/support/idle-wait-hook.mjs).
+    const hook: Record<string, string> = failing
+      ? {}
+      : {
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${IDLE_WAIT_HOOK}`.trim(),
+          TRACEHOP_TEST_IDLE_WAIT_MS: pollMs,
+        };
+    const run = startExample(name, { ...env, ...hook, TRACEHOP_POLL_MS: pollMs }, NO_KILL_TIMER);
     let stderr = "";
     run.child.stderr!.on("data", (d) => (stderr += d));
     try {
       await within(run.ready, HANG_GUARD_MS, `the ${name}'s READY`);
-      // Past its first pass: the relay is in its wait between polls. A failing one says its first failed
-      // pass: waited for (a loaded machine may take longer than a second to get there); an idle one says
-      // nothing, and is given a second.
+      // In its wait between polls, so that the stop must cut it short: a failing relay says its first failed
+      // pass as it begins to wait; the hook says when an idle process begins to.
       if (failing) await until(() => stderr.includes("a pass failed"), "the relay's first failed pass said");
-      else await new Promise((r) => setTimeout(r, 1_000));
+      else
+        await until(() => stderr.includes(`test hook: waiting ${pollMs} ms`), `the ${name}'s wait to poll`);
       const sent = Date.now();
       run.child.kill("SIGTERM");
       // Its next poll is an hour away (idle), or ten intervals (failing): past the hang guard, which says so.

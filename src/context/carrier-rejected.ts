@@ -281,6 +281,19 @@ export const STYLE_PRONOUN: Readonly<Record<TraceStyle, "them" | "it">> = {
 const NOT_READ_KEYS = styleWarningKeys("not-in-order");
 
 /**
+ * Where a propagator's extract order comes from, as the warnings say it: `"styles"` (the styles given to
+ * `createPropagator`), a style variable's name (`set by OTEL_PROPAGATORS`), or `undefined` (tracehop's
+ * default order).
+ */
+function extractOrderFrom(source: string | undefined): string {
+  return source === "styles"
+    ? "the styles given to createPropagator"
+    : source === undefined
+      ? "tracehop's default"
+      : `set by ${source}`;
+}
+
+/**
  * {@link warnIfCarrierRejected}'s part for a carrier that holds no ids of a style in the extract order
  * `styles` of `propagator` but those of another (`holdsStyleIds`: datadog, tracecontext, b3, b3multi, the
  * first not said yet): the propagator does not read them, and nothing was restored (old Datadog rows
@@ -312,12 +325,7 @@ function warnIfStyleNotRead(
   const source = propagator._extractOrderSource;
   const added = [...styles, style];
   const order = styles.join(", ");
-  const from =
-    source === "styles"
-      ? "the styles given to createPropagator"
-      : source === undefined
-        ? "tracehop's default"
-        : `set by ${source}`;
+  const from = extractOrderFrom(source);
   const call = `createPropagator([${added.map((each) => `"${each}"`).join(", ")}])`;
   // In a DD_ variable `b3` is read as b3multi (dd-trace-js): the single header is `b3 single header`.
   const inVariable = (each: string) =>
@@ -454,12 +462,7 @@ function warnIfFormatNotBuiltIn(
   if (format === undefined || other === undefined || TRACE_STYLES.some((each) => holdsStyleIds(each, get)))
     return;
   const source = propagator._extractOrderSource;
-  const from =
-    source === "styles"
-      ? "the styles given to createPropagator"
-      : source === undefined
-        ? "tracehop's default"
-        : `set by ${source}`;
+  const from = extractOrderFrom(source);
   const tracehop =
     source === "styles"
       ? `createPropagator([${styles.map((each) => `"${each}"`).join(", ")}])`

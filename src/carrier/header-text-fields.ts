@@ -58,8 +58,26 @@ export function isHeaderNameText(name: string): boolean {
  */
 export type FieldSource = "propagator" | "stored carrier";
 
-/** The helpers that write AMQP headers: their `:` warning says the rule is not AMQP's own. */
-const AMQP_HELPERS: ReadonlySet<string> = new Set(["amqpHeadersSetter", "injectAmqpHeaders"]);
+/**
+ * Internal: how a message header setter or writer left a field out of the headers it writes, for the
+ * warnings that say it (`warnDroppedField`, `warnFieldLeftOut`).
+ */
+export interface HeaderLeftOut {
+  /** The public function called (`amqpHeadersSetter`, `injectAmqpHeaders`, `withSendSpan`, ...), named. */
+  readonly helper: string;
+  /** Where the field came from: a propagator's inject, or a stored carrier. */
+  readonly source: FieldSource;
+  /**
+   * The headers are an AMQP table (`amqpHeadersSetter`, `injectAmqpHeaders`, `withSendSpan` with system
+   * `"rabbitmq"`): the transport takes a `:` in a name, so that rule is said as kept for the other clients.
+   */
+  readonly amqp: boolean;
+  /**
+   * A value of the field's name (in any case) that the headers already held was removed with it (a
+   * forwarded `traceparent`), so that the consumer does not continue the earlier trace: said only then.
+   */
+  readonly removed: boolean;
+}
 
 /** How {@link warnDroppedField} says each {@link FieldSource}. */
 const SOURCES: Record<FieldSource, string> = {
@@ -68,20 +86,21 @@ const SOURCES: Record<FieldSource, string> = {
 };
 
 /**
+ * Internal: what a header left out says when the headers already held a value of its name, which was
+ * removed with it ({@link HeaderLeftOut.removed}); appended to a clause.
+ */
+export const REMOVED_WITH_IT =
+  "the value of that name the headers already held was removed, so that the consumer does not continue the earlier trace";
+
+/**
  * Internal: the warning of {@link keepHeaderTextFields} for the field `name`, once per name, for the
  * first {@link MAX_WARNED_FIELDS} names of the process (said or, under OTEL_SDK_DISABLED, not: the names
- * kept stay bounded either way). `setter`: the message header setter (`amqpHeadersSetter`,
- * `kafkaHeadersSetter`) that left the field out of the headers it writes, which the warning names (a
- * name holding a `:`, which only a setter leaves out, is said as that); without it, the field was left
- * out of a carrier. `source`: where the setter's or writer's field came from, which the warning says.
- * Never throws.
+ * kept stay bounded either way). `leftOut`: the message header setter or writer that left the field out
+ * of the headers it writes ({@link HeaderLeftOut}: named, with where the field came from, the `:` rule
+ * worded for its transport, and whether a value of that name already there was removed); without it,
+ * the field was left out of a carrier. Never throws.
  */
-export function warnDroppedField(
-  name: string,
-  value: unknown,
-  setter?: string,
-  source: FieldSource = "propagator",
-): void {
+export function warnDroppedField(name: string, value: unknown, leftOut?: HeaderLeftOut): void {
   try {
     const key = `carrier field ${name}`;
     // Counted whether or not it is said: under OTEL_SDK_DISABLED warnOnce says nothing but keeps the
@@ -94,17 +113,18 @@ export function warnDroppedField(
         ? `its value is ${describeValue(value)}, not text`
         : !isHeaderNameText(name)
           ? "its name is empty or holds a character outside 0x21-0x7E"
-          : setter !== undefined && name.includes(":")
-            ? AMQP_HELPERS.has(setter)
+          : leftOut !== undefined && name.includes(":")
+            ? leftOut.amqp
               ? "its name holds a ':': an AMQP table takes one, but tracehop writes only names every message client sends, and nats.js throws for a ':' in a NATS header name"
               : "its name holds a ':', and nats.js throws for a ':' in a NATS header name"
             : "its value holds a character outside printable ASCII 0x20-0x7E: a control character, NUL or non-ASCII text";
     const message =
-      setter === undefined
+      leftOut === undefined
         ? `tracehop: the propagator wrote the carrier field ${shown}, which is not header text (${why}); ` +
           `it is left out of the carrier so that it cannot fail a database write or split a message header`
-        : `tracehop ${setter}: ${SOURCES[source]} the header ${shown}, which is not header text (${why}); ` +
-          "it is left out of the message headers so that the client does not refuse the send or split a header";
+        : `tracehop ${leftOut.helper}: ${SOURCES[leftOut.source]} the header ${shown}, which is not header text (${why}); ` +
+          "it is left out of the message headers so that the client does not refuse the send or split a header" +
+          (leftOut.removed ? `, and ${REMOVED_WITH_IT}` : "");
     warnOnce(key, message, FIELD_NOT_HEADER_TEXT_WARNING);
   } catch {
     // describing the value failed: nothing to say

@@ -5,6 +5,7 @@
  */
 import type { TraceCarrier } from "../index.js";
 import type { HeaderAccessKind } from "../carrier/header-object-kind.js";
+import { MAX_CARRIER_KEYS } from "../carrier/trace-carrier.js";
 import { isClassInstance, isPlainObjectOfAnyRealm } from "../plain-object.js";
 import { describeValue } from "../describe-value.js";
 import {
@@ -113,11 +114,8 @@ export function setEntry(
   value: unknown,
 ): boolean {
   if (kind === "map") {
-    const map = headers as Map<unknown, unknown>;
-    // Deleting during a Map's iteration is defined (the deleted key is simply not visited): no copy.
-    for (const key of map.keys())
-      if (typeof key === "string" && key !== name && sameNameInOtherCase(key, name)) map.delete(key);
-    map.set(name, value);
+    removeNameInAnyCase(headers as unknown as Record<string, unknown>, kind, name);
+    (headers as Map<unknown, unknown>).set(name, value);
     return true;
   }
   const methods = headers as HeaderMethods;
@@ -127,6 +125,55 @@ export function setEntry(
   let wrote = wroteInPlace(headers, methods.delete(name));
   for (const item of value) wrote = wroteInPlace(headers, methods.append(name, String(item))) && wrote;
   return wrote;
+}
+
+/**
+ * Internal: the one removal of a header name in any case, for the setters (a field written replaces its
+ * name in another case; a field left out, with `exact`, its exact name too: a forwarded `traceparent`
+ * must not travel on where the new value could not) and {@link setEntry} (a `Map`'s other-case keys).
+ * Deletes from `headers` — written as properties when `kind` is `undefined` (the names `for…in` lists),
+ * else through the `delete` of its entries kind, each by the name the object lists — every field named
+ * `name` (lower case) in another case, and with `exact` the field of exactly that name. A `Headers`
+ * object (`"fetch"`) keeps names in lower case: nothing in another case, the exact name deleted. Of a
+ * client's header object the first `MAX_CARRIER_KEYS` names listed are looked at; with `exact` its
+ * exact name is deleted all the same. Returns whether a value was removed: an own property deleted (an
+ * inherited one stays), a listed entry whose `delete` wrote in place, a `Map` key or `Headers` field
+ * that was there, or a `delete` of the exact name that answered `true`. Throws what the headers throw
+ * (a frozen object, a throwing proxy trap or method).
+ */
+export function removeNameInAnyCase(
+  headers: Record<string, unknown>,
+  kind: HeaderAccessKind | undefined,
+  name: string,
+  exact = false,
+): boolean {
+  let removed = false;
+  if (kind === undefined) {
+    for (const existing in headers) {
+      if (existing === name ? !exact : !sameNameInOtherCase(existing, name)) continue;
+      const own = Object.hasOwn(headers, existing);
+      delete headers[existing];
+      removed ||= own;
+    }
+  } else if (kind === "methods") {
+    const methods = headers as unknown as HeaderMethods;
+    for (const existing of entryNames(methods, kind, MAX_CARRIER_KEYS))
+      if (existing === name ? exact : sameNameInOtherCase(existing, name))
+        removed = wroteInPlace(methods, methods.delete(existing)) || removed;
+    // A name past the first MAX_CARRIER_KEYS listed is still deleted by its exact spelling.
+    if (exact) removed = methods.delete(name) === true || removed;
+  } else if (kind === "map") {
+    const map = headers as unknown as Map<unknown, unknown>;
+    // Deleting during a Map's iteration is defined (the deleted key is simply not visited): no copy.
+    for (const key of map.keys())
+      if (typeof key === "string" && (key === name ? exact : sameNameInOtherCase(key, name)))
+        removed = map.delete(key) || removed;
+  } else if (exact) {
+    const fetchHeaders = headers as unknown as FetchHeadersLike;
+    removed = fetchHeaders.get(name) !== null;
+    fetchHeaders.delete(name);
+  }
+  return removed;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   entryNames,
   HTTP_TOKEN,
   isHeadersObject,
+  removeNameInAnyCase,
   sameNameInOtherCase,
   setEntry,
   warnIfHeadersNotSent,
@@ -338,40 +339,13 @@ function setterFieldBytes(write: SetterWrite, measure: AmqpFieldMeasure): number
 }
 
 /**
- * Removes the fields of `headers` (written as properties when `kind` is `undefined`, else through the
- * methods of its entries kind) named `name` (lower case) in another case, a setter's write replacing
- * them; with `exact`, the field of exactly that name too (a field left out: its old value must not
- * travel in its place). A `Headers` object (`"fetch"`) keeps names in lower case: nothing in another
- * case, the exact name deleted. Throws what the headers throw (the setter catches it).
- */
-function removeOtherCase(
-  headers: Record<string, unknown>,
-  kind: HeaderAccessKind | undefined,
-  name: string,
-  exact = false,
-): void {
-  if (kind === undefined) {
-    for (const existing in headers)
-      if (existing === name ? exact : sameNameInOtherCase(existing, name)) delete headers[existing];
-  } else if (kind === "methods") {
-    const methods = headers as unknown as HeaderMethods;
-    for (const existing of entryNames(methods, kind, MAX_CARRIER_KEYS))
-      if (existing === name ? exact : sameNameInOtherCase(existing, name)) methods.delete(existing);
-    // A name past the first MAX_CARRIER_KEYS listed is still deleted by its exact spelling.
-    if (exact) methods.delete(name);
-  } else if (kind === "map") {
-    const map = headers as unknown as Map<unknown, unknown>;
-    for (const key of map.keys())
-      if (typeof key === "string" && (key === name ? exact : sameNameInOtherCase(key, name))) map.delete(key);
-  } else if (exact) (headers as unknown as FetchHeadersLike).delete(name);
-}
-
-/**
  * A setter's field left out (`fault`): its name, in any case, is removed from `headers` (a forwarded
  * message's old `traceparent` must not travel on where the new value could not: the consumer would
- * continue the stale trace), then it is said. `otherCase`: headers written as properties hold the
- * name in another case (the setter's one look at their fields); the exact name is looked up, entries
- * always looked at. Never throws: headers that refuse the delete keep the field, and the warning is still given.
+ * continue the stale trace), then it is said, with whether a value was removed. `otherCase`: headers
+ * written as properties hold the name in another case (the setter's one look at their fields); the
+ * exact name is looked up, entries always looked at. `amqp`: the setter writes AMQP headers, for the
+ * wording of the `:` rule. Never throws: headers that refuse the delete keep the field, and the warning
+ * is still given.
  */
 function leaveOut(
   headers: Record<string, unknown>,
@@ -379,15 +353,18 @@ function leaveOut(
   name: string,
   otherCase: boolean,
   helper: string,
+  amqp: boolean,
   fault: FieldFault,
   text: string,
 ): void {
+  let removed = false;
   try {
-    if (otherCase || kind !== undefined || name in headers) removeOtherCase(headers, kind, name, true);
+    if (otherCase || kind !== undefined || name in headers)
+      removed = removeNameInAnyCase(headers, kind, name, true);
   } catch {
     // a frozen object, a throwing proxy trap or method: the old field stays
   }
-  warnFieldLeftOut(helper, fault, name, text);
+  warnFieldLeftOut(fault, name, text, { helper, source: "propagator", amqp, removed });
 }
 
 /**
@@ -430,10 +407,11 @@ function makeSetter<H extends object>(
         const fault = sendableFieldFault(name, text, tableBytes, headerText);
         // Left out, the field still replaces its name, in any case: a stale `traceparent` of forwarded
         // headers must not travel on where the new value could not.
-        if (fault !== undefined) return leaveOut(headers, kind, name, otherCase, helper, fault, text);
+        if (fault !== undefined)
+          return leaveOut(headers, kind, name, otherCase, helper, amqpTable, fault, text);
         if (kind === "methods") {
           // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
-          removeOtherCase(headers, kind, name);
+          removeNameInAnyCase(headers, kind, name);
           setEntry(headers as unknown as HeaderMethods, kind, name, text);
           return;
         }
@@ -443,7 +421,7 @@ function makeSetter<H extends object>(
           return;
         }
         warnIfHeadersNotSent(headers, helper);
-        if (otherCase) removeOtherCase(headers, kind, name);
+        if (otherCase) removeNameInAnyCase(headers, kind, name);
         (headers as Record<string, unknown>)[name] = text;
       } catch {
         // A frozen object, a throwing setter or proxy trap: the field is not written.

@@ -20,6 +20,7 @@ import {
   HTTP_TOKEN,
   isHeadersObject,
   isStaleHeader,
+  sameNameInOtherCase,
   removeStaleEntries,
   setEntry,
   warnIfHeadersNotSent,
@@ -35,21 +36,27 @@ import {
   keptTableFieldBytes,
   MAX_AMQP_TABLE_BYTES,
   type AmqpFieldMeasure,
+  type FieldFault,
   sendableFieldFault,
   warnFieldLeftOut,
 } from "./sendable-field.js";
 
 /**
  * {@link writeFields} for a headers object kept in entries: removes the propagation headers there (any
- * case) and the carrier's names, then sets the carrier's fields, all through the object's methods.
+ * case) and the names `replaces` holds, then sets the carrier's fields, all through the object's methods.
  * `false` when a method threw or a value did not stick (an immutable `Headers` object, a Map subclass
  * that refuses, a client's header object that refuses a propagation field: its headers locked, a
  * WeakMap, an immutable map whose `set` returns a new one): the caller then writes a copy. A client's
  * header object ({@link HeaderEntries}) that refuses another field (nats.js throws for a name with a
  * `:`) is written without that field: it cannot carry it.
  */
-function writeEntries(headers: HeaderEntries, kind: HeaderAccessKind, carrier: TraceCarrier): boolean {
-  if (!removeStaleEntries(headers, kind, carrier)) return false;
+function writeEntries(
+  headers: HeaderEntries,
+  kind: HeaderAccessKind,
+  carrier: TraceCarrier,
+  replaces: TraceCarrier,
+): boolean {
+  if (!removeStaleEntries(headers, kind, replaces)) return false;
   try {
     return setCarrierFields(headers, kind, carrier);
   } catch {
@@ -93,7 +100,7 @@ function setRefusable(headers: HeaderEntries, name: string, value: unknown): boo
 /**
  * A new object of the same sort as `headers` (a `Map`, a `Headers` object of the global class, a new
  * instance of a client's header class made with no arguments) holding its entries except the
- * propagation headers and the carrier's names, then the carrier's fields. Entries that cannot be read
+ * propagation headers and the names `replaces` holds, then the carrier's fields. Entries that cannot be read
  * are left out. Never throws: when even a new object of its sort cannot be made or written (a client's
  * class that refuses a propagation field), a plain object of its readable entries
  * ({@link plainCopyOfEntries}) and the carrier's fields.
@@ -102,20 +109,21 @@ function copyEntriesWithCarrier(
   headers: HeaderEntries,
   kind: HeaderAccessKind,
   carrier: TraceCarrier,
+  replaces: TraceCarrier,
 ): HeaderEntries | Record<string, unknown> {
   try {
     const copy: HeaderEntries =
       kind === "map" ? new Map<string, unknown>() : kind === "fetch" ? new Headers() : newOfClass(headers);
-    if (fillCopy(copy, headers, kind, carrier)) return copy;
+    if (fillCopy(copy, headers, kind, carrier, replaces)) return copy;
   } catch {
     // no new object of its sort, or one that throws
   }
-  return copyWithCarrier(plainCopyOfEntries(headers), carrier);
+  return copyWithCarrier(plainCopyOfEntries(headers), carrier, replaces);
 }
 
 /**
  * Writes into `copy`, a new empty object of the sort of `headers`, the entries of `headers` except the
- * propagation headers and the carrier's names (those read before an entry or iterator threw), then the
+ * propagation headers and the names `replaces` holds (those read before an entry or iterator threw), then the
  * carrier's fields. `false` when a client's header object refused a propagation field
  * ({@link setRefusable}): the copy would not carry the context. Throws what `copy`'s methods throw.
  */
@@ -124,10 +132,11 @@ function fillCopy(
   headers: HeaderEntries,
   kind: HeaderAccessKind,
   carrier: TraceCarrier,
+  replaces: TraceCarrier,
 ): boolean {
   try {
     for (const [name, value] of entriesOf(headers)) {
-      if (isStaleHeader(name, carrier)) continue;
+      if (isStaleHeader(name, replaces)) continue;
       if (kind === "map") (copy as Map<string, unknown>).set(name, value);
       else if (kind === "fetch") (copy as FetchHeadersLike).append(name, String(value));
       else setRefusable(copy, name, value);
@@ -372,15 +381,8 @@ export function writeCarrierToHeaders<H extends Record<string, unknown> | Header
   headers: H,
   carrier: unknown,
 ): H {
-  // Checked here, so that a field left out is said as the stored carrier's (writeFields then finds
-  // every field sendable and writes the same object).
-  const fields = sendableCarrier(
-    carrierFields(carrier),
-    "writeCarrierToHeaders",
-    undefined,
-    "stored carrier",
-  );
-  return writeFields(headers, fields, "writeCarrierToHeaders");
+  const writer: Writer = { helper: "writeCarrierToHeaders", source: "stored carrier", amqpTable: false };
+  return writeSendable(headers, carrierFields(carrier), writer, writeInPlace);
 }
 
 /**
@@ -409,37 +411,36 @@ function warnIfWholeMessage(headers: object, helper: string): void {
 }
 
 /**
- * `carrier` as the client sends it whatever propagator wrote it, each field checked by the setters' one
- * rule (`sendableFieldFault`: its characters are header text already, checked when the carrier was
- * captured or read): the same object when every field passes it and the fields are within
- * {@link MAX_WRITTEN_CARRIER_LENGTH} in all (every inject of tracehop's styles, every carrier
- * {@link carrierFields} gives, into headers with room), else a null-prototype copy without the fields
- * refused (a name holding a `:`, which nats.js refuses; a name over 255 characters, an AMQP short
- * string: amqplib throws at publish), the fields past that budget, the propagation headers first (a
- * third-party propagator's 70 KiB value, or five of 15 KiB, made amqplib throw "Encoded field table ...
- * exceeds the 65536 byte encoding buffer"), and with `table`, the plain-object headers amqplib will
- * encode them into, the fields with which that table would be over `MAX_AMQP_TABLE_BYTES` as amqplib
- * counts it (its fields but the propagation headers and the carrier's names, which the write replaces),
- * as `amqpHeadersSetter` counts it; each left out is said (`warnFieldLeftOut`, naming `helper`, and
- * `source`: where the carrier came from). Never throws.
+ * A field a writer leaves out of the headers ({@link cutToSendable}): its name (lower case), why (a
+ * {@link sendableFieldFault}, the 16 KiB in all, or the AMQP table), and its value as its warning shows it.
  */
-function sendableCarrier(
-  carrier: TraceCarrier,
-  helper: string,
-  table?: Record<string, unknown>,
-  source: FieldSource = "propagator",
-): TraceCarrier {
+interface LeftOutField {
+  readonly name: string;
+  readonly fault: FieldFault | "budget";
+  readonly shown: string;
+}
+
+/**
+ * Whether `carrier` is sent as it is, whatever propagator wrote it: every field passes the setters' one
+ * rule (`sendableFieldFault`: its characters are header text already, checked when the carrier was
+ * captured or read), the fields are within {@link MAX_WRITTEN_CARRIER_LENGTH} in all, and with `table`
+ * (the plain-object headers amqplib will encode them into) that table is within `MAX_AMQP_TABLE_BYTES`
+ * as `amqpHeadersSetter` counts it (its fields but the propagation headers and the carrier's names,
+ * which the write replaces). True for every inject of tracehop's styles and every carrier
+ * {@link carrierFields} gives, into headers with room: the writers' usual path, a length read per field.
+ */
+function isSendable(carrier: TraceCarrier, table: Record<string, unknown> | undefined): boolean {
   let length = 0;
   for (const name in carrier) {
     const value = carrier[name] as string | string[];
     length += fieldLength(name, value);
     if (length > MAX_WRITTEN_CARRIER_LENGTH || sendableFieldFault(name, value, 0, true) !== undefined)
-      return fieldsWithinBudget(carrier, helper, table, source);
+      return false;
   }
-  return table !== undefined &&
-    amqpTableBytes(table, carrier, isStaleHeader, carrierFieldBytes) > MAX_AMQP_TABLE_BYTES
-    ? fieldsWithinBudget(carrier, helper, table, source)
-    : carrier;
+  return (
+    table === undefined ||
+    amqpTableBytes(table, carrier, isStaleHeader, carrierFieldBytes) <= MAX_AMQP_TABLE_BYTES
+  );
 }
 
 /** Bytes (by `measure`) of the fields of `carrier` as an AMQP headers table's fields. */
@@ -450,31 +451,22 @@ function carrierFieldBytes(carrier: TraceCarrier, measure: AmqpFieldMeasure): nu
 }
 
 /**
- * Marks `name` on `kept` (a {@link fieldsWithinBudget} copy) as a field left out: an own property that
- * is not enumerable, so that `Object.keys` and `for…in` (what is written, what a table counts) skip it,
- * while `Object.hasOwn` (the writers' removal of the names the write replaces: `isStaleHeader`'s `also`)
- * still finds it, and the old value of that name in forwarded headers is removed, not sent on beside a
- * new context.
+ * A carrier that is not sent as it is ({@link isSendable}) cut to what the client sends: `kept`, a
+ * null-prototype copy of the fields written, and `leftOut`, the fields left out, in the order they are
+ * said — a name holding a `:` (nats.js refuses it) or over 255 characters (an AMQP short string:
+ * amqplib throws at publish), the fields past {@link MAX_WRITTEN_CARRIER_LENGTH} in all, and with
+ * `table` the fields with which that AMQP table would be over `MAX_AMQP_TABLE_BYTES` as amqplib counts
+ * it, the propagation headers first kept (a third-party propagator's 70 KiB value, or five of 15 KiB,
+ * made amqplib throw "Encoded field table ... exceeds the 65536 byte encoding buffer"). Never throws (a
+ * throwing getter or proxy trap: the fields looked at so far).
  */
-function markLeftOut(kept: Record<string, string | string[]>, name: string): void {
-  Object.defineProperty(kept, name, { value: undefined, enumerable: false });
-}
-
-/**
- * {@link sendableCarrier}'s copy of a carrier that does not fit: the fields kept, and each field left
- * out marked ({@link markLeftOut}), so that the write still removes the old value of its name.
- */
-function fieldsWithinBudget(
+function cutToSendable(
   carrier: TraceCarrier,
-  helper: string,
   table: Record<string, unknown> | undefined,
-  source: FieldSource,
-): TraceCarrier {
+): { kept: TraceCarrier; leftOut: LeftOutField[] } {
   const kept = Object.create(null) as Record<string, string | string[]>;
+  const leftOut: LeftOutField[] = [];
   try {
-    // Fields left out by an earlier pass stay marked.
-    for (const name of Object.getOwnPropertyNames(carrier))
-      if (!Object.prototype.propertyIsEnumerable.call(carrier, name)) markLeftOut(kept, name);
     const names = Object.keys(carrier);
     let budget = MAX_WRITTEN_CARRIER_LENGTH;
     let tableBytes =
@@ -489,20 +481,17 @@ function fieldsWithinBudget(
         // not let the field in), then the table the application's own headers fill.
         const fault = sendableFieldFault(name, value, 0, true);
         if (fault !== undefined) {
-          warnFieldLeftOut(helper, fault, name, shown, source);
-          markLeftOut(kept, name);
+          leftOut.push({ name, fault, shown });
           continue;
         }
         const length = fieldLength(name, value);
         if (length > budget) {
-          warnFieldLeftOut(helper, "budget", name, shown, source);
-          markLeftOut(kept, name);
+          leftOut.push({ name, fault: "budget", shown });
           continue;
         }
         const bytes = table === undefined ? 0 : amqpFieldBytes(name, value);
         if (tableBytes + bytes > MAX_AMQP_TABLE_BYTES) {
-          warnFieldLeftOut(helper, "table", name, shown, source);
-          markLeftOut(kept, name);
+          leftOut.push({ name, fault: "table", shown });
           continue;
         }
         budget -= length;
@@ -512,7 +501,72 @@ function fieldsWithinBudget(
   } catch {
     // a throwing getter or proxy trap: the fields kept so far
   }
-  return kept as TraceCarrier;
+  return { kept: kept as TraceCarrier, leftOut };
+}
+
+/**
+ * Whether `headers` hold a field named `name` (lower case) in any case, as the writers remove it: the
+ * names `for…in` lists of headers written as properties, the names a headers object kept in entries
+ * lists (a client's header object that lists none: not known, `false`). Never throws (`false`).
+ */
+function holdsName(headers: unknown, name: string): boolean {
+  try {
+    if (!isHeadersObject(headers)) return false;
+    const kind = writeKindOf(headers);
+    if (kind === undefined) {
+      for (const existing in headers) if (sameNameInOtherCase(existing, name)) return true;
+      return false;
+    }
+    return entryNames(headers as unknown as HeaderEntries, kind).some((existing) =>
+      sameNameInOtherCase(existing, name),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Who writes (the public function called, named in warnings), where the fields came from, and into what. */
+interface Writer {
+  readonly helper: string;
+  readonly source: FieldSource;
+  /** AMQP headers (`injectAmqpHeaders`, `withSendSpan` with system `"rabbitmq"`): a table to count. */
+  readonly amqpTable: boolean;
+}
+
+/**
+ * How a writer writes `fields` into `headers`, removing from them the propagation headers and the names
+ * `replaces` holds (any case): {@link writeInPlace} or {@link writeToSend}.
+ */
+type Write = <H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  fields: TraceCarrier,
+  replaces: TraceCarrier,
+  helper: string,
+) => H;
+
+/**
+ * The writers' one path: `carrier` written into `headers` by `write`, as the client sends it whatever
+ * propagator wrote it ({@link isSendable}). A carrier that is not is cut ({@link cutToSendable}): its
+ * fields kept are written, and the write still removes from the headers every name of `carrier` (any
+ * case), the fields left out included — the forwarded value of a name whose new value could not be
+ * written must not travel on, or the consumer would continue the earlier trace. Each field left out is
+ * said (`warnFieldLeftOut`, naming `writer.helper`, where the field came from, the `:` rule for the
+ * transport, and whether the headers held a value of that name, which the write removes). Never throws.
+ */
+function writeSendable<H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  carrier: TraceCarrier,
+  writer: Writer,
+  write: Write,
+): H {
+  const table = amqpTableOf(headers, writer.amqpTable);
+  if (isSendable(carrier, table)) return write(headers, carrier, carrier, writer.helper);
+  const { kept, leftOut } = cutToSendable(carrier, table);
+  const { helper, source, amqpTable: amqp } = writer;
+  for (const { name, fault, shown } of leftOut)
+    warnFieldLeftOut(fault, name, shown, { helper, source, amqp, removed: holdsName(headers, name) });
+  // Every name of the carrier is replaced, its fields left out too.
+  return write(headers, kept, carrier, helper);
 }
 
 /**
@@ -530,9 +584,10 @@ const WHOLE_MESSAGE_WARNING_KEY = "headers-whole-message";
 const MAX_SENDS_WITHOUT_MESSAGE = 64;
 
 /**
- * Internal to tracehop/messaging: {@link writeCarrierToHeaders} of fields already read
- * ({@link carrierFields}) or just injected (`injectCarrier`: lower-case names, string values), not
- * read again; `helper`, the public function called, names it in a warning. Never throws.
+ * Internal to tracehop/messaging: {@link writeCarrierToHeaders} of fields just injected
+ * (`injectCarrier`: lower-case names, string values), not read again; `helper`, the public function
+ * called, names it in a warning; `amqpTable`: the headers are AMQP headers, whose table is counted.
+ * Never throws.
  */
 export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
@@ -540,7 +595,20 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   helper: string,
   amqpTable = false,
 ): H {
-  carrier = sendableCarrier(carrier, helper, amqpTableOf(headers, amqpTable));
+  return writeSendable(headers, carrier, { helper, source: "propagator", amqpTable }, writeInPlace);
+}
+
+/**
+ * {@link writeFields} of a carrier as the client sends it: `headers` with `carrier`'s fields, in place
+ * when they take them, after the propagation headers and the names `replaces` holds (any case) are
+ * removed. Never throws.
+ */
+function writeInPlace<H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  carrier: TraceCarrier,
+  replaces: TraceCarrier,
+  helper: string,
+): H {
   const names = Object.keys(carrier);
   if (headers === null || headers === undefined) {
     const fresh: Record<string, unknown> = {};
@@ -555,13 +623,15 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   if (kind !== undefined) {
     const entries = headers as unknown as HeaderEntries;
     return (
-      writeEntries(entries, kind, carrier) ? headers : copyEntriesWithCarrier(entries, kind, carrier)
+      writeEntries(entries, kind, carrier, replaces)
+        ? headers
+        : copyEntriesWithCarrier(entries, kind, carrier, replaces)
     ) as H;
   }
   warnIfWholeMessage(headers, helper);
   let written = false;
   try {
-    if (Object.isExtensible(headers) && removePropagationHeaders(headers, carrier)) {
+    if (Object.isExtensible(headers) && removePropagationHeaders(headers, replaces)) {
       written = true;
       for (const name of names) {
         setField(headers, name, carrier[name]);
@@ -575,7 +645,7 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   // Said only of headers written as properties: a class instance that could not take them (frozen)
   // gives way to a plain copy, which its client sends as it sends any plain object.
   if (written) warnIfHeadersNotSent(headers, helper);
-  return written ? headers : (copyWithCarrier(headers, carrier) as H);
+  return written ? headers : (copyWithCarrier(headers, carrier, replaces) as H);
 }
 
 /**
@@ -599,14 +669,27 @@ export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntr
   helper: string,
   amqpTable = false,
 ): H {
-  carrier = sendableCarrier(carrier, helper, amqpTableOf(headers, amqpTable));
-  if (!isHeadersObject(headers)) return writeFields(headers, carrier, helper, amqpTable);
+  return writeSendable(headers, carrier, { helper, source: "propagator", amqpTable }, writeToSend);
+}
+
+/**
+ * {@link writeFieldsToSend} of a carrier as the client sends it: in place ({@link writeInPlace}) for a
+ * header-entries object or a class instance, else a copy ({@link copyFieldsToSend}) without the
+ * propagation headers and the names `replaces` holds. Never throws.
+ */
+function writeToSend<H extends Record<string, unknown> | HeaderEntries>(
+  headers: H,
+  carrier: TraceCarrier,
+  replaces: TraceCarrier,
+  helper: string,
+): H {
+  if (!isHeadersObject(headers)) return writeInPlace(headers, carrier, replaces, helper);
   // The usual plain object (one comparison), else no entries kind and no class: a record of fields.
   if (!isPlainObject(headers) && (writeKindOf(headers) !== undefined || isClassInstance(headers)))
-    return writeFields(headers, carrier, helper, amqpTable);
+    return writeInPlace(headers, carrier, replaces, helper);
   // No class instance here: TRACEHOP_HEADERS_AS_PROPERTIES has nothing to say of a copy.
   warnIfWholeMessage(headers, helper);
-  return copyFieldsToSend(headers, carrier) as H;
+  return copyFieldsToSend(headers, carrier, replaces) as H;
 }
 
 /**
@@ -614,13 +697,17 @@ export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntr
  * `for…in` sends (amqplib; kafkajs's `Object.keys` sends the own ones): the enumerable string-keyed
  * fields of `headers` and of its prototypes, an own field shadowing an inherited one of its name (an
  * own non-enumerable one too, as `for…in` skips it), each as an own field of the copy (a `__proto__`
- * name stays a field), except the propagation headers and the carrier's names (any case), then the
- * carrier's fields. The walk stops at `Object.prototype` (the copy inherits it as well) and after
+ * name stays a field), except the propagation headers and the names `replaces` holds (any case), then
+ * the carrier's fields. The walk stops at `Object.prototype` (the copy inherits it as well) and after
  * `MAX_PROTOTYPE_DEPTH` objects of the chain (the bound `isClassInstance` puts on it: a longer chain is
  * taken for a class instance and never copied). A field whose getter or proxy trap throws is left out;
  * an object whose names or prototype cannot be read ends the walk there. Never throws.
  */
-function copyFieldsToSend(headers: Record<string, unknown>, carrier: TraceCarrier): Record<string, unknown> {
+function copyFieldsToSend(
+  headers: Record<string, unknown>,
+  carrier: TraceCarrier,
+  replaces: TraceCarrier,
+): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   let shadowed: Set<string> | undefined;
   try {
@@ -629,7 +716,7 @@ function copyFieldsToSend(headers: Record<string, unknown>, carrier: TraceCarrie
     for (let depth = 0; depth <= MAX_PROTOTYPE_DEPTH; depth++) {
       const names = Object.keys(level);
       for (const name of names) {
-        if (shadowed?.has(name) || isStaleHeader(name, carrier)) continue;
+        if (shadowed?.has(name) || isStaleHeader(name, replaces)) continue;
         copyField(copy, headers, name);
       }
       const next = Object.getPrototypeOf(level) as object | null;
@@ -665,11 +752,15 @@ function copyField(copy: Record<string, unknown>, headers: Record<string, unknow
 /**
  * {@link writeFields}' copy of headers that cannot take the context in place: a new plain object
  * (prototype `Object.prototype`: it inherits no field): the own readable fields of `headers` except the
- * propagation headers and the carrier's names (any case), then the carrier's fields; inherited fields
+ * propagation headers and the names `replaces` holds (any case), then the carrier's fields; inherited fields
  * are not copied. A field whose getter throws is left out; a headers object whose names cannot be
  * listed gives the carrier's fields alone. Never throws.
  */
-function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier): Record<string, unknown> {
+function copyWithCarrier(
+  headers: Record<string, unknown>,
+  carrier: TraceCarrier,
+  replaces: TraceCarrier,
+): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   let names: string[] = [];
   try {
@@ -677,7 +768,7 @@ function copyWithCarrier(headers: Record<string, unknown>, carrier: TraceCarrier
   } catch {
     // nothing to copy
   }
-  for (const name of names) if (!isStaleHeader(name, carrier)) copyField(copy, headers, name);
+  for (const name of names) if (!isStaleHeader(name, replaces)) copyField(copy, headers, name);
   for (const name of Object.keys(carrier)) setField(copy, name, carrier[name]);
   return copy;
 }

@@ -4,7 +4,12 @@
  * left out of the headers, and said, so that tracing never fails the message.
  */
 import { OWN_HEADER_NAMES } from "../carrier/ascii-lower-name.js";
-import { MAX_SHOWN_NAME_LENGTH, warnDroppedField, type FieldSource } from "../carrier/header-text-fields.js";
+import {
+  MAX_SHOWN_NAME_LENGTH,
+  REMOVED_WITH_IT,
+  warnDroppedField,
+  type HeaderLeftOut,
+} from "../carrier/header-text-fields.js";
 import { quoteWritten } from "../describe-value.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
@@ -254,20 +259,45 @@ const SIZE_FAULTS = {
 } as const;
 
 /**
- * What to change for a field left out for `fault`: for the `baggage` header, the writers' `baggage`
- * option (the policy that trims what is written: `"none"`, or the keys the next hop needs); for a full
- * table, the application headers too; else the fields `source` writes.
+ * The writer whose `baggage` option a setter's user can switch to: a setter has no options (a
+ * propagator calls it), the writer for its headers does (`BaggagePolicy`, with a `propagator` option).
  */
-function sizeFix(fault: keyof typeof SIZE_FAULTS, name: string, source: FieldSource): string {
+const WRITER_OF_SETTER: Readonly<Record<string, string>> = {
+  amqpHeadersSetter: "injectAmqpHeaders",
+  kafkaHeadersSetter: "injectKafkaHeaders",
+};
+
+/** The helpers that take a `baggage` option (`BaggagePolicy`), which their warning names. */
+const BAGGAGE_OPTION_HELPERS: ReadonlySet<string> = new Set([
+  "injectAmqpHeaders",
+  "injectKafkaHeaders",
+  "withSendSpan",
+]);
+
+/** What the `baggage` option takes to trim the baggage, as the advice says it. */
+const BAGGAGE_OPTION_VALUES = '("none", or the keys the next hop needs)';
+
+/**
+ * What to change for a field left out for `fault`, by `leftOut.helper`, only what that helper can do:
+ * for the `baggage` header, the helper's own `baggage` option (the writers that take one: the policy
+ * that trims what is written, `"none"` or the keys the next hop needs), or for a setter a context that
+ * holds less or the writer of its headers, which takes that option; for a full table, the application
+ * headers too; else the fields `leftOut.source` writes.
+ */
+function sizeFix(fault: keyof typeof SIZE_FAULTS, name: string, leftOut: HeaderLeftOut): string {
   const table = fault === "table";
-  if (name === "baggage" && (table || fault === "budget"))
-    return (
-      'Keep less baggage: the baggage option of injectAmqpHeaders, injectKafkaHeaders and withSendSpan ("none", ' +
-      "or the keys the next hop needs) trims it" +
-      (table ? "; or keep the application headers smaller" : "")
-    );
+  const { helper } = leftOut;
+  const writer = WRITER_OF_SETTER[helper];
+  if (name === "baggage" && (table || fault === "budget")) {
+    const trim = BAGGAGE_OPTION_HELPERS.has(helper)
+      ? `Keep less baggage: the baggage option of ${helper} ${BAGGAGE_OPTION_VALUES} trims it`
+      : writer !== undefined
+        ? `Keep less baggage: inject a context that holds less, or write the headers with ${writer}, whose baggage option ${BAGGAGE_OPTION_VALUES} trims it`
+        : undefined;
+    if (trim !== undefined) return trim + (table ? "; or keep the application headers smaller" : "");
+  }
   const fields =
-    source === "propagator"
+    leftOut.source === "propagator"
       ? "make the propagator write shorter fields"
       : "write shorter fields into the stored carrier";
   return table
@@ -277,30 +307,33 @@ function sizeFix(fault: keyof typeof SIZE_FAULTS, name: string, source: FieldSou
 
 /**
  * Internal: the one way a field left out of message headers is said, by the setters and the writers
- * alike (`helper`, the public function called, names it): a {@link sendableFieldFault} of its name or
- * value characters as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT` (once per field name, for the first 16
- * names), a name or value too long, (`"table"`) a field that would overflow an AMQP headers table, or
- * (`"budget"`, a writer) a field past the 16 KiB a writer writes in all, as
- * {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault: the fault's rule, then what to
- * change, the `baggage` option for the `baggage` header). `source`: where the field came from (a
- * propagator's inject, or the stored carrier `writeCarrierToHeaders` was given), which both say. Never
+ * alike (`leftOut`: the public function called, which names it; where the field came from, a
+ * propagator's inject or the stored carrier `writeCarrierToHeaders` was given; the transport, for the
+ * `:` rule; whether a value of that name the headers already held was removed, said only then): a
+ * {@link sendableFieldFault} of its name or value characters as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT`
+ * (once per field name, for the first 16 names), a name or value too long, (`"table"`) a field that
+ * would overflow an AMQP headers table, or (`"budget"`, a writer) a field past the 16 KiB a writer
+ * writes in all, as {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault: the fault's
+ * rule, then what to change, for the `baggage` header what that helper can do, {@link sizeFix}). Never
  * throws.
  */
 export function warnFieldLeftOut(
-  helper: string,
   fault: FieldFault | "budget",
   name: string,
   value: string,
-  source: FieldSource = "propagator",
+  leftOut: HeaderLeftOut,
 ): void {
-  if (fault === "name" || fault === "value") return warnDroppedField(name, value, helper, source);
+  if (fault === "name" || fault === "value") return warnDroppedField(name, value, leftOut);
   try {
     const shown = quoteWritten(name, MAX_SHOWN_NAME_LENGTH);
+    const removed = leftOut.removed
+      ? ` ${REMOVED_WITH_IT[0]!.toUpperCase()}${REMOVED_WITH_IT.slice(1)}.`
+      : "";
     warnOnce(
-      `header field too large ${helper} ${fault}`,
-      `tracehop ${helper}: the header ${shown} is left out of the message headers, so that the client ` +
-        `does not refuse the send: ${SIZE_FAULTS[fault]}. The other headers are written, and the trace goes ` +
-        `on when they carry it. ${sizeFix(fault, name, source)}`,
+      `header field too large ${leftOut.helper} ${fault}`,
+      `tracehop ${leftOut.helper}: the header ${shown} is left out of the message headers, so that the client ` +
+        `does not refuse the send: ${SIZE_FAULTS[fault]}.${removed} The other headers are written, and the ` +
+        `trace goes on when they carry it. ${sizeFix(fault, name, leftOut)}`,
       FIELD_TOO_LARGE_WARNING,
     );
   } catch {

@@ -324,7 +324,7 @@ describe("RabbitMQ: headers near amqplib's 64 KiB header table", () => {
     assert.equal(full.traceparent, traceparentOf(onlySpan(`publish ${queue}`).spanContext()));
     assert.ok(fieldTableBytes(full) <= AMQPLIB_HEADER_TABLE_BYTES, String(fieldTableBytes(full)));
     assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
-      'tracehop withSendSpan: the header "baggage" is left out of the message headers, so that the client does not refuse the send: with it the headers table would be over 65536 bytes, the most amqplib encodes one into, and amqplib throws at publish past them. The other headers are written, and the trace goes on when they carry it. Keep less baggage: the baggage option of injectAmqpHeaders, injectKafkaHeaders and withSendSpan ("none", or the keys the next hop needs) trims it; or keep the application headers smaller',
+      'tracehop withSendSpan: the header "baggage" is left out of the message headers, so that the client does not refuse the send: with it the headers table would be over 65536 bytes, the most amqplib encodes one into, and amqplib throws at publish past them. The other headers are written, and the trace goes on when they carry it. Keep less baggage: the baggage option of withSendSpan ("none", or the keys the next hop needs) trims it; or keep the application headers smaller',
     ]);
     exporter.reset();
 

@@ -1,0 +1,291 @@
+/**
+ * What the warning of a field a setter or writer leaves out says, on the real RabbitMQ and NATS servers:
+ * that the value of its name the headers already held was removed (a forwarded `traceparent`), only when
+ * one was; the `baggage` option only to a helper that has it; and the `:` rule worded for the transport
+ * in use (`withSendSpan`'s `system`), not for the helper's name.
+ */
+import { randomBytes } from "node:crypto";
+import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from "@opentelemetry/api";
+import type amqplib from "amqplib";
+import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } from "nats";
+import { createPropagator } from "../../src/index.js";
+import {
+  amqpHeadersSetter,
+  contextFromAmqpHeaders,
+  injectAmqpHeaders,
+  kafkaHeadersSetter,
+  withSendSpan,
+  writeCarrierToHeaders,
+} from "../../src/messaging/index.js";
+import { inSpan } from "./tracing.js";
+import { useRabbitMQ } from "./rabbitmq.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
+
+const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
+const STALE = `00-${"1".repeat(32)}-${"2".repeat(16)}-01`;
+
+/** What a header-text warning adds when a forwarded value of the name was removed. */
+const REMOVED_TEXT =
+  ", and the value of that name the headers already held was removed, so that the consumer does not continue the earlier trace";
+/** What a size warning adds when a forwarded value of the name was removed. */
+const REMOVED_SIZE =
+  " The value of that name the headers already held was removed, so that the consumer does not continue the earlier trace.";
+
+const CR_LF_TRACEPARENT = (setter: string, removed: boolean) =>
+  `tracehop ${setter}: the propagator wrote the header "traceparent", which is not header text (its value holds a character outside printable ASCII 0x20-0x7E: a control character, NUL or non-ASCII text); it is left out of the message headers so that the client does not refuse the send or split a header` +
+  (removed ? REMOVED_TEXT : "");
+
+const TABLE_RULE =
+  "with it the headers table would be over 65536 bytes, the most amqplib encodes one into, and amqplib throws at publish past them.";
+const VALUE_RULE =
+  "its value is over 16384 characters, the most a reader of tracehop reads; an MQTT 5 string holds at most 65 535 bytes, and mqtt.js throws past them; a NATS message, headers included, holds at most the server's max_payload.";
+const GOES_ON = " The other headers are written, and the trace goes on when they carry it. ";
+
+/** The default styles, then `extra`'s fields in order (a vendor's own headers). */
+class ExtraFieldsPropagator implements TextMapPropagator {
+  private readonly inner = createPropagator();
+  constructor(private readonly extra: [string, string][]) {}
+  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.inner.inject(ctx, carrier, setter);
+    for (const [name, value] of this.extra) setter.set(carrier, name, value);
+  }
+  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    return this.inner.extract(ctx, carrier, getter);
+  }
+  fields(): string[] {
+    return [...this.inner.fields(), ...this.extra.map(([name]) => name)];
+  }
+}
+
+beforeEach(() => resetWarnings());
+
+describe("left-out field warnings on the real RabbitMQ", () => {
+  const broker = useRabbitMQ();
+
+  /** Sends `headers` through a new queue (h1-…) and gets the message back as a consumer would. */
+  async function roundTrip(t: TestContext, headers: Record<string, unknown>): Promise<amqplib.GetMessage> {
+    const queue = `h1-left-out-${process.pid}-${randomBytes(4).toString("hex")}`;
+    await broker.channel.assertQueue(queue);
+    broker.deleteAfter(t, queue);
+    broker.channel.sendToQueue(queue, Buffer.from("body"), { headers });
+    await broker.channel.waitForConfirms();
+    let msg: amqplib.GetMessage | false = false;
+    while (!msg) msg = await broker.channel.get(queue, { noAck: true });
+    return msg;
+  }
+
+  /** The headers of a consumed message another service published: a copy to forward. */
+  async function consumedHeaders(t: TestContext, headers: Record<string, unknown>) {
+    return { ...(await roundTrip(t, headers)).properties.headers! } as Record<string, unknown>;
+  }
+
+  test("amqpHeadersSetter: a traceparent left out for a CR/LF says the forwarded Traceparent was removed, and into headers without one does not", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const forwarded = await consumedHeaders(t, { Traceparent: STALE, "x-app": "1" });
+    const told = await recordWarnings(() =>
+      amqpHeadersSetter.set(forwarded, "traceparent", "00-split\r\nx-injected: 1"),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+      CR_LF_TRACEPARENT("amqpHeadersSetter", true),
+    ]);
+    const msg = await roundTrip(t, forwarded);
+    assert.deepEqual(msg.properties.headers, { "x-app": "1" });
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg)), undefined);
+
+    resetWarnings();
+    const fresh: Record<string, unknown> = { "x-app": "1" };
+    const toldFresh = await recordWarnings(() =>
+      amqpHeadersSetter.set(fresh, "traceparent", "00-split\r\nx-injected: 1"),
+    );
+    assert.deepEqual(said(toldFresh, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+      CR_LF_TRACEPARENT("amqpHeadersSetter", false),
+    ]);
+    assert.deepEqual((await roundTrip(t, fresh)).properties.headers, { "x-app": "1" });
+  });
+
+  test("amqpHeadersSetter: baggage left out of a full table says what it removed, and gives advice a setter can follow (it has no baggage option)", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const advice =
+      'Keep less baggage: inject a context that holds less, or write the headers with injectAmqpHeaders, whose baggage option ("none", or the keys the next hop needs) trims it; or keep the application headers smaller';
+    const forwarded = await consumedHeaders(t, { baggage: "tenant=old", "x-state": "s".repeat(65_450) });
+    const told = await recordWarnings(() =>
+      amqpHeadersSetter.set(forwarded, "baggage", `tenant=${"n".repeat(100)}`),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+      `tracehop amqpHeadersSetter: the header "baggage" is left out of the message headers, so that the client does not refuse the send: ${TABLE_RULE}${REMOVED_SIZE}${GOES_ON}${advice}`,
+    ]);
+    assert.deepEqual(Object.keys((await roundTrip(t, forwarded)).properties.headers!), ["x-state"]);
+
+    resetWarnings();
+    const fresh: Record<string, unknown> = { "x-state": "s".repeat(65_450) };
+    const toldFresh = await recordWarnings(() =>
+      amqpHeadersSetter.set(fresh, "baggage", `tenant=${"n".repeat(100)}`),
+    );
+    assert.deepEqual(said(toldFresh, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+      `tracehop amqpHeadersSetter: the header "baggage" is left out of the message headers, so that the client does not refuse the send: ${TABLE_RULE}${GOES_ON}${advice}`,
+    ]);
+    assert.deepEqual(Object.keys((await roundTrip(t, fresh)).properties.headers!), ["x-state"]);
+  });
+
+  test("injectAmqpHeaders: a vendor field left out for its length says the forwarded X-Vendor-Ctx was removed, and into headers without one does not", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const warning = (removed: boolean) =>
+      `tracehop injectAmqpHeaders: the header "x-vendor-ctx" is left out of the message headers, so that the client does not refuse the send: ${VALUE_RULE}${removed ? REMOVED_SIZE : ""}${GOES_ON}Make the propagator write shorter fields`;
+    const propagator = new ExtraFieldsPropagator([["x-vendor-ctx", "v".repeat(16_385)]]);
+    await inSpan("producer", async (span) => {
+      const forwarded = await consumedHeaders(t, { "X-Vendor-Ctx": "old", "x-app": "1" });
+      const told = await recordWarnings(() => injectAmqpHeaders(forwarded, { propagator }));
+      assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [warning(true)]);
+      const msg = await roundTrip(t, told.result);
+      assert.equal(Object.hasOwn(msg.properties.headers!, "X-Vendor-Ctx"), false);
+      assert.equal(msg.properties.headers!["x-app"], "1");
+      assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.spanId, span.spanContext().spanId);
+
+      resetWarnings();
+      const toldFresh = await recordWarnings(() => injectAmqpHeaders({ "x-app": "1" }, { propagator }));
+      assert.deepEqual(said(toldFresh, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [warning(false)]);
+      assert.equal((await roundTrip(t, toldFresh.result)).properties.headers!["x-app"], "1");
+    });
+  });
+
+  test("writeCarrierToHeaders: a stored carrier's field left out for its ':' says the forwarded field was removed, and into headers without one does not", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const warning = (removed: boolean) =>
+      `tracehop writeCarrierToHeaders: the stored carrier given (a carrier object, its JSON or a row's traceContext) holds the header "x-vendor:ctx", which is not header text (its name holds a ':', and nats.js throws for a ':' in a NATS header name); it is left out of the message headers so that the client does not refuse the send or split a header` +
+      (removed ? REMOVED_TEXT : "");
+    const carrier = { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`, "x-vendor:ctx": "new" };
+    const forwarded = await consumedHeaders(t, { "x-vendor:ctx": "old", "x-app": "1" });
+    const told = await recordWarnings(() => writeCarrierToHeaders(forwarded, carrier));
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [warning(true)]);
+    assert.deepEqual((await roundTrip(t, told.result)).properties.headers, {
+      "x-app": "1",
+      traceparent: carrier.traceparent,
+    });
+
+    resetWarnings();
+    const toldFresh = await recordWarnings(() => writeCarrierToHeaders({ "x-app": "1" }, carrier));
+    assert.deepEqual(said(toldFresh, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [warning(false)]);
+  });
+
+  test("withSendSpan with system rabbitmq: a name holding ':' is said with the AMQP wording, and the forwarded field of that name is said removed", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const propagator = new ExtraFieldsPropagator([["x-vendor:ctx", "new"]]);
+    const forwarded = await consumedHeaders(t, { "x-vendor:ctx": "old", "x-app": "1" });
+    const told = await recordWarnings(() =>
+      withSendSpan(
+        { system: "rabbitmq", destination: "h1-left-out", headers: forwarded, propagator },
+        (headers) => roundTrip(t, headers),
+      ),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+      "tracehop withSendSpan: the propagator wrote the header \"x-vendor:ctx\", which is not header text (its name holds a ':': an AMQP table takes one, but tracehop writes only names every message client sends, and nats.js throws for a ':' in a NATS header name); it is left out of the message headers so that the client does not refuse the send or split a header" +
+        REMOVED_TEXT,
+    ]);
+    const sent = told.result.properties.headers!;
+    assert.equal(Object.hasOwn(sent, "x-vendor:ctx"), false);
+    assert.equal(sent["x-app"], "1");
+    assert.ok(trace.getSpanContext(contextFromAmqpHeaders(told.result)));
+  });
+
+  test("withSendSpan with system rabbitmq: baggage left out of a full table is said with withSendSpan's own baggage option, and the forwarded baggage said removed", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const forwarded = await consumedHeaders(t, { baggage: "tenant=old", "x-state": "s".repeat(65_000) });
+    const baggage = propagation.createBaggage({ tenant: { value: "n".repeat(600) } });
+    const told = await recordWarnings(() =>
+      context.with(propagation.setBaggage(context.active(), baggage), () =>
+        withSendSpan({ system: "rabbitmq", destination: "h1-left-out", headers: forwarded }, (headers) =>
+          roundTrip(t, headers),
+        ),
+      ),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+      `tracehop withSendSpan: the header "baggage" is left out of the message headers, so that the client does not refuse the send: ${TABLE_RULE}${REMOVED_SIZE}${GOES_ON}Keep less baggage: the baggage option of withSendSpan ("none", or the keys the next hop needs) trims it; or keep the application headers smaller`,
+    ]);
+    const sent = told.result.properties.headers!;
+    assert.equal(Object.hasOwn(sent, "baggage"), false);
+    assert.ok(trace.getSpanContext(contextFromAmqpHeaders(told.result)));
+  });
+});
+
+describe("left-out field warnings on the real NATS server", () => {
+  let nc: NatsConnection | undefined;
+  let skipReason = "NATS was not connected";
+  before(async () => {
+    try {
+      nc = await context.with(ROOT_CONTEXT, () =>
+        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
+      );
+    } catch (err) {
+      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)})`;
+    }
+  });
+  after(async () => {
+    await nc?.close();
+  });
+
+  /** Publishes `headers` on a new subject (h1.…) and resolves with the headers delivered. */
+  async function publish(headers: MsgHdrs | undefined): Promise<Record<string, string[]>> {
+    const subject = `h1.left-out.${process.pid}.${randomBytes(4).toString("hex")}`;
+    const delivered = new Promise<Record<string, string[]>>((resolve) => {
+      nc!.subscribe(subject, {
+        max: 1,
+        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
+      });
+    });
+    await nc!.flush();
+    nc!.publish(subject, "order 1", { headers });
+    return delivered;
+  }
+
+  test("kafkaHeadersSetter: a traceparent left out of MsgHdrs says the one already there was removed, and into empty MsgHdrs does not", async (t) => {
+    if (!nc) return t.skip(skipReason);
+    const h = natsHeaders();
+    h.set("traceparent", STALE);
+    h.set("x-app", "1");
+    const told = await recordWarnings(() =>
+      kafkaHeadersSetter.set(h, "traceparent", "00-split\r\nx-injected: 1"),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+      CR_LF_TRACEPARENT("kafkaHeadersSetter", true),
+    ]);
+    assert.deepEqual(await publish(h), { "x-app": ["1"] });
+
+    resetWarnings();
+    const fresh = natsHeaders();
+    fresh.set("x-app", "1");
+    const toldFresh = await recordWarnings(() =>
+      kafkaHeadersSetter.set(fresh, "traceparent", "00-split\r\nx-injected: 1"),
+    );
+    assert.deepEqual(said(toldFresh, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+      CR_LF_TRACEPARENT("kafkaHeadersSetter", false),
+    ]);
+    assert.deepEqual(await publish(fresh), { "x-app": ["1"] });
+  });
+
+  test("withSendSpan with system nats: a name holding ':' is said with the NATS wording", async (t) => {
+    if (!nc) return t.skip(skipReason);
+    const propagator = new ExtraFieldsPropagator([["x-vendor:ctx", "new"]]);
+    const told = await recordWarnings(() =>
+      withSendSpan(
+        { system: "nats", destination: "h1.left-out", headers: natsHeaders(), propagator },
+        (headers) => publish(headers as MsgHdrs),
+      ),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+      "tracehop withSendSpan: the propagator wrote the header \"x-vendor:ctx\", which is not header text (its name holds a ':', and nats.js throws for a ':' in a NATS header name); it is left out of the message headers so that the client does not refuse the send or split a header",
+    ]);
+    assert.equal(Object.hasOwn(told.result, "x-vendor:ctx"), false);
+    assert.equal(told.result.traceparent?.length, 1);
+  });
+});

@@ -114,6 +114,19 @@ describe("left-out field warnings on the real RabbitMQ", () => {
     assert.deepEqual((await roundTrip(t, fresh)).properties.headers, { "x-app": "1" });
   });
 
+  test("amqpHeadersSetter: forwarded headers that refuse the delete (frozen) keep their traceparent, and the warning claims no removal", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const forwarded = Object.freeze(await consumedHeaders(t, { traceparent: STALE, "x-app": "1" }));
+    const told = await recordWarnings(() =>
+      amqpHeadersSetter.set(forwarded, "traceparent", "00-split\r\nx-injected: 1"),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+      CR_LF_TRACEPARENT("amqpHeadersSetter", false),
+    ]);
+    // A setter writes in place or not at all: the stale value it could not remove is what is sent.
+    assert.equal((await roundTrip(t, forwarded)).properties.headers!.traceparent, STALE);
+  });
+
   test("amqpHeadersSetter: baggage left out of a full table says what it removed, and gives advice a setter can follow (it has no baggage option)", async (t) => {
     if (!broker.requireBroker(t)) return;
     const advice =

@@ -812,7 +812,7 @@ function expandedInBorderOne(lines: readonly string[]): readonly string[] {
   }
   const record = (line: string): string | undefined =>
     /^(?:\+-|[┌├]─|─)\[ RECORD (\d+) \]|^\* Record (\d+)\s*$/.exec(line)?.slice(1).find(Boolean);
-  if (!head.some((line) => record(line) !== undefined)) return lines;
+  if (!head.some((line) => record(line) !== undefined)) return oneRecordGoingOn(lines) ?? lines;
   if (head.some((line) => /^\* Record \d+\s*$/.test(line)))
     return lines.map((line) => {
       const number = record(line);
@@ -844,16 +844,73 @@ function expandedRecordInBorder(fields: readonly string[], border: string): bool
   if (fields.length === 0) return false;
   const names = new Set<string>();
   let carriers = 0;
+  // Whether the line before ended with psql's wrap mark, `+` against the border: the value goes on in a
+  // line whose name cell is blank.
+  let goesOn = false;
   for (const line of fields) {
     const text = line.trimEnd();
-    if (!text.startsWith("| ") || !text.endsWith(" |") || text.length !== border.length) return false;
+    if (!text.startsWith("| ") || !/[ +]\|$/.test(text) || text.length !== border.length) return false;
     if (text.slice(inner - 1, inner + 2) !== " | ") return false;
     const name = text.slice(2, inner - 1).trimEnd();
-    if (!columnName(name) || names.has(name)) return false;
-    names.add(name);
-    if (expandedCarrierValue(text.slice(inner + 2, -2).trimEnd())) carriers++;
+    if (name === "" ? !goesOn : !columnName(name) || names.has(name)) return false;
+    if (name !== "") {
+      names.add(name);
+      if (expandedCarrierValue(text.slice(inner + 2, -2).trimEnd())) carriers++;
+    }
+    goesOn = text.at(-2) === "+";
   }
-  return carriers > 0 && (fields.length === 1 || carriers < fields.length);
+  return carriers > 0 && (names.size === 1 || carriers < names.size);
+}
+
+/**
+ * `lines` of one record of psql's expanded aligned output without its header (`-x -t`) in which a value
+ * goes on over lines (a pretty-printed JSON value: `jsonb_pretty`, a json column stored so), written as
+ * {@link expandedInBorderOne} writes them (a `-[ RECORD 1 ]-` header, `name | value` lines), else
+ * `undefined`. psql writes a line per column, its name padded to the longest, and each further line of a
+ * value with the name cell blank, the line before ending with its wrap mark (`+`; `↵` under `\pset
+ * linestyle unicode`); border 1 (the default) puts ` | ` (` │ `) after the name cell, border 0 a space.
+ * Told by: the record alone (an empty line, or nothing, after it), every line's separator in the same
+ * column as the first line's, each name cell a column's name ({@link columnName}, none twice) or blank
+ * after a wrap mark, a value going on at least once, and a column's value a carrier's text or the `{` of a
+ * pretty-printed one ({@link expandedCarrierValue}). psql -t without -x starts each row with a space
+ * (border 1) or a `|` (border 2): no name there; with border 0 it prints a row of a text and a
+ * pretty-printed value as these lines, said as expanded output too (what to run is the same). Checked with psql 15.
+ */
+function oneRecordGoingOn(lines: readonly string[]): readonly string[] | undefined {
+  const blank = lines.indexOf("");
+  const record = blank < 0 ? lines : lines.slice(0, blank);
+  if (record.length < 2 || lines.slice(record.length).some((line) => line.trim() !== "")) return undefined;
+  const first = record[0]!;
+  // Border 1: the name, padded, then ` | ` (` │ `); border 0: the name, padded, then a space.
+  const bar = /^\S(?:.*?\S)? +([|│])(?: |$)/.exec(first);
+  const padded = bar === null ? /^\S+ +(?=\S)/.exec(first) : null;
+  if (bar === null && padded === null) return undefined;
+  // The column the separator is in, and where a value starts.
+  const at = bar === null ? padded![0].length - 1 : bar[0].length - (bar[0].endsWith(" ") ? 2 : 1);
+  const separator = bar === null ? " " : bar[1]!;
+  const start = at + (bar === null ? 1 : 2);
+  const names = new Set<string>();
+  const fields: string[] = [];
+  let goesOn = false;
+  let wentOn = false;
+  let carrier = false;
+  for (const line of record) {
+    if (line.length <= at || line[at] !== separator || (bar !== null && line[at - 1] !== " "))
+      return undefined;
+    const name = line.slice(0, at).trimEnd();
+    const value = line.slice(start);
+    if (name === "") {
+      if (!goesOn) return undefined;
+      wentOn = true;
+    } else {
+      if (/^\s/.test(line) || !columnName(name) || names.has(name)) return undefined;
+      names.add(name);
+      if (expandedCarrierValue(value.replace(/↵$/, "+"))) carrier = true;
+    }
+    goesOn = /[+↵]$/.test(value);
+    fields.push(`${name === "" ? " ".repeat(at) : name} | ${value.replace(/↵$/, "+")}`);
+  }
+  return wentOn && carrier ? ["-[ RECORD 1 ]-", ...fields] : undefined;
 }
 
 /**

@@ -155,6 +155,40 @@ describe("tracehop inspect: tables and psql's other layouts, named by what their
           'in +----+ borders: print the rows alone, mysql -N -B -e "select ..." (-N no column names, -B batch)',
       );
   });
+
+  test("psql -x -t of one record whose value goes on over lines (jsonb_pretty): psql's expanded output, in any border, not columns", () => {
+    // One record under -x -t whose value goes on over lines (jsonb_pretty), each going on in a line whose
+    // name cell is blank: in every border and line style, with the column alone or after another; and
+    // under -x, after its record header.
+    for (const file of [
+      "psql-x-t-pretty-one.txt",
+      "psql-x-pretty-one.txt",
+      "psql-x-t-pretty-one-border0.txt",
+      "psql-x-t-pretty-one-border2.txt",
+      "psql-x-t-pretty-one-unicode.txt",
+      "psql-x-t-pretty-one-columns.txt",
+      "psql-x-t-pretty-one-columns-border0.txt",
+      "psql-x-t-pretty-one-columns-border2.txt",
+    ])
+      assert.equal(
+        hintOf(fixture(file)),
+        "it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, not expanded: " +
+          `${ONE_COLUMN.psql} (-X skips a psqlrc that turns \\x on)`,
+        file,
+      );
+    // The column named as psql names it.
+    assert.equal(
+      hintOf(fixture("psql-x-t-pretty-one-carrier.txt")),
+      "it looks like psql's expanded output (-x, or \\x on), a line per column of each record: print the rows one per line, not expanded: " +
+        `${ONE_COLUMN.psql.replace('"traceContext"', '"carrier"')} (-X skips a psqlrc that turns \\x on)`,
+    );
+    // The same value not expanded (psql -t, two columns): a row starts with a space, or a border, not a name.
+    assert.match(
+      hintOf(fixture("psql-t-pretty-two-columns.txt")),
+      /^it looks like psql's aligned output of a value over several lines/,
+    );
+    assert.doesNotMatch(hintOf(fixture("psql-t-border2-pretty-two-columns.txt")), /expanded output/);
+  });
 });
 
 describe("tracehop inspect: text of several columns, CSV, SQL literals: each client that prints it, with its command", () => {

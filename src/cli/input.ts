@@ -38,6 +38,7 @@ import {
   type EscapedLine,
   type LineJson,
   type LineValue,
+  type PsqlNullDisplay,
 } from "./line-rows.js";
 import { valueRow } from "./row-carrier.js";
 
@@ -170,6 +171,7 @@ export function parseInspectInput(
           rows.crlf,
           rows.copy,
           rows.sqliteAlike,
+          rows.psqlNull,
         );
         return groups !== undefined && row.noCarrier === AN_ARRAY ? { ...row, noCarrier: groups } : row;
       }),
@@ -415,7 +417,8 @@ function lineError(line: string, number: number, error: string, lines: readonly 
  * carrier or a row (read with its own line's text), a string the JSON text of one (as `withCarrier`
  * reads a Json column holding a string: `carrierObject`, carrier-object.ts), another JSON value a row
  * without a carrier; a line of `mysql --batch` output is read with its escapes undone, with a diagnostic
- * (naming `sqlite3 .nullvalue NULL` too, which prints the same bytes, when `sqliteAlike`).
+ * (naming `sqlite3 .nullvalue NULL` too, which prints the same bytes, when `sqliteAlike`); a NULL column
+ * said as psql's null display of its own when `psqlNull` (line-rows.ts `PsqlNullDisplay`).
  * @throws {@link InspectInputError} naming the line when it is none of these (with a hint from the line,
  *   or from all the text's `lines`: {@link prettyRowsHint}).
  */
@@ -430,8 +433,9 @@ function lineRow(
   crlf = false,
   copy = false,
   sqliteAlike = false,
+  psqlNull?: PsqlNullDisplay,
 ): InspectInput {
-  const noCarrier = nullLine(line, copy);
+  const noCarrier = nullLine(line, copy, psqlNull);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
   read ??= readLine(line, mysql, escaped, copy);
   if ("noCarrier" in read) return { carrier: {}, diagnostics: [], noCarrier: read.noCarrier };

@@ -13,6 +13,30 @@ const NULL_ROW = "NULL: written outside a span, or by a service without the exte
 const MYSQL_NULL_ROW =
   "NULL: a NULL column as mysql --batch or sqlite3 with .nullvalue NULL prints it; written outside a span, or by a service without the extension";
 
+/**
+ * What a NULL column of `psql -t` output is when psql writes its null display of its own, `NULL`
+ * (`-P null=NULL`, `\pset null NULL` in a psqlrc; checked with psql 15).
+ */
+const PSQL_NULL_ROW =
+  "NULL: a NULL column as psql prints it with its null display set to NULL (-P null=NULL, \\pset null NULL); written outside a span, or by a service without the extension";
+
+/**
+ * What a line `NULL` is among rows that print as psql prints a jsonb column ({@link psqlJsonbLines}):
+ * `psql -At -P null=NULL` most likely, though mysql --batch and sqlite3 print the same bytes for a column
+ * stored in that form.
+ */
+const PSQL_OR_MYSQL_NULL_ROW =
+  "NULL: a NULL column as psql prints it with its null display set to NULL (-P null=NULL, \\pset null NULL; " +
+  "the other rows are printed as psql prints a jsonb column), or as mysql --batch or sqlite3 with .nullvalue NULL prints it; " +
+  "written outside a span, or by a service without the extension";
+
+/**
+ * Which client's null display of its own a NULL column of line-per-row text is ({@link nullLine}):
+ * `aligned`, psql's, in `psql -t` output (a line ` NULL`); `jsonb`, psql's most likely, in text whose
+ * other rows print as psql prints a jsonb column (`psql -At -P null=NULL`).
+ */
+export type PsqlNullDisplay = "aligned" | "jsonb";
+
 /** Line-per-row text: its lines, and the first line that is not a NULL column read as JSON (read once). */
 interface RowLines {
   lines: string[];
@@ -33,6 +57,8 @@ interface RowLines {
   sqliteAlike?: boolean;
   /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
   first?: { index: number; read: LineValue | LineNoCarrier };
+  /** Set when a NULL column is psql's null display of its own, `NULL` ({@link PsqlNullDisplay}). */
+  psqlNull?: PsqlNullDisplay;
   /**
    * Whether the lines were split at CR LF ({@link textLines}: every line break of the text is one), a
    * carriage return taken off each line as part of its line break.
@@ -59,20 +85,100 @@ export function rowLines(text: string): RowLines | undefined {
   const lines = textLines(text);
   const crlf = text.includes("\r\n") && !/(?:^|[^\r])\n/.test(text);
   if (lines[lines.length - 1] === "") lines.pop();
+  let psqlNull: PsqlNullDisplay | undefined;
   if (psqlAlignedRows(lines)) {
     lines.pop();
     // psql's null display of its own (-P null=NULL, \pset null NULL), after the row's leading space: a
     // NULL column, as its default null display " " is.
-    for (const [index, line] of lines.entries()) if (line === " NULL") lines[index] = " ";
+    for (const [index, line] of lines.entries())
+      if (line === " NULL") {
+        lines[index] = " ";
+        psqlNull = "aligned";
+      }
   }
   const copy = copyOutput(lines);
   const index = lines.findIndex((line) => nullLine(line, copy) === undefined);
-  if (index < 0) return { lines, mysql: false, copy, escaped: [], crlf };
+  if (index < 0) return { lines, mysql: false, copy, escaped: [], crlf, psqlNull };
   const { mysql, escaped, sqliteAlike } = copy ? { mysql: false, escaped: [] } : mysqlOutput(lines);
   const read = readLine(lines[index]!, mysql, escaped[index], copy);
-  return "error" in read
-    ? undefined
-    : { lines, mysql, copy, escaped, sqliteAlike, first: { index, read }, crlf };
+  if ("error" in read) return undefined;
+  // A line JSON only with mysql's escapes undone is mysql's (sqliteAlike false): psql prints none.
+  if (
+    psqlNull === undefined &&
+    !copy &&
+    (sqliteAlike ?? !mysql) &&
+    lines.includes("NULL") &&
+    psqlJsonbLines(lines)
+  )
+    psqlNull = "jsonb";
+  return { lines, mysql, copy, escaped, sqliteAlike, first: { index, read }, crlf, psqlNull };
+}
+
+/**
+ * Whether the first rows of `lines` that are not NULL columns (at most five, one at least) are each a JSON
+ * object written as PostgreSQL writes a jsonb value's text ({@link jsonbText}): what `psql -At` prints
+ * of a jsonb column. A json or text column holding text written otherwise (`JSON.stringify`'s, with no
+ * spaces) prints as stored, and mysql --batch and sqlite3 print a column as stored: such text is told by
+ * nothing, and not taken for psql's.
+ */
+function psqlJsonbLines(lines: readonly string[]): boolean {
+  const rows = lines.filter((line) => nullLine(line) === undefined).slice(0, 5);
+  return (
+    rows.length > 0 &&
+    rows.every((line) => {
+      const read = parseJson(line);
+      return (
+        "value" in read &&
+        typeof read.value === "object" &&
+        read.value !== null &&
+        !Array.isArray(read.value) &&
+        jsonbText(read.value) === line
+      );
+    })
+  );
+}
+
+/**
+ * `value`, parsed JSON, written as PostgreSQL writes a jsonb value's text (PostgreSQL 15's `jsonb_out` and
+ * `escape_json`): `": "` after a key and `", "` between members
+ * and elements, an object's keys ordered by their length in UTF-8 bytes and then by those bytes, a
+ * string's `"` and `\` escaped, its controls as `\b \f \n \r \t` or `\u00XX`, every other character as
+ * it is; a number as JavaScript writes it (jsonb keeps a number's digits as written: `1.0` is not this).
+ * `undefined` for a value nested too deep to write.
+ */
+function jsonbText(value: unknown): string | undefined {
+  try {
+    return jsonbWritten(value);
+  } catch {
+    return undefined; // a value nested thousands of levels deep overflows the stack
+  }
+}
+
+function jsonbWritten(value: unknown): string {
+  if (typeof value === "string") return jsonbString(value);
+  if (Array.isArray(value)) return `[${value.map(jsonbWritten).join(", ")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => {
+      const [x, y] = [Buffer.from(a), Buffer.from(b)];
+      return x.length - y.length || Buffer.compare(x, y);
+    });
+    return `{${entries.map(([key, item]) => `${jsonbString(key)}: ${jsonbWritten(item)}`).join(", ")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** `text` as PostgreSQL's `escape_json` writes it ({@link jsonbText}). */
+function jsonbString(text: string): string {
+  const escapes: Record<string, string> = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+  };
+  return `"${text.replace(/["\\]|[^\x20-\uffff]/g, (c) => escapes[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
 }
 
 /**
@@ -174,11 +280,15 @@ function psqlAlignedRows(lines: string[]): boolean {
  * blank ({@link NULL_ROW}, `psql -At`), `NULL` ({@link MYSQL_NULL_ROW}, `mysql --batch`), or in
  * PostgreSQL's COPY text format (`copy`: {@link copyOutput}) `\N` ({@link COPY_NULL_ROW}).
  */
-export function nullLine(line: string, copy = false): string | undefined {
+export function nullLine(line: string, copy = false, psqlNull?: PsqlNullDisplay): string | undefined {
   return line.trim() === ""
-    ? NULL_ROW
+    ? psqlNull === "aligned"
+      ? PSQL_NULL_ROW
+      : NULL_ROW
     : line === "NULL"
-      ? MYSQL_NULL_ROW
+      ? psqlNull === "jsonb"
+        ? PSQL_OR_MYSQL_NULL_ROW
+        : MYSQL_NULL_ROW
       : copy && line === "\\N"
         ? COPY_NULL_ROW
         : undefined;

@@ -155,24 +155,49 @@ function head(text: string, max: number = MAX_SHOWN_CHARACTERS): string {
  * width space, a soft hyphen), is seen rather than echoed as what looks like the right name, or as
  * nothing; and, when longer than `max` characters (default 40), cut as {@link describeValue} cuts a
  * string, `"<head>"… (<length> characters)` (the head never ends inside a surrogate pair), so that a
- * pasted megabyte does not flood the log. Never throws.
+ * pasted megabyte does not flood the log. {@link quoteCut} without the escapes. Never throws.
  */
 export function quoteWritten(text: string, max: number = MAX_SHOWN_CHARACTERS): string {
-  if (text.length <= max) return escapeUnprintable(JSON.stringify(text));
-  return `${escapeUnprintable(JSON.stringify(head(text, max)))}… (${text.length} characters)`;
+  return quoted(text, max, true);
 }
 
 /**
  * Internal: `text`, a value read from a carrier, quoted for a reason or diagnostic that `tracehop
- * inspect` reports and a warning repeats: JSON-quoted and not escaped (the report's JSON keeps the value
- * as stored; its text report and the warnings escape every character outside printable ASCII as they
- * print it), cut past `max` characters as {@link quoteWritten} cuts, `"<head>"… (<length> characters)`
- * (the head never ends inside a surrogate pair), so that the length is said and a long value does not
- * flood the report. Never throws.
+ * inspect` reports and a warning repeats: {@link quoteWritten}'s rule without its escapes, JSON-quoted and
+ * cut past `max` characters, `"<head>"… (<length> characters)` (the head never ends inside a surrogate
+ * pair), so that the length is said and a long value does not flood the report; its characters are kept
+ * as stored (the report's JSON keeps the value as stored; its text report and the warnings escape every
+ * character outside printable ASCII as they print it). Never throws.
  */
 export function quoteCut(text: string, max: number): string {
-  if (text.length <= max) return JSON.stringify(text);
-  return `${JSON.stringify(head(text, max))}… (${text.length} characters)`;
+  return quoted(text, max, false);
+}
+
+/**
+ * Longest carrier value or key a reason or diagnostic quotes whole ({@link quoteValue}), in characters: a
+ * traceparent (55), a 128-bit trace id (32 hex digits, 39 decimal), a B3 header (up to 68) are shown whole;
+ * a value or key of up to 16 KiB, which the carrier reader keeps, is cut (docs/migration.md, "Checking a row").
+ */
+export const MAX_QUOTED_VALUE_CHARACTERS = 80;
+
+/**
+ * Internal: `text`, a value or key read from a carrier (a header's value, a part of one, a header name),
+ * quoted for a reason or diagnostic by {@link quoteCut} at {@link MAX_QUOTED_VALUE_CHARACTERS}. Never throws.
+ */
+export function quoteValue(text: string): string {
+  return quoted(text, MAX_QUOTED_VALUE_CHARACTERS, false);
+}
+
+/**
+ * `text` JSON-quoted, its first `max` characters when it is longer (never ending inside a surrogate pair),
+ * then `… (<length> characters)`; every code unit outside printable ASCII escaped when `escape`
+ * ({@link escapeUnprintable}): the one rule of {@link quoteWritten}, {@link quoteCut} and {@link quoteValue}.
+ */
+function quoted(text: string, max: number, escape: boolean): string {
+  const long = text.length > max;
+  const json = JSON.stringify(long ? head(text, max) : text);
+  const shown = escape ? escapeUnprintable(json) : json;
+  return long ? `${shown}… (${text.length} characters)` : shown;
 }
 
 /**

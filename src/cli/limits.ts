@@ -1,7 +1,7 @@
 // What the library drops for its limits, and why, in words: the carrier reader (keys, value sizes, values
 // per header), the tracestate and baggage readers (W3C limits and grammar), and the x-datadog-tags
 // decoder. The library decides what it drops; these functions only say why.
-import { quoteCut } from "../describe-value.js";
+import { MAX_QUOTED_VALUE_CHARACTERS, quoteValue } from "../describe-value.js";
 import { ROOT_CONTEXT, type Baggage } from "@opentelemetry/api";
 import { asBytes } from "../carrier/carrier-object.js";
 import { isHeaderNameText } from "../carrier/header-text-fields.js";
@@ -84,7 +84,7 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
       dropped.add(name);
       if (++past <= MAX_LISTED)
         notes.push(
-          `${key} is ignored by the carrier reader: it is key ${index + 1} of the carrier; past the first ${MAX_CARRIER_KEYS} keys ` +
+          `${keyShown(key)} is ignored by the carrier reader: it is key ${index + 1} of the carrier; past the first ${MAX_CARRIER_KEYS} keys ` +
             (key === name
               ? "only the headers tracehop's styles name (not ot-baggage-* entries) are looked up"
               : "only the propagation headers spelt in lower case are looked up"),
@@ -94,7 +94,7 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
     if (!isHeaderNameText(key)) {
       dropped.add(name);
       notes.push(
-        `${JSON.stringify(key)} is ignored by the carrier reader: its name holds a character no header name has (a space, a control or a non-ASCII character)`,
+        `${shown(key)} is ignored by the carrier reader: its name holds a character no header name has (a space, a control or a non-ASCII character)`,
       );
       continue;
     }
@@ -102,7 +102,7 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
     if (name.startsWith(LEGACY_BAGGAGE_PREFIX) && !isBaggageToken(entryKey)) {
       dropped.add(name);
       notes.push(
-        `${key} is dropped by the datadog style: ${entryKey === "" ? "its baggage key is empty" : `${JSON.stringify(entryKey)} is no baggage key`} (a key is a token: letters, digits and !#$%&'*+-.^_\`|~; W3C Baggage §3.2.1.2)`,
+        `${keyShown(key)} is dropped by the datadog style: ${entryKey === "" ? "its baggage key is empty" : `${shown(entryKey)} is no baggage key`} (a key is a token: letters, digits and !#$%&'*+-.^_\`|~; W3C Baggage §3.2.1.2)`,
       );
       continue;
     }
@@ -123,8 +123,9 @@ export function readerDrops(raw: Record<string, unknown>): { dropped: Set<string
     if (read === 0) dropped.add(name);
     notes.push(
       (read === 0
-        ? `${key} is ignored by the carrier reader: `
-        : `${key}: the carrier reader keeps ${read} of its ${values.length} values: `) + reasons.join("; "),
+        ? `${keyShown(key)} is ignored by the carrier reader: `
+        : `${keyShown(key)}: the carrier reader keeps ${read} of its ${values.length} values: `) +
+        reasons.join("; "),
     );
   }
   if (past > MAX_LISTED)
@@ -159,7 +160,7 @@ function spellingNotes(raw: Record<string, unknown>, dropped: ReadonlySet<string
       return typeof value === "string" ? shown(value) : describeField(value);
     });
     notes.push(
-      `${name} is spelt ${keys.length} ways (${keys.join(", ")}): the carrier reader reads them as one header sent that many times, in key order (${values.join(", ")}); ${repeatedReading(name)}`,
+      `${keyShown(name)} is spelt ${keys.length} ways (${keys.map(keyShown).join(", ")}): the carrier reader reads them as one header sent that many times, in key order (${values.join(", ")}); ${repeatedReading(name)}`,
     );
   }
   return notes;
@@ -196,7 +197,7 @@ function notTextNote(key: string, values: readonly unknown[]): string | undefine
   const parts: string[] = [];
   if (booleans.length > 0)
     parts.push(
-      `stored as the JSON boolean ${String(booleans[0])}${booleans.length > 1 ? " (and others)" : ""}, it is read as its text ${JSON.stringify(String(booleans[0]))}, judged as that string`,
+      `stored as the JSON boolean ${String(booleans[0])}${booleans.length > 1 ? " (and others)" : ""}, it is read as its text ${shown(String(booleans[0]))}, judged as that string`,
     );
   if (structures > 0)
     parts.push(
@@ -207,7 +208,7 @@ function notTextNote(key: string, values: readonly unknown[]): string | undefine
     );
   return parts.length === 0
     ? undefined
-    : `${key}: ${parts.join("; ")}; carriers hold strings: store it as a string`;
+    : `${keyShown(key)}: ${parts.join("; ")}; carriers hold strings: store it as a string`;
 }
 
 /** Why the carrier reader refuses one value (not a number: those are said with their digits). */
@@ -227,12 +228,21 @@ function whyValueRefused(value: unknown): string {
 }
 
 /**
- * `text` in quotes for a diagnostic (`quoteCut`): JSON text, cut after 80 characters (a traceparent, 55,
+ * `text` in quotes for a diagnostic (`quoteValue`): JSON text, cut past 80 characters (a traceparent, 55,
  * is shown whole) as `"<head>"… (<length> characters)`, so that its length is said (a cut inside the
  * quotes lost it).
  */
 function shown(text: string): string {
-  return quoteCut(text, 80);
+  return quoteValue(text);
+}
+
+/**
+ * A carrier key named in a diagnostic: as it is (`x-datadog-trace-id`), or quoted and cut as a value is
+ * ({@link shown}) when longer than 80 characters (an `ot-baggage-*` key of 16 KiB), so that its length is
+ * said and the report is not flooded.
+ */
+function keyShown(key: string): string {
+  return key.length > MAX_QUOTED_VALUE_CHARACTERS ? shown(key) : key;
 }
 
 /**
@@ -340,7 +350,7 @@ export function zeroTidDropped(header: string, maxLength: number, consequence: s
   const nonZero = members.map((member) => (member === zero ? `${TID_TAG}=${"0".repeat(15)}1` : member));
   if (decodeTagsHeader(nonZero.join(","), maxLength).tags[TID_TAG] === undefined) return undefined;
   return (
-    `x-datadog-tags: _dd.p.tid ${JSON.stringify(ZERO_HEX16)} is all zeros, no upper half of a trace id, so it is ` +
+    `x-datadog-tags: _dd.p.tid ${shown(ZERO_HEX16)} is all zeros, no upper half of a trace id, so it is ` +
     `dropped and the other tags kept (Datadog system-tests test_datadog_128_bit_propagation_tid_*); ${consequence}`
   );
 }

@@ -1,7 +1,7 @@
 // Why a propagation style refuses a carrier that holds its headers, in words: the rules each style's
 // extraction applies, said for `tracehop inspect` (src/cli/styles.ts) and for the warning of a restore
 // that found no context (src/context/carrier-rejected.ts). The styles decide; these only say why.
-import { describeValue } from "../describe-value.js";
+import { describeValue, quoteValue } from "../describe-value.js";
 import { NOT_TEXT_VALUE, overLength, type NormalizedCarrier } from "../carrier/normalize-carrier.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_SAMPLING_PRIORITY, X_DATADOG_TRACE_ID } from "./datadog/constants.js";
@@ -53,7 +53,7 @@ export function fieldOf(
   const quoted =
     read === stored
       ? quotedValue(stored, key, notText)
-      : `${JSON.stringify(stored)} (${JOINED_VALUES}: the first is read, and none may be empty)`;
+      : `${quoteValue(stored)} (${JOINED_VALUES}: the first is read, and none may be empty)`;
   return { read, quoted, several: read !== stored };
 }
 
@@ -92,7 +92,7 @@ function reason(text: string, several = false): RejectionReason {
  * names it.
  */
 function quotedValue(value: string, name: string, notText: NotTextWording): string {
-  return value === NOT_TEXT_VALUE ? notText(name) : JSON.stringify(value);
+  return value === NOT_TEXT_VALUE ? notText(name) : quoteValue(value);
 }
 
 /** Words of the reasons about several values of one header. */
@@ -197,7 +197,7 @@ export function base64Note(value: string, what: string, isValid: (text: string) 
   const text = Buffer.from(value, "base64").toString("latin1");
   if (!isPrintableAscii(text) || !isValid(text)) return "";
   return (
-    `; it looks like base64 of ${what} (${JSON.stringify(text)}): a Buffer stored through JSON; store ` +
+    `; it looks like base64 of ${what} (${quoteValue(text)}): a Buffer stored through JSON; store ` +
     "captureCarrier()/writeCarrierToHeaders output, strings, not Buffers"
   );
 }
@@ -470,7 +470,7 @@ function b3HeaderReason(b3: QuotedField): string | undefined {
   if (fields.length < 2 || fields.length > 4)
     return `b3 ${b3.quoted} has ${fields.length} field${fields.length === 1 ? "" : "s"}, not 2 to 4: a b3 header is ${B3_SINGLE_FORM}`;
   const [traceId, spanId, state, parentId] = fields as [string, string, string?, string?];
-  const field = (name: string, value: string) => `b3 ${b3.quoted}: its ${name} ${JSON.stringify(value)}`;
+  const field = (name: string, value: string) => `b3 ${b3.quoted}: its ${name} ${quoteValue(value)}`;
   const idReason =
     b3IdReason(field("trace id", traceId), traceId, "trace", B3_TRACE_ID, [16, 32], true) ??
     b3IdReason(field("span id", spanId), spanId, "span", B3_SPAN_ID, [16], true);
@@ -546,10 +546,10 @@ function oneTraceparentReason(value: string, quoted: string): string {
   const flagsReason = hexFieldReason("trace-flags", flags, 2, "§3.2.2.5", false);
   if (flagsReason) return flagsReason;
   if (extra)
-    return `traceparent version 00 ends after its trace-flags (55 characters), but ${JSON.stringify(value.slice(value.indexOf("-", 53)))} follows them: only a higher version may add fields (W3C Trace Context §3.2.2.2, §3.2.4)`;
+    return `traceparent version 00 ends after its trace-flags (55 characters), but ${quoteValue(value.slice(value.indexOf("-", 53)))} follows them: only a higher version may add fields (W3C Trace Context §3.2.2.2, §3.2.4)`;
   if (flagsField.length > 2)
-    return `traceparent version ${version}: ${JSON.stringify(flagsField.slice(2))} follows the trace-flags, where a higher version must end or go on with "-" (W3C Trace Context §3.2.4)`;
-  return `traceparent ${JSON.stringify(value)} rejected by W3C Trace Context`;
+    return `traceparent version ${version}: ${quoteValue(flagsField.slice(2))} follows the trace-flags, where a higher version must end or go on with "-" (W3C Trace Context §3.2.4)`;
+  return `traceparent ${quoteValue(value)} rejected by W3C Trace Context`;
 }
 
 /**
@@ -579,7 +579,7 @@ function repeatedTraceparentReason(
   if (distinct.length === 1) return { value: distinct[0]! };
   if (distinct.includes(""))
     return joined
-      ? `traceparent ${JSON.stringify(fields[0])} holds an empty value between or beside its commas: ${rule}, and an empty one differs from the others`
+      ? `traceparent ${quoteValue(fields[0])} holds an empty value between or beside its commas: ${rule}, and an empty one differs from the others`
       : `traceparent holds an empty value among its ${values.length}: ${rule}, and an empty one differs from the others`;
   return (
     `${SEVERAL_TRACEPARENTS}: ${distinct
@@ -601,7 +601,7 @@ function hexFieldReason(
   nonZero: boolean,
 ): string | undefined {
   const rule = `${name} is ${length} lowercase hex digits${nonZero ? ", not all zero" : ""} (W3C Trace Context ${section})`;
-  const quoted = JSON.stringify(field);
+  const quoted = quoteValue(field);
   if (!/^[0-9a-fA-F]*$/.test(field))
     return `traceparent ${name} ${quoted} has a character that is not a hex digit; ${rule}${unprintableNote(field)}`;
   if (field.length !== length)

@@ -1,7 +1,7 @@
 // Why the Datadog style drops an `x-datadog-tags` header in part or whole, in words: said by
 // `tracehop inspect` (src/cli/inspect.ts) and by the warning of a restore whose trace id lost its upper
 // half (src/context/carrier-rejected.ts). `decodeTagsHeader` decides; this only says why.
-import { quoteCut } from "../../describe-value.js";
+import { quoteValue } from "../../describe-value.js";
 import { DECISION_MAKER_TAG } from "./constants.js";
 import { decodeTagsHeader, isValidDecisionMakerValue } from "./tags.js";
 import { isPrintableAscii } from "../header-text.js";
@@ -16,12 +16,12 @@ export interface TagsLimitText {
 }
 
 /**
- * A value of the header quoted in a reason (`quoteCut`): JSON text, cut after 80 characters as
+ * A value of the header quoted in a reason (`quoteValue`): JSON text, cut past 80 characters as
  * `"<head>"… (<length> characters)` (its length kept: a cut inside the quotes lost it, and a warning's
  * own cut then counted the cut text).
  */
 function shown(text: string): string {
-  return quoteCut(text, 80);
+  return quoteValue(text);
 }
 
 /** The start of an `x-datadog-tags` member holding the decision maker: `_dd.p.dm=`. */

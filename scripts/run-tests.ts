@@ -12,6 +12,12 @@
 // in-process). Three at a time was tried: on a loaded machine it failed timed stops and MariaDB writes
 // that two at a time pass. A test that changes a server for everyone (a RabbitMQ setting) keeps it
 // changed for seconds and puts it back (test/examples/relay-message-refused.test.ts).
+//
+// `--test-force-exit`: a file's process ends once its tests have, even when a failed or cancelled test left a
+// handle open (a CI run hung for good on an AMQP connection a cancelled test never closed); the failure is
+// still reported. `--test-timeout`: a test with no bound of its own fails after ten minutes instead of
+// waiting for ever (the suite's longest file takes about three). Given again after `npm test --`, either
+// flag is the runner's last word.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { constants } from "node:os";
@@ -30,7 +36,17 @@ const files =
         .sort();
 const { status, signal } = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...flags, ...files],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    "--test-concurrency=2",
+    "--test-force-exit",
+    "--test-timeout=600000",
+    ...flags,
+    ...files,
+  ],
   { cwd: ROOT, stdio: "inherit" },
 );
 // Killed by a signal: the code a shell gives (128 + its number).

@@ -2,7 +2,8 @@
  * tracehop/messaging: keep the trace across a message broker. Header carriers for kafkajs message
  * headers and amqplib `properties.headers`, and any client's headers given as a plain object (MQTT 5
  * user properties), a `Map` or its own header object (NATS `MsgHdrs`) (TextMapGetter/TextMapSetter pairs
- * and inject/extract helpers), and send/process span helpers with the OpenTelemetry messaging semantic conventions,
+ * and inject/extract helpers; MQTT 5 user properties left out when they hold nothing, as mqtt.js needs),
+ * and send/process span helpers with the OpenTelemetry messaging semantic conventions,
  * including the relay's choice of forwarding the stored creation context or its own send span.
  * See docs/messaging.md.
  */
@@ -20,6 +21,7 @@ export {
   removePropagationHeaders,
   writeCarrierToHeaders,
 } from "./header-writer.js";
+export { injectMqttUserProperties, mqttUserProperties, type MqttUserProperties } from "./mqtt.js";
 export { contextFromAmqpHeaders, contextFromKafkaHeaders } from "./consumed-message.js";
 export type { FetchHeadersLike, HeaderEntries, HeaderMethods } from "./header-entries.js";
 export { isPropagationHeaderName, PROPAGATION_HEADER_NAMES } from "../propagation/header-names.js";

@@ -23,7 +23,8 @@ import { ambientLinkOf } from "../context/consumer-context.js";
 import { MESSAGING_OPERATION_TYPE_VALUE_SEND } from "./semconv.js";
 import type { HeaderEntries } from "./header-entries.js";
 import { writeFieldsToSend } from "./header-writer.js";
-import { isPlainObject } from "../plain-object.js";
+import { writeKindOf } from "../carrier/header-object-kind.js";
+import { sendsNoUserProperty } from "./mqtt.js";
 import {
   requireOptions,
   type RelayForwarding,
@@ -207,9 +208,9 @@ type Send<T> = (span: Span, carrier: TraceCarrier) => T;
  * them, under tracehop's send suppression when `suppress` ({@link SendSpanOptions.suppressInstrumentation}).
  * `amqpTable` (system `"rabbitmq"`): headers written as an AMQP table get no field that would take it
  * over what amqplib encodes, as `injectAmqpHeaders` writes them. `emptyAsUndefined` (system `"mqtt"`):
- * an empty plain object (the copy of nothing) is handed as `undefined`, which mqtt.js leaves out of
- * the packet, where `userProperties: {}` would drop the packet and never settle the publish
- * ({@link SentHeaders}).
+ * headers of which mqtt.js would write no user property ({@link sendsNothingToMqtt}: the copy of
+ * nothing, `{}`) are handed as `undefined`, which mqtt.js leaves out of the packet, where
+ * `userProperties: {}` would drop the packet and never settle the publish ({@link SentHeaders}).
  */
 function sender<T, H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
@@ -220,19 +221,25 @@ function sender<T, H extends Record<string, unknown> | HeaderEntries>(
 ): Send<T> {
   return (span, carrier) => {
     const written = writeFieldsToSend(headers, carrier, "withSendSpan", amqpTable);
-    const message = emptyAsUndefined && isEmptyPlainObject(written) ? undefined : written;
+    const message = emptyAsUndefined && sendsNothingToMqtt(written) ? undefined : written;
     if (!suppress) return fn(message, span);
     return contextApi.with(suppressForSend(contextApi.active()), fn, undefined, message, span);
   };
 }
 
 /**
- * Whether `value` is a plain object without a property of its own: what mqtt-packet sizes as a
- * property of length 0 (it counts `Object.getOwnPropertyNames`). Only tracehop's copies are plain
- * here (`writeFieldsToSend` copies every plain object it is given), so reading their names cannot throw.
+ * Whether mqtt.js would write no user property of `value`, the headers handed under `system: "mqtt"`:
+ * an object of no header-entries kind (not a Map or a client's header object, written through their
+ * methods) without an own property, or whose own properties are all empty arrays (`sendsNoUserProperty`):
+ * what mqtt-packet sizes as a property of length 0.
  */
-function isEmptyPlainObject(value: unknown): boolean {
-  return isPlainObject(value) && Object.getOwnPropertyNames(value).length === 0;
+function sendsNothingToMqtt(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    writeKindOf(value) === undefined &&
+    sendsNoUserProperty(value)
+  );
 }
 
 /**

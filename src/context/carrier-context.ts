@@ -345,7 +345,8 @@ export function warnCarrierFromFailed(
  * A carrier that holds a style's ids and restores no context (`x-datadog-trace-id` `"+12345"`, a
  * sampling priority `"1.0"`, an upper-case traceparent) is said once per process and style, with the
  * reason `tracehop inspect` gives (`diag.warn` and the process warning `TRACEHOP_CARRIER_REJECTED`; through
- * a propagator of your own, what its `fields()` tell: a style it does not read, or one it refused); one
+ * a propagator of your own, what its `fields()` tell: a style it does not read, or one it refused; a
+ * Jaeger, X-Ray or OT trace carrier, through a propagator that does not read that format, too); one
  * whose `x-datadog-tags` is dropped with its `_dd.p.tid`, so that the trace id restored lost its upper
  * half, once per kind (`TRACEHOP_TRACE_ID_TRUNCATED`). docs/warnings.md, "Capturing and restoring a
  * carrier".

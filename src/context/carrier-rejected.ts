@@ -353,12 +353,14 @@ function warnIfStyleNotRead(
 /**
  * A propagation format of an OpenTelemetry propagator tracehop builds in no style for (the
  * specification's other `OTEL_PROPAGATORS` values, "Known values"): its name there, how a warning names
- * its headers, its once-per-process key, and whether a carrier holds a context of it (`get`: a lower-case
- * header name's value).
+ * its headers, the headers its propagator reads a trace from (lower case: what its `fields()` name), its
+ * once-per-process key, and whether a carrier holds a context of it (`get`: a lower-case header name's
+ * value).
  */
 interface OtherFormat {
   name: string;
   headers: string;
+  fields: readonly string[];
   key: string;
   holds: (get: (name: string) => string | string[] | undefined) => boolean;
 }
@@ -387,11 +389,13 @@ const OTHER_FORMATS: readonly OtherFormat[] = (
     {
       name: "jaeger",
       headers: "a Jaeger uber-trace-id header",
+      fields: ["uber-trace-id"],
       holds: (get) => firstText(get, "uber-trace-id") !== "",
     },
     {
       name: "xray",
       headers: "an AWS X-Ray x-amzn-trace-id header",
+      fields: ["x-amzn-trace-id"],
       holds: (get) => {
         const value = firstText(get, "x-amzn-trace-id");
         return value !== "" && XRAY_ROOT.test(value) && XRAY_PARENT.test(value);
@@ -400,6 +404,7 @@ const OTHER_FORMATS: readonly OtherFormat[] = (
     {
       name: "ottrace",
       headers: "ot-tracer-* ids",
+      fields: ["ot-tracer-traceid", "ot-tracer-spanid"],
       holds: (get) => firstText(get, "ot-tracer-traceid") !== "" && firstText(get, "ot-tracer-spanid") !== "",
     },
   ] satisfies Omit<OtherFormat, "key">[]
@@ -431,6 +436,39 @@ const OTHER_FORMAT_HEADERS: ReadonlySet<string> = new Set([
   "ot-tracer-traceid",
   "ot-tracer-spanid",
 ]);
+
+/**
+ * Internal: the format of {@link OTHER_FORMATS} whose trace headers `stored` holds (the first whose
+ * once-per-process key of `keys`, by format name, is not said yet), with the headers its propagator reads
+ * a trace from and that propagator's class and package (`otherPropagatorNamed`), or `undefined`: for a
+ * restore through a propagator not created by `createPropagator` that found nothing in a carrier holding
+ * no ids of a style tracehop reads (`warnIfForeignPropagatorRejected`). One pass over a lower-case
+ * carrier's names when it holds none of their headers (`{}`, a row without a carrier). Never throws.
+ */
+export function unsaidOtherFormat(
+  stored: StoredCarrier,
+  get: (name: string) => string | string[] | undefined,
+  keys: Readonly<Record<string, string>>,
+):
+  | { name: string; headers: string; fields: readonly string[]; className: string; packageName: string }
+  | undefined {
+  try {
+    if (!mayHoldAnyOf(stored, OTHER_FORMAT_HEADERS)) return undefined;
+    for (const format of OTHER_FORMATS) {
+      const key = keys[format.name];
+      if (key === undefined || hasWarned(key) || !format.holds(get)) continue;
+      const other = otherPropagatorNamed(format.name);
+      if (other !== undefined)
+        return { name: format.name, headers: format.headers, fields: format.fields, ...other };
+    }
+  } catch {
+    // A getter that throws holds no format this can name.
+  }
+  return undefined;
+}
+
+/** The names of the formats of {@link OTHER_FORMATS}, for the once-per-process keys of their warnings. */
+export const OTHER_FORMAT_NAMES: readonly string[] = OTHER_FORMATS.map((format) => format.name);
 
 /**
  * {@link warnIfStyleNotRead}'s part for a carrier that holds no ids of any style tracehop reads

@@ -6,7 +6,9 @@
  * every `TextMapPropagator` offers is read instead: `fields()`, the headers it says it uses. A carrier
  * holding a style's ids that none of its fields names was not read at all (a W3C-only SDK propagator and
  * old Datadog rows: trial); one whose style it names was refused, said with tracehop's own reading of the
- * carrier. docs/warnings.md, "TRACEHOP_CARRIER_REJECTED".
+ * carrier. A carrier holding only the headers of a format tracehop builds in no style for (Jaeger, AWS
+ * X-Ray, OT trace) is said when the propagator's fields do not name them. docs/warnings.md,
+ * "TRACEHOP_CARRIER_REJECTED".
  */
 import { propagation, ROOT_CONTEXT, trace, type TextMapPropagator } from "@opentelemetry/api";
 import { storedCarrierGetter, type StoredCarrier } from "../carrier/stored-carrier.js";
@@ -33,6 +35,8 @@ import {
   TRACE_STYLE_HEADERS,
   type CarrierOrigin,
   notTextWording,
+  OTHER_FORMAT_NAMES,
+  unsaidOtherFormat,
 } from "./carrier-rejected.js";
 
 /**
@@ -155,6 +159,76 @@ function ownStyleRestores(style: TraceStyle, stored: StoredCarrier): boolean {
   }
 }
 
+/** How the warnings name the propagator given: `api`, `@opentelemetry/api`'s `propagation`. */
+function givenText(api: boolean): string {
+  return api
+    ? "the propagator given, @opentelemetry/api's propagation (the global one an SDK registers),"
+    : "the propagator given";
+}
+
+/** What the warnings say of `fields()` read (`""` when they could not be read). */
+function fieldsTextOf(fields: FieldsRead, api: boolean): string {
+  return "unknown" in fields
+    ? ""
+    : fields.names.length === 0
+      ? `its fields() name no header${api ? " (no propagator is registered as the global one)" : ""}`
+      : `its fields() are ${listFields(fields.names)}`;
+}
+
+/** The once-per-process key of {@link warnIfFormatNotRead} for each format of `OTHER_FORMATS`. */
+const FORMAT_KEYS: Readonly<Record<string, string>> = Object.fromEntries(
+  OTHER_FORMAT_NAMES.map((name) => [name, `${CARRIER_REJECTED_WARNING}:other-propagator:${name}`]),
+);
+
+/**
+ * {@link warnIfForeignPropagatorRejected}'s part for a carrier that holds no ids of a style tracehop reads
+ * but the trace headers of a format it builds in no style for (`unsaidOtherFormat`: Jaeger's
+ * `uber-trace-id`, AWS X-Ray's `x-amzn-trace-id` with a `Parent`, OpenTracing's `ot-tracer-*` ids), as
+ * `warnIfFormatNotBuiltIn` says it through a `createPropagator` one: a Jaeger-only row restored through a
+ * W3C-only SDK's propagator started a new trace without a word. Said when none of the format's headers is
+ * among `propagator.fields()` (any case): it does not read the format; or when `fields()` cannot be read
+ * (which headers it reads is unknown, and said so). Not said when its fields name one of them
+ * (`JaegerPropagator` in a `CompositePropagator`): it reads the format, and restoring nothing from it is
+ * its own judgement, which tracehop has no rules to second. The fix: the format's OpenTelemetry
+ * propagator beside the user's (for `@opentelemetry/api`'s `propagation`, among the propagators the SDK
+ * registers). Once per process and format ({@link FORMAT_KEYS}); `fields()` is read only for a carrier
+ * holding such headers, a format not said yet. Never throws (its caller's `try`).
+ */
+function warnIfFormatNotRead(
+  propagator: TextMapPropagator,
+  stored: StoredCarrier,
+  get: (name: string) => string | string[] | undefined,
+  origin: CarrierOrigin,
+): void {
+  const format = unsaidOtherFormat(stored, get, FORMAT_KEYS);
+  if (format === undefined) return;
+  const fields = readFields(propagator);
+  if ("lower" in fields && format.fields.some((name) => fields.lower.has(name))) return;
+  const api = isApiPropagation(propagator);
+  const given = givenText(api);
+  const added = `new ${format.className}()`;
+  const where = api
+    ? "to the propagators your SDK registers (NodeSDK's textMapPropagator, startTracing's propagator option: a " +
+      "CompositePropagator)"
+    : `beside yours in a CompositePropagator ({ propagators: [yours, ${added}] })`;
+  const what =
+    "unknown" in fields
+      ? `its headers are of the ${format.name} format, and ${given} restored no context from them; its fields() ` +
+        `${fields.unknown}, so which headers it reads is unknown`
+      : `its headers are of the ${format.name} format, which ${given} does not read: ${fieldsTextOf(fields, api)}` +
+        `${fields.names.length === 0 ? "" : `, none of them ${format.fields.join(" or ")}`}`;
+  warnOnce(
+    FORMAT_KEYS[format.name]!,
+    boundedText(
+      `tracehop: ${ORIGIN_TEXT[origin].held} ${format.headers} but restored no context, so its work started a ` +
+        `new trace: ${what}. Fix: to read them, add ${added} (${format.className}, ${format.packageName}) ` +
+        `${where}; if these headers are to be ignored, nothing else is lost. ${inspectPointer(origin)}. ` +
+        `(Said once per process for the ${format.name} format and a propagator not created by createPropagator.)`,
+    ),
+    CARRIER_REJECTED_WARNING,
+  );
+}
+
 /**
  * Internal: after a restore through `propagator`, one not created by `createPropagator` (a
  * `MultiStylePropagator` is `warnIfCarrierRejected`'s), that found no context, a `diag.warn` and the
@@ -171,6 +245,8 @@ function ownStyleRestores(style: TraceStyle, stored: StoredCarrier): boolean {
  *   break by tracehop's rules (`rejectionReason`, with the fix of `origin`'s writer), or that tracehop's
  *   own style restores a context from them (`createPropagator(style)`: the fix is the propagator).
  *   An id rounded past 2^53 is `TRACEHOP_JSON_NUMBER_ID`'s, not said again.
+ * A carrier that holds no style's ids but the trace headers of a format tracehop builds in no style for
+ * is {@link warnIfFormatNotRead}'s.
  * `input`: what `stored` was read from (for an id the reader kept no value of); `origin`: where it came
  * from ({@link CarrierOrigin}), which names it; `roundedIdSaid`, as `warnIfCarrierRejected`'s. `fields()` is read only here, after a restore that found
  * nothing, for a carrier holding ids of a style not said yet: a row without a carrier, or every style
@@ -188,6 +264,10 @@ export function warnIfForeignPropagatorRejected(
     const { get, rawFields } = storedIdReader(stored, input);
     // Once every style is said, a few Set look-ups and nothing more.
     const held = TRACE_STYLES.filter((style) => holdsStyleIds(style, get));
+    if (held.length === 0) {
+      warnIfFormatNotRead(propagator, stored, get, origin);
+      return;
+    }
     const style = held.find((each) => !hasWarned(KEYS[each]));
     if (style === undefined) return;
     const fields = readFields(propagator);
@@ -196,15 +276,8 @@ export function warnIfForeignPropagatorRejected(
     const also = others.length ? `; the carrier held ${others.join(" and ")} too, not restored either` : "";
     const them = STYLE_PRONOUN[style];
     const api = isApiPropagation(propagator);
-    const given = api
-      ? "the propagator given, @opentelemetry/api's propagation (the global one an SDK registers),"
-      : "the propagator given";
-    const fieldsText =
-      "unknown" in fields
-        ? ""
-        : fields.names.length === 0
-          ? `its fields() name no header${api ? " (no propagator is registered as the global one)" : ""}`
-          : `its fields() are ${listFields(fields.names)}`;
+    const given = givenText(api);
+    const fieldsText = fieldsTextOf(fields, api);
     const readingFix =
       `restore with a propagator that reads the ${style} style: pass { propagator: ${CREATE_FOR_STYLE[style]} }` +
       `${CREATE_FOR_STYLE[style] === "createPropagator()" ? DEFAULT_NOTE : ""}, ` +

@@ -18,6 +18,7 @@ import {
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { JaegerPropagator } from "@opentelemetry/propagator-jaeger";
 import { contextFromCarrier, createPropagator, withCarrier } from "../../src/index.js";
 import { withProcessSpan } from "../../src/messaging/index.js";
 import { assertSaidOnce, recordWarnings, resetWarnings, said } from "../support/warnings.js";
@@ -278,5 +279,139 @@ describe("TRACEHOP_CARRIER_REJECTED: a propagator that reads the style and refus
     });
     assert.deepEqual(told.processWarnings, []);
     assert.deepEqual(told.diagWarnings, []);
+  });
+});
+
+// A carrier holding only the trace headers of a format tracehop builds in no style for (Jaeger's
+// uber-trace-id, AWS X-Ray, OT trace) was said only through a createPropagator one (its extract order
+// names what it reads); through a propagator of the user's own that does not read the format, the work
+// silently started a new trace. Said now from its fields(), as a style it does not read is, and not when
+// its fields() name the format's header (it reads the format: the real JaegerPropagator).
+describe("TRACEHOP_CARRIER_REJECTED: a format tracehop builds in no style for, through a propagator of your own", () => {
+  const JAEGER = { "uber-trace-id": "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1" };
+  const XRAY = {
+    "x-amzn-trace-id": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+  };
+  const OTTRACE = { "ot-tracer-traceid": "80f198ee56343ba8", "ot-tracer-spanid": "e457b5a2e4d86bd1" };
+  const FORMAT_SAID = (format: string) =>
+    `(Said once per process for the ${format} format and a propagator not created by createPropagator.)`;
+
+  test("a Jaeger-only row through the api's `propagation` (a W3C-only SDK): said once, with the propagator that reads it", async () => {
+    const told = await recordWarnings(async () => {
+      await withCarrier({ id: 7, traceContext: JAEGER }, "job", () => undefined, { propagator: propagation });
+      contextFromCarrier(JAEGER, { propagator: propagation });
+      contextFromCarrier(JAEGER, { propagator: propagation });
+    });
+    assert.equal(parentIdOf(finishedSpan("job")), undefined, "a new trace");
+    assertSaidOnce(
+      told,
+      REJECTED,
+      lead("a Jaeger uber-trace-id header") +
+        "its headers are of the jaeger format, which the propagator given, @opentelemetry/api's propagation " +
+        "(the global one an SDK registers), does not read: its fields() are traceparent, tracestate, baggage, " +
+        "none of them uber-trace-id. Fix: to read them, add new JaegerPropagator() (JaegerPropagator, " +
+        "@opentelemetry/propagator-jaeger) to the propagators your SDK registers (NodeSDK's textMapPropagator, " +
+        "startTracing's propagator option: a CompositePropagator); if these headers are to be ignored, nothing " +
+        `else is lost. ${INSPECT} ${FORMAT_SAID("jaeger")}`,
+    );
+  });
+
+  test("X-Ray through a W3CTraceContextPropagator, OT trace message headers through a class of your own: each format named", async () => {
+    const told = await recordWarnings(() => {
+      contextFromCarrier(XRAY, { propagator: new W3CTraceContextPropagator() });
+      withProcessSpan(
+        OTTRACE,
+        {
+          system: "kafka",
+          destination: "q",
+          propagator: new RefusingPropagator(() => ["traceparent", "tracestate"]),
+        },
+        () => undefined,
+      );
+    });
+    assert.deepEqual(said(told, REJECTED), [
+      lead("an AWS X-Ray x-amzn-trace-id header") +
+        "its headers are of the xray format, which the propagator given does not read: its fields() are " +
+        "traceparent, tracestate, none of them x-amzn-trace-id. Fix: to read them, add new AWSXRayPropagator() " +
+        "(AWSXRayPropagator, @opentelemetry/propagator-aws-xray) beside yours in a CompositePropagator " +
+        "({ propagators: [yours, new AWSXRayPropagator()] }); if these headers are to be ignored, nothing else " +
+        `is lost. ${INSPECT} ${FORMAT_SAID("xray")}`,
+      lead("ot-tracer-* ids", "message") +
+        "its headers are of the ottrace format, which the propagator given does not read: its fields() are " +
+        "traceparent, tracestate, none of them ot-tracer-traceid or ot-tracer-spanid. Fix: to read them, add " +
+        "new OTTracePropagator() (OTTracePropagator, @opentelemetry/propagator-ot-trace) beside yours in a " +
+        "CompositePropagator ({ propagators: [yours, new OTTracePropagator()] }); if these headers are to be " +
+        `ignored, nothing else is lost. ${MESSAGE_INSPECT} ${FORMAT_SAID("ottrace")}`,
+    ]);
+  });
+
+  test("the fix, the real JaegerPropagator in a CompositePropagator: restored, nothing said; one that reads the format and restores nothing: nothing said", async () => {
+    const composite = new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new JaegerPropagator()],
+    });
+    const told = await recordWarnings(() => {
+      const restored = trace.getSpanContext(contextFromCarrier(JAEGER, { propagator: composite }));
+      assert.equal(restored?.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
+      assert.equal(restored?.spanId, "00f067aa0ba902b7");
+      // A value the JaegerPropagator refuses: it reads the format, so its refusal is its own.
+      const refused = contextFromCarrier({ "uber-trace-id": "not-a-jaeger-id" }, { propagator: composite });
+      assert.equal(trace.getSpanContext(refused), undefined);
+      // tracehop's own propagator beside it: the same.
+      contextFromCarrier(
+        { "uber-trace-id": "not-a-jaeger-id" },
+        {
+          propagator: new CompositePropagator({ propagators: [createPropagator(), new JaegerPropagator()] }),
+        },
+      );
+    });
+    assert.deepEqual(told.processWarnings, []);
+    assert.deepEqual(told.diagWarnings, []);
+  });
+
+  test("a propagator whose fields() name the format's header (any case) reads it: nothing said", async () => {
+    const told = await recordWarnings(() => {
+      contextFromCarrier(JAEGER, {
+        propagator: new RefusingPropagator(() => ["traceparent", "uber-trace-id"]),
+      });
+      contextFromCarrier(XRAY, { propagator: new RefusingPropagator(() => ["X-Amzn-Trace-Id"]) });
+      contextFromCarrier(OTTRACE, {
+        propagator: new RefusingPropagator(() => [
+          "ot-tracer-traceid",
+          "ot-tracer-spanid",
+          "ot-tracer-sampled",
+        ]),
+      });
+      // Nor beside a style's ids (that style's own warning covers the carrier), nor an X-Ray header
+      // without a Parent (a load balancer's: no context to restore).
+      contextFromCarrier(
+        { ...JAEGER, traceparent: TRACEPARENT },
+        { propagator: new W3CTraceContextPropagator() },
+      );
+      contextFromCarrier(
+        { "x-amzn-trace-id": "Root=1-5759e988-bd862e3fe1be46a994272793" },
+        { propagator: new W3CTraceContextPropagator() },
+      );
+    });
+    assert.deepEqual(told.processWarnings, []);
+  });
+
+  test("fields() that throws: said, which headers it reads unknown", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier(JAEGER, {
+        propagator: new RefusingPropagator(() => {
+          throw new Error("boom");
+        }),
+      }),
+    );
+    assertSaidOnce(
+      told,
+      REJECTED,
+      lead("a Jaeger uber-trace-id header") +
+        'its headers are of the jaeger format, and the propagator given restored no context from them; its fields() threw ("Error: boom"), ' +
+        "so which headers it reads is unknown. Fix: to read them, add new JaegerPropagator() (JaegerPropagator, " +
+        "@opentelemetry/propagator-jaeger) beside yours in a CompositePropagator ({ propagators: [yours, new " +
+        "JaegerPropagator()] }); if these headers are to be ignored, nothing else is lost. " +
+        `${INSPECT} ${FORMAT_SAID("jaeger")}`,
+    );
   });
 });

@@ -89,10 +89,15 @@ export function sendableFieldFault(
  * Internal: bytes amqplib encodes field `name` = `value` of a headers table into (`encodeTable`, amqplib
  * `lib/codec.js`): one length octet, the name's UTF-8 bytes, then the value's type octet and its
  * encoding; a field whose value is `undefined` is not encoded. A value amqplib cannot encode (a
- * function, a bigint: it throws whatever the setter writes) counts nothing.
+ * function, a bigint: it throws whatever the setter writes) counts nothing. The count stops once it is
+ * over `room` bytes (default {@link MAX_AMQP_TABLE_BYTES}), as amqplib's encoder throws there: a value
+ * over it gives some count over `room`, never its whole size, so that a table sharing one object on many
+ * paths, or holding a cycle, costs at most what amqplib reads of it before it throws.
  */
-export function amqpFieldBytes(name: string, value: unknown): number {
-  return value === undefined ? 0 : 1 + Buffer.byteLength(name) + amqpValueBytes(value, 0);
+export function amqpFieldBytes(name: string, value: unknown, room = MAX_AMQP_TABLE_BYTES): number {
+  if (value === undefined) return 0;
+  const bytes = 1 + Buffer.byteLength(name);
+  return bytes > room ? bytes : bytes + amqpValueBytes(value, 0, room - bytes);
 }
 
 /**
@@ -102,12 +107,15 @@ export function amqpFieldBytes(name: string, value: unknown): number {
  * larger one is counted exactly, so that the setter, which counts the table on every field written,
  * costs a length read per string field of the usual headers.
  */
-export function amqpFieldBytesBound(name: string, value: unknown): number {
-  return typeof value === "string" ? 6 + 3 * (name.length + value.length) : amqpFieldBytes(name, value);
+export function amqpFieldBytesBound(name: string, value: unknown, room = MAX_AMQP_TABLE_BYTES): number {
+  return typeof value === "string" ? 6 + 3 * (name.length + value.length) : amqpFieldBytes(name, value, room);
 }
 
-/** A count of one field's bytes in an AMQP headers table: {@link amqpFieldBytes} or its bound. */
-export type AmqpFieldMeasure = (name: string, value: unknown) => number;
+/**
+ * A count of one field's bytes in an AMQP headers table: {@link amqpFieldBytes} or its bound, which may
+ * stop once over `room` bytes.
+ */
+export type AmqpFieldMeasure = (name: string, value: unknown, room?: number) => number;
 
 /**
  * Internal: the one count of an AMQP headers table, for the setter (`amqpHeadersSetter`, one field) and
@@ -117,7 +125,8 @@ export type AmqpFieldMeasure = (name: string, value: unknown) => number;
  * `replaces(name, write)` names removed, the fields `written(write, measure)` counts added. Counted from
  * above first ({@link amqpFieldBytesBound}: a length read per string field), and exactly
  * ({@link amqpFieldBytes}) only when that bound is over {@link MAX_AMQP_TABLE_BYTES}: so the result is
- * the exact size of a table over that limit, and at most the limit (an upper bound) for one within it.
+ * over that limit exactly when the table is (a count that stops past the limit: never the whole size of
+ * a larger table), and at most the limit (an upper bound) for one within it.
  * `replaces` and `written` are called once per field in each count (twice over when the bound is over);
  * a throwing getter or proxy trap of `table` ends the count of its fields there ({@link keptTableFieldBytes}).
  */
@@ -138,6 +147,7 @@ export function amqpTableBytes<W>(
 /**
  * Internal: bytes (by `measure`) of the fields of `table` that `for…in` lists and `replaces(name, write)`
  * does not name ({@link amqpTableBytes}). A throwing getter or proxy trap: the fields counted so far.
+ * The count stops once over {@link MAX_AMQP_TABLE_BYTES} (a table amqplib refuses whatever is added).
  */
 export function keptTableFieldBytes<W>(
   table: Record<string, unknown>,
@@ -147,7 +157,11 @@ export function keptTableFieldBytes<W>(
 ): number {
   let bytes = 0;
   try {
-    for (const name in table) if (!replaces(name, write)) bytes += measure(name, table[name]);
+    for (const name in table) {
+      if (replaces(name, write)) continue;
+      bytes += measure(name, table[name], MAX_AMQP_TABLE_BYTES - bytes);
+      if (bytes > MAX_AMQP_TABLE_BYTES) break;
+    }
   } catch {
     // what was counted
   }
@@ -189,9 +203,11 @@ const AMQP_TYPED_BYTES: Record<string, number> = {
  * array) or a table of the fields `for…in` lists — for any value typed `"object"`, a string's indices
  * included. A string is a long string (4-byte length and its UTF-8 bytes). A value amqplib cannot encode
  * (it throws whatever the setter writes: a bigint, a function, an unknown type) counts nothing. Past
- * {@link MAX_AMQP_DEPTH} levels (a cyclic table, which amqplib cannot encode either): `Infinity`.
+ * {@link MAX_AMQP_DEPTH} levels (a cyclic table, which amqplib cannot encode either): `Infinity`. Past
+ * `room` bytes the count stops (some count over `room`): each table or array counts 5 bytes at least, so
+ * one count looks at no more than `room / 5` of them, however often the value holds one object.
  */
-function amqpValueBytes(value: unknown, depth: number): number {
+function amqpValueBytes(value: unknown, depth: number, room: number): number {
   let type: unknown = typeof value;
   let inner = value;
   if (type === "object" && value !== null && Object.hasOwn(value as object, "!")) {
@@ -206,7 +222,7 @@ function amqpValueBytes(value: unknown, depth: number): number {
     case "boolean":
       return 2;
     case "object":
-      return amqpObjectBytes(inner, depth);
+      return amqpObjectBytes(inner, depth, room);
     default:
       return typeof type === "string" && Object.hasOwn(AMQP_TYPED_BYTES, type)
         ? 1 + AMQP_TYPED_BYTES[type]!
@@ -216,21 +232,28 @@ function amqpValueBytes(value: unknown, depth: number): number {
 
 /**
  * Bytes of `value` encoded as amqplib's `object` type (its tag included): `null` (1), a field array, a
- * Buffer (byte array), else a table of the fields `for…in` lists of it (`undefined` ones skipped).
+ * Buffer (byte array), else a table of the fields `for…in` lists of it (`undefined` ones skipped). Stops
+ * once over `room` bytes ({@link amqpValueBytes}).
  */
-function amqpObjectBytes(value: unknown, depth: number): number {
+function amqpObjectBytes(value: unknown, depth: number, room: number): number {
   if (value === null) return 1;
   if (depth >= MAX_AMQP_DEPTH) return Infinity;
   if (Buffer.isBuffer(value)) return 5 + value.length;
   let bytes = 5;
   if (Array.isArray(value)) {
-    for (const item of value) bytes += amqpValueBytes(item, depth + 1);
+    for (const item of value) {
+      if (bytes > room) return bytes;
+      bytes += amqpValueBytes(item, depth + 1, room - bytes);
+    }
     return bytes;
   }
   const table = value as Record<string, unknown>;
   for (const key in table) {
+    if (bytes > room) return bytes;
     const field = table[key];
-    if (field !== undefined) bytes += 1 + Buffer.byteLength(key) + amqpValueBytes(field, depth + 1);
+    if (field === undefined) continue;
+    bytes += 1 + Buffer.byteLength(key);
+    if (bytes <= room) bytes += amqpValueBytes(field, depth + 1, room - bytes);
   }
   return bytes;
 }

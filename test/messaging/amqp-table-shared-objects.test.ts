@@ -1,0 +1,80 @@
+/**
+ * Application headers that hold one object on many paths (a shared sub-table, or a cycle): counting the
+ * table amqplib would encode stops once it is over amqplib's 65 536 bytes, as amqplib's encoder itself
+ * throws there, so the count costs at most what amqplib reads before it throws, never a walk of every
+ * path (2^depth reads of a shared object; without end for a cycle). The send still runs once and its
+ * own error (amqplib's) is passed through unchanged.
+ */
+import { beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { injectAmqpHeaders, withSendSpan } from "../../src/messaging/index.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
+import { inSpan, spansNamed } from "./tracing.js";
+import { useRabbitMQ } from "./rabbitmq.js";
+
+const broker = useRabbitMQ();
+beforeEach(resetWarnings);
+
+/** A table of `depth` levels, each holding the level below twice; the leaf counts the reads of its field. */
+function sharedTree(depth: number): { tree: object; reads: () => number } {
+  let count = 0;
+  let node: object = {};
+  Object.defineProperty(node, "n", {
+    enumerable: true,
+    get() {
+      count++;
+      return 1;
+    },
+  });
+  for (let level = 0; level < depth; level++) node = { l: node, r: node };
+  return { tree: node, reads: () => count };
+}
+
+describe("AMQP headers holding one object on many paths", () => {
+  test("injectAmqpHeaders reads the shared leaf fewer times than one walk of every path, and leaves the context out as over 65 536 bytes", async () => {
+    const depth = 20;
+    const { tree, reads } = sharedTree(depth);
+    const headers: Record<string, unknown> = { "x-tree": tree };
+    const told = await recordWarnings(() => inSpan("publish", () => injectAmqpHeaders(headers)));
+    assert.ok(
+      reads() < 2 ** depth,
+      `the leaf was read ${reads()} times (one walk of every path: ${2 ** depth})`,
+    );
+    assert.equal(told.result, headers);
+    assert.deepEqual(Object.keys(headers), ["x-tree"]);
+    assert.equal(headers["x-tree"], tree);
+    assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+      'tracehop injectAmqpHeaders: the header "traceparent" is left out of the message headers, so that the client does not refuse the send: with it the headers table would be over 65536 bytes, the most amqplib encodes one into, and amqplib throws at publish past them. The other headers are written, and the trace goes on when they carry it. Keep the application headers smaller, or make the propagator write shorter fields',
+    ]);
+  });
+
+  test("a table that holds itself twice: withSendSpan (rabbitmq) runs the publish once and passes amqplib's own RangeError through", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const queue = `h6-shared-table-${process.pid}`;
+    await broker.channel.assertQueue(queue, { exclusive: true });
+    broker.deleteAfter(t, queue);
+    const cyclic: Record<string, unknown> = { id: 1 };
+    cyclic.left = cyclic;
+    cyclic.right = cyclic;
+    const headers: Record<string, unknown> = { "x-job": cyclic };
+    let runs = 0;
+    let thrown: unknown;
+    const told = await recordWarnings(() => {
+      try {
+        withSendSpan({ system: "rabbitmq", destination: queue, headers }, (sent) => {
+          runs++;
+          broker.channel.sendToQueue(queue, Buffer.from("body"), { headers: sent });
+        });
+      } catch (error) {
+        thrown = error;
+      }
+    });
+    assert.equal(runs, 1);
+    assert.ok(thrown instanceof RangeError, `amqplib's RangeError, not ${String(thrown)}`);
+    assert.match(thrown.message, /call stack|65536/);
+    assert.deepEqual(Object.keys(headers), ["x-job"]);
+    assert.equal(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE").length, 1);
+    const [span] = spansNamed(`publish ${queue}`);
+    assert.equal(span?.status.message, thrown.message);
+  });
+});

@@ -5,14 +5,33 @@
  * path (2^depth reads of a shared object; without end for a cycle). The send still runs once and its
  * own error (amqplib's) is passed through unchanged.
  */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { injectAmqpHeaders, withSendSpan } from "../../src/messaging/index.js";
+import fc from "fast-check";
+import { amqpHeadersSetter, injectAmqpHeaders, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 import { inSpan, spansNamed } from "./tracing.js";
 import { useRabbitMQ } from "./rabbitmq.js";
 
 const broker = useRabbitMQ();
+
+const require = createRequire(import.meta.url);
+const { encodeTable } = require(join(dirname(require.resolve("amqplib")), "lib", "codec.js")) as {
+  encodeTable(buffer: Buffer, table: unknown, offset: number): number;
+};
+
+/** The bytes amqplib encodes `table` into its 65 536-byte buffer, or `undefined` when it throws. */
+function encodedBytes(table: unknown): number | undefined {
+  try {
+    return encodeTable(Buffer.alloc(65_536), table, 0);
+  } catch {
+    return undefined;
+  }
+}
+
+const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 beforeEach(resetWarnings);
 
 /** A table of `depth` levels, each holding the level below twice; the leaf counts the reads of its field. */
@@ -76,5 +95,35 @@ describe("AMQP headers holding one object on many paths", () => {
     assert.equal(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE").length, 1);
     const [span] = spansNamed(`publish ${queue}`);
     assert.equal(span?.status.message, thrown.message);
+  });
+
+  test("property: on tables sharing objects at every level, a field is written exactly when amqplib encodes the table with it", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.string({ maxLength: 3000 }),
+        fc.boolean(),
+        (depth, paths, leaf, asArray) => {
+          let node: unknown = { leaf };
+          for (let level = 0; level < depth; level++) {
+            const shared = node;
+            node = asArray
+              ? Array.from({ length: paths }, () => shared)
+              : Object.fromEntries(Array.from({ length: paths }, (_, i) => [`p${i}`, shared]));
+          }
+          const headers: Record<string, unknown> = { "x-tree": node };
+          amqpHeadersSetter.set(headers, "traceparent", TRACEPARENT);
+          const written = Object.hasOwn(headers, "traceparent");
+          const encodes = encodedBytes({ ...headers, traceparent: TRACEPARENT }) !== undefined;
+          assert.equal(
+            written,
+            encodes,
+            `depth ${depth}, ${paths} paths, a leaf of ${leaf.length} characters`,
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

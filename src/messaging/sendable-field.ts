@@ -168,8 +168,12 @@ export function keptTableFieldBytes<W>(
   return bytes;
 }
 
-/** Most tables and arrays nested in one another {@link amqpValueBytes} follows (a cycle: no end). */
-const MAX_AMQP_DEPTH = 32;
+/**
+ * Most tables and arrays nested in one another {@link amqpValueBytes} follows: a guard of the call
+ * stack, far past what a table amqplib encodes nests (it encodes a small table 200 levels deep). A cycle
+ * ends sooner, by the count's 65 536 bytes (each level counts 6 bytes at least).
+ */
+const MAX_AMQP_DEPTH = 2_048;
 
 /** Bytes of the encoded AMQP field types amqplib picks with `{ "!": type, value }`, beyond the type octet. */
 const AMQP_TYPED_BYTES: Record<string, number> = {
@@ -203,7 +207,7 @@ const AMQP_TYPED_BYTES: Record<string, number> = {
  * array) or a table of the fields `for…in` lists — for any value typed `"object"`, a string's indices
  * included. A string is a long string (4-byte length and its UTF-8 bytes). A value amqplib cannot encode
  * (it throws whatever the setter writes: a bigint, a function, an unknown type) counts nothing. Past
- * {@link MAX_AMQP_DEPTH} levels (a cyclic table, which amqplib cannot encode either): `Infinity`. Past
+ * {@link MAX_AMQP_DEPTH} levels: `Infinity`. Past
  * `room` bytes the count stops (some count over `room`): each table or array counts 5 bytes at least, so
  * one count looks at no more than `room / 5` of them, however often the value holds one object.
  */

@@ -126,4 +126,15 @@ describe("AMQP headers holding one object on many paths", () => {
       { numRuns: 200 },
     );
   });
+
+  test("a small table nested 200 levels deep, which amqplib encodes, is no full table: the context is written beside it", async () => {
+    let nested: Record<string, unknown> = { leaf: "x" };
+    for (let level = 0; level < 200; level++) nested = { n: nested };
+    const headers: Record<string, unknown> = { "x-nested": nested };
+    const told = await recordWarnings(() => inSpan("publish", () => injectAmqpHeaders(headers)));
+    const ours = said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE").filter((m) => m.includes("injectAmqpHeaders"));
+    assert.deepEqual(ours, []);
+    assert.match(String(headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    assert.ok(encodedBytes(headers)! < 65_536);
+  });
 });

@@ -3026,6 +3026,13 @@ describe("tracehop inspect: the command line", () => {
     }
     const bogus = run(["inspect", "--styles", "datadog;bogus", carrier]).stderr;
     assert.match(bogus, /; write --styles datadog, adding the style meant \(/);
+    // No style among the names: the styles to choose from (was `write --styles ''`).
+    assert.equal(
+      run(["inspect", "--styles", "x\ufe50y\ufe50z", carrier]).stderr,
+      'tracehop inspect: unknown propagation style "x\\ufe50y\\ufe50z": it holds U+FE50 (small comma), and names are ' +
+        'separated by commas ("x" is not; "y" is not; "z" is not); use tracecontext, baggage, datadog, b3, b3multi or ' +
+        "none, separated by commas\n",
+    );
     assert.match(
       run(["inspect", "--styles", "\ufffd", carrier]).stderr,
       /U\+FFFD, outside ASCII: .*\(the replacement character of bytes that are not UTF-8/,

@@ -441,6 +441,19 @@ describe("createPropagator styles", () => {
         'unknown propagation style "datadog;bogus": it holds ";", and names are separated by commas (datadog is a style; "bogus" is not); write "datadog", adding the style meant (tracecontext, baggage, datadog, b3, b3multi)',
       ],
       [
+        // No style among the names and nothing else in the list: the styles to choose from, not `write ""`.
+        "x\ufe50y\ufe50z",
+        'unknown propagation style "x\\ufe50y\\ufe50z": it holds U+FE50 (small comma), and names are separated by commas ("x" is not; "y" is not; "z" is not); use tracecontext, baggage, datadog, b3, b3multi or none, separated by commas',
+      ],
+      [
+        "x\uff0cy\uff0cz, ",
+        'unknown propagation style "x\\uff0cy\\uff0cz": it holds U+FF0C (fullwidth comma), and names are separated by commas ("x" is not; "y" is not; "z" is not); use tracecontext, baggage, datadog, b3, b3multi or none, separated by commas',
+      ],
+      [
+        ["x;y", ""],
+        'unknown propagation style "x;y": it holds ";", and names are separated by commas ("x" is not; "y" is not); use tracecontext, baggage, datadog, b3, b3multi or none, as separate array elements',
+      ],
+      [
         "tracecontext;jaeger",
         'unknown propagation style "tracecontext;jaeger": it holds ";", and names are separated by commas (tracecontext is a style; "jaeger" is not: an OpenTelemetry propagator tracehop does not build in (JaegerPropagator, @opentelemetry/propagator-jaeger)); use new CompositePropagator({ propagators: [createPropagator("tracecontext"), new JaegerPropagator()] })',
       ],

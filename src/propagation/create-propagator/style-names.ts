@@ -140,7 +140,9 @@ export function parseStyles(
  * array (`; write them as separate array elements: ["tracecontext", "datadog", "b3"]`, the whole array
  * by {@link arrayToWrite}); a word that is no
  * style and no guess asks for the style meant, a propagator tracehop does not build in for the code
- * that adds it (as {@link guessHint}). `undefined` for a name without such a character or with fewer
+ * that adds it (as {@link guessHint}); with no name left to write (`x;y;z`: none is a style and the
+ * list holds nothing else), the styles to choose from (`; use tracecontext, ..., b3multi or none,
+ * separated by commas`), not an empty list. `undefined` for a name without such a character or with fewer
  * than two names beside it.
  */
 function separatorHint(written: string, list: readonly unknown[], isString: boolean): string | undefined {
@@ -160,18 +162,18 @@ function separatorHint(written: string, list: readonly unknown[], isString: bool
   );
   const meant = entry.meant.filter((style, index) => entry.meant.indexOf(style) === index);
   const fix = spellStyles(meant, "--styles");
-  const write = isString
-    ? `write ${describeValue(
-        list
-          .map((raw) => String(raw).trim())
-          .map((name) => (name === written ? fix : (spacedStyleNames(name)?.join(",") ?? name)))
-          .filter((name) => name !== "")
-          .join(","),
-        MAX_SUGGESTION_LENGTH,
-      )}`
-    : `write them as separate array elements: ${arrayToWrite(list, written, meant)}`;
   if (classNames.length > 0)
     return `: ${entry.why}; use ${otherPropagatorOption(meant.length > 0 ? fix : undefined, classNames)}`;
+  const names = list
+    .map((raw) => String(raw).trim())
+    .flatMap((name) => (name === written ? meant : (spacedStyleNames(name) ?? [name])))
+    .filter((name) => name !== "");
+  // Nothing left to write (`x;y;z`): the names to choose from, not `write ""`.
+  if (names.length === 0)
+    return `: ${entry.why}; use ${STYLE_NAMES} or none, ${isString ? "separated by commas" : "as separate array elements"}`;
+  const write = isString
+    ? `write ${describeValue(names.join(","), MAX_SUGGESTION_LENGTH)}`
+    : `write them as separate array elements: ${arrayToWrite(list, written, meant)}`;
   return `: ${entry.why}; ${write}${unguessed ? `, adding the style meant (${STYLE_NAMES})` : ""}`;
 }
 

@@ -243,7 +243,9 @@ const LINE_BREAK_OR_TAB = /[\t\n\r]/;
  * with CRLF line ends, a value read from a file with its line break. The exporter's URL parser drops it,
  * so the URL requested is not the text written, and nothing says so: said once
  * (`TRACEHOP_OTLP_ENDPOINT_WHITESPACE`, `warnSetting`) with the value quoted (the character escaped,
- * secrets masked) and the URL spans are sent to. Whitespace at the end of the base endpoint that the
+ * secrets masked) and the URL spans are sent to: at the start or end, the URL meant (the value is still
+ * not the one written, for a program that keeps it); inside (`http://c:43\t18`), the text without it,
+ * which may not be the URL meant. Whitespace at the end of the base endpoint that the
  * exporter keeps is {@link checkBaseEndpointWhitespace}'s, asked first; a query or a path ending with
  * `/v1/traces` is said beside it. Returns whether it warned.
  */
@@ -251,10 +253,24 @@ function checkEndpointLineBreaks(): boolean {
   const name = endpointEnv(TRACES_ENDPOINT_ENV) !== undefined ? TRACES_ENDPOINT_ENV : BASE_ENDPOINT_ENV;
   const raw = endpointEnv(name);
   if (raw === undefined || !LINE_BREAK_OR_TAB.test(raw)) return false;
+  const said = `tracehop: ${name}=${quoteLocation(maskUrl(raw))}`;
+  const sentTo = `so spans are sent to ${showLocation(maskUrl(otlpUrlFromEnv()))}`;
+  if (LINE_BREAK_OR_TAB.test(raw.trim())) {
+    warnSetting(
+      `${said} holds a line break or tab inside, which the URL parser drops without a word, ${sentTo}, the text ` +
+        "without it, which may not be the URL meant. Remove it (a value pasted over two lines, or a tab typed into it)",
+      OTLP_ENDPOINT_WHITESPACE_WARNING,
+    );
+    return true;
+  }
+  // Only at an end, among blanks the parser strips or the exporter keeps (the latter said first, by
+  // checkBaseEndpointWhitespace): the URL requested is the one meant.
+  const starts = raw !== raw.trimStart();
+  const ends = raw !== raw.trimEnd();
   warnSetting(
-    `tracehop: ${name}=${quoteLocation(maskUrl(raw))} holds a line break or tab, which the URL parser drops ` +
-      `without a word, so spans are sent to ${showLocation(maskUrl(otlpUrlFromEnv()))}, not to the URL as written. Remove ` +
-      "it (a .env file with CRLF line ends, or a value read from a file with its line break)",
+    `${said} ${starts ? (ends ? "starts and ends" : "starts") : "ends"} with a line break or tab, which the URL ` +
+      `parser drops without a word, ${sentTo}, as meant; a program that reads the variable without dropping it ` +
+      "gets another value. Remove it (a .env file with CRLF line ends, or a value read from a file with its line break)",
     OTLP_ENDPOINT_WHITESPACE_WARNING,
   );
   return true;

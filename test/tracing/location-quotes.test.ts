@@ -92,9 +92,9 @@ test("OTEL_EXPORTER_OTLP_ENDPOINT holding a newline, an escape sequence or a bid
     await messagesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://user:s3cret@c:4318/\u202e\n/v1/traces" }),
     [
       'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://user:***@c:4318/\\u202e\\n/v1/traces" holds a line break ' +
-        "or tab, which the URL parser drops without a word, so spans are sent to " +
-        "http://user:***@c:4318/%E2%80%AE/v1/traces/v1/traces, not to the URL as written. Remove it (a .env " +
-        "file with CRLF line ends, or a value read from a file with its line break)",
+        "or tab inside, which the URL parser drops without a word, so spans are sent to " +
+        "http://user:***@c:4318/%E2%80%AE/v1/traces/v1/traces, the text without it, which may not be the URL " +
+        "meant. Remove it (a value pasted over two lines, or a tab typed into it)",
       'tracehop: OTEL_EXPORTER_OTLP_ENDPOINT="http://user:***@c:4318/\\u202e\\n/v1/traces" already ends with ' +
         "/v1/traces, but it is a base URL the exporter appends v1/traces to (OpenTelemetry specification), so " +
         "spans are sent to http://user:***@c:4318/%E2%80%AE/v1/traces/v1/traces, which a Collector answers 404. " +

@@ -466,34 +466,75 @@ describe("OTEL_EXPORTER_OTLP_* settings the exporter does not use as written: a 
     assert.deepEqual(leading.processWarnings, []);
     assert.equal(leading.result.config.otlp?.destination, "http://c:4318/v1/traces");
     // A line break or tab the parser drops without a word (a CRLF .env file, a value read from a file):
-    // the URL requested is the one meant, but the value is not the one written: said, for either
-    // endpoint variable.
+    // said, for either endpoint variable, as what it is. At the end (or the start), the URL requested is
+    // the one meant (was: "not to the URL as written"); inside, it is the text without it.
+    const edge = (name: string, quoted: string, destination: string, where = "ends with") =>
+      `tracehop: ${name}=${quoted} ${where} a line break or tab, which the URL parser drops without a word, ` +
+      `so spans are sent to ${destination}, as meant; a program that reads the variable without dropping it ` +
+      "gets another value. Remove it (a .env file with CRLF line ends, or a value read from a file with its " +
+      "line break)";
+    const inside = (name: string, quoted: string, destination: string) =>
+      `tracehop: ${name}=${quoted} holds a line break or tab inside, which the URL parser drops without a ` +
+      `word, so spans are sent to ${destination}, the text without it, which may not be the URL meant. ` +
+      "Remove it (a value pasted over two lines, or a tab typed into it)";
+    const base = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    const traces = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
     const lineBreaks: [Record<string, string>, string, string][] = [
-      [{ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318\n" }, '"http://c:4318\\n"', "http://c:4318/v1/traces"],
-      [{ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318\r" }, '"http://c:4318\\r"', "http://c:4318/v1/traces"],
-      [{ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:43\t18" }, '"http://c:43\\t18"', "http://c:4318/v1/traces"],
       [
-        { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://user:s3cret@c:4318/v1/traces\r\n" },
-        '"http://user:***@c:4318/v1/traces\\r\\n"',
-        "http://user:***@c:4318/v1/traces",
+        { [base]: "http://c:4318\n" },
+        edge(base, '"http://c:4318\\n"', "http://c:4318/v1/traces"),
+        "http://c:4318/v1/traces",
+      ],
+      [
+        { [base]: "http://c:4318\r" },
+        edge(base, '"http://c:4318\\r"', "http://c:4318/v1/traces"),
+        "http://c:4318/v1/traces",
+      ],
+      [
+        { [base]: "http://c:4318\t" },
+        edge(base, '"http://c:4318\\t"', "http://c:4318/v1/traces"),
+        "http://c:4318/v1/traces",
+      ],
+      [
+        { [base]: "http://c:4318/otlp\r\n" },
+        edge(base, '"http://c:4318/otlp\\r\\n"', "http://c:4318/otlp/v1/traces"),
+        "http://c:4318/otlp/v1/traces",
+      ],
+      [
+        { [base]: "\thttp://c:4318" },
+        edge(base, '"\\thttp://c:4318"', "http://c:4318/v1/traces", "starts with"),
+        "http://c:4318/v1/traces",
+      ],
+      [
+        { [traces]: "http://user:s3cret@c:4318/v1/traces\r\n" },
+        edge(traces, '"http://user:***@c:4318/v1/traces\\r\\n"', "http://user:***@c:4318/v1/traces"),
+        "http://user:s3cret@c:4318/v1/traces",
+      ],
+      [
+        { [base]: "http://c:43\t18" },
+        inside(base, '"http://c:43\\t18"', "http://c:4318/v1/traces"),
+        "http://c:4318/v1/traces",
+      ],
+      [
+        { [base]: "http://c:4318/ot\nlp\r" },
+        inside(base, '"http://c:4318/ot\\nlp\\r"', "http://c:4318/otlp/v1/traces"),
+        "http://c:4318/otlp/v1/traces",
+      ],
+      [
+        { [traces]: "http://c:4318/v1/\rtraces" },
+        inside(traces, '"http://c:4318/v1/\\rtraces"', "http://c:4318/v1/traces"),
+        "http://c:4318/v1/traces",
       ],
     ];
-    for (const [vars, quoted, destination] of lineBreaks) {
-      const [name] = Object.keys(vars);
+    for (const [vars, message, destination] of lineBreaks) {
       const told = await warningsOf(vars);
-      assert.deepEqual(
-        told.processWarnings,
-        [
-          [
-            "TRACEHOP_OTLP_ENDPOINT_WHITESPACE",
-            `tracehop: ${name}=${quoted} holds a line break or tab, which the URL parser drops without a ` +
-              `word, so spans are sent to ${destination}, not to the URL as written. Remove it (a .env file ` +
-              "with CRLF line ends, or a value read from a file with its line break)",
-          ],
-        ],
-        quoted,
-      );
+      assert.deepEqual(told.processWarnings, [["TRACEHOP_OTLP_ENDPOINT_WHITESPACE", message]], message);
+      assert.equal(told.result.config.otlp?.destination, destination, message);
     }
+    // A trailing space in the traces endpoint, used as is: the URL parser strips it (no harm, not said).
+    const tracesSpace = await warningsOf({ [traces]: "http://c:4318/v1/traces " });
+    assert.deepEqual(tracesSpace.processWarnings, []);
+    assert.equal(tracesSpace.result.config.otlp?.destination, "http://c:4318/v1/traces");
   });
 
   test("OTEL_EXPORTER_OTLP_ENDPOINT ending with /v1/traces: the exporter appends it again; the warning gives both fixes", async () => {

@@ -1,5 +1,6 @@
 import { describeValue } from "../describe-value.js";
 import { propagatorHint } from "../propagation/create-propagator.js";
+import { characterName } from "../propagation/rejection-reasons.js";
 
 /**
  * The longest wait, in milliseconds, of every millisecond option and variable startTracing hands to a
@@ -34,6 +35,49 @@ export function nonEmptyString(name: string, value: unknown): string {
       `tracehop startTracing: options.${name} must be a string that is not empty or blank, got ${describe(value)}`,
     );
   return value;
+}
+
+/**
+ * {@link nonEmptyString} for an option exported as a resource attribute (`serviceName`): also no
+ * control character or lone surrogate ({@link assertCleanText}).
+ * @throws TypeError naming `options.<name>` otherwise.
+ */
+export function attributeString(name: string, value: unknown): string {
+  return assertCleanText(`options.${name}`, nonEmptyString(name, value));
+}
+
+/**
+ * A control character (C0, DEL, C1: Unicode general category Cc) or a surrogate that is not half of a
+ * pair: the first one in a string.
+ */
+const UNCLEAN_CHARACTER =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Throws unless `text`, the startTracing option `what` (`options.serviceName`,
+ * `options.resourceAttributes["team"]`), holds no control character (a line break, a tab, NUL, an
+ * escape sequence's ESC, DEL, a C1 control) and no lone surrogate. Such a value is a mistake (a line
+ * read from a file with its line break, a pasted escape sequence), and it would be exported as is, in a
+ * resource attribute every span carries (a log line that shows it is escaped; a file path is not
+ * checked: any character but NUL names a file). Returns `text`. The
+ * message says which character and where, and quotes the value escaped and cut (`describeValue`);
+ * `key`: the text is an attribute key, not quoted again. A pair of surrogates (an emoji) and other
+ * Unicode text are kept.
+ *
+ * @throws TypeError `tracehop startTracing: <what> must not hold a control character or a lone
+ *   surrogate: its character 4 is U+000A (line feed), got "api\n"; remove it`.
+ */
+export function assertCleanText(what: string, text: string, key = false): string {
+  const at = text.search(UNCLEAN_CHARACTER);
+  if (at < 0) return text;
+  const code = text.charCodeAt(at);
+  const surrogate = code >= 0xd800 && code <= 0xdfff;
+  throw new TypeError(
+    `tracehop startTracing: ${what} must not hold a control character or a lone surrogate: its character ` +
+      `${at + 1} is ${characterName(text[at]!)}${surrogate ? " (a lone surrogate)" : ""}` +
+      `${key ? "" : `, got ${describeValue(text)}`}; remove it`,
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic
 import { describeNotPlain, quoteWritten } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { warnSetting } from "../warn-once.js";
-import { describe, nonEmptyString } from "./option-checks.js";
+import { assertCleanText, attributeString, describe } from "./option-checks.js";
 import { resources } from "./sdk-modules.js";
 import type { StartTracingOptions } from "./tracing-config.js";
 
@@ -61,13 +61,25 @@ export function resolveResourceAttributes(options: StartTracingOptions): Record<
         throw new TypeError(
           `tracehop startTracing: options.resourceAttributes[${quoteWritten(key)}] must be a string, number, boolean or an array of them, got ${describe(value)}`,
         );
+      if (key === "")
+        throw new TypeError(
+          "tracehop startTracing: options.resourceAttributes has an empty key: an attribute needs a name; remove it or name it",
+        );
+      assertCleanText(`options.resourceAttributes key ${quoteWritten(key)}`, key, true);
+      if (typeof value === "string")
+        assertCleanText(`options.resourceAttributes[${quoteWritten(key)}]`, value);
+      else if (Array.isArray(value))
+        value.forEach((element: unknown, index) => {
+          if (typeof element === "string")
+            assertCleanText(`options.resourceAttributes[${quoteWritten(key)}][${index}]`, element);
+        });
       attributes[key] = value;
     }
   }
   const given = attributes[ATTR_SERVICE_NAME] as string | undefined;
   const serviceName =
     options.serviceName !== undefined
-      ? nonEmptyString("serviceName", options.serviceName)
+      ? attributeString("serviceName", options.serviceName)
       : (nonBlank(given) ?? serviceNameFromEnv());
   const rawEnvAttributes = getStringFromEnv("OTEL_RESOURCE_ATTRIBUTES");
   const envAttributes =
@@ -103,9 +115,9 @@ export function resolveResourceAttributes(options: StartTracingOptions): Record<
     );
   attributes[ATTR_SERVICE_NAME] = serviceName;
   if (options.serviceVersion !== undefined)
-    attributes[ATTR_SERVICE_VERSION] = nonEmptyString("serviceVersion", options.serviceVersion);
+    attributes[ATTR_SERVICE_VERSION] = attributeString("serviceVersion", options.serviceVersion);
   if (options.environment !== undefined)
-    attributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = nonEmptyString("environment", options.environment);
+    attributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = attributeString("environment", options.environment);
   return attributes;
 }
 

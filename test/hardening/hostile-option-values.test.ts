@@ -24,6 +24,7 @@ import {
 import { injectKafkaHeaders, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { resolveTracingConfig } from "../../src/tracing/tracing-config.js";
+import { withEnv } from "../tracing/config-env.js";
 import { describeValue } from "../../src/describe-value.js";
 import { runParameters } from "./arbitraries.js";
 
@@ -244,10 +245,10 @@ describe("a name the user gave that tracehop quotes back (a misspelt option, a t
 test("startTracing while tracing runs: the running service's name is quoted escaped and cut", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "tracehop-hostile-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const handle = startTracing({
-    serviceName: `svc\r\n\u001b[2J${"x".repeat(ONE_MIB)}`,
-    spansFile: join(dir, "spans.jsonl"),
-  });
+  // From OTEL_SERVICE_NAME: the serviceName option refuses a control character.
+  const handle = withEnv({ OTEL_SERVICE_NAME: `svc\r\n\u001b[2J${"x".repeat(ONE_MIB)}` }, () =>
+    startTracing({ spansFile: join(dir, "spans.jsonl") }),
+  );
   try {
     let thrown: unknown;
     try {

@@ -162,6 +162,65 @@ describe("resolveTracingConfig: validation", () => {
       );
     });
 
+  test("a control character or lone surrogate in serviceName, serviceVersion, environment or a resourceAttributes key or string value is a TypeError naming the option and the character (it would be exported as is)", () => {
+    const refused: [StartTracingOptions, string][] = [
+      [
+        { serviceName: "api\n" },
+        'options.serviceName must not hold a control character or a lone surrogate: its character 4 is U+000A (line feed), got "api\\n"; remove it',
+      ],
+      [
+        { serviceName: "a\u0000b" },
+        'options.serviceName must not hold a control character or a lone surrogate: its character 2 is U+0000 (NUL), got "a\\u0000b"; remove it',
+      ],
+      [
+        { serviceName: "s", serviceVersion: "1.0\t" },
+        'options.serviceVersion must not hold a control character or a lone surrogate: its character 4 is U+0009 (tab), got "1.0\\t"; remove it',
+      ],
+      [
+        { serviceName: "s", environment: "prod\ud800" },
+        'options.environment must not hold a control character or a lone surrogate: its character 5 is U+D800 (a lone surrogate), got "prod\\ud800"; remove it',
+      ],
+      [
+        { serviceName: "s", environment: "\u001b[2Kprod" },
+        'options.environment must not hold a control character or a lone surrogate: its character 1 is U+001B, got "\\u001b[2Kprod"; remove it',
+      ],
+      [
+        { serviceName: "s", resourceAttributes: { "team\n": "a" } },
+        'options.resourceAttributes key "team\\n" must not hold a control character or a lone surrogate: its character 5 is U+000A (line feed); remove it',
+      ],
+      [
+        { serviceName: "s", resourceAttributes: { team: "a\u0085" } },
+        'options.resourceAttributes["team"] must not hold a control character or a lone surrogate: its character 2 is U+0085, got "a\\u0085"; remove it',
+      ],
+      [
+        { serviceName: "s", resourceAttributes: { tags: ["ok", "b\u007f"] } },
+        'options.resourceAttributes["tags"][1] must not hold a control character or a lone surrogate: its character 2 is U+007F, got "b\\u007f"; remove it',
+      ],
+      [
+        { resourceAttributes: { "service.name": "api\n" } },
+        'options.resourceAttributes["service.name"] must not hold a control character or a lone surrogate: its character 4 is U+000A (line feed), got "api\\n"; remove it',
+      ],
+      [
+        { serviceName: "s", resourceAttributes: { "": "a" } },
+        "options.resourceAttributes has an empty key: an attribute needs a name; remove it or name it",
+      ],
+    ];
+    for (const [options, message] of refused)
+      assert.throws(() => resolveTracingConfig(options), {
+        name: "TypeError",
+        message: `tracehop startTracing: ${message}`,
+      });
+    // A pair of surrogates (one character outside the BMP), a space and other Unicode text are kept.
+    const kept = resolveTracingConfig({
+      serviceName: "api \u{1F680}",
+      environment: "prod-\u00e9",
+      resourceAttributes: { "team name": "caf\u00e9 \u{1F680}", list: ["a b"] },
+    });
+    assert.equal(kept.resourceAttributes["service.name"], "api \u{1F680}");
+    assert.equal(kept.resourceAttributes["deployment.environment.name"], "prod-\u00e9");
+    assert.equal(kept.resourceAttributes["team name"], "caf\u00e9 \u{1F680}");
+  });
+
   test("every millisecond option above 2^31-1 (Node's setTimeout makes it 1 ms) is a RangeError naming the maximum", () => {
     const cases: [StartTracingOptions, string][] = [
       [{ shutdownTimeoutMillis: 2 ** 31 }, "shutdownTimeoutMillis"],

@@ -3,6 +3,7 @@ import type { Attributes, Link, TextMapPropagator } from "@opentelemetry/api";
 import type { BaggagePolicy, TraceCarrier, WithCarrierOptions } from "../index.js";
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
 import { describeValue, escapeUnprintable, quoteWritten } from "../describe-value.js";
+import { uncleanCharacterNote } from "../clean-text.js";
 import { assertOptionValues } from "../context/with-carrier.js";
 import type { HeaderEntries } from "./header-entries.js";
 import { MESSAGE_TEXT_OPTIONS, messageTextOption } from "./message-restore-options.js";
@@ -487,9 +488,27 @@ function swappedOptionsHint(entry: string, options: unknown, firstName: string, 
 }
 
 /**
+ * Throws unless `value`, the option `name` of `entry` written in code (`system`, `operationName`) and
+ * exported as is in the attribute `attribute` and the span name, holds no control character or lone
+ * surrogate (`uncleanCharacterNote`). Not the options read from a message (`destination`, `messageId`,
+ * `routingKey`: data, never an error).
+ *
+ * @throws TypeError `tracehop <entry>: options.<name> must not hold a control character or a lone
+ *   surrogate (<attribute>): its character 3 is U+0009 (tab), got "my\tbus"; remove it`.
+ */
+function assertCleanName(entry: string, name: string, attribute: string, value: string): void {
+  const note = uncleanCharacterNote(value);
+  if (note !== undefined)
+    throw new TypeError(
+      `tracehop ${entry}: options.${name} must not hold a control character or a lone surrogate (${attribute}): ${note}, got ${describeValue(value)}; remove it`,
+    );
+}
+
+/**
  * Checks the options of the messaging entry point `entry` (`withSendSpan`, `withProcessSpan`,
  * `withBatchProcessSpan`) before anything starts: a plain object, `system` a non-empty string written as
- * the conventions spell it, `operationName` (when given) a non-empty string, `destination` a string (`""` under
+ * the conventions spell it, `operationName` (when given) a non-empty string, both without a control
+ * character ({@link assertCleanName}), `destination` a string (`""` under
  * system `"rabbitmq"` named as the default exchange: {@link MessagingSpanOptions.destination}), no
  * unknown name, and the values shared with `withCarrier` (`links`, `propagator`, `relation`,
  * `maxParentAge`) and `forward`: the caller's configuration. Returns the options to use: `options`, or
@@ -518,7 +537,7 @@ export function requireOptions<O extends MessagingSpanOptions>(
   }
   // An array, a Map: its own fields are not options (the message of every entry point).
   assertPlainOptions(options, `tracehop ${entry}`);
-  if (typeof options.system !== "string" || options.system === "") {
+  if (typeof options.system !== "string" || options.system.trim() === "") {
     throw new TypeError(
       `tracehop ${entry}: options.system must be a non-empty string, e.g. "rabbitmq" or "kafka", got ${describeValue(options.system)}`,
     );
@@ -533,6 +552,7 @@ export function requireOptions<O extends MessagingSpanOptions>(
       `tracehop ${entry}: options.system must have no white space around it (messaging.system.name), write ${escapeUnprintable(JSON.stringify(write))}, got ${escapeUnprintable(JSON.stringify(options.system))}`,
     );
   }
+  assertCleanName(entry, "system", "messaging.system.name", options.system);
   if (!WELL_KNOWN_SYSTEMS.has(options.system)) {
     const lower = options.system.toLowerCase();
     if (WELL_KNOWN_SYSTEMS.has(lower))
@@ -542,12 +562,15 @@ export function requireOptions<O extends MessagingSpanOptions>(
   }
   if (
     options.operationName !== undefined &&
-    (typeof options.operationName !== "string" || options.operationName === "")
+    (typeof options.operationName !== "string" || options.operationName.trim() === "")
   )
     throw new TypeError(
       `tracehop ${entry}: options.operationName must be a non-empty string (messaging.operation.name, e.g. "process" or "publish"; leave it out for the default), got ${describeValue(options.operationName)}`,
     );
-  if (options.operationName !== undefined) assertOperationOfType(entry, options.operationName);
+  if (options.operationName !== undefined) {
+    assertCleanName(entry, "operationName", "messaging.operation.name", options.operationName);
+    assertOperationOfType(entry, options.operationName);
+  }
   if (typeof options.destination !== "string") {
     throw new TypeError(
       `tracehop ${entry}: options.destination must be a string (messaging.destination.name: the topic or queue name; for RabbitMQ, rabbitmqDestinationName(exchange, routingKey) when publishing, rabbitmqDestinationName(msg, queue) when consuming), got ${describeValue(options.destination)}`,

@@ -1,6 +1,6 @@
 import { describeValue } from "../describe-value.js";
 import { propagatorHint } from "../propagation/create-propagator.js";
-import { characterName } from "../propagation/rejection-reasons.js";
+import { uncleanCharacterNote } from "../clean-text.js";
 
 /**
  * The longest wait, in milliseconds, of every millisecond option and variable startTracing hands to a
@@ -47,14 +47,6 @@ export function attributeString(name: string, value: unknown): string {
 }
 
 /**
- * A control character (C0, DEL, C1: Unicode general category Cc) or a surrogate that is not half of a
- * pair: the first one in a string.
- */
-const UNCLEAN_CHARACTER =
-  // eslint-disable-next-line no-control-regex
-  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
  * Throws unless `text`, the startTracing option `what` (`options.serviceName`,
  * `options.resourceAttributes["team"]`), holds no control character (a line break, a tab, NUL, an
  * escape sequence's ESC, DEL, a C1 control) and no lone surrogate. Such a value is a mistake (a line
@@ -69,13 +61,10 @@ const UNCLEAN_CHARACTER =
  *   surrogate: its character 4 is U+000A (line feed), got "api\n"; remove it`.
  */
 export function assertCleanText(what: string, text: string, key = false): string {
-  const at = text.search(UNCLEAN_CHARACTER);
-  if (at < 0) return text;
-  const code = text.charCodeAt(at);
-  const surrogate = code >= 0xd800 && code <= 0xdfff;
+  const note = uncleanCharacterNote(text);
+  if (note === undefined) return text;
   throw new TypeError(
-    `tracehop startTracing: ${what} must not hold a control character or a lone surrogate: its character ` +
-      `${at + 1} is ${characterName(text[at]!)}${surrogate ? " (a lone surrogate)" : ""}` +
+    `tracehop startTracing: ${what} must not hold a control character or a lone surrogate: ${note}` +
       `${key ? "" : `, got ${describeValue(text)}`}; remove it`,
   );
 }

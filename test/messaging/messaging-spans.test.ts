@@ -1197,6 +1197,40 @@ describe("withProcessSpan", () => {
         name: "TypeError",
         message: `tracehop withSendSpan: options.system must have no white space around it (messaging.system.name), write "${write}", got ${shown}`,
       });
+    // A blank system: nothing to write but a name (was: write "").
+    assert.throws(() => withSendSpan({ system: "   ", destination: "jobs" }, () => ran++), {
+      name: "TypeError",
+      message:
+        'tracehop withSendSpan: options.system must be a non-empty string, e.g. "rabbitmq" or "kafka", got "   "',
+    });
+    // A control character or a lone surrogate inside a system or an operation name (code, not message
+    // data): exported as is in messaging.system.name / messaging.operation.name and the span name.
+    for (const [options, message] of [
+      [
+        { system: "my\u0000bus", destination: "jobs" },
+        'options.system must not hold a control character or a lone surrogate (messaging.system.name): its character 3 is U+0000 (NUL), got "my\\u0000bus"; remove it',
+      ],
+      [
+        { system: "my\tbus", destination: "jobs" },
+        'options.system must not hold a control character or a lone surrogate (messaging.system.name): its character 3 is U+0009 (tab), got "my\\tbus"; remove it',
+      ],
+      [
+        { system: "bus\ud800", destination: "jobs" },
+        'options.system must not hold a control character or a lone surrogate (messaging.system.name): its character 4 is U+D800 (a lone surrogate), got "bus\\ud800"; remove it',
+      ],
+      [
+        { system: "kafka", destination: "jobs", operationName: "pub\nlish" },
+        'options.operationName must not hold a control character or a lone surrogate (messaging.operation.name): its character 4 is U+000A (line feed), got "pub\\nlish"; remove it',
+      ],
+      [
+        { system: "kafka", destination: "jobs", operationName: "   " },
+        'options.operationName must be a non-empty string (messaging.operation.name, e.g. "process" or "publish"; leave it out for the default), got "   "',
+      ],
+    ] as const)
+      assert.throws(() => withSendSpan(options as never, () => ran++), {
+        name: "TypeError",
+        message: `tracehop withSendSpan: ${message}`,
+      });
     // tracehop's own names of nats.js and mqtt.js messages: "NATS" would be a second name of "nats".
     for (const [given, written] of [
       ["NATS", "nats"],

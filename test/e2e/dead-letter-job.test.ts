@@ -7,6 +7,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { seedLeasedOutJob, startTableQueueWorker, stopOnce } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 test("a message dead-lettered unhandled (delivery 5 of 5 not acknowledged): its job is failed with the reason, a span records it", async (t) => {
   const dir = tempDir(t, "dead-letter");

@@ -14,6 +14,10 @@ import { NO_KILL_TIMER, startExample } from "../support/main-job.js";
 import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { storeQueueTag } from "../support/queue-tag.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** Malformed bodies and the last error the worker's PermanentMessageError gives each. */
 const MALFORMED: [body: string, lastError: string][] = [

@@ -25,15 +25,19 @@ import {
   twoAtATime,
   type MainJobResult,
 } from "../support/main-job.js";
-import { HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
+import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { storedQueueTag } from "../support/queue-tag.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /**
- * Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after 45 s
- * (a hang guard, as `refuses` below: two started at a time on a loaded machine outlasted 20 s).
+ * Runs one of the main job's processes (`api`, `relay`, `worker`) alone, as started by hand; killed after
+ * RUN_GUARD_MS (a hang guard, runExample's: two started at a time on a loaded machine outlasted 20 s).
  */
-const runProcess = (name: string, env: Record<string, string>) => runExample(name, [], env, 45_000);
+const runProcess = (name: string, env: Record<string, string>) => runExample(name, [], env);
 /** The preload that says when a process of the main job begins to wait between polls (its stop tests). */
 const IDLE_WAIT_HOOK = new URL("../support/idle-wait-hook.mjs", import.meta.url).href;
 
@@ -43,7 +47,7 @@ for (const { title, amqp } of [
   { title: "embedded SQLite and queue", amqp: false },
   { title: "SQLite and RabbitMQ", amqp: true },
 ])
-  describe(`main job (three processes, ${title})`, { timeout: 120_000 }, () => {
+  describe(`main job (three processes, ${title})`, { timeout: SUITE_BOUND_MS }, () => {
     let dir: string;
     let result: MainJobResult;
     let spans: FileSpan[];
@@ -159,7 +163,7 @@ for (const { title, amqp } of [
     });
   });
 
-describe("main job: bad input", { timeout: 120_000 }, () => {
+describe("main job: bad input", { timeout: SUITE_BOUND_MS }, () => {
   test("a missing file whose name holds a character a terminal shows as nothing is named with that character escaped", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
     try {
@@ -402,139 +406,146 @@ describe("processes told to stop exit at once, whatever their poll interval", { 
     });
 });
 
-describe("start-up failures: exit 2 and one line, by hand as under npm start", { timeout: 120_000 }, () => {
-  let dir: string;
-  let env: Record<string, string>;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
-    env = {
-      DATABASE_URL: `file:${join(dir, "x.db")}`,
-      TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
-      OTEL_EXPORTER_OTLP_ENDPOINT: "",
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-    };
-    migrateSqlite(join(dir, "x.db"));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  test("the relay and the worker with a broker that does not answer: one line naming it, password hidden, exit 1 (start again: the broker may be restarting)", async () => {
-    // Nothing listens on 127.0.0.1:1.
-    const url = "amqp://guest:secret@127.0.0.1:1";
-    const names = ["relay", "worker"];
-    const runs = await twoAtATime(names.map((name) => () => runProcess(name, { ...env, AMQP_URL: url })));
-    for (const [i, name] of names.entries()) {
-      const r = runs[i]!;
-      // Not 2, bad input: a supervisor that takes 2 for a configuration error would not start them again.
-      assert.equal(r.code, 1, `${name}: ${r.stderr}`);
-      assert.equal(
-        r.stderr,
-        `tracehop preprocess: ${name}: cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:1: nothing ` +
-          "listens at 127.0.0.1:1 (ECONNREFUSED): start the broker, or fix the host or port in AMQP_URL, or unset " +
-          "AMQP_URL to use the embedded queue; exiting with code 1 to be started again\n",
-        name,
-      );
-      assert.doesNotMatch(r.stderr, /secret/);
-    }
-  });
-
-  /** A port taken by a server of this test, for the duration of `body`. */
-  async function withPortTaken(body: (port: number) => Promise<void>): Promise<void> {
-    const server: Server = createServer();
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      await body((server.address() as { port: number }).port);
-    } finally {
-      await new Promise((r) => server.close(r));
-    }
-  }
-  const portTaken = (port: number) =>
-    `tracehop preprocess: api: PORT=${port}: the port is taken on 127.0.0.1 (EADDRINUSE): set PORT to a free one, or unset it for 0 (any free port); exiting with code 2\n`;
-
-  test("the api on a port in use: one line saying the port is taken and what to do", async () => {
-    await withPortTaken(async (port) => {
-      const r = await runProcess("api", { ...env, PORT: String(port) });
-      assert.deepEqual([r.code, r.stderr], [2, portTaken(port)]);
+describe(
+  "start-up failures: exit 2 and one line, by hand as under npm start",
+  { timeout: SUITE_BOUND_MS },
+  () => {
+    let dir: string;
+    let env: Record<string, string>;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+      env = {
+        DATABASE_URL: `file:${join(dir, "x.db")}`,
+        TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: "",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      };
+      migrateSqlite(join(dir, "x.db"));
     });
-  });
+    after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("npm start with PORT in use exits 2 with the api's line", async () => {
-    await withPortTaken(async (port) => {
-      const r = await runMainJob([], { ...env, AMQP_URL: "", PORT: String(port) });
-      assert.equal(r.code, 2, r.stderr);
-      assert.ok(r.stderr.includes(`[api] ${portTaken(port)}`), r.stderr);
-      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    test("the relay and the worker with a broker that does not answer: one line naming it, password hidden, exit 1 (start again: the broker may be restarting)", async () => {
+      // Nothing listens on 127.0.0.1:1.
+      const url = "amqp://guest:secret@127.0.0.1:1";
+      const names = ["relay", "worker"];
+      const runs = await twoAtATime(names.map((name) => () => runProcess(name, { ...env, AMQP_URL: url })));
+      for (const [i, name] of names.entries()) {
+        const r = runs[i]!;
+        // Not 2, bad input: a supervisor that takes 2 for a configuration error would not start them again.
+        assert.equal(r.code, 1, `${name}: ${r.stderr}`);
+        assert.equal(
+          r.stderr,
+          `tracehop preprocess: ${name}: cannot connect to RabbitMQ at amqp://guest:***@127.0.0.1:1: nothing ` +
+            "listens at 127.0.0.1:1 (ECONNREFUSED): start the broker, or fix the host or port in AMQP_URL, or unset " +
+            "AMQP_URL to use the embedded queue; exiting with code 1 to be started again\n",
+          name,
+        );
+        assert.doesNotMatch(r.stderr, /secret/);
+      }
     });
-  });
 
-  test("npm start with PORT on one of fetch's 'bad ports' (the Fetch standard's list: 6000, 6665, 10080, ...) runs its jobs, as curl reaches the api there", async () => {
-    // A free port of the list: the api listens on any port, and only a client that follows the Fetch
-    // standard (Node's fetch, a browser) refuses to connect to these.
-    let port: number | undefined;
-    for (const candidate of [10080, 6566, 6665, 6666, 6667, 6668, 6669, 6000, 4045, 5060]) {
+    /** A port taken by a server of this test, for the duration of `body`. */
+    async function withPortTaken(body: (port: number) => Promise<void>): Promise<void> {
       const server: Server = createServer();
-      const free = await new Promise<boolean>((r) => {
-        server.once("error", () => r(false));
-        server.listen(candidate, "127.0.0.1", () => r(true));
-      });
-      if (free) await new Promise((r) => server.close(r));
-      if (free) {
-        port = candidate;
-        break;
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      try {
+        await body((server.address() as { port: number }).port);
+      } finally {
+        await new Promise((r) => server.close(r));
       }
     }
-    assert.ok(port !== undefined, "every candidate port is taken on this machine");
-    const doc = join(dir, "bad-port.txt");
-    writeFileSync(doc, "One sentence. And another.");
-    const r = await runMainJob([doc], { ...env, AMQP_URL: "", PORT: String(port) });
-    // Guards against "tracehop preprocess: fetch failed", exit 1: npm start's client was Node's fetch, whose
-    // cause ("bad port") was not even said.
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`\\[api\\] api listening on http://127\\.0\\.0\\.1:${port} READY\\n`));
-    assert.match(r.stdout, /bad-port\.txt: job [0-9a-f-]+ done, 2 sentences\n/);
-    assert.match(r.stdout, /\ntracehop-preprocess-worker +process preprocess-jobs /);
-  });
+    const portTaken = (port: number) =>
+      `tracehop preprocess: api: PORT=${port}: the port is taken on 127.0.0.1 (EADDRINUSE): set PORT to a free one, or unset it for 0 (any free port); exiting with code 2\n`;
 
-  test("a TRACEHOP_SPANS_FILE that cannot be written (a folder, a path under a file): one line, by hand and under npm start", async () => {
-    // Guards against losing every span without a word while npm start exits 0 ("no spans found").
-    const folder = join(dir, "spans-folder");
-    mkdirSync(folder);
-    const underFile = join(dir, "x.db", "spans.jsonl");
-    const lines = {
-      [folder]: `the spans file ${folder} is a folder, not a file`,
-      [underFile]: `the spans file ${underFile} is under ${JSON.stringify(join(dir, "x.db"))}, which is a file, not a folder (no folder can be created there)`,
-    };
-    const fix =
-      ": set TRACEHOP_SPANS_FILE to a file in a writable folder (missing folders are created); exiting with code 2\n";
-    const names = ["api", "relay", "worker"];
-    const paths = names.map((_, i) => (i === 1 ? underFile : folder));
-    const [r, ...runs] = await twoAtATime([
-      () => runMainJob([], { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: folder }),
-      ...names.map(
-        (name, i) => () => runProcess(name, { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: paths[i]! }),
-      ),
-    ]);
-    for (const [i, name] of names.entries())
-      assert.deepEqual(
-        [runs[i]!.code, runs[i]!.stderr],
-        [2, `tracehop preprocess: ${name}: ${lines[paths[i]!]}${fix}`],
-        name,
+    test("the api on a port in use: one line saying the port is taken and what to do", async () => {
+      await withPortTaken(async (port) => {
+        const r = await runProcess("api", { ...env, PORT: String(port) });
+        assert.deepEqual([r.code, r.stderr], [2, portTaken(port)]);
+      });
+    });
+
+    test("npm start with PORT in use exits 2 with the api's line", async () => {
+      await withPortTaken(async (port) => {
+        const r = await runMainJob([], { ...env, AMQP_URL: "", PORT: String(port) });
+        assert.equal(r.code, 2, r.stderr);
+        assert.ok(r.stderr.includes(`[api] ${portTaken(port)}`), r.stderr);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+      });
+    });
+
+    test("npm start with PORT on one of fetch's 'bad ports' (the Fetch standard's list: 6000, 6665, 10080, ...) runs its jobs, as curl reaches the api there", async () => {
+      // A free port of the list: the api listens on any port, and only a client that follows the Fetch
+      // standard (Node's fetch, a browser) refuses to connect to these.
+      let port: number | undefined;
+      for (const candidate of [10080, 6566, 6665, 6666, 6667, 6668, 6669, 6000, 4045, 5060]) {
+        const server: Server = createServer();
+        const free = await new Promise<boolean>((r) => {
+          server.once("error", () => r(false));
+          server.listen(candidate, "127.0.0.1", () => r(true));
+        });
+        if (free) await new Promise((r) => server.close(r));
+        if (free) {
+          port = candidate;
+          break;
+        }
+      }
+      assert.ok(port !== undefined, "every candidate port is taken on this machine");
+      const doc = join(dir, "bad-port.txt");
+      writeFileSync(doc, "One sentence. And another.");
+      const r = await runMainJob([doc], { ...env, AMQP_URL: "", PORT: String(port) });
+      // Guards against "tracehop preprocess: fetch failed", exit 1: npm start's client was Node's fetch, whose
+      // cause ("bad port") was not even said.
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        new RegExp(`\\[api\\] api listening on http://127\\.0\\.0\\.1:${port} READY\\n`),
       );
-    assert.equal(r.code, 2, r.stderr);
-    // Said once, by whichever of the three said it first, naming it (main.ts shows a start-up line said alike
-    // once).
-    const said = r.stderr.split("\n").filter((l) => l.endsWith(`: ${lines[folder]}${fix.trimEnd()}`));
-    assert.equal(said.length, 1, r.stderr);
-    assert.match(said[0]!, /^\[(api|relay|worker)\] tracehop preprocess: \1: the spans file /);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-  });
-});
+      assert.match(r.stdout, /bad-port\.txt: job [0-9a-f-]+ done, 2 sentences\n/);
+      assert.match(r.stdout, /\ntracehop-preprocess-worker +process preprocess-jobs /);
+    });
+
+    test("a TRACEHOP_SPANS_FILE that cannot be written (a folder, a path under a file): one line, by hand and under npm start", async () => {
+      // Guards against losing every span without a word while npm start exits 0 ("no spans found").
+      const folder = join(dir, "spans-folder");
+      mkdirSync(folder);
+      const underFile = join(dir, "x.db", "spans.jsonl");
+      const lines = {
+        [folder]: `the spans file ${folder} is a folder, not a file`,
+        [underFile]: `the spans file ${underFile} is under ${JSON.stringify(join(dir, "x.db"))}, which is a file, not a folder (no folder can be created there)`,
+      };
+      const fix =
+        ": set TRACEHOP_SPANS_FILE to a file in a writable folder (missing folders are created); exiting with code 2\n";
+      const names = ["api", "relay", "worker"];
+      const paths = names.map((_, i) => (i === 1 ? underFile : folder));
+      const [r, ...runs] = await twoAtATime([
+        () => runMainJob([], { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: folder }),
+        ...names.map(
+          (name, i) => () => runProcess(name, { ...env, AMQP_URL: "", TRACEHOP_SPANS_FILE: paths[i]! }),
+        ),
+      ]);
+      for (const [i, name] of names.entries())
+        assert.deepEqual(
+          [runs[i]!.code, runs[i]!.stderr],
+          [2, `tracehop preprocess: ${name}: ${lines[paths[i]!]}${fix}`],
+          name,
+        );
+      assert.equal(r.code, 2, r.stderr);
+      // Said once, by whichever of the three said it first, naming it (main.ts shows a start-up line said alike
+      // once).
+      const said = r.stderr.split("\n").filter((l) => l.endsWith(`: ${lines[folder]}${fix.trimEnd()}`));
+      assert.equal(said.length, 1, r.stderr);
+      assert.match(said[0]!, /^\[(api|relay|worker)\] tracehop preprocess: \1: the spans file /);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    });
+  },
+);
 
 // Each case is run by one of the three processes, in turn; the first by all three. Guards against a
 // process that starts on any of these databases: the relay failing every pass, the api answering 500,
 // until killed.
 describe(
   "a database the processes cannot use: exit 2 and one line, by hand as under npm start",
-  { timeout: 120_000 },
+  { timeout: SUITE_BOUND_MS },
   () => {
     /** The migrations of this project, in order (the same names for each kind of database). */
     const MIGRATIONS = readMigrations(migrationsFolder("sqlite")).map((m) => m.name);
@@ -550,18 +561,13 @@ describe(
      * kills it: code null.
      */
     async function refuses(name: string, url: string, line: string | RegExp): Promise<void> {
-      const r = await runExample(
-        name,
-        [],
-        {
-          DATABASE_URL: url,
-          TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
-          AMQP_URL: "",
-          OTEL_EXPORTER_OTLP_ENDPOINT: "",
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-        },
-        45_000,
-      );
+      const r = await runExample(name, [], {
+        DATABASE_URL: url,
+        TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+        AMQP_URL: "",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      });
       assert.equal(r.code, 2, `${name}: ${r.stderr}`);
       // Its code last, the line's full stop taken off, as a named process's exit-2 line ends (config.ts exitForBadInput).
       if (typeof line === "string")
@@ -633,7 +639,7 @@ describe(
         migrations.map(
           ([url]) =>
             () =>
-              runExample("migrate", [], { DATABASE_URL: url }, 45_000),
+              runExample("migrate", [], { DATABASE_URL: url }),
         ),
       );
       for (const [i, [url, line]] of migrations.entries()) {
@@ -657,12 +663,7 @@ describe(
       assert.equal(existsSync(file), false, "no file created");
       assert.equal(existsSync(folder), false, "no folder created");
       // What the line says to run: the folder, the file and every migration.
-      const migrate = await runExample(
-        "migrate",
-        [],
-        { DATABASE_URL: `file:${join(folder, "x.db")}` },
-        45_000,
-      );
+      const migrate = await runExample("migrate", [], { DATABASE_URL: `file:${join(folder, "x.db")}` });
       assert.equal(migrate.code, 0, migrate.stderr);
       assert.match(migrate.stdout, new RegExp(`^tracehop preprocess: applied ${MIGRATIONS.join(", ")} to `));
       assert.deepEqual(unappliedSqliteMigrations(join(folder, "x.db")), []);

@@ -11,6 +11,10 @@ import { counted } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { childPid, startExample, type MainJobResult } from "../support/main-job.js";
 import { until } from "../examples/queue-helpers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /**
  * Enough documents that the main job is still submitting when the first job is done (embedded queue), or

@@ -13,6 +13,10 @@ import { closeConnectionsNamed, rabbitmqctlSkipReason } from "../support/rabbitm
 import { tempDir } from "../support/temp-dir.js";
 import { rabbitmqDatabase } from "../examples/queue-helpers.js";
 import { methodCutProxy, targetOf, throughProxy } from "../examples/tcp-servers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, () => {
   const rabbitmq = useRabbitMQ();

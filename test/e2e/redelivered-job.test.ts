@@ -7,6 +7,10 @@ import { test } from "node:test";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
 import { seedLeasedOutJob, startTableQueueWorker, stopOnce } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 test("a message delivered a third time: one line names it and the delivery, its process span has tracehop.attempt 3", async (t) => {
   const dir = tempDir(t, "e2e-redelivered");

@@ -15,9 +15,13 @@ import { migrateMysql, migratePostgres } from "../../examples/preprocess/migrate
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
 import { connectPostgres, MYSQL_URL, mysqlConnection, PG_URL } from "../prisma/databases.js";
-import { type RunningExample, startExample } from "../support/main-job.js";
-import { HANG_GUARD_MS } from "../examples/tcp-servers.js";
+import { ended, NO_KILL_TIMER, type RunningExample, startExample } from "../support/main-job.js";
+import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "../examples/tcp-servers.js";
 import { tempDir } from "../support/temp-dir.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** How many times a job is posted while the api answers 503 (busy: send the request again). */
 const MAX_POSTS = 5;
@@ -62,10 +66,12 @@ async function severalRelaysAndWorkers(
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
   };
   const names = ["api", "relay", "relay", "worker", "worker"] as const;
-  const runs: RunningExample[] = names.map((name) => startExample(name, env, 55_000));
+  const runs: RunningExample[] = names.map((name) => startExample(name, env, NO_KILL_TIMER));
   t.after(() => runs.forEach((run) => run.child.kill("SIGKILL")));
-  const base = /(http:\/\/\S+) READY$/.exec(await runs[0]!.ready)![1]!;
-  await Promise.all(runs.map((run) => run.ready));
+  const base = /(http:\/\/\S+) READY$/.exec(
+    await within(runs[0]!.ready, HANG_GUARD_MS, "the api's READY"),
+  )![1]!;
+  await within(Promise.all(runs.map((run) => run.ready)), HANG_GUARD_MS, "the five processes' READY");
 
   const ids = await Promise.all(
     Array.from({ length: JOBS }, async (_, i) => {
@@ -97,7 +103,7 @@ async function severalRelaysAndWorkers(
     jobs = await Promise.all(ids.map(get));
   }
   for (const run of runs) run.child.kill("SIGTERM");
-  const results = await Promise.all(runs.map((run) => run.result));
+  const results = await Promise.all(runs.map((run, i) => ended(run, `${names[i]} ${i}'s exit on SIGTERM`)));
 
   // Every job done, with its document's sentences.
   assert.deepEqual(
@@ -139,10 +145,10 @@ const OUTBOX_STATE = (table: string) =>
   `SELECT COUNT(*) AS "rows", COUNT("publishedAt") AS "published", COUNT("claimedUntil") AS "claimed" FROM ${table}`;
 
 // Five processes each (about 10 s to start on a loaded 2-CPU machine), the jobs done in a few seconds.
-describe("two relays and two workers on one database (table queue)", { timeout: 200_000 }, () => {
+describe("two relays and two workers on one database (table queue)", { timeout: 3 * SUITE_BOUND_MS }, () => {
   test(
     "SQLite file: every job done once, each outbox row published once, no collision",
-    { timeout: 90_000 },
+    { timeout: SUITE_BOUND_MS },
     async (t) => {
       const dir = tempDir(t, "several-relays");
       const file = join(dir, "x.db");
@@ -160,7 +166,7 @@ describe("two relays and two workers on one database (table queue)", { timeout: 
 
   test(
     "PostgreSQL: every job done once, each outbox row published once, no collision",
-    { timeout: 90_000 },
+    { timeout: SUITE_BOUND_MS },
     async (t) => {
       const admin = await connectPostgres();
       if (typeof admin === "string") return t.skip(admin);
@@ -190,7 +196,7 @@ describe("two relays and two workers on one database (table queue)", { timeout: 
   // are tested in test/examples/job-sentences.test.ts.)
   test(
     "MariaDB/MySQL: every job done once, each outbox row published once, no collision",
-    { timeout: 90_000 },
+    { timeout: SUITE_BOUND_MS },
     async (t) => {
       let admin: Awaited<ReturnType<typeof mariadb.createConnection>>;
       try {

@@ -14,6 +14,10 @@ import { pathToFileURL } from "node:url";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { runMainJob } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 const FIXTURE = join(import.meta.dirname, "../examples/fixtures/ending-worker.mjs");
 

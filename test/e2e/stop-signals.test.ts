@@ -3,7 +3,6 @@
 // ends it at once, with the code a shell gives a process killed by that signal (143, 130) and a last line
 // that says so; `npm start` alike, and a first signal to `npm start` exits with that signal's code too.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,17 +10,27 @@ import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { until } from "../examples/queue-helpers.js";
-import { HANG_GUARD_MS, silentServer, within, type SilentServer } from "../examples/tcp-servers.js";
+import {
+  HANG_GUARD_MS,
+  silentServer,
+  SUITE_BOUND_MS,
+  within,
+  type SilentServer,
+} from "../examples/tcp-servers.js";
 import {
   childPid,
   NO_KILL_TIMER,
   runExample,
   runs,
+  spawnTracked,
   startExample,
   type RunningExample,
 } from "../support/main-job.js";
-import { exampleArgs } from "../support/build.js";
+import { exampleArgs, requireBuild } from "../support/build.js";
 import { tempDir } from "../support/temp-dir.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** The last line a process wrote on stderr. */
 const lastLine = (stderr: string) => stderr.trimEnd().split("\n").at(-1);
@@ -154,7 +163,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     } finally {
       api.child.kill("SIGKILL");
     }
-    const bad = await runExample("api", [], { ...env, TRACEHOP_SHUTDOWN_TIMEOUT_MS: "5s" }, 60_000);
+    const bad = await runExample("api", [], { ...env, TRACEHOP_SHUTDOWN_TIMEOUT_MS: "5s" });
     assert.deepEqual(
       [bad.code, bad.stderr],
       [
@@ -190,9 +199,11 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     }
   });
 
-  test("npm start: a second SIGTERM while it stops its processes exits 143 at once, saying so last", async () => {
-    // An endpoint of its own, which this test makes answer in the end.
+  test("npm start: a second SIGTERM while it stops its processes exits 143 at once, saying so last", async (t) => {
+    // An endpoint of its own, which this test makes answer in the end; closed whatever happens (an open server
+    // keeps the file's process running after its tests, saying nothing).
     const endpoint = await silentServer();
+    t.after(() => endpoint.close());
     const env = { ...envOf("main"), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${endpoint.port}` };
     const document = join(dir, "doc.txt");
     writeFileSync(document, "One. Two.");
@@ -236,7 +247,6 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     } finally {
       run.child.kill("SIGKILL");
       for (const pid of pids.filter(runs)) process.kill(pid, "SIGKILL");
-      await endpoint.close();
     }
   });
 
@@ -271,7 +281,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     const document = join(dir, "doc.txt");
     writeFileSync(document, "One. Two.");
     // As npm runs the script: a shell that waits for node (`; exit $?` keeps it from exec-ing node).
-    const shell = spawn(
+    const shell = spawnTracked(
       "sh",
       ["-c", `"${process.execPath}" ${exampleArgs("main")[0]} "$1"; exit $?`, "sh", document],
       {
@@ -282,8 +292,8 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     );
     let stdout = "";
     let stderr = "";
-    shell.stdout.on("data", (d) => (stdout += d));
-    shell.stderr.on("data", (d) => (stderr += d));
+    shell.stdout!.on("data", (d) => (stdout += d));
+    shell.stderr!.on("data", (d) => (stderr += d));
     const pids: number[] = [];
     try {
       await until(() => / submitted$/m.test(stdout));
@@ -333,7 +343,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
 // Found trying the README as a new user: a signal while a process started by hand was still starting (its
 // database check waiting on the server) ended it by the signal's default action, with no line and 143 or
 // 130, where docs/example.md "Exit codes" promises 0 after one signal and the stop's last line.
-describe("a signal while a process started by hand is starting", { timeout: 120_000 }, () => {
+describe("a signal while a process started by hand is starting", { timeout: SUITE_BOUND_MS }, () => {
   let database: SilentServer;
   before(async () => {
     database = await silentServer();

@@ -10,6 +10,10 @@ import Database from "better-sqlite3";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
 import { createDatabase } from "../prisma/databases.js";
 import { startApi } from "../support/by-hand.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** The PreprocessJob and Outbox rows of a database, as the tests read them. */
 interface Stored {

@@ -10,7 +10,10 @@ import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { startExample, type RunningExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { HANG_GUARD_MS, proxiedDatabase, type SwitchingProxy } from "./tcp-servers.js";
-import { exampleArgs } from "../support/build.js";
+import { exampleArgs, requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** One answer of the api: status, Retry-After, the error, and when it came (ms after the outage began). */
 type Answer = [status: number, retryAfter: string | null, error: string, at: number];

@@ -8,6 +8,10 @@ import Database from "better-sqlite3";
 import { connectPostgres, createDatabase } from "../prisma/databases.js";
 import { startApi } from "../support/by-hand.js";
 import { until } from "./queue-helpers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /**
  * Opens a POST to `path` on the api at `port` that declares `length` bytes and asks before sending them

@@ -29,6 +29,10 @@ import {
   throughProxy,
   within,
 } from "./tcp-servers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** AMQP_URL through `proxy`. */
 function through(proxy: MethodCutProxy): string {
@@ -50,18 +54,13 @@ async function runThrough(t: Parameters<typeof tempDir>[0], name: string, proxy:
   const dir = tempDir(t, `broker-cut-${name}`);
   const file = join(dir, "x.db");
   migrateSqlite(file);
-  return runExample(
-    name,
-    [],
-    {
-      DATABASE_URL: `file:${file}`,
-      AMQP_URL: through(proxy),
-      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-      OTEL_EXPORTER_OTLP_ENDPOINT: "",
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-    },
-    30_000,
-  );
+  return runExample(name, [], {
+    DATABASE_URL: `file:${file}`,
+    AMQP_URL: through(proxy),
+    TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+    OTEL_EXPORTER_OTLP_ENDPOINT: "",
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+  });
 }
 
 /** The methods right after the handshake that AmqpQueue.open sends, by name. */
@@ -216,18 +215,13 @@ describe("the example's RabbitMQ connection cut at a given AMQP method", { timeo
     const dir = tempDir(t, "broker-cut-limit");
     const file = join(dir, "x.db");
     migrateSqlite(file);
-    const worker = await runExample(
-      "worker",
-      [],
-      {
-        DATABASE_URL: `file:${file}`,
-        AMQP_URL: url.href,
-        TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-        OTEL_EXPORTER_OTLP_ENDPOINT: "",
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-      },
-      30_000,
-    );
+    const worker = await runExample("worker", [], {
+      DATABASE_URL: `file:${file}`,
+      AMQP_URL: url.href,
+      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    });
     assert.deepEqual(
       [worker.code, worker.stdout, worker.stderr],
       [1, "", `tracehop preprocess: worker: ${line}; exiting with code 1 to be started again\n`],

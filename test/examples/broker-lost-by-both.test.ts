@@ -39,6 +39,10 @@ import { tempDir } from "../support/temp-dir.js";
 import { decodeTraceRequest, type ReceivedSpan } from "../tracing/otlp-helpers.js";
 import { rabbitmqDatabase } from "./queue-helpers.js";
 import { switchingProxy } from "./tcp-servers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 const TEE = join(import.meta.dirname, "fixtures/stderr-tee.mjs");
 

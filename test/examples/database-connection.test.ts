@@ -7,6 +7,10 @@ import { databaseKind, openDatabase, prepareDatabase } from "../../examples/prep
 import { mysqlTarget, postgresTarget } from "../../examples/preprocess/migrate-server.js";
 import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
 import { runExample } from "../support/main-job.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** `PG_URL` with the query parameters `query` (`name=value&...`) added. */
 const pgUrl = (query: string) => `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}${query}`;
@@ -49,7 +53,7 @@ describe("a PostgreSQL URL's sslmode", () => {
     // the database server, ...": pg with uselibpqcompat=true fails the same way, and the server is running.
     for (const sslmode of ["require", "prefer", "prefer&uselibpqcompat=true", "verify-full", "no-verify"]) {
       const url = pgUrl(`schema=tracehop_sslmode_none_h7&sslmode=${sslmode}`);
-      const r = await runExample("migrate", [], { DATABASE_URL: url }, 30_000);
+      const r = await runExample("migrate", [], { DATABASE_URL: url });
       assert.equal(r.code, 2, r.stderr);
       // No multi-line warning of pg before the line (pg's SECURITY WARNING for prefer, require, verify-ca).
       assert.equal(
@@ -60,7 +64,7 @@ describe("a PostgreSQL URL's sslmode", () => {
     }
     // SSL asked for by another parameter: leaving sslmode out would not help.
     const url = pgUrl("schema=tracehop_sslmode_none_h7&ssl=true&sslmode=prefer");
-    const r = await runExample("migrate", [], { DATABASE_URL: url }, 30_000);
+    const r = await runExample("migrate", [], { DATABASE_URL: url });
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,
@@ -105,7 +109,7 @@ describe("a PostgreSQL URL's sslmode", () => {
     ])
       assert.equal(databaseKind(url(good)), "postgresql", good);
     // Through npm run migrate: exit 2, that one line, nothing tried.
-    const r = await runExample("migrate", [], { DATABASE_URL: url("bogus") }, 30_000);
+    const r = await runExample("migrate", [], { DATABASE_URL: url("bogus") });
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,

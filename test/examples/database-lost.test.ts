@@ -15,7 +15,10 @@ import { connectPostgres, exampleSchemaFixture, PG_URL } from "../prisma/databas
 import { startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
 import { countingProxy, HANG_GUARD_MS, within } from "./tcp-servers.js";
-import { exampleArgs } from "../support/build.js";
+import { exampleArgs, requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 const SCHEMA = `tracehop_lost_${process.pid}`;
 /** The application_name of the client under test: only its backends are terminated. */

@@ -14,35 +14,46 @@ import Database from "better-sqlite3";
 import { MAX_SENTENCES, PROJECT_ROOT } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
-import { type RunningExample, startExample } from "../support/main-job.js";
+import { ended, NO_KILL_TIMER, type RunningExample, startExample } from "../support/main-job.js";
+import { until } from "./queue-helpers.js";
+import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "./tcp-servers.js";
 import { tempDir } from "../support/temp-dir.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** A document of `count` short sentences, `N0. N1. N2. …` (the sentence at index i is `N<i>.`). */
 const document = (count: number) => Array.from({ length: count }, (_, i) => `N${i}.`).join(" ");
 
-/** Resolves once `check` is true (polled every 50 ms); fails saying `what` after `ms`. */
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
+/**
+ * Resolves once `check` is true (polled every 50 ms). A hang guard, not a time bound: it gives up, saying
+ * `what` it waited for, only when `progress` (a count that grows while the work goes on: the sentences stored)
+ * has not changed for {@link HANG_GUARD_MS}, so that a slow machine only makes the wait longer.
+ */
+async function whileProgressing(
+  what: string,
+  check: () => Promise<boolean>,
+  progress: () => number,
+): Promise<void> {
+  let last = progress();
+  let since = Date.now();
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s`);
+    const now = progress();
+    if (now !== last) [last, since] = [now, Date.now()];
+    else if (Date.now() - since > HANG_GUARD_MS)
+      throw new Error(
+        `gave up after ${HANG_GUARD_MS} ms (a hang guard) without progress (${now} stored) waiting for ${what}`,
+      );
     await sleep(50);
   }
 }
 
-/** How `run` ended, or a failure naming `what` when it is still running after `ms` (it is then killed). */
-async function ended(run: RunningExample, what: string, ms: number) {
-  const timer = sleep(ms, undefined, { ref: false }).then(() => undefined);
-  const result = await Promise.race([run.result, timer]);
-  if (result === undefined) {
-    run.child.kill("SIGKILL");
-    assert.fail(`${what}: still running ${ms / 1000} s after SIGTERM`);
-  }
-  return result;
-}
-
 test(
   "a document of MAX_SENTENCES short sentences: a SIGTERM mid-job stops the worker, a restarted one completes the job exactly; one more sentence is refused",
-  { timeout: 300_000 },
+  // Its waits are each bounded by the hang guard (the large job's by its progress): this bound, past all of
+  // them on a loaded machine, only ends a test that hangs elsewhere.
+  { timeout: 2 * SUITE_BOUND_MS },
   async (t) => {
     const dir = tempDir(t, "large-document");
     const file = join(dir, "x.db");
@@ -58,7 +69,7 @@ test(
     };
     const runs: RunningExample[] = [];
     const start = (name: string) => {
-      const run = startExample(name, env, 280_000);
+      const run = startExample(name, env, NO_KILL_TIMER);
       runs.push(run);
       return run;
     };
@@ -66,8 +77,8 @@ test(
     const api = start("api");
     const relay = start("relay");
     let worker = start("worker");
-    const base = /(http:\/\/\S+) READY$/.exec(await api.ready)![1]!;
-    await Promise.all([relay.ready, worker.ready]);
+    const base = /(http:\/\/\S+) READY$/.exec(await within(api.ready, HANG_GUARD_MS, "the api's READY"))![1]!;
+    await within(Promise.all([relay.ready, worker.ready]), HANG_GUARD_MS, "the relay's and worker's READY");
 
     const post = async (text: string) => {
       const answer = await fetch(`${base}/preprocess-jobs`, {
@@ -89,11 +100,7 @@ test(
     // One sentence over the limit: failed, its reason saying the limit and what to do; nothing stored.
     const over = await post(document(MAX_SENTENCES + 1));
     const large = await post(document(MAX_SENTENCES));
-    await waitFor(
-      "the job over the limit failed",
-      async () => (await get(over)).status !== "pending",
-      120_000,
-    );
+    await until(async () => (await get(over)).status !== "pending", "the job over the limit failed");
     assert.deepEqual(await get(over), {
       id: over,
       status: "failed",
@@ -102,9 +109,9 @@ test(
     });
 
     // Stopped once some of the large job's sentences are stored: the worker exits, the job pending.
-    await waitFor("the worker stored some of the large job's sentences", () => stored(large) > 0, 120_000);
+    await until(() => stored(large) > 0, "the worker stored some of the large job's sentences");
     worker.child.kill("SIGTERM");
-    const stopped = await ended(worker, "the worker told to stop mid-job", 60_000);
+    const stopped = await ended(worker, "the worker's exit, told to stop mid-job");
     assert.equal(stopped.code, 0, stopped.stderr);
     // The queue says the stop as a stop, in one line (the worker says nothing more), and gives the message
     // back uncounted: a stop uses none of its 5 deliveries.
@@ -124,8 +131,12 @@ test(
 
     // A worker started again completes it, with exactly the document's sentences in order.
     worker = start("worker");
-    await worker.ready;
-    await waitFor("the large job done", async () => (await get(large)).status === "done", 180_000);
+    await within(worker.ready, HANG_GUARD_MS, "the restarted worker's READY");
+    await whileProgressing(
+      "the large job done",
+      async () => (await get(large)).status === "done",
+      () => stored(large),
+    );
     assert.deepEqual(await get(large), { id: large, status: "done", sentences: MAX_SENTENCES });
     const rows = db
       .prepare('SELECT "index", text FROM Sentence WHERE jobId = ? ORDER BY "index"')
@@ -140,7 +151,7 @@ test(
       [relay, "relay"],
       [worker, "worker"],
     ] as const) {
-      const { code, stderr } = await ended(run, `the ${name}`, 60_000);
+      const { code, stderr } = await ended(run, `the ${name}'s exit on SIGTERM`);
       assert.equal(code, 0, `${name}: ${stderr}`);
     }
     // The stopped delivery's process span ends with an event saying the job was left, not as an ERROR span

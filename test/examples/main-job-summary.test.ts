@@ -3,7 +3,7 @@
 // under a symbolic link to nothing. Each run as a user runs it (test/support/main-job.ts), on its own SQLite
 // file; checkDatabase's line (the api, relay and worker started by hand) is checked in this process.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   createWriteStream,
   existsSync,
@@ -18,10 +18,20 @@ import { afterEach, describe, test } from "node:test";
 import { BadInputError } from "../../examples/preprocess/config.js";
 import { checkDatabase, prepareDatabase } from "../../examples/preprocess/db.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
-import { exampleArgs } from "../support/build.js";
+import { exampleArgs, requireBuild } from "../support/build.js";
 import { ROOT } from "../support/child-script.js";
-import { runMainJob, startExample, type MainJobResult } from "../support/main-job.js";
+import {
+  RUN_GUARD_MS,
+  runMainJob,
+  spawnTracked,
+  startExample,
+  type MainJobResult,
+} from "../support/main-job.js";
+import { SUITE_BOUND_MS } from "./tcp-servers.js";
 import { tempDir } from "../support/temp-dir.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** `text` as a regular expression that matches it literally. */
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -41,7 +51,7 @@ const envIn = (dir: string): Record<string, string> => ({
 describe("npm start: the end of a run", () => {
   test(
     "TRACEHOP_SPANS_FILE=/dev/null: the jobs run (exit 0) and the last line says why no trace is shown",
-    { timeout: 120_000 },
+    { timeout: SUITE_BOUND_MS },
     async (t) => {
       const dir = tempDir(t, "summary-null");
       const doc = join(dir, "doc.txt");
@@ -66,7 +76,7 @@ describe("npm start: the end of a run", () => {
 
   test(
     "a spans path that turns bad during the run (its folder replaced by a file): the jobs shown without trace and one line, no stack",
-    { timeout: 120_000 },
+    { timeout: SUITE_BOUND_MS },
     async (t) => {
       const dir = tempDir(t, "summary-spans-gone");
       const folder = join(dir, "spans");
@@ -76,16 +86,16 @@ describe("npm start: the end of a run", () => {
       writeFileSync(doc, "One sentence. Two.");
       // Broken as soon as the job is said done: before npm start stops the processes and reads the file back.
       const r = await new Promise<MainJobResult & { broken: boolean }>((done) => {
-        const child = spawn(process.execPath, [...exampleArgs("main"), doc], {
+        const child = spawnTracked(process.execPath, [...exampleArgs("main"), doc], {
           cwd: ROOT,
           env: { ...process.env, ...envIn(dir), TRACEHOP_SPANS_FILE: spansFile },
           stdio: ["ignore", "pipe", "pipe"],
-          timeout: 100_000,
+          timeout: RUN_GUARD_MS,
         });
         let stdout = "";
         let stderr = "";
         let broken = false;
-        child.stdout.on("data", (d) => {
+        child.stdout!.on("data", (d) => {
           stdout += d;
           if (broken || !/doc\.txt: job \S+ done/.test(stdout)) return;
           broken = true;
@@ -94,7 +104,7 @@ describe("npm start: the end of a run", () => {
           renameSync(folder, `${folder}.gone`);
           writeFileSync(folder, "");
         });
-        child.stderr.on("data", (d) => (stderr += d));
+        child.stderr!.on("data", (d) => (stderr += d));
         child.on("exit", (code) => done({ code, stdout, stderr, broken }));
       });
       assert.ok(r.broken, r.stdout);
@@ -113,14 +123,14 @@ describe("npm start: the end of a run", () => {
 
   test(
     "a spans file that the processes refuse (a named pipe): one line saying what to set, exit 2",
-    { timeout: 120_000 },
+    { timeout: SUITE_BOUND_MS },
     async (t) => {
       const dir = tempDir(t, "summary-fifo");
       const fifo = join(dir, "spans.fifo");
       execFileSync("mkfifo", [fifo]);
-      // SIGKILL after 100 s, not runMainJob's SIGTERM: a main.ts that reads the pipe back (as it once did)
-      // blocks in that read, where its SIGTERM handler never runs, and would outlive the test.
-      const r = await startExample("main", { ...envIn(dir), TRACEHOP_SPANS_FILE: fifo }, 100_000).result;
+      // A main.ts that reads the pipe back (as it once did) blocks in that read, where a SIGTERM handler never
+      // runs: runMainJob's hang guard kills it with SIGKILL, and the failure says which run hung.
+      const r = await runMainJob([], { ...envIn(dir), TRACEHOP_SPANS_FILE: fifo });
       assert.equal(r.code, 2, r.stderr);
       // Guards against the api's line followed by "tracehop preprocess: api exited with code 2 before it was
       // ready" and "spans: <the fifo>", and each process that checks the file saying the same line again.
@@ -206,7 +216,7 @@ describe("npm start: the end of a run", () => {
     },
   );
 
-  test("a rejected document is named again in the last lines", { timeout: 120_000 }, async (t) => {
+  test("a rejected document is named again in the last lines", { timeout: SUITE_BOUND_MS }, async (t) => {
     const dir = tempDir(t, "summary-empty");
     const empty = join(dir, "empty.txt");
     writeFileSync(empty, "  \n");
@@ -225,7 +235,7 @@ describe("npm start: the end of a run", () => {
 
   test(
     "a document over the api's 5 MiB, whatever its size (3 GiB): rejected by the api (413) as any, not read whole first",
-    { timeout: 120_000 },
+    { timeout: SUITE_BOUND_MS },
     async (t) => {
       const dir = tempDir(t, "summary-huge");
       const huge = join(dir, "huge.txt");
@@ -271,25 +281,25 @@ describe("npm start: the end of a run", () => {
    */
   function runWithInput(args: string[], env: Record<string, string>, input: string): Promise<MainJobResult> {
     return new Promise((done) => {
-      const child = spawn(process.execPath, [...exampleArgs("main"), ...args], {
+      const child = spawnTracked(process.execPath, [...exampleArgs("main"), ...args], {
         cwd: ROOT,
         env: { ...process.env, ...env },
         stdio: ["pipe", "pipe", "pipe"],
-        timeout: 100_000,
+        timeout: RUN_GUARD_MS,
       });
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.stdin.on("error", () => undefined);
-      child.stdin.end(input);
+      child.stdout!.on("data", (d) => (stdout += d));
+      child.stderr!.on("data", (d) => (stderr += d));
+      child.stdin!.on("error", () => undefined);
+      child.stdin!.end(input);
       child.on("exit", (code) => done({ code, stdout, stderr }));
     });
   }
 
   test(
     "a document piped to standard input (/dev/stdin) and one from a named pipe are read as files are, to their end",
-    { timeout: 120_000 },
+    { timeout: SUITE_BOUND_MS },
     async (t) => {
       const dir = tempDir(t, "summary-stdin");
       const fifo = join(dir, "doc.fifo");
@@ -340,7 +350,7 @@ describe("npm start: the end of a run", () => {
 
   test(
     "a SQLite DATABASE_URL under a symbolic link to a missing folder: one line naming the link and its target, exit 2",
-    { timeout: 120_000 },
+    { timeout: SUITE_BOUND_MS },
     async (t) => {
       const dir = tempDir(t, "summary-link");
       const link = join(dir, "data");

@@ -17,6 +17,10 @@ import { lowerMaxMessageSize, rabbitmqctlSkipReason } from "../support/rabbitmqc
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 import { SUITE_BOUND_MS } from "./tcp-servers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** The broker's max_message_size while the relay opens its channel, in bytes. */
 const MAX_SIZE = 4096;

@@ -9,6 +9,10 @@ import { postgresBacklog, startRelayOn } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 import { SUITE_BOUND_MS } from "./tcp-servers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** Outbox rows waiting when the relay starts: more than the 10 it claims in one pass (BATCH_ROWS). */
 const ROWS = 12;

@@ -8,6 +8,10 @@ import { requestedEvent, startRelay } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 import { SUITE_BOUND_MS } from "./tcp-servers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 describe(
   "the relay, started by hand on RabbitMQ, whose queue is deleted while it runs",

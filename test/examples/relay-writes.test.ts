@@ -9,6 +9,10 @@ import { describe, test } from "node:test";
 import { postgresBacklog, startRelayOn } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** Outbox rows waiting when the relay starts. */
 const ROWS = 20;

@@ -10,6 +10,10 @@ import type pg from "pg";
 import { createServerDatabase, mysqlTarget } from "../../examples/preprocess/migrate-server.js";
 import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
 import { runExample } from "../support/main-job.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** `base` (a server URL) naming the database `database` and, when given, the user `user`. */
 function urlOf(base: string, database: string, user?: string): string {
@@ -66,11 +70,11 @@ describe("PostgreSQL refuses DATABASE_URL", () => {
     const url = urlOf(PG_URL, database);
     await drop(pg);
 
-    const worker = await runExample("worker", [], { DATABASE_URL: url }, 30_000);
+    const worker = await runExample("worker", [], { DATABASE_URL: url });
     assert.equal(worker.code, 2, worker.stderr);
     assert.equal(worker.stderr, runMigrateFirst(url, `database "${database}" does not exist`));
 
-    const migrate = await runExample("migrate", [], { DATABASE_URL: url }, 60_000);
+    const migrate = await runExample("migrate", [], { DATABASE_URL: url });
     assert.equal(migrate.code, 0, migrate.stderr);
     assert.equal(
       migrate.stdout.split("\n")[0],
@@ -80,7 +84,7 @@ describe("PostgreSQL refuses DATABASE_URL", () => {
     const { rows } = await pg.query("SELECT datname FROM pg_database WHERE datname = $1", [database]);
     assert.equal(rows.length, 1);
     // A second run finds it, creates nothing.
-    const again = await runExample("migrate", [], { DATABASE_URL: url }, 60_000);
+    const again = await runExample("migrate", [], { DATABASE_URL: url });
     assert.equal(again.code, 0, again.stderr);
     assert.equal(
       again.stdout,
@@ -93,10 +97,10 @@ describe("PostgreSQL refuses DATABASE_URL", () => {
     const role = `tracehop_nosuch_${process.pid}`;
     const url = urlOf(PG_URL, new URL(PG_URL).pathname.slice(1), role);
     const said = `role "${role}" does not exist`;
-    const migrate = await runExample("migrate", [], { DATABASE_URL: url }, 30_000);
+    const migrate = await runExample("migrate", [], { DATABASE_URL: url });
     assert.equal(migrate.code, 2, migrate.stderr);
     assert.equal(migrate.stderr, loginRefused("prepare", url, said));
-    const worker = await runExample("worker", [], { DATABASE_URL: url }, 30_000);
+    const worker = await runExample("worker", [], { DATABASE_URL: url });
     assert.equal(worker.code, 2, worker.stderr);
     assert.equal(worker.stderr, loginRefused("open", url, said));
   });
@@ -110,7 +114,7 @@ describe("PostgreSQL refuses DATABASE_URL", () => {
     await drop(pg);
     await pg.query(`CREATE ROLE ${role} LOGIN NOCREATEDB`);
     const url = urlOf(PG_URL, database, role);
-    const r = await runExample("migrate", [], { DATABASE_URL: url }, 30_000);
+    const r = await runExample("migrate", [], { DATABASE_URL: url });
     if (r.stderr.includes("authentication failed"))
       return t.skip(`the server at ${PG_URL} asks ${role} for a password (this test needs trust auth)`);
     assert.equal(r.code, 2, r.stderr);
@@ -132,7 +136,7 @@ describe("PostgreSQL refuses DATABASE_URL", () => {
     if (!pg) return;
     await drop(pg);
     const url = urlOf(PG_URL, database);
-    const r = await runExample("migrate", [], { DATABASE_URL: url }, 60_000);
+    const r = await runExample("migrate", [], { DATABASE_URL: url });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stdout.split("\n")[0],
@@ -195,11 +199,11 @@ describe("MySQL/MariaDB refuses DATABASE_URL", () => {
     const url = urlOf(MYSQL_URL, database);
     await drop(my);
 
-    const worker = await runExample("worker", [], { DATABASE_URL: url }, 30_000);
+    const worker = await runExample("worker", [], { DATABASE_URL: url });
     assert.equal(worker.code, 2, worker.stderr);
     assert.equal(worker.stderr, runMigrateFirst(url, `Unknown database '${database}'`));
 
-    const migrate = await runExample("migrate", [], { DATABASE_URL: url }, 60_000);
+    const migrate = await runExample("migrate", [], { DATABASE_URL: url });
     assert.equal(migrate.code, 0, migrate.stderr);
     assert.equal(
       migrate.stdout.split("\n")[0],
@@ -221,7 +225,7 @@ describe("MySQL/MariaDB refuses DATABASE_URL", () => {
     u.username = `tracehop_nosuch_${process.pid}`;
     u.password = "wrong";
     const shown = u.href.replace(":wrong@", ":***@");
-    const r = await runExample("migrate", [], { DATABASE_URL: u.href }, 30_000);
+    const r = await runExample("migrate", [], { DATABASE_URL: u.href });
     assert.equal(r.code, 2, r.stderr);
     // MariaDB adds "(using password: YES)" or not, depending on how far the login got (seen both ways
     // on the same server): the server's words are quoted, whichever they are.
@@ -242,7 +246,7 @@ describe("MySQL/MariaDB refuses DATABASE_URL", () => {
     u.username = user;
     u.password = "";
     u.pathname = `/tracehop_missing_${process.pid}`;
-    const r = await runExample("migrate", [], { DATABASE_URL: u.href }, 30_000);
+    const r = await runExample("migrate", [], { DATABASE_URL: u.href });
     assert.equal(r.code, 2, r.stderr);
     assert.equal(
       r.stderr,
@@ -259,7 +263,7 @@ test("a server URL that names no database is refused before connecting, saying t
     ["postgresql://postgres@127.0.0.1:5432", "postgresql://USER:PASSWORD@HOST:5432/DATABASE"],
     ["mysql://root@127.0.0.1:3306/", "mysql://USER:PASSWORD@HOST:3306/DATABASE"],
   ]) {
-    const r = await runExample("migrate", [], { DATABASE_URL: url! }, 30_000);
+    const r = await runExample("migrate", [], { DATABASE_URL: url! });
     assert.equal(r.code, 2, r.stderr);
     assert.equal(
       r.stderr,

@@ -20,6 +20,10 @@ import { MYSQL_URL } from "../prisma/databases.js";
 import { runExample, runMainJob, twoAtATime } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { HANG_GUARD_MS, refusedWith, silentServer, within, type SilentServer } from "./tcp-servers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** Active timers of this process (Node's `Timeout` resources). */
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
@@ -252,12 +256,11 @@ describe("the entry points on a server that never answers: exit 2, one line, not
     const [main, worker] = await twoAtATime([
       () => runMainJob([], { ...env, DATABASE_URL: `file:${fresh}` }),
       () =>
-        runExample(
-          "worker",
-          [],
-          { ...env, DATABASE_URL: `file:${migrated}`, TRACEHOP_SPANS_FILE: join(dir, "worker-spans.jsonl") },
-          30_000,
-        ),
+        runExample("worker", [], {
+          ...env,
+          DATABASE_URL: `file:${migrated}`,
+          TRACEHOP_SPANS_FILE: join(dir, "worker-spans.jsonl"),
+        }),
     ]);
     assert.deepEqual(
       [main.code, main.stdout, main.stderr],
@@ -286,7 +289,7 @@ describe("the entry points on a server that never answers: exit 2, one line, not
     };
     const names = ["migrate", "api", "relay", "worker"];
     // Two at a time, checked in order.
-    const runs = await twoAtATime(names.map((name) => () => runExample(name, [], env, 30_000)));
+    const runs = await twoAtATime(names.map((name) => () => runExample(name, [], env)));
     for (const [i, name] of names.entries()) {
       const r = runs[i]!;
       assert.deepEqual(
@@ -306,12 +309,7 @@ describe("the entry points on a server that never answers: exit 2, one line, not
 
   test("npm run migrate with a PostgreSQL DATABASE_URL", async () => {
     const url = `postgresql://u@127.0.0.1:${server.port}/db`;
-    const r = await runExample(
-      "migrate",
-      [],
-      { TRACEHOP_CONNECT_TIMEOUT_MS: "300", DATABASE_URL: url },
-      30_000,
-    );
+    const r = await runExample("migrate", [], { TRACEHOP_CONNECT_TIMEOUT_MS: "300", DATABASE_URL: url });
     assert.deepEqual(
       [r.code, r.stdout, r.stderr],
       [2, "", `tracehop preprocess: ${dbNoAnswer("prepare", url, server.port, "PostgreSQL", 5432)}\n`],

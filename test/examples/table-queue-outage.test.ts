@@ -10,7 +10,10 @@ import { TableQueue } from "../../examples/preprocess/queue.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
 import { quietly, until } from "./queue-helpers.js";
 import { proxiedDatabase, SUITE_BOUND_MS } from "./tcp-servers.js";
-import { exampleArgs } from "../support/build.js";
+import { exampleArgs, requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 describe("TableQueue: its database gone while it polls", { timeout: SUITE_BOUND_MS }, () => {
   test("one line when the outage starts, none for the polls that fail while it lasts, one when it ends", async (t) => {

@@ -13,6 +13,10 @@ import { startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { rabbitmqDatabase, until } from "./queue-helpers.js";
 import { switchingProxy, targetOf, throughProxy } from "./tcp-servers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 /** A document of `count` short sentences, `N0. N1. N2. …`: seconds of splitting and storing. */
 const document = (count: number) => Array.from({ length: count }, (_, i) => `N${i}.`).join(" ");

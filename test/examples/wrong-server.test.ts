@@ -20,6 +20,10 @@ import {
   silentServer,
   type SilentServer,
 } from "./tcp-servers.js";
+import { requireBuild } from "../support/build.js";
+
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
 
 const SERVERS = {
   postgresql: { server: "PostgreSQL", port: 5432 },
@@ -186,8 +190,8 @@ describe("DATABASE_URL of another real service (MariaDB, RabbitMQ, PostgreSQL) o
     const mariadb = "postgresql://u@127.0.0.1:3306/test";
     const rabbit = "postgresql://u@127.0.0.1:5672/test";
     const [migrate, worker] = await Promise.all([
-      runExample("migrate", [], { ...env, DATABASE_URL: mariadb }, 30_000),
-      runExample("worker", [], { ...env, DATABASE_URL: rabbit }, 30_000),
+      runExample("migrate", [], { ...env, DATABASE_URL: mariadb }),
+      runExample("worker", [], { ...env, DATABASE_URL: rabbit }),
     ]);
     // Guards against "Received unexpected copyData message from backend.. Start the database server, fix
     // DATABASE_URL, …" (a doubled full stop; a server is running there) and "Connection terminated

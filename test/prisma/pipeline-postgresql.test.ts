@@ -10,9 +10,14 @@ import assert from "node:assert/strict";
 import type pg from "pg";
 import { readSpansFile, type FileSpan } from "../../examples/preprocess/trace-tree.js";
 import { runMainJob, type MainJobResult } from "../support/main-job.js";
+import { SUITE_BOUND_MS } from "../examples/tcp-servers.js";
 import { connectPostgres, PG_URL } from "./databases.js";
+import { requireBuild } from "../support/build.js";
 
-describe("main job on PostgreSQL", { timeout: 120_000 }, () => {
+// The file runs the compiled example: a missing or stale build fails it at once, saying to build.
+requireBuild();
+
+describe("main job on PostgreSQL", { timeout: SUITE_BOUND_MS }, () => {
   const schema = `tracehop_main_${process.pid}`;
   let admin: pg.Client | undefined;
   let skip: string | undefined;

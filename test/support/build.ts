@@ -78,19 +78,26 @@ export function staleBuild(project: keyof typeof PROJECTS): string | undefined {
 let checked = false;
 
 /**
+ * Throws when the build the tests run is missing or older than its sources ({@link staleBuild}: a test
+ * would run yesterday's code), with a message saying to run `npm run build`; checked once per process.
+ * `npm test` builds first; a test file run alone needs `npm run build` (or `npm start`'s `tsc -b`) before
+ * it. A test file that runs the compiled example calls it as it loads, so that it fails at once, before a
+ * test has started a server or a process, rather than test after test.
+ */
+export function requireBuild(): void {
+  if (checked) return;
+  const stale = staleBuild("package") ?? staleBuild("example");
+  if (stale !== undefined)
+    throw new Error(`the tests run the compiled example: ${stale}; run npm run build first (npm test does)`);
+  checked = true;
+}
+
+/**
  * The node arguments that run `examples/preprocess/<name>.ts` compiled (`dist/example/examples/preprocess/<name>.js`,
- * relative to the repository root). Throws when the build is missing or older than its sources (a test would
- * run yesterday's code: {@link staleBuild}); `npm test` builds first, and a test file run alone needs
- * `npm run build` (or `npm start`'s `tsc -b`) before it.
+ * relative to the repository root). Throws when the build is missing or older than its sources
+ * ({@link requireBuild}).
  */
 export function exampleArgs(name: string): string[] {
-  if (!checked) {
-    const stale = staleBuild("package") ?? staleBuild("example");
-    if (stale !== undefined)
-      throw new Error(
-        `the tests run the compiled example: ${stale}; run npm run build first (npm test does)`,
-      );
-    checked = true;
-  }
+  requireBuild();
   return [`dist/example/examples/preprocess/${name}.js`];
 }

@@ -321,90 +321,106 @@ describe("main job: bad input", { timeout: SUITE_BOUND_MS }, () => {
   });
 });
 
-describe("processes told to stop exit at once, whatever their poll interval", { timeout: 120_000 }, () => {
-  /**
-   * The idle processes' poll interval: an hour, so that a process that waited for its next poll before
-   * stopping could not end within the test's timeout. Nothing here is timed against the machine's speed
-   * (a bound of a few seconds failed under a loaded CI machine: 5.6 s for an idle worker).
-   */
-  const IDLE_POLL_MS = "3600000";
+describe(
+  "processes told to stop exit at once, whatever their poll interval",
+  { timeout: SUITE_BOUND_MS },
+  () => {
+    /**
+     * The processes' poll interval: an hour (the failing relay's retry wait ten), so that a process that waited
+     * for its next poll or retry before stopping could not end within the hang guard. Nothing here is timed
+     * against the machine's speed (a bound of a few seconds failed under a loaded CI machine: 5.6 s for an idle
+     * worker); a retry wait of 100 ms (a poll interval of 10 ms) let a stop that ignored it pass.
+     */
+    const IDLE_POLL_MS = "3600000";
 
-  /** Starts `name` by hand with poll interval `pollMs`, sends SIGTERM once it is up, and times its exit. */
-  async function stopAfterReady(name: string, env: Record<string, string>, pollMs: string, failing: boolean) {
-    // An idle process says nothing as it begins to wait between polls: a test hook says when it arms a
-    // timer of its poll interval (test/support/idle-wait-hook.mjs).
-    const hook: Record<string, string> = failing
-      ? {}
-      : {
-          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${IDLE_WAIT_HOOK}`.trim(),
-          TRACEHOP_TEST_IDLE_WAIT_MS: pollMs,
-        };
-    const run = startExample(name, { ...env, ...hook, TRACEHOP_POLL_MS: pollMs }, NO_KILL_TIMER);
-    let stderr = "";
-    run.child.stderr!.on("data", (d) => (stderr += d));
-    try {
-      await within(run.ready, HANG_GUARD_MS, `the ${name}'s READY`);
-      // In its wait between polls, so that the stop must cut it short: a failing relay says its first failed
-      // pass as it begins to wait; the hook says when an idle process begins to.
-      if (failing) await until(() => stderr.includes("a pass failed"), "the relay's first failed pass said");
-      else
-        await until(() => stderr.includes(`test hook: waiting ${pollMs} ms`), `the ${name}'s wait to poll`);
-      const sent = Date.now();
-      run.child.kill("SIGTERM");
-      // Its next poll is an hour away (idle), or ten intervals (failing): past the hang guard, which says so.
-      const result = await within(run.result, HANG_GUARD_MS, `the ${name}'s exit on SIGTERM`);
-      return { ...result, stopMs: Date.now() - sent };
-    } finally {
-      run.child.kill("SIGKILL");
-    }
-  }
-
-  for (const { name, failing } of [
-    { name: "relay", failing: false },
-    // Its Outbox table gone after the migrations (the start-up check passes, as for a database that fails
-    // after it): every pass fails, and the relay waits ten poll intervals before the next.
-    { name: "relay", failing: true },
-    { name: "worker", failing: false },
-  ])
-    test(`the ${name} (${failing ? "after a failed pass" : "idle"}) exits 0 on SIGTERM, not after its next poll`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+    /**
+     * Starts `name` by hand with poll interval `pollMs`, waits until it has begun its wait of `waitMs` (its poll
+     * interval when idle, its retry wait after a failed pass: a test hook says when it arms a timer of that
+     * length, test/support/idle-wait-hook.mjs), sends SIGTERM, and returns how it ended. A stop that did not cut
+     * that wait short could only end after it: past the hang guard, which then says what it waited for.
+     */
+    async function stopWhileWaiting(
+      name: string,
+      env: Record<string, string>,
+      pollMs: string,
+      waitMs: string,
+    ) {
+      const hook = {
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${IDLE_WAIT_HOOK}`.trim(),
+        TRACEHOP_TEST_IDLE_WAIT_MS: waitMs,
+      };
+      const run = startExample(name, { ...env, ...hook, TRACEHOP_POLL_MS: pollMs }, NO_KILL_TIMER);
+      let stderr = "";
+      run.child.stderr!.on("data", (d) => (stderr += d));
       try {
-        const dbFile = join(dir, "stop.db");
-        migrateSqlite(dbFile);
-        if (failing) {
-          const db = new Database(dbFile);
-          db.exec(`DROP TABLE "Outbox"`);
-          db.close();
-        }
-        const r = await stopAfterReady(
-          name,
-          {
-            DATABASE_URL: `file:${dbFile}`,
-            AMQP_URL: "",
-            TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
-            OTEL_EXPORTER_OTLP_ENDPOINT: "",
-            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-          },
-          failing ? "10" : IDLE_POLL_MS,
-          failing,
+        await within(run.ready, HANG_GUARD_MS, `the ${name}'s READY`);
+        await until(
+          () => stderr.includes(`test hook: waiting ${waitMs} ms`),
+          `the ${name}'s ${waitMs} ms wait begun`,
         );
-        assert.equal(r.code, 0, r.stderr);
-        // Idle: its next poll is an hour away, so it stopped without waiting for it.
-        if (!failing) assert.ok(r.stopMs < Number(IDLE_POLL_MS), `stopped after ${r.stopMs} ms`);
-        // Said in full (its stack) once, though the pass failed again and again (TRACEHOP_POLL_MS 10: a
-        // pass every 100 ms), not once a pass.
-        if (failing) {
-          const said = r.stderr.match(/^tracehop preprocess: relay: a pass failed, retrying.*$/gm) ?? [];
-          assert.deepEqual(said, [
-            "tracehop preprocess: relay: a pass failed, retrying; said again every 30 s while it fails the same way: PrismaClientKnownRequestError: ",
-          ]);
-          assert.match(r.stderr, /The table `main\.Outbox` does not exist/);
-        }
+        run.child.kill("SIGTERM");
+        return await within(
+          run.result,
+          HANG_GUARD_MS,
+          `the ${name}'s exit on SIGTERM, cutting its ${waitMs} ms wait short`,
+        );
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        run.child.kill("SIGKILL");
       }
-    });
-});
+    }
+
+    for (const { name, failing } of [
+      { name: "relay", failing: false },
+      // Its Outbox table gone after the migrations (the start-up check passes, as for a database that fails
+      // after it): every pass fails, and the relay waits ten poll intervals (ten hours) before the next.
+      { name: "relay", failing: true },
+      { name: "worker", failing: false },
+    ])
+      test(`the ${name} (${failing ? "after a failed pass" : "idle"}) exits 0 on SIGTERM, not after its next poll`, async () => {
+        const dir = mkdtempSync(join(tmpdir(), "tracehop-e2e-"));
+        try {
+          const dbFile = join(dir, "stop.db");
+          migrateSqlite(dbFile);
+          if (failing) {
+            const db = new Database(dbFile);
+            db.exec(`DROP TABLE "Outbox"`);
+            db.close();
+          }
+          const r = await stopWhileWaiting(
+            name,
+            {
+              DATABASE_URL: `file:${dbFile}`,
+              AMQP_URL: "",
+              TRACEHOP_SPANS_FILE: join(dir, "s.jsonl"),
+              OTEL_EXPORTER_OTLP_ENDPOINT: "",
+              OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+            },
+            IDLE_POLL_MS,
+            // The relay's retry wait after a failed pass: ten poll intervals (RETRY_PASS_MS in relay.ts).
+            String(Number(IDLE_POLL_MS) * (failing ? 10 : 1)),
+          );
+          assert.equal(r.code, 0, r.stderr);
+          // The stop's line came last, the pass's failure said in full once before it: one pass ran, and the
+          // stop ended the wait after it (a second pass would only come ten hours later).
+          const lines = r.stderr.match(/^tracehop preprocess: .*$/gm) ?? [];
+          assert.deepEqual(
+            lines.map((line) => line.replace(/(PrismaClientKnownRequestError: ).*/, "$1")),
+            [
+              ...(failing
+                ? [
+                    "tracehop preprocess: relay: a pass failed, retrying; said again every 30 s while it fails the same way: PrismaClientKnownRequestError: ",
+                  ]
+                : []),
+              `tracehop preprocess: ${name}: stopped on SIGTERM: exiting with code 0`,
+            ],
+          );
+          if (failing) assert.match(r.stderr, /The table `main\.Outbox` does not exist/);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+  },
+);
 
 describe(
   "start-up failures: exit 2 and one line, by hand as under npm start",

@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { connectPostgres, createDatabase } from "../prisma/databases.js";
 import { startApi } from "../support/by-hand.js";
+import { ended } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
 import { requireBuild } from "../support/build.js";
 
@@ -513,7 +514,7 @@ test("stopped with requests still open, the api says how many it waits for and t
   );
   assert.equal(api.child.exitCode, null, "it waits for them");
   for (const socket of open) socket.destroy();
-  const { code } = await api.result;
+  const { code } = await ended(api, "the api's exit");
   assert.equal(code, 0);
 });
 
@@ -524,13 +525,13 @@ describe("the stop's 10 s grace", { concurrency: true }, () => {
   test("a request still open 10 s into a stop has its connection closed, and the api ends, saying so", async (t) => {
     const { port, api } = await startApi(t, "api-requests");
     const { socket } = await openRequest(port, "/preprocess-jobs", 100);
-    const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    const socketEnded = new Promise<void>((resolve) => socket.on("close", () => resolve()));
     socket.write("One.");
     let stderr = "";
     api.child.stderr!.on("data", (d) => (stderr += d));
     const sent = Date.now();
     api.child.kill("SIGTERM");
-    const { code } = await api.result;
+    const { code } = await ended(api, "the api's exit");
     const tookMs = Date.now() - sent;
     assert.equal(code, 0, stderr);
     assert.equal(
@@ -540,7 +541,7 @@ describe("the stop's 10 s grace", { concurrency: true }, () => {
         "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0\n",
     );
     assert.ok(tookMs >= 9_500, `ended ${tookMs} ms after the signal, before its 10 s`);
-    await ended; // the client's connection was closed by the api
+    await socketEnded; // the client's connection was closed by the api
   });
 
   // Found in review (rC): connections that sent no whole request (connected and silent, half a header block)
@@ -557,7 +558,7 @@ describe("the stop's 10 s grace", { concurrency: true }, () => {
     await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once("connect", resolve))));
     await answeredOnce(port); // the two connections, opened before it, are the api's
     api.child.kill("SIGTERM");
-    const { code } = await api.result;
+    const { code } = await ended(api, "the api's exit");
     for (const socket of sockets) socket.destroy();
     assert.equal(code, 0, stderr);
     assert.equal(
@@ -600,7 +601,7 @@ describe("the stop's 10 s grace", { concurrency: true }, () => {
     // The grace closes the connection at 10 s; the lock goes soon after, and the transaction ends.
     await until(() => stderr.includes("closing its connection"));
     await blocker.query("ROLLBACK");
-    const { code } = await api.result;
+    const { code } = await ended(api, "the api's exit");
     socket.destroy();
     assert.equal(code, 0, stderr);
     const lines = stderr.trimEnd().split("\n");
@@ -632,7 +633,7 @@ test("a request answered while the api stops is answered with Connection: close,
   const body = "One. Two.";
   // A keep-alive request (HTTP/1.1's default) whose body is not whole when the stop begins.
   const { socket, received: chunks } = await openRequest(port, "/preprocess-jobs", body.length);
-  const ended = new Promise<void>((resolve, reject) => {
+  const socketEnded = new Promise<void>((resolve, reject) => {
     socket.on("end", () => resolve());
     socket.on("error", reject);
   });
@@ -642,10 +643,10 @@ test("a request answered while the api stops is answered with Connection: close,
   api.child.kill("SIGTERM");
   await until(() => stderr.includes("still open"));
   socket.write(body.slice("One.".length));
-  await ended; // the api closes the connection after its answer
+  await socketEnded; // the api closes the connection after its answer
   const answer = Buffer.concat(chunks).toString("latin1").slice(CONTINUE.length);
   assert.match(answer, /^HTTP\/1\.1 201 Created\r\n/, answer);
   assert.match(answer, /\r\nConnection: close\r\n/i, answer);
-  const { code } = await api.result;
+  const { code } = await ended(api, "the api's exit");
   assert.equal(code, 0);
 });

@@ -14,7 +14,7 @@ import { describe, test } from "node:test";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AMQP_URL, uniqueQueue, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { requestedEvent, startRelay } from "../support/by-hand.js";
-import { runExample, runMainJob } from "../support/main-job.js";
+import { runExample, runMainJob, ended } from "../support/main-job.js";
 import { SUITE_BOUND_MS } from "./tcp-servers.js";
 import { storeQueueTag } from "../support/queue-tag.js";
 import { rabbitmqctl, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
@@ -124,7 +124,7 @@ describe(
       await broker.channel.assertQueue(queue, { durable: true, messageTtl: TTL_MS });
       t.after(() => broker.channel.deleteQueue(queue).then(() => undefined));
       const row = await db.outbox.create({ data: requestedEvent("job-1") });
-      const { code, stderr } = await run.result;
+      const { code, stderr } = await ended(run, "the relay's exit");
       assert.deepEqual(
         [code, stderr],
         [
@@ -155,7 +155,7 @@ describe(
       t.after(() => run.child.kill("SIGKILL"));
       t.after(() => broker.channel.deleteQueue(queue).then(() => undefined));
       const row = await db.outbox.create({ data: requestedEvent("job-1") });
-      const { code, stderr } = await run.result;
+      const { code, stderr } = await ended(run, "the relay's exit");
       assert.deepEqual(
         [code, stderr],
         [

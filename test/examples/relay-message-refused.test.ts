@@ -13,6 +13,7 @@ import { describe, test } from "node:test";
 import { messageRefusal } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, uniqueQueue, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { requestedEvent, startRelay } from "../support/by-hand.js";
+import { ended } from "../support/main-job.js";
 import { lowerMaxMessageSize, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
@@ -79,7 +80,7 @@ describe(
       // Still running: stopped by a signal, it ends as usual.
       assert.equal(run.child.exitCode, null);
       run.child.kill("SIGTERM");
-      const { code, stderr } = await run.result;
+      const { code, stderr } = await ended(run, "the relay's exit");
       assert.equal(code, 0, stderr);
       assert.equal(
         stderr,

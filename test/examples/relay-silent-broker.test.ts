@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { requestedEvent, startRelay } from "../support/by-hand.js";
+import { ended } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 import { SUITE_BOUND_MS, switchingProxy, targetOf, throughProxy } from "./tcp-servers.js";
@@ -44,7 +45,7 @@ describe(
         // TRACEHOP_CONNECT_TIMEOUT_MS bound the relay never exits (the describe's timeout fails the test). It
         // exiting at all, 0, with the line only that bound's path prints ("within 1 s": the setting's value,
         // not the 10 s default) proves the stop gave up on the broker at that bound, however slow the machine.
-        const { code, stderr } = await run.result;
+        const { code, stderr } = await ended(run, "the relay's exit");
         assert.equal(code, 0, stderr);
         assert.equal(await publishedAt(second.id), null);
         assert.match(
@@ -53,7 +54,7 @@ describe(
         );
       } finally {
         run.child.kill("SIGKILL");
-        await run.result;
+        await ended(run, "the relay's exit");
         await db.$disconnect();
         await broker.channel.deleteQueue(queue);
       }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { postgresBacklog, startRelayOn } from "../support/by-hand.js";
+import { ended } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 import { SUITE_BOUND_MS } from "./tcp-servers.js";
@@ -60,7 +61,7 @@ describe(
       // row-0 marked: the relay is in row-1's publish, for a second.
       await until(async () => (await published()) > 0);
       relay.child.kill("SIGTERM");
-      const { code, stderr } = await relay.result;
+      const { code, stderr } = await ended(relay, "the relay's exit");
       assert.deepEqual(
         [code, stderr],
         [0, "tracehop preprocess: relay: stopped on SIGTERM: exiting with code 0\n"],

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { requestedEvent, startRelay } from "../support/by-hand.js";
+import { ended } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 import { SUITE_BOUND_MS } from "./tcp-servers.js";
@@ -36,7 +37,7 @@ describe(
         assert.ok(got, "the row's message is not in the queue declared again");
         assert.equal(JSON.parse(got.content.toString()).jobId, "job-2");
         run.child.kill("SIGTERM");
-        const { code, stderr } = await run.result;
+        const { code, stderr } = await ended(run, "the relay's exit");
         assert.equal(code, 0, stderr);
         assert.equal(
           stderr,
@@ -47,7 +48,7 @@ describe(
         );
       } finally {
         run.child.kill("SIGTERM");
-        await run.result;
+        await ended(run, "the relay's exit");
         await db.$disconnect();
         await broker.channel.deleteQueue(queue);
       }
@@ -81,7 +82,7 @@ describe(
           [],
         );
         run.child.kill("SIGTERM");
-        const { code, stderr } = await run.result;
+        const { code, stderr } = await ended(run, "the relay's exit");
         assert.equal(code, 0, stderr);
         assert.match(
           stderr,
@@ -89,7 +90,7 @@ describe(
         );
       } finally {
         run.child.kill("SIGTERM");
-        await run.result;
+        await ended(run, "the relay's exit");
         await db.$disconnect();
         await broker.channel.deleteQueue(queue);
       }

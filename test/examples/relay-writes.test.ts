@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { postgresBacklog, startRelayOn } from "../support/by-hand.js";
+import { ended } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 import { requireBuild } from "../support/build.js";
@@ -62,7 +63,7 @@ describe("the relay's database writes per outbox row (PostgreSQL, table queue)",
     if (typeof backlog === "string") return t.skip(backlog);
     const { admin, s, url } = backlog;
     await admin.query(TRIGGERS(s));
-    const { run: relay } = await startRelayOn(url, tempDir(t, "relay-writes"), "", {}, 60_000);
+    const { run: relay } = await startRelayOn(url, tempDir(t, "relay-writes"), "");
     t.after(() => relay.child.kill("SIGKILL"));
     const published = async () =>
       Number(
@@ -71,7 +72,7 @@ describe("the relay's database writes per outbox row (PostgreSQL, table queue)",
       );
     await until(async () => (await published()) === ROWS);
     relay.child.kill("SIGTERM");
-    const { code, stderr } = await relay.result;
+    const { code, stderr } = await ended(relay, "the relay's exit");
     assert.deepEqual(
       [code, stderr],
       [0, "tracehop preprocess: relay: stopped on SIGTERM: exiting with code 0\n"],

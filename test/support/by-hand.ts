@@ -10,7 +10,8 @@ import { openDatabase, type Database as ExampleDatabase } from "../../examples/p
 import { migratePostgres } from "../../examples/preprocess/migrate-server.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
-import { startExample, type MainJobResult, type RunningExample } from "./main-job.js";
+import { ended, NO_KILL_TIMER, startExample, type MainJobResult, type RunningExample } from "./main-job.js";
+import { HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { tempDir } from "./temp-dir.js";
 
@@ -52,8 +53,9 @@ export function seedLeasedOutJob(dir: string, deliveries: number, traceparent: s
 
 /**
  * The worker started on the SQLite file `file` with the embedded table queue (AMQP_URL empty, polled every
- * 20 ms), its spans written to the file `spans` and none exported over OTLP; killed after 30 s. Resolves
- * once it said READY.
+ * 20 ms), its spans written to the file `spans` and none exported over OTLP; no kill timer (the tests' waits
+ * are bounded by the hang guard, and the process ends with the test file at the latest). Resolves once it
+ * said READY, within the hang guard.
  */
 export async function startTableQueueWorker(file: string, spans: string): Promise<RunningExample> {
   const run = startExample(
@@ -66,16 +68,16 @@ export async function startTableQueueWorker(file: string, spans: string): Promis
       OTEL_EXPORTER_OTLP_ENDPOINT: "",
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
     },
-    30_000,
+    NO_KILL_TIMER,
   );
-  await run.ready;
+  await within(run.ready, HANG_GUARD_MS, "the worker's READY");
   return run;
 }
 
 /**
  * Waits for `check` to be true (a hang guard only: {@link until}), then stops `run` with SIGTERM and returns how
- * it ended. When `check` is still false when the wait gives up, kills `run` (SIGKILL) and rejects with the
- * wait's error.
+ * it ended (within the hang guard: {@link ended}). When `check` is still false when the wait gives up, kills
+ * `run` (SIGKILL) and rejects with the wait's error.
  */
 export async function stopOnce(run: RunningExample, check: () => boolean): Promise<MainJobResult> {
   await until(check).catch((error: unknown) => {
@@ -83,7 +85,7 @@ export async function stopOnce(run: RunningExample, check: () => boolean): Promi
     throw error;
   });
   run.child.kill("SIGTERM");
-  return run.result;
+  return ended(run, "the process's exit on SIGTERM");
 }
 
 /** The relay started by hand by {@link startRelay}, and the file it reads. */
@@ -122,15 +124,15 @@ export async function startRelay(
 /**
  * The relay started on the migrated database of DATABASE_URL `databaseUrl`, publishing to RabbitMQ at
  * `amqpUrl` (empty: the embedded table queue), polling every 20 ms, its spans written to `dir`/spans.jsonl and
- * none exported over OTLP, `env` added; killed after `killAfterMs` (45 s by default). Resolves once it said
- * READY; when it exits before, kills it and rejects.
+ * none exported over OTLP, `env` added; no kill timer (the tests' waits are bounded by the hang guard, and
+ * the process ends with the test file at the latest). Resolves once it said READY (within the hang guard);
+ * when it exits before, or the guard gives up, kills it and rejects.
  */
 export async function startRelayOn(
   databaseUrl: string,
   dir: string,
   amqpUrl: string,
   env: Record<string, string> = {},
-  killAfterMs = 45_000,
 ): Promise<Omit<RelayByHand, "db">> {
   const run = startExample(
     "relay",
@@ -143,10 +145,13 @@ export async function startRelayOn(
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
       ...env,
     },
-    killAfterMs,
+    NO_KILL_TIMER,
   );
   try {
-    return { run, queue: / queue (\S+) READY$/.exec(await run.ready)![1]! };
+    return {
+      run,
+      queue: / queue (\S+) READY$/.exec(await within(run.ready, HANG_GUARD_MS, "the relay's READY"))![1]!,
+    };
   } catch (error) {
     run.child.kill("SIGKILL");
     await run.result;
@@ -225,7 +230,7 @@ export interface ApiByHand {
 /**
  * The api started on `databaseUrl` (when not given, a new migrated SQLite file `x.db`) and any free port,
  * from a temporary folder named after `prefix` that holds the file and its spans file; killed (SIGKILL)
- * when `t` ends, the folder removed. Resolves once it said READY.
+ * when `t` ends, the folder removed. Resolves once it said READY (within the hang guard).
  */
 export async function startApi(t: TestContext, prefix: string, databaseUrl?: string): Promise<ApiByHand> {
   const dir = tempDir(t, prefix);
@@ -233,9 +238,9 @@ export async function startApi(t: TestContext, prefix: string, databaseUrl?: str
   if (databaseUrl === undefined) migrateSqlite(db);
   const spans = join(dir, "spans.jsonl");
   const env = { DATABASE_URL: databaseUrl ?? `file:${db}`, PORT: "0", TRACEHOP_SPANS_FILE: spans };
-  const api = startExample("api", env, 120_000);
+  const api = startExample("api", env, NO_KILL_TIMER);
   t.after(() => api.child.kill("SIGKILL"));
-  const base = /(http:\/\/\S+) READY$/.exec(await api.ready)![1]!;
+  const base = /(http:\/\/\S+) READY$/.exec(await within(api.ready, HANG_GUARD_MS, "the api's READY"))![1]!;
   return {
     base,
     port: Number(new URL(base).port),
@@ -244,7 +249,7 @@ export async function startApi(t: TestContext, prefix: string, databaseUrl?: str
     api,
     stop: async () => {
       api.child.kill("SIGTERM");
-      const { code, stderr } = await api.result;
+      const { code, stderr } = await ended(api, "the api's exit on SIGTERM");
       assert.deepEqual(
         [code, stderr],
         [0, "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0\n"],

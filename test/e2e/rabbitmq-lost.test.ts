@@ -8,17 +8,26 @@ import { join } from "node:path";
 import { before, describe, test, type TestContext } from "node:test";
 import { attemptsMark } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { runMainJob, startExample } from "../support/main-job.js";
+import { ended, NO_KILL_TIMER, runMainJob, startExample } from "../support/main-job.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
 import { tempDir } from "../support/temp-dir.js";
 import { rabbitmqDatabase } from "../examples/queue-helpers.js";
-import { methodCutProxy, targetOf, throughProxy } from "../examples/tcp-servers.js";
+import {
+  HANG_GUARD_MS,
+  methodCutProxy,
+  SUITE_BOUND_MS,
+  targetOf,
+  throughProxy,
+  within,
+} from "../examples/tcp-servers.js";
 import { requireBuild } from "../support/build.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
 requireBuild();
 
-describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, () => {
+// Five tests, each bounded by its hang guards (one run of npm start: two): the suite's bound only ends a hang
+// elsewhere.
+describe("RabbitMQ lost under the main job's processes", { timeout: 5 * SUITE_BOUND_MS }, () => {
   const rabbitmq = useRabbitMQ();
   /** Why rabbitmqctl cannot be used, if it cannot. */
   let noRabbitmqctl: string | undefined;
@@ -70,20 +79,15 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 180_000 }, (
     test(`the ${name}, started by hand, whose connection the broker closes exits 1 with one line saying why`, async (t) => {
       if (skipped(t)) return;
       const { env, tag } = freshRun(t);
-      // Killed 10 s after its connection is closed: the code is then null (a process that runs on
-      // without its broker). Counted from the close, not from the start: on a loaded machine the start
-      // (~8 s) and rabbitmqctl's two runs (~10 s) took the whole 20 s the process once had in all, and a
-      // process that exits 0.4 s after the close was killed as if it ran on.
-      const run = startExample(name, env, 120_000);
-      await run.ready;
-      let guard: NodeJS.Timeout | undefined;
-      try {
-        assert.equal(await closeConnectionsNamed(`pid ${run.child.pid} ${tag}`, "the broker restarts"), 1);
-      } finally {
-        guard = setTimeout(() => run.child.kill("SIGKILL"), 10_000);
-      }
-      const result = await run.result;
-      clearTimeout(guard);
+      // Its exit waited for from the close, within the hang guard (which kills it and says so): a process that
+      // runs on without its broker. Not a kill 10 s after the close: on a loaded machine a process that exits
+      // 0.4 s after it was killed as if it ran on, and the start (~8 s) and rabbitmqctl's two runs (~10 s)
+      // once took all of a bound counted from the start.
+      const run = startExample(name, env, NO_KILL_TIMER);
+      t.after(() => run.child.kill("SIGKILL"));
+      await within(run.ready, HANG_GUARD_MS, `the ${name}'s READY`);
+      assert.equal(await closeConnectionsNamed(`pid ${run.child.pid} ${tag}`, "the broker restarts"), 1);
+      const result = await ended(run, `the ${name}'s exit after the broker closed its connection`);
       assert.equal(result.code, 1, result.stderr);
       assert.equal(
         result.stderr,

@@ -9,10 +9,17 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { startExample } from "../support/main-job.js";
+import { ended, NO_KILL_TIMER, startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { rabbitmqDatabase, until } from "./queue-helpers.js";
-import { switchingProxy, targetOf, throughProxy } from "./tcp-servers.js";
+import {
+  HANG_GUARD_MS,
+  SUITE_BOUND_MS,
+  switchingProxy,
+  targetOf,
+  throughProxy,
+  within,
+} from "./tcp-servers.js";
 import { requireBuild } from "../support/build.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
@@ -23,7 +30,7 @@ const document = (count: number) => Array.from({ length: count }, (_, i) => `N${
 
 describe(
   "the worker, started by hand on RabbitMQ, that loses its broker mid-job",
-  { timeout: 120_000 },
+  { timeout: SUITE_BOUND_MS },
   () => {
     const broker = useRabbitMQ();
 
@@ -55,15 +62,15 @@ describe(
           OTEL_EXPORTER_OTLP_ENDPOINT: "",
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
         },
-        90_000,
+        NO_KILL_TIMER,
       );
       t.after(() => run.child.kill("SIGKILL"));
-      await run.ready;
+      await within(run.ready, HANG_GUARD_MS, "the worker's READY");
       // The handler is storing the job's sentences (a chunk at a time) when the broker goes away.
       const stored = raw.prepare("SELECT COUNT(*) AS n FROM Sentence WHERE jobId = 'job-1'");
       await until(() => (stored.get() as { n: number }).n > 0);
       proxy.mode = "refuse";
-      const { code, stderr } = await run.result;
+      const { code, stderr } = await ended(run, "the worker's exit after it lost the broker");
       assert.equal(code, 1, stderr);
       const lines = stderr.split("\n").filter((line) => line.trim() !== "");
       // Every line of its stop, then its exit line, each naming the worker: the handler the loss cut short

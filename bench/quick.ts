@@ -5,10 +5,15 @@
  * two application headers, against the same inject through the API's `defaultTextMapSetter`. `bgi` and
  * `bgl` (not run by default): the `baggage` style's inject of a baggage set through the API (not one
  * restored unchanged, which writes the header it was read from), of 2 entries (`bgi`) and of 100 entries,
- * over W3C Baggage's 64 members (`bgl`), against @opentelemetry/core's W3CBaggagePropagator.
+ * over W3C Baggage's 64 members (`bgl`), against @opentelemetry/core's W3CBaggagePropagator. `b3i`, `b3e`,
+ * `b3mi`, `b3me` (not run by default): the inputs and anchors of section 1's `b3` and `b3multi` rows,
+ * `createPropagator("b3")` / `createPropagator("b3multi")` against @opentelemetry/propagator-b3's
+ * `B3Propagator` (single / multi header) injecting the same contexts (which carry Datadog fields) and
+ * extracting the same carriers (what tracehop's style writes for them).
  */
 import { defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT } from "@opentelemetry/api";
 import { W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import {
   BaggagePropagator,
   captureCarrier,
@@ -66,6 +71,15 @@ const bgSmall = apiBaggage(2);
 const bgLarge = apiBaggage(100);
 const bgMine = new BaggagePropagator();
 const bgCore = new W3CBaggagePropagator();
+const b3Mine = createPropagator("b3");
+const b3mMine = createPropagator("b3multi");
+const b3Otel = new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER });
+const b3mOtel = new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
+/** Section 1's extract inputs of a style: what tracehop's style writes for the reference contexts. */
+const writtenBy = (writer: typeof b3Mine) =>
+  contexts.map((ctx) => injecting((c) => writer.inject(ctx, c, defaultTextMapSetter))());
+const b3Inputs = writtenBy(b3Mine);
+const b3mInputs = writtenBy(b3mMine);
 const pairs: Record<string, [() => unknown, () => unknown]> = {
   t2i: [
     injecting((c) => tc.inject(w3cMine[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
@@ -98,6 +112,22 @@ const pairs: Record<string, [() => unknown, () => unknown]> = {
   bgl: [
     injecting((c) => bgMine.inject(bgLarge[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
     injecting((c) => bgCore.inject(bgLarge[b++ & INPUT_MASK]!, c, defaultTextMapSetter)),
+  ],
+  b3i: [
+    injecting((c) => b3Mine.inject(contexts[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
+    injecting((c) => b3Otel.inject(contexts[b++ & INPUT_MASK]!, c, defaultTextMapSetter)),
+  ],
+  b3e: [
+    () => b3Mine.extract(ROOT_CONTEXT, b3Inputs[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => b3Otel.extract(ROOT_CONTEXT, b3Inputs[b++ & INPUT_MASK], defaultTextMapGetter),
+  ],
+  b3mi: [
+    injecting((c) => b3mMine.inject(contexts[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
+    injecting((c) => b3mOtel.inject(contexts[b++ & INPUT_MASK]!, c, defaultTextMapSetter)),
+  ],
+  b3me: [
+    () => b3mMine.extract(ROOT_CONTEXT, b3mInputs[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => b3mOtel.extract(ROOT_CONTEXT, b3mInputs[b++ & INPUT_MASK], defaultTextMapGetter),
   ],
   msi: [
     () => {

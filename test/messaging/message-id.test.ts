@@ -262,7 +262,7 @@ describe("operationName names the helper's own operation type (the conventions' 
   test("receive on withProcessSpan or withBatchProcessSpan (docs/messaging.md advised it for channel.get: the span stayed CONSUMER, type process) is a TypeError saying what to pass, before fn runs", () => {
     let ran = 0;
     const fn = () => ran++;
-    for (const name of ["receive", "Receive", "receive ", " receive\n"]) {
+    for (const name of ["receive", "Receive", "receive ", " receive  "]) {
       assert.throws(
         () => withProcessSpan(headers, { ...kafka, operationName: name }, fn),
         (err: unknown) =>

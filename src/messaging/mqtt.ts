@@ -37,18 +37,19 @@ export function sendsNoUserProperty(value: object): boolean {
 }
 
 /**
- * `value` checked as user properties for mqtt.js: `null` and `undefined` pass; an object of no
- * header-entries kind passes. `where` names the public function in the error.
+ * Internal: `value` checked as user properties for mqtt.js: `null` and `undefined` pass; an object of no
+ * header-entries kind passes. `where` names the public function in the error, `what` the value
+ * (withSendSpan: its `options.headers` under system `"mqtt"`).
  * @throws TypeError for anything else: text, a number, a Map, a WHATWG `Headers`, a client's header
  *   object with `set`/`delete` (NATS `MsgHdrs`), whose entries mqtt.js never sends (it reads own
  *   properties: such an object has none, so its PUBLISH would be dropped and never settle).
  */
-function assertUserPropertiesShape(value: unknown, where: string): void {
+export function assertUserPropertiesShape(value: unknown, where: string, what = "the user properties"): void {
   if (value === null || value === undefined) return;
   const entries = typeof value === "object" && writeKindOf(value) !== undefined;
   if (typeof value === "object" && !entries) return;
   throw new TypeError(
-    `tracehop ${where}: the user properties (${describeValue(value)}) are not an object of name -> value: ` +
+    `tracehop ${where}: ${what} (${describeValue(value)}) are not an object of name -> value: ` +
       "mqtt.js publishes an object's own properties as MQTT 5 user properties" +
       (entries
         ? ", never a Map's or a header object's entries (it would drop the packet, and the publish would never settle); " +

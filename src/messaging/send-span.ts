@@ -36,6 +36,7 @@ import {
   type SentHeaders,
 } from "./messaging-options.js";
 import { messageRestoreOptions } from "./message-restore-options.js";
+import { assertUserPropertiesShape } from "./mqtt.js";
 import {
   spanName,
   messagingAttributes,
@@ -133,7 +134,10 @@ function runInNewSpan<T>(
  *   before `fn` runs. A bad `messageId`, `attempt`, `run` or `capturedAt` (values of the message or the
  *   row) is no error: left out, said once per process (`TRACEHOP_MESSAGE_OPTION_IGNORED`; see
  *   `MessagingSpanOptions.messageId` and `RestoreOptions`); nor a bad `conversationId` or `routingKey`,
- *   taken as `messageId`. A `routingKey` under a system other than `"rabbitmq"` is a TypeError. `attempt`, `run` and `capturedAt` are read
+ *   taken as `messageId`. A `routingKey` under a system other than `"rabbitmq"` is a TypeError, and so are
+ *   `headers` under `"mqtt"` that mqtt.js cannot send as user properties (a Map, a WHATWG `Headers`, a
+ *   client's header object, text: it reads an object's own properties, and a publish with none is
+ *   dropped and never settles). `attempt`, `run` and `capturedAt` are read
  *   only with a `creationContext` (the relay's restore uses them); without one they are not read, not
  *   recorded and not warned about.
  */
@@ -149,6 +153,9 @@ export function withSendSpan<
   fn: (headers: SentHeaders<S, H>, span: Span) => T,
 ): T {
   options = requireOptions("withSendSpan", options);
+  // Headers mqtt.js cannot send (a Map, a header object): a mistake of the calling code, said before the span.
+  if (options.system === "mqtt")
+    assertUserPropertiesShape(options.headers, "withSendSpan", 'options.headers under system "mqtt"');
   // `undefined`: all of the baggage (messages are the wire, as HTTP headers are).
   const allowedBaggage = compileBaggagePolicy(options.baggage, "tracehop withSendSpan", "all");
   // Checked before the span starts: `fn` is called only inside it (under the instrumentations' suppression).

@@ -30,8 +30,7 @@ import { exporter, STORED_BEYOND_2_53 as STORED, STORED_TRACE_ID as TRACE_ID } f
 const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
 
 /** A topic part no other run uses. */
-const unique = (label: string) =>
-  `h2-tracehop-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
+const unique = (label: string) => `tracehop-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
 
 /** Runs `fn` with tracing suppressed: every propagator's inject writes nothing. */
 const suppressed = <T>(fn: () => T): T => context.with(suppressTracing(context.active()), fn);
@@ -242,5 +241,45 @@ describe("mqttUserProperties and injectMqttUserProperties without a broker", () 
             "mqtt.js publishes an object's own properties as MQTT 5 user properties; pass a plain object of " +
             "name -> string, or undefined for none",
     );
+  });
+
+  test("withSendSpan under mqtt with headers mqtt.js cannot send (a Map, a header object): a TypeError before fn runs", () => {
+    // A Map as `userProperties` hangs a QoS 1 publishAsync on the real Mosquitto, as `{}` did: mqtt.js reads
+    // own properties, and a Map has none.
+    let ran = 0;
+    assert.throws(
+      () =>
+        withSendSpan(
+          { system: "mqtt", destination: "orders", headers: new Map([["x-app", "orders"]]) },
+          () => ran++,
+        ),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        error.message ===
+          'tracehop withSendSpan: options.headers under system "mqtt" (a Map) are not an object of name -> value: ' +
+            "mqtt.js publishes an object's own properties as MQTT 5 user properties, never a Map's or a header " +
+            "object's entries (it would drop the packet, and the publish would never settle); pass a plain " +
+            "object (Object.fromEntries(map))",
+    );
+    /** A client's header object (a class with set and delete, as nats.js's MsgHdrs). */
+    class ClientHeaders {
+      get = () => "";
+      set = () => undefined;
+      delete = () => undefined;
+      keys = () => [];
+    }
+    const natsLike = new ClientHeaders();
+    assert.throws(
+      () => withSendSpan({ system: "mqtt", destination: "orders", headers: natsLike }, () => ran++),
+      TypeError,
+    );
+    assert.equal(ran, 0);
+    // The same headers under another system are written through their methods, as before.
+    const map = new Map<string, string>();
+    withCarrier(STORED, "relay", () =>
+      withSendSpan({ system: "kafka", destination: "orders", headers: map }, () => ran++),
+    );
+    assert.equal(ran, 1);
+    assert.equal(map.get("traceparent")?.slice(3, 35), TRACE_ID);
   });
 });

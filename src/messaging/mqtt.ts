@@ -38,23 +38,28 @@ export function sendsNoUserProperty(value: object): boolean {
 
 /**
  * Internal: `value` checked as user properties for mqtt.js: `null` and `undefined` pass; an object of no
- * header-entries kind passes. `where` names the public function in the error, `what` the value
- * (withSendSpan: its `options.headers` under system `"mqtt"`).
+ * header-entries kind that is not an array passes. `where` names the public function in the error, `what`
+ * the value (withSendSpan: its `options.headers` under system `"mqtt"`).
  * @throws TypeError for anything else: text, a number, a Map, a WHATWG `Headers`, a client's header
  *   object with `set`/`delete` (NATS `MsgHdrs`), whose entries mqtt.js never sends (it reads own
- *   properties: such an object has none, so its PUBLISH would be dropped and never settle).
+ *   properties: such an object has none, so its PUBLISH would be dropped and never settle); an array
+ *   (`[["x-app", "orders"]]`, the [name, value] pairs other MQTT clients take), of which mqtt.js sends
+ *   the indices and `length` as user properties.
  */
 export function assertUserPropertiesShape(value: unknown, where: string, what = "the user properties"): void {
   if (value === null || value === undefined) return;
-  const entries = typeof value === "object" && writeKindOf(value) !== undefined;
-  if (typeof value === "object" && !entries) return;
+  const array = Array.isArray(value);
+  const entries = !array && typeof value === "object" && writeKindOf(value) !== undefined;
+  if (typeof value === "object" && !entries && !array) return;
   throw new TypeError(
     `tracehop ${where}: ${what} (${describeValue(value)}) are not an object of name -> value: ` +
       "mqtt.js publishes an object's own properties as MQTT 5 user properties" +
-      (entries
-        ? ", never a Map's or a header object's entries (it would drop the packet, and the publish would never settle); " +
-          "pass a plain object (Object.fromEntries(map))"
-        : "; pass a plain object of name -> string, or undefined for none"),
+      (array
+        ? ", an array's indices and length too; pass a plain object (Object.fromEntries(pairs) for [name, value] pairs)"
+        : entries
+          ? ", never a Map's or a header object's entries (it would drop the packet, and the publish would never settle); " +
+            "pass a plain object (Object.fromEntries(map))"
+          : "; pass a plain object of name -> string, or undefined for none"),
   );
 }
 
@@ -72,7 +77,8 @@ export function assertUserPropertiesShape(value: unknown, where: string, what = 
  * "Other clients".
  * @throws TypeError when `userProperties` is neither `null`, `undefined` nor an object of name -> value:
  *   text, a number, a Map, a WHATWG `Headers` object, a client's header object (NATS `MsgHdrs`), whose
- *   entries mqtt.js does not send (a mistake in the calling code, said with what to pass).
+ *   entries mqtt.js does not send, an array (of [name, value] pairs: mqtt.js sends its indices and
+ *   length) (a mistake in the calling code, said with what to pass).
  */
 export function mqttUserProperties<P extends Record<string, unknown>>(
   userProperties: P | null | undefined,
@@ -96,7 +102,7 @@ export function mqttUserProperties<P extends Record<string, unknown>>(
  * docs/messaging.md, "Other clients".
  * @throws TypeError for `options` that are a mistake in the calling code (as `injectKafkaHeaders`), and
  *   for `userProperties` that are not an object of name -> value ({@link mqttUserProperties}: text, a
- *   Map, a header object, whose entries mqtt.js does not send).
+ *   Map, a header object, whose entries mqtt.js does not send, an array).
  */
 export function injectMqttUserProperties(
   userProperties?: MqttUserProperties | null,

@@ -176,6 +176,19 @@ describe("MQTT 5 user properties built by hand", () => {
     assert.equal(processSpan?.spanContext().traceId, TRACE_ID);
   });
 
+  test("an array of [name, value] pairs, as other MQTT clients take user properties: mqtt.js sends its indices and its length, so both helpers refuse it", async (t) => {
+    const pairs = [["x-app", "orders"]];
+    const result = await published(t, "array-of-pairs", (publish) =>
+      publish(pairs as unknown as Record<string, string>),
+    );
+    if (result === undefined) return; // skipped
+    const sent = result.packet.properties?.userProperties;
+    assert.equal(sent?.["x-app"], undefined, "no x-app user property");
+    assert.equal(typeof sent?.length, "string", "the array's length sent as a user property");
+    assert.throws(() => mqttUserProperties(pairs as unknown as Record<string, string>), TypeError);
+    assert.throws(() => injectMqttUserProperties(pairs as unknown as Record<string, string>), TypeError);
+  });
+
   test("withSendSpan under mqtt, application user properties of which mqtt.js sends nothing ({ tags: [] }), tracing suppressed: undefined, and the publish settles", async (t) => {
     assertSentWithout(
       await published(t, "send-empty-array", (publish) =>
@@ -219,6 +232,23 @@ describe("mqttUserProperties and injectMqttUserProperties without a broker", () 
     assert.equal(
       suppressed(() => injectMqttUserProperties(null)),
       undefined,
+    );
+  });
+
+  test("an array (of [name, value] pairs, or empty) is a TypeError saying what to pass", () => {
+    const arrayMessage = (where: string, shown: string) =>
+      `tracehop ${where}: the user properties (${shown}) are not an object of name -> value: mqtt.js ` +
+      "publishes an object's own properties as MQTT 5 user properties, an array's indices and length too; " +
+      "pass a plain object (Object.fromEntries(pairs) for [name, value] pairs)";
+    assert.throws(
+      () => mqttUserProperties([["x-app", "orders"]] as unknown as Record<string, string>),
+      (error: unknown) =>
+        error instanceof TypeError && error.message === arrayMessage("mqttUserProperties", "an array"),
+    );
+    assert.throws(
+      () => injectMqttUserProperties([] as unknown as Record<string, string>),
+      (error: unknown) =>
+        error instanceof TypeError && error.message === arrayMessage("injectMqttUserProperties", "an array"),
     );
   });
 

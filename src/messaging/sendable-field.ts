@@ -170,8 +170,11 @@ export function keptTableFieldBytes<W>(
 
 /**
  * Most tables and arrays nested in one another {@link amqpValueBytes} follows: a guard of the call
- * stack, far past what a table amqplib encodes nests (it encodes a small table 200 levels deep). A cycle
- * ends sooner, by the count's 65 536 bytes (each level counts 6 bytes at least).
+ * stack. amqplib's encoder, which recurses as this count does, encodes a small table nested up to some
+ * 3 000 levels under Node's default stack, then throws its own `RangeError` (call stack): a small table
+ * nested deeper than this guard is counted as `Infinity`, over the limit, though amqplib may still
+ * encode it. A cycle ends by the count's 65 536 bytes when its levels are wide (32 bytes or more each,
+ * counted before the field that cycles), else here.
  */
 const MAX_AMQP_DEPTH = 2_048;
 

@@ -301,6 +301,7 @@ const WRITER_OF_SETTER: Readonly<Record<string, string>> = {
 const BAGGAGE_OPTION_HELPERS: ReadonlySet<string> = new Set([
   "injectAmqpHeaders",
   "injectKafkaHeaders",
+  "injectMqttUserProperties",
   "withSendSpan",
 ]);
 

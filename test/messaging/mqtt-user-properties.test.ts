@@ -12,7 +12,15 @@
 import { randomBytes } from "node:crypto";
 import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { context, propagation, ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  type Context,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from "@opentelemetry/api";
 import { CompositePropagator, suppressTracing } from "@opentelemetry/core";
 import mqtt from "mqtt";
 import { captureCarrier, withCarrier } from "../../src/index.js";
@@ -26,6 +34,7 @@ import {
 } from "../../src/messaging/index.js";
 import { HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
 import { exporter, STORED_BEYOND_2_53 as STORED, STORED_TRACE_ID as TRACE_ID } from "./tracing.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 
 const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
 
@@ -249,6 +258,43 @@ describe("mqttUserProperties and injectMqttUserProperties without a broker", () 
       () => injectMqttUserProperties([] as unknown as Record<string, string>),
       (error: unknown) =>
         error instanceof TypeError && error.message === arrayMessage("injectMqttUserProperties", "an array"),
+    );
+  });
+
+  test("a baggage header past the 16 KiB written in all is said with injectMqttUserProperties' own baggage option, which trims it", async () => {
+    resetWarnings();
+    /** Writes the context's baggage, unbounded, as one `baggage` header: a vendor's propagator. */
+    const wholeBaggage: TextMapPropagator = {
+      inject(ctx: Context, carrier: unknown, setter: TextMapSetter) {
+        const entries = propagation.getBaggage(ctx)?.getAllEntries() ?? [];
+        if (entries.length > 0)
+          setter.set(carrier, "baggage", entries.map(([key, entry]) => `${key}=${entry.value}`).join(","));
+      },
+      extract: (ctx: Context) => ctx,
+      fields: () => ["baggage"],
+    };
+    const large = propagation.setBaggage(
+      ROOT_CONTEXT,
+      propagation.createBaggage({ tenant: { value: "n".repeat(16_375) } }),
+    );
+    const told = await recordWarnings(() =>
+      injectMqttUserProperties({ "x-app": "orders" }, { context: large, propagator: wholeBaggage }),
+    );
+    assert.deepEqual(Object.keys(told.result ?? {}), ["x-app"]);
+    const [warning] = said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE");
+    assert.ok(
+      warning?.endsWith(
+        'Keep less baggage: the baggage option of injectMqttUserProperties ("none", or the keys the next hop needs) trims it',
+      ),
+      String(warning).slice(-300),
+    );
+    assert.deepEqual(
+      injectMqttUserProperties(
+        { "x-app": "orders" },
+        { context: large, propagator: wholeBaggage, baggage: "none" },
+      ),
+      { "x-app": "orders" },
+      "the advice followed: nothing left to leave out",
     );
   });
 

@@ -136,7 +136,7 @@ function runInNewSpan<T>(
  *   `MessagingSpanOptions.messageId` and `RestoreOptions`); nor a bad `conversationId` or `routingKey`,
  *   taken as `messageId`. A `routingKey` under a system other than `"rabbitmq"` is a TypeError, and so are
  *   `headers` under `"mqtt"` that mqtt.js cannot send as user properties (a Map, a WHATWG `Headers`, a
- *   client's header object, text: it reads an object's own properties, and a publish with none is
+ *   client's header object, an array, text: it reads an object's own properties, and a publish with none is
  *   dropped and never settles). `attempt`, `run` and `capturedAt` are read
  *   only with a `creationContext` (the relay's restore uses them); without one they are not read, not
  *   recorded and not warned about.

@@ -102,7 +102,7 @@ export function withBatch<M, T>(
           : ""),
     );
   }
-  assertCallable(name, fn, "withBatch", "messages", messages);
+  assertCallable(name, fn, "withBatch", "messages", messages, options);
   // kind, links, propagator: the checks withCarrier makes (WithBatchOptions has none of its others).
   // The options as checked: its links copied, each read once.
   const checked = assertOptions(options as WithCarrierOptions, "withBatch", WITH_BATCH_OPTION_NAMES);
@@ -229,7 +229,7 @@ export function withBatchItem<T>(
   fn: (span: Span) => T,
   options: WithCarrierOptions = {},
 ): T {
-  assertCallable(name, fn, "withBatchItem", "message", message);
+  assertCallable(name, fn, "withBatchItem", "message", message, options);
   const checked = assertOptions(options, "withBatchItem");
   const ambient = contextApi.active();
   const ambientLink = ambientLinkOf(ambient);

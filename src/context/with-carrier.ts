@@ -175,7 +175,7 @@ export function withCarrier<T>(
   fn: (span: Span) => T,
   options: WithCarrierOptions = {},
 ): T {
-  assertCallable(name, fn, "withCarrier", "carrier", carrier);
+  assertCallable(name, fn, "withCarrier", "carrier", carrier, options);
   return withCarrierIn(carrier, name, fn, assertOptions(options, "withCarrier"), {});
 }
 
@@ -554,6 +554,9 @@ export function tryStart(start: () => StartedSpan): StartedSpan | undefined {
  *   the order of `tracer.startActiveSpan(name, fn)` or of another helper, and the error says to swap them.
  *   A function as `name` and a string as `fn` (`withCarrier(row, fn, "name")`: the name put last, as
  *   some job libraries take it) is the other swap, and the error says that the name comes before fn.
+ * @param options what `where` was given after `fn`, for the helpers that take their options last: an
+ *   object as `fn` and a function there is the order of `tracer.startActiveSpan(name, options, fn)`, and
+ *   the error says that the options come after fn.
  * @throws TypeError when `name` is not a string or `fn` not a function.
  */
 export function assertCallable(
@@ -562,6 +565,7 @@ export function assertCallable(
   where: string,
   firstName?: string,
   first?: unknown,
+  options?: unknown,
 ): void {
   if (typeof name !== "string") {
     const swapped =
@@ -575,7 +579,11 @@ export function assertCallable(
     );
   }
   if (typeof fn !== "function") {
-    throw new TypeError(`tracehop ${where}: fn must be a function, got ${describeValue(fn)}`);
+    const swapped =
+      firstName !== undefined && typeof fn === "object" && fn !== null && typeof options === "function"
+        ? `; the options come after fn: ${where}(${firstName}, name, fn, options?), not before it as in tracer.startActiveSpan(name, options, fn)`
+        : "";
+    throw new TypeError(`tracehop ${where}: fn must be a function, got ${describeValue(fn)}${swapped}`);
   }
 }
 

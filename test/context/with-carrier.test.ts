@@ -491,6 +491,23 @@ describe("withCarrier: what it accepts", () => {
       () => withBatch([W3C_CARRIER], (() => 1) as never, "batch" as never),
       /^tracehop withBatch: name must be a string \(the span name\), got a function; the name comes before fn: withBatch\(messages, name, fn, options\?\), and "batch" was given after the function$/,
     ],
+    // Found in a new-user trial: the options before fn, the order of tracer.startActiveSpan(name, options, fn),
+    // was said as "fn must be a function, got an object" only.
+    [
+      "options before fn",
+      () => withCarrier(W3C_CARRIER, "x", { relation: "link" } as never, (() => 1) as never),
+      /^tracehop withCarrier: fn must be a function, got an object; the options come after fn: withCarrier\(carrier, name, fn, options\?\), not before it as in tracer\.startActiveSpan\(name, options, fn\)$/,
+    ],
+    [
+      "withBatch: options before fn",
+      () => withBatch([W3C_CARRIER], "batch", {} as never, (() => 1) as never),
+      /^tracehop withBatch: fn must be a function, got an object; the options come after fn: withBatch\(messages, name, fn, options\?\), not before it as in tracer\.startActiveSpan\(name, options, fn\)$/,
+    ],
+    [
+      "withBatchItem: options before fn",
+      () => withBatchItem(W3C_CARRIER, "item", {} as never, (() => 1) as never),
+      /^tracehop withBatchItem: fn must be a function, got an object; the options come after fn: withBatchItem\(message, name, fn, options\?\), not before it as in tracer\.startActiveSpan\(name, options, fn\)$/,
+    ],
     [
       "withBatchItem: name and message swapped",
       () => withBatchItem("item", W3C_CARRIER as never, () => 1),

@@ -1,6 +1,6 @@
 /**
- * `npm run build && node --import tsx bench/quick.ts [t1i,t1e,t2i,t2e,t3,msi]`: only the target tasks
- * of sections 1-2 (T1, T2, T3) side by side with their anchors, for quick A/B work on the hot path; `msi`
+ * `npm run build && node --import tsx bench/quick.ts [MODE,…]` (t1i, t1e, t2i, t2e, t3 by default; msi, bgi,
+ * bgl, b3i, b3e, b3mi, b3me on request): only the target tasks of sections 1-2 (T1, T2, T3) side by side with their anchors, for quick A/B work on the hot path; `msi`
  * (not run by default): an inject through `amqpHeadersSetter` and `kafkaHeadersSetter` into message headers holding
  * two application headers, against the same inject through the API's `defaultTextMapSetter`. `bgi` and
  * `bgl` (not run by default): the `baggage` style's inject of a baggage set through the API (not one

@@ -1,8 +1,8 @@
 import {
   createContextKey,
   defaultTextMapGetter,
+  ROOT_CONTEXT,
   trace,
-  TraceFlags,
   type Context,
   type SpanContext,
   type TextMapGetter,
@@ -21,13 +21,13 @@ import {
 } from "@opentelemetry/propagator-b3";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { fieldsOfW3CTrace, storeDatadogContext } from "./datadog/datadog-context.js";
-import { resolveInjection, type ResolvedInjection } from "./datadog/injection-fields.js";
+import { sampledDatadogPriority, type ResolvedInjection } from "./datadog/injection-fields.js";
 import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
-import { clearOwnFields } from "./stale-fields.js";
+import { clearOwnFields, plainWriteSetter } from "./stale-fields.js";
 import { isContext } from "../is-context.js";
 import { notAContext, warnExtractFailed, warnInjectFailed } from "./style-failure.js";
 import { trimOws } from "./w3c/baggage.js";
-import { normalizeHexId } from "./w3c/traceparent.js";
+import { hexDigitsCase, normalizeHexId } from "./w3c/traceparent.js";
 
 /**
  * Internal: a B3 trace id: 16 or 32 hex digits, any case (dd-trace-js `b3TraceExpr`); also what
@@ -39,11 +39,6 @@ export const B3_TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/i;
  * `tracehop inspect` checks a rejected B3 id against.
  */
 export const B3_SPAN_ID = /^[0-9a-f]{16}$/i;
-/**
- * A single `b3` header with ids: `{trace}-{span}[-{sampled}[-{parent}]]`, any case (dd-trace-js
- * `b3HeaderExpr`).
- */
-const B3_SINGLE = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})?)?$/i;
 /**
  * The Datadog priority of a B3 debug decision: USER_KEEP (dd-trace-js `getB3Priority`, `ext/priority`).
  */
@@ -159,9 +154,7 @@ export class B3StylePropagator implements TextMapPropagator {
       const traceId = normalizeHexId(spanContext.traceId, 32);
       const spanId = normalizeHexId(spanContext.spanId, 16);
       if (traceId === undefined || spanId === undefined) return;
-      // The Datadog fields decide the debug flag only for a keep (see debugState).
-      const resolved = isSampledFlags(spanContext.traceFlags) ? resolveInjection(context) : undefined;
-      this._inject(context, spanContext, traceId, spanId, resolved, carrier, setter);
+      this._inject(context, spanContext, traceId, spanId, undefined, carrier, setter);
     } catch (err) {
       warnInjectFailed(this._single ? "b3" : "b3multi", err);
     }
@@ -179,7 +172,10 @@ export class B3StylePropagator implements TextMapPropagator {
 
   /**
    * OpenTelemetry's injection of `spanContext` with the checked ids `traceId` and `spanId`, and the
-   * debug flag that `resolved` (the context's Datadog fields, when read) gives ({@link debugState}).
+   * debug flag {@link debugState} gives (from `resolved`, the composite's resolution of the context, when
+   * it made one). `context` itself is handed over when it already holds what is written (lower-case
+   * ids, known flags, the debug key of the form written): a span of an OpenTelemetry SDK without a debug
+   * decision; else one copy of it.
    */
   private _inject(
     context: Context,
@@ -193,14 +189,15 @@ export class B3StylePropagator implements TextMapPropagator {
     const ids =
       traceId === spanContext.traceId && spanId === spanContext.spanId ? undefined : { traceId, spanId };
     // OpenTelemetry's B3 injection writes nothing under suppressed tracing: nothing is removed then.
-    if (!isTracingSuppressed(context))
+    if (setter !== plainWriteSetter && !isTracingSuppressed(context))
       clearOwnFields(carrier, setter, this._single ? B3_SINGLE_FIELDS : B3_MULTI_FIELDS, false);
-    let injected = withKnownFlags(context, spanContext, ids);
-    const state = debugState(context, spanContext.traceFlags, resolved);
+    const held = context.getValue(B3_DEBUG_FLAG_KEY);
+    const state = debugState(context, spanContext, held, resolved);
     let debug: string | undefined;
     if (state === "b3") debug = this._single ? "d" : "1";
     else if (state === "datadog" && !this._single) debug = "1";
-    if (injected.getValue(B3_DEBUG_FLAG_KEY) !== debug)
+    let injected = withKnownFlags(context, spanContext, ids);
+    if (held !== debug)
       injected =
         debug === undefined
           ? injected.deleteValue(B3_DEBUG_FLAG_KEY)
@@ -221,29 +218,51 @@ export class B3StylePropagator implements TextMapPropagator {
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     if (!isContext(context)) return notAContext(this._single ? "b3" : "b3multi", "extract", context);
     try {
-      const headers = this._single ? singleHeader(carrier, getter) : multiHeaders(carrier, getter);
+      if (this._single) {
+        const b3 = singleValue(firstValue(carrier, getter, B3_CONTEXT_HEADER));
+        if (b3 === undefined) return context;
+        const state = singleState(b3);
+        // A Defer is read as sampled (see the class comment): OpenTelemetry is given that state.
+        return this._extracted(context, state === "defer" ? `${b3}-1` : b3, B3_VALUE_GETTER, state);
+      }
+      const headers = multiHeaders(carrier, getter);
       if (headers === undefined) return context;
-      let extracted = this._b3.extract(context, headers, defaultTextMapGetter);
-      if (extracted === context) return extracted;
-      const state = samplingState(headers, this._single);
-      // A base context that holds an earlier deferred extraction: this one is not.
-      if (state !== "defer" && isDeferredB3(extracted)) extracted = extracted.deleteValue(B3_DEFERRED_KEY);
-      if (state === "decided") return extracted;
-      const spanContext = trace.getSpanContext(extracted);
-      if (spanContext === undefined) return extracted;
-      if (state === "defer")
-        // OpenTelemetry's B3 propagator gave TraceFlags.NONE.
-        return trace.setSpanContext(extracted.setValue(B3_DEFERRED_KEY, true), {
-          ...spanContext,
-          traceFlags: spanContext.traceFlags | TraceFlags.SAMPLED,
-        });
-      const fields = fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
-      fields.samplingPriority = B3_DEBUG_PRIORITY;
-      return storeDatadogContext(extracted, fields, spanContext.traceId);
+      const state =
+        headers[X_B3_FLAGS] === "1" ? "debug" : headers[X_B3_SAMPLED] === undefined ? "defer" : "decided";
+      if (state === "defer") headers[X_B3_SAMPLED] = "1";
+      return this._extracted(context, headers, defaultTextMapGetter, state);
     } catch (err) {
       warnExtractFailed(this._single ? "b3" : "b3multi", err);
       return context;
     }
+  }
+
+  /**
+   * OpenTelemetry's B3 extraction onto `context` of the checked headers (`carrier`, read by `getter`),
+   * whose sampling state is `state` ({@link singleState}); `context` itself when it refuses them (all-zero
+   * ids, a sampled value it does not know). One context copy besides OpenTelemetry's, for a Defer (its
+   * mark) or a debug flag (the Datadog fields), and one for a base context that holds an earlier
+   * deferred extraction (the mark removed).
+   */
+  private _extracted(
+    context: Context,
+    carrier: unknown,
+    getter: TextMapGetter,
+    state: "debug" | "defer" | "decided",
+  ): Context {
+    let base = context;
+    // A base context that holds an earlier deferred extraction: this one is not (ROOT_CONTEXT holds none).
+    if (state !== "defer" && context !== ROOT_CONTEXT && isDeferredB3(context))
+      base = context.deleteValue(B3_DEFERRED_KEY);
+    if (state === "defer") base = context.setValue(B3_DEFERRED_KEY, true);
+    const extracted = this._b3.extract(base, carrier, getter);
+    if (extracted === base) return context;
+    if (state !== "debug") return extracted;
+    const spanContext = trace.getSpanContext(extracted);
+    if (spanContext === undefined) return extracted;
+    const fields = fieldsOfW3CTrace(spanContext.traceId, spanContext.traceFlags);
+    fields.samplingPriority = B3_DEBUG_PRIORITY;
+    return storeDatadogContext(extracted, fields, spanContext.traceId);
   }
 
   fields(): string[] {
@@ -264,21 +283,29 @@ export class B3StylePropagator implements TextMapPropagator {
  *   a plain `1` in the single header, as dd-trace-js writes them;
  * - `undefined`: no debug flag.
  *
- * The priority is the one the `datadog` style writes for the context (`resolved`, from
- * `resolveInjection`): when the trace has Datadog fields, they decide (a `datadog` context that won
- * extraction with priority 1 has no debug flag even if the `x-b3-*` headers read with it had one).
- * Debug is a keep decision: never for a span context whose sampled flag is clear. Never throws.
+ * The priority is the one the `datadog` style writes for the context (`resolved`, the composite's
+ * `resolveInjection`, when it made one; else `sampledDatadogPriority`, the same priority read alone):
+ * when the trace has Datadog fields, they decide (a `datadog` context that won extraction with priority 1
+ * has no debug flag even if the `x-b3-*` headers read with it had one). `held`: the context's
+ * OpenTelemetry debug key. Debug is a keep decision: never for a span context whose sampled flag is
+ * clear. Never throws but for a context or tracestate that throws when read.
  */
 function debugState(
   context: Context,
-  traceFlags: unknown,
+  spanContext: SpanContext,
+  held: unknown,
   resolved: ResolvedInjection | undefined,
 ): "b3" | "datadog" | undefined {
-  if (!isSampledFlags(traceFlags)) return undefined;
-  const key = context.getValue(B3_DEBUG_FLAG_KEY);
-  const b3Debug = key === "1" || key === "d";
-  if (resolved === undefined || !resolved.hasDatadogFields) return b3Debug ? "b3" : undefined;
-  if (resolved.fields.samplingPriority <= 1) return undefined;
+  if (!isSampledFlags(spanContext.traceFlags)) return undefined;
+  const b3Debug = held === "1" || held === "d";
+  const priority =
+    resolved === undefined
+      ? sampledDatadogPriority(context, spanContext)
+      : resolved.hasDatadogFields
+        ? resolved.fields.samplingPriority
+        : undefined;
+  if (priority === undefined) return b3Debug ? "b3" : undefined;
+  if (priority <= 1) return undefined;
   return b3Debug ? "b3" : "datadog";
 }
 
@@ -288,63 +315,106 @@ function firstValue(carrier: unknown, getter: TextMapGetter, key: string): unkno
   return Array.isArray(value) ? (value as unknown[])[0] : value;
 }
 
-/** A well-formed id header, trimmed and lower-cased, or undefined. */
-function idValue(carrier: unknown, getter: TextMapGetter, key: string, pattern: RegExp): string | undefined {
+/**
+ * A well-formed id header (a trace id of 16 or 32 hex digits with `trace`, else a span id of 16, any
+ * case: dd-trace-js `b3TraceExpr`, `b3SpanExpr`), trimmed and lower-cased, or undefined.
+ */
+function idValue(carrier: unknown, getter: TextMapGetter, key: string, trace: boolean): string | undefined {
   const value = firstValue(carrier, getter, key);
   if (typeof value !== "string") return undefined;
   const text = trimOws(value);
-  return pattern.test(text) ? text.toLowerCase() : undefined;
+  const length = text.length;
+  if (length !== 16 && (!trace || length !== 32)) return undefined;
+  const digits = hexDigitsCase(text, 0, length);
+  if (digits < 0) return undefined;
+  return digits === 0 ? text : text.toLowerCase();
 }
 
+/** The `-` between the fields of a `b3` header. */
+const DASH = 0x2d;
+/** The sampling states of a `b3` header: `0`, `1`, `d` (debug), and `D`, read as `1` (see singleValue). */
+const STATE_0 = 0x30;
+const STATE_1 = 0x31;
+const STATE_DEBUG = 0x64;
+const STATE_UPPER_D = 0x44;
+
 /**
- * The `b3` header as a carrier of its own, when it carries well-formed ids, lower-cased. Its sampling
- * state `D` is given as `1`: dd-trace-js reads only a lower-case `d` as debug (`extractB3SingleHeader`;
- * `b3HeaderExpr` accepts `D`, read as sampled).
+ * The `b3` header `value` in the form OpenTelemetry's B3 propagator is given, when it has ids:
+ * `{trace}-{span}[-{state}[-{parent}]]` (dd-trace-js `b3HeaderExpr`: a trace id of 16 or 32 hex digits,
+ * span and parent ids of 16, any case; a state `0`, `1`, `d` or `D`), SP/HTAB around it ignored; else
+ * `undefined`. That form is `value` itself when it is already one OpenTelemetry reads as dd-trace-js does
+ * (no SP/HTAB, lower case, no `D`): no copy. Else it is trimmed and lower-cased, and its state `D` given as
+ * `1`: dd-trace-js reads only a lower-case `d` as debug (`extractB3SingleHeader`; `b3HeaderExpr` accepts
+ * `D`, read as sampled). Never throws.
  */
-function singleHeader(carrier: unknown, getter: TextMapGetter): Record<string, unknown> | undefined {
-  const value = firstValue(carrier, getter, B3_CONTEXT_HEADER);
+function singleValue(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
-  const text = trimOws(value);
-  if (!B3_SINGLE.test(text)) return undefined;
-  let b3 = text.toLowerCase();
-  const state = samplingStateIndex(b3);
-  if (state !== -1 && text[state] === "D") b3 = `${b3.slice(0, state)}1${b3.slice(state + 1)}`;
-  return { [B3_CONTEXT_HEADER]: b3 };
+  let start = 0;
+  let end = value.length;
+  while (start < end && isOwsCode(value.charCodeAt(start))) start++;
+  while (end > start && isOwsCode(value.charCodeAt(end - 1))) end--;
+  // The trace id is the 16 or 32 digits before the first `-`.
+  const traceLength = value.charCodeAt(start + 16) === DASH ? 16 : 32;
+  const ids = traceLength + 17;
+  const length = end - start;
+  if (length !== ids && length !== ids + 2 && length !== ids + 19) return undefined;
+  const traceCase = hexDigitsCase(value, start, traceLength);
+  const spanCase = hexDigitsCase(value, start + traceLength + 1, 16);
+  if (traceCase < 0 || spanCase < 0 || value.charCodeAt(start + traceLength) !== DASH) return undefined;
+  let upper = traceCase + spanCase;
+  let state = -1;
+  if (length > ids) {
+    state = value.charCodeAt(start + ids + 1);
+    if (value.charCodeAt(start + ids) !== DASH) return undefined;
+    if (state !== STATE_0 && state !== STATE_1 && state !== STATE_DEBUG && state !== STATE_UPPER_D)
+      return undefined;
+    if (length > ids + 2) {
+      const parentCase = hexDigitsCase(value, start + ids + 3, 16);
+      if (parentCase < 0 || value.charCodeAt(start + ids + 2) !== DASH) return undefined;
+      upper += parentCase;
+    }
+  }
+  if (start === 0 && end === value.length && upper === 0 && state !== STATE_UPPER_D) return value;
+  const b3 = value.slice(start, end).toLowerCase();
+  return state === STATE_UPPER_D ? `${b3.slice(0, ids + 1)}1${b3.slice(ids + 2)}` : b3;
 }
 
-/** Where the sampling state (`0`, `1`, `d`) of a well-formed `b3` value is, or -1 when it has none. */
-function samplingStateIndex(b3: string): number {
-  const afterSpan = b3.indexOf("-", b3.indexOf("-") + 1);
-  return afterSpan === -1 ? -1 : afterSpan + 1;
+/** SP or HTAB (RFC 9110 §5.6.3 OWS). */
+function isOwsCode(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 /**
- * The sampling state of the checked headers (openzipkin/b3-propagation, "Sampling State"), as
- * dd-trace-js reads it (`getB3Priority`, `extractB3SingleHeader`):
- *
- * - `"debug"`: `x-b3-flags` exactly `1`, or the sampling state `d` of the `b3` header (as
- *   OpenTelemetry reads it too);
- * - `"defer"`: no sampling state: no `x-b3-sampled` (absent, empty, or an empty array) and no debug flag
- *   (`x-b3-flags` absent or another value), or a `b3` header of ids only (`{trace}-{span}`);
- * - `"decided"`: accept or deny (`x-b3-sampled`, a `b3` state `0` or `1`); a value OpenTelemetry
- *   refuses never reaches here (no context).
+ * A getter whose carrier is the checked `b3` header value itself ({@link singleValue}): what
+ * OpenTelemetry's B3 extract reads when the `b3` style hands it that value (no second carrier object).
  */
-function samplingState(headers: Record<string, unknown>, single: boolean): "debug" | "defer" | "decided" {
-  if (!single) {
-    if (headers[X_B3_FLAGS] === "1") return "debug";
-    return headers[X_B3_SAMPLED] === undefined ? "defer" : "decided";
-  }
-  const b3 = headers[B3_CONTEXT_HEADER] as string;
-  const state = samplingStateIndex(b3);
-  if (state === -1) return "defer";
-  return b3[state] === "d" ? "debug" : "decided";
+const B3_VALUE_GETTER: TextMapGetter<string> = {
+  get: (value, key) => (key === B3_CONTEXT_HEADER ? value : undefined),
+  keys: () => [B3_CONTEXT_HEADER],
+};
+
+/**
+ * The sampling state of a checked `b3` value ({@link singleValue}; openzipkin/b3-propagation,
+ * "Sampling State"), as dd-trace-js reads it (`extractB3SingleHeader`): `"debug"` for `d`, `"defer"`
+ * without a state (`{trace}-{span}`), `"decided"` for `0` or `1`.
+ */
+function singleState(b3: string): "debug" | "defer" | "decided" {
+  const ids = b3.charCodeAt(16) === DASH ? 33 : 49;
+  if (b3.length === ids) return "defer";
+  return b3.charCodeAt(ids + 1) === STATE_DEBUG ? "debug" : "decided";
 }
 
-/** The `x-b3-*` headers as a carrier of their own, when the trace and span ids are well-formed. */
+/**
+ * The `x-b3-*` headers as a carrier of their own, when the trace and span ids are well-formed: the ids
+ * lower-cased, the sampling state as {@link stateValue} reads it. Their sampling state (openzipkin/b3-
+ * propagation, "Sampling State"), as dd-trace-js reads it (`getB3Priority`): debug for `x-b3-flags`
+ * exactly `1`; Defer without `x-b3-sampled` (absent, empty, or an empty array) and without that flag;
+ * else accept or deny (a value OpenTelemetry refuses gives no context).
+ */
 function multiHeaders(carrier: unknown, getter: TextMapGetter): Record<string, unknown> | undefined {
-  const traceId = idValue(carrier, getter, X_B3_TRACE_ID, B3_TRACE_ID);
+  const traceId = idValue(carrier, getter, X_B3_TRACE_ID, true);
   if (traceId === undefined) return undefined;
-  const spanId = idValue(carrier, getter, X_B3_SPAN_ID, B3_SPAN_ID);
+  const spanId = idValue(carrier, getter, X_B3_SPAN_ID, false);
   if (spanId === undefined) return undefined;
   return {
     [X_B3_TRACE_ID]: traceId,

@@ -15,6 +15,7 @@ import {
   storeDatadogContext,
   storedDatadogContext,
 } from "../datadog/datadog-context.js";
+import { B3StylePropagator } from "../B3StylePropagator.js";
 import { DatadogTraceContextPropagator } from "../datadog/DatadogTraceContextPropagator.js";
 import { resolveInjection, type ResolvedInjection } from "../datadog/injection-fields.js";
 import {
@@ -60,6 +61,12 @@ export class MultiStylePropagator implements TextMapPropagator {
    * Context as the composite (one candidate, no links, no baggage), without the candidate objects.
    */
   private readonly _soleExtract: TextMapPropagator | undefined;
+  /**
+   * The `b3` or `b3multi` style when it is the only extract style under `continue`: the composite's one
+   * candidate is its extraction whenever it extracts (a new span, ids checked), so its `extract`, with
+   * the base context's earlier extraction result cleared as for any winner, is the composite's.
+   */
+  private readonly _soleB3: B3StylePropagator | undefined;
   /**
    * Two or more inject styles that read the Datadog fields: they share one {@link resolveInjection} per
    * inject.
@@ -136,6 +143,8 @@ export class MultiStylePropagator implements TextMapPropagator {
       sole.propagator instanceof DatadogTraceContextPropagator
         ? sole.propagator
         : undefined;
+    this._soleB3 =
+      _behavior === "continue" && sole?.propagator instanceof B3StylePropagator ? sole.propagator : undefined;
   }
 
   /**
@@ -210,6 +219,14 @@ export class MultiStylePropagator implements TextMapPropagator {
     // `tracecontext extract failed` (and extract's own catch is around this call).
     const sole = this._soleExtract;
     if (sole !== undefined) return sole.extract(context, carrier, getter);
+    const soleB3 = this._soleB3;
+    if (soleB3 !== undefined) {
+      // The style never throws, and gives `context` itself when it extracts nothing (see _soleB3).
+      const extracted = soleB3.extract(context, carrier, getter);
+      return extracted !== context && context !== ROOT_CONTEXT && hasExtractionResult(context)
+        ? clearExtractionResult(extracted)
+        : extracted;
+    }
     if (this._behavior === "ignore") return context;
     // ROOT_CONTEXT holds no span: no lookup there (see baggageOf).
     const baseSpan = context === ROOT_CONTEXT ? undefined : trace.getSpanContext(context);

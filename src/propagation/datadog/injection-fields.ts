@@ -73,6 +73,38 @@ export function resolveInjection(context: Context): ResolvedInjection | undefine
 }
 
 /**
+ * Internal: the Datadog sampling priority {@link resolveInjection} gives an unsuppressed, sampled
+ * `spanContext` of `context` with valid ids (`fields.samplingPriority`), or `undefined` when it finds no
+ * Datadog fields (`hasDatadogFields` false): what the B3 styles' debug flag follows, read without the
+ * encodings and objects of a whole resolution. Stored fields are read as {@link resolveStoredInjection}
+ * reads them (one that throws makes the priority unknown: that resolution, and its warning, decides
+ * then); a `dd=` member of the tracestate through {@link resolveDdMemberInjection}.
+ */
+export function sampledDatadogPriority(context: Context, spanContext: SpanContext): number | undefined {
+  const stored = storedDatadogContextFor(context, spanContext.traceId);
+  if (stored === undefined) {
+    const raw = spanContext.traceState?.get(TRACESTATE_DD_KEY);
+    return raw === undefined
+      ? undefined
+      : resolveDdMemberInjection(context, spanContext, raw)?.fields.samplingPriority;
+  }
+  if (stored.derivedFromW3C) return undefined;
+  let priority: unknown;
+  try {
+    const dd = stored.fields;
+    priority = dd.samplingPriority;
+    // Read as resolveStoredInjection reads them: a field that throws makes every field unknown.
+    void dd.origin;
+    void dd.propagationTags;
+    void dd.lastParentId;
+  } catch {
+    return resolveStoredInjection(context, spanContext, stored)?.fields.samplingPriority;
+  }
+  // decisionOfFlag for a sampled flag: a keep priority it can propagate, else 1.
+  return typeof priority === "number" && priority > 0 && isPropagatablePriority(priority) ? priority : 1;
+}
+
+/**
  * Internal: the {@link ResolvedInjection} of an unsuppressed `spanContext` of `context` that has no
  * stored Datadog context: its Datadog fields, if any, come from the `dd=` member value `raw` of its
  * tracestate (a trace restored by another W3C propagator, or a span that only inherited a tracestate);

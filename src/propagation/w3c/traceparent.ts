@@ -193,6 +193,19 @@ export function normalizeHexId(id: unknown, length: number): string | undefined 
 }
 
 /**
+ * Internal: the case of the hex digits `text[start, start+length)`: -1 when one is not a hex digit
+ * (either case) or the text is shorter, 1 when they are hex with an upper-case one (`A-F`), 0 when all are
+ * lower-case hex (all zeros allowed). The test of `/^[0-9a-f]{length}$/i` and of `/[A-F]/` in one
+ * table-driven pass. Never throws.
+ */
+export function hexDigitsCase(text: string, start: number, length: number): -1 | 0 | 1 {
+  if (start + length > text.length) return -1;
+  const acc = hexClassOf(text, start, length);
+  if (acc < 0) return -1;
+  return (acc & UPPER_HEX) === 0 ? 0 : 1;
+}
+
+/**
  * True when `id` is `length` hex characters (either case) and not all zero: the test of
  * @opentelemetry/api's `isValidTraceId` / `isValidSpanId` (`/^[0-9a-f]{n}$/i`, not all zero), in one
  * table-driven pass instead of a regular expression.

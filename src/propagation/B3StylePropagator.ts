@@ -242,7 +242,8 @@ export class B3StylePropagator implements TextMapPropagator {
    * whose sampling state is `state` ({@link singleState}); `context` itself when it refuses them (all-zero
    * ids, a sampled value it does not know). One context copy besides OpenTelemetry's, for a Defer (its
    * mark) or a debug flag (the Datadog fields), and one for a base context that holds an earlier
-   * deferred extraction (the mark removed).
+   * extraction's Defer mark or, for a `b3` header without `d`, its debug flag (removed: this extraction
+   * has neither).
    */
   private _extracted(
     context: Context,
@@ -251,10 +252,16 @@ export class B3StylePropagator implements TextMapPropagator {
     state: "debug" | "defer" | "decided",
   ): Context {
     let base = context;
-    // A base context that holds an earlier deferred extraction: this one is not (ROOT_CONTEXT holds none).
-    if (state !== "defer" && context !== ROOT_CONTEXT && isDeferredB3(context))
-      base = context.deleteValue(B3_DEFERRED_KEY);
-    if (state === "defer") base = context.setValue(B3_DEFERRED_KEY, true);
+    // ROOT_CONTEXT holds no earlier extraction.
+    if (context !== ROOT_CONTEXT) {
+      // A base context that holds an earlier deferred extraction: this one is not.
+      if (state !== "defer" && isDeferredB3(base)) base = base.deleteValue(B3_DEFERRED_KEY);
+      // Nor an earlier debug flag, which OpenTelemetry's single-header extract keeps (it sets its key for
+      // `d` only; the multi-header one sets it every time).
+      if (state !== "debug" && this._single && base.getValue(B3_DEBUG_FLAG_KEY) !== undefined)
+        base = base.deleteValue(B3_DEBUG_FLAG_KEY);
+    }
+    if (state === "defer") base = base.setValue(B3_DEFERRED_KEY, true);
     const extracted = this._b3.extract(base, carrier, getter);
     if (extracted === base) return context;
     if (state !== "debug") return extracted;

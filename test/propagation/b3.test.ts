@@ -346,6 +346,37 @@ describe("the B3 debug flag is Datadog priority 2 (USER_KEEP), as dd-trace-js 5 
     }
   });
 
+  test("a later extraction without the debug flag onto a base context that holds one is not debug", () => {
+    // A consumer that restores each message onto one base context (here, one restored from a debug
+    // request): @opentelemetry/propagator-b3's single-header extract sets its debug key only for `d` and
+    // never clears it, so an earlier `d` stayed and the next message's trace was written as debug.
+    const other = { trace: "4bf92f3577b34da6a3ce929d0e0e4736", span: "00f067aa0ba902b7" };
+    for (const styles of [["b3"], ["b3multi"], ["b3", "b3multi"]] as PropagationStyle[][]) {
+      const propagator = createPropagator(styles);
+      for (const earlier of [debugSingle, debugMulti]) {
+        const base = createPropagator(["b3", "b3multi"]).extract(ROOT_CONTEXT, earlier, defaultTextMapGetter);
+        for (const [later, sampled] of [
+          [{ b3: `${other.trace}-${other.span}-1` }, "1"],
+          [{ b3: `${other.trace}-${other.span}-0` }, "0"],
+          [{ b3: `${other.trace}-${other.span}` }, "1"],
+          [{ "x-b3-traceid": other.trace, "x-b3-spanid": other.span, "x-b3-sampled": "1" }, "1"],
+        ] as const) {
+          const label = `${styles.join(",")} ${JSON.stringify(earlier)} then ${JSON.stringify(later)}`;
+          const ctx = propagator.extract(base, later, defaultTextMapGetter);
+          if (trace.getSpanContext(ctx)?.traceId !== other.trace) continue; // the style does not read this form
+          assert.deepEqual(b3Out(["b3"], ctx), { b3: `${other.trace}-${other.span}-${sampled}` }, label);
+          assert.deepEqual(
+            b3Out(["b3multi"], ctx),
+            { "x-b3-traceid": other.trace, "x-b3-spanid": other.span, "x-b3-sampled": sampled },
+            label,
+          );
+          // The earlier trace's priority 2 is bound to that trace: none for this one.
+          assert.equal(getDatadogContext(ctx), undefined, label);
+        }
+      }
+    }
+  });
+
   test("a Datadog priority above 1 is x-b3-flags: 1, a plain 1 in the b3 header (dd-trace-js)", () => {
     // dd-trace-js text_map.js: `#injectB3MultipleHeaders` writes x-b3-flags: 1 for a priority above
     // AUTO_KEEP; `#injectB3SingleHeader` writes only 1 or 0.

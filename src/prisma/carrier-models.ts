@@ -317,6 +317,53 @@ export function modelEntries(chosen: unknown, field: string): [string, string][]
 }
 
 /**
+ * A name a Prisma schema can declare for a model or a field: a letter (of any script), then letters,
+ * digits 0-9 or `_` (Prisma's schema grammar, as `prisma validate` of Prisma 7 takes it: `_tc`, `1tc`,
+ * `t-c` and a name holding a control character or a space are refused, `t_c` and `té` taken).
+ */
+const PRISMA_NAME = /^\p{L}[\p{L}0-9_]*$/u;
+
+/** What a Prisma name is made of, as the errors of {@link assertPrismaNames} say it. */
+const PRISMA_NAME_RULE = 'a letter, then letters, digits 0-9 or "_"';
+
+/**
+ * Checks, when the extension is created, that the `field` option and the names of `chosen` (the
+ * `models` option, its shape already checked by {@link modelEntries}) are names a Prisma schema can
+ * declare ({@link PRISMA_NAME}; docs/prisma.md): any other name (a line break, a hyphen, an empty key)
+ * could never match a model or field of the client, and would only fail when the client is extended.
+ *
+ * @throws TypeError `tracehop traceCarrierExtension: field must be a field name as a Prisma schema
+ *   declares it (...), got "a\nb"; for a column mapped with @map, pass its field's name`;
+ *   `models.Outbox must be a field name ...`; `models has the key "", which is no model name: ...`;
+ *   `models[1] must be a model name as the schema declares it (...), got "_jobs"; ...`.
+ */
+export function assertPrismaNames(chosen: ChosenModels | undefined, field: string): void {
+  const fieldError = (what: string, f: string) =>
+    new TypeError(
+      `tracehop traceCarrierExtension: ${what} must be a field name as a Prisma schema declares it (${PRISMA_NAME_RULE}, such as "traceContext"), got ${describeValue(f)}; for a column mapped with @map, pass its field's name`,
+    );
+  const tableHint = "for a table mapped with @@map, its model's name";
+  if (!PRISMA_NAME.test(field)) throw fieldError("field", field);
+  if (chosen === undefined) return;
+  if (Array.isArray(chosen)) {
+    chosen.forEach((name: string, i) => {
+      if (!PRISMA_NAME.test(name))
+        throw new TypeError(
+          `tracehop traceCarrierExtension: models[${i}] must be a model name as the schema declares it (${PRISMA_NAME_RULE}, such as "Outbox"), got ${describeValue(name)}; ${tableHint}`,
+        );
+    });
+    return;
+  }
+  for (const [name, f] of Object.entries(chosen)) {
+    if (!PRISMA_NAME.test(name))
+      throw new TypeError(
+        `tracehop traceCarrierExtension: models has the key ${quoteWritten(name)}, which is no model name: write the model's name as the schema declares it (${PRISMA_NAME_RULE}, such as "Outbox"); ${tableHint}`,
+      );
+    if (!PRISMA_NAME.test(f)) throw fieldError(`models.${name}`, f);
+  }
+}
+
+/**
  * How the type of `model.field` reads in the schema: `String`, `Role` (an enum), `Json[]` (a list, as
  * the schema text says), `a relation to Item`.
  */

@@ -1,7 +1,13 @@
 import { context as contextApi, diag, type Context, type TextMapPropagator } from "@opentelemetry/api";
 import type { TraceCarrier } from "../index.js";
 import { Prisma } from "@prisma/client/extension";
-import { carrierModels, modelEntries, type ChosenModels, type RuntimeDataModel } from "./carrier-models.js";
+import {
+  assertPrismaNames,
+  carrierModels,
+  modelEntries,
+  type ChosenModels,
+  type RuntimeDataModel,
+} from "./carrier-models.js";
 import {
   fillCreate,
   fillUpdate,
@@ -163,6 +169,7 @@ export function traceCarrierExtension<M extends string = string>(
   // The names as the runtime takes them: any text (`M` only narrows what tsc accepts).
   const chosen = options.models as ChosenModels | undefined;
   if (chosen !== undefined) modelEntries(chosen, field);
+  assertPrismaNames(chosen, field);
   const allowedBaggage = compileBaggagePolicy(options.baggage, "tracehop traceCarrierExtension", "none");
   const propagator = options.propagator;
   // Checked here, when the extension is created: at write time a bad propagator would only be a

@@ -332,3 +332,48 @@ test("a model or field name written with a newline, an escape sequence or a bidi
       "`trace\\u202eContext Json?` to the models that should carry the trace, or pass { field } or { models }",
   });
 });
+
+test("a field or model name no Prisma schema can declare is a TypeError when traceCarrierExtension() is called, saying what to write", () => {
+  // Prisma's schema grammar (checked with `prisma validate`, Prisma 7): a name is a letter (any script),
+  // then letters, digits 0-9 or "_"; "_tc", "1tc", "t-c", "t\nc" are refused, "traceContext", "t_c", "té" taken.
+  const names = 'a letter, then letters, digits 0-9 or "_"';
+  const cases: [options: unknown, message: string][] = [
+    [
+      { field: "a\nb" },
+      `tracehop traceCarrierExtension: field must be a field name as a Prisma schema declares it (${names}, such as "traceContext"), got "a\\nb"; for a column mapped with @map, pass its field's name`,
+    ],
+    [
+      { field: "trace-ctx" },
+      `tracehop traceCarrierExtension: field must be a field name as a Prisma schema declares it (${names}, such as "traceContext"), got "trace-ctx"; for a column mapped with @map, pass its field's name`,
+    ],
+    [
+      { models: { Outbox: "a\nb" } },
+      `tracehop traceCarrierExtension: models.Outbox must be a field name as a Prisma schema declares it (${names}, such as "traceContext"), got "a\\nb"; for a column mapped with @map, pass its field's name`,
+    ],
+    [
+      { models: { "": "c" } },
+      `tracehop traceCarrierExtension: models has the key "", which is no model name: write the model's name as the schema declares it (${names}, such as "Outbox"); for a table mapped with @@map, its model's name`,
+    ],
+    [
+      { models: { "Out\nbox": "traceContext" } },
+      `tracehop traceCarrierExtension: models has the key "Out\\nbox", which is no model name: write the model's name as the schema declares it (${names}, such as "Outbox"); for a table mapped with @@map, its model's name`,
+    ],
+    [
+      { models: ["Outbox", "_jobs"] },
+      `tracehop traceCarrierExtension: models[1] must be a model name as the schema declares it (${names}, such as "Outbox"), got "_jobs"; for a table mapped with @@map, its model's name`,
+    ],
+  ];
+  for (const [options, message] of cases)
+    assert.throws(
+      () => traceCarrierExtension(options as never),
+      { name: "TypeError", message },
+      JSON.stringify(options),
+    );
+  for (const options of [
+    { field: "t_c" },
+    { field: "té" },
+    { models: { Événement: "trace2" } },
+    { models: ["Outbox"] },
+  ])
+    assert.doesNotThrow(() => traceCarrierExtension(options), JSON.stringify(options));
+});

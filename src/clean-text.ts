@@ -22,3 +22,20 @@ export function uncleanCharacterNote(text: string): string | undefined {
   const surrogate = code >= 0xd800 && code <= 0xdfff;
   return `its character ${at + 1} is ${characterName(text[at]!)}${surrogate ? " (a lone surrogate)" : ""}`;
 }
+
+/** Every control character and lone surrogate ({@link UNCLEAN_CHARACTER}). */
+const UNCLEAN_CHARACTERS = new RegExp(UNCLEAN_CHARACTER.source, "g");
+
+/**
+ * Internal: the span name `name` given with each call of withCarrier, withBatch or withBatchItem, as
+ * exported: each control character (a line break, a tab, an escape sequence's ESC) and lone surrogate
+ * replaced by U+FFFD (the replacement character, as `String.prototype.toWellFormed` puts for a lone
+ * surrogate), and an empty name `"anonymous"` (traced's name for a function without one). Cleaned,
+ * not refused: such a name is often business data (a job type, a queue name) passed per call, and a
+ * failure of tracing never fails the business call (docs/restore.md, "Span names"). `traced`'s `name`,
+ * written once in code, is refused instead (`assertCleanSpanName`).
+ */
+export function cleanSpanName(name: string): string {
+  if (name === "") return "anonymous";
+  return UNCLEAN_CHARACTER.test(name) ? name.replace(UNCLEAN_CHARACTERS, "\ufffd") : name;
+}

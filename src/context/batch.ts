@@ -1,4 +1,5 @@
 import { ambientLinkOf, consumerContext, withoutEndedSpan } from "./consumer-context.js";
+import { cleanSpanName } from "../clean-text.js";
 import {
   context as contextApi,
   isSpanContextValid,
@@ -84,6 +85,9 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * The span ends, records errors and passes results through exactly as in `withCarrier`. Carriers are
  * untrusted and never make the call throw.
  *
+ * `name` is cleaned as withCarrier's is (a control character or lone surrogate becomes U+FFFD, `""` is
+ * `"anonymous"`; docs/restore.md "Span names").
+ *
  * @throws TypeError when `messages` is not an array, `name` not a string, `fn` not a function, an
  *   option is of the wrong kind (`kind`, `attributes`, `links`, `propagator`, `carrierFrom`, `root`), or
  *   `options` holds a name `WithBatchOptions` does not have.
@@ -112,7 +116,7 @@ export function withBatch<M, T>(
     throw new TypeError(
       `tracehop withBatch: carrierFrom must be a function of one message, got ${describeValue(options.carrierFrom)}`,
     );
-  return withBatchIn(messages, name, fn, checked as WithBatchOptions<M>, "withBatch");
+  return withBatchIn(messages, cleanSpanName(name), fn, checked as WithBatchOptions<M>, "withBatch");
 }
 
 /**
@@ -221,7 +225,7 @@ export function withBatchIn<M, T>(
  * So with the default relation each message's span is a child of its own message context
  * (DataDog/dd-trace-js#5342). All `withCarrier` options apply (relation, attempt, capturedAt, ...).
  *
- * @throws TypeError as `withCarrier` does.
+ * `name` is cleaned as withCarrier's is (docs/restore.md "Span names"). @throws TypeError as `withCarrier` does.
  */
 export function withBatchItem<T>(
   message: unknown,
@@ -236,7 +240,11 @@ export function withBatchItem<T>(
   // A span that has ended is no parent: a message without a context then starts a new trace.
   const fallback = withoutEndedSpan(ambient);
   const started = tryStart(() =>
-    startRestoredSpan(message, name, checked, { fallback, ambientLink, caller: "withBatchItem" }),
+    startRestoredSpan(message, cleanSpanName(name), checked, {
+      fallback,
+      ambientLink,
+      caller: "withBatchItem",
+    }),
   );
   if (!started) return fn(untracedSpan());
   return runInSpan(started.span, started.active, fn, "withBatchItem");

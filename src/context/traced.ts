@@ -7,6 +7,7 @@ import {
 import { type CarrierSource, rowSourceOf, rowSourceWithCarrier } from "./carrier-source.js";
 import { warnCarrierFromFailed } from "./carrier-context.js";
 import { describeValue } from "../describe-value.js";
+import { uncleanCharacterNote } from "../clean-text.js";
 import { runInSpan } from "./run-in-span.js";
 import {
   assertOptions,
@@ -137,6 +138,28 @@ interface MethodParametersMustFitCarrierFrom<P, A> {
 }
 
 /**
+ * Throws unless `name`, traced's `name` option, is a span name: not empty or blank, and without a
+ * control character or lone surrogate (`uncleanCharacterNote`). Refused, not cleaned as the `name`
+ * of each withCarrier call is: it is written once in code and checked at wrapping time, where an
+ * error fails no business call (docs/restore.md, "Span names").
+ *
+ * @throws TypeError `tracehop traced: name must be a non-empty span name such as "Worker.process" (or
+ *   left out for the function's name), got ""`; `tracehop traced: name must not hold a control character
+ *   or a lone surrogate: its character 4 is U+000A (line feed), got "job\nprocess"; remove it`.
+ */
+function assertCleanSpanName(name: string): void {
+  if (name.trim() === "")
+    throw new TypeError(
+      `tracehop traced: name must be a non-empty span name such as "Worker.process" (or left out for the function's name), got ${describeValue(name)}`,
+    );
+  const note = uncleanCharacterNote(name);
+  if (note !== undefined)
+    throw new TypeError(
+      `tracehop traced: name must not hold a control character or a lone surrogate: ${note}, got ${describeValue(name)}; remove it`,
+    );
+}
+
+/**
  * Wraps a function or a method so that each call runs inside a span, as `withCarrier` runs `fn` —
  * the TypeScript answer to a tracing aspect on methods (dd-trace-java's `@Trace` annotation). As a
  * method decorator, `@traced({ kind: SpanKind.CONSUMER, relation: "auto" })` on the method
@@ -153,7 +176,8 @@ interface MethodParametersMustFitCarrierFrom<P, A> {
  *   the first argument that is a row whose `traceContext` is `null` (written before tracehop) still
  *   gives its `createdAt` as the capture time, so `tracehop.queue.wait` is set as `withCarrier(row, ...)`
  *   sets it (docs/restore.md "Queue wait"; the rule of `ATTR_TRACEHOP_QUEUE_WAIT`).
- * - Span name: `options.name`, else `Class.method` for a method (the class that declares it, or for a
+ * - Span name: `options.name` (non-empty, without a control character: a TypeError otherwise, see
+ *   docs/restore.md "Span names"), else `Class.method` for a method (the class that declares it, or for a
  *   private method the class of `this`; `Class` alone is the static side's name), else the function's
  *   name (`"anonymous"` when it has none).
  * - `this` and the arguments pass through; the result is what the function returns (promises and
@@ -183,6 +207,7 @@ export function traced<A extends readonly unknown[] = unknown[]>(
   if (options.name !== undefined && typeof options.name !== "string") {
     throw new TypeError(`tracehop traced: name must be a string, got ${describeValue(options.name)}`);
   }
+  if (options.name !== undefined) assertCleanSpanName(options.name);
   for (const key of ["carrierFrom", "optionsFrom"] as const) {
     if (options[key] !== undefined && typeof options[key] !== "function")
       throw new TypeError(

@@ -15,6 +15,7 @@ import {
   type SpanOptions,
   type TextMapPropagator,
 } from "@opentelemetry/api";
+import { cleanSpanName } from "../clean-text.js";
 import { DECISION_MAKER_TAG, KNUTH_SAMPLING_RATE_TAG, TID_TAG } from "../propagation/datadog/constants.js";
 import {
   getDatadogContext,
@@ -162,6 +163,9 @@ export interface StartedSpan {
  * `tracehop.run`, `tracehop.queue.wait` (seconds, when the capture time is known).
  *
  * @returns what `fn` returns (a promise settles to the same value; a generator is wrapped).
+ * `name` is cleaned (`cleanSpanName`: a control character or lone surrogate becomes U+FFFD, `""` is
+ * `"anonymous"`; docs/restore.md "Span names"), never refused: it is often business data.
+ *
  * @throws TypeError when `name` is not a string, `fn` is not a function, an option is out of range
  *   (`relation`, `maxParentAge`) or of the wrong kind, or `options` holds a name it does not have (a
  *   misspelt `relaton`) — programming errors, reported before `fn` runs. A bad `attempt`, `run` or
@@ -176,7 +180,7 @@ export function withCarrier<T>(
   options: WithCarrierOptions = {},
 ): T {
   assertCallable(name, fn, "withCarrier", "carrier", carrier, options);
-  return withCarrierIn(carrier, name, fn, assertOptions(options, "withCarrier"), {});
+  return withCarrierIn(carrier, cleanSpanName(name), fn, assertOptions(options, "withCarrier"), {});
 }
 
 /**

@@ -39,3 +39,11 @@ export function cleanSpanName(name: string): string {
   if (name === "") return "anonymous";
   return UNCLEAN_CHARACTER.test(name) ? name.replace(UNCLEAN_CHARACTERS, "\ufffd") : name;
 }
+
+/**
+ * Internal: `text` without its control characters and lone surrogates (a setting of the environment,
+ * exported without them: docs/warnings.md, `TRACEHOP_CONTROL_CHARACTER_SETTING`).
+ */
+export function withoutUncleanCharacters(text: string): string {
+  return text.replace(UNCLEAN_CHARACTERS, "");
+}

@@ -5,6 +5,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic
 import { describeNotPlain, quoteWritten } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { warnSetting } from "../warn-once.js";
+import { uncleanCharacterNote, withoutUncleanCharacters } from "../clean-text.js";
 import { assertCleanText, attributeString, describe } from "./option-checks.js";
 import { resources } from "./sdk-modules.js";
 import type { StartTracingOptions } from "./tracing-config.js";
@@ -23,6 +24,29 @@ const BAD_RESOURCE_ATTRIBUTES_WARNING = "TRACEHOP_BAD_RESOURCE_ATTRIBUTES";
 
 /** Code of the process warning for an OTEL_NODE_RESOURCE_DETECTORS name that is unknown. */
 const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
+
+/**
+ * Code of the process warning for a setting of the environment (OTEL_SERVICE_NAME, a value of
+ * OTEL_RESOURCE_ATTRIBUTES) holding a control character: exported without it.
+ */
+const CONTROL_CHARACTER_SETTING_WARNING = "TRACEHOP_CONTROL_CHARACTER_SETTING";
+
+/**
+ * `value`, the setting `what` of the environment (`OTEL_SERVICE_NAME`,
+ * `OTEL_RESOURCE_ATTRIBUTES["team"]`), as exported: without its control characters (a CRLF .env file's
+ * carriage return, a `%0A`), said once with the fix (`TRACEHOP_CONTROL_CHARACTER_SETTING`), as the
+ * same value in code is a TypeError (`assertCleanText`); `value` itself when it holds none.
+ */
+function cleanSetting(what: string, value: string): string {
+  const note = uncleanCharacterNote(value);
+  if (note === undefined) return value;
+  const clean = withoutUncleanCharacters(value);
+  warnSetting(
+    `tracehop: ${what} holds a control character: ${note}, got ${quoteWritten(value)}; it is exported without its control characters, as ${quoteWritten(clean)}: remove them from the variable`,
+    CONTROL_CHARACTER_SETTING_WARNING,
+  );
+  return clean;
+}
 
 /** Detector names of OTEL_NODE_RESOURCE_DETECTORS (as @opentelemetry/sdk-node reads them). */
 function detectorsByName(): Readonly<Record<string, ResourceDetector>> {
@@ -113,7 +137,23 @@ export function resolveResourceAttributes(options: StartTracingOptions): Record<
       `tracehop: ${discarded("so the spans' resource has none of its attributes")}; fix it (${howToFix}) or unset it`,
       BAD_RESOURCE_ATTRIBUTES_WARNING,
     );
-  attributes[ATTR_SERVICE_NAME] = serviceName;
+  const fromEnv = options.serviceName === undefined && nonBlank(given) === undefined;
+  attributes[ATTR_SERVICE_NAME] = fromEnv
+    ? cleanSetting(
+        nonBlank(process.env.OTEL_SERVICE_NAME) !== undefined
+          ? "OTEL_SERVICE_NAME"
+          : `OTEL_RESOURCE_ATTRIBUTES["${ATTR_SERVICE_NAME}"]`,
+        serviceName,
+      )
+    : serviceName;
+  // The env detector's values that no option replaces, as it keeps them (the last of a key).
+  const replaced = new Set(Object.keys(attributes));
+  if (options.serviceVersion !== undefined) replaced.add(ATTR_SERVICE_VERSION);
+  if (options.environment !== undefined) replaced.add(ATTR_DEPLOYMENT_ENVIRONMENT_NAME);
+  const lastOfKey = new Map((envAttributes?.entries ?? []).map((entry) => [entry.key, entry.value]));
+  for (const [key, value] of lastOfKey)
+    if (!replaced.has(key) && uncleanCharacterNote(value) !== undefined)
+      attributes[key] = cleanSetting(`OTEL_RESOURCE_ATTRIBUTES[${quoteWritten(key)}]`, value);
   if (options.serviceVersion !== undefined)
     attributes[ATTR_SERVICE_VERSION] = attributeString("serviceVersion", options.serviceVersion);
   if (options.environment !== undefined)

@@ -1,4 +1,5 @@
 import { quoteLocation, quoteWritten } from "../describe-value.js";
+import { uncleanCharacterNote } from "../clean-text.js";
 import { diag, type AttributeValue, type TextMapPropagator } from "@opentelemetry/api";
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
@@ -258,7 +259,15 @@ function resolveSpansFile(
   }
   const fromEnv = getStringFromEnv(SPANS_FILE_ENV);
   if (fromEnv === undefined) return defaultSpansFile;
-  const problem = sdkDisabled ? undefined : spansFileProblem(resolvePath(fromEnv));
+  // A control character (a line break pasted in, a CRLF .env file's carriage return) makes a path
+  // nobody meant: ignored, as the same in code is refused (nonEmptyString's checks aside).
+  const unclean = uncleanCharacterNote(fromEnv);
+  const problem =
+    unclean !== undefined
+      ? `holds a control character: ${unclean}`
+      : sdkDisabled
+        ? undefined
+        : spansFileProblem(resolvePath(fromEnv));
   if (problem === undefined) return fromEnv;
   // A setting of the deployment, not a mistake in the code: the process starts (as with a bad
   // DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH), with the default and a warning that says what to fix.
@@ -267,7 +276,9 @@ function resolveSpansFile(
     (defaultSpansFile === undefined
       ? "no spans file is written"
       : `the default, ${DEFAULT_SPANS_FILE}, is written instead`) +
-    `); set it to a file in a writable folder, or unset it`;
+    (unclean !== undefined
+      ? `); remove it from the variable, or unset it`
+      : `); set it to a file in a writable folder, or unset it`);
   diag.warn(message);
   emitSettingWarningOnce(message, BAD_SPANS_FILE_WARNING);
   return defaultSpansFile;

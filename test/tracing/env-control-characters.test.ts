@@ -1,0 +1,62 @@
+/**
+ * Settings of the environment holding a control character, said as the same in code is refused
+ * (startTracing's serviceName, resourceAttributes: a TypeError): OTEL_SERVICE_NAME, a value of
+ * OTEL_RESOURCE_ATTRIBUTES (percent-encoded, `%0A`) and TRACEHOP_SPANS_FILE get a warning with the fix
+ * (TRACEHOP_CONTROL_CHARACTER_SETTING, TRACEHOP_BAD_SPANS_FILE), and the value is not exported with it.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../support/temp-dir.js";
+import { resolveWith, warningsOf } from "./config-env.js";
+
+const CODE = "TRACEHOP_CONTROL_CHARACTER_SETTING";
+
+test("OTEL_SERVICE_NAME with a carriage return (a CRLF .env file): said, exported without it", async () => {
+  const vars = { OTEL_SERVICE_NAME: "api\r" };
+  const told = await warningsOf(vars, { serviceName: undefined });
+  assert.deepEqual(told.processWarnings, [
+    [
+      CODE,
+      'tracehop: OTEL_SERVICE_NAME holds a control character: its character 4 is U+000D (carriage return), got "api\\r"; it is exported without its control characters, as "api": remove them from the variable',
+    ],
+  ]);
+  assert.equal(resolveWith(undefined, vars).resourceAttributes["service.name"], "api");
+});
+
+test("OTEL_RESOURCE_ATTRIBUTES: a value with a control character (%0A, %1B) is said and exported without it; clean ones are not said", async () => {
+  const vars = { OTEL_RESOURCE_ATTRIBUTES: "team=pay%0Aments,deployment.environment.name=prod%1B,region=eu" };
+  const told = await warningsOf(vars);
+  assert.deepEqual(told.processWarnings, [
+    [
+      CODE,
+      'tracehop: OTEL_RESOURCE_ATTRIBUTES["team"] holds a control character: its character 4 is U+000A (line feed), got "pay\\nments"; it is exported without its control characters, as "payments": remove them from the variable',
+    ],
+    [
+      CODE,
+      'tracehop: OTEL_RESOURCE_ATTRIBUTES["deployment.environment.name"] holds a control character: its character 5 is U+001B, got "prod\\u001b"; it is exported without its control characters, as "prod": remove them from the variable',
+    ],
+  ]);
+  const attributes = resolveWith({ serviceName: "s" }, vars).resourceAttributes;
+  assert.equal(attributes["team"], "payments");
+  assert.equal(attributes["deployment.environment.name"], "prod");
+  // region is clean: left to the SDK's env detector, as before.
+  assert.equal(attributes["region"], undefined);
+  // An option wins over the variable: its value is exported, nothing is said of the variable's.
+  const overridden = await warningsOf(vars, { resourceAttributes: { team: "core" }, environment: "dev" });
+  assert.deepEqual(overridden.processWarnings, []);
+});
+
+test("TRACEHOP_SPANS_FILE with a line break: ignored with TRACEHOP_BAD_SPANS_FILE, no such file made", async (t) => {
+  const dir = tempDir(t, "h9-spans-lf");
+  const path = join(dir, "spans.jsonl\n");
+  const told = await warningsOf({ TRACEHOP_SPANS_FILE: path, OTEL_TRACES_EXPORTER: "none" });
+  assert.deepEqual(told.processWarnings, [
+    [
+      "TRACEHOP_BAD_SPANS_FILE",
+      `tracehop: TRACEHOP_SPANS_FILE=${JSON.stringify(path).replace("\\n", "\\n")} holds a control character: its character ${path.length} is U+000A (line feed) (ignored: no spans file is written); remove it from the variable, or unset it`,
+    ],
+  ]);
+  assert.equal(existsSync(path), false);
+});

@@ -513,6 +513,21 @@ function deliveryOf(row: ClaimedMessage): QueueMessage {
  *   other consumer holds it (waiting for its next delivery, or dead-lettered meanwhile): it was handled.
  * A redelivery carries the headers as published, so its process span restores the same trace.
  */
+/**
+ * The TypeError of a queue name `queue` given in code to the queue class `owner` that is no queue name:
+ * not a string, empty, or holding a control character (C0, DEL or C1: the rule of TRACEHOP_QUEUE,
+ * config.ts queueNameProblem, which would break the one-line messages that name the queue); `undefined`
+ * for a name the queue takes.
+ */
+export function queueNameError(owner: string, queue: unknown): TypeError | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  if (typeof queue === "string" && queue !== "" && !/[\u0000-\u001f\u007f-\u009f]/.test(queue))
+    return undefined;
+  return new TypeError(
+    `${owner}: queue must be a non-empty queue name without a control character (C0, DEL or C1), such as "preprocess-jobs", got ${shown(queue)}`,
+  );
+}
+
 export class TableQueue implements Queue {
   readonly system = "tracehop-table";
   private _consuming: Promise<void> | undefined;
@@ -553,6 +568,8 @@ export class TableQueue implements Queue {
   }
 
   async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
+    const bad = queueNameError("TableQueue", queue);
+    if (bad) throw bad;
     await this._db.queueMessage.create({ data: { queue, body, headers } });
   }
 
@@ -563,6 +580,8 @@ export class TableQueue implements Queue {
    * @returns the number of messages moved
    */
   async redrive(queue: string): Promise<number> {
+    const bad = queueNameError("TableQueue", queue);
+    if (bad) throw bad;
     const { count } = await this._db.queueMessage.updateMany({
       where: { queue: deadLetterQueue(queue) },
       data: { queue, attempts: 0, consumedAt: null, availableAt: null },
@@ -575,6 +594,8 @@ export class TableQueue implements Queue {
     handler: (message: QueueMessage) => Promise<void>,
     options: ConsumeOptions = {},
   ): Promise<void> {
+    const bad = queueNameError("TableQueue", queue);
+    if (bad) return Promise.reject(bad);
     this._onDeadLetter = options.onDeadLetter;
     this._consuming = (async () => {
       while (!this._closing.signal.aborted) {

@@ -35,6 +35,22 @@ describe("TableQueue (the main job's embedded queue)", () => {
       consumedAt: unknown;
     }[];
 
+  test("a queue name that is empty or holds a control character: publish, consume and redrive refuse it, naming what to write; nothing is written", async () => {
+    const queue = new TableQueue(db);
+    const message = (name: string) =>
+      `TableQueue: queue must be a non-empty queue name without a control character (C0, DEL or C1), such as "preprocess-jobs", got ${JSON.stringify(name)}`;
+    for (const name of ["", "jobs\n", "jo\u001bbs", "jobs\u0085"]) {
+      await assert.rejects(queue.publish(name, "{}", {}), { name: "TypeError", message: message(name) });
+      await assert.rejects(queue.redrive(name), { name: "TypeError", message: message(name) });
+      await assert.rejects(
+        queue.consume(name, async () => {}),
+        { name: "TypeError", message: message(name) },
+      );
+      assert.deepEqual(rows(name), []);
+    }
+    await queue.close();
+  });
+
   /**
    * The example's client `db` with its queueMessage calls counted as they are tried: `polls` (findFirst, the
    * consumer's look for a message), `updates` (updateMany: a claim, a lease renewal, a recorded failure) and

@@ -181,10 +181,11 @@ test("a spans file path holding a newline, an escape sequence or a bidi override
   const path = join(file, "spans.jsonl");
   const shownFile = `"${dir}/plain${HOSTILE_SHOWN}"`;
   const shownPath = `"${dir}/plain${HOSTILE_SHOWN}/spans.jsonl"`;
+  // From the variable, the control character alone refuses it (TRACEHOP_BAD_SPANS_FILE), the path escaped.
   assert.deepEqual(await messagesOf({ TRACEHOP_SPANS_FILE: path }), [
-    `tracehop: TRACEHOP_SPANS_FILE=${shownPath} is under ${shownFile}, which is a file, not a folder (no folder ` +
-      "can be created there) (ignored: the default, .tracehop/spans.jsonl, is written instead); set it to a file " +
-      "in a writable folder, or unset it",
+    `tracehop: TRACEHOP_SPANS_FILE=${shownPath} holds a control character: its character ${`${dir}/plain`.length + 1} ` +
+      "is U+000A (line feed) (ignored: the default, .tracehop/spans.jsonl, is written instead); remove it from the " +
+      "variable, or unset it",
   ]);
   assert.throws(
     () => resolveWith({ serviceName: "s", spansFile: path }),
@@ -232,9 +233,10 @@ function oneSpan() {
 test("OTEL_TRACES_EXPORTER's warning names the spans file spans go to instead by its path, escaped", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "tracehop-h1-spans-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, `spans${HOSTILE}.jsonl`);
+  // A bidi override and other Unicode without a control character (one makes TRACEHOP_SPANS_FILE ignored).
+  const path = join(dir, "spans\u202egnp.pem\u00e9.jsonl");
   assert.deepEqual(await messagesOf({ OTEL_TRACES_EXPORTER: "zipkin", TRACEHOP_SPANS_FILE: path }), [
     'tracehop: OTEL_TRACES_EXPORTER value "zipkin" is not supported by startTracing (it knows otlp, console and ' +
-      `none); ignored: spans go to the spans file "${dir}/spans${HOSTILE_SHOWN}.jsonl" only`,
+      `none); ignored: spans go to the spans file "${dir}/spans\\u202egnp.pem\\u00e9.jsonl" only`,
   ]);
 });

@@ -10,7 +10,7 @@ import type amqplib from "amqplib";
 import Database from "better-sqlite3";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
-import { NO_KILL_TIMER, startExample } from "../support/main-job.js";
+import { startExample } from "../support/main-job.js";
 import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { storeQueueTag } from "../support/queue-tag.js";
@@ -82,7 +82,7 @@ describe("the worker given malformed messages", { timeout: SUITE_BOUND_MS }, () 
     try {
       const insert = raw.prepare("INSERT INTO QueueMessage (queue, body, headers) VALUES (?, ?, '{}')");
       for (const [body] of MALFORMED) insert.run("preprocess-jobs", body);
-      const run = startExample("worker", env, NO_KILL_TIMER);
+      const run = startExample("worker", env);
       try {
         await within(run.ready, HANG_GUARD_MS, "the worker's READY");
         const dead = () =>
@@ -138,7 +138,7 @@ describe("the worker given malformed messages", { timeout: SUITE_BOUND_MS }, () 
         channel.sendToQueue(queue, Buffer.from(body), { messageId: `malformed-${i}`, persistent: true }),
       );
       await channel.waitForConfirms();
-      const run = startExample("worker", { ...env, AMQP_URL }, NO_KILL_TIMER);
+      const run = startExample("worker", { ...env, AMQP_URL });
       let result;
       try {
         await within(run.ready, HANG_GUARD_MS, "the worker's READY");

@@ -17,14 +17,7 @@ import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { migrateSqlite, unappliedSqliteMigrations } from "../../examples/preprocess/migrate-sqlite.js";
 import { migrationsFolder, readMigrations } from "../../examples/preprocess/migrations.js";
 import { connectPostgres, MYSQL_URL, PG_URL } from "../prisma/databases.js";
-import {
-  NO_KILL_TIMER,
-  runExample,
-  runMainJob,
-  startExample,
-  twoAtATime,
-  type MainJobResult,
-} from "../support/main-job.js";
+import { runExample, runMainJob, startExample, twoAtATime, type MainJobResult } from "../support/main-job.js";
 import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { storedQueueTag } from "../support/queue-tag.js";
@@ -349,7 +342,7 @@ describe(
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${IDLE_WAIT_HOOK}`.trim(),
         TRACEHOP_TEST_IDLE_WAIT_MS: waitMs,
       };
-      const run = startExample(name, { ...env, ...hook, TRACEHOP_POLL_MS: pollMs }, NO_KILL_TIMER);
+      const run = startExample(name, { ...env, ...hook, TRACEHOP_POLL_MS: pollMs });
       let stderr = "";
       run.child.stderr!.on("data", (d) => (stderr += d));
       try {

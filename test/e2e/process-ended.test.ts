@@ -9,7 +9,8 @@ import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { counted } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
-import { childPid, startExample, type MainJobResult } from "../support/main-job.js";
+import { childPid, ended, startExample, type MainJobResult } from "../support/main-job.js";
+import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { requireBuild } from "../support/build.js";
 
@@ -22,7 +23,9 @@ requireBuild();
  */
 const DOCUMENTS = { embedded: 400, amqp: 2000 };
 
-describe("npm start when a process ends mid-run", { timeout: 120_000 }, () => {
+// Its one test waits three times, each within the hang guard (READY, a job done, npm start's exit), which
+// names what hung: the suite is bounded by three guards.
+describe("npm start when a process ends mid-run", { timeout: SUITE_BOUND_MS }, () => {
   let dir: string;
   let files: string[];
   let runs = 0;
@@ -63,19 +66,18 @@ describe("npm start when a process ends mid-run", { timeout: 120_000 }, () => {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
         ...env,
       },
-      100_000,
       documents,
     );
     const db = new Database(file, { readonly: true });
     try {
-      await run.ready;
+      await within(run.ready, HANG_GUARD_MS, "npm start's READY");
       if (waitForDone) {
         const done = db.prepare("SELECT count(*) AS n FROM PreprocessJob WHERE status = 'done'");
         // A hang guard, not a time bound: until() gives up after HANG_GUARD_MS, saying what it waited for.
         await until(() => (done.get() as { n: number }).n > 0, "a job done");
       }
       await end(run.child.pid!, url);
-      const result = await run.result;
+      const result = await ended(run, "npm start's exit after a process ended");
       const rows = db.prepare("SELECT id, status FROM PreprocessJob").all() as {
         id: string;
         status: string;

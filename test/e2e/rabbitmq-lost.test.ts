@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { before, describe, test, type TestContext } from "node:test";
 import { attemptsMark } from "../../examples/preprocess/queue-amqp.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { ended, NO_KILL_TIMER, runMainJob, startExample } from "../support/main-job.js";
+import { ended, runMainJob, startExample } from "../support/main-job.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
 import { tempDir } from "../support/temp-dir.js";
 import { rabbitmqDatabase } from "../examples/queue-helpers.js";
@@ -83,7 +83,7 @@ describe("RabbitMQ lost under the main job's processes", { timeout: 5 * SUITE_BO
       // runs on without its broker. Not a kill 10 s after the close: on a loaded machine a process that exits
       // 0.4 s after it was killed as if it ran on, and the start (~8 s) and rabbitmqctl's two runs (~10 s)
       // once took all of a bound counted from the start.
-      const run = startExample(name, env, NO_KILL_TIMER);
+      const run = startExample(name, env);
       t.after(() => run.child.kill("SIGKILL"));
       await within(run.ready, HANG_GUARD_MS, `the ${name}'s READY`);
       assert.equal(await closeConnectionsNamed(`pid ${run.child.pid} ${tag}`, "the broker restarts"), 1);

@@ -15,7 +15,7 @@ import { migrateMysql, migratePostgres } from "../../examples/preprocess/migrate
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
 import { connectPostgres, MYSQL_URL, mysqlConnection, PG_URL } from "../prisma/databases.js";
-import { ended, NO_KILL_TIMER, type RunningExample, startExample } from "../support/main-job.js";
+import { ended, type RunningExample, startExample } from "../support/main-job.js";
 import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "../examples/tcp-servers.js";
 import { tempDir } from "../support/temp-dir.js";
 import { requireBuild } from "../support/build.js";
@@ -66,7 +66,7 @@ async function severalRelaysAndWorkers(
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
   };
   const names = ["api", "relay", "relay", "worker", "worker"] as const;
-  const runs: RunningExample[] = names.map((name) => startExample(name, env, NO_KILL_TIMER));
+  const runs: RunningExample[] = names.map((name) => startExample(name, env));
   t.after(() => runs.forEach((run) => run.child.kill("SIGKILL")));
   const base = /(http:\/\/\S+) READY$/.exec(
     await within(runs[0]!.ready, HANG_GUARD_MS, "the api's READY"),

@@ -19,7 +19,6 @@ import {
 } from "../examples/tcp-servers.js";
 import {
   childPid,
-  NO_KILL_TIMER,
   runExample,
   runs,
   spawnTracked,
@@ -114,7 +113,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
 
   test("the api, relay and worker started by hand: 143 after a second SIGTERM, 130 after a SIGINT, the last line says so", async () => {
     const env = envOf("by-hand");
-    const started = ["api", "relay", "worker"].map((name) => startExample(name, env, NO_KILL_TIMER));
+    const started = ["api", "relay", "worker"].map((name) => startExample(name, env));
     const [api, relay, worker] = started as [RunningExample, RunningExample, RunningExample];
     try {
       const base = /(http:\/\/\S+)/.exec(await within(api.ready, HANG_GUARD_MS, "the api's READY"))![1]!;
@@ -149,7 +148,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
 
   test("TRACEHOP_SHUTDOWN_TIMEOUT_MS is the api's shutdown bound: one SIGTERM's flush to an endpoint that never answers is given up at it, saying so; a bad one exits 2", async () => {
     const env = { ...envOf("bound"), TRACEHOP_SHUTDOWN_TIMEOUT_MS: "300" };
-    const api = startExample("api", env, NO_KILL_TIMER);
+    const api = startExample("api", env);
     try {
       const base = /(http:\/\/\S+)/.exec(await within(api.ready, HANG_GUARD_MS, "the api's READY"))![1]!;
       // The request's spans: the stop's flush sends them to the silent endpoint.
@@ -175,7 +174,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
 
   test("the api, relay and worker started by hand: one SIGTERM or SIGINT stops them, exit 0, the last line saying so", async () => {
     const env = { ...envOf("by-hand-once"), OTEL_EXPORTER_OTLP_ENDPOINT: "" };
-    const started = ["api", "relay", "worker"].map((name) => startExample(name, env, NO_KILL_TIMER));
+    const started = ["api", "relay", "worker"].map((name) => startExample(name, env));
     const [api, relay, worker] = started as [RunningExample, RunningExample, RunningExample];
     try {
       await within(Promise.all(started.map((run) => run.ready)), HANG_GUARD_MS, "the three READY lines");
@@ -207,7 +206,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     const env = { ...envOf("main"), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${endpoint.port}` };
     const document = join(dir, "doc.txt");
     writeFileSync(document, "One. Two.");
-    const run = startExample("main", env, NO_KILL_TIMER, [document]);
+    const run = startExample("main", env, [document]);
     let stdout = "";
     let stderr = "";
     run.child.stdout!.on("data", (d) => (stdout += d));
@@ -258,7 +257,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
       const env = { ...envOf(`main-${signal}`), OTEL_EXPORTER_OTLP_ENDPOINT: "" };
       const document = join(dir, "doc.txt");
       writeFileSync(document, "One. Two.");
-      const run = startExample("main", env, NO_KILL_TIMER, [document]);
+      const run = startExample("main", env, [document]);
       try {
         await within(run.ready, HANG_GUARD_MS, "npm start's READY");
         run.child.kill(signal);
@@ -321,7 +320,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
     const env = { ...envOf("main-starting"), OTEL_EXPORTER_OTLP_ENDPOINT: "" };
     const document = join(dir, "doc.txt");
     writeFileSync(document, "One. Two.");
-    const run = startExample("main", env, NO_KILL_TIMER, [document]);
+    const run = startExample("main", env, [document]);
     // The signal as soon as the first process (the api) runs, before the others are started or any is
     // ready (they take seconds to load); main.ts's handlers must already be in place by then (a signal
     // between two spawns ended it by the default action, no line said). (ps exits 1 while main has
@@ -357,20 +356,16 @@ describe("a signal while a process started by hand is starting", { timeout: SUIT
   ] as const)
     test(`${name}, ${signal} while its database does not answer yet: exit 0, one line saying it stopped`, async (t) => {
       const connected = database.accepted;
-      const run = startExample(
-        name,
-        {
-          // A server that accepts and never answers: the start-up's database check waits on it.
-          DATABASE_URL: "postgresql://u@127.0.0.1:" + database.port + "/x",
-          // Past the hang guard: a signal not taken is said by the wait for the exit, not by this bound.
-          TRACEHOP_CONNECT_TIMEOUT_MS: String(2 * HANG_GUARD_MS),
-          AMQP_URL: "",
-          TRACEHOP_SPANS_FILE: join(tempDir(t, "e2e-starting"), "spans.jsonl"),
-          OTEL_EXPORTER_OTLP_ENDPOINT: "",
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-        },
-        NO_KILL_TIMER,
-      );
+      const run = startExample(name, {
+        // A server that accepts and never answers: the start-up's database check waits on it.
+        DATABASE_URL: "postgresql://u@127.0.0.1:" + database.port + "/x",
+        // Past the hang guard: a signal not taken is said by the wait for the exit, not by this bound.
+        TRACEHOP_CONNECT_TIMEOUT_MS: String(2 * HANG_GUARD_MS),
+        AMQP_URL: "",
+        TRACEHOP_SPANS_FILE: join(tempDir(t, "e2e-starting"), "spans.jsonl"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: "",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      });
       try {
         await until(() => database.accepted > connected, `the ${name}'s database check connected`);
         run.child.kill(signal);

@@ -34,11 +34,11 @@ import { pathToFileURL } from "node:url";
 import type amqplib from "amqplib";
 import { endingSignalLine, isEndingMessage } from "../../examples/preprocess/config.js";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { startExample, type MainJobResult } from "../support/main-job.js";
+import { ended, startExample, type MainJobResult } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { decodeTraceRequest, type ReceivedSpan } from "../tracing/otlp-helpers.js";
 import { rabbitmqDatabase } from "./queue-helpers.js";
-import { switchingProxy } from "./tcp-servers.js";
+import { HANG_GUARD_MS, SUITE_BOUND_MS, switchingProxy, within } from "./tcp-servers.js";
 import { requireBuild } from "../support/build.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
@@ -190,7 +190,10 @@ async function teeServer(path: string): Promise<Tee> {
   };
 }
 
-describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_000 }, () => {
+// One test, each of its waits bounded by the hang guard (which names what did not happen): npm start's first
+// publish (its processes started), a job done, each process's ending message and answer to SIGTERM, the exit.
+// Only the first takes long (the processes' start): three guards cover it, a hang after it and its guard.
+describe("npm start whose relay and worker both lose RabbitMQ", { timeout: SUITE_BOUND_MS }, () => {
   const rabbitmq = useRabbitMQ();
 
   test("shows each one's exit line once and not its answer to main's SIGTERM, names both and exits 1", async (t) => {
@@ -232,19 +235,25 @@ describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_0
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${pathToFileURL(TEE).href}`.trim(),
         TRACEHOP_TEST_TEE_SOCKET: tee.path,
       },
-      150_000,
       documents,
     );
     const stdout = new Lines();
     run.child.stdout!.on("data", (d: Buffer) => stdout.add(d.toString()));
-    /** `promise`, or a failure at once (with main's output) if main.ts ends first. */
+    /**
+     * `promise`, or a failure at once (with main's output) if main.ts ends first, or after the hang guard
+     * (saying `what` did not happen).
+     */
     const beforeMainEnds = <T>(promise: Promise<T>, what: string) =>
-      Promise.race([
-        promise,
-        run.result.then((r: MainJobResult): never => {
-          throw new Error(`main.ts ended (code ${r.code}) before ${what}:\n${r.stdout}\n${r.stderr}`);
-        }),
-      ]);
+      within(
+        Promise.race([
+          promise,
+          run.result.then((r: MainJobResult): never => {
+            throw new Error(`main.ts ended (code ${r.code}) before ${what}:\n${r.stdout}\n${r.stderr}`);
+          }),
+        ]),
+        HANG_GUARD_MS,
+        what,
+      );
     /** The first item of `seen` that `match` holds for; a failure if main.ts or that process ends first. */
     const awaitSeen = <T>(seen: Seen<T>, match: (item: T) => boolean, what: string) =>
       beforeMainEnds(
@@ -288,7 +297,7 @@ describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_0
           `the ${name} answered main's SIGTERM`,
         );
       collector.release();
-      const result = await run.result;
+      const result = await ended(run, "npm start's exit once both had ended");
 
       assert.equal(result.code, 1, result.stderr);
       // No flush gave up (tracehop's warning, which each process's stderr would carry, shown by main.ts).
@@ -322,10 +331,13 @@ describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_0
       // Then main's own summary: both processes (in the order main.ts saw them end), the jobs as the
       // database holds them.
       const own = shown.filter((l) => !/^\[(api|relay|worker)\] /.test(l));
-      const ended = (a: string, b: string) =>
+      const endedLine = (a: string, b: string) =>
         `tracehop preprocess: the ${a} exited with code 1 and the ${b} exited with code 1 before every job ` +
         `was done (their last messages are above, prefixed [${a}] and [${b}])`;
-      assert.ok([ended("relay", "worker"), ended("worker", "relay")].includes(own[0]!), result.stderr);
+      assert.ok(
+        [endedLine("relay", "worker"), endedLine("worker", "relay")].includes(own[0]!),
+        result.stderr,
+      );
       assert.deepEqual(
         own.slice(1),
         [
@@ -354,7 +366,7 @@ describe("npm start whose relay and worker both lose RabbitMQ", { timeout: 180_0
         run.child.kill("SIGKILL");
       }
       collector.release();
-      await run.result;
+      await ended(run, "npm start's end after the test");
       // The message it holds is dropped with the queue (rabbitmqDatabase).
       await channel.cancel((await consumer).consumerTag).catch(() => undefined);
       await Promise.all([proxy.close(), collector.close(), tee.close()]);

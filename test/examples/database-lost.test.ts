@@ -12,7 +12,7 @@ import type pg from "pg";
 import { openDatabase, type Database } from "../../examples/preprocess/db.js";
 import { databaseFailure, isTransientDatabaseError } from "../../examples/preprocess/transient.js";
 import { connectPostgres, exampleSchemaFixture, PG_URL } from "../prisma/databases.js";
-import { startExample } from "../support/main-job.js";
+import { ended, startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
 import { countingProxy, HANG_GUARD_MS, within } from "./tcp-servers.js";
 import { exampleArgs, requireBuild } from "../support/build.js";
@@ -194,20 +194,16 @@ describe("the worker, started by hand, whose PostgreSQL connection is terminated
       // what a server shutdown or failover sends).
       await admin.query("BEGIN");
       await admin.query(`SELECT id FROM ${table("PreprocessJob")} WHERE id = 'job-1' FOR UPDATE`);
-      const run = startExample(
-        "worker",
-        {
-          DATABASE_URL: workerUrl,
-          AMQP_URL: "",
-          TRACEHOP_POLL_MS: "20",
-          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-          OTEL_EXPORTER_OTLP_ENDPOINT: "",
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-        },
-        60_000,
-      );
+      const run = startExample("worker", {
+        DATABASE_URL: workerUrl,
+        AMQP_URL: "",
+        TRACEHOP_POLL_MS: "20",
+        TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: "",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      });
       try {
-        await run.ready;
+        await within(run.ready, HANG_GUARD_MS, "the worker's READY");
         // (A second client: the admin's own connection is in its transaction.)
         const watcher = await connectPostgres();
         if (typeof watcher === "string") throw new Error(watcher);
@@ -237,7 +233,7 @@ describe("the worker, started by hand, whose PostgreSQL connection is terminated
       } finally {
         run.child.kill("SIGTERM");
       }
-      const { stderr } = await run.result;
+      const { stderr } = await ended(run, "the worker's exit on SIGTERM");
       const lines = stderr.split("\n").filter((line) => line !== "");
       const shown = `DATABASE_URL (${workerUrl})`;
       // Terminated while waiting for the lock inside the batch transaction: pg's own error, no code.
@@ -291,26 +287,23 @@ describe("the api, started by hand, whose PostgreSQL server goes away", () => {
         env: { ...process.env, DATABASE_URL: direct.href },
         stdio: "ignore",
       });
-      const run = startExample(
-        "api",
-        {
-          DATABASE_URL: proxied.href,
-          AMQP_URL: "",
-          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-          OTEL_EXPORTER_OTLP_ENDPOINT: "",
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-          TRACEHOP_CONNECT_TIMEOUT_MS: "1000",
-        },
-        60_000,
-      );
+      const run = startExample("api", {
+        DATABASE_URL: proxied.href,
+        AMQP_URL: "",
+        TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: "",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+        TRACEHOP_CONNECT_TIMEOUT_MS: "1000",
+      });
       try {
-        const base = /(http:\/\/\S+)/.exec(await run.ready)![1]!;
-        assert.equal((await fetch(`${base}/preprocess-jobs/none`)).status, 404);
+        const base = /(http:\/\/\S+)/.exec(await within(run.ready, HANG_GUARD_MS, "the api's READY"))![1]!;
+        const answer = (what: string) => within(fetch(`${base}/preprocess-jobs/none`), HANG_GUARD_MS, what);
+        assert.equal((await answer("the api's answer with its database up")).status, 404);
         // The server goes away: its connections are cut, and nothing listens there any more.
         await proxy.close();
         const answers = [];
         for (let i = 0; i < 3; i++) {
-          const res = await fetch(`${base}/preprocess-jobs/none`);
+          const res = await answer(`the api's answer ${i + 1} with its database gone`);
           answers.push([
             res.status,
             res.headers.get("retry-after"),
@@ -326,7 +319,7 @@ describe("the api, started by hand, whose PostgreSQL server goes away", () => {
       } finally {
         run.child.kill("SIGTERM");
       }
-      const { stderr } = await run.result;
+      const { stderr } = await ended(run, "the api's exit on SIGTERM");
       const lines = stderr.split("\n").filter((line) => line !== "");
       assert.equal(lines.length, 2, stderr);
       assert.equal(lines[1], "tracehop preprocess: api: stopped on SIGTERM: exiting with code 0");

@@ -14,7 +14,7 @@ import Database from "better-sqlite3";
 import { MAX_SENTENCES, PROJECT_ROOT } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
-import { ended, NO_KILL_TIMER, type RunningExample, startExample } from "../support/main-job.js";
+import { ended, type RunningExample, startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
 import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "./tcp-servers.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -69,7 +69,7 @@ test(
     };
     const runs: RunningExample[] = [];
     const start = (name: string) => {
-      const run = startExample(name, env, NO_KILL_TIMER);
+      const run = startExample(name, env);
       runs.push(run);
       return run;
     };

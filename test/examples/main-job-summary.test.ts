@@ -21,13 +21,14 @@ import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { exampleArgs, requireBuild } from "../support/build.js";
 import { ROOT } from "../support/child-script.js";
 import {
+  ended,
   RUN_GUARD_MS,
   runMainJob,
   spawnTracked,
   startExample,
   type MainJobResult,
 } from "../support/main-job.js";
-import { SUITE_BOUND_MS } from "./tcp-servers.js";
+import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "./tcp-servers.js";
 import { tempDir } from "../support/temp-dir.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
@@ -85,29 +86,34 @@ describe("npm start: the end of a run", () => {
       const doc = join(dir, "doc.txt");
       writeFileSync(doc, "One sentence. Two.");
       // Broken as soon as the job is said done: before npm start stops the processes and reads the file back.
-      const r = await new Promise<MainJobResult & { broken: boolean }>((done) => {
-        const child = spawnTracked(process.execPath, [...exampleArgs("main"), doc], {
-          cwd: ROOT,
-          env: { ...process.env, ...envIn(dir), TRACEHOP_SPANS_FILE: spansFile },
-          stdio: ["ignore", "pipe", "pipe"],
-          timeout: RUN_GUARD_MS,
-        });
-        let stdout = "";
-        let stderr = "";
-        let broken = false;
-        child.stdout!.on("data", (d) => {
-          stdout += d;
-          if (broken || !/doc\.txt: job \S+ done/.test(stdout)) return;
-          broken = true;
-          // Moved aside, not removed: the processes may still be writing spans into it, and a recursive
-          // remove then meets the file written again after its unlink (ENOTEMPTY, seen in a CI run).
-          renameSync(folder, `${folder}.gone`);
-          writeFileSync(folder, "");
-        });
-        child.stderr!.on("data", (d) => (stderr += d));
-        child.on("exit", (code) => done({ code, stdout, stderr, broken }));
+      const child = spawnTracked(process.execPath, [...exampleArgs("main"), doc], {
+        cwd: ROOT,
+        env: { ...process.env, ...envIn(dir), TRACEHOP_SPANS_FILE: spansFile },
+        stdio: ["ignore", "pipe", "pipe"],
       });
-      assert.ok(r.broken, r.stdout);
+      let stdout = "";
+      let stderr = "";
+      let broken = false;
+      child.stdout!.on("data", (d) => {
+        stdout += d;
+        if (broken || !/doc\.txt: job \S+ done/.test(stdout)) return;
+        broken = true;
+        // Moved aside, not removed: the processes may still be writing spans into it, and a recursive
+        // remove then meets the file written again after its unlink (ENOTEMPTY, seen in a CI run).
+        renameSync(folder, `${folder}.gone`);
+        writeFileSync(folder, "");
+      });
+      child.stderr!.on("data", (d) => (stderr += d));
+      // On "close", not "exit": every line the process wrote, its last one too, has been read by then.
+      const result = new Promise<MainJobResult>((done) =>
+        child.on("close", (code) => done({ code, stdout, stderr })),
+      );
+      const r = await ended(
+        { child, result },
+        "npm start's run whose spans folder was replaced",
+        RUN_GUARD_MS,
+      );
+      assert.ok(broken, r.stdout);
       // Guards against the ENOTDIR of statSync thrown out of showTraces: a stack trace and exit 1.
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stderr, /^\s+at /m);
@@ -146,7 +152,8 @@ describe("npm start: the end of a run", () => {
 
   test(
     "a spans file that cannot even be looked at (under a regular file, through a loop of links): the processes' one line, exit 2, no crash",
-    { timeout: 240_000 },
+    // Two runs, each bounded by RUN_GUARD_MS.
+    { timeout: 2 * RUN_GUARD_MS },
     async (t) => {
       const dir = tempDir(t, "summary-unstattable");
       const file = join(dir, "a-file");
@@ -179,19 +186,20 @@ describe("npm start: the end of a run", () => {
 
   test(
     "jobs a worker started by hand on the same database took: each printed tree has the worker's spans, written by that worker after the run's own processes stopped",
-    { timeout: 180_000 },
+    // Its waits: the other worker's READY and exit (a hang guard each) and the run (RUN_GUARD_MS).
+    { timeout: RUN_GUARD_MS + 2 * HANG_GUARD_MS },
     async (t) => {
       const dir = tempDir(t, "summary-other-worker");
       migrateSqlite(join(dir, "x.db"));
       // Polling every 10 ms, it takes most jobs before the run's own worker (100 ms) does; its spans leave it
       // 3 s after each batch's first, after the run has stopped its own processes and read the file.
-      const other = startExample(
-        "worker",
-        { ...envIn(dir), TRACEHOP_POLL_MS: "10", OTEL_BSP_SCHEDULE_DELAY: "3000" },
-        170_000,
-      );
+      const other = startExample("worker", {
+        ...envIn(dir),
+        TRACEHOP_POLL_MS: "10",
+        OTEL_BSP_SCHEDULE_DELAY: "3000",
+      });
       try {
-        await other.ready;
+        await within(other.ready, HANG_GUARD_MS, "the other worker's READY");
         const docs = [1, 2, 3, 4, 5, 6].map((i) => {
           const doc = join(dir, `doc${i}.txt`);
           writeFileSync(doc, `Document ${i}. Its second sentence.`);
@@ -211,7 +219,7 @@ describe("npm start: the end of a run", () => {
           );
       } finally {
         other.child.kill("SIGTERM");
-        await other.result;
+        await ended(other, "the other worker's exit on SIGTERM");
       }
     },
   );
@@ -257,7 +265,7 @@ describe("npm start: the end of a run", () => {
     },
   );
 
-  test("a failed job says why, in its line and in the last lines", { timeout: 300_000 }, async (t) => {
+  test("a failed job says why, in its line and in the last lines", { timeout: SUITE_BOUND_MS }, async (t) => {
     const dir = tempDir(t, "summary-failed");
     const many = join(dir, "many.txt");
     // One sentence more than a job may have (config.ts MAX_SENTENCES): the worker fails the job.
@@ -280,21 +288,22 @@ describe("npm start: the end of a run", () => {
    * which is then closed; the result.
    */
   function runWithInput(args: string[], env: Record<string, string>, input: string): Promise<MainJobResult> {
-    return new Promise((done) => {
-      const child = spawnTracked(process.execPath, [...exampleArgs("main"), ...args], {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: ["pipe", "pipe", "pipe"],
-        timeout: RUN_GUARD_MS,
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout!.on("data", (d) => (stdout += d));
-      child.stderr!.on("data", (d) => (stderr += d));
-      child.stdin!.on("error", () => undefined);
-      child.stdin!.end(input);
-      child.on("exit", (code) => done({ code, stdout, stderr }));
+    const child = spawnTracked(process.execPath, [...exampleArgs("main"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
     });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    child.stdin!.on("error", () => undefined);
+    child.stdin!.end(input);
+    // On "close", not "exit": every line the process wrote, its last one too, has been read by then.
+    const result = new Promise<MainJobResult>((done) =>
+      child.on("close", (code) => done({ code, stdout, stderr })),
+    );
+    return ended({ child, result }, `npm start ${args.join(" ")} reading its standard input`, RUN_GUARD_MS);
   }
 
   test(

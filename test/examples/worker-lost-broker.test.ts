@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { AMQP_URL, useRabbitMQ } from "../messaging/rabbitmq.js";
-import { ended, NO_KILL_TIMER, startExample } from "../support/main-job.js";
+import { ended, startExample } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { rabbitmqDatabase, until } from "./queue-helpers.js";
 import {
@@ -53,17 +53,13 @@ describe(
 
       const proxy = await switchingProxy(...targetOf(AMQP_URL));
       t.after(() => proxy.close());
-      const run = startExample(
-        "worker",
-        {
-          DATABASE_URL: `file:${file}`,
-          AMQP_URL: throughProxy(AMQP_URL, proxy.port),
-          TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-          OTEL_EXPORTER_OTLP_ENDPOINT: "",
-          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-        },
-        NO_KILL_TIMER,
-      );
+      const run = startExample("worker", {
+        DATABASE_URL: `file:${file}`,
+        AMQP_URL: throughProxy(AMQP_URL, proxy.port),
+        TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+        OTEL_EXPORTER_OTLP_ENDPOINT: "",
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+      });
       t.after(() => run.child.kill("SIGKILL"));
       await within(run.ready, HANG_GUARD_MS, "the worker's READY");
       // The handler is storing the job's sentences (a chunk at a time) when the broker goes away.

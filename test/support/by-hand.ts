@@ -10,7 +10,7 @@ import { openDatabase, type Database as ExampleDatabase } from "../../examples/p
 import { migratePostgres } from "../../examples/preprocess/migrate-server.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { connectPostgres, PG_URL } from "../prisma/databases.js";
-import { ended, NO_KILL_TIMER, startExample, type MainJobResult, type RunningExample } from "./main-job.js";
+import { ended, startExample, type MainJobResult, type RunningExample } from "./main-job.js";
 import { HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { tempDir } from "./temp-dir.js";
@@ -58,18 +58,14 @@ export function seedLeasedOutJob(dir: string, deliveries: number, traceparent: s
  * said READY, within the hang guard.
  */
 export async function startTableQueueWorker(file: string, spans: string): Promise<RunningExample> {
-  const run = startExample(
-    "worker",
-    {
-      DATABASE_URL: `file:${file}`,
-      AMQP_URL: "",
-      TRACEHOP_POLL_MS: "20",
-      TRACEHOP_SPANS_FILE: spans,
-      OTEL_EXPORTER_OTLP_ENDPOINT: "",
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-    },
-    NO_KILL_TIMER,
-  );
+  const run = startExample("worker", {
+    DATABASE_URL: `file:${file}`,
+    AMQP_URL: "",
+    TRACEHOP_POLL_MS: "20",
+    TRACEHOP_SPANS_FILE: spans,
+    OTEL_EXPORTER_OTLP_ENDPOINT: "",
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+  });
   await within(run.ready, HANG_GUARD_MS, "the worker's READY");
   return run;
 }
@@ -134,19 +130,15 @@ export async function startRelayOn(
   amqpUrl: string,
   env: Record<string, string> = {},
 ): Promise<Omit<RelayByHand, "db">> {
-  const run = startExample(
-    "relay",
-    {
-      DATABASE_URL: databaseUrl,
-      AMQP_URL: amqpUrl,
-      TRACEHOP_POLL_MS: "20",
-      TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
-      OTEL_EXPORTER_OTLP_ENDPOINT: "",
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
-      ...env,
-    },
-    NO_KILL_TIMER,
-  );
+  const run = startExample("relay", {
+    DATABASE_URL: databaseUrl,
+    AMQP_URL: amqpUrl,
+    TRACEHOP_POLL_MS: "20",
+    TRACEHOP_SPANS_FILE: join(dir, "spans.jsonl"),
+    OTEL_EXPORTER_OTLP_ENDPOINT: "",
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "",
+    ...env,
+  });
   try {
     return {
       run,
@@ -238,7 +230,7 @@ export async function startApi(t: TestContext, prefix: string, databaseUrl?: str
   if (databaseUrl === undefined) migrateSqlite(db);
   const spans = join(dir, "spans.jsonl");
   const env = { DATABASE_URL: databaseUrl ?? `file:${db}`, PORT: "0", TRACEHOP_SPANS_FILE: spans };
-  const api = startExample("api", env, NO_KILL_TIMER);
+  const api = startExample("api", env);
   t.after(() => api.child.kill("SIGKILL"));
   const base = /(http:\/\/\S+) READY$/.exec(await within(api.ready, HANG_GUARD_MS, "the api's READY"))![1]!;
   return {

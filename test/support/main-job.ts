@@ -170,29 +170,19 @@ export interface RunningExample {
   result: Promise<MainJobResult>;
 }
 
-/** The `timeoutMs` of {@link startExample} that arms no kill timer (Node's `spawn` arms none for 0). */
-export const NO_KILL_TIMER = 0;
-
 /**
  * Starts `examples/preprocess/<name>.ts` (with `args`) as {@link runExample} does, but returns at once: the test waits
- * for `ready`, signals `child` and awaits `result`. Killed (SIGKILL) after `timeoutMs` (the result's code is
- * then null); never by a timer when `timeoutMs` is {@link NO_KILL_TIMER}: the test then bounds each of its
- * waits with the hang guard (`within(run.ready, HANG_GUARD_MS, …)`, `until`), which says what it waited for,
- * and kills the process in a `finally`. A fixed kill bounds the whole run by the machine's speed instead.
+ * for `ready`, signals `child` and awaits `result`. No timer kills it: the test bounds each of its waits with the
+ * hang guard (`within(run.ready, HANG_GUARD_MS, …)`, `until`, {@link ended}), which says what it waited for, and
+ * stops the process in a `finally`; the process is killed with the file's end whatever happens
+ * ({@link spawnTracked}). (A fixed kill bounded the whole run by the machine's speed instead, and said nothing of
+ * what hung.)
  */
-export function startExample(
-  name: string,
-  env: Record<string, string>,
-  timeoutMs: number,
-  args: string[] = [],
-): RunningExample {
+export function startExample(name: string, env: Record<string, string>, args: string[] = []): RunningExample {
   const child = spawnTracked(process.execPath, [...exampleArgs(name), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
-    timeout: timeoutMs,
-    // The test's SIGTERM is what is under test: the hang guard must not depend on it.
-    killSignal: "SIGKILL",
   });
   let stdout = "";
   let stderr = "";
@@ -214,13 +204,18 @@ export function startExample(
 }
 
 /**
- * How `run` ended, waited for within {@link HANG_GUARD_MS} from this call (a hang guard, not a speed test:
- * the test has told it to stop, or knows it ends by itself). Past the guard the process is killed with what
- * it started, and the promise rejects with the guard's error, which names `what` it waited for.
+ * How `run` ended, waited for within `ms` from this call ({@link HANG_GUARD_MS} unless said: a hang guard, not a
+ * speed test; the test has told it to stop, or knows it ends by itself; {@link RUN_GUARD_MS} for a whole run, its
+ * start and its stop, that the test did not start with {@link startExample}). Past that the process is killed with
+ * what it started, and the promise rejects with the guard's error, which names `what` it waited for.
  */
-export async function ended(run: RunningExample, what: string): Promise<MainJobResult> {
+export async function ended(
+  run: Pick<RunningExample, "child" | "result">,
+  what: string,
+  ms = HANG_GUARD_MS,
+): Promise<MainJobResult> {
   try {
-    return await within(run.result, HANG_GUARD_MS, what);
+    return await within(run.result, ms, what);
   } catch (error) {
     killTrees([run.child]);
     throw error;

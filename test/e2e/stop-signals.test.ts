@@ -6,14 +6,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe } from "node:test";
 import Database from "better-sqlite3";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { until } from "../examples/queue-helpers.js";
 import {
+  boundedTest,
   HANG_GUARD_MS,
   silentServer,
-  SUITE_BOUND_MS,
   within,
   type SilentServer,
 } from "../examples/tcp-servers.js";
@@ -30,6 +30,12 @@ import { tempDir } from "../support/temp-dir.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
 requireBuild();
+
+// Each test is bounded on its own (SUITE_BOUND_MS, boundedTest), each of its waits and runs by a hang guard
+// (`within`, `until`, runExample's RUN_GUARD_MS), which names what hung; the suites are not bounded as a whole
+// (a suite's bound covers all its tests together, 300 s for eight tests that each start and stop processes: on a loaded machine it runs out in the middle of a
+// healthy test, cancelled without its `finally`).
+const test = boundedTest();
 
 /** The last line a process wrote on stderr. */
 const lastLine = (stderr: string) => stderr.trimEnd().split("\n").at(-1);
@@ -80,7 +86,7 @@ function flushing(endpoint: SilentServer, name: string): { what: string; seen: (
 // The suite's six tests each start the api, relay and worker (four of them under npm start): 80-90 s on an idle
 // machine with two cores. A bound of 120 s was crossed in a CI run at load average 15 (every test passed, the last
 // ones cancelled). Each wait inside has its own bound, so this one only ends a suite that hangs.
-describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 300_000 }, () => {
+describe("a second SIGTERM or SIGINT while stopping exits at once", () => {
   let dir: string;
   let otlp: SilentServer;
   before(async () => {
@@ -342,7 +348,7 @@ describe("a second SIGTERM or SIGINT while stopping exits at once", { timeout: 3
 // Found trying the README as a new user: a signal while a process started by hand was still starting (its
 // database check waiting on the server) ended it by the signal's default action, with no line and 143 or
 // 130, where docs/example.md "Exit codes" promises 0 after one signal and the stop's last line.
-describe("a signal while a process started by hand is starting", { timeout: SUITE_BOUND_MS }, () => {
+describe("a signal while a process started by hand is starting", () => {
   let database: SilentServer;
   before(async () => {
     database = await silentServer();

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { describe } from "node:test";
 import { UnreachableError } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { AmqpQueue, closeAmqp, connectAmqp } from "../../examples/preprocess/queue-amqp.js";
@@ -21,6 +21,7 @@ import { tempDir } from "../support/temp-dir.js";
 import { quietly } from "./queue-helpers.js";
 import { rabbitmqctl, rabbitmqctlSkipReason } from "../support/rabbitmqctl.js";
 import {
+  boundedTest,
   connectionCloseFrame,
   HANG_GUARD_MS,
   methodCutProxy,
@@ -33,6 +34,12 @@ import { requireBuild } from "../support/build.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
 requireBuild();
+
+// Each test is bounded on its own (SUITE_BOUND_MS, boundedTest), each of its waits and runs by a hang guard
+// (`within`, `until`, runExample's RUN_GUARD_MS), which names what hung; the suites are not bounded as a whole
+// (a suite's bound covers all its tests together, 240 s for some twenty tests, several of them starting processes: on a loaded machine it runs out in the middle of a
+// healthy test, cancelled without its `finally`).
+const test = boundedTest();
 
 /** AMQP_URL through `proxy`. */
 function through(proxy: MethodCutProxy): string {
@@ -102,7 +109,7 @@ const handshakeCut = (port: number, actual: string) =>
 
 // Timing-free: each test asserts what was said (the error, the line); the within() guards only turn a hang
 // into a failure, after HANG_GUARD_MS (far past any slow machine's time).
-describe("the example's RabbitMQ connection cut at a given AMQP method", { timeout: 240_000 }, () => {
+describe("the example's RabbitMQ connection cut at a given AMQP method", () => {
   const broker = useRabbitMQ();
 
   for (const { method, classId, methodId } of AFTER_HANDSHAKE)

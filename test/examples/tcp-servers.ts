@@ -3,6 +3,7 @@
 // to a real service; and the assertion of the one-line refusal the example answers them with.
 import assert from "node:assert/strict";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { test, type TestContext } from "node:test";
 import { BadInputError } from "../../examples/preprocess/config.js";
 
 /** A TCP server of {@link silentServer}. */
@@ -136,6 +137,17 @@ export const HANG_GUARD_MS = 60_000;
  * by the guard (which names what it waited for), not by the suite's cancellation (which names nothing).
  */
 export const SUITE_BOUND_MS = 3 * HANG_GUARD_MS;
+
+/**
+ * node:test's `test(name, fn)`, each test bounded on its own by `ms` ({@link SUITE_BOUND_MS} unless said), for a
+ * file to use as its `test` in a suite that has no bound: node:test's bound on a `describe` covers all its tests
+ * together, so that on a loaded machine it runs out in the middle of a healthy test, cancelled without its
+ * `finally` (a connection or a process left behind) and saying nothing of what was slow. Each wait of a test
+ * is bounded by the hang guard, which names what hung; this bounds what is left (a step of the test's own).
+ */
+export function boundedTest(ms = SUITE_BOUND_MS) {
+  return (name: string, fn: (t: TestContext) => void | Promise<void>) => test(name, { timeout: ms }, fn);
+}
 
 /** `promise`, or a failure after `ms` milliseconds (`what` settled too late: a connection left unbounded). */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { describe, test as nodeTest, type TestContext } from "node:test";
+import { describe } from "node:test";
 import type amqplib from "amqplib";
 import {
   AmqpQueue,
@@ -26,14 +26,7 @@ import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { AMQP_URL, connectOrSkipReason, useRabbitMQ } from "../messaging/rabbitmq.js";
 import { exporter } from "../support/sdk.js";
 import { quietly, until } from "./queue-helpers.js";
-import {
-  HANG_GUARD_MS,
-  SUITE_BOUND_MS,
-  switchingProxy,
-  targetOf,
-  throughProxy,
-  within,
-} from "./tcp-servers.js";
+import { boundedTest, HANG_GUARD_MS, switchingProxy, targetOf, throughProxy, within } from "./tcp-servers.js";
 import { closeConnectionsNamed, rabbitmqctlSkipReason, withPolicy } from "../support/rabbitmqctl.js";
 
 /** What a handler saw of one delivery, and when. */
@@ -98,15 +91,11 @@ function nearlyFullHeaders(room: number): Record<string, string> {
   return { traceparent: TRACEPARENT, big: "b".repeat(HEADERS_TABLE_BYTES - fixed - room) };
 }
 
-/**
- * node:test's `test(name, fn)`, bounded by {@link SUITE_BOUND_MS} (three hang guards) on its own: the suite
- * below has no bound, and each of a test's waits is bounded by the hang guard (`until`, `within`), which names
- * what hung. A bound on the whole suite (90 s once) covered some forty tests, several of which wait seconds by
- * design (retries 1, 2, 4 s apart): on a loaded machine it ran out in the middle of a healthy test, which was
- * cancelled without its `finally` (its queue's connection left open, so that the file never ended).
- */
-const test = (name: string, fn: (t: TestContext) => Promise<void>) =>
-  nodeTest(name, { timeout: SUITE_BOUND_MS }, fn);
+// Each test is bounded on its own (boundedTest), not the suite: a bound on the whole suite (90 s once) covered
+// some forty tests, several of which wait seconds by design (retries 1, 2, 4 s apart), and on a loaded
+// machine ran out in the middle of a healthy test, cancelled without its `finally` (its queue's connection
+// left open, so that the file never ended).
+const test = boundedTest();
 
 // The main job's RabbitMQ queue (examples/preprocess/queue-amqp.ts) on a real broker: what it does when
 // a handler fails. Each test uses a database URL of its own, hence RabbitMQ queues of its own.

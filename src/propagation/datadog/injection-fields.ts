@@ -100,8 +100,7 @@ export function sampledDatadogPriority(context: Context, spanContext: SpanContex
   } catch {
     return resolveStoredInjection(context, spanContext, stored)?.fields.samplingPriority;
   }
-  // decisionOfFlag for a sampled flag: a keep priority it can propagate, else 1.
-  return typeof priority === "number" && priority > 0 && isPropagatablePriority(priority) ? priority : 1;
+  return priorityOfFlag(typeof priority === "number" ? priority : undefined, true);
 }
 
 /**
@@ -382,16 +381,29 @@ export function decisionOfFlag<Tags extends Readonly<Record<string, string>>>(
   sampled: boolean,
   tags: Tags | undefined,
 ): SamplingDecision<Tags> {
-  const flagPriority = sampled ? 1 : 0;
-  if (priority === undefined || !isPropagatablePriority(priority))
-    return { samplingPriority: flagPriority, tags };
-  if (priority > 0 === sampled) return { samplingPriority: priority, tags };
+  const samplingPriority = priorityOfFlag(priority, sampled);
+  // The flag decided against a priority it could propagate: its decision maker follows.
+  if (priority === undefined || !isPropagatablePriority(priority) || samplingPriority === priority)
+    return { samplingPriority, tags };
   try {
-    return { samplingPriority: flagPriority, tags: overrideDecisionMaker(tags, sampled) };
+    return { samplingPriority, tags: overrideDecisionMaker(tags, sampled) };
   } catch (err) {
     warnUnreadableTags(err);
-    return { samplingPriority: flagPriority, tags: undefined };
+    return { samplingPriority, tags: undefined };
   }
+}
+
+/**
+ * Internal: the sampling priority of {@link decisionOfFlag} alone: `priority` when it is known (an
+ * integer of at most 10 digits) and its sign agrees with the W3C sampled flag (`sampled`; keep <=>
+ * priority > 0), else the flag's own priority, 1 or 0. Never throws.
+ */
+export function priorityOfFlag(priority: number | undefined, sampled: boolean): number {
+  return priority !== undefined && isPropagatablePriority(priority) && priority > 0 === sampled
+    ? priority
+    : sampled
+      ? 1
+      : 0;
 }
 
 /**

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { MAX_FIELDS_LOOKED_INTO } from "../context/carrier-in-other-field.js";
 import { quoteWritten } from "../describe-value.js";
 import { MAX_FIELDS_LOOKED_AT } from "../context/holds-carrier.js";
+import { nearestName } from "../edit-distance.js";
 import { JSON_NUMBER_ID_WARNING } from "../propagation/datadog/ids.js";
 import { markWarned } from "../warn-once.js";
 import { VERSION } from "../version.js";
@@ -120,8 +121,8 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
       void io.writeOut(USAGE + "\n");
       return EXIT_VALID;
     }
-    const what = args[0] === undefined ? "no command given" : `unknown command ${quoteWritten(args[0])}`;
-    io.writeErr(`tracehop: ${printable(what)}; the command is inspect\n\n${USAGE}\n`);
+    const [message, inspectUsage] = commandError(args[0]);
+    io.writeErr(`tracehop: ${printable(message)}\n${inspectUsage ? INSPECT_HELP : TOP_HELP}\n`);
     return EXIT_USAGE;
   }
   args.shift();
@@ -230,11 +231,16 @@ function parseInspectArguments(args: readonly string[]): InspectArguments | stri
       const twice = givenTwice("--array", array, value);
       if (twice !== undefined) return twice;
       array = parsed.array = value;
-    } else if (arg.startsWith("--")) return `unknown option ${arg}`;
-    else if (/^-[A-Za-z]/.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg))
+    } else if (arg.startsWith("--")) {
+      const guess = nearOption(arg, INSPECT_OPTIONS);
+      return `unknown option ${arg}; ${guess === undefined ? `the options are ${INSPECT_OPTIONS.filter((o) => o.startsWith("--")).join(", ")}` : `did you mean ${guess}?`}`;
+    } else if (/^-[A-Za-z]/.test(arg) && !LOOKS_LIKE_FILE_NAME.test(arg) && !existsSync(arg)) {
       // -x: an option, not a file (a file named so exists, or has an extension: -row.json).
-      return `unknown option ${arg} (a file whose name starts with - follows --: tracehop inspect -- ${arg})`;
-    else parsed.inputs.push(arg);
+      const guess = nearOption(arg, INSPECT_OPTIONS);
+      return guess === undefined
+        ? `unknown option ${arg} (a file whose name starts with - follows --: tracehop inspect -- ${arg})`
+        : `unknown option ${arg}; did you mean ${guess}? (a file whose name starts with - follows --: tracehop inspect -- ${arg})`;
+    } else parsed.inputs.push(arg);
   }
   return parsed;
 }
@@ -266,8 +272,60 @@ function oneInput(inputs: readonly string[], stdin: InputSource): string {
     : `${what}, ${got}`;
 }
 
-/** Says the usage error `message` and the usage on `io.writeErr`; returns {@link EXIT_USAGE}. */
+/**
+ * Says the usage error `message` on `io.writeErr`, and where the usage is (not the usage itself: its
+ * sixty lines would scroll the one that says what is wrong away); returns {@link EXIT_USAGE}.
+ */
 function usage(io: CommandIo, message: string): number {
-  io.writeErr(`tracehop inspect: ${printable(message)}\n\n${USAGE}\n`);
+  io.writeErr(`tracehop inspect: ${printable(message)}\n${INSPECT_HELP}\n`);
   return EXIT_USAGE;
+}
+
+/** The line after a usage error of `tracehop` itself (no command, or an unknown one). */
+const TOP_HELP = "tracehop --help shows the usage";
+/** The line after a usage error of `tracehop inspect`'s arguments. */
+const INSPECT_HELP = "tracehop inspect --help shows the usage";
+
+/** The options `tracehop` reads before its command (and anywhere before `--`). */
+const TOP_OPTIONS = ["--help", "--version", "-h", "-V"] as const;
+/** The options of `tracehop inspect`: its own, then the ones read anywhere. */
+const INSPECT_OPTIONS = ["--json", "--styles", "--field", "--array", ...TOP_OPTIONS] as const;
+
+/**
+ * The option of `options` that `arg` (`--feild`, `--feild=carrier`, `-json`) misspells, as it would be
+ * written (its `=value` kept: `--field=carrier`), or `undefined`: the name compared without its dashes
+ * and case-insensitively (`-v` is `-V`), within the distance of `nearestName`.
+ */
+function nearOption(arg: string, options: readonly string[]): string | undefined {
+  const equals = arg.indexOf("=");
+  const name = equals < 0 ? arg : arg.slice(0, equals);
+  const near = nearestName(name, options, (text) => text.replace(/^-+/, "").toLowerCase());
+  return near === undefined ? undefined : near + (equals < 0 ? "" : arg.slice(equals));
+}
+
+/**
+ * What is wrong when `tracehop` is not given its command first (`first`, the first argument, or
+ * `undefined`), and whether it is said of inspect (an option of inspect given without the command, whose
+ * usage is then inspect's): no command, a command or option misspelt (did you mean, as `nearestName`
+ * reads a name), an option of inspect before the command.
+ */
+function commandError(first: string | undefined): [message: string, inspectUsage: boolean] {
+  if (first === undefined) return ["no command given; the command is inspect", false];
+  if (/^--?[A-Za-z]/.test(first)) {
+    const name = first.split("=", 1)[0]!;
+    if ((INSPECT_OPTIONS as readonly string[]).includes(name))
+      return [`${name} is an option of inspect; write tracehop inspect ${name} ...`, true];
+    const guess = nearOption(first, INSPECT_OPTIONS);
+    if (guess === undefined) return [`unknown option ${first}; the command is inspect`, false];
+    const ofInspect = !(TOP_OPTIONS as readonly string[]).includes(guess.split("=", 1)[0]!);
+    return [
+      `unknown option ${first}; did you mean ${ofInspect ? `tracehop inspect ${guess}` : guess}?`,
+      ofInspect,
+    ];
+  }
+  const near = nearestName(first, ["inspect"], (text) => text.toLowerCase());
+  return [
+    `unknown command ${quoteWritten(first)}; ${near === undefined ? "the command is inspect" : `did you mean ${near}?`}`,
+    false,
+  ];
 }

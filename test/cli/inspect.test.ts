@@ -665,7 +665,7 @@ describe("tracehop inspect", () => {
     };
     assert.equal(
       firstLine(["insp\u0435ct", "{}"]),
-      'tracehop: unknown command "insp\\u0435ct"; the command is inspect',
+      'tracehop: unknown command "insp\\u0435ct"; did you mean inspect?',
     );
     assert.match(
       firstLine(["inspect", "--array", "r\u043ews", "{}"]),
@@ -685,7 +685,10 @@ describe("tracehop inspect", () => {
     assert.equal(run(["inspect", "--styles", "datdog", "{}"]).code, 2);
     const unknown = run(["frobnicate"]);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /^tracehop: unknown command "frobnicate"; the command is inspect\n/);
+    assert.equal(
+      unknown.stderr,
+      'tracehop: unknown command "frobnicate"; the command is inspect\ntracehop --help shows the usage\n',
+    );
     assert.match(run([]).stderr, /^tracehop: no command given; the command is inspect\n/);
     assert.equal(run(["--help"]).code, 0);
     // --version prints the package's version, before or after the command.
@@ -707,6 +710,68 @@ describe("tracehop inspect", () => {
       help.stdout,
       /\nenvironment: besides the extract order, what a service here would use is read as the library reads\nit: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST and\nDD_TRACE_X_DATADOG_TAGS_MAX_LENGTH;/,
     );
+  });
+});
+
+describe("tracehop: a usage error (the bin, as a user runs it)", () => {
+  test("is its one line (with a did-you-mean for a near option or command) and where the usage is, on standard error, exit 2; --help is the whole usage on standard output, exit 0", () => {
+    const top = "tracehop --help shows the usage\n";
+    const inspect = "tracehop inspect --help shows the usage\n";
+    const cases: [args: string[], stderr: string][] = [
+      [["--versoin"], `tracehop: unknown option --versoin; did you mean --version?\n${top}`],
+      [["-v"], `tracehop: unknown option -v; did you mean -V?\n${top}`],
+      [["inspct", "{}"], `tracehop: unknown command "inspct"; did you mean inspect?\n${top}`],
+      [["frobnicate"], `tracehop: unknown command "frobnicate"; the command is inspect\n${top}`],
+      [[], `tracehop: no command given; the command is inspect\n${top}`],
+      [
+        ["--json", "{}"],
+        `tracehop: --json is an option of inspect; write tracehop inspect --json ...\n${inspect}`,
+      ],
+      [
+        ["--feild", "carrier", "{}"],
+        `tracehop: unknown option --feild; did you mean tracehop inspect --field?\n${inspect}`,
+      ],
+      [
+        ["inspect", "--feild", "carrier", "{}"],
+        `tracehop inspect: unknown option --feild; did you mean --field?\n${inspect}`,
+      ],
+      [
+        ["inspect", "--feild=carrier", "{}"],
+        `tracehop inspect: unknown option --feild=carrier; did you mean --field=carrier?\n${inspect}`,
+      ],
+      [
+        ["inspect", "--jsno", "{}"],
+        `tracehop inspect: unknown option --jsno; did you mean --json?\n${inspect}`,
+      ],
+      [
+        ["inspect", "--versoin"],
+        `tracehop inspect: unknown option --versoin; did you mean --version?\n${inspect}`,
+      ],
+      [
+        ["inspect", "--colour", "{}"],
+        `tracehop inspect: unknown option --colour; the options are --json, --styles, --field, --array, --help, --version\n${inspect}`,
+      ],
+      [
+        ["inspect", "--array", "vaule", "{}"],
+        'tracehop inspect: --array takes rows or value, got "vaule": how one JSON array is read, rows (a report per element, as json_agg and sqlite3 -json print rows: the default) or value (one column\'s value that is an array, which holds no carrier)\n' +
+          inspect,
+      ],
+      [
+        ["inspect"],
+        `tracehop inspect: give exactly one carrier: JSON text, a file, or - (standard input is a pipe or a file, read only with -: ... | tracehop inspect -)\n${inspect}`,
+      ],
+    ];
+    for (const [args, stderr] of cases) {
+      const result = runBin(args, { input: "" });
+      assert.deepEqual(result, { code: 2, stdout: "", stderr }, args.join(" "));
+    }
+    for (const args of [["--help"], ["inspect", "--help"], ["-h"]]) {
+      const help = runBin(args);
+      assert.equal(help.code, 0, args.join(" "));
+      assert.equal(help.stderr, "");
+      assert.match(help.stdout, /^usage: tracehop inspect \[--json\]/);
+      assert.ok(help.stdout.split("\n").length > 40, help.stdout);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { editDistance, guessLimit } from "../../edit-distance.js";
 import type { PropagationStyle } from "./style-names.js";
 
 /**
@@ -61,30 +62,14 @@ function squeezed(name: string): string {
 }
 
 /**
- * The style `name` (squeezed) misspells: the one at an edit distance of 1, or 2 for a name of five
+ * The style `name` (squeezed) misspells: the one at an edit distance (a swap of two letters is one edit) of 1, or 2 for a name of five
  * letters or more, when one style alone is that near; else `undefined` (`b4` is no guess: a
  * one-letter change of a two-letter name is another name).
  */
 function nearestStyle(name: string): PropagationStyle | undefined {
-  const limit = name.length >= 5 ? 2 : name.length >= 3 ? 1 : 0;
+  const limit = guessLimit(name.length);
   const near = STYLES.filter((style) => editDistance(name, style) <= limit);
   return near.length === 1 ? near[0] : undefined;
-}
-
-/** Levenshtein distance: the fewest one-letter insertions, deletions and substitutions from `a` to `b`. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(
-        previous[j]! + 1,
-        row[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    previous = row;
-  }
-  return previous[b.length]!;
 }
 
 /** What a name that is no style may stand for ({@link guessStyle}). */

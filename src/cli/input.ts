@@ -451,11 +451,13 @@ function lineRow(
     field,
     read.mysql
       ? [read.asIs ? (sqliteAlike ? MYSQL_OR_SQLITE : MYSQL_ESCAPES_AS_IS) : MYSQL_ESCAPES]
-      : read.copy
-        ? [COPY_ESCAPES]
-        : read.bytea
-          ? [BYTEA]
-          : [],
+      : psqlNull === "jsonb" && line.includes("\\")
+        ? [PSQL_JSONB_AS_PRINTED]
+        : read.copy
+          ? [COPY_ESCAPES]
+          : read.bytea
+            ? [BYTEA]
+            : [],
   );
 }
 
@@ -533,6 +535,17 @@ const MYSQL_OR_SQLITE =
   "mysql --batch prints a column, its escapes (\\n \\t \\0 \\\\) undone; from sqlite3, which prints a column as " +
   "stored, the line as printed is the column: print a NULL column as an empty line, sqlite3 FILE " +
   "'select traceContext from ...' without .nullvalue NULL, and inspect that";
+
+/**
+ * The diagnostic of a line holding a backslash in text that prints as `psql -At -P null=NULL` prints a
+ * jsonb column (line-rows.ts `psqlJsonbLines`: a line NULL, every other line jsonb text), read as printed:
+ * psql's unaligned output has no escapes. `mysql --batch` prints a MySQL JSON column alike, every
+ * backslash doubled; what to run then.
+ */
+const PSQL_JSONB_AS_PRINTED =
+  "read as psql -At prints a jsonb column (a line NULL, every other line jsonb text), as stored: psql's unaligned output " +
+  "has no escapes, so a \\ is JSON's own; if this is mysql --batch output of a MySQL JSON column, which prints alike " +
+  "with every backslash doubled, print it as stored with mysql -N -B -r (--raw) and inspect that";
 
 /**
  * What a bare traceparent line is read as (`readAs`, on the report's first line): the value

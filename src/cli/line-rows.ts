@@ -99,9 +99,7 @@ export function rowLines(text: string): RowLines | undefined {
   const copy = copyOutput(lines);
   const index = lines.findIndex((line) => nullLine(line, copy) === undefined);
   if (index < 0) return { lines, mysql: false, copy, escaped: [], crlf, psqlNull };
-  const { mysql, escaped, sqliteAlike } = copy ? { mysql: false, escaped: [] } : mysqlOutput(lines);
-  const read = readLine(lines[index]!, mysql, escaped[index], copy);
-  if ("error" in read) return undefined;
+  let { mysql, escaped, sqliteAlike } = copy ? { mysql: false, escaped: [] } : mysqlOutput(lines);
   // A line JSON only with mysql's escapes undone is mysql's (sqliteAlike false): psql prints none.
   if (
     psqlNull === undefined &&
@@ -109,8 +107,20 @@ export function rowLines(text: string): RowLines | undefined {
     (sqliteAlike ?? !mysql) &&
     lines.includes("NULL") &&
     psqlJsonbLines(lines)
-  )
+  ) {
     psqlNull = "jsonb";
+    // psql -At prints a value as stored, with no escapes: a line holding a backslash that is JSON both
+    // as printed and with mysql's escapes undone is read as printed when it is jsonb text as printed too
+    // (`{"tracestate": "h5=C:\\tmp"}` holds a backslash, not the tab that undoing `\\` then `\t`
+    // would make).
+    if (mysql && lines.every((line, at) => escaped[at] === undefined || isJsonbText(line))) {
+      mysql = false;
+      escaped = [];
+      sqliteAlike = undefined;
+    }
+  }
+  const read = readLine(lines[index]!, mysql, escaped[index], copy);
+  if ("error" in read) return undefined;
   return { lines, mysql, copy, escaped, sqliteAlike, first: { index, read }, crlf, psqlNull };
 }
 
@@ -123,18 +133,18 @@ export function rowLines(text: string): RowLines | undefined {
  */
 function psqlJsonbLines(lines: readonly string[]): boolean {
   const rows = lines.filter((line) => nullLine(line) === undefined).slice(0, 5);
+  return rows.length > 0 && rows.every(isJsonbText);
+}
+
+/** Whether `line` is a JSON object written as PostgreSQL writes a jsonb value's text ({@link jsonbText}). */
+function isJsonbText(line: string): boolean {
+  const read = parseJson(line);
   return (
-    rows.length > 0 &&
-    rows.every((line) => {
-      const read = parseJson(line);
-      return (
-        "value" in read &&
-        typeof read.value === "object" &&
-        read.value !== null &&
-        !Array.isArray(read.value) &&
-        jsonbText(read.value) === line
-      );
-    })
+    "value" in read &&
+    typeof read.value === "object" &&
+    read.value !== null &&
+    !Array.isArray(read.value) &&
+    jsonbText(read.value) === line
   );
 }
 

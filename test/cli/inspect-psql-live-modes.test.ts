@@ -1,0 +1,103 @@
+// `tracehop inspect` on what psql prints in the modes whose reading was wrong or whose hint was generic:
+// run for real against the PostgreSQL server (TRACEHOP_TEST_PG_URL points elsewhere; a server that does
+// not answer, or psql not installed, skips with a sentence naming it), each output given to inspect as
+// a user pipes it. The table is named h5_live_* and dropped at the end.
+import { after, before, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { propagation, trace } from "@opentelemetry/api";
+import { contextFromCarrier } from "../../src/index.js";
+import { PG_URL } from "../prisma/databases.js";
+import { run } from "./run-cli.js";
+
+const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+/** A carrier holding a backslash in its tracestate value (valid there) and in a baggage member. */
+const WITH_BACKSLASH = {
+  traceparent: TRACEPARENT,
+  tracestate: "h5=C:\\tmp",
+  baggage: "path=C:\\tmp,ok=1",
+};
+
+/** The output of `psql -X <options> -c sql` on the server of PG_URL, or the reason it cannot be run. */
+function psql(options: readonly string[], sql: string): string | { out: string } {
+  try {
+    const args = ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...options, "-c", sql, PG_URL];
+    return { out: execFileSync("psql", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    return e.code === "ENOENT"
+      ? "psql is not installed"
+      : `psql failed (${PG_URL}): ${String(e.stderr ?? e.message).trim()}`;
+  }
+}
+
+/** `out` of a run of psql, or the test skipped with its reason (`undefined`). */
+function output(t: TestContext, result: string | { out: string }): string | undefined {
+  if (typeof result === "string") {
+    t.skip(result);
+    return undefined;
+  }
+  return result.out;
+}
+
+describe("tracehop inspect on psql output read wrongly before (PostgreSQL)", () => {
+  let skip: string | undefined;
+  before(() => {
+    const made = psql(
+      [],
+      `drop table if exists h5_live_carrier;
+       create table h5_live_carrier (id int primary key, "traceContext" jsonb);
+       insert into h5_live_carrier values
+         (1, '${JSON.stringify(WITH_BACKSLASH)}'),
+         (2, null),
+         (3, '{"traceparent":"${TRACEPARENT}"}');`,
+    );
+    if (typeof made === "string") skip = made;
+  });
+  after(() => {
+    if (skip === undefined) psql([], "drop table if exists h5_live_carrier");
+  });
+
+  test("psql -At -P null=NULL of a jsonb value holding a backslash: read as stored (psql's unaligned output has no escapes), as the restore reads the stored value", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const out = output(
+      t,
+      psql(["-At", "-P", "null=NULL"], 'select "traceContext" from h5_live_carrier order by id'),
+    );
+    if (out === undefined) return;
+    // psql prints the jsonb text, its backslash written as JSON writes it, and the NULL row as NULL.
+    assert.equal(
+      out.split("\n")[0],
+      `{"baggage": "path=C:\\\\tmp,ok=1", "tracestate": "h5=C:\\\\tmp", "traceparent": "${TRACEPARENT}"}`,
+    );
+    assert.equal(out.split("\n")[1], "NULL");
+    const result = run(["inspect", "--json", "-"], out);
+    assert.equal(result.code, 1, result.stderr); // row 2 is NULL
+    const [first] = JSON.parse(result.stdout) as {
+      valid: boolean;
+      diagnostics: string[];
+      baggageKeys: string[];
+      context: { tracestate: string[] };
+    }[];
+    // What a restore of the stored value gives: the tracestate kept with its backslash.
+    const restored = contextFromCarrier(WITH_BACKSLASH);
+    assert.equal(trace.getSpanContext(restored)?.traceState?.serialize(), "h5=C:\\tmp");
+    assert.deepEqual(first!.context.tracestate, ["h5=C:\\tmp"]);
+    assert.deepEqual(first!.baggageKeys, ["ok"]);
+    assert.deepEqual(
+      propagation
+        .getBaggage(restored)
+        ?.getAllEntries()
+        .map(([key]) => key),
+      ["ok"],
+    );
+    // The baggage member dropped is the stored one (a backslash breaks the grammar; quoted as JSON
+    // quotes it), not one holding a tab.
+    const dropped = first!.diagnostics.find((d) => d.startsWith("baggage:"));
+    assert.match(dropped ?? "", /\(the first: "path=C:\\\\tmp"\)$/);
+    // Said how the line was read, and what to run for mysql --batch output, which prints alike.
+    assert.match(first!.diagnostics[0]!, /^read as psql -At prints a jsonb column/);
+    assert.match(first!.diagnostics[0]!, /mysql -N -B -r/);
+  });
+});

@@ -246,8 +246,8 @@ export function cutShortHint(line: string): string {
  * the JSON value in any column: `42|{"traceparent":…}` or `{"traceparent":…}|42` as `psql -At` prints
  * them (and sqlite3 in its default list mode, whose advice is added), `  42 | {"traceparent":…}` as `psql -t` (aligned, each row's line starting with a space) prints
  * it; or an integer id and a NULL carrier after it, which psql prints as nothing: `42|` (`psql -At`),
- * `  42 | ` (`psql -t`), a row written before the carrier column was filled (checked with psql 15,
- * test/fixtures/inspect-clients/psql-At-columns-null-first.txt, psql-t-columns-all-null.txt); else "". A
+ * `  42 | ` (`psql -t`), a row written before the carrier column was filled (checked with psql 15: a NULL
+ * column prints as nothing after its `|`, in every row of a column that is all NULL too); else "". A
  * JSON value at the start of the line must end right before a `|` (`…}|42`), so that a broken JSON text
  * with a `|` inside a string is not taken for columns. `nullCarrier: false` takes only a row showing a
  * JSON value ({@link columnNamesHint}'s rows, whose all-NULL case its footer's count decides).
@@ -336,8 +336,8 @@ function mysqlColumns(row: string): boolean {
  * output is always a separator), else "": the line has a tab, and a field is `NULL` (a NULL column)
  * or a JSON object or string, as it is or with the client's escapes undone ({@link readLine}).
  * A field `\N` is PostgreSQL's COPY text format's NULL column: said so. `psql -At -F $'\t'` and
- * `sqlite3 -tabs` print such a line too (a NULL column empty, a value unescaped; checked with sqlite3 3.40:
- * test/fixtures/inspect-clients/sqlite3-tabs-columns.txt): unless the line or one of the first
+ * `sqlite3 -tabs` print such a line too (a NULL column empty, a value unescaped; checked with sqlite3
+ * 3.40): unless the line or one of the first
  * {@link PSQL_ROWS_LOOKED_AT} `rows` shows mysql's own marks ({@link mysqlColumns}), the text could be
  * any of the three clients', and the hint gives each one's queries.
  */
@@ -411,8 +411,8 @@ export function psqlWrappedHint(lines: readonly string[]): string {
  * `jq` prints without `-c`. Told by its first line that is not empty (a NULL row), `{` or `[` alone,
  * the first line after it that is `}` or `]` alone ending a JSON value there, and the next line that
  * is not empty starting another object or array. `jsonb` prints on one line, and so does `to_jsonb(t)`
- * of a whole row; `row_to_json(t)` keeps a json column's text as stored, line breaks and all (psql 15:
- * test/fixtures/inspect-clients/psql-At-json-pretty.txt). `lines`: the text's lines.
+ * of a whole row; `row_to_json(t)` keeps a json column's text as stored, line breaks and all, and so does
+ * `psql -At` of the json column itself (psql 15). `lines`: the text's lines.
  */
 export function prettyValuesHint(lines: readonly string[]): string {
   // Empty lines before it are NULL rows.
@@ -437,7 +437,7 @@ export function prettyValuesHint(lines: readonly string[]): string {
  * prints for `json_agg(t)` of whole rows with `group by` (or several such queries' output joined), an
  * array a row, whose elements json_agg of a row type separates with `, ` and a line break, the next
  * element's line starting with a space (PostgreSQL's json_agg writes ", \n " between composite
- * elements and ", " between others; psql 15: test/fixtures/inspect-clients/psql-At-json_agg-grouped.txt).
+ * elements and ", " between others; checked with psql 15).
  * Told by every line that is not empty (a NULL row) starting an array at its first character or going
  * on one with a space, the lines of each ending in `]` where they are a JSON array, two arrays at least,
  * one over more than one line. `lines`: the text's lines.
@@ -471,7 +471,7 @@ export function jsonAggArraysHint(lines: readonly string[]): string {
  * A hint for whole rows as JSON, each over several lines, else "": what `psql -At` prints for
  * `row_to_json(t)` over rows whose `json` column holds pretty-printed text (the column's text as
  * stored, line breaks and all: `{"id":1,"pretty":{`, its lines, `}}`; a NULL one is `{"id":2,"pretty":null}`;
- * psql 15: test/fixtures/inspect-clients/psql-At-row_to_json-pretty.txt). Told by its first line that
+ * checked with psql 15). Told by its first line that
  * is not empty and one more starting a JSON object with a name (`{"`), one of them ending in a field
  * whose object or array goes on over the next lines: that field's name is the column's, used in the
  * hint's query when it is a plain name (else `traceContext`). `lines`: the text's lines.
@@ -514,12 +514,12 @@ const PSQL_FOOTER = /^\(\d+ rows?\)$/;
 /**
  * A hint for a client's output after the lines it writes before it, else "": the query `mysql -v`
  * (`--verbose`, `-vv`, `-vvv`) echoes between two lines of 14 dashes, then an empty line (checked with the
- * MariaDB 10.11 client: test/fixtures/inspect-clients/mysql-t-vv.txt; a table after it is mysql's, which
- * `-vvv` draws even with `-B`: mysql-N-B-vvv.txt); or one line psql writes above its
+ * MariaDB 10.11 client; a table after it is mysql's, which `-vvv` draws even with `-B`); or one line psql
+ * writes above its
  * output, a title (`\pset title`, centred over an aligned table) or the note of `\x auto`
  * (`Expanded display is used automatically.`), taken as such only when psql's own marks follow: its
- * `(N rows)` footer, or the line of dashes (or the border) under the names (psql 15: psql-title.txt,
- * psql-title-columns.txt, psql-A-title.txt, psql-x-auto.txt). `-t` leaves the title and the footer out.
+ * `(N rows)` footer, or the line of dashes (or the border) under the names (psql 15: a title over one
+ * and several columns, aligned and `-A`, and `\x auto`'s note). `-t` leaves the title and the footer out.
  * `restHint`: the hint for the lines after them; psql -A's one column (its name, the rows, the footer),
  * which has none, is said here.
  */
@@ -595,8 +595,8 @@ export function columnNameHint(lines: readonly string[]): string {
  * `|` are `sqlite3 -header` output (its default list mode) or psql's with `\pset footer off`, never mysql's;
  * by tabs, mysql's when a row shows its marks ({@link mysqlColumns}), else any of `mysql -B`,
  * `sqlite3 -tabs -header` and `psql -A -F $'\t'` with its footer off. Checked with the MariaDB 10.11 and
- * psql 15 clients and sqlite3 3.40 (test/fixtures/inspect-clients/mysql-B-columns*.txt, psql-A-columns*.txt,
- * psql-A-F-tab-columns.txt, sqlite3-header-columns.txt). The queries it suggests name the carrier column as
+ * psql 15 clients and sqlite3 3.40 (a name with a space or an accent, a NULL carrier in every row, the
+ * carrier first or last). The queries it suggests name the carrier column as
  * the first line does ({@link carrierColumn}). `lines`: the text's lines.
  */
 export function columnNamesHint(lines: readonly string[]): string {
@@ -731,7 +731,8 @@ const MYSQL_ROW_HEADER = /^\*{27} \d+\. row \*{27}$/;
  * after an empty line. Told by a record header among the first lines; without one (`-x -t`, `-x -A`), by a
  * first line of a name, ` | ` or `|` and a JSON object or string (or nothing: NULL), whose name starts
  * a line again after a `----+----` line or an empty line, or is `traceContext` (psql -At prints a column's
- * value after a `|`, not this name). Checked with psql 15 (test/fixtures/inspect-clients/psql-x*.txt).
+ * value after a `|`, not this name). Checked with psql 15 (`-x`, `-x -t`, `-x -A`, `\x auto`, values
+ * pretty-printed, NULL).
  * The query it suggests names the column whose value is a JSON object or string (else `traceContext`).
  * `lines`: the text's lines.
  */
@@ -757,7 +758,11 @@ export function psqlExpandedHint(lines: readonly string[]): string {
     .flatMap((line) => [
       PSQL_EXPANDED_FIELD.exec(line),
       /^([^|\s][^|]*)\|(.*)$/.exec(line),
-      separator === "|" ? null : separatedField(line, separator),
+      separator === "|"
+        ? null
+        : separator.trim() === ""
+          ? /^(\S+) +(.*)$/.exec(line)
+          : separatedField(line, separator),
     ])
     .filter((field) => field !== null && expandedCarrierValue(field[2]!));
   const column = (fields.find((field) => PROPAGATION_KEY.test(field![2]!)) ?? fields[0])?.[1]?.trimEnd();
@@ -779,7 +784,7 @@ export function psqlExpandedBorderHint(lines: readonly string[]): string {
 /**
  * `lines` of psql's expanded aligned output drawn with another border or line style, written as psql
  * draws them by default (border 1, ASCII: a `-[ RECORD 1 ]-+-` header, `name | value` lines), else
- * `lines` as they are. Checked with psql 15 (test/fixtures/inspect-clients/psql-x-border2.txt): with
+ * `lines` as they are. Checked with psql 15: with
  * `\pset border 2`, `+-[ RECORD 1 ]-+---+` headers and `| name | value |` lines; with `\pset linestyle
  * unicode`, `─[ RECORD 1 ]┬───` (border 2: `┌─[ RECORD 1 ]─┬───┐`, `├…┤` between records) and `│` for
  * `|`; with `\pset border 0`, `* Record 1` headers and `name value` lines (the name read up to its first
@@ -788,28 +793,18 @@ export function psqlExpandedBorderHint(lines: readonly string[]): string {
  */
 function expandedInBorderOne(lines: readonly string[]): readonly string[] {
   const head = lines.slice(0, PSQL_ROWS_LOOKED_AT);
-  // `-x -t` with border 2: no record header, the first border line again between records (sqlite3's and
-  // mysql's tables draw it after their names only), each record's `| name | value |` lines between.
-  const border = lines[0]?.trimEnd() ?? "";
-  if (/^\+-+\+-+\+$/.test(border)) {
-    const last = lines.findLastIndex((line) => line.trim() !== "");
-    const between = lines.filter((line, index) => index > 0 && index < last && line.trimEnd() === border);
-    // One record has no border between records: told from a table without names (psql -t, border 2)
-    // by its first cells, which are column names (expandedRecordInBorder); written with border 1's
-    // record header, which names its column as the first line of a later record would.
-    const one = between.length === 0 && expandedRecordInBorder(lines.slice(1, last), border);
-    if ((between.length >= 2 || one) && lines[1]?.startsWith("| ") === true) {
-      const fields = lines.slice(1, last).map((line) =>
-        line.trimEnd() === border
-          ? "-+-"
-          : line
-              .replace(/^\| /, "")
-              .replace(/ *\|$/, "")
-              .replace(/ \|(?: |$)/, " | "),
-      );
-      return one ? ["-[ RECORD 1 ]-", ...fields] : fields;
-    }
-  }
+  const records =
+    recordsInBorderTwo(lines) ??
+    // The same under `\pset linestyle unicode`: `┌─┬─┐` first, `├─┼─┤` between records, `│` for `|`.
+    (/^┌─+┬─+┐$/.test(lines[0]?.trimEnd() ?? "") ? recordsInBorderTwo(lines.map(asciiBorderTwo)) : undefined);
+  if (records !== undefined) return records;
+  // `-x -t` under `\pset linestyle unicode` with border 1: `name │ value` lines, `─┼─` between records.
+  if (head.some((line) => /^─+┼─+$/.test(line.trimEnd())))
+    return lines.map((line) =>
+      /^─+┼─+$/.test(line.trimEnd())
+        ? line.trimEnd().replace(/─/g, "-").replace("┼", "+")
+        : line.replace(/ │(?= |$)/, " |").replace(/↵$/, "+"),
+    );
   const record = (line: string): string | undefined =>
     /^(?:\+-|[┌├]─|─)\[ RECORD (\d+) \]|^\* Record (\d+)\s*$/.exec(line)?.slice(1).find(Boolean);
   if (!head.some((line) => record(line) !== undefined)) return oneRecordGoingOn(lines) ?? lines;
@@ -826,6 +821,52 @@ function expandedInBorderOne(lines: readonly string[]): readonly string[] {
     const text = line.replace(/^[|│] /, "").replace(/ *[|│]$/, "");
     return text.replace(/ [│|](?: |$)/, " | ");
   });
+}
+
+/**
+ * `lines` of psql's expanded output under `-x -t` with border 2 (ASCII), written as border 1 draws them
+ * ({@link expandedInBorderOne}), else `undefined`: no record header, the first border line again between
+ * records (sqlite3's and mysql's tables draw it after their names only), each record's `| name | value |`
+ * lines between; one record by its first cells, which are column names ({@link expandedRecordInBorder}).
+ */
+function recordsInBorderTwo(lines: readonly string[]): string[] | undefined {
+  const border = lines[0]?.trimEnd() ?? "";
+  if (!/^\+-+\+-+\+$/.test(border)) return undefined;
+  const last = lines.findLastIndex((line) => line.trim() !== "");
+  const between = lines.filter((line, index) => index > 0 && index < last && line.trimEnd() === border);
+  // One record has no border between records: told from a table without names (psql -t, border 2)
+  // by its first cells, which are column names (expandedRecordInBorder); written with border 1's
+  // record header, which names its column as the first line of a later record would.
+  const one = between.length === 0 && expandedRecordInBorder(lines.slice(1, last), border);
+  if ((between.length >= 2 || one) && lines[1]?.startsWith("| ") === true) {
+    const fields = lines.slice(1, last).map((line) =>
+      line.trimEnd() === border
+        ? "-+-"
+        : line
+            .replace(/^\| /, "")
+            .replace(/ *\|$/, "")
+            .replace(/ \|(?: |$)/, " | "),
+    );
+    return one ? ["-[ RECORD 1 ]-", ...fields] : fields;
+  }
+  return undefined;
+}
+
+/**
+ * A line of psql's expanded output drawn with `\pset linestyle unicode` and border 2, in ASCII as border
+ * 2 draws it: `┌ ├ └ ┬ ┼ ┴ ┐ ┤ ┘` are `+`, `─` is `-`, the `│` that bound and split a line `|`, and the
+ * wrap mark `↵` a `+` (a value's own `│` kept).
+ */
+function asciiBorderTwo(line: string): string {
+  if (/^[┌├└]─[─┬┼┴]*[┐┤┘]$/.test(line.trimEnd()))
+    return line
+      .trimEnd()
+      .replace(/[┌├└┬┼┴┐┤┘]/g, "+")
+      .replace(/─/g, "-");
+  return line
+    .replace(/^│ /, "| ")
+    .replace(/ │(?= )/, " |")
+    .replace(/(?:↵| ) *│$/, (end) => end.replace("↵", "+").replace("│", "|"));
 }
 
 /**
@@ -864,15 +905,17 @@ function expandedRecordInBorder(fields: readonly string[], border: string): bool
 
 /**
  * `lines` of one record of psql's expanded aligned output without its header (`-x -t`) in which a value
- * goes on over lines (a pretty-printed JSON value: `jsonb_pretty`, a json column stored so), written as
+ * goes on over lines (a pretty-printed JSON value: `jsonb_pretty`, a json column stored so), or of
+ * several columns, not each a carrier's (`id 1`, `traceContext {…}`), written as
  * {@link expandedInBorderOne} writes them (a `-[ RECORD 1 ]-` header, `name | value` lines), else
  * `undefined`. psql writes a line per column, its name padded to the longest, and each further line of a
  * value with the name cell blank, the line before ending with its wrap mark (`+`; `↵` under `\pset
  * linestyle unicode`); border 1 (the default) puts ` | ` (` │ `) after the name cell, border 0 a space.
  * Told by: the record alone (an empty line, or nothing, after it), every line's separator in the same
  * column as the first line's, each name cell a column's name ({@link columnName}, none twice) or blank
- * after a wrap mark, a value going on at least once, and a column's value a carrier's text or the `{` of a
- * pretty-printed one ({@link expandedCarrierValue}). psql -t without -x starts each row with a space
+ * after a wrap mark, a value going on at least once or another column's value no carrier's, and a
+ * column's value a carrier's text or the `{` of a pretty-printed one ({@link expandedCarrierValue}): rows
+ * of a text and a carrier each (psql -t with border 0, sqlite3 -column) are no record. psql -t without -x starts each row with a space
  * (border 1) or a `|` (border 2): no name there; with border 0 it prints a row of a text and a
  * pretty-printed value as these lines, said as expanded output too (what to run is the same). Checked with psql 15.
  */
@@ -893,7 +936,7 @@ function oneRecordGoingOn(lines: readonly string[]): readonly string[] | undefin
   const fields: string[] = [];
   let goesOn = false;
   let wentOn = false;
-  let carrier = false;
+  let carriers = 0;
   for (const line of record) {
     if (line.length <= at || line[at] !== separator || (bar !== null && line[at - 1] !== " "))
       return undefined;
@@ -905,12 +948,15 @@ function oneRecordGoingOn(lines: readonly string[]): readonly string[] | undefin
     } else {
       if (/^\s/.test(line) || !columnName(name) || names.has(name)) return undefined;
       names.add(name);
-      if (expandedCarrierValue(value.replace(/↵$/, "+"))) carrier = true;
+      if (expandedCarrierValue(value.replace(/↵$/, "+"))) carriers++;
     }
     goesOn = /[+↵]$/.test(value);
     fields.push(`${name === "" ? " ".repeat(at) : name} | ${value.replace(/↵$/, "+")}`);
   }
-  return wentOn && carrier ? ["-[ RECORD 1 ]-", ...fields] : undefined;
+  // Without a value going on: several columns, not each a carrier (a table of text and carrier rows
+  // is not a record).
+  const isRecord = carriers > 0 && (wentOn || (names.size > 1 && carriers < names.size));
+  return isRecord ? ["-[ RECORD 1 ]-", ...fields] : undefined;
 }
 
 /**
@@ -921,8 +967,9 @@ function oneRecordGoingOn(lines: readonly string[]): readonly string[] | undefin
  * puts one between records), or it is `traceContext` and its value a JSON object or string, or nothing
  * (NULL). `separator`: the unaligned output's (`|` for aligned output, whose records it does not read).
  * The separator of `-F` is read as the characters after the name's letters, digits, `_` and `$` up to the
- * value (a JSON value's `{`, `"`, `[`, `-`, a letter or a digit), as psql writes them (checked with psql 15:
- * test/fixtures/inspect-clients/psql-x-A-F-*.txt).
+ * value (a JSON value's `{`, `"`, `[`, `-`, a letter or a digit), as psql writes them (checked with psql 15,
+ * `-F ,`, `-F ';'` and `-F $'\t'`). Under `\pset border 0` the separator is spaces: the name padded to the longest, a
+ * line of spaces between records.
  */
 function expandedFirstField(first: string, lines: readonly string[]): { separator: string } | undefined {
   const aligned = PSQL_EXPANDED_FIELD.exec(first);
@@ -941,7 +988,10 @@ function expandedFirstField(first: string, lines: readonly string[]): { separato
     const again = lines.some(
       (line, index) =>
         index > 0 &&
-        (isAligned ? /^-+\+-+$/.test(lines[index - 1]!) : lines[index - 1] === "") &&
+        (isAligned
+          ? /^-+\+-+$/.test(lines[index - 1]!)
+          : // Border 0 (`-x -t -P border=0`): a line of spaces between records, the name padded with spaces.
+            lines[index - 1] === "" || (separator.trim() === "" && lines[index - 1]!.trim() === "")) &&
         line.startsWith(isAligned ? `${name} ` : `${name}${separator}`),
     );
     const carrier = value === "" || carrierText(withoutWrapMark(value));
@@ -983,7 +1033,7 @@ function expandedCarrierValue(value: string): boolean {
  * A hint for mysql's vertical output (`mysql -E`, `--vertical`, or a query ended with `\G`), else "": a
  * `*************************** 1. row ***************************` line before each row, then a
  * `name: value` line per column, the names padded on the left (`-N`: the values alone). Checked with the
- * MariaDB 10.11 client (test/fixtures/inspect-clients/mysql-E.txt, mysql-G-columns.txt). The queries it
+ * MariaDB 10.11 client (`-E`, and `\G` over several columns). The queries it
  * suggests name the columns as the first row does, the carrier column the one whose value is a JSON object
  * or string (else `traceContext`). `lines`: the text's lines.
  */
@@ -1017,8 +1067,8 @@ const CSV_JSON_FIELD = /(?:^|,)"\{\s*(?:""|$)/;
  * A hint for CSV output (`psql --csv`, with or without `-t`; PostgreSQL's `COPY ... TO STDOUT (FORMAT csv)`,
  * which prints what `psql --csv -t` prints; `sqlite3 -csv`, with or without `-header`: the same quoting),
  * else "": among the first lines (a NULL is an empty line or field), a quoted field holding a JSON object
- * ({@link CSV_JSON_FIELD}). Checked with psql 15, PostgreSQL 15 and sqlite3 3.40
- * (test/fixtures/inspect-clients/psql-csv*.txt, pg-copy-csv.txt, sqlite3-csv.txt). COPY's text format,
+ * ({@link CSV_JSON_FIELD}). Checked with psql 15 (`--csv`, with and without `-t`), PostgreSQL 15 (`COPY ...
+ * (FORMAT csv)`) and sqlite3 3.40 (`-csv`). COPY's text format,
  * which inspect reads, is what to run instead of COPY's CSV. Not read: a quoted one-column CSV line
  * without doubled quotes (`"abc"`) is JSON too, a JSON string, and means another value; so the hint
  * gives the command whose output is read. The query names the column as a first line of names does
@@ -1115,8 +1165,7 @@ const MYSQL_ROWS = `print the rows alone, mysql -N -B -e "select ..." (-N no col
 /**
  * A hint for a table drawn for a person that sqlite3, psql and mysql draw alike, else "", naming the
  * client by a real difference of their output, or every client it may be (checked with sqlite3 3.40,
- * psql 15 and the MariaDB 10.11 client: test/fixtures/inspect-clients/sqlite3-table*.txt,
- * sqlite3-column-header*.txt, sqlite3-box*.txt, psql-border2*.txt, psql-footer-off*.txt, psql-unicode*.txt):
+ * psql 15 and the MariaDB 10.11 client, each over one and several columns):
  * - `+----+` borders: `sqlite3 -table`, psql with `\pset border 2`, `mysql -t`; `┌───┐` box characters:
  *   `sqlite3 -box`, psql with `\pset linestyle unicode` and `\pset border 2`. sqlite3 and psql centre a
  *   column's name, mysql writes it after one space (told where a name is two narrower than its column at
@@ -1265,8 +1314,7 @@ export function sqliteModeHint(lines: readonly string[]): string {
 
 /**
  * A line of `sqlite3 -quote` output of several columns: SQL literals separated by commas, each a string in
- * single quotes (a quote inside doubled), `NULL`, a number, or a blob `X'…'` (checked with sqlite3 3.40:
- * test/fixtures/inspect-clients/sqlite3-quote-columns.txt).
+ * single quotes (a quote inside doubled), `NULL`, a number, or a blob `X'…'` (checked with sqlite3 3.40).
  */
 const SQL_LITERALS =
   /^(?:'[^']*(?:''[^']*)*'|NULL|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|X'[0-9A-Fa-f]*')(?:,(?:'[^']*(?:''[^']*)*'|NULL|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|X'[0-9A-Fa-f]*'))+$/;

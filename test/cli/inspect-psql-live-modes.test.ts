@@ -100,4 +100,33 @@ describe("tracehop inspect on psql output read wrongly before (PostgreSQL)", () 
     assert.match(first!.diagnostics[0]!, /^read as psql -At prints a jsonb column/);
     assert.match(first!.diagnostics[0]!, /mysql -N -B -r/);
   });
+
+  test("psql -x -t drawn otherwise (unicode border 2, several records in border 0 or unicode, one record of two columns): said as psql's expanded output, with the psql flags to use (exit 2)", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const EXPANDED =
+      "tracehop inspect: the carrier is not valid JSON: it looks like psql's expanded output (-x, or \\x on), a line per column of each record: " +
+      `print the rows one per line, not expanded: select the carrier column alone, psql -At -c 'select "traceContext" from ...'`;
+    const styles: string[][] = [
+      ["-P", "linestyle=unicode", "-P", "border=2"],
+      ["-P", "linestyle=unicode"],
+      ["-P", "border=0"],
+      ["-P", "linestyle=unicode", "-P", "border=0"],
+    ];
+    const queries = [
+      'select "traceContext" from h5_live_carrier where id = 3',
+      'select "traceContext" from h5_live_carrier order by id',
+      'select id, "traceContext" from h5_live_carrier order by id',
+      'select id, "traceContext" from h5_live_carrier where id = 3',
+    ];
+    for (const style of styles)
+      for (const query of queries) {
+        const out = output(t, psql(["-x", "-t", ...style], query));
+        if (out === undefined) return;
+        const what = `psql -x -t ${style.join(" ")} -c '${query}'`;
+        const result = run(["inspect", "-"], out);
+        assert.equal(result.code, 2, what);
+        assert.equal(result.stdout, "", what);
+        assert.ok(result.stderr.startsWith(EXPANDED), `${what}: ${result.stderr}`);
+      }
+  });
 });

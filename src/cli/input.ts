@@ -94,8 +94,8 @@ interface InspectInputs {
 
 /**
  * What input of one empty line is: `psql -t` prints "\n" for a query that returns no rows, and
- * `psql -At` prints the same "\n" for one row whose column is NULL (checked with psql 15:
- * test/fixtures/inspect-clients/psql-t-no-rows.txt and psql-At-one-null.txt are the same byte), so
+ * `psql -At` prints the same "\n" for one row whose column is NULL (checked with psql 15: the same one
+ * byte), so
  * the text cannot say which: both are said.
  */
 const EMPTY_LINE_ROW =
@@ -254,7 +254,7 @@ const AN_ARRAY = "an array, not a carrier";
  * propagation header, the carrier column, `traceContext` or the `--field` named, or a field holding a
  * carrier object): what `psql -At` prints of `json_agg` with `group by`, an array a group, each on one
  * line when its elements are no rows of a composite type (`json_agg("traceContext")`, `jsonb_agg(t)`;
- * psql 15: test/fixtures/inspect-clients/psql-At-json_agg-carriers-grouped.txt). Still a row without a
+ * checked with psql 15). Still a row without a
  * carrier, as a Json column holding arrays prints the same, and withCarrier reads none from an array;
  * the note gives what to run to read its carriers. `undefined` otherwise.
  */

@@ -275,7 +275,7 @@ export interface EscapedLine {
  * NULL column ` `), and the table ends with an empty line, which is no row (psql's empty footer line).
  * `psql -At` (unaligned) writes a value with no leading space and a NULL column as an empty line, the
  * last row too (`{…}\n\n` is a row and a NULL row): its lines start with no space, so its empty lines
- * stay NULL columns. Checked with psql 15 (test/fixtures/inspect-clients/psql-t*.txt).
+ * stay NULL columns. Checked with psql 15 (`-t` over rows, a NULL row among them, values pretty-printed).
  */
 function psqlAlignedRows(lines: string[]): boolean {
   return (

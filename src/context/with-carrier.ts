@@ -1,4 +1,6 @@
 import {
+  context as contextApi,
+  createContextKey,
   diag,
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
@@ -49,6 +51,7 @@ import {
 } from "./carrier-in-other-field.js";
 import { type CarrierSource, readCarrierSource, toEpochMs } from "./carrier-source.js";
 import { randomTraceId, startRootWithTraceId, withDecidedTrace } from "./root-with-trace-id.js";
+import { withOwnValue } from "../propagation/context-values.js";
 import {
   assertMaxParentAge,
   ordinalNumber,
@@ -153,13 +156,17 @@ export interface StartedSpan {
  * stored trace id. `link`: the root of a new trace linked to the stored context, with its baggage, the
  * trace-independent Datadog fields and a user's sampling decision (DataDog/dd-trace-py#9159). `none`:
  * the root of a new trace with no link, with its baggage. `auto`: `parent` while the carrier is younger
- * than `maxParentAge` and `run` is 1 or unset, else `link` (taskforcesh/bullmq#2942).
+ * than `maxParentAge` and `run` is 1 or unset, else `link` (taskforcesh/bullmq#2942). Nested in work
+ * that already continues the same stored span context (a restore of it whose span is still recording,
+ * active at the call, same relation, no other `attempt` or `run`: a traced method handing its row to
+ * another), the span is a child of the active span instead, without `tracehop.relation`
+ * (docs/restore.md "Nested restores").
  *
  * The span is active for `fn` — across awaits, and in each step of a generator (see `runInSpan`). A
  * throw or rejection is recorded (exception event, ERROR status, `error.type`) and rethrown
  * unchanged; the span always ends (return, throw, settled promise, finished or closed generator), so
  * nothing leaks into the next job (keepsuit/laravel-opentelemetry#89). Attributes:
- * `options.attributes`, `tracehop.relation` (when the carrier held a context), `tracehop.attempt`,
+ * `options.attributes`, `tracehop.relation` (when the carrier held a context, not nested), `tracehop.attempt`,
  * `tracehop.run`, `tracehop.queue.wait` (seconds, when the capture time is known).
  *
  * @returns what `fn` returns (a promise settles to the same value; a generator is wrapped).
@@ -298,10 +305,12 @@ function startUnmarked(
   const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
 
   let started: StartedSpan;
-  if (!hasStoredContext && scope.fallback)
+  const { resolved: relation } = relationOf(options, hasStoredContext, ageMs);
+  const continuing = stored && continuingRestore(stored, relation, attributes);
+  if (continuing) started = startNested(name, spanOptions, continuing);
+  else if (!hasStoredContext && scope.fallback)
     started = startUnderFallback(name, spanOptions, restored, scope.fallback);
   else {
-    const { resolved: relation } = relationOf(options, hasStoredContext, ageMs);
     if (hasStoredContext) attributes[ATTR_TRACEHOP_RELATION] = relation;
     if (hasStoredContext && linksAmbient(scope.ambientLink, stored, relation))
       links.push({ context: scope.ambientLink });
@@ -324,7 +333,93 @@ function startUnmarked(
   }
   // Every link the span was given (the caller's, then tracehop's) is in `links` by now.
   if (links.length > 0) warnIfLinksDropped(started.span, links.length, scope.caller ?? "withCarrier");
+  if (stored && !continuing) started.active = markRestore(started, stored, relation, attributes);
   return started;
+}
+
+/**
+ * What a restore of a stored span context leaves on the context its function runs in (and so on every
+ * context below it: a span the function starts keeps it), for a later restore of the same stored context
+ * inside ({@link continuingRestore}).
+ */
+interface RestoreMark {
+  /** The stored span context restored (its ids). */
+  storedTraceId: string;
+  storedSpanId: string;
+  /** The trace of the restore's span: the stored trace (`parent`) or a new one (`link`, `none`). */
+  traceId: string;
+  /** The relation of that restore, resolved (`auto` as `parent` or `link`). */
+  relation: ResolvedRelation;
+  /** `tracehop.attempt` and `tracehop.run` of that restore (`undefined`: not given). */
+  attempt: unknown;
+  run: unknown;
+}
+
+const RESTORE_MARK = createContextKey("tracehop restore of a stored span context");
+
+/** `started.active` with the {@link RestoreMark} of a restore of `stored`. */
+function markRestore(
+  started: StartedSpan,
+  stored: SpanContext,
+  relation: ResolvedRelation,
+  attributes: Attributes,
+): Context {
+  const mark: RestoreMark = {
+    storedTraceId: stored.traceId,
+    storedSpanId: stored.spanId,
+    traceId: started.span.spanContext().traceId,
+    relation,
+    attempt: attributes[ATTR_TRACEHOP_ATTEMPT],
+    run: attributes[ATTR_TRACEHOP_RUN],
+  };
+  // started.active was just made (trace.setSpan), by this restore alone: marked without another copy.
+  return withOwnValue(started.active, RESTORE_MARK, mark);
+}
+
+/**
+ * The active context, when a restore of `stored` there is nested in work that already continues it (a
+ * traced method handing its row to another, `process(job)` calling `step(job)`; a `withCarrier` of the
+ * row inside another): an earlier restore of the same stored span context marked it
+ * ({@link markRestore}), its active span is still recording (not ended: a retry scheduled from a failed
+ * attempt's handler runs after its span ended, and restores the stored parent,
+ * open-telemetry/opentelemetry-js#4001) and is in that restore's trace (not a `root: true` span or
+ * another restore in between), and this call asks for the same relation (resolved: `auto` by its own
+ * age and run) and gives no other `attempt` or `run` (a retry's). Then the new
+ * span is a child of the active one rather than a second child of the stored span (or, under `link`,
+ * the root of yet another trace): docs/restore.md, "Nested restores". Never throws.
+ */
+function continuingRestore(
+  stored: SpanContext,
+  relation: ResolvedRelation,
+  attributes: Attributes,
+): Context | undefined {
+  try {
+    const active = contextApi.active();
+    const mark = active.getValue(RESTORE_MARK) as RestoreMark | undefined;
+    if (
+      mark === undefined ||
+      mark.storedSpanId !== stored.spanId ||
+      mark.storedTraceId !== stored.traceId ||
+      mark.relation !== relation
+    )
+      return undefined;
+    const attempt = attributes[ATTR_TRACEHOP_ATTEMPT];
+    const run = attributes[ATTR_TRACEHOP_RUN];
+    if ((attempt !== undefined && attempt !== mark.attempt) || (run !== undefined && run !== mark.run))
+      return undefined;
+    const span = trace.getSpan(active);
+    if (span === undefined || !span.isRecording() || span.spanContext().traceId !== mark.traceId)
+      return undefined;
+    return active;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A restore nested in one of the same stored context ({@link continuingRestore}): a child of `active`. */
+function startNested(name: string, spanOptions: SpanOptions, active: Context): StartedSpan {
+  const span = tracehopTracer().startSpan(name, spanOptions, active);
+  return { span, active: trace.setSpan(active, span) };
 }
 
 /**

@@ -71,6 +71,23 @@ class ValuesContext implements Context {
     values.delete(key);
     return new ValuesContext(values);
   }
+
+  /** Sets `key` in place: only for a context no one else holds yet ({@link withOwnValue}). */
+  addOwnValue(key: symbol, value: unknown): void {
+    this._values.set(key, value);
+  }
+}
+
+/**
+ * Internal: `context` with `key` = `value`, for a Context the caller has just made itself and handed to
+ * no one yet (the context a restored span runs in, as `trace.setSpan` returned it): one of this module's
+ * gets the value in place, without copying its values again (`setValue` copies them all); any other
+ * Context through its `setValue`.
+ */
+export function withOwnValue(context: Context, key: symbol, value: unknown): Context {
+  if (!(context instanceof ValuesContext)) return context.setValue(key, value);
+  context.addOwnValue(key, value);
+  return context;
 }
 
 /**

@@ -1,0 +1,119 @@
+// A restore nested inside a span that already continues the same stored context: a worker's traced
+// method that hands its row to another traced method (`process(job)` calling `step(job)`), or a
+// withCarrier inside another of the same row. The inner span belongs under the outer one, in its
+// trace, not beside it (relation parent) nor in a trace of its own (relation link); a retry of the
+// same row (another attempt, or one that runs after the failed attempt's span ended: B29) still
+// restores the stored parent.
+import { beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { traced, withBatchItem, withCarrier } from "../../src/index.js";
+import {
+  exporter,
+  finishedSpan,
+  linksOf,
+  parentIdOf,
+  W3C_CARRIER,
+  W3C_PARENT_ID,
+  W3C_TRACE_ID,
+} from "./tracing.js";
+
+beforeEach(() => exporter.reset());
+
+const job = { id: 1, traceContext: W3C_CARRIER, createdAt: new Date() };
+const OTHER_CARRIER = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
+
+/** [trace id, parent span id] of the finished span `name`. */
+const placeOf = (name: string) => {
+  const span = finishedSpan(name);
+  return [span.spanContext().traceId, parentIdOf(span)];
+};
+const idsOf = (name: string) => [
+  finishedSpan(name).spanContext().traceId,
+  finishedSpan(name).spanContext().spanId,
+];
+
+describe("a restore nested inside a span that continues the same stored context", () => {
+  test("traced methods handing the row on: the inner span is a child of the outer one", async () => {
+    class Worker {
+      @traced({ name: "process" })
+      async process(row: typeof job) {
+        await this.step(row);
+      }
+      @traced({ name: "step" })
+      async step(_row: typeof job) {
+        return trace.getActiveSpan()!.spanContext().spanId;
+      }
+    }
+    await new Worker().process(job);
+    assert.deepEqual(placeOf("process"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+    const [traceId, processId] = idsOf("process");
+    assert.deepEqual(placeOf("step"), [traceId, processId]);
+    assert.deepEqual(linksOf(finishedSpan("step")), []);
+  });
+
+  test("withCarrier in withCarrier, relation parent and link: one trace, the inner span under the outer", async () => {
+    await withCarrier(job, "outer", () => withCarrier(job.traceContext, "inner", () => undefined));
+    assert.deepEqual(placeOf("outer"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+    assert.deepEqual(placeOf("inner"), idsOf("outer"));
+    exporter.reset();
+    await withCarrier(
+      job,
+      "outer link",
+      async () => withCarrier(job, "inner link", async () => undefined, { relation: "link" }),
+      { relation: "link" },
+    );
+    const [newTrace, outerId] = idsOf("outer link");
+    assert.notEqual(newTrace, W3C_TRACE_ID);
+    assert.deepEqual(placeOf("inner link"), [newTrace, outerId]);
+    assert.deepEqual(linksOf(finishedSpan("inner link")), []);
+  });
+
+  test("through a span of the user's own, and withBatchItem: still under the outer restore, no link to its parent", async () => {
+    const tracer = trace.getTracer("user");
+    await withCarrier(job, "outer", () =>
+      tracer.startActiveSpan("user step", (span) => {
+        withBatchItem(job, "item", () => undefined);
+        span.end();
+      }),
+    );
+    assert.deepEqual(placeOf("item"), idsOf("user step"));
+    assert.deepEqual(linksOf(finishedSpan("item")), []);
+  });
+
+  test("another carrier, another attempt, another relation, an ended outer span, or a new root in between: as before", async () => {
+    await withCarrier(
+      job,
+      "outer",
+      async () => {
+        await withCarrier(OTHER_CARRIER, "other carrier", () => undefined);
+        await withCarrier(job, "attempt 2", () => undefined, { attempt: 2 });
+        await trace.getTracer("user").startActiveSpan("own root", { root: true }, async (span) => {
+          await withCarrier(job, "under own root", () => undefined);
+          span.end();
+        });
+        await context.with(ROOT_CONTEXT, () => withCarrier(job, "from root context", () => undefined));
+        await withCarrier(job, "other relation", () => undefined, { relation: "link" });
+      },
+      { attempt: 1 },
+    );
+    assert.deepEqual(placeOf("other carrier"), [OTHER_CARRIER.traceparent.slice(3, 35), "b7ad6b7169203331"]);
+    for (const name of ["attempt 2", "under own root", "from root context"])
+      assert.deepEqual(placeOf(name), [W3C_TRACE_ID, W3C_PARENT_ID], name);
+    const linked = finishedSpan("other relation");
+    assert.equal(parentIdOf(linked), undefined);
+    assert.deepEqual(
+      linksOf(linked).map((l) => l.spanId),
+      [W3C_PARENT_ID],
+    );
+    exporter.reset();
+    let later!: Promise<unknown>;
+    await withCarrier(job, "first", () => {
+      later = new Promise((resolve) =>
+        setImmediate(() => resolve(withCarrier(job, "after first ended", () => undefined))),
+      );
+    });
+    await later;
+    assert.deepEqual(placeOf("after first ended"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+  });
+});

@@ -1,0 +1,65 @@
+// A row the extension wrote, read back from a real SQLite file and PostgreSQL schema, processed by a
+// worker whose traced methods hand the row on (docs/restore.md, "Nested restores"): one trace, the
+// request's span, then the worker's `process`, then its `step` under it, under relation parent and link.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { traced, type Relation } from "../../src/index.js";
+import { traceCarrierExtension } from "../../src/prisma/index.js";
+import { exporter } from "../support/sdk.js";
+import { databaseFixture, STOCK, type Provider } from "./databases.js";
+import { inSpan } from "./tracing.js";
+
+/** The finished span named `name` (exactly one). */
+function spanNamed(name: string) {
+  const spans = exporter.getFinishedSpans().filter((s) => s.name === name);
+  assert.equal(spans.length, 1, name);
+  return spans[0]!;
+}
+
+for (const provider of ["sqlite", "postgresql"] as Provider[]) {
+  describe(`a stored row processed by nested traced methods, ${provider}`, () => {
+    let db: any;
+    const { need } = databaseFixture(provider, STOCK, (opened) => {
+      db = opened.client.$extends(traceCarrierExtension());
+    });
+
+    for (const relation of ["parent", "link"] as Relation[]) {
+      test(`relation ${relation}: the step is a child of the process span, in its trace`, async (t) => {
+        if (!need(t)) return;
+        exporter.reset();
+        const request = await inSpan("POST /jobs", async (span) => {
+          await db.preprocessJob.create({ data: { text: `nested ${relation}` } });
+          return span.spanContext();
+        });
+        const job = await db.preprocessJob.findFirstOrThrow({ where: { text: `nested ${relation}` } });
+        class Worker {
+          @traced({ name: "process", relation })
+          async process(row: typeof job) {
+            await db.preprocessJob.update({ where: { id: row.id }, data: { status: "running" } });
+            await this.step(row);
+          }
+          @traced({ name: "step", relation })
+          async step(row: typeof job) {
+            await db.preprocessJob.update({ where: { id: row.id }, data: { status: "done" } });
+          }
+        }
+        await new Worker().process(job);
+        const processSpan = spanNamed("process");
+        const step = spanNamed("step");
+        if (relation === "parent") {
+          assert.equal(processSpan.spanContext().traceId, request.traceId);
+          assert.equal(processSpan.parentSpanContext?.spanId, request.spanId);
+        } else {
+          assert.notEqual(processSpan.spanContext().traceId, request.traceId);
+          assert.deepEqual(
+            processSpan.links.map((l) => l.context.spanId),
+            [request.spanId],
+          );
+        }
+        assert.equal(step.spanContext().traceId, processSpan.spanContext().traceId);
+        assert.equal(step.parentSpanContext?.spanId, processSpan.spanContext().spanId);
+        assert.deepEqual(step.links, []);
+      });
+    }
+  });
+}

@@ -4,7 +4,9 @@
 // packages read at load (src/tracing/sdk-modules.ts): the bundle must still load, restore and capture a
 // carrier, and start tracing from the SDK packages shipped in node_modules beside it (docs/export.md,
 // "Bundling"). The bundle is written under the package root so that `tracehop` resolves through the
-// exports map and the SDK packages through node_modules, as in an application's folder.
+// exports map and the SDK packages through node_modules, as in an application's folder. With
+// `--packages=external` (every package left to node_modules, what esbuild's users do for a server)
+// tracehop is imported through its exports map at run time, in either format.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -35,9 +37,15 @@ tracing.shutdown().then(() => {
 });
 `;
 
-for (const format of ["cjs", "esm"] as const) {
-  test(`an esbuild bundle (--platform=node --format=${format}) that inlines tracehop loads, restores a carrier and starts tracing`, async (t) => {
-    const dir = join(ROOT, ".tmp", `bundle-${format}-${process.pid}`);
+for (const [format, packages] of [
+  ["cjs", "bundle"],
+  ["esm", "bundle"],
+  ["cjs", "external"],
+  ["esm", "external"],
+] as const) {
+  const how = packages === "bundle" ? "that inlines tracehop" : "with --packages=external";
+  test(`an esbuild bundle (--platform=node --format=${format}) ${how} loads, restores a carrier and starts tracing`, async (t) => {
+    const dir = join(ROOT, ".tmp", `bundle-${format}-${packages}-${process.pid}`);
     mkdirSync(dir, { recursive: true });
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "app.mjs"), APP);
@@ -50,6 +58,7 @@ for (const format of ["cjs", "esm"] as const) {
       target: "node20",
       outfile,
       logLevel: "silent",
+      packages,
       // What esbuild's users add to an ES module bundle for the CommonJS packages in it (OpenTelemetry's)
       // that require Node's built-in modules: a `require` for esbuild's shim to call.
       ...(format === "esm"

@@ -116,7 +116,7 @@ export function assertCarrierOptions(
 const CARRIER_OPTION_NAMES: readonly string[] = ["context", "propagator"];
 
 /** The names of {@link CaptureCarrierOptions}. */
-const CAPTURE_OPTION_NAMES: readonly string[] = [...CARRIER_OPTION_NAMES, "baggage"];
+export const CAPTURE_OPTION_NAMES: readonly string[] = [...CARRIER_OPTION_NAMES, "baggage"];
 
 /**
  * Internal: throws the TypeError of an options object's `propagator` that is not a TextMapPropagator
@@ -189,11 +189,16 @@ export function captureCarrier(options: CaptureCarrierOptions = {}): TraceCarrie
  * Internal: {@link captureCarrier} under the name of the entry point the user called (`where`:
  * `captureCarrier`, `injectKafkaHeaders`, `injectAmqpHeaders`), which its messages give: `options` checked
  * (`context`, `propagator`, `baggage`, default `"all"`), then the context injected with the baggage they
- * keep.
+ * keep. `names`: the option names `where` takes (a helper's own beside these: `injectAmqpHeaders`'s
+ * `frameMax`, which it checks itself).
  * @throws TypeError as {@link captureCarrier} documents, naming `where`.
  */
-export function checkedCapture(options: CaptureCarrierOptions, where: string): TraceCarrier {
-  assertCarrierOptions(options, where, CAPTURE_OPTION_NAMES);
+export function checkedCapture(
+  options: CaptureCarrierOptions,
+  where: string,
+  names: readonly string[] = CAPTURE_OPTION_NAMES,
+): TraceCarrier {
+  assertCarrierOptions(options, where, names);
   // `null` is no options to untyped callers, as assertCarrierOptions takes it.
   const baggage = (options as CaptureCarrierOptions | null)?.baggage;
   if (baggage === undefined) return injectCarrier(options, where);

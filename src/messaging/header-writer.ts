@@ -8,7 +8,7 @@ import {
 } from "../carrier/header-object-kind.js";
 import { readStoredCarrier, storedCarrierGetter } from "../carrier/stored-carrier.js";
 import type { FieldSource } from "../carrier/header-text-fields.js";
-import { checkedCapture } from "../context/carrier-context.js";
+import { CAPTURE_OPTION_NAMES, checkedCapture } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
@@ -33,6 +33,8 @@ import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
 import {
   amqpFieldBytes,
   amqpTableBytes,
+  amqpTableLimit,
+  assertFrameMax,
   keptTableFieldBytes,
   MAX_AMQP_TABLE_BYTES,
   type AmqpFieldMeasure,
@@ -381,7 +383,12 @@ export function writeCarrierToHeaders<H extends Record<string, unknown> | Header
   headers: H,
   carrier: unknown,
 ): H {
-  const writer: Writer = { helper: "writeCarrierToHeaders", source: "stored carrier", amqpTable: false };
+  const writer: Writer = {
+    helper: "writeCarrierToHeaders",
+    source: "stored carrier",
+    amqpTable: false,
+    frameMax: 0,
+  };
   return writeSendable(headers, carrierFields(carrier), writer, writeInPlace);
 }
 
@@ -424,12 +431,17 @@ interface LeftOutField {
  * Whether `carrier` is sent as it is, whatever propagator wrote it: every field passes the setters' one
  * rule (`sendableFieldFault`: its characters are header text already, checked when the carrier was
  * captured or read), the fields are within {@link MAX_WRITTEN_CARRIER_LENGTH} in all, and with `table`
- * (the plain-object headers amqplib will encode them into) that table is within `MAX_AMQP_TABLE_BYTES`
- * as `amqpHeadersSetter` counts it (its fields but the propagation headers and the carrier's names,
+ * (the plain-object headers amqplib will encode them into) that table is within `tableLimit` (the
+ * `MAX_AMQP_TABLE_BYTES` amqplib encodes, or less for a writer's `frameMax`: `amqpTableLimit`) as
+ * `amqpHeadersSetter` counts it (its fields but the propagation headers and the carrier's names,
  * which the write replaces). True for every inject of tracehop's styles and every carrier
  * {@link carrierFields} gives, into headers with room: the writers' usual path, a length read per field.
  */
-function isSendable(carrier: TraceCarrier, table: Record<string, unknown> | undefined): boolean {
+function isSendable(
+  carrier: TraceCarrier,
+  table: Record<string, unknown> | undefined,
+  tableLimit: number,
+): boolean {
   let length = 0;
   for (const name in carrier) {
     const value = carrier[name] as string | string[];
@@ -438,8 +450,7 @@ function isSendable(carrier: TraceCarrier, table: Record<string, unknown> | unde
       return false;
   }
   return (
-    table === undefined ||
-    amqpTableBytes(table, carrier, isStaleHeader, carrierFieldBytes) <= MAX_AMQP_TABLE_BYTES
+    table === undefined || amqpTableBytes(table, carrier, isStaleHeader, carrierFieldBytes) <= tableLimit
   );
 }
 
@@ -455,14 +466,15 @@ function carrierFieldBytes(carrier: TraceCarrier, measure: AmqpFieldMeasure): nu
  * null-prototype copy of the fields written, and `leftOut`, the fields left out, in the order they are
  * said — a name holding a `:` (nats.js refuses it) or over 255 characters (an AMQP short string:
  * amqplib throws at publish), the fields past {@link MAX_WRITTEN_CARRIER_LENGTH} in all, and with
- * `table` the fields with which that AMQP table would be over `MAX_AMQP_TABLE_BYTES` as amqplib counts
- * it, the propagation headers first kept (a third-party propagator's 70 KiB value, or five of 15 KiB,
+ * `table` the fields with which that AMQP table would be over `tableLimit` as amqplib counts it (`"table"`;
+ * `"frame"` when a writer's `frameMax` set a lower limit), the propagation headers first kept (a third-party propagator's 70 KiB value, or five of 15 KiB,
  * made amqplib throw "Encoded field table ... exceeds the 65536 byte encoding buffer"). Never throws (a
  * throwing getter or proxy trap: the fields looked at so far).
  */
 function cutToSendable(
   carrier: TraceCarrier,
   table: Record<string, unknown> | undefined,
+  tableLimit: number,
 ): { kept: TraceCarrier; leftOut: LeftOutField[] } {
   const kept = Object.create(null) as Record<string, string | string[]>;
   const leftOut: LeftOutField[] = [];
@@ -490,8 +502,8 @@ function cutToSendable(
           continue;
         }
         const bytes = table === undefined ? 0 : amqpFieldBytes(name, value);
-        if (tableBytes + bytes > MAX_AMQP_TABLE_BYTES) {
-          leftOut.push({ name, fault: "table", shown });
+        if (tableBytes + bytes > tableLimit) {
+          leftOut.push({ name, fault: tableLimit < MAX_AMQP_TABLE_BYTES ? "frame" : "table", shown });
           continue;
         }
         budget -= length;
@@ -531,6 +543,11 @@ interface Writer {
   readonly source: FieldSource;
   /** AMQP headers (`injectAmqpHeaders`, `withSendSpan` with system `"rabbitmq"`): a table to count. */
   readonly amqpTable: boolean;
+  /**
+   * The connection's negotiated `frame_max` the writer was given (its `frameMax` option; 0: none): the
+   * table is kept within the content header frame (`amqpTableLimit`).
+   */
+  readonly frameMax: number;
 }
 
 /**
@@ -560,11 +577,18 @@ function writeSendable<H extends Record<string, unknown> | HeaderEntries>(
   write: Write,
 ): H {
   const table = amqpTableOf(headers, writer.amqpTable);
-  if (isSendable(carrier, table)) return write(headers, carrier, carrier, writer.helper);
-  const { kept, leftOut } = cutToSendable(carrier, table);
-  const { helper, source, amqpTable: amqp } = writer;
+  const tableLimit = amqpTableLimit(writer.frameMax);
+  if (isSendable(carrier, table, tableLimit)) return write(headers, carrier, carrier, writer.helper);
+  const { kept, leftOut } = cutToSendable(carrier, table, tableLimit);
+  const { helper, source, amqpTable: amqp, frameMax } = writer;
   for (const { name, fault, shown } of leftOut)
-    warnFieldLeftOut(fault, name, shown, { helper, source, amqp, removed: holdsName(headers, name) });
+    warnFieldLeftOut(
+      fault,
+      name,
+      shown,
+      { helper, source, amqp, removed: holdsName(headers, name) },
+      frameMax,
+    );
   // Every name of the carrier is replaced, its fields left out too.
   return write(headers, kept, carrier, helper);
 }
@@ -586,7 +610,8 @@ const MAX_SENDS_WITHOUT_MESSAGE = 64;
 /**
  * Internal to tracehop/messaging: {@link writeCarrierToHeaders} of fields just injected
  * (`injectCarrier`: lower-case names, string values), not read again; `helper`, the public function
- * called, names it in a warning; `amqpTable`: the headers are AMQP headers, whose table is counted.
+ * called, names it in a warning; `amqpTable`: the headers are AMQP headers, whose table is counted,
+ * within the content header frame of a connection whose `frame_max` is `frameMax` (0: none given).
  * Never throws.
  */
 export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
@@ -594,8 +619,9 @@ export function writeFields<H extends Record<string, unknown> | HeaderEntries>(
   carrier: TraceCarrier,
   helper: string,
   amqpTable = false,
+  frameMax = 0,
 ): H {
-  return writeSendable(headers, carrier, { helper, source: "propagator", amqpTable }, writeInPlace);
+  return writeSendable(headers, carrier, { helper, source: "propagator", amqpTable, frameMax }, writeInPlace);
 }
 
 /**
@@ -668,8 +694,9 @@ export function writeFieldsToSend<H extends Record<string, unknown> | HeaderEntr
   carrier: TraceCarrier,
   helper: string,
   amqpTable = false,
+  frameMax = 0,
 ): H {
-  return writeSendable(headers, carrier, { helper, source: "propagator", amqpTable }, writeToSend);
+  return writeSendable(headers, carrier, { helper, source: "propagator", amqpTable, frameMax }, writeToSend);
 }
 
 /**
@@ -816,6 +843,28 @@ export function injectKafkaHeaders(
 }
 
 /**
+ * The option {@link injectAmqpHeaders} takes besides `captureCarrier`'s (`context`, `propagator`,
+ * `baggage`): the connection's `frameMax`.
+ */
+export interface AmqpFrameMaxOption {
+  /**
+   * The `frame_max` the connection negotiated with the broker, in bytes (amqplib:
+   * `connection.connection.frameMax` of the model `connect` resolves to; 131 072 by default in RabbitMQ
+   * and amqplib's `connect`, as low as 4 096, the AMQP 0-9-1 frame-min-size). A message's headers
+   * travel in one content header frame (AMQP 0-9-1 §4.2.3), which amqplib does not check against it:
+   * RabbitMQ closes the whole connection on a larger one (501 FRAME_ERROR). Given, the headers table is
+   * kept within `frameMax` minus 2 592 bytes (the frame, and the other properties at their largest),
+   * fields past it left out as past amqplib's 65 536-byte table (the baggage first). Unset or 0: only
+   * that table limit, which a `frameMax` from 68 128 up never lowers (docs/messaging.md, "The
+   * connection's frameMax").
+   */
+  frameMax?: number | undefined;
+}
+
+/** The option names {@link injectAmqpHeaders} takes. */
+const AMQP_HEADERS_OPTION_NAMES: readonly string[] = [...CAPTURE_OPTION_NAMES, "frameMax"];
+
+/**
  * Injects the given (default: active) context into amqplib message headers (`options.headers` of
  * `publish`/`sendToQueue`), in place, and returns them (a new object when `headers` is undefined or
  * `null`). As {@link injectKafkaHeaders}, never throws on the headers, and takes the same options:
@@ -826,19 +875,32 @@ export function injectKafkaHeaders(
  * included) is left out, the propagation headers kept first, said once
  * (`TRACEHOP_HEADER_FIELD_TOO_LARGE`; docs/messaging.md, "Baggage in the headers, and amqplib's header
  * limit"): with large application headers, keep the baggage out (`"none"`) or to the keys the consumer
- * needs rather than lose it whole.
+ * needs rather than lose it whole. A connection whose `frame_max` is lower than 68 128 bytes takes a
+ * smaller table: pass `options.frameMax` ({@link AmqpFrameMaxOption.frameMax}).
+ * @throws TypeError for options `captureCarrier` refuses, or a `frameMax` that is not 0 or an integer
+ *   from 4 096 to 2^32 - 1.
  */
-export function injectAmqpHeaders(headers?: AmqpHeaders, options?: CaptureCarrierOptions): AmqpHeaders;
+export function injectAmqpHeaders(
+  headers?: AmqpHeaders,
+  options?: CaptureCarrierOptions & AmqpFrameMaxOption,
+): AmqpHeaders;
 /**
  * Injects the given (default: active) context into AMQP message headers kept in a `Map` or a fetch
  * `Headers` object (`HeaderEntries`), as {@link injectAmqpHeaders} injects into a plain object. They
  * are written as {@link injectKafkaHeaders} writes such an object: through their `set`/`delete`, the
  * same object returned. Never throws on the headers.
  */
-export function injectAmqpHeaders<H extends HeaderEntries>(headers: H, options?: CaptureCarrierOptions): H;
+export function injectAmqpHeaders<H extends HeaderEntries>(
+  headers: H,
+  options?: CaptureCarrierOptions & AmqpFrameMaxOption,
+): H;
 export function injectAmqpHeaders(
   headers: AmqpHeaders | HeaderEntries = {},
-  options: CaptureCarrierOptions = {},
+  options: CaptureCarrierOptions & AmqpFrameMaxOption = {},
 ): AmqpHeaders | HeaderEntries {
-  return writeFields(headers, checkedCapture(options, "injectAmqpHeaders"), "injectAmqpHeaders", true);
+  // `null` is no options to untyped callers, as checkedCapture takes it.
+  const frameMax = (options as AmqpFrameMaxOption | null)?.frameMax;
+  assertFrameMax(frameMax, "injectAmqpHeaders");
+  const carrier = checkedCapture(options, "injectAmqpHeaders", AMQP_HEADERS_OPTION_NAMES);
+  return writeFields(headers, carrier, "injectAmqpHeaders", true, frameMax);
 }

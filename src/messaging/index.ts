@@ -18,6 +18,7 @@ export {
 export {
   injectAmqpHeaders,
   injectKafkaHeaders,
+  type AmqpFrameMaxOption,
   removePropagationHeaders,
   writeCarrierToHeaders,
 } from "./header-writer.js";

@@ -1,4 +1,5 @@
 /** The options of the messaging span helpers, and the checks every entry point makes before `fn` runs. */
+import { assertFrameMax } from "./sendable-field.js";
 import type { Attributes, Link, TextMapPropagator } from "@opentelemetry/api";
 import type { BaggagePolicy, TraceCarrier, WithCarrierOptions } from "../index.js";
 import { assertKnownOptions, assertPlainOptions } from "../known-options.js";
@@ -169,6 +170,17 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
    * `null` or `undefined` set nothing, another value that is no text is left out with the warning.
    */
   routingKey?: string | Uint8Array | number | bigint | null | undefined;
+  /**
+   * Under system `"rabbitmq"`: the `frame_max` the connection negotiated with the broker, in bytes
+   * (amqplib: `connection.connection.frameMax`; 131 072 by default in RabbitMQ and amqplib's `connect`,
+   * as low as 4 096, the AMQP 0-9-1 frame-min-size). The headers then get no field with which their
+   * table would be over `frameMax` minus 2 592 bytes, so that the content header frame fits (AMQP 0-9-1
+   * §4.2.3: amqplib does not check it, and RabbitMQ closes the whole connection, 501 FRAME_ERROR, on a
+   * larger one): `injectAmqpHeaders`'s option (docs/messaging.md, "The connection's frameMax"). Unset or
+   * 0: only amqplib's 65 536-byte table limit. Not 0 nor an integer from 4 096 to 2^32 - 1, or given
+   * under another system: a TypeError.
+   */
+  frameMax?: number | undefined;
   /** With `creationContext`: which context the message carries. Default `"send-span"`. */
   forward?: RelayForwarding | undefined;
   /**
@@ -263,6 +275,7 @@ const OPTION_NAMES: Record<string, readonly string[]> = {
     "creationContext",
     "forward",
     "routingKey",
+    "frameMax",
     "suppressInstrumentation",
     "baggage",
   ],
@@ -515,7 +528,8 @@ function assertCleanName(entry: string, name: string, attribute: string, value: 
  * a copy whose `links` are the links as checked, each read once (`assertOptionValues`), and whose
  * `messageId`, `conversationId` and `routingKey`, read from the message, are their text or left out
  * (`messageTextOption`: never an error). A `routingKey` other than `""`, `null` or `undefined` under a
- * system other than `"rabbitmq"` is a `TypeError`.
+ * system other than `"rabbitmq"` is a `TypeError`, and so is a `frameMax` that is no frame_max
+ * (`assertFrameMax`) or is given (not 0) under another system.
  * `before`, for an entry point that takes the message first (`withProcessSpan(headers, options, fn)`,
  * `withBatchProcessSpan(messages, options, fn)`), names that argument and gives what was passed there:
  * options there while `options` has no `system` is the arguments swapped ({@link swappedOptionsHint}).
@@ -590,6 +604,12 @@ export function requireOptions<O extends MessagingSpanOptions>(
   if (routingKey != null && !emptyKey && options.system !== MESSAGING_SYSTEM_VALUE_RABBITMQ)
     throw new TypeError(
       `tracehop ${entry}: options.routingKey is RabbitMQ's (rabbitmq.destination.routing_key) and takes system "rabbitmq", got system ${describeValue(options.system)}; give another system's routing attribute in options.attributes`,
+    );
+  const frameMax = (options as SendSpanOptions).frameMax;
+  assertFrameMax(frameMax, entry);
+  if (frameMax !== undefined && frameMax !== 0 && options.system !== MESSAGING_SYSTEM_VALUE_RABBITMQ)
+    throw new TypeError(
+      `tracehop ${entry}: frameMax is an AMQP connection's frame_max, for system "rabbitmq" only, got system ${describeValue(options.system)}`,
     );
   // Read from the message or its row (a header, a property, an MQTT user property, a column): never an
   // error (messageTextOption).

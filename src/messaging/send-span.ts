@@ -179,6 +179,7 @@ export function withSendSpan<
     suppressInstrumentation,
     baggage: _baggage,
     routingKey: _routingKey,
+    frameMax,
     ...given
   } = options;
   const system = options.system;
@@ -186,6 +187,7 @@ export function withSendSpan<
     headers,
     suppressInstrumentation !== false,
     system === "rabbitmq",
+    frameMax ?? 0,
     system === "mqtt",
     fn as (headers: H | undefined, span: Span) => T,
   );
@@ -214,7 +216,8 @@ type Send<T> = (span: Span, carrier: TraceCarrier) => T;
  * object or class instance filled in place, a copy when it cannot take the context, frozen say) and `fn` called with
  * them, under tracehop's send suppression when `suppress` ({@link SendSpanOptions.suppressInstrumentation}).
  * `amqpTable` (system `"rabbitmq"`): headers written as an AMQP table get no field that would take it
- * over what amqplib encodes, as `injectAmqpHeaders` writes them. `emptyAsUndefined` (system `"mqtt"`):
+ * over what amqplib encodes, or past the content header frame of a connection whose `frame_max` is
+ * `frameMax` (0: none given), as `injectAmqpHeaders` writes them. `emptyAsUndefined` (system `"mqtt"`):
  * headers of which mqtt.js would write no user property ({@link sendsNothingToMqtt}: the copy of
  * nothing, `{}`) are handed as `undefined`, which mqtt.js leaves out of the packet, where
  * `userProperties: {}` would drop the packet and never settle the publish ({@link SentHeaders}).
@@ -223,11 +226,12 @@ function sender<T, H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
   suppress: boolean,
   amqpTable: boolean,
+  frameMax: number,
   emptyAsUndefined: boolean,
   fn: (headers: H | undefined, span: Span) => T,
 ): Send<T> {
   return (span, carrier) => {
-    const written = writeFieldsToSend(headers, carrier, "withSendSpan", amqpTable);
+    const written = writeFieldsToSend(headers, carrier, "withSendSpan", amqpTable, frameMax);
     const message = emptyAsUndefined && sendsNothingToMqtt(written) ? undefined : written;
     if (!suppress) return fn(message, span);
     return contextApi.with(suppressForSend(contextApi.active()), fn, undefined, message, span);

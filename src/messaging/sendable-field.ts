@@ -10,7 +10,7 @@ import {
   warnDroppedField,
   type HeaderLeftOut,
 } from "../carrier/header-text-fields.js";
-import { quoteWritten } from "../describe-value.js";
+import { describeValue, quoteWritten } from "../describe-value.js";
 import { MAX_CARRIER_VALUE_LENGTH } from "../carrier/trace-carrier.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
 import { warnOnce } from "../warn-once.js";
@@ -33,8 +33,60 @@ export const MAX_HEADER_NAME_LENGTH = 255;
  */
 export const MAX_AMQP_TABLE_BYTES = 65_536;
 
-/** Why a header field is left out ({@link sendableFieldFault}). */
-export type FieldFault = "name" | "value" | "name-length" | "value-length" | "table";
+/**
+ * Internal: bytes of an AMQP content header frame that are not its headers table, at their largest
+ * (AMQP 0-9-1 §4.2.3 and the `basic` class's properties): 8 of the frame (type, channel, size, frame-end
+ * octet), 14 of the content header (class id, weight, body size, property flags), and 2 570 of the other
+ * properties (ten short strings of up to 256 bytes with their length octet: content type and encoding,
+ * correlation id, reply-to, expiration, message id, type, user id, app id, cluster id; delivery mode,
+ * priority, an 8-byte timestamp). A headers table within `frameMax` minus these fits in the frame
+ * whatever other properties `publish` / `sendToQueue` is given.
+ */
+export const CONTENT_HEADER_OTHER_BYTES = 2592;
+
+/**
+ * Internal: the AMQP 0-9-1 frame-min-size, the least `frame_max` a peer may negotiate (RabbitMQ refuses
+ * a lower one, and amqplib's `connect` takes it).
+ */
+export const AMQP_FRAME_MIN_SIZE = 4096;
+
+/**
+ * Internal: the most bytes a message's headers table may take as amqplib encodes it, for a connection
+ * whose negotiated `frame_max` is `frameMax` (`undefined` or 0: not given, or no limit): the
+ * {@link MAX_AMQP_TABLE_BYTES} amqplib encodes, or less, so that the content header frame fits in
+ * `frameMax` ({@link CONTENT_HEADER_OTHER_BYTES} kept for the rest of it). amqplib sends a larger
+ * frame unchecked and RabbitMQ closes the connection (501 FRAME_ERROR, `frame_too_large`).
+ */
+export function amqpTableLimit(frameMax: number | undefined): number {
+  return frameMax === undefined || frameMax === 0
+    ? MAX_AMQP_TABLE_BYTES
+    : Math.min(MAX_AMQP_TABLE_BYTES, frameMax - CONTENT_HEADER_OTHER_BYTES);
+}
+
+/**
+ * Internal: the `frameMax` option of `injectAmqpHeaders` and `withSendSpan` checked: `undefined`, 0 (no
+ * limit, as amqplib and the AMQP tune method read 0) or an integer from {@link AMQP_FRAME_MIN_SIZE} to
+ * 2^32 - 1 (a long, the tune method's `frame-max` field).
+ * @throws TypeError naming `where` and what to pass.
+ */
+export function assertFrameMax(frameMax: unknown, where: string): void {
+  if (
+    frameMax === undefined ||
+    frameMax === 0 ||
+    (Number.isInteger(frameMax) &&
+      (frameMax as number) >= AMQP_FRAME_MIN_SIZE &&
+      (frameMax as number) <= 0xffffffff)
+  )
+    return;
+  throw new TypeError(
+    `tracehop ${where}: frameMax must be the frame_max the connection negotiated, an integer from ` +
+      `${AMQP_FRAME_MIN_SIZE} (AMQP 0-9-1 frame-min-size) to 4294967295, or 0 for none ` +
+      `(amqplib: connection.connection.frameMax), got ${describeValue(frameMax)}`,
+  );
+}
+
+/** Why a header field is left out ({@link sendableFieldFault}; `frame`: a writer's `frameMax`). */
+export type FieldFault = "name" | "value" | "name-length" | "value-length" | "table" | "frame";
 
 /**
  * A header name every client sends: 1 or more characters 0x21-0x7E but `:` (0x3A), one compiled matcher
@@ -288,6 +340,18 @@ const SIZE_FAULTS = {
   budget: `with it the context's fields would be over ${MAX_CARRIER_VALUE_LENGTH} characters in all, the most tracehop writes into message headers, the propagation headers first; amqplib throws at publish past a ${MAX_AMQP_TABLE_BYTES}-byte headers table, and NATS and Kafka refuse a message over 1 MiB`,
 } as const;
 
+/** A fault of a field's size, said as {@link FIELD_TOO_LARGE_WARNING}. */
+type SizeFault = keyof typeof SIZE_FAULTS | "frame";
+
+/** Why a field past a writer's `frameMax` ({@link amqpTableLimit}) would fail the send, as its warning says it. */
+function frameRule(frameMax: number): string {
+  return (
+    `with it the message's content header frame could be over the frameMax of ${frameMax} bytes given, ` +
+    `its headers table over ${amqpTableLimit(frameMax)} bytes (the rest kept for the frame and the other ` +
+    `properties at their largest), and RabbitMQ closes the connection (FRAME_ERROR) on a larger frame`
+  );
+}
+
 /**
  * The writer whose `baggage` option a setter's user can switch to: a setter has no options (a
  * propagator calls it), the writer for its headers does (`BaggagePolicy`, with a `propagator` option).
@@ -315,8 +379,8 @@ const BAGGAGE_OPTION_VALUES = '("none", or the keys the next hop needs)';
  * holds less or the writer of its headers, which takes that option; for a full table, the application
  * headers too; else the fields `leftOut.source` writes.
  */
-function sizeFix(fault: keyof typeof SIZE_FAULTS, name: string, leftOut: HeaderLeftOut): string {
-  const table = fault === "table";
+function sizeFix(fault: SizeFault, name: string, leftOut: HeaderLeftOut): string {
+  const table = fault === "table" || fault === "frame";
   const { helper } = leftOut;
   const writer = WRITER_OF_SETTER[helper];
   if (name === "baggage" && (table || fault === "budget")) {
@@ -343,7 +407,8 @@ function sizeFix(fault: keyof typeof SIZE_FAULTS, name: string, leftOut: HeaderL
  * `:` rule; whether a value of that name the headers already held was removed, said only then): a
  * {@link sendableFieldFault} of its name or value characters as `TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT`
  * (once per field name, for the first 16 names), a name or value too long, (`"table"`) a field that
- * would overflow an AMQP headers table, or (`"budget"`, a writer) a field past the 16 KiB a writer
+ * would overflow an AMQP headers table, (`"frame"`, a writer given `frameMax`) its content header frame,
+ * or (`"budget"`, a writer) a field past the 16 KiB a writer
  * writes in all, as {@link FIELD_TOO_LARGE_WARNING} (once per process, helper and fault: the fault's
  * rule, then what to change, for the `baggage` header what that helper can do, {@link sizeFix}). Never
  * throws.
@@ -353,6 +418,7 @@ export function warnFieldLeftOut(
   name: string,
   value: string,
   leftOut: HeaderLeftOut,
+  frameMax = 0,
 ): void {
   if (fault === "name" || fault === "value") return warnDroppedField(name, value, leftOut);
   try {
@@ -363,7 +429,7 @@ export function warnFieldLeftOut(
     warnOnce(
       `header field too large ${leftOut.helper} ${fault}`,
       `tracehop ${leftOut.helper}: the header ${shown} is left out of the message headers, so that the client ` +
-        `does not refuse the send: ${SIZE_FAULTS[fault]}.${removed} The other headers are written, and the ` +
+        `does not refuse the send: ${fault === "frame" ? frameRule(frameMax) : SIZE_FAULTS[fault]}.${removed} The other headers are written, and the ` +
         `trace goes on when they carry it. ${sizeFix(fault, name, leftOut)}`,
       FIELD_TOO_LARGE_WARNING,
     );

@@ -23,6 +23,7 @@ import {
   removePropagationHeaders,
   withSendSpan,
   writeCarrierToHeaders,
+  type HeaderEntries,
 } from "../../src/messaging/index.js";
 import { datadogSpanId, datadogTraceId, inSpan, kafkaRoundTrip, traceparentOf } from "./tracing.js";
 
@@ -401,7 +402,9 @@ describe("headers kept in entries: a fetch Headers object or a Map, as the reade
   test("injectKafkaHeaders / injectAmqpHeaders write through set(): the same object, read back by every reader", async () => {
     await inSpan("producer", (span) => {
       const expected = traceparentOf(span.spanContext());
-      for (const inject of [injectKafkaHeaders, injectAmqpHeaders]) {
+      for (const inject of [injectKafkaHeaders, injectAmqpHeaders] as ((
+        headers: HeaderEntries,
+      ) => unknown)[]) {
         const fetchHeaders = new Headers({ "x-app": "1", TraceParent: stale, "x-b3-traceid": "abc" });
         assert.equal(inject(fetchHeaders), fetchHeaders);
         assert.equal(fetchHeaders.has("traceparent"), true);

@@ -182,7 +182,7 @@ describe("tracehop/messaging helpers on hostile headers", () => {
       const base: Context = ROOT_CONTEXT.setValue(Symbol("base"), 1);
       fc.assert(
         fc.property(hostileHeaders, ({ headers, checkable }) => {
-          for (const inject of [injectKafkaHeaders, injectAmqpHeaders]) {
+          for (const inject of [injectKafkaHeaders, injectAmqpHeaders] as ((headers: never) => unknown)[]) {
             const result = inject(headers as never);
             if (checkable) {
               // The context is on the returned object (the same one when it could be written in place).

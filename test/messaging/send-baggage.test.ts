@@ -261,7 +261,7 @@ describe("a bad baggage value: captureCarrier's TypeError, under the helper's na
     });
     assert.throws(() => injectAmqpHeaders({}, { bagage: "none" } as never), {
       message:
-        'tracehop injectAmqpHeaders: there is no option "bagage"; the options are context, propagator, baggage',
+        'tracehop injectAmqpHeaders: there is no option "bagage"; the options are context, propagator, baggage, frameMax',
     });
     assert.throws(() => withSendSpan({ ...SEND, bagage: "none" } as never, () => 1), {
       name: "TypeError",

@@ -99,7 +99,7 @@ describe("stored carriers into tracehop/messaging", () => {
       }
       // The inject helpers take it as headers: an object gets the context; anything else is left alone.
       await inSpan("producer", (span) => {
-        for (const inject of [injectKafkaHeaders, injectAmqpHeaders]) {
+        for (const inject of [injectKafkaHeaders, injectAmqpHeaders] as ((headers: never) => unknown)[]) {
           const value = make();
           const out = inject(value as never) as Record<string, unknown>;
           if (value === null || value === undefined)

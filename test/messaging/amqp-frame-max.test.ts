@@ -1,0 +1,164 @@
+// A message's headers travel in one AMQP content header frame, which must fit in the frame_max the
+// connection negotiated (AMQP 0-9-1 §4.2.3; RabbitMQ and amqplib's connect default to 131 072 bytes,
+// and a client may ask for as little as 4 096, the protocol's frame-min-size). amqplib does not check
+// it: a larger header frame reaches RabbitMQ, which closes the whole connection (501 FRAME_ERROR
+// `frame_too_large`), every channel on it, the message lost. Tried: a 6 KB baggage written by
+// withSendSpan({ system: "rabbitmq" }) on a connection with frameMax 4096 closed it. The `frameMax`
+// option of withSendSpan and injectAmqpHeaders keeps the headers table within the frame, leaving out
+// the fields past it (the baggage first), said once, as the 64 KiB table limit does.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { context, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
+import type amqplib from "amqplib";
+import { injectAmqpHeaders, withSendSpan } from "../../src/messaging/index.js";
+import { AMQP_URL } from "./rabbitmq.js";
+import { exporter, onlySpan, traceparentOf } from "./tracing.js";
+import { SPAN_ID, TRACE_ID } from "../support/baggage-context.js";
+import { recordWarnings, said } from "../support/warnings.js";
+
+/** The protocol's least frame_max (AMQP 0-9-1 frame-min-size), which a client may negotiate. */
+const FRAME_MAX = 4096;
+
+/** A request's context with `entries` baggage entries of 90 characters each. */
+function requestWithBaggage(entries: number): Context {
+  const baggage: Record<string, { value: string }> = {};
+  for (let i = 0; i < entries; i++) baggage[`k${i}`] = { value: "v".repeat(90) };
+  return propagation.setBaggage(
+    trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    }),
+    propagation.createBaggage(baggage),
+  );
+}
+
+describe(`RabbitMQ: a connection with frameMax ${FRAME_MAX}`, () => {
+  let connection: amqplib.ChannelModel | undefined;
+  let channel: amqplib.ConfirmChannel | undefined;
+  let queue = "";
+  let closed: string | undefined;
+  let skip: string | undefined;
+
+  before(async () => {
+    try {
+      const { connect } = await import("amqplib");
+      const url = new URL(AMQP_URL);
+      url.searchParams.set("frameMax", String(FRAME_MAX));
+      connection = await connect(url.href);
+    } catch (error) {
+      skip = `RabbitMQ not reachable at ${AMQP_URL} (${String(error)})`;
+      return;
+    }
+    connection.on("error", (error: Error) => (closed = error.message));
+    connection.on("close", () => (closed ??= "closed"));
+    channel = await connection.createConfirmChannel();
+    channel.on("error", (error: Error) => (closed ??= error.message));
+    // Named by the broker, exclusive: deleted with the connection at the latest.
+    ({ queue } = await channel.assertQueue("", { exclusive: true }));
+  });
+
+  after(async () => {
+    if (closed === undefined) await connection?.close();
+  });
+
+  /** Publishes with `headers`, waits for the confirm, and gets the message back: its headers. */
+  async function roundTrip(headers: Record<string, unknown>): Promise<Record<string, unknown>> {
+    channel!.sendToQueue(queue, Buffer.from("business"), { headers, messageId: "m-1" });
+    await channel!.waitForConfirms();
+    const message = await channel!.get(queue, { noAck: true });
+    assert.ok(message, "the message reached the queue");
+    assert.equal(message.content.toString(), "business");
+    return message.properties.headers as Record<string, unknown>;
+  }
+
+  test("withSendSpan({ frameMax }) with a 6 KB baggage: the baggage is left out, said; the message is published and carries the trace", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    exporter.reset();
+    const told = await recordWarnings(() =>
+      context.with(requestWithBaggage(60), () =>
+        withSendSpan(
+          { system: "rabbitmq", destination: queue, headers: { "x-app": "kept" }, frameMax: FRAME_MAX },
+          (headers) => roundTrip(headers),
+        ),
+      ),
+    );
+    assert.equal(closed, undefined, "the connection is open");
+    const received = told.result;
+    assert.equal(received.traceparent, traceparentOf(onlySpan(`publish ${queue}`).spanContext()));
+    assert.equal(received["x-app"], "kept");
+    assert.equal(Object.hasOwn(received, "baggage"), false);
+    assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+      `tracehop withSendSpan: the header "baggage" is left out of the message headers, so that the client does not refuse the send: with it the message's content header frame could be over the frameMax of ${FRAME_MAX} bytes given, its headers table over ${FRAME_MAX - 2592} bytes (the rest kept for the frame and the other properties at their largest), and RabbitMQ closes the connection (FRAME_ERROR) on a larger frame. The other headers are written, and the trace goes on when they carry it. Keep less baggage: the baggage option of withSendSpan ("none", or the keys the next hop needs) trims it; or keep the application headers smaller`,
+    ]);
+  });
+
+  test("injectAmqpHeaders(headers, { frameMax }): the same cut; a baggage that fits is kept", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const large = await context.with(requestWithBaggage(60), () =>
+      roundTrip(injectAmqpHeaders({}, { frameMax: FRAME_MAX })),
+    );
+    assert.equal(closed, undefined, "the connection is open");
+    assert.match(String(large.traceparent), new RegExp(`^00-${TRACE_ID}-${SPAN_ID}-01$`));
+    assert.equal(Object.hasOwn(large, "baggage"), false);
+    // Eight entries, 775 characters: within the table's 1 504 bytes beside the trace headers.
+    const small = await context.with(requestWithBaggage(8), () =>
+      roundTrip(injectAmqpHeaders({}, { frameMax: FRAME_MAX })),
+    );
+    assert.equal(String(small.baggage).split(",").length, 8);
+  });
+
+  test("a headers table of the limit, 1 504 bytes, fits beside the other properties at their largest RabbitMQ takes", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    // 4 bytes of table length, then 1 + 5 + 1 + 4 bytes before the value of the one field.
+    const headers = { "x-app": "a".repeat(FRAME_MAX - 2592 - 4 - 11) };
+    const text = "p".repeat(255);
+    channel!.sendToQueue(queue, Buffer.from("business"), {
+      headers,
+      contentType: text,
+      contentEncoding: text,
+      correlationId: text,
+      replyTo: text,
+      messageId: text,
+      type: text,
+      appId: text,
+      // RabbitMQ refuses a user id other than the connection's user, and an expiration that is no number;
+      // amqplib writes the cluster id empty.
+      userId: new URL(AMQP_URL).username || "guest",
+      expiration: "600000",
+      deliveryMode: 1,
+      priority: 1,
+      timestamp: Date.now(),
+    });
+    await channel!.waitForConfirms();
+    const message = await channel!.get(queue, { noAck: true });
+    assert.equal(closed, undefined, "the connection is open");
+    assert.ok(message, "the message reached the queue");
+    assert.equal((message.properties.headers as Record<string, unknown>)["x-app"], headers["x-app"]);
+  });
+
+  test("frameMax that is no frame_max is a TypeError saying what to pass", () => {
+    for (const [frameMax, shown] of [
+      [100, "100"],
+      [4096.5, "4096.5"],
+      ["4096", '"4096"'],
+      [2 ** 32, "4294967296"],
+    ] as const) {
+      const message = `tracehop injectAmqpHeaders: frameMax must be the frame_max the connection negotiated, an integer from 4096 (AMQP 0-9-1 frame-min-size) to 4294967295, or 0 for none (amqplib: connection.connection.frameMax), got ${shown}`;
+      assert.throws(() => injectAmqpHeaders({}, { frameMax: frameMax as number }), {
+        name: "TypeError",
+        message,
+      });
+      assert.throws(
+        () => withSendSpan({ system: "rabbitmq", destination: "q", frameMax: frameMax as number }, () => 0),
+        { name: "TypeError", message: message.replace("injectAmqpHeaders", "withSendSpan") },
+      );
+    }
+    assert.throws(() => withSendSpan({ system: "kafka", destination: "q", frameMax: 4096 }, () => 0), {
+      name: "TypeError",
+      message:
+        'tracehop withSendSpan: frameMax is an AMQP connection\'s frame_max, for system "rabbitmq" only, got system "kafka"',
+    });
+  });
+});

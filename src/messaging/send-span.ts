@@ -109,6 +109,9 @@ function runInNewSpan<T>(
  * ({@link SendSpanOptions.baggage}), the policy, checks and messages of `captureCarrier`'s `baggage`
  * option. amqplib refuses a header table over 65 536 bytes when encoded (a RangeError from
  * `publish`/`sendToQueue`): with large application headers, pass `"none"` or the keys the consumer needs.
+ * A connection whose negotiated `frame_max` is under 68 128 bytes takes a smaller table (RabbitMQ closes
+ * the connection on a larger content header frame): pass it as `options.frameMax`
+ * ({@link SendSpanOptions.frameMax}).
  *
  * `fn` runs with tracing suppressed (see {@link SendSpanOptions.suppressInstrumentation}), except for
  * tracehop's own captures. Attributes (set at start): `messaging.system`, `messaging.system.name`,

@@ -9,19 +9,26 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { describe } from "node:test";
 import { pathToFileURL } from "node:url";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
 import { runMainJob } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { requireBuild } from "../support/build.js";
+import { boundedTest } from "../examples/tcp-servers.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
 requireBuild();
 
+// Each test is bounded on its own (SUITE_BOUND_MS, boundedTest), each of its waits and runs by a hang guard
+// (`within`, `until`, `ended`, runExample's RUN_GUARD_MS), which names what hung; not the suite as a whole (a
+// bound on all its tests together runs out on a loaded machine in the middle of a healthy test, which is
+// cancelled without its `finally` and says nothing of what was slow).
+const test = boundedTest();
+
 const FIXTURE = join(import.meta.dirname, "../examples/fixtures/ending-worker.mjs");
 
-describe("npm start whose worker exits 1 as the run stops it", { timeout: 240_000 }, () => {
+describe("npm start whose worker exits 1 as the run stops it", () => {
   test("every job done, the worker's stop failed: the run says which process and how, and exits 1", async (t) => {
     const dir = tempDir(t, "hC-stop-failed");
     const document = join(dir, "doc.txt");

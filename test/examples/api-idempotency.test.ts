@@ -5,15 +5,22 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { request } from "node:http";
-import { describe, test } from "node:test";
+import { describe } from "node:test";
 import Database from "better-sqlite3";
 import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
 import { createDatabase } from "../prisma/databases.js";
 import { startApi } from "../support/by-hand.js";
 import { requireBuild } from "../support/build.js";
+import { boundedTest, HANG_GUARD_MS, within } from "./tcp-servers.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
 requireBuild();
+
+// Each test is bounded on its own (SUITE_BOUND_MS, boundedTest), each of its waits and runs by a hang guard
+// (`within`, `until`, `ended`, runExample's RUN_GUARD_MS), which names what hung; not the suite as a whole (a
+// bound on all its tests together runs out on a loaded machine in the middle of a healthy test, which is
+// cancelled without its `finally` and says nothing of what was slow).
+const test = boundedTest();
 
 /** The PreprocessJob and Outbox rows of a database, as the tests read them. */
 interface Stored {
@@ -59,14 +66,14 @@ interface Answer {
 /**
  * POSTs `text` to `base` as text/plain (`json`: as `{"text": ...}`) with the Idempotency-Key field
  * `key` (an array: one field line each; `undefined`: none), through node:http so that any bytes and
- * repeated fields go as given.
+ * repeated fields go as given; the answer waited for within the hang guard.
  */
 function post(base: string, text: string, key?: string | string[], json = false): Promise<Answer> {
   const headers: Record<string, string | string[]> = {
     "content-type": json ? "application/json" : "text/plain",
   };
   if (key !== undefined) headers["idempotency-key"] = key;
-  return new Promise((resolve, reject) => {
+  const answer = new Promise<Answer>((resolve, reject) => {
     const sent = request(`${base}/preprocess-jobs`, { method: "POST", headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -81,6 +88,7 @@ function post(base: string, text: string, key?: string | string[], json = false)
     sent.on("error", reject);
     sent.end(json ? JSON.stringify({ text }) : text);
   });
+  return within(answer, HANG_GUARD_MS, `the api's answer to a POST (key ${JSON.stringify(key)})`);
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
@@ -244,50 +252,46 @@ async function postAtOnce(base: string): Promise<string> {
   return id;
 }
 
-describe(
-  "POSTs with the same key at once make one job, and each answer names it",
-  { timeout: 120_000 },
-  () => {
-    test("SQLite file", async (t) => {
-      const { base, db, stop } = await startApi(t, "api-idempotency");
+describe("POSTs with the same key at once make one job, and each answer names it", () => {
+  test("SQLite file", async (t) => {
+    const { base, db, stop } = await startApi(t, "api-idempotency");
+    const id = await postAtOnce(base);
+    const stored = storedSqlite(db);
+    assert.deepEqual(
+      [stored.jobs.map((job) => job.id), stored.outbox.map((row) => row.aggregateId)],
+      [[id], [id]],
+    );
+    await stop();
+  });
+
+  // The same on the servers, where the loser's insert waits for the winner's transaction, and the key is
+  // compared as sent (MySQL's table collation, utf8mb4_unicode_ci, would take KEY and key for one).
+  for (const provider of ["postgresql", "mysql"] as const)
+    test(provider === "mysql" ? "MariaDB/MySQL" : "PostgreSQL", async (t) => {
+      const database = await createDatabase(provider);
+      if (typeof database === "string") return t.skip(database);
+      t.after(() => database.drop());
+      const url = new URL(database.url);
+      if (database.schema !== undefined) url.searchParams.set("schema", database.schema);
+      const { base, stop } = await startApi(t, "api-idempotency", url.href);
       const id = await postAtOnce(base);
-      const stored = storedSqlite(db);
-      assert.deepEqual(
-        [stored.jobs.map((job) => job.id), stored.outbox.map((row) => row.aggregateId)],
-        [[id], [id]],
-      );
+      const upper = await post(base, DOCUMENT, KEY.toUpperCase());
+      assert.deepEqual([upper.status, upper.replayed], [201, undefined]);
+      const jobs = (await database.client.preprocessJob.findMany({
+        select: { id: true, idempotencyKey: true },
+        orderBy: { createdAt: "asc" },
+      })) as { id: string; idempotencyKey: string }[];
+      const outbox = (await database.client.outbox.findMany({ select: { aggregateId: true } })) as {
+        aggregateId: string;
+      }[];
+      assert.deepEqual(jobs, [
+        { id, idempotencyKey: KEY },
+        { id: upper.body.id, idempotencyKey: KEY.toUpperCase() },
+      ]);
+      assert.deepEqual(outbox.map((row) => row.aggregateId).sort(), [id, upper.body.id].sort());
       await stop();
     });
-
-    // The same on the servers, where the loser's insert waits for the winner's transaction, and the key is
-    // compared as sent (MySQL's table collation, utf8mb4_unicode_ci, would take KEY and key for one).
-    for (const provider of ["postgresql", "mysql"] as const)
-      test(provider === "mysql" ? "MariaDB/MySQL" : "PostgreSQL", async (t) => {
-        const database = await createDatabase(provider);
-        if (typeof database === "string") return t.skip(database);
-        t.after(() => database.drop());
-        const url = new URL(database.url);
-        if (database.schema !== undefined) url.searchParams.set("schema", database.schema);
-        const { base, stop } = await startApi(t, "api-idempotency", url.href);
-        const id = await postAtOnce(base);
-        const upper = await post(base, DOCUMENT, KEY.toUpperCase());
-        assert.deepEqual([upper.status, upper.replayed], [201, undefined]);
-        const jobs = (await database.client.preprocessJob.findMany({
-          select: { id: true, idempotencyKey: true },
-          orderBy: { createdAt: "asc" },
-        })) as { id: string; idempotencyKey: string }[];
-        const outbox = (await database.client.outbox.findMany({ select: { aggregateId: true } })) as {
-          aggregateId: string;
-        }[];
-        assert.deepEqual(jobs, [
-          { id, idempotencyKey: KEY },
-          { id: upper.body.id, idempotencyKey: KEY.toUpperCase() },
-        ]);
-        assert.deepEqual(outbox.map((row) => row.aggregateId).sort(), [id, upper.body.id].sort());
-        await stop();
-      });
-  },
-);
+});
 
 test("a replay's span says so (preprocess.job.replayed) and writes no carrier: the job and its outbox row keep the first request's trace", async (t) => {
   const { base, db, spans, stop } = await startApi(t, "api-idempotency");

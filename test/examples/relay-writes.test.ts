@@ -5,15 +5,22 @@
 // worker's stores wait for. Before the relay claimed a batch of rows in one write, it claimed each row in a
 // write of its own: three write transactions per row (claim, publish, mark), not about two.
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe } from "node:test";
 import { postgresBacklog, startRelayOn } from "../support/by-hand.js";
 import { ended } from "../support/main-job.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "./queue-helpers.js";
 import { requireBuild } from "../support/build.js";
+import { boundedTest } from "./tcp-servers.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
 requireBuild();
+
+// Each test is bounded on its own (SUITE_BOUND_MS, boundedTest), each of its waits and runs by a hang guard
+// (`within`, `until`, `ended`, runExample's RUN_GUARD_MS), which names what hung; not the suite as a whole (a
+// bound on all its tests together runs out on a loaded machine in the middle of a healthy test, which is
+// cancelled without its `finally` and says nothing of what was slow).
+const test = boundedTest();
 
 /** Outbox rows waiting when the relay starts. */
 const ROWS = 20;
@@ -57,7 +64,7 @@ const TRIGGERS = (s: string) => `
   CREATE TRIGGER log_queue_insert AFTER INSERT ON ${s}."QueueMessage"
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${s}.log_queue_insert();`;
 
-describe("the relay's database writes per outbox row (PostgreSQL, table queue)", { timeout: 90_000 }, () => {
+describe("the relay's database writes per outbox row (PostgreSQL, table queue)", () => {
   test(`a backlog of ${ROWS} rows: claimed in batches of 10, one write each; published and marked one row at a time`, async (t) => {
     const backlog = await postgresBacklog(t, "relay_writes", ROWS);
     if (typeof backlog === "string") return t.skip(backlog);

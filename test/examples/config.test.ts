@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawnSyncGuarded } from "../support/child-script.js";
 import { afterEach, describe, test } from "node:test";
 import fc from "fast-check";
 import {
@@ -405,10 +405,12 @@ describe("exitForBadInput: the exit-2 line", () => {
       `const c = await import(${JSON.stringify(config)});` +
       (name === undefined ? "" : `c.nameProcess(${JSON.stringify(name)});`) +
       `c.exitForBadInput(${JSON.stringify(message)});`;
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      encoding: "utf8",
-      timeout: 30_000,
-    });
+    const r = spawnSyncGuarded(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script],
+      {},
+      `exitForBadInput in a child process (name ${name ?? "none"})`,
+    );
     return { status: r.status, stderr: r.stderr };
   }
 

@@ -4,13 +4,19 @@
 // and its spans lost. It ends with 1, its last line saying why, after the lines of its stop; a second signal
 // still ends it at once, saying why it was ending.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, test } from "node:test";
+import { describe } from "node:test";
 import { ENDING_MESSAGE } from "../../examples/preprocess/config.js";
+import { ended, RUN_GUARD_MS, spawnTracked, type MainJobResult } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
-import { SUITE_BOUND_MS } from "./tcp-servers.js";
+import { boundedTest } from "./tcp-servers.js";
+
+// Each test is bounded on its own (SUITE_BOUND_MS, boundedTest), each of its waits and runs by a hang guard
+// (`within`, `until`, `ended`, runExample's RUN_GUARD_MS), which names what hung; not the suite as a whole (a
+// bound on all its tests together runs out on a loaded machine in the middle of a healthy test, which is
+// cancelled without its `finally` and says nothing of what was slow).
+const test = boundedTest();
 
 const FIXTURE = join(import.meta.dirname, "fixtures/stopping-on-its-own.ts");
 const LOST_LINE =
@@ -21,21 +27,21 @@ const LOST_LINE =
  * Starts the fixture, sends the first of `signals` 300 ms after its stop has begun and each next one once the
  * process has said it took the one before (its `while ending on its own` line: two signals sent close
  * together to a process the loaded machine does not run in between would be merged into one), and resolves
- * to how it ended and how long it took from its stop's start.
+ * to how it ended and how long it took from its stop's start; past {@link RUN_GUARD_MS} (a hang guard) the fixture is
+ * killed and this rejects, naming it.
  */
-function signalWhileEnding(
+async function signalWhileEnding(
   signals: NodeJS.Signals[],
   stopMs: number,
 ): Promise<{ code: number | null; stderr: string; ms: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
+  const child = spawnTracked(process.execPath, ["--import", "tsx", FIXTURE], {
     env: { ...process.env, STOP_MS: String(stopMs) },
     stdio: ["ignore", "pipe", "pipe"],
-    timeout: 30_000,
   });
   let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
+  child.stderr!.on("data", (d) => (stderr += d));
   let began = 0;
-  child.stdout.on("data", async (d: Buffer) => {
+  child.stdout!.on("data", async (d: Buffer) => {
     if (began !== 0 || !d.toString().includes("ENDING")) return;
     began = Date.now();
     await sleep(300);
@@ -53,10 +59,18 @@ function signalWhileEnding(
       child.kill(signal);
     }
   });
-  return new Promise((done) => child.on("close", (code) => done({ code, stderr, ms: Date.now() - began })));
+  const result = new Promise<MainJobResult>((done) =>
+    child.on("close", (code) => done({ code, stdout: "", stderr })),
+  );
+  const { code } = await ended(
+    { child, result },
+    `the fixture stopping on its own, signalled ${signals.join(", ") || "no signal"}`,
+    RUN_GUARD_MS,
+  );
+  return { code, stderr, ms: Date.now() - began };
 }
 
-describe("a signal to a process already stopping on its own", { timeout: SUITE_BOUND_MS }, () => {
+describe("a signal to a process already stopping on its own", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const)
     test(`one ${signal}: the process says it finishes its stop, and exits 1, saying why last`, async () => {
       const r = await signalWhileEnding([signal], 1_500);
@@ -86,10 +100,9 @@ describe("a signal to a process already stopping on its own", { timeout: SUITE_B
   });
 
   test("started by npm start (an IPC channel): it tells main.ts at once that it is ending, its line coming only after its stop", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
+    const child = spawnTracked(process.execPath, ["--import", "tsx", FIXTURE], {
       env: { ...process.env, STOP_MS: "1500" },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
-      timeout: 30_000,
     });
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
@@ -98,7 +111,14 @@ describe("a signal to a process already stopping on its own", { timeout: SUITE_B
       child.once("message", (message) => done({ message, at: Date.now() }));
       child.once("close", () => done({ message: undefined, at: Date.now() }));
     });
-    const code = await new Promise<number | null>((done) => child.on("close", (c) => done(c)));
+    const result = new Promise<MainJobResult>((done) =>
+      child.on("close", (c) => done({ code: c, stdout: "", stderr })),
+    );
+    const { code } = await ended(
+      { child, result },
+      "the fixture started with an IPC channel, stopping on its own",
+      RUN_GUARD_MS,
+    );
     const { message, at } = await told;
     assert.equal(code, 1, stderr);
     assert.deepEqual(message, ENDING_MESSAGE);

@@ -6,7 +6,7 @@
 import { tempDir } from "../support/temp-dir.js";
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { startTracing } from "../../src/tracing/start-tracing.js";
@@ -17,7 +17,9 @@ import {
   splitStderr,
   startOtlpReceiver,
 } from "./otlp-helpers.js";
-import { ROOT, runModuleScript } from "../support/child-script.js";
+import { ROOT, runModuleScript, spawnSyncGuarded } from "../support/child-script.js";
+import { ended, RUN_GUARD_MS, spawnTracked, type MainJobResult } from "../support/main-job.js";
+import { HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
 
 const spansFileIn = (t: TestContext) => join(tempDir(t, "exit"), "spans.jsonl");
 const CHILD_ENV = {
@@ -62,7 +64,7 @@ test("a script that ends a span and returns without shutdown(): the span is in t
 
 test("OTEL_TRACES_EXPORTER=none: a script that ends a span writes no default spans file (.tracehop/spans.jsonl); with TRACEHOP_SPANS_FILE it writes that one", (t) => {
   const run = (cwd: string, env: Record<string, string>) => {
-    const child = spawnSync(
+    const child = spawnSyncGuarded(
       process.execPath,
       [
         // tsx by its path: the working directory has no node_modules.
@@ -79,7 +81,8 @@ test("OTEL_TRACES_EXPORTER=none: a script that ends a span writes no default spa
           `trace.getTracer("script").startSpan("not exported").end();`,
         ].join("\n"),
       ],
-      { cwd, encoding: "utf8", env: { ...CHILD_ENV, OTEL_TRACES_EXPORTER: "none", ...env }, timeout: 30_000 },
+      { cwd, env: { ...CHILD_ENV, OTEL_TRACES_EXPORTER: "none", ...env } },
+      "a script that ends a span, OTEL_TRACES_EXPORTER=none",
     );
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stderr, "");
@@ -133,15 +136,20 @@ test("a process stopped by SIGTERM that calls shutdown() in its handler (docs/ex
     `setInterval(() => {}, 1000); // a server: runs until stopped`,
     `console.log("ready");`,
   ].join("\n");
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+  const child = spawnTracked(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     cwd: ROOT,
     env: CHILD_ENV,
     stdio: ["ignore", "pipe", "inherit"],
   });
-  await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  const result = closed(child);
+  await within(
+    new Promise<void>((resolve) => child.stdout!.once("data", () => resolve())),
+    HANG_GUARD_MS,
+    "the server script's ready line",
+  );
   assert.equal(existsSync(spansFile), false, "nothing flushed yet (the batch delay is 5 s)");
   child.kill("SIGTERM");
-  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  const { code } = await ended({ child, result }, "the server script's exit on SIGTERM");
   assert.equal(code, 143);
   assert.deepEqual(
     readSpansFile(spansFile).spans.map((span) => span.name),
@@ -164,17 +172,24 @@ async function runExportingScript(
     `  shutdownTimeoutMillis: 2000 });`,
     `trace.getTracer("script").startSpan("last words").end();`,
   ].join("\n");
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+  const child = spawnTracked(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     cwd: ROOT,
     env: { ...CHILD_ENV, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  const { code, stderr } = await ended(
+    { child, result: closed(child) },
+    "a script that exports its span before exit",
+    RUN_GUARD_MS,
+  );
+  return { status: code, stderr };
+}
+
+/** How `child` ended, once its pipes are read to the end ("close"): its code and what it wrote on stderr. */
+function closed(child: ChildProcess): Promise<MainJobResult> {
   let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const status = await new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  clearTimeout(killer);
-  return { status, stderr };
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout: "", stderr })));
 }
 
 test("a script whose collector refuses the flush before exit: the lost export is said in one line, a process warning (and through diag with OTEL_LOG_LEVEL=warn)", async () => {

@@ -25,6 +25,39 @@ const SCHEMA = `tracehop_lost_${process.pid}`;
 const APP = `tracehop_lost_test_${process.pid}`;
 const url = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${SCHEMA}&application_name=${APP}`;
 
+/**
+ * A TCP proxy on 127.0.0.1 (any free port) to the PostgreSQL server of PG_URL; `reset()` resets each
+ * connection open through it (a TCP RST to the client: its socket fails with ECONNRESET), as a proxy, a
+ * firewall or a load balancer dropping connections does; new connections are relayed again.
+ */
+async function resettingProxy(): Promise<{ port: number; reset(): void; close(): Promise<void> }> {
+  const upstream = new URL(PG_URL);
+  const clients = new Set<Socket>();
+  const proxy = createServer((client) => {
+    const server = connect(Number(upstream.port || 5432), upstream.hostname);
+    clients.add(client);
+    for (const s of [client, server]) s.on("error", () => {});
+    client.on("close", () => {
+      clients.delete(client);
+      server.destroy();
+    });
+    server.on("close", () => client.destroy());
+    client.pipe(server);
+    server.pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (proxy.address() as AddressInfo).port,
+    reset: () => {
+      for (const client of clients) client.resetAndDestroy();
+    },
+    close: () => {
+      for (const client of clients) client.destroy();
+      return new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
 describe("PostgreSQL: a connection terminated during a query", () => {
   let admin: pg.Client;
   let db: Database;
@@ -74,7 +107,7 @@ describe("PostgreSQL: a connection terminated during a query", () => {
     });
   });
 
-  test("a batch transaction (pg's 'Connection terminated unexpectedly', no code) is transient", async (t) => {
+  test("a batch transaction (pg's lost connection, in whichever wording the timing gives) is transient", async (t) => {
     if (postgres.skipped(t)) return;
     const error = await failureWhileLocked((id) =>
       db.$transaction([
@@ -82,11 +115,136 @@ describe("PostgreSQL: a connection terminated during a query", () => {
         db.preprocessJob.update({ where: { id }, data: { status: "done" } }),
       ]),
     );
-    assert.equal((error as Error).message, "Connection terminated unexpectedly");
-    assert.equal(isTransientDatabaseError(error), true);
+    // Which error comes depends on the order the server's ErrorResponse (57P01), the socket's end and the
+    // batch's next statement reach pg in, which a loaded machine changes: pg's "Connection terminated
+    // unexpectedly" (no code) most often, its "Client has encountered a connection error and is not
+    // queryable", or the adapter's DriverAdapterError holding 57P01. Each is the same kind: a lost connection.
+    t.diagnostic(`the batch failed with: ${String(error)}`);
+    assert.equal(isTransientDatabaseError(error), true, String(error));
     assert.equal(databaseFailure(error)?.state, "unavailable");
     // The pool connects again: the next query works.
     assert.equal(typeof (await db.preprocessJob.count()), "number");
+  });
+
+  // The errors node-postgres itself gives for a connection the server ends, on a client the test owns (no pool,
+  // no Prisma): each is a lost connection, transient, the database unavailable.
+  test("pg's own errors of a terminated connection (the query's 57P01, the client's 'error' events, the next query's): each transient", async (t) => {
+    if (postgres.skipped(t)) return;
+    const { default: pgModule } = await import("pg");
+    const client = new pgModule.Client({ connectionString: PG_URL, application_name: APP });
+    const emitted: unknown[] = [];
+    client.on("error", (error) => emitted.push(error));
+    await within(client.connect(), HANG_GUARD_MS, "a pg connection");
+    try {
+      const running = client.query("SELECT pg_sleep(30)").then(
+        () => assert.fail("the query outlived its backend"),
+        (error: unknown) => error,
+      );
+      await until(
+        async () =>
+          (
+            await admin.query(
+              "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'SELECT pg_sleep%'",
+              [APP],
+            )
+          ).rowCount === 1,
+        "the query to run on the server",
+      );
+      await terminateAfter(0);
+      const errors = [await within(running, HANG_GUARD_MS, "the terminated query's failure")];
+      errors.push(
+        await within(
+          client.query("SELECT 1").then(
+            () => assert.fail("a query on a terminated connection succeeded"),
+            (error: unknown) => error,
+          ),
+          HANG_GUARD_MS,
+          "the next query's failure",
+        ),
+        ...emitted,
+      );
+      // The query's error is the server's own (a DatabaseError with its SQLSTATE); what follows has no code.
+      assert.deepEqual(
+        [(errors[0] as { code?: unknown }).code, (errors[0] as { severity?: unknown }).severity],
+        ["57P01", "FATAL"],
+      );
+      for (const error of errors)
+        assert.equal(databaseFailure(error)?.state, "unavailable", `${String(error)} is not transient`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
+
+  // A connection reset (ECONNRESET: a proxy, a firewall, a load balancer dropping it) under a model query: the
+  // adapter turns the socket's error into a DriverAdapterError of kind ConnectionClosed, which Prisma wraps
+  // as P1017 "Server has closed the connection".
+  test("a connection reset under a model query (Prisma P1017 holding the adapter's kind ConnectionClosed) is transient", async (t) => {
+    if (postgres.skipped(t)) return;
+    const proxy = await resettingProxy();
+    t.after(() => proxy.close());
+    const proxied = new URL(url);
+    proxied.port = String(proxy.port);
+    const viaProxy = await openDatabase(proxied.href);
+    t.after(() => viaProxy.$disconnect());
+    const job = await viaProxy.preprocessJob.create({ data: { text: "reset" } });
+    const failed = async (operation: () => PromiseLike<unknown>, what: string) => {
+      await admin.query("BEGIN");
+      try {
+        await admin.query(`SELECT id FROM ${SCHEMA}."PreprocessJob" WHERE id = $1 FOR UPDATE`, [job.id]);
+        let settled = false;
+        const pending = Promise.resolve(operation()).then(
+          () => assert.fail(`${what} succeeded through a held lock`),
+          (error: unknown) => error,
+        );
+        void pending.finally(() => (settled = true));
+        // (Or its failure before: shown by the assertions below.)
+        await until(
+          async () =>
+            settled ||
+            (
+              await admin.query(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                [APP],
+              )
+            ).rowCount === 1,
+          `${what} to wait for the lock`,
+        );
+        proxy.reset();
+        return await within(pending, HANG_GUARD_MS, `${what}'s failure`);
+      } finally {
+        await admin.query("ROLLBACK");
+        // The server's side of a reset connection runs on until it writes: its statement, given the lock
+        // now, ends it. None is left waiting for the next operation's wait to be told from it.
+        await until(
+          async () =>
+            (
+              await admin.query(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                [APP],
+              )
+            ).rowCount === 0,
+          "the reset connections' statements to end on the server",
+        );
+      }
+    };
+    const error = await failed(
+      () => viaProxy.preprocessJob.update({ where: { id: job.id }, data: { status: "done" } }),
+      "a model query",
+    );
+    assert.deepEqual(
+      [
+        (error as { code?: unknown }).code,
+        (error as { meta?: { driverAdapterError?: { cause?: unknown } } }).meta?.driverAdapterError?.cause,
+      ],
+      ["P1017", { kind: "ConnectionClosed" }],
+    );
+    assert.deepEqual(databaseFailure(error), {
+      code: "P1017",
+      meaning: "the connection was reset (ECONNRESET)",
+      state: "unavailable",
+    });
+    // The pool connects again: the next query works.
+    assert.equal(typeof (await viaProxy.preprocessJob.count()), "number");
   });
 
   test("a server not listening (P1001) is the database unavailable, not busy", async () => {

@@ -129,11 +129,14 @@ const SOCKET_CODES: ReadonlyMap<string, string> = new Map([
 /**
  * The driver adapter's error that a Prisma error carries (`meta.driverAdapterError.cause`: `kind`, and for a
  * server's own error `code` and `state`; @prisma/adapter-pg and @prisma/adapter-mariadb convertDriverError),
- * or undefined when there is none.
+ * or that the adapter's DriverAdapterError thrown as it is holds (its `cause`; @prisma/driver-adapter-utils:
+ * a batch transaction throws it unwrapped), or undefined when there is none.
  */
 export function adapterCause(error: object): Record<string, unknown> | undefined {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: unknown } } }).meta?.driverAdapterError
-    ?.cause;
+  const cause =
+    (error as { name?: unknown }).name === "DriverAdapterError"
+      ? (error as { cause?: unknown }).cause
+      : (error as { meta?: { driverAdapterError?: { cause?: unknown } } }).meta?.driverAdapterError?.cause;
   return typeof cause === "object" && cause !== null ? (cause as Record<string, unknown>) : undefined;
 }
 

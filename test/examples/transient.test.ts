@@ -285,6 +285,25 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
       },
     );
     assert.equal(databaseFailure(new Error("Connection terminated unexpectedly, or not")), undefined);
+    // The adapter's DriverAdapterError thrown as it is, not wrapped in a Prisma error (a batch transaction
+    // throws it so: seen with 57P01 in test/examples/database-lost.test.ts): @prisma/driver-adapter-utils'
+    // class (name "DriverAdapterError", the payload in `cause`), with the kinds @prisma/adapter-pg gives
+    // ECONNRESET, ETIMEDOUT and ECONNREFUSED, as the wrapped ones are read.
+    const raw = (cause: object) => Object.assign(new Error("x"), { name: "DriverAdapterError", cause });
+    assert.deepEqual(databaseFailure(raw({ kind: "ConnectionClosed" })), {
+      code: "ConnectionClosed",
+      meaning: "the connection was reset (ECONNRESET)",
+      state: "unavailable",
+    });
+    assert.equal(databaseFailure(raw({ kind: "SocketTimeout" }))?.state, "unavailable");
+    assert.equal(
+      databaseFailure(raw({ kind: "DatabaseNotReachable", host: "db", port: 5432 }))?.meaning,
+      "the database server cannot be reached (db:5432 refused the connection or is not known)",
+    );
+    assert.equal(databaseFailure(raw({ kind: "postgres", code: "57P01" }))?.code, "57P01");
+    assert.equal(databaseFailure(raw({ kind: "UniqueConstraintViolation" })), undefined);
+    // Another error that merely has a `cause` with a kind is not read as the adapter's.
+    assert.equal(databaseFailure(new Error("x", { cause: { kind: "ConnectionClosed" } })), undefined);
     assert.equal(databaseFailure({ code: "P1008" })?.state, "busy");
   });
 

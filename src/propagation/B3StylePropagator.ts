@@ -1,5 +1,4 @@
 import {
-  createContextKey,
   defaultTextMapGetter,
   ROOT_CONTEXT,
   trace,
@@ -25,6 +24,7 @@ import { sampledDatadogPriority, type ResolvedInjection } from "./datadog/inject
 import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
 import { clearOwnFields, plainWriteSetter } from "./stale-fields.js";
 import { isContext } from "../is-context.js";
+import { B3_DEBUG_FLAG_KEY, B3_DEFERRED_KEY } from "./extraction-result.js";
 import { notAContext, warnExtractFailed, warnInjectFailed } from "./style-failure.js";
 import { trimOws } from "./w3c/baggage.js";
 import { hexDigitsCase, normalizeHexId } from "./w3c/traceparent.js";
@@ -43,14 +43,6 @@ export const B3_SPAN_ID = /^[0-9a-f]{16}$/i;
  * The Datadog priority of a B3 debug decision: USER_KEEP (dd-trace-js `getB3Priority`, `ext/priority`).
  */
 const B3_DEBUG_PRIORITY = 2;
-/**
- * @opentelemetry/propagator-b3's context key of an extracted debug flag (`common.js`
- * `B3_DEBUG_FLAG_KEY`, not exported): the same key, as `createContextKey` is `Symbol.for` of the
- * description. Its extract stores the flag as written (`"d"` from the `b3` header, `"1"` from
- * `x-b3-flags`), and each injector checks only its own spelling (`B3SinglePropagator`: any truthy
- * value is written as the sampling state; `B3MultiPropagator`: `"1"` only).
- */
-const B3_DEBUG_FLAG_KEY = createContextKey("OpenTelemetry Context Key B3 Debug Flag");
 /** The field of the `b3` style, removed from a carrier before a context is written there. */
 const B3_SINGLE_FIELDS: ReadonlySet<string> = new Set([B3_CONTEXT_HEADER]);
 /** The fields of the `b3multi` style, removed from a carrier before a context is written there. */
@@ -61,12 +53,6 @@ const B3_MULTI_FIELDS: ReadonlySet<string> = new Set([
   X_B3_SAMPLED,
   X_B3_FLAGS,
 ]);
-
-/**
- * The context key that marks a B3 extraction without a sampling state (B3 "Defer"), whose sampled flag
- * is tracehop's reading, not a decision: {@link isDeferredB3}.
- */
-const B3_DEFERRED_KEY = createContextKey("tracehop.b3-deferred");
 
 /**
  * Internal: true when `context` is a B3 style's extraction without a sampling state (B3 "Defer"): its

@@ -1,7 +1,7 @@
 import type { Baggage, SpanContext, TraceFlags } from "@opentelemetry/api";
 import { isContext } from "../is-context.js";
 import { createContextKey, ROOT_CONTEXT, type Attributes, type Context, type Link } from "@opentelemetry/api";
-import { getDatadogContext, type DatadogContext } from "./datadog/datadog-context.js";
+import { DATADOG_CONTEXT_KEY, getDatadogContext, type DatadogContext } from "./datadog/datadog-context.js";
 import { ZERO_HEX16 } from "./datadog/ids.js";
 
 /**
@@ -61,6 +61,35 @@ interface ExtractionResult {
 }
 
 const EXTRACTION_RESULT_KEY = createContextKey("tracehop.extraction-result");
+
+/**
+ * Internal: @opentelemetry/propagator-b3's context key of an extracted B3 debug flag (`common.js`
+ * `B3_DEBUG_FLAG_KEY`, not exported): the same key, as `createContextKey` is `Symbol.for` of the
+ * description. Its extract stores the flag as written (`"d"` from the `b3` header, `"1"` from
+ * `x-b3-flags`), and each of its injectors checks only its own spelling (`B3SinglePropagator`: any
+ * truthy value is written as the sampling state; `B3MultiPropagator`: `"1"` only). Kept here, with the
+ * other values an extraction leaves on a Context, so that {@link clearExtractionResult} removes it.
+ */
+export const B3_DEBUG_FLAG_KEY = createContextKey("OpenTelemetry Context Key B3 Debug Flag");
+
+/**
+ * Internal: the context key that marks a B3 extraction without a sampling state (B3 "Defer"), whose
+ * sampled flag is tracehop's reading, not a decision (`isDeferredB3`).
+ */
+export const B3_DEFERRED_KEY = createContextKey("tracehop.b3-deferred");
+
+/**
+ * The values a style's extraction keeps on a Context besides the span and the baggage: the links and
+ * restored root (this module), the Datadog fields of the trace (`datadog`, `tracecontext`, and a B3
+ * debug flag's priority 2), the B3 debug flag and the B3 Defer mark. The baggage is not one: an
+ * extraction merges the carrier's into the base context's (W3C Baggage), it does not replace it.
+ */
+const EARLIER_EXTRACTION_KEYS: readonly symbol[] = [
+  EXTRACTION_RESULT_KEY,
+  DATADOG_CONTEXT_KEY,
+  B3_DEBUG_FLAG_KEY,
+  B3_DEFERRED_KEY,
+];
 
 /**
  * What the extraction recorded in `ctx`; `undefined` when nothing was, or when `ctx` is not a Context
@@ -204,18 +233,24 @@ export function markExtractionTaken(ctx: Context): void {
   if (result !== undefined) result.taken = true;
 }
 
-/** Internal: true when `ctx` holds links or a restored root of an earlier extraction. */
-export function hasExtractionResult(ctx: Context): boolean {
-  return read(ctx) !== undefined;
-}
-
 /**
- * Internal: `ctx` without what an earlier extraction recorded (links, restored root): a new
- * extraction onto a context that holds one replaces it, never adds to it. `ROOT_CONTEXT`, where
- * extraction usually starts, is returned without a lookup.
+ * Internal: `ctx` without what an earlier extraction kept there besides its span and baggage: links and
+ * restored root, the Datadog fields, the B3 debug flag and Defer mark ({@link EARLIER_EXTRACTION_KEYS}).
+ * A new extraction onto a context that holds them (a consumer that restores each message onto one base
+ * context) replaces them, never adds to them: an earlier B3 debug flag left beside a later `tracecontext`
+ * or `datadog` winner made the next B3 inject write the debug flag for a trace that was never debug; an
+ * earlier Datadog context of the same trace left beside a B3 winner gave it that context's priority and
+ * origin. Called on the base context once a winner is found (the context itself is returned when nothing
+ * is: its values belong to its span). `ctx` itself when it holds none; `ROOT_CONTEXT`, where extraction
+ * usually starts, is returned without a lookup. A `getValue` or `deleteValue` that throws is thrown: the
+ * extract that calls this catches it.
  */
 export function clearExtractionResult(ctx: Context): Context {
-  return ctx === ROOT_CONTEXT || read(ctx) === undefined ? ctx : ctx.deleteValue(EXTRACTION_RESULT_KEY);
+  if (ctx === ROOT_CONTEXT) return ctx;
+  let result = ctx;
+  for (const key of EARLIER_EXTRACTION_KEYS)
+    if (result.getValue(key) !== undefined) result = result.deleteValue(key);
+  return result;
 }
 
 /**

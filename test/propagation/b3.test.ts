@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  createContextKey,
   defaultTextMapGetter,
   defaultTextMapSetter,
   ROOT_CONTEXT,
@@ -13,10 +14,13 @@ import { contextFromCarrier, injectCarrier } from "../../src/context/carrier-con
 import { createPropagator, type PropagationStyle } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
+import { isDeferredB3 } from "../../src/propagation/B3StylePropagator.js";
 import { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 const SPAN = "b7ad6b7169203331";
+/** @opentelemetry/propagator-b3's debug key (`createContextKey` is `Symbol.for` of the description). */
+const B3_DEBUG_KEY = createContextKey("OpenTelemetry Context Key B3 Debug Flag");
 
 function extracted(style: "b3" | "b3multi", carrier: Record<string, unknown>) {
   const sc = trace.getSpanContext(
@@ -375,6 +379,119 @@ describe("the B3 debug flag is Datadog priority 2 (USER_KEEP), as dd-trace-js 5 
         }
       }
     }
+  });
+
+  test("a later extraction won by another style onto a base context that holds a B3 debug flag is not debug", () => {
+    // A consumer that restores each message onto one base context: the B3 debug flag (OpenTelemetry's
+    // debug key) of an earlier B3 message stayed when tracecontext or datadog won the next extraction, and
+    // a later B3 inject wrote the debug flag for a trace that was never debug.
+    const other = { trace: "4bf92f3577b34da6a3ce929d0e0e4736", span: "00f067aa0ba902b7" };
+    const laters: [string, Record<string, string>, string, string][] = [
+      // The traceparent of another trace, and of the debug trace itself (a new span, W3C-only: sampled 1).
+      [
+        "traceparent of another trace",
+        { traceparent: `00-${other.trace}-${other.span}-01` },
+        other.trace,
+        other.span,
+      ],
+      ["traceparent of the same trace", { traceparent: `00-${TRACE}-${other.span}-01` }, TRACE, other.span],
+      [
+        "datadog headers, priority 1",
+        {
+          "x-datadog-trace-id": datadogTraceId(other.trace),
+          "x-datadog-parent-id": datadogSpanId(other.span),
+          "x-datadog-sampling-priority": "1",
+          "x-datadog-tags": `_dd.p.tid=${other.trace.slice(0, 16)}`,
+        },
+        other.trace,
+        other.span,
+      ],
+    ];
+    for (const styles of [
+      ["b3", "tracecontext"],
+      ["tracecontext", "b3"],
+      ["b3multi", "tracecontext"],
+      ["datadog", "tracecontext", "b3", "b3multi"],
+      ["b3", "b3multi", "datadog"],
+      ["tracecontext"],
+      ["datadog"],
+    ] as PropagationStyle[][]) {
+      const propagator = createPropagator(styles);
+      for (const earlier of [debugSingle, debugMulti]) {
+        const base = createPropagator(["b3", "b3multi"]).extract(ROOT_CONTEXT, earlier, defaultTextMapGetter);
+        for (const [what, later, traceId, spanId] of laters) {
+          const label = `${styles.join(",")}: ${JSON.stringify(earlier)} then ${what}`;
+          const ctx = propagator.extract(base, later, defaultTextMapGetter);
+          if (trace.getSpanContext(ctx)?.spanId !== spanId) continue; // no style of these reads it
+          assert.deepEqual(b3Out(["b3"], ctx), { b3: `${traceId}-${spanId}-1` }, label);
+          assert.deepEqual(
+            b3Out(["b3multi"], ctx),
+            { "x-b3-traceid": traceId, "x-b3-spanid": spanId, "x-b3-sampled": "1" },
+            label,
+          );
+          assert.equal(b3Out(["datadog"], ctx)["x-datadog-sampling-priority"], "1", label);
+          assert.equal(ctx.getValue(B3_DEBUG_KEY), undefined, label);
+        }
+      }
+    }
+  });
+
+  test("what an earlier extraction kept on the base context goes when another extraction wins", () => {
+    // Each style-held value of an earlier extraction: the B3 debug flag and Defer mark, a Datadog context
+    // of the same trace (priority 2, origin), links and a restored root. A later winner of any style
+    // replaces them all; an extraction that finds nothing returns the base context itself.
+    const other = "00f067aa0ba902b7";
+    const deferred = createPropagator(["b3"]).extract(
+      ROOT_CONTEXT,
+      { b3: `${TRACE}-${SPAN}` },
+      defaultTextMapGetter,
+    );
+    assert.equal(isDeferredB3(deferred), true);
+    const w3cLater = { traceparent: `00-${TRACE}-${other}-01` };
+    for (const styles of [
+      ["b3", "tracecontext"],
+      ["tracecontext"],
+      ["tracecontext", "b3multi"],
+    ] as PropagationStyle[][]) {
+      const ctx = createPropagator(styles).extract(deferred, w3cLater, defaultTextMapGetter);
+      assert.equal(trace.getSpanContext(ctx)?.spanId, other, styles.join(","));
+      assert.equal(isDeferredB3(ctx), false, styles.join(","));
+    }
+    // A Datadog context of the trace (priority 2, origin synthetics), then a B3 message of the same trace
+    // sampled 1: the B3 winner's decision, not the earlier priority 2 and origin.
+    const datadogBase = createPropagator(["tracecontext"]).extract(
+      ROOT_CONTEXT,
+      { traceparent: `00-${TRACE}-${other}-01`, tracestate: "dd=s:2;o:synthetics" },
+      defaultTextMapGetter,
+    );
+    assert.equal(getDatadogContext(datadogBase)?.samplingPriority, 2);
+    for (const [styles, later] of [
+      [["b3multi"], multi(TRACE, SPAN, "1")],
+      [["b3"], { b3: `${TRACE}-${SPAN}-1` }],
+      [["b3multi", "tracecontext"], multi(TRACE, SPAN, "1")],
+      [["datadog", "b3"], { b3: `${TRACE}-${SPAN}-1` }],
+    ] as [PropagationStyle[], Record<string, unknown>][]) {
+      const label = `${styles.join(",")} onto a priority-2 synthetics base`;
+      const ctx = createPropagator(styles).extract(datadogBase, later, defaultTextMapGetter);
+      assert.equal(trace.getSpanContext(ctx)?.spanId, SPAN, label);
+      assert.equal(getDatadogContext(ctx), undefined, label);
+      const out = b3Out(["datadog", "b3multi"], ctx);
+      assert.equal(out["x-datadog-sampling-priority"], "1", label);
+      assert.equal(out["x-datadog-origin"], undefined, label);
+      assert.equal(out["x-b3-flags"], undefined, label);
+      assert.equal(out["x-b3-sampled"], "1", label);
+    }
+    // Nothing found: the base context itself, its values kept (they belong to its span).
+    const debugBase = createPropagator(["b3"]).extract(ROOT_CONTEXT, debugSingle, defaultTextMapGetter);
+    for (const styles of [["b3", "tracecontext"], ["tracecontext"], ["b3"]] as PropagationStyle[][])
+      assert.equal(createPropagator(styles).extract(debugBase, {}, defaultTextMapGetter), debugBase);
+    // The restart behavior: the new trace is not debug either.
+    const restarted = createPropagator(["b3", "tracecontext"], { extractBehavior: "restart" }).extract(
+      debugBase,
+      w3cLater,
+      defaultTextMapGetter,
+    );
+    assert.equal(restarted.getValue(B3_DEBUG_KEY), undefined);
   });
 
   test("a Datadog priority above 1 is x-b3-flags: 1, a plain 1 in the b3 header (dd-trace-js)", () => {

@@ -20,7 +20,6 @@ import { DatadogTraceContextPropagator } from "../datadog/DatadogTraceContextPro
 import { resolveInjection, type ResolvedInjection } from "../datadog/injection-fields.js";
 import {
   clearExtractionResult,
-  hasExtractionResult,
   noteExtractedContext,
   setExtractionLinks,
   setRestoredRoot,
@@ -219,15 +218,18 @@ export class MultiStylePropagator implements TextMapPropagator {
     // `tracecontext extract failed` (and extract's own catch is around this call).
     const sole = this._soleExtract;
     if (sole !== undefined) return sole.extract(context, carrier, getter);
+    if (this._behavior === "ignore") return context;
+    // What an earlier extraction kept on the base context (links, restored root, Datadog fields, the B3
+    // debug flag and Defer mark) does not describe this one: the styles extract onto `base`, without it,
+    // and a winner's context is built from it. ROOT_CONTEXT, where extraction usually starts, holds none.
+    // When nothing is found, `context` itself is returned: its values belong to its span.
+    const base = clearExtractionResult(context);
     const soleB3 = this._soleB3;
     if (soleB3 !== undefined) {
-      // The style never throws, and gives `context` itself when it extracts nothing (see _soleB3).
-      const extracted = soleB3.extract(context, carrier, getter);
-      return extracted !== context && context !== ROOT_CONTEXT && hasExtractionResult(context)
-        ? clearExtractionResult(extracted)
-        : extracted;
+      // The style never throws, and gives `base` itself when it extracts nothing (see _soleB3).
+      const extracted = soleB3.extract(base, carrier, getter);
+      return extracted === base ? context : extracted;
     }
-    if (this._behavior === "ignore") return context;
     // ROOT_CONTEXT holds no span: no lookup there (see baggageOf).
     const baseSpan = context === ROOT_CONTEXT ? undefined : trace.getSpanContext(context);
     // Read first: the datadog style's ot-baggage-* entries join it and are limited with it.
@@ -244,13 +246,13 @@ export class MultiStylePropagator implements TextMapPropagator {
         if (name === "tracecontext" && winner.name !== "tracecontext")
           winner = keepRandomFlag(
             winner,
-            extractCandidate(member, context, carrier, getter, baseSpan, true, w3cBaggage),
+            extractCandidate(member, base, carrier, getter, baseSpan, true, w3cBaggage),
           );
         continue;
       }
       const candidate = extractCandidate(
         member,
-        context,
+        base,
         carrier,
         getter,
         baseSpan,
@@ -280,14 +282,9 @@ export class MultiStylePropagator implements TextMapPropagator {
       this._readsLegacyBaggage
     )
       winner.parts.baggage = safeLegacyBaggage(context, carrier, getter, w3cBaggage);
-    if (this._behavior === "restart" && winner !== undefined)
-      return restartedTrace(context, winner, w3cBaggage);
-    // The links and restored root an earlier extraction recorded in the base context do not describe
-    // this one: a winner replaces them (ROOT_CONTEXT, where extraction usually starts, has none).
-    const stale = winner !== undefined && context !== ROOT_CONTEXT && hasExtractionResult(context);
-    if (winner?.parts !== undefined) return contextFromParts(context, winner.parts, links, w3cBaggage, stale);
+    if (this._behavior === "restart" && winner !== undefined) return restartedTrace(base, winner, w3cBaggage);
+    if (winner?.parts !== undefined) return contextFromParts(base, winner.parts, links, w3cBaggage);
     let result = winner?.context ?? context;
-    if (stale) result = clearExtractionResult(result);
     if (links !== undefined) result = setExtractionLinks(result, links, trace.getSpanContext(result));
     if (w3cBaggage !== undefined)
       result = propagation.setBaggage(result, mergeBaggage(propagation.getBaggage(result), w3cBaggage));
@@ -327,16 +324,15 @@ export class MultiStylePropagator implements TextMapPropagator {
 /**
  * The Context of an extraction whose winner is one of tracehop's own styles (`parts`): its span context
  * or restored root, Datadog fields, the final baggage (`w3cBaggage` over the winner's or the base's) and
- * the conflict `links`, onto `context` (`stale`: `context` holds an earlier extraction's links and
- * restored root, which are cleared). The usual result (a span context, no links, nothing to clear) is
- * one Context built in one step ({@link contextWithSpan}).
+ * the conflict `links`, onto `context` (the base context without an earlier extraction's values:
+ * `clearExtractionResult`). The usual result (a span context, no links) is one Context built in one
+ * step ({@link contextWithSpan}).
  */
 function contextFromParts(
   context: Context,
   parts: StyleExtraction,
   links: Link[] | undefined,
   w3cBaggage: Baggage | undefined,
-  stale: boolean,
 ): Context {
   let baggage = parts.baggage;
   if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage ?? baggageOf(context), w3cBaggage);
@@ -344,8 +340,7 @@ function contextFromParts(
   if (
     parts.spanContext !== undefined &&
     (!parts.clearRoot || context === ROOT_CONTEXT) &&
-    links === undefined &&
-    !stale
+    links === undefined
   ) {
     const stored = storedDatadogContext(
       parts.fields,
@@ -355,7 +350,7 @@ function contextFromParts(
     );
     return contextWithSpan(context, baggage, parts.spanContext, DATADOG_CONTEXT_KEY, stored);
   }
-  let result = stale ? clearExtractionResult(context) : context;
+  let result = context;
   if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
   if (parts.spanContext === undefined) {
     result = setRestoredRoot(trace.deleteSpan(result), parts.root);

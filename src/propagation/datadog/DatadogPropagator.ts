@@ -194,7 +194,8 @@ export class DatadogPropagator implements TextMapPropagator {
     try {
       const parts = this.extractParts(context, carrier, getter);
       if (parts === undefined) return context;
-      // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
+      // What an earlier extraction kept in `context` (links, restored root, Datadog fields, the B3 debug
+      // flag) does not describe this one (clearExtractionResult).
       let ctx = clearExtractionResult(context);
       if (parts.baggage !== undefined) ctx = propagation.setBaggage(ctx, parts.baggage);
       ctx =

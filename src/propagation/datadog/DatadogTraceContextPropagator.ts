@@ -206,7 +206,8 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     if (!isContext(context)) return notAContext("tracecontext", "extract", context);
     try {
-      // Links and a restored root an earlier extraction recorded in `context` do not describe this one.
+      // What an earlier extraction kept in `context` (links, restored root, Datadog fields, the B3 debug
+      // flag) does not describe this one (clearExtractionResult).
       const base = clearExtractionResult(context);
       if (!this._direct) {
         const extracted = this._w3c.extract(base, carrier, getter);

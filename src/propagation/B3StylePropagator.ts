@@ -96,7 +96,12 @@ export function isDeferredB3(context: Context): boolean {
  *   never stays beside the new ids (docs/conformance.md, "Inject into a carrier that holds another
  *   context").
  *
- * Extract never throws and returns `context` unchanged when nothing valid is found.
+ * Neither `inject` nor `extract` ever throws, also when the class is called alone (as `createPropagator`
+ * calls its only style): a Context whose `getValue`, `setValue` or `deleteValue` throws, a span or span
+ * context whose members throw when read, a getter or setter that throws, are each said with `diag.warn`
+ * as `createPropagator` says a style's failure (`tracehop: b3 inject failed`, `tracehop: b3multi extract
+ * failed`); inject then keeps what it wrote before the throw, extract returns `context` unchanged, as it
+ * does when nothing valid is found.
  */
 export class B3StylePropagator implements TextMapPropagator {
   private readonly _b3: B3Propagator;
@@ -281,7 +286,8 @@ export class B3StylePropagator implements TextMapPropagator {
  * when the trace has Datadog fields, they decide (a `datadog` context that won extraction with priority 1
  * has no debug flag even if the `x-b3-*` headers read with it had one). `held`: the context's
  * OpenTelemetry debug key. Debug is a keep decision: never for a span context whose sampled flag is
- * clear. Never throws but for a context or tracestate that throws when read.
+ * clear. Throws when the context, its span context or the tracestate throws when read: its callers catch
+ * that (`inject`; the composite around `injectResolved`), so the style never throws.
  */
 function debugState(
   context: Context,

@@ -15,6 +15,7 @@ import { createPropagator, type PropagationStyle } from "../../src/propagation/c
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { getExtractionLinks } from "../../src/propagation/extraction-result.js";
 import { isDeferredB3 } from "../../src/propagation/B3StylePropagator.js";
+import { DatadogPropagator, DatadogTraceContextPropagator } from "../../src/index.js";
 import { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
@@ -433,6 +434,31 @@ describe("the B3 debug flag is Datadog priority 2 (USER_KEEP), as dd-trace-js 5 
           assert.equal(ctx.getValue(B3_DEBUG_KEY), undefined, label);
         }
       }
+    }
+  });
+
+  test("DatadogPropagator and DatadogTraceContextPropagator alone leave no earlier B3 debug flag either", () => {
+    const base = createPropagator(["b3"]).extract(ROOT_CONTEXT, debugSingle, defaultTextMapGetter);
+    const other = { trace: "4bf92f3577b34da6a3ce929d0e0e4736", span: "00f067aa0ba902b7" };
+    for (const ctx of [
+      new DatadogPropagator().extract(
+        base,
+        {
+          "x-datadog-trace-id": datadogTraceId(other.trace),
+          "x-datadog-parent-id": datadogSpanId(other.span),
+          "x-datadog-sampling-priority": "1",
+        },
+        defaultTextMapGetter,
+      ),
+      new DatadogTraceContextPropagator().extract(
+        base,
+        { traceparent: `00-${other.trace}-${other.span}-01` },
+        defaultTextMapGetter,
+      ),
+    ]) {
+      assert.equal(trace.getSpanContext(ctx)?.spanId, other.span);
+      assert.equal(ctx.getValue(B3_DEBUG_KEY), undefined);
+      assert.equal(b3Out(["b3"], ctx).b3?.endsWith("-1"), true);
     }
   });
 

@@ -1,5 +1,7 @@
 import {
   defaultTextMapGetter,
+  isValidSpanId,
+  isValidTraceId,
   ROOT_CONTEXT,
   trace,
   type Context,
@@ -27,7 +29,7 @@ import { isContext } from "../is-context.js";
 import { B3_DEBUG_FLAG_KEY, B3_DEFERRED_KEY } from "./extraction-result.js";
 import { notAContext, warnExtractFailed, warnInjectFailed } from "./style-failure.js";
 import { trimOws } from "./w3c/baggage.js";
-import { hexDigitsCase, normalizeHexId } from "./w3c/traceparent.js";
+import { hexDigitsCase } from "./w3c/traceparent.js";
 
 /**
  * Internal: a B3 trace id: 16 or 32 hex digits, any case (dd-trace-js `b3TraceExpr`); also what
@@ -142,8 +144,9 @@ export class B3StylePropagator implements TextMapPropagator {
     try {
       const spanContext = trace.getSpanContext(context);
       if (spanContext === undefined) return;
-      const traceId = normalizeHexId(spanContext.traceId, 32);
-      const spanId = normalizeHexId(spanContext.spanId, 16);
+      // Lower-cased only: OpenTelemetry's inject checks the ids (isSpanContextValid), once.
+      const traceId = lowerCaseId(spanContext.traceId, 32);
+      const spanId = lowerCaseId(spanContext.spanId, 16);
       if (traceId === undefined || spanId === undefined) return;
       this._inject(context, spanContext, traceId, spanId, undefined, carrier, setter);
     } catch (err) {
@@ -162,7 +165,9 @@ export class B3StylePropagator implements TextMapPropagator {
   }
 
   /**
-   * OpenTelemetry's injection of `spanContext` with the checked ids `traceId` and `spanId`, and the
+   * OpenTelemetry's injection of `spanContext` with the lower-case ids `traceId` and `spanId` (checked by
+   * `resolved`, when given; else by OpenTelemetry's inject, whose check is the same: hex digits, not all
+   * zero, and before the style's stale fields are removed), and the
    * debug flag {@link debugState} gives (from `resolved`, the composite's resolution of the context, when
    * it made one). `context` itself is handed over when it already holds what is written (lower-case
    * ids, known flags, the debug key of the form written): a span of an OpenTelemetry SDK without a debug
@@ -180,7 +185,11 @@ export class B3StylePropagator implements TextMapPropagator {
     const ids =
       traceId === spanContext.traceId && spanId === spanContext.spanId ? undefined : { traceId, spanId };
     // OpenTelemetry's B3 injection writes nothing under suppressed tracing: nothing is removed then.
-    if (setter !== plainWriteSetter && !isTracingSuppressed(context))
+    if (
+      setter !== plainWriteSetter &&
+      !isTracingSuppressed(context) &&
+      (resolved !== undefined || (isValidTraceId(traceId) && isValidSpanId(spanId)))
+    )
       clearOwnFields(carrier, setter, this._single ? B3_SINGLE_FIELDS : B3_MULTI_FIELDS, false);
     const held = context.getValue(B3_DEBUG_FLAG_KEY);
     const state = debugState(context, spanContext, held, resolved);
@@ -306,6 +315,17 @@ function debugState(
   if (priority === undefined) return b3Debug ? "b3" : undefined;
   if (priority <= 1) return undefined;
   return b3Debug ? "b3" : "datadog";
+}
+
+/**
+ * `id` in lower case when it is text of `length` characters, else `undefined`: B3 ids are lower-hex
+ * (openzipkin/b3-propagation; Brave refuses `A-F`), and `trace.setSpanContext` takes upper-case hex.
+ * Whether it is hex, and not all zero, is OpenTelemetry's inject's check (`isSpanContextValid`): no
+ * character outside `A-F` lower-cases into a hex digit, so the check gives the same answer before and
+ * after. Never throws.
+ */
+function lowerCaseId(id: unknown, length: number): string | undefined {
+  return typeof id === "string" && id.length === length ? id.toLowerCase() : undefined;
 }
 
 /** The first value of a header, as OpenTelemetry's B3 propagator takes it (`[0]` of an array). */

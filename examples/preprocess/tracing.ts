@@ -73,6 +73,11 @@ export function startProcessTracing(serviceName: string, options: { http?: boole
     // startTracing refuses a spans file it could not write (a folder, a path under a file), with
     // code TRACEHOP_BAD_SPANS_FILE and the reason: bad input here, where the path is TRACEHOP_SPANS_FILE
     // (or the default under the project).
+    // A control character in the path (a line break, a CRLF .env file's carriage return) is a TypeError of
+    // startTracing's spansFile: here it is TRACEHOP_SPANS_FILE's, said as bad input with the library's words.
+    const optionPrefix = "tracehop startTracing: options.spansFile ";
+    if (err instanceof TypeError && err.message.startsWith(optionPrefix))
+      exitForBadInput(`TRACEHOP_SPANS_FILE ${err.message.slice(optionPrefix.length)} from the variable`);
     const { code, reason } = err as { code?: unknown; reason?: unknown };
     if (code === "TRACEHOP_BAD_SPANS_FILE" && typeof reason === "string")
       exitForBadInput(

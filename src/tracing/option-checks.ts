@@ -51,8 +51,8 @@ export function attributeString(name: string, value: unknown): string {
  * `options.resourceAttributes["team"]`), holds no control character (a line break, a tab, NUL, an
  * escape sequence's ESC, DEL, a C1 control) and no lone surrogate. Such a value is a mistake (a line
  * read from a file with its line break, a pasted escape sequence), and it would be exported as is, in a
- * resource attribute every span carries (a log line that shows it is escaped; a file path is not
- * checked: any character but NUL names a file). Returns `text`. The
+ * resource attribute every span carries, or name a file nobody meant (`options.spansFile`: any
+ * character but NUL names a file, so a path with a line break would be made as written). Returns `text`. The
  * message says which character and where, and quotes the value escaped and cut (`describeValue`);
  * `key`: the text is an attribute key, not quoted again. A pair of surrogates (an emoji) and other
  * Unicode text are kept.

@@ -11,7 +11,13 @@ import { emitSettingWarningOnce, warnSetting } from "../warn-once.js";
 import { resolveBatch } from "./batch-config.js";
 import { spansFileProblem } from "./JsonLinesFileSpanExporter.js";
 import { resolveOtlp } from "./otlp-env.js";
-import { describe, nonEmptyString, optionalMillis, requireMethods } from "./option-checks.js";
+import {
+  assertCleanText,
+  describe,
+  nonEmptyString,
+  optionalMillis,
+  requireMethods,
+} from "./option-checks.js";
 import { detectorsFromEnv, resolveResourceAttributes } from "./resource-config.js";
 
 /** Environment variable naming the spans file when `spansFile` is not given. */
@@ -63,6 +69,10 @@ export interface StartTracingOptions {
    * TRACEHOP_SPANS_FILE; else, when no exporter is configured at all, `.tracehop/spans.jsonl` — but
    * not under OTEL_TRACES_EXPORTER=none, which asks for no exporter (a file named here or by
    * TRACEHOP_SPANS_FILE is still written: it was asked for by name).
+   * A path holding a control character (a line break, a carriage return, ESC, DEL, a C1 control) or a
+   * lone surrogate is a TypeError (`options.spansFile must not hold a control character ...; remove
+   * it`), as the other options' text; TRACEHOP_SPANS_FILE with one is ignored with a warning
+   * (`TRACEHOP_BAD_SPANS_FILE`).
    * Checked at start (unless OTEL_SDK_DISABLED): a path that is a folder, lies under a regular file,
    * or cannot be opened for appending or created (its missing folders are made at start, one level at
    * a time, and removed again: a folder `mkdir` refuses, as under `/proc`, is found then) makes
@@ -244,7 +254,9 @@ function resolveSpansFile(
 ): string | undefined {
   if (spansFile === false) return undefined;
   if (spansFile !== undefined) {
-    const path = nonEmptyString("spansFile", spansFile);
+    // A control character (a line break read with a path from a file, a CRLF .env file's carriage
+    // return) makes a path nobody meant: refused, as TRACEHOP_SPANS_FILE with one is ignored.
+    const path = assertCleanText("options.spansFile", nonEmptyString("spansFile", spansFile));
     const absolute = resolvePath(path);
     const problem = sdkDisabled ? undefined : spansFileProblem(absolute);
     if (problem !== undefined)

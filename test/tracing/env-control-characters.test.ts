@@ -60,3 +60,20 @@ test("TRACEHOP_SPANS_FILE with a line break: ignored with TRACEHOP_BAD_SPANS_FIL
   ]);
   assert.equal(existsSync(path), false);
 });
+
+test("spansFile option with a line break, a carriage return or ESC: a TypeError saying which character, as the other options; no file made", () => {
+  // Relative: the message quotes the path as given (resolved against the working directory).
+  for (const [path, shown, at, name] of [
+    ["h3-spans.jsonl\n", '"h3-spans.jsonl\\n"', 15, "U+000A (line feed)"],
+    ["h3-spans.jsonl\r", '"h3-spans.jsonl\\r"', 15, "U+000D (carriage return)"],
+    ["h3-sp\u001b[2Kans.jsonl", '"h3-sp\\u001b[2Kans.jsonl"', 6, "U+001B"],
+  ] as const) {
+    assert.throws(() => resolveWith({ serviceName: "s", spansFile: path }), {
+      name: "TypeError",
+      message:
+        "tracehop startTracing: options.spansFile must not hold a control character or a lone surrogate: " +
+        `its character ${at} is ${name}, got ${shown}; remove it`,
+    });
+    assert.equal(existsSync(path), false);
+  }
+});

@@ -1,6 +1,6 @@
 import type { AttributeValue } from "@opentelemetry/api";
 import { getStringFromEnv, getStringListFromEnv } from "@opentelemetry/core";
-import type { ResourceDetector } from "@opentelemetry/resources";
+import type { DetectedResourceAttributes, ResourceDetector } from "@opentelemetry/resources";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { describeNotPlain, quoteWritten } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
@@ -27,9 +27,28 @@ const UNKNOWN_RESOURCE_DETECTOR_WARNING = "TRACEHOP_UNKNOWN_RESOURCE_DETECTOR";
 
 /**
  * Code of the process warning for a setting of the environment (OTEL_SERVICE_NAME, a value of
- * OTEL_RESOURCE_ATTRIBUTES) holding a control character: exported without it.
+ * OTEL_RESOURCE_ATTRIBUTES, DD_SERVICE / DD_ENV / DD_VERSION) holding a control character: exported
+ * without it; a key of OTEL_RESOURCE_ATTRIBUTES holding one: the attribute left out.
  */
 const CONTROL_CHARACTER_SETTING_WARNING = "TRACEHOP_CONTROL_CHARACTER_SETTING";
+
+/**
+ * Code of the process warning for DD_SERVICE, DD_ENV or DD_VERSION set beside the OpenTelemetry setting
+ * of the same attribute with another value: the OpenTelemetry one is used.
+ */
+const DATADOG_SETTING_OVERRIDDEN_WARNING = "TRACEHOP_DATADOG_SETTING_OVERRIDDEN";
+
+/**
+ * The Datadog unified service tagging variables DD_ENV and DD_VERSION and the resource attribute each
+ * gives when no option and no OpenTelemetry setting does (the Datadog exporter reads
+ * `deployment.environment.name`, or `deployment.environment`, as `env` and `service.version` as
+ * `version`). `otelKeys`: the OTEL_RESOURCE_ATTRIBUTES keys that give the same tag, first the one
+ * tracehop sets.
+ */
+const DATADOG_SETTINGS = [
+  { variable: "DD_ENV", otelKeys: ["deployment.environment.name", "deployment.environment"] },
+  { variable: "DD_VERSION", otelKeys: [ATTR_SERVICE_VERSION] },
+] as const;
 
 /**
  * `value`, the setting `what` of the environment (`OTEL_SERVICE_NAME`,
@@ -48,11 +67,53 @@ function cleanSetting(what: string, value: string): string {
   return clean;
 }
 
+/**
+ * A key of OTEL_RESOURCE_ATTRIBUTES holding a control character or a lone surrogate (`te%0Aam`), said
+ * once with the fix: the env detector leaves its attribute out ({@link envResourceDetector}).
+ */
+function warnUncleanKey(key: string): void {
+  warnSetting(
+    `tracehop: OTEL_RESOURCE_ATTRIBUTES has a key holding a control character: ${uncleanCharacterNote(key)}, ` +
+      `got ${quoteWritten(key)}; the attribute is left out (a key is the attribute's name, not changed as a ` +
+      `value is): remove the character from the variable`,
+    CONTROL_CHARACTER_SETTING_WARNING,
+  );
+}
+
+/** The one {@link envResourceDetector}, made on first use. */
+let cleanEnvDetector: ResourceDetector | undefined;
+
+/**
+ * The env detector OTEL_NODE_RESOURCE_DETECTORS's `env` names: the SDK's (OTEL_RESOURCE_ATTRIBUTES,
+ * OTEL_SERVICE_NAME), its attributes as tracehop exports a setting of the environment: a string value
+ * without its control characters and lone surrogates, and an attribute whose key holds one left out.
+ * A key is not cleaned: it is the attribute's name (a cleaned `team\r` would become, or replace,
+ * `team`), and the specification reads OTEL_RESOURCE_ATTRIBUTES as W3C Baggage, whose key is a token
+ * (RFC 9110), which holds no control character (OpenTelemetry resource SDK specification, "Specifying
+ * resource information via an environment variable"). The variable's other attributes are kept: the
+ * SDK decodes such a key without an error, and discarding the whole value is the rule for an error.
+ * What is left out or cleaned is said by {@link resolveResourceAttributes}
+ * (`TRACEHOP_CONTROL_CHARACTER_SETTING`).
+ */
+export function envResourceDetector(): ResourceDetector {
+  return (cleanEnvDetector ??= {
+    detect(config) {
+      const detected = resources().envDetector.detect(config);
+      const attributes: DetectedResourceAttributes = {};
+      for (const [key, value] of Object.entries(detected.attributes ?? {})) {
+        if (uncleanCharacterNote(key) !== undefined) continue;
+        attributes[key] = typeof value === "string" ? withoutUncleanCharacters(value) : value;
+      }
+      return { ...detected, attributes };
+    },
+  });
+}
+
 /** Detector names of OTEL_NODE_RESOURCE_DETECTORS (as @opentelemetry/sdk-node reads them). */
 function detectorsByName(): Readonly<Record<string, ResourceDetector>> {
-  const { envDetector, hostDetector, osDetector, processDetector, serviceInstanceIdDetector } = resources();
+  const { hostDetector, osDetector, processDetector, serviceInstanceIdDetector } = resources();
   return {
-    env: envDetector,
+    env: envResourceDetector(),
     host: hostDetector,
     os: osDetector,
     process: processDetector,
@@ -61,13 +122,20 @@ function detectorsByName(): Readonly<Record<string, ResourceDetector>> {
 }
 
 /**
- * The resource attributes startTracing sets: the `resourceAttributes` option, then `service.name` (the
- * `serviceName` option, else the one given there or by the environment), `service.version` and
- * `deployment.environment.name` from their options. Warns once for an OTEL_RESOURCE_ATTRIBUTES that does
- * not parse.
+ * The resource attributes startTracing sets over what the detectors find: the `resourceAttributes`
+ * option, then `service.name` (the `serviceName` option, else the one given there, else
+ * OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES, else DD_SERVICE),
+ * `service.version` and `deployment.environment.name` from their options, else from DD_VERSION and
+ * DD_ENV when the env detector runs (`envDetectorOn`) and OTEL_RESOURCE_ATTRIBUTES gives neither.
+ * Precedence: option > OpenTelemetry variable > Datadog variable ({@link resolveDatadogSettings}).
+ * Warns once for an OTEL_RESOURCE_ATTRIBUTES that does not parse, and, when the env detector runs, for
+ * each of its keys and values holding a control character.
  * @throws TypeError for a bad option, or when no service name is found (naming what to set).
  */
-export function resolveResourceAttributes(options: StartTracingOptions): Record<string, AttributeValue> {
+export function resolveResourceAttributes(
+  options: StartTracingOptions,
+  envDetectorOn = true,
+): Record<string, AttributeValue> {
   const attributes: Record<string, AttributeValue> = {};
   if (options.resourceAttributes !== undefined) {
     const extra = options.resourceAttributes;
@@ -104,7 +172,7 @@ export function resolveResourceAttributes(options: StartTracingOptions): Record<
   const serviceName =
     options.serviceName !== undefined
       ? attributeString("serviceName", options.serviceName)
-      : (nonBlank(given) ?? serviceNameFromEnv());
+      : (nonBlank(given) ?? serviceNameFromEnv() ?? nonBlank(process.env.DD_SERVICE));
   const rawEnvAttributes = getStringFromEnv("OTEL_RESOURCE_ATTRIBUTES");
   const envAttributes =
     rawEnvAttributes === undefined ? undefined : parseResourceAttributes(rawEnvAttributes);
@@ -138,27 +206,95 @@ export function resolveResourceAttributes(options: StartTracingOptions): Record<
       BAD_RESOURCE_ATTRIBUTES_WARNING,
     );
   const fromEnv = options.serviceName === undefined && nonBlank(given) === undefined;
-  attributes[ATTR_SERVICE_NAME] = fromEnv
-    ? cleanSetting(
-        nonBlank(process.env.OTEL_SERVICE_NAME) !== undefined
-          ? "OTEL_SERVICE_NAME"
-          : `OTEL_RESOURCE_ATTRIBUTES["${ATTR_SERVICE_NAME}"]`,
-        serviceName,
-      )
-    : serviceName;
-  // The env detector's values that no option replaces, as it keeps them (the last of a key).
+  const nameSetting =
+    nonBlank(process.env.OTEL_SERVICE_NAME) !== undefined
+      ? "OTEL_SERVICE_NAME"
+      : serviceNameFromEnv() !== undefined
+        ? `OTEL_RESOURCE_ATTRIBUTES["${ATTR_SERVICE_NAME}"]`
+        : "DD_SERVICE";
+  attributes[ATTR_SERVICE_NAME] = fromEnv ? cleanSetting(nameSetting, serviceName) : serviceName;
+  if (fromEnv && nameSetting !== "DD_SERVICE")
+    warnDatadogOverridden(
+      "DD_SERVICE",
+      nameSetting,
+      ATTR_SERVICE_NAME,
+      withoutUncleanCharacters(serviceName),
+    );
+  // The env detector's values that no option replaces, as it keeps them (the last of a key), cleaned by
+  // it (envResourceDetector); said only when it runs: with it off, nothing of OTEL_RESOURCE_ATTRIBUTES
+  // is exported.
   const replaced = new Set(Object.keys(attributes));
   if (options.serviceVersion !== undefined) replaced.add(ATTR_SERVICE_VERSION);
   if (options.environment !== undefined) replaced.add(ATTR_DEPLOYMENT_ENVIRONMENT_NAME);
   const lastOfKey = new Map((envAttributes?.entries ?? []).map((entry) => [entry.key, entry.value]));
-  for (const [key, value] of lastOfKey)
-    if (!replaced.has(key) && uncleanCharacterNote(value) !== undefined)
-      attributes[key] = cleanSetting(`OTEL_RESOURCE_ATTRIBUTES[${quoteWritten(key)}]`, value);
+  if (envDetectorOn) {
+    for (const [key, value] of lastOfKey)
+      if (uncleanCharacterNote(key) !== undefined) warnUncleanKey(key);
+      else if (!replaced.has(key) && uncleanCharacterNote(value) !== undefined)
+        cleanSetting(`OTEL_RESOURCE_ATTRIBUTES[${quoteWritten(key)}]`, value);
+    resolveDatadogSettings(attributes, replaced, lastOfKey);
+  }
   if (options.serviceVersion !== undefined)
     attributes[ATTR_SERVICE_VERSION] = attributeString("serviceVersion", options.serviceVersion);
   if (options.environment !== undefined)
     attributes[ATTR_DEPLOYMENT_ENVIRONMENT_NAME] = attributeString("environment", options.environment);
   return attributes;
+}
+
+/**
+ * DD_ENV and DD_VERSION into `attributes` (as `deployment.environment.name`, `service.version`), each
+ * unless an option gives its attribute (`replaced`) or OTEL_RESOURCE_ATTRIBUTES does (`envValues`, the
+ * last value of each key, as the env detector keeps it; `deployment.environment` counts for the
+ * environment: Datadog reads either as `env`, and both would give two). An empty or blank one is unset.
+ * Its control characters are left out, said (`TRACEHOP_CONTROL_CHARACTER_SETTING`), as for the
+ * OpenTelemetry variables. Set beside the OpenTelemetry setting with another value: that one wins, said
+ * once (`TRACEHOP_DATADOG_SETTING_OVERRIDDEN`).
+ *
+ * Precedence: an option, then the OpenTelemetry variable, then the Datadog one (docs/export.md,
+ * "Service name, environment, version"). Datadog's own tracers read the Datadog variable first
+ * (Datadog, "OpenTelemetry Environment Variables Interoperability": "If both Datadog and OpenTelemetry
+ * environment variables are set, Datadog takes precedence"; dd-trace-js reads OTEL_SERVICE_NAME as an
+ * alias of DD_SERVICE and logs "Conflicting DD_SERVICE and OTEL_SERVICE_NAME environment variables");
+ * tracehop is an OpenTelemetry SDK, whose settings are the OTEL_* ones, and a DD_* variable is what a
+ * deployment kept from dd-trace, so the OpenTelemetry one wins here; the same page asks for one
+ * convention, not both, which the warning says.
+ */
+function resolveDatadogSettings(
+  attributes: Record<string, AttributeValue>,
+  replaced: ReadonlySet<string>,
+  envValues: ReadonlyMap<string, string>,
+): void {
+  for (const { variable, otelKeys } of DATADOG_SETTINGS) {
+    const value = nonBlank(process.env[variable]);
+    if (value === undefined || otelKeys.some((key) => replaced.has(key))) continue;
+    const otelKey = otelKeys.find((key) => nonBlank(envValues.get(key)) !== undefined);
+    if (otelKey === undefined) attributes[otelKeys[0]] = cleanSetting(variable, value);
+    else
+      warnDatadogOverridden(
+        variable,
+        `OTEL_RESOURCE_ATTRIBUTES[${quoteWritten(otelKey)}]`,
+        otelKey,
+        withoutUncleanCharacters(envValues.get(otelKey)!),
+      );
+  }
+}
+
+/**
+ * The Datadog variable `variable` (DD_SERVICE, DD_ENV, DD_VERSION) set beside the OpenTelemetry setting
+ * `setting` that gives the attribute `key` the value `used`, with another value: said once
+ * (`TRACEHOP_DATADOG_SETTING_OVERRIDDEN`), naming what wins and what to remove. Nothing when it is unset,
+ * blank or the same once cleaned.
+ */
+function warnDatadogOverridden(variable: string, setting: string, key: string, used: string): void {
+  const value = nonBlank(process.env[variable]);
+  if (value === undefined || withoutUncleanCharacters(value) === used) return;
+  const winner = setting.startsWith("OTEL_RESOURCE_ATTRIBUTES") ? "OTEL_RESOURCE_ATTRIBUTES" : setting;
+  warnSetting(
+    `tracehop: ${variable}=${quoteWritten(value)} and ${setting}=${quoteWritten(used)} differ; ${winner} wins, ` +
+      `so ${key} is ${quoteWritten(used)} (Datadog's tracer, dd-trace, would take ${variable}): remove ` +
+      `${variable}, or give both the same value`,
+    DATADOG_SETTING_OVERRIDDEN_WARNING,
+  );
 }
 
 /** Longest key or value the SDK's env detector takes from OTEL_RESOURCE_ATTRIBUTES (255 characters). */

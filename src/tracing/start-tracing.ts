@@ -79,8 +79,10 @@ function withRestoredRoots(sampler: Sampler): Sampler {
  * Starts the OpenTelemetry Node SDK for one service, the way tracehop's processes export spans:
  *
  * - resource: `service.name`, `service.version`, `deployment.environment.name` (Datadog unified
- *   service tagging: `service`, `version`, `env`), over what the resource detectors find
- *   (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, process, host; OTEL_NODE_RESOURCE_DETECTORS);
+ *   service tagging: `service`, `version`, `env`; from the options, else OTEL_SERVICE_NAME /
+ *   OTEL_RESOURCE_ATTRIBUTES, else DD_SERVICE / DD_ENV / DD_VERSION), over what the resource detectors
+ *   find (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, process, host; OTEL_NODE_RESOURCE_DETECTORS; a
+ *   key or value of the environment holding a control character: left out, or cleaned);
  * - text-map propagator: tracehop's `createPropagator()` (tracecontext, baggage, datadog by default;
  *   OTEL_PROPAGATORS / DD_TRACE_PROPAGATION_STYLE*), so HTTP instrumentations and the carrier
  *   functions write the same headers;

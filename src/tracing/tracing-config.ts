@@ -18,7 +18,7 @@ import {
   optionalMillis,
   requireMethods,
 } from "./option-checks.js";
-import { detectorsFromEnv, resolveResourceAttributes } from "./resource-config.js";
+import { detectorsFromEnv, envResourceDetector, resolveResourceAttributes } from "./resource-config.js";
 
 /** Environment variable naming the spans file when `spansFile` is not given. */
 const SPANS_FILE_ENV = "TRACEHOP_SPANS_FILE";
@@ -46,7 +46,9 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000;
 export interface StartTracingOptions {
   /**
    * `service.name` (Datadog `service`). Default: OTEL_SERVICE_NAME, else `service.name` in
-   * OTEL_RESOURCE_ATTRIBUTES. One of the three is required. An OTEL_RESOURCE_ATTRIBUTES that does not
+   * OTEL_RESOURCE_ATTRIBUTES, else DD_SERVICE (Datadog unified service tagging; the OpenTelemetry
+   * settings win over it, with a warning when both are set and differ:
+   * `TRACEHOP_DATADOG_SETTING_OVERRIDDEN`; docs/export.md, "startTracing(options)"). One is required. An OTEL_RESOURCE_ATTRIBUTES that does not
    * parse gives nothing (the SDK discards it whole, as the OpenTelemetry specification asks): the
    * error then names it and what is wrong with it, and when the name comes from elsewhere it is a
    * warning (`TRACEHOP_BAD_RESOURCE_ATTRIBUTES`). An empty or blank value names no service, wherever
@@ -57,9 +59,16 @@ export interface StartTracingOptions {
    * not a string (`42`) is a TypeError, even when another setting names the service.
    */
   serviceName?: string | undefined;
-  /** `service.version` (Datadog `version`). Default: from OTEL_RESOURCE_ATTRIBUTES, else none. */
+  /**
+   * `service.version` (Datadog `version`). Default: from OTEL_RESOURCE_ATTRIBUTES, else DD_VERSION, else
+   * none (both read only when the `env` resource detector runs: OTEL_NODE_RESOURCE_DETECTORS).
+   */
   serviceVersion?: string | undefined;
-  /** `deployment.environment.name` (Datadog `env`). Default: from OTEL_RESOURCE_ATTRIBUTES, else none. */
+  /**
+   * `deployment.environment.name` (Datadog `env`). Default: from OTEL_RESOURCE_ATTRIBUTES
+   * (`deployment.environment.name` or `deployment.environment`), else DD_ENV, else none (both read only
+   * when the `env` resource detector runs).
+   */
   environment?: string | undefined;
   /** More resource attributes. They override detected ones; the three fields above override them. */
   resourceAttributes?: Record<string, AttributeValue> | undefined;
@@ -195,7 +204,9 @@ const START_TRACING_OPTION_NAMES: readonly string[] = [
  *
  * Precedence, highest first: the named options (`serviceName`, `serviceVersion`, `environment`),
  * `resourceAttributes`, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (OpenTelemetry SDK environment
- * variable specification: OTEL_SERVICE_NAME wins over a `service.name` in OTEL_RESOURCE_ATTRIBUTES).
+ * variable specification: OTEL_SERVICE_NAME wins over a `service.name` in OTEL_RESOURCE_ATTRIBUTES),
+ * then DD_SERVICE, DD_ENV, DD_VERSION (Datadog's tracers put these first; tracehop, an OpenTelemetry SDK,
+ * puts its own settings first and warns when both differ: docs/export.md, "startTracing(options)").
  *
  * @throws TypeError or RangeError, message starting with `tracehop startTracing: `, naming the option
  *   or environment variable to fix; Error for an `options.spansFile` that cannot be a spans file (see
@@ -212,7 +223,8 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
   const shutdownTimeoutMillis =
     optionalMillis("shutdownTimeoutMillis", options.shutdownTimeoutMillis, 1) ??
     DEFAULT_SHUTDOWN_TIMEOUT_MILLIS;
-  const resourceAttributes = resolveResourceAttributes(options);
+  const detectors = detectorsFromEnv();
+  const resourceAttributes = resolveResourceAttributes(options, detectors.includes(envResourceDetector()));
   // Enum values, read case-insensitively (OpenTelemetry environment variable specification, "Enum");
   // warnings quote them as written.
   const exportersAsWritten = getStringListFromEnv("OTEL_TRACES_EXPORTER") ?? [];
@@ -231,7 +243,7 @@ export function resolveTracingConfig(options: StartTracingOptions | undefined): 
 
   return {
     resourceAttributes,
-    detectors: detectorsFromEnv(),
+    detectors,
     spansFile: spansFile === undefined ? undefined : resolvePath(spansFile),
     otlp,
     console: consoleOn,

@@ -1,14 +1,18 @@
 // startTracing's configuration under a given environment, for the tests of its options and variables.
 import assert from "node:assert/strict";
 import { resolveSampler } from "../../src/tracing/sampler-config.js";
+import { resources } from "../../src/tracing/sdk-modules.js";
 import { resolveTracingConfig, type StartTracingOptions } from "../../src/tracing/tracing-config.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 
-/** Runs `fn` with exactly `vars` as the OTEL_* / TRACEHOP_* environment, then restores it. */
+/**
+ * Runs `fn` with exactly `vars` as the OTEL_* / TRACEHOP_* environment (and DD_SERVICE, DD_ENV,
+ * DD_VERSION), then restores it.
+ */
 export function withEnv<T>(vars: Record<string, string>, fn: () => T): T {
   const saved: Record<string, string | undefined> = {};
   for (const key of Object.keys(process.env))
-    if (/^(OTEL_|TRACEHOP_)/.test(key)) {
+    if (/^(OTEL_|TRACEHOP_|DD_(SERVICE|ENV|VERSION)$)/.test(key)) {
       saved[key] = process.env[key];
       delete process.env[key];
     }
@@ -50,3 +54,13 @@ export const warningsOf = async (vars: Record<string, string>, options: StartTra
   );
   return told;
 };
+
+/**
+ * The attributes the resource detectors of `resolveTracingConfig(options)` find under exactly `vars`
+ * (run under them too: the env detector reads the environment when it detects).
+ */
+export const detectedWith = (options: StartTracingOptions | undefined, vars: Record<string, string>) =>
+  withEnv(vars, () => {
+    const { detectors } = resolveTracingConfig(options);
+    return resources().detectResources({ detectors }).attributes;
+  });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../support/temp-dir.js";
-import { resolveWith, warningsOf } from "./config-env.js";
+import { detectedWith, resolveWith, warningsOf } from "./config-env.js";
 
 const CODE = "TRACEHOP_CONTROL_CHARACTER_SETTING";
 
@@ -38,11 +38,12 @@ test("OTEL_RESOURCE_ATTRIBUTES: a value with a control character (%0A, %1B) is s
       'tracehop: OTEL_RESOURCE_ATTRIBUTES["deployment.environment.name"] holds a control character: its character 5 is U+001B, got "prod\\u001b"; it is exported without its control characters, as "prod": remove them from the variable',
     ],
   ]);
-  const attributes = resolveWith({ serviceName: "s" }, vars).resourceAttributes;
-  assert.equal(attributes["team"], "payments");
-  assert.equal(attributes["deployment.environment.name"], "prod");
-  // region is clean: left to the SDK's env detector, as before.
-  assert.equal(attributes["region"], undefined);
+  // The env detector exports them cleaned; tracehop's own attributes (the options') do not hold them.
+  const detected = detectedWith({ serviceName: "s" }, { ...vars, OTEL_NODE_RESOURCE_DETECTORS: "env" });
+  assert.equal(detected["team"], "payments");
+  assert.equal(detected["deployment.environment.name"], "prod");
+  assert.equal(detected["region"], "eu");
+  assert.deepEqual(resolveWith({ serviceName: "s" }, vars).resourceAttributes, { "service.name": "s" });
   // An option wins over the variable: its value is exported, nothing is said of the variable's.
   const overridden = await warningsOf(vars, { resourceAttributes: { team: "core" }, environment: "dev" });
   assert.deepEqual(overridden.processWarnings, []);
@@ -75,5 +76,42 @@ test("spansFile option with a line break, a carriage return or ESC: a TypeError 
         `its character ${at} is ${name}, got ${shown}; remove it`,
     });
     assert.equal(existsSync(path), false);
+  }
+});
+
+test("OTEL_RESOURCE_ATTRIBUTES: a key with a control character (%0A, %0D): the attribute is left out, said once with the fix; the others are kept", async () => {
+  const vars = {
+    OTEL_RESOURCE_ATTRIBUTES: "te%0Aam=payments,region=eu,zone%0D=a",
+    OTEL_NODE_RESOURCE_DETECTORS: "env",
+  };
+  const told = await warningsOf(vars);
+  assert.deepEqual(told.processWarnings, [
+    [
+      CODE,
+      'tracehop: OTEL_RESOURCE_ATTRIBUTES has a key holding a control character: its character 3 is U+000A (line feed), got "te\\nam"; the attribute is left out (a key is the attribute\'s name, not changed as a value is): remove the character from the variable',
+    ],
+    [
+      CODE,
+      'tracehop: OTEL_RESOURCE_ATTRIBUTES has a key holding a control character: its character 5 is U+000D (carriage return), got "zone\\r"; the attribute is left out (a key is the attribute\'s name, not changed as a value is): remove the character from the variable',
+    ],
+  ]);
+  const detected = detectedWith({ serviceName: "s" }, vars);
+  assert.deepEqual(
+    Object.keys(detected).filter((key) => key !== "service.name"),
+    ["region"],
+  );
+  assert.equal(detected["region"], "eu");
+});
+
+test("the env resource detector turned off (OTEL_NODE_RESOURCE_DETECTORS without env): nothing of OTEL_RESOURCE_ATTRIBUTES is set or said, cleaned or not", async () => {
+  for (const detectors of ["process", "none", "host,process"]) {
+    const vars = {
+      OTEL_RESOURCE_ATTRIBUTES: "team=pay%0Aments,te%0Aam=x,deployment.environment.name=prod",
+      OTEL_NODE_RESOURCE_DETECTORS: detectors,
+    };
+    const told = await warningsOf(vars);
+    assert.deepEqual(told.processWarnings, [], detectors);
+    assert.deepEqual(resolveWith({ serviceName: "s" }, vars).resourceAttributes, { "service.name": "s" });
+    if (detectors === "none") assert.deepEqual(detectedWith({ serviceName: "s" }, vars), {});
   }
 });

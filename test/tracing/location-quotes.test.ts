@@ -173,13 +173,12 @@ test("an OTEL_EXPORTER_OTLP_HEADERS name past 64 characters: cut there with its 
   );
 });
 
-test("a spans file path holding a newline, an escape sequence or a bidi override: escaped in the TRACEHOP_SPANS_FILE warning and the spansFile error", async (t) => {
+test("a spans file path holding a newline, an escape sequence or a bidi override: escaped in the TRACEHOP_SPANS_FILE warning and the spansFile errors", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "tracehop-h1-spans-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, `plain${HOSTILE}`);
   writeFileSync(file, "");
   const path = join(file, "spans.jsonl");
-  const shownFile = `"${dir}/plain${HOSTILE_SHOWN}"`;
   const shownPath = `"${dir}/plain${HOSTILE_SHOWN}/spans.jsonl"`;
   // From the variable, the control character alone refuses it (TRACEHOP_BAD_SPANS_FILE), the path escaped.
   assert.deepEqual(await messagesOf({ TRACEHOP_SPANS_FILE: path }), [
@@ -187,12 +186,25 @@ test("a spans file path holding a newline, an escape sequence or a bidi override
       "is U+000A (line feed) (ignored: the default, .tracehop/spans.jsonl, is written instead); remove it from the " +
       "variable, or unset it",
   ]);
+  // From the option, the control character is a TypeError, the path escaped (and cut, as describeValue cuts).
+  assert.throws(() => resolveWith({ serviceName: "s", spansFile: path }), {
+    name: "TypeError",
+    message: new RegExp(
+      `^tracehop startTracing: options\\.spansFile must not hold a control character or a lone surrogate: its ` +
+        `character ${`${dir}/plain`.length + 1} is U\\+000A \\(line feed\\), got "[^\\n\\u001b\\u202e]*"… ` +
+        `\\(${path.length} characters\\); remove it$`,
+    ),
+  });
+  // A bidi override alone: the path is checked, and escaped where the error names it.
+  const bidiFile = join(dir, "plain\u202egnp.pem");
+  writeFileSync(bidiFile, "");
   assert.throws(
-    () => resolveWith({ serviceName: "s", spansFile: path }),
+    () => resolveWith({ serviceName: "s", spansFile: join(bidiFile, "spans.jsonl") }),
     (error: Error & { reason?: string }) => {
       assert.equal(
         error.message,
-        `tracehop startTracing: options.spansFile ${shownPath} is under ${shownFile}, which is a file, not a ` +
+        `tracehop startTracing: options.spansFile "${dir}/plain\\u202egnp.pem/spans.jsonl" is under ` +
+          `"${dir}/plain\\u202egnp.pem", which is a file, not a ` +
           "folder (no folder can be created there): every span would be lost. Pass the path of a file in a " +
           "writable folder (missing folders are created), or spansFile: false for no spans file",
       );

@@ -1,0 +1,113 @@
+/**
+ * DD_SERVICE, DD_ENV and DD_VERSION (Datadog unified service tagging, left in a deployment that moved off
+ * dd-trace) name the service, its environment and version when no option and no OpenTelemetry setting
+ * does: explicit option > OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES > DD_* > none. Both set and
+ * different: the OpenTelemetry one wins, said in one line (TRACEHOP_DATADOG_SETTING_OVERRIDDEN).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { detectedWith, resolveWith, warningsOf } from "./config-env.js";
+
+const OVERRIDDEN = "TRACEHOP_DATADOG_SETTING_OVERRIDDEN";
+const DD = { DD_SERVICE: "checkout", DD_ENV: "prod", DD_VERSION: "1.2.3" };
+
+test("DD_SERVICE, DD_ENV, DD_VERSION alone: service.name, deployment.environment.name, service.version; nothing said", async () => {
+  assert.deepEqual(resolveWith(undefined, DD).resourceAttributes, {
+    "service.name": "checkout",
+    "deployment.environment.name": "prod",
+    "service.version": "1.2.3",
+  });
+  assert.deepEqual((await warningsOf(DD, { serviceName: undefined })).processWarnings, []);
+});
+
+test("the options win over DD_*, without a warning (code is not a leftover setting)", async () => {
+  const options = { serviceName: "api", environment: "dev", serviceVersion: "9" };
+  assert.deepEqual(resolveWith(options, DD).resourceAttributes, {
+    "service.name": "api",
+    "deployment.environment.name": "dev",
+    "service.version": "9",
+  });
+  assert.deepEqual((await warningsOf(DD, options)).processWarnings, []);
+  // resourceAttributes too.
+  const given = { "service.name": "api", "deployment.environment.name": "dev", "service.version": "9" };
+  assert.deepEqual(resolveWith({ resourceAttributes: given }, DD).resourceAttributes, given);
+});
+
+test("OTEL_SERVICE_NAME and DD_SERVICE differ: OTEL_SERVICE_NAME wins, said in one line naming what to remove", async () => {
+  const vars = { OTEL_SERVICE_NAME: "orders", DD_SERVICE: "checkout" };
+  assert.equal(resolveWith(undefined, vars).resourceAttributes["service.name"], "orders");
+  const told = await warningsOf(vars, { serviceName: undefined });
+  assert.deepEqual(told.processWarnings, [
+    [
+      OVERRIDDEN,
+      'tracehop: DD_SERVICE="checkout" and OTEL_SERVICE_NAME="orders" differ; OTEL_SERVICE_NAME wins, so service.name is "orders" (Datadog\'s tracer, dd-trace, would take DD_SERVICE): remove DD_SERVICE, or give both the same value',
+    ],
+  ]);
+  // The same name twice: nothing to say.
+  const same = await warningsOf(
+    { OTEL_SERVICE_NAME: "orders", DD_SERVICE: "orders" },
+    { serviceName: undefined },
+  );
+  assert.deepEqual(same.processWarnings, []);
+});
+
+test("OTEL_RESOURCE_ATTRIBUTES gives the environment and version: they win over DD_ENV / DD_VERSION, said", async () => {
+  const vars = {
+    ...DD,
+    OTEL_RESOURCE_ATTRIBUTES: "service.name=orders,deployment.environment=staging,service.version=2.0.0",
+    OTEL_NODE_RESOURCE_DETECTORS: "env",
+  };
+  const told = await warningsOf(vars, { serviceName: undefined });
+  assert.deepEqual(
+    told.processWarnings.map(([code, message]) => [code, message]),
+    [
+      [
+        OVERRIDDEN,
+        'tracehop: DD_SERVICE="checkout" and OTEL_RESOURCE_ATTRIBUTES["service.name"]="orders" differ; OTEL_RESOURCE_ATTRIBUTES wins, so service.name is "orders" (Datadog\'s tracer, dd-trace, would take DD_SERVICE): remove DD_SERVICE, or give both the same value',
+      ],
+      [
+        OVERRIDDEN,
+        'tracehop: DD_ENV="prod" and OTEL_RESOURCE_ATTRIBUTES["deployment.environment"]="staging" differ; OTEL_RESOURCE_ATTRIBUTES wins, so deployment.environment is "staging" (Datadog\'s tracer, dd-trace, would take DD_ENV): remove DD_ENV, or give both the same value',
+      ],
+      [
+        OVERRIDDEN,
+        'tracehop: DD_VERSION="1.2.3" and OTEL_RESOURCE_ATTRIBUTES["service.version"]="2.0.0" differ; OTEL_RESOURCE_ATTRIBUTES wins, so service.version is "2.0.0" (Datadog\'s tracer, dd-trace, would take DD_VERSION): remove DD_VERSION, or give both the same value',
+      ],
+    ],
+  );
+  const detected = detectedWith(undefined, vars);
+  assert.equal(detected["service.name"], "orders");
+  // The old key names the environment: no second one beside it from DD_ENV (Datadog reads both as env).
+  assert.equal(detected["deployment.environment"], "staging");
+  assert.equal(detected["deployment.environment.name"], undefined);
+  assert.equal(detected["service.version"], "2.0.0");
+});
+
+test("DD_* holding a control character: exported without it, said (TRACEHOP_CONTROL_CHARACTER_SETTING); blank ones name nothing", async () => {
+  const vars = { DD_SERVICE: "checkout\r", DD_ENV: " ", DD_VERSION: "1.2\u001b" };
+  assert.deepEqual(resolveWith(undefined, vars).resourceAttributes, {
+    "service.name": "checkout",
+    "service.version": "1.2",
+  });
+  const told = await warningsOf(vars, { serviceName: undefined });
+  assert.deepEqual(told.processWarnings, [
+    [
+      "TRACEHOP_CONTROL_CHARACTER_SETTING",
+      'tracehop: DD_SERVICE holds a control character: its character 9 is U+000D (carriage return), got "checkout\\r"; it is exported without its control characters, as "checkout": remove them from the variable',
+    ],
+    [
+      "TRACEHOP_CONTROL_CHARACTER_SETTING",
+      'tracehop: DD_VERSION holds a control character: its character 4 is U+001B, got "1.2\\u001b"; it is exported without its control characters, as "1.2": remove them from the variable',
+    ],
+  ]);
+  assert.throws(() => resolveWith(undefined, { DD_SERVICE: "  " }), {
+    name: "TypeError",
+    message: /^tracehop startTracing: a service name is required/,
+  });
+});
+
+test("the env resource detector off: DD_ENV and DD_VERSION are not set (as OTEL_RESOURCE_ATTRIBUTES is not); DD_SERVICE still names the service", async () => {
+  const vars = { ...DD, OTEL_NODE_RESOURCE_DETECTORS: "process" };
+  assert.deepEqual(resolveWith(undefined, vars).resourceAttributes, { "service.name": "checkout" });
+  assert.deepEqual((await warningsOf(vars, { serviceName: undefined })).processWarnings, []);
+});

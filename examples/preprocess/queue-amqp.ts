@@ -36,6 +36,7 @@ import {
   QueueLostError,
   QueueRefusedError,
   PermanentMessageError,
+  queueNameError,
   queueOptions,
   reportDeadLetter,
   unacknowledgedError,
@@ -1000,6 +1001,8 @@ export class AmqpQueue implements Queue {
    *   goes on, on a new channel. (With several publishes waiting at once the refusal names none of them:
    *   each rejects with an Error saying so, and may or may not be in the queue.) The queue that also
    *   consumes is lost instead ({@link lost}).
+   * @throws TypeError when `queue` is no queue name (not a string, empty, a control character:
+   *   `queueNameError`, as TableQueue checks it), before anything is sent or declared
    * @throws Error when the queue was {@link lost} (`amqp queue: ` and why), when the broker refuses the
    *   message (nack) or the channel closes before it confirms, and amqplib's RangeError when `headers`
    *   exceed {@link HEADERS_TABLE_MAX_BYTES}; nothing is published then. When close() ends the wait for the
@@ -1007,6 +1010,8 @@ export class AmqpQueue implements Queue {
    *   broker confirmed the message to <queue>: it may or may not be in the queue` (publish it again).
    */
   async publish(queue: string, body: string, headers: Record<string, string>): Promise<void> {
+    const bad = queueNameError("AmqpQueue", queue);
+    if (bad) throw bad;
     // A channel being replaced after the broker refused a message: the publish goes on the new one.
     await this._replacing;
     this._assertNotLost("publish");
@@ -1070,6 +1075,8 @@ export class AmqpQueue implements Queue {
     handler: (message: QueueMessage) => Promise<void>,
     options: ConsumeOptions = {},
   ): Promise<void> {
+    const bad = queueNameError("AmqpQueue", queue);
+    if (bad) throw bad;
     try {
       await this._consume(queue, handler, options);
     } catch (error) {
@@ -1123,6 +1130,8 @@ export class AmqpQueue implements Queue {
    *   moved.
    */
   async redrive(queue: string): Promise<number> {
+    const bad = queueNameError("AmqpQueue", queue);
+    if (bad) throw bad;
     await this._replacing;
     this._redriving = true;
     try {

@@ -1429,3 +1429,53 @@ describe("AmqpQueue.open and npm start's check (connectAmqp): a bad AMQP_URL say
     }
   });
 });
+
+describe("AmqpQueue queue names (as TableQueue checks them)", () => {
+  const broker = useRabbitMQ();
+
+  test("a queue name that is not a string, empty or holds a control character: publish, consume and redrive refuse it, naming what to write; no RabbitMQ queue is declared, and the queue goes on", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const database = `file:./h3-amqp-names-${randomBytes(6).toString("hex")}.db`;
+    const queue = await AmqpQueue.open(AMQP_URL, database);
+    const good = queue.destination("h3-names");
+    broker.deleteAfter(t, good, deadLetterQueue(good));
+    try {
+      const message = (shown: string) =>
+        `AmqpQueue: queue must be a non-empty queue name without a control character (C0, DEL or C1), such as "preprocess-jobs", got ${shown}`;
+      for (const [name, shown] of [
+        ["", '""'],
+        ["jobs\n", '"jobs\\n"'],
+        ["jo\u001bbs", '"jo\\u001bbs"'],
+        ["jobs\u007f", '"jobs\u007f"'],
+        [42, "42"],
+        [undefined, "undefined"],
+      ] as const) {
+        const bad = name as unknown as string;
+        await assert.rejects(queue.publish(bad, "{}", {}), { name: "TypeError", message: message(shown) });
+        await assert.rejects(queue.redrive(bad), { name: "TypeError", message: message(shown) });
+        await assert.rejects(
+          queue.consume(bad, async () => {}),
+          { name: "TypeError", message: message(shown) },
+        );
+        // Nothing declared under that name: a passive check on a channel of its own is refused with 404.
+        if (typeof name === "string") {
+          broker.deleteAfter(t, queue.destination(name), deadLetterQueue(queue.destination(name)));
+          const probe = await connectOrSkipReason();
+          assert.ok(typeof probe !== "string", probe as string);
+          try {
+            const channel = await probe.createChannel();
+            channel.on("error", () => {});
+            await assert.rejects(channel.checkQueue(queue.destination(name)), { code: 404 });
+          } finally {
+            await probe.close();
+          }
+        }
+      }
+      // The queue was not lost: a good name is published and counted.
+      await queue.publish("h3-names", "{}", {});
+      assert.equal((await broker.channel.checkQueue(good)).messageCount, 1);
+    } finally {
+      await queue.close();
+    }
+  });
+});

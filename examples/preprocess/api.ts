@@ -11,11 +11,13 @@ import {
   SERVICE_NAMES,
   EVENT_JOB_REQUESTED,
   MAX_DOCUMENT_BYTES,
+  escapedAsUnicode,
   exitForBadInput,
   exitOnBadInput,
   exitOnSettingProblems,
   say,
   setting,
+  UNSEEN_IN_A_TERMINAL,
 } from "./config.js";
 
 // A signal while starting ends the process at once, saying so (tracing.ts).
@@ -229,9 +231,18 @@ const JOB_PATH = /^\/preprocess-jobs\/([^/]+)$/;
 /** Longest part of a client's text an answer quotes back. */
 const MAX_QUOTED = 80;
 
-/** `text` as a JSON string for an answer, cut to {@link MAX_QUOTED} characters with `…` (a 5000-character id was quoted whole). */
-function quoted(text: string): string {
+/** `text` as a JSON string, cut to {@link MAX_QUOTED} characters with `…` (a 5000-character id was quoted whole). */
+function jsonQuoted(text: string): string {
   return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
+}
+
+/**
+ * `text` quoted for an answer ({@link jsonQuoted}), with DEL, the C1 controls, bidi overrides and the other
+ * characters a terminal acts on or shows as nothing escaped as `\uXXXX` (config.ts `quotedText`): a client
+ * that prints the answer (`curl`) shows them, instead of its terminal acting on them.
+ */
+function quoted(text: string): string {
+  return escapedAsUnicode(jsonQuoted(text), UNSEEN_IN_A_TERMINAL);
 }
 
 /**
@@ -241,7 +252,7 @@ function quoted(text: string): string {
  * a control character below 0x20 as JSON escapes it (`\t`, `\u0001`).
  */
 function quotedField(field: string): string {
-  return quoted(field).replace(
+  return jsonQuoted(field).replace(
     /[\u007f-\u00ff]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
   );

@@ -67,12 +67,12 @@ export function queueNameProblem(name: string, rabbitmq = true): string | undefi
     if (bytes > MAX_QUEUE_NAME_BYTES)
       return `TRACEHOP_QUEUE is ${bytes} bytes of UTF-8 long: RabbitMQ takes queue names of at most ${AMQP_NAME_MAX_BYTES} bytes and the example adds up to ${QUEUE_SUFFIX_MAX_BYTES} (.<queue tag>.retry.120000ms): write a name of at most ${MAX_QUEUE_NAME_BYTES} bytes, ${unset}`;
     if (name.startsWith("amq."))
-      return `TRACEHOP_QUEUE=${JSON.stringify(name)} starts with amq., which RabbitMQ reserves for its own queues: write another name, ${unset}`;
+      return `TRACEHOP_QUEUE=${quotedText(name)} starts with amq., which RabbitMQ reserves for its own queues: write another name, ${unset}`;
   }
   // eslint-disable-next-line no-control-regex -- control characters are what is looked for
   const control = /[\u0000-\u001f\u007f-\u009f]/.exec(name)?.[0];
   if (control !== undefined)
-    return `TRACEHOP_QUEUE=${JSON.stringify(name)} has a control character (${codePoint(control)}): write a name without one, ${unset}`;
+    return `TRACEHOP_QUEUE=${quotedText(name)} has a control character (${codePoint(control)}): write a name without one, ${unset}`;
   return undefined;
 }
 
@@ -184,6 +184,17 @@ export type SettingName = NumberSettingName | "TRACEHOP_QUEUE";
  */
 function quotedSetting(text: string): string {
   return escapedAsUnicode(JSON.stringify(text), /[^\x20-\x7e]/g);
+}
+
+/**
+ * `text` as the main job's messages and the api's answers quote a value they were given (an id, a queue
+ * name, a user of AMQP_URL): JSON's quoting, which escapes the C0 controls (`\n`, `\u001b`), and each other
+ * character a terminal acts on or shows as nothing ({@link UNSEEN_IN_A_TERMINAL}: DEL, a C1 control such as
+ * U+009B, a terminal's CSI, a bidi override, a zero width space) written as its `\u` escape, as tracehop's
+ * own messages quote a value (docs/warnings.md, at its start). Other Unicode (`é`) is kept.
+ */
+export function quotedText(text: string): string {
+  return escapedAsUnicode(JSON.stringify(text), UNSEEN_IN_A_TERMINAL);
 }
 
 /**

@@ -1,6 +1,6 @@
 // The identity of a database's pipeline on a shared broker: the tag of its RabbitMQ queue names.
 import { createHash, randomBytes } from "node:crypto";
-import { BadInputError } from "./config.js";
+import { BadInputError, quotedText } from "./config.js";
 import type { Database } from "./db.js";
 import { databaseErrorCode, retryTransient } from "./transient.js";
 
@@ -58,7 +58,7 @@ async function readTag(db: Database): Promise<string | undefined> {
   if (row === null) return undefined;
   if (!QUEUE_TAG.test(row.value))
     throw new BadInputError(
-      `the database's PipelineSetting "${QUEUE_TAG_KEY}" is ${JSON.stringify(row.value)}, not a queue tag ` +
+      `the database's PipelineSetting "${QUEUE_TAG_KEY}" is ${quotedText(row.value)}, not a queue tag ` +
         `(1 to 64 letters, digits, - or _): set it to one, or delete the row to have a new one made`,
     );
   return row.value;

@@ -20,6 +20,7 @@ import {
   noAnswerWithin,
   notAnsweringAs,
   pause,
+  quotedText,
   redact,
   SCHEME_SLASHES,
   surroundingWhiteSpace,
@@ -609,7 +610,7 @@ function amqpConnectProblem(parsed: URL, err: unknown): string {
   if (code === "ECONNRESET" || code === "EPIPE")
     return `${where} closed the connection (${code}): the broker may be restarting; start it, or fix the host or port in AMQP_URL`;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN")
-    return `the host ${JSON.stringify(host)} is not found (${code}): fix the host in AMQP_URL`;
+    return `the host ${quotedText(host)} is not found (${code}): fix the host in AMQP_URL`;
   if (
     code === "ETIMEDOUT" ||
     code === "EHOSTUNREACH" ||
@@ -619,14 +620,14 @@ function amqpConnectProblem(parsed: URL, err: unknown): string {
     return `no answer from ${where} (${typeof code === "string" ? code : "ETIMEDOUT"}): start the broker, or fix the host or port in AMQP_URL`;
   if (/ACCESS[-_]REFUSED/.test(text)) {
     const loopback = /^(localhost|127\.[0-9.]+|\[::1\])$/.test(host);
-    return `RabbitMQ refused the login of user ${JSON.stringify(user)} (403 ACCESS_REFUSED): fix the user or password in AMQP_URL${
+    return `RabbitMQ refused the login of user ${quotedText(user)} (403 ACCESS_REFUSED): fix the user or password in AMQP_URL${
       user === "guest" && !loopback ? " (RabbitMQ lets guest log in from localhost only, by default)" : ""
     }`;
   }
   if (/^Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
     const path = parsed.pathname.slice(1);
     const vhost = path === "" ? "/" : decodeURIComponentOr(path);
-    return `RabbitMQ refused the virtual host ${JSON.stringify(vhost)} (530 NOT_ALLOWED: it does not exist, or user ${JSON.stringify(user)} may not use it): fix the vhost in AMQP_URL (the path after host:port, percent-encoded; none for the default vhost "/")`;
+    return `RabbitMQ refused the virtual host ${quotedText(vhost)} (530 NOT_ALLOWED: it does not exist, or user ${quotedText(user)} may not use it): fix the vhost in AMQP_URL (the path after host:port, percent-encoded; none for the default vhost "/")`;
   }
   const field = /^Field '([^']+)' is the wrong type|^(maxFrameSize) must be/.exec(text);
   if (field !== null) {

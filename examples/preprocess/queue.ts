@@ -1,4 +1,4 @@
-import { databaseUrl, MAX_TIMER_MS, pause, POLL_INTERVAL_MS, say } from "./config.js";
+import { databaseUrl, MAX_TIMER_MS, pause, POLL_INTERVAL_MS, quotedText, say } from "./config.js";
 import type { Prisma, QueueMessage as QueueRow } from "../../generated/prisma/sqlite/client.js";
 import { databaseName, type Database } from "./db.js";
 import { databaseErrorCode, isTransientDatabaseError, OutageLog, retryTransient } from "./transient.js";
@@ -294,7 +294,7 @@ const LAST_ERROR_MAX_LENGTH = 1_000;
 function shown(value: unknown): string {
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value);
+      return quotedText(value);
     case "bigint":
       return `a bigint ${value}n`;
     case "function":
@@ -340,7 +340,7 @@ export function queueOptions<K extends keyof TableQueueOptions>(
   for (const name of Object.keys(options))
     if (!(known as readonly string[]).includes(name))
       throw new TypeError(
-        `${owner}: there is no option ${JSON.stringify(name)}; the options are ${known.join(", ")}`,
+        `${owner}: there is no option ${quotedText(name)}; the options are ${known.join(", ")}`,
       );
   const given = options as TableQueueOptions;
   const valid = {} as Pick<Required<TableQueueOptions>, K>;

@@ -11,6 +11,7 @@ import {
   exitOnStartFailure,
   QUEUE_NAME,
   QUEUE_PROCESS_SETTINGS,
+  quotedText,
   SERVICE_NAMES,
   say,
 } from "./config.js";
@@ -155,7 +156,7 @@ async function handleMessage(message: QueueMessage): Promise<void> {
         // it, and there is no job to mark failed.
         if (!job)
           throw new PermanentMessageError(
-            `unknown job: no job has the id ${JSON.stringify(jobId)} in this database (published for another database, or deleted)`,
+            `unknown job: no job has the id ${quotedText(jobId)} in this database (published for another database, or deleted)`,
           );
         // The outbox relay delivers at least once: a second message for a finished job changes nothing,
         // but for the rows of a failed job that a writer left when it crashed after another party's mark.

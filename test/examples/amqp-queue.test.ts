@@ -1446,7 +1446,8 @@ describe("AmqpQueue queue names (as TableQueue checks them)", () => {
         ["", '""'],
         ["jobs\n", '"jobs\\n"'],
         ["jo\u001bbs", '"jo\\u001bbs"'],
-        ["jobs\u007f", '"jobs\u007f"'],
+        ["jobs\u007f", '"jobs\\u007f"'],
+        ["\u202ejobs\u0085", '"\\u202ejobs\\u0085"'],
         [42, "42"],
         [undefined, "undefined"],
       ] as const) {

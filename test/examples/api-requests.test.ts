@@ -87,6 +87,15 @@ test("a job id in the path that is not valid percent-encoding is the client's mi
     [unknown.status, await unknown.json()],
     [404, { error: 'no preprocess job with id "no such": send the id as POST returned it' }],
   );
+  // A C1 control (U+009B, a terminal's CSI) and a bidi override are quoted back escaped, as JSON escapes C0.
+  const hostile = await fetch(`${base}/preprocess-jobs/a%C2%9B2J%E2%80%AEb%7F`);
+  assert.deepEqual(
+    [hostile.status, await hostile.json()],
+    [
+      404,
+      { error: 'no preprocess job with id "a\\u009b2J\\u202eb\\u007f": send the id as POST returned it' },
+    ],
+  );
   // A long id is quoted back cut, not whole.
   const long = await fetch(`${base}/preprocess-jobs/${"x".repeat(5000)}`);
   assert.deepEqual(

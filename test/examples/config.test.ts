@@ -191,17 +191,23 @@ describe("the main job's number settings", () => {
     assert.deepEqual(settingProblems(["TRACEHOP_QUEUE"]), [
       'TRACEHOP_QUEUE="amq.jobs" starts with amq., which RabbitMQ reserves for its own queues: write another name, or unset it for preprocess-jobs',
     ]);
-    for (const [name, code] of [
-      ["jobs\n", "U+000A"],
-      ["a\tb", "U+0009"],
-      ["x\u007f", "U+007F"],
-      ["x\u0085y", "U+0085"],
+    // Quoted with DEL, a C1 control and a bidi override escaped, as the C0 ones are: the line reaches a terminal.
+    for (const [name, shown, code] of [
+      ["jobs\n", '"jobs\\n"', "U+000A"],
+      ["a\tb", '"a\\tb"', "U+0009"],
+      ["x\u007f", '"x\\u007f"', "U+007F"],
+      ["x\u0085y", '"x\\u0085y"', "U+0085"],
+      ["\u202ex\u009b2J", '"\\u202ex\\u009b2J"', "U+009B"],
     ] as const) {
       process.env.TRACEHOP_QUEUE = name;
       assert.deepEqual(settingProblems(["TRACEHOP_QUEUE"]), [
-        `TRACEHOP_QUEUE=${JSON.stringify(name)} has a control character (${code}): write a name without one, or unset it for preprocess-jobs`,
+        `TRACEHOP_QUEUE=${shown} has a control character (${code}): write a name without one, or unset it for preprocess-jobs`,
       ]);
     }
+    process.env.TRACEHOP_QUEUE = "amq.\u202ebojs";
+    assert.deepEqual(settingProblems(["TRACEHOP_QUEUE"]), [
+      'TRACEHOP_QUEUE="amq.\\u202ebojs" starts with amq., which RabbitMQ reserves for its own queues: write another name, or unset it for preprocess-jobs',
+    ]);
     // Checked with every setting; the embedded queue's table takes any length and amq., but a control
     // character, which would break the lines that name the queue (READY), is refused there too.
     process.env.TRACEHOP_QUEUE = "amq.jobs";

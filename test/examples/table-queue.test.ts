@@ -37,14 +37,22 @@ describe("TableQueue (the main job's embedded queue)", () => {
 
   test("a queue name that is empty or holds a control character: publish, consume and redrive refuse it, naming what to write; nothing is written", async () => {
     const queue = new TableQueue(db);
-    const message = (name: string) =>
-      `TableQueue: queue must be a non-empty queue name without a control character (C0, DEL or C1), such as "preprocess-jobs", got ${JSON.stringify(name)}`;
-    for (const name of ["", "jobs\n", "jo\u001bbs", "jobs\u0085"]) {
-      await assert.rejects(queue.publish(name, "{}", {}), { name: "TypeError", message: message(name) });
-      await assert.rejects(queue.redrive(name), { name: "TypeError", message: message(name) });
+    const message = (shown: string) =>
+      `TableQueue: queue must be a non-empty queue name without a control character (C0, DEL or C1), such as "preprocess-jobs", got ${shown}`;
+    // Quoted with DEL, a C1 control and a bidi override escaped, as JSON escapes the C0 ones.
+    for (const [name, shown] of [
+      ["", '""'],
+      ["jobs\n", '"jobs\\n"'],
+      ["jo\u001bbs", '"jo\\u001bbs"'],
+      ["jobs\u0085", '"jobs\\u0085"'],
+      ["jobs\u007f", '"jobs\\u007f"'],
+      ["\u202ejobs\u009b", '"\\u202ejobs\\u009b"'],
+    ] as const) {
+      await assert.rejects(queue.publish(name, "{}", {}), { name: "TypeError", message: message(shown) });
+      await assert.rejects(queue.redrive(name), { name: "TypeError", message: message(shown) });
       await assert.rejects(
         queue.consume(name, async () => {}),
-        { name: "TypeError", message: message(name) },
+        { name: "TypeError", message: message(shown) },
       );
       assert.deepEqual(rows(name), []);
     }

@@ -128,6 +128,24 @@ describe("npm start: the end of a run", () => {
   );
 
   test(
+    "TRACEHOP_SPANS_FILE holding a line break (startTracing refuses such a spansFile): one line saying what to remove, exit 2",
+    { timeout: SUITE_BOUND_MS },
+    async (t) => {
+      const dir = tempDir(t, "h3-summary-lf");
+      const path = join(dir, "spans.jsonl\n");
+      const r = await runMainJob([], { ...envIn(dir), TRACEHOP_SPANS_FILE: path });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^\\[(api|relay|worker)\\] tracehop preprocess: \\1: TRACEHOP_SPANS_FILE must not hold a control character or a lone surrogate: its character ${path.length} is U\\+000A \\(line feed\\), got "[^\\n]*; remove it from the variable; exiting with code 2\\n$`,
+        ),
+      );
+      assert.equal(existsSync(path), false);
+    },
+  );
+
+  test(
     "a spans file that the processes refuse (a named pipe): one line saying what to set, exit 2",
     { timeout: SUITE_BOUND_MS },
     async (t) => {

@@ -140,7 +140,8 @@ function runInNewSpan<T>(
  *   taken as `messageId`. A `routingKey` under a system other than `"rabbitmq"` is a TypeError, and so are
  *   `headers` under `"mqtt"` that mqtt.js cannot send as user properties (a Map, a WHATWG `Headers`, a
  *   client's header object, an array, text: it reads an object's own properties, and a publish with none is
- *   dropped and never settles). `attempt`, `run` and `capturedAt` are read
+ *   dropped and never settles; a user property that is `undefined`, `null` or an object, named: mqtt.js
+ *   fails the publish or sends `"[object Object]"`). `attempt`, `run` and `capturedAt` are read
  *   only with a `creationContext` (the relay's restore uses them); without one they are not read, not
  *   recorded and not warned about.
  */
@@ -158,7 +159,7 @@ export function withSendSpan<
   options = requireOptions("withSendSpan", options);
   // Headers mqtt.js cannot send (a Map, a header object): a mistake of the calling code, said before the span.
   if (options.system === "mqtt")
-    assertUserPropertiesShape(options.headers, "withSendSpan", 'options.headers under system "mqtt"');
+    assertUserPropertiesShape(options.headers, "withSendSpan", 'options.headers under system "mqtt"', true);
   // `undefined`: all of the baggage (messages are the wire, as HTTP headers are).
   const allowedBaggage = compileBaggagePolicy(options.baggage, "tracehop withSendSpan", "all");
   // Checked before the span starts: `fn` is called only inside it (under the instrumentations' suppression).

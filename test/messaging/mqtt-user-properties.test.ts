@@ -198,6 +198,97 @@ describe("MQTT 5 user properties built by hand", () => {
     assert.throws(() => injectMqttUserProperties(pairs as unknown as Record<string, string>), TypeError);
   });
 
+  test("a user property value mqtt.js cannot send (undefined, null, an object, an array holding one): mqtt.js fails or garbles the publish, the helpers give a TypeError naming the property first", async (t) => {
+    if (!client) {
+      t.skip(skipReason);
+      return;
+    }
+    // The oracle: mqtt.js itself, on the real Mosquitto.
+    await assert.rejects(
+      client.publishAsync(`tracehop/test/${unique("up-undefined")}`, "order 1", {
+        qos: 1,
+        properties: { userProperties: { "x-app": "orders", tenant: undefined as unknown as string } },
+      }),
+      /Cannot read properties of undefined/,
+    );
+    const garbled = await published(t, "up-object", (publish) =>
+      publish({ "x-app": { id: 7 } } as unknown as Record<string, string>),
+    );
+    assert.equal(garbled!.packet.properties?.userProperties?.["x-app"], "[object Object]");
+
+    const expected = (where: string, what: string, held: string, why: string) =>
+      `tracehop ${where}: ${what} hold ${held}, which mqtt.js cannot send as an MQTT 5 user property (${why}): ` +
+      "pass a string (a number or boolean is sent as its text), an array of them for a property repeated " +
+      "under one name, or leave the property out";
+    const THROWS = "mqtt.js reads its toString() and the publish fails with a TypeError";
+    const GARBLES = 'mqtt.js sends the text of its toString(), "[object Object]" for a plain object';
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ "x-app": "orders", tenant: undefined }, '"tenant" = undefined', THROWS],
+      [{ tenant: null }, '"tenant" = null', THROWS],
+      [{ "x-app": { id: 7 } }, '"x-app" = an object', GARBLES],
+      [{ tags: ["a", null] }, '"tags" = an array holding null at index 1', THROWS],
+      [{ tags: [{}] }, '"tags" = an array holding an object at index 0', GARBLES],
+    ];
+    let ran = 0;
+    for (const [given, held, why] of cases) {
+      const copy = () => ({ ...given }) as Record<string, string>;
+      for (const [where, call] of [
+        ["mqttUserProperties", () => mqttUserProperties(copy())],
+        ["injectMqttUserProperties", () => injectMqttUserProperties(copy())],
+      ] as const)
+        assert.throws(call, (error: unknown) => {
+          assert.ok(error instanceof TypeError, String(error));
+          assert.equal(error.message, expected(where, "the user properties", held, why));
+          return true;
+        });
+      assert.throws(
+        () => withSendSpan({ system: "mqtt", destination: "orders", headers: copy() }, () => ran++),
+        (error: unknown) =>
+          error instanceof TypeError &&
+          error.message === expected("withSendSpan", 'options.headers under system "mqtt"', held, why),
+      );
+    }
+    assert.equal(ran, 0, "fn never runs");
+  });
+
+  test("numbers and booleans are sent as their text: the helpers take them, and the consumer reads the text", async (t) => {
+    const result = await published(t, "up-numbers", (publish) =>
+      withCarrier(STORED, "relay", () =>
+        publish(
+          injectMqttUserProperties({ attempt: 3, urgent: true, tags: ["a", 2] } as unknown as Record<
+            string,
+            string
+          >),
+        ),
+      ),
+    );
+    if (result === undefined) return; // skipped
+    const sent = result.packet.properties?.userProperties;
+    assert.equal(sent?.attempt, "3");
+    assert.equal(sent?.urgent, "true");
+    assert.deepEqual(sent?.tags, ["a", "2"]);
+    assert.equal(String(sent?.traceparent).slice(3, 35), TRACE_ID);
+    const given = { attempt: 3 } as unknown as Record<string, string>;
+    assert.equal(mqttUserProperties(given), given);
+  });
+
+  test("tracehop's own fields never make the helpers throw: a propagation property the write replaces is not checked", async (t) => {
+    const result = await published(t, "up-replaced", (publish) =>
+      withCarrier(STORED, "relay", () =>
+        publish(
+          injectMqttUserProperties({ "x-app": "orders", traceparent: undefined } as unknown as Record<
+            string,
+            string
+          >),
+        ),
+      ),
+    );
+    if (result === undefined) return; // skipped
+    const sent = result.packet.properties?.userProperties;
+    assert.equal(sent?.["x-app"], "orders");
+    assert.equal(String(sent?.traceparent).slice(3, 35), TRACE_ID);
+  });
+
   test("withSendSpan under mqtt, application user properties of which mqtt.js sends nothing ({ tags: [] }), tracing suppressed: undefined, and the publish settles", async (t) => {
     assertSentWithout(
       await published(t, "send-empty-array", (publish) =>

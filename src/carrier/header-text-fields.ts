@@ -68,8 +68,8 @@ export interface HeaderLeftOut {
   /** Where the field came from: a propagator's inject, or a stored carrier. */
   readonly source: FieldSource;
   /**
-   * The headers are an AMQP table (`amqpHeadersSetter`, `injectAmqpHeaders`, `withSendSpan` with system
-   * `"rabbitmq"`): the transport takes a `:` in a name, so that rule is said as kept for the other clients.
+   * The headers are an AMQP table (`amqpHeadersSetter`, `injectAmqpHeaders`, `withSendSpan` and
+   * `writeCarrierToHeaders` with system `"rabbitmq"`): the transport takes a `:` in a name, so that rule is said as kept for the other clients.
    */
   readonly amqp: boolean;
   /**

@@ -30,6 +30,9 @@ import {
   warnHeadersNotAnObject,
 } from "./header-entries.js";
 import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
+import { assertSystemName, type MessagingSystem } from "./messaging-options.js";
+import { MESSAGING_SYSTEM_VALUE_RABBITMQ } from "./semconv.js";
+import { assertKnownOptions } from "../known-options.js";
 import {
   amqpFieldBytes,
   amqpTableBytes,
@@ -378,18 +381,58 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * (null, `undefined` headers and a plain object's copy are plain too). The return type says `H`; that
  * plain object is not one (no `set`, no class): check what you got when `H` is a class. Put the
  * returned object on the message.
+ *
+ * `options.system` ({@link WriteCarrierOptions}): the messaging system the headers go with; `"rabbitmq"`
+ * writes them as an AMQP table, as `injectAmqpHeaders` does (kept within the 65 536 bytes amqplib
+ * encodes, and a name holding a `:` said as such a table takes it).
+ * @throws TypeError for `options` that are a mistake in the calling code (not a plain object, an
+ *   unknown option, a `system` that is no non-empty string or a well-known one in another case), never
+ *   for the headers nor the carrier.
  */
 export function writeCarrierToHeaders<H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
   carrier: unknown,
+  options?: WriteCarrierOptions,
 ): H {
+  const amqpTable = writesAmqpTable(options);
   const writer: Writer = {
     helper: "writeCarrierToHeaders",
     source: "stored carrier",
-    amqpTable: false,
+    amqpTable,
     frameMax: 0,
   };
   return writeSendable(headers, carrierFields(carrier), writer, writeInPlace);
+}
+
+/** The options of {@link writeCarrierToHeaders}. */
+export interface WriteCarrierOptions {
+  /**
+   * The messaging system the headers are sent with, as `withSendSpan` takes it (`messaging.system.name`:
+   * `"rabbitmq"`, `"kafka"`, `"nats"`, `"mqtt"`, or your own system's name). Only `"rabbitmq"` changes the
+   * write: the headers are an amqplib headers table, written as `injectAmqpHeaders` writes one — kept
+   * within the 65 536 bytes amqplib encodes (a field with which the table would be over them is left out,
+   * said as `TRACEHOP_HEADER_FIELD_TOO_LARGE`), and a name holding a `:` said as left out for the other
+   * clients (an AMQP table takes one). Without it (or under another system) a `:` is said as nats.js
+   * refuses it, and the table is not counted. docs/messaging.md, "A stored carrier into headers".
+   */
+  system?: MessagingSystem | (string & {}) | undefined;
+}
+
+/** The names of {@link WriteCarrierOptions}. */
+const WRITE_CARRIER_OPTION_NAMES: readonly string[] = ["system"];
+
+/**
+ * Whether {@link writeCarrierToHeaders} writes an AMQP table (`options.system` is `"rabbitmq"`), its
+ * options checked first.
+ * @throws TypeError for options that are not a plain object, an unknown option, or a `system` that is
+ *   not a non-empty string written as the conventions write it (`assertSystemName`).
+ */
+function writesAmqpTable(options: WriteCarrierOptions | undefined): boolean {
+  if (options === undefined) return false;
+  assertKnownOptions(options, WRITE_CARRIER_OPTION_NAMES, "tracehop writeCarrierToHeaders");
+  if (options.system === undefined) return false;
+  assertSystemName("writeCarrierToHeaders", options.system);
+  return options.system === MESSAGING_SYSTEM_VALUE_RABBITMQ;
 }
 
 /**
@@ -541,7 +584,10 @@ function holdsName(headers: unknown, name: string): boolean {
 interface Writer {
   readonly helper: string;
   readonly source: FieldSource;
-  /** AMQP headers (`injectAmqpHeaders`, `withSendSpan` with system `"rabbitmq"`): a table to count. */
+  /**
+   * AMQP headers (`injectAmqpHeaders`, `withSendSpan` and `writeCarrierToHeaders` with system
+   * `"rabbitmq"`): a table to count.
+   */
   readonly amqpTable: boolean;
   /**
    * The connection's negotiated `frame_max` the writer was given (its `frameMax` option; 0: none): the

@@ -21,6 +21,7 @@ export {
   type AmqpFrameMaxOption,
   removePropagationHeaders,
   writeCarrierToHeaders,
+  type WriteCarrierOptions,
 } from "./header-writer.js";
 export { injectMqttUserProperties, mqttUserProperties, type MqttUserProperties } from "./mqtt.js";
 export { contextFromAmqpHeaders, contextFromKafkaHeaders } from "./consumed-message.js";

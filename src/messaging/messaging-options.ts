@@ -518,6 +518,39 @@ function assertCleanName(entry: string, name: string, attribute: string, value: 
 }
 
 /**
+ * Internal: throws unless `system`, the `options.system` of `entry` (a messaging entry point's, or
+ * `writeCarrierToHeaders`'s), is a non-empty string without white space around it nor a control
+ * character ({@link assertCleanName}), and a well-known system (`messaging.system.name` values, and
+ * tracehop's `nats` and `mqtt`) in lower case, as the conventions write it.
+ * @throws TypeError naming `entry`, the option, and the spelling to write.
+ */
+export function assertSystemName(entry: string, system: unknown): void {
+  if (typeof system !== "string" || system.trim() === "") {
+    throw new TypeError(
+      `tracehop ${entry}: options.system must be a non-empty string, e.g. "rabbitmq" or "kafka", got ${describeValue(system)}`,
+    );
+  }
+  // White space around a name (" nats", "kafka\n" read from configuration) would make a second system
+  // of the same one: refused, as operationName's type check trims it.
+  if (system.trim() !== system) {
+    // The spelling to write in one step: trimmed, and a well-known name in lower case (" NATS ").
+    const trimmed = system.trim();
+    const write = WELL_KNOWN_SYSTEMS.has(trimmed.toLowerCase()) ? trimmed.toLowerCase() : trimmed;
+    throw new TypeError(
+      `tracehop ${entry}: options.system must have no white space around it (messaging.system.name), write ${escapeUnprintable(JSON.stringify(write))}, got ${escapeUnprintable(JSON.stringify(system))}`,
+    );
+  }
+  assertCleanName(entry, "system", "messaging.system.name", system);
+  if (!WELL_KNOWN_SYSTEMS.has(system)) {
+    const lower = system.toLowerCase();
+    if (WELL_KNOWN_SYSTEMS.has(lower))
+      throw new TypeError(
+        `tracehop ${entry}: options.system must be written ${JSON.stringify(lower)} (messaging.system.name values are lower case, the semantic conventions' and tracehop's nats and mqtt; Datadog and the conventions' tooling match them exactly), got ${quoteWritten(system)}`,
+      );
+  }
+}
+
+/**
  * Checks the options of the messaging entry point `entry` (`withSendSpan`, `withProcessSpan`,
  * `withBatchProcessSpan`) before anything starts: a plain object, `system` a non-empty string written as
  * the conventions spell it, `operationName` (when given) a non-empty string, both without a control
@@ -551,29 +584,7 @@ export function requireOptions<O extends MessagingSpanOptions>(
   }
   // An array, a Map: its own fields are not options (the message of every entry point).
   assertPlainOptions(options, `tracehop ${entry}`);
-  if (typeof options.system !== "string" || options.system.trim() === "") {
-    throw new TypeError(
-      `tracehop ${entry}: options.system must be a non-empty string, e.g. "rabbitmq" or "kafka", got ${describeValue(options.system)}`,
-    );
-  }
-  // White space around a name (" nats", "kafka\n" read from configuration) would make a second system
-  // of the same one: refused, as operationName's type check trims it.
-  if (options.system.trim() !== options.system) {
-    // The spelling to write in one step: trimmed, and a well-known name in lower case (" NATS ").
-    const trimmed = options.system.trim();
-    const write = WELL_KNOWN_SYSTEMS.has(trimmed.toLowerCase()) ? trimmed.toLowerCase() : trimmed;
-    throw new TypeError(
-      `tracehop ${entry}: options.system must have no white space around it (messaging.system.name), write ${escapeUnprintable(JSON.stringify(write))}, got ${escapeUnprintable(JSON.stringify(options.system))}`,
-    );
-  }
-  assertCleanName(entry, "system", "messaging.system.name", options.system);
-  if (!WELL_KNOWN_SYSTEMS.has(options.system)) {
-    const lower = options.system.toLowerCase();
-    if (WELL_KNOWN_SYSTEMS.has(lower))
-      throw new TypeError(
-        `tracehop ${entry}: options.system must be written ${JSON.stringify(lower)} (messaging.system.name values are lower case, the semantic conventions' and tracehop's nats and mqtt; Datadog and the conventions' tooling match them exactly), got ${quoteWritten(options.system)}`,
-      );
-  }
+  assertSystemName(entry, options.system);
   if (
     options.operationName !== undefined &&
     (typeof options.operationName !== "string" || options.operationName.trim() === "")

@@ -191,6 +191,65 @@ describe("left-out field warnings on the real RabbitMQ", () => {
     assert.deepEqual(said(toldFresh, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [warning(false)]);
   });
 
+  test("writeCarrierToHeaders with system rabbitmq: a stored carrier's field holding ':' is said with the AMQP wording, the forwarded field said removed", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const carrier = { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`, "x-vendor:ctx": "new" };
+    const forwarded = await consumedHeaders(t, { "x-vendor:ctx": "old", "x-app": "1" });
+    const told = await recordWarnings(() =>
+      writeCarrierToHeaders(forwarded, carrier, { system: "rabbitmq" }),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [
+      "tracehop writeCarrierToHeaders: the stored carrier given (a carrier object, its JSON or a row's traceContext) holds the header \"x-vendor:ctx\", which is not header text (its name holds a ':': an AMQP table takes one, but tracehop writes only names every message client sends, and nats.js throws for a ':' in a NATS header name); it is left out of the message headers so that the client does not refuse the send or split a header" +
+        REMOVED_TEXT,
+    ]);
+    assert.deepEqual((await roundTrip(t, told.result)).properties.headers, {
+      "x-app": "1",
+      traceparent: carrier.traceparent,
+    });
+  });
+
+  test("writeCarrierToHeaders with system rabbitmq keeps the AMQP table within what amqplib encodes, as injectAmqpHeaders does; without it amqplib refuses the send", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const carrier = {
+      traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`,
+      baggage: `tenant=${"n".repeat(600)}`,
+    };
+    const told = await recordWarnings(() =>
+      writeCarrierToHeaders({ "x-state": "s".repeat(65_000) }, carrier, { system: "rabbitmq" }),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+      `tracehop writeCarrierToHeaders: the header "baggage" is left out of the message headers, so that the client does not refuse the send: ${TABLE_RULE}${GOES_ON}Keep the application headers smaller, or write shorter fields into the stored carrier`,
+    ]);
+    const msg = await roundTrip(t, told.result);
+    assert.deepEqual(Object.keys(msg.properties.headers!).sort(), ["traceparent", "x-state"]);
+    assert.equal(trace.getSpanContext(contextFromAmqpHeaders(msg))?.traceId, "a".repeat(32));
+    // The oracle: the same write without the system, which amqplib refuses.
+    const unbounded = writeCarrierToHeaders({ "x-state": "s".repeat(65_000) }, carrier);
+    assert.throws(
+      () => broker.channel.sendToQueue("h4-never-declared", Buffer.from("body"), { headers: unbounded }),
+      RangeError,
+    );
+  });
+
+  test("writeCarrierToHeaders: bad options are a TypeError saying what to pass", () => {
+    const carrier = { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01` };
+    assert.throws(
+      () => writeCarrierToHeaders({}, carrier, { system: "RabbitMQ" }),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        error.message.startsWith('tracehop writeCarrierToHeaders: options.system must be written "rabbitmq"'),
+    );
+    assert.throws(
+      () => writeCarrierToHeaders({}, carrier, { sytem: "rabbitmq" } as never),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        error.message ===
+          'tracehop writeCarrierToHeaders: there is no option "sytem"; the options are system',
+    );
+    assert.deepEqual({ ...writeCarrierToHeaders({}, carrier, {}) }, carrier);
+    assert.deepEqual({ ...writeCarrierToHeaders({}, carrier, undefined) }, carrier);
+  });
+
   test("withSendSpan with system rabbitmq: a name holding ':' is said with the AMQP wording, and the forwarded field of that name is said removed", async (t) => {
     if (!broker.requireBroker(t)) return;
     const propagator = new ExtraFieldsPropagator([["x-vendor:ctx", "new"]]);
@@ -284,6 +343,19 @@ describe("left-out field warnings on the real NATS server", () => {
       CR_LF_TRACEPARENT("kafkaHeadersSetter", false),
     ]);
     assert.deepEqual(await publish(fresh), { "x-app": ["1"] });
+  });
+
+  test("writeCarrierToHeaders into MsgHdrs (system nats, or none): a stored carrier's name holding ':' is said with the NATS wording", async (t) => {
+    if (!nc) return t.skip(skipReason);
+    const carrier = { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`, "x-vendor:ctx": "new" };
+    const warning =
+      "tracehop writeCarrierToHeaders: the stored carrier given (a carrier object, its JSON or a row's traceContext) holds the header \"x-vendor:ctx\", which is not header text (its name holds a ':', and nats.js throws for a ':' in a NATS header name); it is left out of the message headers so that the client does not refuse the send or split a header";
+    for (const options of [{ system: "nats" }, undefined]) {
+      resetWarnings();
+      const told = await recordWarnings(() => writeCarrierToHeaders(natsHeaders(), carrier, options));
+      assert.deepEqual(said(told, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [warning]);
+      assert.deepEqual(await publish(told.result), { traceparent: [carrier.traceparent] });
+    }
   });
 
   test("withSendSpan with system nats: a name holding ':' is said with the NATS wording", async (t) => {

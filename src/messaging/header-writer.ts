@@ -278,24 +278,23 @@ export function removePropagationHeaders(
  * row holding one in its `traceContext` field (`isTraceCarrierProvider`, as `contextFromCarrier` and
  * `withSendSpan`'s `creationContext` read it). Each name in ASCII lower case (a null-prototype object:
  * a `__proto__` name stays a field), each value a string, or an array of strings for a repeated field.
- * `null`, `undefined`, numbers, arrays, text that is not a carrier's JSON: no fields. Never throws.
+ * `null`, `undefined`, numbers, arrays, text that is not a carrier's JSON: no fields. The propagation
+ * headers come first. Not cut to {@link MAX_WRITTEN_CARRIER_LENGTH}: the writer cuts what it gets
+ * (`cutToSendable`), says each field left out (`TRACEHOP_HEADER_FIELD_TOO_LARGE`) and removes the value
+ * the headers held under its name; a field dropped here was lost without a word, and a forwarded value
+ * of its name sent on. Never throws.
  */
 function carrierFields(carrier: unknown): TraceCarrier {
   const fields = Object.create(null) as Record<string, string | string[]>;
   try {
     const read = readStoredCarrier(storedCarrierOf(carrier));
     const names = storedCarrierGetter.keys(read);
-    let budget = MAX_WRITTEN_CARRIER_LENGTH;
-    // The propagation headers first: past the budget, a vendor's field is left out before the context.
+    // The propagation headers first, as the writer keeps them first past its 16 KiB in all.
     for (const propagation of [true, false])
       for (const name of names) {
         if (isPropagationHeaderName(name) !== propagation) continue;
         const value = storedCarrierGetter.get(read, name);
-        if (value === undefined || !isHeaderText(value)) continue;
-        const length = fieldLength(name, value);
-        if (length > budget) continue;
-        budget -= length;
-        fields[name] = value;
+        if (value !== undefined && isHeaderText(value)) fields[name] = value;
       }
   } catch {
     // a throwing getter or proxy trap past the reader's own guards: what was read
@@ -304,8 +303,9 @@ function carrierFields(carrier: unknown): TraceCarrier {
 }
 
 /**
- * Most characters (names and values, each value of a repeated field with its name) of a stored
- * carrier's fields {@link carrierFields} writes into headers: 16 KiB, as one value may hold. Every
+ * Most characters (names and values, each value of a repeated field with its name) of the fields a
+ * writer writes into headers (a propagator's inject, a stored carrier's fields): 16 KiB, as one value
+ * may hold; the fields past it are left out, said ({@link cutToSendable}). Every
  * carrier captureCarrier stores fits (at most `MAX_STORED_CARRIER_BYTES`, 9.5 KiB of JSON); a larger
  * one, which tracehop never wrote (128 fields of 16 KiB each pass the reader: 2 MiB), failed the send
  * as headers — amqplib encodes a headers table into 65 536 bytes and throws past them, nats.js refuses
@@ -355,7 +355,8 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  * their text), an array of strings for a repeated field; over-long values, names outside 0x21-0x7E or
  * over 255 characters (what an AMQP table's name holds: amqplib throws on a longer one, failing the
  * send) and values outside printable ASCII are left out, and so are the fields past 16 KiB in all
- * (the propagation headers first; every carrier captureCarrier stores fits) (a field left out still removes
+ * (the propagation headers first; every carrier captureCarrier stores fits; said once,
+ * `TRACEHOP_HEADER_FIELD_TOO_LARGE`) (a field left out still removes
  * the value already there under its name, in any case) (docs/messaging.md, "A stored carrier into headers"). A carrier
  * that holds no fields writes none, and the propagation headers already there are still removed.
  *

@@ -191,6 +191,27 @@ describe("left-out field warnings on the real RabbitMQ", () => {
     assert.deepEqual(said(toldFresh, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [warning(false)]);
   });
 
+  test("writeCarrierToHeaders: a stored field past the 16 KiB written in all is said, and the forwarded value of its name is not sent on", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const BUDGET_RULE =
+      "with it the context's fields would be over 16384 characters in all, the most tracehop writes into message headers, the propagation headers first; amqplib throws at publish past a 65536-byte headers table, and NATS and Kafka refuse a message over 1 MiB.";
+    const warning = (name: string, removed: boolean) =>
+      `tracehop writeCarrierToHeaders: the header "${name}" is left out of the message headers, so that the client does not refuse the send: ${BUDGET_RULE}${removed ? REMOVED_SIZE : ""}${GOES_ON}Write shorter fields into the stored carrier`;
+    const traceparent = `00-${"a".repeat(32)}-${"b".repeat(16)}-01`;
+    // Each field within the 16 KiB a reader reads of one value; together over the 16 KiB written in all.
+    const row = { id: 7, traceContext: { traceparent, "x-vendor-ctx": "v".repeat(16_350) } };
+    const forwarded = await consumedHeaders(t, { "X-Vendor-Ctx": "old", "x-app": "1" });
+    const told = await recordWarnings(() => writeCarrierToHeaders(forwarded, row, { system: "rabbitmq" }));
+    assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [warning("x-vendor-ctx", true)]);
+    assert.deepEqual((await roundTrip(t, told.result)).properties.headers, { "x-app": "1", traceparent });
+
+    resetWarnings();
+    const baggageRow = { traceContext: { traceparent, baggage: `tenant=${"n".repeat(16_340)}` } };
+    const toldBaggage = await recordWarnings(() => writeCarrierToHeaders({ "x-app": "1" }, baggageRow));
+    assert.deepEqual(said(toldBaggage, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [warning("baggage", false)]);
+    assert.deepEqual({ ...toldBaggage.result }, { "x-app": "1", traceparent });
+  });
+
   test("writeCarrierToHeaders with system rabbitmq: a stored carrier's field holding ':' is said with the AMQP wording, the forwarded field said removed", async (t) => {
     if (!broker.requireBroker(t)) return;
     const carrier = { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`, "x-vendor:ctx": "new" };

@@ -563,7 +563,11 @@ function cutToSendable(
 /**
  * Whether `headers` hold a field named `name` (lower case) in any case, as the writers remove it: the
  * names `for…in` lists of headers written as properties, the names a headers object kept in entries
- * lists (a client's header object that lists none: not known, `false`). Never throws (`false`).
+ * lists (a client's header object that lists none: not known, `false`). Inherited names count: no writer
+ * sends one on (the in-place write cannot delete it, so `writeInPlace` hands back a copy of the own
+ * fields, and `writeToSend` copies the inherited fields but the names it replaces), so a value the
+ * headers held only through their prototype (an amqplib `__proto__` table) is not in what the writer
+ * returns, and the warning's "removed" is true of the headers sent. Never throws (`false`).
  */
 function holdsName(headers: unknown, name: string): boolean {
   try {

@@ -191,6 +191,43 @@ describe("left-out field warnings on the real RabbitMQ", () => {
     assert.deepEqual(said(toldFresh, "TRACEHOP_CARRIER_FIELD_NOT_HEADER_TEXT"), [warning(false)]);
   });
 
+  test("a left-out field's name inherited from a __proto__ table (as amqplib decodes one): the writers send a copy without it, so the warning's 'removed' is what is sent", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    const warning = (helper: string) =>
+      `tracehop ${helper}: the header "x-vendor-ctx" is left out of the message headers, so that the client does not refuse the send: ${VALUE_RULE}${REMOVED_SIZE}${GOES_ON}Make the propagator write shorter fields`;
+    const propagator = new ExtraFieldsPropagator([["x-vendor-ctx", "v".repeat(16_385)]]);
+    const inherited = async () => {
+      const headers = (
+        await roundTrip(
+          t,
+          JSON.parse('{"x-app":"1","__proto__":{"x-vendor-ctx":"old"}}') as Record<string, unknown>,
+        )
+      ).properties.headers!;
+      assert.equal(Object.hasOwn(headers, "x-vendor-ctx"), false);
+      assert.equal(headers["x-vendor-ctx"], "old", "amqplib made the table the prototype");
+      return headers;
+    };
+    await inSpan("producer", async () => {
+      const given = await inherited();
+      const told = await recordWarnings(() => injectAmqpHeaders(given, { propagator }));
+      assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [warning("injectAmqpHeaders")]);
+      const sent = (await roundTrip(t, told.result)).properties.headers!;
+      assert.equal(sent["x-vendor-ctx"], undefined);
+      assert.equal(sent["x-app"], "1");
+
+      resetWarnings();
+      const forwarded = await inherited();
+      const toldSend = await recordWarnings(() =>
+        withSendSpan(
+          { system: "rabbitmq", destination: "h4-left-out", headers: forwarded, propagator },
+          (headers) => roundTrip(t, headers),
+        ),
+      );
+      assert.deepEqual(said(toldSend, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [warning("withSendSpan")]);
+      assert.equal(toldSend.result.properties.headers!["x-vendor-ctx"], undefined);
+    });
+  });
+
   test("writeCarrierToHeaders: a stored field past the 16 KiB written in all is said, and the forwarded value of its name is not sent on", async (t) => {
     if (!broker.requireBroker(t)) return;
     const BUDGET_RULE =

@@ -4,22 +4,10 @@
  * one was; the `baggage` option only to a helper that has it; and the `:` rule worded for the transport
  * in use (`withSendSpan`'s `system`), not for the helper's name.
  */
-import { randomBytes } from "node:crypto";
-import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  trace,
-  type Context,
-  type TextMapGetter,
-  type TextMapPropagator,
-  type TextMapSetter,
-} from "@opentelemetry/api";
-import type amqplib from "amqplib";
-import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection } from "nats";
-import { createPropagator } from "../../src/index.js";
+import { context, propagation, trace } from "@opentelemetry/api";
+import { headers as natsHeaders, type MsgHdrs } from "nats";
 import {
   amqpHeadersSetter,
   contextFromAmqpHeaders,
@@ -30,9 +18,9 @@ import {
 } from "../../src/messaging/index.js";
 import { inSpan } from "./tracing.js";
 import { useRabbitMQ } from "./rabbitmq.js";
+import { amqpRoundTrip, ExtraFieldsPropagator, useNats } from "./left-out-support.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 
-const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
 const STALE = `00-${"1".repeat(32)}-${"2".repeat(16)}-01`;
 
 /** What a header-text warning adds when a forwarded value of the name was removed. */
@@ -52,43 +40,12 @@ const VALUE_RULE =
   "its value is over 16384 characters, the most a reader of tracehop reads; an MQTT 5 string holds at most 65 535 bytes, and mqtt.js throws past them; a NATS message, headers included, holds at most the server's max_payload.";
 const GOES_ON = " The other headers are written, and the trace goes on when they carry it. ";
 
-/** The default styles, then `extra`'s fields in order (a vendor's own headers). */
-class ExtraFieldsPropagator implements TextMapPropagator {
-  private readonly inner = createPropagator();
-  constructor(private readonly extra: [string, string][]) {}
-  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
-    this.inner.inject(ctx, carrier, setter);
-    for (const [name, value] of this.extra) setter.set(carrier, name, value);
-  }
-  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
-    return this.inner.extract(ctx, carrier, getter);
-  }
-  fields(): string[] {
-    return [...this.inner.fields(), ...this.extra.map(([name]) => name)];
-  }
-}
-
 beforeEach(() => resetWarnings());
 
 describe("left-out field warnings on the real RabbitMQ", () => {
   const broker = useRabbitMQ();
 
-  /** Sends `headers` through a new queue (h1-…) and gets the message back as a consumer would. */
-  async function roundTrip(t: TestContext, headers: Record<string, unknown>): Promise<amqplib.GetMessage> {
-    const queue = `h1-left-out-${process.pid}-${randomBytes(4).toString("hex")}`;
-    await broker.channel.assertQueue(queue);
-    broker.deleteAfter(t, queue);
-    broker.channel.sendToQueue(queue, Buffer.from("body"), { headers });
-    await broker.channel.waitForConfirms();
-    let msg: amqplib.GetMessage | false = false;
-    while (!msg) msg = await broker.channel.get(queue, { noAck: true });
-    return msg;
-  }
-
-  /** The headers of a consumed message another service published: a copy to forward. */
-  async function consumedHeaders(t: TestContext, headers: Record<string, unknown>) {
-    return { ...(await roundTrip(t, headers)).properties.headers! } as Record<string, unknown>;
-  }
+  const { roundTrip, consumedHeaders } = amqpRoundTrip(broker, "h4-left-out");
 
   test("amqpHeadersSetter: a traceparent left out for a CR/LF says the forwarded Traceparent was removed, and into headers without one does not", async (t) => {
     if (!broker.requireBroker(t)) return;
@@ -349,37 +306,11 @@ describe("left-out field warnings on the real RabbitMQ", () => {
 });
 
 describe("left-out field warnings on the real NATS server", () => {
-  let nc: NatsConnection | undefined;
-  let skipReason = "NATS was not connected";
-  before(async () => {
-    try {
-      nc = await context.with(ROOT_CONTEXT, () =>
-        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
-      );
-    } catch (err) {
-      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)})`;
-    }
-  });
-  after(async () => {
-    await nc?.close();
-  });
-
-  /** Publishes `headers` on a new subject (h1.…) and resolves with the headers delivered. */
-  async function publish(headers: MsgHdrs | undefined): Promise<Record<string, string[]>> {
-    const subject = `h1.left-out.${process.pid}.${randomBytes(4).toString("hex")}`;
-    const delivered = new Promise<Record<string, string[]>>((resolve) => {
-      nc!.subscribe(subject, {
-        max: 1,
-        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
-      });
-    });
-    await nc!.flush();
-    nc!.publish(subject, "order 1", { headers });
-    return delivered;
-  }
+  const nats = useNats("h4.left-out");
+  const publish = (headers: MsgHdrs | undefined) => nats.publish(headers);
 
   test("kafkaHeadersSetter: a traceparent left out of MsgHdrs says the one already there was removed, and into empty MsgHdrs does not", async (t) => {
-    if (!nc) return t.skip(skipReason);
+    if (!nats.requireNats(t)) return;
     const h = natsHeaders();
     h.set("traceparent", STALE);
     h.set("x-app", "1");
@@ -404,7 +335,7 @@ describe("left-out field warnings on the real NATS server", () => {
   });
 
   test("writeCarrierToHeaders into MsgHdrs (system nats, or none): a stored carrier's name holding ':' is said with the NATS wording", async (t) => {
-    if (!nc) return t.skip(skipReason);
+    if (!nats.requireNats(t)) return;
     const carrier = { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`, "x-vendor:ctx": "new" };
     const warning =
       "tracehop writeCarrierToHeaders: the stored carrier given (a carrier object, its JSON or a row's traceContext) holds the header \"x-vendor:ctx\", which is not header text (its name holds a ':', and nats.js throws for a ':' in a NATS header name); it is left out of the message headers so that the client does not refuse the send or split a header";
@@ -417,7 +348,7 @@ describe("left-out field warnings on the real NATS server", () => {
   });
 
   test("withSendSpan with system nats: a name holding ':' is said with the NATS wording", async (t) => {
-    if (!nc) return t.skip(skipReason);
+    if (!nats.requireNats(t)) return;
     const propagator = new ExtraFieldsPropagator([["x-vendor:ctx", "new"]]);
     const told = await recordWarnings(() =>
       withSendSpan(

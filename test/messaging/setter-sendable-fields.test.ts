@@ -11,22 +11,13 @@
  *   (the QoS 1 publish is never acknowledged) for one holding a CR, LF, NUL or U+FFFF.
  */
 import { randomBytes } from "node:crypto";
-import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import { beforeEach, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import {
-  context,
-  ROOT_CONTEXT,
-  trace,
-  type Context,
-  type TextMapGetter,
-  type TextMapPropagator,
-  type TextMapSetter,
-} from "@opentelemetry/api";
-import type amqplib from "amqplib";
+import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import mqtt from "mqtt";
-import { connect, headers as natsHeaders, type NatsConnection } from "nats";
+import { headers as natsHeaders } from "nats";
 import { createPropagator } from "../../src/index.js";
 import {
   amqpHeadersSetter,
@@ -37,10 +28,10 @@ import {
   kafkaHeadersSetter,
 } from "../../src/messaging/index.js";
 import { inSpan } from "./tracing.js";
-import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
+import { useRabbitMQ } from "./rabbitmq.js";
+import { amqpRoundTrip, ExtraFieldsPropagator, useNats } from "./left-out-support.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 
-const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
 const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
 const unique = (label: string) => `tracehop-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
 
@@ -50,22 +41,6 @@ const { encodeTable } = require(join(dirname(require.resolve("amqplib")), "lib",
   encodeTable(buffer: Buffer, table: unknown, offset: number): number;
 };
 const amqpTableBytes = (headers: unknown) => encodeTable(Buffer.alloc(1 << 20), headers, 0);
-
-/** The default styles, then `extra`'s fields in order (a vendor's own headers). */
-class ExtraFieldsPropagator implements TextMapPropagator {
-  private readonly inner = createPropagator();
-  constructor(private readonly extra: [string, string][]) {}
-  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
-    this.inner.inject(ctx, carrier, setter);
-    for (const [name, value] of this.extra) setter.set(carrier, name, value);
-  }
-  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
-    return this.inner.extract(ctx, carrier, getter);
-  }
-  fields(): string[] {
-    return [...this.inner.fields(), ...this.extra.map(([name]) => name)];
-  }
-}
 
 const LONGEST = `x-${"a".repeat(253)}`;
 const TOO_LONG = `x-${"b".repeat(254)}`;
@@ -88,16 +63,7 @@ beforeEach(() => resetWarnings());
 describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueue throw", () => {
   const broker = useRabbitMQ();
 
-  async function roundTrip(t: TestContext, headers: Record<string, unknown>): Promise<amqplib.GetMessage> {
-    const queue = uniqueQueue("h1-setter-fields");
-    await broker.channel.assertQueue(queue);
-    broker.deleteAfter(t, queue);
-    broker.channel.sendToQueue(queue, Buffer.from("body"), { headers });
-    await broker.channel.waitForConfirms();
-    let msg: amqplib.GetMessage | false = false;
-    while (!msg) msg = await broker.channel.get(queue, { noAck: true });
-    return msg;
-  }
+  const { roundTrip } = amqpRoundTrip(broker, "h4-setter-fields");
 
   test("names over 255 bytes (200 'é' included), values over 16 KiB or not printable ASCII are left out, and said", async (t) => {
     if (!broker.requireBroker(t)) return;
@@ -334,39 +300,17 @@ describe("amqpHeadersSetter on the real RabbitMQ: no propagator makes sendToQueu
 });
 
 describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish does not throw", () => {
-  let nc: NatsConnection | undefined;
-  let skipReason = "NATS was not connected";
-  before(async () => {
-    try {
-      nc = await context.with(ROOT_CONTEXT, () =>
-        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
-      );
-    } catch (err) {
-      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)})`;
-    }
-  });
-  after(async () => {
-    await nc?.close();
-  });
+  const nats = useNats("h4.setter-fields");
 
   test("a value over the server's max_payload (1 MiB) is left out; the message carries the context", async (t) => {
-    if (!nc) return t.skip(skipReason);
-    const subject = unique("h1-nats").replaceAll("-", ".");
-    const delivered = new Promise<Record<string, string[]>>((resolve) => {
-      nc!.subscribe(subject, {
-        max: 1,
-        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
-      });
-    });
-    await nc.flush();
+    if (!nats.requireNats(t)) return;
     await inSpan("producer", async (span) => {
       const h = natsHeaders();
       new ExtraFieldsPropagator([
-        ["x-vendor", "v".repeat(nc!.info!.max_payload + 1)],
+        ["x-vendor", "v".repeat(nats.connection.info!.max_payload + 1)],
         ["x-kept", "1"],
       ]).inject(context.active(), h, kafkaHeadersSetter);
-      nc!.publish(subject, "order 1", { headers: h });
-      const got = await delivered;
+      const got = await nats.publish(h);
       assert.equal(got["x-vendor"], undefined);
       assert.deepEqual(got["x-kept"], ["1"]);
       assert.equal(got.traceparent?.[0]?.split("-")[2], span.spanContext().spanId);
@@ -374,15 +318,7 @@ describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish 
   });
 
   test("a name holding ':' (nats.js throws BAD_HEADER in headers().set) is left out and said, as into any headers", async (t) => {
-    if (!nc) return t.skip(skipReason);
-    const subject = unique("h1-nats-colon").replaceAll("-", ".");
-    const delivered = new Promise<Record<string, string[]>>((resolve) => {
-      nc!.subscribe(subject, {
-        max: 1,
-        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
-      });
-    });
-    await nc.flush();
+    if (!nats.requireNats(t)) return;
     await inSpan("producer", async (span) => {
       const h = natsHeaders();
       const plain: Record<string, unknown> = {};
@@ -394,8 +330,7 @@ describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish 
         new ExtraFieldsPropagator(fields).inject(context.active(), h, kafkaHeadersSetter);
         new ExtraFieldsPropagator(fields).inject(context.active(), plain, amqpHeadersSetter);
       });
-      nc!.publish(subject, "order 1", { headers: h });
-      const got = await delivered;
+      const got = await nats.publish(h);
       assert.equal(got["x-vendor:ctx"], undefined);
       assert.deepEqual(got["x-kept"], ["1"]);
       assert.equal(got.traceparent?.[0]?.split("-")[2], span.spanContext().spanId);
@@ -408,33 +343,16 @@ describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish 
     });
   });
   test("a field left out for its characters still removes its name in another case from nats.js headers: a stale Traceparent is not published", async (t) => {
-    if (!nc) return t.skip(skipReason);
-    const subject = unique("h2-nats-stale").replaceAll("-", ".");
-    const delivered = new Promise<Record<string, string[]>>((resolve) => {
-      nc!.subscribe(subject, {
-        max: 1,
-        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
-      });
-    });
-    await nc.flush();
+    if (!nats.requireNats(t)) return;
     // nats.js keeps names case-sensitively: the forwarded Traceparent and a new traceparent would be two.
     const h = natsHeaders();
     h.set("Traceparent", "00-11111111111111111111111111111111-2222222222222222-01");
     h.set("x-app", "1");
     kafkaHeadersSetter.set(h, "traceparent", "00-split\r\nx-injected: 1");
-    nc.publish(subject, "order 1", { headers: h });
-    assert.deepEqual(await delivered, { "x-app": ["1"] });
+    assert.deepEqual(await nats.publish(h), { "x-app": ["1"] });
   });
   test("injectKafkaHeaders leaves out a name holding ':' as kafkaHeadersSetter does: its headers copied into nats.js headers publish", async (t) => {
-    if (!nc) return t.skip(skipReason);
-    const subject = unique("h2-nats-writer-colon").replaceAll("-", ".");
-    const delivered = new Promise<Record<string, string[]>>((resolve) => {
-      nc!.subscribe(subject, {
-        max: 1,
-        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
-      });
-    });
-    await nc.flush();
+    if (!nats.requireNats(t)) return;
     await inSpan("producer", async (span) => {
       const propagator = new ExtraFieldsPropagator([
         ["x-vendor:ctx", "1"],
@@ -446,8 +364,7 @@ describe("kafkaHeadersSetter into NATS MsgHdrs on the real NATS server: publish 
       // for a ':' in a name).
       const h = natsHeaders();
       for (const [name, value] of Object.entries(written)) h.set(name, value);
-      nc!.publish(subject, "order 1", { headers: h });
-      const got = await delivered;
+      const got = await nats.publish(h);
       assert.equal(Object.hasOwn(written, "x-vendor:ctx"), false);
       assert.deepEqual(got["x-kept"], ["1"]);
       assert.equal(got.traceparent?.[0]?.split("-")[2], span.spanContext().spanId);

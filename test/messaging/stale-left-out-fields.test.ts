@@ -6,21 +6,10 @@
  * Jaeger context (`uber-trace-id`) as they remove its Jaeger baggage (`uberctx-*`). On the real
  * RabbitMQ and NATS servers.
  */
-import { randomBytes } from "node:crypto";
-import { after, before, beforeEach, describe, test, type TestContext } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  context,
-  ROOT_CONTEXT,
-  trace,
-  type Context,
-  type TextMapGetter,
-  type TextMapPropagator,
-  type TextMapSetter,
-} from "@opentelemetry/api";
-import type amqplib from "amqplib";
-import { connect, headers as natsHeaders, type NatsConnection } from "nats";
-import { createPropagator } from "../../src/index.js";
+import { trace } from "@opentelemetry/api";
+import { headers as natsHeaders } from "nats";
 import {
   amqpHeadersSetter,
   contextFromAmqpHeaders,
@@ -31,51 +20,20 @@ import {
   writeCarrierToHeaders,
 } from "../../src/messaging/index.js";
 import { inSpan } from "./tracing.js";
-import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
+import { useRabbitMQ } from "./rabbitmq.js";
+import { amqpRoundTrip, ExtraFieldsPropagator, useNats } from "./left-out-support.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 
-const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
 const STALE_TRACE = "11111111111111111111111111111111";
 const STALE = `00-${STALE_TRACE}-2222222222222222-01`;
 const STALE_JAEGER = "3333333333333333:4444444444444444:0:1";
-
-/** The default styles, then `extra`'s fields in order (a vendor's own headers). */
-class ExtraFieldsPropagator implements TextMapPropagator {
-  private readonly inner = createPropagator();
-  constructor(private readonly extra: [string, string][]) {}
-  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
-    this.inner.inject(ctx, carrier, setter);
-    for (const [name, value] of this.extra) setter.set(carrier, name, value);
-  }
-  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
-    return this.inner.extract(ctx, carrier, getter);
-  }
-  fields(): string[] {
-    return [...this.inner.fields(), ...this.extra.map(([name]) => name)];
-  }
-}
 
 beforeEach(() => resetWarnings());
 
 describe("a field left out on the real RabbitMQ: the forwarded value of its name is not sent on", () => {
   const broker = useRabbitMQ();
 
-  /** Sends `headers` through a new queue and gets the message back as a consumer would. */
-  async function roundTrip(t: TestContext, headers: Record<string, unknown>): Promise<amqplib.GetMessage> {
-    const queue = uniqueQueue("h7-stale-left-out");
-    await broker.channel.assertQueue(queue);
-    broker.deleteAfter(t, queue);
-    broker.channel.sendToQueue(queue, Buffer.from("body"), { headers });
-    await broker.channel.waitForConfirms();
-    let msg: amqplib.GetMessage | false = false;
-    while (!msg) msg = await broker.channel.get(queue, { noAck: true });
-    return msg;
-  }
-
-  /** The headers of a consumed message another service published: a copy to forward. */
-  async function consumedHeaders(t: TestContext, headers: Record<string, unknown>) {
-    return { ...(await roundTrip(t, headers)).properties.headers! } as Record<string, unknown>;
-  }
+  const { roundTrip, consumedHeaders } = amqpRoundTrip(broker, "h4-stale-left-out");
 
   test("amqpHeadersSetter: a traceparent left out for its characters removes the forwarded traceparent of the same name", async (t) => {
     if (!broker.requireBroker(t)) return;
@@ -143,37 +101,15 @@ describe("a field left out on the real RabbitMQ: the forwarded value of its name
 });
 
 describe("a field left out into nats.js headers on the real NATS server: the old value of its name is not published", () => {
-  let nc: NatsConnection | undefined;
-  let skipReason = "NATS was not connected";
-  before(async () => {
-    try {
-      nc = await context.with(ROOT_CONTEXT, () =>
-        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
-      );
-    } catch (err) {
-      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)})`;
-    }
-  });
-  after(async () => {
-    await nc?.close();
-  });
+  const nats = useNats("h4.stale");
 
   test("kafkaHeadersSetter: a traceparent left out removes the traceparent already in the headers", async (t) => {
-    if (!nc) return t.skip(skipReason);
-    const subject = `h7.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
-    const delivered = new Promise<Record<string, string[]>>((resolve) => {
-      nc!.subscribe(subject, {
-        max: 1,
-        callback: (_err, msg) => resolve(Object.fromEntries(msg.headers ?? [])),
-      });
-    });
-    await nc.flush();
+    if (!nats.requireNats(t)) return;
     const h = natsHeaders();
     h.set("traceparent", STALE);
     h.set("x-app", "1");
     kafkaHeadersSetter.set(h, "traceparent", "00-split\r\nx-injected: 1");
-    nc.publish(subject, "order 1", { headers: h });
-    assert.deepEqual(await delivered, { "x-app": ["1"] });
+    assert.deepEqual(await nats.publish(h), { "x-app": ["1"] });
   });
 });
 

@@ -20,7 +20,6 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from "@opentelemetry/api";
-import type amqplib from "amqplib";
 import { createPropagator } from "../../src/index.js";
 import {
   contextFromAmqpHeaders,
@@ -29,7 +28,8 @@ import {
   writeCarrierToHeaders,
 } from "../../src/messaging/index.js";
 import { inSpan } from "./tracing.js";
-import { uniqueQueue, useRabbitMQ } from "./rabbitmq.js";
+import { useRabbitMQ } from "./rabbitmq.js";
+import { amqpRoundTrip, ExtraFieldsPropagator } from "./left-out-support.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const TP = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -53,36 +53,10 @@ class LongNamePropagator implements TextMapPropagator {
   }
 }
 
-/** The default styles, then `extra`'s fields in order (a vendor's own headers, of any size). */
-class ExtraFieldsPropagator implements TextMapPropagator {
-  private readonly inner = createPropagator();
-  constructor(private readonly extra: [string, string][]) {}
-  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
-    this.inner.inject(ctx, carrier, setter);
-    for (const [name, value] of this.extra) setter.set(carrier, name, value);
-  }
-  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
-    return this.inner.extract(ctx, carrier, getter);
-  }
-  fields(): string[] {
-    return [...this.inner.fields(), ...this.extra.map(([name]) => name)];
-  }
-}
-
 describe("fields a client cannot send (a name too long for an AMQP table, a carrier too large) never fail the send", () => {
   const broker = useRabbitMQ();
 
-  /** Publishes `headers` to a new queue and returns the delivered message; throws what amqplib throws. */
-  async function roundTrip(t: Parameters<typeof broker.requireBroker>[0], headers: Record<string, unknown>) {
-    const queue = uniqueQueue("h5-unsendable-fields");
-    await broker.channel.assertQueue(queue);
-    broker.deleteAfter(t, queue);
-    broker.channel.sendToQueue(queue, Buffer.from("body"), { headers });
-    await broker.channel.waitForConfirms();
-    let msg: amqplib.GetMessage | false = false;
-    while (!msg) msg = await broker.channel.get(queue, { noAck: true });
-    return msg;
-  }
+  const { roundTrip } = amqpRoundTrip(broker, "h4-unsendable-fields");
 
   test("writeCarrierToHeaders: a stored carrier's 256-character field name is not written; 255 is", async (t) => {
     if (!broker.requireBroker(t)) return;

@@ -18,7 +18,8 @@ import {
 } from "../../src/messaging/index.js";
 import { inSpan } from "./tracing.js";
 import { useRabbitMQ } from "./rabbitmq.js";
-import { amqpRoundTrip, ExtraFieldsPropagator, useNats } from "./left-out-support.js";
+import { amqpRoundTrip, ExtraFieldsPropagator } from "./left-out-support.js";
+import { useNats } from "./nats.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 
 const STALE = `00-${"1".repeat(32)}-${"2".repeat(16)}-01`;

@@ -13,11 +13,12 @@ import assert from "node:assert/strict";
 import { context, ROOT_CONTEXT, SpanKind, trace, type TextMapPropagator } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import mqtt from "mqtt";
-import { connect, headers as natsHeaders, type JetStreamClient, type Msg, type NatsConnection } from "nats";
+import { headers as natsHeaders, type JetStreamClient, type Msg } from "nats";
 import { CompositePropagator, suppressTracing } from "@opentelemetry/core";
 import { contextFromCarrier, withCarrier } from "../../src/index.js";
 import { withBatchProcessSpan, withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { NATS_URL, useNats } from "./nats.js";
 import { HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
 import {
   datadogSpanId,
@@ -27,7 +28,6 @@ import {
   STORED_TRACE_ID as TRACE_ID,
 } from "./tracing.js";
 
-const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
 const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
 
 /** A subject or topic part no other run uses. */
@@ -64,26 +64,8 @@ function assertOneTrace(delivered: Record<string, string | undefined>): void {
 }
 
 describe("NATS", () => {
-  let nc: NatsConnection | undefined;
-  let skipReason = "NATS was not connected";
-  before(async () => {
-    try {
-      // Outside any span: a client may keep the context active at connect for its callbacks.
-      nc = await context.with(ROOT_CONTEXT, () =>
-        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
-      );
-    } catch (err) {
-      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)}): start nats-server -js or set TRACEHOP_TEST_NATS_URL`;
-    }
-  });
-  after(async () => {
-    await nc?.close();
-  });
-  const requireServer = (t: TestContext): boolean => {
-    if (nc) return true;
-    t.skip(skipReason);
-    return false;
-  };
+  const server = useNats();
+  const requireServer = (t: TestContext): boolean => server.requireNats(t);
 
   test("core NATS: headers() to withSendSpan, msg.headers to withProcessSpan", async (t) => {
     await natsRoundTrip(t, (msg) => msg.headers);
@@ -94,11 +76,12 @@ describe("NATS", () => {
   });
 
   test('withBatchProcessSpan under system "kafka" whose headersFrom returns the whole nats.js message: processed without a link, said once naming headersFrom and the system; the fix links it', async (t) => {
-    if (!requireServer(t) || !nc) return;
+    if (!requireServer(t)) return;
+    const nc = server.connection;
     const subject = unique("batch-whole").replaceAll("-", ".");
     const received: Msg[] = [];
     const delivered = new Promise<void>((resolve) => {
-      nc!.subscribe(subject, {
+      nc.subscribe(subject, {
         max: 2,
         callback: (_err, msg) => {
           received.push(msg);
@@ -110,7 +93,7 @@ describe("NATS", () => {
     for (let i = 0; i < 2; i++)
       withCarrier(STORED, "relay", () =>
         withSendSpan({ system: "nats", destination: subject, headers: natsHeaders() }, (headers) =>
-          nc!.publish(subject, `order ${i}`, { headers }),
+          nc.publish(subject, `order ${i}`, { headers }),
         ),
       );
     await delivered;
@@ -160,10 +143,11 @@ describe("NATS", () => {
 
   /** Publishes in a send span, processes what `handed` gives of the delivered message. */
   async function natsRoundTrip(t: TestContext, handed: (msg: Msg) => unknown): Promise<void> {
-    if (!requireServer(t) || !nc) return;
+    if (!requireServer(t)) return;
+    const nc = server.connection;
     const subject = unique("core").replaceAll("-", ".");
     const delivered = new Promise<Record<string, string | undefined>>((resolve) => {
-      nc!.subscribe(subject, {
+      nc.subscribe(subject, {
         max: 1,
         callback: (_err, msg) => {
           withProcessSpan(handed(msg), { system: "nats", destination: subject }, () => {});
@@ -174,7 +158,7 @@ describe("NATS", () => {
     await nc.flush();
     withCarrier(STORED, "relay", () =>
       withSendSpan({ system: "nats", destination: subject, headers: natsHeaders() }, (headers) =>
-        nc!.publish(subject, "order 1", { headers }),
+        nc.publish(subject, "order 1", { headers }),
       ),
     );
     assertOneTrace(await delivered);
@@ -189,7 +173,8 @@ describe("NATS", () => {
     label: string,
     fn: (js: JetStreamClient, stream: string, subject: string) => Promise<void>,
   ): Promise<void> {
-    if (!requireServer(t) || !nc) return;
+    if (!requireServer(t)) return;
+    const nc = server.connection;
     const stream = unique(label).replaceAll("-", "_");
     const subject = `${stream}.orders`;
     let jsm;
@@ -239,7 +224,8 @@ describe("NATS", () => {
   });
 
   test("the whole message: messaging.message.id is its Nats-Msg-Id (core NATS); a message without one has none", async (t) => {
-    if (!requireServer(t) || !nc) return;
+    if (!requireServer(t)) return;
+    const nc = server.connection;
     const subject = unique("msgid").replaceAll("-", ".");
     const sub = nc.subscribe(subject, {
       max: 2,
@@ -263,7 +249,8 @@ describe("NATS", () => {
     // W3C trace-context test/test.py `test_traceparent_duplicated` (two fields, two trace ids: a new
     // trace); traceparent is no list (§3.2), so its fields cannot be combined (RFC 9110 §5.3).
     // docs/conformance.md, "Repeated traceparent fields". The same through a plain carrier's array.
-    if (!requireServer(t) || !nc) return;
+    if (!requireServer(t)) return;
+    const nc = server.connection;
     const subject = unique("repeated").replaceAll("-", ".");
     const parent = (spanId: string) => `00-${TRACE_ID}-${spanId}-01`;
     const sent: [string[], string | undefined][] = [
@@ -368,20 +355,7 @@ async function publishRaw(subject: string, messages: { block: string; payload: s
 }
 
 describe("NATS: a header block nats.js cannot parse", () => {
-  let nc: NatsConnection | undefined;
-  let skipReason = "NATS was not connected";
-  before(async () => {
-    try {
-      nc = await context.with(ROOT_CONTEXT, () =>
-        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
-      );
-    } catch (err) {
-      skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)}): start nats-server or set TRACEHOP_TEST_NATS_URL`;
-    }
-  });
-  after(async () => {
-    await nc?.close();
-  });
+  const server = useNats();
 
   /** A traceparent beside a header name nats.js refuses (a space in it): its MsgHdrs.decode throws. */
   const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -392,10 +366,8 @@ describe("NATS: a header block nats.js cannot parse", () => {
 
   /** The messages of `blocks`, published raw to a new subject, as the subscriber receives them. */
   async function deliveredRaw(t: TestContext, blocks: string[]): Promise<Msg[] | undefined> {
-    if (!nc) {
-      t.skip(skipReason);
-      return undefined;
-    }
+    if (!server.requireNats(t)) return undefined;
+    const nc = server.connection;
     const subject = unique("malformed").replaceAll("-", ".");
     const delivered: Msg[] = [];
     const sub = nc.subscribe(subject, { max: blocks.length, callback: (_err, msg) => delivered.push(msg) });

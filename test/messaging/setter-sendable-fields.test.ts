@@ -29,7 +29,8 @@ import {
 } from "../../src/messaging/index.js";
 import { inSpan } from "./tracing.js";
 import { useRabbitMQ } from "./rabbitmq.js";
-import { amqpRoundTrip, ExtraFieldsPropagator, useNats } from "./left-out-support.js";
+import { amqpRoundTrip, ExtraFieldsPropagator } from "./left-out-support.js";
+import { useNats } from "./nats.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 
 const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";

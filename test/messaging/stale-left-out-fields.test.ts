@@ -21,7 +21,8 @@ import {
 } from "../../src/messaging/index.js";
 import { inSpan } from "./tracing.js";
 import { useRabbitMQ } from "./rabbitmq.js";
-import { amqpRoundTrip, ExtraFieldsPropagator, useNats } from "./left-out-support.js";
+import { amqpRoundTrip, ExtraFieldsPropagator } from "./left-out-support.js";
+import { useNats } from "./nats.js";
 import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 
 const STALE_TRACE = "11111111111111111111111111111111";

@@ -9,6 +9,7 @@ import {
   type Attributes,
   type Link,
   type Span,
+  type SpanContext,
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
@@ -69,7 +70,12 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * suppression: amqplib runs a consume callback in the context its connection was opened in
  * (`consumerContext`, docs/messaging.md). Each link carries the message's span context as extracted
  * (trace flags included, so a dropped message stays unsampled on its link, DataDog/dd-trace-py#9159).
- * Messages without a valid context add no link. The SDK keeps at most its `linkCountLimit` links of a
+ * Messages without a valid context add no link, and each creation context is linked once: messages that
+ * share one (the same trace id, span id and trace flags: published in one send span, a bulk producer's one
+ * set of headers) add one link between them, in the order of the first, and a context `options.links`
+ * holds already adds none (a copy of a
+ * link tells nothing more and takes a place under the SDK's link limit; the conventions link the
+ * batch span to the messages' creation contexts, OpenTelemetry messaging spans, "Consumer spans"). The SDK keeps at most its `linkCountLimit` links of a
  * span (`OTEL_SPAN_LINK_COUNT_LIMIT`, default 128; a TracerProvider's `spanLimits.linkCountLimit`) and
  * drops the rest, the earliest first (`options.links`, then the first messages'): said once per process
  * (`TRACEHOP_LINKS_DROPPED`, from the span's `droppedLinksCount`, naming the limit in force). `messaging.batch.message_count` is set to
@@ -163,6 +169,15 @@ export function withBatchIn<M, T>(
   const started = tryStart(() => {
     // The checked copy is this call's own: the messages' links are appended to it.
     const links = options.links ?? [];
+    // Each creation context is linked once: messages of one send (a bulk publish, one span's headers on
+    // every message) share it, and a copy of a link adds nothing but takes a place under the SDK's link
+    // limit (docs/messaging.md, "One link per creation context"). A context options.links holds already
+    // is not linked again.
+    const linked = new LinkedContexts();
+    for (const link of links) linked.add(link.context);
+    const addLink = (link: Link) => {
+      if (linked.add(link.context)) links.push(link);
+    };
     for (const message of messages) {
       const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message, caller) : message;
       // withBatchProcessSpan's carrier is a message's headers: a rejection is said as the sender's.
@@ -175,10 +190,10 @@ export function withBatchIn<M, T>(
       );
       markExtractionTaken(restored);
       const spanContext = trace.getSpanContext(restored);
-      if (spanContext && isSpanContextValid(spanContext)) links.push({ context: spanContext });
+      if (spanContext && isSpanContextValid(spanContext)) addLink({ context: spanContext });
       else {
         // The restart extract behavior restores no parent but links the message's context.
-        links.push(...getExtractionLinks(restored));
+        for (const link of getExtractionLinks(restored)) addLink(link);
         // A row whose carrier column has another name says so, naming the helper called. For
         // withBatchProcessSpan, whose carrier is the message's headers as a Map (normalizeCarrier), its
         // own look at what its headersFrom returned or at a message without headers.
@@ -272,3 +287,32 @@ function safeCarrierFrom<M>(
     return undefined;
   }
 }
+
+/**
+ * The span contexts a batch span links, to link each once. Two links are one when their trace id, span
+ * id and trace flags are the same (a context seen once sampled and once not keeps both links, so that a
+ * link-aware sampler still sees the sampled one). Looked up by the span id alone, a string the
+ * extraction made already (no key string built per message); the rare contexts that share a span id but
+ * differ otherwise are kept in a list beside.
+ */
+class LinkedContexts {
+  private readonly bySpanId = new Map<string, SpanContext>();
+  private others: SpanContext[] | undefined;
+
+  /** Adds `spanContext`; false when a context of the same ids and flags was added before. */
+  add(spanContext: SpanContext): boolean {
+    const first = this.bySpanId.get(spanContext.spanId);
+    if (first === undefined) {
+      this.bySpanId.set(spanContext.spanId, spanContext);
+      return true;
+    }
+    if (sameLink(first, spanContext)) return false;
+    const others = (this.others ??= []);
+    for (const seen of others) if (sameLink(seen, spanContext)) return false;
+    others.push(spanContext);
+    return true;
+  }
+}
+
+const sameLink = (a: SpanContext, b: SpanContext) =>
+  a.spanId === b.spanId && a.traceId === b.traceId && a.traceFlags === b.traceFlags;

@@ -37,7 +37,8 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
 
 /**
  * Runs `fn` in ONE CONSUMER span for a batch of consumed messages (kafkajs `eachBatch`), with a link
- * to each message's context — up to the SDK's `linkCountLimit` (default 128; raise it with
+ * to each message's context, once per context (messages published in one send span share one: the same
+ * trace id, span id and flags make one link; docs/messaging.md, "One link per creation context") — up to the SDK's `linkCountLimit` (default 128; raise it with
  * `OTEL_SPAN_LINK_COUNT_LIMIT` or a TracerProvider's `spanLimits.linkCountLimit`), past which the SDK
  * drops the earliest, said once per process with the limit in force (`TRACEHOP_LINKS_DROPPED`): `withBatch` with the messaging conventions' batch span. Call
  * `withProcessSpan` inside `fn` for each message: each gets its own CONSUMER span,
@@ -56,7 +57,7 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * batch of one included: the convention makes it conditionally required on a span of a batch
  * operation and asks batching APIs such as kafkajs `eachBatch` to set it, single-message APIs not to;
  * an empty batch gets its span with 0, among the convention's example values; every entry counts,
- * one without a context or given twice too, and each entry with a context is linked: docs/messaging.md),
+ * one without a context or given twice too, and each context the entries carry is linked once: docs/messaging.md),
  * plus `options.attributes` (which win). Each
  * message's headers are read as headers (never as a row, whatever their names) with the stored-carrier
  * reader's rules. The default `headersFrom` reads a whole message through its headers as

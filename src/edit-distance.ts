@@ -1,5 +1,6 @@
 // The distance behind every "did you mean" tracehop says: a misspelt style name (the style settings'
-// warnings, createPropagator's TypeError) and a misspelt option or command of `tracehop`.
+// warnings, createPropagator's TypeError), a misspelt option name (every entry point's TypeError) and a
+// misspelt option or command of `tracehop`.
 
 /**
  * Internal: the optimal string alignment distance from `a` to `b` (Damerau's restricted edit distance):
@@ -42,7 +43,9 @@ export function guessLimit(length: number): number {
 /**
  * Internal: the one of `candidates` that `name` misspells: the nearest by {@link editDistance} under
  * `key` (each side read through it: lower-cased, the dashes taken off), within {@link guessLimit} of
- * `name`'s key, when no other candidate is as near; else `undefined`.
+ * `name`'s key, when no other candidate is as near; else `undefined`. A candidate whose key's length
+ * differs from `name`'s by more than the limit is not measured (the distance is at least that
+ * difference): a name of a million characters costs a comparison of lengths, not a table of its size.
  */
 export function nearestName<T extends string>(
   name: string,
@@ -55,7 +58,10 @@ export function nearestName<T extends string>(
   let bestDistance = Infinity;
   let tied = false;
   for (const candidate of candidates) {
-    const distance = editDistance(wanted, key(candidate));
+    const other = key(candidate);
+    // Too far to be the guess; and a tie among such is no guess either way (the best is over the limit).
+    if (Math.abs(other.length - wanted.length) > limit) continue;
+    const distance = editDistance(wanted, other);
     if (distance < bestDistance) [best, bestDistance, tied] = [candidate, distance, false];
     else if (distance === bestDistance) tied = true;
   }

@@ -1,4 +1,5 @@
 import { describeNotPlain, describeValue } from "./describe-value.js";
+import { nearestName } from "./edit-distance.js";
 import { isPlainObject } from "./plain-object.js";
 
 /**
@@ -12,8 +13,10 @@ import { isPlainObject } from "./plain-object.js";
  * A caller that takes `null` as no options (the carrier functions, `assertCarrierOptions`) says so
  * before calling this.
  *
- * @throws TypeError naming the unknown option and listing the known ones, or what was given instead
- *   of a plain object (`<where>: options must be a plain object, got null`).
+ * @throws TypeError naming the unknown option and the known one it misspells (`<where>: there is no
+ *   option "relaton"; did you mean relation?`, as {@link knownNameHint} finds it), else listing the
+ *   known ones (`…; the options are relation, maxParentAge`); or what was given instead of a plain
+ *   object (`<where>: options must be a plain object, got null`).
  */
 export function assertKnownOptions(options: unknown, names: readonly string[], where: string): void {
   if (options === undefined) return;
@@ -21,8 +24,27 @@ export function assertKnownOptions(options: unknown, names: readonly string[], w
   const unknown = firstUnknownKey(options as object, names);
   if (unknown !== undefined)
     throw new TypeError(
-      `${where}: there is no option ${describeValue(unknown)}; the options are ${names.join(", ")}`,
+      `${where}: there is no option ${describeValue(unknown)}; ${knownNameHint(unknown, names, "the options are")}`,
     );
+}
+
+/**
+ * Internal: the end of the message of a name that is not among `names` (an option, a field): `did you
+ * mean relation?` when one of `names` is near it, else `<list> a, b, c` (`list`: `the options are`). Near
+ * is the CLI's "did you mean" rule (`nearestName`: an edit distance of 1 for a name of three or four
+ * characters, 2 for five or more, a swap of two letters one edit, one name alone that near), the names
+ * compared case-insensitively and without blanks, `_` and `-` ({@link optionKey}): `serviceNAME`,
+ * `service_name` and `service-name` are `serviceName`. Only called when a name is refused: a call with
+ * the right options never reaches it.
+ */
+export function knownNameHint(name: string, names: readonly string[], list: string): string {
+  const near = nearestName(name, names, optionKey);
+  return near === undefined ? `${list} ${names.join(", ")}` : `did you mean ${near}?`;
+}
+
+/** An option name as {@link knownNameHint} compares it: lower-cased, without blanks, `_` and `-`. */
+function optionKey(name: string): string {
+  return name.toLowerCase().replace(/[\s_-]+/g, "");
 }
 
 /**

@@ -1,7 +1,7 @@
 import { getStringFromEnv } from "@opentelemetry/core";
 import { describeNotPlain, describeValue, quoteWritten } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
-import { firstUnknownKey } from "../known-options.js";
+import { firstUnknownKey, knownNameHint } from "../known-options.js";
 import { warnSetting } from "../warn-once.js";
 import {
   isTimerMillis,
@@ -141,7 +141,7 @@ export function resolveBatch(
   const unknown = firstUnknownKey(given, BATCH_OPTION_NAMES);
   if (unknown !== undefined)
     throw new TypeError(
-      `tracehop startTracing: options.batch has no option ${describeValue(unknown)}; its options are ${BATCH_OPTION_NAMES.join(", ")}`,
+      `tracehop startTracing: options.batch has no option ${describeValue(unknown)}; ${knownNameHint(unknown, BATCH_OPTION_NAMES, "its options are")}`,
     );
   const out: TracingConfig["batch"] = {};
   const maxQueueSize = optionalSize("batch.maxQueueSize", given.maxQueueSize);

@@ -1,7 +1,7 @@
 // Options with a name the function does not have (a misspelt `relaton`, `spansfile`) or a value it does
 // not take: JavaScript callers get no compile error, and each of these was accepted without a word and
 // did nothing (a fresh user's report). Every entry point that takes an options object answers with a
-// TypeError naming the unknown option and listing the known ones.
+// TypeError naming the unknown option and the one it misspells, or listing the known ones.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runInNewContext } from "node:vm";
@@ -42,27 +42,6 @@ const fn = () => 1;
 
 const cases: [label: string, call: () => unknown, message: RegExp][] = [
   [
-    "withCarrier relaton",
-    () => withCarrier(TP, "x", fn, { relaton: "link" } as never),
-    /^tracehop withCarrier: there is no option "relaton"; the options are propagator, kind, attributes, relation, maxParentAge, capturedAt, attempt, run, links$/,
-  ],
-  [
-    "withBatchItem kindd",
-    () => withBatchItem(TP, "x", fn, { kindd: 4 } as never),
-    /withBatchItem: there is no option "kindd"/,
-  ],
-  [
-    "withBatch carierFrom",
-    () => withBatch([TP], "x", fn, { carierFrom: () => TP } as never),
-    /withBatch: there is no option "carierFrom"; the options are propagator, kind, attributes, links, carrierFrom, root$/,
-  ],
-  ["traced kindd", () => traced({ kindd: 4 } as never), /traced: there is no option "kindd"/],
-  [
-    "captureCarrier propogator",
-    () => captureCarrier({ propogator: createPropagator("datadog") } as never),
-    /captureCarrier: there is no option "propogator"; the options are context, propagator, baggage$/,
-  ],
-  [
     "captureCarrier given a style name",
     () => captureCarrier("datadog" as never),
     /captureCarrier: options must be an object such as \{ propagator: createPropagator\("datadog"\) \}, got "datadog"/,
@@ -78,50 +57,238 @@ const cases: [label: string, call: () => unknown, message: RegExp][] = [
     /^tracehop injectKafkaHeaders: propagator must be a TextMapPropagator/,
   ],
   [
-    "withSendSpan creationContex",
-    () => withSendSpan({ ...messaging, creationContex: TP } as never, fn),
-    /withSendSpan: there is no option "creationContex"/,
-  ],
-  [
     "withSendSpan forward value",
     () => withSendSpan({ ...messaging, creationContext: TP, forward: "creation" as never }, fn),
     /withSendSpan: forward must be "send-span" or "creation-context", got "creation"/,
-  ],
-  [
-    "withProcessSpan relaton",
-    () => withProcessSpan(TP, { ...messaging, relaton: "link" } as never, fn),
-    /withProcessSpan: there is no option "relaton"/,
-  ],
-  [
-    "withBatchProcessSpan headerFrom",
-    () => withBatchProcessSpan([TP], { ...messaging, headerFrom: (m: unknown) => m } as never, fn),
-    /withBatchProcessSpan: there is no option "headerFrom"/,
-  ],
-  [
-    "startTracing spansfile",
-    () => resolveTracingConfig({ spansfile: "/tmp/x" } as never),
-    /^tracehop startTracing: there is no option "spansfile"; the options are serviceName, .*spansFile, otlpEndpoint/,
-  ],
-  [
-    "createPropagator extractBehaviour",
-    () => createPropagator(["datadog"], { extractBehaviour: "restart" } as never),
-    /createPropagator: there is no option "extractBehaviour"; the options are tagsMaxLength, extractFirst, extractBehavior$/,
-  ],
-  [
-    "DatadogPropagator typo",
-    () => new DatadogPropagator({ tagMaxLength: 1 } as never),
-    /DatadogPropagator: there is no option "tagMaxLength"; the options are tagsMaxLength$/,
-  ],
-  [
-    "setRestoreDefaults relaton",
-    () => setRestoreDefaults({ relaton: "link" } as never),
-    /setRestoreDefaults: there is no option "relaton"; the options are relation, maxParentAge$/,
   ],
 ];
 
 for (const [label, call, message] of cases)
   test(`${label}: a TypeError that names the option`, () => {
     assert.throws(call, (err: unknown) => err instanceof TypeError && message.test(err.message));
+  });
+
+// A misspelt option name: the TypeError says which option was meant when one known name is near it
+// (the distance the CLI's "did you mean" allows: 1 edit for a name of three or four characters, 2 for
+// five or more, a swap of two letters one edit; read case-insensitively and without `_` and `-`, so
+// serviceNAME, service_name and service-name are serviceName), and lists the options when none is. Every entry point that checks its option names, with the exact message.
+const WITH_CARRIER_OPTIONS =
+  "propagator, kind, attributes, relation, maxParentAge, capturedAt, attempt, run, links";
+const misspelt: [label: string, call: () => unknown, message: string][] = [
+  [
+    "withCarrier relaton",
+    () => withCarrier(TP, "x", fn, { relaton: "link" } as never),
+    'tracehop withCarrier: there is no option "relaton"; did you mean relation?',
+  ],
+  [
+    "withCarrier Run (case alone)",
+    () => withCarrier(TP, "x", fn, { Run: 2 } as never),
+    'tracehop withCarrier: there is no option "Run"; did you mean run?',
+  ],
+  [
+    "withCarrier max_parent_age (snake case)",
+    () => withCarrier(TP, "x", fn, { max_parent_age: 5 } as never),
+    'tracehop withCarrier: there is no option "max_parent_age"; did you mean maxParentAge?',
+  ],
+  [
+    "withCarrier ru: too short for a guess",
+    () => withCarrier(TP, "x", fn, { ru: 2 } as never),
+    `tracehop withCarrier: there is no option "ru"; the options are ${WITH_CARRIER_OPTIONS}`,
+  ],
+  [
+    "withCarrier parent: nothing near",
+    () => withCarrier(TP, "x", fn, { parent: TP } as never),
+    `tracehop withCarrier: there is no option "parent"; the options are ${WITH_CARRIER_OPTIONS}`,
+  ],
+  [
+    "withBatchItem kindd",
+    () => withBatchItem(TP, "x", fn, { kindd: 4 } as never),
+    'tracehop withBatchItem: there is no option "kindd"; did you mean kind?',
+  ],
+  [
+    "withBatch carierFrom",
+    () => withBatch([TP], "x", fn, { carierFrom: () => TP } as never),
+    'tracehop withBatch: there is no option "carierFrom"; did you mean carrierFrom?',
+  ],
+  [
+    "withBatch relation: not an option of a batch",
+    () => withBatch([TP], "x", fn, { relation: "link" } as never),
+    'tracehop withBatch: there is no option "relation"; the options are propagator, kind, attributes, links, carrierFrom, root',
+  ],
+  [
+    "traced optionFrom",
+    () => traced({ optionFrom: () => ({}) } as never),
+    'tracehop traced: there is no option "optionFrom"; did you mean optionsFrom?',
+  ],
+  [
+    "captureCarrier propogator",
+    () => captureCarrier({ propogator: createPropagator("datadog") } as never),
+    'tracehop captureCarrier: there is no option "propogator"; did you mean propagator?',
+  ],
+  [
+    "captureCarrier ctx: nothing near",
+    () => captureCarrier({ ctx: ROOT_CONTEXT } as never),
+    'tracehop captureCarrier: there is no option "ctx"; the options are context, propagator, baggage',
+  ],
+  [
+    "contextFromCarrier Context",
+    () => contextFromCarrier(TP, { Context: ROOT_CONTEXT } as never),
+    'tracehop contextFromCarrier: there is no option "Context"; did you mean context?',
+  ],
+  [
+    "injectKafkaHeaders bagage",
+    () => injectKafkaHeaders({}, { bagage: "none" } as never),
+    'tracehop injectKafkaHeaders: there is no option "bagage"; did you mean baggage?',
+  ],
+  [
+    "contextFromKafkaHeaders propagater",
+    () => contextFromKafkaHeaders({}, { propagater: createPropagator("datadog") } as never),
+    'tracehop contextFromKafkaHeaders: there is no option "propagater"; did you mean propagator?',
+  ],
+  [
+    "injectAmqpHeaders contxt",
+    () => injectAmqpHeaders({}, { contxt: ROOT_CONTEXT } as never),
+    'tracehop injectAmqpHeaders: there is no option "contxt"; did you mean context?',
+  ],
+  [
+    "contextFromAmqpHeaders baggage: not an option of a reader",
+    () => contextFromAmqpHeaders({}, { baggage: "all" } as never),
+    'tracehop contextFromAmqpHeaders: there is no option "baggage"; the options are context, propagator',
+  ],
+  [
+    "withSendSpan creationContex",
+    () => withSendSpan({ ...messaging, creationContex: TP } as never, fn),
+    'tracehop withSendSpan: there is no option "creationContex"; did you mean creationContext?',
+  ],
+  [
+    "withSendSpan routing-key (kebab case)",
+    () => withSendSpan({ ...messaging, "routing-key": "jobs" } as never, fn),
+    'tracehop withSendSpan: there is no option "routing-key"; did you mean routingKey?',
+  ],
+  [
+    "withProcessSpan relaton",
+    () => withProcessSpan(TP, { ...messaging, relaton: "link" } as never, fn),
+    'tracehop withProcessSpan: there is no option "relaton"; did you mean relation?',
+  ],
+  [
+    "withProcessSpan routingKey: an option of withSendSpan",
+    () => withProcessSpan(TP, { ...messaging, routingKey: "jobs" } as never, fn),
+    'tracehop withProcessSpan: there is no option "routingKey"; the options are system, destination, operationName, ' +
+      "messageId, conversationId, attributes, links, propagator, relation, maxParentAge, capturedAt, attempt, run, bodySize",
+  ],
+  [
+    "withBatchProcessSpan headerFrom",
+    () => withBatchProcessSpan([TP], { ...messaging, headerFrom: (m: unknown) => m } as never, fn),
+    'tracehop withBatchProcessSpan: there is no option "headerFrom"; did you mean headersFrom?',
+  ],
+  [
+    "startTracing spansfile",
+    () => startTracing({ spansfile: "/tmp/x" } as never),
+    'tracehop startTracing: there is no option "spansfile"; did you mean spansFile?',
+  ],
+  [
+    "startTracing serviceNAME",
+    () => startTracing({ serviceNAME: "svc" } as never),
+    'tracehop startTracing: there is no option "serviceNAME"; did you mean serviceName?',
+  ],
+  [
+    "startTracing service_name",
+    () => startTracing({ service_name: "svc" } as never),
+    'tracehop startTracing: there is no option "service_name"; did you mean serviceName?',
+  ],
+  [
+    "startTracing service-name",
+    () => startTracing({ "service-name": "svc" } as never),
+    'tracehop startTracing: there is no option "service-name"; did you mean serviceName?',
+  ],
+  [
+    "startTracing SERVICE_NAME",
+    () => startTracing({ SERVICE_NAME: "svc" } as never),
+    'tracehop startTracing: there is no option "SERVICE_NAME"; did you mean serviceName?',
+  ],
+  [
+    "startTracing exporter: nothing near",
+    () => startTracing({ serviceName: "svc", exporter: "otlp" } as never),
+    'tracehop startTracing: there is no option "exporter"; the options are serviceName, serviceVersion, environment, ' +
+      "resourceAttributes, spansFile, otlpEndpoint, exportTimeoutMillis, batch, propagator, sampler, instrumentations, " +
+      "shutdownTimeoutMillis",
+  ],
+  [
+    "startTracing batch maxQueSize",
+    () => startTracing({ serviceName: "svc", batch: { maxQueSize: 10 } } as never),
+    'tracehop startTracing: options.batch has no option "maxQueSize"; did you mean maxQueueSize?',
+  ],
+  [
+    "startTracing batch exportTimeoutMillis: nothing near",
+    () => startTracing({ serviceName: "svc", batch: { exportTimeoutMillis: 10 } } as never),
+    'tracehop startTracing: options.batch has no option "exportTimeoutMillis"; its options are maxQueueSize, ' +
+      "maxExportBatchSize, scheduledDelayMillis",
+  ],
+  [
+    "createPropagator extractBehaviour",
+    () => createPropagator(["datadog"], { extractBehaviour: "restart" } as never),
+    'tracehop createPropagator: there is no option "extractBehaviour"; did you mean extractBehavior?',
+  ],
+  [
+    "createPropagator styles: nothing near",
+    () => createPropagator(["datadog"], { styles: ["datadog"] } as never),
+    'tracehop createPropagator: there is no option "styles"; the options are tagsMaxLength, extractFirst, extractBehavior',
+  ],
+  [
+    "DatadogPropagator tagMaxLength",
+    () => new DatadogPropagator({ tagMaxLength: 1 } as never),
+    'tracehop DatadogPropagator: there is no option "tagMaxLength"; did you mean tagsMaxLength?',
+  ],
+  [
+    "setRestoreDefaults relaton",
+    () => setRestoreDefaults({ relaton: "link" } as never),
+    'tracehop setRestoreDefaults: there is no option "relaton"; did you mean relation?',
+  ],
+  [
+    "setRestoreDefaults kind: nothing near",
+    () => setRestoreDefaults({ kind: 4 } as never),
+    'tracehop setRestoreDefaults: there is no option "kind"; the options are relation, maxParentAge',
+  ],
+  [
+    "traceCarrierExtension modles",
+    () => traceCarrierExtension({ modles: ["Outbox"] } as never),
+    'tracehop traceCarrierExtension: there is no option "modles"; did you mean models?',
+  ],
+  [
+    "traceCarrierExtension on_update",
+    () => traceCarrierExtension({ on_update: "capture" } as never),
+    'tracehop traceCarrierExtension: there is no option "on_update"; did you mean onUpdate?',
+  ],
+  [
+    "traceCarrierExtension column: nothing near",
+    () => traceCarrierExtension({ column: "carrier" } as never),
+    'tracehop traceCarrierExtension: there is no option "column"; the options are field, models, onUpdate, baggage, ' +
+      "maxCarrierBytes, propagator",
+  ],
+  [
+    "setDatadogContext Origin",
+    () => setDatadogContext(ROOT_CONTEXT, { Origin: "rum" } as never),
+    'tracehop setDatadogContext: there is no field "Origin"; did you mean origin?',
+  ],
+  [
+    "setDatadogContext priority: nothing near",
+    () => setDatadogContext(ROOT_CONTEXT, { priority: 2 } as never),
+    'tracehop setDatadogContext: there is no field "priority"; the fields are samplingPriority, origin, propagationTags, lastParentId',
+  ],
+  [
+    "a name of 100000 characters: no guess, the options listed",
+    () => withCarrier(TP, "x", fn, { ["relation".repeat(12500)]: 1 } as never),
+    `tracehop withCarrier: there is no option ${describeValue("relation".repeat(12500))}; the options are ${WITH_CARRIER_OPTIONS}`,
+  ],
+];
+
+for (const [label, call, message] of misspelt)
+  test(`${label}: the TypeError's exact message`, () => {
+    assert.throws(call, (err: unknown) => {
+      assert.ok(err instanceof TypeError);
+      assert.equal(err.message, message);
+      return true;
+    });
   });
 
 test("the options as documented are still accepted", () => {

@@ -253,19 +253,26 @@ describe("a bad baggage value: captureCarrier's TypeError, under the helper's na
     );
   });
 
-  test("a misspelt option name lists baggage among the options", () => {
+  test("a misspelt option name: did you mean baggage; a name near none lists baggage among the options", () => {
     assert.throws(() => injectKafkaHeaders({}, { bagage: "none" } as never), {
       name: "TypeError",
-      message:
-        'tracehop injectKafkaHeaders: there is no option "bagage"; the options are context, propagator, baggage',
+      message: 'tracehop injectKafkaHeaders: there is no option "bagage"; did you mean baggage?',
     });
     assert.throws(() => injectAmqpHeaders({}, { bagage: "none" } as never), {
-      message:
-        'tracehop injectAmqpHeaders: there is no option "bagage"; the options are context, propagator, baggage, frameMax',
+      message: 'tracehop injectAmqpHeaders: there is no option "bagage"; did you mean baggage?',
     });
     assert.throws(() => withSendSpan({ ...SEND, bagage: "none" } as never, () => 1), {
       name: "TypeError",
-      message: /^tracehop withSendSpan: there is no option "bagage"; the options are .*, baggage$/,
+      message: 'tracehop withSendSpan: there is no option "bagage"; did you mean baggage?',
+    });
+    assert.throws(() => injectKafkaHeaders({}, { keys: ["tenant"] } as never), {
+      name: "TypeError",
+      message:
+        'tracehop injectKafkaHeaders: there is no option "keys"; the options are context, propagator, baggage',
+    });
+    assert.throws(() => withSendSpan({ ...SEND, keys: ["tenant"] } as never, () => 1), {
+      name: "TypeError",
+      message: /^tracehop withSendSpan: there is no option "keys"; the options are .*, baggage$/,
     });
   });
 });

@@ -903,7 +903,7 @@ describe("traceCarrierExtension without a database", () => {
     });
     assert.throws(
       () => traceCarrierExtension({ modles: ["Outbox"] } as never),
-      /tracehop traceCarrierExtension: there is no option "modles"; the options are field, models, onUpdate, baggage, maxCarrierBytes, propagator$/,
+      /tracehop traceCarrierExtension: there is no option "modles"; did you mean models\?$/,
     );
     assert.throws(
       () => traceCarrierExtension({ propagator: "datadog" as never }),

@@ -713,19 +713,19 @@ describe("fields set by an untyped caller (setDatadogContext from JavaScript)", 
     });
   });
 
-  test("a misspelt field name is a TypeError naming it and listing the fields, not ignored", () => {
+  test("a misspelt field name is a TypeError naming it and the field meant (or listing the fields), not ignored", () => {
     const ctx = trace.setSpanContext(ROOT_CONTEXT, span);
-    for (const [fields, key] of [
-      [{ samplingPrio: 2 }, "samplingPrio"],
-      [{ propagationTag: { "_dd.p.dm": "-4" } }, "propagationTag"],
-      [{ samplingPriority: 2, Origin: "rum" }, "Origin"],
-      [{ "_dd.p.dm": "-4" }, "_dd.p.dm"],
+    const fieldList = "the fields are samplingPriority, origin, propagationTags, lastParentId";
+    for (const [fields, key, hint] of [
+      [{ samplingPrio: 2 }, "samplingPrio", fieldList],
+      [{ propagationTag: { "_dd.p.dm": "-4" } }, "propagationTag", "did you mean propagationTags?"],
+      [{ samplingPriority: 2, Origin: "rum" }, "Origin", "did you mean origin?"],
+      [{ sampling_priority: 2 }, "sampling_priority", "did you mean samplingPriority?"],
+      [{ "_dd.p.dm": "-4" }, "_dd.p.dm", fieldList],
     ] as const)
       assert.throws(() => setDatadogContext(ctx, fields as never), {
         name: "TypeError",
-        message:
-          `tracehop setDatadogContext: there is no field "${key}"; ` +
-          "the fields are samplingPriority, origin, propagationTags, lastParentId",
+        message: `tracehop setDatadogContext: there is no field "${key}"; ${hint}`,
       });
   });
 

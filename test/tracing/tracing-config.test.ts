@@ -136,12 +136,12 @@ describe("resolveTracingConfig: validation", () => {
     [
       "a misspelt batch option (as a misspelt option is)",
       { serviceName: "s", batch: { maxQueSize: 10 } },
-      /^tracehop startTracing: options\.batch has no option "maxQueSize"; its options are maxQueueSize, maxExportBatchSize, scheduledDelayMillis$/,
+      /^tracehop startTracing: options\.batch has no option "maxQueSize"; did you mean maxQueueSize\?$/,
     ],
     [
       "a batch option the type leaves out (the SDK's exportTimeoutMillis)",
       { serviceName: "s", batch: { maxQueueSize: 10, exportTimeoutMillis: 1000 } },
-      /options\.batch has no option "exportTimeoutMillis"/,
+      /^tracehop startTracing: options\.batch has no option "exportTimeoutMillis"; its options are maxQueueSize, maxExportBatchSize, scheduledDelayMillis$/,
     ],
     [
       "resource attribute object value",

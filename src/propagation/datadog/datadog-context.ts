@@ -9,7 +9,7 @@ import { isContext } from "../../is-context.js";
 import { isSampledFlags } from "../trace-flags.js";
 import { describeNotPlain, describeValue } from "../../describe-value.js";
 import { isPlainObject } from "../../plain-object.js";
-import { firstUnknownKey } from "../../known-options.js";
+import { firstUnknownKey, knownNameHint } from "../../known-options.js";
 import { warnOnce } from "../../warn-once.js";
 import { DECISION_MAKER_TAG, TID_TAG } from "./constants.js";
 import { isPropagatablePriority } from "./tracestate-dd.js";
@@ -346,7 +346,7 @@ function checkedFields(fields: DatadogContextFields): DatadogContext {
   const unknown = firstUnknownKey(fields, FIELD_NAMES);
   if (unknown !== undefined)
     throw new TypeError(
-      `tracehop setDatadogContext: there is no field ${describeValue(unknown)}; the fields are ${FIELD_NAMES.join(", ")}`,
+      `tracehop setDatadogContext: there is no field ${describeValue(unknown)}; ${knownNameHint(unknown, FIELD_NAMES, "the fields are")}`,
     );
   const { samplingPriority, origin, propagationTags, lastParentId } = fields;
   const copy: DatadogContext = { propagationTags: checkedTags(propagationTags) };

@@ -270,11 +270,14 @@ function psqlColumnsHint(line: string, nullCarrier = true): string {
 /**
  * What to run instead of psql output of several columns: `column` is the carrier column's name when the
  * input gives it ({@link columnNamesHint}), else `traceContext`; `null` when the input names the columns
- * but no row shows which holds the carrier (all NULL): the query's generic form then. Any name is put in
+ * but no row shows which holds the carrier (all NULL): the query's generic form then; `traceContext` for
+ * `?column?` too ({@link UNNAMED_COLUMN}, an expression's name, which no query selects). Any name is put in
  * double quotes, its double quotes doubled (PostgreSQL's quoted identifier), inside the shell's single
  * quotes.
  */
 function psqlOneColumn(column: string | null = TRACE_CONTEXT_FIELD): string {
+  // ?column? is the name of an expression, not of a column a query can select: traceContext then.
+  if (column === UNNAMED_COLUMN) column = TRACE_CONTEXT_FIELD;
   const name = column === null ? "<carrier column>" : shellSingle(`"${column.replace(/"/g, '""')}"`);
   return `select the carrier column alone, psql -At -c 'select ${name} from ...', or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t'`;
 }
@@ -703,6 +706,13 @@ export function unquotedNamesHint(text: string): string {
     : "";
 }
 
+/**
+ * The name PostgreSQL gives the output column of an expression selected without an alias
+ * (`payload->'traceContext'`, `"traceContext" || '{}'`; PostgreSQL manual, SELECT, "The SELECT List"):
+ * psql prints it as a column's name, and no column's value is likely to be this text.
+ */
+const UNNAMED_COLUMN = "?column?";
+
 /** psql's expanded output's record header (`-x`, `\x`): `-[ RECORD 1 ]-----+-----` (aligned). */
 const PSQL_RECORD_HEADER = /^-\[ RECORD \d+ \]-*(?:\+-*)?$/;
 
@@ -730,8 +740,8 @@ const MYSQL_ROW_HEADER = /^\*{27} \d+\. row \*{27}$/;
  * a blank name, each but its last ending with `+`); unaligned (`-x -A`), `name|value` lines, a record's
  * after an empty line. Told by a record header among the first lines; without one (`-x -t`, `-x -A`), by a
  * first line of a name, ` | ` or `|` and a JSON object or string (or nothing: NULL), whose name starts
- * a line again after a `----+----` line or an empty line, or is `traceContext` (psql -At prints a column's
- * value after a `|`, not this name). Checked with psql 15 (`-x`, `-x -t`, `-x -A`, `\x auto`, values
+ * a line again after a `----+----` line or an empty line, or is `traceContext` or `?column?` (psql -At prints
+ * a column's value after a `|`, not these names). Checked with psql 15 (`-x`, `-x -t`, `-x -A`, `\x auto`, values
  * pretty-printed, NULL).
  * The query it suggests names the column whose value is a JSON object or string (else `traceContext`).
  * `lines`: the text's lines.
@@ -827,7 +837,8 @@ function expandedInBorderOne(lines: readonly string[]): readonly string[] {
  * `lines` of psql's expanded output under `-x -t` with border 2 (ASCII), written as border 1 draws them
  * ({@link expandedInBorderOne}), else `undefined`: no record header, the first border line again between
  * records (sqlite3's and mysql's tables draw it after their names only), each record's `| name | value |`
- * lines between; one record by its first cells, which are column names ({@link expandedRecordInBorder}).
+ * lines between; one record by its first cells, which are column names ({@link expandedRecordInBorder});
+ * two, one border line between them, by the same names in both ({@link twoRecordsInBorder}).
  */
 function recordsInBorderTwo(lines: readonly string[]): string[] | undefined {
   const border = lines[0]?.trimEnd() ?? "";
@@ -838,7 +849,10 @@ function recordsInBorderTwo(lines: readonly string[]): string[] | undefined {
   // by its first cells, which are column names (expandedRecordInBorder); written with border 1's
   // record header, which names its column as the first line of a later record would.
   const one = between.length === 0 && expandedRecordInBorder(lines.slice(1, last), border);
-  if ((between.length >= 2 || one) && lines[1]?.startsWith("| ") === true) {
+  // Two records have one border between them, as a table's names have above its rows: told by the same
+  // names in both, which a table's names and rows are not (twoRecordsInBorder).
+  const two = between.length === 1 && twoRecordsInBorder(lines.slice(1, last), border);
+  if ((between.length >= 2 || one || two) && lines[1]?.startsWith("| ") === true) {
     const fields = lines.slice(1, last).map((line) =>
       line.trimEnd() === border
         ? "-+-"
@@ -850,6 +864,43 @@ function recordsInBorderTwo(lines: readonly string[]): string[] | undefined {
     return one ? ["-[ RECORD 1 ]-", ...fields] : fields;
   }
   return undefined;
+}
+
+/**
+ * Whether `fields`, the lines between the first and last `border` line of a table of two columns, holding
+ * that border line once, are two records of psql's expanded output under `-x -t` with border 2 (checked
+ * with psql 15, ASCII and unicode lines): the same column names, in the same order, in the lines before
+ * and after the border ({@link borderRecordNames}), and one of the two a record ({@link expandedRecordInBorder}:
+ * the other's carrier may be NULL). A table with its names (sqlite3 -table, mysql -t, psql's border 2) has
+ * one border line between its names and its rows, whose first cells are values, not those names again.
+ */
+function twoRecordsInBorder(fields: readonly string[], border: string): boolean {
+  const at = fields.findIndex((line) => line.trimEnd() === border);
+  const [first, second] = [fields.slice(0, at), fields.slice(at + 1)];
+  const names = borderRecordNames(first, border);
+  return (
+    names !== undefined &&
+    names.length > 0 &&
+    borderRecordNames(second, border)?.join("\n") === names.join("\n") &&
+    (expandedRecordInBorder(first, border) || expandedRecordInBorder(second, border))
+  );
+}
+
+/**
+ * The name cells of `fields`, lines `| name | value |` with their inner `|` under `border`'s inner `+`,
+ * in order, blank ones (a value going on) left out; `undefined` when a line is drawn otherwise.
+ */
+function borderRecordNames(fields: readonly string[], border: string): string[] | undefined {
+  const inner = border.indexOf("+", 1);
+  const names: string[] = [];
+  for (const line of fields) {
+    const text = line.trimEnd();
+    if (!text.startsWith("| ") || !/[ +]\|$/.test(text) || text.length !== border.length) return undefined;
+    if (text.slice(inner - 1, inner + 2) !== " | ") return undefined;
+    const name = text.slice(2, inner - 1).trimEnd();
+    if (name !== "") names.push(name);
+  }
+  return names;
 }
 
 /**
@@ -964,9 +1015,10 @@ function oneRecordGoingOn(lines: readonly string[]): readonly string[] | undefin
  * aligned, `name | value`; `-x -A` unaligned, `name|value`, or `name<SEP>value` with the separator `-F`
  * gave: `-x -A -F ,` prints `traceContext,{…}`), else `undefined`: the name must be a column's, and
  * either it starts a line again after a `----+----` line (aligned) or an empty line (unaligned: psql
- * puts one between records), or it is `traceContext` and its value a JSON object or string, or nothing
- * (NULL). `separator`: the unaligned output's (`|` for aligned output, whose records it does not read).
- * The separator of `-F` is read as the characters after the name's letters, digits, `_` and `$` up to the
+ * puts one between records), or it is `traceContext` or `?column?` (an expression's: {@link UNNAMED_COLUMN})
+ * and its value a JSON object or string, or nothing (NULL). `separator`: the unaligned output's (`|` for aligned output, whose records it does not read).
+ * The separator of `-F` is read as the characters after the name's letters, digits, `_` and `$` (or after
+ * `?column?`) up to the
  * value (a JSON value's `{`, `"`, `[`, `-`, a letter or a digit), as psql writes them (checked with psql 15,
  * `-F ,`, `-F ';'` and `-F $'\t'`). Under `\pset border 0` the separator is spaces: the name padded to the longest, a
  * line of spaces between records.
@@ -974,7 +1026,7 @@ function oneRecordGoingOn(lines: readonly string[]): readonly string[] | undefin
 function expandedFirstField(first: string, lines: readonly string[]): { separator: string } | undefined {
   const aligned = PSQL_EXPANDED_FIELD.exec(first);
   // Each reading tried: aligned, `|`, and the separator read after a name (a value may hold a `|`).
-  const other = /^[\p{L}\p{N}_$]+([^\p{L}\p{N}_${["-]+)/u.exec(first)?.[1];
+  const other = /^(?:\?column\?|[\p{L}\p{N}_$]+)([^\p{L}\p{N}_${["-]+)/u.exec(first)?.[1];
   const readings: [RegExpExecArray | [string, string, string] | null, string, boolean][] = [
     [aligned, "|", true],
     [/^([^|\s][^|]*)\|(.*)$/.exec(first), "|", false],
@@ -995,7 +1047,7 @@ function expandedFirstField(first: string, lines: readonly string[]): { separato
         line.startsWith(isAligned ? `${name} ` : `${name}${separator}`),
     );
     const carrier = value === "" || carrierText(withoutWrapMark(value));
-    if (again || (name === TRACE_CONTEXT_FIELD && carrier)) return { separator };
+    if (again || ((name === TRACE_CONTEXT_FIELD || name === UNNAMED_COLUMN) && carrier)) return { separator };
   }
   return undefined;
 }

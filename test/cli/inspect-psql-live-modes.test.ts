@@ -1,7 +1,7 @@
 // `tracehop inspect` on what psql prints in the modes whose reading was wrong or whose hint was generic:
 // run for real against the PostgreSQL server (TRACEHOP_TEST_PG_URL points elsewhere; a server that does
 // not answer, or psql not installed, skips with a sentence naming it), each output given to inspect as
-// a user pipes it. The table is named h5_live_* and dropped at the end.
+// a user pipes it. The tables are named h5_live_* and h8_live_*, each dropped at the end.
 import { after, before, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -128,5 +128,92 @@ describe("tracehop inspect on psql output read wrongly before (PostgreSQL)", () 
         assert.equal(result.stdout, "", what);
         assert.ok(result.stderr.startsWith(EXPANDED), `${what}: ${result.stderr}`);
       }
+  });
+});
+
+describe("tracehop inspect on psql -x -t of an expression without an alias, and of two records in border 2 (PostgreSQL)", () => {
+  const EXPANDED =
+    "tracehop inspect: the carrier is not valid JSON: it looks like psql's expanded output (-x, or \\x on), a line per column of each record: " +
+    `print the rows one per line, not expanded: select the carrier column alone, psql -At -c 'select "traceContext" from ...', ` +
+    "or whole rows as JSON, psql -At -c 'select to_jsonb(t) from ... t' (-X skips a psqlrc that turns \\x on); ";
+  const STYLES: string[][] = [
+    ["-P", "border=0"],
+    ["-P", "border=1"],
+    ["-P", "border=2"],
+    ["-P", "linestyle=unicode", "-P", "border=0"],
+    ["-P", "linestyle=unicode"],
+    ["-P", "linestyle=unicode", "-P", "border=2"],
+  ];
+  let skip: string | undefined;
+  before(() => {
+    // The carrier kept inside another JSON column, as an outbox's payload holds it: payload->'traceContext'
+    // selects it, an expression psql names ?column?.
+    const made = psql(
+      [],
+      `drop table if exists h8_live_unnamed;
+       create table h8_live_unnamed (id int primary key, payload jsonb);
+       insert into h8_live_unnamed values
+         (1, '{"traceContext": {"traceparent": "${TRACEPARENT}"}}'),
+         (2, null),
+         (3, '{"traceContext": {"traceparent": "${TRACEPARENT}"}}');`,
+    );
+    if (typeof made === "string") skip = made;
+  });
+  after(() => {
+    if (skip === undefined) psql([], "drop table if exists h8_live_unnamed");
+  });
+
+  /** inspect's refusal of what psql prints for `options` and `query`, said as psql's expanded output. */
+  function assertExpanded(t: TestContext, options: readonly string[], query: string): boolean {
+    const out = output(t, psql(options, query));
+    if (out === undefined) return false;
+    const what = `psql ${options.join(" ")} -c '${query}'`;
+    const result = run(["inspect", "-"], out);
+    assert.equal(result.code, 2, what);
+    assert.equal(result.stdout, "", what);
+    assert.ok(result.stderr.startsWith(EXPANDED), `${what}:\n${out}\n${result.stderr}`);
+    return true;
+  }
+
+  test("a column psql names ?column? (an expression without an alias), in every border and line style: said as expanded output, the query naming traceContext (?column? is no column to select)", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const queries = [
+      "select payload->'traceContext' from h8_live_unnamed where id = 1",
+      "select payload->'traceContext' from h8_live_unnamed order by id",
+      "select id, payload->'traceContext' from h8_live_unnamed where id = 1",
+      "select id, payload->'traceContext' from h8_live_unnamed order by id",
+    ];
+    for (const style of STYLES)
+      for (const query of queries) if (!assertExpanded(t, ["-x", "-t", ...style], query)) return;
+  });
+
+  test("two records under border 2, ASCII or unicode (one border line between them): said as expanded output", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    for (const style of [STYLES[2]!, STYLES[5]!])
+      for (const columns of [
+        `payload->'traceContext' as "traceContext"`,
+        `id, payload->'traceContext' as "traceContext"`,
+        "payload->'traceContext'",
+        "id, payload->'traceContext'",
+      ])
+        for (const ids of ["1, 3", "1, 2", "2, 3"]) {
+          const query = `select ${columns} from h8_live_unnamed where id in (${ids}) order by id`;
+          if (!assertExpanded(t, ["-x", "-t", ...style], query)) return;
+        }
+  });
+
+  test("the same rows as a table in border 2 (not expanded: the names, a border line, the rows): still a table", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    for (const style of [STYLES[2]!, STYLES[5]!])
+      for (const footer of [[], ["-P", "footer=off"]])
+        for (const columns of [`payload->'traceContext' as "traceContext"`, `id, payload->'traceContext'`]) {
+          const query = `select ${columns} from h8_live_unnamed where id in (1, 3) order by id`;
+          const out = output(t, psql([...style, ...footer], query));
+          if (out === undefined) return;
+          const result = run(["inspect", "-"], out);
+          assert.equal(result.code, 2, query);
+          assert.doesNotMatch(result.stderr, /expanded output/, `${query}:\n${out}`);
+          assert.match(result.stderr, /psql's aligned output/, `${query}:\n${out}`);
+        }
   });
 });

@@ -1,6 +1,9 @@
 // `tracehop` as a function of its arguments and its input/output: what the bin (main.ts) runs with the
-// process's standard streams and environment, and what test/cli runs in-process with buffers. Internal:
-// not in the package's exports map.
+// process's standard streams and environment, and what a caller can run in-process with buffers and an
+// environment of its own. The rule that makes this so: standard streams, the environment and the exit code
+// are reached only through `CommandIo`, never through `process` (files named as input are read relative
+// to the current directory, and the library's once-per-process warnings stay the process's: runTracehop
+// says which). Internal: not in the package's exports map.
 import { existsSync } from "node:fs";
 import { MAX_FIELDS_LOOKED_INTO } from "../context/carrier-in-other-field.js";
 import { quoteWritten } from "../describe-value.js";

@@ -584,6 +584,9 @@ export function requireOptions<O extends MessagingSpanOptions>(
   }
   // An array, a Map: its own fields are not options (the message of every entry point).
   assertPlainOptions(options, `tracehop ${entry}`);
+  // Names first: a misspelt `destnation` is said as that ("did you mean destination?"), not as a
+  // missing destination.
+  assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop ${entry}`);
   assertSystemName(entry, options.system);
   if (
     options.operationName !== undefined &&
@@ -601,7 +604,6 @@ export function requireOptions<O extends MessagingSpanOptions>(
       `tracehop ${entry}: options.destination must be a string (messaging.destination.name: the topic or queue name; for RabbitMQ, rabbitmqDestinationName(exchange, routingKey) when publishing, rabbitmqDestinationName(msg, queue) when consuming), got ${describeValue(options.destination)}`,
     );
   }
-  assertKnownOptions(options, OPTION_NAMES[entry]!, `tracehop ${entry}`);
   // One check of the values every entry point shares with withCarrier (`links`, `propagator`, and the
   // restore options `relation`, `maxParentAge`), before anything starts: whichever path the call takes
   // (a new span, an instrumentation's span, a relay's CLIENT span), a bad value is the same TypeError

@@ -166,6 +166,17 @@ const misspelt: [label: string, call: () => unknown, message: string][] = [
     'tracehop withSendSpan: there is no option "routing-key"; did you mean routingKey?',
   ],
   [
+    // The name is said before the value it leaves missing (was: options.destination must be a string).
+    "withProcessSpan destnation, the destination it misspells missing",
+    () => withProcessSpan(TP, { system: "rabbitmq", destnation: "q" } as never, fn),
+    'tracehop withProcessSpan: there is no option "destnation"; did you mean destination?',
+  ],
+  [
+    "withSendSpan sytem, the system it misspells missing",
+    () => withSendSpan({ sytem: "kafka", destination: "jobs" } as never, fn),
+    'tracehop withSendSpan: there is no option "sytem"; did you mean system?',
+  ],
+  [
     "withProcessSpan relaton",
     () => withProcessSpan(TP, { ...messaging, relaton: "link" } as never, fn),
     'tracehop withProcessSpan: there is no option "relaton"; did you mean relation?',

@@ -259,8 +259,14 @@ describe("left-out field warnings on the real RabbitMQ", () => {
       () => writeCarrierToHeaders({}, carrier, { sytem: "rabbitmq" } as never),
       (error: unknown) =>
         error instanceof TypeError &&
+        error.message === 'tracehop writeCarrierToHeaders: there is no option "sytem"; did you mean system?',
+    );
+    assert.throws(
+      () => writeCarrierToHeaders({}, carrier, { transport: "rabbitmq" } as never),
+      (error: unknown) =>
+        error instanceof TypeError &&
         error.message ===
-          'tracehop writeCarrierToHeaders: there is no option "sytem"; the options are system',
+          'tracehop writeCarrierToHeaders: there is no option "transport"; the options are system',
     );
     assert.deepEqual({ ...writeCarrierToHeaders({}, carrier, {}) }, carrier);
     assert.deepEqual({ ...writeCarrierToHeaders({}, carrier, undefined) }, carrier);

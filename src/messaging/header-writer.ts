@@ -931,19 +931,36 @@ const AMQP_HEADERS_OPTION_NAMES: readonly string[] = [...CAPTURE_OPTION_NAMES, "
  * @throws TypeError for options `captureCarrier` refuses, or a `frameMax` that is not 0 or an integer
  *   from 4 096 to 2^32 - 1.
  */
-export function injectAmqpHeaders(
-  headers?: AmqpHeaders,
-  options?: CaptureCarrierOptions & AmqpFrameMaxOption,
-): AmqpHeaders;
+export function injectAmqpHeaders(headers?: AmqpHeaders, options?: CaptureCarrierOptions): AmqpHeaders;
 /**
  * Injects the given (default: active) context into AMQP message headers kept in a `Map` or a fetch
  * `Headers` object (`HeaderEntries`), as {@link injectAmqpHeaders} injects into a plain object. They
  * are written as {@link injectKafkaHeaders} writes such an object: through their `set`/`delete`, the
  * same object returned. Never throws on the headers.
  */
+export function injectAmqpHeaders<H extends HeaderEntries>(headers: H, options?: CaptureCarrierOptions): H;
+// The two signatures above are injectKafkaHeaders' own, so that a publisher that picks one writer or the
+// other at run time (`overAmqp ? injectAmqpHeaders : injectKafkaHeaders`) calls either (TypeScript calls
+// a union of overloaded functions only through signatures they share); the two below add `frameMax`.
+/**
+ * {@link injectAmqpHeaders} into a plain object, its table kept within the content header frame of a
+ * connection whose `frame_max` is `options.frameMax` ({@link AmqpFrameMaxOption.frameMax}).
+ * @throws TypeError for options `captureCarrier` refuses, or a `frameMax` that is not 0 or an integer
+ *   from 4 096 to 2^32 - 1.
+ */
+export function injectAmqpHeaders(
+  headers: AmqpHeaders | undefined,
+  options: CaptureCarrierOptions & AmqpFrameMaxOption,
+): AmqpHeaders;
+/**
+ * {@link injectAmqpHeaders} into a `Map` or a fetch `Headers` object, with `options.frameMax`
+ * ({@link AmqpFrameMaxOption.frameMax}).
+ * @throws TypeError for options `captureCarrier` refuses, or a `frameMax` that is not 0 or an integer
+ *   from 4 096 to 2^32 - 1.
+ */
 export function injectAmqpHeaders<H extends HeaderEntries>(
   headers: H,
-  options?: CaptureCarrierOptions & AmqpFrameMaxOption,
+  options: CaptureCarrierOptions & AmqpFrameMaxOption,
 ): H;
 export function injectAmqpHeaders(
   headers: AmqpHeaders | HeaderEntries = {},

@@ -240,9 +240,10 @@ export function markExtractionTaken(ctx: Context): void {
  * context) replaces them, never adds to them: an earlier B3 debug flag left beside a later `tracecontext`
  * or `datadog` winner made the next B3 inject write the debug flag for a trace that was never debug; an
  * earlier Datadog context of the same trace left beside a B3 winner gave it that context's priority and
- * origin. Called on the base context once a winner is found (the context itself is returned when nothing
- * is: its values belong to its span). `ctx` itself when it holds none; `ROOT_CONTEXT`, where extraction
- * usually starts, is returned without a lookup. A `getValue` or `deleteValue` that throws is thrown: the
+ * origin. The extractors call it on the base context before their styles read the carrier (the
+ * composite, `tracecontext`) or once something is found (`datadog`), and return the base context itself,
+ * not this one, when nothing is found: its values then belong to its span. `ctx` itself when it holds
+ * none; `ROOT_CONTEXT`, where extraction usually starts, is returned without a lookup. A `getValue` or `deleteValue` that throws is thrown: the
  * extract that calls this catches it.
  */
 export function clearExtractionResult(ctx: Context): Context {

@@ -158,7 +158,7 @@ export interface StartedSpan {
  * the root of a new trace with no link, with its baggage. `auto`: `parent` while the carrier is younger
  * than `maxParentAge` and `run` is 1 or unset, else `link` (taskforcesh/bullmq#2942). Nested in work
  * that already continues the same stored span context (a restore of it whose span is still recording,
- * active at the call, same relation, no other `attempt` or `run`: a traced method handing its row to
+ * active at the call, same relation or `auto`, no other `attempt` or `run`: a traced method handing its row to
  * another), the span is a child of the active span instead, without `tracehop.relation`
  * (docs/restore.md "Nested restores").
  *
@@ -305,8 +305,8 @@ function startUnmarked(
   const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
 
   let started: StartedSpan;
-  const { resolved: relation } = relationOf(options, hasStoredContext, ageMs);
-  const continuing = stored && continuingRestore(stored, relation, attributes);
+  const { requested, resolved: relation } = relationOf(options, hasStoredContext, ageMs);
+  const continuing = stored && continuingRestore(stored, requested, relation, attributes);
   if (continuing) started = startNested(name, spanOptions, continuing);
   else if (!hasStoredContext && scope.fallback)
     started = startUnderFallback(name, spanOptions, restored, scope.fallback);
@@ -383,13 +383,15 @@ function markRestore(
  * ({@link markRestore}), its active span is still recording (not ended: a retry scheduled from a failed
  * attempt's handler runs after its span ended, and restores the stored parent,
  * open-telemetry/opentelemetry-js#4001) and is in that restore's trace (not a `root: true` span or
- * another restore in between), and this call asks for the same relation (resolved: `auto` by its own
- * age and run) and gives no other `attempt` or `run` (a retry's). Then the new
+ * another restore in between), and this call asks for the same relation or for `auto` (`requested`),
+ * which takes the enclosing restore's (the row's age grows during the work: a step that starts past
+ * `maxParentAge` is still that work), and gives no other `attempt` or `run` (a retry's). Then the new
  * span is a child of the active one rather than a second child of the stored span (or, under `link`,
  * the root of yet another trace): docs/restore.md, "Nested restores". Never throws.
  */
 function continuingRestore(
   stored: SpanContext,
+  requested: Relation,
   relation: ResolvedRelation,
   attributes: Attributes,
 ): Context | undefined {
@@ -400,7 +402,7 @@ function continuingRestore(
       mark === undefined ||
       mark.storedSpanId !== stored.spanId ||
       mark.storedTraceId !== stored.traceId ||
-      mark.relation !== relation
+      (requested !== "auto" && mark.relation !== relation)
     )
       return undefined;
     const attempt = attributes[ATTR_TRACEHOP_ATTEMPT];

@@ -81,6 +81,25 @@ describe("a restore nested inside a span that continues the same stored context"
     assert.deepEqual(linksOf(finishedSpan("item")), []);
   });
 
+  test("relation auto: a step that starts once the row is older than maxParentAge stays under the outer restore", async () => {
+    // The outer restore resolves `auto` as parent (the row is 5 s old, under 6 s); its step starts 1.5 s
+    // later, when the same row's age is past 6 s: the same work, not the root of another trace.
+    const old = { ...job, createdAt: new Date(Date.now() - 5000) };
+    const options = { relation: "auto", maxParentAge: 6000 } as const;
+    await withCarrier(
+      old,
+      "outer",
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await withCarrier(old, "late step", () => undefined, options);
+      },
+      options,
+    );
+    assert.deepEqual(placeOf("outer"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+    assert.deepEqual(placeOf("late step"), idsOf("outer"));
+    assert.deepEqual(linksOf(finishedSpan("late step")), []);
+  });
+
   test("another carrier, another attempt, another relation, an ended outer span, or a new root in between: as before", async () => {
     await withCarrier(
       job,

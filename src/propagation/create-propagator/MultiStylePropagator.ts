@@ -220,16 +220,19 @@ export class MultiStylePropagator implements TextMapPropagator {
     if (sole !== undefined) return sole.extract(context, carrier, getter);
     if (this._behavior === "ignore") return context;
     // What an earlier extraction kept on the base context (links, restored root, Datadog fields, the B3
-    // debug flag and Defer mark) does not describe this one: the styles extract onto `base`, without it,
-    // and a winner's context is built from it. ROOT_CONTEXT, where extraction usually starts, holds none.
-    // When nothing is found, `context` itself is returned: its values belong to its span.
-    const base = clearExtractionResult(context);
+    // debug flag and Defer mark) does not describe this one: a style that builds a Context extracts onto
+    // `base`, without it, and a winner's context is built from it. ROOT_CONTEXT, where extraction usually
+    // starts, holds none. When nothing is found, `context` itself is returned: its values belong to its
+    // span. tracehop's own styles read the context only for its baggage (`extractParts`), which is kept:
+    // `base` is made once one of the others extracts, or a winner is found, not for a carrier of nothing.
     const soleB3 = this._soleB3;
     if (soleB3 !== undefined) {
+      const base = clearExtractionResult(context);
       // The style never throws, and gives `base` itself when it extracts nothing (see _soleB3).
       const extracted = soleB3.extract(base, carrier, getter);
       return extracted === base ? context : extracted;
     }
+    let base: Context | undefined;
     // ROOT_CONTEXT holds no span: no lookup there (see baggageOf).
     const baseSpan = context === ROOT_CONTEXT ? undefined : trace.getSpanContext(context);
     // Read first: the datadog style's ot-baggage-* entries join it and are limited with it.
@@ -246,13 +249,21 @@ export class MultiStylePropagator implements TextMapPropagator {
         if (name === "tracecontext" && winner.name !== "tracecontext")
           winner = keepRandomFlag(
             winner,
-            extractCandidate(member, base, carrier, getter, baseSpan, true, w3cBaggage),
+            extractCandidate(
+              member,
+              member.parts !== undefined ? context : (base ??= clearExtractionResult(context)),
+              carrier,
+              getter,
+              baseSpan,
+              true,
+              w3cBaggage,
+            ),
           );
         continue;
       }
       const candidate = extractCandidate(
         member,
-        base,
+        member.parts !== undefined ? context : (base ??= clearExtractionResult(context)),
         carrier,
         getter,
         baseSpan,
@@ -282,8 +293,10 @@ export class MultiStylePropagator implements TextMapPropagator {
       this._readsLegacyBaggage
     )
       winner.parts.baggage = safeLegacyBaggage(context, carrier, getter, w3cBaggage);
-    if (this._behavior === "restart" && winner !== undefined) return restartedTrace(base, winner, w3cBaggage);
-    if (winner?.parts !== undefined) return contextFromParts(base, winner.parts, links, w3cBaggage);
+    if (this._behavior === "restart" && winner !== undefined)
+      return restartedTrace(base ?? clearExtractionResult(context), winner, w3cBaggage);
+    if (winner?.parts !== undefined)
+      return contextFromParts(base ?? clearExtractionResult(context), winner.parts, links, w3cBaggage);
     let result = winner?.context ?? context;
     if (links !== undefined) result = setExtractionLinks(result, links, trace.getSpanContext(result));
     if (w3cBaggage !== undefined)

@@ -538,7 +538,7 @@ const MYSQL_OR_SQLITE =
 
 /**
  * The diagnostic of a line holding a backslash in text that prints as `psql -At -P null=NULL` prints a
- * jsonb column (line-rows.ts `psqlJsonbLines`: a line NULL, every other line jsonb text), read as printed:
+ * jsonb column (`psqlJsonbLines`: a line NULL, every other line jsonb text), read as printed:
  * psql's unaligned output has no escapes. `mysql --batch` prints a MySQL JSON column alike, every
  * backslash doubled; what to run then.
  */

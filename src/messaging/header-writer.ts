@@ -897,7 +897,7 @@ export function injectKafkaHeaders(
  * The option {@link injectAmqpHeaders} takes besides `captureCarrier`'s (`context`, `propagator`,
  * `baggage`): the connection's `frameMax`.
  */
-export interface AmqpFrameMaxOption {
+export interface AmqpFrameMaxOptions {
   /**
    * The `frame_max` the connection negotiated with the broker, in bytes (amqplib:
    * `connection.connection.frameMax` of the model `connect` resolves to; 131 072 by default in RabbitMQ
@@ -927,7 +927,7 @@ const AMQP_HEADERS_OPTION_NAMES: readonly string[] = [...CAPTURE_OPTION_NAMES, "
  * (`TRACEHOP_HEADER_FIELD_TOO_LARGE`; docs/messaging.md, "Baggage in the headers, and amqplib's header
  * limit"): with large application headers, keep the baggage out (`"none"`) or to the keys the consumer
  * needs rather than lose it whole. A connection whose `frame_max` is lower than 68 128 bytes takes a
- * smaller table: pass `options.frameMax` ({@link AmqpFrameMaxOption.frameMax}).
+ * smaller table: pass `options.frameMax` ({@link AmqpFrameMaxOptions.frameMax}).
  * @throws TypeError for options `captureCarrier` refuses, or a `frameMax` that is not 0 or an integer
  *   from 4 096 to 2^32 - 1.
  */
@@ -944,30 +944,30 @@ export function injectAmqpHeaders<H extends HeaderEntries>(headers: H, options?:
 // a union of overloaded functions only through signatures they share); the two below add `frameMax`.
 /**
  * {@link injectAmqpHeaders} into a plain object, its table kept within the content header frame of a
- * connection whose `frame_max` is `options.frameMax` ({@link AmqpFrameMaxOption.frameMax}).
+ * connection whose `frame_max` is `options.frameMax` ({@link AmqpFrameMaxOptions.frameMax}).
  * @throws TypeError for options `captureCarrier` refuses, or a `frameMax` that is not 0 or an integer
  *   from 4 096 to 2^32 - 1.
  */
 export function injectAmqpHeaders(
   headers: AmqpHeaders | undefined,
-  options: CaptureCarrierOptions & AmqpFrameMaxOption,
+  options: CaptureCarrierOptions & AmqpFrameMaxOptions,
 ): AmqpHeaders;
 /**
  * {@link injectAmqpHeaders} into a `Map` or a fetch `Headers` object, with `options.frameMax`
- * ({@link AmqpFrameMaxOption.frameMax}).
+ * ({@link AmqpFrameMaxOptions.frameMax}).
  * @throws TypeError for options `captureCarrier` refuses, or a `frameMax` that is not 0 or an integer
  *   from 4 096 to 2^32 - 1.
  */
 export function injectAmqpHeaders<H extends HeaderEntries>(
   headers: H,
-  options: CaptureCarrierOptions & AmqpFrameMaxOption,
+  options: CaptureCarrierOptions & AmqpFrameMaxOptions,
 ): H;
 export function injectAmqpHeaders(
   headers: AmqpHeaders | HeaderEntries = {},
-  options: CaptureCarrierOptions & AmqpFrameMaxOption = {},
+  options: CaptureCarrierOptions & AmqpFrameMaxOptions = {},
 ): AmqpHeaders | HeaderEntries {
   // `null` is no options to untyped callers, as checkedCapture takes it.
-  const frameMax = (options as AmqpFrameMaxOption | null)?.frameMax;
+  const frameMax = (options as AmqpFrameMaxOptions | null)?.frameMax;
   assertFrameMax(frameMax, "injectAmqpHeaders");
   const carrier = checkedCapture(options, "injectAmqpHeaders", AMQP_HEADERS_OPTION_NAMES);
   return writeFields(headers, carrier, "injectAmqpHeaders", true, frameMax);

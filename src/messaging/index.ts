@@ -18,7 +18,7 @@ export {
 export {
   injectAmqpHeaders,
   injectKafkaHeaders,
-  type AmqpFrameMaxOption,
+  type AmqpFrameMaxOptions,
   removePropagationHeaders,
   writeCarrierToHeaders,
   type WriteCarrierOptions,

@@ -170,6 +170,8 @@ const EXACT_OPTIONAL_TYPES: Record<string, string[]> = {
     "ProcessSpanOptions",
     "SendSpanOptions",
     "BatchProcessSpanOptions",
+    "WriteCarrierOptions",
+    "AmqpFrameMaxOptions",
   ],
 };
 

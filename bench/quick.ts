@@ -9,9 +9,22 @@
  * `b3mi`, `b3me` (not run by default): the inputs and anchors of section 1's `b3` and `b3multi` rows,
  * `createPropagator("b3")` / `createPropagator("b3multi")` against @opentelemetry/propagator-b3's
  * `B3Propagator` (single / multi header) injecting the same contexts (which carry Datadog fields) and
- * extracting the same carriers (what tracehop's style writes for them).
+ * extracting the same carriers (what tracehop's style writes for them). `t1ea`, `t2ea`, `b3ea`, `t1ep`, `t2ep`,
+ * `b3ep` (not run by default): `t1e`, `t2e`, `b3e` onto a base context other than `ROOT_CONTEXT`, as a consumer
+ * extracts while a span is active: `…ea` onto an active span's context holding one baggage entry, `…ep` onto that
+ * context after an earlier extraction of another trace onto it (each side's own extraction, as a consumer
+ * restoring several messages onto one base context has), which tracehop's composite clears before writing its
+ * own. The anchors extract onto the same base, except dd-trace's `text_map` (`t1ea`, `t1ep`), whose extract
+ * takes no context: its side is `t1e`'s unchanged.
  */
-import { defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT } from "@opentelemetry/api";
+import {
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+} from "@opentelemetry/api";
 import { W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import {
@@ -80,6 +93,38 @@ const writtenBy = (writer: typeof b3Mine) =>
   contexts.map((ctx) => injecting((c) => writer.inject(ctx, c, defaultTextMapSetter))());
 const b3Inputs = writtenBy(b3Mine);
 const b3mInputs = writtenBy(b3mMine);
+/** The base of the `…ea` modes: an active span's context holding one baggage entry. */
+const active = propagation.setBaggage(
+  trace.setSpan(
+    ROOT_CONTEXT,
+    trace.wrapSpanContext({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: TraceFlags.SAMPLED,
+    }),
+  ),
+  propagation.createBaggage({ tenant: { value: "acme" } }),
+);
+/** Another trace, written by `writer`: what the `…ep` modes extract onto `active` before the input. */
+const otherTrace = (writer: typeof b3Mine) =>
+  injecting((c) =>
+    writer.inject(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: TraceFlags.SAMPLED,
+      }),
+      c,
+      defaultTextMapSetter,
+    ),
+  )();
+const t1Prior = t1.extract(active, otherTrace(t1), defaultTextMapGetter);
+const t2Other = otherTrace(tc);
+const t2PriorMine = tc.extract(active, t2Other, defaultTextMapGetter);
+const t2PriorCore = core.extract(active, t2Other, defaultTextMapGetter);
+const b3Other = otherTrace(b3Mine);
+const b3PriorMine = b3Mine.extract(active, b3Other, defaultTextMapGetter);
+const b3PriorOtel = b3Otel.extract(active, b3Other, defaultTextMapGetter);
 const pairs: Record<string, [() => unknown, () => unknown]> = {
   t2i: [
     injecting((c) => tc.inject(w3cMine[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
@@ -95,6 +140,22 @@ const pairs: Record<string, [() => unknown, () => unknown]> = {
   ],
   t1e: [
     () => t1.extract(ROOT_CONTEXT, t1Inputs[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => dd.extract(t1Inputs[b++ & INPUT_MASK]!),
+  ],
+  t2ea: [
+    () => tc.extract(active, w3c[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => core.extract(active, w3c[b++ & INPUT_MASK], defaultTextMapGetter),
+  ],
+  t2ep: [
+    () => tc.extract(t2PriorMine, w3c[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => core.extract(t2PriorCore, w3c[b++ & INPUT_MASK], defaultTextMapGetter),
+  ],
+  t1ea: [
+    () => t1.extract(active, t1Inputs[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => dd.extract(t1Inputs[b++ & INPUT_MASK]!),
+  ],
+  t1ep: [
+    () => t1.extract(t1Prior, t1Inputs[a++ & INPUT_MASK], defaultTextMapGetter),
     () => dd.extract(t1Inputs[b++ & INPUT_MASK]!),
   ],
   t3: [
@@ -120,6 +181,14 @@ const pairs: Record<string, [() => unknown, () => unknown]> = {
   b3e: [
     () => b3Mine.extract(ROOT_CONTEXT, b3Inputs[a++ & INPUT_MASK], defaultTextMapGetter),
     () => b3Otel.extract(ROOT_CONTEXT, b3Inputs[b++ & INPUT_MASK], defaultTextMapGetter),
+  ],
+  b3ea: [
+    () => b3Mine.extract(active, b3Inputs[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => b3Otel.extract(active, b3Inputs[b++ & INPUT_MASK], defaultTextMapGetter),
+  ],
+  b3ep: [
+    () => b3Mine.extract(b3PriorMine, b3Inputs[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => b3Otel.extract(b3PriorOtel, b3Inputs[b++ & INPUT_MASK], defaultTextMapGetter),
   ],
   b3mi: [
     injecting((c) => b3mMine.inject(contexts[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),

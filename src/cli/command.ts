@@ -87,7 +87,8 @@ it: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST an
 DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH; the report says what each changes and which values the library
 does not use (--json: extractBehavior, extractFirst, tagsMaxLength, tagsMaxLengthSource)
 
-tracehop --version (-V) prints the version.
+tracehop help (or --help, -h; tracehop help inspect the same) prints this usage; tracehop --version (-V)
+prints the version.
 
 exit codes: 0 a valid context (in every row; one read from a field withCarrier(row) does not
               read is said on the report's first line, --json: carrierFrom; so is a
@@ -118,6 +119,16 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
     // One short chunk (under any buffer's size), written without waiting, as --help below.
     void io.writeOut(`tracehop ${VERSION}\n`);
     return EXIT_VALID;
+  }
+  if (args[0] === "help" && !help) {
+    // `tracehop help [inspect]`: what --help prints (inspect's usage is the whole usage).
+    const message = helpError(args.slice(1));
+    if (message === undefined) {
+      void io.writeOut(USAGE + "\n");
+      return EXIT_VALID;
+    }
+    io.writeErr(`tracehop: ${printable(message)}\n${TOP_HELP}\n`);
+    return EXIT_USAGE;
   }
   if (args[0] !== "inspect" || help) {
     if (help) {
@@ -306,6 +317,22 @@ function nearOption(arg: string, options: readonly string[]): string | undefined
   return near === undefined ? undefined : near + (equals < 0 ? "" : arg.slice(equals));
 }
 
+/** The commands of `tracehop`: inspect, and help (which prints the usage, as --help). */
+const COMMANDS = ["inspect", "help"] as const;
+
+/**
+ * What is wrong with the arguments after `tracehop help` (`rest`), or `undefined` when the usage is to be
+ * printed: none, or one command (`inspect`, `help`); a command misspelt is the usage error of `tracehop`
+ * given it (did you mean), more than one argument is said with the command to write.
+ */
+function helpError(rest: readonly string[]): string | undefined {
+  if (rest.length > 1)
+    return `help takes at most one command, got ${rest.length} arguments: ${rest.map((arg) => quoteWritten(arg)).join(" ")}; write tracehop help inspect`;
+  const [command] = rest;
+  if (command === undefined || (COMMANDS as readonly string[]).includes(command)) return undefined;
+  return commandError(command)[0];
+}
+
 /**
  * What is wrong when `tracehop` is not given its command first (`first`, the first argument, or
  * `undefined`), and whether it is said of inspect (an option of inspect given without the command, whose
@@ -326,7 +353,7 @@ function commandError(first: string | undefined): [message: string, inspectUsage
       ofInspect,
     ];
   }
-  const near = nearestName(first, ["inspect"], (text) => text.toLowerCase());
+  const near = nearestName(first, COMMANDS, (text) => text.toLowerCase());
   return [
     `unknown command ${quoteWritten(first)}; ${near === undefined ? "the command is inspect" : `did you mean ${near}?`}`,
     false,

@@ -713,6 +713,30 @@ describe("tracehop inspect", () => {
   });
 });
 
+describe("tracehop help", () => {
+  test("help prints the whole usage, help inspect inspect's (as --help: stdout, exit 0); a near miss is the usual usage error", () => {
+    const usage = run(["--help"]);
+    assert.equal(usage.code, 0);
+    for (const args of [["help"], ["help", "inspect"], ["help", "help"]]) {
+      assert.deepEqual(run(args), usage, args.join(" "));
+    }
+    const top = "tracehop --help shows the usage\n";
+    const cases: [args: string[], stderr: string][] = [
+      [["help", "inspct"], `tracehop: unknown command "inspct"; did you mean inspect?\n${top}`],
+      [["help", "INSPECT"], `tracehop: unknown command "INSPECT"; did you mean inspect?\n${top}`],
+      [["help", "frobnicate"], `tracehop: unknown command "frobnicate"; the command is inspect\n${top}`],
+      [["hepl"], `tracehop: unknown command "hepl"; did you mean help?\n${top}`],
+      [
+        ["help", "inspect", "{}"],
+        `tracehop: help takes at most one command, got 2 arguments: "inspect" "{}"; write tracehop help inspect\n${top}`,
+      ],
+    ];
+    for (const [args, stderr] of cases) {
+      assert.deepEqual(run(args), { code: 2, stdout: "", stderr }, args.join(" "));
+    }
+  });
+});
+
 describe("tracehop: a usage error (the bin, as a user runs it)", () => {
   test("is its one line (with a did-you-mean for a near option or command) and where the usage is, on standard error, exit 2; --help is the whole usage on standard output, exit 0", () => {
     const top = "tracehop --help shows the usage\n";

@@ -189,11 +189,11 @@ export function resolveResourceAttributes(
     if (envAttributesProblem !== undefined)
       throw new TypeError(
         `tracehop startTracing: a service name is required, and ${[...empty, discarded("its service.name included")].join(" and ")}. ` +
-          `Fix OTEL_RESOURCE_ATTRIBUTES (${howToFix}), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME`,
+          `Fix OTEL_RESOURCE_ATTRIBUTES (${howToFix}), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME (or DD_SERVICE)`,
       );
     throw new TypeError(
       empty.length === 0
-        ? 'tracehop startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME'
+        ? 'tracehop startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME (or DD_SERVICE)'
         : `tracehop startTracing: a service name is required, and ${empty.join(" and ")}: an empty or blank value ` +
             `names no service. Set ` +
             `OTEL_SERVICE_NAME to the service's name (or service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), ` +
@@ -381,7 +381,7 @@ function serviceNameFromEnv(): string | undefined {
 /**
  * When no service name is found: each setting that gives one, but empty or blank, as the middle of
  * the error's sentence (`OTEL_SERVICE_NAME is empty ("")`), so that the error names the setting to
- * fix instead of asking for one that is set. `given`: `service.name` of the `resourceAttributes`
+ * fix instead of asking for one that is set (in the order they are read: DD_SERVICE last). `given`: `service.name` of the `resourceAttributes`
  * option (a string, checked); `envEntries`: those of OTEL_RESOURCE_ATTRIBUTES (none when it is unset
  * or does not parse).
  */
@@ -402,6 +402,9 @@ function emptyServiceNames(given: string | undefined, envEntries: readonly EnvAt
     empty.push(
       `OTEL_RESOURCE_ATTRIBUTES gives service.name ${entry.value === "" ? "an empty" : "a blank"} value (${quoteWritten(entry.entry.trim())})`,
     );
+  const fromDatadog = process.env.DD_SERVICE;
+  if (fromDatadog !== undefined)
+    empty.push(`DD_SERVICE is ${fromDatadog === "" ? "empty" : "blank"} (${quoteWritten(fromDatadog)})`);
   return empty;
 }
 

@@ -102,7 +102,10 @@ test("DD_* holding a control character: exported without it, said (TRACEHOP_CONT
   ]);
   assert.throws(() => resolveWith(undefined, { DD_SERVICE: "  " }), {
     name: "TypeError",
-    message: /^tracehop startTracing: a service name is required/,
+    message:
+      'tracehop startTracing: a service name is required, and DD_SERVICE is blank ("  "): an empty or blank value ' +
+      "names no service. Set OTEL_SERVICE_NAME to the service's name (or service.name=my-service in " +
+      'OTEL_RESOURCE_ATTRIBUTES), or pass { serviceName: "my-service" }',
   });
 });
 

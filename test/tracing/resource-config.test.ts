@@ -31,7 +31,7 @@ describe("resolveTracingConfig: resource attributes", () => {
   test("a malformed OTEL_RESOURCE_ATTRIBUTES that held the only service name: the error names the variable and what is wrong", () => {
     const fix =
       'Fix OTEL_RESOURCE_ATTRIBUTES (key=value pairs separated by commas, with a "," "=" or "%" inside a key ' +
-      'or value percent-encoded), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME';
+      'or value percent-encoded), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME (or DD_SERVICE)';
     const cases: [string, string][] = [
       [
         "service.name=abc,foo",
@@ -84,7 +84,7 @@ describe("resolveTracingConfig: resource attributes", () => {
     );
   });
 
-  test("an empty or blank service name in OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES: the error names the setting and says it is empty", () => {
+  test("an empty or blank service name in OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES or DD_SERVICE: the error names the setting and says it is empty", () => {
     const fix =
       ": an empty or blank value names no service. Set OTEL_SERVICE_NAME to the service's name (or " +
       'service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), or pass { serviceName: "my-service" }';
@@ -95,6 +95,12 @@ describe("resolveTracingConfig: resource attributes", () => {
         'OTEL_RESOURCE_ATTRIBUTES gives service.name an empty value ("service.name=")',
       ],
       [{ OTEL_SERVICE_NAME: "" }, {}, 'OTEL_SERVICE_NAME is empty ("")'],
+      [{ DD_SERVICE: "" }, {}, 'DD_SERVICE is empty ("")'],
+      [
+        { OTEL_SERVICE_NAME: "", DD_SERVICE: " " },
+        {},
+        'OTEL_SERVICE_NAME is empty ("") and DD_SERVICE is blank (" ")',
+      ],
       [
         { OTEL_SERVICE_NAME: "  ", OTEL_RESOURCE_ATTRIBUTES: "team=a, service.name = %20" },
         {},

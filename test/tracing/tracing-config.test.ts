@@ -30,7 +30,7 @@ describe("resolveTracingConfig: validation", () => {
     [
       "no service name anywhere",
       {},
-      /service name is required: pass \{ serviceName: .* or set OTEL_SERVICE_NAME/,
+      /^tracehop startTracing: a service name is required: pass \{ serviceName: "my-service" \} or set OTEL_SERVICE_NAME \(or DD_SERVICE\)$/,
     ],
     [
       "empty serviceName",

@@ -1,4 +1,4 @@
-// `tracehop` as a function of its arguments and its input/output: what the bin (main.ts) runs with the
+// `tracehop` as a function of its arguments and its input/output: what the bin runs with the
 // process's standard streams and environment, and what a caller can run in-process with buffers and an
 // environment of its own. The rule that makes this so: standard streams, the environment and the exit code
 // are reached only through `CommandIo`, never through `process` (files named as input are read relative
@@ -19,7 +19,7 @@ import { type InputSource, LOOKS_LIKE_FILE_NAME, readInput } from "./read-input.
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable, writeReports } from "./report.js";
 
 /**
- * What `tracehop` runs with besides its arguments: in the bin (main.ts) the process's standard streams
+ * What `tracehop` runs with besides its arguments: in the bin the process's standard streams
  * and environment; in a test, buffers and an environment of its own.
  */
 export interface CommandIo {
@@ -159,7 +159,7 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
           readAs,
           arrayElement,
         });
-        // The exit code of the reports made so far, for a reader that stops reading (main.ts).
+        // The exit code of the reports made so far, for a reader that stops reading (the bin's).
         if (!report.valid) io.reportsExitCode?.(EXIT_NO_CONTEXT);
         return report;
       },
@@ -187,7 +187,7 @@ interface InspectArguments {
   json: boolean;
   styles: string | undefined;
   field: string | undefined;
-  /** `--array`: how one JSON array is read (input.ts {@link ArrayReading}), rows unless given. */
+  /** `--array`: how one JSON array is read ({@link ArrayReading}), rows unless given. */
   array: ArrayReading;
   /** The inputs named (one is read; more or none is a usage error). */
   inputs: string[];

@@ -113,7 +113,7 @@ function tagsLimitFromEnvironment(text: string | undefined, warn: SettingWarning
  * The `--styles` order.
  * @throws {@link InspectInputError} for an unknown style or a list naming none: the TypeError
  *   `parseStyles` throws for them (its message, without its `tracehop createPropagator: ` prefix) is
- *   the user's input error, and is said so; any other error is not the input's (main.ts: exit 3).
+ *   the user's input error, and is said so; any other error is not the input's (the bin: exit 3).
  */
 function explicitOrder(styles: string): ExtractOrder {
   try {

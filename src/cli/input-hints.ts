@@ -1417,9 +1417,9 @@ export function copyTextHint(line: string): string {
 }
 
 /**
- * A hint for PostgreSQL's COPY text format (a line `\N`, its NULL column: line-rows.ts `copyOutput`) that
+ * A hint for PostgreSQL's COPY text format (a line `\N`, its NULL column: `copyOutput`) that
  * is not read, else "": a line holding a backslash that starts none of the escapes COPY writes with its
- * default delimiter (`\,` of `DELIMITER ','`: line-rows.ts `copyUnescaped`), or a line that is not JSON with
+ * default delimiter (`\,` of `DELIMITER ','`: `copyUnescaped`), or a line that is not JSON with
  * them undone; named by its number, with what to run. `lines`: the text's lines.
  */
 export function copyLinesHint(lines: readonly string[]): string {

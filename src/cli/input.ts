@@ -1,6 +1,6 @@
 // The input of `tracehop inspect` parsed into carriers: one JSON value, an array of rows, or one row
-// per line (line-rows.ts), each row read as withCarrier reads it (row-carrier.ts); input that is none
-// of these is refused with a hint from the client output it resembles (input-hints.ts).
+// per line (`rowLines`), each row read as withCarrier reads it (`valueRow`); input that is none
+// of these is refused with a hint from the client output it resembles (`lineHint` and the other hints).
 import { withoutByteOrderMark } from "../carrier/carrier-object.js";
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { hasPropagationHeader, isJsonObject, parseJson } from "./carrier-shape.js";
@@ -110,19 +110,19 @@ const EMPTY_LINE_ROW =
  *   object's JSON text (how psql prints a jsonb string), `null`, or an empty line (a NULL column; the
  *   final newline ends the last line and is no row; one empty line alone is {@link EMPTY_LINE_ROW});
  *   `psql -t` (aligned) output of one column is read too: a row's leading space is JSON whitespace,
- *   and its final empty line is no row (line-rows.ts `psqlAlignedRows`); `mysql --batch` output of one
+ *   and its final empty line is no row (`psqlAlignedRows`); `mysql --batch` output of one
  *   column is read too: a line `NULL` is a NULL column, and a line that is JSON only once the
- *   client's escapes are undone (line-rows.ts `mysqlUnescaped`) is read so, with a diagnostic;
- *   a line that is a traceparent value alone (line-rows.ts `bareTraceparentLine`: what
+ *   client's escapes are undone (`mysqlUnescaped`) is read so, with a diagnostic;
+ *   a line that is a traceparent value alone (`bareTraceparentLine`: what
  *   `select "traceContext"->>'traceparent'` prints) is read as the carrier `{"traceparent": <it>}`, with
  *   a diagnostic and `readAs`;
- * - one JSON value: an object is one carrier or one row (see row-carrier.ts `carrierOfValue`);
+ * - one JSON value: an object is one carrier or one row (`carrierOfValue`);
  * - a JSON array, as `sqlite3 -json` or `psql` with `json_agg` print a query's rows: a row each, in order.
  * A value that holds no carrier (`null`, a number, a string that is not a carrier's JSON text) is a
  * row without a carrier, the same alone, in an array or on a line ({@link valueRow}).
  *
  * `field` (`--field NAME`, or a dotted path `--field payload.traceContext`): the field of a row that holds its
- * carrier (see row-carrier.ts `carrierFieldOf`). `argument`: the text is the command line's argument, not a
+ * carrier (`carrierFieldOf`). `argument`: the text is the command line's argument, not a
  * file or standard input: a traceparent value alone there is one value ({@link bareTraceparentArgument}).
  * `array` (`--array`, {@link ArrayReading}): input that is one JSON array is rows (each report then has
  * `arrayElement`, and `readNote` says so) or one value, a row without a carrier ({@link ARRAY_VALUE}).
@@ -245,7 +245,7 @@ function rowsColumns(
   return held.size > 0 ? [...held] : undefined;
 }
 
-/** What row-carrier.ts `valueRow` says of a line holding an array. */
+/** What `valueRow` says of a line holding an array. */
 const AN_ARRAY = "an array, not a carrier";
 
 /**
@@ -295,7 +295,7 @@ function arrayRowsLine(count: number, columns: readonly string[] | undefined): s
 
 /**
  * What one JSON array read as one value (`--array value`) is: no carrier, as `withCarrier` and
- * `contextFromCarrier` read none from an array (carrier-object.ts `carrierObject`).
+ * `contextFromCarrier` read none from an array (`carrierObject`).
  */
 const ARRAY_VALUE =
   "a JSON array, read as one value (--array value): withCarrier and contextFromCarrier read no carrier from an array, " +
@@ -361,8 +361,7 @@ function clientOutputHint(lines: readonly string[]): string {
 }
 
 /**
- * The hint for `lines` that follow what a client writes before its output (input-hints.ts
- * `preambleHint`): {@link clientOutputHint}, else a column's name first, else the hint of its first row.
+ * The hint for `lines` that follow what a client writes before its output (`preambleHint`): {@link clientOutputHint}, else a column's name first, else the hint of its first row.
  */
 function restHint(lines: readonly string[]): string {
   const first = lines.find((line) => nullLine(line) === undefined) ?? "";
@@ -375,7 +374,7 @@ function restHint(lines: readonly string[]): string {
 }
 
 /**
- * The hints of an input error (input-hints.ts, each written ` (…)`) as the clause that follows what is
+ * The hints of an input error (each written ` (…)`) as the clause that follows what is
  * wrong, before the general advice and the parser's message: `: ` and each hint without its parentheses,
  * joined with `; `; "" when there is none. What to run comes first, the parser's detail last.
  */
@@ -413,12 +412,12 @@ function lineError(line: string, number: number, error: string, lines: readonly 
 
 /**
  * One row of line-per-row input (line `number`, from 1; `read`: the line read already; `escaped`: what
- * line-rows.ts `mysqlOutput` parsed of it): a NULL column ({@link nullLine}), `null` a JSON null, an object a
+ * `mysqlOutput` parsed of it): a NULL column ({@link nullLine}), `null` a JSON null, an object a
  * carrier or a row (read with its own line's text), a string the JSON text of one (as `withCarrier`
- * reads a Json column holding a string: `carrierObject`, carrier-object.ts), another JSON value a row
+ * reads a Json column holding a string: `carrierObject`), another JSON value a row
  * without a carrier; a line of `mysql --batch` output is read with its escapes undone, with a diagnostic
  * (naming `sqlite3 .nullvalue NULL` too, which prints the same bytes, when `sqliteAlike`); a NULL column
- * said as psql's null display of its own when `psqlNull` (line-rows.ts `PsqlNullDisplay`).
+ * said as psql's null display of its own when `psqlNull` (`PsqlNullDisplay`).
  * @throws {@link InspectInputError} naming the line when it is none of these (with a hint from the line,
  *   or from all the text's `lines`: {@link prettyRowsHint}).
  */
@@ -468,7 +467,7 @@ function lineRow(
  * the row `psql -At` prints (a shell's `$(...)` removes it already). A carriage return before it stays
  * part of the value: one line cannot tell CRLF text (whose line break it would be) from a value that ends
  * with it, and the value is not called valid when it may be refused. Text holding another line feed is
- * read as lines, as before (line-rows.ts).
+ * read as lines, as before (`rowLines`).
  */
 function bareTraceparentArgument(text: string): string | undefined {
   const value = text.endsWith("\n") ? text.slice(0, -1) : text;
@@ -490,12 +489,11 @@ function withDiagnostic(row: InspectInput, diagnostic: string): InspectInput {
 }
 
 /**
- * The diagnostic of a traceparent line of text whose every line break is CR LF (line-rows.ts
- * `textLines`), read without the carriage return before its line feed, as a file saved with Windows line
+ * The diagnostic of a traceparent line of text whose every line break is CR LF (`textLines`), read without the carriage return before its line feed, as a file saved with Windows line
  * ends (PowerShell's `>`) is read: psql and mysql end a row with a line feed alone, and print a stored
  * value that ends with a carriage return as that value and a line feed, so the text cannot say whether
  * the carriage return is the value's; a restore of such a stored value refuses it (the argument keeps it
- * and is judged so: input.ts `bareTraceparentArgument`).
+ * and is judged so: `bareTraceparentArgument`).
  */
 export const CR_BEFORE_LINE_FEED =
   "the line ends with CR LF, read as its line break (the text's every line break is CR LF, as in a file saved with " +
@@ -508,8 +506,8 @@ const MYSQL_ESCAPES =
   "the line is JSON once the escapes mysql --batch writes (\\n \\t \\0 \\\\) are undone: read as mysql --batch prints a column (mysql -r, --raw, prints it as stored)";
 
 /**
- * The diagnostic of a line of PostgreSQL's COPY text format read with its escapes undone (line-rows.ts
- * `copyOutput`, `copyUnescaped`).
+ * The diagnostic of a line of PostgreSQL's COPY text format read with its escapes undone (`copyOutput`,
+ * `copyUnescaped`).
  */
 const COPY_ESCAPES =
   "the input is PostgreSQL's COPY text format (a line \\N, its NULL): this line is read with the escapes it writes " +
@@ -517,7 +515,7 @@ const COPY_ESCAPES =
 
 /**
  * The diagnostic of a line of `mysql --batch` output that is JSON as it is too, read with the escapes
- * undone (line-rows.ts `mysqlOutput`).
+ * undone (`mysqlOutput`).
  */
 const MYSQL_ESCAPES_AS_IS =
   "the input is mysql --batch output (a line NULL, or a line JSON only with its escapes undone): this line is read with " +
@@ -525,7 +523,7 @@ const MYSQL_ESCAPES_AS_IS =
 
 /**
  * The diagnostic of a line that is JSON as it is, read with the escapes of `mysql --batch` undone, in
- * output that `sqlite3` list mode with `.nullvalue NULL` prints alike (line-rows.ts `mysqlOutput`,
+ * output that `sqlite3` list mode with `.nullvalue NULL` prints alike (`mysqlOutput`,
  * `sqliteAlike`): only a line NULL says mysql, and sqlite3 writes a column as stored, so the line as
  * printed may be the column; what to run to tell them apart.
  */
@@ -559,6 +557,6 @@ const BARE_TRACEPARENT =
   "the stored carrier's other headers (tracestate, with its dd= member, baggage, x-datadog-*) are not in it, and may change the context restored; " +
   "to inspect the whole carrier, psql -At -c 'select \"traceContext\" from ...', mysql -N -B -e 'select traceContext from ...'";
 
-/** The diagnostic of a line of psql's hex output of a bytea column (line-rows.ts `byteaLine`). */
+/** The diagnostic of a line of psql's hex output of a bytea column (`byteaLine`). */
 const BYTEA =
   "the line is psql's hex output of a bytea column (\\x…): read as the UTF-8 JSON text its bytes hold (convert_from(column, 'UTF8') selects it as text)";

@@ -141,7 +141,7 @@ export interface InspectReport {
   valid: boolean;
   /**
    * Set when the row holds no carrier at all (a NULL column, JSON null, a number, a row whose carrier
-   * field is null, ...: input.ts): why.
+   * field is null, ...: `parseInspectInput`): why.
    */
   noCarrier?: string;
   /**
@@ -154,7 +154,7 @@ export interface InspectReport {
   carrierFrom?: string;
   /**
    * Set when the input was no carrier but one header's value, read as a carrier of that header alone
-   * (a bare traceparent line, input.ts): what it was read as. The stored carrier's other headers are not
+   * (a bare traceparent line, `parseInspectInput`): what it was read as. The stored carrier's other headers are not
    * in the report.
    */
   readAs?: string;
@@ -354,13 +354,13 @@ interface InspectOptions {
   environment?: InspectEnvironment;
   /** What reading the input noted; the report's diagnostics continue with it. */
   diagnostics?: readonly string[];
-  /** The row holds no carrier at all (why, e.g. `NULL_ROW` of input.ts); `raw` is then `{}`. */
+  /** The row holds no carrier at all (why, e.g. a NULL column's line); `raw` is then `{}`. */
   noCarrier?: string;
-  /** `raw` is a field of the row that `withCarrier(row)` does not read: what to hand it (input.ts). */
+  /** `raw` is a field of the row that `withCarrier(row)` does not read: what to hand it (`parseInspectInput`). */
   carrierFrom?: string;
-  /** `raw` was read from one header's value alone: what it was read as (input.ts). */
+  /** `raw` was read from one header's value alone: what it was read as (`parseInspectInput`). */
   readAs?: string;
-  /** `raw` is element `arrayElement` (from 1) of one JSON array read as rows (input.ts). */
+  /** `raw` is element `arrayElement` (from 1) of one JSON array read as rows (`parseInspectInput`). */
   arrayElement?: number;
 }
 

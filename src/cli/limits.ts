@@ -57,9 +57,9 @@ export { describeTagsError } from "../propagation/datadog/tags-reasons.js";
  * every restore) drops, wholly or some of their values, each with the reason in `notes`; `dropped`
  * holds the lower-case names of those it drops wholly. Reasons: beyond the first
  * {@link MAX_CARRIER_KEYS} keys and not spelt in lower case, or an `ot-baggage-*` entry there (the reader
- * looks up the names of `PROPAGATION_HEADER_NAMES` (header-names.ts) by name, and those only), a
+ * looks up the names of `PROPAGATION_HEADER_NAMES` by name, and those only), a
  * value over {@link MAX_CARRIER_VALUE_LENGTH}, beyond {@link MAX_CARRIER_FIELD_VALUES} values, a
- * value that is not a string (numbers are said by row-carrier.ts `carrierOfValue`). Also the `ot-baggage-*`
+ * value that is not a string (numbers are said by `carrierOfValue`). Also the `ot-baggage-*`
  * entries the `datadog` style drops for their name: a key that is no token, or none at all (a header
  * named `ot-baggage-` alone, which no style reads). The reader itself decides what is dropped; this
  * only says why.
@@ -183,7 +183,7 @@ function repeatedReading(name: string): string {
  * What the carrier reader makes of the booleans and structures (an object that is not bytes, an array
  * inside the array of repeated values) among `values`, the values of header `key`: a boolean is read
  * as its text (`"true"`), a structure in a header of `PROPAGATION_HEADER_NAMES` as an invalid value
- * (`NOT_TEXT_VALUE`, normalize-carrier.ts), never as a missing one. `undefined` when there are none
+ * (`NOT_TEXT_VALUE`), never as a missing one. `undefined` when there are none
  * (or the structure is in another header, which the reader ignores: said by {@link whyValueRefused}).
  */
 function notTextNote(key: string, values: readonly unknown[]): string | undefined {
@@ -393,7 +393,7 @@ const SINGLE_VALUED_DATADOG_FIELDS: readonly [string, string][] = [
  * `HttpCodec.firstHeaderValue` and dd-trace-js read it). A value whose read part is empty makes the
  * field invalid and is said by the style's verdict (or {@link originDropped}) instead. Earlier values
  * of a header spelt in several cases in `raw` are said by {@link readerDrops}. `consequence(ifUsed)`
- * ends each note (inspect.ts `dropConsequence` for the `datadog` style, given what the drop means when
+ * ends each note (`dropConsequence` for the `datadog` style, given what the drop means when
  * the style's context is used).
  */
 export function ignoredDatadogValues(

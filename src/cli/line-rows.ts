@@ -197,7 +197,7 @@ function jsonbString(text: string): string {
  * how it writes a NULL column (no other client prints it: `mysql --batch` writes a value `\N` as `\\N`,
  * psql -At a NULL as an empty line), and no line is `NULL` (mysql's NULL column; COPY of a JSON column
  * never prints it). Its every line is then read with COPY's escapes undone ({@link copyUnescaped}); a line
- * that is not JSON so is named, with the hint input-hints.ts `copyTextHint` gives. Output without a line
+ * that is not JSON so is named, with the hint `copyTextHint` gives. Output without a line
  * `\N` is read as before: as it is, or as `mysql --batch` output, whose escapes `\\ \n \t` COPY writes
  * alike (the values read are the same).
  */
@@ -231,7 +231,7 @@ export function textLines(text: string): string[] {
  * `sqliteAlike`: when only a line `NULL` says so, `sqlite3` list output with `.nullvalue NULL` prints the
  * same bytes (it writes a column as stored: no escapes, a line break in a value as it is, so a line JSON
  * only with the escapes undone is mysql's alone); the lines are read as mysql's, and the reader says
- * both (input.ts).
+ * both (`parseInspectInput`).
  */
 function mysqlOutput(lines: readonly string[]): {
   mysql: boolean;

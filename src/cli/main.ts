@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `tracehop` bin (package.json `bin`): `runTracehop` (command.ts) on this process's arguments,
+// The `tracehop` bin (package.json `bin`): `runTracehop` on this process's arguments,
 // standard streams and environment; what the process does when standard output or standard error cannot
 // be written; and its exit code.
 import { runTracehop } from "./command.js";

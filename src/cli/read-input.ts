@@ -72,7 +72,7 @@ const GIVE = "give JSON text, a file name, or - for standard input";
  * else the file it names. Files and
  * standard input are decoded as UTF-8, or UTF-16 when they start with its byte order mark (what
  * Windows PowerShell's `>` writes). `argument`: the text is the argument itself, not a file's or standard
- * input's (input.ts `parseInspectInput` reads a traceparent value alone there as one value).
+ * input's (`parseInspectInput` reads a traceparent value alone there as one value).
  * @throws {@link InspectInputError} when the input cannot be read (no such file, a directory, over
  *   {@link MAX_INPUT_BYTES}) or is not text (invalid UTF-8, a control character JSON text cannot
  *   hold), naming the input and what to give.
@@ -96,7 +96,7 @@ export function readInput(arg: string, stdin: InputSource): { text: string; argu
     !existsSync(arg)
   ) {
     // A bare word (`2024-07-rows`) that is not JSON either was meant as a file name; but for a traceparent
-    // value alone, which inspect reads (line-rows.ts `isBareTraceparent`).
+    // value alone, which inspect reads (`isBareTraceparent`).
     if (/^[^\s{["]+$/.test(arg) && !isJson(arg) && !isBareTraceparent(arg))
       throw new InspectInputError(
         `cannot read the file ${arg}: ENOENT, and it is not JSON text either (${GIVE})`,
@@ -188,7 +188,7 @@ function tooLarge(what: string, size: number, more = false): InspectInputError {
 
 /**
  * `bytes` as text: UTF-16 after its byte order mark, else UTF-8 (a leading byte order mark is kept,
- * for input.ts `parseInspectInput` to skip).
+ * for `parseInspectInput` to skip).
  * @throws {@link InspectInputError} for bytes that are not such text, or text holding a control
  *   character that JSON text cannot hold anywhere (U+0000-U+001F but tab, line feed and carriage return):
  *   a binary file, or UTF-16 without a byte order mark, or `sqlite3 -ascii` output (U+001E, U+001F

@@ -120,7 +120,7 @@ function formatReport(report: InspectReport): string {
  * What `tracehop inspect` prints for its reports, and its exit code: one object in, one report out;
  * rows in (`rows`), a report per row in row order ("row i of n: " before each text report, a JSON
  * array with `json`, byte for byte what `JSON.stringify(reports, null, 2)` writes). `readNote`: what the
- * input was read as (one JSON array read as rows, input.ts), the text output's first line (`--json` gives
+ * input was read as (one JSON array read as rows, by `parseInspectInput`), the text output's first line (`--json` gives
  * it as each report's `arrayElement`). {@link EXIT_VALID}
  * when every report holds a valid context, else {@link EXIT_NO_CONTEXT}.
  *

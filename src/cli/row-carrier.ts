@@ -33,8 +33,7 @@ const WHOLE_CARRIER = `inspect the whole carrier column, psql -At -c 'select "tr
 const BARE_ID = ` (one header's value alone, as select "traceContext"->>'x-datadog-trace-id' prints an id? ${WHOLE_CARRIER})`;
 
 /**
- * Added to the finding of a JSON string holding a traceparent value alone (line-rows.ts
- * `isBareTraceparent`): what `select "traceContext"->'traceparent'` prints. A Json column holding it
+ * Added to the finding of a JSON string holding a traceparent value alone (`isBareTraceparent`): what `select "traceContext"->'traceparent'` prints. A Json column holding it
  * restores nothing, so it is no carrier; the same value unquoted (`->>`) is read as one.
  */
 const QUOTED_TRACEPARENT =
@@ -205,7 +204,7 @@ function carrierOfValue(
 /**
  * The diagnostic of JSON text (a JSON string: a Json column holding a string, a line of it) whose object
  * holds its carrier in a field: contextFromCarrier and withCarrier read JSON text as the carrier itself
- * (carrier-object.ts `carrierObject`, after the row-or-carrier choice, which is made on the value handed
+ * (`carrierObject`, after the row-or-carrier choice, which is made on the value handed
  * over: a string is no row), so the field read here restores nothing from the value as it is.
  */
 const TEXT_IS_NO_ROW =
@@ -259,7 +258,7 @@ interface CarrierPlace {
 /**
  * `place` as the library reads the value handed to it (`withCarrier(row.carrier)`, `contextFromCarrier`): a
  * value that is itself a row (an object with a `traceContext` field, unless it is headers beside it:
- * carrier-source.ts `isTraceCarrierProvider`) is read through its `traceContext`, its propagation headers
+ * `isTraceCarrierProvider`) is read through its `traceContext`, its propagation headers
  * beside it, if any, not read; said in `diagnostics`. The place's `reader` stays what is handed over.
  */
 function handedPlace(place: CarrierPlace, diagnostics: string[]): CarrierPlace {
@@ -305,7 +304,7 @@ function readCarrierField(
   diagnostics: string[],
 ): { carrier: Record<string, unknown>; text?: string } | { noCarrier: string } {
   const { name, reader, value } = place;
-  // A field the library never reads a carrier from (carrier-in-other-field.ts PROTOTYPE_KEYS): no
+  // A field the library never reads a carrier from (`PROTOTYPE_KEYS`): no
   // carrier, said with the fix, rather than advice to read row.__proto__. (A path through one is
   // refused before: fieldAtPath.)
   if (!place.nested && PROTOTYPE_KEYS.has(name))
@@ -511,8 +510,7 @@ function numberDiagnostics(
  *   `--field payload.traceContext`); a row without either is the carrier itself when it holds a
  *   propagation header (a diagnostic says so), else a row without a carrier (`noCarrier` says which
  *   step is missing);
- * - `traceContext` when the row has it (the shape `withCarrier` reads: `TraceCarrierProvider`,
- *   carrier-source.ts);
+ * - `traceContext` when the row has it (the shape `withCarrier` reads: `TraceCarrierProvider`);
  * - for a row with neither a propagation header at its top level nor `traceContext`, the one field
  *   that holds a carrier (an object, or JSON text of one, with a propagation header), as a model of
  *   the Prisma extension's `models: { Outbox: "carrier" }` stores it, with `found` `"field"`: the one
@@ -588,7 +586,7 @@ function carrierFieldOf(
     return { place: undefined };
   }
   // The trace headers of a format tracehop builds in no style for (Jaeger's uber-trace-id): the object
-  // is that carrier, which the report names with the propagator that reads it (inspect.ts).
+  // is that carrier, which the report names with the propagator that reads it (`inspectCarrier`).
   if (otherTraceFormat(textFieldGetter(row)) !== undefined) return { place: undefined };
   const nulls = Object.keys(row).filter((key) => row[key] === null);
   diagnostics.push(
@@ -762,8 +760,7 @@ function fieldAtPath(
 /**
  * The places two levels down in `row` that hold a carrier (`{"payload": {"traceContext": {...}}}`:
  * `payload.traceContext`), looked at only when none of the row's own fields holds one, within the
- * bounds of the library's warning of a carrier in another field (carrier-in-other-field.ts
- * `fieldHoldingCarrier`), so that a row of any size is looked at in a bounded time: the first
+ * bounds of the library's warning of a carrier in another field (`fieldHoldingCarrier`), so that a row of any size is looked at in a bounded time: the first
  * {@link MAX_FIELDS_LOOKED_AT} fields of the row, of those the first {@link MAX_FIELDS_LOOKED_INTO}
  * that are objects or JSON text of one ({@link stepInto}), and of each, its first
  * {@link MAX_FIELDS_LOOKED_AT} fields, judged as the row's own ({@link holdsCarrier}); never a field

@@ -26,6 +26,7 @@ import { sampledDatadogPriority, type ResolvedInjection } from "./datadog/inject
 import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
 import { clearOwnFields, plainWriteSetter } from "./stale-fields.js";
 import { isContext } from "../is-context.js";
+import { isOws } from "./header-text.js";
 import { B3_DEBUG_FLAG_KEY, B3_DEFERRED_KEY } from "./extraction-result.js";
 import { notAContext, warnExtractFailed, warnInjectFailed } from "./style-failure.js";
 import { trimOws } from "./w3c/baggage.js";
@@ -370,8 +371,8 @@ function singleValue(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
   let start = 0;
   let end = value.length;
-  while (start < end && isOwsCode(value.charCodeAt(start))) start++;
-  while (end > start && isOwsCode(value.charCodeAt(end - 1))) end--;
+  while (start < end && isOws(value.charCodeAt(start))) start++;
+  while (end > start && isOws(value.charCodeAt(end - 1))) end--;
   // The trace id is the 16 or 32 digits before the first `-`.
   const traceLength = value.charCodeAt(start + 16) === DASH ? 16 : 32;
   const ids = traceLength + 17;
@@ -396,11 +397,6 @@ function singleValue(value: unknown): string | undefined {
   if (start === 0 && end === value.length && upper === 0 && state !== STATE_UPPER_D) return value;
   const b3 = value.slice(start, end).toLowerCase();
   return state === STATE_UPPER_D ? `${b3.slice(0, ids + 1)}1${b3.slice(ids + 2)}` : b3;
-}
-
-/** SP or HTAB (RFC 9110 §5.6.3 OWS). */
-function isOwsCode(code: number): boolean {
-  return code === 0x20 || code === 0x09;
 }
 
 /**

@@ -15,7 +15,10 @@
  * context after an earlier extraction of another trace onto it (each side's own extraction, as a consumer
  * restoring several messages onto one base context has), which tracehop's composite clears before writing its
  * own. The anchors extract onto the same base, except dd-trace's `text_map` (`t1ea`, `t1ep`), whose extract
- * takes no context: its side is `t1e`'s unchanged.
+ * takes no context: its side is `t1e`'s unchanged. `t2es` (not run by default): `t2ea` followed by what a consumer
+ * does with the result: an SDK span started from it (`BasicTracerProvider`, always sampled, no exporter), made
+ * active with `trace.setSpan`, read back with `trace.getSpan` and the baggage read, the span ended; both sides
+ * run the same SDK calls on their own extraction's Context.
  */
 import {
   defaultTextMapGetter,
@@ -27,6 +30,7 @@ import {
 } from "@opentelemetry/api";
 import { W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
+import { AlwaysOnSampler, BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import {
   BaggagePropagator,
   captureCarrier,
@@ -125,6 +129,15 @@ const t2PriorCore = core.extract(active, t2Other, defaultTextMapGetter);
 const b3Other = otherTrace(b3Mine);
 const b3PriorMine = b3Mine.extract(active, b3Other, defaultTextMapGetter);
 const b3PriorOtel = b3Otel.extract(active, b3Other, defaultTextMapGetter);
+const sdkTracer = new BasicTracerProvider({ sampler: new AlwaysOnSampler() }).getTracer("quick");
+/** What a consumer does with an extracted Context: a span started from it, made active, read back, ended. */
+const consume = (ctx: ReturnType<typeof tc.extract>) => {
+  const span = sdkTracer.startSpan("consume", undefined, ctx);
+  const inner = trace.setSpan(ctx, span);
+  const read = trace.getSpan(inner) === span && propagation.getBaggage(inner) !== undefined;
+  span.end();
+  return read;
+};
 const pairs: Record<string, [() => unknown, () => unknown]> = {
   t2i: [
     injecting((c) => tc.inject(w3cMine[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
@@ -149,6 +162,10 @@ const pairs: Record<string, [() => unknown, () => unknown]> = {
   t2ep: [
     () => tc.extract(t2PriorMine, w3c[a++ & INPUT_MASK], defaultTextMapGetter),
     () => core.extract(t2PriorCore, w3c[b++ & INPUT_MASK], defaultTextMapGetter),
+  ],
+  t2es: [
+    () => consume(tc.extract(active, w3c[a++ & INPUT_MASK], defaultTextMapGetter)),
+    () => consume(core.extract(active, w3c[b++ & INPUT_MASK], defaultTextMapGetter)),
   ],
   t1ea: [
     () => t1.extract(active, t1Inputs[a++ & INPUT_MASK], defaultTextMapGetter),

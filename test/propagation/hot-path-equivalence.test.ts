@@ -2,9 +2,10 @@
 // - W3CTraceState.fromHeader keeps a canonical tracestate header as its text (canonicalTraceStateSize);
 //   every answer must equal the general member-by-member parse (parseTraceStateMembers) and an
 //   independent reference written here from Trace Context Level 2 §3.3 and docs/conformance.md.
-// - Extraction onto ROOT_CONTEXT returns one ValuesContext (context-values.ts); every reader must
-//   give what the general path (chained BaseContext.setValue, any other base) gives, and the context
-//   must behave as @opentelemetry/api's BaseContext.
+// - Extraction onto ROOT_CONTEXT returns one Context of its own (ExtractedContext); every reader must
+//   give what an extraction onto any other base (a layer over that base) gives, and the context must
+//   behave as @opentelemetry/api's BaseContext. The layer itself is checked against BaseContext by the
+//   model test of extraction onto other bases.
 // - W3CBaggage, what W3C Baggage extraction returns, answers as the API's own Baggage.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -659,7 +660,7 @@ function extractThreeWays(propagator: TextMapPropagator, carrier: unknown, gette
   };
 }
 
-describe("one Context from an extraction onto ROOT_CONTEXT answers as chained setValue", () => {
+describe("one Context from an extraction onto ROOT_CONTEXT answers as one onto any other base", () => {
   test("every propagator: ROOT_CONTEXT and other bases give the same span, baggage, Datadog fields, links, root", () => {
     let fastPathResults = 0;
     const FAST_CLASS = (() => {

@@ -299,8 +299,12 @@ export class MultiStylePropagator implements TextMapPropagator {
       return contextFromParts(base ?? clearExtractionResult(context), winner.parts, links, w3cBaggage);
     let result = winner?.context ?? context;
     if (links !== undefined) result = setExtractionLinks(result, links, trace.getSpanContext(result));
-    if (w3cBaggage !== undefined)
-      result = propagation.setBaggage(result, mergeBaggage(propagation.getBaggage(result), w3cBaggage));
+    if (w3cBaggage !== undefined) {
+      // A carrier without baggage gives the base's own (extractBaggage): nothing to set, `context` stays.
+      const current = propagation.getBaggage(result);
+      const merged = mergeBaggage(current, w3cBaggage);
+      if (merged !== current) result = propagation.setBaggage(result, merged);
+    }
     return result;
   }
 
@@ -349,12 +353,9 @@ function contextFromParts(
 ): Context {
   let baggage = parts.baggage;
   if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage ?? baggageOf(context), w3cBaggage);
-  // One Context for the usual result; clearRoot has nothing to clear on ROOT_CONTEXT.
-  if (
-    parts.spanContext !== undefined &&
-    (!parts.clearRoot || context === ROOT_CONTEXT) &&
-    links === undefined
-  ) {
+  // One Context for the usual result. clearRoot has nothing to clear: `context` holds no restored root
+  // (none on ROOT_CONTEXT; clearExtractionResult removed an earlier extraction's).
+  if (parts.spanContext !== undefined && links === undefined) {
     const stored = storedDatadogContext(
       parts.fields,
       parts.traceId,

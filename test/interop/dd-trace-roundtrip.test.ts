@@ -1184,3 +1184,34 @@ test("_dd.p.dm edge values (-0, -00, +1, '-' then no digits): tracehop keeps wha
     );
   }
 });
+
+test("a _dd.p.dm set through setDatadogContext that is no decision maker: left out alone on inject, as on extract; dd-trace reads the same 128-bit trace and the other tags", () => {
+  // dd-trace-java `PTagsCodec.validateDecisionMakerTag` drops a whole x-datadog-tags for such a dm
+  // (`decoding_error`), `_dd.p.tid` included, and its reader then continues a 64-bit trace that the
+  // traceparent beside it contradicts. tracehop's reader drops the dm alone (dd-trace-py
+  // `validate_sampling_decision`); the writer must not send one either, in x-datadog-tags or as `t.dm`.
+  const styles = ["datadog", "tracecontext"];
+  const dd = ddPropagator(styles);
+  const ours = createPropagator(styles);
+  const spanContext = {
+    traceId: "640cfd8d00000000000000000000007b",
+    spanId: "00000000000001c8",
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: false,
+  };
+  for (const dm of ["4", "+1", "-4a", "-", "-1.5", "0000000000000000", "934086A686-4", "a,b", "-4 "]) {
+    const ctx = setDatadogContext(trace.setSpanContext(ROOT_CONTEXT, spanContext), {
+      samplingPriority: 2,
+      propagationTags: { "_dd.p.dm": dm, "_dd.p.usr": "bob" },
+    });
+    const carrier: Record<string, string> = {};
+    ours.inject(ctx, carrier, defaultTextMapSetter);
+    assert.equal(carrier["x-datadog-tags"], "_dd.p.tid=640cfd8d00000000,_dd.p.usr=bob", dm);
+    assert.equal(carrier.tracestate, "dd=s:2;p:00000000000001c8;t.tid:640cfd8d00000000;t.usr:bob", dm);
+    const theirs = dd.extract({ ...carrier })!;
+    assert.equal(theirs.toTraceId(true), spanContext.traceId, dm);
+    assert.deepEqual(theirs._trace.tags, { "_dd.p.tid": "640cfd8d00000000", "_dd.p.usr": "bob" }, dm);
+    const back = getDatadogContext(ours.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter));
+    assert.deepEqual(back?.propagationTags, { "_dd.p.tid": "640cfd8d00000000", "_dd.p.usr": "bob" }, dm);
+  }
+});

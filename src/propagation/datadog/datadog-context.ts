@@ -217,7 +217,10 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   value outside `x-datadog-tags`' grammar makes injection leave out every tag of that header, as
  *   dd-trace-js `_injectTags` does (the header then carries `_dd.p.tid` alone for a 128-bit trace id:
  *   docs/conformance.md), while the `dd=` member escapes it (dd-trace-js `tracestateTagKeyFilter`);
- *   `_dd.p.tid` is never taken from here (injection writes the upper half of the span's own trace id).
+ *   `_dd.p.tid` is never taken from here (injection writes the upper half of the span's own trace id),
+ *   and a `_dd.p.dm` that is no decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`, the
+ *   grammar of dd-trace-java `PTagsCodec.validateDecisionMakerTag`, which drops the whole header for
+ *   another) is left out alone, in both headers, the other tags still sent (as extraction drops it).
  * - `lastParentId`: text, kept as given: tracestate `p:` is copied unvalidated and exported as
  *   `_dd.parent_id` (system-tests `test_tracestate_w3c_p_extract`); it is written into `p:` only when
  *   it is 16 hex digits. `""` is none.

@@ -105,6 +105,25 @@ export function isValidDecisionMakerValue(value: string): boolean {
 }
 
 /**
+ * True when `value` is text that is a decision maker ({@link isValidDecisionMakerValue}); false for
+ * anything else, a value that is no string included (tags bound by untyped code). Never throws.
+ */
+export function isDecisionMaker(value: unknown): value is string {
+  return typeof value === "string" && isValidDecisionMaker(value, 0, value.length);
+}
+
+/**
+ * Says on `diag` that the injected headers carry no `_dd.p.dm` (neither `x-datadog-tags` nor the
+ * `dd=` member's `t.dm`) because `value` is no decision maker (`-<mechanism>`, Datadog
+ * `SamplingMechanism`); the other tags are still sent.
+ */
+function warnDecisionMakerLeftOut(value: unknown): void {
+  diag.warn(
+    `tracehop: _dd.p.dm ${describeValue(value)} not injected: a decision maker is "-" and the sampling mechanism's digits (e.g. "-4"); the other tags are still sent`,
+  );
+}
+
+/**
  * The constant of a tag name Datadog always sends (`_dd.p.dm`, `_dd.p.tid`) when `text` holds exactly
  * that name from `start` to `end`, else `undefined`. A key sliced from the header is a new string
  * that V8 must intern before it can name a property; the constant already is.
@@ -218,7 +237,10 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
  * `_dd.p.tid` in `tags` are ignored) plus `_dd.p.tid=<high>` when `high` (16 lowercase hex, the upper
  * 64 bits of a validated trace id; the caller guarantees it) is not all zero (dd-trace-js
  * `_injectDatadog`). Order: dm, tid, ts, then the others (dd-trace-java `PTagsCodec.headerValue`).
- * When any tag key or value is invalid, or the header would exceed `maxLength` characters, no tag of
+ * A `_dd.p.dm` that is no decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`) is left out
+ * alone with a `diag.warn`: dd-trace-java drops a whole header that holds one (`decoding_error`,
+ * `PTagsCodec.validateDecisionMakerTag`), `_dd.p.tid` included, and the reader here drops it alone.
+ * When any other tag key or value is invalid, or the header would exceed `maxLength` characters, no tag of
  * `tags` is sent (as dd-trace-js `_injectTags` and dd-trace-py's `encoding_error` drop them: nothing is
  * truncated) and a `diag.warn` says why (a silent drop is hard to diagnose, DataDog/dd-trace-go#2847);
  * the header is then `_dd.p.tid=<high>` alone when `high` is not all zero and that fits `maxLength`,
@@ -237,10 +259,12 @@ export function encodeTagsHeader(
   // dd-trace-java's order: dm, tid, ts, then the others (`PTagsCodec.headerValue`).
   // The fixed keys are valid constants; `high` is hex (a validated trace id half): only the values
   // that come from the stored tags are checked.
+  // A `_dd.p.dm` that is no decision maker is left out alone, as the reader drops it alone: dd-trace-java
+  // would drop the whole header for it, `_dd.p.tid` included (`PTagsCodec.validateDecisionMakerTag`).
   const dm = tags?.[DECISION_MAKER_TAG];
   if (dm !== undefined) {
-    if (!isValidTagValue(dm)) return tidAlone(high, maxLength, invalidTagReason(DECISION_MAKER_TAG, dm));
-    header = DM_PREFIX + dm;
+    if (isDecisionMaker(dm)) header = DM_PREFIX + dm;
+    else warnDecisionMakerLeftOut(dm);
   }
   if (high !== ZERO_HEX16) header += header.length === 0 ? TID_PREFIX + high : "," + TID_PREFIX + high;
   if (tags) {

@@ -12,7 +12,7 @@ import {
   isOtherPropagatedTag,
 } from "./constants.js";
 import { HEX16_LENGTH, ZERO_HEX16 } from "./ids.js";
-import { isValidDecisionMakerValue } from "./tags.js";
+import { isDecisionMaker, isValidDecisionMakerValue } from "./tags.js";
 
 /**
  * Codec of the `dd=` member of W3C tracestate (Datadog docs, "Propagating trace context"; dd-trace-java
@@ -422,6 +422,7 @@ const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.len
  * {@link relayedDdEntries}, at most 253 characters. An origin or tag value that ends with a space
  * (which could end the member) or is empty (an element dd-trace-java refuses) is skipped like an entry
  * that would overflow; it still travels in `x-datadog-origin` / `x-datadog-tags` when valid there.
+ * A `_dd.p.dm` that is no decision maker is never written (`x-datadog-tags` leaves it out too).
  * Nothing is scanned twice.
  */
 export function encodeDdMemberValue(
@@ -494,8 +495,9 @@ function appendTagEntries(
   tags: Readonly<Record<string, string>> | undefined,
   high: string,
 ): string {
+  // A `_dd.p.dm` that is no decision maker is left out (x-datadog-tags leaves it out too, and says so).
   const dm = tags?.[DECISION_MAKER_TAG];
-  if (dm !== undefined) out = appendValue(out, DM_ENTRY_PREFIX, dm);
+  if (dm !== undefined && isDecisionMaker(dm)) out = appendValue(out, DM_ENTRY_PREFIX, dm);
   if (high !== ZERO_HEX16) out = append(out, TID_ENTRY_PREFIX + high);
   if (tags !== undefined) {
     const ts = tags[TRACE_SOURCE_TAG];

@@ -100,3 +100,16 @@ export function ddSpanContext(spec: DdContextSpec): unknown {
     trace: { started: [], finished: [], tags, origin: spec.origin },
   });
 }
+
+/** dd-trace's W3C baggage store (the `baggage` style's items, in its async local storage). */
+export interface DdBaggage {
+  setBaggageItem(key: string, value: string): unknown;
+  getAllBaggageItems(): Readonly<Record<string, string>>;
+  removeAllBaggageItems(): unknown;
+}
+
+/** dd-trace's baggage store, which its `baggage` style injects from and extracts into (dd-trace 5). */
+export function ddBaggage(): DdBaggage {
+  ddTracer();
+  return require("dd-trace/packages/dd-trace/src/baggage") as DdBaggage;
+}

@@ -8,6 +8,7 @@ import {
   ROOT_CONTEXT,
   defaultTextMapGetter,
   defaultTextMapSetter,
+  propagation,
   trace,
   TraceFlags,
   type Context,
@@ -27,7 +28,7 @@ import {
 } from "../hardening/arbitraries.js";
 import { ORIGIN } from "../hardening/checks.js";
 import { datadogSpanId, datadogTraceId } from "../support/datadog-ids.js";
-import { ddPropagator, ddSpanContext, ddTracer, type DdContextSpec } from "./dd-trace-helpers.js";
+import { ddBaggage, ddPropagator, ddSpanContext, ddTracer, type DdContextSpec } from "./dd-trace-helpers.js";
 
 const RUNS = 300;
 const ZERO = "0000000000000000";
@@ -1214,4 +1215,114 @@ test("a _dd.p.dm set through setDatadogContext that is no decision maker: left o
     const back = getDatadogContext(ours.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter));
     assert.deepEqual(back?.propagationTags, { "_dd.p.tid": "640cfd8d00000000", "_dd.p.usr": "bob" }, dm);
   }
+});
+
+describe("W3C baggage both ways, through a stored JSON carrier: the same entries as dd-trace's", () => {
+  // dd-trace-js's `baggage` style (text_map.js `#injectBaggageItems`, `#extractBaggageItems`): token
+  // keys, values written with encodeURIComponent and read with decodeURIComponent. Values: any Unicode
+  // text with the characters a baggage value must escape (`,` `;` `=` `%` `+`, spaces), never empty
+  // (the test below).
+  const key = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,8}$/);
+  const value = fc
+    .oneof(
+      fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }),
+      fc.stringMatching(/^[ -~]{1,12}$/),
+      fc.constantFrom("a,b", "k=v", "x;y", "100%", "%41", "a+b", " lead", "trail ", "é", "😀"),
+    )
+    .filter((v) => v.trim() !== "");
+  const items = fc.dictionary(key, value, { minKeys: 1, maxKeys: 6, noNullPrototype: true });
+  const styles = DEFAULT_STYLES;
+  const stored = (carrier: Record<string, string>) =>
+    JSON.parse(JSON.stringify(carrier)) as Record<string, string>;
+  const entriesOf = (ctx: Context) =>
+    Object.fromEntries((propagation.getBaggage(ctx)?.getAllEntries() ?? []).map(([k, e]) => [k, e.value]));
+  const parent = ddSpanContext({
+    traceIdHigh: ZERO,
+    traceIdLow: "000000000000007b",
+    spanId: "00000000000001c8",
+    priority: 1,
+  });
+
+  test(`dd-trace writes -> tracehop reads: ${RUNS} random baggages`, () => {
+    const dd = ddPropagator(styles);
+    const ours = createPropagator(styles);
+    const bag = ddBaggage();
+    fc.assert(
+      fc.property(items, (it) => {
+        bag.removeAllBaggageItems();
+        for (const [k, v] of Object.entries(it)) bag.setBaggageItem(k, v);
+        const carrier: Record<string, string> = {};
+        dd.inject(parent, carrier);
+        const row = stored(carrier);
+        assert.deepEqual(entriesOf(extractFrom(ours, row)), it, JSON.stringify(carrier));
+        dd.extract({ ...row });
+        assert.deepEqual({ ...bag.getAllBaggageItems() }, it, "dd-trace reads its own the same");
+      }),
+      { numRuns: RUNS },
+    );
+    bag.removeAllBaggageItems();
+  });
+
+  test(`tracehop writes -> dd-trace reads: ${RUNS} random baggages`, () => {
+    const dd = ddPropagator(styles);
+    const ours = createPropagator(["tracecontext", "baggage", "datadog"]);
+    const bag = ddBaggage();
+    fc.assert(
+      fc.property(items, (it) => {
+        let baggage = propagation.createBaggage();
+        for (const [k, v] of Object.entries(it)) baggage = baggage.setEntry(k, { value: v });
+        const ctx = trace.setSpanContext(propagation.setBaggage(ROOT_CONTEXT, baggage), {
+          traceId: ZERO + "000000000000007b",
+          spanId: "00000000000001c8",
+          traceFlags: TraceFlags.SAMPLED,
+          isRemote: false,
+        });
+        const carrier: Record<string, string> = {};
+        ours.inject(ctx, carrier, setter);
+        bag.removeAllBaggageItems();
+        dd.extract(stored(carrier));
+        assert.deepEqual({ ...bag.getAllBaggageItems() }, it, JSON.stringify(carrier));
+      }),
+      { numRuns: RUNS },
+    );
+    bag.removeAllBaggageItems();
+  });
+});
+
+test("a baggage entry with an empty value: tracehop keeps and writes it (`e=`, W3C Baggage value = *baggage-octet); dd-trace-js then drops every entry, of a header it wrote itself too (docs/conformance.md)", () => {
+  // dd-trace-js 5.132 text_map.js `#extractBaggageItems`: `!value` counts as malformed and returns
+  // before any entry is kept.
+  const dd = ddPropagator(DEFAULT_STYLES);
+  const ours = createPropagator(["tracecontext", "baggage", "datadog"]);
+  const bag = ddBaggage();
+  const baggage = propagation.createBaggage({ a: { value: "1" }, e: { value: "" } });
+  const ctx = trace.setSpanContext(propagation.setBaggage(ROOT_CONTEXT, baggage), {
+    traceId: ZERO + "000000000000007b",
+    spanId: "00000000000001c8",
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: false,
+  });
+  const mine: Record<string, string> = {};
+  ours.inject(ctx, mine, setter);
+  assert.equal(mine.baggage, "a=1,e=");
+  const back = propagation.getBaggage(extractFrom(createPropagator(DEFAULT_STYLES), mine));
+  assert.deepEqual(
+    back?.getAllEntries().map(([k, e]) => [k, e.value]),
+    [
+      ["a", "1"],
+      ["e", ""],
+    ],
+  );
+  bag.removeAllBaggageItems();
+  dd.extract({ ...mine });
+  assert.deepEqual({ ...bag.getAllBaggageItems() }, {}, "dd-trace-js keeps no entry");
+
+  bag.setBaggageItem("a", "1");
+  bag.setBaggageItem("e", "");
+  const theirs: Record<string, string> = {};
+  dd.inject(ddSpanContext({ traceIdHigh: ZERO, traceIdLow: "7b", spanId: "1c8", priority: 1 }), theirs);
+  assert.equal(theirs.baggage, "a=1,e=", "dd-trace-js writes the same header");
+  dd.extract({ ...theirs });
+  assert.deepEqual({ ...bag.getAllBaggageItems() }, {}, "and reads nothing of its own");
+  bag.removeAllBaggageItems();
 });

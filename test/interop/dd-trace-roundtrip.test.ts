@@ -1326,3 +1326,29 @@ test("a baggage entry with an empty value: tracehop keeps and writes it (`e=`, W
   assert.deepEqual({ ...bag.getAllBaggageItems() }, {}, "and reads nothing of its own");
   bag.removeAllBaggageItems();
 });
+
+test("a remote context re-injected without a local span: p: as it came when 16 hex digits (lower-cased), else the remote span id; dd-trace-js writes back any p: (docs/conformance.md)", () => {
+  const styles = ["tracecontext"];
+  const dd = ddPropagator(styles);
+  const ours = createPropagator(styles);
+  const traceparent = "00-0000000000000000000000000000abcd-00000000000000f1-01";
+  // p: that came in -> [tracehop's _dd.parent_id, tracehop's p: written back, dd-trace-js's p: written back]
+  const cases: [string, string, string][] = [
+    ["00000000000000e1", "00000000000000e1", "00000000000000e1"],
+    ["00000000000000E1", "00000000000000e1", "00000000000000E1"],
+    ["XX!X", "00000000000000f1", "XX!X"],
+  ];
+  for (const [p, mine, theirs] of cases) {
+    const carrier = { traceparent, tracestate: `dd=s:2;p:${p}` };
+    const ctx = extractFrom(ours, carrier);
+    assert.equal(getDatadogContext(ctx)?.lastParentId, p);
+    const written: Record<string, string> = {};
+    ours.inject(ctx, written, setter);
+    assert.equal(written.tracestate, `dd=s:2;p:${mine}`, p);
+    const read = dd.extract({ ...carrier })!;
+    assert.equal(read._trace.tags["_dd.parent_id"], p, "dd-trace-js reports it as it came");
+    const again: Record<string, string> = {};
+    dd.inject(read, again);
+    assert.equal(/p:([^;]*)/.exec(again.tracestate ?? "")?.[1], theirs, p);
+  }
+});

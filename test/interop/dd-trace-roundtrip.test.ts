@@ -1,6 +1,7 @@
 // Real dd-trace interop (dd-trace 5, in process, no agent): hundreds of random contexts both ways,
 // exact on 128-bit ids, sampling priority, origin and decision maker, for the default styles and for
 // W3C-only carriers.
+import { createRequire } from "node:module";
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -1352,3 +1353,76 @@ test("a remote context re-injected without a local span: p: as it came when 16 h
     assert.equal(/p:([^;]*)/.exec(again.tracestate ?? "")?.[1], theirs, p);
   }
 });
+
+describe("dd-trace writes, a stored JSON row, tracehop reads and writes it on, dd-trace reads: what dd-trace reads from its own row", () => {
+  // A relay hop: dd-trace's carrier stored as JSON, restored by tracehop and injected again with no new
+  // span (a relay's "creation-context" forward), read by dd-trace. Every field dd-trace reads must be
+  // what it reads from its own row: ids (128-bit), priority (any integer), origin (printable ASCII with
+  // `=` `~` `;` and spaces, never a comma: docs/conformance.md "Repeated fields"), and every `_dd.p.*`
+  // tag (values with `=`, `~`, `;`, spaces).
+  const tagValue = fc.stringMatching(/^[\x20-\x2b\x2d-\x7e]{1,12}$/);
+  const tagName = fc
+    .stringMatching(/^[a-z][a-z0-9._]{0,6}$/)
+    .filter((n) => !["dm", "tid", "upstream_services"].includes(n));
+  const row = fc.record({
+    high: fc.oneof(fc.constant(ZERO), nonZeroHex16),
+    low: nonZeroHex16,
+    span: nonZeroHex16,
+    priority: fc.integer({ min: -20, max: 20 }),
+    origin: fc.option(fc.stringMatching(/^[\x20-\x2b\x2d-\x7e]{1,12}$/), { nil: undefined }),
+    dm: decisionMaker,
+    tags: fc.dictionary(tagName, tagValue, { maxKeys: 3, noNullPrototype: true }),
+  });
+  const id = createRequire(import.meta.url)("dd-trace/packages/dd-trace/src/id") as (
+    v: string,
+    r: number,
+  ) => unknown;
+  for (const styles of [DEFAULT_STYLES, ["tracecontext"], ["datadog"]]) {
+    test(`${styles.join(",")}: ${RUNS} random contexts`, () => {
+      const dd = ddPropagator(styles);
+      const ours = createPropagator(styles);
+      fc.assert(
+        fc.property(row, (r) => {
+          const tags: Record<string, string> = {};
+          if (r.high !== ZERO) tags["_dd.p.tid"] = r.high;
+          if (r.priority > 0) tags["_dd.p.dm"] = r.dm;
+          for (const [name, value] of Object.entries(r.tags)) tags[`_dd.p.${name}`] = value;
+          const written: Record<string, string> = {};
+          dd.inject(ddSpanContextWith(id, r, tags), written);
+          const stored = JSON.parse(JSON.stringify(written)) as Record<string, string>;
+          const direct = dd.extract({ ...stored })!;
+          const relayed: Record<string, string> = {};
+          ours.inject(extractFrom(ours, stored), relayed, setter);
+          const label = JSON.stringify({ stored, relayed });
+          const again = dd.extract(JSON.parse(JSON.stringify(relayed)) as Record<string, string>);
+          assert.ok(again, label);
+          assert.equal(again.toTraceId(true), direct.toTraceId(true), label);
+          assert.equal(again.toSpanId(true), direct.toSpanId(true), label);
+          assert.equal(again._sampling.priority, direct._sampling.priority, label);
+          assert.equal(again._trace.origin, direct._trace.origin, label);
+          assert.deepEqual(again._trace.tags, direct._trace.tags, label);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
+
+/** A dd-trace span context with these ids (hex), priority, origin and trace tags (span_context.js). */
+function ddSpanContextWith(
+  id: (value: string, radix: number) => unknown,
+  r: { low: string; span: string; priority: number; origin?: string },
+  tags: Record<string, string>,
+): unknown {
+  ddTracer();
+  const DatadogSpanContext = createRequire(import.meta.url)(
+    "dd-trace/packages/dd-trace/src/opentracing/span_context",
+  ) as new (props: Record<string, unknown>) => unknown;
+  return new DatadogSpanContext({
+    traceId: id(r.low, 16),
+    spanId: id(r.span, 16),
+    isRemote: false,
+    sampling: { priority: r.priority },
+    trace: { started: [], finished: [], tags, origin: r.origin },
+  });
+}

@@ -54,7 +54,21 @@ export interface TestSchema {
 /** The project's schema (prisma/schema.prisma and the clients under generated/prisma/). */
 export const STOCK: TestSchema = { load: (provider) => generatedClient(provider) };
 
-const unique = () => `tracehop_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+/**
+ * A new schema or database name; `TRACEHOP_TEST_NAME_PREFIX` (letters, digits, `_`) goes first, so that
+ * runs sharing one server tell their names apart.
+ */
+const unique = () => `${namePrefix()}tracehop_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+
+/** `TRACEHOP_TEST_NAME_PREFIX`, checked: a name is written into SQL unquoted by some tests. */
+function namePrefix(): string {
+  const prefix = process.env.TRACEHOP_TEST_NAME_PREFIX ?? "";
+  if (!/^[A-Za-z0-9_]*$/.test(prefix))
+    throw new Error(
+      `TRACEHOP_TEST_NAME_PREFIX must hold letters, digits and _ only, got ${JSON.stringify(prefix)}`,
+    );
+  return prefix;
+}
 
 /** Host, port, user and password of a `mysql://` URL, for the mariadb driver. */
 export function mysqlConnection(url: string): { host: string; port: number; user: string; password: string } {

@@ -45,3 +45,29 @@ export function isOwnSpan(span: Span): boolean {
     return false;
   }
 }
+
+/**
+ * Restore spans the sampler dropped that have not ended: a non-recording span cannot tell whether it has
+ * ended, and a restore nested in an open one keeps its sampling decision (docs/restore.md "Nested
+ * restores"). Weak, so a span never ended (a leak) is collected as usual.
+ */
+const unsampledOpen = new WeakSet<object>();
+/** How many spans {@link markUnsampledOpen} added that {@link markEnded} has not removed. */
+let unsampledOpenCount = 0;
+
+/** Records `span`, a restore span the sampler dropped, as open until {@link markEnded}. */
+export function markUnsampledOpen(span: Span): void {
+  if (span === null || typeof span !== "object" || unsampledOpen.has(span)) return;
+  unsampledOpen.add(span);
+  unsampledOpenCount++;
+}
+
+/** True while `span`, recorded by {@link markUnsampledOpen}, has not ended. */
+export function isUnsampledOpen(span: Span): boolean {
+  return unsampledOpen.has(span);
+}
+
+/** Says that `span` has ended (one comparison while no dropped restore span is open). */
+export function markEnded(span: Span): void {
+  if (unsampledOpenCount !== 0 && unsampledOpen.delete(span)) unsampledOpenCount--;
+}

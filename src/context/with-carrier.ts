@@ -63,7 +63,7 @@ import {
   type ResolvedRelation,
 } from "./relation.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
-import { markOwnSpan } from "./own-spans.js";
+import { isUnsampledOpen, markOwnSpan, markUnsampledOpen } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
 import { warnIfLinksDropped } from "./links-dropped.js";
 import { capturedAtOption, ordinalOptions } from "./ordinal-options.js";
@@ -78,7 +78,9 @@ export interface WithCarrierOptions {
   attributes?: Attributes | undefined;
   /**
    * How the span relates to the stored context: `parent`, `link`, `none` or `auto`
-   * (see `Relation`). Default: `setRestoreDefaults`' relation, initially `parent`.
+   * (see `Relation`). Default: `setRestoreDefaults`' relation, initially `parent`; not given (or
+   * `undefined`) inside a restore of the same stored context, the enclosing restore's relation
+   * (docs/restore.md "Nested restores").
    */
   relation?: Relation | undefined;
   /**
@@ -157,10 +159,11 @@ export interface StartedSpan {
  * trace-independent Datadog fields and a user's sampling decision (DataDog/dd-trace-py#9159). `none`:
  * the root of a new trace with no link, with its baggage. `auto`: `parent` while the carrier is younger
  * than `maxParentAge` and `run` is 1 or unset, else `link` (taskforcesh/bullmq#2942). Nested in work
- * that already continues the same stored span context (a restore of it whose span is still recording,
- * active at the call, same relation or `auto`, no other `attempt` or `run`: a traced method handing its row to
- * another), the span is a child of the active span instead, without `tracehop.relation`
- * (docs/restore.md "Nested restores").
+ * that already continues the same stored span context (a restore of it active at the call whose span is
+ * still recording, or was dropped by the sampler and has not ended; no relation given, the same one or
+ * `auto`; no other `attempt`, `run` or capture time: a traced method handing its row to another), the
+ * span is a child of the active span instead, without `tracehop.relation`, keeping its trace and
+ * sampling decision (docs/restore.md "Nested restores").
  *
  * The span is active for `fn` — across awaits, and in each step of a generator (see `runInSpan`). A
  * throw or rejection is recorded (exception event, ERROR status, `error.type`) and rethrown
@@ -305,8 +308,8 @@ function startUnmarked(
   const spanOptions: SpanOptions = { kind: options.kind ?? SpanKind.INTERNAL, attributes, links };
 
   let started: StartedSpan;
-  const { requested, resolved: relation } = relationOf(options, hasStoredContext, ageMs);
-  const continuing = stored && continuingRestore(stored, requested, relation, attributes);
+  const { given, resolved: relation } = relationOf(options, hasStoredContext, ageMs);
+  const continuing = stored && continuingRestore(stored, given, relation, attributes, capturedAtMs);
   if (continuing) started = startNested(name, spanOptions, continuing);
   else if (!hasStoredContext && scope.fallback)
     started = startUnderFallback(name, spanOptions, restored, scope.fallback);
@@ -333,7 +336,8 @@ function startUnmarked(
   }
   // Every link the span was given (the caller's, then tracehop's) is in `links` by now.
   if (links.length > 0) warnIfLinksDropped(started.span, links.length, scope.caller ?? "withCarrier");
-  if (stored && !continuing) started.active = markRestore(started, stored, relation, attributes);
+  if (stored && !continuing)
+    started.active = markRestore(started, stored, relation, attributes, capturedAtMs);
   return started;
 }
 
@@ -346,32 +350,47 @@ interface RestoreMark {
   /** The stored span context restored (its ids). */
   storedTraceId: string;
   storedSpanId: string;
-  /** The trace of the restore's span: the stored trace (`parent`) or a new one (`link`, `none`). */
+  /** The restore's span, and its trace: the stored trace (`parent`) or a new one (`link`, `none`). */
+  span: Span;
   traceId: string;
   /** The relation of that restore, resolved (`auto` as `parent` or `link`). */
   relation: ResolvedRelation;
   /** `tracehop.attempt` and `tracehop.run` of that restore (`undefined`: not given). */
   attempt: unknown;
   run: unknown;
+  /** The capture time of what it restored, epoch milliseconds (`undefined`: unknown). */
+  capturedAtMs: number | undefined;
 }
 
 const RESTORE_MARK = createContextKey("tracehop restore of a stored span context");
 
-/** `started.active` with the {@link RestoreMark} of a restore of `stored`. */
+/**
+ * `started.active` with the {@link RestoreMark} of a restore of `stored`; a span the sampler dropped is
+ * recorded as open until `runInSpan` ends it (`markUnsampledOpen`), since a non-recording span does not
+ * tell whether it has ended.
+ */
 function markRestore(
   started: StartedSpan,
   stored: SpanContext,
   relation: ResolvedRelation,
   attributes: Attributes,
+  capturedAtMs: number | undefined,
 ): Context {
   const mark: RestoreMark = {
     storedTraceId: stored.traceId,
     storedSpanId: stored.spanId,
+    span: started.span,
     traceId: started.span.spanContext().traceId,
     relation,
     attempt: attributes[ATTR_TRACEHOP_ATTEMPT],
     run: attributes[ATTR_TRACEHOP_RUN],
+    capturedAtMs,
   };
+  try {
+    if (!started.span.isRecording()) markUnsampledOpen(started.span);
+  } catch {
+    // A span whose isRecording throws (a faulty SDK): not nested into when dropped, as before.
+  }
   // started.active was just made (trace.setSpan), by this restore alone: marked without another copy.
   return withOwnValue(started.active, RESTORE_MARK, mark);
 }
@@ -379,21 +398,28 @@ function markRestore(
 /**
  * The active context, when a restore of `stored` there is nested in work that already continues it (a
  * traced method handing its row to another, `process(job)` calling `step(job)`; a `withCarrier` of the
- * row inside another): an earlier restore of the same stored span context marked it
- * ({@link markRestore}), its active span is still recording (not ended: a retry scheduled from a failed
- * attempt's handler runs after its span ended, and restores the stored parent,
- * open-telemetry/opentelemetry-js#4001) and is in that restore's trace (not a `root: true` span or
- * another restore in between), and this call asks for the same relation or for `auto` (`requested`),
- * which takes the enclosing restore's (the row's age grows during the work: a step that starts past
- * `maxParentAge` is still that work), and gives no other `attempt` or `run` (a retry's). Then the new
- * span is a child of the active one rather than a second child of the stored span (or, under `link`,
- * the root of yet another trace): docs/restore.md, "Nested restores". Never throws.
+ * row inside another), docs/restore.md "Nested restores": an earlier restore of the same stored span
+ * context marked it ({@link markRestore}), and
+ * - the active span is in that restore's trace (not a `root: true` span or another restore in between)
+ *   and still recording (not ended: a retry scheduled from a failed attempt's handler runs after its
+ *   span ended, and restores the stored parent, open-telemetry/opentelemetry-js#4001); or, when that
+ *   restore's span was dropped by the sampler, that span is still open (`isUnsampledOpen`): the inner
+ *   span then keeps its sampling decision instead of starting a trace the sampler decides again;
+ * - this call gives no relation (`given` undefined: `setRestoreDefaults`' relation does not count),
+ *   `auto`, or the relation the enclosing restore resolved to: the first two take the enclosing
+ *   restore's (the row's age grows during the work: a step that starts past `maxParentAge` is still that
+ *   work; a plain `@traced()` step in a `relation: "link"` job is that job's work);
+ * - it gives no other `attempt` or `run` (a retry's), and no other capture time (`capturedAtMs`: another
+ *   row that holds the same carrier, written in the same request).
+ * Then the new span is a child of the active one rather than a second child of the stored span (or,
+ * under `link`, the root of yet another trace). Never throws.
  */
 function continuingRestore(
   stored: SpanContext,
-  requested: Relation,
+  given: Relation | undefined,
   relation: ResolvedRelation,
   attributes: Attributes,
+  capturedAtMs: number | undefined,
 ): Context | undefined {
   try {
     const active = contextApi.active();
@@ -402,17 +428,19 @@ function continuingRestore(
       mark === undefined ||
       mark.storedSpanId !== stored.spanId ||
       mark.storedTraceId !== stored.traceId ||
-      (requested !== "auto" && mark.relation !== relation)
+      (given !== undefined && given !== "auto" && mark.relation !== relation)
     )
       return undefined;
     const attempt = attributes[ATTR_TRACEHOP_ATTEMPT];
     const run = attributes[ATTR_TRACEHOP_RUN];
     if ((attempt !== undefined && attempt !== mark.attempt) || (run !== undefined && run !== mark.run))
       return undefined;
-    const span = trace.getSpan(active);
-    if (span === undefined || !span.isRecording() || span.spanContext().traceId !== mark.traceId)
+    if (capturedAtMs !== undefined && mark.capturedAtMs !== undefined && capturedAtMs !== mark.capturedAtMs)
       return undefined;
-    return active;
+    const span = trace.getSpan(active);
+    if (span === undefined || span.spanContext().traceId !== mark.traceId) return undefined;
+    if (span.isRecording()) return active;
+    return !mark.span.isRecording() && isUnsampledOpen(mark.span) ? active : undefined;
   } catch {
     return undefined;
   }
@@ -561,7 +589,8 @@ export function addRestoreAttributes(
 }
 
 /**
- * Internal: the relation `options` ask for (`requested`: theirs, else `setRestoreDefaults`') and what it
+ * Internal: the relation `options` give (`given`, read once: `undefined` when not given), the one they ask
+ * for (`requested`: theirs, else `setRestoreDefaults`') and what it
  * resolves to for a carrier that holds a context or not, `ageMs` old (`undefined`: unknown), with
  * `options.maxParentAge`, else the default's ({@link resolveRelation}).
  */
@@ -569,16 +598,17 @@ export function relationOf(
   options: Pick<WithCarrierOptions, "relation" | "run" | "maxParentAge">,
   hasStoredContext: boolean,
   ageMs: number | undefined,
-): { requested: Relation; resolved: ResolvedRelation } {
+): { given: Relation | undefined; requested: Relation; resolved: ResolvedRelation } {
   const defaults = currentRestoreDefaults();
-  const requested = options.relation ?? defaults.relation;
+  const given = options.relation;
+  const requested = given ?? defaults.relation;
   const resolved = resolveRelation(requested, {
     hasStoredContext,
     ageMs,
     run: ordinalNumber(options.run),
     maxParentAge: options.maxParentAge ?? defaults.maxParentAge,
   });
-  return { requested, resolved };
+  return { given, requested, resolved };
 }
 
 /**

@@ -93,7 +93,8 @@ export type RelayForwarding = "send-span" | "creation-context";
 
 /**
  * Options `withCarrier` takes besides the span's description: `relation` (`"parent"` | `"link"` |
- * `"none"` | `"auto"`, default `setRestoreDefaults`' relation, initially `"parent"`), and whatever else
+ * `"none"` | `"auto"`, default `setRestoreDefaults`' relation, initially `"parent"`; not given inside a
+ * restore of the same context, that restore's: docs/restore.md "Nested restores"), and whatever else
  * the core restore accepts (`maxParentAge`, `capturedAt`, `attempt`, ...). Passed through unchanged,
  * except a value of `attempt`, `run` or `capturedAt` that is unusable (`NaN`, `"3.5"`, `2.5`, an
  * `attempt` or `run` beyond `Number.MAX_SAFE_INTEGER`, a text that is no time): these usually come

@@ -6,8 +6,15 @@
 // restores the stored parent.
 import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
-import { traced, withBatchItem, withCarrier } from "../../src/index.js";
+import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
+import {
+  setRestoreDefaults,
+  traced,
+  withBatchItem,
+  withCarrier,
+  type WithCarrierOptions,
+} from "../../src/index.js";
+import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import {
   exporter,
   finishedSpan,
@@ -134,5 +141,174 @@ describe("a restore nested inside a span that continues the same stored context"
     });
     await later;
     assert.deepEqual(placeOf("after first ended"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+  });
+});
+
+describe("an inner restore that names no relation follows the enclosing restore of the same context", () => {
+  const linked = () => {
+    const outer = finishedSpan("outer");
+    assert.notEqual(outer.spanContext().traceId, W3C_TRACE_ID);
+    assert.equal(parentIdOf(outer), undefined);
+    return idsOf("outer");
+  };
+
+  test("withCarrier, traced, withBatchItem, withProcessSpan and withSendSpan inside an explicit link: children of the outer span", async () => {
+    const step = traced({ name: "traced step" })(async (_row: typeof job) => undefined);
+    class Worker {
+      @traced({ name: "outer", relation: "link" })
+      async process(row: typeof job) {
+        await withCarrier(row, "withCarrier step", () => undefined);
+        await step(row);
+        withBatchItem(row, "batch item", () => undefined);
+        withProcessSpan(W3C_CARRIER, { system: "kafka", destination: "jobs" }, () => undefined);
+        withSendSpan({ system: "kafka", destination: "jobs", creationContext: row }, () => undefined);
+      }
+    }
+    await new Worker().process(job);
+    const outer = linked();
+    for (const name of ["withCarrier step", "traced step", "batch item", "process jobs", "send jobs"]) {
+      assert.deepEqual(placeOf(name), outer, name);
+      assert.deepEqual(linksOf(finishedSpan(name)), [], name);
+      assert.equal(finishedSpan(name).attributes["tracehop.relation"], undefined, name);
+    }
+  });
+
+  test("an inner relation given explicitly and different (parent under link) is kept: a child of the stored span", async () => {
+    await withCarrier(
+      job,
+      "outer",
+      () => withCarrier(job, "explicit parent", () => undefined, { relation: "parent" }),
+      {
+        relation: "link",
+      },
+    );
+    linked();
+    assert.deepEqual(placeOf("explicit parent"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+    assert.equal(finishedSpan("explicit parent").attributes["tracehop.relation"], "parent");
+  });
+
+  test("a relation left undefined (optionsFrom's { relation: undefined }, an options object of the user's) is not given; the object is not changed", async () => {
+    const shared: WithCarrierOptions = { kind: SpanKind.INTERNAL };
+    const step = traced({ name: "step", optionsFrom: () => ({ relation: undefined }) })(
+      (_r: unknown) => undefined,
+    );
+    await withCarrier(
+      job,
+      "outer",
+      async () => {
+        step(job);
+        await withCarrier(job, "shared options", () => undefined, shared);
+        await withCarrier(job, "undefined relation", () => undefined, { relation: undefined });
+      },
+      { relation: "link" },
+    );
+    const outer = linked();
+    for (const name of ["step", "shared options", "undefined relation"])
+      assert.deepEqual(placeOf(name), outer, name);
+    assert.deepEqual(shared, { kind: SpanKind.INTERNAL });
+    exporter.reset();
+    // The same options object, alone: the default relation (parent), as before.
+    await withCarrier(job, "alone", () => undefined, shared);
+    assert.deepEqual(placeOf("alone"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+  });
+
+  test("setRestoreDefaults' relation does not count as given: inside an explicit parent restore, a not-given relation nests", async () => {
+    const previous = setRestoreDefaults({ relation: "link" });
+    try {
+      await withCarrier(job, "outer", () => withCarrier(job, "inner", () => undefined), {
+        relation: "parent",
+      });
+    } finally {
+      setRestoreDefaults(previous);
+    }
+    assert.deepEqual(placeOf("outer"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+    assert.deepEqual(placeOf("inner"), idsOf("outer"));
+  });
+});
+
+describe("nested restores: retries, other rows, later callbacks, parallel steps", () => {
+  test("inside a retry attempt started in the failed one: the attempt is a sibling; its steps nest under it", async () => {
+    const step = traced({ name: "step" })(async (_row: typeof job) => undefined);
+    const numbered = traced({ name: "numbered step", optionsFrom: () => ({ attempt: 2 }) })(
+      async (_row: typeof job) => undefined,
+    );
+    await withCarrier(
+      job,
+      "attempt 1",
+      async () => {
+        await withCarrier(
+          job,
+          "attempt 2",
+          async () => {
+            await step(job);
+            await numbered(job);
+          },
+          { attempt: 2, relation: "link" },
+        );
+      },
+      { attempt: 1, relation: "link" },
+    );
+    const attempt1 = finishedSpan("attempt 1");
+    const attempt2 = finishedSpan("attempt 2");
+    assert.notEqual(attempt1.spanContext().traceId, attempt2.spanContext().traceId);
+    assert.deepEqual(
+      linksOf(attempt2).map((l) => l.spanId),
+      [W3C_PARENT_ID],
+    );
+    assert.equal(attempt2.attributes["tracehop.attempt"], 2);
+    assert.deepEqual(placeOf("step"), idsOf("attempt 2"));
+    assert.deepEqual(placeOf("numbered step"), idsOf("attempt 2"));
+  });
+
+  test("another row that holds the same carrier (two rows written in one request) does not nest; the same row read again does", async () => {
+    const written = Date.now() - 1000;
+    const rowA = { id: 1, traceContext: W3C_CARRIER, createdAt: new Date(written) };
+    const rowB = { id: 2, traceContext: W3C_CARRIER, createdAt: new Date(written + 7) };
+    const readAgain = { ...rowA, createdAt: new Date(written) };
+    await withCarrier(rowA, "job A", async () => {
+      await withCarrier(rowB, "job B", () => undefined);
+      await withCarrier(readAgain, "job A step", () => undefined);
+    });
+    assert.deepEqual(placeOf("job A"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+    assert.deepEqual(placeOf("job B"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+    assert.deepEqual(placeOf("job A step"), idsOf("job A"));
+  });
+
+  test("a callback that runs after the outer restore ended (setTimeout, a promise resolved later) is not put under the ended span", async () => {
+    let later!: Promise<unknown>;
+    await withCarrier(
+      job,
+      "outer",
+      () => {
+        later = new Promise((resolve) =>
+          setTimeout(() => resolve(withCarrier(job, "after end", () => undefined)), 5),
+        );
+      },
+      { relation: "link" },
+    );
+    await later;
+    // Work of its own: the stored parent restored again, by the relation it asks for (here the default).
+    assert.deepEqual(placeOf("after end"), [W3C_TRACE_ID, W3C_PARENT_ID]);
+    assert.equal(finishedSpan("after end").attributes["tracehop.relation"], "parent");
+  });
+
+  test("two inner restores in parallel (Promise.all): each a child of the outer span, side by side", async () => {
+    await withCarrier(
+      job,
+      "outer",
+      () =>
+        Promise.all([
+          withCarrier(job, "left", async () => {
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            return withCarrier(job, "left inner", () => undefined);
+          }),
+          withCarrier(job, "right", async () => undefined),
+        ]),
+      { relation: "link" },
+    );
+    const outer = idsOf("outer");
+    assert.deepEqual(placeOf("left"), outer);
+    assert.deepEqual(placeOf("right"), outer);
+    assert.deepEqual(placeOf("left inner"), idsOf("left"));
   });
 });

@@ -3,6 +3,7 @@
 // request's span, then the worker's `process`, then its `step` under it, under relation parent and link.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { trace } from "@opentelemetry/api";
 import { traced, type Relation } from "../../src/index.js";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { exporter } from "../support/sdk.js";
@@ -61,5 +62,63 @@ for (const provider of ["sqlite", "postgresql"] as Provider[]) {
         assert.deepEqual(step.links, []);
       });
     }
+
+    test("a plain @traced() step (no relation) in a relation link job, handed the row read again: a child of the job's span", async (t) => {
+      if (!need(t)) return;
+      exporter.reset();
+      const request = await inSpan("POST /jobs", async (span) => {
+        await db.preprocessJob.create({ data: { text: "nested default" } });
+        return span.spanContext();
+      });
+      const job = await db.preprocessJob.findFirstOrThrow({ where: { text: "nested default" } });
+      class Worker {
+        @traced({ name: "process", relation: "link" })
+        async process(row: typeof job) {
+          await this.step(await db.preprocessJob.findUniqueOrThrow({ where: { id: row.id } }));
+        }
+        @traced({ name: "step" })
+        async step(row: typeof job) {
+          await db.preprocessJob.update({ where: { id: row.id }, data: { status: "done" } });
+        }
+      }
+      await new Worker().process(job);
+      const processSpan = spanNamed("process");
+      const step = spanNamed("step");
+      assert.notEqual(processSpan.spanContext().traceId, request.traceId);
+      assert.deepEqual(
+        processSpan.links.map((l) => l.context.spanId),
+        [request.spanId],
+      );
+      assert.equal(step.spanContext().traceId, processSpan.spanContext().traceId);
+      assert.equal(step.parentSpanContext?.spanId, processSpan.spanContext().spanId);
+      assert.deepEqual(step.links, []);
+      assert.equal(step.attributes["tracehop.relation"], undefined);
+    });
+
+    test("two rows written in one request hold one carrier: a job processed inside the other's span is not nested in it", async (t) => {
+      if (!need(t)) return;
+      exporter.reset();
+      const request = await inSpan("POST /jobs", async (span) => {
+        await db.preprocessJob.create({ data: { text: "shared carrier A" } });
+        await new Promise((resolve) => setTimeout(resolve, 5)); // another createdAt
+        await db.preprocessJob.create({ data: { text: "shared carrier B" } });
+        return span.spanContext();
+      });
+      const [a, b] = await Promise.all(
+        ["A", "B"].map((x) => db.preprocessJob.findFirstOrThrow({ where: { text: `shared carrier ${x}` } })),
+      );
+      assert.deepEqual(a.traceContext, b.traceContext);
+      const worker = traced({ name: "process" })(async (_row: typeof a, next?: typeof a) => {
+        if (next) await worker(next);
+        return trace.getActiveSpan()!.spanContext().spanId;
+      });
+      await worker(a, b);
+      const spans = exporter.getFinishedSpans().filter((s) => s.name === "process");
+      assert.equal(spans.length, 2);
+      for (const span of spans) {
+        assert.equal(span.spanContext().traceId, request.traceId);
+        assert.equal(span.parentSpanContext?.spanId, request.spanId);
+      }
+    });
   });
 }

@@ -376,16 +376,7 @@ function markRestore(
   attributes: Attributes,
   capturedAtMs: number | undefined,
 ): Context {
-  const mark: RestoreMark = {
-    storedTraceId: stored.traceId,
-    storedSpanId: stored.spanId,
-    span: started.span,
-    traceId: started.span.spanContext().traceId,
-    relation,
-    attempt: attributes[ATTR_TRACEHOP_ATTEMPT],
-    run: attributes[ATTR_TRACEHOP_RUN],
-    capturedAtMs,
-  };
+  const mark = restoreMark(started.span, stored, relation, attributes, capturedAtMs);
   try {
     if (!started.span.isRecording()) markUnsampledOpen(started.span);
   } catch {
@@ -393,6 +384,51 @@ function markRestore(
   }
   // started.active was just made (trace.setSpan), by this restore alone: marked without another copy.
   return withOwnValue(started.active, RESTORE_MARK, mark);
+}
+
+/**
+ * Internal: `active` (the context `fn` runs in) marked as that of a restore of `stored` whose span is
+ * `span`, a recording instrumentation span `withProcessSpan` took over, which continues the message
+ * (`relation`: as its child or through a link), with the restore `options` (`attempt`, `run`) and the
+ * capture time (`capturedAtMs`, epoch milliseconds) given: a restore of the same context inside nests in
+ * it as in a span of tracehop's own (docs/restore.md "Nested restores"). `active` itself is unchanged;
+ * on a failure, `active` is returned. Never throws.
+ */
+export function markAdoptedRestore(
+  active: Context,
+  span: Span,
+  stored: SpanContext,
+  relation: ResolvedRelation,
+  options: Pick<WithCarrierOptions, "attempt" | "run">,
+  capturedAtMs: number | undefined,
+): Context {
+  try {
+    const attributes: Attributes = {};
+    addRestoreAttributes(attributes, options, undefined);
+    return active.setValue(RESTORE_MARK, restoreMark(span, stored, relation, attributes, capturedAtMs));
+  } catch {
+    return active;
+  }
+}
+
+/** The {@link RestoreMark} of a restore of `stored` whose span is `span` (`attributes`: its restore attributes). */
+function restoreMark(
+  span: Span,
+  stored: SpanContext,
+  relation: ResolvedRelation,
+  attributes: Attributes,
+  capturedAtMs: number | undefined,
+): RestoreMark {
+  return {
+    storedTraceId: stored.traceId,
+    storedSpanId: stored.spanId,
+    span,
+    traceId: span.spanContext().traceId,
+    relation,
+    attempt: attributes[ATTR_TRACEHOP_ATTEMPT],
+    run: attributes[ATTR_TRACEHOP_RUN],
+    capturedAtMs,
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   addRestoreAttributes,
   assertCallable,
   carrierAgeMs,
+  markAdoptedRestore,
   relationOf,
   withCarrierIn,
 } from "../context/with-carrier.js";
@@ -158,7 +159,25 @@ export function withProcessSpan<
     // when startTracing's tracer provider started it (an instrumentation given its own provider ends
     // its span there, unseen by startTracing, whose shutdown does not stop that export).
     countAdoptedOpen(adopted.span);
-    return recordingFailures(adopted.span, () => fn(adopted.span), "withProcessSpan");
+    // A restore of the message inside (a traced step handed it) nests in this span, as in tracehop's own.
+    const inAdopted =
+      adopted.stored !== undefined && adopted.continuation !== undefined
+        ? markAdoptedRestore(
+            contextApi.active(),
+            adopted.span,
+            adopted.stored,
+            adopted.continuation,
+            restore,
+            capturedAtMs,
+          )
+        : undefined;
+    return recordingFailures(
+      adopted.span,
+      inAdopted === undefined
+        ? () => fn(adopted.span)
+        : () => contextApi.with(inAdopted, fn, undefined, adopted.span),
+      "withProcessSpan",
+    );
   }
   // The span active here (a batch's, a poll loop's): the parent of a message without a context, as
   // withBatchItem gives, rather than a new trace (not under the suppression of a `withSendSpan` whose
@@ -250,7 +269,8 @@ function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: str
 
 /**
  * The span active in `base` when it is an instrumentation's recording CONSUMER span that already
- * continues the message whose context is `restored` (`continuationOf`), with how it continues it;
+ * continues the message whose context is `restored` (`continuationOf`), with how it continues it (and
+ * `stored`, the message's span context, when it holds a valid one: a restore of it inside nests);
  * `undefined` else. tracehop's own span is never taken for an instrumentation's, nor one taken over
  * already: a retry that a failed attempt runs inside its handler gets its own span, a sibling under the
  * message's context (docs/restore.md).
@@ -274,7 +294,7 @@ function instrumentationSpanOf(
   restored: Context,
   headers: unknown,
   kind: MessageKind,
-): { span: Span; continuation: ResolvedRelation | undefined } | undefined {
+): { span: Span; continuation: ResolvedRelation | undefined; stored?: SpanContext } | undefined {
   const span = trace.getSpan(base);
   if (span === undefined || !isRecordingSpanOfKind(span, SpanKind.CONSUMER) || isOwnSpan(span))
     return undefined;
@@ -291,7 +311,8 @@ function instrumentationSpanOf(
       : (restartedFrom(restored) ?? rootOf(restored));
   if (message === undefined) return wholeAmqpMessage ? { span, continuation: undefined } : undefined;
   const continuation = continuationOf(span, message);
-  return continuation === undefined ? undefined : { span, continuation };
+  if (continuation === undefined) return undefined;
+  return message === parent ? { span, continuation, stored: parent } : { span, continuation };
 }
 
 /**

@@ -11,7 +11,7 @@ import { suppressTracing } from "@opentelemetry/core";
 import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type amqplib from "amqplib";
-import { captureCarrier, getDatadogContext } from "../../src/index.js";
+import { captureCarrier, getDatadogContext, withCarrier } from "../../src/index.js";
 import {
   contextFromAmqpHeaders,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
@@ -109,7 +109,11 @@ function assertRecordsFailure(span: ReadableSpan): void {
  * Consumes one message with withProcessSpan (given `restore`) in the handler; acks after it; resolves
  * after the ack.
  */
-function consumeOne(queue: string, restore: RestoreOptions = {}): Promise<amqplib.ConsumeMessage> {
+function consumeOne(
+  queue: string,
+  restore: RestoreOptions = {},
+  work: (msg: amqplib.ConsumeMessage) => Promise<unknown> = async () => undefined,
+): Promise<amqplib.ConsumeMessage> {
   return new Promise((resolve, reject) => {
     broker.channel
       .consume(queue, (msg) => {
@@ -121,7 +125,7 @@ function consumeOne(queue: string, restore: RestoreOptions = {}): Promise<amqpli
             destination: rabbitmqDestinationName(msg.fields.exchange, msg.fields.routingKey, queue),
             ...restore,
           },
-          async () => undefined,
+          () => work(msg),
         ).then(() => {
           broker.channel.ack(msg); // the instrumentation ends its CONSUMER span here
           broker.channel.cancel(msg.fields.consumerTag).then(() => resolve(msg), reject);
@@ -505,6 +509,33 @@ describe("with @opentelemetry/instrumentation-amqplib enabled", () => {
     const child = consumers.find((s) => scopeOf(s) === "tracehop")!;
     const parent = consumers.find((s) => scopeOf(s) === INSTRUMENTATION_SCOPE)!;
     assert.equal(child.parentSpanContext?.spanId, parent.spanContext().spanId);
+  });
+
+  test("a step restoring the message (no relation) inside the instrumentation's span it took: its child, parent and link mode", async (t) => {
+    if (!broker.requireBroker(t)) return;
+    for (const useLinksForConsume of [false, true]) {
+      exporter.reset();
+      instrumentation.setConfig({ useLinksForConsume });
+      const { queue } = await broker.channel.assertQueue(`h2-${uniqueQueue("nested-step")}`, {
+        exclusive: true,
+      });
+      await publish(queue);
+      await consumeOne(queue, {}, (msg) =>
+        withCarrier(msg.properties.headers, "step", async () => undefined),
+      );
+      const [send] = spansOfKind(SpanKind.PRODUCER);
+      const [process] = spansOfKind(SpanKind.CONSUMER);
+      assert.equal(scopeOf(process!), INSTRUMENTATION_SCOPE);
+      if (useLinksForConsume) assert.notEqual(process!.spanContext().traceId, send!.spanContext().traceId);
+      const step = exporter.getFinishedSpans().find((s) => s.name === "step")!;
+      assert.equal(step.spanContext().traceId, process!.spanContext().traceId, `links ${useLinksForConsume}`);
+      assert.equal(
+        step.parentSpanContext?.spanId,
+        process!.spanContext().spanId,
+        `links ${useLinksForConsume}`,
+      );
+      await broker.channel.deleteQueue(queue);
+    }
   });
 
   test("consume with useLinksForConsume: the linked instrumentation span is reused as well", async (t) => {

@@ -16,7 +16,7 @@ import {
   type Span,
   type TextMapGetter,
 } from "@opentelemetry/api";
-import { setRestoreDefaults, withCarrier } from "../../src/index.js";
+import { setRestoreDefaults, traced, withCarrier } from "../../src/index.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, onlySpan, spansNamed, tracer } from "./tracing.js";
@@ -194,6 +194,43 @@ describe("withProcessSpan never takes tracehop's own span for an instrumentation
       assert.equal(spansNamed("process orders").length, 0, mode);
       assert.equal(onlySpan("orders process").attributes["tracehop.relation"], mode);
     }
+  });
+});
+
+describe("a restore of the message nested in an instrumentation's span withProcessSpan took", () => {
+  test("a step restoring the message (no relation) is a child of that span, in its trace, under parent and link", async () => {
+    const { headers, traceId } = sentMessage();
+    for (const mode of ["parent", "link"] as const) {
+      exporter.reset();
+      const step = traced({ name: "step" })(async (_row: unknown) => undefined);
+      const instrumentation = await inInstrumentationSpan(
+        headers,
+        (span) =>
+          withProcessSpan(headers, kafka, async () => {
+            await withCarrier(headers, "withCarrier step", () => undefined);
+            await step({ traceContext: headers });
+            return span.spanContext();
+          }),
+        mode,
+      );
+      if (mode === "link") assert.notEqual(instrumentation.traceId, traceId);
+      for (const name of ["withCarrier step", "step"]) {
+        const span = onlySpan(name);
+        assert.equal(span.spanContext().traceId, instrumentation.traceId, `${mode} ${name}`);
+        assert.equal(span.parentSpanContext?.spanId, instrumentation.spanId, `${mode} ${name}`);
+        assert.deepEqual(span.links, [], `${mode} ${name}`);
+      }
+    }
+  });
+
+  test("a retry with another attempt inside it is still a sibling under the message's context", async () => {
+    const { headers, sendSpanId } = sentMessage();
+    await inInstrumentationSpan(headers, () =>
+      withProcessSpan(headers, { ...kafka, attempt: 1 }, () =>
+        withProcessSpan(headers, { ...kafka, attempt: 2 }, () => undefined),
+      ),
+    );
+    assert.equal(onlySpan("process orders").parentSpanContext?.spanId, sendSpanId);
   });
 });
 

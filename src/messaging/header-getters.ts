@@ -15,7 +15,10 @@ import {
 import { NOT_TEXT_VALUE } from "../carrier/normalize-carrier.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { idTextFromNumber, isDatadogIdName, isUnexactIdNumber } from "../propagation/datadog/ids.js";
-import { PROPAGATION_HEADER_SET } from "../propagation/header-names.js";
+import { isPropagationHeaderName, PROPAGATION_HEADER_SET } from "../propagation/header-names.js";
+import { isBaggageHeader } from "../context/baggage-policy.js";
+import { assertKnownOptions } from "../known-options.js";
+import type { AmqpFrameMaxOptions } from "./header-writer.js";
 import {
   entryNames,
   HTTP_TOKEN,
@@ -31,6 +34,9 @@ import {
 } from "./header-entries.js";
 import {
   amqpTableBytes,
+  amqpTableLimit,
+  assertFrameMax,
+  MAX_AMQP_TABLE_BYTES,
   sendableFieldFault,
   type AmqpFieldMeasure,
   type FieldFault,
@@ -356,6 +362,7 @@ function leaveOut(
   amqp: boolean,
   fault: FieldFault,
   text: string,
+  frameMax = 0,
 ): void {
   let removed = false;
   try {
@@ -364,7 +371,7 @@ function leaveOut(
   } catch {
     // a frozen object, a throwing proxy trap or method: the old field stays
   }
-  warnFieldLeftOut(fault, name, text, { helper, source: "propagator", amqp, removed });
+  warnFieldLeftOut(fault, name, text, { helper, source: "propagator", amqp, removed }, frameMax);
 }
 
 /**
@@ -378,7 +385,9 @@ function makeSetter<H extends object>(
   helper: string,
   amqpTable: boolean,
   headerText = false,
+  frameMax = 0,
 ): TextMapSetter<H> {
+  const tableLimit = amqpTableLimit(frameMax);
   const setter: TextMapSetter<H> = {
     set: (headers, key, value) => {
       if (!isHeadersObject(headers)) return warnHeadersNotAnObject(headers, helper, false);
@@ -395,7 +404,7 @@ function makeSetter<H extends object>(
         if (kind === undefined) {
           if (amqpTable) {
             const write: SetterWrite = { name, text, otherCase: false };
-            tableBytes = amqpTableBytes(headers, write, replacedBySetter, setterFieldBytes);
+            tableBytes = amqpTableBytes(headers, write, replacedBySetter, setterFieldBytes, tableLimit);
             otherCase = write.otherCase;
           } else
             for (const existing in headers)
@@ -404,11 +413,28 @@ function makeSetter<H extends object>(
                 break;
               }
         }
-        const fault = sendableFieldFault(name, text, tableBytes, headerText);
+        let fault = tableFault(
+          sendableFieldFault(name, text, tableBytes, headerText),
+          tableBytes,
+          tableLimit,
+        );
+        // A trace header past the table's limit: the baggage headers already there (a propagator writes
+        // `baggage` before the `x-datadog-*` headers) are left out first, as the writers leave them out.
+        if (
+          fault !== undefined &&
+          (fault === "table" || fault === "frame") &&
+          isTraceHeader(name) &&
+          leaveOutBaggage(headers as Record<string, unknown>, helper, fault, frameMax)
+        ) {
+          const write: SetterWrite = { name, text, otherCase: false };
+          tableBytes = amqpTableBytes(headers, write, replacedBySetter, setterFieldBytes, tableLimit);
+          otherCase = write.otherCase;
+          fault = tableFault(sendableFieldFault(name, text, tableBytes, headerText), tableBytes, tableLimit);
+        }
         // Left out, the field still replaces its name, in any case: a stale `traceparent` of forwarded
         // headers must not travel on where the new value could not.
         if (fault !== undefined)
-          return leaveOut(headers, kind, name, otherCase, helper, amqpTable, fault, text);
+          return leaveOut(headers, kind, name, otherCase, helper, amqpTable, fault, text, frameMax);
         if (kind === "methods") {
           // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
           removeNameInAnyCase(headers, kind, name);
@@ -428,9 +454,96 @@ function makeSetter<H extends object>(
       }
     },
   };
-  if (!headerText) holdHeaderTextSetter(setter, makeSetter<H>(helper, amqpTable, true));
+  if (!headerText) holdHeaderTextSetter(setter, makeSetter<H>(helper, amqpTable, true, frameMax));
   return setter;
 }
+
+/**
+ * A setter's fault for a field (`fault`, from `sendableFieldFault` against amqplib's 65 536-byte table)
+ * under a table limit of `tableLimit` bytes (`amqpTableLimit` of a `frameMax`): `"frame"` when the table
+ * with the field, `tableBytes`, is over a limit lowered by a `frameMax`, as the writers say it.
+ */
+function tableFault(
+  fault: FieldFault | undefined,
+  tableBytes: number,
+  tableLimit: number,
+): FieldFault | undefined {
+  if (tableLimit >= MAX_AMQP_TABLE_BYTES) return fault;
+  if (fault === "table" || (fault === undefined && tableBytes > tableLimit)) return "frame";
+  return fault;
+}
+
+/** A trace header: a propagation header that is no baggage (`traceparent`, `x-datadog-*`, B3, ...). */
+function isTraceHeader(lowerCaseName: string): boolean {
+  return isPropagationHeaderName(lowerCaseName) && !isBaggageHeader(lowerCaseName);
+}
+
+/**
+ * Removes from plain-object AMQP headers the baggage headers (`isBaggageHeader`, any case) so that a trace
+ * header the setter is writing fits the table, each said left out for `fault` (the writers keep the trace
+ * headers first: the setter writes fields in the order a propagator calls it, `baggage` before the
+ * `x-datadog-*` headers under the default styles). `true` when one was removed. Never throws.
+ */
+function leaveOutBaggage(
+  headers: Record<string, unknown>,
+  helper: string,
+  fault: FieldFault,
+  frameMax: number,
+): boolean {
+  let removed = false;
+  try {
+    for (const existing in headers) {
+      const lower = existing.toLowerCase();
+      if (!isBaggageHeader(lower)) continue;
+      const value = headers[existing];
+      if (!Reflect.deleteProperty(headers, existing) || existing in headers) continue;
+      removed = true;
+      warnFieldLeftOut(
+        fault,
+        lower,
+        typeof value === "string" ? value : String(value),
+        {
+          helper,
+          source: "propagator",
+          amqp: true,
+          removed: false,
+        },
+        frameMax,
+      );
+    }
+  } catch {
+    // a frozen object, a throwing proxy trap: what was removed
+  }
+  return removed;
+}
+
+/**
+ * A TextMapSetter over amqplib `properties.headers`, as {@link amqpHeadersSetter}, whose headers table
+ * is kept within the content header frame of a connection whose negotiated `frame_max` is
+ * `options.frameMax` (`AmqpFrameMaxOptions.frameMax`, as `injectAmqpHeaders` takes it): a field with
+ * which a plain object's table would be over `frameMax` minus 2 592 bytes is left out, said once
+ * (`TRACEHOP_HEADER_FIELD_TOO_LARGE`), so that RabbitMQ does not close the connection (501 FRAME_ERROR:
+ * amqplib does not check the frame). The setter writes fields in the order the propagator calls it; a
+ * trace header that would not fit leaves the baggage headers written before it out first, so the trace
+ * headers are kept before the baggage, as the writers keep them. For `propagation.inject(ctx, headers,
+ * setter)`; `injectAmqpHeaders(headers, { frameMax })` does the same in one call. Without `frameMax` (or
+ * 0): `amqpHeadersSetter` itself. docs/messaging.md, "The connection's frameMax".
+ * @throws TypeError for options that are not a plain object, an unknown option, or a `frameMax` that is
+ *   not 0 or an integer from 4 096 to 2^32 - 1.
+ */
+export function createAmqpHeadersSetter(
+  options?: AmqpFrameMaxOptions,
+): TextMapSetter<AmqpHeaders | HeaderEntries> {
+  if (options === undefined) return amqpHeadersSetter;
+  assertKnownOptions(options, FRAME_MAX_OPTION_NAMES, "tracehop createAmqpHeadersSetter");
+  const { frameMax } = options;
+  assertFrameMax(frameMax, "createAmqpHeadersSetter");
+  if (frameMax === undefined || frameMax === 0) return amqpHeadersSetter;
+  return makeSetter<AmqpHeaders | HeaderEntries>("amqpHeadersSetter", true, false, frameMax);
+}
+
+/** The option names of {@link createAmqpHeadersSetter}. */
+const FRAME_MAX_OPTION_NAMES: readonly string[] = ["frameMax"];
 
 /**
  * TextMapGetter over kafkajs message headers ({@link KafkaHeaders}), for `propagation.extract` or any

@@ -11,6 +11,7 @@ import type { FieldSource } from "../carrier/header-text-fields.js";
 import { CAPTURE_OPTION_NAMES, checkedCapture } from "../context/carrier-context.js";
 import { storedCarrierOf } from "../context/carrier-source.js";
 import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { isBaggageHeader } from "../context/baggage-policy.js";
 import { isPrintableAscii } from "../propagation/header-text.js";
 import { isClassInstance, isPlainObject, MAX_PROTOTYPE_DEPTH } from "../plain-object.js";
 import { countMiss, hasWarned, warnOnce } from "../warn-once.js";
@@ -33,6 +34,7 @@ import type { AmqpHeaders, KafkaHeaders } from "./header-getters.js";
 import { assertSystemName, type MessagingSystem } from "./messaging-options.js";
 import { MESSAGING_SYSTEM_VALUE_RABBITMQ } from "./semconv.js";
 import { assertKnownOptions } from "../known-options.js";
+import { describeValue } from "../describe-value.js";
 import {
   amqpFieldBytes,
   amqpTableBytes,
@@ -385,22 +387,25 @@ function setField(target: Record<string, unknown>, name: string, value: unknown)
  *
  * `options.system` ({@link WriteCarrierOptions}): the messaging system the headers go with; `"rabbitmq"`
  * writes them as an AMQP table, as `injectAmqpHeaders` does (kept within the 65 536 bytes amqplib
- * encodes, and a name holding a `:` said as such a table takes it).
+ * encodes, and a name holding a `:` said as such a table takes it), and with `options.frameMax`, the
+ * connection's negotiated `frame_max`, within its content header frame (a relay forwarding stored
+ * carriers onto a connection with a small `frame_max`: docs/messaging.md, "The connection's frameMax").
  * @throws TypeError for `options` that are a mistake in the calling code (not a plain object, an
- *   unknown option, a `system` that is no non-empty string or a well-known one in another case), never
- *   for the headers nor the carrier.
+ *   unknown option, a `system` that is no non-empty string or a well-known one in another case, a
+ *   `frameMax` that is not 0 or an integer from 4 096 to 2^32 - 1, or given under another system),
+ *   never for the headers nor the carrier.
  */
 export function writeCarrierToHeaders<H extends Record<string, unknown> | HeaderEntries>(
   headers: H,
   carrier: unknown,
   options?: WriteCarrierOptions,
 ): H {
-  const amqpTable = writesAmqpTable(options);
+  const { amqpTable, frameMax } = amqpTableOptions(options);
   const writer: Writer = {
     helper: "writeCarrierToHeaders",
     source: "stored carrier",
     amqpTable,
-    frameMax: 0,
+    frameMax,
   };
   return writeSendable(headers, carrierFields(carrier), writer, writeInPlace);
 }
@@ -417,23 +422,43 @@ export interface WriteCarrierOptions {
    * refuses it, and the table is not counted. docs/messaging.md, "A stored carrier into headers".
    */
   system?: MessagingSystem | (string & {}) | undefined;
+  /**
+   * With `system: "rabbitmq"`: the `frame_max` the connection negotiated, in bytes, as
+   * `injectAmqpHeaders` takes it ({@link AmqpFrameMaxOptions.frameMax}): the headers table is kept within
+   * `frameMax` minus 2 592 bytes, so that the content header frame fits (RabbitMQ closes the whole
+   * connection on a larger one, 501 FRAME_ERROR, and amqplib does not check it), the trace headers kept
+   * first and the baggage left out before them, said as `TRACEHOP_HEADER_FIELD_TOO_LARGE`. Unset or 0:
+   * only the 65 536-byte table limit. Under another system (or none), a `frameMax` other than 0 is a
+   * `TypeError`. docs/messaging.md, "The connection's frameMax".
+   */
+  frameMax?: number | undefined;
 }
 
 /** The names of {@link WriteCarrierOptions}. */
-const WRITE_CARRIER_OPTION_NAMES: readonly string[] = ["system"];
+const WRITE_CARRIER_OPTION_NAMES: readonly string[] = ["system", "frameMax"];
 
 /**
- * Whether {@link writeCarrierToHeaders} writes an AMQP table (`options.system` is `"rabbitmq"`), its
- * options checked first.
- * @throws TypeError for options that are not a plain object, an unknown option, or a `system` that is
- *   not a non-empty string written as the conventions write it (`assertSystemName`).
+ * How {@link writeCarrierToHeaders} writes: as an AMQP table (`options.system` is `"rabbitmq"`), within
+ * the frame of `options.frameMax` (0: none given), its options checked first.
+ * @throws TypeError for options that are not a plain object, an unknown option, a `system` that is
+ *   not a non-empty string written as the conventions write it (`assertSystemName`), a `frameMax` that is
+ *   no frame_max (`assertFrameMax`), or one other than 0 under a system other than `"rabbitmq"`.
  */
-function writesAmqpTable(options: WriteCarrierOptions | undefined): boolean {
-  if (options === undefined) return false;
+function amqpTableOptions(options: WriteCarrierOptions | undefined): {
+  amqpTable: boolean;
+  frameMax: number;
+} {
+  if (options === undefined) return { amqpTable: false, frameMax: 0 };
   assertKnownOptions(options, WRITE_CARRIER_OPTION_NAMES, "tracehop writeCarrierToHeaders");
-  if (options.system === undefined) return false;
-  assertSystemName("writeCarrierToHeaders", options.system);
-  return options.system === MESSAGING_SYSTEM_VALUE_RABBITMQ;
+  if (options.system !== undefined) assertSystemName("writeCarrierToHeaders", options.system);
+  const amqpTable = options.system === MESSAGING_SYSTEM_VALUE_RABBITMQ;
+  const { frameMax } = options;
+  assertFrameMax(frameMax, "writeCarrierToHeaders");
+  if (frameMax !== undefined && frameMax !== 0 && !amqpTable)
+    throw new TypeError(
+      `tracehop writeCarrierToHeaders: frameMax is an AMQP connection's frame_max, for system "rabbitmq" only, got system ${describeValue(options.system)}`,
+    );
+  return { amqpTable, frameMax: frameMax ?? 0 };
 }
 
 /**
@@ -506,12 +531,29 @@ function carrierFieldBytes(carrier: TraceCarrier, measure: AmqpFieldMeasure): nu
 }
 
 /**
+ * The order in which {@link cutToSendable} keeps a carrier's fields: 0, the trace headers (a propagation
+ * header that is no baggage: `traceparent`, `tracestate`, `x-datadog-*`, B3, `uber-trace-id`), which
+ * continue the trace; 1, the baggage headers (`baggage`, `ot-baggage-*`, `uberctx-*`: `isBaggageHeader`);
+ * 2, any other field. So a limit that cannot take all of them leaves the baggage out before a trace
+ * header: a `baggage` written between `tracestate` and the `x-datadog-*` headers (the default inject
+ * order) had kept the room the Datadog headers needed, and a Datadog consumer lost the trace.
+ */
+function fieldRank(name: string): number {
+  if (!isPropagationHeaderName(name)) return 2;
+  return isBaggageHeader(name) ? 1 : 0;
+}
+
+/** The ranks of {@link fieldRank}, in the order they are kept. */
+const FIELD_RANKS = [0, 1, 2] as const;
+
+/**
  * A carrier that is not sent as it is ({@link isSendable}) cut to what the client sends: `kept`, a
  * null-prototype copy of the fields written, and `leftOut`, the fields left out, in the order they are
  * said — a name holding a `:` (nats.js refuses it) or over 255 characters (an AMQP short string:
  * amqplib throws at publish), the fields past {@link MAX_WRITTEN_CARRIER_LENGTH} in all, and with
  * `table` the fields with which that AMQP table would be over `tableLimit` as amqplib counts it (`"table"`;
- * `"frame"` when a writer's `frameMax` set a lower limit), the propagation headers first kept (a third-party propagator's 70 KiB value, or five of 15 KiB,
+ * `"frame"` when a writer's `frameMax` set a lower limit), kept in the order of {@link fieldRank}: the trace
+ * headers, then the baggage headers, then the other fields (a third-party propagator's 70 KiB value, or five of 15 KiB,
  * made amqplib throw "Encoded field table ... exceeds the 65536 byte encoding buffer"). Never throws (a
  * throwing getter or proxy trap: the fields looked at so far).
  */
@@ -527,9 +569,9 @@ function cutToSendable(
     let budget = MAX_WRITTEN_CARRIER_LENGTH;
     let tableBytes =
       table === undefined ? 0 : 4 + keptTableFieldBytes(table, carrier, isStaleHeader, amqpFieldBytes);
-    for (const propagation of [true, false])
+    for (const rank of FIELD_RANKS)
       for (const name of names) {
-        if (isPropagationHeaderName(name) !== propagation) continue;
+        if (fieldRank(name) !== rank) continue;
         const value = carrier[name] as string | string[];
         const shown = typeof value === "string" ? value : value.join(",");
         // The causes in the order the user fixes them: the field itself (its name, its length), then the
@@ -895,17 +937,20 @@ export function injectKafkaHeaders(
 
 /**
  * The option {@link injectAmqpHeaders} takes besides `captureCarrier`'s (`context`, `propagator`,
- * `baggage`): the connection's `frameMax`.
+ * `baggage`): the connection's `frameMax`; `createAmqpHeadersSetter`'s one option.
  */
 export interface AmqpFrameMaxOptions {
   /**
    * The `frame_max` the connection negotiated with the broker, in bytes (amqplib:
-   * `connection.connection.frameMax` of the model `connect` resolves to; 131 072 by default in RabbitMQ
-   * and amqplib's `connect`, as low as 4 096, the AMQP 0-9-1 frame-min-size). A message's headers
+   * `connection.connection.frameMax` of the model `connect` resolves to, which its declarations do not
+   * declare; 131 072 by default in RabbitMQ and in amqplib's `connect` from 0.10.6 on, 4 096 in amqplib
+   * 0.10.5 and older, its lib/connect.js default; as low as 4 096, the AMQP 0-9-1 frame-min-size, 8 192
+   * on RabbitMQ 4.1 and later). A message's headers
    * travel in one content header frame (AMQP 0-9-1 §4.2.3), which amqplib does not check against it:
    * RabbitMQ closes the whole connection on a larger one (501 FRAME_ERROR). Given, the headers table is
    * kept within `frameMax` minus 2 592 bytes (the frame, and the other properties at their largest),
-   * fields past it left out as past amqplib's 65 536-byte table (the baggage first). Unset or 0: only
+   * fields past it left out as past amqplib's 65 536-byte table (the trace headers kept first, the
+   * baggage left out before them). Unset or 0: only
    * that table limit, which a `frameMax` from 68 128 up never lowers (docs/messaging.md, "The
    * connection's frameMax").
    */

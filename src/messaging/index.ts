@@ -10,6 +10,7 @@
 export {
   amqpHeadersGetter,
   amqpHeadersSetter,
+  createAmqpHeadersSetter,
   kafkaHeadersGetter,
   kafkaHeadersSetter,
   type AmqpHeaders,

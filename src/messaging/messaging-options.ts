@@ -173,8 +173,9 @@ export interface SendSpanOptions<H extends Record<string, unknown> | HeaderEntri
   routingKey?: string | Uint8Array | number | bigint | null | undefined;
   /**
    * Under system `"rabbitmq"`: the `frame_max` the connection negotiated with the broker, in bytes
-   * (amqplib: `connection.connection.frameMax`; 131 072 by default in RabbitMQ and amqplib's `connect`,
-   * as low as 4 096, the AMQP 0-9-1 frame-min-size). The headers then get no field with which their
+   * (amqplib: `connection.connection.frameMax`; 131 072 by default in RabbitMQ and in amqplib's
+   * `connect` from 0.10.6 on, 4 096 in amqplib 0.10.5 and older; as low as 4 096, the AMQP 0-9-1
+   * frame-min-size, 8 192 on RabbitMQ 4.1 and later). The headers then get no field with which their
    * table would be over `frameMax` minus 2 592 bytes, so that the content header frame fits (AMQP 0-9-1
    * §4.2.3: amqplib does not check it, and RabbitMQ closes the whole connection, 501 FRAME_ERROR, on a
    * larger one): `injectAmqpHeaders`'s option (docs/messaging.md, "The connection's frameMax"). Unset or

@@ -64,7 +64,8 @@ export function amqpTableLimit(frameMax: number | undefined): number {
 }
 
 /**
- * Internal: the `frameMax` option of `injectAmqpHeaders` and `withSendSpan` checked: `undefined`, 0 (no
+ * Internal: the `frameMax` option of `injectAmqpHeaders`, `withSendSpan`, `writeCarrierToHeaders` and
+ * `createAmqpHeadersSetter` checked: `undefined`, 0 (no
  * limit, as amqplib and the AMQP tune method read 0) or an integer from {@link AMQP_FRAME_MIN_SIZE} to
  * 2^32 - 1 (a long, the tune method's `frame-max` field).
  * @throws TypeError naming `where` and what to pass.
@@ -176,9 +177,10 @@ export type AmqpFieldMeasure = (name: string, value: unknown, room?: number) => 
  * length, then every field `for…in` lists) once `write` is done — the fields of `table` that
  * `replaces(name, write)` names removed, the fields `written(write, measure)` counts added. Counted from
  * above first ({@link amqpFieldBytesBound}: a length read per string field), and exactly
- * ({@link amqpFieldBytes}) only when that bound is over {@link MAX_AMQP_TABLE_BYTES}: so the result is
- * over that limit exactly when the table is (a count that stops past the limit: never the whole size of
- * a larger table), and at most the limit (an upper bound) for one within it.
+ * ({@link amqpFieldBytes}) only when that bound is over `limit` (default {@link MAX_AMQP_TABLE_BYTES}; a
+ * writer's `frameMax` lowers it, {@link amqpTableLimit}): so the result is over `limit` exactly when the
+ * table is (a count that stops past {@link MAX_AMQP_TABLE_BYTES}: never the whole size of a larger
+ * table), and at most `limit` (an upper bound) for one within it.
  * `replaces` and `written` are called once per field in each count (twice over when the bound is over);
  * a throwing getter or proxy trap of `table` ends the count of its fields there ({@link keptTableFieldBytes}).
  */
@@ -187,12 +189,13 @@ export function amqpTableBytes<W>(
   write: W,
   replaces: (name: string, write: W) => boolean,
   written: (write: W, measure: AmqpFieldMeasure) => number,
+  limit = MAX_AMQP_TABLE_BYTES,
 ): number {
   const bound =
     4 +
     written(write, amqpFieldBytesBound) +
     keptTableFieldBytes(table, write, replaces, amqpFieldBytesBound);
-  if (bound <= MAX_AMQP_TABLE_BYTES) return bound;
+  if (bound <= limit) return bound;
   return 4 + written(write, amqpFieldBytes) + keptTableFieldBytes(table, write, replaces, amqpFieldBytes);
 }
 
@@ -376,19 +379,23 @@ const BAGGAGE_OPTION_VALUES = '("none", or the keys the next hop needs)';
  * What to change for a field left out for `fault`, by `leftOut.helper`, only what that helper can do:
  * for the `baggage` header, the helper's own `baggage` option (the writers that take one: the policy
  * that trims what is written, `"none"` or the keys the next hop needs), or for a setter a context that
- * holds less or the writer of its headers, which takes that option; for a full table, the application
- * headers too; else the fields `leftOut.source` writes.
+ * holds less or the writer of its headers, which takes that option, or for a stored carrier
+ * (`writeCarrierToHeaders`) the `baggage` option of what captured it (`captureCarrier`, the Prisma
+ * extension); for a full table, the application headers too; else the fields `leftOut.source` writes.
  */
 function sizeFix(fault: SizeFault, name: string, leftOut: HeaderLeftOut): string {
   const table = fault === "table" || fault === "frame";
   const { helper } = leftOut;
   const writer = WRITER_OF_SETTER[helper];
   if (name === "baggage" && (table || fault === "budget")) {
-    const trim = BAGGAGE_OPTION_HELPERS.has(helper)
-      ? `Keep less baggage: the baggage option of ${helper} ${BAGGAGE_OPTION_VALUES} trims it`
-      : writer !== undefined
-        ? `Keep less baggage: inject a context that holds less, or write the headers with ${writer}, whose baggage option ${BAGGAGE_OPTION_VALUES} trims it`
-        : undefined;
+    const trim =
+      leftOut.source === "stored carrier"
+        ? `Keep less baggage in the stored carrier: the baggage option of captureCarrier or of the Prisma extension ${BAGGAGE_OPTION_VALUES} trims it`
+        : BAGGAGE_OPTION_HELPERS.has(helper)
+          ? `Keep less baggage: the baggage option of ${helper} ${BAGGAGE_OPTION_VALUES} trims it`
+          : writer !== undefined
+            ? `Keep less baggage: inject a context that holds less, or write the headers with ${writer}, whose baggage option ${BAGGAGE_OPTION_VALUES} trims it`
+            : undefined;
     if (trim !== undefined) return trim + (table ? "; or keep the application headers smaller" : "");
   }
   const fields =

@@ -10,11 +10,17 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context } from "@opentelemetry/api";
 import type amqplib from "amqplib";
-import { injectAmqpHeaders, withSendSpan } from "../../src/messaging/index.js";
+import {
+  createAmqpHeadersSetter,
+  injectAmqpHeaders,
+  withSendSpan,
+  writeCarrierToHeaders,
+} from "../../src/messaging/index.js";
+import { captureCarrier } from "../../src/index.js";
 import { AMQP_URL } from "./rabbitmq.js";
 import { exporter, onlySpan, traceparentOf } from "./tracing.js";
 import { SPAN_ID, TRACE_ID } from "../support/baggage-context.js";
-import { recordWarnings, said } from "../support/warnings.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 
 /** The protocol's least frame_max (AMQP 0-9-1 frame-min-size), which a client may negotiate. */
 const FRAME_MAX = 4096;
@@ -109,6 +115,90 @@ describe(`RabbitMQ: a connection with frameMax ${FRAME_MAX}`, () => {
     assert.equal(String(small.baggage).split(",").length, 8);
   });
 
+  test("a baggage that fits only without the Datadog headers is the one left out: the trace headers are kept first", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    resetWarnings();
+    // Fifteen entries, 1 455 characters: with them, the Datadog headers after the baggage would not fit.
+    const told = await recordWarnings(() =>
+      context.with(requestWithBaggage(15), () => roundTrip(injectAmqpHeaders({}, { frameMax: FRAME_MAX }))),
+    );
+    const received = told.result;
+    assert.equal(closed, undefined, "the connection is open");
+    assert.deepEqual(Object.keys(received).sort(), [
+      "traceparent",
+      "x-datadog-parent-id",
+      "x-datadog-sampling-priority",
+      "x-datadog-tags",
+      "x-datadog-trace-id",
+    ]);
+    assert.equal(received["x-datadog-trace-id"], BigInt(`0x${TRACE_ID.slice(16)}`).toString());
+    assert.equal(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE").length, 1);
+    assert.match(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE")[0]!, /the header "baggage" is left out/);
+  });
+
+  test('writeCarrierToHeaders(headers, stored, { system: "rabbitmq", frameMax }): a relay forwarding a stored carrier with a 6 KB baggage keeps the connection; the baggage is left out, said', async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    resetWarnings();
+    // The outbox row's column, as stored and read back (JSON): 5.9 KB with the baggage.
+    const stored: unknown = JSON.parse(JSON.stringify(captureCarrier({ context: requestWithBaggage(60) })));
+    const told = await recordWarnings(() =>
+      roundTrip(
+        writeCarrierToHeaders({ "x-app": "kept" }, stored, { system: "rabbitmq", frameMax: FRAME_MAX }),
+      ),
+    );
+    const received = told.result;
+    assert.equal(closed, undefined, "the connection is open");
+    assert.equal(received["x-app"], "kept");
+    assert.match(String(received.traceparent), new RegExp(`^00-${TRACE_ID}-${SPAN_ID}-01$`));
+    assert.equal(received["x-datadog-trace-id"], BigInt(`0x${TRACE_ID.slice(16)}`).toString());
+    assert.equal(Object.hasOwn(received, "baggage"), false);
+    assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+      `tracehop writeCarrierToHeaders: the header "baggage" is left out of the message headers, so that the client does not refuse the send: with it the message's content header frame could be over the frameMax of ${FRAME_MAX} bytes given, its headers table over ${FRAME_MAX - 2592} bytes (the rest kept for the frame and the other properties at their largest), and RabbitMQ closes the connection (FRAME_ERROR) on a larger frame. The other headers are written, and the trace goes on when they carry it. Keep less baggage in the stored carrier: the baggage option of captureCarrier or of the Prisma extension ("none", or the keys the next hop needs) trims it; or keep the application headers smaller`,
+    ]);
+  });
+
+  test("createAmqpHeadersSetter({ frameMax }) for propagation.inject: the baggage past the frame is left out, said; the message is published", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    const told = await recordWarnings(() => {
+      const headers: Record<string, unknown> = { "x-app": "kept" };
+      propagation.inject(requestWithBaggage(60), headers, setter);
+      return roundTrip(headers);
+    });
+    const received = told.result;
+    assert.equal(closed, undefined, "the connection is open");
+    assert.equal(received["x-app"], "kept");
+    assert.match(String(received.traceparent), new RegExp(`^00-${TRACE_ID}-${SPAN_ID}-01$`));
+    assert.equal(Object.hasOwn(received, "baggage"), false);
+    assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+      `tracehop amqpHeadersSetter: the header "baggage" is left out of the message headers, so that the client does not refuse the send: with it the message's content header frame could be over the frameMax of ${FRAME_MAX} bytes given, its headers table over ${FRAME_MAX - 2592} bytes (the rest kept for the frame and the other properties at their largest), and RabbitMQ closes the connection (FRAME_ERROR) on a larger frame. The other headers are written, and the trace goes on when they carry it. Keep less baggage: inject a context that holds less, or write the headers with injectAmqpHeaders, whose baggage option ("none", or the keys the next hop needs) trims it; or keep the application headers smaller`,
+    ]);
+  });
+
+  test("createAmqpHeadersSetter({ frameMax }): a trace header that would not fit leaves out the baggage the propagator wrote before it", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    resetWarnings();
+    const told = await recordWarnings(() => {
+      const headers: Record<string, unknown> = {};
+      propagation.inject(requestWithBaggage(15), headers, createAmqpHeadersSetter({ frameMax: FRAME_MAX }));
+      return roundTrip(headers);
+    });
+    assert.equal(closed, undefined, "the connection is open");
+    assert.deepEqual(Object.keys(told.result).sort(), [
+      "traceparent",
+      "x-datadog-parent-id",
+      "x-datadog-sampling-priority",
+      "x-datadog-tags",
+      "x-datadog-trace-id",
+    ]);
+    assert.equal(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE").length, 1);
+    assert.match(
+      said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE")[0]!,
+      /^tracehop amqpHeadersSetter: the header "baggage" is left out/,
+    );
+  });
+
   test("a headers table of the limit, 1 504 bytes, fits beside the other properties at their largest RabbitMQ takes", async (t) => {
     if (skip !== undefined) return t.skip(skip);
     // 4 bytes of table length, then 1 + 5 + 1 + 4 bytes before the value of the one field.
@@ -154,11 +244,30 @@ describe(`RabbitMQ: a connection with frameMax ${FRAME_MAX}`, () => {
         () => withSendSpan({ system: "rabbitmq", destination: "q", frameMax: frameMax as number }, () => 0),
         { name: "TypeError", message: message.replace("injectAmqpHeaders", "withSendSpan") },
       );
+      assert.throws(
+        () => writeCarrierToHeaders({}, {}, { system: "rabbitmq", frameMax: frameMax as number }),
+        { name: "TypeError", message: message.replace("injectAmqpHeaders", "writeCarrierToHeaders") },
+      );
+      assert.throws(() => createAmqpHeadersSetter({ frameMax: frameMax as number }), {
+        name: "TypeError",
+        message: message.replace("injectAmqpHeaders", "createAmqpHeadersSetter"),
+      });
     }
     assert.throws(() => withSendSpan({ system: "kafka", destination: "q", frameMax: 4096 }, () => 0), {
       name: "TypeError",
       message:
         'tracehop withSendSpan: frameMax is an AMQP connection\'s frame_max, for system "rabbitmq" only, got system "kafka"',
+    });
+    assert.throws(() => writeCarrierToHeaders({}, {}, { system: "kafka", frameMax: 4096 }), {
+      name: "TypeError",
+      message:
+        'tracehop writeCarrierToHeaders: frameMax is an AMQP connection\'s frame_max, for system "rabbitmq" only, got system "kafka"',
+    });
+    // Without a system, frameMax says which one it needs.
+    assert.throws(() => writeCarrierToHeaders({}, {}, { frameMax: 4096 }), {
+      name: "TypeError",
+      message:
+        'tracehop writeCarrierToHeaders: frameMax is an AMQP connection\'s frame_max, for system "rabbitmq" only, got system undefined',
     });
   });
 });

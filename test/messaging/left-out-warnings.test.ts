@@ -191,7 +191,11 @@ describe("left-out field warnings on the real RabbitMQ", () => {
     const BUDGET_RULE =
       "with it the context's fields would be over 16384 characters in all, the most tracehop writes into message headers, the propagation headers first; amqplib throws at publish past a 65536-byte headers table, and NATS and Kafka refuse a message over 1 MiB.";
     const warning = (name: string, removed: boolean) =>
-      `tracehop writeCarrierToHeaders: the header "${name}" is left out of the message headers, so that the client does not refuse the send: ${BUDGET_RULE}${removed ? REMOVED_SIZE : ""}${GOES_ON}Write shorter fields into the stored carrier`;
+      `tracehop writeCarrierToHeaders: the header "${name}" is left out of the message headers, so that the client does not refuse the send: ${BUDGET_RULE}${removed ? REMOVED_SIZE : ""}${GOES_ON}${
+        name === "baggage"
+          ? 'Keep less baggage in the stored carrier: the baggage option of captureCarrier or of the Prisma extension ("none", or the keys the next hop needs) trims it'
+          : "Write shorter fields into the stored carrier"
+      }`;
     const traceparent = `00-${"a".repeat(32)}-${"b".repeat(16)}-01`;
     // Each field within the 16 KiB a reader reads of one value; together over the 16 KiB written in all.
     const row = { id: 7, traceContext: { traceparent, "x-vendor-ctx": "v".repeat(16_350) } };
@@ -234,7 +238,7 @@ describe("left-out field warnings on the real RabbitMQ", () => {
       writeCarrierToHeaders({ "x-state": "s".repeat(65_000) }, carrier, { system: "rabbitmq" }),
     );
     assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
-      `tracehop writeCarrierToHeaders: the header "baggage" is left out of the message headers, so that the client does not refuse the send: ${TABLE_RULE}${GOES_ON}Keep the application headers smaller, or write shorter fields into the stored carrier`,
+      `tracehop writeCarrierToHeaders: the header "baggage" is left out of the message headers, so that the client does not refuse the send: ${TABLE_RULE}${GOES_ON}Keep less baggage in the stored carrier: the baggage option of captureCarrier or of the Prisma extension ("none", or the keys the next hop needs) trims it; or keep the application headers smaller`,
     ]);
     const msg = await roundTrip(t, told.result);
     assert.deepEqual(Object.keys(msg.properties.headers!).sort(), ["traceparent", "x-state"]);
@@ -266,7 +270,7 @@ describe("left-out field warnings on the real RabbitMQ", () => {
       (error: unknown) =>
         error instanceof TypeError &&
         error.message ===
-          'tracehop writeCarrierToHeaders: there is no option "transport"; the options are system',
+          'tracehop writeCarrierToHeaders: there is no option "transport"; the options are system, frameMax',
     );
     assert.deepEqual({ ...writeCarrierToHeaders({}, carrier, {}) }, carrier);
     assert.deepEqual({ ...writeCarrierToHeaders({}, carrier, undefined) }, carrier);

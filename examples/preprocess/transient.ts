@@ -36,7 +36,15 @@ const conflict = (meaning: string): Known => ({ meaning, state: "busy", conflict
  * - P1001 "Can't reach database server", P1002 "The database server was reached but timed out" and P1017
  *   "Server has closed the connection": a server database restarting or a connection dropped; the driver
  *   adapter's pool connects again. P2024 "Timed out fetching a new connection from the connection pool".
- * - P2028 "Transaction API error" when the transaction could not start in time (Prisma's maxWait), below.
+ * - P2028 "Transaction API error" when the transaction could not start in time (Prisma's maxWait), below;
+ *   and when the rollback of a failed transaction comes after its timeout ("A rollback cannot be executed
+ *   on an expired transaction"): Prisma's transaction manager closes a transaction at its timeout with a
+ *   ROLLBACK (its status "timed_out"), and refuses what is asked of it after (the reference: "Transaction
+ *   API error", P2028), so nothing of it was committed and the whole transaction may run again. A batch
+ *   transaction whose statement waits past the timeout (a lock held long, a connection reset whose failure
+ *   shows only once the server's statement_timeout, 29 s here, ends the statement) fails so, not with the
+ *   statement's own error. Any other P2028 (a transaction already committed or rolled back, not found) is
+ *   no transient failure.
  * A server error Prisma passes on under a generic code (P2039, P2010: the driver adapter's error in
  * `meta.driverAdapterError.cause`) is read from that cause ({@link ADAPTER_KINDS}, {@link POSTGRES_CODES},
  * {@link MYSQL_CODES}).
@@ -49,6 +57,12 @@ const PRISMA_CODES: ReadonlyMap<string, Known> = new Map([
   ["P1017", unavailable("the server closed the connection")],
   ["P2024", unavailable("no connection of the pool could be had in time")],
 ]);
+
+/**
+ * The text of Prisma's P2028 for a rollback refused because the transaction's timeout had passed: Prisma
+ * had already rolled it back (@prisma/client's transaction manager, its "timed_out" status).
+ */
+const EXPIRED_ROLLBACK = "A rollback cannot be executed on an expired transaction";
 
 /**
  * The kinds of a Prisma driver adapter's error (`meta.driverAdapterError.cause.kind`, @prisma/adapter-pg
@@ -188,6 +202,13 @@ function oneFailure(error: object): DatabaseFailure | undefined {
     if (known !== undefined) return { code, ...known };
     if (code === "P2028" && typeof message === "string" && message.includes("Unable to start a transaction"))
       return { code, ...busy("a transaction could not start in time") };
+    if (code === "P2028" && typeof message === "string" && message.includes(EXPIRED_ROLLBACK))
+      return {
+        code,
+        ...unavailable(
+          "the transaction's statement did not end before Prisma's transaction timeout (a lock held long, a connection lost under it, a server not answering); Prisma rolled it back, nothing was committed",
+        ),
+      };
     const socket = SOCKET_CODES.get(code);
     if (socket !== undefined) return { code, ...unavailable(socket) };
     // pg's own errors of the server (an ErrorResponse: severity and an SQLSTATE), as pg-pool passes them.
@@ -410,7 +431,13 @@ export class OutageLog {
       meaning: "a failure",
       state: "unavailable",
     };
-    if (failure.code === "P2028" && this.#since !== undefined && now - this.#since >= this.silentAfterMs)
+    // Only the P2028 of a transaction that could not start (busy): the expired one is unavailable already.
+    if (
+      failure.code === "P2028" &&
+      failure.state === "busy" &&
+      this.#since !== undefined &&
+      now - this.#since >= this.silentAfterMs
+    )
       failure = {
         ...failure,
         meaning: `${failure.meaning}, and nothing has succeeded for ${seconds(this.silentAfterMs)}: the server does not answer`,

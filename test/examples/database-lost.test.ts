@@ -10,7 +10,11 @@ import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import type pg from "pg";
 import { openDatabase, type Database } from "../../examples/preprocess/db.js";
-import { databaseFailure, isTransientDatabaseError } from "../../examples/preprocess/transient.js";
+import {
+  databaseFailure,
+  isTransientDatabaseError,
+  retryTransient,
+} from "../../examples/preprocess/transient.js";
 import { connectPostgres, exampleSchemaFixture, PG_URL } from "../prisma/databases.js";
 import { ended, startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
@@ -90,6 +94,56 @@ describe("PostgreSQL: a connection terminated during a query", () => {
       return await pending;
     } finally {
       await admin.query("ROLLBACK");
+    }
+  };
+
+  /**
+   * `operation`'s rejection, once the connections through `proxy` are reset (ECONNRESET) while it waits
+   * for job `jobId`'s row lock, which the test's own client holds.
+   */
+  const failureAfterReset = async (
+    proxy: { reset(): void },
+    jobId: string,
+    operation: () => PromiseLike<unknown>,
+    what: string,
+  ) => {
+    await admin.query("BEGIN");
+    try {
+      await admin.query(`SELECT id FROM ${SCHEMA}."PreprocessJob" WHERE id = $1 FOR UPDATE`, [jobId]);
+      let settled = false;
+      const pending = Promise.resolve(operation()).then(
+        () => assert.fail(`${what} succeeded through a held lock`),
+        (error: unknown) => error,
+      );
+      void pending.finally(() => (settled = true));
+      // (Or its failure before: shown by the assertions below.)
+      await until(
+        async () =>
+          settled ||
+          (
+            await admin.query(
+              "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+              [APP],
+            )
+          ).rowCount === 1,
+        `${what} to wait for the lock`,
+      );
+      proxy.reset();
+      return await within(pending, HANG_GUARD_MS, `${what}'s failure`);
+    } finally {
+      await admin.query("ROLLBACK");
+      // The server's side of a reset connection runs on until it writes: its statement, given the lock
+      // now, ends it. None is left waiting for the next operation's wait to be told from it.
+      await until(
+        async () =>
+          (
+            await admin.query(
+              "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+              [APP],
+            )
+          ).rowCount === 0,
+        "the reset connections' statements to end on the server",
+      );
     }
   };
 
@@ -187,46 +241,8 @@ describe("PostgreSQL: a connection terminated during a query", () => {
     const viaProxy = await openDatabase(proxied.href);
     t.after(() => viaProxy.$disconnect());
     const job = await viaProxy.preprocessJob.create({ data: { text: "reset" } });
-    const failed = async (operation: () => PromiseLike<unknown>, what: string) => {
-      await admin.query("BEGIN");
-      try {
-        await admin.query(`SELECT id FROM ${SCHEMA}."PreprocessJob" WHERE id = $1 FOR UPDATE`, [job.id]);
-        let settled = false;
-        const pending = Promise.resolve(operation()).then(
-          () => assert.fail(`${what} succeeded through a held lock`),
-          (error: unknown) => error,
-        );
-        void pending.finally(() => (settled = true));
-        // (Or its failure before: shown by the assertions below.)
-        await until(
-          async () =>
-            settled ||
-            (
-              await admin.query(
-                "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
-                [APP],
-              )
-            ).rowCount === 1,
-          `${what} to wait for the lock`,
-        );
-        proxy.reset();
-        return await within(pending, HANG_GUARD_MS, `${what}'s failure`);
-      } finally {
-        await admin.query("ROLLBACK");
-        // The server's side of a reset connection runs on until it writes: its statement, given the lock
-        // now, ends it. None is left waiting for the next operation's wait to be told from it.
-        await until(
-          async () =>
-            (
-              await admin.query(
-                "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
-                [APP],
-              )
-            ).rowCount === 0,
-          "the reset connections' statements to end on the server",
-        );
-      }
-    };
+    const failed = (operation: () => PromiseLike<unknown>, what: string) =>
+      failureAfterReset(proxy, job.id, operation, what);
     const error = await failed(
       () => viaProxy.preprocessJob.update({ where: { id: job.id }, data: { status: "done" } }),
       "a model query",
@@ -245,6 +261,86 @@ describe("PostgreSQL: a connection terminated during a query", () => {
     });
     // The pool connects again: the next query works.
     assert.equal(typeof (await viaProxy.preprocessJob.count()), "number");
+  });
+
+  // A batch transaction (the worker's sentences: deleteMany, then createMany) whose statement waits longer
+  // than Prisma's transaction timeout (a row lock held long, or its connection reset and the failure seen only
+  // once the server's statement_timeout ends it): Prisma's transaction manager closes the transaction at its
+  // timeout with a ROLLBACK, and the rollback the failed batch then asks for is refused as on an expired
+  // transaction (P2028). Nothing committed: the batch may run again. The example's statement_timeout (29 s)
+  // is past Prisma's default timeout (5 s); here 2 s and 1 s.
+  test("a batch transaction whose statement outlasts the transaction timeout (Prisma P2028, a rollback on an expired transaction) is transient, nothing committed", async (t) => {
+    if (postgres.skipped(t)) return;
+    const slow = await openDatabase(url, { queryTimeoutMs: 3_000 });
+    t.after(() => slow.$disconnect());
+    const job = await slow.preprocessJob.create({ data: { text: "expired" } });
+    const batch = () =>
+      slow.$transaction(
+        [
+          slow.sentence.deleteMany({ where: { jobId: job.id } }),
+          slow.preprocessJob.update({ where: { id: job.id }, data: { status: "done" } }),
+        ],
+        { timeout: 1_000 },
+      );
+    await admin.query("BEGIN");
+    let error: unknown;
+    try {
+      await admin.query(`SELECT id FROM ${SCHEMA}."PreprocessJob" WHERE id = $1 FOR UPDATE`, [job.id]);
+      error = await batch().then(
+        () => assert.fail("the batch went through a held lock"),
+        (e: unknown) => e,
+      );
+    } finally {
+      await admin.query("ROLLBACK");
+    }
+    assert.equal((error as { code?: unknown }).code, "P2028");
+    assert.match(String((error as Error).message), /A rollback cannot be executed on an expired transaction/);
+    assert.deepEqual(databaseFailure(error), {
+      code: "P2028",
+      meaning:
+        "the transaction's statement did not end before Prisma's transaction timeout (a lock held long, a connection lost under it, a server not answering); Prisma rolled it back, nothing was committed",
+      state: "unavailable",
+    });
+    // Nothing committed; run again, the batch commits.
+    assert.equal((await slow.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).status, job.status);
+    let calls = 0;
+    await retryTransient(
+      () => {
+        calls++;
+        return calls === 1 ? Promise.reject(error) : batch();
+      },
+      { baseDelayMs: 1 },
+    );
+    assert.equal((await slow.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).status, "done");
+  });
+
+  test("a connection reset under a batch transaction is transient", async (t) => {
+    if (postgres.skipped(t)) return;
+    const proxy = await resettingProxy();
+    t.after(() => proxy.close());
+    const proxied = new URL(url);
+    proxied.port = String(proxy.port);
+    const viaProxy = await openDatabase(proxied.href);
+    t.after(() => viaProxy.$disconnect());
+    const job = await viaProxy.preprocessJob.create({ data: { text: "reset" } });
+    const error = await failureAfterReset(
+      proxy,
+      job.id,
+      () =>
+        viaProxy.$transaction([
+          viaProxy.sentence.deleteMany({ where: { jobId: job.id } }),
+          viaProxy.preprocessJob.update({ where: { id: job.id }, data: { status: "done" } }),
+        ]),
+      "a batch transaction",
+    );
+    t.diagnostic(`the batch failed with: ${String(error)}`);
+    assert.equal(isTransientDatabaseError(error), true, String(error));
+    assert.equal(databaseFailure(error)?.state, "unavailable");
+    // Nothing committed: the job is as it was, and the pool connects again.
+    assert.equal(
+      (await viaProxy.preprocessJob.findUniqueOrThrow({ where: { id: job.id } })).status,
+      job.status,
+    );
   });
 
   test("a server not listening (P1001) is the database unavailable, not busy", async () => {

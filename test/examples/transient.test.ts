@@ -170,6 +170,16 @@ describe("transient database failures (examples/preprocess/transient.ts)", () =>
     assert.equal(calls, 1);
     assert.equal(isTransientDatabaseError(new Error("plain")), false);
     assert.equal(isTransientDatabaseError({ code: "P2028", message: "Transaction already closed" }), false);
+    // A rollback after the transaction's timeout: Prisma rolled it back at the timeout, nothing committed
+    // (the real error is made on PostgreSQL by the lost-connection tests). A commit refused so is the
+    // caller's slow work.
+    const expired = (operation: string) => ({
+      code: "P2028",
+      message: `Transaction API error: Transaction already closed: A ${operation} cannot be executed on an expired transaction. The timeout for this transaction was 5000 ms, however 29012 ms passed since the start of the transaction. Consider increasing the interactive transaction timeout or doing less work in the transaction.`,
+    });
+    assert.equal(isTransientDatabaseError(expired("rollback")), true);
+    assert.equal(databaseFailure(expired("rollback"))?.state, "unavailable");
+    assert.equal(isTransientDatabaseError(expired("commit")), false);
     assert.equal(
       isTransientDatabaseError({
         code: "P2028",

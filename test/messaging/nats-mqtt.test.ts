@@ -179,7 +179,8 @@ describe("NATS", () => {
     const subject = `${stream}.orders`;
     let jsm;
     try {
-      jsm = await nc.jetstreamManager({ timeout: 3000 });
+      // The hang guard: a slow answer of a JetStream server is no missing JetStream (a skip).
+      jsm = await nc.jetstreamManager({ timeout: HANG_GUARD_MS });
       await jsm.streams.add({ name: stream, subjects: [subject] });
     } catch (err) {
       t.skip(

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, type TestContext } from "node:test";
 import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import { connect, type MsgHdrs, type NatsConnection } from "nats";
+import { HANG_GUARD_MS } from "../examples/tcp-servers.js";
 
 /** Server URL; override with TRACEHOP_TEST_NATS_URL. */
 export const NATS_URL = process.env.TRACEHOP_TEST_NATS_URL ?? "127.0.0.1:4222";
@@ -30,8 +31,10 @@ export function useNats(defaultLabel = "h4.nats"): Nats {
   let skipReason = "NATS was not connected";
   before(async () => {
     try {
+      // The connect's own timeout is the hang guard, not 3 s: a server that is not there refuses at once,
+      // and a loaded machine that takes longer to connect to one that is must not skip every test.
       nc = await context.with(ROOT_CONTEXT, () =>
-        connect({ servers: NATS_URL, reconnect: false, timeout: 3000 }),
+        connect({ servers: NATS_URL, reconnect: false, timeout: HANG_GUARD_MS }),
       );
     } catch (err) {
       skipReason = `NATS not reachable at ${NATS_URL} (${err instanceof Error ? err.message : String(err)}): start nats-server -js or set TRACEHOP_TEST_NATS_URL`;

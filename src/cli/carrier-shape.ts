@@ -1,5 +1,6 @@
 // What a JSON text or value is, for the input reader and the reader-limit notes of `tracehop inspect`.
 import { isPropagationHeaderName } from "../propagation/header-names.js";
+import { parseJsonExact } from "./exact-json.js";
 
 /**
  * How many diagnostics of one kind that repeats per key (a header past the reader's key limit, a value
@@ -43,10 +44,13 @@ export function isJson(text: string): boolean {
   }
 }
 
-/** `text` parsed as JSON: its value, or the parser's error. */
+/**
+ * `text` parsed as JSON: its value, or the parser's error; the digits of its integers beyond 2^53 kept
+ * (`parseJsonExact`).
+ */
 export function parseJson(text: string): { value: unknown } | { error: string } {
   try {
-    return { value: JSON.parse(text) as unknown };
+    return { value: parseJsonExact(text) };
   } catch (err) {
     return { error: (err as Error).message };
   }

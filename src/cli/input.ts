@@ -4,6 +4,7 @@
 import { withoutByteOrderMark } from "../carrier/carrier-object.js";
 import { TRACE_CONTEXT_FIELD } from "../context/carrier-source.js";
 import { hasPropagationHeader, isJsonObject, parseJson } from "./carrier-shape.js";
+import { parseJsonExact } from "./exact-json.js";
 import {
   clientTableHint,
   columnNameHint,
@@ -183,7 +184,7 @@ export function parseInspectInput(
     );
   let parsed: unknown;
   try {
-    parsed = one !== undefined ? one.value : JSON.parse(text);
+    parsed = one !== undefined ? one.value : parseJsonExact(text);
   } catch (err) {
     throw notJsonError(text, (err as Error).message);
   }

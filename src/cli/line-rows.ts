@@ -2,6 +2,7 @@
 // lines, `mysql --batch` lines with their escapes, psql's hex output of a bytea column.
 import { trimOws } from "../propagation/w3c/baggage.js";
 import { isJson, parseJson } from "./carrier-shape.js";
+import { parseJsonExact } from "./exact-json.js";
 
 /** What an empty line of line-per-row input is: `psql -At` prints a NULL column so. */
 const NULL_ROW = "NULL: written outside a span, or by a service without the extension";
@@ -367,12 +368,12 @@ export function readLine(line: string, mysql = false, escaped?: EscapedLine, cop
     return { value: undone.value, text: unescaped, mysql: true, asIs: escaped?.asIs ?? isJson(line) };
   }
   try {
-    return { value: JSON.parse(line) as unknown, text: line, mysql: false };
+    return { value: parseJsonExact(line), text: line, mysql: false };
   } catch (err) {
     const unescaped = mysqlUnescaped(line);
     if (unescaped !== undefined)
       try {
-        return { value: JSON.parse(unescaped) as unknown, text: unescaped, mysql: true };
+        return { value: parseJsonExact(unescaped), text: unescaped, mysql: true };
       } catch {
         // Not JSON either way: the line's own error is said.
       }

@@ -18,6 +18,7 @@ import {
   X_DATADOG_SAMPLING_PRIORITY,
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
+import { keepExactIntegers, exactIntegerText } from "./exact-json.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
 import type { InspectInput } from "./input.js";
 import { isBareTraceparent } from "./line-rows.js";
@@ -83,7 +84,7 @@ export function valueRow(
  * reads no carrier from it.
  */
 function jsonTextRow(value: string, field: string | undefined, diagnostics: string[]): InspectInput {
-  const inner = carrierObject(value);
+  const inner = exactCarrierObject(value);
   if (inner === undefined || inner instanceof Map)
     return {
       carrier: {},
@@ -185,7 +186,8 @@ function carrierOfValue(
         "refused whole, no context; shown is how it reads as an object (a Json column), which has no such limit",
     );
   // Numbers of an object that is no carrier at all (a row's id) are not stored ids: not reported.
-  if (place !== undefined || hasPropagationHeader(parsed)) numberDiagnostics(parsed, text, diagnostics);
+  if (place !== undefined || hasPropagationHeader(parsed))
+    parsed = numberDiagnostics(parsed, text, diagnostics);
   // The row's own traceContext is what withCarrier(row) reads; any other place is handed to it. A row
   // that is JSON text is never read as a row by the library: whatever field was read is handed to it.
   if (place === undefined) return { carrier: parsed };
@@ -324,7 +326,7 @@ function readCarrierField(
         : `the row's top-level propagation headers are ignored: its ${name} field is the carrier (--field ${shellWord(name)})`,
     );
   // A value parsed from JSON: carrierObject neither throws nor gives a Map here.
-  const inner = carrierObject(value);
+  const inner = exactCarrierObject(value);
   if (inner === undefined || inner instanceof Map) {
     const what =
       typeof value === "string"
@@ -449,18 +451,25 @@ function nestedPrototypeKeyFinding(name: string, reader: string, key: string): s
 
 /**
  * One diagnostic for each value of `carrier` stored as a JSON number (its digits as written in `text`,
- * the carrier's JSON text, when given): ids beyond 2^53 were rounded by every JSON reader and are
- * refused (DataDog/dd-trace-js#344, prisma/orm#20205), and so are ids past the largest double (`1e400`,
- * read as Infinity or -Infinity); other numbers are read as their text
- * (`String(n)`: `"1.5"`), judged as that string. The ids are always said; other numbers up to {@link MAX_LISTED},
- * then counted (each is a search of `text`).
+ * the carrier's JSON text, when given), and the carrier to inspect. An id (`x-datadog-trace-id`,
+ * `x-datadog-parent-id`, any case) that is an integer beyond 2^53 is read with its digits as the JSON
+ * text writes them (`exactIntegerText`), handed to the Datadog style as that decimal string (so a
+ * dd-trace-ot row that stored ids as numbers shows its ids exactly), with a diagnostic that a service
+ * reading the value through JSON.parse (Prisma's Json fields, pg) gets it rounded, and refuses it
+ * (DataDog/dd-trace-js#344, prisma/orm#20205; docs/migration.md, "Ids stored as JSON numbers"); when its
+ * digits could not be read again (a text nested past the second reader's stack, bytes) it is refused, as
+ * the library refuses it, and so are ids past the largest double (`1e400`, read as Infinity or -Infinity);
+ * other numbers are read as their text (`String(n)`: `"1.5"`), judged as that string. The ids are always
+ * said; other numbers up to {@link MAX_LISTED}, then counted (each is a search of `text`). Returns
+ * `carrier` itself, or a copy with the exact ids as strings.
  */
 function numberDiagnostics(
   carrier: Record<string, unknown>,
   text: string | undefined,
   diagnostics: string[],
-): void {
+): Record<string, unknown> {
   let numbers = 0;
+  let read = carrier;
   for (const [key, value] of Object.entries(carrier)) {
     if (typeof value !== "number") continue;
     const lowerKey = key.toLowerCase();
@@ -472,7 +481,17 @@ function numberDiagnostics(
         : new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:\\s*(-?[0-9.eE+-]+)`).exec(
             text,
           )?.[1];
-    if (id && Number.isInteger(value) && !Number.isSafeInteger(value))
+    const exact = id ? exactIntegerText(carrier, key) : undefined;
+    if (exact !== undefined) {
+      if (read === carrier) read = { ...carrier };
+      read[key] = exact;
+      diagnostics.push(
+        `${key} is stored as the JSON number ${exact}, beyond 2^53: read here exactly, as "${exact}" from the ` +
+          `JSON text; a service that reads the value through JSON.parse (a Prisma Json field, pg) gets it rounded ` +
+          `and refuses the id: store ids as decimal strings, or read the column as text with the ids cast to ` +
+          `strings (docs/migration.md, "Ids stored as JSON numbers")`,
+      );
+    } else if (id && Number.isInteger(value) && !Number.isSafeInteger(value))
       diagnostics.push(
         (digits === undefined
           ? `${key} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`
@@ -501,6 +520,7 @@ function numberDiagnostics(
     diagnostics.push(
       `${numbers - MAX_LISTED} more fields are stored as JSON numbers (not listed); carriers hold strings: store them as strings`,
     );
+  return read;
 }
 
 /**
@@ -681,7 +701,7 @@ function deeperPlaces(row: Record<string, unknown>): string[] {
 function stepInto(value: unknown): { object: Record<string, unknown>; parses: number } | undefined {
   if (isJsonObject(value)) return { object: value, parses: 0 };
   if (typeof value !== "string") return undefined;
-  const inner = carrierObject(value);
+  const inner = exactCarrierObject(value);
   if (inner === undefined || inner instanceof Map) return undefined;
   return { object: inner, parses: innermostText(value) === value ? 1 : 2 };
 }
@@ -811,6 +831,18 @@ function jsonTextLength(value: unknown): number | undefined {
     if (err instanceof RangeError) return undefined;
     throw err;
   }
+}
+
+/**
+ * What {@link carrierObject} reads of `value` (a value parsed from JSON), the digits of the integers
+ * beyond 2^53 of an object read from JSON text kept (`keepExactIntegers`: a field holding the carrier's
+ * JSON text, whose Datadog ids may be JSON numbers).
+ */
+function exactCarrierObject(value: unknown): ReturnType<typeof carrierObject> {
+  const inner = carrierObject(value);
+  if (typeof value === "string" && inner !== undefined && !(inner instanceof Map))
+    keepExactIntegers(inner, innermostText(withoutByteOrderMark(value)));
+  return inner;
 }
 
 /** `text`, or the JSON text it holds when it is the JSON text of a string (JSON text of JSON text). */

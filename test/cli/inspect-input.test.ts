@@ -1344,13 +1344,16 @@ describe("tracehop inspect: several rows", () => {
       [
         [true, false],
         [false, true],
-        [false, false],
+        [true, false],
       ],
     );
-    // Each line is its own text: the digits as written are named.
+    // Each line is its own text: the id is read with its digits as written.
+    assert.equal(reports[2].context.datadogTraceId, "12345678901234567890");
     assert.ok(
       reports[2].diagnostics.some((d: string) =>
-        d.includes("the JSON number 12345678901234567890, beyond 2^53"),
+        d.includes(
+          'the JSON number 12345678901234567890, beyond 2^53: read here exactly, as "12345678901234567890"',
+        ),
       ),
     );
     const bad = run(["inspect", "-"], '{"traceparent": "x"}\n\n{"b": "2"}\nnot json\n');
@@ -2471,25 +2474,78 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
     );
   });
 
-  test("an id beyond 2^53 stored as a JSON number: refused, with its digits as written, or said rounded in an array; no process warning besides", () => {
-    const ID = '"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"';
-    const REFUSED =
-      "every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings";
-    const cases: [string, (report: any) => string[], string][] = [
-      // One object: the digits come from the text itself.
-      [`{${ID}}`, (r) => r.diagnostics, `the JSON number 12345678901234567890, beyond 2^53: ${REFUSED}`],
-      // An array element: the input text could hold the same key in another row.
+  test("an id beyond 2^53 stored as a JSON number: read with its digits as written, in an object, an array element, JSON text in JSON; no process warning", () => {
+    const ID = '"x-datadog-trace-id": 12345678901234567890, "X-Datadog-Parent-Id": 9876543210987654321';
+    const EXACT = (key: string, digits: string): string =>
+      `${key} is stored as the JSON number ${digits}, beyond 2^53: read here exactly, as "${digits}" from the ` +
+      "JSON text; a service that reads the value through JSON.parse (a Prisma Json field, pg) gets it rounded and " +
+      "refuses the id: store ids as decimal strings, or read the column as text with the ids cast to strings " +
+      '(docs/migration.md, "Ids stored as JSON numbers")';
+    const cases: [string, (report: any) => any][] = [
+      [`{${ID}}`, (r) => r],
+      // An array element: the same key in every row, each read with its own digits.
+      [`[{"x-datadog-trace-id": 1, "x-datadog-parent-id": "2"}, {${ID}}]`, (r) => r[1]],
+      // A row whose traceContext column holds the carrier, and one holding its JSON text.
+      [`{"id": 12345678901234567891, "traceContext": {${ID}}}`, (r) => r],
+      [`{"id": 1, "traceContext": ${JSON.stringify(`{${ID}}`)}}`, (r) => r],
+      // Pretty-printed, as jq prints it.
       [
-        `[{${ID}}]`,
-        (r) => r[0].diagnostics,
-        `a JSON number beyond 2^53 (read as 12345678901234567000, already rounded): ${REFUSED}`,
+        JSON.stringify(JSON.parse(`{"k": 1}`), null, 2).replace('"k": 1', ID.replace(", ", ",\n  ")),
+        (r) => r,
       ],
     ];
-    for (const [input, diagnosticsOf, said] of cases) {
+    for (const [input, reportOf] of cases) {
+      const { code, stdout, stderr } = run(["inspect", "--json", input]);
+      assert.equal(code, 0, input);
+      const report = reportOf(JSON.parse(stdout));
+      assert.equal(report.context.traceId, "0000000000000000ab54a98ceb1f0ad2", input);
+      assert.equal(report.context.datadogTraceId, "12345678901234567890", input);
+      assert.equal(report.context.parentId, "891087b8e3b70cb1", input);
+      assert.equal(report.context.datadogParentId, "9876543210987654321", input);
+      assert.ok(report.diagnostics.includes(EXACT("x-datadog-trace-id", "12345678901234567890")), input);
+      assert.ok(report.diagnostics.includes(EXACT("X-Datadog-Parent-Id", "9876543210987654321")), input);
+      // The report says it: not the library's process warning (TRACEHOP_JSON_NUMBER_ID) besides.
+      assert.equal(stderr, "", input);
+    }
+    // Only ids: another field's number beyond 2^53 is read as the number it parses to, as before.
+    const other = run(["inspect", "--json", `{${ID}, "x-datadog-sampling-priority": 12345678901234567890}`]);
+    assert.ok(
+      JSON.parse(other.stdout).diagnostics.includes(
+        'x-datadog-sampling-priority is stored as a JSON number (12345678901234567890) that is not a safe integer; it is read as its text "12345678901234567000" and judged as that string (an invalid priority drops the Datadog context); store it as a string',
+      ),
+    );
+    // Digits beyond 2^64 are read exactly too, and refused by the Datadog style as no 64-bit id.
+    const wide = run([
+      "inspect",
+      "--json",
+      '{"x-datadog-trace-id": 123456789012345678901, "x-datadog-parent-id": "1"}',
+    ]);
+    assert.equal(wide.code, 1);
+    const report = JSON.parse(wide.stdout);
+    assert.ok(report.diagnostics.includes(EXACT("x-datadog-trace-id", "123456789012345678901")));
+    assert.equal(
+      report.styles.datadog.detail,
+      `x-datadog-trace-id "123456789012345678901" is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`,
+    );
+  });
+
+  test("an id stored as a JSON number that no exact reading reaches: refused as the library refuses it (past the largest double; an integer in exponent form)", () => {
+    const REFUSED =
+      "every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings";
+    const cases: [string, string][] = [
+      [
+        '{"x-datadog-trace-id": 1.2345678901234567890e19, "x-datadog-parent-id": "1"}',
+        `x-datadog-trace-id is stored as the JSON number 1.2345678901234567890e19, beyond 2^53: ${REFUSED}`,
+      ],
+      [
+        '{"x-datadog-trace-id": 1e400, "x-datadog-parent-id": "1"}',
+        "x-datadog-trace-id is stored as the JSON number 1e400, too large for JSON readers (read as Infinity): it is no id and is refused; store ids as decimal strings",
+      ],
+    ];
+    for (const [input, said] of cases) {
       const { code, stdout, stderr } = run(["inspect", "--json", input]);
       assert.equal(code, 1, input);
-      assert.ok(diagnosticsOf(JSON.parse(stdout)).includes(`x-datadog-trace-id is stored as ${said}`), input);
-      // The report says it: not the library's process warning (TRACEHOP_JSON_NUMBER_ID) besides.
+      assert.ok(JSON.parse(stdout).diagnostics.includes(said), `${input}: ${stdout}`);
       assert.equal(stderr, "", input);
     }
   });

@@ -476,10 +476,27 @@ const shape: fc.Arbitrary<Shape> = fc.oneof(
   carrier.map((c) => ({ value: asText({ id: 1, payload: { traceContext: c } }) })),
 );
 
-/** The JSON text a shape is given to inspect as, and the value the library is handed (JSON.parse of it). */
+/**
+ * `text` with every x-datadog-trace-id / -parent-id (any case) written as an integer beyond 2^53 written
+ * as a string of the same digits instead, at any level of JSON text inside JSON (its quotes escaped as
+ * the key's are): what inspect reads from the text, the digits as written, where JSON.parse rounds them.
+ */
+function exactIds(text: string): string {
+  return text.replace(
+    /((\\*)"x-datadog-(?:trace|parent)-id\2"\s*:\s*)(-?[0-9]{16,})(?![0-9.eE])/gi,
+    (whole, before: string, quote: string, digits: string) =>
+      Number.isSafeInteger(Number(digits)) ? whole : `${before}${quote}"${digits}${quote}"`,
+  );
+}
+
+/**
+ * The JSON text a shape is given to inspect as, and the value the library is handed: JSON.parse of it,
+ * but for ids beyond 2^53 written as JSON numbers, which inspect reads with their digits as written
+ * (as strings: {@link exactIds}), where a restore of what JSON.parse gives refuses them.
+ */
 function stored(s: Shape, indent?: number): { text: string; value: unknown } {
   const text = jsonText(s.value, indent);
-  return { text, value: JSON.parse(text) as unknown };
+  return { text, value: JSON.parse(exactIds(text)) as unknown };
 }
 
 const RUNS = runParameters(200);

@@ -500,7 +500,7 @@ describe("tracehop inspect", () => {
     assert.match(parent.stdout, /it looks like base64 of an x-datadog-parent-id \("13235353014750950193"\)/);
   });
 
-  test("exit 1 with the reason per style when no context is valid; numeric ids are refused with a diagnostic", () => {
+  test("exit 1 with the reason per style when no context is valid; numeric ids beyond 2^53 are read with their digits as written, with a diagnostic", () => {
     const rejected = run([
       "inspect",
       '{"x-datadog-trace-id":"0","x-datadog-parent-id":"1","traceparent":"ff-x"}',
@@ -530,10 +530,15 @@ describe("tracehop inspect", () => {
       "--json",
       '{"x-datadog-trace-id":7660829067201366963,"x-datadog-parent-id":1}',
     ]);
-    assert.equal(numeric.code, 1);
+    assert.equal(numeric.code, 0);
     const report = JSON.parse(numeric.stdout);
-    assert.equal(report.valid, false);
-    assert.match(report.diagnostics[0], /7660829067201366963, beyond 2\^53.*refused/);
+    assert.equal(report.valid, true);
+    assert.equal(report.context.datadogTraceId, "7660829067201366963");
+    assert.equal(report.context.traceId, "00000000000000006a50bb72a3864bb3");
+    assert.match(
+      report.diagnostics[0],
+      /7660829067201366963, beyond 2\^53: read here exactly, as "7660829067201366963".*gets it rounded and refuses the id/,
+    );
   });
 
   test("a Datadog id the carrier reader kept no value of: missing (the rule, and which tracers differ), its JSON type, and the diagnostics only where one is printed", () => {
@@ -587,14 +592,15 @@ describe("tracehop inspect", () => {
     assert.deepEqual(object.diagnostics, [
       "x-datadog-parent-id: stored as a JSON object or array, it is read as an invalid value, never as a missing one; carriers hold strings: store it as a string",
     ]);
-    const rounded = datadog('{"x-datadog-trace-id":12345678901234567890,"x-datadog-parent-id":"1"}');
+    // An integer in exponent form has no digits to read exactly: rounded, and refused.
+    const rounded = datadog('{"x-datadog-trace-id":1.2345678901234567890e19,"x-datadog-parent-id":"1"}');
     assert.equal(
       rounded.detail,
       "x-datadog-trace-id is a JSON number beyond 2^53, which JSON readers round: the carrier reader ignores it (see the diagnostics)",
     );
     assert.match(
       rounded.diagnostics[0]!,
-      /^x-datadog-trace-id is stored as the JSON number 12345678901234567890, beyond 2\^53/,
+      /^x-datadog-trace-id is stored as the JSON number 1.2345678901234567890e19, beyond 2\^53/,
     );
     // Past the largest double (1e400, read as Infinity): said as too large, not as the text "Infinity" (trial t9).
     const huge = datadog('{"x-datadog-trace-id":"1234","x-datadog-parent-id":1e400}');

@@ -1,0 +1,94 @@
+// JSON text parsed as JSON.parse parses it, with the exact digits of its integers beyond 2^53 kept on
+// the side: a Datadog id stored as a JSON number (a dd-trace-ot row) is read by `tracehop inspect` as
+// the digits the text holds, not as the double JSON.parse rounds it to.
+import { isLosslessNumber, parse as parseLossless } from "lossless-json";
+
+/**
+ * The integers beyond 2^53 of parsed JSON text, by the object holding them and their key: the digits as
+ * the text writes them (`12345678901234567890`). Objects not in it hold none, or came from text that
+ * could not be read a second time (see {@link parseJsonExact}).
+ */
+const EXACT_INTEGERS = new WeakMap<object, Map<string, string>>();
+
+/**
+ * A value of 16 digits or more, after `:`, `,` or `[` (and JSON whitespace, a minus sign): every integer
+ * at or beyond 2^53 (9007199254740992, 16 digits) is written so, so text without it has none to keep, and
+ * the common case (ids as strings, whose digits follow a quote) costs this one search.
+ */
+const LONG_INTEGER = /[:,[][ \t\n\r]*-?[0-9]{16}/;
+
+/** An integer as JSON text writes it: an optional minus sign and digits, no fraction or exponent. */
+const INTEGER_TEXT = /^-?[0-9]+$/;
+
+/**
+ * `text` parsed as `JSON.parse(text)` parses it (the same value, the same SyntaxError: its result is
+ * that of JSON.parse, RFC 8259), and, when the text holds integers at or beyond 2^53 in magnitude, their
+ * digits as written kept for {@link exactIntegerText}. A JSON reader rounds such an integer to the
+ * nearest double (RFC 8259 §6 allows it; ECMA-262 JSON.parse does it), so a Datadog id stored as a JSON
+ * number (`{"x-datadog-trace-id": 12345678901234567890}`, which PostgreSQL jsonb and MySQL/MariaDB JSON
+ * keep exact and psql and mysql print exactly) would be lost; the digits are read with lossless-json
+ * (Node 20 has no `context.source` in JSON.parse's reviver). Only integers written as digits are kept
+ * (`1.2e19` is not); repeated keys keep the last value, as JSON.parse does. When the second reading
+ * fails (a text nested deeper than its parser's stack), nothing is kept: the ids stay the rounded
+ * numbers, refused as before. Never throws but JSON.parse's own errors.
+ */
+export function parseJsonExact(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  keepExactIntegers(value, text);
+  return value;
+}
+
+/**
+ * Keeps, for {@link exactIntegerText}, the digits of the integers beyond 2^53 that `text` writes in
+ * `value`, the result of `JSON.parse(text)` (or of reading it as the library does: the same value).
+ * Nothing is kept when the text holds no number of 16 digits or more, or when it cannot be read a second time.
+ * Never throws.
+ */
+export function keepExactIntegers(value: unknown, text: string): void {
+  if (value === null || typeof value !== "object" || !LONG_INTEGER.test(text)) return;
+  let exact: unknown;
+  try {
+    // A leading byte order mark, which the library's reader skips (RFC 8259 §8.1), skipped here too.
+    exact = parseLossless(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, null, {
+      onDuplicateKey: ({ newValue }) => newValue,
+    });
+  } catch {
+    // A text nested deeper than the parser's stack (a RangeError): no digits kept, ids refused.
+    return;
+  }
+  // Both values walked together, without recursion (a text may nest thousands of levels deep).
+  const pending: [unknown, unknown][] = [[value, exact]];
+  while (pending.length > 0) {
+    const [parsed, read] = pending.pop()!;
+    if (parsed === null || typeof parsed !== "object" || read === null || typeof read !== "object") continue;
+    if (Array.isArray(parsed)) {
+      if (!Array.isArray(read)) continue;
+      for (let i = 0; i < parsed.length; i++) pending.push([parsed[i], read[i]]);
+      continue;
+    }
+    const holder = parsed as Record<string, unknown>;
+    const source = read as Record<string, unknown>;
+    for (const key of Object.keys(holder)) {
+      if (!Object.hasOwn(source, key)) continue;
+      const inner = holder[key];
+      const written = source[key];
+      if (typeof inner === "number") {
+        if (Number.isSafeInteger(inner) || !isLosslessNumber(written)) continue;
+        const digits = written.toString();
+        if (!INTEGER_TEXT.test(digits)) continue;
+        let kept = EXACT_INTEGERS.get(holder);
+        if (kept === undefined) EXACT_INTEGERS.set(holder, (kept = new Map()));
+        kept.set(key, digits);
+      } else if (inner !== null && typeof inner === "object") pending.push([inner, written]);
+    }
+  }
+}
+
+/**
+ * The digits as written in its JSON text of the integer beyond 2^53 that `holder[key]` holds as a
+ * rounded number (`"12345678901234567890"`; a minus sign kept), when `holder` came from
+ * {@link parseJsonExact} or {@link keepExactIntegers}; else `undefined`.
+ */
+export function exactIntegerText(holder: object, key: string): string | undefined {
+  return EXACT_INTEGERS.get(holder)?.get(key);
+}

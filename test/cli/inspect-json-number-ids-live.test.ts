@@ -1,0 +1,294 @@
+// Datadog ids stored as JSON numbers beyond 2^53 (a dd-trace-ot row), in real databases: PostgreSQL
+// jsonb and json, a MariaDB JSON column, a SQLite file; printed by the real clients (psql, mariadb,
+// sqlite3) as a user pipes them into `tracehop inspect -`. The databases keep the digits exact and the
+// clients print them so: inspect reads them as written, not as JSON.parse rounds them. The statements
+// docs/migration.md gives ("Ids stored as JSON numbers") to store them as strings are run too, and
+// their result inspected. A client not installed, or a server not answering, skips its tests with a
+// sentence naming it. Tables are named h7_ids_* and dropped at the end.
+import { after, before, describe, test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MYSQL_URL, PG_URL } from "../prisma/databases.js";
+import { run } from "./run-cli.js";
+
+/** 12345678901234567890 and 9876543210987654321: both beyond 2^53, the first beyond 2^63 too. */
+const TRACE = "12345678901234567890";
+const PARENT = "9876543210987654321";
+const TRACE_HEX = "0000000000000000ab54a98ceb1f0ad2";
+const PARENT_HEX = "891087b8e3b70cb1";
+/** The row as a dd-trace-ot writer that put the ids through numbers stores it. */
+const ROW = `{"x-datadog-trace-id": ${TRACE}, "x-datadog-parent-id": ${PARENT}, "x-datadog-sampling-priority": 1}`;
+
+/** What `command args` prints, or the reason it cannot run (a skip reason naming the client). */
+function client(command: string, args: readonly string[]): string | { out: string } {
+  try {
+    return { out: execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    return e.code === "ENOENT"
+      ? `${command} is not installed`
+      : `${command} failed: ${String(e.stderr ?? e.message).trim()}`;
+  }
+}
+
+const psql = (options: readonly string[], sql: string) =>
+  client("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...options, "-c", sql, PG_URL]);
+
+function mariadb(options: readonly string[], sql: string) {
+  const url = new URL(MYSQL_URL);
+  return client("mariadb", [
+    "-h",
+    url.hostname,
+    "-P",
+    url.port || "3306",
+    "-u",
+    decodeURIComponent(url.username),
+    ...(url.password === "" ? [] : [`-p${decodeURIComponent(url.password)}`]),
+    url.pathname.slice(1),
+    ...options,
+    "-e",
+    sql,
+  ]);
+}
+
+/** `out` of a client's run, or the test skipped with its reason (`undefined`). */
+function output(t: TestContext, result: string | { out: string }): string | undefined {
+  if (typeof result === "string") {
+    t.skip(result);
+    return undefined;
+  }
+  return result.out;
+}
+
+interface Report {
+  valid: boolean;
+  noCarrier?: string;
+  arrayElement?: number;
+  context?: { traceId: string; datadogTraceId: string; parentId?: string; datadogParentId?: string };
+  diagnostics: string[];
+}
+
+/** The exact-read diagnostic of `key` stored as the JSON number `digits`. */
+const exactSaid = (key: string, digits: string) =>
+  `${key} is stored as the JSON number ${digits}, beyond 2^53: read here exactly, as "${digits}" from the JSON text`;
+
+/**
+ * `tracehop inspect --json -` on `printed`: exit `code`, nothing on stderr, and the reports; the text
+ * report (without --json) names the decimal ids too.
+ */
+function inspect(printed: string, code = 0): Report[] {
+  const json = run(["inspect", "--json", "-"], printed);
+  assert.equal(json.stderr, "", printed);
+  assert.equal(json.code, code, printed);
+  const text = run(["inspect", "-"], printed);
+  assert.match(text.stdout, new RegExp(`${TRACE}  \\(Datadog decimal, low 64 bits\\)`));
+  assert.match(
+    text.stdout,
+    new RegExp(`parent id +${PARENT_HEX}  \\(hex\\)  ${PARENT}  \\(Datadog decimal\\)`),
+  );
+  const parsed = JSON.parse(json.stdout) as Report | Report[];
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+/** A report of the row: valid, the exact ids in hex and decimal, each said read exactly. */
+function assertExact(report: Report | undefined, printed: string): void {
+  assert.ok(report, printed);
+  assert.equal(report.valid, true, printed);
+  assert.equal(report.context?.traceId, TRACE_HEX, printed);
+  assert.equal(report.context?.datadogTraceId, TRACE, printed);
+  assert.equal(report.context?.parentId, PARENT_HEX, printed);
+  assert.equal(report.context?.datadogParentId, PARENT, printed);
+  assert.ok(
+    report.diagnostics.some((d) => d.startsWith(exactSaid("x-datadog-trace-id", TRACE))),
+    `${printed}: ${report.diagnostics.join(" | ")}`,
+  );
+  assert.ok(
+    report.diagnostics.some((d) => d.startsWith(exactSaid("x-datadog-parent-id", PARENT))),
+    printed,
+  );
+}
+
+/** A report of the row after the migration: the same ids, and no id said to be a JSON number. */
+function assertMigrated(report: Report | undefined, printed: string): void {
+  assert.ok(report, printed);
+  assert.equal(report.context?.traceId, TRACE_HEX, printed);
+  assert.equal(report.context?.parentId, PARENT_HEX, printed);
+  assert.ok(!report.diagnostics.some((d) => /x-datadog-(trace|parent)-id is stored as/.test(d)), printed);
+}
+
+describe("ids stored as JSON numbers in PostgreSQL (jsonb, json), printed by psql", () => {
+  let skip: string | undefined;
+  before(() => {
+    const made = psql(
+      [],
+      `drop table if exists h7_ids_pg;
+       create table h7_ids_pg (id int primary key, "traceContext" jsonb, legacy json);
+       insert into h7_ids_pg values (1, '${ROW}', '${ROW}'), (2, null, null);`,
+    );
+    if (typeof made === "string") skip = made;
+  });
+  after(() => {
+    if (skip === undefined) psql([], "drop table if exists h7_ids_pg");
+  });
+
+  test("psql -At, psql -t, json_agg and row_to_json of whole rows: the ids read as stored", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const one = output(t, psql(["-At"], `select "traceContext" from h7_ids_pg where id = 1`));
+    if (one === undefined) return;
+    // jsonb keeps the digits, and psql prints them so.
+    assert.ok(one.includes(`"x-datadog-trace-id": ${TRACE}`), one);
+    assertExact(inspect(one)[0], one);
+
+    const json = output(t, psql(["-At"], `select legacy from h7_ids_pg where id = 1`))!;
+    assertExact(inspect(json)[0], json);
+
+    // Rows, a NULL one among them: exit 1 for the NULL row, the other read exactly.
+    const aligned = output(t, psql(["-t"], `select "traceContext" from h7_ids_pg order by id`))!;
+    const rows = inspect(aligned, 1);
+    assertExact(rows[0], aligned);
+    assert.equal(rows[1]?.valid, false);
+
+    const agg = output(t, psql(["-At"], `select json_agg(t order by id) from h7_ids_pg t`))!;
+    const elements = inspect(agg, 1);
+    assert.equal(elements[0]?.arrayElement, 1);
+    assertExact(elements[0], agg);
+
+    const whole = output(t, psql(["-At"], `select row_to_json(t) from h7_ids_pg t where id = 1`))!;
+    assertExact(inspect(whole)[0], whole);
+  });
+
+  test("the migration to strings (docs/migration.md): the same ids, stored as strings", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const made = psql(
+      [],
+      `drop table if exists h7_ids_pg_migrated;
+       create table h7_ids_pg_migrated as select * from h7_ids_pg;
+       update h7_ids_pg_migrated set "traceContext" = jsonb_set("traceContext", '{x-datadog-trace-id}',
+         to_jsonb("traceContext"->>'x-datadog-trace-id'))
+         where jsonb_typeof("traceContext"->'x-datadog-trace-id') = 'number';
+       update h7_ids_pg_migrated set "traceContext" = jsonb_set("traceContext", '{x-datadog-parent-id}',
+         to_jsonb("traceContext"->>'x-datadog-parent-id'))
+         where jsonb_typeof("traceContext"->'x-datadog-parent-id') = 'number';`,
+    );
+    try {
+      if (output(t, made) === undefined) return;
+      const printed = output(t, psql(["-At"], `select "traceContext" from h7_ids_pg_migrated where id = 1`))!;
+      assert.ok(printed.includes(`"x-datadog-trace-id": "${TRACE}"`), printed);
+      assert.ok(printed.includes(`"x-datadog-parent-id": "${PARENT}"`), printed);
+      assertMigrated(inspect(printed)[0], printed);
+    } finally {
+      psql([], "drop table if exists h7_ids_pg_migrated");
+    }
+  });
+});
+
+describe("ids stored as JSON numbers in a MariaDB JSON column, printed by mariadb", () => {
+  let skip: string | undefined;
+  before(() => {
+    const made = mariadb(
+      [],
+      `drop table if exists h7_ids_my;
+       create table h7_ids_my (id int primary key, traceContext JSON);
+       insert into h7_ids_my values (1, '${ROW}'), (2, null);`,
+    );
+    if (typeof made === "string") skip = made;
+  });
+  after(() => {
+    if (skip === undefined) mariadb([], "drop table if exists h7_ids_my");
+  });
+
+  test("mariadb -N -B, with -r, and JSON_OBJECT of whole rows: the ids read as stored", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const batch = output(t, mariadb(["-N", "-B"], "select traceContext from h7_ids_my order by id"));
+    if (batch === undefined) return;
+    assert.ok(batch.includes(`"x-datadog-trace-id": ${TRACE}`), batch);
+    const rows = inspect(batch, 1);
+    assertExact(rows[0], batch);
+    assert.equal(rows[1]?.valid, false);
+
+    const raw = output(t, mariadb(["-N", "-B", "-r"], "select traceContext from h7_ids_my where id = 1"))!;
+    assertExact(inspect(raw)[0], raw);
+
+    const whole = output(
+      t,
+      mariadb(
+        ["-N", "-B", "-r"],
+        "select json_object('id', id, 'traceContext', json_extract(traceContext, '$')) from h7_ids_my where id = 1",
+      ),
+    )!;
+    assertExact(inspect(whole)[0], whole);
+  });
+
+  test("the migration to strings (docs/migration.md): the same ids, stored as strings", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const made = mariadb(
+      [],
+      `drop table if exists h7_ids_my_migrated;
+       create table h7_ids_my_migrated as select * from h7_ids_my;
+       update h7_ids_my_migrated set traceContext = JSON_SET(traceContext, '$."x-datadog-trace-id"',
+         JSON_UNQUOTE(JSON_EXTRACT(traceContext, '$."x-datadog-trace-id"')))
+         where JSON_TYPE(JSON_EXTRACT(traceContext, '$."x-datadog-trace-id"')) <> 'STRING';
+       update h7_ids_my_migrated set traceContext = JSON_SET(traceContext, '$."x-datadog-parent-id"',
+         JSON_UNQUOTE(JSON_EXTRACT(traceContext, '$."x-datadog-parent-id"')))
+         where JSON_TYPE(JSON_EXTRACT(traceContext, '$."x-datadog-parent-id"')) <> 'STRING';`,
+    );
+    try {
+      if (output(t, made) === undefined) return;
+      const printed = output(
+        t,
+        mariadb(["-N", "-B", "-r"], "select traceContext from h7_ids_my_migrated where id = 1"),
+      )!;
+      assert.ok(printed.includes(`"x-datadog-trace-id": "${TRACE}"`), printed);
+      assert.ok(printed.includes(`"x-datadog-parent-id": "${PARENT}"`), printed);
+      assertMigrated(inspect(printed)[0], printed);
+    } finally {
+      mariadb([], "drop table if exists h7_ids_my_migrated");
+    }
+  });
+});
+
+describe("ids stored as JSON numbers in a SQLite file, printed by sqlite3", () => {
+  let folder: string;
+  let file: string;
+  let skip: string | undefined;
+  before(() => {
+    folder = mkdtempSync(join(tmpdir(), "h7-ids-"));
+    file = join(folder, "rows.db");
+    const made = client("sqlite3", [
+      file,
+      `create table h7_ids (id int primary key, traceContext text);
+       insert into h7_ids values (1, '${ROW}'), (2, null);`,
+    ]);
+    if (typeof made === "string") skip = made;
+  });
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  test("list mode, -json (the column's JSON text in a JSON string), json_object of whole rows", (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    const list = output(t, client("sqlite3", [file, "select traceContext from h7_ids where id = 1"]));
+    if (list === undefined) return;
+    assertExact(inspect(list)[0], list);
+
+    const json = output(
+      t,
+      client("sqlite3", ["-json", file, "select id, traceContext from h7_ids order by id"]),
+    )!;
+    // The column is text: sqlite3 -json prints it as a JSON string holding the row's JSON text.
+    assert.ok(json.includes(`\\"x-datadog-trace-id\\": ${TRACE}`), json);
+    const rows = inspect(json, 1);
+    assertExact(rows[0], json);
+    assert.equal(rows[1]?.valid, false);
+
+    const whole = output(
+      t,
+      client("sqlite3", [
+        file,
+        "select json_object('id', id, 'traceContext', json(traceContext)) from h7_ids where id = 1",
+      ]),
+    )!;
+    assertExact(inspect(whole)[0], whole);
+  });
+});

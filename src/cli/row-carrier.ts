@@ -18,6 +18,7 @@ import {
   X_DATADOG_SAMPLING_PRIORITY,
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
+import { MAX_QUOTED_VALUE_CHARACTERS, quoteValue } from "../describe-value.js";
 import { keepExactIntegers, exactIntegerText } from "./exact-json.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
 import type { InspectInput } from "./input.js";
@@ -475,18 +476,23 @@ function numberDiagnostics(
     const lowerKey = key.toLowerCase();
     const id = lowerKey === X_DATADOG_TRACE_ID || lowerKey === X_DATADOG_PARENT_ID;
     if (!id && ++numbers > MAX_LISTED) continue;
-    const digits =
-      text === undefined
+    // A key or a number of any length (a megabyte of digits) is quoted cut, as a value is.
+    const name = key.length > MAX_QUOTED_VALUE_CHARACTERS ? quoteValue(key) : key;
+    // The digits are looked up by the key's name in the text: a key too long for a regular expression
+    // (V8 refuses a pattern of a megabyte: "Regular expression too large") is named with its value.
+    const written =
+      text === undefined || key.length > MAX_KEY_LOOKED_UP
         ? undefined
         : new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:\\s*(-?[0-9.eE+-]+)`).exec(
             text,
           )?.[1];
+    const digits = written === undefined ? undefined : numberText(written);
     const exact = id ? exactIntegerText(carrier, key) : undefined;
     if (exact !== undefined) {
       if (read === carrier) read = { ...carrier };
       read[key] = exact;
       diagnostics.push(
-        `${key} is stored as the JSON number ${exact}, beyond 2^53: read here exactly, as "${exact}" from the ` +
+        `${name} is stored as the JSON number ${numberText(exact)}, beyond 2^53: read here exactly, as ${quoteValue(exact)} from the ` +
           `JSON text; a service that reads the value through JSON.parse (a Prisma Json field, pg) gets it rounded ` +
           `and refuses the id: store ids as decimal strings, or read the column as text with the ids cast to ` +
           `strings (docs/migration.md, "Ids stored as JSON numbers")`,
@@ -494,21 +500,21 @@ function numberDiagnostics(
     } else if (id && Number.isInteger(value) && !Number.isSafeInteger(value))
       diagnostics.push(
         (digits === undefined
-          ? `${key} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`
-          : `${key} is stored as the JSON number ${digits}, beyond 2^53`) +
+          ? `${name} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`
+          : `${name} is stored as the JSON number ${digits}, beyond 2^53`) +
           `: every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings`,
       );
     else if (id && Math.abs(value) === Infinity)
       diagnostics.push(
-        `${key} is stored as the JSON number ${digits ?? "(too large)"}, too large for JSON readers (read as ` +
+        `${name} is stored as the JSON number ${digits ?? "(too large)"}, too large for JSON readers (read as ` +
           `${value}): it is no id and is refused; store ids as decimal strings`,
       );
     else
       diagnostics.push(
         Number.isSafeInteger(value)
-          ? `${key} is stored as a JSON number (${digits ?? value}); it is exact and read as "${value}", ` +
+          ? `${name} is stored as a JSON number (${digits ?? value}); it is exact and read as "${value}", ` +
               `but carriers hold strings: store it as a string`
-          : `${key} is stored as a JSON number (${digits ?? value}) that is not a safe integer; it is read as its ` +
+          : `${name} is stored as a JSON number (${digits ?? value}) that is not a safe integer; it is read as its ` +
               `text ${JSON.stringify(String(value))} and judged as that string` +
               (lowerKey === X_DATADOG_SAMPLING_PRIORITY
                 ? ` (an invalid priority drops the Datadog context)`
@@ -521,6 +527,20 @@ function numberDiagnostics(
       `${numbers - MAX_LISTED} more fields are stored as JSON numbers (not listed); carriers hold strings: store them as strings`,
     );
   return read;
+}
+
+/** The longest key whose number's digits {@link numberDiagnostics} looks up in the text, in characters. */
+const MAX_KEY_LOOKED_UP = 1024;
+
+/**
+ * The digits of a JSON number as written, for a diagnostic: whole up to
+ * {@link MAX_QUOTED_VALUE_CHARACTERS} characters, else the first of them and `… (<length> characters)`,
+ * as a long value is quoted (docs/migration.md, "Checking a row").
+ */
+function numberText(digits: string): string {
+  return digits.length > MAX_QUOTED_VALUE_CHARACTERS
+    ? `${digits.slice(0, MAX_QUOTED_VALUE_CHARACTERS)}… (${digits.length} characters)`
+    : digits;
 }
 
 /**

@@ -2550,6 +2550,30 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
     }
   });
 
+  test("a number of a million digits in an id or another field: quoted cut after 80 digits with its length, as a value is, not whole", () => {
+    const digits = "9".repeat(1_000_000);
+    for (const key of ["x-datadog-trace-id", "x-datadog-sampling-priority"]) {
+      const text = `{"x-datadog-trace-id": "1", "x-datadog-parent-id": "2", "${key}": ${digits}}`;
+      const { stdout, stderr } = run(["inspect", "--json", "-"], text);
+      assert.equal(stderr, "");
+      assert.ok(stdout.length < 20_000, `${key}: a report of ${stdout.length} characters`);
+      const said = (JSON.parse(stdout).diagnostics as string[]).find((d) =>
+        d.startsWith(`${key} is stored as`),
+      );
+      assert.ok(said?.includes(`${"9".repeat(80)}… (1000000 characters)`), `${key}: ${said?.slice(0, 300)}`);
+    }
+    // A key of a million characters holding a number: named cut too.
+    const key = "k".repeat(1_000_000);
+    const { stdout } = run(["inspect", "--json", "-"], `{"traceparent": "${TRACEPARENT}", "${key}": 1}`);
+    assert.ok(stdout.length < 20_000, `a report of ${stdout.length} characters`);
+    assert.ok(
+      (JSON.parse(stdout).diagnostics as string[]).includes(
+        `"${"k".repeat(80)}"… (1000000 characters) is stored as a JSON number (1); it is exact and read as "1", but carriers hold strings: store it as a string`,
+      ),
+      stdout.slice(0, 2000),
+    );
+  });
+
   test("5,000 fields stored as JSON numbers: ten listed and the rest counted; an id is always listed", () => {
     const carrier: Record<string, unknown> = { traceparent: TRACEPARENT };
     for (let i = 0; i < 5_000; i++) carrier[`n${i}`] = i;

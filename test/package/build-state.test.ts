@@ -6,7 +6,17 @@
 // dist/example stayed deleted, and an export removed from src/ was a SyntaxError at a process's start).
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -78,4 +88,93 @@ test("npm start's tsc -b builds the example again when its output is gone, or th
   // Nothing emitted on a type error: the example's last output stays, older than the package it no longer
   // fits, and the next tsc -b (npm start) checks it again, failing again.
   assert.match(build("--dry").stdout, /A non-dry build would build project '.*tsconfig\.examples\.json'/);
+});
+
+test("npm test's build (scripts/build.ts --if-stale) skips an up-to-date dist/ and rebuilds on any change of the sources' text, whatever its date", (t) => {
+  // The project's own tsconfigs, package.json and build script on a package of one export and an example of
+  // one file: the real script, the real tsc.
+  const dir = tempDir(t, "build-if-stale");
+  for (const file of ["package.json", "tsconfig.json", "tsconfig.build.json", "tsconfig.examples.json"])
+    cpSync(join(ROOT, file), join(dir, file));
+  mkdirSync(join(dir, "scripts"));
+  cpSync(join(ROOT, "scripts/build.ts"), join(dir, "scripts/build.ts"));
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  mkdirSync(join(dir, "src"));
+  mkdirSync(join(dir, "examples/preprocess"), { recursive: true });
+  writeFileSync(join(dir, "src/index.ts"), "export const greeting = 'hello';\n");
+  writeFileSync(
+    join(dir, "examples/preprocess/main.ts"),
+    'import { greeting } from "tracehop";\nconsole.log(greeting);\n',
+  );
+  const buildIfStale = () =>
+    spawnSync(process.execPath, ["--import", "tsx", "scripts/build.ts", "--if-stale"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+  const run = () =>
+    execFileSync(process.execPath, ["dist/example/examples/preprocess/main.js"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+
+  let out = buildIfStale();
+  assert.equal(out.status, 0, out.stdout + out.stderr);
+  assert.match(out.stdout, /build: dist\/ has no build stamp .*: building dist\/ whole/);
+  assert.equal(run(), "hello\n");
+
+  // Nothing changed: no build.
+  out = buildIfStale();
+  assert.equal(out.status, 0);
+  assert.equal(out.stdout, "build: dist/ is up to date with the sources (npm run build rebuilds it whole)\n");
+
+  // A source changed and put back with an older date than its output (cp -p, git stash pop): tsc -b's dates
+  // would skip it; the digest of the text does not.
+  const stamp = statSync(join(dir, "dist/src/index.js")).mtime;
+  writeFileSync(join(dir, "src/index.ts"), "export const greeting = 'bonjour';\n");
+  const old = new Date(stamp.getTime() - 3_600_000);
+  utimesSync(join(dir, "src/index.ts"), old, old);
+  out = buildIfStale();
+  assert.match(
+    out.stdout,
+    /build: src\/, examples\/, generated\/ or the build's configuration changed: building/,
+  );
+  assert.equal(run(), "bonjour\n");
+
+  // An output deleted: built again.
+  rmSync(join(dir, "dist/src/index.js"));
+  out = buildIfStale();
+  assert.match(out.stdout, /build: dist\/src\/index\.js is missing: building dist\/ whole/);
+  assert.equal(run(), "bonjour\n");
+
+  // A source removed: its output does not stay behind (dist/ is built anew).
+  writeFileSync(join(dir, "src/extra.ts"), "export const extra = 1;\n");
+  assert.equal(buildIfStale().status, 0);
+  assert.ok(existsSync(join(dir, "dist/src/extra.js")));
+  rmSync(join(dir, "src/extra.ts"));
+  assert.equal(buildIfStale().status, 0);
+  assert.ok(
+    !existsSync(join(dir, "dist/src/extra.js")),
+    "dist/src/extra.js stayed after src/extra.ts was removed",
+  );
+
+  // A type error: exit code not 0, and no stamp, so the next run builds again rather than calling it up to date.
+  writeFileSync(join(dir, "src/index.ts"), "export const welcome = 'hello';\n");
+  out = buildIfStale();
+  assert.notEqual(out.status, 0);
+  assert.ok(!existsSync(join(dir, "dist/build-stamp.json")));
+  assert.match(buildIfStale().stdout, /build: dist\/ has no build stamp/);
+});
+
+test("npm test builds only when stale, npm run build always; both generate the Prisma clients first when stale", () => {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  assert.equal(
+    scripts.test,
+    "node --import tsx scripts/prisma-generate.ts --if-stale && node --import tsx scripts/build.ts --if-stale && node --import tsx scripts/run-tests.ts",
+  );
+  assert.equal(
+    scripts.build,
+    "node --import tsx scripts/prisma-generate.ts --if-stale && node --import tsx scripts/build.ts",
+  );
 });

@@ -1,0 +1,141 @@
+/**
+ * Builds dist/: the package (tsconfig.build.json → dist/src) and the example (tsconfig.examples.json →
+ * dist/example), whole, with `tsc -b --force`, after removing dist/ (an output whose source was deleted or
+ * renamed does not stay behind to be tested or packed).
+ *
+ *   node --import tsx scripts/build.ts             build whole (`npm run build`)
+ *   node --import tsx scripts/build.ts --if-stale  build whole only when dist/ was not built from the
+ *                                                   sources as they are now (`npm test`); else one line
+ *
+ * Stale means: the stamp (dist/build-stamp.json) is missing or records another digest of the build's inputs
+ * (the text of every file of src/, examples/ and generated/, the tsconfigs, package.json, package-lock.json
+ * and the TypeScript version), or a source has no output. A digest of the text, not the files' dates:
+ * `tsc -b` compares dates, and a file put back with an older date (`git stash pop`, `cp -p`, `tar -x`) would
+ * leave yesterday's dist/ in place. The stamp is removed when a build starts and written when it succeeded,
+ * so a build that failed or was stopped part way is redone. Why `--force`: `tsc -b` alone would skip a
+ * project by dates for the same reason; the full build also leaves the state `npm start`'s `tsc -b` reads,
+ * so the first `npm start` after it does not build again.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, relative, sep } from "node:path";
+
+/** The folders whose files are the build's sources. */
+const SOURCE_FOLDERS = ["src", "examples", "generated"] as const;
+/** The single files that shape the build. */
+const CONFIG_FILES = [
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "tsconfig.examples.json",
+  "package.json",
+  "package-lock.json",
+] as const;
+/** Where the stamp is, relative to the root. */
+export const BUILD_STAMP = "dist/build-stamp.json";
+
+/** The files of `folder` under `root`, recursively, as sorted paths relative to `root` with `/`. */
+function filesOf(root: string, folder: string): string[] {
+  const path = join(root, folder);
+  if (statSync(path, { throwIfNoEntry: false }) === undefined) return [];
+  return readdirSync(path, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join("/"))
+    .sort();
+}
+
+/**
+ * The digest (sha256, hex) of what the build of the repository at `root` is made from: each source file's
+ * path and text, each config file's text (`absent` when missing) and the TypeScript version installed.
+ */
+export function buildInputsDigest(root: string): string {
+  const digest = createHash("sha256");
+  let typescript = "missing";
+  try {
+    const require = createRequire(join(root, "package.json"));
+    typescript = (
+      JSON.parse(readFileSync(require.resolve("typescript/package.json"), "utf8")) as { version: string }
+    ).version;
+  } catch {
+    // No TypeScript: the build below says so.
+  }
+  digest.update(`typescript ${typescript}\0`);
+  for (const file of CONFIG_FILES) {
+    const path = join(root, file);
+    digest.update(`${file}\0`);
+    digest.update(existsSync(path) ? readFileSync(path) : "absent");
+    digest.update("\0");
+  }
+  for (const folder of SOURCE_FOLDERS)
+    for (const file of filesOf(root, folder)) {
+      digest.update(`${file}\0`);
+      digest.update(readFileSync(join(root, file)));
+      digest.update("\0");
+    }
+  return digest.digest("hex");
+}
+
+/**
+ * The first TypeScript source (not a declaration) of src/, examples/ or generated/ under `root` that has no
+ * JavaScript output in dist/, as its output path, or `undefined`.
+ */
+export function missingOutput(root: string): string | undefined {
+  for (const folder of SOURCE_FOLDERS) {
+    const outDir = folder === "src" ? "dist" : "dist/example";
+    for (const file of filesOf(root, folder)) {
+      if (!file.endsWith(".ts") || file.endsWith(".d.ts")) continue;
+      const output = `${outDir}/${file.replace(/\.ts$/, ".js")}`;
+      if (!existsSync(join(root, output))) return output;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why dist/ under `root` must be built again (a sentence), or `undefined` when it was built from the
+ * sources as they are now.
+ */
+export function buildStaleness(root: string): string | undefined {
+  const stampPath = join(root, BUILD_STAMP);
+  if (!existsSync(stampPath)) return "dist/ has no build stamp (not built yet, or its last build failed)";
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(readFileSync(stampPath, "utf8")) as { inputs?: unknown }).inputs;
+  } catch {
+    recorded = undefined;
+  }
+  if (recorded !== buildInputsDigest(root))
+    return "src/, examples/, generated/ or the build's configuration changed";
+  const missing = missingOutput(root);
+  return missing === undefined ? undefined : `${missing} is missing`;
+}
+
+/** Builds dist/ under `root` whole; returns tsc's exit code (0 when both projects built). */
+export function buildWhole(root: string): number {
+  const inputs = buildInputsDigest(root);
+  rmSync(join(root, "dist"), { recursive: true, force: true });
+  const tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");
+  const run = spawnSync(
+    process.execPath,
+    [tsc, "-b", "tsconfig.build.json", "tsconfig.examples.json", "--force"],
+    { cwd: root, stdio: "inherit" },
+  );
+  if (run.status !== 0) return run.status ?? 1;
+  // The digest taken before the build: a file changed while it ran is built by the next one.
+  writeFileSync(join(root, BUILD_STAMP), JSON.stringify({ inputs }) + "\n");
+  return 0;
+}
+
+if (import.meta.filename === process.argv[1]) {
+  const root = process.cwd();
+  if (process.argv.includes("--if-stale")) {
+    const stale = buildStaleness(root);
+    if (stale === undefined) {
+      console.log("build: dist/ is up to date with the sources (npm run build rebuilds it whole)");
+      process.exit(0);
+    }
+    console.log(`build: ${stale}: building dist/ whole`);
+  }
+  process.exit(buildWhole(root));
+}

@@ -146,8 +146,10 @@ export interface StartedSpan {
  * `x-datadog-trace-id`, `b3`, `x-b3-traceid`) and an application header named `traceContext` that
  * holds no carrier are headers, not a row. It is extracted from `ROOT_CONTEXT`, never from the active
  * context, so a retry scheduled from inside a failed attempt still restores the stored parent
- * (open-telemetry/opentelemetry-js#4001). A missing or invalid carrier starts a new root span; nothing
- * in the carrier can make the call throw. A propagator whose extract behavior is `restart`
+ * (open-telemetry/opentelemetry-js#4001). A missing or invalid carrier starts a new root span, in a new
+ * trace, even inside an active span (unlike `withProcessSpan` and `withBatchItem`, which make a child of
+ * the active span then: docs/restore.md "When the carrier holds nothing" has the table); nothing in the
+ * carrier can make the call throw. A propagator whose extract behavior is `restart`
  * (`DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT`, as in dd-trace-js) restores no parent: the span starts a
  * new trace, linked to the stored context, with its baggage.
  *

@@ -21,7 +21,7 @@ import {
   withCarrier,
 } from "../../src/index.js";
 import { isTraceCarrierProvider, toEpochMs } from "../../src/context/carrier-source.js";
-import { withProcessSpan } from "../../src/messaging/index.js";
+import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, finishedSpan, parentIdOf, W3C_CARRIER, W3C_PARENT_ID, W3C_TRACE_ID } from "./tracing.js";
 
@@ -1145,5 +1145,64 @@ describe("capturedAt read from the data: a value that is no time is left out, sa
       "done",
     );
     assert.equal("tracehop.queue.wait" in finishedSpan("proxy").attributes, false);
+  });
+});
+
+describe("a carrier that holds nothing, inside an active span (docs/restore.md, 'When the carrier holds nothing')", () => {
+  /** Runs `call` inside a recording span `outer`; returns outer's span context and the span `name`. */
+  function inOuter(name: string, call: () => unknown) {
+    const outer = trace.getTracer("test").startSpan("outer");
+    context.with(trace.setSpan(context.active(), outer), call);
+    outer.end();
+    return { outer: outer.spanContext(), span: finishedSpan(name) };
+  }
+  const NOTHING = { traceparent: "garbage" };
+
+  test("withCarrier: a new root, in a new trace, not linked to the active span (a job restored on its own)", () => {
+    const { outer, span } = inOuter("job", () => withCarrier(NOTHING, "job", () => 0));
+    assert.equal(parentIdOf(span), undefined);
+    assert.notEqual(span.spanContext().traceId, outer.traceId);
+    assert.deepEqual(span.links, []);
+  });
+
+  test("traced: the same as withCarrier", () => {
+    const run = traced({ name: "traced job" })((_row: unknown) => 0);
+    const { outer, span } = inOuter("traced job", () => run({ traceContext: NOTHING }));
+    assert.equal(parentIdOf(span), undefined);
+    assert.notEqual(span.spanContext().traceId, outer.traceId);
+  });
+
+  test("withProcessSpan: a child of the active span (a message of a batch or a poll loop)", () => {
+    const { outer, span } = inOuter("process jobs", () =>
+      withProcessSpan(NOTHING, { system: "rabbitmq", destination: "jobs" }, () => 0),
+    );
+    assert.equal(span.spanContext().traceId, outer.traceId);
+    assert.equal(parentIdOf(span), outer.spanId);
+  });
+
+  test("withSendSpan: a child of the active span", async () => {
+    const { outer, span } = inOuter("publish jobs", () =>
+      withSendSpan({ system: "rabbitmq", destination: "jobs", creationContext: NOTHING }, () => 0),
+    );
+    assert.equal(span.spanContext().traceId, outer.traceId);
+    assert.equal(parentIdOf(span), outer.spanId);
+  });
+
+  test("withBatchItem: a child of the active span (the batch span)", () => {
+    let batch: Span | undefined;
+    withBatch([NOTHING], "batch", (span) => {
+      batch = span;
+      withBatchItem(NOTHING, "item", () => 0);
+    });
+    const item = finishedSpan("item");
+    assert.equal(item.spanContext().traceId, batch!.spanContext().traceId);
+    assert.equal(parentIdOf(item), batch!.spanContext().spanId);
+  });
+
+  test("contextFromCarrier: ROOT_CONTEXT's values, no span (never the active context's)", () => {
+    const outer = trace.getTracer("test").startSpan("outer");
+    const restored = context.with(trace.setSpan(context.active(), outer), () => contextFromCarrier(NOTHING));
+    outer.end();
+    assert.equal(trace.getSpan(restored), undefined);
   });
 });

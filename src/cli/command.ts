@@ -17,6 +17,7 @@ import { inspectCarrier } from "./inspect.js";
 import { type ArrayReading, InspectInputError, parseInspectInput } from "./input.js";
 import { type InputSource, LOOKS_LIKE_FILE_NAME, readInput } from "./read-input.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable, writeReports } from "./report.js";
+import { runSpans, SPANS_OPTIONS, SPANS_USAGE } from "./spans-command.js";
 
 /**
  * What `tracehop` runs with besides its arguments: in the bin the process's standard streams
@@ -87,8 +88,8 @@ it: DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT, DD_TRACE_PROPAGATION_EXTRACT_FIRST an
 DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH; the report says what each changes and which values the library
 does not use (--json: extractBehavior, extractFirst, tagsMaxLength, tagsMaxLengthSource)
 
-tracehop help (or --help, -h; tracehop help inspect the same) prints this usage; tracehop --version (-V)
-prints the version.
+tracehop help inspect (or tracehop inspect --help) prints this usage; tracehop help (or --help, -h)
+prints the usage of every command; tracehop --version (-V) prints the version.
 
 exit codes: 0 a valid context (in every row; one read from a field withCarrier(row) does not
               read is said on the report's first line, --json: carrierFrom; so is a
@@ -98,8 +99,9 @@ exit codes: 0 a valid context (in every row; one read from a field withCarrier(r
             3 inspect itself failed (a bug: please report it)`;
 
 /**
- * Runs `tracehop` with `argv` (the arguments after the program's name: `["inspect", "--json", "-"]`)
- * and resolves to its exit code: {@link EXIT_VALID}, {@link EXIT_NO_CONTEXT}, {@link EXIT_USAGE} (usage
+ * Runs `tracehop` with `argv` (the arguments after the program's name: `["inspect", "--json", "-"]`,
+ * `["spans", "--last", "3"]`: `spans` is `runSpans`, whose usage says its exit codes) and resolves to its
+ * exit code: {@link EXIT_VALID}, {@link EXIT_NO_CONTEXT}, {@link EXIT_USAGE} (usage
  * or input error, said on `io.writeErr`) or {@link EXIT_FAILED} (inspect itself failed, said in one line).
  * The reports are written one by one through `io.writeOut`, each once the promise it returned for the one
  * before (if any) has resolved. Reads files and tells options from file names relative to the current
@@ -121,18 +123,19 @@ export async function runTracehop(argv: readonly string[], io: CommandIo): Promi
     return EXIT_VALID;
   }
   if (args[0] === "help" && !help) {
-    // `tracehop help [inspect]`: what --help prints (inspect's usage is the whole usage).
+    // `tracehop help [inspect | spans]`: that command's usage, or every command's (as --help).
     const message = helpError(args.slice(1));
     if (message === undefined) {
-      void io.writeOut(USAGE + "\n");
+      void io.writeOut(usageOf(args[1]) + "\n");
       return EXIT_VALID;
     }
     io.writeErr(`tracehop: ${printable(message)}\n${TOP_HELP}\n`);
     return EXIT_USAGE;
   }
+  if (args[0] === "spans" && !help) return runSpans(args.slice(1), io);
   if (args[0] !== "inspect" || help) {
     if (help) {
-      void io.writeOut(USAGE + "\n");
+      void io.writeOut(usageOf(args[0]) + "\n");
       return EXIT_VALID;
     }
     const [message, inspectUsage] = commandError(args[0]);
@@ -317,8 +320,21 @@ function nearOption(arg: string, options: readonly string[]): string | undefined
   return near === undefined ? undefined : near + (equals < 0 ? "" : arg.slice(equals));
 }
 
-/** The commands of `tracehop`: inspect, and help (which prints the usage, as --help). */
-const COMMANDS = ["inspect", "help"] as const;
+/** The commands of `tracehop`: inspect, spans, and help (which prints the usage, as --help). */
+const COMMANDS = ["inspect", "spans", "help"] as const;
+
+/** What the usage errors say the commands are. */
+const THE_COMMANDS = "the commands are inspect and spans";
+
+/**
+ * The usage `tracehop help <command>` and `tracehop <command> --help` print: inspect's, spans's, or
+ * (no command, or `help`) every command's, inspect's first.
+ */
+function usageOf(command: string | undefined): string {
+  if (command === "inspect") return USAGE;
+  if (command === "spans") return SPANS_USAGE;
+  return `${USAGE}\n\n${SPANS_USAGE}`;
+}
 
 /**
  * What is wrong with the arguments after `tracehop help` (`rest`), or `undefined` when the usage is to be
@@ -327,7 +343,7 @@ const COMMANDS = ["inspect", "help"] as const;
  */
 function helpError(rest: readonly string[]): string | undefined {
   if (rest.length > 1)
-    return `help takes at most one command, got ${rest.length} arguments: ${rest.map((arg) => quoteWritten(arg)).join(" ")}; write tracehop help inspect`;
+    return `help takes at most one command, got ${rest.length} arguments: ${rest.map((arg) => quoteWritten(arg)).join(" ")}; write tracehop help inspect or tracehop help spans`;
   const [command] = rest;
   if (command === undefined || (COMMANDS as readonly string[]).includes(command)) return undefined;
   return commandError(command)[0];
@@ -340,13 +356,15 @@ function helpError(rest: readonly string[]): string | undefined {
  * reads a name), an option of inspect before the command.
  */
 function commandError(first: string | undefined): [message: string, inspectUsage: boolean] {
-  if (first === undefined) return ["no command given; the command is inspect", false];
+  if (first === undefined) return [`no command given; ${THE_COMMANDS}`, false];
   if (/^--?[A-Za-z]/.test(first)) {
     const name = first.split("=", 1)[0]!;
     if ((INSPECT_OPTIONS as readonly string[]).includes(name))
       return [`${name} is an option of inspect; write tracehop inspect ${name} ...`, true];
+    if ((SPANS_OPTIONS as readonly string[]).includes(name))
+      return [`${name} is an option of spans; write tracehop spans ${name} ...`, false];
     const guess = nearOption(first, INSPECT_OPTIONS);
-    if (guess === undefined) return [`unknown option ${first}; the command is inspect`, false];
+    if (guess === undefined) return [`unknown option ${first}; ${THE_COMMANDS}`, false];
     const ofInspect = !(TOP_OPTIONS as readonly string[]).includes(guess.split("=", 1)[0]!);
     return [
       `unknown option ${first}; did you mean ${ofInspect ? `tracehop inspect ${guess}` : guess}?`,
@@ -355,7 +373,7 @@ function commandError(first: string | undefined): [message: string, inspectUsage
   }
   const near = nearestName(first, COMMANDS, (text) => text.toLowerCase());
   return [
-    `unknown command ${quoteWritten(first)}; ${near === undefined ? "the command is inspect" : `did you mean ${near}?`}`,
+    `unknown command ${quoteWritten(first)}; ${near === undefined ? THE_COMMANDS : `did you mean ${near}?`}`,
     false,
   ];
 }

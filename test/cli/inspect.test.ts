@@ -693,9 +693,9 @@ describe("tracehop inspect", () => {
     assert.equal(unknown.code, 2);
     assert.equal(
       unknown.stderr,
-      'tracehop: unknown command "frobnicate"; the command is inspect\ntracehop --help shows the usage\n',
+      'tracehop: unknown command "frobnicate"; the commands are inspect and spans\ntracehop --help shows the usage\n',
     );
-    assert.match(run([]).stderr, /^tracehop: no command given; the command is inspect\n/);
+    assert.match(run([]).stderr, /^tracehop: no command given; the commands are inspect and spans\n/);
     assert.equal(run(["--help"]).code, 0);
     // --version prints the package's version, before or after the command.
     const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -723,18 +723,30 @@ describe("tracehop help", () => {
   test("help prints the whole usage, help inspect inspect's (as --help: stdout, exit 0); a near miss is the usual usage error", () => {
     const usage = run(["--help"]);
     assert.equal(usage.code, 0);
-    for (const args of [["help"], ["help", "inspect"], ["help", "help"]]) {
+    for (const args of [["help"], ["help", "help"]]) {
       assert.deepEqual(run(args), usage, args.join(" "));
     }
+    // help inspect: inspect's usage alone, as inspect --help; the whole usage starts with it.
+    const inspectUsage = run(["help", "inspect"]);
+    assert.deepEqual(run(["inspect", "--help"]), inspectUsage);
+    assert.match(inspectUsage.stdout, /^usage: tracehop inspect /);
+    assert.doesNotMatch(inspectUsage.stdout, /usage: tracehop spans/);
+    assert.ok(
+      usage.stdout.startsWith(inspectUsage.stdout.trimEnd()),
+      "the whole usage starts with inspect's",
+    );
     const top = "tracehop --help shows the usage\n";
     const cases: [args: string[], stderr: string][] = [
       [["help", "inspct"], `tracehop: unknown command "inspct"; did you mean inspect?\n${top}`],
       [["help", "INSPECT"], `tracehop: unknown command "INSPECT"; did you mean inspect?\n${top}`],
-      [["help", "frobnicate"], `tracehop: unknown command "frobnicate"; the command is inspect\n${top}`],
+      [
+        ["help", "frobnicate"],
+        `tracehop: unknown command "frobnicate"; the commands are inspect and spans\n${top}`,
+      ],
       [["hepl"], `tracehop: unknown command "hepl"; did you mean help?\n${top}`],
       [
         ["help", "inspect", "{}"],
-        `tracehop: help takes at most one command, got 2 arguments: "inspect" "{}"; write tracehop help inspect\n${top}`,
+        `tracehop: help takes at most one command, got 2 arguments: "inspect" "{}"; write tracehop help inspect or tracehop help spans\n${top}`,
       ],
     ];
     for (const [args, stderr] of cases) {
@@ -751,8 +763,8 @@ describe("tracehop: a usage error (the bin, as a user runs it)", () => {
       [["--versoin"], `tracehop: unknown option --versoin; did you mean --version?\n${top}`],
       [["-v"], `tracehop: unknown option -v; did you mean -V?\n${top}`],
       [["inspct", "{}"], `tracehop: unknown command "inspct"; did you mean inspect?\n${top}`],
-      [["frobnicate"], `tracehop: unknown command "frobnicate"; the command is inspect\n${top}`],
-      [[], `tracehop: no command given; the command is inspect\n${top}`],
+      [["frobnicate"], `tracehop: unknown command "frobnicate"; the commands are inspect and spans\n${top}`],
+      [[], `tracehop: no command given; the commands are inspect and spans\n${top}`],
       [
         ["--json", "{}"],
         `tracehop: --json is an option of inspect; write tracehop inspect --json ...\n${inspect}`,

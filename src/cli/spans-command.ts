@@ -1,0 +1,248 @@
+// `tracehop spans [FILE]`: the traces of an OTLP JSON-lines spans file printed as trees. Reached, as
+// inspect is, only through `runTracehop` (its `CommandIo`: no `process` here).
+import { closeSync, openSync, statSync } from "node:fs";
+import { quoteWritten } from "../describe-value.js";
+import { nearestName } from "../edit-distance.js";
+import { DEFAULT_SPANS_FILE } from "../tracing/tracing-config.js";
+import type { CommandIo } from "./command.js";
+import { fdInput, type InputSource } from "./read-input.js";
+import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable } from "./report.js";
+import { readSpans, type SpansReading } from "./spans-file.js";
+import { formatTrace, groupTraces } from "./spans-tree.js";
+
+/** How many traces `tracehop spans` prints without `--last` or `--all`: the latest ten. */
+export const DEFAULT_LAST_TRACES = 10;
+
+/** The usage of `tracehop spans` (`tracehop help spans`, `tracehop spans --help`). */
+export const SPANS_USAGE = `usage: tracehop spans [--trace ID] [--last N | --all] [--] [FILE | -]
+
+Prints the traces of an OTLP JSON-lines spans file as trees: the file startTracing writes
+(its spansFile option, TRACEHOP_SPANS_FILE; by default .tracehop/spans.jsonl when no exporter
+is configured), or what the OpenTelemetry Collector's file exporter writes with format: json.
+One ExportTraceServiceRequest per line; the file is read a chunk at a time, never whole.
+
+Each trace starts with its id in 128-bit hex (W3C) and as Datadog shows it (the lower 64 bits
+in decimal, x-datadog-trace-id, and _dd.p.tid for the upper ones), its span count and start
+time; then a line per span, children under their parent in start order: service, span name,
+kind, duration, ERROR and the status message on a failed span, the messaging attributes
+(messaging.system, messaging.destination.name, messaging.operation.type, messaging.message.id,
+messaging.batch.message_count), tracehop's restore attributes (tracehop.relation, attempt,
+run, queue.wait in seconds), http.route, http.response.status_code, error.type, the span's
+links, and "parent ID not in this file" for a span whose parent was written elsewhere.
+
+  FILE         the spans file; without it, TRACEHOP_SPANS_FILE, else ${DEFAULT_SPANS_FILE}
+  -            read the lines from standard input (kubectl logs ... | tracehop spans -)
+  --           the end of the options, before a file whose name starts with -
+  --trace ID   that trace alone: 32 hex digits (W3C, as traceparent holds it) or the Datadog
+               decimal trace id (x-datadog-trace-id, the id Datadog's UI shows)
+  --last N     the N traces that started last (default ${DEFAULT_LAST_TRACES}), oldest first
+  --all        every trace in the file, oldest first
+
+exit codes: 0 traces printed,
+            1 no trace to print (an empty file; no trace of that --trace id),
+            2 usage or input error: the file is missing, unreadable or no OTLP JSON lines
+              (said in one line with what to fix), or the output cannot be written,
+            3 tracehop spans itself failed (a bug: please report it)`;
+
+/** The line after a usage error of `tracehop spans`'s arguments. */
+const SPANS_HELP = "tracehop spans --help shows the usage";
+
+/** The options of `tracehop spans` (and those read anywhere). */
+export const SPANS_OPTIONS = ["--trace", "--last", "--all", "--help", "--version", "-h", "-V"] as const;
+
+/** The arguments of `tracehop spans`, read. */
+interface SpansArguments {
+  /** The trace asked for: its 32 hex digits, or the lower 16 of them (a Datadog decimal id). */
+  trace: { hex: string } | { lowHex: string } | undefined;
+  /** How many of the latest traces to print (`Infinity` for `--all`). */
+  last: number;
+  files: string[];
+}
+
+/** 2^64 - 1: the largest Datadog trace id. */
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/**
+ * The trace id `text` as `--trace` reads it: 32 hex digits (any case), or a Datadog decimal id (1 to 20
+ * digits, 1 to 2^64-1: the lower 64 bits), or `undefined` when it is neither.
+ */
+function traceIdOption(text: string): SpansArguments["trace"] {
+  if (/^[0-9a-fA-F]{32}$/.test(text) && !/^0+$/.test(text)) return { hex: text.toLowerCase() };
+  if (/^\d{1,20}$/.test(text)) {
+    const value = BigInt(text);
+    if (value >= 1n && value <= MAX_UINT64) return { lowHex: value.toString(16).padStart(16, "0") };
+  }
+  return undefined;
+}
+
+/** Reads the arguments after `spans`; returns what is wrong as the usage error says it. */
+function parseSpansArguments(args: readonly string[]): SpansArguments | string {
+  const parsed: SpansArguments = { trace: undefined, last: DEFAULT_LAST_TRACES, files: [] };
+  let lastGiven: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      parsed.files.push(...args.slice(i + 1));
+      break;
+    } else if (arg === "--trace" || arg.startsWith("--trace=")) {
+      const value = arg === "--trace" ? args[++i] : arg.slice("--trace=".length);
+      const trace = value === undefined ? undefined : traceIdOption(value);
+      if (trace === undefined)
+        return (
+          `--trace takes a trace id: 32 hex digits (W3C) or a Datadog decimal id up to 18446744073709551615` +
+          (value === undefined ? "" : `, got ${quoteWritten(value)}`)
+        );
+      if (parsed.trace !== undefined) return "--trace is given twice: give one trace id";
+      parsed.trace = trace;
+    } else if (arg === "--last" || arg.startsWith("--last=")) {
+      const value = arg === "--last" ? args[++i] : arg.slice("--last=".length);
+      if (value === undefined || !/^\d{1,9}$/.test(value) || Number(value) < 1)
+        return `--last takes a number of traces, 1 or more${value === undefined ? "" : `, got ${quoteWritten(value)}`}`;
+      if (lastGiven !== undefined) return `--last and ${lastGiven} are both given: give one`;
+      lastGiven = "--last";
+      parsed.last = Number(value);
+    } else if (arg === "--all") {
+      if (lastGiven !== undefined && lastGiven !== "--all")
+        return `--all and ${lastGiven} are both given: give one`;
+      lastGiven = "--all";
+      parsed.last = Infinity;
+    } else if (arg.startsWith("-") && arg !== "-") {
+      const name = arg.split("=", 1)[0]!;
+      const guess = nearestName(name, SPANS_OPTIONS, (text) => text.replace(/^-+/, "").toLowerCase());
+      return guess === undefined
+        ? `unknown option ${arg}; the options are --trace, --last, --all (a file whose name starts with - follows --: tracehop spans -- ${arg})`
+        : `unknown option ${arg}; did you mean ${guess}?`;
+    } else parsed.files.push(arg);
+  }
+  return parsed;
+}
+
+/** An input error of `tracehop spans`: said in one line, exit {@link EXIT_USAGE}. */
+class SpansInputError extends Error {}
+
+/** What to give, ending the messages about a file that cannot be read as spans. */
+const GIVE_FILE =
+  "give the spans file startTracing writes (its spansFile option, TRACEHOP_SPANS_FILE) or a Collector file exporter's output (format: json)";
+
+/**
+ * The file `path` opened for reading, after checking what it is.
+ * @throws {@link SpansInputError} saying what is wrong: no such file (and, for the `defaulted` path, how a
+ *   file comes to be there), a folder, permission.
+ */
+function openSpansFile(path: string, defaulted: string | undefined): number {
+  try {
+    if (statSync(path).isDirectory())
+      throw new SpansInputError(`${JSON.stringify(path)} is a folder; ${GIVE_FILE}`);
+    return openSync(path, "r");
+  } catch (err) {
+    if (err instanceof SpansInputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && defaulted !== undefined)
+      throw new SpansInputError(
+        `no spans file at ${JSON.stringify(path)} (${defaulted}): startTracing() writes it when no exporter is configured ` +
+          "(or set its spansFile option, or TRACEHOP_SPANS_FILE); run your service first, or name the file: tracehop spans FILE",
+      );
+    if (code === "ENOENT")
+      throw new SpansInputError(`cannot read ${JSON.stringify(path)}: no such file; ${GIVE_FILE}`);
+    const message = String((err as Error).message ?? err).split("\n")[0];
+    throw new SpansInputError(
+      `cannot read ${JSON.stringify(path)} (${message}); make it readable, or ${GIVE_FILE}`,
+    );
+  }
+}
+
+/**
+ * Runs `tracehop spans` with `args` (the arguments after `spans`): reads the file (or standard input),
+ * prints the traces chosen as trees on `io.writeOut`, notes (lines skipped, traces not shown) on
+ * `io.writeErr`, and resolves to its exit code ({@link SPANS_USAGE} says which).
+ */
+export async function runSpans(args: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseSpansArguments(args);
+  if (typeof parsed === "string") {
+    io.writeErr(`tracehop spans: ${printable(parsed)}\n${SPANS_HELP}\n`);
+    return EXIT_USAGE;
+  }
+  if (parsed.files.length > 1) {
+    io.writeErr(
+      `tracehop spans: give at most one spans file, got ${parsed.files.length}: ${parsed.files.map((f) => JSON.stringify(f)).join(" ")}\n${SPANS_HELP}\n`,
+    );
+    return EXIT_USAGE;
+  }
+  const named = parsed.files[0];
+  const fromEnv = io.env.TRACEHOP_SPANS_FILE;
+  const path = named ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : DEFAULT_SPANS_FILE);
+  const defaulted =
+    named !== undefined ? undefined : path === DEFAULT_SPANS_FILE ? "the default" : "TRACEHOP_SPANS_FILE";
+  const what = path === "-" ? "standard input" : JSON.stringify(path);
+  const { trace } = parsed;
+  const keep =
+    trace === undefined
+      ? undefined
+      : "hex" in trace
+        ? (id: string) => id === trace.hex
+        : (id: string) => id.endsWith(trace.lowHex);
+  let reading: SpansReading;
+  try {
+    let fd: number | undefined;
+    try {
+      const source: InputSource = path === "-" ? io.stdin : fdInput((fd = openSpansFile(path, defaulted)));
+      try {
+        reading = readSpans(source, keep);
+      } catch (err) {
+        if (err instanceof SpansInputError) throw err;
+        const message = String((err as Error).message ?? err).split("\n")[0];
+        throw new SpansInputError(`cannot read ${what} (${message}); ${GIVE_FILE}`);
+      }
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    if (reading.lines > 0 && reading.badLines === reading.lines) {
+      const first = reading.firstBad!;
+      throw new SpansInputError(
+        `${what} is no OTLP JSON-lines spans file: line ${first.line} is ${first.reason}` +
+          `${reading.lines > 1 ? `, and so are the other ${reading.lines - 1}` : ""}; ${GIVE_FILE}`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof SpansInputError) {
+      io.writeErr(`tracehop spans: ${printable(err.message)}\n`);
+      return EXIT_USAGE;
+    }
+    io.writeErr(
+      `tracehop spans: failed on this input (${printable(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}); ` +
+        "this is a bug in tracehop spans: please report it\n",
+    );
+    return EXIT_FAILED;
+  }
+  if (reading.badLines > 0) {
+    const first = reading.firstBad!;
+    io.writeErr(
+      `tracehop spans: ${reading.badLines} of ${reading.lines} lines of ${what} skipped, no OTLP JSON ` +
+        `(line ${first.line} is ${printable(first.reason)}; a line cut short by a writer still writing is one)\n`,
+    );
+  }
+  if (reading.badSpans > 0)
+    io.writeErr(
+      `tracehop spans: ${reading.badSpans} span${reading.badSpans === 1 ? "" : "s"} of ${what} skipped: ` +
+        "a trace or span id that is not hex of 32 or 16 digits, or no start or end time\n",
+    );
+  const traces = groupTraces(reading.spans);
+  if (traces.length === 0) {
+    io.writeErr(
+      trace === undefined
+        ? `tracehop spans: ${what} holds no spans${reading.lines === 0 ? " (it is empty)" : ""}\n`
+        : `tracehop spans: no trace with the id ${"hex" in trace ? trace.hex : `${BigInt("0x" + trace.lowHex)} (Datadog; lower 64 bits ${trace.lowHex})`} in ${what}\n`,
+    );
+    return EXIT_NO_CONTEXT;
+  }
+  const shown = traces.slice(Math.max(0, traces.length - parsed.last));
+  for (const [i, one] of shown.entries()) {
+    const wait = io.writeOut((i === 0 ? "" : "\n") + formatTrace(one).join("\n") + "\n");
+    if (wait !== undefined) await wait;
+  }
+  if (shown.length < traces.length)
+    io.writeErr(
+      `tracehop spans: the last ${shown.length} of ${traces.length} traces in ${what}; --last N or --all for more, --trace ID for one\n`,
+    );
+  return EXIT_VALID;
+}

@@ -1,0 +1,148 @@
+// `tracehop spans`: the spans of a file grouped by trace, each trace printed as a tree.
+import { printable } from "./report.js";
+import type { FileSpan } from "./spans-file.js";
+
+/** The spans of one trace, and when its first span started (nanoseconds since the Unix epoch). */
+export interface FileTrace {
+  traceId: string;
+  spans: FileSpan[];
+  startNanos: bigint;
+}
+
+/**
+ * `spans` grouped by trace id, the traces in the order of their first span's start (a trace that starts
+ * at the same time as another: the one read first first).
+ */
+export function groupTraces(spans: readonly FileSpan[]): FileTrace[] {
+  const traces = new Map<string, FileTrace>();
+  for (const span of spans) {
+    const trace = traces.get(span.traceId);
+    if (trace === undefined)
+      traces.set(span.traceId, { traceId: span.traceId, spans: [span], startNanos: span.startNanos });
+    else {
+      trace.spans.push(span);
+      if (span.startNanos < trace.startNanos) trace.startNanos = span.startNanos;
+    }
+  }
+  // Array.prototype.sort is stable: equal starts keep the order they were read in.
+  return [...traces.values()].sort((a, b) =>
+    a.startNanos < b.startNanos ? -1 : a.startNanos > b.startNanos ? 1 : 0,
+  );
+}
+
+/**
+ * The Datadog form of a 128-bit W3C trace id (32 hex digits): its lower 64 bits in decimal, the id
+ * Datadog's `x-datadog-trace-id` carries and its UI searches, and its upper 64 bits in hex, the
+ * `_dd.p.tid` tag (`undefined` when they are zero: a 64-bit id). Datadog behaviour: a 128-bit trace id
+ * travels as `x-datadog-trace-id` (lower half) and `_dd.p.tid` (upper half), as dd-trace-js
+ * `_extract128BitTraceId` reads them (docs/export.md, "How a 128-bit trace id reaches Datadog"). Never
+ * through a JS number (DataDog/dd-trace-js#344).
+ */
+export function datadogTraceId(traceId: string): { decimal: string; tid: string | undefined } {
+  const tid = traceId.slice(0, 16);
+  return {
+    decimal: BigInt("0x" + traceId.slice(16)).toString(10),
+    tid: /^0+$/.test(tid) ? undefined : tid,
+  };
+}
+
+/** The OTLP span kinds' names, by number (OTLP `Span.SpanKind`). */
+const KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
+
+/**
+ * The attributes a tree line shows, in this order, when a span has them: the messaging semantic
+ * conventions' system, destination, operation and message id, tracehop's restore attributes, and what
+ * says how an HTTP call or a failure went.
+ */
+export const SHOWN_ATTRIBUTES = [
+  "messaging.system",
+  "messaging.destination.name",
+  "messaging.operation.type",
+  "messaging.message.id",
+  "messaging.batch.message_count",
+  "tracehop.relation",
+  "tracehop.attempt",
+  "tracehop.run",
+  "tracehop.queue.wait",
+  "http.route",
+  "http.response.status_code",
+  "error.type",
+] as const;
+
+/** An attribute value as a tree line shows it: bare when it is one word, else as a JSON string. */
+function shownValue(value: string): string {
+  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+}
+
+/** A duration in nanoseconds as milliseconds with one decimal: `752.2 ms`. */
+function millis(nanos: bigint): string {
+  return `${(Number(nanos) / 1e6).toFixed(1)} ms`;
+}
+
+/**
+ * The lines of one trace: a header (`trace <hex> (W3C)  =  <decimal> (Datadog[, _dd.p.tid=<hex>])  <n>
+ * spans  <start, ISO 8601 UTC>`), then a line per span, children under their parent in start order:
+ * `<service>  <indent><name>  <kind>  <duration>` and, when present, `ERROR` with the status message,
+ * the attributes of {@link SHOWN_ATTRIBUTES}, the links (`link <trace>/<span>`, `(this trace)` when it is
+ * one), and `parent <id> not in this file` for a span whose parent the file does not hold (a span restored
+ * from a carrier written by a process that writes elsewhere). Text from the file is made printable (no
+ * terminal controls).
+ */
+export function formatTrace(trace: FileTrace): string[] {
+  const { spans } = trace;
+  const ids = new Set(spans.map((s) => s.spanId));
+  const children = new Map<string | undefined, FileSpan[]>();
+  for (const s of spans) {
+    const parent = s.parentSpanId !== undefined && ids.has(s.parentSpanId) ? s.parentSpanId : undefined;
+    const list = children.get(parent);
+    if (list === undefined) children.set(parent, [s]);
+    else list.push(s);
+  }
+  for (const list of children.values())
+    list.sort((a, b) => (a.startNanos < b.startNanos ? -1 : a.startNanos > b.startNanos ? 1 : 0));
+  const width = Math.max(...spans.map((s) => printable(s.service).length));
+  const { decimal, tid } = datadogTraceId(trace.traceId);
+  const start = new Date(Number(trace.startNanos / 1_000_000n)).toISOString();
+  const lines = [
+    `trace ${trace.traceId} (W3C)  =  ${decimal} (Datadog${tid === undefined ? "" : `, _dd.p.tid=${tid}`})  ` +
+      `${spans.length} span${spans.length === 1 ? "" : "s"}  ${start}`,
+  ];
+  const seen = new Set<string>();
+  const walk = (parent: string | undefined, depth: number) => {
+    for (const s of children.get(parent) ?? []) {
+      // A span id given twice (a file written twice over, a cycle of parents): each line once.
+      if (seen.has(s.spanId)) continue;
+      seen.add(s.spanId);
+      const parts = [
+        printable(s.service).padEnd(width),
+        `${"  ".repeat(depth)}${printable(s.name)}`,
+        KINDS[s.kind] ?? `kind ${s.kind}`,
+        millis(s.endNanos - s.startNanos),
+      ];
+      if (s.statusCode === 2)
+        parts.push(
+          s.statusMessage === undefined ? "ERROR" : `ERROR ${shownValue(printable(s.statusMessage))}`,
+        );
+      for (const key of SHOWN_ATTRIBUTES) {
+        const value = s.attributes.get(key);
+        if (value !== undefined) parts.push(`${key}=${shownValue(printable(value))}`);
+      }
+      for (const link of s.links)
+        parts.push(
+          `link ${link.traceId}/${link.spanId}${link.traceId === trace.traceId ? " (this trace)" : ""}`,
+        );
+      if (depth === 0 && s.parentSpanId !== undefined && !ids.has(s.parentSpanId))
+        parts.push(`parent ${s.parentSpanId} not in this file`);
+      lines.push(parts.join("  "));
+      walk(s.spanId, depth + 1);
+    }
+  };
+  walk(undefined, 0);
+  // Spans only reachable through a cycle of parents (a broken file): shown as roots.
+  for (const s of spans)
+    if (!seen.has(s.spanId)) {
+      children.set(undefined, [s]);
+      walk(undefined, 0);
+    }
+  return lines;
+}

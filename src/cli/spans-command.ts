@@ -31,7 +31,7 @@ run, queue.wait in seconds), http.route, http.response.status_code, error.type, 
 links, and "parent ID not in this file" for a span whose parent was written elsewhere.
 
   FILE         the spans file; without it, TRACEHOP_SPANS_FILE, else ${DEFAULT_SPANS_FILE}
-  -            read the lines from standard input (kubectl logs ... | tracehop spans -)
+  -            read the lines from standard input (ssh host cat spans.jsonl | tracehop spans -)
   --           the end of the options, before a file whose name starts with -
   --trace ID   that trace alone: 32 hex digits (W3C, as traceparent holds it) or the Datadog
                decimal trace id (x-datadog-trace-id, the id Datadog's UI shows)

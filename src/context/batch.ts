@@ -9,7 +9,6 @@ import {
   type Attributes,
   type Link,
   type Span,
-  type SpanContext,
   type TextMapPropagator,
 } from "@opentelemetry/api";
 import { ATTR_MESSAGING_BATCH_MESSAGE_COUNT } from "./attributes.js";
@@ -72,10 +71,14 @@ const WITH_BATCH_OPTION_NAMES: readonly string[] = [
  * (trace flags included, so a dropped message stays unsampled on its link, DataDog/dd-trace-py#9159).
  * Messages without a valid context add no link, and each creation context is linked once: messages that
  * share one (the same trace id, span id and trace flags: published in one send span, a bulk producer's one
- * set of headers) add one link between them, in the order of the first, and a context `options.links`
- * holds already adds none (a copy of a
- * link tells nothing more and takes a place under the SDK's link limit; the conventions link the
- * batch span to the messages' creation contexts, OpenTelemetry messaging spans, "Consumer spans"). The SDK keeps at most its `linkCountLimit` links of a
+ * set of headers) add one link between them, in the order of the first, and a link `options.links` holds
+ * already (the same context and attributes) is not added again (a copy of a link tells nothing more and
+ * takes a place under the SDK's link limit; the conventions link the batch span to the messages'
+ * creation contexts, OpenTelemetry messaging spans, "Consumer spans"). A link is its context and its
+ * attributes (OpenTelemetry trace API, "Link"): a link to a context linked already but with other
+ * attributes is kept (a `restart` extraction's `reason=propagation_behavior_extract` link beside a plain
+ * one of `options.links`; a message's plain link beside a link of the user's with attributes).
+ * `options.links` themselves are kept as given. The SDK keeps at most its `linkCountLimit` links of a
  * span (`OTEL_SPAN_LINK_COUNT_LIMIT`, default 128; a TracerProvider's `spanLimits.linkCountLimit`) and
  * drops the rest, the earliest first (`options.links`, then the first messages'): said once per process
  * (`TRACEHOP_LINKS_DROPPED`, from the span's `droppedLinksCount`, naming the limit in force). `messaging.batch.message_count` is set to
@@ -169,14 +172,14 @@ export function withBatchIn<M, T>(
   const started = tryStart(() => {
     // The checked copy is this call's own: the messages' links are appended to it.
     const links = options.links ?? [];
-    // Each creation context is linked once: messages of one send (a bulk publish, one span's headers on
-    // every message) share it, and a copy of a link adds nothing but takes a place under the SDK's link
-    // limit (docs/messaging.md, "One link per creation context"). A context options.links holds already
-    // is not linked again.
+    // Each link is added once: messages of one send (a bulk publish, one span's headers on every
+    // message) share their creation context, and a copy of a link (the same context and attributes) adds
+    // nothing but takes a place under the SDK's link limit (docs/messaging.md, "One link per creation
+    // context"). A link options.links holds already is not added again; options.links are kept as given.
     const linked = new LinkedContexts();
-    for (const link of links) linked.add(link.context);
+    for (const link of links) linked.add(link);
     const addLink = (link: Link) => {
-      if (linked.add(link.context)) links.push(link);
+      if (linked.add(link)) links.push(link);
     };
     for (const message of messages) {
       const carrier = options.carrierFrom ? safeCarrierFrom(options.carrierFrom, message, caller) : message;
@@ -289,30 +292,58 @@ function safeCarrierFrom<M>(
 }
 
 /**
- * The span contexts a batch span links, to link each once. Two links are one when their trace id, span
- * id and trace flags are the same (a context seen once sampled and once not keeps both links, so that a
- * link-aware sampler still sees the sampled one). Looked up by the span id alone, a string the
- * extraction made already (no key string built per message); the rare contexts that share a span id but
- * differ otherwise are kept in a list beside.
+ * The links a batch span holds, to add each once. Two links are one when their span contexts have the same
+ * trace id, span id and trace flags and their attributes are the same (a link is its context and its
+ * attributes, OpenTelemetry trace API, "Link"): a context seen once sampled and once not keeps both links,
+ * so that a link-aware sampler still sees the sampled one; a link to a context linked already but with
+ * other attributes (a `restart` extraction's `reason=propagation_behavior_extract`, a link of the user's
+ * with attributes beside a message's plain one) says something the first does not, and is kept. Empty
+ * attributes are none. Looked up by the span id alone, a string the extraction made already (no key
+ * string built per message); the rare links that share a span id but differ otherwise are kept in a list
+ * beside.
  */
 class LinkedContexts {
-  private readonly bySpanId = new Map<string, SpanContext>();
-  private others: SpanContext[] | undefined;
+  private readonly bySpanId = new Map<string, Link>();
+  private others: Link[] | undefined;
 
-  /** Adds `spanContext`; false when a context of the same ids and flags was added before. */
-  add(spanContext: SpanContext): boolean {
-    const first = this.bySpanId.get(spanContext.spanId);
+  /** Adds `link`; false when a link of the same ids, flags and attributes was added before. */
+  add(link: Link): boolean {
+    const first = this.bySpanId.get(link.context.spanId);
     if (first === undefined) {
-      this.bySpanId.set(spanContext.spanId, spanContext);
+      this.bySpanId.set(link.context.spanId, link);
       return true;
     }
-    if (sameLink(first, spanContext)) return false;
+    if (sameLink(first, link)) return false;
     const others = (this.others ??= []);
-    for (const seen of others) if (sameLink(seen, spanContext)) return false;
-    others.push(spanContext);
+    for (const seen of others) if (sameLink(seen, link)) return false;
+    others.push(link);
     return true;
   }
 }
 
-const sameLink = (a: SpanContext, b: SpanContext) =>
-  a.spanId === b.spanId && a.traceId === b.traceId && a.traceFlags === b.traceFlags;
+const sameLink = (a: Link, b: Link) =>
+  a.context.spanId === b.context.spanId &&
+  a.context.traceId === b.context.traceId &&
+  a.context.traceFlags === b.context.traceFlags &&
+  sameAttributes(a.attributes, b.attributes);
+
+/**
+ * Whether link attributes `a` and `b` hold the same keys with the same values, in any order of keys
+ * (`undefined` and `{}` are the same): a value compared with `Object.is`, an array value element by
+ * element. Plain message links have none: their comparison is the first line.
+ */
+function sameAttributes(a: Attributes | undefined, b: Attributes | undefined): boolean {
+  if (a === b) return true;
+  const aKeys = a === undefined ? [] : Object.keys(a);
+  const bKeys = b === undefined ? [] : Object.keys(b);
+  if (aKeys.length !== bKeys.length) return false;
+  for (const key of aKeys) {
+    if (!Object.hasOwn(b!, key)) return false;
+    const x = a![key];
+    const y = b![key];
+    if (Array.isArray(x) && Array.isArray(y)) {
+      if (x.length !== y.length || x.some((element, i) => !Object.is(element, y[i]))) return false;
+    } else if (!Object.is(x, y)) return false;
+  }
+  return true;
+}

@@ -38,7 +38,8 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
 /**
  * Runs `fn` in ONE CONSUMER span for a batch of consumed messages (kafkajs `eachBatch`), with a link
  * to each message's context, once per context (messages published in one send span share one: the same
- * trace id, span id and flags make one link; docs/messaging.md, "One link per creation context") — up to the SDK's `linkCountLimit` (default 128; raise it with
+ * trace id, span id and flags, and the same attributes, make one link; a link of `options.links` with
+ * attributes does not stand for a message's plain one; docs/messaging.md, "One link per creation context") — up to the SDK's `linkCountLimit` (default 128; raise it with
  * `OTEL_SPAN_LINK_COUNT_LIMIT` or a TracerProvider's `spanLimits.linkCountLimit`), past which the SDK
  * drops the earliest, said once per process with the limit in force (`TRACEHOP_LINKS_DROPPED`): `withBatch` with the messaging conventions' batch span. Call
  * `withProcessSpan` inside `fn` for each message: each gets its own CONSUMER span,

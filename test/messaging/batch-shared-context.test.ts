@@ -114,15 +114,17 @@ describe("a batch of messages that share one creation context (real RabbitMQ)", 
     assert.deepEqual(told.processWarnings, []);
   });
 
-  test("a context options.links holds already is not linked again (the given link, with its attributes, stays); contexts that differ in their flags keep a link each", () => {
+  test("a link options.links holds already is not added again, but a link with attributes is not a message's plain link (both stay); contexts that differ in their flags keep a link each", () => {
     const traceId = "0af7651916cd43dd8448eb211c80319c";
     const spanId = "b7ad6b7169203331";
     const sampled = { headers: { traceparent: `00-${traceId}-${spanId}-01` } };
     const unsampled = { headers: { traceparent: `00-${traceId}-${spanId}-00` } };
     const given = { context: { traceId, spanId, traceFlags: 1 }, attributes: { "h9.given": true } };
+    // A plain link of the user's to the unsampled context: the unsampled messages add no copy of it.
+    const givenPlain = { context: { traceId, spanId, traceFlags: 0 } };
     withBatchProcessSpan(
       [sampled, sampled, unsampled, unsampled],
-      { system: "kafka", destination: "h9-orders", links: [given] },
+      { system: "kafka", destination: "h9-orders", links: [given, givenPlain] },
       () => 0,
     );
     const span = onlySpan("process h9-orders");
@@ -131,6 +133,7 @@ describe("a batch of messages that share one creation context (real RabbitMQ)", 
       [
         [spanId, 1, { "h9.given": true }],
         [spanId, 0, undefined],
+        [spanId, 1, undefined],
       ],
     );
     assert.equal(span.attributes["messaging.batch.message_count"], 4);

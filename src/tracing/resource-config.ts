@@ -169,10 +169,8 @@ export function resolveResourceAttributes(
     }
   }
   const given = attributes[ATTR_SERVICE_NAME] as string | undefined;
-  const serviceName =
-    options.serviceName !== undefined
-      ? attributeString("serviceName", options.serviceName)
-      : (nonBlank(given) ?? serviceNameFromEnv() ?? nonBlank(process.env.DD_SERVICE));
+  const named = resolveServiceName(options, given);
+  const serviceName = named?.value;
   const rawEnvAttributes = getStringFromEnv("OTEL_RESOURCE_ATTRIBUTES");
   const envAttributes =
     rawEnvAttributes === undefined ? undefined : parseResourceAttributes(rawEnvAttributes);
@@ -205,21 +203,11 @@ export function resolveResourceAttributes(
       `tracehop: ${discarded("so the spans' resource has none of its attributes")}; fix it (${howToFix}) or unset it`,
       BAD_RESOURCE_ATTRIBUTES_WARNING,
     );
-  const fromEnv = options.serviceName === undefined && nonBlank(given) === undefined;
-  const nameSetting =
-    nonBlank(process.env.OTEL_SERVICE_NAME) !== undefined
-      ? "OTEL_SERVICE_NAME"
-      : serviceNameFromEnv() !== undefined
-        ? `OTEL_RESOURCE_ATTRIBUTES["${ATTR_SERVICE_NAME}"]`
-        : "DD_SERVICE";
-  attributes[ATTR_SERVICE_NAME] = fromEnv ? cleanSetting(nameSetting, serviceName) : serviceName;
-  if (fromEnv && nameSetting !== "DD_SERVICE")
-    warnDatadogOverridden(
-      "DD_SERVICE",
-      nameSetting,
-      ATTR_SERVICE_NAME,
-      withoutUncleanCharacters(serviceName),
-    );
+  const { source } = named!;
+  const fromEnv = source !== "option";
+  attributes[ATTR_SERVICE_NAME] = fromEnv ? cleanSetting(source, serviceName) : serviceName;
+  if (fromEnv && source !== "DD_SERVICE")
+    warnDatadogOverridden("DD_SERVICE", source, ATTR_SERVICE_NAME, withoutUncleanCharacters(serviceName));
   // The env detector's values that no option replaces, as it keeps them (the last of a key), cleaned by
   // it (envResourceDetector); said only when it runs: with it off, nothing of OTEL_RESOURCE_ATTRIBUTES
   // is exported.
@@ -369,13 +357,42 @@ export function resourceAttributesProblem(raw: string): string | undefined {
 }
 
 /**
- * OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES (read by the SDK's own env
- * detector); a blank one (`service.name=%20`) names no service, as a blank OTEL_SERVICE_NAME does not
- * (the detector reads that as unset) and a blank `serviceName` option is refused.
+ * Where the service name came from: an option (`serviceName`, or `service.name` of `resourceAttributes`),
+ * or the setting of the environment that gave it, as the warnings name it.
  */
-function serviceNameFromEnv(): string | undefined {
+type ServiceNameSource =
+  "option" | "OTEL_SERVICE_NAME" | `OTEL_RESOURCE_ATTRIBUTES["${typeof ATTR_SERVICE_NAME}"]` | "DD_SERVICE";
+
+/**
+ * The service name and where it came from, in one pass of the precedence chain (docs/export.md,
+ * "startTracing(options)"): the `serviceName` option (checked: a TypeError for one that is not a
+ * string, empty or blank), else `given` (`service.name` of the `resourceAttributes` option, a string)
+ * unless blank, else OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES (both as the
+ * SDK's own env detector reads them: OTEL_SERVICE_NAME wins, a blank one is unset), else DD_SERVICE; a
+ * blank value names no service (`service.name=%20`, as a blank OTEL_SERVICE_NAME, which the detector
+ * reads as unset, and a blank `serviceName` option, which is refused). `undefined` when none names one.
+ * The value is as found: a setting's control characters are left out by the caller, which says so.
+ */
+function resolveServiceName(
+  options: StartTracingOptions,
+  given: string | undefined,
+): { value: string; source: ServiceNameSource } | undefined {
+  if (options.serviceName !== undefined)
+    return { value: attributeString("serviceName", options.serviceName), source: "option" };
+  if (nonBlank(given) !== undefined) return { value: given!, source: "option" };
   const fromEnv = resources().envDetector.detect().attributes?.[ATTR_SERVICE_NAME];
-  return typeof fromEnv === "string" && fromEnv.trim() !== "" ? fromEnv : undefined;
+  if (typeof fromEnv === "string" && fromEnv.trim() !== "")
+    return {
+      value: fromEnv,
+      // The detector takes OTEL_SERVICE_NAME when it is set and not blank (getStringFromEnv), else the
+      // service.name of OTEL_RESOURCE_ATTRIBUTES.
+      source:
+        nonBlank(process.env.OTEL_SERVICE_NAME) !== undefined
+          ? "OTEL_SERVICE_NAME"
+          : `OTEL_RESOURCE_ATTRIBUTES["${ATTR_SERVICE_NAME}"]`,
+    };
+  const fromDatadog = nonBlank(process.env.DD_SERVICE);
+  return fromDatadog === undefined ? undefined : { value: fromDatadog, source: "DD_SERVICE" };
 }
 
 /**

@@ -114,3 +114,47 @@ test("the env resource detector off: DD_ENV and DD_VERSION are not set (as OTEL_
   assert.deepEqual(resolveWith(undefined, vars).resourceAttributes, { "service.name": "checkout" });
   assert.deepEqual((await warningsOf(vars, { serviceName: undefined })).processWarnings, []);
 });
+
+test("the setting that gave the service name is the one each warning names, for each setting", async () => {
+  const cases: [Record<string, string>, string | undefined][] = [
+    [{ OTEL_SERVICE_NAME: "orders\r" }, "OTEL_SERVICE_NAME"],
+    [{ OTEL_SERVICE_NAME: "orders\r", OTEL_RESOURCE_ATTRIBUTES: "service.name=other" }, "OTEL_SERVICE_NAME"],
+    [{ OTEL_RESOURCE_ATTRIBUTES: "service.name=orders%0D" }, 'OTEL_RESOURCE_ATTRIBUTES["service.name"]'],
+    // A blank OTEL_SERVICE_NAME is unset: OTEL_RESOURCE_ATTRIBUTES gives the name.
+    [
+      { OTEL_SERVICE_NAME: "  ", OTEL_RESOURCE_ATTRIBUTES: "service.name=orders%0D" },
+      'OTEL_RESOURCE_ATTRIBUTES["service.name"]',
+    ],
+    [{ DD_SERVICE: "orders\r" }, "DD_SERVICE"],
+    [{ OTEL_RESOURCE_ATTRIBUTES: "service.name=%20", DD_SERVICE: "orders\r" }, "DD_SERVICE"],
+  ];
+  for (const [vars, setting] of cases) {
+    assert.equal(resolveWith(undefined, vars).resourceAttributes["service.name"], "orders", setting);
+    const told = await warningsOf(vars, { serviceName: undefined });
+    assert.deepEqual(
+      told.processWarnings.map(([code, message]) => [code, message.slice(0, message.indexOf(" holds"))]),
+      [["TRACEHOP_CONTROL_CHARACTER_SETTING", `tracehop: ${setting}`]],
+      JSON.stringify(vars),
+    );
+    // DD_SERVICE beside it with another value: the override names the same setting as the winner.
+    if (setting !== "DD_SERVICE") {
+      const overridden = await warningsOf({ ...vars, DD_SERVICE: "checkout" }, { serviceName: undefined });
+      const winner = setting!.startsWith("OTEL_RESOURCE_ATTRIBUTES") ? "OTEL_RESOURCE_ATTRIBUTES" : setting;
+      assert.ok(
+        overridden.processWarnings.some(
+          ([code, message]) =>
+            code === OVERRIDDEN &&
+            message.startsWith(
+              `tracehop: DD_SERVICE="checkout" and ${setting}="orders" differ; ${winner} wins`,
+            ),
+        ),
+        JSON.stringify(overridden.processWarnings),
+      );
+    }
+  }
+  // An option gives the name: no setting is named, nothing is said of DD_SERVICE.
+  for (const options of [{ serviceName: "orders" }, { resourceAttributes: { "service.name": "orders" } }]) {
+    const told = await warningsOf({ OTEL_SERVICE_NAME: "x\r", DD_SERVICE: "checkout" }, options);
+    assert.deepEqual(told.processWarnings, [], JSON.stringify(options));
+  }
+});

@@ -189,13 +189,23 @@ export function resolveResourceAttributes(
         `tracehop startTracing: a service name is required, and ${[...empty, discarded("its service.name included")].join(" and ")}. ` +
           `Fix OTEL_RESOURCE_ATTRIBUTES (${howToFix}), or pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME (or DD_SERVICE)`,
       );
+    if (empty.length === 0)
+      throw new TypeError(
+        'tracehop startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME (or DD_SERVICE)',
+      );
+    // Empty or blank here, DD_SERVICE is one of `empty`: the fix names it too (set it, or unset it).
+    const datadogEmpty = process.env.DD_SERVICE !== undefined;
+    const otelFix =
+      `OTEL_SERVICE_NAME${datadogEmpty && empty.length === 1 ? "" : " to the service's name"} (or ` +
+      `service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), or pass { serviceName: "my-service" }`;
     throw new TypeError(
-      empty.length === 0
-        ? 'tracehop startTracing: a service name is required: pass { serviceName: "my-service" } or set OTEL_SERVICE_NAME (or DD_SERVICE)'
-        : `tracehop startTracing: a service name is required, and ${empty.join(" and ")}: an empty or blank value ` +
-            `names no service. Set ` +
-            `OTEL_SERVICE_NAME to the service's name (or service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), ` +
-            `or pass { serviceName: "my-service" }`,
+      `tracehop startTracing: a service name is required, and ${empty.join(" and ")}: an empty or blank value ` +
+        `names no service. ` +
+        (!datadogEmpty
+          ? `Set ${otelFix}`
+          : empty.length === 1
+            ? `Set DD_SERVICE to the service's name, or unset it and set ${otelFix}`
+            : `Set ${otelFix}; and give DD_SERVICE the same name, or unset it`),
     );
   }
   if (envAttributesProblem !== undefined)

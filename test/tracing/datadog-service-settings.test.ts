@@ -104,8 +104,8 @@ test("DD_* holding a control character: exported without it, said (TRACEHOP_CONT
     name: "TypeError",
     message:
       'tracehop startTracing: a service name is required, and DD_SERVICE is blank ("  "): an empty or blank value ' +
-      "names no service. Set OTEL_SERVICE_NAME to the service's name (or service.name=my-service in " +
-      'OTEL_RESOURCE_ATTRIBUTES), or pass { serviceName: "my-service" }',
+      "names no service. Set DD_SERVICE to the service's name, or unset it and set OTEL_SERVICE_NAME (or " +
+      'service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), or pass { serviceName: "my-service" }',
   });
 });
 

@@ -88,18 +88,26 @@ describe("resolveTracingConfig: resource attributes", () => {
     const fix =
       ": an empty or blank value names no service. Set OTEL_SERVICE_NAME to the service's name (or " +
       'service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), or pass { serviceName: "my-service" }';
-    const cases: [Record<string, string>, StartTracingOptions, string][] = [
+    // [variables, options, what is empty, the fix the message ends with when not `fix`]
+    const cases: [Record<string, string>, StartTracingOptions, string, string?][] = [
       [
         { OTEL_RESOURCE_ATTRIBUTES: "service.name=" },
         {},
         'OTEL_RESOURCE_ATTRIBUTES gives service.name an empty value ("service.name=")',
       ],
       [{ OTEL_SERVICE_NAME: "" }, {}, 'OTEL_SERVICE_NAME is empty ("")'],
-      [{ DD_SERVICE: "" }, {}, 'DD_SERVICE is empty ("")'],
+      [
+        { DD_SERVICE: "" },
+        {},
+        'DD_SERVICE is empty ("")',
+        ": an empty or blank value names no service. Set DD_SERVICE to the service's name, or unset it and " +
+          'set OTEL_SERVICE_NAME (or service.name=my-service in OTEL_RESOURCE_ATTRIBUTES), or pass { serviceName: "my-service" }',
+      ],
       [
         { OTEL_SERVICE_NAME: "", DD_SERVICE: " " },
         {},
         'OTEL_SERVICE_NAME is empty ("") and DD_SERVICE is blank (" ")',
+        `${fix}; and give DD_SERVICE the same name, or unset it`,
       ],
       [
         { OTEL_SERVICE_NAME: "  ", OTEL_RESOURCE_ATTRIBUTES: "team=a, service.name = %20" },
@@ -118,12 +126,15 @@ describe("resolveTracingConfig: resource attributes", () => {
         'options.resourceAttributes["service.name"] is "  ", not a service name',
       ],
     ];
-    for (const [vars, options, what] of cases)
+    for (const [vars, options, what, ownFix] of cases)
       assert.throws(
         () => resolveWith(options, vars),
         (error: Error) => {
           assert.ok(error instanceof TypeError);
-          assert.equal(error.message, `tracehop startTracing: a service name is required, and ${what}${fix}`);
+          assert.equal(
+            error.message,
+            `tracehop startTracing: a service name is required, and ${what}${ownFix ?? fix}`,
+          );
           return true;
         },
       );

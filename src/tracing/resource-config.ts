@@ -278,19 +278,37 @@ function resolveDatadogSettings(
 }
 
 /**
+ * The pod label of each Datadog variable that Datadog's Kubernetes admission controller injects it from
+ * (Datadog, "Admission Controller": it injects the standard tags env, service and version from the
+ * application's labels into its environment; "Unified Service Tagging", Kubernetes: the labels
+ * `tags.datadoghq.com/env`, `/service`, `/version`): a user may get the variable without writing it.
+ */
+const DATADOG_POD_LABELS: Readonly<Record<string, string>> = {
+  DD_SERVICE: "tags.datadoghq.com/service",
+  DD_ENV: "tags.datadoghq.com/env",
+  DD_VERSION: "tags.datadoghq.com/version",
+};
+
+/**
  * The Datadog variable `variable` (DD_SERVICE, DD_ENV, DD_VERSION) set beside the OpenTelemetry setting
  * `setting` that gives the attribute `key` the value `used`, with another value: said once
- * (`TRACEHOP_DATADOG_SETTING_OVERRIDDEN`), naming what wins and what to remove. Nothing when it is unset,
- * blank or the same once cleaned.
+ * (`TRACEHOP_DATADOG_SETTING_OVERRIDDEN`), naming what wins and the fix: first to give both the same
+ * value (the variable may not be the user's to remove: Datadog's Kubernetes admission controller injects
+ * DD_* from the pod's labels), then which one to remove: the OpenTelemetry setting, to take the Datadog
+ * value, or the Datadog variable (its pod label, where the admission controller sets it). Nothing when
+ * it is unset, blank or the same once cleaned.
  */
 function warnDatadogOverridden(variable: string, setting: string, key: string, used: string): void {
   const value = nonBlank(process.env[variable]);
   if (value === undefined || withoutUncleanCharacters(value) === used) return;
-  const winner = setting.startsWith("OTEL_RESOURCE_ATTRIBUTES") ? "OTEL_RESOURCE_ATTRIBUTES" : setting;
+  const inAttributes = setting.startsWith("OTEL_RESOURCE_ATTRIBUTES");
+  const winner = inAttributes ? "OTEL_RESOURCE_ATTRIBUTES" : setting;
+  const removeOtel = inAttributes ? `${key} from OTEL_RESOURCE_ATTRIBUTES` : setting;
   warnSetting(
     `tracehop: ${variable}=${quoteWritten(value)} and ${setting}=${quoteWritten(used)} differ; ${winner} wins, ` +
-      `so ${key} is ${quoteWritten(used)} (Datadog's tracer, dd-trace, would take ${variable}): remove ` +
-      `${variable}, or give both the same value`,
+      `so ${key} is ${quoteWritten(used)} (Datadog's tracer, dd-trace, would take ${variable}): give both the ` +
+      `same value, or remove one: ${removeOtel}, to take ${variable}'s value, or ${variable} (where Datadog's ` +
+      `Kubernetes admission controller injects it: the pod label ${DATADOG_POD_LABELS[variable]})`,
     DATADOG_SETTING_OVERRIDDEN_WARNING,
   );
 }

@@ -33,14 +33,14 @@ test("the options win over DD_*, without a warning (code is not a leftover setti
   assert.deepEqual(resolveWith({ resourceAttributes: given }, DD).resourceAttributes, given);
 });
 
-test("OTEL_SERVICE_NAME and DD_SERVICE differ: OTEL_SERVICE_NAME wins, said in one line naming what to remove", async () => {
+test("OTEL_SERVICE_NAME and DD_SERVICE differ: OTEL_SERVICE_NAME wins, said in one line: give both the same value first, then which one to remove (DD_SERVICE may come from a pod label)", async () => {
   const vars = { OTEL_SERVICE_NAME: "orders", DD_SERVICE: "checkout" };
   assert.equal(resolveWith(undefined, vars).resourceAttributes["service.name"], "orders");
   const told = await warningsOf(vars, { serviceName: undefined });
   assert.deepEqual(told.processWarnings, [
     [
       OVERRIDDEN,
-      'tracehop: DD_SERVICE="checkout" and OTEL_SERVICE_NAME="orders" differ; OTEL_SERVICE_NAME wins, so service.name is "orders" (Datadog\'s tracer, dd-trace, would take DD_SERVICE): remove DD_SERVICE, or give both the same value',
+      'tracehop: DD_SERVICE="checkout" and OTEL_SERVICE_NAME="orders" differ; OTEL_SERVICE_NAME wins, so service.name is "orders" (Datadog\'s tracer, dd-trace, would take DD_SERVICE): give both the same value, or remove one: OTEL_SERVICE_NAME, to take DD_SERVICE\'s value, or DD_SERVICE (where Datadog\'s Kubernetes admission controller injects it: the pod label tags.datadoghq.com/service)',
     ],
   ]);
   // The same name twice: nothing to say.
@@ -63,15 +63,15 @@ test("OTEL_RESOURCE_ATTRIBUTES gives the environment and version: they win over 
     [
       [
         OVERRIDDEN,
-        'tracehop: DD_SERVICE="checkout" and OTEL_RESOURCE_ATTRIBUTES["service.name"]="orders" differ; OTEL_RESOURCE_ATTRIBUTES wins, so service.name is "orders" (Datadog\'s tracer, dd-trace, would take DD_SERVICE): remove DD_SERVICE, or give both the same value',
+        'tracehop: DD_SERVICE="checkout" and OTEL_RESOURCE_ATTRIBUTES["service.name"]="orders" differ; OTEL_RESOURCE_ATTRIBUTES wins, so service.name is "orders" (Datadog\'s tracer, dd-trace, would take DD_SERVICE): give both the same value, or remove one: service.name from OTEL_RESOURCE_ATTRIBUTES, to take DD_SERVICE\'s value, or DD_SERVICE (where Datadog\'s Kubernetes admission controller injects it: the pod label tags.datadoghq.com/service)',
       ],
       [
         OVERRIDDEN,
-        'tracehop: DD_ENV="prod" and OTEL_RESOURCE_ATTRIBUTES["deployment.environment"]="staging" differ; OTEL_RESOURCE_ATTRIBUTES wins, so deployment.environment is "staging" (Datadog\'s tracer, dd-trace, would take DD_ENV): remove DD_ENV, or give both the same value',
+        'tracehop: DD_ENV="prod" and OTEL_RESOURCE_ATTRIBUTES["deployment.environment"]="staging" differ; OTEL_RESOURCE_ATTRIBUTES wins, so deployment.environment is "staging" (Datadog\'s tracer, dd-trace, would take DD_ENV): give both the same value, or remove one: deployment.environment from OTEL_RESOURCE_ATTRIBUTES, to take DD_ENV\'s value, or DD_ENV (where Datadog\'s Kubernetes admission controller injects it: the pod label tags.datadoghq.com/env)',
       ],
       [
         OVERRIDDEN,
-        'tracehop: DD_VERSION="1.2.3" and OTEL_RESOURCE_ATTRIBUTES["service.version"]="2.0.0" differ; OTEL_RESOURCE_ATTRIBUTES wins, so service.version is "2.0.0" (Datadog\'s tracer, dd-trace, would take DD_VERSION): remove DD_VERSION, or give both the same value',
+        'tracehop: DD_VERSION="1.2.3" and OTEL_RESOURCE_ATTRIBUTES["service.version"]="2.0.0" differ; OTEL_RESOURCE_ATTRIBUTES wins, so service.version is "2.0.0" (Datadog\'s tracer, dd-trace, would take DD_VERSION): give both the same value, or remove one: service.version from OTEL_RESOURCE_ATTRIBUTES, to take DD_VERSION\'s value, or DD_VERSION (where Datadog\'s Kubernetes admission controller injects it: the pod label tags.datadoghq.com/version)',
       ],
     ],
   );

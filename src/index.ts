@@ -27,6 +27,7 @@ export {
   type RestoredRoot,
 } from "./propagation/extraction-result.js";
 export { logCorrelationFields, type LogCorrelationFields } from "./log-correlation.js";
+export { knownNameHint } from "./known-options.js";
 export { type TraceCarrier } from "./carrier/trace-carrier.js";
 export { TraceContextPropagator } from "./propagation/w3c/TraceContextPropagator.js";
 export { BaggagePropagator } from "./propagation/w3c/BaggagePropagator.js";

@@ -29,13 +29,18 @@ export function assertKnownOptions(options: unknown, names: readonly string[], w
 }
 
 /**
- * Internal: the end of the message of a name that is not among `names` (an option, a field): `did you
- * mean relation?` when one of `names` is near it, else `<list> a, b, c` (`list`: `the options are`). Near
- * is the CLI's "did you mean" rule (`nearestName`: an edit distance of 1 for a name of three or four
+ * The end of the message of a name that is not among `names` (an option, a field): `did you mean
+ * relation?` when one of `names` is near it, else `<list> a, b, c` (`list`: `the options are`). Near is
+ * the CLI's "did you mean" rule (`nearestName`: an edit distance of 1 for a name of three or four
  * characters, 2 for five or more, a swap of two letters one edit, one name alone that near), the names
- * compared case-insensitively and without blanks, `_` and `-` ({@link optionKey}): `serviceNAME`,
+ * compared case-insensitively and without blanks, `_` and `-`: `serviceNAME`,
  * `service_name` and `service-name` are `serviceName`. Only called when a name is refused: a call with
  * the right options never reaches it.
+ *
+ * Public (from `tracehop`) for code that wraps tracehop with options of its own (the example's queues),
+ * so that a misspelt name there is answered as tracehop answers one of its own:
+ * `` `MyQueue: there is no option "maxAttempt"; ${knownNameHint("maxAttempt", names, "the options are")}` ``.
+ * Never throws for strings.
  */
 export function knownNameHint(name: string, names: readonly string[], list: string): string {
   const near = nearestName(name, names, optionKey);

@@ -1,3 +1,4 @@
+import { knownNameHint } from "tracehop";
 import { databaseUrl, MAX_TIMER_MS, pause, POLL_INTERVAL_MS, quotedText, say } from "./config.js";
 import type { Prisma, QueueMessage as QueueRow } from "../../generated/prisma/sqlite/client.js";
 import { databaseName, type Database } from "./db.js";
@@ -325,7 +326,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * The options of the queue class `owner` (`"TableQueue"`, `"AmqpQueue"`), which takes the options named
  * `known`, with their defaults; or a TypeError starting with `owner` that names the first option that is
  * unknown or out of range (the ranges: {@link TableQueueOptions}), worded as tracehop's own
- * (`<owner>: <what must be>, got <value>`, DEVELOPERS.md). The prefix is the class alone, without the
+ * (`<owner>: <what must be>, got <value>`; a misspelt name answered with tracehop's `knownNameHint`:
+ * `there is no option "maxAttempt"; did you mean maxAttempts?`, else the list of the options). The prefix is the class alone, without the
  * `tracehop ` that the package's errors carry: the queues are the example's, not the package's, and an
  * app that copies one names its own class.
  */
@@ -339,8 +341,9 @@ export function queueOptions<K extends keyof TableQueueOptions>(
     throw new TypeError(`${owner}: options must be a plain object, got ${shown(options)}`);
   for (const name of Object.keys(options))
     if (!(known as readonly string[]).includes(name))
+      // A misspelt name: did you mean, as tracehop's own option checks say it.
       throw new TypeError(
-        `${owner}: there is no option ${quotedText(name)}; the options are ${known.join(", ")}`,
+        `${owner}: there is no option ${quotedText(name)}; ${knownNameHint(name, known, "the options are")}`,
       );
   const given = options as TableQueueOptions;
   const valid = {} as Pick<Required<TableQueueOptions>, K>;

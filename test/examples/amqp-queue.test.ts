@@ -1282,6 +1282,10 @@ describe("AmqpQueue options", () => {
       { leaseMs: 1_000 },
       /^AmqpQueue: there is no option "leaseMs"; the options are maxAttempts, retryDelayMs$/,
     );
+    await rejects(
+      { retryDelay: 1_000 },
+      /^AmqpQueue: there is no option "retryDelay"; did you mean retryDelayMs\?$/,
+    );
     await rejects(null, /^AmqpQueue: options must be a plain object, got null$/);
     await rejects(new Map(), /^AmqpQueue: options must be a plain object, got a Map$/);
     await rejects(

@@ -1042,9 +1042,12 @@ describe("TableQueue options", () => {
       { leaseMs: 1e300 },
       /^TableQueue: leaseMs must be a number > 0 and <= 6442450941, in ms, got 1e\+300$/,
     );
+    // A misspelt name: did you mean, as tracehop's own option checks say it (knownNameHint).
+    rejects({ maxAttempt: 3 }, /^TableQueue: there is no option "maxAttempt"; did you mean maxAttempts\?$/);
+    rejects({ lease_ms: 3 }, /^TableQueue: there is no option "lease_ms"; did you mean leaseMs\?$/);
     rejects(
-      { maxAttempt: 3 },
-      /^TableQueue: there is no option "maxAttempt"; the options are leaseMs, pollMs, maxAttempts, retryDelayMs, clock$/,
+      { timeout: 3 },
+      /^TableQueue: there is no option "timeout"; the options are leaseMs, pollMs, maxAttempts, retryDelayMs, clock$/,
     );
     rejects(null, /^TableQueue: options must be a plain object, got null$/);
     rejects([], /^TableQueue: options must be a plain object, got an array$/);

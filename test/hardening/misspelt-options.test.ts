@@ -12,6 +12,7 @@ import {
   createPropagator,
   DatadogPropagator,
   DatadogTraceContextPropagator,
+  knownNameHint,
   LinkAwareSampler,
   RestoredRootSampler,
   setDatadogContext,
@@ -596,4 +597,14 @@ test("setRestoreDefaults() without options resets, as setRestoreDefaults({}) doe
   setRestoreDefaults({ relation: "link", maxParentAge: 1000 });
   assert.deepEqual(setRestoreDefaults(), { relation: "link", maxParentAge: 1000 });
   assert.deepEqual(setRestoreDefaults({}), { relation: "parent", maxParentAge: 5 * 60 * 1000 });
+});
+
+test("knownNameHint, public for code that wraps tracehop with options of its own: did you mean, else the list", () => {
+  const names = ["leaseMs", "pollMs", "maxAttempts"];
+  assert.equal(knownNameHint("maxAttempt", names, "the options are"), "did you mean maxAttempts?");
+  assert.equal(knownNameHint("POLL_MS", names, "the options are"), "did you mean pollMs?");
+  assert.equal(
+    knownNameHint("timeout", names, "the options are"),
+    "the options are leaseMs, pollMs, maxAttempts",
+  );
 });

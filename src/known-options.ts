@@ -30,7 +30,8 @@ export function assertKnownOptions(options: unknown, names: readonly string[], w
 
 /**
  * The end of the message of a name that is not among `names` (an option, a field): `did you mean
- * relation?` when one of `names` is near it, else `<list> a, b, c` (`list`: `the options are`). Near is
+ * relation?` when one of `names` is near it, else `<list> a, b, c` (`list`: `the options are`), or
+ * `there are none` when `names` is empty (a wrapper that takes no options). Near is
  * the CLI's "did you mean" rule (`nearestName`: an edit distance of 1 for a name of three or four
  * characters, 2 for five or more, a swap of two letters one edit, one name alone that near), the names
  * compared case-insensitively and without blanks, `_` and `-`: `serviceNAME`,
@@ -43,6 +44,7 @@ export function assertKnownOptions(options: unknown, names: readonly string[], w
  * Never throws for strings.
  */
 export function knownNameHint(name: string, names: readonly string[], list: string): string {
+  if (names.length === 0) return "there are none";
   const near = nearestName(name, names, optionKey);
   return near === undefined ? `${list} ${names.join(", ")}` : `did you mean ${near}?`;
 }

@@ -607,4 +607,6 @@ test("knownNameHint, public for code that wraps tracehop with options of its own
     knownNameHint("timeout", names, "the options are"),
     "the options are leaseMs, pollMs, maxAttempts",
   );
+  // A wrapper that takes no options at all: no empty list ("the options are " and nothing).
+  assert.equal(knownNameHint("timeout", [], "the options are"), "there are none");
 });

@@ -384,6 +384,7 @@ async function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): 
     );
     return;
   }
+  let shown: string | undefined;
   for (const job of jobs) {
     const marker = spans.find(
       (s) => s.attributes["preprocess.job.id"] === job.id && s.service.endsWith("-api"),
@@ -395,6 +396,7 @@ async function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): 
       );
       continue;
     }
+    shown ??= marker.traceId;
     const { traceId, tid } = datadogIds(marker.traceId);
     console.log(`${job.file}  job ${job.id}  ${job.status}`);
     console.log(
@@ -407,6 +409,18 @@ async function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): 
       );
   }
   console.log(`\nspans: ${spansPath}`);
+  // `tracehop spans` alone shows the latest traces, which are the client's status polls (one GET trace
+  // each): the command that shows a job's trace again names it.
+  if (shown !== undefined)
+    console.log(`a job's trace again: npx tracehop spans --trace ${shown} ${shellWord(spansPath)}`);
+}
+
+/**
+ * `path` as one word of a POSIX shell command: as it is when it holds only characters no shell acts on,
+ * else in single quotes (a `'` in it written `'\''`).
+ */
+function shellWord(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
 }
 
 /**

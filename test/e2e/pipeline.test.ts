@@ -29,6 +29,7 @@ import { boundedTest, HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
 import { until } from "../examples/queue-helpers.js";
 import { storedQueueTag } from "../support/queue-tag.js";
 import { requireBuild } from "../support/build.js";
+import { run } from "../cli/run-cli.js";
 
 // The file runs the compiled example: a missing or stale build fails it at once, saying to build.
 requireBuild();
@@ -166,6 +167,26 @@ for (const { title, amqp } of [
           `trace ${traceId} printed`,
         );
       }
+    });
+
+    test("ends with the command that prints a job's trace again, which prints that job's tree", (t) => {
+      if (skip !== undefined) return t.skip(skip);
+      const spansFile = join(dir, "spans.jsonl");
+      const jobTraces = new Set(
+        spans
+          .filter((s) => s.service.endsWith("-api") && s.attributes["preprocess.job.id"] !== undefined)
+          .map((s) => s.traceId),
+      );
+      const line = result.stdout.trimEnd().split("\n").at(-1)!;
+      const [, traceId] =
+        /^a job's trace again: npx tracehop spans --trace ([0-9a-f]{32}) (.*)$/.exec(line) ?? [];
+      assert.equal(line, `a job's trace again: npx tracehop spans --trace ${traceId} ${spansFile}`);
+      assert.ok(jobTraces.has(traceId!), `${traceId} is one of the jobs' traces ${[...jobTraces]}`);
+      const shown = run(["spans", "--trace", traceId!, spansFile]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, new RegExp(`^trace ${traceId} `, "m"));
+      for (const service of ["api", "relay", "worker"])
+        assert.match(shown.stdout, new RegExp(`tracehop-preprocess-${service} `));
     });
   });
 

@@ -8,9 +8,9 @@ import type { CommandIo } from "./command.js";
 import { fdInput, type InputSource } from "./read-input.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable } from "./report.js";
 import { readSpans, type SpansReading } from "./spans-file.js";
-import { formatTrace, groupTraces } from "./spans-tree.js";
+import { formatTrace, groupTraces, lastActiveTraces } from "./spans-tree.js";
 
-/** How many traces `tracehop spans` prints without `--last` or `--all`: the latest ten. */
+/** How many traces `tracehop spans` prints without `--last` or `--all`: the ten last active. */
 export const DEFAULT_LAST_TRACES = 10;
 
 /** The usage of `tracehop spans` (`tracehop help spans`, `tracehop spans --help`). */
@@ -35,7 +35,7 @@ links, and "parent ID not in this file" for a span whose parent was written else
   --           the end of the options, before a file whose name starts with -
   --trace ID   that trace alone: 32 hex digits (W3C, as traceparent holds it) or the Datadog
                decimal trace id (x-datadog-trace-id, the id Datadog's UI shows)
-  --last N     the N traces that started last (default ${DEFAULT_LAST_TRACES}), oldest first
+  --last N     the N traces whose last span ended last (default ${DEFAULT_LAST_TRACES}), oldest first
   --all        every trace in the file, oldest first
 
 exit codes: 0 traces printed,
@@ -54,7 +54,7 @@ export const SPANS_OPTIONS = ["--trace", "--last", "--all", "--help", "--version
 interface SpansArguments {
   /** The trace asked for: its 32 hex digits, or the lower 16 of them (a Datadog decimal id). */
   trace: { hex: string } | { lowHex: string } | undefined;
-  /** How many of the latest traces to print (`Infinity` for `--all`). */
+  /** How many of the traces last active to print (`Infinity` for `--all`). */
   last: number;
   files: string[];
 }
@@ -235,7 +235,7 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
     );
     return EXIT_NO_CONTEXT;
   }
-  const shown = traces.slice(Math.max(0, traces.length - parsed.last));
+  const shown = lastActiveTraces(traces, parsed.last);
   for (const [i, one] of shown.entries()) {
     const wait = io.writeOut((i === 0 ? "" : "\n") + formatTrace(one).join("\n") + "\n");
     if (wait !== undefined) await wait;

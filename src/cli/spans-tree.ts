@@ -2,11 +2,16 @@
 import { printable } from "./report.js";
 import type { FileSpan } from "./spans-file.js";
 
-/** The spans of one trace, and when its first span started (nanoseconds since the Unix epoch). */
+/**
+ * The spans of one trace, when its first span started and when its last span ended (nanoseconds since
+ * the Unix epoch), and its place in the file (`order`: 0 for the trace read first).
+ */
 export interface FileTrace {
   traceId: string;
   spans: FileSpan[];
   startNanos: bigint;
+  endNanos: bigint;
+  order: number;
 }
 
 /**
@@ -18,16 +23,39 @@ export function groupTraces(spans: readonly FileSpan[]): FileTrace[] {
   for (const span of spans) {
     const trace = traces.get(span.traceId);
     if (trace === undefined)
-      traces.set(span.traceId, { traceId: span.traceId, spans: [span], startNanos: span.startNanos });
+      traces.set(span.traceId, {
+        traceId: span.traceId,
+        spans: [span],
+        startNanos: span.startNanos,
+        endNanos: span.endNanos,
+        order: traces.size,
+      });
     else {
       trace.spans.push(span);
       if (span.startNanos < trace.startNanos) trace.startNanos = span.startNanos;
+      if (span.endNanos > trace.endNanos) trace.endNanos = span.endNanos;
     }
   }
   // Array.prototype.sort is stable: equal starts keep the order they were read in.
   return [...traces.values()].sort((a, b) =>
     a.startNanos < b.startNanos ? -1 : a.startNanos > b.startNanos ? 1 : 0,
   );
+}
+
+/**
+ * The `last` traces of `traces` (in the order of {@link groupTraces}) that were active last: those whose
+ * last span ended last (equal ends: the one read later), in the order of `traces`. By the end, not the
+ * start: a trace that crosses processes goes on after traces that started later have ended (`npm start`'s
+ * job, continued by its worker while the client's status polls, a trace each, come and go), and is among
+ * the latest as long as one of its spans is. All of them when `last` is not below their number.
+ */
+export function lastActiveTraces(traces: readonly FileTrace[], last: number): FileTrace[] {
+  if (last >= traces.length) return [...traces];
+  const byEnd = [...traces].sort((a, b) =>
+    a.endNanos < b.endNanos ? -1 : a.endNanos > b.endNanos ? 1 : a.order - b.order,
+  );
+  const kept = new Set(byEnd.slice(byEnd.length - last));
+  return traces.filter((trace) => kept.has(trace));
 }
 
 /**

@@ -188,6 +188,51 @@ describe("tracehop spans: a file the SDK wrote", () => {
   });
 });
 
+describe("tracehop spans: which traces --last shows", () => {
+  test("a job's trace that a worker process continues after later traces ended is among the latest (npm start's job, not only its status polls)", (t) => {
+    // As `npm start` writes its file: the api's POST starts the job's trace, the client's status polls
+    // (one trace each) start after it, and the worker's span of the job ends after the polls.
+    const file = join(tempDir(t, "spans-last-active"), "spans.jsonl");
+    const carrier = script([
+      `import { SpanKind, trace } from "@opentelemetry/api";`,
+      `import { startTracing, captureCarrier } from "./src/index.ts";`,
+      `const tracing = startTracing({ serviceName: "r1-api", spansFile: ${JSON.stringify(file)} });`,
+      `const tracer = trace.getTracer("r1");`,
+      `let carrier;`,
+      `tracer.startActiveSpan("POST /jobs", { kind: SpanKind.SERVER }, (root) => { carrier = captureCarrier(); root.end(); });`,
+      `for (let i = 0; i < 3; i++) {`,
+      `  await new Promise((resolve) => setTimeout(resolve, 2));`,
+      `  tracer.startSpan("GET /jobs/:id", { kind: SpanKind.SERVER }).end();`,
+      `}`,
+      `await tracing.shutdown();`,
+      `console.log(JSON.stringify(carrier));`,
+    ]);
+    script(
+      [
+        `import { startTracing } from "./src/index.ts";`,
+        `import { withProcessSpan } from "./src/messaging/index.ts";`,
+        `const tracing = startTracing({ serviceName: "r1-worker", spansFile: ${JSON.stringify(file)} });`,
+        `await withProcessSpan(JSON.parse(process.env.R1_CARRIER), { system: "rabbitmq", destination: "r1-jobs" }, () => {});`,
+        `await tracing.shutdown();`,
+      ],
+      { R1_CARRIER: carrier.trim() },
+    );
+    const jobTrace = (JSON.parse(carrier) as Record<string, string>).traceparent!.split("-")[1]!;
+    const result = run(["spans", "--last", "2", file]);
+    assert.equal(result.code, 0, result.stderr);
+    const headers = result.stdout.split("\n").filter((line) => line.startsWith("trace "));
+    assert.equal(headers.length, 2);
+    // The job's trace, which started first and ended last, then the last poll; oldest first.
+    assert.match(headers[0]!, new RegExp(`^trace ${jobTrace} .* 2 spans `));
+    assert.match(result.stdout, /\nr1-worker {4}process r1-jobs {2}consumer /);
+    assert.match(headers[1]!, / 1 span /);
+    assert.equal(
+      result.stderr,
+      `tracehop spans: the last 2 of 4 traces in "${file}"; --last N or --all for more, --trace ID for one\n`,
+    );
+  });
+});
+
 describe("tracehop spans: what it refuses, in one line with what to fix", () => {
   test("no spans file at the default path: exit 2, how one comes to be there", (t) => {
     const dir = tempDir(t, "spans-none");

@@ -419,11 +419,12 @@ function makeSetter<H extends object>(
           tableLimit,
         );
         // A trace header past the table's limit: the baggage headers already there (a propagator writes
-        // `baggage` before the `x-datadog-*` headers) are left out first, as the writers leave them out.
+        // `baggage` before the `x-datadog-*` headers) are left out first, as the writers leave them out,
+        // when the trace header then fits (else the baggage stays: leaving it out would carry nothing more).
         if (
-          fault !== undefined &&
           (fault === "table" || fault === "frame") &&
           isTraceHeader(name) &&
+          fitsWithoutBaggage(headers as Record<string, unknown>, name, text, headerText, tableLimit) &&
           leaveOutBaggage(headers as Record<string, unknown>, helper, fault, frameMax)
         ) {
           const write: SetterWrite = { name, text, otherCase: false };
@@ -471,6 +472,29 @@ function tableFault(
   if (tableLimit >= MAX_AMQP_TABLE_BYTES) return fault;
   if (fault === "table" || (fault === undefined && tableBytes > tableLimit)) return "frame";
   return fault;
+}
+
+/**
+ * Whether the field `name`=`text` fits a plain object's AMQP table `headers` under `tableLimit` once its
+ * baggage headers (`isBaggageHeader`, any case) are out, as {@link tableFault} counts it. Never throws (a
+ * throwing getter or proxy trap: the fields counted so far, as `amqpTableBytes` counts them).
+ */
+function fitsWithoutBaggage(
+  headers: Record<string, unknown>,
+  name: string,
+  text: string,
+  headerText: boolean,
+  tableLimit: number,
+): boolean {
+  const write: SetterWrite = { name, text, otherCase: false };
+  const bytes = amqpTableBytes(
+    headers,
+    write,
+    (existing, w) => isBaggageHeader(existing.toLowerCase()) || replacedBySetter(existing, w),
+    setterFieldBytes,
+    tableLimit,
+  );
+  return tableFault(sendableFieldFault(name, text, bytes, headerText), bytes, tableLimit) === undefined;
 }
 
 /** A trace header: a propagation header that is no baggage (`traceparent`, `x-datadog-*`, B3, ...). */
@@ -524,7 +548,8 @@ function leaveOutBaggage(
  * which a plain object's table would be over `frameMax` minus 2 592 bytes is left out, said once
  * (`TRACEHOP_HEADER_FIELD_TOO_LARGE`), so that RabbitMQ does not close the connection (501 FRAME_ERROR:
  * amqplib does not check the frame). The setter writes fields in the order the propagator calls it; a
- * trace header that would not fit leaves the baggage headers written before it out first, so the trace
+ * trace header that would not fit leaves the baggage headers written before it out first when it then fits (else the
+ * baggage stays, and the trace header alone is left out), so the trace
  * headers are kept before the baggage, as the writers keep them. For `propagation.inject(ctx, headers,
  * setter)`; `injectAmqpHeaders(headers, { frameMax })` does the same in one call. Without `frameMax` (or
  * 0): `amqpHeadersSetter` itself. docs/messaging.md, "The connection's frameMax".

@@ -271,3 +271,36 @@ describe(`RabbitMQ: a connection with frameMax ${FRAME_MAX}`, () => {
     });
   });
 });
+
+describe(`createAmqpHeadersSetter({ frameMax: ${FRAME_MAX} }) without a broker: when the baggage is left out`, () => {
+  test("a trace header that would not fit even without the baggage leaves the baggage in place (it is left out alone)", async () => {
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    // A table of 4 bytes of length, "x-app" (11 bytes before its value) and room for 200 bytes more.
+    const headers: Record<string, unknown> = { "x-app": "a".repeat(FRAME_MAX - 2592 - 4 - 11 - 200) };
+    const tags = "_dd.p.r1=" + "t".repeat(290);
+    const told = await recordWarnings(() => {
+      setter.set(headers, "baggage", "k=v");
+      // 1 + 14 + 1 + 4 + 299 bytes: past the room with the baggage (16 bytes) or without it.
+      setter.set(headers, "x-datadog-tags", tags);
+    });
+    assert.deepEqual(headers, { "x-app": headers["x-app"], baggage: "k=v" });
+    const warnings = said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^tracehop amqpHeadersSetter: the header "x-datadog-tags" is left out/);
+  });
+
+  test("a trace header that fits once the baggage is out: the baggage is left out for it, said", async () => {
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    const headers: Record<string, unknown> = { "x-app": "a".repeat(FRAME_MAX - 2592 - 4 - 11 - 200) };
+    const told = await recordWarnings(() => {
+      setter.set(headers, "baggage", "k=" + "v".repeat(150));
+      setter.set(headers, "x-datadog-tags", "_dd.p.r1=" + "t".repeat(100));
+    });
+    assert.deepEqual(Object.keys(headers), ["x-app", "x-datadog-tags"]);
+    const warnings = said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^tracehop amqpHeadersSetter: the header "baggage" is left out/);
+  });
+});

@@ -26,6 +26,7 @@ import { sampledDatadogPriority, type ResolvedInjection } from "./datadog/inject
 import { isSampledFlags, withKnownFlags } from "./trace-flags.js";
 import { clearOwnFields, plainWriteSetter } from "./stale-fields.js";
 import { isContext } from "../is-context.js";
+import { layerOver, withoutValues } from "./context-values.js";
 import { isOws } from "./header-text.js";
 import { B3_DEBUG_FLAG_KEY, B3_DEFERRED_KEY } from "./extraction-result.js";
 import { notAContext, warnExtractFailed, warnInjectFailed } from "./style-failure.js";
@@ -242,9 +243,10 @@ export class B3StylePropagator implements TextMapPropagator {
    * OpenTelemetry's B3 extraction onto `context` of the checked headers (`carrier`, read by `getter`),
    * whose sampling state is `state` ({@link singleState}); `context` itself when it refuses them (all-zero
    * ids, a sampled value it does not know). One context copy besides OpenTelemetry's, for a Defer (its
-   * mark) or a debug flag (the Datadog fields), and one for a base context that holds an earlier
-   * extraction's Defer mark or, for a `b3` header without `d`, its debug flag (removed: this extraction
-   * has neither).
+   * mark) or a debug flag (the Datadog fields); a base context's earlier Defer mark or, for a `b3` header
+   * without `d`, its debug flag is hidden (this extraction has neither). Onto a base other than
+   * `ROOT_CONTEXT` every copy is of a layer over it (`layerOver`, `withoutValues`), never of the base's
+   * values: OpenTelemetry's extract sets its values one `setValue` at a time.
    */
   private _extracted(
     context: Context,
@@ -253,14 +255,16 @@ export class B3StylePropagator implements TextMapPropagator {
     state: "debug" | "defer" | "decided",
   ): Context {
     let base = context;
-    // ROOT_CONTEXT holds no earlier extraction.
+    // ROOT_CONTEXT holds no earlier extraction, and its copies are of no values.
     if (context !== ROOT_CONTEXT) {
+      let hidden: symbol[] | undefined;
       // A base context that holds an earlier deferred extraction: this one is not.
-      if (state !== "defer" && isDeferredB3(base)) base = base.deleteValue(B3_DEFERRED_KEY);
+      if (state !== "defer" && isDeferredB3(context)) (hidden ??= []).push(B3_DEFERRED_KEY);
       // Nor an earlier debug flag, which OpenTelemetry's single-header extract keeps (it sets its key for
       // `d` only; the multi-header one sets it every time).
-      if (state !== "debug" && this._single && base.getValue(B3_DEBUG_FLAG_KEY) !== undefined)
-        base = base.deleteValue(B3_DEBUG_FLAG_KEY);
+      if (state !== "debug" && this._single && context.getValue(B3_DEBUG_FLAG_KEY) !== undefined)
+        (hidden ??= []).push(B3_DEBUG_FLAG_KEY);
+      base = hidden === undefined ? layerOver(context) : withoutValues(context, hidden);
     }
     if (state === "defer") base = base.setValue(B3_DEFERRED_KEY, true);
     const extracted = this._b3.extract(base, carrier, getter);

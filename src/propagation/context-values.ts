@@ -22,7 +22,10 @@ import {
  * looked up in the base); its `setValue` / `deleteValue` give a {@link LayeredContext} (the layer's values in
  * one Map over the same base). A layer is never put over another layer: one made over a layer takes that
  * layer's values and its base, so a read goes through at most one layer, whatever the number of
- * extractions and `setValue` calls between the base and it (BENCHMARKS.md "Forty-seventh pass").
+ * extractions and `setValue` calls between the base and it (BENCHMARKS.md "Forty-seventh pass"). The
+ * extractions that set their values one `setValue` at a time (span links, a restored root, `restart`, the
+ * standalone Datadog and baggage styles, @opentelemetry/propagator-b3) set them onto an empty layer over the
+ * base ({@link layerOver}): each copies the layer's few values, never the base's.
  * All answer `getValue` / `setValue` / `deleteValue` exactly as `BaseContext` does: immutable, and a key
  * deleted or set to `undefined` reads as `undefined` even when the base holds a value for it.
  */
@@ -252,6 +255,21 @@ class ExtractedOverContext implements Context {
     if (this._key !== undefined) own.set(this._key, layerValue(this._value));
     return own;
   }
+}
+
+/**
+ * Internal: a Context that answers every `getValue` as `ctx` does and whose `setValue` / `deleteValue` copy
+ * only the values set on it since, never those of `ctx`: an empty {@link LayeredContext} over `ctx`; `ctx`
+ * itself when it is `ROOT_CONTEXT` (its copy is of no values) or already a layer (whose own copies are of its
+ * layer alone). For an extraction that sets its values one `setValue` at a time onto a base context (span
+ * links, a restored root, `restart`, the standalone Datadog style, @opentelemetry/propagator-b3): each call
+ * then copies the few values of the extraction, not the base's (BENCHMARKS.md "Forty-seventh pass"). Never
+ * calls `ctx`'s `setValue` or `deleteValue`.
+ */
+export function layerOver(ctx: Context): Context {
+  if (ctx === ROOT_CONTEXT || ctx instanceof LayeredContext || ctx instanceof ExtractedOverContext)
+    return ctx;
+  return new LayeredContext(ctx, new Map());
 }
 
 /**

@@ -29,6 +29,7 @@ import {
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
+  BaggagePropagator,
   createPropagator,
   DatadogPropagator,
   DatadogTraceContextPropagator,
@@ -107,6 +108,115 @@ const ONE_STEP: ReadonlyArray<[string, TextMapPropagator]> = [
   ["DatadogTraceContextPropagator", new DatadogTraceContextPropagator()],
 ];
 
+/** Every tracehop propagator: each style alone and composed, each extract behavior that extracts, each class. */
+const EVERY_PROPAGATOR: ReadonlyArray<[string, TextMapPropagator]> = [
+  ...ONE_STEP,
+  ["b3", createPropagator(["b3"])],
+  ["b3multi", createPropagator(["b3multi"])],
+  ["b3,baggage", createPropagator(["b3", "baggage"])],
+  ["b3,tracecontext,datadog", createPropagator(["b3", "tracecontext", "datadog"])],
+  ["datadog,b3multi,tracecontext", createPropagator(["datadog", "b3multi", "tracecontext"])],
+  ["extractFirst", createPropagator(["datadog", "tracecontext"], { extractFirst: true })],
+  ["restart", createPropagator(["datadog", "tracecontext", "baggage"], { extractBehavior: "restart" })],
+  ["b3 restart", createPropagator(["b3", "tracecontext"], { extractBehavior: "restart" })],
+  ["DatadogPropagator", new DatadogPropagator()],
+  ["DatadogTraceContextPropagator(core)", new DatadogTraceContextPropagator(new W3CTraceContextPropagator())],
+  ["BaggagePropagator", new BaggagePropagator()],
+];
+
+const B3_TRACE = "80f198ee56343ba864fe8b2a57d3eff7";
+/** The carriers of each extraction path. */
+const PATHS: Record<string, Record<string, string>> = {
+  "one trace": { ...DD_AND_W3C, baggage: "k=v" },
+  // Datadog and W3C headers of two traces: the loser becomes a span link.
+  "span links": { ...DD_AND_W3C, ...OTHER_W3C, tracestate: "congo=t61rcWkgMzE", baggage: "k=v" },
+  // Datadog parent id 0 (Synthetics): a restored root, no parent span.
+  "restored root": {
+    "x-datadog-trace-id": "12345678901234567890",
+    "x-datadog-parent-id": "0",
+    "x-datadog-sampling-priority": "1",
+    "x-datadog-origin": "synthetics",
+    baggage: "k=v",
+  },
+  "restored root and W3C of another trace": {
+    "x-datadog-trace-id": "12345678901234567890",
+    "x-datadog-parent-id": "0",
+    ...OTHER_W3C,
+  },
+  "b3 sampled": { b3: `${B3_TRACE}-e457b5a2e4d86bd1-1` },
+  "b3 debug": { b3: `${B3_TRACE}-e457b5a2e4d86bd1-d` },
+  "b3 defer": { b3: `${B3_TRACE}-e457b5a2e4d86bd1`, baggage: "k=v" },
+  "b3multi debug": {
+    "x-b3-traceid": B3_TRACE,
+    "x-b3-spanid": "e457b5a2e4d86bd1",
+    "x-b3-flags": "1",
+  },
+  "b3multi defer": { "x-b3-traceid": B3_TRACE, "x-b3-spanid": "e457b5a2e4d86bd1" },
+  "b3 and W3C of another trace": { b3: `${B3_TRACE}-e457b5a2e4d86bd1-1`, ...OTHER_W3C, baggage: "k=v" },
+  "baggage alone": { baggage: "k=v" },
+};
+
+/** An earlier extraction's carrier: every style's headers for another trace, B3 debug (its flags kept). */
+const EARLIER: Record<string, string> = {
+  ...OTHER_W3C,
+  "x-datadog-trace-id": "9532127138774266268",
+  "x-datadog-parent-id": "13220258934917345585",
+  "x-datadog-sampling-priority": "2",
+  b3: "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-d",
+  "x-b3-traceid": "0af7651916cd43dd8448eb211c80319c",
+  "x-b3-spanid": "b7ad6b7169203331",
+  "x-b3-flags": "1",
+};
+
+/** The bases: an active span's context with baggage and one value, and that context after earlier extractions. */
+const activeWithValue = active.setValue(K1, "base value");
+const BASES: ReadonlyArray<[string, (propagator: TextMapPropagator) => Context]> = [
+  ["active span's context", () => activeWithValue],
+  [
+    "earlier extraction's context",
+    (propagator) => propagator.extract(activeWithValue, EARLIER, defaultTextMapGetter),
+  ],
+  [
+    "earlier restored root's and links' context",
+    (propagator) =>
+      propagator.extract(
+        activeWithValue,
+        PATHS["restored root and W3C of another trace"]!,
+        defaultTextMapGetter,
+      ),
+  ],
+  [
+    "earlier B3 defer's context",
+    (propagator) => propagator.extract(activeWithValue, PATHS["b3multi defer"]!, defaultTextMapGetter),
+  ],
+];
+
+/**
+ * A counting base holding K1, and the stack depth at which its getValue runs for a read of K1 through a
+ * context over it (`depthOf`).
+ */
+function probedBase() {
+  let depth = 0;
+  const inner = active.setValue(K1, "base value");
+  const base = new (class extends CountingContext {
+    override getValue(key: symbol): unknown {
+      if (key === K1) {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = Infinity;
+        depth = new Error().stack!.split("\n").length;
+        Error.stackTraceLimit = limit;
+      }
+      return inner.getValue(key);
+    }
+  })(inner);
+  const depthOf = (ctx: Context) => {
+    depth = 0;
+    assert.equal(ctx.getValue(K1), "base value");
+    return depth;
+  };
+  return { base, depthOf };
+}
+
 describe("extraction onto a base other than ROOT_CONTEXT", () => {
   test("copies none of the base's values: one Context over it, the base's setValue/deleteValue never called", () => {
     for (const [name, propagator] of ONE_STEP) {
@@ -131,26 +241,89 @@ describe("extraction onto a base other than ROOT_CONTEXT", () => {
     }
   });
 
-  test("reads stay flat: after 1 000 extractions, each onto the last result, and 1 000 setValue calls, a read of the base goes through one layer", () => {
-    // The stack depth at which the base's getValue runs, for a read of K1 through the context on top.
-    let depth = 0;
-    const inner = ROOT_CONTEXT.setValue(K1, "base value");
-    const base = new (class extends CountingContext {
-      override getValue(key: symbol): unknown {
-        if (key === K1) {
-          const limit = Error.stackTraceLimit;
-          Error.stackTraceLimit = Infinity;
-          depth = new Error().stack!.split("\n").length;
-          Error.stackTraceLimit = limit;
+  test("every propagator and path (span links, restored root, restart, B3, the standalone DatadogPropagator): the base's setValue/deleteValue never called, the result as onto ROOT_CONTEXT over the base's values", () => {
+    const warnings = watchDiagWarnings();
+    let extracted = 0;
+    // Each extraction that called the base's setValue or deleteValue, with the number of calls.
+    const copied: string[] = [];
+    try {
+      for (const [name, propagator] of EVERY_PROPAGATOR)
+        for (const [path, carrier] of Object.entries(PATHS)) {
+          const onRoot = propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+          for (const [label, make] of BASES) {
+            const inner = make(propagator);
+            const base = new CountingContext(inner);
+            const result = propagator.extract(base, carrier, defaultTextMapGetter);
+            const what = `${name}, ${path}, onto the ${label}`;
+            if (base.copies !== 0) copied.push(`${what}: ${base.copies}`);
+            if (onRoot === ROOT_CONTEXT) {
+              assert.equal(result, base, `${what}: nothing extracted gives the base itself`);
+              continue;
+            }
+            extracted++;
+            assert.notEqual(result, base, what);
+            // What the extraction sets reads as onto ROOT_CONTEXT; the base's own value reads through. A carrier
+            // of baggage alone sets the baggage alone.
+            const traced = [SPAN_KEY, ...EARLIER_KEYS].some((key) => onRoot.getValue(key) !== undefined);
+            assert.equal(
+              propagation.getBaggage(result)?.getEntry("k")?.value,
+              propagation.getBaggage(onRoot)?.getEntry("k")?.value,
+              `${what}: baggage`,
+            );
+            // The base's baggage stays, the carrier's added to it; the baggage class alone replaces it, as core's
+            // W3CBaggagePropagator does.
+            assert.equal(
+              propagation.getBaggage(result)?.getEntry("tenant")?.value,
+              name === "BaggagePropagator" && carrier.baggage !== undefined ? undefined : "acme",
+              `${what}: baggage`,
+            );
+            if (!traced) {
+              assert.equal(trace.getSpan(result), trace.getSpan(inner), what);
+              continue;
+            }
+            for (const key of [SPAN_KEY, EXTRACTION_RESULT_KEY])
+              assert.deepEqual(
+                normalized(key, result.getValue(key)),
+                normalized(key, onRoot.getValue(key)),
+                `${what}: ${key.description}`,
+              );
+            if (name !== "TraceContextPropagator")
+              assert.deepEqual(
+                result.getValue(DATADOG_KEY),
+                onRoot.getValue(DATADOG_KEY),
+                `${what}: Datadog`,
+              );
+            assert.equal(result.getValue(K1), "base value", what);
+          }
         }
-        return inner.getValue(key);
+    } finally {
+      warnings.stop();
+    }
+    assert.deepEqual(copied, [], "the base was copied");
+    assert.deepEqual(warnings.messages, [], "no extraction failed");
+    assert.ok(extracted > 300, `extractions exercised (${extracted})`);
+  });
+
+  test("reads stay flat for every propagator: extractions of every path, each onto the last result, read the base through one layer", () => {
+    for (const [name, propagator] of EVERY_PROPAGATOR) {
+      const { base, depthOf } = probedBase();
+      const carriers = Object.values(PATHS);
+      let ctx: Context = base;
+      let one: number | undefined;
+      for (let i = 0; i < 20 * carriers.length; i++) {
+        ctx = propagator.extract(ctx, carriers[i % carriers.length]!, defaultTextMapGetter);
+        if (ctx === base) continue;
+        one ??= depthOf(ctx);
+        assert.equal(depthOf(ctx), one, `${name}: extraction ${i}`);
+        if (i % 3 === 0) ctx = ctx.setValue(K2, i);
       }
-    })(inner);
-    const depthOf = (ctx: Context) => {
-      depth = 0;
-      assert.equal(ctx.getValue(K1), "base value");
-      return depth;
-    };
+      assert.ok(one !== undefined && one > depthOf(base), `${name}: a layer over the base`);
+      assert.equal(base.copies, 0, name);
+    }
+  });
+
+  test("reads stay flat: after 1 000 extractions, each onto the last result, and 1 000 setValue calls, a read of the base goes through one layer", () => {
+    const { base, depthOf } = probedBase();
     const propagator = createPropagator(["datadog", "tracecontext"]);
     let ctx = propagator.extract(base, DD_AND_W3C, defaultTextMapGetter);
     const one = depthOf(ctx);
@@ -180,7 +353,12 @@ const PROPAGATORS: ReadonlyArray<[string, TextMapPropagator]> = [
   ["b3multi", createPropagator(["b3multi"])],
   ["b3,tracecontext,datadog", createPropagator(["b3", "tracecontext", "datadog"])],
   ["extractFirst", createPropagator(["datadog", "tracecontext"], { extractFirst: true })],
+  ["restart", createPropagator(["datadog", "tracecontext", "baggage"], { extractBehavior: "restart" })],
+  ["b3 restart", createPropagator(["b3", "tracecontext"], { extractBehavior: "restart" })],
+  ["b3,baggage", createPropagator(["b3", "baggage"])],
   ["DatadogPropagator", new DatadogPropagator()],
+  ["DatadogTraceContextPropagator(core)", new DatadogTraceContextPropagator(new W3CTraceContextPropagator())],
+  ["BaggagePropagator", new BaggagePropagator()],
   ["core W3CTraceContextPropagator", new W3CTraceContextPropagator()],
 ];
 
@@ -420,7 +598,9 @@ describe("the Context contract holds for every context an extraction returns and
                       traced && (key === SPAN_KEY || (clears && EARLIER_KEYS.includes(key)))
                         ? onRoot.getValue(key)
                         : key === BAGGAGE_KEY
-                          ? mergedBaggage(ref.getValue(key), onRoot.getValue(key))
+                          ? name === "BaggagePropagator"
+                            ? (onRoot.getValue(key) ?? ref.getValue(key))
+                            : mergedBaggage(ref.getValue(key), onRoot.getValue(key))
                           : ref.getValue(key);
                     assert.deepEqual(
                       normalized(key, next.getValue(key)),

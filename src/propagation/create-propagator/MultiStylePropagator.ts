@@ -9,7 +9,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from "@opentelemetry/api";
-import { contextWithSpan } from "../context-values.js";
+import { contextWithSpan, layerOver } from "../context-values.js";
 import {
   DATADOG_CONTEXT_KEY,
   storeDatadogContext,
@@ -297,13 +297,15 @@ export class MultiStylePropagator implements TextMapPropagator {
       return restartedTrace(base ?? clearExtractionResult(context), winner, w3cBaggage);
     if (winner?.parts !== undefined)
       return contextFromParts(base ?? clearExtractionResult(context), winner.parts, links, w3cBaggage);
+    // Set onto a layer over the base (layerOver): a B3 winner's context is one already.
     let result = winner?.context ?? context;
-    if (links !== undefined) result = setExtractionLinks(result, links, trace.getSpanContext(result));
+    if (links !== undefined)
+      result = setExtractionLinks(layerOver(result), links, trace.getSpanContext(result));
     if (w3cBaggage !== undefined) {
       // A carrier without baggage gives the base's own (extractBaggage): nothing to set, `context` stays.
       const current = propagation.getBaggage(result);
       const merged = mergeBaggage(current, w3cBaggage);
-      if (merged !== current) result = propagation.setBaggage(result, merged);
+      if (merged !== current) result = propagation.setBaggage(layerOver(result), merged);
     }
     return result;
   }
@@ -343,7 +345,8 @@ export class MultiStylePropagator implements TextMapPropagator {
  * or restored root, Datadog fields, the final baggage (`w3cBaggage` over the winner's or the base's) and
  * the conflict `links`, onto `context` (the base context without an earlier extraction's values:
  * `clearExtractionResult`). The usual result (a span context, no links) is one Context built in one
- * step ({@link contextWithSpan}).
+ * step ({@link contextWithSpan}); the others (a restored root, links) set their values one at a time onto
+ * a layer over `context` ({@link layerOver}), which is never copied.
  */
 function contextFromParts(
   context: Context,
@@ -364,7 +367,8 @@ function contextFromParts(
     );
     return contextWithSpan(context, baggage, parts.spanContext, DATADOG_CONTEXT_KEY, stored);
   }
-  let result = context;
+  // Each value set below copies a layer over `context`, not `context`'s values (layerOver).
+  let result = layerOver(context);
   if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
   if (parts.spanContext === undefined) {
     result = setRestoredRoot(trace.deleteSpan(result), parts.root);

@@ -6,6 +6,7 @@ import {
   type Link,
   type SpanContext,
 } from "@opentelemetry/api";
+import { layerOver } from "../context-values.js";
 import { DATADOG_CONTEXT_KEY } from "../datadog/datadog-context.js";
 import {
   LINK_CONTEXT_HEADERS_ATTRIBUTE,
@@ -66,7 +67,8 @@ function extractionLink(
  * `reason=propagation_behavior_extract`, `context_headers=<winner's style>`. A winner without a parent
  * span (a restored root, Datadog parent id 0: Synthetics) is linked with span id 0, as dd-trace-js
  * links that context (OpenTelemetry's trace API: links with a zero span id SHOULD be recorded when they
- * have attributes), so the incoming trace stays findable.
+ * have attributes), so the incoming trace stays findable. `context` itself is never copied: the values are
+ * set onto a layer over it (`layerOver`).
  */
 export function restartedTrace(
   context: Context,
@@ -78,7 +80,11 @@ export function restartedTrace(
       ? (winner.parts.baggage ?? baggageOf(context))
       : propagation.getBaggage(winner.context!);
   if (w3cBaggage !== undefined) baggage = mergeBaggage(baggage, w3cBaggage);
-  let result = setRestoredRoot(trace.deleteSpan(context).deleteValue(DATADOG_CONTEXT_KEY), undefined);
+  // Each value set or deleted copies a layer over `context`, not `context`'s values (layerOver).
+  let result = setRestoredRoot(
+    trace.deleteSpan(layerOver(context)).deleteValue(DATADOG_CONTEXT_KEY),
+    undefined,
+  );
   if (baggage !== undefined) result = propagation.setBaggage(result, baggage);
   const root = winner.parts?.root;
   const extracted = winner.spanContext ?? (root === undefined ? undefined : restoredRootLinkContext(root));

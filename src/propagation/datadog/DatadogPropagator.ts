@@ -13,6 +13,7 @@ import {
   type TextMapSetter,
 } from "@opentelemetry/api";
 import { assertKnownOptions } from "../../known-options.js";
+import { layerOver } from "../context-values.js";
 import { describeValue } from "../../describe-value.js";
 import {
   clearExtractionResult,
@@ -195,8 +196,9 @@ export class DatadogPropagator implements TextMapPropagator {
       const parts = this.extractParts(context, carrier, getter);
       if (parts === undefined) return context;
       // What an earlier extraction kept in `context` (links, restored root, Datadog fields, the B3 debug
-      // flag) does not describe this one (clearExtractionResult).
-      let ctx = clearExtractionResult(context);
+      // flag) does not describe this one (clearExtractionResult). The values are set one at a time onto a
+      // layer over the base, which is never copied (layerOver).
+      let ctx = layerOver(clearExtractionResult(context));
       if (parts.baggage !== undefined) ctx = propagation.setBaggage(ctx, parts.baggage);
       ctx =
         parts.spanContext === undefined

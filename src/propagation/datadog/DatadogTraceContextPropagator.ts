@@ -25,7 +25,7 @@ import {
   storedDatadogContextFor,
   type DatadogContext,
 } from "./datadog-context.js";
-import { contextWithSpan } from "../context-values.js";
+import { contextWithSpan, layerOver } from "../context-values.js";
 import { clearExtractionResult, type StyleExtraction } from "../extraction-result.js";
 import { asLowerHex16, ZERO_HEX16 } from "./ids.js";
 import {
@@ -210,8 +210,10 @@ export class DatadogTraceContextPropagator implements TextMapPropagator {
       // flag) does not describe this one (clearExtractionResult).
       const base = clearExtractionResult(context);
       if (!this._direct) {
-        const extracted = this._w3c.extract(base, carrier, getter);
-        if (extracted === base) return context;
+        // The wrapped propagator sets its values one at a time: onto a layer over the base (layerOver).
+        const layer = layerOver(base);
+        const extracted = this._w3c.extract(layer, carrier, getter);
+        if (extracted === layer) return context;
         const spanContext = trace.getSpanContext(extracted);
         if (!spanContext || !isValidSpanContext(spanContext)) return context;
         return extracted.setValue(DATADOG_CONTEXT_KEY, storedContextOf(spanContext));

@@ -21,6 +21,7 @@ import { joinedFieldValue } from "../header-text.js";
 import { baggageEntries, W3CBaggage } from "./W3CBaggage.js";
 import { clearOwnFields } from "../stale-fields.js";
 import { isContext } from "../../is-context.js";
+import { layerOver } from "../context-values.js";
 import { notAContext, warnExtractFailed, warnInjectFailed } from "../style-failure.js";
 import { hasWarned, warnOnce } from "../../warn-once.js";
 
@@ -169,7 +170,8 @@ export class BaggagePropagator implements TextMapPropagator {
     if (!isContext(context)) return notAContext("baggage", "extract", context);
     try {
       const baggage = this.extractBaggage(carrier, getter);
-      return baggage === undefined ? context : propagation.setBaggage(context, baggage);
+      // Onto a layer over the base, which is never copied (layerOver).
+      return baggage === undefined ? context : propagation.setBaggage(layerOver(context), baggage);
     } catch (err) {
       warnExtractFailed("baggage", err);
       return context;

@@ -210,7 +210,8 @@ const isRelayedKey = (key: string) => !isReadKey(key) && !key.startsWith("t.");
 
 /**
  * The model of tracehop's decoding on top of dd-trace-js's entries: `s` an integer of at most 10
- * digits, `o` and `t.*` with `~` decoded, `p` as is, a malformed `t.dm` dropped alone.
+ * digits, `o` and `t.*` with `~` decoded, `p` as is, a malformed `t.dm` dropped alone, the deprecated
+ * `t.upstream_services` skipped (dd-trace-java `W3CPTagsCodec`; dd-trace-js keeps it).
  */
 function referenceDdMember(value: string): ReturnType<typeof decodeDdMember> {
   const member: ReturnType<typeof decodeDdMember> = { tags: {} };
@@ -223,6 +224,7 @@ function referenceDdMember(value: string): ReturnType<typeof decodeDdMember> {
     else if (isReadKey(key)) {
       const tag = `_dd.p.${key.slice(2)}`;
       const tagValue = item.replaceAll("~", "=");
+      if (tag === "_dd.p.upstream_services") continue;
       if (tag !== "_dd.p.dm" || /^([0-9a-f]{10})?-[0-9]+$/.test(tagValue)) member.tags[tag] = tagValue;
     }
   }
@@ -243,7 +245,15 @@ const ddMemberValue = fc.oneof(
     .array(
       fc.oneof(
         fc.constantFrom("s:1", "s:2", "s:-1", "s:x", "o:rum", "o:a~b", "p:891087b8e3b70cb1", "p:XX!X"),
-        fc.constantFrom("t.dm:-4", "t.dm:abc", "t.usr:bob", "t.tid:640cfd8d00000000", "t.:v", "t."),
+        fc.constantFrom(
+          "t.dm:-4",
+          "t.dm:abc",
+          "t.usr:bob",
+          "t.tid:640cfd8d00000000",
+          "t.:v",
+          "t.",
+          "t.upstream_services:abc",
+        ),
         fc.constantFrom("x:1", "x:2", "y:abc", "ab:c:d", "z~:~", "k.v:1", "t:1", "s.x:1", "S:1", "tt:1"),
         fc.constantFrom("", "x", ":", ":v", "x:", " x:1", "x :1", "x: 1", "x:1 ", "x y:1", " s:1", "o:rum "),
         fc.string({

@@ -20,7 +20,12 @@ export const DECISION_MAKER_TAG = "_dd.p.dm";
 export const KNUTH_SAMPLING_RATE_TAG = "_dd.p.ksr";
 /** Trace source tag; dd-trace-java writes it third (`PTagsCodec.headerValue`). */
 export const TRACE_SOURCE_TAG = "_dd.p.ts";
-/** Deprecated tag that dd-trace-java and dd-trace-py drop on extract (dd-trace-py `http.py`). */
+/**
+ * Deprecated tag (Datadog no longer reads it): dd-trace-java skips it in `x-datadog-tags` and as the
+ * `dd=` member's `t.upstream_services` (`PTagsCodec.UPSTREAM_SERVICES_DEPRECATED_TAG`), so never writes
+ * it; dd-trace-py skips it on extract (`_X_DATADOG_TAGS_EXTRACT_REJECT`). tracehop reads and writes it
+ * in neither form; dd-trace-js still forwards it.
+ */
 export const UPSTREAM_SERVICES_TAG = "_dd.p.upstream_services";
 /** Prefix of propagated tags; no other key is propagated (dd-trace-js `_validateTagKey`). */
 export const PROPAGATED_TAG_PREFIX = "_dd.p.";
@@ -85,7 +90,8 @@ export function isValidOrigin(origin: string): boolean {
 /**
  * True for a `_dd.p.*` tag other than the ones each encoder writes in its fixed place first
  * (`_dd.p.dm`, `_dd.p.tid`, `_dd.p.ts`, as dd-trace-java's `PTagsCodec` orders them): the tags written
- * in arrival order. `_dd.p.` alone names no tag and is not one (dd-trace-js `tagKeyExpr`).
+ * in arrival order. `_dd.p.` alone names no tag and is not one (dd-trace-js `tagKeyExpr`); nor is the
+ * deprecated `_dd.p.upstream_services`, which is never written ({@link UPSTREAM_SERVICES_TAG}).
  */
 export function isOtherPropagatedTag(key: string): boolean {
   return (
@@ -93,6 +99,7 @@ export function isOtherPropagatedTag(key: string): boolean {
     key.startsWith(PROPAGATED_TAG_PREFIX) &&
     key !== DECISION_MAKER_TAG &&
     key !== TID_TAG &&
-    key !== TRACE_SOURCE_TAG
+    key !== TRACE_SOURCE_TAG &&
+    key !== UPSTREAM_SERVICES_TAG
   );
 }

@@ -220,7 +220,9 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   `_dd.p.tid` is never taken from here (injection writes the upper half of the span's own trace id),
  *   and a `_dd.p.dm` that is no decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`, the
  *   grammar of dd-trace-java `PTagsCodec.validateDecisionMakerTag`, which drops the whole header for
- *   another) is left out alone, in both headers, the other tags still sent (as extraction drops it).
+ *   another) is left out alone, in both headers, the other tags still sent (as extraction drops it); so is
+ *   the deprecated `_dd.p.upstream_services`, which extraction skips as dd-trace-java and dd-trace-py do
+ *   (docs/conformance.md, "`_dd.p.upstream_services`").
  * - `lastParentId`: text, kept as given: tracestate `p:` is copied unvalidated and exported as
  *   `_dd.parent_id` (system-tests `test_tracestate_w3c_p_extract`); it is written into `p:` only when
  *   it is 16 hex digits. `""` is none.

@@ -124,6 +124,18 @@ function warnDecisionMakerLeftOut(value: unknown): void {
 }
 
 /**
+ * Says on `diag` that the injected headers carry no `_dd.p.upstream_services` (neither `x-datadog-tags`
+ * nor the `dd=` member's `t.upstream_services`): Datadog deprecated it, dd-trace-java and dd-trace-py
+ * drop it on extract (`PTagsCodec.UPSTREAM_SERVICES_DEPRECATED_TAG`, `_X_DATADOG_TAGS_EXTRACT_REJECT`),
+ * and so does the reader here; the other tags are still sent.
+ */
+function warnUpstreamServicesLeftOut(): void {
+  diag.warn(
+    `tracehop: ${UPSTREAM_SERVICES_TAG} not injected: Datadog deprecated it, and dd-trace-java and dd-trace-py drop it when they read it; the other tags are still sent`,
+  );
+}
+
+/**
  * The constant of a tag name Datadog always sends (`_dd.p.dm`, `_dd.p.tid`) when `text` holds exactly
  * that name from `start` to `end`, else `undefined`. A key sliced from the header is a new string
  * that V8 must intern before it can name a property; the constant already is.
@@ -240,6 +252,8 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
  * A `_dd.p.dm` that is no decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`) is left out
  * alone with a `diag.warn`: dd-trace-java drops a whole header that holds one (`decoding_error`,
  * `PTagsCodec.validateDecisionMakerTag`), `_dd.p.tid` included, and the reader here drops it alone.
+ * The deprecated `_dd.p.upstream_services` is left out alone with a `diag.warn` too, whatever its
+ * value: the reader here skips it, as dd-trace-java and dd-trace-py do (dd-trace-java never writes it).
  * When any other tag key or value is invalid, or the header would exceed `maxLength` characters, no tag of
  * `tags` is sent (as dd-trace-js `_injectTags` and dd-trace-py's `encoding_error` drop them: nothing is
  * truncated) and a `diag.warn` says why (a silent drop is hard to diagnose, DataDog/dd-trace-go#2847);
@@ -267,6 +281,9 @@ export function encodeTagsHeader(
     else warnDecisionMakerLeftOut(dm);
   }
   if (high !== ZERO_HEX16) header += header.length === 0 ? TID_PREFIX + high : "," + TID_PREFIX + high;
+  // The deprecated `_dd.p.upstream_services` is left out alone too, as the reader skips it (the loop
+  // below passes over it: `isOtherPropagatedTag`).
+  if (tags?.[UPSTREAM_SERVICES_TAG] !== undefined) warnUpstreamServicesLeftOut();
   if (tags) {
     const ts = tags[TRACE_SOURCE_TAG];
     if (ts !== undefined) {

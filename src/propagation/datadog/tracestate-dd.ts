@@ -9,6 +9,7 @@ import {
   TRACE_SOURCE_TAG,
   TRACESTATE_DD_KEY,
   TRACESTATE_DD_MAX_LENGTH,
+  UPSTREAM_SERVICES_TAG,
   isOtherPropagatedTag,
 } from "./constants.js";
 import { HEX16_LENGTH, ZERO_HEX16 } from "./ids.js";
@@ -134,7 +135,8 @@ const SEEN_DECISION_MAKER = 8;
  * tracestate, from which the next injection relays them ({@link relayedDdEntries}). A `t.dm` that is
  * not a decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`) is dropped alone, as from
  * `x-datadog-tags`. A key `t.` with no name after it is a tag key that names no tag (`_dd.p.`): skipped,
- * neither read nor relayed, as `_dd.p.=x` is skipped in `x-datadog-tags`. dd-trace-js takes every `t.`
+ * neither read nor relayed, as `_dd.p.=x` is skipped in `x-datadog-tags`; so is the deprecated
+ * `t.upstream_services`, as from `x-datadog-tags` (dd-trace-java `W3CPTagsCodec` skips it too). dd-trace-js takes every `t.`
  * key for a tag (text_map.js `#extractTraceparentContext`: `key.startsWith('t.')`), so `t.:x` becomes its
  * tag `_dd.p.`, which it writes back as `t.:x` while its `x-datadog-tags` check (`tagKeyExpr`) then
  * refuses the whole header on every injection; dd-trace-java refuses the empty name (`TagKey.from`) and
@@ -248,10 +250,13 @@ function walkDdMember(value: string, relay: boolean): DdMember | string {
             member.lastParentId = value.slice(colon + 1, valueEnd);
           }
         } else if (c === CHAR_T && value.charCodeAt(keyStart + 1) === CHAR_DOT) {
-          // A tag key; `t.` alone names no tag and is skipped (see decodeDdMember).
+          // A tag key; `t.` alone names no tag and is skipped (see decodeDdMember), and so is the
+          // deprecated `t.upstream_services`.
           if (keyLength > 2 && member !== undefined) {
             const name = tagName(value.slice(keyStart, keyEnd));
-            if (name === DECISION_MAKER_TAG) {
+            if (name === UPSTREAM_SERVICES_TAG) {
+              // Skipped, neither read nor relayed (dd-trace-java `W3CPTagsCodec`).
+            } else if (name === DECISION_MAKER_TAG) {
               if ((seen & SEEN_DECISION_MAKER) === 0) {
                 seen |= SEEN_DECISION_MAKER;
                 const tagValue = decodeValue(value.slice(colon + 1, valueEnd));
@@ -422,7 +427,8 @@ const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.len
  * {@link relayedDdEntries}, at most 253 characters. An origin or tag value that ends with a space
  * (which could end the member) or is empty (an element dd-trace-java refuses) is skipped like an entry
  * that would overflow; it still travels in `x-datadog-origin` / `x-datadog-tags` when valid there.
- * A `_dd.p.dm` that is no decision maker is never written (`x-datadog-tags` leaves it out too).
+ * A `_dd.p.dm` that is no decision maker is never written (`x-datadog-tags` leaves it out too), nor is
+ * the deprecated `_dd.p.upstream_services` (the reader skips it: {@link decodeDdMember}).
  * Nothing is scanned twice.
  */
 export function encodeDdMemberValue(

@@ -136,9 +136,9 @@ function whyNotCarrierText(text: string): string {
  * carrier field holds no carrier (null: a NULL column, as `row_to_json` or `sqlite3 -json` print it; a
  * number; other text), or lacks the `--field` named (a field, or a step of its dotted path), is a row without a carrier: `carrier` `{}` and
  * `noCarrier` saying why, the same finding as a NULL column alone ({@link valueRow}). Ids
- * stored as JSON numbers are reported (beyond 2^53 they were rounded by every JSON reader and are
- * refused, DataDog/dd-trace-js#344, prisma/orm#20205), with their digits as written in `text` when it
- * is the object's own JSON text. Notes what it did in `diagnostics`.
+ * stored as JSON numbers are reported (beyond 2^53 a reader through JSON.parse rounds them and a restore
+ * refuses them, DataDog/dd-trace-js#344, prisma/orm#20205; read here exactly when the text writes their
+ * digits), with their digits as written in `text` when it is the object's own JSON text. Notes what it did in `diagnostics`.
  */
 function carrierOfValue(
   parsed: Record<string, unknown>,
@@ -502,7 +502,10 @@ function numberDiagnostics(
         (digits === undefined
           ? `${name} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`
           : `${name} is stored as the JSON number ${digits}, beyond 2^53`) +
-          `: every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings`,
+          `: refused, as a restore refuses it (a reader through JSON.parse, such as a Prisma Json field or pg, gets ` +
+          `it rounded); inspect reads an id's exact digits only when written as an integer (no fraction or ` +
+          `exponent) in JSON text it can read again; store ids as decimal strings (docs/migration.md, "Ids ` +
+          `stored as JSON numbers")`,
       );
     else if (id && Math.abs(value) === Infinity)
       diagnostics.push(

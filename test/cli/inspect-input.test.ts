@@ -2529,13 +2529,20 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
     );
   });
 
-  test("an id stored as a JSON number that no exact reading reaches: refused as the library refuses it (past the largest double; an integer in exponent form)", () => {
+  test("an id stored as a JSON number that no exact reading reaches: refused as the library refuses it (past the largest double; an integer in exponent form; a text nested too deep to read again)", () => {
     const REFUSED =
-      "every JSON reader rounds it, so the id cannot be exact and is refused; store ids as decimal strings";
+      "refused, as a restore refuses it (a reader through JSON.parse, such as a Prisma Json field or pg, gets it " +
+      "rounded); inspect reads an id's exact digits only when written as an integer (no fraction or exponent) in " +
+      'JSON text it can read again; store ids as decimal strings (docs/migration.md, "Ids stored as JSON numbers")';
     const cases: [string, string][] = [
       [
         '{"x-datadog-trace-id": 1.2345678901234567890e19, "x-datadog-parent-id": "1"}',
         `x-datadog-trace-id is stored as the JSON number 1.2345678901234567890e19, beyond 2^53: ${REFUSED}`,
+      ],
+      [
+        // Integer digits, in a text nested deeper than the exact reader's stack (JSON.parse reads it).
+        `{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1", "deep": ${"[".repeat(20_000)}${"]".repeat(20_000)}}`,
+        `x-datadog-trace-id is stored as the JSON number 12345678901234567890, beyond 2^53: ${REFUSED}`,
       ],
       [
         '{"x-datadog-trace-id": 1e400, "x-datadog-parent-id": "1"}',
@@ -2543,7 +2550,7 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
       ],
     ];
     for (const [input, said] of cases) {
-      const { code, stdout, stderr } = run(["inspect", "--json", input]);
+      const { code, stdout, stderr } = run(["inspect", "--json", "-"], input);
       assert.equal(code, 1, input);
       assert.ok(JSON.parse(stdout).diagnostics.includes(said), `${input}: ${stdout}`);
       assert.equal(stderr, "", input);

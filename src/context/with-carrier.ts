@@ -448,7 +448,9 @@ function restoreMark(
  *   restore's (the row's age grows during the work: a step that starts past `maxParentAge` is still that
  *   work; a plain `@traced()` step in a `relation: "link"` job is that job's work);
  * - it gives no other `attempt` or `run` (a retry's), and no other capture time (`capturedAtMs`: another
- *   row that holds the same carrier, written in the same request).
+ *   row that holds the same carrier, written in the same request). An enclosing restore that gave no
+ *   `attempt` is the first attempt (`attempt` 1 is the first delivery): `attempt: 1` nests in it, another
+ *   attempt is a retry; one that gave no `run` is no particular run, so any `run` given is another.
  * Then the new span is a child of the active one rather than a second child of the stored span (or,
  * under `link`, the root of yet another trace). Never throws.
  */
@@ -471,7 +473,9 @@ function continuingRestore(
       return undefined;
     const attempt = attributes[ATTR_TRACEHOP_ATTEMPT];
     const run = attributes[ATTR_TRACEHOP_RUN];
-    if ((attempt !== undefined && attempt !== mark.attempt) || (run !== undefined && run !== mark.run))
+    // An enclosing restore that gave no attempt is the first (1 = first delivery): attempt 1 inside it is
+    // the same attempt, another one a retry. A run has no such default: any run inside one without is another.
+    if ((attempt !== undefined && attempt !== (mark.attempt ?? 1)) || (run !== undefined && run !== mark.run))
       return undefined;
     if (capturedAtMs !== undefined && mark.capturedAtMs !== undefined && capturedAtMs !== mark.capturedAtMs)
       return undefined;

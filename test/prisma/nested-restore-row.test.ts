@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
-import { traced, type Relation } from "../../src/index.js";
+import { traced, withCarrier, type Relation } from "../../src/index.js";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { exporter } from "../support/sdk.js";
 import { databaseFixture, STOCK, type Provider } from "./databases.js";
@@ -93,6 +93,35 @@ for (const provider of ["sqlite", "postgresql"] as Provider[]) {
       assert.equal(step.parentSpanContext?.spanId, processSpan.spanContext().spanId);
       assert.deepEqual(step.links, []);
       assert.equal(step.attributes["tracehop.relation"], undefined);
+    });
+
+    test("a restore with no attempt is the first attempt: attempt 1 inside it nests, attempt 2 is a retry (a child of the stored span)", async (t) => {
+      if (!need(t)) return;
+      exporter.reset();
+      const request = await inSpan("POST /jobs", async (span) => {
+        await db.preprocessJob.create({ data: { text: "nested attempt" } });
+        return span.spanContext();
+      });
+      const job = await db.preprocessJob.findFirstOrThrow({ where: { text: "nested attempt" } });
+      class Worker {
+        @traced({ name: "process" })
+        async process(row: typeof job) {
+          await withCarrier(row, "attempt 1", () => undefined, { attempt: 1 });
+          await withCarrier(row, "attempt 2", () => undefined, { attempt: 2 });
+        }
+      }
+      await new Worker().process(job);
+      const processSpan = spanNamed("process");
+      assert.equal(processSpan.parentSpanContext?.spanId, request.spanId);
+      assert.equal(processSpan.attributes["tracehop.attempt"], undefined);
+      const first = spanNamed("attempt 1");
+      assert.equal(first.spanContext().traceId, request.traceId);
+      assert.equal(first.parentSpanContext?.spanId, processSpan.spanContext().spanId);
+      assert.equal(first.attributes["tracehop.attempt"], 1);
+      const retry = spanNamed("attempt 2");
+      assert.equal(retry.spanContext().traceId, request.traceId);
+      assert.equal(retry.parentSpanContext?.spanId, request.spanId);
+      assert.equal(retry.attributes["tracehop.attempt"], 2);
     });
 
     test("two rows written in one request hold one carrier: a job processed inside the other's span is not nested in it", async (t) => {

@@ -4,6 +4,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "
 import { isJson } from "./carrier-shape.js";
 import { InspectInputError } from "./input.js";
 import { isBareTraceparent } from "./line-rows.js";
+import { MAX_QUOTED_VALUE_CHARACTERS, quoteWritten } from "../describe-value.js";
 
 /**
  * JSON text given on the command line starts like a JSON value; anything else names a file (and so
@@ -63,6 +64,19 @@ export function fdInput(fd: number): InputSource {
   };
 }
 
+/**
+ * A file name as a message names it: as typed when it is printable ASCII of at most
+ * {@link MAX_QUOTED_VALUE_CHARACTERS} characters, else quoted, every character outside printable ASCII
+ * escaped and cut after that many characters with its length (`"a\ufffdb.json"`), as a carrier's values
+ * are quoted (docs/migration.md, "Checking a row"). A name that is not valid UTF-8 reaches Node with
+ * U+FFFD in place of its bytes, shown so as `\ufffd`.
+ */
+function shownFileName(name: string): string {
+  return name.length <= MAX_QUOTED_VALUE_CHARACTERS && /^[\x20-\x7e]*$/.test(name)
+    ? name
+    : quoteWritten(name, MAX_QUOTED_VALUE_CHARACTERS);
+}
+
 /** What to give instead, ending every message about input that cannot be read. */
 const GIVE = "give JSON text, a file name, or - for standard input";
 
@@ -99,11 +113,12 @@ export function readInput(arg: string, stdin: InputSource): { text: string; argu
     // value alone, which inspect reads (`isBareTraceparent`).
     if (/^[^\s{["]+$/.test(arg) && !isJson(arg) && !isBareTraceparent(arg))
       throw new InspectInputError(
-        `cannot read the file ${arg}: ENOENT, and it is not JSON text either (${GIVE})`,
+        `cannot read the file ${shownFileName(arg)}: ENOENT, and it is not JSON text either (${GIVE})`,
       );
     return { text: arg, argument: true };
   }
-  return { text: decodeInput(readBytes(arg, `the file ${arg}`), `the file ${arg}`), argument: false };
+  const what = `the file ${shownFileName(arg)}`;
+  return { text: decodeInput(readBytes(arg, what), what), argument: false };
 }
 
 /**

@@ -3161,6 +3161,16 @@ describe("tracehop inspect: the command line", () => {
       assert.equal(code, 2);
       assert.match(stderr, new RegExp(`cannot read the file ${name.replace(".", "\\.")}: ENOENT`));
     }
+    // A name with a character outside printable ASCII (U+FFFD: Node's reading of a name that is not
+    // valid UTF-8) or over 80 characters is quoted escaped and cut, as other values are.
+    for (const [name, shown] of [
+      ["a\ufffdb.json", String.raw`"a\\ufffdb\.json"`],
+      [`${"d".repeat(100)}.json`, `"${"d".repeat(80)}"… \\(105 characters\\)`],
+    ]) {
+      const { code, stderr } = runBin(["inspect", "--", name!], { cwd: dir });
+      assert.equal(code, 2);
+      assert.match(stderr, new RegExp(`cannot read the file ${shown}: ENOENT`), stderr);
+    }
     // JSON text that names no file is still JSON text (a number with a decimal point too).
     for (const [number, hint] of [
       ["1.5", ""],

@@ -172,7 +172,11 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
   const fromEnv = io.env.TRACEHOP_SPANS_FILE;
   const path = named ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : DEFAULT_SPANS_FILE);
   const defaulted =
-    named !== undefined ? undefined : path === DEFAULT_SPANS_FILE ? "the default" : "TRACEHOP_SPANS_FILE";
+    named !== undefined
+      ? undefined
+      : path === DEFAULT_SPANS_FILE
+        ? "the default"
+        : "from TRACEHOP_SPANS_FILE";
   const what = path === "-" ? "standard input" : JSON.stringify(path);
   const { trace } = parsed;
   const keep =

@@ -1,5 +1,5 @@
 // `tracehop spans`: the spans of a file grouped by trace, each trace printed as a tree.
-import { printable } from "./report.js";
+import { printable, TERMINAL_CONTROLS } from "./report.js";
 import type { FileSpan } from "./spans-file.js";
 
 /**
@@ -97,9 +97,39 @@ export const SHOWN_ATTRIBUTES = [
   "error.type",
 ] as const;
 
-/** An attribute value as a tree line shows it: bare when it is one word, else as a JSON string. */
+/**
+ * Text of the file (a service, a span name) as a tree line shows it: as it is when it is words with one
+ * space between them (`POST /jobs`), else as a JSON string with every terminal control escaped too
+ * ({@link printable}): a control character, a backslash, a quote or two spaces in a row (which would read
+ * as the line's own separators) can then never be mistaken for what the line says, nor act on the
+ * terminal. `bareAlso`: a pattern of characters that also make it quoted (`=` in an attribute's value).
+ */
+function shownText(text: string, bareAlso?: RegExp): string {
+  TERMINAL_CONTROLS.lastIndex = 0;
+  return /^[^\s"\\]+(?: [^\s"\\]+)*$/.test(text) &&
+    !TERMINAL_CONTROLS.test(text) &&
+    (bareAlso === undefined || !bareAlso.test(text))
+    ? text
+    : printable(JSON.stringify(text));
+}
+
+/** An attribute value or status message as a tree line shows it: bare when it is one word, else quoted ({@link shownText}). */
 function shownValue(value: string): string {
-  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  return shownText(value, /[\s=]/);
+}
+
+/**
+ * The deepest nesting shown by indentation (two spaces a level); a span deeper down (a chain of thousands
+ * of parents) is indented as deep as this and its depth written before its name, `[depth 4999] name`, so
+ * that a line stays short and the output grows with the spans, not with their square.
+ */
+export const MAX_INDENT_DEPTH = 32;
+
+/** `name` indented two spaces for each level of `depth`, up to {@link MAX_INDENT_DEPTH}. */
+function indented(name: string, depth: number): string {
+  return depth <= MAX_INDENT_DEPTH
+    ? `${"  ".repeat(depth)}${name}`
+    : `${"  ".repeat(MAX_INDENT_DEPTH)}[depth ${depth}] ${name}`;
 }
 
 /** A duration in nanoseconds as milliseconds with one decimal: `752.2 ms`. */
@@ -109,12 +139,12 @@ function millis(nanos: bigint): string {
 
 /**
  * The lines of one trace: a header (`trace <hex> (W3C)  =  <decimal> (Datadog[, _dd.p.tid=<hex>])  <n>
- * spans  <start, ISO 8601 UTC>`), then a line per span, children under their parent in start order:
+ * spans  <start, ISO 8601 UTC>`), then a line per span, children under their parent in start order (indented up to {@link MAX_INDENT_DEPTH} levels, deeper ones with their depth written):
  * `<service>  <indent><name>  <kind>  <duration>` and, when present, `ERROR` with the status message,
  * the attributes of {@link SHOWN_ATTRIBUTES}, the links (`link <trace>/<span>`, `(this trace)` when it is
  * one), and `parent <id> not in this file` for a span whose parent the file does not hold (a span restored
- * from a carrier written by a process that writes elsewhere). Text from the file is made printable (no
- * terminal controls).
+ * from a carrier written by a process that writes elsewhere). Text from the file is shown as it is when
+ * it is plain words, else quoted as JSON with the terminal controls escaped ({@link shownText}).
  */
 export function formatTrace(trace: FileTrace): string[] {
   const { spans } = trace;
@@ -128,7 +158,9 @@ export function formatTrace(trace: FileTrace): string[] {
   }
   for (const list of children.values())
     list.sort((a, b) => (a.startNanos < b.startNanos ? -1 : a.startNanos > b.startNanos ? 1 : 0));
-  const width = Math.max(...spans.map((s) => printable(s.service).length));
+  // A loop, not Math.max(...): a spread of hundreds of thousands of arguments overflows the stack.
+  let width = 0;
+  for (const s of spans) width = Math.max(width, shownText(s.service).length);
   const { decimal, tid } = datadogTraceId(trace.traceId);
   const start = new Date(Number(trace.startNanos / 1_000_000n)).toISOString();
   const lines = [
@@ -136,24 +168,23 @@ export function formatTrace(trace: FileTrace): string[] {
       `${spans.length} span${spans.length === 1 ? "" : "s"}  ${start}`,
   ];
   const seen = new Set<string>();
-  const walk = (parent: string | undefined, depth: number) => {
-    for (const s of children.get(parent) ?? []) {
+  // Depth first, with a stack of its own: a chain of tens of thousands of parents (one span per hop of a
+  // long loop) would overflow the call stack of a recursive walk.
+  const walk = (roots: readonly FileSpan[]) => {
+    const stack: { span: FileSpan; depth: number }[] = [];
+    for (let i = roots.length - 1; i >= 0; i--) stack.push({ span: roots[i]!, depth: 0 });
+    for (let top; (top = stack.pop()) !== undefined;) {
+      const { span: s, depth } = top;
       // A span id given twice (a file written twice over, a cycle of parents): each line once.
       if (seen.has(s.spanId)) continue;
       seen.add(s.spanId);
-      const parts = [
-        printable(s.service).padEnd(width),
-        `${"  ".repeat(depth)}${printable(s.name)}`,
-        KINDS[s.kind] ?? `kind ${s.kind}`,
-        millis(s.endNanos - s.startNanos),
-      ];
+      const parts = [shownText(s.service).padEnd(width), indented(shownText(s.name), depth)];
+      parts.push(KINDS[s.kind] ?? `kind ${s.kind}`, millis(s.endNanos - s.startNanos));
       if (s.statusCode === 2)
-        parts.push(
-          s.statusMessage === undefined ? "ERROR" : `ERROR ${shownValue(printable(s.statusMessage))}`,
-        );
+        parts.push(s.statusMessage === undefined ? "ERROR" : `ERROR ${shownValue(s.statusMessage)}`);
       for (const key of SHOWN_ATTRIBUTES) {
         const value = s.attributes.get(key);
-        if (value !== undefined) parts.push(`${key}=${shownValue(printable(value))}`);
+        if (value !== undefined) parts.push(`${key}=${shownValue(value)}`);
       }
       for (const link of s.links)
         parts.push(
@@ -162,15 +193,12 @@ export function formatTrace(trace: FileTrace): string[] {
       if (depth === 0 && s.parentSpanId !== undefined && !ids.has(s.parentSpanId))
         parts.push(`parent ${s.parentSpanId} not in this file`);
       lines.push(parts.join("  "));
-      walk(s.spanId, depth + 1);
+      const below = children.get(s.spanId) ?? [];
+      for (let i = below.length - 1; i >= 0; i--) stack.push({ span: below[i]!, depth: depth + 1 });
     }
   };
-  walk(undefined, 0);
+  walk(children.get(undefined) ?? []);
   // Spans only reachable through a cycle of parents (a broken file): shown as roots.
-  for (const s of spans)
-    if (!seen.has(s.spanId)) {
-      children.set(undefined, [s]);
-      walk(undefined, 0);
-    }
+  for (const s of spans) if (!seen.has(s.spanId)) walk([s]);
   return lines;
 }

@@ -1,0 +1,95 @@
+// `tracehop spans` on files as they come: a long chain of parents, names and attributes holding terminal
+// controls or text that looks like the tree's own columns, times written as JSON numbers, a large file
+// read for its latest traces.
+import assert from "node:assert/strict";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { tempDir } from "../support/temp-dir.js";
+import { runBin } from "./run-cli.js";
+
+const TRACE = "5b8efff798038103d269b633813fc60c";
+const START = 1544712660000000000n;
+
+/** The span id of number `i`: 16 hex digits. */
+const spanId = (i: number) => i.toString(16).padStart(16, "0");
+
+/** An OTLP/JSON span of `TRACE` (or `trace`), number `i`, under `parent`, 1 µs long; `extra` fields over it. */
+function span(i: number, parent: number | undefined, extra: Record<string, unknown> = {}, trace = TRACE) {
+  return {
+    traceId: trace,
+    spanId: spanId(i),
+    parentSpanId: parent === undefined ? "" : spanId(parent),
+    name: `s${i}`,
+    kind: 1,
+    startTimeUnixNano: String(START + BigInt(i)),
+    endTimeUnixNano: String(START + BigInt(i) + 1000n),
+    ...extra,
+  };
+}
+
+/** One ExportTraceServiceRequest line of `spans` from the service `service`. */
+function line(spans: unknown[], service = "svc"): string {
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
+        scopeSpans: [{ spans }],
+      },
+    ],
+  });
+}
+
+describe("tracehop spans: hostile files", () => {
+  test("a chain of 50 000 parents (each span the child of the one before): printed whole, the indentation capped, no stack overflow", (t) => {
+    const dir = tempDir(t, "spans-deep");
+    const file = join(dir, "deep.jsonl");
+    const count = 50_000;
+    const lines: string[] = [];
+    for (let i = 1; i <= count; i += 1000) {
+      const batch = [];
+      for (let j = i; j < i + 1000; j++) batch.push(span(j, j === 1 ? undefined : j - 1));
+      lines.push(line(batch));
+    }
+    writeFileSync(file, lines.join("\n") + "\n");
+    // Standard output to a file: more than a pipe's buffer of spawnSync.
+    const printed = join(dir, "printed.txt");
+    const fd = openSync(printed, "w");
+    const result = runBin(["spans", file], { stdout: fd });
+    closeSync(fd);
+    assert.equal(result.code, 0, result.stderr.slice(0, 2000));
+    const out = readFileSync(printed, "utf8").trimEnd().split("\n");
+    assert.equal(out.length, count + 1);
+    assert.match(out[0]!, / {2}50000 spans {2}/);
+    assert.equal(out[1], "svc  s1  internal  0.0 ms");
+    assert.equal(out[2], "svc    s2  internal  0.0 ms");
+    // Past the cap, the depth is written as a number before the name, not as thousands of spaces.
+    assert.equal(out[count], `svc  ${"  ".repeat(32)}[depth ${count - 1}] s${count}  internal  0.0 ms`);
+    assert.ok(out.every((l) => l.length < 200));
+  });
+
+  test("terminal controls, backslashes and the tree's own separators in a service, name, status or attribute: quoted and escaped, never written raw, never mistaken", (t) => {
+    const file = join(tempDir(t, "spans-controls"), "controls.jsonl");
+    const name = "a\u001b[31mred\u009b2J\u202e x  server  5.0 ms \\u001b";
+    const extra = {
+      name,
+      attributes: [{ key: "messaging.system", value: { stringValue: "a\u001bb\\u001b" } }],
+      status: { code: 2, message: "x\ny" },
+    };
+    // CRLF line ends, as a file copied through Windows has them.
+    writeFileSync(
+      file,
+      line([span(1, undefined, extra), span(2, 1, { name: "POST /jobs" })], "ser\u001bvice") + "\r\n",
+    );
+    const result = runBin(["spans", file]);
+    assert.equal(result.code, 0, result.stderr);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(result.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    const lines = result.stdout.trimEnd().split("\n").slice(1);
+    assert.deepEqual(lines, [
+      String.raw`"ser\u001bvice"  "a\u001b[31mred\u009b2J\u202e x  server  5.0 ms \\u001b"  internal  0.0 ms  ERROR "x\ny"  messaging.system="a\u001bb\\u001b"`,
+      // One word, or words with one space between: as it is.
+      String.raw`"ser\u001bvice"    POST /jobs  internal  0.0 ms`,
+    ]);
+  });
+});

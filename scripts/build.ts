@@ -9,7 +9,8 @@
  *
  * Stale means: the stamp (dist/build-stamp.json) is missing or records another digest of the build's inputs
  * (the text of every file of src/, examples/ and generated/, the tsconfigs, package.json, package-lock.json
- * and the TypeScript version), or a source has no output. A digest of the text, not the files' dates:
+ * and the TypeScript version; a symbolic link's target), or a source has no output, or dist/ holds other
+ * files than the build wrote (the stamp records their digest too: an output edited by hand). A digest of the text, not the files' dates:
  * `tsc -b` compares dates, and a file put back with an older date (`git stash pop`, `cp -p`, `tar -x`) would
  * leave yesterday's dist/ in place. The stamp is removed when a build starts and written when it succeeded,
  * so a build that failed or was stopped part way is redone. Why `--force`: `tsc -b` alone would skip a
@@ -18,7 +19,15 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
 
@@ -35,14 +44,44 @@ const CONFIG_FILES = [
 /** Where the stamp is, relative to the root. */
 export const BUILD_STAMP = "dist/build-stamp.json";
 
-/** The files of `folder` under `root`, recursively, as sorted paths relative to `root` with `/`. */
+/**
+ * The files of `folder` under `root`, recursively, as sorted paths relative to `root` with `/`. A symbolic
+ * link is followed, as tsc follows it (a link to a file, or a folder, outside the hashed folders: its
+ * target's text is what is built); a link that leads back into a folder already walked is not walked twice.
+ */
 function filesOf(root: string, folder: string): string[] {
+  const files: string[] = [];
+  const walked = new Set<string>();
+  const walk = (path: string) => {
+    const real = realpathSync(path);
+    if (walked.has(real)) return;
+    walked.add(real);
+    for (const name of readdirSync(path)) {
+      const entry = join(path, name);
+      const stat = statSync(entry, { throwIfNoEntry: false });
+      if (stat?.isDirectory()) walk(entry);
+      else if (stat?.isFile()) files.push(relative(root, entry).split(sep).join("/"));
+    }
+  };
   const path = join(root, folder);
-  if (statSync(path, { throwIfNoEntry: false }) === undefined) return [];
-  return readdirSync(path, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join("/"))
-    .sort();
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) walk(path);
+  return files.sort();
+}
+
+/**
+ * The digest (sha256, hex) of what dist/ under `root` holds: each file's path and bytes, but the stamp's
+ * and tsc's own state (`*.tsbuildinfo`, which `npm start`'s `tsc -b` rewrites). A file of dist/ edited,
+ * added or removed by hand after the build changes it.
+ */
+export function outputsDigest(root: string): string {
+  const digest = createHash("sha256");
+  for (const file of filesOf(root, "dist")) {
+    if (file === BUILD_STAMP || file.endsWith(".tsbuildinfo")) continue;
+    digest.update(`${file}\0`);
+    digest.update(readFileSync(join(root, file)));
+    digest.update("\0");
+  }
+  return digest.digest("hex");
 }
 
 /**
@@ -99,16 +138,19 @@ export function missingOutput(root: string): string | undefined {
 export function buildStaleness(root: string): string | undefined {
   const stampPath = join(root, BUILD_STAMP);
   if (!existsSync(stampPath)) return "dist/ has no build stamp (not built yet, or its last build failed)";
-  let recorded: unknown;
+  let recorded: { inputs?: unknown; outputs?: unknown } = {};
   try {
-    recorded = (JSON.parse(readFileSync(stampPath, "utf8")) as { inputs?: unknown }).inputs;
+    recorded = JSON.parse(readFileSync(stampPath, "utf8")) as typeof recorded;
   } catch {
-    recorded = undefined;
+    // Not JSON: stale below.
   }
-  if (recorded !== buildInputsDigest(root))
+  if (recorded.inputs !== buildInputsDigest(root))
     return "src/, examples/, generated/ or the build's configuration changed";
   const missing = missingOutput(root);
-  return missing === undefined ? undefined : `${missing} is missing`;
+  if (missing !== undefined) return `${missing} is missing`;
+  if (recorded.outputs !== outputsDigest(root))
+    return "dist/ was changed since it was built (a file of it edited, added or removed by hand)";
+  return undefined;
 }
 
 /** Builds dist/ under `root` whole; returns tsc's exit code (0 when both projects built). */
@@ -123,7 +165,7 @@ export function buildWhole(root: string): number {
   );
   if (run.status !== 0) return run.status ?? 1;
   // The digest taken before the build: a file changed while it ran is built by the next one.
-  writeFileSync(join(root, BUILD_STAMP), JSON.stringify({ inputs }) + "\n");
+  writeFileSync(join(root, BUILD_STAMP), JSON.stringify({ inputs, outputs: outputsDigest(root) }) + "\n");
   return 0;
 }
 

@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { buildStaleness } from "../../scripts/build.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -177,4 +178,46 @@ test("npm test builds only when stale, npm run build always; both generate the P
     scripts.build,
     "node --import tsx scripts/prisma-generate.ts --if-stale && node --import tsx scripts/build.ts",
   );
+});
+
+test("build.ts --if-stale: a source that is a symbolic link, whose target changed, and an output edited or added by hand, are stale", (t) => {
+  const dir = tempDir(t, "build-stamp-holes");
+  for (const file of ["package.json", "tsconfig.json", "tsconfig.build.json", "tsconfig.examples.json"])
+    cpSync(join(ROOT, file), join(dir, file));
+  mkdirSync(join(dir, "scripts"));
+  cpSync(join(ROOT, "scripts/build.ts"), join(dir, "scripts/build.ts"));
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  mkdirSync(join(dir, "src"));
+  mkdirSync(join(dir, "shared"));
+  mkdirSync(join(dir, "examples/preprocess"), { recursive: true });
+  // src/greeting.ts is a link to a file outside the hashed folders (a shared module, a monorepo's package).
+  writeFileSync(join(dir, "shared/greeting.ts"), "export const greeting = 'hello';\n");
+  symlinkSync(join(dir, "shared/greeting.ts"), join(dir, "src/greeting.ts"));
+  writeFileSync(join(dir, "src/index.ts"), 'export { greeting } from "./greeting.js";\n');
+  writeFileSync(
+    join(dir, "examples/preprocess/main.ts"),
+    'import { greeting } from "tracehop";\nconsole.log(greeting);\n',
+  );
+  const out = spawnSync(process.execPath, ["--import", "tsx", "scripts/build.ts", "--if-stale"], {
+    cwd: dir,
+    encoding: "utf8",
+  });
+  assert.equal(out.status, 0, out.stdout + out.stderr);
+  assert.equal(buildStaleness(dir), undefined);
+
+  // The link's target changed: the build's input changed.
+  writeFileSync(join(dir, "shared/greeting.ts"), "export const greeting = 'bonjour';\n");
+  assert.match(buildStaleness(dir) ?? "up to date", /changed/);
+  writeFileSync(join(dir, "shared/greeting.ts"), "export const greeting = 'hello';\n");
+  assert.equal(buildStaleness(dir), undefined);
+
+  // An output edited by hand (a quick fix tried in dist/), or a file added there: not what the build wrote.
+  const js = join(dir, "dist/src/greeting.js");
+  const built = readFileSync(js, "utf8");
+  writeFileSync(js, built.replace("hello", "hi"));
+  assert.match(buildStaleness(dir) ?? "up to date", /dist\/ was changed since it was built/);
+  writeFileSync(js, built);
+  assert.equal(buildStaleness(dir), undefined);
+  writeFileSync(join(dir, "dist/src/extra.js"), "export {};\n");
+  assert.match(buildStaleness(dir) ?? "up to date", /dist\/ was changed since it was built/);
 });

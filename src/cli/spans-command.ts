@@ -7,7 +7,7 @@ import { DEFAULT_SPANS_FILE } from "../tracing/tracing-config.js";
 import type { CommandIo } from "./command.js";
 import { fdInput, type InputSource } from "./read-input.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable } from "./report.js";
-import { readSpans, type SpansReading } from "./spans-file.js";
+import { readSpans, type FileSpan, type ReadSpansOptions, type SpansReading } from "./spans-file.js";
 import { formatTrace, groupTraces, lastActiveTraces } from "./spans-tree.js";
 
 /** How many traces `tracehop spans` prints without `--last` or `--all`: the ten last active. */
@@ -183,23 +183,58 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
     trace === undefined
       ? undefined
       : "hex" in trace
-        ? (id: string) => id === trace.hex
-        : (id: string) => id.endsWith(trace.lowHex);
+        ? (span: FileSpan) => span.traceId === trace.hex
+        : (span: FileSpan) => span.traceId.endsWith(trace.lowHex);
   let reading: SpansReading;
-  try {
+  /** How many traces the file holds, when a first reading counted them (`--last` of a file). */
+  let traceCount: number | undefined;
+  /** One reading of the file (or standard input), its errors said as input that cannot be read. */
+  const readOnce = (
+    keepSpan: ((span: FileSpan) => boolean) | undefined,
+    options?: ReadSpansOptions,
+  ): SpansReading => {
     let fd: number | undefined;
     try {
       const source: InputSource = path === "-" ? io.stdin : fdInput((fd = openSpansFile(path, defaulted)));
-      try {
-        reading = readSpans(source, keep);
-      } catch (err) {
-        if (err instanceof SpansInputError) throw err;
-        const message = String((err as Error).message ?? err).split("\n")[0];
-        throw new SpansInputError(`cannot read ${what} (${message}); ${GIVE_FILE}`);
-      }
+      return readSpans(source, keepSpan, options);
+    } catch (err) {
+      if (err instanceof SpansInputError) throw err;
+      const message = String((err as Error).message ?? err).split("\n")[0];
+      throw new SpansInputError(`cannot read ${what} (${message}); ${GIVE_FILE}`);
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
+  };
+  try {
+    if (keep === undefined && parsed.last !== Infinity && path !== "-") {
+      // --last N of a file: a first reading finds when each trace's last span ended, keeping no span; a
+      // second, of the same bytes (a file still being appended to has grown), keeps the spans of the N
+      // traces that ended last alone (as lastActiveTraces chooses them). Memory grows with the traces,
+      // not with the spans (standard input, read once, keeps every span).
+      const ends = new Map<string, bigint>();
+      const first = readOnce((span) => {
+        const end = ends.get(span.traceId);
+        if (end === undefined || span.endNanos > end) ends.set(span.traceId, span.endNanos);
+        return false;
+      });
+      // By end, equal ends in the order first read (a stable sort).
+      const chosen = new Set(
+        [...ends]
+          .sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+          .slice(Math.max(0, ends.size - parsed.last))
+          .map(([id]) => id),
+      );
+      traceCount = ends.size;
+      const second = readOnce((span) => chosen.has(span.traceId), {
+        maxBytes: first.bytes,
+        mayHold: (text) => {
+          const lower = text.toLowerCase();
+          for (const id of chosen) if (lower.includes(id)) return true;
+          return false;
+        },
+      });
+      reading = { ...first, spans: second.spans };
+    } else reading = readOnce(keep);
     if (reading.lines > 0 && reading.badLines === reading.lines) {
       const first = reading.firstBad!;
       throw new SpansInputError(
@@ -240,13 +275,14 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
     return EXIT_NO_CONTEXT;
   }
   const shown = lastActiveTraces(traces, parsed.last);
+  const total = traceCount ?? traces.length;
   for (const [i, one] of shown.entries()) {
     const wait = io.writeOut((i === 0 ? "" : "\n") + formatTrace(one).join("\n") + "\n");
     if (wait !== undefined) await wait;
   }
-  if (shown.length < traces.length)
+  if (shown.length < total)
     io.writeErr(
-      `tracehop spans: the last ${shown.length} of ${traces.length} traces in ${what}; --last N or --all for more, --trace ID for one\n`,
+      `tracehop spans: the last ${shown.length} of ${total} traces in ${what}; --last N or --all for more, --trace ID for one\n`,
     );
   return EXIT_VALID;
 }

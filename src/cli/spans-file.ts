@@ -39,6 +39,16 @@ export interface SpansReading {
   firstBad: { line: number; reason: string } | undefined;
   /** Spans left out for an id that is not hex of the right length, or no start or end time. */
   badSpans: number;
+  /** The bytes read: for a second reading of the same lines of a file still being appended to. */
+  bytes: number;
+}
+
+/** How {@link readSpans} reads; every field optional. */
+export interface ReadSpansOptions {
+  /** Read at most this many bytes (a file's length at a first reading): the rest is not read. */
+  maxBytes?: number;
+  /** A line this returns false for is not parsed (it cannot hold a span `keep` accepts); counted as read. */
+  mayHold?: (line: string) => boolean;
 }
 
 /** Chunks read at a time. */
@@ -68,8 +78,20 @@ const STATUS_NAMES: Record<string, number> = {
  * are hex, not base64), read in any case; kinds and status codes as numbers or their enum names.
  * @throws what `source.read` throws (EISDIR, EIO), for the caller to say.
  */
-export function readSpans(source: InputSource, keep?: (traceId: string) => boolean): SpansReading {
-  const reading: SpansReading = { spans: [], lines: 0, badLines: 0, firstBad: undefined, badSpans: 0 };
+export function readSpans(
+  source: InputSource,
+  keep?: (span: FileSpan) => boolean,
+  options: ReadSpansOptions = {},
+): SpansReading {
+  const reading: SpansReading = {
+    spans: [],
+    lines: 0,
+    badLines: 0,
+    firstBad: undefined,
+    badSpans: 0,
+    bytes: 0,
+  };
+  const { maxBytes = Infinity, mayHold } = options;
   const decoder = new StringDecoder("utf8");
   const buffer = Buffer.alloc(CHUNK_BYTES);
   let pending = "";
@@ -78,13 +100,15 @@ export function readSpans(source: InputSource, keep?: (traceId: string) => boole
     lineNumber++;
     if (text.trim() === "") return;
     reading.lines++;
+    if (mayHold !== undefined && !mayHold(text)) return;
     const reason = readLine(text, reading, keep);
     if (reason !== undefined) {
       reading.badLines++;
       reading.firstBad ??= { line: lineNumber, reason };
     }
   };
-  for (let n; (n = source.read(buffer, 0, CHUNK_BYTES)) > 0;) {
+  for (let n; (n = source.read(buffer, 0, Math.min(CHUNK_BYTES, maxBytes - reading.bytes))) > 0;) {
+    reading.bytes += n;
     const text = pending + decoder.write(buffer.subarray(0, n));
     let start = 0;
     for (let newline; (newline = text.indexOf("\n", start)) >= 0; start = newline + 1)
@@ -100,7 +124,7 @@ export function readSpans(source: InputSource, keep?: (traceId: string) => boole
 function readLine(
   text: string,
   reading: SpansReading,
-  keep?: (traceId: string) => boolean,
+  keep?: (span: FileSpan) => boolean,
 ): string | undefined {
   let request: unknown;
   try {
@@ -118,7 +142,7 @@ function readLine(
       for (const s of arrayOf(fields(ss).spans)) {
         const span = spanOf(s, service);
         if (span === undefined) reading.badSpans++;
-        else if (keep === undefined || keep(span.traceId)) reading.spans.push(span);
+        else if (keep === undefined || keep(span)) reading.spans.push(span);
       }
   }
   return undefined;
@@ -141,10 +165,16 @@ function hexId(text: unknown, digits: number): string | undefined {
     : undefined;
 }
 
-/** An OTLP/JSON time (a string or number of nanoseconds) as a bigint, or `undefined`. */
+/**
+ * An OTLP/JSON time (a string or number of nanoseconds) as a bigint, or `undefined`. A number beyond 2^53
+ * (every time since 1970-04-15 in nanoseconds; protobuf's JSON mapping lets a writer give an int64 as a
+ * number, and parsers accept both) is read as JSON.parse rounded it, within a microsecond: enough for a
+ * duration shown in tenths of a millisecond.
+ */
 function nanos(value: unknown): bigint | undefined {
   if (typeof value === "string" && /^\d{1,20}$/.test(value)) return BigInt(value);
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** 64)
+    return BigInt(value);
   return undefined;
 }
 

@@ -2,7 +2,7 @@
 // controls or text that looks like the tree's own columns, times written as JSON numbers, a large file
 // read for its latest traces.
 import assert from "node:assert/strict";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { tempDir } from "../support/temp-dir.js";
@@ -91,5 +91,55 @@ describe("tracehop spans: hostile files", () => {
       // One word, or words with one space between: as it is.
       String.raw`"ser\u001bvice"    POST /jobs  internal  0.0 ms`,
     ]);
+  });
+
+  test("--last on a file far larger than the heap: the latest traces printed, not every span kept (a heap of 48 MB, a file of 60 MB)", (t) => {
+    const dir = tempDir(t, "spans-large");
+    const file = join(dir, "large.jsonl");
+    const fd = openSync(file, "w");
+    const traces = 12_000;
+    const padding = "x".repeat(400);
+    const traceOf = (n: number) => "b" + n.toString(16).padStart(31, "0");
+    for (let n = 0; n < traces; n++) {
+      const trace = traceOf(n + 1);
+      const spans = [];
+      for (let i = 1; i <= 8; i++)
+        spans.push({
+          ...span(
+            i,
+            i === 1 ? undefined : 1,
+            { attributes: [{ key: "db.statement", value: { stringValue: padding } }] },
+            trace,
+          ),
+          startTimeUnixNano: String(START + BigInt(n) * 1_000_000n + BigInt(i)),
+          endTimeUnixNano: String(START + BigInt(n) * 1_000_000n + 2000n),
+        });
+      writeSync(fd, line(spans) + "\n");
+    }
+    closeSync(fd);
+    const result = runBin(["spans", "--last", "2", file], {
+      env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=48" },
+    });
+    assert.equal(result.code, 0, result.stderr.slice(0, 2000));
+    const printed = result.stdout.split("\n\n");
+    assert.equal(printed.length, 2);
+    assert.match(printed[0]!, new RegExp(`^trace ${traceOf(traces - 1)} .* {2}8 spans {2}`));
+    assert.match(printed[1]!, new RegExp(`^trace ${traceOf(traces)} .* {2}8 spans {2}`));
+    assert.equal(
+      result.stderr,
+      `tracehop spans: the last 2 of ${traces} traces in "${file}"; --last N or --all for more, --trace ID for one\n`,
+    );
+  });
+
+  test("times written as JSON numbers (beyond 2^53, as a protobuf JSON writer may): read, not skipped", (t) => {
+    const file = join(tempDir(t, "spans-number-times"), "numbers.jsonl");
+    const text = line([span(1, undefined)])
+      .replace(`"${START + 1n}"`, `${START + 1n}`)
+      .replace(`"${START + 1001n}"`, `${START + 1_000_001n}`);
+    writeFileSync(file, text + "\n");
+    const result = runBin(["spans", file]);
+    assert.equal(result.stderr, "");
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /\nsvc {2}s1 {2}internal {2}1\.0 ms\n$/);
   });
 });

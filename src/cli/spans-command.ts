@@ -235,6 +235,10 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
       });
       reading = { ...first, spans: second.spans };
     } else reading = readOnce(keep);
+    if (reading.gzip)
+      throw new SpansInputError(
+        `${what} is gzip-compressed; decompress it as it is read: ${path === "-" ? "gzip -dc FILE" : `gzip -dc ${JSON.stringify(path)}`} | tracehop spans -`,
+      );
     if (reading.lines > 0 && reading.badLines === reading.lines) {
       const first = reading.firstBad!;
       throw new SpansInputError(

@@ -41,6 +41,8 @@ export interface SpansReading {
   badSpans: number;
   /** The bytes read: for a second reading of the same lines of a file still being appended to. */
   bytes: number;
+  /** True when the input starts with gzip's magic bytes (1f 8b, RFC 1952): then nothing else is read. */
+  gzip: boolean;
 }
 
 /** How {@link readSpans} reads; every field optional. */
@@ -75,7 +77,8 @@ const STATUS_NAMES: Record<string, number> = {
  * are skipped; a line that is not JSON, or holds no `resourceSpans` array, is counted in `badLines` (a line
  * cut short by a writer still writing, another kind of file); a span without valid ids or times in
  * `badSpans`. Ids are OTLP/JSON's hex (OTLP specification, "JSON Protobuf Encoding": trace and span ids
- * are hex, not base64), read in any case; kinds and status codes as numbers or their enum names.
+ * are hex, not base64), read in any case; kinds and status codes as numbers or their enum names. An input
+ * that starts with gzip's magic bytes (RFC 1952) is not read further: `gzip` says so.
  * @throws what `source.read` throws (EISDIR, EIO), for the caller to say.
  */
 export function readSpans(
@@ -90,6 +93,7 @@ export function readSpans(
     firstBad: undefined,
     badSpans: 0,
     bytes: 0,
+    gzip: false,
   };
   const { maxBytes = Infinity, mayHold } = options;
   const decoder = new StringDecoder("utf8");
@@ -108,6 +112,10 @@ export function readSpans(
     }
   };
   for (let n; (n = source.read(buffer, 0, Math.min(CHUNK_BYTES, maxBytes - reading.bytes))) > 0;) {
+    if (reading.bytes === 0 && n >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
+      reading.gzip = true;
+      return reading;
+    }
     reading.bytes += n;
     const text = pending + decoder.write(buffer.subarray(0, n));
     let start = 0;

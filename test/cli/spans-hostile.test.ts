@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, test } from "node:test";
 import { tempDir } from "../support/temp-dir.js";
 import { runBin } from "./run-cli.js";
@@ -141,5 +142,16 @@ describe("tracehop spans: hostile files", () => {
     assert.equal(result.stderr, "");
     assert.equal(result.code, 0);
     assert.match(result.stdout, /\nsvc {2}s1 {2}internal {2}1\.0 ms\n$/);
+  });
+
+  test("a gzip-compressed spans file given by mistake: said so in one line with the command that reads it, exit 2", (t) => {
+    const file = join(tempDir(t, "spans-gzip"), "spans.jsonl.gz");
+    writeFileSync(file, gzipSync(line([span(1, undefined)]) + "\n"));
+    const result = runBin(["spans", file]);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: "",
+      stderr: `tracehop spans: "${file}" is gzip-compressed; decompress it as it is read: gzip -dc "${file}" | tracehop spans -\n`,
+    });
   });
 });

@@ -42,6 +42,12 @@ function warned(code: string): Promise<void> {
 }
 
 /** Queues of two, batches of two, and no timer flush before shutdown(). */
+/**
+ * The exporter retries a refused connection until its timeout (10 s by default): the final export must give
+ * up well within shutdown's 5 s bound, or a loaded machine reads "did not finish within the shutdown bound"
+ * instead of the refusal (a CI run under load 15-22 did).
+ */
+const EXPORT_TIMEOUT_MS = 1500;
 const SMALL_QUEUES = { maxQueueSize: 2, maxExportBatchSize: 2, scheduledDelayMillis: 60_000 };
 
 test("while running, a queue full only with a batch on its way: the first failure's line says the spans file has them", async (t) => {
@@ -53,6 +59,7 @@ test("while running, a queue full only with a batch on its way: the first failur
     spansFile: file,
     otlpEndpoint: endpoint,
     batch: SMALL_QUEUES,
+    exportTimeoutMillis: EXPORT_TIMEOUT_MS,
   });
   t.after(() => tracing.shutdown());
   const job = traced({ name: "burst job" })(() => undefined);
@@ -87,6 +94,7 @@ test("spans the file's writes lost are counted among those OTLP lost; spans writ
     spansFile: file,
     otlpEndpoint: endpoint,
     batch: SMALL_QUEUES,
+    exportTimeoutMillis: EXPORT_TIMEOUT_MS,
   });
   t.after(() => tracing.shutdown());
   // The spans file made a folder: the first batch's write there fails, as its OTLP export does.

@@ -3,6 +3,7 @@
 import { closeSync, openSync, statSync } from "node:fs";
 import { quoteWritten } from "../describe-value.js";
 import { nearestName } from "../edit-distance.js";
+import { hex16ToDecimal } from "../propagation/datadog/ids.js";
 import { DEFAULT_SPANS_FILE } from "../tracing/tracing-config.js";
 import type { CommandIo } from "./command.js";
 import { fdInput, type InputSource } from "./read-input.js";
@@ -274,7 +275,7 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
     io.writeErr(
       trace === undefined
         ? `tracehop spans: ${what} holds no spans${reading.lines === 0 ? " (it is empty)" : ""}\n`
-        : `tracehop spans: no trace with the id ${"hex" in trace ? trace.hex : `${BigInt("0x" + trace.lowHex)} (Datadog; lower 64 bits ${trace.lowHex})`} in ${what}\n`,
+        : `tracehop spans: no trace with the id ${"hex" in trace ? trace.hex : `${hex16ToDecimal(trace.lowHex)} (Datadog; lower 64 bits ${trace.lowHex})`} in ${what}\n`,
     );
     return EXIT_NO_CONTEXT;
   }

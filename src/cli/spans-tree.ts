@@ -1,4 +1,5 @@
 // `tracehop spans`: the spans of a file grouped by trace, each trace printed as a tree.
+import { hex16ToDecimal, ZERO_HEX16 } from "../propagation/datadog/ids.js";
 import { printable, TERMINAL_CONTROLS } from "./report.js";
 import type { FileSpan } from "./spans-file.js";
 
@@ -69,8 +70,8 @@ export function lastActiveTraces(traces: readonly FileTrace[], last: number): Fi
 export function datadogTraceId(traceId: string): { decimal: string; tid: string | undefined } {
   const tid = traceId.slice(0, 16);
   return {
-    decimal: BigInt("0x" + traceId.slice(16)).toString(10),
-    tid: /^0+$/.test(tid) ? undefined : tid,
+    decimal: hex16ToDecimal(traceId.slice(16)),
+    tid: tid === ZERO_HEX16 ? undefined : tid,
   };
 }
 

@@ -3,9 +3,11 @@
  * dist/example), whole, with `tsc -b --force`, after removing dist/ (an output whose source was deleted or
  * renamed does not stay behind to be tested or packed).
  *
- *   node --import tsx scripts/build.ts             build whole (`npm run build`)
+ *   node --import tsx scripts/build.ts             build whole (`npm run build`, `npm pack`)
  *   node --import tsx scripts/build.ts --if-stale  build whole only when dist/ was not built from the
- *                                                   sources as they are now (`npm test`); else one line
+ *                                                   sources as they are now (`npm start` and `npm test`,
+ *                                                   one rule: either after the other builds nothing);
+ *                                                   else one line
  *
  * Stale means: the stamp (dist/build-stamp.json) is missing or records another digest of the build's inputs
  * (the text of every file of src/, examples/ and generated/, the tsconfigs, package.json, package-lock.json
@@ -14,8 +16,13 @@
  * `tsc -b` compares dates, and a file put back with an older date (`git stash pop`, `cp -p`, `tar -x`) would
  * leave yesterday's dist/ in place. The stamp is removed when a build starts and written when it succeeded,
  * so a build that failed or was stopped part way is redone. Why `--force`: `tsc -b` alone would skip a
- * project by dates for the same reason; the full build also leaves the state `npm start`'s `tsc -b` reads,
- * so the first `npm start` after it does not build again.
+ * project by dates for the same reason (the state it reads, `*.tsbuildinfo`, is still written, for an
+ * editor's or a hand-typed `tsc -b`).
+ *
+ * One build at a time: the whole of a run (the look at the stamp, the removal of dist/, tsc, the stamp) holds
+ * the build lock, `.tmp/build.lock`, which the Prisma generation takes too; a second build started meanwhile
+ * says it waits, for which process, then looks at the stamp again (so `npm test` started during `npm start`'s
+ * build waits for it and builds nothing). The stamp is written under another name and renamed into place.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -24,12 +31,14 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
+import { withBuildLock } from "./build-lock.js";
 
 /** The folders whose files are the build's sources. */
 const SOURCE_FOLDERS = ["src", "examples", "generated"] as const;
@@ -164,20 +173,28 @@ export function buildWhole(root: string): number {
     { cwd: root, stdio: "inherit" },
   );
   if (run.status !== 0) return run.status ?? 1;
-  // The digest taken before the build: a file changed while it ran is built by the next one.
-  writeFileSync(join(root, BUILD_STAMP), JSON.stringify({ inputs, outputs: outputsDigest(root) }) + "\n");
+  // The digest taken before the build: a file changed while it ran is built by the next one. Written under
+  // another name and renamed: a reader never sees half a stamp.
+  const stamp = join(root, BUILD_STAMP);
+  writeFileSync(`${stamp}.${process.pid}`, JSON.stringify({ inputs, outputs: outputsDigest(root) }) + "\n");
+  renameSync(`${stamp}.${process.pid}`, stamp);
   return 0;
 }
 
 if (import.meta.filename === process.argv[1]) {
   const root = process.cwd();
-  if (process.argv.includes("--if-stale")) {
-    const stale = buildStaleness(root);
-    if (stale === undefined) {
-      console.log("build: dist/ is up to date with the sources (npm run build rebuilds it whole)");
-      process.exit(0);
-    }
-    console.log(`build: ${stale}: building dist/ whole`);
-  }
-  process.exit(buildWhole(root));
+  process.exit(
+    withBuildLock(root, "build of dist/", () => {
+      if (process.argv.includes("--if-stale")) {
+        // Looked at under the lock: a build that ran while this one waited has usually made dist/ up to date.
+        const stale = buildStaleness(root);
+        if (stale === undefined) {
+          console.log("build: dist/ is up to date with the sources (npm run build rebuilds it whole)");
+          return 0;
+        }
+        console.log(`build: ${stale}: building dist/ whole`);
+      }
+      return buildWhole(root);
+    }),
+  );
 }

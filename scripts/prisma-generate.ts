@@ -12,13 +12,16 @@
  * script in the package (a consumer installing its tarball is offered no install script, and packing it needs no
  * Prisma), so a fresh clone generates the clients on its first start or test. The stamp
  * (generated/prisma/stamp.json) records what the clients were generated from; it is removed when a
- * generation starts and written when all three clients are, so one that failed part way is redone.
+ * generation starts and written when all three clients are, so one that failed part way is redone. A
+ * generation runs under the lock the build of dist/ takes: two started together take turns, and the second
+ * finds the clients up to date.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { withBuildLock } from "./build-lock.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const require = createRequire(join(ROOT, "package.json"));
@@ -51,35 +54,48 @@ function stampNow(): string {
   });
 }
 
-const stamp = stampNow();
-if (process.argv.includes("--if-stale")) {
-  const complete = SCHEMAS.every(({ client }) => existsSync(join(ROOT, client)));
-  const recorded = existsSync(STAMP) ? readFileSync(STAMP, "utf8").trim() : undefined;
-  if (complete && recorded === stamp) process.exit(0);
-  console.log(
-    complete
-      ? "prisma: the schemas or the Prisma versions changed since the clients were generated: generating them again"
-      : "prisma: generating the Prisma clients into generated/prisma (a fresh clone has none)",
-  );
-}
+const ifStale = process.argv.includes("--if-stale");
+/** Whether the clients are all there and generated from the schemas and Prisma versions as they are now. */
+const upToDate = () =>
+  SCHEMAS.every(({ client }) => existsSync(join(ROOT, client))) &&
+  existsSync(STAMP) &&
+  readFileSync(STAMP, "utf8").trim() === stampNow();
 
-const env = {
-  ...process.env,
-  PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || "/bin/true",
-};
-const cli = require.resolve("prisma/build/index.js");
-// No stamp from here until every client is generated: a generation that fails or is stopped part way
-// may leave generated/ half-written, and the stamp of the one before would then call it up to date.
-rmSync(STAMP, { force: true });
-for (const { schema } of SCHEMAS) {
-  const run = spawnSync(process.execPath, [cli, "generate", "--schema", schema], {
-    cwd: ROOT,
-    env,
-    stdio: "inherit",
-  });
-  if (run.status !== 0) {
-    console.error(`prisma generate --schema ${schema} failed (exit ${run.status ?? run.signal})`);
-    process.exit(1);
-  }
-}
-writeFileSync(STAMP, `${stamp}\n`);
+// Up to date: silent, without the lock. Else under the build lock (scripts/build-lock.ts), looked at again:
+// a generation that ran while this one waited has usually done the work.
+if (ifStale && upToDate()) process.exit(0);
+process.exit(
+  withBuildLock(ROOT, "generation of the Prisma clients", () => {
+    if (ifStale) {
+      if (upToDate()) return 0;
+      console.log(
+        SCHEMAS.every(({ client }) => existsSync(join(ROOT, client)))
+          ? "prisma: the schemas or the Prisma versions changed since the clients were generated: generating them again"
+          : "prisma: generating the Prisma clients into generated/prisma (a fresh clone has none)",
+      );
+    }
+    const stamp = stampNow();
+    const env = {
+      ...process.env,
+      PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || "/bin/true",
+    };
+    const cli = require.resolve("prisma/build/index.js");
+    // No stamp from here until every client is generated: a generation that fails or is stopped part way
+    // may leave generated/ half-written, and the stamp of the one before would then call it up to date.
+    rmSync(STAMP, { force: true });
+    for (const { schema } of SCHEMAS) {
+      const run = spawnSync(process.execPath, [cli, "generate", "--schema", schema], {
+        cwd: ROOT,
+        env,
+        stdio: "inherit",
+      });
+      if (run.status !== 0) {
+        console.error(`prisma generate --schema ${schema} failed (exit ${run.status ?? run.signal})`);
+        return 1;
+      }
+    }
+    writeFileSync(`${STAMP}.${process.pid}`, `${stamp}\n`);
+    renameSync(`${STAMP}.${process.pid}`, STAMP);
+    return 0;
+  }),
+);

@@ -98,7 +98,8 @@ test("npm test's build (scripts/build.ts --if-stale) skips an up-to-date dist/ a
   for (const file of ["package.json", "tsconfig.json", "tsconfig.build.json", "tsconfig.examples.json"])
     cpSync(join(ROOT, file), join(dir, file));
   mkdirSync(join(dir, "scripts"));
-  cpSync(join(ROOT, "scripts/build.ts"), join(dir, "scripts/build.ts"));
+  for (const file of ["build.ts", "build-lock.ts"])
+    cpSync(join(ROOT, "scripts", file), join(dir, "scripts", file));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   mkdirSync(join(dir, "src"));
   mkdirSync(join(dir, "examples/preprocess"), { recursive: true });
@@ -166,13 +167,17 @@ test("npm test's build (scripts/build.ts --if-stale) skips an up-to-date dist/ a
   assert.match(buildIfStale().stdout, /build: dist\/ has no build stamp/);
 });
 
-test("npm test builds only when stale, npm run build always; both generate the Prisma clients first when stale", () => {
+test("npm start and npm test build only when stale, by one rule; npm run build always; all generate the Prisma clients first when stale", () => {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
     scripts: Record<string, string>;
   };
   assert.equal(
     scripts.test,
     "node --import tsx scripts/prisma-generate.ts --if-stale && node --import tsx scripts/build.ts --if-stale && node --import tsx scripts/run-tests.ts",
+  );
+  assert.equal(
+    scripts.start,
+    "node --import tsx scripts/prisma-generate.ts --if-stale && node --import tsx scripts/build.ts --if-stale && node dist/example/examples/preprocess/main.js",
   );
   assert.equal(
     scripts.build,
@@ -185,7 +190,8 @@ test("build.ts --if-stale: a source that is a symbolic link, whose target change
   for (const file of ["package.json", "tsconfig.json", "tsconfig.build.json", "tsconfig.examples.json"])
     cpSync(join(ROOT, file), join(dir, file));
   mkdirSync(join(dir, "scripts"));
-  cpSync(join(ROOT, "scripts/build.ts"), join(dir, "scripts/build.ts"));
+  for (const file of ["build.ts", "build-lock.ts"])
+    cpSync(join(ROOT, "scripts", file), join(dir, "scripts", file));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   mkdirSync(join(dir, "src"));
   mkdirSync(join(dir, "shared"));

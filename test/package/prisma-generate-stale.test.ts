@@ -18,7 +18,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 test("a prisma generate that fails part way leaves no stamp: the next --if-stale generates again", (t) => {
   const dir = tempDir(t, "prisma-generate-");
   mkdirSync(join(dir, "scripts"));
-  cpSync(join(ROOT, "scripts/prisma-generate.ts"), join(dir, "scripts/prisma-generate.ts"));
+  for (const file of ["prisma-generate.ts", "build-lock.ts"])
+    cpSync(join(ROOT, "scripts", file), join(dir, "scripts", file));
   cpSync(join(ROOT, "prisma"), join(dir, "prisma"), { recursive: true });
   cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));

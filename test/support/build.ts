@@ -80,7 +80,7 @@ let checked = false;
 /**
  * Throws when the build the tests run is missing or older than its sources ({@link staleBuild}: a test
  * would run yesterday's code), with a message saying to run `npm run build`; checked once per process.
- * `npm test` builds first; a test file run alone needs `npm run build` (or `npm start`'s `tsc -b`) before
+ * `npm test` builds first; a test file run alone needs `npm run build` (or `npm start`, which builds as `npm test` does) before
  * it. A test file that runs the compiled example calls it as it loads, so that it fails at once, before a
  * test has started a server or a process, rather than test after test.
  */

@@ -1,7 +1,8 @@
-// `npm run build` (which `npm test` runs) must leave the state that `npm start`'s
-// `tsc -b tsconfig.build.json tsconfig.examples.json` reads (dist/tsconfig.build.tsbuildinfo,
-// dist/example/tsconfig.examples.tsbuildinfo): built with `tsc -p`, it left none, so the first `npm start` after an
-// install rebuilt the whole package (10 to 20 s) for nothing (new-user trial). And that `tsc -b` must build
+// `npm run build` (which `npm start` and `npm test` run when dist/ is stale) must leave the state that a
+// hand-typed or an editor's `tsc -b tsconfig.build.json tsconfig.examples.json` reads
+// (dist/tsconfig.build.tsbuildinfo, dist/example/tsconfig.examples.tsbuildinfo): built with `tsc -p`, it left
+// none, so the first such `tsc -b` (then `npm start`'s own build) rebuilt the whole package (10 to 20 s) for
+// nothing (new-user trial). And that `tsc -b` (whose rule test/support/build.ts applies) must build
 // the example again when its output is gone or the package changed under it (a new-user trial: a deleted
 // dist/example stayed deleted, and an export removed from src/ was a SyntaxError at a process's start).
 import assert from "node:assert/strict";
@@ -27,7 +28,7 @@ import { tempDir } from "../support/temp-dir.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSC = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
-test("after npm run build (npm test runs it first), npm start's tsc -b finds the package and the example up to date", () => {
+test("after npm run build (npm start and npm test run it when stale), a hand-typed tsc -b finds the package and the example up to date", () => {
   // --dry: what a build would do, without doing it.
   const out = execFileSync(
     process.execPath,
@@ -45,7 +46,7 @@ test("after npm run build (npm test runs it first), npm start's tsc -b finds the
     );
 });
 
-test("npm start's tsc -b builds the example again when its output is gone, or the package changed under it", (t) => {
+test("a hand-typed tsc -b builds the example again when its output is gone, or the package changed under it", (t) => {
   // The project's own tsconfigs and package.json on a package of one export and an example of one file.
   const dir = tempDir(t, "build-state");
   for (const file of ["package.json", "tsconfig.json", "tsconfig.build.json", "tsconfig.examples.json"])

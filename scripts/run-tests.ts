@@ -17,11 +17,20 @@
 // handle open (a CI run hung for good on an AMQP connection a cancelled test never closed); the failure is
 // still reported. `--test-timeout`: a test with no bound of its own fails after ten minutes instead of
 // waiting for ever (the suite's longest file takes about three). Given again after `npm test --`, either
-// flag is the runner's last word.
+// flag is the runner's last word. A process ends with `process.exit()` there, which dropped what was still
+// queued on its stdout (a file's last results: a run counted 3 050 tests for 3 055; the runner's summary):
+// scripts/blocking-stdout.cjs, loaded into the runner and each file's process, makes their stdout's writes
+// blocking, so nothing is left queued.
+//
+// The runner counts the results that reach it and fails nothing for one that does not: a second reporter
+// (scripts/test-results-reporter.mjs, scripts/test-results.ts) counts per file the tests started and those reported, and a run where a test
+// started with no result fails (exit code 1) with a line naming the file, even when every result that
+// arrived passed.
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { constants } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { constants, tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { type FileTests, lostResults, RESULTS_FILE_VARIABLE } from "./test-results.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -34,20 +43,45 @@ const files =
         .filter((entry) => entry.isFile() && entry.name.endsWith(".test.ts"))
         .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)))
         .sort();
+const resultsDir = mkdtempSync(join(tmpdir(), "tracehop-test-results-"));
+const resultsFile = join(resultsDir, "tests.json");
 const { status, signal } = spawnSync(
   process.execPath,
   [
     "--import",
     "tsx",
+    "--require",
+    join(ROOT, "scripts/blocking-stdout.cjs"),
     "--test",
     "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    `--test-reporter=${join(ROOT, "scripts/test-results-reporter.mjs")}`,
+    "--test-reporter-destination=stderr",
     "--test-concurrency=2",
     "--test-force-exit",
     "--test-timeout=600000",
     ...flags,
     ...files,
   ],
-  { cwd: ROOT, stdio: "inherit" },
+  { cwd: ROOT, stdio: "inherit", env: { ...process.env, [RESULTS_FILE_VARIABLE]: resultsFile } },
 );
+const lost = lostTests();
+rmSync(resultsDir, { recursive: true, force: true });
+if (lost.length > 0) {
+  console.error(`\nResults lost: tests started whose result never reached the runner's summary:`);
+  for (const line of lost) console.error(`  ${line}`);
+  if (status === 0) process.exit(1);
+}
 // Killed by a signal: the code a shell gives (128 + its number).
 process.exit(status ?? 128 + (signal === null ? 0 : constants.signals[signal]));
+
+/** `lostResults` of what the reporter wrote; its own line when it wrote nothing (the runner's process died). */
+function lostTests(): string[] {
+  let tests: FileTests;
+  try {
+    tests = JSON.parse(readFileSync(resultsFile, "utf8")) as FileTests;
+  } catch (error) {
+    return [`the runner wrote no count of its tests (${(error as Error).message})`];
+  }
+  return lostResults(tests, ROOT);
+}

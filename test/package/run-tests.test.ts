@@ -3,9 +3,11 @@
 // the exit code is the runner's.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { HANG_GUARD_MS } from "../examples/tcp-servers.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const FIXTURE = "test/package/fixtures/run-tests/two-tests.ts";
@@ -14,8 +16,8 @@ const FIXTURE = "test/package/fixtures/run-tests/two-tests.ts";
  * scripts/run-tests.ts with `args`: its exit code and the runner's summary counts (`status` null and `signal`
  * set when it was still running after the hang guard and killed).
  */
-function runTests(args: string[], env: Record<string, string> = {}) {
-  const { status, signal, stdout } = spawnSync(
+function runTests(args: string[], env: Record<string, string> = {}, timeout = HANG_GUARD_MS) {
+  const { status, signal, stdout, stderr } = spawnSync(
     process.execPath,
     ["--import", "tsx", "scripts/run-tests.ts", ...args],
     {
@@ -23,7 +25,8 @@ function runTests(args: string[], env: Record<string, string> = {}) {
       encoding: "utf8",
       // Without this test's own runner context, which would make the nested runner report to it.
       env: { ...process.env, NODE_TEST_CONTEXT: undefined, ...env },
-      timeout: HANG_GUARD_MS,
+      timeout,
+      maxBuffer: 64 * 1024 * 1024,
     },
   );
   const count = (name: string) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, "m").exec(stdout)?.[1]);
@@ -35,11 +38,32 @@ function runTests(args: string[], env: Record<string, string> = {}) {
     fail: count("fail"),
     skipped: count("skipped"),
     cancelled: count("cancelled"),
+    lost: lostLines(stderr),
   };
 }
 
+/** What scripts/run-tests.ts says of results lost (the lines after its heading), each cut after the count. */
+function lostLines(stderr: string): string[] {
+  const at = stderr.indexOf("Results lost:");
+  if (at === -1) return [];
+  return stderr
+    .slice(at)
+    .split("\n")
+    .slice(1)
+    .filter((line) => line.startsWith("  "))
+    .map((line) => line.trim());
+}
+
 test("npm test -- FILE runs that file alone; a flag goes to the runner; a failure is the exit code", () => {
-  assert.deepEqual(runTests([FIXTURE]), { status: 0, tests: 2, pass: 2, fail: 0, skipped: 0, cancelled: 0 });
+  assert.deepEqual(runTests([FIXTURE]), {
+    status: 0,
+    tests: 2,
+    pass: 2,
+    fail: 0,
+    skipped: 0,
+    cancelled: 0,
+    lost: [],
+  });
   // The other test not run: skipped.
   assert.deepEqual(runTests([FIXTURE, "--test-name-pattern=second"]), {
     status: 0,
@@ -48,6 +72,7 @@ test("npm test -- FILE runs that file alone; a flag goes to the runner; a failur
     fail: 0,
     skipped: 1,
     cancelled: 0,
+    lost: [],
   });
   assert.deepEqual(runTests([FIXTURE], { FAIL: "1" }), {
     status: 1,
@@ -56,6 +81,7 @@ test("npm test -- FILE runs that file alone; a flag goes to the runner; a failur
     fail: 1,
     skipped: 0,
     cancelled: 0,
+    lost: [],
   });
 });
 
@@ -69,5 +95,80 @@ test("a file whose cancelled test left a handle open ends, the cancellation repo
     fail: 0,
     skipped: 0,
     cancelled: 1,
+    lost: [],
   });
+});
+
+test("a file whose tests' results never reach the runner fails the run, naming the file and the tests, where node's runner alone passes it", () => {
+  // node's runner counts the one result it got, fails nothing and exits 0; the check names what is missing.
+  assert.deepEqual(runTests(["test/package/fixtures/run-tests/exits-mid-test.ts"]), {
+    status: 1,
+    tests: 1,
+    pass: 1,
+    fail: 0,
+    skipped: 0,
+    cancelled: 0,
+    lost: [
+      'test/package/fixtures/run-tests/exits-mid-test.ts: 2 tests started, no result reached the runner ("exits the process", "never runs")',
+    ],
+  });
+});
+
+// Four files of a thousand quick tests with 2 000-character names at a time: each file's process writes its
+// results (megabytes) faster than the runner reads them, and `--test-force-exit` ends it right after its last
+// write. A run takes about 30 s on an idle 2-core machine.
+const MANY_RESULTS = "test/package/fixtures/run-tests/many-results.ts";
+const MANY_RESULTS_BOUND_MS = 5 * 60_000;
+
+/** `copies` copies of the many-results fixture in a folder of test `t`'s own (node's runner runs a path once). */
+function manyResultsFiles(t: TestContext, copies: number): string[] {
+  const dir = tempDir(t, "many-results");
+  return Array.from({ length: copies }, (_, i) => {
+    const file = join(dir, `many-results-${i + 1}.ts`);
+    copyFileSync(join(ROOT, MANY_RESULTS), file);
+    return file;
+  });
+}
+
+test("every result of files that write megabytes of results and end at once reaches the summary", (t) => {
+  // Was 3 994 to 3 997 of 4 000 with the exit code 0 (scripts/blocking-stdout.cjs).
+  assert.deepEqual(runTests(manyResultsFiles(t, 4), {}, MANY_RESULTS_BOUND_MS), {
+    status: 0,
+    tests: 4_000,
+    pass: 4_000,
+    fail: 0,
+    skipped: 0,
+    cancelled: 0,
+    lost: [],
+  });
+});
+
+test("results lost on a file's stdout fail the run, naming the file (the loss reproduced without blocking writes)", (t) => {
+  const files = manyResultsFiles(t, 4);
+  // The loss is a race: on an idle machine it took every one of three runs. Up to three runs, until one loses.
+  for (let run = 1; run <= 3; run++) {
+    const { status, tests, lost } = runTests(
+      files,
+      { TRACEHOP_TEST_NONBLOCKING_STDOUT: "1" },
+      MANY_RESULTS_BOUND_MS,
+    );
+    if (tests === 4_000) {
+      assert.deepEqual({ status, lost }, { status: 0, lost: [] }, `run ${run}: every result arrived`);
+      continue;
+    }
+    assert.equal(status, 1, `run ${run}: ${tests} results of 4 000 and the exit code 1`);
+    // Each line names one of the files and at least its suite, reported last.
+    assert.ok(lost.length > 0);
+    for (const line of lost) {
+      assert.match(
+        line,
+        /^\/.+\/many-results-[1-4]\.ts: \d+ tests? started, no result reached the runner \("many results"/,
+      );
+    }
+    // As many said missing as the summary lacks: its tests, and the suite of each file named.
+    const missing = lost.reduce((sum, line) => sum + Number(/: (\d+) tests? started/.exec(line)?.[1]), 0);
+    assert.equal(missing, 4_000 - tests + lost.length);
+    return;
+  }
+  assert.fail("three runs without the blocking writes lost no result: the reproduction no longer reproduces");
 });

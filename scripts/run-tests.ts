@@ -70,10 +70,11 @@ rmSync(resultsDir, { recursive: true, force: true });
 if (lost.length > 0) {
   console.error(`\nResults lost: tests started whose result never reached the runner's summary:`);
   for (const line of lost) console.error(`  ${line}`);
-  if (status === 0) process.exit(1);
 }
-// Killed by a signal: the code a shell gives (128 + its number).
-process.exit(status ?? 128 + (signal === null ? 0 : constants.signals[signal]));
+// The runner's exit code; 1 when it passed with results lost; killed by a signal: the code a shell gives
+// (128 + its number). An exit code, not process.exit(), so that the lines above are written out first.
+process.exitCode =
+  status === 0 && lost.length > 0 ? 1 : (status ?? 128 + (signal === null ? 0 : constants.signals[signal]));
 
 /** `lostResults` of what the reporter wrote; its own line when it wrote nothing (the runner's process died). */
 function lostTests(): string[] {

@@ -1,6 +1,6 @@
 // JSON text parsed as JSON.parse parses it, with the exact digits of its integers beyond 2^53 kept on
-// the side: a Datadog id stored as a JSON number (a dd-trace-ot row) is read by `tracehop inspect` as
-// the digits the text holds, not as the double JSON.parse rounds it to.
+// the side: a Datadog id stored as a JSON number (a dd-trace-ot row) is refused by `tracehop inspect` as a
+// restore refuses it, and the digits the text holds are said (not only the double JSON.parse rounds it to).
 import { isLosslessNumber, parse as parseLossless } from "lossless-json";
 
 /**
@@ -26,11 +26,11 @@ const INTEGER_TEXT = /^-?[0-9]+$/;
  * digits as written kept for {@link exactIntegerText}. A JSON reader rounds such an integer to the
  * nearest double (RFC 8259 §6 allows it; ECMA-262 JSON.parse does it), so a Datadog id stored as a JSON
  * number (`{"x-datadog-trace-id": 12345678901234567890}`, which PostgreSQL jsonb and MySQL/MariaDB JSON
- * keep exact and psql and mysql print exactly) would be lost; the digits are read with lossless-json
+ * keep exact and psql and mysql print exactly) would be said only as rounded; the digits are read with lossless-json
  * (Node 20 has no `context.source` in JSON.parse's reviver). Only integers written as digits are kept
  * (`1.2e19` is not); repeated keys keep the last value, as JSON.parse does. When the second reading
- * fails (a text nested deeper than its parser's stack), nothing is kept: the ids stay the rounded
- * numbers, refused as before. Never throws but JSON.parse's own errors.
+ * fails (a text nested deeper than its parser's stack), nothing is kept: the ids are said as the rounded
+ * numbers (refused either way). Never throws but JSON.parse's own errors.
  */
 export function parseJsonExact(text: string): unknown {
   const value: unknown = JSON.parse(text);
@@ -53,7 +53,7 @@ export function keepExactIntegers(value: unknown, text: string): void {
       onDuplicateKey: ({ newValue }) => newValue,
     });
   } catch {
-    // A text nested deeper than the parser's stack (a RangeError): no digits kept, ids refused.
+    // A text nested deeper than the parser's stack (a RangeError): no digits kept (ids refused either way).
     return;
   }
   // Both values walked together, without recursion (a text may nest thousands of levels deep).

@@ -19,6 +19,7 @@ import {
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
 import { MAX_QUOTED_VALUE_CHARACTERS, quoteValue } from "../describe-value.js";
+import { decimalToHex16 } from "../propagation/datadog/ids.js";
 import { keepExactIntegers, exactIntegerText } from "./exact-json.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
 import type { InspectInput } from "./input.js";
@@ -137,8 +138,8 @@ function whyNotCarrierText(text: string): string {
  * number; other text), or lacks the `--field` named (a field, or a step of its dotted path), is a row without a carrier: `carrier` `{}` and
  * `noCarrier` saying why, the same finding as a NULL column alone ({@link valueRow}). Ids
  * stored as JSON numbers are reported (beyond 2^53 a reader through JSON.parse rounds them and a restore
- * refuses them, DataDog/dd-trace-js#344, prisma/orm#20205; read here exactly when the text writes their
- * digits), with their digits as written in `text` when it is the object's own JSON text. Notes what it did in `diagnostics`.
+ * refuses them, DataDog/dd-trace-js#344, prisma/orm#20205, and so does this report), with their digits
+ * as written in `text` when it is the object's own JSON text. Notes what it did in `diagnostics`.
  */
 function carrierOfValue(
   parsed: Record<string, unknown>,
@@ -452,17 +453,18 @@ function nestedPrototypeKeyFinding(name: string, reader: string, key: string): s
 
 /**
  * One diagnostic for each value of `carrier` stored as a JSON number (its digits as written in `text`,
- * the carrier's JSON text, when given), and the carrier to inspect. An id (`x-datadog-trace-id`,
- * `x-datadog-parent-id`, any case) that is an integer beyond 2^53 is read with its digits as the JSON
- * text writes them (`exactIntegerText`), handed to the Datadog style as that decimal string (so a
- * dd-trace-ot row that stored ids as numbers shows its ids exactly), with a diagnostic that a service
- * reading the value through JSON.parse (Prisma's Json fields, pg) gets it rounded, and refuses it
- * (DataDog/dd-trace-js#344, prisma/orm#20205; docs/migration.md, "Ids stored as JSON numbers"); when its
- * digits could not be read again (a text nested past the second reader's stack, bytes) it is refused, as
- * the library refuses it, and so are ids past the largest double (`1e400`, read as Infinity or -Infinity);
- * other numbers are read as their text (`String(n)`: `"1.5"`), judged as that string. The ids are always
- * said; other numbers up to {@link MAX_LISTED}, then counted (each is a search of `text`). Returns
- * `carrier` itself, or a copy with the exact ids as strings.
+ * the carrier's JSON text, when given), and the carrier to inspect: `carrier` itself, every value as the
+ * library reads it, so that the verdict is the restore's. An id (`x-datadog-trace-id`,
+ * `x-datadog-parent-id`, any case) that is an integer at or beyond 2^53 is refused, as a restore refuses
+ * it (JSON.parse, as Prisma's Json fields and pg read the column, rounds it; DataDog/dd-trace-js#344,
+ * prisma/orm#20205): when the JSON text writes it as an integer (`exactIntegerText`), the diagnostic
+ * gives the digits as stored, the number a service reads instead, the id those digits name in hex (the
+ * trace or span a fixed row continues), and the fix (docs/migration.md, "Ids stored as JSON numbers");
+ * else (an exponent form, a text nested past the second reader's stack, bytes) that it is refused and
+ * the fix. An id past the largest double (`1e400`, read as Infinity) is refused as too large. A safe
+ * integer is exact and read as its decimal text, as the library reads it; other numbers are read as
+ * their text (`String(n)`: `"1.5"`), judged as that string. The ids are always said; other numbers up to
+ * {@link MAX_LISTED}, then counted (each is a search of `text`).
  */
 function numberDiagnostics(
   carrier: Record<string, unknown>,
@@ -470,7 +472,6 @@ function numberDiagnostics(
   diagnostics: string[],
 ): Record<string, unknown> {
   let numbers = 0;
-  let read = carrier;
   for (const [key, value] of Object.entries(carrier)) {
     if (typeof value !== "number") continue;
     const lowerKey = key.toLowerCase();
@@ -488,24 +489,32 @@ function numberDiagnostics(
           )?.[1];
     const digits = written === undefined ? undefined : numberText(written);
     const exact = id ? exactIntegerText(carrier, key) : undefined;
-    if (exact !== undefined) {
-      if (read === carrier) read = { ...carrier };
-      read[key] = exact;
+    const where = Math.abs(value) === 2 ** 53 ? "at" : "beyond";
+    if (exact !== undefined && Number.isFinite(value)) {
+      // The number JSON.parse gives, an integer (past the largest double it is Infinity, said below).
+      const rounded = BigInt(value).toString();
+      const named = decimalToHex16(exact);
       diagnostics.push(
-        `${name} is stored as the JSON number ${numberText(exact)}, beyond 2^53: read here exactly, as ${quoteValue(exact)} from the ` +
-          `JSON text; a service that reads the value through JSON.parse (a Prisma Json field, pg) gets it rounded ` +
-          `and refuses the id: store ids as decimal strings, or read the column as text with the ids cast to ` +
-          `strings (docs/migration.md, "Ids stored as JSON numbers")`,
+        `${name} is stored as the JSON number ${numberText(exact)}, ${where} 2^53: refused, as a restore refuses it ` +
+          `(a service that reads the value through JSON.parse, such as a Prisma Json field or pg, ` +
+          (rounded === exact
+            ? `gets this number but cannot tell it from the integers next to it, which round to it`
+            : `gets it rounded to ${rounded}`) +
+          `), so a row with no other valid context starts a new trace; ` +
+          (named === undefined
+            ? `the digits stored are no unsigned 64-bit id either`
+            : `the digits stored are exact, the id ${named} in hex, which the row continues once they are a string`) +
+          `: store ids as decimal strings (the statements in docs/migration.md, "Ids stored as JSON numbers")`,
       );
     } else if (id && Number.isInteger(value) && !Number.isSafeInteger(value))
       diagnostics.push(
         (digits === undefined
           ? `${name} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`
-          : `${name} is stored as the JSON number ${digits}, beyond 2^53`) +
+          : `${name} is stored as the JSON number ${digits}, ${where} 2^53`) +
           `: refused, as a restore refuses it (a reader through JSON.parse, such as a Prisma Json field or pg, gets ` +
-          `it rounded); inspect reads an id's exact digits only when written as an integer (no fraction or ` +
-          `exponent) in JSON text it can read again; store ids as decimal strings (docs/migration.md, "Ids ` +
-          `stored as JSON numbers")`,
+          `it rounded), so a row with no other valid context starts a new trace; inspect gives an id's exact ` +
+          `digits only when written as an integer (no fraction or exponent) in JSON text it can read again; ` +
+          `store ids as decimal strings (docs/migration.md, "Ids stored as JSON numbers")`,
       );
     else if (id && Math.abs(value) === Infinity)
       diagnostics.push(
@@ -529,7 +538,7 @@ function numberDiagnostics(
     diagnostics.push(
       `${numbers - MAX_LISTED} more fields are stored as JSON numbers (not listed); carriers hold strings: store them as strings`,
     );
-  return read;
+  return carrier;
 }
 
 /** The longest key whose number's digits {@link numberDiagnostics} looks up in the text, in characters. */

@@ -7,6 +7,7 @@ import {
   type PropagationStyle,
 } from "../propagation/create-propagator.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
+import { isDatadogIdName, isUnexactIdNumber } from "../propagation/datadog/ids.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
 import { rejectionReason } from "../propagation/rejection-reasons.js";
 
@@ -120,7 +121,9 @@ function styleReading(
   if (root)
     return { status: "valid", detail: `trace ${root.traceId}, parent id 0 (root span, e.g. Synthetics)` };
   if (style === "datadog") {
-    if (!carrier.has(X_DATADOG_TRACE_ID) && !carrier.has(X_DATADOG_PARENT_ID))
+    // Ids stored as JSON numbers a JSON reader rounds (or past the largest double) are refused, not
+    // absent: the row was written with ids, and its restore refuses them (docs/migration.md).
+    if (!carrier.has(X_DATADOG_TRACE_ID) && !carrier.has(X_DATADOG_PARENT_ID) && !holdsUnexactId(raw))
       return { status: "absent", detail: "no x-datadog-* ids" };
     return { status: "rejected", detail: rejectionReason(style, carrier, raw).text };
   }
@@ -143,4 +146,16 @@ function styleReading(
         status: "absent",
         detail: `no x-b3-traceid or x-b3-spanid: ${decision} alone is a sampling decision without a trace`,
       };
+}
+
+/**
+ * True when `raw` (a carrier as stored) holds an `x-datadog-trace-id` or `-parent-id` (any case) that is
+ * a JSON number no reader holds exactly (`isUnexactIdNumber`: an integer at or beyond 2^53, or past the
+ * largest double), which the carrier reader refuses.
+ */
+function holdsUnexactId(raw: Record<string, unknown>): boolean {
+  return Object.keys(raw).some((key) => {
+    const value = raw[key];
+    return typeof value === "number" && isUnexactIdNumber(value) && isDatadogIdName(key.toLowerCase());
+  });
 }

@@ -1344,15 +1344,15 @@ describe("tracehop inspect: several rows", () => {
       [
         [true, false],
         [false, true],
-        [true, false],
+        [false, false],
       ],
     );
-    // Each line is its own text: the id is read with its digits as written.
-    assert.equal(reports[2].context.datadogTraceId, "12345678901234567890");
+    // Each line is its own text: the id beyond 2^53 is refused, as a restore of JSON.parse's reading
+    // refuses it, with the digits as written.
     assert.ok(
       reports[2].diagnostics.some((d: string) =>
-        d.includes(
-          'the JSON number 12345678901234567890, beyond 2^53: read here exactly, as "12345678901234567890"',
+        d.startsWith(
+          "x-datadog-trace-id is stored as the JSON number 12345678901234567890, beyond 2^53: refused, as a restore refuses it",
         ),
       ),
     );
@@ -2474,13 +2474,14 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
     );
   });
 
-  test("an id beyond 2^53 stored as a JSON number: read with its digits as written, in an object, an array element, JSON text in JSON; no process warning", () => {
+  test("an id beyond 2^53 stored as a JSON number: refused as a restore of JSON.parse's reading refuses it (no context, exit 1), with the digits as written and the id they name, in an object, an array element, JSON text in JSON; no process warning", () => {
     const ID = '"x-datadog-trace-id": 12345678901234567890, "X-Datadog-Parent-Id": 9876543210987654321';
-    const EXACT = (key: string, digits: string): string =>
-      `${key} is stored as the JSON number ${digits}, beyond 2^53: read here exactly, as "${digits}" from the ` +
-      "JSON text; a service that reads the value through JSON.parse (a Prisma Json field, pg) gets it rounded and " +
-      "refuses the id: store ids as decimal strings, or read the column as text with the ids cast to strings " +
-      '(docs/migration.md, "Ids stored as JSON numbers")';
+    const REFUSED = (key: string, digits: string, rounded: string, hex: string): string =>
+      `${key} is stored as the JSON number ${digits}, beyond 2^53: refused, as a restore refuses it (a service that ` +
+      `reads the value through JSON.parse, such as a Prisma Json field or pg, gets it rounded to ${rounded}), so a ` +
+      `row with no other valid context starts a new trace; the digits stored are exact, the id ${hex} in hex, which ` +
+      `the row continues once they are a string: store ids as decimal strings (the statements in docs/migration.md, ` +
+      `"Ids stored as JSON numbers")`;
     const cases: [string, (report: any) => any][] = [
       [`{${ID}}`, (r) => r],
       // An array element: the same key in every row, each read with its own digits.
@@ -2495,18 +2496,36 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
       ],
     ];
     for (const [input, reportOf] of cases) {
+      // The library's answer on the row as Prisma and pg hand it over: no context.
+      const parsed = JSON.parse(input);
+      const row = Array.isArray(parsed) ? parsed[1] : parsed;
+      assert.equal(trace.getSpanContext(contextFromCarrier(row.traceContext ?? row)), undefined, input);
       const { code, stdout, stderr } = run(["inspect", "--json", input]);
-      assert.equal(code, 0, input);
+      assert.equal(code, 1, input);
       const report = reportOf(JSON.parse(stdout));
-      assert.equal(report.context.traceId, "0000000000000000ab54a98ceb1f0ad2", input);
-      assert.equal(report.context.datadogTraceId, "12345678901234567890", input);
-      assert.equal(report.context.parentId, "891087b8e3b70cb1", input);
-      assert.equal(report.context.datadogParentId, "9876543210987654321", input);
-      assert.ok(report.diagnostics.includes(EXACT("x-datadog-trace-id", "12345678901234567890")), input);
-      assert.ok(report.diagnostics.includes(EXACT("X-Datadog-Parent-Id", "9876543210987654321")), input);
+      assert.equal(report.valid, false, input);
+      assert.equal(report.context, undefined, input);
+      assert.equal(report.styles.datadog.status, "rejected", input);
+      assert.ok(
+        report.diagnostics.includes(
+          REFUSED("x-datadog-trace-id", "12345678901234567890", "12345678901234567168", "ab54a98ceb1f0ad2"),
+        ),
+        `${input}: ${report.diagnostics.join(" | ")}`,
+      );
+      assert.ok(
+        report.diagnostics.includes(
+          REFUSED("X-Datadog-Parent-Id", "9876543210987654321", "9876543210987655168", "891087b8e3b70cb1"),
+        ),
+        input,
+      );
       // The report says it: not the library's process warning (TRACEHOP_JSON_NUMBER_ID) besides.
       assert.equal(stderr, "", input);
     }
+    // The text report's headline and exit code: no valid context.
+    const text = run(["inspect", `{${ID}}`]);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /^no valid context /);
+    assert.match(text.stdout, /the digits stored are exact, the id ab54a98ceb1f0ad2 in hex/);
     // Only ids: another field's number beyond 2^53 is read as the number it parses to, as before.
     const other = run(["inspect", "--json", `{${ID}, "x-datadog-sampling-priority": 12345678901234567890}`]);
     assert.ok(
@@ -2514,7 +2533,7 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
         'x-datadog-sampling-priority is stored as a JSON number (12345678901234567890) that is not a safe integer; it is read as its text "12345678901234567000" and judged as that string (an invalid priority drops the Datadog context); store it as a string',
       ),
     );
-    // Digits beyond 2^64 are read exactly too, and refused by the Datadog style as no 64-bit id.
+    // Digits beyond 2^64: no 64-bit id either, said so.
     const wide = run([
       "inspect",
       "--json",
@@ -2522,18 +2541,36 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
     ]);
     assert.equal(wide.code, 1);
     const report = JSON.parse(wide.stdout);
-    assert.ok(report.diagnostics.includes(EXACT("x-datadog-trace-id", "123456789012345678901")));
-    assert.equal(
-      report.styles.datadog.detail,
-      `x-datadog-trace-id "123456789012345678901" is not an unsigned 64-bit decimal (1-20 digits, <= 18446744073709551615)`,
+    assert.ok(
+      report.diagnostics.some(
+        (d: string) =>
+          d.includes("123456789012345678901, beyond 2^53: refused") &&
+          d.includes("the digits stored are no unsigned 64-bit id either"),
+      ),
+      report.diagnostics.join(" | "),
+    );
+    // 2^53 itself: JSON.parse gives it unchanged, but a restore cannot tell it from 2^53 + 1, and refuses it.
+    const at = run([
+      "inspect",
+      "--json",
+      '{"x-datadog-trace-id": 9007199254740992, "x-datadog-parent-id": "1"}',
+    ]);
+    assert.equal(at.code, 1);
+    assert.ok(
+      JSON.parse(at.stdout).diagnostics.some((d: string) =>
+        d.startsWith(
+          "x-datadog-trace-id is stored as the JSON number 9007199254740992, at 2^53: refused, as a restore refuses it (a service that reads the value through JSON.parse, such as a Prisma Json field or pg, gets this number but cannot tell it from the integers next to it, which round to it)",
+        ),
+      ),
     );
   });
 
   test("an id stored as a JSON number that no exact reading reaches: refused as the library refuses it (past the largest double; an integer in exponent form; a text nested too deep to read again)", () => {
     const REFUSED =
       "refused, as a restore refuses it (a reader through JSON.parse, such as a Prisma Json field or pg, gets it " +
-      "rounded); inspect reads an id's exact digits only when written as an integer (no fraction or exponent) in " +
-      'JSON text it can read again; store ids as decimal strings (docs/migration.md, "Ids stored as JSON numbers")';
+      "rounded), so a row with no other valid context starts a new trace; inspect gives an id's exact digits only " +
+      "when written as an integer (no fraction or exponent) in JSON text it can read again; store ids as decimal " +
+      'strings (docs/migration.md, "Ids stored as JSON numbers")';
     const cases: [string, string][] = [
       [
         '{"x-datadog-trace-id": 1.2345678901234567890e19, "x-datadog-parent-id": "1"}',

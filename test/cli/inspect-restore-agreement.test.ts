@@ -477,26 +477,13 @@ const shape: fc.Arbitrary<Shape> = fc.oneof(
 );
 
 /**
- * `text` with every x-datadog-trace-id / -parent-id (any case) written as an integer beyond 2^53 written
- * as a string of the same digits instead, at any level of JSON text inside JSON (its quotes escaped as
- * the key's are): what inspect reads from the text, the digits as written, where JSON.parse rounds them.
- */
-function exactIds(text: string): string {
-  return text.replace(
-    /((\\*)"x-datadog-(?:trace|parent)-id\2"\s*:\s*)(-?[0-9]{16,})(?![0-9.eE])/gi,
-    (whole, before: string, quote: string, digits: string) =>
-      Number.isSafeInteger(Number(digits)) ? whole : `${before}${quote}"${digits}${quote}"`,
-  );
-}
-
-/**
- * The JSON text a shape is given to inspect as, and the value the library is handed: JSON.parse of it,
- * but for ids beyond 2^53 written as JSON numbers, which inspect reads with their digits as written
- * (as strings: {@link exactIds}), where a restore of what JSON.parse gives refuses them.
+ * The JSON text a shape is given to inspect as, and the value the library is handed: JSON.parse of it, as
+ * a Prisma Json field and pg hand a row over (ids beyond 2^53 written as JSON numbers rounded, and refused
+ * by the restore: inspect must say so too).
  */
 function stored(s: Shape, indent?: number): { text: string; value: unknown } {
   const text = jsonText(s.value, indent);
-  return { text, value: JSON.parse(exactIds(text)) as unknown };
+  return { text, value: JSON.parse(text) as unknown };
 }
 
 const RUNS = runParameters(200);
@@ -847,5 +834,118 @@ describe("tracehop inspect: the disagreements the property found, pinned", () =>
         [true, false],
       ],
     );
+  });
+});
+
+describe("tracehop inspect: Datadog ids stored as JSON numbers of every size get the restore's verdict", () => {
+  const TWO_53 = 2n ** 53n;
+  /** An id's JSON text: a string, or a JSON number (integer, negative, fraction, exponent) of any size. */
+  const idText: fc.Arbitrary<string> = fc.oneof(
+    fc.bigInt({ min: 0n, max: TWO_53 - 1n }).map(String),
+    fc.bigInt({ min: TWO_53 - 3n, max: TWO_53 + 3n }).map(String),
+    fc.bigInt({ min: TWO_53, max: 2n ** 64n - 1n }).map(String),
+    fc.bigInt({ min: 2n ** 64n - 3n, max: 10n ** 25n }).map(String),
+    fc.bigInt({ min: 1n, max: 2n ** 64n }).map((n) => `-${n}`),
+    fc.bigInt({ min: 0n, max: 2n ** 64n }).map((n) => `${n}.0`),
+    fc.bigInt({ min: 0n, max: 2n ** 64n }).map((n) => `${n}.5`),
+    fc
+      .tuple(fc.bigInt({ min: 1n, max: 2n ** 64n }), fc.integer({ min: 0, max: 25 }))
+      .map(([n, e]) => `${String(n)[0]}.${String(n).slice(1) || "0"}e${e}`),
+    fc.constantFrom("0", "-0", "1e400", "9007199254740991", "9007199254740992", "9007199254740993"),
+    fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((n) => `"${n}"`),
+  );
+  /** A carrier's JSON text with both ids drawn, a priority sometimes, a traceparent sometimes. */
+  const carrierText: fc.Arbitrary<string> = fc
+    .tuple(
+      idText,
+      idText,
+      fc.constantFrom(undefined, "1", '"2"', "-1"),
+      fc.option(hex(32), { nil: undefined }),
+      fc.boolean(),
+    )
+    .map(([t, p, priority, w3c, upper]) => {
+      const fields = [
+        `"${upper ? "X-Datadog-Trace-Id" : "x-datadog-trace-id"}": ${t}`,
+        `"x-datadog-parent-id": ${p}`,
+        ...(priority === undefined ? [] : [`"x-datadog-sampling-priority": ${priority}`]),
+        ...(w3c === undefined ? [] : [`"traceparent": "00-${w3c}-00f067aa0ba902b7-01"`]),
+      ];
+      return `{${fields.join(", ")}}`;
+    });
+  /** A stored row holding the carrier's text: itself, in traceContext, as JSON text in traceContext. */
+  const rowText: fc.Arbitrary<string> = fc
+    .tuple(carrierText, fc.nat(2))
+    .map(([c, how]) =>
+      how === 0
+        ? c
+        : how === 1
+          ? `{"id": 1, "traceContext": ${c}}`
+          : `{"id": 1, "traceContext": ${JSON.stringify(c)}}`,
+    );
+
+  /** The integers a text writes for its ids (digits, no fraction or exponent) that JSON.parse does not hold exactly. */
+  const roundedIds = (text: string): string[] =>
+    [...text.matchAll(/"x-datadog-(?:trace|parent)-id"\s*:\s*(-?[0-9]+)(?![0-9.eE])/gi)]
+      .map((m) => m[1]!)
+      .filter((digits) => !Number.isSafeInteger(Number(digits)) && Number.isFinite(Number(digits)));
+
+  test("verdict, headline and exit code are contextFromCarrier's on JSON.parse of the same text; the digits as stored and the fix are shown", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(rowText, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        async (rows, lines) => {
+          const text = rows.length === 1 ? rows[0]! : lines ? rows.join("\n") + "\n" : `[${rows.join(",")}]`;
+          const { code, reports, err } = await inspect(text);
+          assert.ok(code <= 1, `inspect refused ${text}: ${err}`);
+          assert.equal(reports.length, rows.length, text);
+          const values = rows.map((r) => JSON.parse(r) as unknown);
+          rows.forEach((row, i) => assertAgrees(reports[i]!, values[i], undefined, row));
+          // The exit code is the restore's: 0 only when every row restores a context.
+          const restored = values.map((v) => verdictOf(contextFromCarrier(v)).valid);
+          assert.equal(code, restored.every(Boolean) ? 0 : 1, text);
+          await assertTextAgrees(text, reports);
+          const { out } = await runInspect(text, [], undefined, false);
+          rows.forEach((row, i) => {
+            for (const digits of roundedIds(
+              row.includes('\\"') ? (JSON.parse(row) as { traceContext: string }).traceContext : row,
+            )) {
+              // The digits as stored, and where the fix is, in both reports.
+              const said = reports[i]!.diagnostics.find((d) => d.includes(`the JSON number ${digits},`));
+              assert.ok(
+                said !== undefined,
+                `${row}: no diagnostic names ${digits}: ${reports[i]!.diagnostics.join(" | ")}`,
+              );
+              assert.match(said, /docs\/migration\.md, "Ids stored as JSON numbers"/);
+              assert.ok(
+                out.includes(`the JSON number ${digits},`),
+                `${row}: the text report does not name ${digits}`,
+              );
+            }
+          });
+        },
+      ),
+      runParameters(300),
+    );
+  });
+
+  test("pinned: an id of 2^53 and one beyond it, exact in the text, are refused with the digits stored; 2^53 - 1 is exact and read", async () => {
+    const at = await inspect('{"x-datadog-trace-id": 9007199254740992, "x-datadog-parent-id": "1"}');
+    assert.equal(at.code, 1);
+    assert.equal(at.reports[0]!.valid, false);
+    const beyond = await inspect('{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"}');
+    assert.equal(beyond.code, 1);
+    assert.equal(beyond.reports[0]!.valid, false);
+    assert.equal(
+      trace.getSpanContext(
+        contextFromCarrier(
+          JSON.parse('{"x-datadog-trace-id": 12345678901234567890, "x-datadog-parent-id": "1"}'),
+        ),
+      ),
+      undefined,
+    );
+    const below = await inspect('{"x-datadog-trace-id": 9007199254740991, "x-datadog-parent-id": "1"}');
+    assert.equal(below.code, 0);
+    assert.equal(below.reports[0]!.context?.traceId, "0000000000000000001fffffffffffff");
   });
 });

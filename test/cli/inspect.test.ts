@@ -500,7 +500,7 @@ describe("tracehop inspect", () => {
     assert.match(parent.stdout, /it looks like base64 of an x-datadog-parent-id \("13235353014750950193"\)/);
   });
 
-  test("exit 1 with the reason per style when no context is valid; numeric ids beyond 2^53 are read with their digits as written, with a diagnostic", () => {
+  test("exit 1 with the reason per style when no context is valid; numeric ids beyond 2^53 are refused as a restore refuses them, with their digits as written", () => {
     const rejected = run([
       "inspect",
       '{"x-datadog-trace-id":"0","x-datadog-parent-id":"1","traceparent":"ff-x"}',
@@ -530,14 +530,14 @@ describe("tracehop inspect", () => {
       "--json",
       '{"x-datadog-trace-id":7660829067201366963,"x-datadog-parent-id":1}',
     ]);
-    assert.equal(numeric.code, 0);
+    // Refused, as a restore of what JSON.parse reads refuses it; the digits as written are said.
+    assert.equal(numeric.code, 1);
     const report = JSON.parse(numeric.stdout);
-    assert.equal(report.valid, true);
-    assert.equal(report.context.datadogTraceId, "7660829067201366963");
-    assert.equal(report.context.traceId, "00000000000000006a50bb72a3864bb3");
+    assert.equal(report.valid, false);
+    assert.equal(report.context, undefined);
     assert.match(
       report.diagnostics[0],
-      /7660829067201366963, beyond 2\^53: read here exactly, as "7660829067201366963".*gets it rounded and refuses the id/,
+      /7660829067201366963, beyond 2\^53: refused, as a restore refuses it .*gets it rounded to 7660829067201367040\).*the id 6a50bb72a3864bb3 in hex/,
     );
   });
 

@@ -18,12 +18,35 @@ import {
   X_DATADOG_SAMPLING_PRIORITY,
   X_DATADOG_TRACE_ID,
 } from "../propagation/datadog/constants.js";
-import { MAX_QUOTED_VALUE_CHARACTERS, quoteValue } from "../describe-value.js";
+import { MAX_QUOTED_VALUE_CHARACTERS, quoteValue, quoteWritten } from "../describe-value.js";
 import { decimalToHex16 } from "../propagation/datadog/ids.js";
 import { keepExactIntegers, exactIntegerText } from "./exact-json.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
 import type { InspectInput } from "./input.js";
 import { isBareTraceparent } from "./line-rows.js";
+
+/**
+ * A field's name or path (`--field`'s, or a row's own field), or the expression that reads it
+ * (`row.payload.traceContext`), as a finding or diagnostic names it: as written when it is printable ASCII
+ * of at most {@link MAX_QUOTED_VALUE_CHARACTERS} characters; else quoted, every character outside printable
+ * ASCII escaped and cut after that many characters with its length (`"payload.xxx…"… (308 characters)`),
+ * as a file name and a carrier's values are (docs/migration.md, "Checking a row"), so that a long path is
+ * not repeated whole in every line that names it. Never throws.
+ */
+export function shownName(name: string): string {
+  return name.length <= MAX_QUOTED_VALUE_CHARACTERS && /^[\x20-\x7e]*$/.test(name)
+    ? name
+    : quoteWritten(name, MAX_QUOTED_VALUE_CHARACTERS);
+}
+
+/**
+ * The `--field` value a finding gives for `name`, a field's name or path: the word to paste
+ * ({@link shellWord}) when {@link shownName} names it as written; else as {@link shownName} names it, cut.
+ */
+function fieldOption(name: string): string {
+  const shown = shownName(name);
+  return shown === name ? shellWord(name) : shown;
+}
 
 /** The query that prints the whole carrier column, for a row that is one header's value alone. */
 const WHOLE_CARRIER = `inspect the whole carrier column, psql -At -c 'select "traceContext" from ...'`;
@@ -269,7 +292,7 @@ function handedPlace(place: CarrierPlace, diagnostics: string[]): CarrierPlace {
   const { value } = place;
   if (!isJsonObject(value) || !isTraceCarrierProvider(value)) return place;
   diagnostics.push(
-    `the row's ${place.name} field is itself a row, with a traceContext field: withCarrier(${place.reader}) ` +
+    `the row's ${shownName(place.name)} field is itself a row, with a traceContext field: withCarrier(${shownName(place.reader)}) ` +
       `reads that field as the carrier${hasPropagationHeader(value) ? ", not the propagation headers beside it" : ""}, as it reads any row`,
   );
   return {
@@ -320,12 +343,12 @@ function readCarrierField(
   const how =
     !place.nested && name === TRACE_CONTEXT_FIELD
       ? "as withCarrier reads the row"
-      : `as withCarrier(${reader}) reads it`;
+      : `as withCarrier(${shownName(reader)}) reads it`;
   if (hasPropagationHeader(row))
     diagnostics.push(
       !place.nested && name === TRACE_CONTEXT_FIELD
         ? "the row's top-level propagation headers are ignored: its traceContext field is the carrier, as withCarrier reads a row"
-        : `the row's top-level propagation headers are ignored: its ${name} field is the carrier (--field ${shellWord(name)})`,
+        : `the row's top-level propagation headers are ignored: its ${shownName(name)} field is the carrier (--field ${fieldOption(name)})`,
     );
   // A value parsed from JSON: carrierObject neither throws nor gives a Map here.
   const inner = exactCarrierObject(value);
@@ -337,8 +360,8 @@ function readCarrierField(
     return {
       noCarrier:
         (value === null
-          ? `the row's ${name} field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension`
-          : `the row's ${name} field is ${what}, not a carrier (${how})`) +
+          ? `the row's ${shownName(name)} field is null (a NULL column, or JSON null): written outside a span, or by a service without the extension`
+          : `the row's ${shownName(name)} field is ${what}, not a carrier (${how})`) +
         (!place.nested && name === TRACE_CONTEXT_FIELD ? otherFieldNote(row) : ""),
     };
   }
@@ -347,18 +370,18 @@ function readCarrierField(
   diagnostics.push(
     found === "field"
       ? `the row has no propagation header at its top level and no traceContext field: read its one field ` +
-          `holding a carrier, ${name}${asText}, as withCarrier(${reader}) reads it (withCarrier(row) reads only ` +
+          `holding a carrier, ${shownName(name)}${asText}, as withCarrier(${shownName(reader)}) reads it (withCarrier(row) reads only ` +
           `traceContext); say --field NAME to choose the field`
       : found === "nested"
         ? `the row has no propagation header at its top level, no traceContext field and no field holding a ` +
-          `carrier: read the one field two levels down holding a carrier, ${name}${asText}, as ` +
-          `withCarrier(${reader}) reads it (withCarrier(row) reads only traceContext); ` +
+          `carrier: read the one field two levels down holding a carrier, ${shownName(name)}${asText}, as ` +
+          `withCarrier(${shownName(reader)}) reads it (withCarrier(row) reads only traceContext); ` +
           // --field takes a name holding a dot for the row's own field of that name, not a path.
           (name.split(".").length === 2 && !Object.hasOwn(row, name)
-            ? `say --field ${shellWord(name)} to read it so, or --field PATH to choose another`
-            : `--field cannot name it, since a field's name holds a dot: pass ${reader} to withCarrier`)
-        : `read the row's ${name} field${asText}` +
-          (place.nested ? `, as withCarrier(${reader}) reads it` : ""),
+            ? `say --field ${fieldOption(name)} to read it so, or --field PATH to choose another`
+            : `--field cannot name it, since a field's name holds a dot: pass ${shownName(reader)} to withCarrier`)
+        : `read the row's ${shownName(name)} field${asText}` +
+          (place.nested ? `, as withCarrier(${shownName(reader)}) reads it` : ""),
   );
   // A carrier one level down, under a name the library never reads a carrier from
   // ({"traceContext": {"__proto__": {"traceparent": ...}}}): no context, said with the fix, as for
@@ -370,7 +393,9 @@ function readCarrierField(
     diagnostics.push(
       nestedPrototypeKeyFinding(
         name,
-        !place.nested && name === TRACE_CONTEXT_FIELD ? "withCarrier(row)" : `withCarrier(${reader})`,
+        !place.nested && name === TRACE_CONTEXT_FIELD
+          ? "withCarrier(row)"
+          : `withCarrier(${shownName(reader)})`,
         nested,
       ),
     );
@@ -385,12 +410,14 @@ function readCarrierField(
           .find((key) => !PROTOTYPE_KEYS.has(key) && holdsCarrier(inner[key]));
   if (wrapped !== undefined) {
     const reads =
-      !place.nested && name === TRACE_CONTEXT_FIELD ? "withCarrier(row)" : `withCarrier(${reader})`;
+      !place.nested && name === TRACE_CONTEXT_FIELD
+        ? "withCarrier(row)"
+        : `withCarrier(${shownName(reader)})`;
     const parses = typeof value !== "string" ? 0 : innermostText(value) === value ? 1 : 2;
     const innerReader = parsed(reader, parses) + propertyAccess(wrapped);
     diagnostics.push(
-      `the row's ${name} field holds no propagation header, but its field ${wrapped} holds a carrier, which ` +
-        `${reads} does not read (TRACEHOP_CARRIER_IN_OTHER_FIELD): --field ${shellWord(`${name}.${wrapped}`)} ` +
+      `the row's ${shownName(name)} field holds no propagation header, but its field ${wrapped} holds a carrier, which ` +
+        `${reads} does not read (TRACEHOP_CARRIER_IN_OTHER_FIELD): --field ${fieldOption(`${name}.${wrapped}`)} ` +
         `reads it, as withCarrier(${innerReader})`,
     );
   }
@@ -418,7 +445,7 @@ function otherFieldNote(row: Record<string, unknown>): string {
   if (holders.length === 0) return "";
   const [first] = holders as [string];
   return holders.length === 1
-    ? `; its ${first} field holds a carrier, which withCarrier(row) does not read (TRACEHOP_CARRIER_IN_OTHER_FIELD): --field ${shellWord(first)} reads it`
+    ? `; its ${shownName(first)} field holds a carrier, which withCarrier(row) does not read (TRACEHOP_CARRIER_IN_OTHER_FIELD): --field ${fieldOption(first)} reads it`
     : `; its fields ${listNames(holders)} hold a carrier, which withCarrier(row) does not read: say --field NAME to read one`;
 }
 
@@ -432,7 +459,7 @@ function otherFieldNote(row: Record<string, unknown>): string {
  */
 function prototypeKeyFinding(name: string, holds: boolean): string {
   return (
-    `the row's ${name} field ${holds ? "holds a carrier, which tracehop never reads" : "is never read as a carrier by tracehop"}: ` +
+    `the row's ${shownName(name)} field ${holds ? "holds a carrier, which tracehop never reads" : "is never read as a carrier by tracehop"}: ` +
     `withCarrier(row) reads only traceContext, and ${PROTOTYPE_KEYS_NEVER_READ}; rename the field, to traceContext`
   );
 }
@@ -445,9 +472,9 @@ function prototypeKeyFinding(name: string, holds: boolean): string {
  */
 function nestedPrototypeKeyFinding(name: string, reader: string, key: string): string {
   return (
-    `the row's ${name} field holds a carrier only under its ${key} field, which tracehop never reads: ` +
-    `${reader} reads the propagation headers of ${name} itself, and ${PROTOTYPE_KEYS_NEVER_READ}; ` +
-    `store the carrier's headers as the ${name} field itself, not under ${key}`
+    `the row's ${shownName(name)} field holds a carrier only under its ${key} field, which tracehop never reads: ` +
+    `${shownName(reader)} reads the propagation headers of ${shownName(name)} itself, and ${PROTOTYPE_KEYS_NEVER_READ}; ` +
+    `store the carrier's headers as the ${shownName(name)} field itself, not under ${key}`
   );
 }
 
@@ -582,7 +609,7 @@ function carrierFieldOf(
       const first = field.split(".")[0]!;
       if (field.includes(".") && Object.hasOwn(row, first))
         diagnostics.push(
-          `the row has a field named ${field} itself: it is read, not the path ${field} through its ${first} field`,
+          `the row has a field named ${shownName(field)} itself: it is read, not the path ${shownName(field)} through its ${shownName(first)} field`,
         );
       return { place: topLevelPlace(row, field) };
     }
@@ -591,7 +618,7 @@ function carrierFieldOf(
     if (path !== undefined && "refused" in path) return { noCarrier: path.refused };
     if (hasPropagationHeader(row)) {
       diagnostics.push(
-        `the object has no ${field} field (--field ${field}): it is read as the carrier itself, since it holds propagation headers`,
+        `the object has no ${shownName(field)} field (--field ${shownName(field)}): it is read as the carrier itself, since it holds propagation headers`,
       );
       return { place: undefined };
     }
@@ -599,7 +626,7 @@ function carrierFieldOf(
     if (path !== undefined) return { noCarrier: path.missing };
     const fields = Object.keys(row);
     return {
-      noCarrier: `the row has no ${field} field (--field ${field}; its fields: ${fields.length ? fields.join(", ") : "none"})`,
+      noCarrier: `the row has no ${shownName(field)} field (--field ${shownName(field)}; its fields: ${fields.length ? listNames(fields.map(shownName)) : "none"})`,
     };
   }
   if (isTraceCarrierProvider(row)) return { place: topLevelPlace(row, TRACE_CONTEXT_FIELD) };
@@ -669,7 +696,8 @@ function textFieldGetter(row: Record<string, unknown>): (name: string) => string
 function deeperHint(paths: readonly string[]): string {
   if (paths.length === 0) return ": no context";
   const where = ` where inspect looks unasked (its fields, and the fields of its first ${MAX_FIELDS_LOOKED_INTO} fields holding an object); further in,`;
-  if (paths.length === 1) return `${where} ${paths[0]} holds one: --field ${shellWord(paths[0]!)} reads it`;
+  if (paths.length === 1)
+    return `${where} ${shownName(paths[0]!)} holds one: --field ${fieldOption(paths[0]!)} reads it`;
   return `${where} ${listNames(paths)} hold one: say --field PATH to read one`;
 }
 
@@ -768,12 +796,12 @@ function fieldAtPath(
   if (key !== undefined)
     return {
       refused:
-        `the row's ${path} field is never read as a carrier by tracehop: the path goes through a field named ${key}, ` +
+        `the row's ${shownName(path)} field is never read as a carrier by tracehop: the path goes through a field named ${key}, ` +
         `and ${PROTOTYPE_KEYS_NEVER_READ}; rename the field`,
     };
   if (steps.includes(""))
     return {
-      missing: `the row has no ${path} field, nor is ${path} a path of fields: a step of it is empty (--field ${path}; its fields: ${listNames(Object.keys(row))})`,
+      missing: `the row has no ${shownName(path)} field, nor is ${shownName(path)} a path of fields: a step of it is empty (--field ${shownName(path)}; its fields: ${listNames(Object.keys(row).map(shownName))})`,
     };
   let object = row;
   let reader = "row";
@@ -781,12 +809,12 @@ function fieldAtPath(
     const step = steps[i]!;
     const at = steps.slice(0, i).join(".");
     if (!Object.hasOwn(object, step)) {
-      const where = i === 0 ? "it has" : `its ${at} field has`;
-      const there = i === 0 ? "its fields" : `the fields of ${at}`;
+      const where = i === 0 ? "it has" : `its ${shownName(at)} field has`;
+      const there = i === 0 ? "its fields" : `the fields of ${shownName(at)}`;
       return {
         missing:
-          `the row has no ${path} field: ${where} no ${step} field ` +
-          `(--field ${path}; ${there}: ${listNames(Object.keys(object))})`,
+          `the row has no ${shownName(path)} field: ${where} no ${shownName(step)} field ` +
+          `(--field ${shownName(path)}; ${there}: ${listNames(Object.keys(object).map(shownName))})`,
       };
     }
     const value = object[step];
@@ -799,7 +827,7 @@ function fieldAtPath(
           ? `text that is not the JSON text of an object (${whyNotCarrierText(value)})`
           : describeField(value);
       return {
-        missing: `the row has no ${path} field: its ${steps.slice(0, i + 1).join(".")} field is ${what}, not an object holding fields (--field ${path})`,
+        missing: `the row has no ${shownName(path)} field: its ${shownName(steps.slice(0, i + 1).join("."))} field is ${what}, not an object holding fields (--field ${shownName(path)})`,
       };
     }
     object = inner.object;

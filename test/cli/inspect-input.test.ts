@@ -3316,7 +3316,8 @@ describe("tracehop inspect: its output and exit codes", () => {
     assert.equal(field.code, 1);
     assert.match(
       field.stdout,
-      /the row has no x\\u001b\[31m\\u202e field \(--field x\\u001b\[31m\\u202e; its fields: id\)/,
+      // Named quoted, as a name holding a character outside printable ASCII is (a file name, a key).
+      /the row has no "x\\u001b\[31m\\u202e" field \(--field "x\\u001b\[31m\\u202e"; its fields: id\)/,
     );
     const option = run(["inspect", "--\u001b[31m", "{}"]);
     assert.equal(option.code, 2);

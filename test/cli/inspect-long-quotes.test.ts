@@ -77,3 +77,52 @@ test("an ot-baggage-* key that is no baggage token: the key and its baggage key 
       "(a key is a token: letters, digits and !#$%&'*+-.^_`|~; W3C Baggage §3.2.1.2)",
   );
 });
+
+test("a long --field path is named cut, with its length, in every finding and diagnostic (not repeated whole); a short one as typed", () => {
+  const STEP = "x".repeat(300);
+  const FIELD = `payload.${STEP}`;
+  const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  /** The path as findings name it: quoted, its first 80 characters, then its length. */
+  const SHOWN = `${JSON.stringify(FIELD.slice(0, 80))}… (${FIELD.length} characters)`;
+  const rows = [
+    { payload: { a: 1 } }, // a step missing
+    { id: 1 }, // the first step missing
+    { traceparent: TP }, // no such field: read as the carrier itself
+    { id: 1, payload: { [STEP]: null } }, // the field null
+    { id: 1, payload: { [STEP]: { traceparent: TP } }, traceparent: "x" }, // read, headers beside ignored
+    { id: 1, payload: "text" }, // a step that is no object
+  ];
+  for (const row of rows) {
+    const input = JSON.stringify(row);
+    for (const json of [false, true]) {
+      const { code, stdout, stderr } = run(
+        ["inspect", ...(json ? ["--json"] : []), "--field", FIELD, "-"],
+        input,
+      );
+      assert.ok(code === 0 || code === 1, `${input}: ${stderr}`);
+      const said = json
+        ? (() => {
+            const report = JSON.parse(stdout) as { noCarrier?: string; diagnostics: string[] };
+            return [...(report.noCarrier === undefined ? [] : [report.noCarrier]), ...report.diagnostics];
+          })()
+        : // The headline of a valid context gives the expression to paste, whole (as --json's carrierFrom).
+          stdout.split("\n").filter((line, i) => i > 0 || !line.startsWith("valid context"));
+      const naming = said.filter((line) => line.includes(STEP.slice(0, 60)));
+      assert.ok(naming.length > 0, `${input}: no finding names the field: ${stdout.slice(0, 600)}`);
+      for (const line of naming) {
+        // The path whole is never repeated; where it is named, it is cut with its length.
+        assert.ok(!line.includes(STEP.slice(0, 100)), `${input}: ${line.slice(0, 400)}`);
+        assert.ok(line.includes(SHOWN), `${input}: ${line.slice(0, 400)}`);
+      }
+    }
+  }
+  // A short path is named as typed.
+  const short = run(["inspect", "--json", "--field", "payload.trace", "-"], '{"payload": {"a": 1}}');
+  assert.equal(
+    JSON.parse(short.stdout).noCarrier,
+    "the row has no payload.trace field: its payload field has no trace field (--field payload.trace; the fields of payload: a)",
+  );
+  // A character outside printable ASCII (a right-to-left override) is escaped where the path is named.
+  const odd = run(["inspect", "--field", "pay\u202eload.x", "-"], '{"id": 1}');
+  assert.match(odd.stdout, /the row has no "pay\\u202eload\.x" field/);
+});

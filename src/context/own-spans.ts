@@ -1,4 +1,13 @@
-import type { Span } from "@opentelemetry/api";
+import type {
+  Exception,
+  Link,
+  Span,
+  SpanAttributes,
+  SpanAttributeValue,
+  SpanContext,
+  SpanStatus,
+  TimeInput,
+} from "@opentelemetry/api";
 import { TRACER_NAME } from "./carrier-context.js";
 
 /**
@@ -47,27 +56,65 @@ export function isOwnSpan(span: Span): boolean {
 }
 
 /**
- * Restore spans the sampler dropped that have not ended: a non-recording span cannot tell whether it has
- * ended, and a restore nested in an open one keeps its sampling decision (docs/restore.md "Nested
- * restores"). Weak, so a span never ended (a leak) is collected as usual.
+ * A restore span the sampler dropped, as tracehop hands it to the restore's function and makes it active
+ * there: the dropped span itself (`inner`, what the tracer returned), with every call passed on to it, that
+ * also knows whether it has ended. A dropped span does not say so (`isRecording()` is false from its start),
+ * and a restore nested in one that has not ended keeps its sampling decision (docs/restore.md "Nested
+ * restores"). It has ended at its first `end()`: the helper's when the work is over, or the function's own
+ * (a step the function ends early is over, as a sampled span that ended is). Its state is its own: nothing
+ * is recorded for the process, so a span never ended (a promise that never settles, a generator dropped
+ * unfinished) costs nothing past itself, and the end of any other span costs nothing.
  */
-const unsampledOpen = new WeakSet<object>();
-/** How many spans {@link markUnsampledOpen} added that {@link markEnded} has not removed. */
-let unsampledOpenCount = 0;
+export class DroppedRestoreSpan implements Span {
+  /** True until the first {@link end}. */
+  open = true;
 
-/** Records `span`, a restore span the sampler dropped, as open until {@link markEnded}. */
-export function markUnsampledOpen(span: Span): void {
-  if (span === null || typeof span !== "object" || unsampledOpen.has(span)) return;
-  unsampledOpen.add(span);
-  unsampledOpenCount++;
+  constructor(readonly inner: Span) {}
+
+  spanContext(): SpanContext {
+    return this.inner.spanContext();
+  }
+  setAttribute(key: string, value: SpanAttributeValue): this {
+    this.inner.setAttribute(key, value);
+    return this;
+  }
+  setAttributes(attributes: SpanAttributes): this {
+    this.inner.setAttributes(attributes);
+    return this;
+  }
+  addEvent(name: string, attributesOrStartTime?: SpanAttributes | TimeInput, startTime?: TimeInput): this {
+    this.inner.addEvent(name, attributesOrStartTime, startTime);
+    return this;
+  }
+  addLink(link: Link): this {
+    this.inner.addLink(link);
+    return this;
+  }
+  addLinks(links: Link[]): this {
+    this.inner.addLinks(links);
+    return this;
+  }
+  setStatus(status: SpanStatus): this {
+    this.inner.setStatus(status);
+    return this;
+  }
+  updateName(name: string): this {
+    this.inner.updateName(name);
+    return this;
+  }
+  end(endTime?: TimeInput): void {
+    this.open = false;
+    this.inner.end(endTime);
+  }
+  isRecording(): boolean {
+    return this.inner.isRecording();
+  }
+  recordException(exception: Exception, time?: TimeInput): void {
+    this.inner.recordException(exception, time);
+  }
 }
 
-/** True while `span`, recorded by {@link markUnsampledOpen}, has not ended. */
+/** True while `span` is a {@link DroppedRestoreSpan} that has not ended. */
 export function isUnsampledOpen(span: Span): boolean {
-  return unsampledOpen.has(span);
-}
-
-/** Says that `span` has ended (one comparison while no dropped restore span is open). */
-export function markEnded(span: Span): void {
-  if (unsampledOpenCount !== 0 && unsampledOpen.delete(span)) unsampledOpenCount--;
+  return span instanceof DroppedRestoreSpan && span.open;
 }

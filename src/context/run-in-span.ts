@@ -11,7 +11,6 @@ import { tracingDisabled, warnOnce } from "../warn-once.js";
 import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER } from "./attributes.js";
 import type { CarrierCaller } from "./carrier-in-other-field.js";
 import { countOpen } from "./open-span-counts.js";
-import { markEnded } from "./own-spans.js";
 
 /**
  * Runs `fn(span)` with `active` (a context holding `span`) as the active context, and ends `span`
@@ -180,7 +179,6 @@ function errorType(err: unknown): string {
 
 /** Ends `span`; a failure of the span processor never reaches the caller. */
 function endSpan(span: Span): void {
-  markEnded(span);
   try {
     span.end();
   } catch (tracingError) {

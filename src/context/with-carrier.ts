@@ -63,7 +63,7 @@ import {
   type ResolvedRelation,
 } from "./relation.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
-import { isUnsampledOpen, markOwnSpan, markUnsampledOpen } from "./own-spans.js";
+import { DroppedRestoreSpan, isUnsampledOpen, markOwnSpan } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
 import { warnIfLinksDropped } from "./links-dropped.js";
 import { capturedAtOption, ordinalOptions } from "./ordinal-options.js";
@@ -162,8 +162,9 @@ export interface StartedSpan {
  * the root of a new trace with no link, with its baggage. `auto`: `parent` while the carrier is younger
  * than `maxParentAge` and `run` is 1 or unset, else `link` (taskforcesh/bullmq#2942). Nested in work
  * that already continues the same stored span context (a restore of it active at the call whose span is
- * still recording, or was dropped by the sampler and has not ended; no relation given, the same one or
- * `auto`; no other `attempt`, `run` or capture time: a traced method handing its row to another), the
+ * still recording, or was dropped by the sampler and has not ended, not even by `fn`'s own `span.end()`;
+ * no relation given, the same one or `auto`; no other `attempt`, `run` or capture time: a traced method
+ * handing its row to another), the
  * span is a child of the active span instead, without `tracehop.relation`, keeping its trace and
  * sampling decision (docs/restore.md "Nested restores").
  *
@@ -338,8 +339,7 @@ function startUnmarked(
   }
   // Every link the span was given (the caller's, then tracehop's) is in `links` by now.
   if (links.length > 0) warnIfLinksDropped(started.span, links.length, scope.caller ?? "withCarrier");
-  if (stored && !continuing)
-    started.active = markRestore(started, stored, relation, attributes, capturedAtMs);
+  if (stored && !continuing) started = markRestore(started, stored, relation, attributes, capturedAtMs);
   return started;
 }
 
@@ -367,9 +367,9 @@ interface RestoreMark {
 const RESTORE_MARK = createContextKey("tracehop restore of a stored span context");
 
 /**
- * `started.active` with the {@link RestoreMark} of a restore of `stored`; a span the sampler dropped is
- * recorded as open until `runInSpan` ends it (`markUnsampledOpen`), since a non-recording span does not
- * tell whether it has ended.
+ * `started` marked as a restore of `stored` (its `active` holds the {@link RestoreMark}). A span the
+ * sampler dropped is handed on as a {@link DroppedRestoreSpan} (in `active` too), which knows when it
+ * ends (`runInSpan`'s end, or the function's own `span.end()`), since a non-recording span does not tell.
  */
 function markRestore(
   started: StartedSpan,
@@ -377,15 +377,19 @@ function markRestore(
   relation: ResolvedRelation,
   attributes: Attributes,
   capturedAtMs: number | undefined,
-): Context {
-  const mark = restoreMark(started.span, stored, relation, attributes, capturedAtMs);
+): StartedSpan {
+  let { span, active } = started;
   try {
-    if (!started.span.isRecording()) markUnsampledOpen(started.span);
+    if (!span.isRecording()) {
+      span = new DroppedRestoreSpan(span);
+      active = trace.setSpan(active, span);
+    }
   } catch {
     // A span whose isRecording throws (a faulty SDK): not nested into when dropped, as before.
   }
-  // started.active was just made (trace.setSpan), by this restore alone: marked without another copy.
-  return withOwnValue(started.active, RESTORE_MARK, mark);
+  const mark = restoreMark(span, stored, relation, attributes, capturedAtMs);
+  // `active` was just made (trace.setSpan), by this restore alone: marked without another copy.
+  return { span, active: withOwnValue(active, RESTORE_MARK, mark) };
 }
 
 /**
@@ -481,8 +485,7 @@ function continuingRestore(
       return undefined;
     const span = trace.getSpan(active);
     if (span === undefined || span.spanContext().traceId !== mark.traceId) return undefined;
-    if (span.isRecording()) return active;
-    return !mark.span.isRecording() && isUnsampledOpen(mark.span) ? active : undefined;
+    return span.isRecording() || isUnsampledOpen(mark.span) ? active : undefined;
   } catch {
     return undefined;
   }

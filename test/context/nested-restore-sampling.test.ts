@@ -6,7 +6,7 @@
 // never exported; an id generator hands out chosen trace ids so that a ratio sampler's decision is known.
 import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { context, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, trace, type Context, type Span } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   AlwaysOffSampler,
@@ -156,6 +156,79 @@ describe("a restore nested in an outer restore the sampler dropped", () => {
     });
     await later;
     assert.deepEqual(asked.get("later"), { traceId: STORED_TRACE, parentId: STORED_SPAN });
+  });
+
+  test("the dropped outer span ended early by its function: a restore after that is not nested, as under a sampled one", async () => {
+    recording.current = new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    const row = rowWithFlags("00");
+    let outer!: { traceId: string; spanId: string };
+    await withCarrier(row, "outer", async (span) => {
+      outer = activeIds();
+      await withCarrier(row, "before end", () => undefined);
+      span.end(); // the step is over, though fn goes on
+      await withCarrier(row, "after end", () => undefined);
+    });
+    assert.deepEqual(asked.get("before end"), { traceId: STORED_TRACE, parentId: outer.spanId });
+    assert.deepEqual(asked.get("after end"), { traceId: STORED_TRACE, parentId: STORED_SPAN });
+  });
+
+  test("the sampled outer span ended early by its function: a restore after that is not nested (what the dropped case agrees with)", async () => {
+    recording.current = new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    const row = rowWithFlags("01");
+    await withCarrier(row, "outer", async (span) => {
+      span.end();
+      await withCarrier(row, "after end", () => undefined);
+    });
+    assert.deepEqual(asked.get("after end"), { traceId: STORED_TRACE, parentId: STORED_SPAN });
+    assert.equal(exporter.getFinishedSpans().length, 2);
+  });
+
+  test("a dropped outer span ended early, under link with a ratio root sampler: the later restore is a restore of its own (the default relation, a child of the stored span), as under a sampled one", async () => {
+    recording.current = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.5) });
+    const row = rowWithFlags("01");
+    nextTraceIds.push(traceIdDecided(true));
+    let outer!: { traceId: string; spanId: string };
+    await withCarrier(
+      row,
+      "outer",
+      async (span) => {
+        outer = activeIds();
+        span.end();
+        await withCarrier(row, "after end", () => undefined);
+      },
+      { relation: "link" },
+    );
+    assert.notEqual(outer.traceId, STORED_TRACE);
+    assert.deepEqual(asked.get("after end"), { traceId: STORED_TRACE, parentId: STORED_SPAN });
+    // The same under a sampled outer root ended early: the ratio keeps this trace id.
+    exporter.reset();
+    nextTraceIds.push(traceIdDecided(false));
+    await withCarrier(
+      row,
+      "sampled outer",
+      async (span) => {
+        span.end();
+        await withCarrier(row, "after sampled end", () => undefined);
+      },
+      { relation: "link" },
+    );
+    assert.deepEqual(asked.get("after sampled end"), { traceId: STORED_TRACE, parentId: STORED_SPAN });
+  });
+
+  test("the dropped span fn gets is the active span inside fn, across awaits, in the stored trace", async () => {
+    recording.current = new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    const row = rowWithFlags("00");
+    let given!: Span;
+    let active: Span | undefined;
+    await withCarrier(row, "outer", async (span) => {
+      given = span;
+      await Promise.resolve();
+      active = trace.getActiveSpan();
+    });
+    assert.equal(active, given);
+    assert.equal(given.isRecording(), false);
+    assert.equal(given.spanContext().traceId, STORED_TRACE);
+    assert.equal(asked.get("outer")?.parentId, STORED_SPAN);
   });
 
   test("a sampled outer restore: nesting as before, both exported in one trace", async () => {

@@ -30,6 +30,7 @@ import {
   getExtractionLinks,
   getRestoredRoot,
   markExtractionTaken,
+  restartedFrom,
   restoredRootLinkContext,
 } from "../propagation/extraction-result.js";
 import {
@@ -154,19 +155,19 @@ export interface StartedSpan {
  * new trace, linked to the stored context, with its baggage.
  *
  * The span, by `options.relation` (docs/restore.md "Relation policy"): `parent` (default), a child of
- * the stored span context in the context the carrier restored, so baggage and Datadog fields are present
- * inside `fn` (open-telemetry/opentelemetry-js-contrib#1351), with the extraction's links and
+ * the stored span context in the context the carrier restored, so baggage and Datadog fields are
+ * present inside `fn` (open-telemetry/opentelemetry-js-contrib#1351), with the extraction's links and
  * `_dd.parent_id`; a Datadog context with parent id 0 (Synthetics) gives a root span that keeps the
  * stored trace id. `link`: the root of a new trace linked to the stored context, with its baggage, the
  * trace-independent Datadog fields and a user's sampling decision (DataDog/dd-trace-py#9159). `none`:
  * the root of a new trace with no link, with its baggage. `auto`: `parent` while the carrier is younger
  * than `maxParentAge` and `run` is 1 or unset, else `link` (taskforcesh/bullmq#2942). Nested in work
- * that already continues the same stored span context (a restore of it active at the call whose span is
- * still recording, or was dropped by the sampler and has not ended, not even by `fn`'s own `span.end()`;
- * no relation given, the same one or `auto`; no other `attempt`, `run` or capture time: a traced method
- * handing its row to another), the
- * span is a child of the active span instead, without `tracehop.relation`, keeping its trace and
- * sampling decision (docs/restore.md "Nested restores").
+ * that already continues the same stored span context (for a `restart` extraction or a Datadog parent
+ * id 0, the same context its span links; a restore of it active at the call whose span is still
+ * recording, or was dropped by the sampler and has not ended, not even by `fn`'s own `span.end()`; no
+ * relation given, the same one or `auto`; no other `attempt`, `run` or capture time: a traced method
+ * handing its row to another), the span is a child of the active span instead, without
+ * `tracehop.relation`, keeping its trace and sampling decision (docs/restore.md "Nested restores").
  *
  * The span is active for `fn` — across awaits, and in each step of a generator (see `runInSpan`). A
  * throw or rejection is recorded (exception event, ERROR status, `error.type`) and rethrown
@@ -312,7 +313,12 @@ function startUnmarked(
 
   let started: StartedSpan;
   const { given, resolved: relation } = relationOf(options, hasStoredContext, ageMs);
-  const continuing = stored && continuingRestore(stored, given, relation, attributes, capturedAtMs);
+  // What a nested restore of the same carrier is recognised by: the stored span context, or, for a
+  // carrier that restores no parent, what the span links instead (a restored root: its trace with span
+  // id 0; a `restart` extraction: the context it cut).
+  const restoredFrom = stored ?? (root ? restoredRootLinkContext(root) : restartedFrom(restored));
+  const continuing =
+    restoredFrom && continuingRestore(restoredFrom, given, relation, attributes, capturedAtMs);
   if (continuing) started = startNested(name, spanOptions, continuing);
   else if (!hasStoredContext && scope.fallback)
     started = startUnderFallback(name, spanOptions, restored, scope.fallback);
@@ -339,7 +345,8 @@ function startUnmarked(
   }
   // Every link the span was given (the caller's, then tracehop's) is in `links` by now.
   if (links.length > 0) warnIfLinksDropped(started.span, links.length, scope.caller ?? "withCarrier");
-  if (stored && !continuing) started = markRestore(started, stored, relation, attributes, capturedAtMs);
+  if (restoredFrom && !continuing)
+    started = markRestore(started, restoredFrom, relation, attributes, capturedAtMs);
   return started;
 }
 
@@ -349,7 +356,11 @@ function startUnmarked(
  * inside ({@link continuingRestore}).
  */
 interface RestoreMark {
-  /** The stored span context restored (its ids). */
+  /**
+   * The stored span context restored (its ids); for a carrier that restores no parent, what the
+   * restore's span links instead: the context a `restart` extraction cut, or a restored root's trace
+   * with span id 0 (`restoredRootLinkContext`).
+   */
   storedTraceId: string;
   storedSpanId: string;
   /** The restore's span, and its trace: the stored trace (`parent`) or a new one (`link`, `none`). */

@@ -8,6 +8,7 @@ import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import {
+  createPropagator,
   setRestoreDefaults,
   traced,
   withBatchItem,
@@ -310,5 +311,88 @@ describe("nested restores: retries, other rows, later callbacks, parallel steps"
     assert.deepEqual(placeOf("left"), outer);
     assert.deepEqual(placeOf("right"), outer);
     assert.deepEqual(placeOf("left inner"), idsOf("left"));
+  });
+});
+
+describe("nested restores of a carrier that restores no parent: a restart extraction, a Datadog parent id 0", () => {
+  const restart = createPropagator(undefined, { extractBehavior: "restart" });
+  /** A Datadog carrier with parent id 0 (Synthetics): a restored root that keeps the stored trace id. */
+  const syntheticsJob = {
+    id: 2,
+    traceContext: {
+      "x-datadog-trace-id": "1234",
+      "x-datadog-parent-id": "0",
+      "x-datadog-sampling-priority": "1",
+      "x-datadog-origin": "synthetics",
+    },
+    createdAt: new Date(),
+  };
+  const SYNTHETICS_TRACE = "000000000000000000000000000004d2";
+
+  test("restart: the inner restore is a child of the outer one, in its new trace, not the root of another trace", async () => {
+    class Worker {
+      @traced({ name: "process", propagator: restart })
+      async process(row: typeof job) {
+        await this.step(row);
+      }
+      @traced({ name: "step", propagator: restart })
+      async step(_row: typeof job) {}
+    }
+    await new Worker().process(job);
+    const [newTrace, processId] = idsOf("process");
+    assert.notEqual(newTrace, W3C_TRACE_ID);
+    assert.equal(parentIdOf(finishedSpan("process")), undefined);
+    assert.deepEqual(
+      linksOf(finishedSpan("process")).map((l) => l.spanId),
+      [W3C_PARENT_ID],
+    );
+    assert.deepEqual(placeOf("step"), [newTrace, processId]);
+    assert.deepEqual(linksOf(finishedSpan("step")), []);
+  });
+
+  test("restart, withCarrier in withCarrier: one new trace, the inner span under the outer", async () => {
+    await withCarrier(
+      job,
+      "outer",
+      () => withCarrier(job, "inner", () => undefined, { propagator: restart }),
+      {
+        propagator: restart,
+      },
+    );
+    assert.deepEqual(placeOf("inner"), idsOf("outer"));
+    assert.deepEqual(linksOf(finishedSpan("inner")), []);
+  });
+
+  test("Datadog parent id 0, relation parent: the inner span is a child of the outer root, not a second root of the trace", async () => {
+    await withCarrier(syntheticsJob, "outer", () => withCarrier(syntheticsJob, "inner", () => undefined));
+    assert.deepEqual(placeOf("outer"), [SYNTHETICS_TRACE, undefined]);
+    assert.deepEqual(placeOf("inner"), idsOf("outer"));
+  });
+
+  test("Datadog parent id 0, relation link: the inner span is a child of the outer, in its new trace, not in the stored trace", async () => {
+    await withCarrier(syntheticsJob, "outer", () => withCarrier(syntheticsJob, "inner", () => undefined), {
+      relation: "link",
+    });
+    const [newTrace] = idsOf("outer");
+    assert.notEqual(newTrace, SYNTHETICS_TRACE);
+    assert.deepEqual(placeOf("inner"), idsOf("outer"));
+  });
+
+  test("restart and parent id 0, a retry (another attempt) inside: not nested, a restore of its own as before", async () => {
+    await withCarrier(
+      job,
+      "outer",
+      () => withCarrier(job, "retry", () => undefined, { propagator: restart, attempt: 2 }),
+      {
+        propagator: restart,
+      },
+    );
+    assert.notEqual(idsOf("retry")[0], idsOf("outer")[0]);
+    assert.equal(parentIdOf(finishedSpan("retry")), undefined);
+    exporter.reset();
+    await withCarrier(syntheticsJob, "outer", () =>
+      withCarrier(syntheticsJob, "retry", () => undefined, { attempt: 2 }),
+    );
+    assert.deepEqual(placeOf("retry"), [SYNTHETICS_TRACE, undefined]);
   });
 });

@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { trace } from "@opentelemetry/api";
-import { traced, withCarrier, type Relation } from "../../src/index.js";
+import { createPropagator, traced, withCarrier, type Relation } from "../../src/index.js";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
 import { exporter } from "../support/sdk.js";
 import { databaseFixture, STOCK, type Provider } from "./databases.js";
@@ -93,6 +93,43 @@ for (const provider of ["sqlite", "postgresql"] as Provider[]) {
       assert.equal(step.parentSpanContext?.spanId, processSpan.spanContext().spanId);
       assert.deepEqual(step.links, []);
       assert.equal(step.attributes["tracehop.relation"], undefined);
+    });
+
+    test("a worker whose propagator restarts (DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=restart): the step is a child of the job's span, in its new trace", async (t) => {
+      if (!need(t)) return;
+      exporter.reset();
+      const request = await inSpan("POST /jobs", async (span) => {
+        await db.preprocessJob.create({ data: { text: "nested restart" } });
+        return span.spanContext();
+      });
+      const job = await db.preprocessJob.findFirstOrThrow({ where: { text: "nested restart" } });
+      const restart = createPropagator(undefined, { extractBehavior: "restart" });
+      class Worker {
+        @traced({ name: "process", propagator: restart })
+        async process(row: typeof job) {
+          await db.preprocessJob.update({ where: { id: row.id }, data: { status: "running" } });
+          await this.step(row);
+        }
+        @traced({ name: "step", propagator: restart })
+        async step(row: typeof job) {
+          await db.preprocessJob.update({ where: { id: row.id }, data: { status: "done" } });
+        }
+      }
+      await new Worker().process(job);
+      const processSpan = spanNamed("process");
+      const step = spanNamed("step");
+      assert.notEqual(processSpan.spanContext().traceId, request.traceId);
+      assert.equal(processSpan.parentSpanContext, undefined);
+      assert.deepEqual(
+        processSpan.links.map((l) => l.context.spanId),
+        [request.spanId],
+      );
+      assert.equal(step.spanContext().traceId, processSpan.spanContext().traceId);
+      assert.equal(step.parentSpanContext?.spanId, processSpan.spanContext().spanId);
+      assert.deepEqual(step.links, []);
+      // Only the request's trace and the job's: no trace of the step's own.
+      const traces = new Set(exporter.getFinishedSpans().map((s) => s.spanContext().traceId));
+      assert.deepEqual([...traces].sort(), [request.traceId, processSpan.spanContext().traceId].sort());
     });
 
     test("a restore with no attempt is the first attempt: attempt 1 inside it nests, attempt 2 is a retry (a child of the stored span)", async (t) => {

@@ -378,9 +378,10 @@ interface RestoreMark {
 const RESTORE_MARK = createContextKey("tracehop restore of a stored span context");
 
 /**
- * `started` marked as a restore of `stored` (its `active` holds the {@link RestoreMark}). A span the
- * sampler dropped is handed on as a {@link DroppedRestoreSpan} (in `active` too), which knows when it
- * ends (`runInSpan`'s end, or the function's own `span.end()`), since a non-recording span does not tell.
+ * `started`, changed in place, marked as a restore of `stored` (its `active` holds the
+ * {@link RestoreMark}). A span the sampler dropped is handed on as a {@link DroppedRestoreSpan} (in
+ * `active` too), which knows when it ends (`runInSpan`'s end, or the function's own `span.end()`), since
+ * a non-recording span does not tell.
  */
 function markRestore(
   started: StartedSpan,
@@ -389,18 +390,18 @@ function markRestore(
   attributes: Attributes,
   capturedAtMs: number | undefined,
 ): StartedSpan {
-  let { span, active } = started;
   try {
-    if (!span.isRecording()) {
-      span = new DroppedRestoreSpan(span);
-      active = trace.setSpan(active, span);
+    if (!started.span.isRecording()) {
+      started.span = new DroppedRestoreSpan(started.span);
+      started.active = trace.setSpan(started.active, started.span);
     }
   } catch {
     // A span whose isRecording throws (a faulty SDK): not nested into when dropped, as before.
   }
-  const mark = restoreMark(span, stored, relation, attributes, capturedAtMs);
-  // `active` was just made (trace.setSpan), by this restore alone: marked without another copy.
-  return { span, active: withOwnValue(active, RESTORE_MARK, mark) };
+  const mark = restoreMark(started.span, stored, relation, attributes, capturedAtMs);
+  // started.active was just made (trace.setSpan), by this restore alone: marked without another copy.
+  started.active = withOwnValue(started.active, RESTORE_MARK, mark);
+  return started;
 }
 
 /**

@@ -270,7 +270,8 @@ function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: str
 /**
  * The span active in `base` when it is an instrumentation's recording CONSUMER span that already
  * continues the message whose context is `restored` (`continuationOf`), with how it continues it (and
- * `stored`, the message's span context, when it holds a valid one: a restore of it inside nests);
+ * `stored`, the message's span context, else what the span links under a `restart` or for a parent id
+ * 0, as withCarrier recognises its own: a restore of it inside nests);
  * `undefined` else. tracehop's own span is never taken for an instrumentation's, nor one taken over
  * already: a retry that a failed attempt runs inside its handler gets its own span, a sibling under the
  * message's context (docs/restore.md).
@@ -312,7 +313,10 @@ function instrumentationSpanOf(
   if (message === undefined) return wholeAmqpMessage ? { span, continuation: undefined } : undefined;
   const continuation = continuationOf(span, message);
   if (continuation === undefined) return undefined;
-  return message === parent ? { span, continuation, stored: parent } : { span, continuation };
+  // `stored`: what a restore of the message inside is recognised by, as withCarrier keys its own (the
+  // parent, else the context the restart link names or the root's span id 0: docs/restore.md "Nested
+  // restores").
+  return { span, continuation, stored: message };
 }
 
 /**

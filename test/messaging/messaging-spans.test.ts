@@ -24,6 +24,7 @@ import {
   setRestoreDefaults,
   withBatch,
   withBatchItem,
+  withCarrier,
 } from "../../src/index.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import {
@@ -894,6 +895,24 @@ describe("withProcessSpan", () => {
       only.links.map((link) => [link.context.traceId, link.context.spanId, link.attributes?.reason]),
       [[traceId, sendSpanId, "propagation_behavior_extract"]],
     );
+  });
+
+  test("restart: a restore of the message inside the reused instrumentation span (a traced step handed it) is its child, not a new trace", async () => {
+    const { headers, traceId } = await sentMessage();
+    const restart = createPropagator(undefined, { extractBehavior: "restart" });
+    const parent = restart.extract(context.active(), headers, HEADERS_GETTER);
+    const instrumentation = tracer.startSpan("jobs process", { kind: SpanKind.CONSUMER }, parent);
+    context.with(trace.setSpan(parent, instrumentation), () =>
+      withProcessSpan(headers, { ...kafka, propagator: restart }, () =>
+        withCarrier(headers, "step", () => undefined, { propagator: restart }),
+      ),
+    );
+    instrumentation.end();
+    const step = spansNamed("step")[0]!;
+    assert.notEqual(instrumentation.spanContext().traceId, traceId);
+    assert.equal(step.spanContext().traceId, instrumentation.spanContext().traceId);
+    assert.equal(step.parentSpanContext?.spanId, instrumentation.spanContext().spanId);
+    assert.deepEqual(step.links, []);
   });
 
   test("restart of a Synthetics message (parent id 0): the instrumentation's span, linked with span id 0, is reused", () => {

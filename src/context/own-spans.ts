@@ -66,8 +66,11 @@ export function isOwnSpan(span: Span): boolean {
  * unfinished) costs nothing past itself, and the end of any other span costs nothing.
  */
 export class DroppedRestoreSpan implements Span {
-  /** True until the first {@link end}. */
-  open = true;
+  /**
+   * True from the first {@link end}: the field an SDK span has (`hasEnded` reads it, so that a dropped
+   * restore that ended is no parent of a message without a context, as a sampled one that ended is not).
+   */
+  ended = false;
 
   constructor(readonly inner: Span) {}
 
@@ -103,7 +106,7 @@ export class DroppedRestoreSpan implements Span {
     return this;
   }
   end(endTime?: TimeInput): void {
-    this.open = false;
+    this.ended = true;
     this.inner.end(endTime);
   }
   isRecording(): boolean {
@@ -116,5 +119,5 @@ export class DroppedRestoreSpan implements Span {
 
 /** True while `span` is a {@link DroppedRestoreSpan} that has not ended. */
 export function isUnsampledOpen(span: Span): boolean {
-  return span instanceof DroppedRestoreSpan && span.open;
+  return span instanceof DroppedRestoreSpan && !span.ended;
 }

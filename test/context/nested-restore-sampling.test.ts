@@ -20,7 +20,7 @@ import {
   type IdGenerator,
   type Sampler,
 } from "@opentelemetry/sdk-trace-base";
-import { LinkAwareSampler, traced, withCarrier } from "../../src/index.js";
+import { LinkAwareSampler, traced, withBatchItem, withCarrier } from "../../src/index.js";
 
 const exporter = new InMemorySpanExporter();
 /** What the sampler was asked, per span name: the trace id and the parent span id (undefined: a root). */
@@ -213,6 +213,23 @@ describe("a restore nested in an outer restore the sampler dropped", () => {
       { relation: "link" },
     );
     assert.deepEqual(asked.get("after sampled end"), { traceId: STORED_TRACE, parentId: STORED_SPAN });
+  });
+
+  test("a message without a context (withBatchItem) after the dropped outer span ended early: not under the ended span, as under a sampled one", async () => {
+    recording.current = new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    for (const flags of ["00", "01"] as const) {
+      asked.clear();
+      let outer!: { traceId: string; spanId: string };
+      await withCarrier(rowWithFlags(flags), "outer", async (span) => {
+        outer = activeIds();
+        withBatchItem({ id: 2 }, "before end", () => undefined);
+        span.end();
+        withBatchItem({ id: 3 }, "after end", () => undefined);
+      });
+      assert.deepEqual(asked.get("before end"), { traceId: outer.traceId, parentId: outer.spanId }, flags);
+      assert.equal(asked.get("after end")?.parentId, undefined, flags);
+      assert.notEqual(asked.get("after end")?.traceId, outer.traceId, flags);
+    }
   });
 
   test("the dropped span fn gets is the active span inside fn, across awaits, in the stored trace", async () => {

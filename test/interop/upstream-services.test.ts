@@ -17,6 +17,7 @@ import {
 import { createPropagator } from "../../src/propagation/create-propagator.js";
 import { getDatadogContext, setDatadogContext } from "../../src/propagation/datadog/datadog-context.js";
 import { ddPropagator } from "./dd-trace-helpers.js";
+import { resetWarningsForTests } from "../../src/warn-once.js";
 
 const styles = ["datadog", "tracecontext"];
 const spanContext = {
@@ -37,7 +38,8 @@ before(() => {
 });
 after(() => diag.disable());
 
-test("_dd.p.upstream_services set through setDatadogContext: left out alone on inject, in x-datadog-tags and dd=, the other tags kept, said on diag", () => {
+test("_dd.p.upstream_services set through setDatadogContext: left out alone on inject, in x-datadog-tags and dd=, the other tags kept, said on diag (once per process)", () => {
+  resetWarningsForTests();
   warnings = [];
   const ours = createPropagator(styles);
   const ctx = setDatadogContext(trace.setSpanContext(ROOT_CONTEXT, spanContext), {
@@ -49,7 +51,7 @@ test("_dd.p.upstream_services set through setDatadogContext: left out alone on i
   assert.equal(carrier["x-datadog-tags"], "_dd.p.dm=-4,_dd.p.tid=640cfd8d00000000,_dd.p.usr=bob");
   assert.equal(carrier.tracestate, "dd=s:2;p:00000000000001c8;t.dm:-4;t.tid:640cfd8d00000000;t.usr:bob");
   assert.deepEqual(warnings, [
-    "tracehop: _dd.p.upstream_services not injected: Datadog deprecated it, and dd-trace-java and dd-trace-py drop it when they read it; the other tags are still sent",
+    "tracehop: _dd.p.upstream_services not injected: Datadog deprecated it, and dd-trace-java and dd-trace-py drop it when they read it; the other tags are still sent. Leave it out of setDatadogContext's propagationTags. (Said once per process.)",
   ]);
   // Read back: the same tags (nothing was written that the reader would skip).
   const back = getDatadogContext(ours.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter));

@@ -222,7 +222,8 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   grammar of dd-trace-java `PTagsCodec.validateDecisionMakerTag`, which drops the whole header for
  *   another) is left out alone, in both headers, the other tags still sent (as extraction drops it); so is
  *   the deprecated `_dd.p.upstream_services`, which extraction skips as dd-trace-java and dd-trace-py do
- *   (docs/conformance.md, "`_dd.p.upstream_services`").
+ *   (docs/conformance.md, "`_dd.p.upstream_services`"). Injection says each once per process
+ *   (`TRACEHOP_DECISION_MAKER_NOT_INJECTED`, `TRACEHOP_UPSTREAM_SERVICES_NOT_INJECTED`).
  * - `lastParentId`: text, kept as given: tracestate `p:` is copied unvalidated and exported as
  *   `_dd.parent_id` (system-tests `test_tracestate_w3c_p_extract`); it is written into `p:` only when
  *   it is 16 hex digits. `""` is none.

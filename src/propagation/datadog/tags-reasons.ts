@@ -3,7 +3,7 @@
 // half (src/context/carrier-rejected.ts). `decodeTagsHeader` decides; this only says why.
 import { quoteValue } from "../../describe-value.js";
 import { DECISION_MAKER_TAG } from "./constants.js";
-import { decodeTagsHeader, isValidDecisionMakerValue } from "./tags.js";
+import { decodeTagsHeader, isDecisionMaker } from "./tags.js";
 import { isPrintableAscii } from "../header-text.js";
 import { unprintableNote } from "../rejection-reasons.js";
 
@@ -64,7 +64,7 @@ export function describeTagsError(
   const dm = members
     .filter(({ text }) => text.startsWith(DM_MEMBER_PREFIX))
     .map(({ text }) => text.slice(DM_MEMBER_PREFIX.length));
-  const bad = dm.find((value) => !isValidDecisionMakerValue(value));
+  const bad = dm.find((value) => !isDecisionMaker(value));
   const withoutDm = members
     .filter(({ text }) => !text.startsWith(DM_MEMBER_PREFIX))
     .map(({ member }) => member);

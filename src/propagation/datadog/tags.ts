@@ -17,6 +17,7 @@ import {
   ZERO_HEX16,
 } from "./ids.js";
 import { isOws } from "../header-text.js";
+import { hasWarned, warnOnce } from "../../warn-once.js";
 
 /**
  * Codec of the `x-datadog-tags` header: `key=value` members joined by `,` (grammar of dd-trace-java
@@ -99,41 +100,60 @@ function isValidDecisionMaker(text: string, start: number, end: number): boolean
   return true;
 }
 
-/** {@link isValidDecisionMaker} of a whole string. */
-export function isValidDecisionMakerValue(value: string): boolean {
-  return isValidDecisionMaker(value, 0, value.length);
-}
-
 /**
- * True when `value` is text that is a decision maker ({@link isValidDecisionMakerValue}); false for
- * anything else, a value that is no string included (tags bound by untyped code). Never throws.
+ * True when `value` is text that is a decision maker: `-<digits>` or the legacy
+ * `<10 lowercase hex>-<digits>` (dd-trace-java `PTagsCodec.validateDecisionMakerTag`; Datadog
+ * `SamplingMechanism`); false for anything else, a value that is no string included (tags bound by
+ * untyped code). Never throws.
  */
 export function isDecisionMaker(value: unknown): value is string {
   return typeof value === "string" && isValidDecisionMaker(value, 0, value.length);
 }
 
+/** Process warning code (and once-per-process key) of {@link warnDecisionMakerLeftOut}. */
+export const DECISION_MAKER_NOT_INJECTED_WARNING = "TRACEHOP_DECISION_MAKER_NOT_INJECTED";
+
+/** Process warning code (and once-per-process key) of {@link warnUpstreamServicesLeftOut}. */
+export const UPSTREAM_SERVICES_NOT_INJECTED_WARNING = "TRACEHOP_UPSTREAM_SERVICES_NOT_INJECTED";
+
 /**
- * Says on `diag` that the injected headers carry no `_dd.p.dm` (neither `x-datadog-tags` nor the
- * `dd=` member's `t.dm`) because `value` is no decision maker (`-<mechanism>`, Datadog
- * `SamplingMechanism`); the other tags are still sent.
+ * Internal: says that the injected headers carry no `_dd.p.dm` (neither `x-datadog-tags` nor the `dd=`
+ * member's `t.dm`) because `value` is no decision maker ({@link isDecisionMaker}); the other tags are
+ * still sent. Once per process ({@link DECISION_MAKER_NOT_INJECTED_WARNING}: `diag.warn` and the process
+ * warning), naming the first such value: only the caller's own code sets one (extraction drops it), on
+ * every span it starts, so each inject saying it again would only repeat it. Nothing is quoted after the
+ * first. Never throws.
  */
-function warnDecisionMakerLeftOut(value: unknown): void {
-  diag.warn(
-    `tracehop: _dd.p.dm ${describeValue(value)} not injected: a decision maker is "-" and the sampling mechanism's digits (e.g. "-4"); the other tags are still sent`,
+export function warnDecisionMakerLeftOut(value: unknown): void {
+  if (hasWarned(DECISION_MAKER_NOT_INJECTED_WARNING)) return;
+  warnOnce(
+    DECISION_MAKER_NOT_INJECTED_WARNING,
+    `tracehop: _dd.p.dm ${describeValue(value)} not injected: a decision maker is "-" and the sampling mechanism's digits (e.g. "-4"), ` +
+      `and dd-trace-java drops every tag of an x-datadog-tags holding another; the other tags are still sent. ` +
+      `Give setDatadogContext's propagationTags a decision maker, or none. (Said once per process.)`,
+    DECISION_MAKER_NOT_INJECTED_WARNING,
   );
 }
 
 /**
- * Says on `diag` that the injected headers carry no `_dd.p.upstream_services` (neither `x-datadog-tags`
- * nor the `dd=` member's `t.upstream_services`): Datadog deprecated it, dd-trace-java and dd-trace-py
- * drop it on extract (`PTagsCodec.UPSTREAM_SERVICES_DEPRECATED_TAG`, `_X_DATADOG_TAGS_EXTRACT_REJECT`),
- * and so does the reader here; the other tags are still sent.
+ * Internal: says that the injected headers carry no `_dd.p.upstream_services` (neither `x-datadog-tags`
+ * nor the `dd=` member's `t.upstream_services`): Datadog deprecated it, dd-trace-java and dd-trace-py drop
+ * it on extract (`PTagsCodec.UPSTREAM_SERVICES_DEPRECATED_TAG`, `_X_DATADOG_TAGS_EXTRACT_REJECT`), and so
+ * does the reader here; the other tags are still sent. Once per process
+ * ({@link UPSTREAM_SERVICES_NOT_INJECTED_WARNING}), as {@link warnDecisionMakerLeftOut}. Never throws.
  */
-function warnUpstreamServicesLeftOut(): void {
-  diag.warn(
-    `tracehop: ${UPSTREAM_SERVICES_TAG} not injected: Datadog deprecated it, and dd-trace-java and dd-trace-py drop it when they read it; the other tags are still sent`,
+export function warnUpstreamServicesLeftOut(): void {
+  warnOnce(
+    UPSTREAM_SERVICES_NOT_INJECTED_WARNING,
+    UPSTREAM_SERVICES_LEFT_OUT,
+    UPSTREAM_SERVICES_NOT_INJECTED_WARNING,
   );
 }
+
+/** What {@link warnUpstreamServicesLeftOut} says, built once. */
+const UPSTREAM_SERVICES_LEFT_OUT =
+  `tracehop: ${UPSTREAM_SERVICES_TAG} not injected: Datadog deprecated it, and dd-trace-java and dd-trace-py drop it when they read it; ` +
+  `the other tags are still sent. Leave it out of setDatadogContext's propagationTags. (Said once per process.)`;
 
 /**
  * The constant of a tag name Datadog always sends (`_dd.p.dm`, `_dd.p.tid`) when `text` holds exactly
@@ -250,10 +270,11 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
  * 64 bits of a validated trace id; the caller guarantees it) is not all zero (dd-trace-js
  * `_injectDatadog`). Order: dm, tid, ts, then the others (dd-trace-java `PTagsCodec.headerValue`).
  * A `_dd.p.dm` that is no decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`) is left out
- * alone with a `diag.warn`: dd-trace-java drops a whole header that holds one (`decoding_error`,
- * `PTagsCodec.validateDecisionMakerTag`), `_dd.p.tid` included, and the reader here drops it alone.
- * The deprecated `_dd.p.upstream_services` is left out alone with a `diag.warn` too, whatever its
- * value: the reader here skips it, as dd-trace-java and dd-trace-py do (dd-trace-java never writes it).
+ * alone, said once per process (`TRACEHOP_DECISION_MAKER_NOT_INJECTED`): dd-trace-java drops a whole
+ * header that holds one (`decoding_error`, `PTagsCodec.validateDecisionMakerTag`), `_dd.p.tid` included,
+ * and the reader here drops it alone. The deprecated `_dd.p.upstream_services` is left out alone too,
+ * whatever its value, said once per process (`TRACEHOP_UPSTREAM_SERVICES_NOT_INJECTED`): the reader here
+ * skips it, as dd-trace-java and dd-trace-py do (dd-trace-java never writes it).
  * When any other tag key or value is invalid, or the header would exceed `maxLength` characters, no tag of
  * `tags` is sent (as dd-trace-js `_injectTags` and dd-trace-py's `encoding_error` drop them: nothing is
  * truncated) and a `diag.warn` says why (a silent drop is hard to diagnose, DataDog/dd-trace-go#2847);

@@ -13,7 +13,7 @@ import {
   isOtherPropagatedTag,
 } from "./constants.js";
 import { HEX16_LENGTH, ZERO_HEX16 } from "./ids.js";
-import { isDecisionMaker, isValidDecisionMakerValue } from "./tags.js";
+import { isDecisionMaker, warnDecisionMakerLeftOut, warnUpstreamServicesLeftOut } from "./tags.js";
 
 /**
  * Codec of the `dd=` member of W3C tracestate (Datadog docs, "Propagating trace context"; dd-trace-java
@@ -261,7 +261,7 @@ function walkDdMember(value: string, relay: boolean): DdMember | string {
                 seen |= SEEN_DECISION_MAKER;
                 const tagValue = decodeValue(value.slice(colon + 1, valueEnd));
                 // A malformed decision maker is dropped alone, as from x-datadog-tags.
-                if (isValidDecisionMakerValue(tagValue)) member.tags[name] = tagValue;
+                if (isDecisionMaker(tagValue)) member.tags[name] = tagValue;
               }
             } else if (
               member.tags[name] === undefined &&
@@ -428,7 +428,9 @@ const TID_ENTRY_PREFIX = `${TAG_PREFIX}${TID_TAG.slice(PROPAGATED_TAG_PREFIX.len
  * (which could end the member) or is empty (an element dd-trace-java refuses) is skipped like an entry
  * that would overflow; it still travels in `x-datadog-origin` / `x-datadog-tags` when valid there.
  * A `_dd.p.dm` that is no decision maker is never written (`x-datadog-tags` leaves it out too), nor is
- * the deprecated `_dd.p.upstream_services` (the reader skips it: {@link decodeDdMember}).
+ * the deprecated `_dd.p.upstream_services` (the reader skips it: {@link decodeDdMember}); each is said
+ * once per process, as `x-datadog-tags` says it (`TRACEHOP_DECISION_MAKER_NOT_INJECTED`,
+ * `TRACEHOP_UPSTREAM_SERVICES_NOT_INJECTED`).
  * Nothing is scanned twice.
  */
 export function encodeDdMemberValue(
@@ -501,11 +503,17 @@ function appendTagEntries(
   tags: Readonly<Record<string, string>> | undefined,
   high: string,
 ): string {
-  // A `_dd.p.dm` that is no decision maker is left out (x-datadog-tags leaves it out too, and says so).
+  // A `_dd.p.dm` that is no decision maker is left out, as x-datadog-tags leaves it out; said here too
+  // (once per process) for an inject without the `datadog` style.
   const dm = tags?.[DECISION_MAKER_TAG];
-  if (dm !== undefined && isDecisionMaker(dm)) out = appendValue(out, DM_ENTRY_PREFIX, dm);
+  if (dm !== undefined) {
+    if (isDecisionMaker(dm)) out = appendValue(out, DM_ENTRY_PREFIX, dm);
+    else warnDecisionMakerLeftOut(dm);
+  }
   if (high !== ZERO_HEX16) out = append(out, TID_ENTRY_PREFIX + high);
   if (tags !== undefined) {
+    // The deprecated `_dd.p.upstream_services` is never written (the loop below skips it), said so.
+    if (tags[UPSTREAM_SERVICES_TAG] !== undefined) warnUpstreamServicesLeftOut();
     const ts = tags[TRACE_SOURCE_TAG];
     if (ts !== undefined) out = appendValue(out, tagEntryPrefix(TRACE_SOURCE_TAG), ts);
     for (const key in tags) {

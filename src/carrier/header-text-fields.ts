@@ -77,6 +77,12 @@ export interface HeaderLeftOut {
    * forwarded `traceparent`), so that the consumer does not continue the earlier trace: said only then.
    */
   readonly removed: boolean;
+  /**
+   * A setter's trace header left out of a full AMQP table beside a baggage header that setter did not
+   * write (the name as the headers hold it: a consumed message's, forwarded), which it leaves as it came:
+   * said, with how to make room.
+   */
+  readonly forwardedBaggage?: string;
 }
 
 /** How {@link warnDroppedField} says each {@link FieldSource}. */

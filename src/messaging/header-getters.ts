@@ -350,8 +350,9 @@ function setterFieldBytes(write: SetterWrite, measure: AmqpFieldMeasure): number
  * continue the stale trace), then it is said, with whether a value was removed. `otherCase`: headers
  * written as properties hold the name in another case (the setter's one look at their fields); the
  * exact name is looked up, entries always looked at. `amqp`: the setter writes AMQP headers, for the
- * wording of the `:` rule. Never throws: headers that refuse the delete keep the field, and the warning
- * is still given.
+ * wording of the `:` rule. `forwardedBaggage`: a trace header left out of a full table beside a baggage
+ * header the setter did not write, as the headers name it (said, with how to make room). Never throws:
+ * headers that refuse the delete keep the field, and the warning is still given.
  */
 function leaveOut(
   headers: Record<string, unknown>,
@@ -363,6 +364,7 @@ function leaveOut(
   fault: FieldFault,
   text: string,
   frameMax = 0,
+  forwardedBaggage?: string,
 ): void {
   let removed = false;
   try {
@@ -371,7 +373,15 @@ function leaveOut(
   } catch {
     // a frozen object, a throwing proxy trap or method: the old field stays
   }
-  warnFieldLeftOut(fault, name, text, { helper, source: "propagator", amqp, removed }, frameMax);
+  warnFieldLeftOut(
+    fault,
+    name,
+    text,
+    forwardedBaggage === undefined
+      ? { helper, source: "propagator", amqp, removed }
+      : { helper, source: "propagator", amqp, removed, forwardedBaggage },
+    frameMax,
+  );
 }
 
 /**
@@ -418,24 +428,45 @@ function makeSetter<H extends object>(
           tableBytes,
           tableLimit,
         );
-        // A trace header past the table's limit: the baggage headers already there (a propagator writes
-        // `baggage` before the `x-datadog-*` headers) are left out first, as the writers leave them out,
-        // when the trace header then fits (else the baggage stays: leaving it out would carry nothing more).
-        if (
-          (fault === "table" || fault === "frame") &&
-          isTraceHeader(name) &&
-          fitsWithoutBaggage(headers as Record<string, unknown>, name, text, headerText, tableLimit) &&
-          leaveOutBaggage(headers as Record<string, unknown>, helper, fault, frameMax)
-        ) {
-          const write: SetterWrite = { name, text, otherCase: false };
-          tableBytes = amqpTableBytes(headers, write, replacedBySetter, setterFieldBytes, tableLimit);
-          otherCase = write.otherCase;
-          fault = tableFault(sendableFieldFault(name, text, tableBytes, headerText), tableBytes, tableLimit);
+        // A trace header past the table's limit: the baggage headers a setter wrote there before it (a
+        // propagator writes `baggage` before the `x-datadog-*` headers) are left out first, as the writers
+        // leave them out, when the trace header then fits (else the baggage stays: leaving it out would
+        // carry nothing more). A baggage header the headers came with is the application's: it stays.
+        let forwardedBaggage: string | undefined;
+        if ((fault === "table" || fault === "frame") && isTraceHeader(name)) {
+          const plain = headers as Record<string, unknown>;
+          const written = baggageWritten.get(plain);
+          if (
+            written !== undefined &&
+            fitsWithoutBaggage(plain, written, name, text, headerText, tableLimit) &&
+            leaveOutBaggage(plain, written, helper, fault, frameMax)
+          ) {
+            const write: SetterWrite = { name, text, otherCase: false };
+            tableBytes = amqpTableBytes(headers, write, replacedBySetter, setterFieldBytes, tableLimit);
+            otherCase = write.otherCase;
+            fault = tableFault(
+              sendableFieldFault(name, text, tableBytes, headerText),
+              tableBytes,
+              tableLimit,
+            );
+          }
+          if (fault !== undefined) forwardedBaggage = forwardedBaggageName(plain, written);
         }
         // Left out, the field still replaces its name, in any case: a stale `traceparent` of forwarded
         // headers must not travel on where the new value could not.
         if (fault !== undefined)
-          return leaveOut(headers, kind, name, otherCase, helper, amqpTable, fault, text, frameMax);
+          return leaveOut(
+            headers,
+            kind,
+            name,
+            otherCase,
+            helper,
+            amqpTable,
+            fault,
+            text,
+            frameMax,
+            forwardedBaggage,
+          );
         if (kind === "methods") {
           // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
           removeNameInAnyCase(headers, kind, name);
@@ -450,6 +481,7 @@ function makeSetter<H extends object>(
         warnIfHeadersNotSent(headers, helper);
         if (otherCase) removeNameInAnyCase(headers, kind, name);
         (headers as Record<string, unknown>)[name] = text;
+        if (amqpTable && isBaggageHeader(name)) noteBaggageWritten(headers, name);
       } catch {
         // A frozen object, a throwing setter or proxy trap: the field is not written.
       }
@@ -475,12 +507,29 @@ function tableFault(
 }
 
 /**
- * Whether the field `name`=`text` fits a plain object's AMQP table `headers` under `tableLimit` once its
- * baggage headers (`isBaggageHeader`, any case) are out, as {@link tableFault} counts it. Never throws (a
- * throwing getter or proxy trap: the fields counted so far, as `amqpTableBytes` counts them).
+ * The baggage headers (`isBaggageHeader`, names as written: lower case) each AMQP setter wrote into a
+ * plain object, per object: the only ones a trace header that would not fit may leave out. A baggage
+ * header the object held before (a consumed message's headers, forwarded) is the application's, as any
+ * other header it holds: a setter replaces only the names it writes. Held weakly: gone with the headers.
+ */
+const baggageWritten = new WeakMap<object, string[]>();
+
+/** Notes that a setter wrote the baggage header `name` into `headers` ({@link baggageWritten}). */
+function noteBaggageWritten(headers: object, name: string): void {
+  const names = baggageWritten.get(headers);
+  if (names === undefined) baggageWritten.set(headers, [name]);
+  else if (!names.includes(name)) names.push(name);
+}
+
+/**
+ * Whether the field `name`=`text` fits a plain object's AMQP table `headers` under `tableLimit` once the
+ * baggage headers a setter wrote into it (`written`, {@link baggageWritten}) are out, as
+ * {@link tableFault} counts it. Never throws (a throwing getter or proxy trap: the fields counted so far,
+ * as `amqpTableBytes` counts them).
  */
 function fitsWithoutBaggage(
   headers: Record<string, unknown>,
+  written: readonly string[],
   name: string,
   text: string,
   headerText: boolean,
@@ -490,7 +539,7 @@ function fitsWithoutBaggage(
   const bytes = amqpTableBytes(
     headers,
     write,
-    (existing, w) => isBaggageHeader(existing.toLowerCase()) || replacedBySetter(existing, w),
+    (existing, w) => written.includes(existing) || replacedBySetter(existing, w),
     setterFieldBytes,
     tableLimit,
   );
@@ -503,28 +552,29 @@ function isTraceHeader(lowerCaseName: string): boolean {
 }
 
 /**
- * Removes from plain-object AMQP headers the baggage headers (`isBaggageHeader`, any case) so that a trace
- * header the setter is writing fits the table, each said left out for `fault` (the writers keep the trace
- * headers first: the setter writes fields in the order a propagator calls it, `baggage` before the
- * `x-datadog-*` headers under the default styles). `true` when one was removed. Never throws.
+ * Removes from plain-object AMQP headers the baggage headers a setter wrote into them (`written`,
+ * {@link baggageWritten}) so that a trace header the setter is writing fits the table, each said left out
+ * for `fault` (the writers keep the trace headers first: the setter writes fields in the order a
+ * propagator calls it, `baggage` before the `x-datadog-*` headers under the default styles). A baggage
+ * header the headers held before is not one of them and stays. `true` when one was removed. Never throws.
  */
 function leaveOutBaggage(
   headers: Record<string, unknown>,
+  written: string[],
   helper: string,
   fault: FieldFault,
   frameMax: number,
 ): boolean {
   let removed = false;
   try {
-    for (const existing in headers) {
-      const lower = existing.toLowerCase();
-      if (!isBaggageHeader(lower)) continue;
-      const value = headers[existing];
-      if (!Reflect.deleteProperty(headers, existing) || existing in headers) continue;
+    for (const name of written.splice(0)) {
+      if (!Object.prototype.hasOwnProperty.call(headers, name)) continue;
+      const value = headers[name];
+      if (!Reflect.deleteProperty(headers, name) || name in headers) continue;
       removed = true;
       warnFieldLeftOut(
         fault,
-        lower,
+        name,
         typeof value === "string" ? value : String(value),
         {
           helper,
@@ -542,17 +592,39 @@ function leaveOutBaggage(
 }
 
 /**
+ * The first baggage header (`isBaggageHeader`, any case) of plain-object `headers` that a setter did not
+ * write (`written`, {@link baggageWritten}), as the headers name it: what a trace header left out of a
+ * full table is said beside. `undefined` when there is none. Never throws.
+ */
+function forwardedBaggageName(
+  headers: Record<string, unknown>,
+  written: readonly string[] | undefined,
+): string | undefined {
+  try {
+    for (const existing in headers)
+      if (isBaggageHeader(existing.toLowerCase()) && !(written?.includes(existing) ?? false)) return existing;
+  } catch {
+    // a throwing proxy trap: none found
+  }
+  return undefined;
+}
+
+/**
  * A TextMapSetter over amqplib `properties.headers`, as {@link amqpHeadersSetter}, whose headers table
  * is kept within the content header frame of a connection whose negotiated `frame_max` is
  * `options.frameMax` (`AmqpFrameMaxOptions.frameMax`, as `injectAmqpHeaders` takes it): a field with
  * which a plain object's table would be over `frameMax` minus 2 592 bytes is left out, said once
  * (`TRACEHOP_HEADER_FIELD_TOO_LARGE`), so that RabbitMQ does not close the connection (501 FRAME_ERROR:
  * amqplib does not check the frame). The setter writes fields in the order the propagator calls it; a
- * trace header that would not fit leaves the baggage headers written before it out first when it then fits (else the
- * baggage stays, and the trace header alone is left out), so the trace
- * headers are kept before the baggage, as the writers keep them. For `propagation.inject(ctx, headers,
- * setter)`; `injectAmqpHeaders(headers, { frameMax })` does the same in one call. Without `frameMax` (or
- * 0): `amqpHeadersSetter` itself. docs/messaging.md, "The connection's frameMax".
+ * trace header that would not fit first leaves out the baggage headers the setter wrote before it into
+ * the same headers, when it then fits (else that baggage stays, and the trace header alone is left out),
+ * so the trace headers are kept before the baggage, as the writers keep them. A baggage header the
+ * headers held before (a consumed message's, forwarded) is left as it came, as any other header the
+ * setter does not write: a trace header that does not fit beside it is left out, said with that
+ * baggage named (to replace every propagation header of forwarded headers, use `injectAmqpHeaders`).
+ * For `propagation.inject(ctx, headers, setter)`; `injectAmqpHeaders(headers, { frameMax })` does the
+ * same in one call. Without `frameMax` (or 0): `amqpHeadersSetter` itself. docs/messaging.md, "The
+ * connection's frameMax".
  * @throws TypeError for options that are not a plain object, an unknown option, or a `frameMax` that is
  *   not 0 or an integer from 4 096 to 2^32 - 1.
  */

@@ -381,12 +381,20 @@ const BAGGAGE_OPTION_VALUES = '("none", or the keys the next hop needs)';
  * that trims what is written, `"none"` or the keys the next hop needs), or for a setter a context that
  * holds less or the writer of its headers, which takes that option, or for a stored carrier
  * (`writeCarrierToHeaders`) the `baggage` option of what captured it (`captureCarrier`, the Prisma
- * extension); for a full table, the application headers too; else the fields `leftOut.source` writes.
+ * extension); for a full table, the application headers too; for a setter's trace header left out of a
+ * full table beside a baggage header it did not write (`leftOut.forwardedBaggage`), that header, named,
+ * and the writer that replaces it; else the fields `leftOut.source` writes.
  */
 function sizeFix(fault: SizeFault, name: string, leftOut: HeaderLeftOut): string {
   const table = fault === "table" || fault === "frame";
   const { helper } = leftOut;
   const writer = WRITER_OF_SETTER[helper];
+  if (table && leftOut.forwardedBaggage !== undefined && writer !== undefined)
+    return (
+      `The headers held a baggage header this setter did not write (${quoteWritten(leftOut.forwardedBaggage, MAX_SHOWN_NAME_LENGTH)}, ` +
+      `forwarded from a consumed message?), which it leaves as it came: remove it before the inject, or write the ` +
+      `headers with ${writer}, which removes every propagation header first; or keep the application headers smaller`
+    );
   if (name === "baggage" && (table || fault === "budget")) {
     const trim =
       leftOut.source === "stored carrier"

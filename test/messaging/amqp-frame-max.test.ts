@@ -199,6 +199,34 @@ describe(`RabbitMQ: a connection with frameMax ${FRAME_MAX}`, () => {
     );
   });
 
+  test("createAmqpHeadersSetter({ frameMax }) over a consumed message's headers: the baggage the upstream wrote stays as it came; the trace headers that do not fit beside it are left out, said with why", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    resetWarnings();
+    // The upstream's message: a baggage that leaves 100 bytes of the 1 504-byte table (4 bytes of table
+    // length, 1 + 7 + 1 + 4 before the value): room for a traceparent (72 bytes), not for the rest.
+    const upstreamBaggage = "k=" + "v".repeat(FRAME_MAX - 2592 - 4 - 13 - 100 - 2);
+    const consumed = await roundTrip({ baggage: upstreamBaggage });
+    // Forwarded in a context without baggage: this inject writes no baggage header.
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    const told = await recordWarnings(() => {
+      const headers: Record<string, unknown> = { ...consumed };
+      propagation.inject(ctx, headers, createAmqpHeadersSetter({ frameMax: FRAME_MAX }));
+      return roundTrip(headers);
+    });
+    assert.equal(closed, undefined, "the connection is open");
+    assert.deepEqual(Object.keys(told.result).sort(), ["baggage", "traceparent"]);
+    assert.equal(String(told.result.baggage), upstreamBaggage);
+    assert.equal(String(told.result.traceparent), `00-${TRACE_ID}-${SPAN_ID}-01`);
+    assert.deepEqual(said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE"), [
+      `tracehop amqpHeadersSetter: the header "x-datadog-trace-id" is left out of the message headers, so that the client does not refuse the send: with it the message's content header frame could be over the frameMax of ${FRAME_MAX} bytes given, its headers table over ${FRAME_MAX - 2592} bytes (the rest kept for the frame and the other properties at their largest), and RabbitMQ closes the connection (FRAME_ERROR) on a larger frame. The other headers are written, and the trace goes on when they carry it. The headers held a baggage header this setter did not write ("baggage", forwarded from a consumed message?), which it leaves as it came: remove it before the inject, or write the headers with injectAmqpHeaders, which removes every propagation header first; or keep the application headers smaller`,
+    ]);
+  });
+
   test("a headers table of the limit, 1 504 bytes, fits beside the other properties at their largest RabbitMQ takes", async (t) => {
     if (skip !== undefined) return t.skip(skip);
     // 4 bytes of table length, then 1 + 5 + 1 + 4 bytes before the value of the one field.
@@ -288,6 +316,42 @@ describe(`createAmqpHeadersSetter({ frameMax: ${FRAME_MAX} }) without a broker: 
     const warnings = said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE");
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /^tracehop amqpHeadersSetter: the header "x-datadog-tags" is left out/);
+  });
+
+  test("a baggage header the setter did not write (forwarded headers) stays as it came: the trace header that fits only without it is left out", async () => {
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    const upstream = "k=" + "v".repeat(150);
+    const headers: Record<string, unknown> = {
+      "x-app": "a".repeat(FRAME_MAX - 2592 - 4 - 11 - 200),
+      baggage: upstream,
+    };
+    const told = await recordWarnings(() => {
+      setter.set(headers, "x-datadog-tags", "_dd.p.r1=" + "t".repeat(100));
+    });
+    assert.deepEqual(headers, { "x-app": headers["x-app"], baggage: upstream });
+    const warnings = said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^tracehop amqpHeadersSetter: the header "x-datadog-tags" is left out/);
+    assert.match(warnings[0]!, /The headers held a baggage header this setter did not write \("baggage"/);
+  });
+
+  test("a baggage header the setter wrote into the same headers is left out for a trace header, even over a forwarded one it replaced", async () => {
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    const headers: Record<string, unknown> = {
+      "x-app": "a".repeat(FRAME_MAX - 2592 - 4 - 11 - 200),
+      Baggage: "old=1",
+    };
+    const told = await recordWarnings(() => {
+      setter.set(headers, "baggage", "k=" + "v".repeat(150));
+      setter.set(headers, "x-datadog-tags", "_dd.p.r1=" + "t".repeat(100));
+    });
+    assert.deepEqual(Object.keys(headers), ["x-app", "x-datadog-tags"]);
+    assert.match(
+      said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE")[0]!,
+      /^tracehop amqpHeadersSetter: the header "baggage" is left out/,
+    );
   });
 
   test("a trace header that fits once the baggage is out: the baggage is left out for it, said", async () => {

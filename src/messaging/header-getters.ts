@@ -16,7 +16,8 @@ import { NOT_TEXT_VALUE } from "../carrier/normalize-carrier.js";
 import { X_DATADOG_PARENT_ID, X_DATADOG_TRACE_ID } from "../propagation/datadog/constants.js";
 import { idTextFromNumber, isDatadogIdName, isUnexactIdNumber } from "../propagation/datadog/ids.js";
 import { isPropagationHeaderName, PROPAGATION_HEADER_SET } from "../propagation/header-names.js";
-import { isBaggageHeader } from "../context/baggage-policy.js";
+import { isBaggageHeader, PER_ENTRY_BAGGAGE_PREFIXES } from "../context/baggage-policy.js";
+import { BAGGAGE_HEADER } from "../propagation/w3c/constants.js";
 import { assertKnownOptions } from "../known-options.js";
 import type { AmqpFrameMaxOptions } from "./header-writer.js";
 import {
@@ -423,50 +424,32 @@ function makeSetter<H extends object>(
                 break;
               }
         }
-        let fault = tableFault(
+        const fault = tableFault(
           sendableFieldFault(name, text, tableBytes, headerText),
           tableBytes,
           tableLimit,
         );
-        // A trace header past the table's limit: the baggage headers a setter wrote there before it (a
-        // propagator writes `baggage` before the `x-datadog-*` headers) are left out first, as the writers
-        // leave them out, when the trace header then fits (else the baggage stays: leaving it out would
-        // carry nothing more). A baggage header the headers came with is the application's: it stays.
-        let forwardedBaggage: string | undefined;
-        if ((fault === "table" || fault === "frame") && isTraceHeader(name)) {
-          const plain = headers as Record<string, unknown>;
-          const written = baggageWritten.get(plain);
-          if (
-            written !== undefined &&
-            fitsWithoutBaggage(plain, written, name, text, headerText, tableLimit) &&
-            leaveOutBaggage(plain, written, helper, fault, frameMax)
-          ) {
-            const write: SetterWrite = { name, text, otherCase: false };
-            tableBytes = amqpTableBytes(headers, write, replacedBySetter, setterFieldBytes, tableLimit);
-            otherCase = write.otherCase;
-            fault = tableFault(
-              sendableFieldFault(name, text, tableBytes, headerText),
-              tableBytes,
-              tableLimit,
-            );
-          }
-          if (fault !== undefined) forwardedBaggage = forwardedBaggageName(plain, written);
-        }
-        // Left out, the field still replaces its name, in any case: a stale `traceparent` of forwarded
-        // headers must not travel on where the new value could not.
-        if (fault !== undefined)
-          return leaveOut(
-            headers,
-            kind,
+        // A trace header past the table's limit may fit once the baggage the setter wrote is out
+        // (traceHeaderPastTable, out of this function: the usual write never runs it).
+        if (fault !== undefined) {
+          // Left out, the field still replaces its name, in any case: a stale `traceparent` of forwarded
+          // headers must not travel on where the new value could not.
+          if (!((fault === "table" || fault === "frame") && isTraceHeader(name)))
+            return leaveOut(headers, kind, name, otherCase, helper, amqpTable, fault, text, frameMax);
+          const fit = traceHeaderPastTable(
+            headers as Record<string, unknown>,
             name,
+            text,
             otherCase,
             helper,
-            amqpTable,
             fault,
-            text,
+            headerText,
+            tableLimit,
             frameMax,
-            forwardedBaggage,
           );
+          if (fit === LEFT_OUT) return;
+          otherCase = fit === FITS_OTHER_CASE;
+        }
         if (kind === "methods") {
           // A client's header object may keep names case-sensitively (NATS MsgHdrs): one field per name.
           removeNameInAnyCase(headers, kind, name);
@@ -481,7 +464,8 @@ function makeSetter<H extends object>(
         warnIfHeadersNotSent(headers, helper);
         if (otherCase) removeNameInAnyCase(headers, kind, name);
         (headers as Record<string, unknown>)[name] = text;
-        if (amqpTable && isBaggageHeader(name)) noteBaggageWritten(headers, name);
+        if (amqpTable && BAGGAGE_FIRST_CODES[name.charCodeAt(0)] === 1 && isBaggageHeader(name))
+          noteBaggageWritten(headers, name);
       } catch {
         // A frozen object, a throwing setter or proxy trap: the field is not written.
       }
@@ -513,6 +497,15 @@ function tableFault(
  * other header it holds: a setter replaces only the names it writes. Held weakly: gone with the headers.
  */
 const baggageWritten = new WeakMap<object, string[]>();
+
+/**
+ * `1` at the character code each baggage header name starts with (`baggage`, `ot-baggage-`, `uberctx-`):
+ * a name that starts with another is none, told without `isBaggageHeader`'s prefix comparisons (the
+ * trace headers a setter writes on every inject start with `t` or `x`).
+ */
+const BAGGAGE_FIRST_CODES = new Uint8Array(128);
+for (const name of [BAGGAGE_HEADER, ...PER_ENTRY_BAGGAGE_PREFIXES])
+  BAGGAGE_FIRST_CODES[name.charCodeAt(0)] = 1;
 
 /** Notes that a setter wrote the baggage header `name` into `headers` ({@link baggageWritten}). */
 function noteBaggageWritten(headers: object, name: string): void {
@@ -589,6 +582,62 @@ function leaveOutBaggage(
     // a frozen object, a throwing proxy trap: what was removed
   }
   return removed;
+}
+
+/** {@link traceHeaderPastTable}: the trace header was left out (and said). */
+const LEFT_OUT = 0;
+/** {@link traceHeaderPastTable}: it fits now; the headers hold no other spelling of its name. */
+const FITS = 1;
+/** {@link traceHeaderPastTable}: it fits now; the headers hold its name in another case, to remove. */
+const FITS_OTHER_CASE = 2;
+
+/**
+ * A setter's trace header `name`=`text` past plain-object AMQP `headers`' table limit (`fault`): the
+ * baggage headers the setter wrote into them before it (a propagator writes `baggage` before the
+ * `x-datadog-*` headers) are left out first, as the writers leave them out, when the trace header then
+ * fits (else the baggage stays: leaving it out would carry nothing more); `otherCase` as the setter
+ * found it (its name in another case in the headers, removed with it when left out); {@link FITS} or
+ * {@link FITS_OTHER_CASE} then, for the caller to write it. A baggage header the headers came with (a
+ * consumed message's, forwarded) is the application's and stays: the trace header is then left out
+ * ({@link LEFT_OUT}), said with that baggage named. Never throws.
+ */
+function traceHeaderPastTable(
+  headers: Record<string, unknown>,
+  name: string,
+  text: string,
+  otherCase: boolean,
+  helper: string,
+  fault: FieldFault,
+  headerText: boolean,
+  tableLimit: number,
+  frameMax: number,
+): number {
+  const written = baggageWritten.get(headers);
+  if (
+    written !== undefined &&
+    fitsWithoutBaggage(headers, written, name, text, headerText, tableLimit) &&
+    leaveOutBaggage(headers, written, helper, fault, frameMax)
+  ) {
+    const write: SetterWrite = { name, text, otherCase: false };
+    const tableBytes = amqpTableBytes(headers, write, replacedBySetter, setterFieldBytes, tableLimit);
+    const now = tableFault(sendableFieldFault(name, text, tableBytes, headerText), tableBytes, tableLimit);
+    if (now === undefined) return write.otherCase ? FITS_OTHER_CASE : FITS;
+    fault = now;
+    otherCase = write.otherCase;
+  }
+  leaveOut(
+    headers,
+    undefined,
+    name,
+    otherCase,
+    helper,
+    true,
+    fault,
+    text,
+    frameMax,
+    forwardedBaggageName(headers, written),
+  );
+  return LEFT_OUT;
 }
 
 /**

@@ -354,6 +354,27 @@ describe(`createAmqpHeadersSetter({ frameMax: ${FRAME_MAX} }) without a broker: 
     );
   });
 
+  test("per-entry baggage headers the setter wrote (ot-baggage-*, uberctx-*) are left out for a trace header too; a forwarded one stays", async () => {
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    const headers: Record<string, unknown> = {
+      "x-app": "a".repeat(FRAME_MAX - 2592 - 4 - 11 - 200),
+      "uberctx-forwarded": "1",
+    };
+    await recordWarnings(() => {
+      setter.set(headers, "ot-baggage-user", "v".repeat(50));
+      setter.set(headers, "uberctx-tenant", "v".repeat(50));
+      assert.deepEqual(Object.keys(headers), [
+        "x-app",
+        "uberctx-forwarded",
+        "ot-baggage-user",
+        "uberctx-tenant",
+      ]);
+      setter.set(headers, "x-datadog-tags", "_dd.p.r1=" + "t".repeat(100));
+    });
+    assert.deepEqual(Object.keys(headers), ["x-app", "uberctx-forwarded", "x-datadog-tags"]);
+  });
+
   test("a trace header that fits once the baggage is out: the baggage is left out for it, said", async () => {
     resetWarnings();
     const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });

@@ -285,3 +285,14 @@ export function escapeUnprintable(text: string, which: RegExp = NOT_SHOWN_AS_IS)
 
 /** What {@link escapeUnprintable} escapes: a code unit outside printable ASCII, but `§` and `…`. */
 const NOT_SHOWN_AS_IS = /[^\x20-\x7e§…]/g;
+
+/**
+ * Characters a terminal would act on rather than show: C0 and C1 controls (an escape sequence, a line
+ * break that would start a line of its own) and the bidirectional overrides that reorder what is shown;
+ * and those it shows as nothing (a soft hyphen, zero width spaces and joiners, the directional marks, a
+ * word joiner, a byte order mark), which a message quoting the input would echo unseen. Internal (the CLI's messages, the spans tree); the
+ * example's main job escapes the same set in the paths it names (a copy, pinned equal by a test).
+ */
+export const TERMINAL_CONTROLS =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;

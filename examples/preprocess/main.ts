@@ -31,14 +31,14 @@ import { databaseName, openDatabase, prepareDatabase } from "./db.js";
 import { isStandardInput, readFirstBytes, readStandardInput } from "./document-bytes.js";
 import { problemLines, type Job, type Submission } from "./run-report.js";
 import { setAsideReasons } from "./set-aside.js";
+import { readRunSpans } from "./run-spans.js";
 import {
-  datadogIds,
+  datadogTraceId,
   formatTraceTree,
-  readSpansSince,
   spansFileMark,
   type FileSpan,
   type SpansFileMark,
-} from "./trace-tree.js";
+} from "tracehop/spans";
 
 const JOB_TIMEOUT_MS = setting("TRACEHOP_JOB_TIMEOUT_MS");
 const START_TIMEOUT_MS = setting("TRACEHOP_START_TIMEOUT_MS");
@@ -358,7 +358,7 @@ function outsideSpansWaitMs(): number {
 
 /**
  * Prints each job's trace as a tree, read back from the spans file `spansPath` since `mark` (what this run
- * appended; the whole file when it was replaced during the run: trace-tree.ts readSpansSince), then the
+ * appended; the whole file when it was replaced during the run: run-spans.ts readRunSpans), then the
  * file's path. A spans file that is not a regular file (TRACEHOP_SPANS_FILE=/dev/null,
  * which the processes may write to: the user's choice) cannot be read back: it is not read (a named pipe
  * would block), each job is shown without its trace, and the last line says why and what to set instead.
@@ -370,12 +370,12 @@ function outsideSpansWaitMs(): number {
  * {@link outsideSpansWaitMs}; a trace still without them says so under its tree.
  */
 async function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): Promise<void> {
-  let { spans, replaced, problem } = readSpansSince(spansPath, mark);
+  let { spans, replaced, problem } = readRunSpans(spansPath, mark);
   const processed = jobs.filter((j) => j.status !== "pending");
   const deadline = Date.now() + outsideSpansWaitMs();
   while (!problem && processed.some((job) => lacksAHop(spans, job.id)) && Date.now() < deadline) {
     await sleep(250);
-    ({ spans, replaced, problem } = readSpansSince(spansPath, mark));
+    ({ spans, replaced, problem } = readRunSpans(spansPath, mark));
   }
   if (problem) {
     for (const job of jobs) console.log(`\n${job.file}  job ${job.id}  ${job.status}`);
@@ -397,12 +397,17 @@ async function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): 
       continue;
     }
     shown ??= marker.traceId;
-    const { traceId, tid } = datadogIds(marker.traceId);
+    const { decimal, tid } = datadogTraceId(marker.traceId);
     console.log(`${job.file}  job ${job.id}  ${job.status}`);
     console.log(
-      `trace ${marker.traceId} (W3C)  =  ${traceId} (Datadog x-datadog-trace-id, _dd.p.tid=${tid})`,
+      `trace ${marker.traceId} (W3C)  =  ${decimal} (Datadog x-datadog-trace-id${tid === undefined ? "" : `, _dd.p.tid=${tid}`})`,
     );
-    console.log(formatTraceTree(spans.filter((s) => s.traceId === marker.traceId)));
+    console.log(
+      formatTraceTree(
+        spans.filter((s) => s.traceId === marker.traceId),
+        { header: false, details: false },
+      ),
+    );
     if (job.status !== "pending" && lacksAHop(spans, job.id))
       console.log(
         `(the relay's or the worker's spans of this job are not in ${spansPath}: a relay or worker outside this run, started on the same database, handled it and has not written them yet, or was killed before it could)`,

@@ -1,6 +1,6 @@
 // The report of `tracehop inspect`: its text rendering, and the exit code.
 import { hex16ToDecimal, isLowerHex16, ZERO_HEX16 } from "../propagation/datadog/ids.js";
-import { escapeUnprintable } from "../describe-value.js";
+import { escapeUnprintable, TERMINAL_CONTROLS } from "../describe-value.js";
 import type { InspectReport } from "./inspect.js";
 
 /** Exit codes of `tracehop inspect` (documented in `--help` and docs/migration.md). */
@@ -43,16 +43,8 @@ function readFromLine(report: InspectReport): string {
     : `${readAs} in ${report.carrierFrom}, which withCarrier(row) does not read: hand withCarrier(${report.carrierFrom})`;
 }
 
-/**
- * Characters a terminal would act on rather than show: C0 and C1 controls (an escape sequence, a line
- * break that would start a line of its own) and the bidirectional overrides that reorder what is shown;
- * and those it shows as nothing (a soft hyphen, zero width spaces and joiners, the directional marks, a
- * word joiner, a byte order mark), which a message quoting the input would echo unseen. Internal; the
- * example's main job escapes the same set in the paths it names (a copy, pinned equal by a test).
- */
-export const TERMINAL_CONTROLS =
-  // eslint-disable-next-line no-control-regex
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+/** Internal: {@link TERMINAL_CONTROLS} of describe-value, where the spans tree reads it too. */
+export { TERMINAL_CONTROLS };
 
 /**
  * A message of the CLI on standard error (an input error, a usage error) with every character of

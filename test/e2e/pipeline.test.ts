@@ -12,7 +12,7 @@ import type amqplib from "amqplib";
 import Database from "better-sqlite3";
 import mariadb from "mariadb";
 import { redact } from "../../examples/preprocess/config.js";
-import { readSpansFile, type FileSpan } from "../../examples/preprocess/trace-tree.js";
+import { readSpansFile, type FileSpan } from "../../src/spans/index.js";
 import { AMQP_URL, connectOrSkipReason } from "../messaging/rabbitmq.js";
 import { migrateSqlite, unappliedSqliteMigrations } from "../../examples/preprocess/migrate-sqlite.js";
 import { migrationsFolder, readMigrations } from "../../examples/preprocess/migrations.js";

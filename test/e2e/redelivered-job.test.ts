@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
+import { readSpansFile } from "../../src/spans/index.js";
 import { seedLeasedOutJob, startTableQueueWorker, stopOnce } from "../support/by-hand.js";
 import { tempDir } from "../support/temp-dir.js";
 import { requireBuild } from "../support/build.js";

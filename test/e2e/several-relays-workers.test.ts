@@ -13,7 +13,7 @@ import Database from "better-sqlite3";
 import mariadb from "mariadb";
 import { migrateMysql, migratePostgres } from "../../examples/preprocess/migrate-server.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
-import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
+import { readSpansFile } from "../../src/spans/index.js";
 import { connectPostgres, MYSQL_URL, mysqlConnection, PG_URL } from "../prisma/databases.js";
 import { ended, type RunningExample, startExample } from "../support/main-job.js";
 import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "../examples/tcp-servers.js";

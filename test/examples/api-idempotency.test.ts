@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { request } from "node:http";
 import { describe } from "node:test";
 import Database from "better-sqlite3";
-import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
+import { readSpansFile } from "../../src/spans/index.js";
 import { createDatabase } from "../prisma/databases.js";
 import { startApi } from "../support/by-hand.js";
 import { requireBuild } from "../support/build.js";

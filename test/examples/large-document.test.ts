@@ -13,7 +13,7 @@ import { SpanKind } from "@opentelemetry/api";
 import Database from "better-sqlite3";
 import { MAX_SENTENCES, PROJECT_ROOT } from "../../examples/preprocess/config.js";
 import { migrateSqlite } from "../../examples/preprocess/migrate-sqlite.js";
-import { readSpansFile } from "../../examples/preprocess/trace-tree.js";
+import { readSpansFile } from "../../src/spans/index.js";
 import { ended, type RunningExample, startExample } from "../support/main-job.js";
 import { until } from "./queue-helpers.js";
 import { HANG_GUARD_MS, SUITE_BOUND_MS, within } from "./tcp-servers.js";
@@ -161,7 +161,7 @@ test(
       .sort((a, b) => (a.startNanos < b.startNanos ? -1 : 1));
     assert.equal(processSpans.length, 2, JSON.stringify(processSpans.map((span) => span.name)));
     assert.deepEqual(
-      processSpans.map((span) => [span.statusCode, span.events]),
+      processSpans.map((span) => [span.statusCode, span.events.map((event) => event.name)]),
       [
         [0, ["worker.stopping"]],
         [0, []],

@@ -1,19 +1,16 @@
 /**
- * `npm start` reads back the spans its run appended to the spans file (trace-tree.ts readSpansSince): from
- * where the file ended when the run started, or the whole file when it was replaced meanwhile (moved away by
- * a rotation and started anew), where reading the new file from the old one's size found nothing.
+ * `npm start` reads back the spans its run appended to the spans file (tracehop/spans readSpansSince,
+ * through run-spans.ts readRunSpans): from where the file ended when the run started, or the whole file
+ * when it was replaced meanwhile (moved away by a rotation and started anew), where reading the new file
+ * from the old one's size found nothing; a path that turned bad is said on the run's last line.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { appendFileSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  readSpansFile,
-  readSpansSince,
-  readSpansText,
-  spansFileMark,
-} from "../../examples/preprocess/trace-tree.js";
+import { readRunSpans } from "../../examples/preprocess/run-spans.js";
+import { readSpansSince, spansFileMark, SpansFileError } from "../../src/spans/index.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** One OTLP/JSON ExportTraceServiceRequest line holding one span named `name`, padded to `pad` bytes more. */
@@ -68,7 +65,7 @@ test("a spans path that turned bad during the run: no spans and a problem naming
   appendFileSync(path, line("this run"));
   const mark = spansFileMark(path);
   const problemOf = (where: string) => {
-    const { spans, problem } = readSpansSince(where, mark);
+    const { spans, problem } = readRunSpans(where, mark);
     assert.deepEqual(spans, [], where);
     return problem;
   };
@@ -103,17 +100,25 @@ test("a spans path that turned bad during the run: no spans and a problem naming
   );
   assert.equal(problemOf(fifo)?.what, "is a named pipe, not a regular file");
   assert.equal(problemOf("/dev/null")?.what, "is a character device, not a regular file");
-  // readSpansFile, which the tests use: none, never a throw.
-  assert.deepEqual(readSpansFile(path), []);
+  // The library's readSpansSince says the same as an error with its code, for the run to say.
+  assert.throws(
+    () => readSpansSince(fifo, mark),
+    (err) => err instanceof SpansFileError && err.code === "not-a-file",
+  );
 });
 
 test("the spans since the mark are read from there, not from the start of the file", (t) => {
   const dir = tempDir(t, "spans-offset");
   const path = join(dir, "spans.jsonl");
+  // Bytes before the mark that a reading of the whole file refuses (gzip's magic bytes first).
+  appendFileSync(path, Buffer.from([0x1f, 0x8b, 0x0a]));
   appendFileSync(path, line("earlier", 100_000));
+  assert.throws(
+    () => readSpansSince(path, spansFileMark(join(dir, "none"))),
+    (err) => err instanceof SpansFileError && err.code === "gzip",
+  );
   const mark = spansFileMark(path);
   appendFileSync(path, line("this run"));
-  assert.deepEqual(readSpansText(path, mark.size), { text: line("this run") });
-  assert.deepEqual(readSpansText(path, mark.size + 5), { text: line("this run").slice(5) });
-  assert.deepEqual(readSpansText(path, mark.size * 2), { text: "" });
+  assert.deepEqual(names(path, mark), { names: ["this run"], replaced: false });
+  assert.deepEqual(names(path, spansFileMark(path)), { names: [], replaced: false });
 });

@@ -173,6 +173,7 @@ const EXACT_OPTIONAL_TYPES: Record<string, string[]> = {
     "WriteCarrierOptions",
     "AmqpFrameMaxOptions",
   ],
+  "tracehop/spans": ["ReadSpansFileOptions", "FormatTraceTreeOptions"],
 };
 
 test("under exactOptionalPropertyTypes, every optional property of the public option types takes an explicit undefined", (t) => {
@@ -229,6 +230,7 @@ test("under exactOptionalPropertyTypes, every optional property of the public op
     ["tracehop", "src/index.ts"],
     ["tracehop/prisma", "src/prisma/index.ts"],
     ["tracehop/messaging", "src/messaging/index.ts"],
+    ["tracehop/spans", "src/spans/index.ts"],
   ] as const) {
     const exported =
       readFileSync(join(ROOT, file), "utf8").match(/\b[A-Z]\w*(?:Options|Defaults|Fields)\b/g) ?? [];

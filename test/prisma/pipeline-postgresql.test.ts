@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe } from "node:test";
 import assert from "node:assert/strict";
 import type pg from "pg";
-import { readSpansFile, type FileSpan } from "../../examples/preprocess/trace-tree.js";
+import { readSpansFile, type FileSpan } from "../../src/spans/index.js";
 import { runMainJob, type MainJobResult } from "../support/main-job.js";
 import { boundedTest } from "../examples/tcp-servers.js";
 import { connectPostgres, PG_URL } from "./databases.js";

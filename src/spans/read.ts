@@ -1,0 +1,500 @@
+// Reading back an OTLP JSON-lines spans file (what startTracing's spansFile and the Collector file
+// exporter's `format: json` write: one ExportTraceServiceRequest per line), a chunk at a time, never whole.
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+
+/**
+ * An attribute value of a span read from a spans file: OTLP/JSON's `AnyValue` (OTLP specification,
+ * "JSON Protobuf Encoding"; opentelemetry-proto `common/v1/common.proto`) as a JavaScript value:
+ * `stringValue` a string, `boolValue` a boolean, `doubleValue` a number (`"NaN"`, `"Infinity"` too),
+ * `intValue` a number when it is a safe integer (|n| <= 2^53 - 1) else an exact bigint, `bytesValue`
+ * (base64 in OTLP/JSON) a Uint8Array, `arrayValue` an array, `kvlistValue` an object,
+ * and an empty `AnyValue` null.
+ */
+export type SpanAttributeValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | Uint8Array
+  | null
+  | SpanAttributeValue[]
+  | { [key: string]: SpanAttributeValue };
+
+/**
+ * Attributes by key, each an own property of a plain object (read a key with `Object.hasOwn` to tell a
+ * key `constructor` of the file from Object's).
+ */
+export type SpanAttributes = Record<string, SpanAttributeValue>;
+
+/** One span read back from a spans file. Ids are lower-case hex as in OTLP/JSON; times are exact. */
+export interface FileSpan {
+  /** 32 lower-case hex digits (W3C `trace-id`). Its Datadog form: {@link datadogTraceId}. */
+  traceId: string;
+  /** 16 lower-case hex digits. */
+  spanId: string;
+  /** 16 lower-case hex digits, or `undefined` for a root. */
+  parentSpanId: string | undefined;
+  name: string;
+  /**
+   * OTLP `Span.SpanKind`: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer (the
+   * OpenTelemetry API's `SpanKind` is this minus 1: `SpanKind.SERVER` is 1).
+   */
+  kind: number;
+  /** The resource's `service.name` (`unknown_service` when it has none). */
+  service: string;
+  /** Start and end, nanoseconds since the Unix epoch. */
+  startNanos: bigint;
+  endNanos: bigint;
+  attributes: SpanAttributes;
+  links: { traceId: string; spanId: string; attributes: SpanAttributes }[];
+  /** The span's events in the order they were added; `timeNanos` in nanoseconds since the Unix epoch. */
+  events: { name: string; timeNanos: bigint | undefined; attributes: SpanAttributes }[];
+  /** OTLP `Status.code`: 0 unset, 1 ok, 2 error (OTLP/JSON leaves out a 0). */
+  statusCode: number;
+  statusMessage: string | undefined;
+}
+
+/** Internal: what reading spans found besides them (the CLI's notes). */
+export interface SpansReading {
+  /** The spans kept (those `keep` accepted), in file order. */
+  spans: FileSpan[];
+  /** Lines that were not blank. */
+  lines: number;
+  /** Lines that were no OTLP JSON request: how many, and the first one's number and reason. */
+  badLines: number;
+  firstBad: { line: number; reason: string } | undefined;
+  /** True when the last line had no line end and was no JSON: a line a writer is still writing. */
+  lastLineCut: boolean;
+  /** Spans left out for an id that is not hex of the right length, or no start or end time. */
+  badSpans: number;
+  /** The bytes read: for a second reading of the same lines of a file still being appended to. */
+  bytes: number;
+  /** True when the input starts with gzip's magic bytes (1f 8b, RFC 1952): then nothing else is read. */
+  gzip: boolean;
+}
+
+/** Internal: bytes read as `readSync` reads them (an open file, standard input). */
+export interface ByteSource {
+  /** Reads up to `length` bytes into `buffer` at `offset`: the number read, `0` at the end. */
+  read(buffer: Buffer, offset: number, length: number): number;
+}
+
+/** Internal: how {@link readSpans} reads; every field optional. */
+export interface ReadSpansSourceOptions {
+  /** Read at most this many bytes: the rest is not read. */
+  maxBytes?: number;
+  /** A line this returns false for is not parsed (it cannot hold a span `keep` accepts); counted as read. */
+  mayHold?: (line: string) => boolean;
+}
+
+/** Chunks read at a time. */
+const CHUNK_BYTES = 1 << 16;
+
+/** OTLP's enum names of `Span.SpanKind`, which a protobuf JSON writer may give instead of the number. */
+const KIND_NAMES: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+};
+const STATUS_NAMES: Record<string, number> = {
+  STATUS_CODE_UNSET: 0,
+  STATUS_CODE_OK: 1,
+  STATUS_CODE_ERROR: 2,
+};
+
+/**
+ * Internal: reads the OTLP JSON lines of `source` (UTF-8), 64 KiB at a time: input of any size is never
+ * held whole, only its current line and the spans `keep` accepts (all when it is not given). Blank lines
+ * are skipped; a line that is not JSON, or holds no `resourceSpans` array, is counted in `badLines`; a span
+ * without valid ids or times in `badSpans`. Input that starts with gzip's magic bytes (RFC 1952) is not
+ * read further: `gzip` says so. Rules of the format: {@link readSpansFile}.
+ * @throws what `source.read` throws (EISDIR, EIO), for the caller to say.
+ */
+export function readSpans(
+  source: ByteSource,
+  keep?: (span: FileSpan) => boolean,
+  options: ReadSpansSourceOptions = {},
+): SpansReading {
+  const reading: SpansReading = {
+    spans: [],
+    lines: 0,
+    badLines: 0,
+    firstBad: undefined,
+    lastLineCut: false,
+    badSpans: 0,
+    bytes: 0,
+    gzip: false,
+  };
+  const { maxBytes = Infinity, mayHold } = options;
+  const decoder = new StringDecoder("utf8");
+  const buffer = Buffer.alloc(CHUNK_BYTES);
+  let pending = "";
+  let lineNumber = 0;
+  const line = (text: string, last: boolean) => {
+    lineNumber++;
+    if (text.trim() === "") return;
+    reading.lines++;
+    if (mayHold !== undefined && !mayHold(text)) return;
+    const reason = readLine(text, reading, keep);
+    if (reason !== undefined) {
+      reading.badLines++;
+      reading.firstBad ??= { line: lineNumber, reason };
+      reading.lastLineCut = last;
+    }
+  };
+  for (let n; (n = source.read(buffer, 0, Math.min(CHUNK_BYTES, maxBytes - reading.bytes))) > 0;) {
+    if (reading.bytes === 0 && n >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
+      reading.gzip = true;
+      return reading;
+    }
+    reading.bytes += n;
+    const text = pending + decoder.write(buffer.subarray(0, n));
+    let start = 0;
+    for (let newline; (newline = text.indexOf("\n", start)) >= 0; start = newline + 1)
+      line(text.slice(start, newline), false);
+    pending = text.slice(start);
+  }
+  pending += decoder.end();
+  if (pending !== "") line(pending, true);
+  return reading;
+}
+
+/** Reads one line's request into `reading`; returns why it is no OTLP JSON request, or `undefined`. */
+function readLine(
+  text: string,
+  reading: SpansReading,
+  keep?: (span: FileSpan) => boolean,
+): string | undefined {
+  let request: unknown;
+  try {
+    request = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    return `not JSON (${(err as Error).message})`;
+  }
+  const resourceSpans = fields(request).resourceSpans;
+  if (!Array.isArray(resourceSpans)) return "JSON without a resourceSpans array";
+  for (const rs of resourceSpans as unknown[]) {
+    const resource = fields(rs);
+    const serviceName = attributesOf(fields(resource.resource).attributes)["service.name"];
+    const service = typeof serviceName === "string" ? serviceName : "unknown_service";
+    for (const ss of arrayOf(resource.scopeSpans ?? resource.instrumentationLibrarySpans))
+      for (const s of arrayOf(fields(ss).spans)) {
+        const span = spanOf(s, service);
+        if (span === undefined) reading.badSpans++;
+        else if (keep === undefined || keep(span)) reading.spans.push(span);
+      }
+  }
+  return undefined;
+}
+
+/** The fields of `value` when it is an object (of JSON), else none. */
+function fields(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+/** `value` when it is an array, else none. */
+function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** `text` as lower-case hex of `digits` digits, or `undefined`. */
+function hexId(text: unknown, digits: number): string | undefined {
+  return typeof text === "string" && text.length === digits && /^[0-9a-fA-F]+$/.test(text)
+    ? text.toLowerCase()
+    : undefined;
+}
+
+/**
+ * An OTLP/JSON time (a string or number of nanoseconds) as a bigint, or `undefined`. A number beyond 2^53
+ * (protobuf's JSON mapping lets a writer give an int64 as a number) is read as JSON.parse rounded it,
+ * within a microsecond; the string form, which OpenTelemetry's writers use, is exact.
+ */
+function nanos(value: unknown): bigint | undefined {
+  if (typeof value === "string" && /^\d{1,20}$/.test(value)) return BigInt(value);
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value < 2 ** 64)
+    return BigInt(value);
+  return undefined;
+}
+
+/** A number or enum name of `names` as its number; 0 for anything else. */
+function enumValue(value: unknown, names: Record<string, number>): number {
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  if (typeof value === "string") return names[value] ?? 0;
+  return 0;
+}
+
+/** The span `value` of OTLP/JSON, or `undefined` when its ids or times are not valid. */
+function spanOf(value: unknown, service: string): FileSpan | undefined {
+  const s = fields(value);
+  const traceId = hexId(s.traceId, 32);
+  const spanId = hexId(s.spanId, 16);
+  const startNanos = nanos(s.startTimeUnixNano);
+  const endNanos = nanos(s.endTimeUnixNano);
+  if (traceId === undefined || spanId === undefined || startNanos === undefined || endNanos === undefined)
+    return undefined;
+  const links: FileSpan["links"] = [];
+  for (const link of arrayOf(s.links)) {
+    const linkTrace = hexId(fields(link).traceId, 32);
+    const linkSpan = hexId(fields(link).spanId, 16);
+    if (linkTrace !== undefined && linkSpan !== undefined)
+      links.push({ traceId: linkTrace, spanId: linkSpan, attributes: attributesOf(fields(link).attributes) });
+  }
+  const events = arrayOf(s.events).map((event) => {
+    const e = fields(event);
+    return {
+      name: typeof e.name === "string" ? e.name : "",
+      timeNanos: nanos(e.timeUnixNano),
+      attributes: attributesOf(e.attributes),
+    };
+  });
+  const status = fields(s.status);
+  return {
+    traceId,
+    spanId,
+    parentSpanId: hexId(s.parentSpanId, 16),
+    name: typeof s.name === "string" ? s.name : "",
+    kind: enumValue(s.kind, KIND_NAMES),
+    service,
+    startNanos,
+    endNanos,
+    attributes: attributesOf(s.attributes),
+    links,
+    events,
+    statusCode: enumValue(status.code, STATUS_NAMES),
+    statusMessage: typeof status.message === "string" && status.message !== "" ? status.message : undefined,
+  };
+}
+
+/**
+ * OTLP/JSON `KeyValue`s as attributes: a plain object (`assert.deepStrictEqual` with an object literal
+ * holds), each key an own property (`__proto__` too: Object.fromEntries defines it, never sets the
+ * prototype); a key given twice, its last value.
+ */
+function attributesOf(list: unknown): SpanAttributes {
+  const entries: [string, SpanAttributeValue][] = [];
+  for (const attribute of arrayOf(list)) {
+    const { key, value } = fields(attribute);
+    if (typeof key === "string") entries.push([key, valueOf(value)]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/** A decimal integer of OTLP/JSON's `intValue` (int64: a string, or a number). */
+const INTEGER = /^-?\d{1,20}$/;
+
+/** An OTLP/JSON `AnyValue` as a {@link SpanAttributeValue}. */
+function valueOf(anyValue: unknown): SpanAttributeValue {
+  const value = fields(anyValue);
+  if (typeof value.stringValue === "string") return value.stringValue;
+  if (typeof value.boolValue === "boolean") return value.boolValue;
+  if (value.intValue !== undefined) {
+    const int = value.intValue;
+    if (typeof int === "number") return int;
+    if (typeof int === "string" && INTEGER.test(int)) {
+      const big = BigInt(int);
+      return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(big)
+        : big;
+    }
+    return String(int);
+  }
+  if (value.doubleValue !== undefined) return Number(value.doubleValue);
+  if (typeof value.bytesValue === "string") return new Uint8Array(Buffer.from(value.bytesValue, "base64"));
+  if (value.arrayValue !== undefined) return arrayOf(fields(value.arrayValue).values).map(valueOf);
+  if (value.kvlistValue !== undefined) return attributesOf(fields(value.kvlistValue).values);
+  return null;
+}
+
+/**
+ * Why a spans file cannot be read (`SpansFileError.code`): `ENOENT` no such file; `not-a-file` a folder, a
+ * device, a named pipe, a socket; `unreadable` opening or reading it failed (permission, a path under a
+ * file, a loop of links); `gzip` it is gzip-compressed; `not-otlp` no line of it is an OTLP JSON request.
+ */
+export type SpansFileErrorCode = "ENOENT" | "not-a-file" | "unreadable" | "gzip" | "not-otlp";
+
+/**
+ * The error {@link readSpansFile} and {@link readSpansSince} throw for a file they cannot read as spans.
+ * `message`: `spans file "<path>" <reason>; <what to do>`; `reason` alone: `does not exist`, `is a
+ * folder, not a regular file`, `cannot be read (EACCES: permission denied, open '…')`, `is
+ * gzip-compressed`, `holds no OTLP JSON line: line 1 is not JSON (…)`.
+ */
+export class SpansFileError extends Error {
+  override name = "SpansFileError";
+  constructor(
+    readonly code: SpansFileErrorCode,
+    readonly path: string,
+    readonly reason: string,
+    fix: string,
+  ) {
+    super(`spans file ${JSON.stringify(path)} ${reason}; ${fix}`);
+  }
+}
+
+/** What to give, ending the messages about a file that cannot be read as spans. */
+const GIVE_FILE =
+  "give the file startTracing writes (its spansFile option, TRACEHOP_SPANS_FILE) or the Collector file exporter's output (format: json)";
+
+/** What a file that is not a regular file is, for the messages: `a character device`, `a folder`. */
+function kindOfFile(stats: Stats): string {
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/** The error of `path`, which is `stats`, no regular file. */
+function notRegular(path: string, stats: Stats): SpansFileError {
+  return new SpansFileError("not-a-file", path, `is ${kindOfFile(stats)}, not a regular file`, GIVE_FILE);
+}
+
+/** How {@link readSpansFile} reads; every field optional. */
+export interface ReadSpansFileOptions {
+  /**
+   * Keeps only the spans this returns true for (a trace's: `(s) => s.traceId === id`): a file larger than
+   * memory is read a chunk at a time, and only the spans kept are held. Default: every span.
+   */
+  keep?: ((span: FileSpan) => boolean) | undefined;
+}
+
+/**
+ * Reads the spans of `path` from byte `offset` to where the file ended when it was opened.
+ * @throws {@link SpansFileError} as {@link readSpansFile} says.
+ */
+function readFileFrom(path: string, offset: number, keep?: (span: FileSpan) => boolean): FileSpan[] {
+  let fd: number | undefined;
+  let reading: SpansReading;
+  try {
+    // O_NONBLOCK: a named pipe at the path would otherwise hold this process until a writer comes.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw notRegular(path, stats);
+    const file = fd;
+    let position = offset;
+    reading = readSpans(
+      {
+        read: (buffer, at, length) => {
+          const n = readSync(file, buffer, at, length, position);
+          position += n;
+          return n;
+        },
+      },
+      keep,
+      { maxBytes: Math.max(0, stats.size - offset) },
+    );
+  } catch (err) {
+    if (err instanceof SpansFileError) throw err;
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === "ENOENT")
+      throw new SpansFileError("ENOENT", path, "does not exist", `${GIVE_FILE}, after a process wrote spans`);
+    // A socket or a folder refused by open: said as what it is.
+    let stats: Stats | undefined;
+    try {
+      stats = statSync(path);
+    } catch {
+      stats = undefined;
+    }
+    if (stats !== undefined && !stats.isFile()) throw notRegular(path, stats);
+    const message =
+      String((err as Error | null)?.message ?? err)
+        .split("\n")[0]!
+        .trim() || String(code);
+    throw new SpansFileError(
+      "unreadable",
+      path,
+      `cannot be read (${message})`,
+      `make it readable, or ${GIVE_FILE}`,
+    );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (reading.gzip)
+    throw new SpansFileError(
+      "gzip",
+      path,
+      "is gzip-compressed",
+      `decompress it first (gzip -dc ${JSON.stringify(path)} > spans.jsonl), or read it with: gzip -dc ${JSON.stringify(path)} | npx tracehop spans -`,
+    );
+  // A last line still being written is no sign of another kind of file.
+  const complete = reading.lines - (reading.lastLineCut ? 1 : 0);
+  if (complete > 0 && reading.badLines - (reading.lastLineCut ? 1 : 0) === complete) {
+    const first = reading.firstBad!;
+    throw new SpansFileError(
+      "not-otlp",
+      path,
+      `holds no OTLP JSON line: line ${first.line} is ${first.reason}`,
+      GIVE_FILE,
+    );
+  }
+  return reading.spans;
+}
+
+/**
+ * Reads every span of the OTLP JSON-lines file `path`: what startTracing writes (its `spansFile` option,
+ * TRACEHOP_SPANS_FILE) and what the OpenTelemetry Collector's file exporter writes with `format: json`,
+ * one `ExportTraceServiceRequest` per line (docs/export.md, "Reading the spans file from code").
+ * The file is read 64 KiB at a time up to where it ended when opened, never held whole; only the spans
+ * `options.keep` accepts are kept. Rules of the format (OTLP specification, "JSON Protobuf Encoding"):
+ * trace and span ids are hex, not base64 (read in any case, given in lower case); times are strings (or
+ * numbers) of nanoseconds since the Unix epoch, read as exact bigints; kinds and status codes are numbers
+ * or their enum names (`SPAN_KIND_SERVER`); `scopeSpans`, or `instrumentationLibrarySpans` of older
+ * writers; an attribute's `AnyValue` as {@link SpanAttributeValue} says. A byte order mark is skipped.
+ * Blank lines, a line that is no OTLP JSON request (the last line cut short by a writer still writing)
+ * and a span without valid ids or times are skipped. Spans come in file order; {@link groupTraces}
+ * groups them by trace.
+ * @returns the spans, `[]` for an empty file.
+ * @throws {@link SpansFileError} when the file cannot be read as spans, its `code` saying why: `ENOENT`,
+ *   `not-a-file` (a folder, a device such as /dev/null, a named pipe: never waited on), `unreadable`,
+ *   `gzip` (starts with gzip's magic bytes 1f 8b, RFC 1952), `not-otlp` (no line of it is an OTLP JSON
+ *   request: another kind of file). Its message says what to do.
+ */
+export function readSpansFile(path: string, options: ReadSpansFileOptions = {}): FileSpan[] {
+  return readFileFrom(path, 0, options.keep);
+}
+
+/**
+ * Where a spans file ended at a moment ({@link spansFileMark}): which file (its inode, 0 when there was
+ * none) and its size in bytes.
+ */
+export interface SpansFileMark {
+  ino: number;
+  size: number;
+}
+
+/**
+ * Where the spans file `path` ends now, to read later what was written after it with
+ * {@link readSpansSince}: its inode and size in bytes; `{ ino: 0, size: 0 }` when there is none yet or it
+ * cannot be looked at (ENOTDIR, ELOOP, EACCES). Never throws.
+ */
+export function spansFileMark(path: string): SpansFileMark {
+  let stats;
+  try {
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    stats = undefined;
+  }
+  return stats === undefined ? { ino: 0, size: 0 } : { ino: stats.ino, size: stats.size };
+}
+
+/**
+ * The spans written to `path` since `mark` ({@link spansFileMark}): a test's own run in a file other runs
+ * appended to. Read from byte `mark.size` on in the file marked; the whole file when `path` is another file
+ * now (`replaced`: moved away by a rotation and started anew; the spans written before are in the file
+ * moved away) or is shorter than the mark (truncated). A mark of no file (`ino` 0) reads the whole file.
+ * The format, and what is skipped: {@link readSpansFile}.
+ * @throws {@link SpansFileError} as {@link readSpansFile} does (the file removed since: `ENOENT`).
+ */
+export function readSpansSince(
+  path: string,
+  mark: SpansFileMark,
+  options: ReadSpansFileOptions = {},
+): { spans: FileSpan[]; replaced: boolean } {
+  const now = spansFileMark(path);
+  const replaced = mark.ino !== 0 && (now.ino !== mark.ino || now.size < mark.size);
+  return { spans: readFileFrom(path, replaced || mark.ino === 0 ? 0 : mark.size, options.keep), replaced };
+}

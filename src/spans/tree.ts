@@ -1,0 +1,260 @@
+// The spans of a spans file grouped by trace, and a trace printed as an indented tree.
+import { escapeUnprintable, TERMINAL_CONTROLS } from "../describe-value.js";
+import { hex16ToDecimal, ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import type { FileSpan, SpanAttributeValue } from "./read.js";
+
+/**
+ * The spans of one trace, when its first span started and when its last span ended (nanoseconds since
+ * the Unix epoch), and its place among the traces read (`order`: 0 for the trace read first).
+ */
+export interface FileTrace {
+  /** 32 lower-case hex digits. */
+  traceId: string;
+  /** Its spans, in the order read. */
+  spans: FileSpan[];
+  startNanos: bigint;
+  endNanos: bigint;
+  order: number;
+}
+
+/**
+ * `spans` grouped by trace id, the traces in the order of their first span's start (traces that start at
+ * the same time: the one read first first). A test's "one trace across api, relay and worker" is
+ * `groupTraces(spans)` holding one trace whose spans' services are those three.
+ */
+export function groupTraces(spans: readonly FileSpan[]): FileTrace[] {
+  const traces = new Map<string, FileTrace>();
+  for (const span of spans) {
+    const trace = traces.get(span.traceId);
+    if (trace === undefined)
+      traces.set(span.traceId, {
+        traceId: span.traceId,
+        spans: [span],
+        startNanos: span.startNanos,
+        endNanos: span.endNanos,
+        order: traces.size,
+      });
+    else {
+      trace.spans.push(span);
+      if (span.startNanos < trace.startNanos) trace.startNanos = span.startNanos;
+      if (span.endNanos > trace.endNanos) trace.endNanos = span.endNanos;
+    }
+  }
+  // Array.prototype.sort is stable: equal starts keep the order they were read in.
+  return [...traces.values()].sort((a, b) =>
+    a.startNanos < b.startNanos ? -1 : a.startNanos > b.startNanos ? 1 : 0,
+  );
+}
+
+/**
+ * The Datadog form of a 128-bit W3C trace id (32 hex digits): `decimal`, its lower 64 bits in decimal,
+ * the id `x-datadog-trace-id` carries and Datadog's UI searches; `tid`, its upper 64 bits in hex, the
+ * `_dd.p.tid` tag, `undefined` when they are zero (a 64-bit id). Datadog behaviour: a 128-bit trace id
+ * travels as `x-datadog-trace-id` (lower half) and `_dd.p.tid` (upper half), as dd-trace-js
+ * `_extract128BitTraceId` reads them (docs/export.md, "How a 128-bit trace id reaches Datadog"). Exact:
+ * never through a JS number (DataDog/dd-trace-js#344). `traceId` is taken to be 32 hex digits, as
+ * {@link FileSpan.traceId} is.
+ */
+export function datadogTraceId(traceId: string): { decimal: string; tid: string | undefined } {
+  const tid = traceId.slice(0, 16).toLowerCase();
+  return {
+    decimal: hex16ToDecimal(traceId.slice(16).toLowerCase()),
+    tid: tid === ZERO_HEX16 ? undefined : tid,
+  };
+}
+
+/** The OTLP span kinds' names, by number (OTLP `Span.SpanKind`). */
+const KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
+
+/**
+ * The attributes a detailed tree line shows, in this order, when a span has them: the messaging semantic
+ * conventions' system, destination, operation and message id, tracehop's restore attributes, and what
+ * says how an HTTP call or a failure went.
+ */
+export const SHOWN_ATTRIBUTES = [
+  "messaging.system",
+  "messaging.destination.name",
+  "messaging.operation.type",
+  "messaging.message.id",
+  "messaging.batch.message_count",
+  "tracehop.relation",
+  "tracehop.attempt",
+  "tracehop.run",
+  "tracehop.queue.wait",
+  "http.route",
+  "http.response.status_code",
+  "error.type",
+] as const;
+
+/**
+ * Text of the file (a service, a span name) as a tree line shows it: as it is when it is words with one
+ * space between them (`POST /jobs`), else as a JSON string with every terminal control escaped too: a
+ * control character, a backslash, a quote or two spaces in a row (which would read as the line's own
+ * separators) can then never be mistaken for what the line says, nor act on the terminal. `bareAlso`: a
+ * pattern of characters that also make it quoted (`=` in an attribute's value).
+ */
+function shownText(text: string, bareAlso?: RegExp): string {
+  TERMINAL_CONTROLS.lastIndex = 0;
+  return /^[^\s"\\]+(?: [^\s"\\]+)*$/.test(text) &&
+    !TERMINAL_CONTROLS.test(text) &&
+    (bareAlso === undefined || !bareAlso.test(text))
+    ? text
+    : escapeUnprintable(JSON.stringify(text), TERMINAL_CONTROLS);
+}
+
+/** An attribute value or status message as a tree line shows it: bare when it is one word, else quoted. */
+function shownValue(value: string): string {
+  return shownText(value, /[\s=]/);
+}
+
+/**
+ * An attribute value as text: a string as it is, numbers, bigints and booleans written, bytes in base64
+ * (as OTLP/JSON holds them), arrays and maps as JSON of their items' text, null as nothing.
+ */
+export function attributeText(value: SpanAttributeValue): string {
+  if (typeof value === "string") return value;
+  if (value === null) return "";
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  if (Array.isArray(value)) return JSON.stringify(value.map(attributeText));
+  if (typeof value === "object")
+    return JSON.stringify(Object.fromEntries(Object.entries(value).map(([k, v]) => [k, attributeText(v)])));
+  return String(value);
+}
+
+/**
+ * The deepest nesting shown by indentation (two spaces a level); a span deeper down (a chain of thousands
+ * of parents) is indented as deep as this and its depth written before its name, `[depth 4999] name`, so
+ * that a line stays short and the output grows with the spans, not with their square.
+ */
+export const MAX_INDENT_DEPTH = 32;
+
+/** `name` indented two spaces for each level of `depth`, up to {@link MAX_INDENT_DEPTH}. */
+function indented(name: string, depth: number): string {
+  return depth <= MAX_INDENT_DEPTH
+    ? `${"  ".repeat(depth)}${name}`
+    : `${"  ".repeat(MAX_INDENT_DEPTH)}[depth ${depth}] ${name}`;
+}
+
+/** A duration in nanoseconds as milliseconds with one decimal: `752.2 ms`. */
+function millis(nanos: bigint): string {
+  return `${(Number(nanos) / 1e6).toFixed(1)} ms`;
+}
+
+/** How {@link formatTraceTree} writes a trace; every field optional. */
+export interface FormatTraceTreeOptions {
+  /**
+   * A first line naming the trace: `trace <hex> (W3C)  =  <decimal> (Datadog[, _dd.p.tid=<hex>])  <n>
+   * spans  <start, ISO 8601 UTC>`. Default true.
+   */
+  header?: boolean | undefined;
+  /**
+   * After each span's duration: its kind before it, and `ERROR` with the status message, the attributes
+   * of {@link SHOWN_ATTRIBUTES}, its links and `parent <id> not in this file`. Default true; false: the
+   * short lines `<service>  <indent><name>  <duration>`.
+   */
+  details?: boolean | undefined;
+}
+
+/**
+ * Internal: the lines of the spans of one trace (the CLI's `tracehop spans` writes them), as
+ * {@link formatTraceTree} says.
+ */
+export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions = {}): string[] {
+  const { header = true, details = true } = options;
+  const { spans } = trace;
+  const ids = new Set(spans.map((s) => s.spanId));
+  const children = new Map<string | undefined, FileSpan[]>();
+  for (const s of spans) {
+    const parent = s.parentSpanId !== undefined && ids.has(s.parentSpanId) ? s.parentSpanId : undefined;
+    const list = children.get(parent);
+    if (list === undefined) children.set(parent, [s]);
+    else list.push(s);
+  }
+  for (const list of children.values())
+    list.sort((a, b) => (a.startNanos < b.startNanos ? -1 : a.startNanos > b.startNanos ? 1 : 0));
+  // A loop, not Math.max(...): a spread of hundreds of thousands of arguments overflows the stack.
+  let width = 0;
+  for (const s of spans) width = Math.max(width, shownText(s.service).length);
+  const lines: string[] = [];
+  if (header) {
+    const { decimal, tid } = datadogTraceId(trace.traceId);
+    const start = new Date(Number(trace.startNanos / 1_000_000n)).toISOString();
+    lines.push(
+      `trace ${trace.traceId} (W3C)  =  ${decimal} (Datadog${tid === undefined ? "" : `, _dd.p.tid=${tid}`})  ` +
+        `${spans.length} span${spans.length === 1 ? "" : "s"}  ${start}`,
+    );
+  }
+  const seen = new Set<string>();
+  // Depth first, with a stack of its own: a chain of tens of thousands of parents would overflow the call
+  // stack of a recursive walk.
+  const walk = (roots: readonly FileSpan[]) => {
+    const stack: { span: FileSpan; depth: number }[] = [];
+    for (let i = roots.length - 1; i >= 0; i--) stack.push({ span: roots[i]!, depth: 0 });
+    for (let top; (top = stack.pop()) !== undefined;) {
+      const { span: s, depth } = top;
+      // A span id given twice (a file written twice over, a cycle of parents): each line once.
+      if (seen.has(s.spanId)) continue;
+      seen.add(s.spanId);
+      const parts = [shownText(s.service).padEnd(width), indented(shownText(s.name), depth)];
+      if (!details) parts.push(millis(s.endNanos - s.startNanos));
+      else {
+        parts.push(KINDS[s.kind] ?? `kind ${s.kind}`, millis(s.endNanos - s.startNanos));
+        if (s.statusCode === 2)
+          parts.push(s.statusMessage === undefined ? "ERROR" : `ERROR ${shownValue(s.statusMessage)}`);
+        for (const key of SHOWN_ATTRIBUTES) {
+          const value = s.attributes[key];
+          if (value !== undefined) parts.push(`${key}=${shownValue(attributeText(value))}`);
+        }
+        for (const link of s.links)
+          parts.push(
+            `link ${link.traceId}/${link.spanId}${link.traceId === trace.traceId ? " (this trace)" : ""}`,
+          );
+        if (depth === 0 && s.parentSpanId !== undefined && !ids.has(s.parentSpanId))
+          parts.push(`parent ${s.parentSpanId} not in this file`);
+      }
+      lines.push(parts.join("  "));
+      const below = children.get(s.spanId) ?? [];
+      for (let i = below.length - 1; i >= 0; i--) stack.push({ span: below[i]!, depth: depth + 1 });
+    }
+  };
+  walk(children.get(undefined) ?? []);
+  // Spans only reachable through a cycle of parents (a broken file): shown as roots.
+  for (const s of spans) if (!seen.has(s.spanId)) walk([s]);
+  return lines;
+}
+
+/**
+ * The spans of one trace (`FileTrace` of {@link groupTraces}, or its spans) as an indented tree, one line a
+ * span, children under their parent in start order: `<service>  <indent><name>  <kind>  <duration in ms,
+ * one decimal>` and its details ({@link FormatTraceTreeOptions}), after a header line naming the trace in
+ * its W3C and Datadog forms ({@link datadogTraceId}). A span whose parent is not among them is a root
+ * (`parent <id> not in this file`); a cycle of parents or a span id given twice shows each span once.
+ * Indentation is two spaces a level up to {@link MAX_INDENT_DEPTH}, deeper levels written `[depth N]`.
+ * Text from the file is shown as it is when it is plain words, else quoted as JSON with control
+ * characters escaped: it can neither pass for the line's own separators nor act on a terminal. The same
+ * lines as `npx tracehop spans` (docs/export.md, "Reading the spans file: `tracehop spans`").
+ * Spans of several traces: give each of {@link groupTraces} in turn (the header names the first's id).
+ * @returns the lines joined with `\n`, no line end after the last; `""` for no spans.
+ */
+export function formatTraceTree(
+  trace: FileTrace | readonly FileSpan[],
+  options: FormatTraceTreeOptions = {},
+): string {
+  if (Array.isArray(trace) || !("spans" in trace)) {
+    const spans = trace as readonly FileSpan[];
+    if (spans.length === 0) return "";
+    trace = wholeTrace(spans);
+  }
+  return traceTreeLines(trace as FileTrace, options).join("\n");
+}
+
+/** `spans` as one {@link FileTrace}, named by the first span's trace. */
+function wholeTrace(spans: readonly FileSpan[]): FileTrace {
+  let startNanos = spans[0]!.startNanos;
+  let endNanos = spans[0]!.endNanos;
+  for (const s of spans) {
+    if (s.startNanos < startNanos) startNanos = s.startNanos;
+    if (s.endNanos > endNanos) endNanos = s.endNanos;
+  }
+  return { traceId: spans[0]!.traceId, spans: [...spans], startNanos, endNanos, order: 0 };
+}

@@ -29,12 +29,13 @@ export type SpanAttributes = Record<string, SpanAttributeValue>;
 
 /** One span read back from a spans file. Ids are lower-case hex as in OTLP/JSON; times are exact. */
 export interface FileSpan {
-  /** 32 lower-case hex digits (W3C `trace-id`). Its Datadog form: {@link datadogTraceId}. */
+  /** 32 lower-case hex digits (W3C `trace-id`). Its Datadog form: `datadogTraceId(traceId)`. */
   traceId: string;
   /** 16 lower-case hex digits. */
   spanId: string;
   /** 16 lower-case hex digits, or `undefined` for a root. */
   parentSpanId: string | undefined;
+  /** The span's name, as its writer gave it (`POST /jobs`, `process preprocess-jobs`). */
   name: string;
   /**
    * OTLP `Span.SpanKind`: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer (the
@@ -43,15 +44,19 @@ export interface FileSpan {
   kind: number;
   /** The resource's `service.name` (`unknown_service` when it has none). */
   service: string;
-  /** Start and end, nanoseconds since the Unix epoch. */
+  /** When it started, in nanoseconds since the Unix epoch (OTLP `start_time_unix_nano`, exact). */
   startNanos: bigint;
+  /** When it ended, in nanoseconds since the Unix epoch (OTLP `end_time_unix_nano`, exact). */
   endNanos: bigint;
+  /** Its attributes, their values typed as {@link SpanAttributeValue} says. */
   attributes: SpanAttributes;
+  /** Its links: the trace and span linked to (hex, as the ids above) and the link's attributes. */
   links: { traceId: string; spanId: string; attributes: SpanAttributes }[];
   /** The span's events in the order they were added; `timeNanos` in nanoseconds since the Unix epoch. */
   events: { name: string; timeNanos: bigint | undefined; attributes: SpanAttributes }[];
   /** OTLP `Status.code`: 0 unset, 1 ok, 2 error (OTLP/JSON leaves out a 0). */
   statusCode: number;
+  /** OTLP `Status.message` (the error's message on a failed span); `undefined` when empty. */
   statusMessage: string | undefined;
 }
 
@@ -323,14 +328,23 @@ export type SpansFileErrorCode = "ENOENT" | "not-a-file" | "unreadable" | "gzip"
  * gzip-compressed`, `holds no OTLP JSON line: line 1 is not JSON (…)`.
  */
 export class SpansFileError extends Error {
+  /** `"SpansFileError"`. */
   override name = "SpansFileError";
-  constructor(
-    readonly code: SpansFileErrorCode,
-    readonly path: string,
-    readonly reason: string,
-    fix: string,
-  ) {
+  /** Why the file cannot be read as spans (see {@link SpansFileErrorCode}). */
+  readonly code: SpansFileErrorCode;
+  /** The path given, as given. */
+  readonly path: string;
+  /** What the file is, the words after its path in the message: `is a folder, not a regular file`. */
+  readonly reason: string;
+  /**
+   * The error for the file at `path`: `code` and `reason` as the fields say, `fix` the words that end the
+   * message, saying what to do. Thrown by the readers; a caller has no need to make one.
+   */
+  constructor(code: SpansFileErrorCode, path: string, reason: string, fix: string) {
     super(`spans file ${JSON.stringify(path)} ${reason}; ${fix}`);
+    this.code = code;
+    this.path = path;
+    this.reason = reason;
   }
 }
 
@@ -364,7 +378,7 @@ export interface ReadSpansFileOptions {
 
 /**
  * Reads the spans of `path` from byte `offset` to where the file ended when it was opened.
- * @throws {@link SpansFileError} as {@link readSpansFile} says.
+ * @throws SpansFileError as readSpansFile says.
  */
 function readFileFrom(path: string, offset: number, keep?: (span: FileSpan) => boolean): FileSpan[] {
   let fd: number | undefined;
@@ -445,10 +459,10 @@ function readFileFrom(path: string, offset: number, keep?: (span: FileSpan) => b
  * or their enum names (`SPAN_KIND_SERVER`); `scopeSpans`, or `instrumentationLibrarySpans` of older
  * writers; an attribute's `AnyValue` as {@link SpanAttributeValue} says. A byte order mark is skipped.
  * Blank lines, a line that is no OTLP JSON request (the last line cut short by a writer still writing)
- * and a span without valid ids or times are skipped. Spans come in file order; {@link groupTraces}
- * groups them by trace.
+ * and a span without valid ids or times are skipped. Spans come in file order; `groupTraces` groups
+ * them by trace.
  * @returns the spans, `[]` for an empty file.
- * @throws {@link SpansFileError} when the file cannot be read as spans, its `code` saying why: `ENOENT`,
+ * @throws SpansFileError when the file cannot be read as spans, its `code` saying why: `ENOENT`,
  *   `not-a-file` (a folder, a device such as /dev/null, a named pipe: never waited on), `unreadable`,
  *   `gzip` (starts with gzip's magic bytes 1f 8b, RFC 1952), `not-otlp` (no line of it is an OTLP JSON
  *   request: another kind of file). Its message says what to do.
@@ -462,7 +476,9 @@ export function readSpansFile(path: string, options: ReadSpansFileOptions = {}):
  * none) and its size in bytes.
  */
 export interface SpansFileMark {
+  /** The file's inode number (`fs.Stats.ino`); 0 when there was no file. */
   ino: number;
+  /** Its size in bytes then. */
   size: number;
 }
 
@@ -487,7 +503,7 @@ export function spansFileMark(path: string): SpansFileMark {
  * now (`replaced`: moved away by a rotation and started anew; the spans written before are in the file
  * moved away) or is shorter than the mark (truncated). A mark of no file (`ino` 0) reads the whole file.
  * The format, and what is skipped: {@link readSpansFile}.
- * @throws {@link SpansFileError} as {@link readSpansFile} does (the file removed since: `ENOENT`).
+ * @throws SpansFileError as readSpansFile does (the file removed since: `ENOENT`).
  */
 export function readSpansSince(
   path: string,

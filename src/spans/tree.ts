@@ -12,8 +12,11 @@ export interface FileTrace {
   traceId: string;
   /** Its spans, in the order read. */
   spans: FileSpan[];
+  /** When its first span started, in nanoseconds since the Unix epoch. */
   startNanos: bigint;
+  /** When its last span ended, in nanoseconds since the Unix epoch. */
   endNanos: bigint;
+  /** Its place among the traces read: 0 for the trace read first. */
   order: number;
 }
 
@@ -149,7 +152,8 @@ export interface FormatTraceTreeOptions {
   header?: boolean | undefined;
   /**
    * After each span's duration: its kind before it, and `ERROR` with the status message, the attributes
-   * of {@link SHOWN_ATTRIBUTES}, its links and `parent <id> not in this file`. Default true; false: the
+   * of messaging, restore, HTTP and errors that `tracehop spans` shows (docs/export.md, "Reading the spans
+   * file: `tracehop spans`"), its links and `parent <id> not in this file`. Default true; false: the
    * short lines `<service>  <indent><name>  <duration>`.
    */
   details?: boolean | undefined;
@@ -229,7 +233,7 @@ export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions
  * one decimal>` and its details ({@link FormatTraceTreeOptions}), after a header line naming the trace in
  * its W3C and Datadog forms ({@link datadogTraceId}). A span whose parent is not among them is a root
  * (`parent <id> not in this file`); a cycle of parents or a span id given twice shows each span once.
- * Indentation is two spaces a level up to {@link MAX_INDENT_DEPTH}, deeper levels written `[depth N]`.
+ * Indentation is two spaces a level up to 32 levels, deeper levels written `[depth N]`.
  * Text from the file is shown as it is when it is plain words, else quoted as JSON with control
  * characters escaped: it can neither pass for the line's own separators nor act on a terminal. The same
  * lines as `npx tracehop spans` (docs/export.md, "Reading the spans file: `tracehop spans`").

@@ -201,7 +201,7 @@ export function quotedText(text: string): string {
  * The characters a terminal acts on or shows as nothing, which the main job's messages escape in a path
  * (main.ts `shownPath`): C0 and C1 controls, a soft hyphen, zero width spaces and joiners, directional
  * marks, overrides and isolates, the word joiner, a byte order mark. The same set as `tracehop inspect`
- * escapes in its messages (src/cli/report.ts TERMINAL_CONTROLS, internal to the library: the example
+ * escapes in its messages (src/describe-value.ts TERMINAL_CONTROLS, internal to the library: the example
  * uses only its public entry points), a copy that test/examples/config.test.ts pins equal to it.
  */
 export const UNSEEN_IN_A_TERMINAL =

@@ -502,7 +502,7 @@ export function spansFileMark(path: string): SpansFileMark {
  * appended to. Read from byte `mark.size` on in the file marked; the whole file when `path` is another file
  * now (`replaced`: moved away by a rotation and started anew; the spans written before are in the file
  * moved away) or is shorter than the mark (truncated). A mark of no file (`ino` 0) reads the whole file.
- * The format, and what is skipped: {@link readSpansFile}.
+ * The format, what is skipped and `options.keep`: {@link readSpansFile}.
  * @throws SpansFileError as readSpansFile does (the file removed since: `ENOENT`).
  */
 export function readSpansSince(

@@ -8,7 +8,13 @@ import { DEFAULT_SPANS_FILE } from "../tracing/tracing-config.js";
 import type { CommandIo } from "./command.js";
 import { fdInput, type InputSource } from "./read-input.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable } from "./report.js";
-import { readSpans, type FileSpan, type ReadSpansOptions, type SpansReading } from "./spans-file.js";
+import {
+  MAX_LINE_BYTES,
+  readSpans,
+  type FileSpan,
+  type ReadSpansOptions,
+  type SpansReading,
+} from "./spans-file.js";
 import { formatTrace, groupTraces, lastActiveTraces } from "./spans-tree.js";
 
 /** How many traces `tracehop spans` prints without `--last` or `--all`: the ten last active. */
@@ -125,6 +131,18 @@ class SpansInputError extends Error {}
 const GIVE_FILE =
   "give the spans file startTracing writes (its spansFile option, TRACEHOP_SPANS_FILE) or a Collector file exporter's output (format: json)";
 
+/** {@link MAX_LINE_BYTES} as messages say it: `64 MiB`. */
+const MAX_LINE_SHOWN = `${MAX_LINE_BYTES / (1024 * 1024)} MiB`;
+
+/**
+ * The command that reads a spans file whose lines are longer than {@link MAX_LINE_BYTES}: jq splits each
+ * line's requests (`resourceSpans`, one per resource) into lines of their own, which OTLP allows (docs/export.md,
+ * "Reading the spans file").
+ */
+function splitCommand(file: string): string {
+  return `jq -c '.resourceSpans[] | {resourceSpans: [.]}' ${file} | tracehop spans -`;
+}
+
 /**
  * The file `path` opened for reading, after checking what it is.
  * @throws {@link SpansInputError} saying what is wrong: no such file (and, for the `defaulted` path, how a
@@ -240,6 +258,11 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
       throw new SpansInputError(
         `${what} is gzip-compressed; decompress it as it is read: ${path === "-" ? "gzip -dc FILE" : `gzip -dc ${JSON.stringify(path)}`} | tracehop spans -`,
       );
+    if (reading.stoppedAtLong)
+      throw new SpansInputError(
+        `${what} is no OTLP JSON-lines spans file: line ${reading.firstLong} runs past ${MAX_LINE_SHOWN} without a line end ` +
+          `(the most tracehop spans reads of one line); ${GIVE_FILE}; a spans file of requests that large: ${splitCommand("FILE")}`,
+      );
     if (reading.lines > 0 && reading.badLines === reading.lines) {
       const first = reading.firstBad!;
       throw new SpansInputError(
@@ -265,6 +288,12 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
         `(line ${first.line} is ${printable(first.reason)}; a line cut short by a writer still writing is one)\n`,
     );
   }
+  if (reading.longLines > 0)
+    io.writeErr(
+      `tracehop spans: ${reading.longLines === 1 ? `line ${reading.firstLong} of ${what}` : `${reading.longLines} lines of ${what} (the first: line ${reading.firstLong})`} skipped: ` +
+        `longer than ${MAX_LINE_SHOWN} (the most tracehop spans reads of one line); to read ${reading.longLines === 1 ? "it" : "them"}, ` +
+        `give each of ${reading.longLines === 1 ? "its" : "their"} requests a line of its own: ${splitCommand(path === "-" ? "FILE" : JSON.stringify(path))}\n`,
+    );
   if (reading.badSpans > 0)
     io.writeErr(
       `tracehop spans: ${reading.badSpans} span${reading.badSpans === 1 ? "" : "s"} of ${what} skipped: ` +

@@ -1,7 +1,6 @@
 // `tracehop spans`: the spans of an OTLP JSON-lines file (what startTracing's spans file and the
 // Collector file exporter's `format: json` write: one ExportTraceServiceRequest per line), read a chunk at
 // a time, never whole, and kept per trace in the few fields the tree shows.
-import { StringDecoder } from "node:string_decoder";
 import type { InputSource } from "./read-input.js";
 
 /** One span of a spans file, in the fields `tracehop spans` shows. */
@@ -43,6 +42,17 @@ export interface SpansReading {
   bytes: number;
   /** True when the input starts with gzip's magic bytes (1f 8b, RFC 1952): then nothing else is read. */
   gzip: boolean;
+  /**
+   * Lines longer than the bound (`maxLineBytes`, {@link MAX_LINE_BYTES}): how many, and the first one's
+   * number. Counted in `lines`, not in `badLines`; never held whole.
+   */
+  longLines: number;
+  firstLong: number | undefined;
+  /**
+   * True when reading stopped at a line too long because no line before it was OTLP JSON (a file that is
+   * no spans file, /dev/zero: its line may never end); nothing after it was read.
+   */
+  stoppedAtLong: boolean;
 }
 
 /** How {@link readSpans} reads; every field optional. */
@@ -51,7 +61,18 @@ export interface ReadSpansOptions {
   maxBytes?: number;
   /** A line this returns false for is not parsed (it cannot hold a span `keep` accepts); counted as read. */
   mayHold?: (line: string) => boolean;
+  /** The longest line read, in bytes (its line end not counted); {@link MAX_LINE_BYTES} by default. */
+  maxLineBytes?: number;
 }
+
+/**
+ * The longest line `tracehop spans` reads, in bytes: 64 MiB. Generous for real OTLP batches: startTracing
+ * writes one batch a line (512 spans by default, `batch.maxExportBatchSize`), and a Collector's file
+ * exporter one received request or batch (its OTLP/HTTP receiver takes bodies up to 20 MiB by default,
+ * gRPC 4 MiB of protobuf), a few MiB to tens of MiB of JSON; well under V8's longest string (2^29 - 24
+ * characters), and a line held as bytes, as a string and parsed stays within a default heap.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** Chunks read at a time. */
 const CHUNK_BYTES = 1 << 16;
@@ -78,7 +99,11 @@ const STATUS_NAMES: Record<string, number> = {
  * cut short by a writer still writing, another kind of file); a span without valid ids or times in
  * `badSpans`. Ids are OTLP/JSON's hex (OTLP specification, "JSON Protobuf Encoding": trace and span ids
  * are hex, not base64), read in any case; kinds and status codes as numbers or their enum names. An input
- * that starts with gzip's magic bytes (RFC 1952) is not read further: `gzip` says so.
+ * that starts with gzip's magic bytes (RFC 1952) is not read further: `gzip` says so. A line longer than
+ * `maxLineBytes` ({@link MAX_LINE_BYTES}) is counted in `longLines` and never held past that bound: the
+ * rest of it is read and dropped up to its line end, and the lines after it are read; but when no line
+ * before it was OTLP JSON, reading stops there (`stoppedAtLong`): a file that is no spans file (a binary
+ * file, /dev/zero) may have no line end at all.
  * @throws what `source.read` throws (EISDIR, EIO), for the caller to say.
  */
 export function readSpans(
@@ -94,11 +119,18 @@ export function readSpans(
     badSpans: 0,
     bytes: 0,
     gzip: false,
+    longLines: 0,
+    firstLong: undefined,
+    stoppedAtLong: false,
   };
-  const { maxBytes = Infinity, mayHold } = options;
-  const decoder = new StringDecoder("utf8");
+  const { maxBytes = Infinity, mayHold, maxLineBytes = MAX_LINE_BYTES } = options;
   const buffer = Buffer.alloc(CHUNK_BYTES);
-  let pending = "";
+  // The current line's bytes so far when it started in an earlier chunk (a line end is byte 0x0a, never
+  // inside a UTF-8 sequence: a line is decoded once it is whole, never a character split).
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  /** True while the rest of a line too long is read and dropped. */
+  let dropping = false;
   let lineNumber = 0;
   const line = (text: string) => {
     lineNumber++;
@@ -111,20 +143,54 @@ export function readSpans(
       reading.firstBad ??= { line: lineNumber, reason };
     }
   };
+  /** The current line found too long: counted, its bytes dropped; false when reading stops there. */
+  const tooLong = (): boolean => {
+    const anyGood = reading.lines > reading.badLines + reading.longLines;
+    lineNumber++;
+    reading.lines++;
+    reading.longLines++;
+    reading.firstLong ??= lineNumber;
+    parts = [];
+    partBytes = 0;
+    dropping = true;
+    if (!anyGood) reading.stoppedAtLong = true;
+    return anyGood;
+  };
   for (let n; (n = source.read(buffer, 0, Math.min(CHUNK_BYTES, maxBytes - reading.bytes))) > 0;) {
     if (reading.bytes === 0 && n >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
       reading.gzip = true;
       return reading;
     }
     reading.bytes += n;
-    const text = pending + decoder.write(buffer.subarray(0, n));
+    const chunk = buffer.subarray(0, n);
     let start = 0;
-    for (let newline; (newline = text.indexOf("\n", start)) >= 0; start = newline + 1)
-      line(text.slice(start, newline));
-    pending = text.slice(start);
+    for (;;) {
+      const newline: number = chunk.indexOf(0x0a, start);
+      const end: number = newline >= 0 ? newline : n;
+      if (dropping) {
+        if (end === n) break;
+        dropping = false;
+      } else if (partBytes + (end - start) > maxLineBytes) {
+        if (!tooLong()) return reading;
+        if (end === n) break;
+        dropping = false;
+      } else if (end === n) {
+        if (start < n) {
+          parts.push(Buffer.from(chunk.subarray(start)));
+          partBytes += n - start;
+        }
+        break;
+      } else if (partBytes === 0) line(chunk.toString("utf8", start, end));
+      else {
+        parts.push(chunk.subarray(start, end));
+        line(Buffer.concat(parts, partBytes + (end - start)).toString("utf8"));
+        parts = [];
+        partBytes = 0;
+      }
+      start = end + 1;
+    }
   }
-  pending += decoder.end();
-  if (pending !== "") line(pending);
+  if (partBytes > 0) line(Buffer.concat(parts, partBytes).toString("utf8"));
   return reading;
 }
 

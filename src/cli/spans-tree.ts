@@ -148,11 +148,14 @@ function millis(nanos: bigint): string {
  * it is plain words, else quoted as JSON with the terminal controls escaped ({@link shownText}).
  */
 export function formatTrace(trace: FileTrace): string[] {
-  const { spans } = trace;
-  const ids = new Set(spans.map((s) => s.spanId));
+  // A span id read again (a file appended to itself, a batch written twice): the span first read, once.
+  const byId = new Map<string, FileSpan>();
+  for (const s of trace.spans) if (!byId.has(s.spanId)) byId.set(s.spanId, s);
+  const duplicates = trace.spans.length - byId.size;
+  const spans = [...byId.values()];
   const children = new Map<string | undefined, FileSpan[]>();
   for (const s of spans) {
-    const parent = s.parentSpanId !== undefined && ids.has(s.parentSpanId) ? s.parentSpanId : undefined;
+    const parent = s.parentSpanId !== undefined && byId.has(s.parentSpanId) ? s.parentSpanId : undefined;
     const list = children.get(parent);
     if (list === undefined) children.set(parent, [s]);
     else list.push(s);
@@ -166,7 +169,10 @@ export function formatTrace(trace: FileTrace): string[] {
   const start = new Date(Number(trace.startNanos / 1_000_000n)).toISOString();
   const lines = [
     `trace ${trace.traceId} (W3C)  =  ${decimal} (Datadog${tid === undefined ? "" : `, _dd.p.tid=${tid}`})  ` +
-      `${spans.length} span${spans.length === 1 ? "" : "s"}  ${start}`,
+      `${spans.length} span${spans.length === 1 ? "" : "s"}  ${start}` +
+      (duplicates === 0
+        ? ""
+        : `  ${duplicates} duplicate span${duplicates === 1 ? "" : "s"} (a span id read again), each shown once`),
   ];
   const seen = new Set<string>();
   // Depth first, with a stack of its own: a chain of tens of thousands of parents (one span per hop of a
@@ -176,7 +182,7 @@ export function formatTrace(trace: FileTrace): string[] {
     for (let i = roots.length - 1; i >= 0; i--) stack.push({ span: roots[i]!, depth: 0 });
     for (let top; (top = stack.pop()) !== undefined;) {
       const { span: s, depth } = top;
-      // A span id given twice (a file written twice over, a cycle of parents): each line once.
+      // A span reached again (through a cycle of parents): each line once.
       if (seen.has(s.spanId)) continue;
       seen.add(s.spanId);
       const parts = [shownText(s.service).padEnd(width), indented(shownText(s.name), depth)];
@@ -191,15 +197,42 @@ export function formatTrace(trace: FileTrace): string[] {
         parts.push(
           `link ${link.traceId}/${link.spanId}${link.traceId === trace.traceId ? " (this trace)" : ""}`,
         );
-      if (depth === 0 && s.parentSpanId !== undefined && !ids.has(s.parentSpanId))
-        parts.push(`parent ${s.parentSpanId} not in this file`);
+      if (depth === 0 && s.parentSpanId !== undefined)
+        parts.push(
+          !byId.has(s.parentSpanId)
+            ? `parent ${s.parentSpanId} not in this file`
+            : s.parentSpanId === s.spanId
+              ? "cycle: its own parent"
+              : `cycle: parent ${s.parentSpanId} is below it`,
+        );
       lines.push(parts.join("  "));
       const below = children.get(s.spanId) ?? [];
       for (let i = below.length - 1; i >= 0; i--) stack.push({ span: below[i]!, depth: depth + 1 });
     }
   };
   walk(children.get(undefined) ?? []);
-  // Spans only reachable through a cycle of parents (a broken file): shown as roots.
-  for (const s of spans) if (!seen.has(s.spanId)) walk([s]);
+  // What is left hangs from a cycle of parents (a broken file; no root above it): each cycle shown from
+  // its span that started first (equal starts: the one read first), said on that line, with all below it.
+  // Spans in file order: each is looked at once, its parent chain followed until a span seen.
+  let order: Map<FileSpan, number> | undefined;
+  for (const s of spans) {
+    if (seen.has(s.spanId)) continue;
+    const chain = new Set<string>();
+    let at = s;
+    while (!chain.has(at.spanId)) {
+      chain.add(at.spanId);
+      at = byId.get(at.parentSpanId!)!;
+    }
+    // `at` is on the cycle: its members are `at` and its ancestors up to `at` again.
+    order ??= new Map(spans.map((span, i) => [span, i]));
+    let first = at;
+    for (let member = byId.get(at.parentSpanId!)!; member !== at; member = byId.get(member.parentSpanId!)!)
+      if (
+        member.startNanos < first.startNanos ||
+        (member.startNanos === first.startNanos && order.get(member)! < order.get(first)!)
+      )
+        first = member;
+    walk([first]);
+  }
   return lines;
 }

@@ -155,3 +155,93 @@ describe("tracehop spans: hostile files", () => {
     });
   });
 });
+
+describe("tracehop spans: a line too long, spans given twice, parents in a cycle", () => {
+  const GIVE =
+    "give the spans file startTracing writes (its spansFile option, TRACEHOP_SPANS_FILE) or a Collector file exporter's output (format: json)";
+  const JQ = `jq -c '.resourceSpans[] | {resourceSpans: [.]}' FILE | tracehop spans -`;
+
+  test("/dev/zero (no line end, ever): refused in one line once the first line passes 64 MiB, exit 2, not read to V8's string limit", () => {
+    const result = runBin(["spans", "/dev/zero"]);
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: "",
+      stderr:
+        `tracehop spans: "/dev/zero" is no OTLP JSON-lines spans file: line 1 runs past 64 MiB without a line end ` +
+        `(the most tracehop spans reads of one line); ${GIVE}; a spans file of requests that large: ${JQ}\n`,
+    });
+  });
+
+  test("a line over 64 MiB between good ones (a sparse file: no disk used): skipped without being kept, said with its number, the lines after it read", (t) => {
+    const dir = tempDir(t, "spans-long-line");
+    const file = join(dir, "spans.jsonl");
+    const other = "c".repeat(32);
+    const fd = openSync(file, "w");
+    writeSync(fd, line([span(1, undefined)]) + "\n");
+    // 65 MiB of NUL bytes left as a hole, then a line end and another trace.
+    writeSync(fd, "\n" + line([span(2, undefined, {}, other)]) + "\n", 65 * 1024 * 1024);
+    closeSync(fd);
+    const result = runBin(["spans", "--all", file], {
+      env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=160" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const headers = result.stdout.split("\n").filter((l) => l.startsWith("trace "));
+    assert.equal(headers.length, 2);
+    assert.match(headers[0]!, new RegExp(`^trace ${TRACE} `));
+    assert.match(headers[1]!, new RegExp(`^trace ${other} `));
+    assert.equal(
+      result.stderr,
+      `tracehop spans: line 2 of "${file}" skipped: longer than 64 MiB (the most tracehop spans reads of one line); ` +
+        `to read it, give each of its requests a line of its own: ${JQ.replace("FILE", JSON.stringify(file))}\n`,
+    );
+  });
+
+  test("spans written twice and parents in a cycle: each span printed once, the header counting each once and saying how many duplicates, each cycle said", (t) => {
+    const file = join(tempDir(t, "spans-dup-cycle"), "spans.jsonl");
+    // 1 the root, 2 its child; 3 and 4 each the other's parent; 5 its own parent; 6 under 4.
+    const once = line([span(1, undefined), span(2, 1), span(3, 4), span(4, 3), span(5, 5), span(6, 4)]);
+    // The file written twice over (a copy appended to itself), and 2 a third time.
+    writeFileSync(file, `${once}\n${once}\n${line([span(2, 1)])}\n`);
+    const result = runBin(["spans", file]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    const lines = result.stdout.trimEnd().split("\n");
+    assert.match(
+      lines[0]!,
+      new RegExp(
+        `^trace ${TRACE} .* {2}6 spans {2}2018-12-13T14:51:00\\.000Z {2}7 duplicate spans \\(a span id read again\\), each shown once$`,
+      ),
+    );
+    assert.deepEqual(lines.slice(1), [
+      "svc  s1  internal  0.0 ms",
+      "svc    s2  internal  0.0 ms",
+      `svc  s3  internal  0.0 ms  cycle: parent ${spanId(4)} is below it`,
+      "svc    s4  internal  0.0 ms",
+      "svc      s6  internal  0.0 ms",
+      "svc  s5  internal  0.0 ms  cycle: its own parent",
+    ]);
+  });
+
+  test("a cycle of 50 000 parents: each span once, no loop, no stack overflow", (t) => {
+    const dir = tempDir(t, "spans-long-cycle");
+    const file = join(dir, "cycle.jsonl");
+    const count = 50_000;
+    const lines: string[] = [];
+    for (let i = 1; i <= count; i += 1000) {
+      const batch = [];
+      for (let j = i; j < i + 1000; j++) batch.push(span(j, j === 1 ? count : j - 1));
+      lines.push(line(batch));
+    }
+    writeFileSync(file, lines.join("\n") + "\n");
+    const printed = join(dir, "printed.txt");
+    const fd = openSync(printed, "w");
+    const result = runBin(["spans", file], { stdout: fd });
+    closeSync(fd);
+    assert.equal(result.code, 0, result.stderr.slice(0, 2000));
+    const out = readFileSync(printed, "utf8").trimEnd().split("\n");
+    assert.equal(out.length, count + 1);
+    assert.match(out[0]!, / {2}50000 spans {2}\S+$/);
+    assert.equal(out[1], `svc  s1  internal  0.0 ms  cycle: parent ${spanId(count)} is below it`);
+    assert.equal(out[count], `svc  ${"  ".repeat(32)}[depth ${count - 1}] s${count}  internal  0.0 ms`);
+  });
+});

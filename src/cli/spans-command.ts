@@ -1,7 +1,7 @@
 // `tracehop spans [FILE]`: the traces of an OTLP JSON-lines spans file printed as trees. Reached, as
 // inspect is, only through `runTracehop` (its `CommandIo`: no `process` here).
 import { closeSync, openSync, statSync } from "node:fs";
-import { quoteWritten } from "../describe-value.js";
+import { MAX_QUOTED_VALUE_CHARACTERS, quoteWritten } from "../describe-value.js";
 import { nearestName } from "../edit-distance.js";
 import { hex16ToDecimal } from "../propagation/datadog/ids.js";
 import { DEFAULT_SPANS_FILE } from "../tracing/tracing-config.js";
@@ -69,17 +69,63 @@ interface SpansArguments {
 /** 2^64 - 1: the largest Datadog trace id. */
 const MAX_UINT64 = (1n << 64n) - 1n;
 
+/** What `--trace` takes, starting its usage error. */
+const TRACE_TAKES =
+  "--trace takes a trace id: 32 hex digits or a traceparent (W3C), or a Datadog decimal id up to 18446744073709551615 (its lower 64 bits; with _dd.p.tid=<16 hex> for the upper ones)";
+
+/** A traceparent value (W3C Trace Context, "traceparent Header"), any case, a later version's fields after it allowed; optionally as a header line `traceparent: ...`, `traceparent=...` or JSON `"traceparent": "...",`. */
+const TRACEPARENT_PASTED =
+  /^(?:["']?traceparent["']?\s*[:=]\s*)?["']?[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}(?:-[^\s"']*)?["']?,?$/i;
+
 /**
- * The trace id `text` as `--trace` reads it: 32 hex digits (any case), or a Datadog decimal id (1 to 20
- * digits, 1 to 2^64-1: the lower 64 bits), or `undefined` when it is neither.
+ * A Datadog trace id: its decimal `x-datadog-trace-id` (as a header line too), and optionally the
+ * `_dd.p.tid` tag of `x-datadog-tags` (other tags beside it) or as tracehop spans's header writes it,
+ * `<decimal> (Datadog, _dd.p.tid=<hex>)`.
  */
-function traceIdOption(text: string): SpansArguments["trace"] {
-  if (/^[0-9a-fA-F]{32}$/.test(text) && !/^0+$/.test(text)) return { hex: text.toLowerCase() };
-  if (/^\d{1,20}$/.test(text)) {
-    const value = BigInt(text);
-    if (value >= 1n && value <= MAX_UINT64) return { lowHex: value.toString(16).padStart(16, "0") };
+const DATADOG_PASTED =
+  /^(?:["']?x-datadog-trace-id["']?\s*[:=]\s*)?["']?(\d{1,20})["']?(?:(?:\s*[,;]?\s*(?:["']?x-datadog-tags["']?\s*[:=]\s*)?["']?(?:[^\s"',;]+,)?|\s*\(Datadog,\s*)_dd\.p\.tid=([0-9a-f]{16})(?:,[^\s"']*)?["']?\)?)?,?$/i;
+
+/**
+ * The trace id `text` as `--trace` reads it (surrounding white space ignored), or what is wrong with it
+ * for the usage error (after {@link TRACE_TAKES} and the value). Read, as a user pastes it:
+ * - 32 hex digits, any case (W3C Trace Context's trace-id), not all zeros (invalid there);
+ * - a traceparent value, `00-<trace id>-<span id>-<flags>`, or its header line: its trace id;
+ * - a Datadog decimal trace id, 1 to 2^64-1, or `x-datadog-trace-id: <decimal>`: the lower 64 bits,
+ *   matching every trace whose lower half it is; with `_dd.p.tid=<16 hex>` after it (`x-datadog-tags`,
+ *   other tags beside it allowed) the whole 128-bit id, as Datadog's tracers rebuild it (docs/export.md,
+ *   "How a 128-bit trace id reaches Datadog");
+ * - 16 hex digits, not all decimal digits (those are read as the decimal id): the lower 64 bits in hex.
+ * Anything else is refused; the reason names what it holds when that is clear: a 32-digit hex run inside
+ * other text (`did you mean`), a wrong number of hex digits, a `_dd.p.tid` without the decimal id.
+ */
+function traceIdOption(text: string): SpansArguments["trace"] | { wrong: string } {
+  const given = text.trim();
+  const hex = /^[0-9a-f]{32}$/i.test(given) ? given : TRACEPARENT_PASTED.exec(given)?.[1];
+  if (hex !== undefined)
+    return /^0+$/.test(hex)
+      ? { wrong: ": its trace id is all zeros, which W3C Trace Context makes invalid" }
+      : { hex: hex.toLowerCase() };
+  const datadog = DATADOG_PASTED.exec(given);
+  if (datadog !== null) {
+    const value = BigInt(datadog[1]!);
+    if (value >= 1n && value <= MAX_UINT64) {
+      const lowHex = value.toString(16).padStart(16, "0");
+      return datadog[2] === undefined ? { lowHex } : { hex: datadog[2].toLowerCase() + lowHex };
+    }
+    return { wrong: "" };
   }
-  return undefined;
+  if (/^[0-9a-f]{16}$/i.test(given)) return { lowHex: given.toLowerCase() };
+  if (/^[0-9a-f]+$/i.test(given) && given.length > 16)
+    return { wrong: `: ${given.length} hex digits, a W3C trace id has 32` };
+  const tid = /_dd\.p\.tid=([0-9a-f]{16})/i.exec(given);
+  if (tid !== null)
+    return {
+      wrong: `: _dd.p.tid holds the upper 64 bits alone; give x-datadog-trace-id with it: --trace "<x-datadog-trace-id> _dd.p.tid=${tid[1]!.toLowerCase()}"`,
+    };
+  const inside = /(?:^|[^0-9a-f])([0-9a-f]{32})(?![0-9a-f])/i.exec(given);
+  if (inside !== null && !/^0+$/.test(inside[1]!))
+    return { wrong: `; did you mean --trace ${inside[1]!.toLowerCase()}?` };
+  return { wrong: "" };
 }
 
 /** Reads the arguments after `spans`; returns what is wrong as the usage error says it. */
@@ -93,12 +139,10 @@ function parseSpansArguments(args: readonly string[]): SpansArguments | string {
       break;
     } else if (arg === "--trace" || arg.startsWith("--trace=")) {
       const value = arg === "--trace" ? args[++i] : arg.slice("--trace=".length);
-      const trace = value === undefined ? undefined : traceIdOption(value);
-      if (trace === undefined)
-        return (
-          `--trace takes a trace id: 32 hex digits (W3C) or a Datadog decimal id up to 18446744073709551615` +
-          (value === undefined ? "" : `, got ${quoteWritten(value)}`)
-        );
+      if (value === undefined) return TRACE_TAKES;
+      const trace = traceIdOption(value);
+      if (trace === undefined || "wrong" in trace)
+        return `${TRACE_TAKES}, got ${quoteWritten(value, MAX_QUOTED_VALUE_CHARACTERS)}${trace?.wrong ?? ""}`;
       if (parsed.trace !== undefined) return "--trace is given twice: give one trace id";
       parsed.trace = trace;
     } else if (arg === "--last" || arg.startsWith("--last=")) {

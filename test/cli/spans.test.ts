@@ -188,6 +188,94 @@ describe("tracehop spans: a file the SDK wrote", () => {
   });
 });
 
+describe("tracehop spans --trace: the id as a user pastes it", () => {
+  const G =
+    "--trace takes a trace id: 32 hex digits or a traceparent (W3C), or a Datadog decimal id up to 18446744073709551615 (its lower 64 bits; with _dd.p.tid=<16 hex> for the upper ones)";
+  const TRACEPARENT = `00-${COLLECTOR_TRACE}-eee19b7ec3c1b174-01`;
+  const DECIMAL = "15161849952847513100";
+  const TID = "5b8efff798038103";
+
+  test("a traceparent (value or header line), the hex in any case, the lower 16 hex digits, the Datadog decimal alone, as a header or with its _dd.p.tid: that trace", (t) => {
+    const file = join(tempDir(t, "spans-trace-forms"), "spans.jsonl");
+    // The trace to find, and another whose lower 64 bits are the same (only its _dd.p.tid differs).
+    const twin = "0000000000000001" + COLLECTOR_TRACE.slice(16);
+    writeFileSync(file, COLLECTOR_LINE + "\n" + COLLECTOR_LINE.replace(COLLECTOR_TRACE, twin) + "\n");
+    const exact = [
+      COLLECTOR_TRACE.toUpperCase(),
+      TRACEPARENT,
+      ` ${TRACEPARENT}\n`,
+      `traceparent: ${TRACEPARENT}`,
+      `Traceparent=${TRACEPARENT.toUpperCase()}`,
+      `"traceparent": "${TRACEPARENT}",`,
+      `${DECIMAL} _dd.p.tid=${TID}`,
+      `x-datadog-trace-id: ${DECIMAL}, x-datadog-tags: _dd.p.dm=-0,_dd.p.tid=${TID}`,
+      // As tracehop spans's own header writes it.
+      `${DECIMAL} (Datadog, _dd.p.tid=${TID})`,
+    ];
+    for (const id of exact) {
+      const result = run(["spans", "--trace", id, file]);
+      assert.equal(result.code, 0, `${id}: ${result.stderr}`);
+      assert.equal(result.stdout.split("\n\n").length, 1, id);
+      assert.match(result.stdout, new RegExp(`^trace ${COLLECTOR_TRACE} `), id);
+    }
+    // The lower 64 bits alone (Datadog decimal, or 16 hex digits): both traces.
+    for (const id of [DECIMAL, `x-datadog-trace-id: ${DECIMAL}`, COLLECTOR_TRACE.slice(16).toUpperCase()]) {
+      const result = run(["spans", "--trace", id, file]);
+      assert.equal(result.code, 0, `${id}: ${result.stderr}`);
+      const headers = result.stdout.split("\n").filter((l) => l.startsWith("trace "));
+      assert.deepEqual(
+        headers.map((l) => l.split(" ")[1]),
+        [COLLECTOR_TRACE, twin],
+        id,
+      );
+    }
+    const missing = run(["spans", "--trace", `${DECIMAL} _dd.p.tid=0000000000000002`, file]);
+    assert.deepEqual(missing, {
+      code: 1,
+      stdout: "",
+      stderr: `tracehop spans: no trace with the id 0000000000000002${COLLECTOR_TRACE.slice(16)} in "${file}"\n`,
+    });
+  });
+
+  test("what is no trace id: one line saying what to give, and the id it holds when one is there", () => {
+    const cases: [string, string][] = [
+      ["abc", `${G}, got "abc"`],
+      [
+        COLLECTOR_TRACE.slice(1),
+        `${G}, got "${COLLECTOR_TRACE.slice(1)}": 31 hex digits, a W3C trace id has 32`,
+      ],
+      [
+        `trace ${COLLECTOR_TRACE} (W3C)`,
+        `${G}, got "trace ${COLLECTOR_TRACE} (W3C)"; did you mean --trace ${COLLECTOR_TRACE}?`,
+      ],
+      [
+        `_dd.p.tid=${TID}`,
+        `${G}, got "_dd.p.tid=${TID}": _dd.p.tid holds the upper 64 bits alone; give x-datadog-trace-id with it: --trace "<x-datadog-trace-id> _dd.p.tid=${TID}"`,
+      ],
+      [
+        `00-${"0".repeat(32)}-eee19b7ec3c1b174-01`,
+        `${G}, got "00-${"0".repeat(32)}-eee19b7ec3c1b174-01": its trace id is all zeros, which W3C Trace Context makes invalid`,
+      ],
+      ["18446744073709551616", `${G}, got "18446744073709551616"`],
+    ];
+    for (const [id, message] of cases)
+      assert.deepEqual(
+        run(["spans", "--trace", id, "none.jsonl"]),
+        {
+          code: 2,
+          stdout: "",
+          stderr: `tracehop spans: ${message}\ntracehop spans --help shows the usage\n`,
+        },
+        id,
+      );
+    assert.deepEqual(run(["spans", "--trace"]), {
+      code: 2,
+      stdout: "",
+      stderr: `tracehop spans: ${G}\ntracehop spans --help shows the usage\n`,
+    });
+  });
+});
+
 describe("tracehop spans: which traces --last shows", () => {
   test("a job's trace that a worker process continues after later traces ended is among the latest (npm start's job, not only its status polls)", (t) => {
     // As `npm start` writes its file: the api's POST starts the job's trace, the client's status polls
@@ -282,7 +370,7 @@ describe("tracehop spans: what it refuses, in one line with what to fix", () => 
       [
         ["spans", "--trace", "abc", empty],
         2,
-        `--trace takes a trace id: 32 hex digits (W3C) or a Datadog decimal id up to 18446744073709551615, got "abc"`,
+        `--trace takes a trace id: 32 hex digits or a traceparent (W3C), or a Datadog decimal id up to 18446744073709551615 (its lower 64 bits; with _dd.p.tid=<16 hex> for the upper ones), got "abc"`,
       ],
       [["spans", "--trase", "1", empty], 2, "unknown option --trase; did you mean --trace?"],
       [["spans", empty, garbage], 2, `give at most one spans file, got 2: "${empty}" "${garbage}"`],

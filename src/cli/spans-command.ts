@@ -26,7 +26,8 @@ export const SPANS_USAGE = `usage: tracehop spans [--trace ID] [--last N | --all
 Prints the traces of an OTLP JSON-lines spans file as trees: the file startTracing writes
 (its spansFile option, TRACEHOP_SPANS_FILE; by default .tracehop/spans.jsonl when no exporter
 is configured), or what the OpenTelemetry Collector's file exporter writes with format: json.
-One ExportTraceServiceRequest per line; the file is read a chunk at a time, never whole.
+One ExportTraceServiceRequest per line, at most 64 MiB (a longer line is skipped and said, or,
+as the first, refused: no spans file); the file is read a chunk at a time, never whole.
 
 Each trace starts with its id in 128-bit hex (W3C) and as Datadog shows it (the lower 64 bits
 in decimal, x-datadog-trace-id, and _dd.p.tid for the upper ones), its span count and start
@@ -35,15 +36,23 @@ kind, duration, ERROR and the status message on a failed span, the messaging att
 (messaging.system, messaging.destination.name, messaging.operation.type, messaging.message.id,
 messaging.batch.message_count), tracehop's restore attributes (tracehop.relation, attempt,
 run, queue.wait in seconds), http.route, http.response.status_code, error.type, the span's
-links, and "parent ID not in this file" for a span whose parent was written elsewhere.
+links, and "parent ID not in this file" for a span whose parent was written elsewhere. A span id
+read again is shown and counted once (the header says how many duplicates); a cycle of parents is
+shown once, from its span that started first, and said on that line.
 
   FILE         the spans file; without it, TRACEHOP_SPANS_FILE, else ${DEFAULT_SPANS_FILE}
   -            read the lines from standard input (ssh host cat spans.jsonl | tracehop spans -)
   --           the end of the options, before a file whose name starts with -
-  --trace ID   that trace alone: 32 hex digits (W3C, as traceparent holds it) or the Datadog
-               decimal trace id (x-datadog-trace-id, the id Datadog's UI shows)
+  --trace ID   that trace alone: 32 hex digits (W3C, any case), a traceparent value or header
+               line, or the Datadog decimal trace id (x-datadog-trace-id, the id Datadog's UI
+               shows: every trace with those lower 64 bits; "ID _dd.p.tid=HEX" for the one)
   --last N     the N traces whose last span ended last (default ${DEFAULT_LAST_TRACES}), oldest first
   --all        every trace in the file, oldest first
+
+memory: --trace keeps the spans it prints; --last N of a file those and a few dozen bytes a trace;
+--all, and standard input (-, read once) without --trace, every span: about 1.5 KB a span, nearly
+twice the file's size (a 200 MB file of 238 000 spans: 350 MB). For a larger one, --last or --trace
+on the file itself.
 
 exit codes: 0 traces printed,
             1 no trace to print (an empty file; no trace of that --trace id),

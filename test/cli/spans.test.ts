@@ -418,6 +418,16 @@ describe("tracehop help spans", () => {
       /^usage: tracehop spans \[--trace ID\] \[--last N \| --all\] \[--\] \[FILE \| -\]\n/,
     );
     assert.deepEqual(run(["spans", "--help"]), usage);
+    // The bounds a user meets: the longest line, the memory --all and standard input take.
+    assert.match(usage.stdout, /\nOne ExportTraceServiceRequest per line, at most 64 MiB /);
+    assert.match(
+      usage.stdout,
+      /\nmemory: .*\n--all, and standard input \(-, read once\) without --trace, every span: about 1\.5 KB a span/s,
+    );
+    assert.match(
+      usage.stdout,
+      / {2}--trace ID {3}that trace alone: 32 hex digits \(W3C, any case\), a traceparent value or header\n/,
+    );
     const all = run(["help"]);
     assert.match(all.stdout, /^usage: tracehop inspect /);
     assert.ok(all.stdout.endsWith(usage.stdout), "the whole usage ends with spans's");

@@ -145,7 +145,12 @@ function millis(nanos: bigint): string {
  * the attributes of {@link SHOWN_ATTRIBUTES}, the links (`link <trace>/<span>`, `(this trace)` when it is
  * one), and `parent <id> not in this file` for a span whose parent the file does not hold (a span restored
  * from a carrier written by a process that writes elsewhere). Text from the file is shown as it is when
- * it is plain words, else quoted as JSON with the terminal controls escaped ({@link shownText}).
+ * it is plain words, else quoted as JSON with the terminal controls escaped ({@link shownText}). A span id
+ * read again in the trace (a file appended to itself) is shown and counted once, the span read first, and
+ * the header ends with `<n> duplicate spans (a span id read again), each shown once`; spans whose parents
+ * loop (a cycle, no root above it) are shown once, from the cycle's span that started first (equal starts:
+ * the one read first), that line ending with `cycle: parent <id> is below it` or `cycle: its own parent`.
+ * Never loops; time and memory grow with the spans (docs/export.md, "Reading the spans file").
  */
 export function formatTrace(trace: FileTrace): string[] {
   // A span id read again (a file appended to itself, a batch written twice): the span first read, once.

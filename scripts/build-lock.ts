@@ -9,7 +9,8 @@
  * The lock is the file `.tmp/build.lock` (created with O_EXCL: only one process can create it), holding
  * `{ pid, host, what, since }`; it is removed when its holder ends, on an error or Ctrl-C too. A lock whose
  * holder is no longer running on this host (a build killed with SIGKILL, a machine restarted) is taken over,
- * with a line saying so. A lock written on another host (a clone shared over a network) is never taken over:
+ * with a line saying so. A lock that names no holder (left empty by a crash or a full disk) is said, with
+ * the fix, and never taken over: no process to wait for is known. A lock written on another host (a clone shared over a network) is never taken over:
  * the message says to remove the file when no build runs there. Not under dist/ (the build removes dist/)
  * nor node_modules/ (a link shared by several clones in some setups).
  */
@@ -38,6 +39,9 @@ interface LockHolder {
   since: string;
   token: string;
 }
+
+/** After how many looks in a row (100 ms apart) a lock naming no holder is said ({@link withBuildLock}). */
+const UNNAMED_LOOKS = 10;
 
 /** Sleeps `ms` milliseconds, blocking (the build scripts are synchronous). */
 function sleep(ms: number): void {
@@ -89,14 +93,20 @@ export function withBuildLock<T>(
     token: randomUUID(),
   };
   let told = false;
+  /** How many looks in a row found the lock naming no holder. */
+  let unnamed = 0;
   for (;;) {
     try {
       const fd = openSync(path, "wx");
       try {
         writeSync(fd, JSON.stringify(me) + "\n");
-      } finally {
+      } catch (error) {
+        // Not written (a full disk): removed, else it would stay, naming no holder, for every later build.
         closeSync(fd);
+        rmSync(path, { force: true });
+        throw error;
       }
+      closeSync(fd);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -128,6 +138,17 @@ export function withBuildLock<T>(
         rmSync(aside, { force: true });
       }
       continue;
+    }
+    // A lock naming no holder is one being written (for a moment), or one left empty: a machine stopped right
+    // after its creation, before its text reached the disk. Said once it stays so for ten looks (a second):
+    // no process to wait for is known, so it is never taken over.
+    unnamed = holder === undefined ? unnamed + 1 : 0;
+    if (!told && unnamed >= UNNAMED_LOOKS) {
+      told = true;
+      log(
+        `build: waiting for ${BUILD_LOCK}, which names no holder (a build starting, or one stopped by a crash or a ` +
+          `full disk while it wrote the file): if no build of this clone runs, remove ${BUILD_LOCK}`,
+      );
     }
     if (!told && holder !== undefined) {
       told = true;

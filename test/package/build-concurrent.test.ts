@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { BUILD_LOCK } from "../../scripts/build-lock.js";
 import { buildStaleness } from "../../scripts/build.js";
+import { HANG_GUARD_MS } from "../examples/tcp-servers.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -207,4 +208,26 @@ test("a build waits while the lock's holder runs, and takes over a lock whose ho
   );
   assert.equal(exampleSays(dir), "hello\n");
   assert.ok(!existsSync(lock));
+});
+
+test("a lock file that names no holder (left empty by a crash or a full disk) is said, with the fix, not waited on silently", async (t) => {
+  const dir = miniClone(t, "build-lock-empty");
+  mkdirSync(join(dir, ".tmp"));
+  const lock = join(dir, BUILD_LOCK);
+  // What a machine that stopped right after the lock's creation (its text not yet on disk), or a write that
+  // failed (ENOSPC), leaves: the file, empty.
+  writeFileSync(lock, "");
+  const build = startBuild(dir, ["--if-stale"]);
+  // A hang guard, not a speed bound: without the line the build waits for ever, saying nothing.
+  const guard = Date.now() + HANG_GUARD_MS;
+  while (!build.output().includes("\n") && Date.now() < guard)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  build.child.kill("SIGKILL");
+  await build.ended;
+  assert.equal(
+    build.output(),
+    "build: waiting for .tmp/build.lock, which names no holder (a build starting, or one stopped by a crash or a full disk " +
+      "while it wrote the file): if no build of this clone runs, remove .tmp/build.lock\n",
+  );
+  assert.ok(!existsSync(join(dir, "dist")), "the build went on while the lock was there");
 });

@@ -152,8 +152,12 @@ test("results lost on a file's stdout fail the run, naming the file (the loss re
       { TRACEHOP_TEST_NONBLOCKING_STDOUT: "1" },
       MANY_RESULTS_BOUND_MS,
     );
-    if (tests === 4_000) {
-      assert.deepEqual({ status, lost }, { status: 0, lost: [] }, `run ${run}: every result arrived`);
+    // The runner's own stdout is left non-blocking too, so its summary may be cut as well (then `tests` is
+    // NaN): what the check says is asserted either way, the count against the summary's only when it is there.
+    const summary = !Number.isNaN(tests);
+    if (lost.length === 0) {
+      assert.equal(status, 0, `run ${run}: nothing said lost, and the exit code 0`);
+      if (summary) assert.equal(tests, 4_000, `run ${run}: nothing said lost, every result counted`);
       continue;
     }
     assert.equal(status, 1, `run ${run}: ${tests} results of 4 000 and the exit code 1`);
@@ -167,7 +171,7 @@ test("results lost on a file's stdout fail the run, naming the file (the loss re
     }
     // As many said missing as the summary lacks: its tests, and the suite of each file named.
     const missing = lost.reduce((sum, line) => sum + Number(/: (\d+) tests? started/.exec(line)?.[1]), 0);
-    assert.equal(missing, 4_000 - tests + lost.length);
+    if (summary) assert.equal(missing, 4_000 - tests + lost.length);
     return;
   }
   // A race the machine may not lose (a fast reader empties the pipe in time): the check itself is proven by the

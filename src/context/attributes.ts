@@ -34,6 +34,15 @@ export const ATTR_TRACEHOP_RUN = "tracehop.run";
 export const ATTR_TRACEHOP_QUEUE_WAIT = "tracehop.queue.wait";
 
 /**
+ * `true` on the process span of an MQTT message delivered as a retained message (the mqtt.js PUBLISH
+ * packet handed to `withProcessSpan` had `retain` set: MQTT 5.0 §3.3.1.3, a retained message sent on
+ * subscribe). Such a message carries the context of its publish, of an age MQTT does not give, so
+ * `relation: "auto"` links it instead of parenting it when no capture time is given (docs/messaging.md,
+ * "Old contexts"). The semantic conventions (1.45) have no MQTT attributes. Absent otherwise.
+ */
+export const ATTR_TRACEHOP_MQTT_RETAINED = "tracehop.mqtt.retained";
+
+/**
  * OpenTelemetry messaging convention: number of messages a batch span processes. Set on every batch
  * span (`withBatch`, `withBatchProcessSpan`), a batch of one included: the convention asks batching
  * APIs to set it and single-message APIs not to, whatever the count.

@@ -25,8 +25,12 @@ import {
 } from "../context/with-carrier.js";
 import { isOwnSpan, markOwnSpan } from "../context/own-spans.js";
 import { linkCounts, warnIfLinksDropped } from "../context/links-dropped.js";
-import { ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
-import { warnIfMaxParentAgeUnused, type ResolvedRelation } from "../context/relation.js";
+import { ATTR_TRACEHOP_MQTT_RETAINED, ATTR_TRACEHOP_RELATION } from "../context/attributes.js";
+import {
+  currentRestoreDefaults,
+  warnIfMaxParentAgeUnused,
+  type ResolvedRelation,
+} from "../context/relation.js";
 import { hasWarned, warnOnce } from "../warn-once.js";
 import { getRestoredRoot, restartedFrom, restoredRootLinkContext } from "../propagation/extraction-result.js";
 import { amqplibStoredSpanOf, continuationOf, isRecordingSpanOfKind } from "./active-span.js";
@@ -72,7 +76,9 @@ import { warnIfMessageOfOtherSystem } from "./other-system-message.js";
  * process (`TRACEHOP_CARRIER_IN_OTHER_FIELD`).
  *
  * Relation to the message's creation context: `options.relation`, default `"parent"` (see
- * {@link ProcessSpanOptions}). The span active at the call (a batch's, a poll loop's; not one that has
+ * {@link ProcessSpanOptions}). A whole mqtt.js packet with `retain` set (a retained message delivered
+ * on subscribe, of an age MQTT does not give) is linked under `"auto"` when no `capturedAt` is given,
+ * and its span carries `tracehop.mqtt.retained` = `true` (docs/messaging.md, "Old contexts"). The span active at the call (a batch's, a poll loop's; not one that has
  * ended) is the parent of a message without a context, and is linked by the ambient-link rule
  * otherwise (docs/messaging.md, "The span active at the call").
  *
@@ -118,8 +124,10 @@ export function withProcessSpan<
   const kind = messageKindOf(options.system);
   // What a whole message tells (routing key, delivery tag, ids, the body size when asked; Kafka offset,
   // key, partition), under the caller's: `messageId` and `attributes` win.
+  const retained = isRetainedDelivery(headers, kind);
   const attributes = {
     ...attributesOfMessage(headers, kind, options.bodySize === true),
+    ...(retained ? { [ATTR_TRACEHOP_MQTT_RETAINED]: true } : undefined),
     ...messagingAttributes(options, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, operationName),
   };
   const {
@@ -136,7 +144,8 @@ export function withProcessSpan<
   } = options;
   // A bad attempt, run or capturedAt (read from the message: a delivery count header missing on the
   // first delivery) is left out, said once: never a message that is not handled.
-  const { restore, capturedAtMs } = messageRestoreOptions(given, "withProcessSpan");
+  const { restore: read, capturedAtMs } = messageRestoreOptions(given, "withProcessSpan");
+  const restore = retained ? retainedRestore(read, capturedAtMs) : read;
   // The message's context, extracted once: compared with an active CONSUMER span, then restored. Read
   // as header fields only (an application header named `traceContext` is not a row's carrier).
   const restored = contextFromMessageHeaders(headers, { propagator }, kind, "withProcessSpan");
@@ -198,6 +207,44 @@ export function withProcessSpan<
       caller: "withProcessSpan",
     },
   );
+}
+
+/**
+ * Whether `headers` is a whole mqtt.js PUBLISH packet (`messageShapeOf`, under a system other than
+ * `"rabbitmq"` and `"kafka"`) delivered as a retained message: `retain` is `true`, which an MQTT 5
+ * server sets on a retained message it sends because of a new subscription, and not on a message
+ * published while the subscription existed (unless it asked for Retain As Published) (MQTT 5.0
+ * §3.3.1.3). A user properties object alone tells nothing: `false`. Never throws (a throwing getter or
+ * proxy trap: `false`).
+ */
+function isRetainedDelivery(headers: unknown, kind: MessageKind): boolean {
+  if (kind !== "any" || headers === null || typeof headers !== "object") return false;
+  try {
+    return (headers as { retain?: unknown }).retain === true && messageShapeOf(headers, kind) === "mqtt.js";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The restore options of a retained MQTT delivery ({@link isRetainedDelivery}): it carries the context
+ * of its publish, which may be hours old, and MQTT gives no capture time. Under relation `"auto"` (given,
+ * or `setRestoreDefaults`' default when none is given) with no capture time (`capturedAtMs` undefined:
+ * none given, `null`, or one left out as unreadable) its age is unknown and possibly great, so it is
+ * linked (`relation: "link"`, its `maxParentAge`, now unread, dropped so that it is not said unused)
+ * instead of parented, as `auto` links a context older than `maxParentAge` (docs/messaging.md, "Old
+ * contexts"). A capture time given (a user property of the publisher's) decides by age as usual; any
+ * other relation, given or default, is kept: `"parent"` parents whatever the age. `restore` is not
+ * changed (a copy is returned).
+ */
+function retainedRestore(
+  restore: MessageRestore["restore"],
+  capturedAtMs: number | undefined,
+): MessageRestore["restore"] {
+  if (capturedAtMs !== undefined) return restore;
+  if ((restore.relation ?? currentRestoreDefaults().relation) !== "auto") return restore;
+  const { maxParentAge: _unread, ...kept } = restore;
+  return { ...kept, relation: "link" };
 }
 
 /**

@@ -101,8 +101,9 @@ const BATCH_MS = 10_000;
 
 /**
  * How long an outbox row whose message the broker refused (MessageRefusedError: larger than RabbitMQ's
- * max_message_size) is set aside, in milliseconds: its claim held that long (Outbox.claimedUntil), no relay
- * takes it meanwhile, and it is sent again then. An hour: the broker's setting or the row is changed by
+ * max_message_size), on a fresh channel too (publish), is set aside, in milliseconds: its claim held that
+ * long (Outbox.claimedUntil), no relay takes it meanwhile, and it is sent again then (on a fresh channel
+ * again if the relay's channel, opened before the setting was raised, refuses it). An hour: the broker's setting or the row is changed by
  * hand, seldom within minutes; the row is tried again without anyone resetting it (a claim left to run
  * out), and a row still refused costs one line and one refused publish an hour. Set claimedUntil to null
  * to send it at once.
@@ -199,7 +200,7 @@ async function relayOnce(): Promise<number> {
 
 /**
  * Sets aside outbox row `row`, held by this pass's claim `claimedBy`, whose message the broker refused for
- * itself (`refused`: larger than its max_message_size): its claim is held for SET_ASIDE_MS more, Outbox.claimedBy
+ * itself (`refused`: larger than its max_message_size), on a fresh channel too ({@link publish}): its claim is held for SET_ASIDE_MS more, Outbox.claimedBy
  * saying why (`unpublishable: <the broker's reason>: <what to change>`), so that no relay takes it meanwhile
  * (a restart included) and the rows behind it are sent; it is sent again once the claim has run out. Said in
  * one line naming the row, the broker's reason and what to change. A database failure that outlasts the
@@ -208,7 +209,7 @@ async function relayOnce(): Promise<number> {
  */
 async function setAside(row: OutboxRow, claimedBy: string, refused: MessageRefusedError): Promise<void> {
   const until = new Date(Date.now() + SET_ASIDE_MS);
-  const refusal = `outbox row ${row.id}: the broker refused its message to ${refused.queue} (${refused.reason}): ${refused.fix}`;
+  const refusal = `outbox row ${row.id}: the broker refused its message to ${refused.queue} (${refused.reason}), on a fresh channel too: ${refused.fix}`;
   try {
     await retryTransient(
       () =>
@@ -234,8 +235,11 @@ async function setAside(row: OutboxRow, claimedBy: string, refused: MessageRefus
 /**
  * Publishes outbox row `row`'s event to the queue (`destination`: its full name) under a PRODUCER span;
  * rejects when the publish failed (after its retries), having said in one line a publish returned unrouted;
- * with a MessageRefusedError when the broker refused the message itself (its size), for the caller to set
- * the row aside.
+ * with a MessageRefusedError when the broker refused the message itself (its size) twice: on the channel it
+ * was sent on, then on the fresh channel the queue opens after a refusal, which reads the broker's
+ * max_message_size as it is now (a channel reads it when it opens: one opened before an operator raised it
+ * still refuses), for the caller to set the row aside. Taken on the fresh channel, it is published, said
+ * nothing.
  */
 async function publish(row: OutboxRow, destination: string): Promise<void> {
   const body = JSON.stringify({ eventType: row.eventType, ...(row.payload as object) });
@@ -253,7 +257,19 @@ async function publish(row: OutboxRow, destination: string): Promise<void> {
     },
     // A publish that failed transiently (the table queue's insert found the file locked) stored
     // nothing: it is sent again.
-    (headers) => retryTransient(() => queue.publish(QUEUE_NAME, body, headers), RELAY_RETRY),
+    async (headers) => {
+      const send = () => retryTransient(() => queue.publish(QUEUE_NAME, body, headers), RELAY_RETRY);
+      try {
+        await send();
+      } catch (error) {
+        if (!(error instanceof MessageRefusedError)) throw error;
+        // RabbitMQ reads max_message_size when a channel opens: a channel opened before an operator raised
+        // it refuses all the same. The queue has opened a new channel since the refusal, which reads the
+        // setting now: the message is sent once more on it; refused there too, the caller sets the row
+        // aside.
+        await send();
+      }
+    },
   ).catch((error: unknown) => {
     // Returned unrouted (RabbitMQ: the queue was deleted): nothing is lost, so one line, no stack; the
     // pass ends (the row's claim released), and the next one declares the queue again and sends the row

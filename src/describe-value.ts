@@ -296,3 +296,25 @@ const NOT_SHOWN_AS_IS = /[^\x20-\x7e§…]/g;
 export const TERMINAL_CONTROLS =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+
+/**
+ * Longest error text ({@link describeError}: `<name>: <message>`) a warning quotes; a longer one (a
+ * propagator that throws with a megabyte of text) is cut there and marked as `describeValue` marks a
+ * long string, never splitting a surrogate pair.
+ */
+const MAX_ERROR_TEXT_LENGTH = 200;
+
+/**
+ * Internal: an error for a warning: `"<name>: <message>"` of an Error (cut after
+ * {@link MAX_ERROR_TEXT_LENGTH} characters, as `describeValue` cuts a long string), `describeValue` of
+ * any other thrown value. Never throws.
+ */
+export function describeError(err: unknown): string {
+  try {
+    return err instanceof Error
+      ? describeValue(`${err.name}: ${err.message}`, MAX_ERROR_TEXT_LENGTH)
+      : describeValue(err);
+  } catch {
+    return "an error that cannot be described";
+  }
+}

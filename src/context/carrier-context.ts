@@ -32,7 +32,7 @@ import {
 import { storedCarrierOf, type CarrierSource } from "./carrier-source.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 import { assertKnownOptions, firstUnknownKey } from "../known-options.js";
-import { describeValue } from "../describe-value.js";
+import { describeError, describeValue } from "../describe-value.js";
 import { isPlainObject } from "../plain-object.js";
 import { VERSION } from "../version.js";
 import { warnOnce } from "../warn-once.js";
@@ -45,6 +45,8 @@ import {
 } from "./carrier-rejected.js";
 import { warnIfForeignPropagatorRejected } from "./foreign-propagator-rejected.js";
 import { getRestoredRoot } from "../propagation/extraction-result.js";
+
+export { describeError };
 
 /** Tracer name (instrumentation scope) of the spans tracehop starts; its version is {@link VERSION}. */
 export const TRACER_NAME = "tracehop";
@@ -267,19 +269,12 @@ const PROPAGATOR_FAILED_LOSSES = {
 } as const;
 
 /**
- * Longest error text ({@link warnPropagatorFailed}: `<name>: <message>`) the warning quotes; a longer one
- * (a propagator that throws with a megabyte of text) is cut there and marked as `describeValue` marks
- * a long string, never splitting a surrogate pair.
- */
-const MAX_ERROR_TEXT_LENGTH = 200;
-
-/**
  * The warning of a propagator whose `inject` or `extract` threw (a third-party one, the `propagator`
  * option): in inject the carrier is empty, so the row or message holds no trace and the next hop starts
  * a new one; in extract the stored context is not restored, so the work starts a new trace. Every
  * other way a trace is lost without an error says so; these do too: `diag.warn` and the process
  * warning of {@link PROPAGATOR_FAILED_WARNINGS}, once per process and method (`warnOnce`), naming the
- * first error (its text cut after {@link MAX_ERROR_TEXT_LENGTH} characters).
+ * first error (`describeError`: its text cut after 200 characters).
  * Never throws.
  */
 function warnPropagatorFailed(method: "inject" | "extract", err: unknown): void {
@@ -290,21 +285,6 @@ function warnPropagatorFailed(method: "inject" | "extract", err: unknown): void 
       "Fix or replace the propagator passed as the propagator option",
     PROPAGATOR_FAILED_WARNINGS[method],
   );
-}
-
-/**
- * Internal: an error for a warning: `"<name>: <message>"` of an Error (cut after
- * {@link MAX_ERROR_TEXT_LENGTH} characters, as `describeValue` cuts a long string), `describeValue` of
- * any other thrown value. Never throws.
- */
-export function describeError(err: unknown): string {
-  try {
-    return err instanceof Error
-      ? describeValue(`${err.name}: ${err.message}`, MAX_ERROR_TEXT_LENGTH)
-      : describeValue(err);
-  } catch {
-    return "an error that cannot be described";
-  }
 }
 
 /** Code of the process warning of a caller's function that threw while picking a carrier. */

@@ -35,6 +35,7 @@ import {
   watchDiagWarnings,
   type DiagWarnings,
 } from "./checks.js";
+import { resetWarningsForTests } from "../../src/warn-once.js";
 
 /** Runs of the property: each run injects one changed context with every one of {@link INJECTORS}. */
 const RUNS = 200;
@@ -178,6 +179,8 @@ function injectedAfter(change: (fields: Record<string, unknown>) => void): {
 } {
   const ctx = SOURCE.extract(ROOT_CONTEXT, DATADOG_HEADERS, defaultTextMapGetter);
   change(getDatadogContext(ctx) as unknown as Record<string, unknown>);
+  // What the change makes inject say is said once per process (docs/warnings.md): said here.
+  resetWarningsForTests();
   warnings.length = 0;
   const carrier = INJECTORS.find((i) => i.name === 'createPropagator(["datadog", "tracecontext"])')!.inject(
     ctx,
@@ -234,7 +237,9 @@ describe("inject after one field of getDatadogContext's object was changed in pl
         `_dd.p.x = ${String(value)}`,
       );
       assert.deepEqual(warned, [
-        `tracehop: x-datadog-tags carries _dd.p.tid alone, the trace id's upper 64 bits; its other tags not injected: invalid tag "_dd.p.x"=${shown}`,
+        `tracehop: x-datadog-tags carries _dd.p.tid alone, the trace id's upper 64 bits; its other tags not injected: invalid tag "_dd.p.x"=${shown}: ` +
+          `a key is printable ASCII without spaces, "," or "=", a value non-empty printable ASCII text without "," ` +
+          `(Datadog's x-datadog-tags grammar). Fix setDatadogContext's propagationTags. (Said once per process.)`,
       ]);
     }
   });
@@ -323,7 +328,9 @@ describe("inject after one field of getDatadogContext's object was changed in pl
       ),
     );
     assert.deepEqual(warned, [
-      "tracehop: the Datadog context of the trace could not be read; injected without it",
+      'tracehop: the Datadog context of the trace could not be read ("Error: hostile getter"); injected without it ' +
+        "(no priority, origin or tags: the sampled flag decides). The object getDatadogContext returns was changed in " +
+        "place; set the fields with setDatadogContext instead. (Said once per process.)",
     ]);
   });
 
@@ -369,7 +376,12 @@ describe("inject after one field of getDatadogContext's object was changed in pl
       );
       assert.deepEqual(
         warned,
-        ["tracehop: the Datadog tags of the trace could not be read; injected without them"],
+        [
+          'tracehop: the Datadog tags of the trace could not be read ("Error: hostile ' +
+            (what === "a Proxy" ? "trap" : "getter") +
+            '"); injected without them. The object getDatadogContext returns was changed in place; set the tags ' +
+            "with setDatadogContext's propagationTags instead. (Said once per process.)",
+        ],
         what,
       );
     }

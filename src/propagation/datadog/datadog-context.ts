@@ -124,8 +124,9 @@ export function fieldsOfW3CTrace(traceId: string, traceFlags: unknown): DatadogC
  * it defensively all the same, so that a change in place never makes it throw or write what a header's
  * grammar forbids: a field of another type than its own (a priority `"2"`, an origin `{}`, tags `null`)
  * is injected as absent, a tag whose value is not text as an invalid tag (`x-datadog-tags` left out,
- * no `t.` entry in `dd=`), and fields that throw when read (a getter, a Proxy) as absent, with a
- * `diag.warn`. Never throws: a `ctx` that is not a
+ * no `t.` entry in `dd=`; said once per process, `TRACEHOP_DATADOG_TAG_INVALID`), and fields that throw
+ * when read (a getter, a Proxy) as absent, said once per process (`TRACEHOP_DATADOG_CONTEXT_UNREADABLE`,
+ * docs/warnings.md). Never throws: a `ctx` that is not a
  * Context (`undefined`, `null`, another value from an untyped caller, no `getValue` method) gives
  * `undefined`, as `logCorrelationFields` does (a reader of the context is never the place a request
  * fails; the setter, {@link setDatadogContext}, answers the same mistake with a TypeError).
@@ -215,7 +216,7 @@ const FIELDS_SHAPE = "{ samplingPriority?, origin?, propagationTags?, lastParent
  *   escapes it in the `dd=` member (dd-trace-js `tracestateOriginFilter`). `""` is no origin.
  * - `propagationTags`: a plain object of text values. Only `_dd.p.*` keys are propagated; one tag key or
  *   value outside `x-datadog-tags`' grammar makes injection leave out every tag of that header, as
- *   dd-trace-js `_injectTags` does (the header then carries `_dd.p.tid` alone for a 128-bit trace id:
+ *   dd-trace-js `_injectTags` does (said once per process, `TRACEHOP_DATADOG_TAG_INVALID`) (the header then carries `_dd.p.tid` alone for a 128-bit trace id:
  *   docs/conformance.md), while the `dd=` member escapes it (dd-trace-js `tracestateTagKeyFilter`);
  *   `_dd.p.tid` is never taken from here (injection writes the upper half of the span's own trace id),
  *   and a `_dd.p.dm` that is no decision maker (`-<digits>` or `<10 lowercase hex>-<digits>`, the

@@ -1,4 +1,4 @@
-import { diag, trace, type Context, type SpanContext, type TraceState } from "@opentelemetry/api";
+import { trace, type Context, type SpanContext, type TraceState } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import { isSampledFlags } from "../trace-flags.js";
 import { normalizeHexId } from "../w3c/traceparent.js";
@@ -6,6 +6,8 @@ import { DECISION_MAKER_EXTERNAL_OVERRIDE, DECISION_MAKER_TAG, TRACESTATE_DD_KEY
 import { storedDatadogContextFor, type StoredDatadogContext } from "./datadog-context.js";
 import { hex16ToDecimal } from "./ids.js";
 import { encodeTagsHeader } from "./tags.js";
+import { describeError } from "../../describe-value.js";
+import { hasWarned, warnOnce } from "../../warn-once.js";
 import {
   DD_PARENT_PREFIX,
   DD_PRIORITY_PREFIX,
@@ -160,7 +162,8 @@ export function resolveStoredInjection(
   // The stored fields are the object getDatadogContext hands out. Changing it in place is not supported,
   // but an application can: each field is read once and used only when it has its type (a number, text,
   // an object of tags); a field that throws when read (a getter, a Proxy) makes them all unknown, as for
-  // a trace without Datadog fields. The values in the tags object are checked by the encoders.
+  // a trace without Datadog fields, said once per process (warnUnreadableFields). The values in the tags
+  // object are checked by the encoders.
   const dd = stored.fields;
   let priority: number | undefined;
   let origin: string | undefined;
@@ -176,7 +179,7 @@ export function resolveStoredInjection(
     const l = dd.lastParentId;
     if (typeof l === "string") lastParentId = l;
   } catch (err) {
-    diag.warn("tracehop: the Datadog context of the trace could not be read; injected without it", err);
+    warnUnreadableFields(err);
     priority = origin = tags = lastParentId = undefined;
   }
   const fields = fieldsFrom(spanContext, priority, origin, tags, lastParentId);
@@ -328,9 +331,45 @@ export class EncodedFields {
   }
 }
 
-/** Tags of the trace's stored Datadog context threw when read (changed in place): said on `diag`. */
+/** Process warning code of {@link warnUnreadableFields} and {@link warnUnreadableTags}. */
+export const DATADOG_CONTEXT_UNREADABLE_WARNING = "TRACEHOP_DATADOG_CONTEXT_UNREADABLE";
+
+/** Once-per-process keys of the two kinds: the fields object, and its tags object. */
+const UNREADABLE_FIELDS_KEY = "datadog context unreadable:fields";
+const UNREADABLE_TAGS_KEY = "datadog context unreadable:tags";
+
+/**
+ * A field of the trace's stored Datadog context (the object `getDatadogContext` hands out) threw when
+ * read: the application's own code changed it in place (a getter, a Proxy), the same way on every request,
+ * and every inject of the trace reads it again, so it is said once per process (`diag.warn` and the process
+ * warning {@link DATADOG_CONTEXT_UNREADABLE_WARNING}; docs/warnings.md), naming the first error
+ * (`describeError`); nothing is built or said after the first. Never throws.
+ */
+function warnUnreadableFields(err: unknown): void {
+  if (hasWarned(UNREADABLE_FIELDS_KEY)) return;
+  warnOnce(
+    UNREADABLE_FIELDS_KEY,
+    `tracehop: the Datadog context of the trace could not be read (${describeError(err)}); injected without it ` +
+      "(no priority, origin or tags: the sampled flag decides). The object getDatadogContext returns was changed in " +
+      "place; set the fields with setDatadogContext instead. (Said once per process.)",
+    DATADOG_CONTEXT_UNREADABLE_WARNING,
+  );
+}
+
+/**
+ * The tags of the trace's stored Datadog context threw when read (changed in place into a Proxy, or given a
+ * throwing getter): said once per process as {@link warnUnreadableFields}, counted apart from it. Never
+ * throws.
+ */
 function warnUnreadableTags(err: unknown): void {
-  diag.warn("tracehop: the Datadog tags of the trace could not be read; injected without them", err);
+  if (hasWarned(UNREADABLE_TAGS_KEY)) return;
+  warnOnce(
+    UNREADABLE_TAGS_KEY,
+    `tracehop: the Datadog tags of the trace could not be read (${describeError(err)}); injected without them. ` +
+      "The object getDatadogContext returns was changed in place; set the tags with setDatadogContext's " +
+      "propagationTags instead. (Said once per process.)",
+    DATADOG_CONTEXT_UNREADABLE_WARNING,
+  );
 }
 
 /**
@@ -374,7 +413,8 @@ interface SamplingDecision<Tags> {
  * dd-trace-js keeps the old one). A priority that is undefined or not an integer of at most 10 digits
  * is unknown: the flag decides, `tags` unchanged (dd-trace-java, -py and -go refuse such a priority on
  * extract). Never mutates `tags` (a changed decision maker is written on a copy); tags that throw when
- * read (stored tags an application changed in place) give no tags, said on `diag`.
+ * read (stored tags an application changed in place) give no tags, said once per process
+ * (`TRACEHOP_DATADOG_CONTEXT_UNREADABLE`, docs/warnings.md).
  */
 export function decisionOfFlag<Tags extends Readonly<Record<string, string>>>(
   priority: number | undefined,

@@ -1,5 +1,4 @@
 import { describeValue } from "../../describe-value.js";
-import { diag } from "@opentelemetry/api";
 import {
   DECISION_MAKER_TAG,
   PROPAGATED_TAG_PREFIX,
@@ -277,9 +276,10 @@ export function decodeTagsHeader(header: string | undefined, maxLength: number):
  * skips it, as dd-trace-java and dd-trace-py do (dd-trace-java never writes it).
  * When any other tag key or value is invalid, or the header would exceed `maxLength` characters, no tag of
  * `tags` is sent (as dd-trace-js `_injectTags` and dd-trace-py's `encoding_error` drop them: nothing is
- * truncated) and a `diag.warn` says why (a silent drop is hard to diagnose, DataDog/dd-trace-go#2847);
- * the header is then `_dd.p.tid=<high>` alone when `high` is not all zero and that fits `maxLength`,
- * else `undefined`. The tid is not one of the trace's tags but the upper half of the span's own trace
+ * truncated), said once per process and kind (`TRACEHOP_DATADOG_TAG_INVALID`,
+ * `TRACEHOP_DATADOG_TAGS_OVER_LIMIT`: a silent drop is hard to diagnose, DataDog/dd-trace-go#2847), naming
+ * the first offending tag or length (docs/warnings.md); the header is then `_dd.p.tid=<high>` alone when
+ * `high` is not all zero and that fits `maxLength`, else `undefined`. The tid is not one of the trace's tags but the upper half of the span's own trace
  * id: without it every Datadog reader rebuilds a 64-bit id that no longer matches the 128-bit
  * `traceparent` beside it, and continues another trace (dd-trace-js drops it with the tags: a
  * difference docs/conformance.md states).
@@ -309,24 +309,19 @@ export function encodeTagsHeader(
     const ts = tags[TRACE_SOURCE_TAG];
     if (ts !== undefined) {
       if (!isValidTag(TRACE_SOURCE_TAG, ts))
-        return tidAlone(high, maxLength, invalidTagReason(TRACE_SOURCE_TAG, ts));
+        return tagsLeftOut(high, maxLength, invalidTag(TRACE_SOURCE_TAG, ts));
       header += header.length === 0 ? TRACE_SOURCE_TAG + "=" + ts : "," + TRACE_SOURCE_TAG + "=" + ts;
     }
     for (const key in tags) {
       if (!Object.prototype.hasOwnProperty.call(tags, key)) continue;
       if (!isOtherPropagatedTag(key)) continue;
       const value = tags[key];
-      if (!isValidTag(key, value)) return tidAlone(high, maxLength, invalidTagReason(key, value));
+      if (!isValidTag(key, value)) return tagsLeftOut(high, maxLength, invalidTag(key, value));
       header += header.length === 0 ? `${key}=${value}` : `,${key}=${value}`;
     }
   }
   if (header.length === 0) return undefined;
-  if (header.length > maxLength)
-    return tidAlone(
-      high,
-      maxLength,
-      `${header.length} characters exceed the limit of ${maxLength} (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH); ids, priority and origin are still propagated (inject_max_size)`,
-    );
+  if (header.length > maxLength) return tagsLeftOut(high, maxLength, overLimit(header.length, maxLength));
   return header;
 }
 
@@ -335,26 +330,67 @@ function isValidTag(key: string, value: string): boolean {
   return isValidTagKey(key) && isValidTagValue(value);
 }
 
+/** Process warning code (and once-per-process key) of an invalid tag left out ({@link invalidTag}). */
+export const DATADOG_TAG_INVALID_WARNING = "TRACEHOP_DATADOG_TAG_INVALID";
+
+/** Process warning code (and once-per-process key) of tags over the limit ({@link overLimit}). */
+export const DATADOG_TAGS_OVER_LIMIT_WARNING = "TRACEHOP_DATADOG_TAGS_OVER_LIMIT";
+
+/** Why {@link encodeTagsHeader} sends no tag of a trace, and the process warning code that says it. */
+interface LeftOut {
+  code: string;
+  /** The reason, built only when it is said (the first time per process and code). */
+  reason: () => string;
+}
+
 /**
- * Why the tags are not sent when one is invalid: the tag, as given, quoted by the rule every warning
- * quotes a value with (`describeValue`: text escaped and cut at 40 characters, an object named by its
- * kind and never converted, a bigint as written, which JSON text cannot hold).
+ * An invalid tag: the tag, as given, quoted by the rule every warning quotes a value with
+ * (`describeValue`: text escaped and cut at 40 characters, an object named by its kind and never
+ * converted, a bigint as written, which JSON text cannot hold), and the grammar it breaks.
  */
-function invalidTagReason(key: string, value: unknown): string {
-  return `invalid tag ${describeValue(key)}=${describeValue(value)}`;
+function invalidTag(key: unknown, value: unknown): LeftOut {
+  return {
+    code: DATADOG_TAG_INVALID_WARNING,
+    reason: () =>
+      `invalid tag ${describeValue(key)}=${describeValue(value)}: a key is printable ASCII without spaces, "," or "=", ` +
+      `a value non-empty printable ASCII text without "," (Datadog's x-datadog-tags grammar). ` +
+      `Fix setDatadogContext's propagationTags.`,
+  };
+}
+
+/** A header of `length` characters over `maxLength` (dd-trace-js and dd-trace-py's `inject_max_size`). */
+function overLimit(length: number, maxLength: number): LeftOut {
+  return {
+    code: DATADOG_TAGS_OVER_LIMIT_WARNING,
+    reason: () =>
+      `${length} characters exceed the limit of ${maxLength} (DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH); ids, priority and origin ` +
+      `are still propagated (inject_max_size). Keep fewer or shorter _dd.p.* tags, or raise the limit ` +
+      `(DD_TRACE_X_DATADOG_TAGS_MAX_LENGTH, the tagsMaxLength option).`,
+  };
 }
 
 /**
  * What {@link encodeTagsHeader} sends when the trace's tags cannot be: `_dd.p.tid=<high>` alone when
- * `high` is not all zero and it fits `maxLength`, else nothing; a `diag.warn` says which, and `reason`.
+ * `high` is not all zero and it fits `maxLength`, else nothing. Says which, and why (`why`), once per
+ * process and kind (`diag.warn` and the process warning `why.code`: {@link DATADOG_TAG_INVALID_WARNING},
+ * {@link DATADOG_TAGS_OVER_LIMIT_WARNING}), naming the first offending tag or length: the tags are the
+ * application's own (`setDatadogContext`'s `propagationTags`, set the same way on every request; extraction
+ * keeps only tags of the grammar, within the limit, so an extracted trace goes over it only by the
+ * `_dd.p.tid` or `_dd.p.dm` injection adds) and the limit its setting, so each trace's first inject would
+ * only say it again. Nothing is built or said after the first. Never throws.
  */
-function tidAlone(high: string, maxLength: number, reason: string): string | undefined {
+function tagsLeftOut(high: string, maxLength: number, why: LeftOut): string | undefined {
   const header =
     high !== ZERO_HEX16 && TID_PREFIX.length + high.length <= maxLength ? TID_PREFIX + high : undefined;
-  diag.warn(
-    header === undefined
-      ? `tracehop: x-datadog-tags not injected: ${reason}`
-      : `tracehop: x-datadog-tags carries _dd.p.tid alone, the trace id's upper 64 bits; its other tags not injected: ${reason}`,
-  );
+  if (!hasWarned(why.code))
+    warnOnce(
+      why.code,
+      (header === undefined
+        ? "tracehop: x-datadog-tags not injected: "
+        : "tracehop: x-datadog-tags carries _dd.p.tid alone, the trace id's upper 64 bits; its other tags not injected: ") +
+        why.reason() +
+        " (Said once per process.)",
+      why.code,
+    );
   return header;
 }

@@ -35,7 +35,15 @@ export function baggageOf(context: Context): Baggage | undefined {
   return context === ROOT_CONTEXT ? undefined : propagation.getBaggage(context);
 }
 
-/** {@link legacyBaggage} that never throws (a getter that throws: no entries, said with `diag`). */
+/**
+ * {@link legacyBaggage} that never throws: a getter that throws (its `keys`, listing the `ot-baggage-*`
+ * headers, or its `get`) gives no entries, said with `diag.warn` (`tracehop: ot-baggage-* extract failed`,
+ * with the error) at each extract, not once per process: the same getter's throw on a carrier with Datadog
+ * headers is the datadog style's `tracehop: datadog extract failed`, said at each extract
+ * (`warnExtractFailed`: whether a getter throws may depend on the carrier it is given, a message without
+ * headers), and one getter bug is said the same way whichever carrier meets it. The trace of the
+ * `traceparent` is continued all the same.
+ */
 export function safeLegacyBaggage(
   context: Context,
   carrier: unknown,

@@ -27,6 +27,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -173,12 +174,29 @@ export function buildWhole(root: string): number {
     { cwd: root, stdio: "inherit" },
   );
   if (run.status !== 0) return run.status ?? 1;
+  makeBinsExecutable(root);
   // The digest taken before the build: a file changed while it ran is built by the next one. Written under
   // another name and renamed: a reader never sees half a stamp.
   const stamp = join(root, BUILD_STAMP);
   writeFileSync(`${stamp}.${process.pid}`, JSON.stringify({ inputs, outputs: outputsDigest(root) }) + "\n");
   renameSync(`${stamp}.${process.pid}`, stamp);
   return 0;
+}
+
+/**
+ * Adds the execute bits to each file package.json's `bin` names under `root` (tsc writes 0644): `npx tracehop`
+ * in a clone runs the file through the link npx made once, so after a rebuild it failed with "Permission
+ * denied" (exit 127). npm sets the bits itself when it installs the package. A bin not built is skipped.
+ */
+function makeBinsExecutable(root: string): void {
+  const { bin } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    bin?: Record<string, string>;
+  };
+  for (const path of Object.values(bin ?? {})) {
+    const file = join(root, path);
+    // A bin the build did not write (a trimmed copy of the project in a test): nothing to mark.
+    if (existsSync(file)) chmodSync(file, statSync(file).mode | 0o111);
+  }
 }
 
 if (import.meta.filename === process.argv[1]) {

@@ -228,3 +228,15 @@ test("build.ts --if-stale: a source that is a symbolic link, whose target change
   writeFileSync(join(dir, "dist/src/extra.js"), "export {};\n");
   assert.match(buildStaleness(dir) ?? "up to date", /dist\/ was changed since it was built/);
 });
+
+test("npm run build leaves the package's bin executable, so npx tracehop in the clone works after a rebuild", () => {
+  // npx links the clone once and keeps that link; the build removes dist/ and tsc writes main.js as 0644, so
+  // `npx tracehop` then failed with "Permission denied" (exit 127) after any rebuild (new-user trial).
+  const bins = (
+    JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string> }
+  ).bin;
+  for (const [name, path] of Object.entries(bins)) {
+    const mode = statSync(join(ROOT, path)).mode & 0o777;
+    assert.equal(mode & 0o111, 0o111, `bin ${name} (${path}) is mode ${mode.toString(8)}, not executable`);
+  }
+});

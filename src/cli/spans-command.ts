@@ -12,10 +12,10 @@ import {
   MAX_LINE_BYTES,
   readSpans,
   type FileSpan,
-  type ReadSpansOptions,
+  type ReadSpansSourceOptions,
   type SpansReading,
-} from "./spans-file.js";
-import { formatTrace, groupTraces, lastActiveTraces } from "./spans-tree.js";
+} from "../spans/read.js";
+import { groupTraces, lastActiveTraces, traceTreeLines } from "../spans/tree.js";
 
 /** How many traces `tracehop spans` prints without `--last` or `--all`: the ten last active. */
 export const DEFAULT_LAST_TRACES = 10;
@@ -263,7 +263,7 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
   /** One reading of the file (or standard input), its errors said as input that cannot be read. */
   const readOnce = (
     keepSpan: ((span: FileSpan) => boolean) | undefined,
-    options?: ReadSpansOptions,
+    options?: ReadSpansSourceOptions,
   ): SpansReading => {
     let fd: number | undefined;
     try {
@@ -364,7 +364,7 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
   const shown = lastActiveTraces(traces, parsed.last);
   const total = traceCount ?? traces.length;
   for (const [i, one] of shown.entries()) {
-    const wait = io.writeOut((i === 0 ? "" : "\n") + formatTrace(one).join("\n") + "\n");
+    const wait = io.writeOut((i === 0 ? "" : "\n") + traceTreeLines(one).join("\n") + "\n");
     if (wait !== undefined) await wait;
   }
   if (shown.length < total)

@@ -6,6 +6,7 @@
  * nanoseconds. Node.js only (it reads files). See docs/export.md, "Reading the spans file from code".
  */
 export {
+  MAX_LINE_BYTES,
   readSpansFile,
   readSpansSince,
   spansFileMark,

@@ -1,7 +1,6 @@
 // Reading back an OTLP JSON-lines spans file (what startTracing's spansFile and the Collector file
 // exporter's `format: json` write: one ExportTraceServiceRequest per line), a chunk at a time, never whole.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
 
 /**
  * An attribute value of a span read from a spans file: OTLP/JSON's `AnyValue` (OTLP specification,
@@ -77,6 +76,17 @@ export interface SpansReading {
   bytes: number;
   /** True when the input starts with gzip's magic bytes (1f 8b, RFC 1952): then nothing else is read. */
   gzip: boolean;
+  /**
+   * Lines longer than the bound (`maxLineBytes`, {@link MAX_LINE_BYTES}): how many, and the first one's
+   * number. Counted in `lines`, not in `badLines`; never held whole.
+   */
+  longLines: number;
+  firstLong: number | undefined;
+  /**
+   * True when reading stopped at a line too long because no line before it was OTLP JSON (a file that is
+   * no spans file, /dev/zero: its line may never end); nothing after it was read.
+   */
+  stoppedAtLong: boolean;
 }
 
 /** Internal: bytes read as `readSync` reads them (an open file, standard input). */
@@ -87,11 +97,24 @@ export interface ByteSource {
 
 /** Internal: how {@link readSpans} reads; every field optional. */
 export interface ReadSpansSourceOptions {
-  /** Read at most this many bytes: the rest is not read. */
+  /** Read at most this many bytes (a file's length at a first reading): the rest is not read. */
   maxBytes?: number;
   /** A line this returns false for is not parsed (it cannot hold a span `keep` accepts); counted as read. */
   mayHold?: (line: string) => boolean;
+  /** The longest line read, in bytes (its line end not counted); {@link MAX_LINE_BYTES} by default. */
+  maxLineBytes?: number;
+  /** Called with the number (from 1) of each line skipped for being longer than `maxLineBytes`. */
+  onLongLine?: ((line: number) => void) | undefined;
 }
+
+/**
+ * The longest line read, in bytes: 64 MiB. Generous for real OTLP batches: startTracing writes one batch
+ * a line (512 spans by default, `batch.maxExportBatchSize`), and a Collector's file exporter one received
+ * request or batch (its OTLP/HTTP receiver takes bodies up to 20 MiB by default, gRPC 4 MiB of protobuf),
+ * a few MiB to tens of MiB of JSON; well under V8's longest string (2^29 - 24 characters), and a line held
+ * as bytes, as a string and parsed stays within a default heap (docs/export.md, "Reading the spans file").
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** Chunks read at a time. */
 const CHUNK_BYTES = 1 << 16;
@@ -113,10 +136,14 @@ const STATUS_NAMES: Record<string, number> = {
 
 /**
  * Internal: reads the OTLP JSON lines of `source` (UTF-8), 64 KiB at a time: input of any size is never
- * held whole, only its current line and the spans `keep` accepts (all when it is not given). Blank lines
- * are skipped; a line that is not JSON, or holds no `resourceSpans` array, is counted in `badLines`; a span
- * without valid ids or times in `badSpans`. Input that starts with gzip's magic bytes (RFC 1952) is not
- * read further: `gzip` says so. Rules of the format: {@link readSpansFile}.
+ * held whole, only its current line (as bytes, decoded once it is whole) and the spans `keep` accepts (all
+ * when it is not given). Blank lines are skipped; a line that is not JSON, or holds no `resourceSpans`
+ * array, is counted in `badLines`; a span without valid ids or times in `badSpans`. Input that starts with
+ * gzip's magic bytes (RFC 1952) is not read further: `gzip` says so. A line longer than `maxLineBytes`
+ * ({@link MAX_LINE_BYTES}) is counted in `longLines` and never held past that bound: the rest of it is read
+ * and dropped up to its line end, and the lines after it are read; but when no line before it was OTLP
+ * JSON, reading stops there (`stoppedAtLong`): a file that is no spans file (a binary file, /dev/zero) may
+ * have no line end at all. Rules of the format: {@link readSpansFile}.
  * @throws what `source.read` throws (EISDIR, EIO), for the caller to say.
  */
 export function readSpans(
@@ -133,11 +160,18 @@ export function readSpans(
     badSpans: 0,
     bytes: 0,
     gzip: false,
+    longLines: 0,
+    firstLong: undefined,
+    stoppedAtLong: false,
   };
-  const { maxBytes = Infinity, mayHold } = options;
-  const decoder = new StringDecoder("utf8");
+  const { maxBytes = Infinity, mayHold, maxLineBytes = MAX_LINE_BYTES, onLongLine } = options;
   const buffer = Buffer.alloc(CHUNK_BYTES);
-  let pending = "";
+  // The current line's bytes so far when it started in an earlier chunk (a line end is byte 0x0a, never
+  // inside a UTF-8 sequence: a line is decoded once it is whole, never a character split).
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  /** True while the rest of a line too long is read and dropped. */
+  let dropping = false;
   let lineNumber = 0;
   const line = (text: string, last: boolean) => {
     lineNumber++;
@@ -151,20 +185,55 @@ export function readSpans(
       reading.lastLineCut = last;
     }
   };
+  /** The current line found too long: counted, its bytes dropped; false when reading stops there. */
+  const tooLong = (): boolean => {
+    const anyGood = reading.lines > reading.badLines + reading.longLines;
+    lineNumber++;
+    reading.lines++;
+    reading.longLines++;
+    reading.firstLong ??= lineNumber;
+    parts = [];
+    partBytes = 0;
+    dropping = true;
+    if (!anyGood) reading.stoppedAtLong = true;
+    else onLongLine?.(lineNumber);
+    return anyGood;
+  };
   for (let n; (n = source.read(buffer, 0, Math.min(CHUNK_BYTES, maxBytes - reading.bytes))) > 0;) {
     if (reading.bytes === 0 && n >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
       reading.gzip = true;
       return reading;
     }
     reading.bytes += n;
-    const text = pending + decoder.write(buffer.subarray(0, n));
+    const chunk = buffer.subarray(0, n);
     let start = 0;
-    for (let newline; (newline = text.indexOf("\n", start)) >= 0; start = newline + 1)
-      line(text.slice(start, newline), false);
-    pending = text.slice(start);
+    for (;;) {
+      const newline: number = chunk.indexOf(0x0a, start);
+      const end: number = newline >= 0 ? newline : n;
+      if (dropping) {
+        if (end === n) break;
+        dropping = false;
+      } else if (partBytes + (end - start) > maxLineBytes) {
+        if (!tooLong()) return reading;
+        if (end === n) break;
+        dropping = false;
+      } else if (end === n) {
+        if (start < n) {
+          parts.push(Buffer.from(chunk.subarray(start)));
+          partBytes += n - start;
+        }
+        break;
+      } else if (partBytes === 0) line(chunk.toString("utf8", start, end), false);
+      else {
+        parts.push(chunk.subarray(start, end));
+        line(Buffer.concat(parts, partBytes + (end - start)).toString("utf8"), false);
+        parts = [];
+        partBytes = 0;
+      }
+      start = end + 1;
+    }
   }
-  pending += decoder.end();
-  if (pending !== "") line(pending, true);
+  if (partBytes > 0) line(Buffer.concat(parts, partBytes).toString("utf8"), true);
   return reading;
 }
 
@@ -374,13 +443,43 @@ export interface ReadSpansFileOptions {
    * memory is read a chunk at a time, and only the spans kept are held. Default: every span.
    */
   keep?: ((span: FileSpan) => boolean) | undefined;
+  /**
+   * The longest line read, in bytes, its line end not counted: {@link MAX_LINE_BYTES} (64 MiB) by default,
+   * what `tracehop spans` reads. A longer line is never held whole: it is skipped (its spans are not
+   * read) and `onLongLine` told; when no line before it was OTLP JSON, the file is refused (`not-otlp`).
+   */
+  maxLineBytes?: number | undefined;
+  /**
+   * Called with the number (from 1, blank lines counted) of each line skipped for being longer than
+   * `maxLineBytes`, once a line, in file order, before the reader returns: its spans are missing from what
+   * it returns. Without it such a line is skipped unsaid. To read it, give each of its requests a line of
+   * its own (docs/export.md, "Reading the spans file from code").
+   */
+  onLongLine?: ((line: number) => void) | undefined;
+}
+
+/** A positive whole number of bytes of `maxLineBytes`, or a TypeError saying what to give. */
+function lineBound(maxLineBytes: number | undefined): number {
+  if (maxLineBytes === undefined) return MAX_LINE_BYTES;
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1)
+    throw new TypeError(
+      `maxLineBytes takes a whole number of bytes, 1 or more (default ${MAX_LINE_BYTES}, 64 MiB), got ${String(maxLineBytes)}`,
+    );
+  return maxLineBytes;
+}
+
+/** A number of bytes as messages say it: `64 MiB`, `100 bytes`. */
+function bytesShown(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
 /**
  * Reads the spans of `path` from byte `offset` to where the file ended when it was opened.
  * @throws SpansFileError as readSpansFile says.
  */
-function readFileFrom(path: string, offset: number, keep?: (span: FileSpan) => boolean): FileSpan[] {
+function readFileFrom(path: string, offset: number, options: ReadSpansFileOptions): FileSpan[] {
+  const maxLineBytes = lineBound(options.maxLineBytes);
+  const longLines: number[] = [];
   let fd: number | undefined;
   let reading: SpansReading;
   try {
@@ -398,8 +497,12 @@ function readFileFrom(path: string, offset: number, keep?: (span: FileSpan) => b
           return n;
         },
       },
-      keep,
-      { maxBytes: Math.max(0, stats.size - offset) },
+      options.keep,
+      {
+        maxBytes: Math.max(0, stats.size - offset),
+        maxLineBytes,
+        onLongLine: (line) => longLines.push(line),
+      },
     );
   } catch (err) {
     if (err instanceof SpansFileError) throw err;
@@ -434,6 +537,13 @@ function readFileFrom(path: string, offset: number, keep?: (span: FileSpan) => b
       "is gzip-compressed",
       `decompress it first (gzip -dc ${JSON.stringify(path)} > spans.jsonl), or read it with: gzip -dc ${JSON.stringify(path)} | npx tracehop spans -`,
     );
+  if (reading.stoppedAtLong)
+    throw new SpansFileError(
+      "not-otlp",
+      path,
+      `holds no OTLP JSON line: line ${reading.firstLong} runs past ${bytesShown(maxLineBytes)} without a line end`,
+      GIVE_FILE,
+    );
   // A last line still being written is no sign of another kind of file.
   const complete = reading.lines - (reading.lastLineCut ? 1 : 0);
   if (complete > 0 && reading.badLines - (reading.lastLineCut ? 1 : 0) === complete) {
@@ -445,6 +555,7 @@ function readFileFrom(path: string, offset: number, keep?: (span: FileSpan) => b
       GIVE_FILE,
     );
   }
+  if (options.onLongLine !== undefined) for (const line of longLines) options.onLongLine(line);
   return reading.spans;
 }
 
@@ -459,16 +570,19 @@ function readFileFrom(path: string, offset: number, keep?: (span: FileSpan) => b
  * or their enum names (`SPAN_KIND_SERVER`); `scopeSpans`, or `instrumentationLibrarySpans` of older
  * writers; an attribute's `AnyValue` as {@link SpanAttributeValue} says. A byte order mark is skipped.
  * Blank lines, a line that is no OTLP JSON request (the last line cut short by a writer still writing)
- * and a span without valid ids or times are skipped. Spans come in file order; `groupTraces` groups
- * them by trace.
+ * and a span without valid ids or times are skipped. A line longer than `options.maxLineBytes` (64 MiB,
+ * {@link MAX_LINE_BYTES}) is skipped without being held and `options.onLongLine` told its number. Spans
+ * come in file order, each as often as the file holds it (a file written twice over holds each twice);
+ * `groupTraces` groups them by trace and keeps a span id read again once.
  * @returns the spans, `[]` for an empty file.
  * @throws SpansFileError when the file cannot be read as spans, its `code` saying why: `ENOENT`,
  *   `not-a-file` (a folder, a device such as /dev/null, a named pipe: never waited on), `unreadable`,
  *   `gzip` (starts with gzip's magic bytes 1f 8b, RFC 1952), `not-otlp` (no line of it is an OTLP JSON
- *   request: another kind of file). Its message says what to do.
+ *   request: another kind of file; or its first line runs past `maxLineBytes`). Its message says what to
+ *   do. A TypeError when `options.maxLineBytes` is not a whole number of bytes, 1 or more.
  */
 export function readSpansFile(path: string, options: ReadSpansFileOptions = {}): FileSpan[] {
-  return readFileFrom(path, 0, options.keep);
+  return readFileFrom(path, 0, options);
 }
 
 /**
@@ -502,8 +616,9 @@ export function spansFileMark(path: string): SpansFileMark {
  * appended to. Read from byte `mark.size` on in the file marked; the whole file when `path` is another file
  * now (`replaced`: moved away by a rotation and started anew; the spans written before are in the file
  * moved away) or is shorter than the mark (truncated). A mark of no file (`ino` 0) reads the whole file.
- * The format, what is skipped and `options.keep`: {@link readSpansFile}.
- * @throws SpansFileError as readSpansFile does (the file removed since: `ENOENT`).
+ * The format, what is skipped and the options (`keep`, `maxLineBytes`, `onLongLine`): {@link readSpansFile}.
+ * @throws SpansFileError as readSpansFile does (the file removed since: `ENOENT`); a TypeError for a
+ *   `maxLineBytes` that is not a whole number of bytes, 1 or more.
  */
 export function readSpansSince(
   path: string,
@@ -512,5 +627,5 @@ export function readSpansSince(
 ): { spans: FileSpan[]; replaced: boolean } {
   const now = spansFileMark(path);
   const replaced = mark.ino !== 0 && (now.ino !== mark.ino || now.size < mark.size);
-  return { spans: readFileFrom(path, replaced || mark.ino === 0 ? 0 : mark.size, options.keep), replaced };
+  return { spans: readFileFrom(path, replaced || mark.ino === 0 ? 0 : mark.size, options), replaced };
 }

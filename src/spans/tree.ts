@@ -18,35 +18,66 @@ export interface FileTrace {
   endNanos: bigint;
   /** Its place among the traces read: 0 for the trace read first. */
   order: number;
+  /**
+   * How many of its spans were left out of `spans` for a span id read again (a file appended to itself,
+   * a batch written twice): each span is kept once, as first read. 0 when none.
+   */
+  duplicates: number;
 }
 
 /**
  * `spans` grouped by trace id, the traces in the order of their first span's start (traces that start at
- * the same time: the one read first first). A test's "one trace across api, relay and worker" is
- * `groupTraces(spans)` holding one trace whose spans' services are those three.
+ * the same time: the one read first first). A span id read again in a trace (a file written twice over)
+ * is kept once, the span read first, and counted in the trace's `duplicates`: a trace's `spans` never
+ * holds a span twice. A test's "one trace across api, relay and worker" is `groupTraces(spans)` holding
+ * one trace whose spans' services are those three.
  */
 export function groupTraces(spans: readonly FileSpan[]): FileTrace[] {
-  const traces = new Map<string, FileTrace>();
+  const traces = new Map<string, { trace: FileTrace; ids: Set<string> }>();
   for (const span of spans) {
-    const trace = traces.get(span.traceId);
-    if (trace === undefined)
+    const entry = traces.get(span.traceId);
+    if (entry === undefined)
       traces.set(span.traceId, {
-        traceId: span.traceId,
-        spans: [span],
-        startNanos: span.startNanos,
-        endNanos: span.endNanos,
-        order: traces.size,
+        trace: {
+          traceId: span.traceId,
+          spans: [span],
+          startNanos: span.startNanos,
+          endNanos: span.endNanos,
+          order: traces.size,
+          duplicates: 0,
+        },
+        ids: new Set([span.spanId]),
       });
+    else if (entry.ids.has(span.spanId)) entry.trace.duplicates++;
     else {
+      const { trace } = entry;
+      entry.ids.add(span.spanId);
       trace.spans.push(span);
       if (span.startNanos < trace.startNanos) trace.startNanos = span.startNanos;
       if (span.endNanos > trace.endNanos) trace.endNanos = span.endNanos;
     }
   }
   // Array.prototype.sort is stable: equal starts keep the order they were read in.
-  return [...traces.values()].sort((a, b) =>
-    a.startNanos < b.startNanos ? -1 : a.startNanos > b.startNanos ? 1 : 0,
+  return [...traces.values()]
+    .map(({ trace }) => trace)
+    .sort((a, b) => (a.startNanos < b.startNanos ? -1 : a.startNanos > b.startNanos ? 1 : 0));
+}
+
+/**
+ * Internal: the `last` traces of `traces` (in the order of {@link groupTraces}) that were active last:
+ * those whose last span ended last (equal ends: the one read later), in the order of `traces`. By the
+ * end, not the start: a trace that crosses processes goes on after traces that started later have ended
+ * (`npm start`'s job, continued by its worker while the client's status polls, a trace each, come and
+ * go), and is among the latest as long as one of its spans is. All of them when `last` is not below
+ * their number. `tracehop spans --last`'s choice.
+ */
+export function lastActiveTraces(traces: readonly FileTrace[], last: number): FileTrace[] {
+  if (last >= traces.length) return [...traces];
+  const byEnd = [...traces].sort((a, b) =>
+    a.endNanos < b.endNanos ? -1 : a.endNanos > b.endNanos ? 1 : a.order - b.order,
   );
+  const kept = new Set(byEnd.slice(byEnd.length - last));
+  return traces.filter((trace) => kept.has(trace));
 }
 
 /**
@@ -147,13 +178,15 @@ function millis(nanos: bigint): string {
 export interface FormatTraceTreeOptions {
   /**
    * A first line naming the trace: `trace <hex> (W3C)  =  <decimal> (Datadog[, _dd.p.tid=<hex>])  <n>
-   * spans  <start, ISO 8601 UTC>`. Default true.
+   * spans  <start, ISO 8601 UTC>`, then `<n> duplicate spans (a span id read again), each shown once`
+   * when there are some. Default true.
    */
   header?: boolean | undefined;
   /**
    * After each span's duration: its kind before it, and `ERROR` with the status message, the attributes
    * of messaging, restore, HTTP and errors that `tracehop spans` shows (docs/export.md, "Reading the spans
-   * file: `tracehop spans`"), its links and `parent <id> not in this file`. Default true; false: the
+   * file: `tracehop spans`"), its links, and on a root `parent <id> not in this file` or its cycle's
+   * note (`cycle: parent <id> is below it`, `cycle: its own parent`). Default true; false: the
    * short lines `<service>  <indent><name>  <duration>`.
    */
   details?: boolean | undefined;
@@ -161,15 +194,18 @@ export interface FormatTraceTreeOptions {
 
 /**
  * Internal: the lines of the spans of one trace (the CLI's `tracehop spans` writes them), as
- * {@link formatTraceTree} says.
+ * {@link formatTraceTree} says. Never loops; time and memory grow with the spans.
  */
 export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions = {}): string[] {
   const { header = true, details = true } = options;
-  const { spans } = trace;
-  const ids = new Set(spans.map((s) => s.spanId));
+  // A span id read again (a file appended to itself, a batch written twice): the span first read, once.
+  const byId = new Map<string, FileSpan>();
+  for (const s of trace.spans) if (!byId.has(s.spanId)) byId.set(s.spanId, s);
+  const duplicates = (trace.duplicates ?? 0) + trace.spans.length - byId.size;
+  const spans = [...byId.values()];
   const children = new Map<string | undefined, FileSpan[]>();
   for (const s of spans) {
-    const parent = s.parentSpanId !== undefined && ids.has(s.parentSpanId) ? s.parentSpanId : undefined;
+    const parent = s.parentSpanId !== undefined && byId.has(s.parentSpanId) ? s.parentSpanId : undefined;
     const list = children.get(parent);
     if (list === undefined) children.set(parent, [s]);
     else list.push(s);
@@ -185,18 +221,21 @@ export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions
     const start = new Date(Number(trace.startNanos / 1_000_000n)).toISOString();
     lines.push(
       `trace ${trace.traceId} (W3C)  =  ${decimal} (Datadog${tid === undefined ? "" : `, _dd.p.tid=${tid}`})  ` +
-        `${spans.length} span${spans.length === 1 ? "" : "s"}  ${start}`,
+        `${spans.length} span${spans.length === 1 ? "" : "s"}  ${start}` +
+        (duplicates === 0
+          ? ""
+          : `  ${duplicates} duplicate span${duplicates === 1 ? "" : "s"} (a span id read again), each shown once`),
     );
   }
   const seen = new Set<string>();
-  // Depth first, with a stack of its own: a chain of tens of thousands of parents would overflow the call
-  // stack of a recursive walk.
+  // Depth first, with a stack of its own: a chain of tens of thousands of parents (one span per hop of a
+  // long loop) would overflow the call stack of a recursive walk.
   const walk = (roots: readonly FileSpan[]) => {
     const stack: { span: FileSpan; depth: number }[] = [];
     for (let i = roots.length - 1; i >= 0; i--) stack.push({ span: roots[i]!, depth: 0 });
     for (let top; (top = stack.pop()) !== undefined;) {
       const { span: s, depth } = top;
-      // A span id given twice (a file written twice over, a cycle of parents): each line once.
+      // A span reached again (through a cycle of parents): each line once.
       if (seen.has(s.spanId)) continue;
       seen.add(s.spanId);
       const parts = [shownText(s.service).padEnd(width), indented(shownText(s.name), depth)];
@@ -213,8 +252,14 @@ export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions
           parts.push(
             `link ${link.traceId}/${link.spanId}${link.traceId === trace.traceId ? " (this trace)" : ""}`,
           );
-        if (depth === 0 && s.parentSpanId !== undefined && !ids.has(s.parentSpanId))
-          parts.push(`parent ${s.parentSpanId} not in this file`);
+        if (depth === 0 && s.parentSpanId !== undefined)
+          parts.push(
+            !byId.has(s.parentSpanId)
+              ? `parent ${s.parentSpanId} not in this file`
+              : s.parentSpanId === s.spanId
+                ? "cycle: its own parent"
+                : `cycle: parent ${s.parentSpanId} is below it`,
+          );
       }
       lines.push(parts.join("  "));
       const below = children.get(s.spanId) ?? [];
@@ -222,8 +267,29 @@ export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions
     }
   };
   walk(children.get(undefined) ?? []);
-  // Spans only reachable through a cycle of parents (a broken file): shown as roots.
-  for (const s of spans) if (!seen.has(s.spanId)) walk([s]);
+  // What is left hangs from a cycle of parents (a broken file; no root above it): each cycle shown from
+  // its span that started first (equal starts: the one read first), said on that line, with all below it.
+  // Spans in file order: each is looked at once, its parent chain followed until a span seen.
+  let order: Map<FileSpan, number> | undefined;
+  for (const s of spans) {
+    if (seen.has(s.spanId)) continue;
+    const chain = new Set<string>();
+    let at = s;
+    while (!chain.has(at.spanId)) {
+      chain.add(at.spanId);
+      at = byId.get(at.parentSpanId!)!;
+    }
+    // `at` is on the cycle: its members are `at` and its ancestors up to `at` again.
+    order ??= new Map(spans.map((span, i) => [span, i]));
+    let first = at;
+    for (let member = byId.get(at.parentSpanId!)!; member !== at; member = byId.get(member.parentSpanId!)!)
+      if (
+        member.startNanos < first.startNanos ||
+        (member.startNanos === first.startNanos && order.get(member)! < order.get(first)!)
+      )
+        first = member;
+    walk([first]);
+  }
   return lines;
 }
 
@@ -232,8 +298,12 @@ export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions
  * span, children under their parent in start order: `<service>  <indent><name>  <kind>  <duration in ms,
  * one decimal>` and its details ({@link FormatTraceTreeOptions}), after a header line naming the trace in
  * its W3C and Datadog forms ({@link datadogTraceId}). A span whose parent is not among them is a root
- * (`parent <id> not in this file`); a cycle of parents or a span id given twice shows each span once.
- * Indentation is two spaces a level up to 32 levels, deeper levels written `[depth N]`.
+ * (`parent <id> not in this file`). A span id read again (a file appended to itself: the trace's
+ * `duplicates` and any repeat among `spans`) is shown and counted once, the span read first, and the
+ * header ends with `<n> duplicate spans (a span id read again), each shown once`. Spans whose parents loop
+ * (a cycle, no root above it) are shown once, from the cycle's span that started first (equal starts: the
+ * one read first), that line ending with `cycle: parent <id> is below it` or `cycle: its own parent`.
+ * Never loops; time and memory grow with the spans. Indentation is two spaces a level up to 32 levels, deeper levels written `[depth N]`.
  * Text from the file is shown as it is when it is plain words, else quoted as JSON with control
  * characters escaped: it can neither pass for the line's own separators nor act on a terminal. The same
  * lines as `npx tracehop spans` (docs/export.md, "Reading the spans file: `tracehop spans`").
@@ -260,5 +330,5 @@ function wholeTrace(spans: readonly FileSpan[]): FileTrace {
     if (s.startNanos < startNanos) startNanos = s.startNanos;
     if (s.endNanos > endNanos) endNanos = s.endNanos;
   }
-  return { traceId: spans[0]!.traceId, spans: [...spans], startNanos, endNanos, order: 0 };
+  return { traceId: spans[0]!.traceId, spans: [...spans], startNanos, endNanos, order: 0, duplicates: 0 };
 }

@@ -3,7 +3,7 @@
 // over), a Collector file exporter line with exact int64 values, and files that are no spans file.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,7 +12,10 @@ import {
   datadogTraceId,
   formatTraceTree,
   groupTraces,
+  MAX_LINE_BYTES,
   readSpansFile,
+  readSpansSince,
+  spansFileMark,
   SpansFileError,
   type FileSpan,
 } from "../../src/spans/index.js";
@@ -188,6 +191,34 @@ describe("readSpansFile: a file the SDK wrote in two processes", () => {
     const kept = readSpansFile(file, { keep: (s) => s.service === "h5-worker" });
     assert.deepEqual(kept.map((s) => s.name).sort(), ["poll", "process h5-jobs", "sentences.store"]);
   });
+
+  test("the file written twice over: read as the file holds it, grouped and shown once, the duplicates said", (t) => {
+    const twice = join(tempDir(t, "spans-twice"), "twice.jsonl");
+    const text = readFileSync(file, "utf8");
+    writeFileSync(twice, text + text);
+    const read = readSpansFile(twice);
+    assert.equal(read.length, 2 * spans.length);
+    const [job, poll] = groupTraces(read);
+    const [jobOnce] = groupTraces(spans);
+    // Each span once, the one read first: the docs' one-root assertion holds as on the file written once.
+    assert.deepEqual(
+      job!.spans.map((s) => s.spanId),
+      jobOnce!.spans.map((s) => s.spanId),
+    );
+    assert.deepEqual([job!.duplicates, poll!.duplicates, jobOnce!.duplicates], [4, 1, 0]);
+    const ids = new Set(job!.spans.map((s) => s.spanId));
+    assert.equal(
+      job!.spans.filter((s) => s.parentSpanId === undefined || !ids.has(s.parentSpanId)).length,
+      1,
+    );
+    // The tree: the same span lines; the header counts 4 spans and says the 4 duplicates.
+    const [header, ...lines] = formatTraceTree(job!).split("\n");
+    const [headerOnce, ...linesOnce] = formatTraceTree(jobOnce!).split("\n");
+    assert.deepEqual(lines, linesOnce);
+    assert.equal(header, `${headerOnce!}  4 duplicate spans (a span id read again), each shown once`);
+    // The spans alone (not grouped) give the same lines.
+    assert.equal(formatTraceTree(read.filter((s) => s.traceId === job!.traceId)), formatTraceTree(job!));
+  });
 });
 
 test("a Collector line: ids in any case given lower, enum names, exact int64 values and times, typed values", (t) => {
@@ -301,4 +332,85 @@ test("a file larger than one read: every span, those split across reads too", (t
   assert.equal(spans.length, 400);
   assert.equal(spans[399]!.name, `span 399 ${"é".repeat(399 % 7)}`);
   assert.equal(new Set(spans.map((s) => s.spanId)).size, 400);
+});
+
+/** COLLECTOR_LINE with span `id` (16 hex digits) whose parent is `parent`, named `name`. */
+function collectorSpan(id: string, parent: string, name: string): string {
+  return COLLECTOR_LINE.replace('"EEE19B7EC3C1B174"', `"${id}"`)
+    .replace('"parentSpanId":""', `"parentSpanId":"${parent}"`)
+    .replace('"name":"checkout"', `"name":"${name}"`);
+}
+
+test("parents in a cycle: formatTraceTree shows each span once, from the cycle's first span, and says the cycle", (t) => {
+  const file = join(tempDir(t, "spans-cycle"), "cycle.jsonl");
+  const a = "00000000000000a1";
+  const b = "00000000000000b2";
+  const self = "00000000000000c3";
+  writeFileSync(
+    file,
+    [collectorSpan(a, b, "a"), collectorSpan(b, a, "b"), collectorSpan(self, self, "self")].join("\n") + "\n",
+  );
+  const [trace] = groupTraces(readSpansFile(file));
+  assert.deepEqual(formatTraceTree(trace!, { header: false }).split("\n"), [
+    `dd-checkout  a  server  1500.0 ms  ERROR "upstream timed out"  http.response.status_code=500  cycle: parent ${b} is below it`,
+    `dd-checkout    b  server  1500.0 ms  ERROR "upstream timed out"  http.response.status_code=500`,
+    `dd-checkout  self  server  1500.0 ms  ERROR "upstream timed out"  http.response.status_code=500  cycle: its own parent`,
+  ]);
+});
+
+test("a line longer than maxLineBytes: skipped unheld, onLongLine told its number; the lines after it read", (t) => {
+  const dir = tempDir(t, "spans-long");
+  const file = join(dir, "long.jsonl");
+  const good = collectorSpan("0000000000000001", "", "first");
+  const later = collectorSpan("0000000000000003", "", "third");
+  // Line 3 (after a blank line): one request of two spans, a name padding it past the bound.
+  const long = collectorSpan("0000000000000002", "", "x".repeat(5000));
+  writeFileSync(file, [good, "", long, later, long].join("\n") + "\n");
+  const told: number[] = [];
+  const spans = readSpansFile(file, { maxLineBytes: 4096, onLongLine: (line) => told.push(line) });
+  assert.deepEqual(
+    spans.map((s) => s.name),
+    ["first", "third"],
+  );
+  assert.deepEqual(told, [3, 5]);
+  // Without onLongLine: the same spans, nothing said; with a bound it fits under, every span.
+  assert.deepEqual(
+    readSpansFile(file, { maxLineBytes: 4096 }).map((s) => s.name),
+    ["first", "third"],
+  );
+  assert.equal(readSpansFile(file, { onLongLine: () => assert.fail("no line is over 64 MiB") }).length, 4);
+  // readSpansSince takes the same options.
+  const mark = spansFileMark(file);
+  appendFileSync(file, good + "\n" + long + "\n");
+  const since: number[] = [];
+  const after = readSpansSince(file, mark, { maxLineBytes: 4096, onLongLine: (line) => since.push(line) });
+  assert.deepEqual([after.spans.map((s) => s.name), since], [["first"], [2]]);
+  // A first line too long: no spans file (its line may never end), refused as not-otlp.
+  const first = join(dir, "first-long.jsonl");
+  writeFileSync(first, long + "\n" + good + "\n");
+  assert.throws(
+    () => readSpansFile(first, { maxLineBytes: 4096, onLongLine: () => assert.fail("refused, not skipped") }),
+    (err: unknown) =>
+      err instanceof SpansFileError &&
+      err.code === "not-otlp" &&
+      err.reason === "holds no OTLP JSON line: line 1 runs past 4096 bytes without a line end",
+  );
+  // A bound that is no number of bytes: said, with what to give.
+  assert.throws(() => readSpansFile(file, { maxLineBytes: 0 }), {
+    name: "TypeError",
+    message: "maxLineBytes takes a whole number of bytes, 1 or more (default 67108864, 64 MiB), got 0",
+  });
+});
+
+test("the default bound is 64 MiB: a longer line is skipped and said", (t) => {
+  const file = join(tempDir(t, "spans-64mib"), "huge.jsonl");
+  assert.equal(MAX_LINE_BYTES, 64 * 1024 * 1024);
+  const good = collectorSpan("0000000000000001", "", "kept");
+  const huge = Buffer.alloc(MAX_LINE_BYTES + 1, "x");
+  writeFileSync(file, good + "\n");
+  appendFileSync(file, huge);
+  appendFileSync(file, "\n" + good.replace('"name":"kept"', '"name":"after"') + "\n");
+  const told: number[] = [];
+  const spans = readSpansFile(file, { onLongLine: (line) => told.push(line) });
+  assert.deepEqual([spans.map((s) => s.name), told], [["kept", "after"], [2]]);
 });

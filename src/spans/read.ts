@@ -108,7 +108,7 @@ export interface ReadSpansSourceOptions {
 }
 
 /**
- * The longest line read, in bytes: 64 MiB. Generous for real OTLP batches: startTracing writes one batch
+ * The longest line read, in bytes: 64 MiB (`67108864`). Generous for real OTLP batches: startTracing writes one batch
  * a line (512 spans by default, `batch.maxExportBatchSize`), and a Collector's file exporter one received
  * request or batch (its OTLP/HTTP receiver takes bodies up to 20 MiB by default, gRPC 4 MiB of protobuf),
  * a few MiB to tens of MiB of JSON; well under V8's longest string (2^29 - 24 characters), and a line held

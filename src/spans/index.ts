@@ -13,8 +13,8 @@ export {
   SpansFileError,
   type FileSpan,
   type ReadSpansFileOptions,
-  type SpanAttributes,
-  type SpanAttributeValue,
+  type FileSpanAttributes,
+  type FileSpanAttributeValue,
   type SpansFileErrorCode,
   type SpansFileMark,
 } from "./read.js";

@@ -1,6 +1,7 @@
 // Reading back an OTLP JSON-lines spans file (what startTracing's spansFile and the Collector file
 // exporter's `format: json` write: one ExportTraceServiceRequest per line), a chunk at a time, never whole.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
+import { describeValue } from "../describe-value.js";
 
 /**
  * An attribute value of a span read from a spans file: OTLP/JSON's `AnyValue` (OTLP specification,
@@ -10,21 +11,21 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Sta
  * (base64 in OTLP/JSON) a Uint8Array, `arrayValue` an array, `kvlistValue` an object,
  * and an empty `AnyValue` null.
  */
-export type SpanAttributeValue =
+export type FileSpanAttributeValue =
   | string
   | number
   | bigint
   | boolean
   | Uint8Array
   | null
-  | SpanAttributeValue[]
-  | { [key: string]: SpanAttributeValue };
+  | FileSpanAttributeValue[]
+  | { [key: string]: FileSpanAttributeValue };
 
 /**
  * Attributes by key, each an own property of a plain object (read a key with `Object.hasOwn` to tell a
  * key `constructor` of the file from Object's).
  */
-export type SpanAttributes = Record<string, SpanAttributeValue>;
+export type FileSpanAttributes = Record<string, FileSpanAttributeValue>;
 
 /** One span read back from a spans file. Ids are lower-case hex as in OTLP/JSON; times are exact. */
 export interface FileSpan {
@@ -47,12 +48,12 @@ export interface FileSpan {
   startNanos: bigint;
   /** When it ended, in nanoseconds since the Unix epoch (OTLP `end_time_unix_nano`, exact). */
   endNanos: bigint;
-  /** Its attributes, their values typed as {@link SpanAttributeValue} says. */
-  attributes: SpanAttributes;
+  /** Its attributes, their values typed as {@link FileSpanAttributeValue} says. */
+  attributes: FileSpanAttributes;
   /** Its links: the trace and span linked to (hex, as the ids above) and the link's attributes. */
-  links: { traceId: string; spanId: string; attributes: SpanAttributes }[];
+  links: { traceId: string; spanId: string; attributes: FileSpanAttributes }[];
   /** The span's events in the order they were added; `timeNanos` in nanoseconds since the Unix epoch. */
-  events: { name: string; timeNanos: bigint | undefined; attributes: SpanAttributes }[];
+  events: { name: string; timeNanos: bigint | undefined; attributes: FileSpanAttributes }[];
   /** OTLP `Status.code`: 0 unset, 1 ok, 2 error (OTLP/JSON leaves out a 0). */
   statusCode: number;
   /** OTLP `Status.message` (the error's message on a failed span); `undefined` when empty. */
@@ -348,8 +349,8 @@ function spanOf(value: unknown, service: string): FileSpan | undefined {
  * holds), each key an own property (`__proto__` too: Object.fromEntries defines it, never sets the
  * prototype); a key given twice, its last value.
  */
-function attributesOf(list: unknown): SpanAttributes {
-  const entries: [string, SpanAttributeValue][] = [];
+function attributesOf(list: unknown): FileSpanAttributes {
+  const entries: [string, FileSpanAttributeValue][] = [];
   for (const attribute of arrayOf(list)) {
     const { key, value } = fields(attribute);
     if (typeof key === "string") entries.push([key, valueOf(value)]);
@@ -360,8 +361,8 @@ function attributesOf(list: unknown): SpanAttributes {
 /** A decimal integer of OTLP/JSON's `intValue` (int64: a string, or a number). */
 const INTEGER = /^-?\d{1,20}$/;
 
-/** An OTLP/JSON `AnyValue` as a {@link SpanAttributeValue}. */
-function valueOf(anyValue: unknown): SpanAttributeValue {
+/** An OTLP/JSON `AnyValue` as a {@link FileSpanAttributeValue}. */
+function valueOf(anyValue: unknown): FileSpanAttributeValue {
   const value = fields(anyValue);
   if (typeof value.stringValue === "string") return value.stringValue;
   if (typeof value.boolValue === "boolean") return value.boolValue;
@@ -477,7 +478,16 @@ function bytesShown(bytes: number): string {
  * Reads the spans of `path` from byte `offset` to where the file ended when it was opened.
  * @throws SpansFileError as readSpansFile says.
  */
-function readFileFrom(path: string, offset: number, options: ReadSpansFileOptions): FileSpan[] {
+function readFileFrom(
+  path: string,
+  offset: number,
+  options: ReadSpansFileOptions,
+  where: string,
+): FileSpan[] {
+  if (typeof path !== "string" || path === "")
+    throw new TypeError(
+      `${where}: ${describeValue(path)} is no path; give the spans file's path (a non-empty string)`,
+    );
   const maxLineBytes = lineBound(options.maxLineBytes);
   const longLines: number[] = [];
   let fd: number | undefined;
@@ -568,7 +578,7 @@ function readFileFrom(path: string, offset: number, options: ReadSpansFileOption
  * trace and span ids are hex, not base64 (read in any case, given in lower case); times are strings (or
  * numbers) of nanoseconds since the Unix epoch, read as exact bigints; kinds and status codes are numbers
  * or their enum names (`SPAN_KIND_SERVER`); `scopeSpans`, or `instrumentationLibrarySpans` of older
- * writers; an attribute's `AnyValue` as {@link SpanAttributeValue} says. A byte order mark is skipped.
+ * writers; an attribute's `AnyValue` as {@link FileSpanAttributeValue} says. A byte order mark is skipped.
  * Blank lines, a line that is no OTLP JSON request (the last line cut short by a writer still writing)
  * and a span without valid ids or times are skipped. A line longer than `options.maxLineBytes` (64 MiB,
  * {@link MAX_LINE_BYTES}) is skipped without being held and `options.onLongLine` told its number. Spans
@@ -579,10 +589,11 @@ function readFileFrom(path: string, offset: number, options: ReadSpansFileOption
  *   `not-a-file` (a folder, a device such as /dev/null, a named pipe: never waited on), `unreadable`,
  *   `gzip` (starts with gzip's magic bytes 1f 8b, RFC 1952), `not-otlp` (no line of it is an OTLP JSON
  *   request: another kind of file; or its first line runs past `maxLineBytes`). Its message says what to
- *   do. A TypeError when `options.maxLineBytes` is not a whole number of bytes, 1 or more.
+ *   do. A TypeError when `path` is not a non-empty string, or `options.maxLineBytes` is not a whole
+ *   number of bytes, 1 or more.
  */
 export function readSpansFile(path: string, options: ReadSpansFileOptions = {}): FileSpan[] {
-  return readFileFrom(path, 0, options);
+  return readFileFrom(path, 0, options, "readSpansFile");
 }
 
 /**
@@ -618,6 +629,7 @@ export function spansFileMark(path: string): SpansFileMark {
  * moved away) or is shorter than the mark (truncated). A mark of no file (`ino` 0) reads the whole file.
  * The format, what is skipped and the options (`keep`, `maxLineBytes`, `onLongLine`): {@link readSpansFile}.
  * @throws SpansFileError as readSpansFile does (the file removed since: `ENOENT`); a TypeError for a
+ *   `path` that is not a non-empty string, a `mark` that is not `{ ino, size }` of whole numbers, or a
  *   `maxLineBytes` that is not a whole number of bytes, 1 or more.
  */
 export function readSpansSince(
@@ -625,7 +637,24 @@ export function readSpansSince(
   mark: SpansFileMark,
   options: ReadSpansFileOptions = {},
 ): { spans: FileSpan[]; replaced: boolean } {
+  if (
+    typeof mark !== "object" ||
+    mark === null ||
+    !Number.isSafeInteger(mark.ino) ||
+    !Number.isSafeInteger(mark.size) ||
+    mark.size < 0
+  )
+    throw new TypeError(
+      `readSpansSince: ${describeValue(mark)} is no mark; give what spansFileMark(path) returned before the run`,
+    );
+  if (typeof path !== "string" || path === "")
+    throw new TypeError(
+      `readSpansSince: ${describeValue(path)} is no path; give the spans file's path (a non-empty string)`,
+    );
   const now = spansFileMark(path);
   const replaced = mark.ino !== 0 && (now.ino !== mark.ino || now.size < mark.size);
-  return { spans: readFileFrom(path, replaced || mark.ino === 0 ? 0 : mark.size, options), replaced };
+  return {
+    spans: readFileFrom(path, replaced || mark.ino === 0 ? 0 : mark.size, options, "readSpansSince"),
+    replaced,
+  };
 }

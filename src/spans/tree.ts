@@ -1,7 +1,7 @@
 // The spans of a spans file grouped by trace, and a trace printed as an indented tree.
-import { escapeUnprintable, TERMINAL_CONTROLS } from "../describe-value.js";
+import { describeValue, escapeUnprintable, TERMINAL_CONTROLS } from "../describe-value.js";
 import { hex16ToDecimal, ZERO_HEX16 } from "../propagation/datadog/ids.js";
-import type { FileSpan, SpanAttributeValue } from "./read.js";
+import type { FileSpan, FileSpanAttributeValue } from "./read.js";
 
 /**
  * The spans of one trace, when its first span started and when its last span ended (nanoseconds since
@@ -31,8 +31,13 @@ export interface FileTrace {
  * is kept once, the span read first, and counted in the trace's `duplicates`: a trace's `spans` never
  * holds a span twice. A test's "one trace across api, relay and worker" is `groupTraces(spans)` holding
  * one trace whose spans' services are those three.
+ * @throws TypeError when `spans` is not an array.
  */
 export function groupTraces(spans: readonly FileSpan[]): FileTrace[] {
+  if (!Array.isArray(spans))
+    throw new TypeError(
+      `groupTraces: ${describeValue(spans)} is not an array of FileSpan (give what readSpansFile returns)`,
+    );
   const traces = new Map<string, { trace: FileTrace; ids: Set<string> }>();
   for (const span of spans) {
     const entry = traces.get(span.traceId);
@@ -86,16 +91,25 @@ export function lastActiveTraces(traces: readonly FileTrace[], last: number): Fi
  * `_dd.p.tid` tag, `undefined` when they are zero (a 64-bit id). Datadog behaviour: a 128-bit trace id
  * travels as `x-datadog-trace-id` (lower half) and `_dd.p.tid` (upper half), as dd-trace-js
  * `_extract128BitTraceId` reads them (docs/export.md, "How a 128-bit trace id reaches Datadog"). Exact:
- * never through a JS number (DataDog/dd-trace-js#344). `traceId` is taken to be 32 hex digits, as
- * {@link FileSpan.traceId} is.
+ * never through a JS number (DataDog/dd-trace-js#344).
+ * @throws TypeError when `traceId` is not 32 hex digits (any case), as {@link FileSpan.traceId} is: a
+ *   traceparent, 16 hex digits or a Datadog decimal is no such id.
  */
 export function datadogTraceId(traceId: string): { decimal: string; tid: string | undefined } {
+  if (typeof traceId !== "string" || !TRACE_ID.test(traceId))
+    throw new TypeError(
+      `datadogTraceId: ${describeValue(traceId, 60)} is not a trace id of 32 hex digits (a FileSpan's traceId; ` +
+        "of a traceparent, give its second field)",
+    );
   const tid = traceId.slice(0, 16).toLowerCase();
   return {
     decimal: hex16ToDecimal(traceId.slice(16).toLowerCase()),
     tid: tid === ZERO_HEX16 ? undefined : tid,
   };
 }
+
+/** A W3C trace id's text, in any case (W3C Trace Context §3.2.2.3). */
+const TRACE_ID = /^[0-9a-fA-F]{32}$/;
 
 /** The OTLP span kinds' names, by number (OTLP `Span.SpanKind`). */
 const KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];
@@ -145,7 +159,7 @@ function shownValue(value: string): string {
  * An attribute value as text: a string as it is, numbers, bigints and booleans written, bytes in base64
  * (as OTLP/JSON holds them), arrays and maps as JSON of their items' text, null as nothing.
  */
-export function attributeText(value: SpanAttributeValue): string {
+export function attributeText(value: FileSpanAttributeValue): string {
   if (typeof value === "string") return value;
   if (value === null) return "";
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
@@ -309,12 +323,20 @@ export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions
  * lines as `npx tracehop spans` (docs/export.md, "Reading the spans file: `tracehop spans`").
  * Spans of several traces: give each of {@link groupTraces} in turn (the header names the first's id).
  * @returns the lines joined with `\n`, no line end after the last; `""` for no spans.
+ * @throws TypeError when `trace` is neither a {@link FileTrace} nor an array.
  */
 export function formatTraceTree(
   trace: FileTrace | readonly FileSpan[],
   options: FormatTraceTreeOptions = {},
 ): string {
-  if (Array.isArray(trace) || !("spans" in trace)) {
+  const given: unknown = trace;
+  const isTrace =
+    typeof given === "object" && given !== null && Array.isArray((given as { spans?: unknown }).spans);
+  if (!Array.isArray(given) && !isTrace)
+    throw new TypeError(
+      `formatTraceTree: ${describeValue(trace)} is neither a trace of groupTraces nor an array of FileSpan`,
+    );
+  if (Array.isArray(trace)) {
     const spans = trace as readonly FileSpan[];
     if (spans.length === 0) return "";
     trace = wholeTrace(spans);

@@ -1,14 +1,16 @@
 import { isSpanContextValid, trace, type Context, type Span, type SpanContext } from "@opentelemetry/api";
+import { isDroppedRestoreEnded } from "./own-spans.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 
 /**
  * Internal: true when `span` is an SDK span that has ended (sdk-trace-base `Span` implements
- * `ReadableSpan.ended`); false for one still open, a non-recording span (sampled out, remote: such a
- * span has no end to tell) and a span of another kind of tracer (unknown). Never throws.
+ * `ReadableSpan.ended`), or a restore span the sampler dropped that has ended (`isDroppedRestoreEnded`,
+ * as a sampled one that ended); false for one still open, another non-recording span (sampled out,
+ * remote: such a span has no end to tell) and a span of another kind of tracer (unknown). Never throws.
  */
 export function hasEnded(span: Span): boolean {
   try {
-    return (span as unknown as { ended?: unknown }).ended === true;
+    return (span as unknown as { ended?: unknown }).ended === true || isDroppedRestoreEnded(span);
   } catch {
     return false;
   }

@@ -1,13 +1,4 @@
-import type {
-  Exception,
-  Link,
-  Span,
-  SpanAttributes,
-  SpanAttributeValue,
-  SpanContext,
-  SpanStatus,
-  TimeInput,
-} from "@opentelemetry/api";
+import type { Span } from "@opentelemetry/api";
 import { TRACER_NAME } from "./carrier-context.js";
 
 /**
@@ -56,68 +47,54 @@ export function isOwnSpan(span: Span): boolean {
 }
 
 /**
- * A restore span the sampler dropped, as tracehop hands it to the restore's function and makes it active
- * there: the dropped span itself (`inner`, what the tracer returned), with every call passed on to it, that
- * also knows whether it has ended. A dropped span does not say so (`isRecording()` is false from its start),
- * and a restore nested in one that has not ended keeps its sampling decision (docs/restore.md "Nested
- * restores"). It has ended at its first `end()`: the helper's when the work is over, or the function's own
- * (a step the function ends early is over, as a sampled span that ended is). Its state is its own: nothing
- * is recorded for the process, so a span never ended (a promise that never settles, a generator dropped
- * unfinished) costs nothing past itself, and the end of any other span costs nothing.
+ * The restore spans the sampler dropped, each the tracer's own object (what the restore's function gets
+ * and what is active there), mapped to whether it has ended. A dropped span does not say so
+ * (`isRecording()` is false from its start), and a restore nested in one that has not ended keeps its
+ * sampling decision (docs/restore.md "Nested restores"). It has ended at its first `end()`: the helper's
+ * when the work is over, or the function's own (a step the function ends early is over, as a sampled span
+ * that ended is). Weak: a span never ended (a promise that never settles, a generator dropped unfinished)
+ * costs nothing past itself, and the end of any other span costs nothing.
  */
-export class DroppedRestoreSpan implements Span {
-  /**
-   * True from the first {@link end}: the field an SDK span has (`hasEnded` reads it, so that a dropped
-   * restore that ended is no parent of a message without a context, as a sampled one that ended is not).
-   */
-  ended = false;
+const droppedRestores = new WeakMap<object, boolean>();
 
-  constructor(readonly inner: Span) {}
-
-  spanContext(): SpanContext {
-    return this.inner.spanContext();
-  }
-  setAttribute(key: string, value: SpanAttributeValue): this {
-    this.inner.setAttribute(key, value);
-    return this;
-  }
-  setAttributes(attributes: SpanAttributes): this {
-    this.inner.setAttributes(attributes);
-    return this;
-  }
-  addEvent(name: string, attributesOrStartTime?: SpanAttributes | TimeInput, startTime?: TimeInput): this {
-    this.inner.addEvent(name, attributesOrStartTime, startTime);
-    return this;
-  }
-  addLink(link: Link): this {
-    this.inner.addLink(link);
-    return this;
-  }
-  addLinks(links: Link[]): this {
-    this.inner.addLinks(links);
-    return this;
-  }
-  setStatus(status: SpanStatus): this {
-    this.inner.setStatus(status);
-    return this;
-  }
-  updateName(name: string): this {
-    this.inner.updateName(name);
-    return this;
-  }
-  end(endTime?: TimeInput): void {
-    this.ended = true;
-    this.inner.end(endTime);
-  }
-  isRecording(): boolean {
-    return this.inner.isRecording();
-  }
-  recordException(exception: Exception, time?: TimeInput): void {
-    this.inner.recordException(exception, time);
+/**
+ * Records `span`, a restore span the sampler dropped, as open until its first `end()`: its own `end` is
+ * wrapped on that one object (a non-enumerable own property that calls the original with the same
+ * `this` and arguments), so that the function gets the tracer's own span, whatever its class or
+ * methods. True when recorded; false for a span that cannot be (a frozen object, a primitive of a broken
+ * tracer), which is then not nested into, as before this record existed. A span recorded before (a
+ * tracer that hands out one object for every dropped span) is open again, its `end` wrapped once.
+ * Never throws.
+ */
+export function markDroppedRestore(span: Span): boolean {
+  try {
+    if (span === null || typeof span !== "object") return false;
+    if (!droppedRestores.has(span)) {
+      const end = span.end;
+      if (typeof end !== "function") return false;
+      Object.defineProperty(span, "end", {
+        configurable: true,
+        enumerable: false,
+        writable: true,
+        value: function end_(this: Span, ...args: Parameters<Span["end"]>): void {
+          droppedRestores.set(span, true);
+          return end.apply(this, args);
+        },
+      });
+    }
+    droppedRestores.set(span, false);
+    return true;
+  } catch {
+    return false;
   }
 }
 
-/** True while `span` is a {@link DroppedRestoreSpan} that has not ended. */
+/** True while `span` is a restore span the sampler dropped ({@link markDroppedRestore}) that has not ended. */
 export function isUnsampledOpen(span: Span): boolean {
-  return span instanceof DroppedRestoreSpan && !span.ended;
+  return droppedRestores.get(span) === false;
+}
+
+/** True when `span` is a restore span the sampler dropped ({@link markDroppedRestore}) that has ended. */
+export function isDroppedRestoreEnded(span: Span): boolean {
+  return droppedRestores.get(span) === true;
 }

@@ -64,7 +64,7 @@ import {
   type ResolvedRelation,
 } from "./relation.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
-import { DroppedRestoreSpan, isUnsampledOpen, markOwnSpan } from "./own-spans.js";
+import { isUnsampledOpen, markDroppedRestore, markOwnSpan } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
 import { warnIfLinksDropped } from "./links-dropped.js";
 import { capturedAtOption, ordinalOptions } from "./ordinal-options.js";
@@ -379,9 +379,9 @@ const RESTORE_MARK = createContextKey("tracehop restore of a stored span context
 
 /**
  * `started`, changed in place, marked as a restore of `stored` (its `active` holds the
- * {@link RestoreMark}). A span the sampler dropped is handed on as a {@link DroppedRestoreSpan} (in
- * `active` too), which knows when it ends (`runInSpan`'s end, or the function's own `span.end()`), since
- * a non-recording span does not tell.
+ * {@link RestoreMark}). A span the sampler dropped is recorded as open until it ends (`runInSpan`'s
+ * end, or the function's own `span.end()`), since a non-recording span does not tell
+ * ({@link markDroppedRestore}): the function still gets the tracer's own span object.
  */
 function markRestore(
   started: StartedSpan,
@@ -391,10 +391,7 @@ function markRestore(
   capturedAtMs: number | undefined,
 ): StartedSpan {
   try {
-    if (!started.span.isRecording()) {
-      started.span = new DroppedRestoreSpan(started.span);
-      started.active = trace.setSpan(started.active, started.span);
-    }
+    if (!started.span.isRecording()) markDroppedRestore(started.span);
   } catch {
     // A span whose isRecording throws (a faulty SDK): not nested into when dropped, as before.
   }

@@ -524,9 +524,7 @@ function numberDiagnostics(
       diagnostics.push(
         `${name} is stored as the JSON number ${numberText(exact)}, ${where} 2^53: refused, as a restore refuses it ` +
           `(a service that reads the value through JSON.parse, such as a Prisma Json field or pg, ` +
-          (rounded === exact
-            ? `gets this number but cannot tell it from the integers next to it, which round to it`
-            : `gets it rounded to ${rounded}`) +
+          (rounded === exact ? `gets this number${roundedToIt(exact)}` : `gets it rounded to ${rounded}`) +
           `), so a row with no other valid context starts a new trace; ` +
           (named === undefined
             ? `the digits stored are no unsigned 64-bit id either`
@@ -913,4 +911,33 @@ function innermostText(text: string): string {
   } catch {
     return text;
   }
+}
+
+/**
+ * What a reader through JSON.parse cannot tell of `exact` (an integer's decimal digits, at or beyond 2^53
+ * in magnitude, that JSON.parse reads exactly), as the end of "gets this number": the other integers it
+ * rounds to the same double (IEEE 754 round to nearest, ties to the even significand; ECMA-262
+ * "RoundMVResult"), e.g. only 2^53 + 1 for 2^53, none for 2^53 + 2, 2^53 + 3 and 2^53 + 5 for 2^53 + 4.
+ * Never throws for such digits.
+ */
+function roundedToIt(exact: string): string {
+  const value = BigInt(exact);
+  const abs = value < 0n ? -value : value;
+  const bits = abs.toString(2).length;
+  // The spacing of doubles above abs, and below it (half that at a power of two, 1 at 2^53).
+  const above = 1n << BigInt(bits - 53);
+  const below = abs === 1n << BigInt(bits - 1) ? above / 2n : above;
+  const even = (abs / above) % 2n === 0n;
+  let low = abs - below / 2n + (even ? 0n : 1n);
+  let high = abs + above / 2n - (even ? 0n : 1n);
+  if (value < 0n) [low, high] = [-high, -low];
+  const others = high - low;
+  if (others === 0n) return ", which no other integer rounds to, but cannot tell that it was not rounded";
+  const named =
+    others === 1n
+      ? (low === value ? high : low).toString()
+      : others === 2n
+        ? `${low} or ${high}`
+        : `the other integers from ${low} to ${high}`;
+  return ` but cannot tell it from ${named}, which JSON.parse rounds to it`;
 }

@@ -308,7 +308,12 @@ function unreadIdReason(
       ? reason(`${name} is a JSON number too large for JSON readers (read as ${value}): ${refused}`)
       : Number.isInteger(value)
         ? {
-            text: `${name} ${JSON_NUMBER_BEYOND_2_53}, which JSON readers round: ${refused}`,
+            text:
+              Math.abs(value) === 2 ** 53
+                ? // 2^53 itself is read exactly, but 2^53 + 1 is read as it too (a tie, to the even significand).
+                  `${name} is the JSON number ${value}, at 2^53 in magnitude, which JSON readers also give for ` +
+                  `${value < 0 ? "-" : ""}9007199254740993: ${refused}`
+                : `${name} ${JSON_NUMBER_BEYOND_2_53}, which JSON readers round: ${refused}`,
             kind: "rounded-number",
           }
         : reason(`${name} is the JSON number ${value}, not an integer: ${refused}`);

@@ -2549,7 +2549,8 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
       ),
       report.diagnostics.join(" | "),
     );
-    // 2^53 itself: JSON.parse gives it unchanged, but a restore cannot tell it from 2^53 + 1, and refuses it.
+    // 2^53 itself: JSON.parse gives it unchanged, but a restore cannot tell it from 2^53 + 1, which JSON.parse
+    // rounds to it (a tie, to the even significand), and refuses it.
     const at = run([
       "inspect",
       "--json",
@@ -2559,10 +2560,41 @@ describe("tracehop inspect: ids stored as JSON numbers", () => {
     assert.ok(
       JSON.parse(at.stdout).diagnostics.some((d: string) =>
         d.startsWith(
-          "x-datadog-trace-id is stored as the JSON number 9007199254740992, at 2^53: refused, as a restore refuses it (a service that reads the value through JSON.parse, such as a Prisma Json field or pg, gets this number but cannot tell it from the integers next to it, which round to it)",
+          "x-datadog-trace-id is stored as the JSON number 9007199254740992, at 2^53: refused, as a restore refuses it (a service that reads the value through JSON.parse, such as a Prisma Json field or pg, gets this number but cannot tell it from 9007199254740993, which JSON.parse rounds to it)",
         ),
       ),
     );
+    // Past it, each double stands for the integers that round to it (ties to the even significand): none
+    // besides itself for 2^53 + 2, two for 2^53 + 4, and for 2^63 + 4096 the 1024 either side.
+    for (const [digits, said] of [
+      [
+        "9007199254740994",
+        "gets this number, which no other integer rounds to, but cannot tell that it was not rounded",
+      ],
+      [
+        "9007199254740996",
+        "gets this number but cannot tell it from 9007199254740995 or 9007199254740997, which JSON.parse rounds to it",
+      ],
+      [
+        "9223372036854779904",
+        "gets this number but cannot tell it from the other integers from 9223372036854778880 to 9223372036854780928, which JSON.parse rounds to it",
+      ],
+    ]) {
+      const beyond = run([
+        "inspect",
+        "--json",
+        `{"x-datadog-trace-id": ${digits}, "x-datadog-parent-id": "1"}`,
+      ]);
+      const diagnostic = (JSON.parse(beyond.stdout).diagnostics as string[]).find((d) =>
+        d.startsWith(`x-datadog-trace-id is stored as the JSON number ${digits}, beyond 2^53`),
+      );
+      assert.ok(
+        diagnostic?.includes(
+          `(a service that reads the value through JSON.parse, such as a Prisma Json field or pg, ${said})`,
+        ),
+        diagnostic,
+      );
+    }
   });
 
   test("an id stored as a JSON number that no exact reading reaches: refused as the library refuses it (past the largest double; an integer in exponent form; a text nested too deep to read again)", () => {

@@ -223,6 +223,21 @@ describe("TRACEHOP_CARRIER_REJECTED: the Datadog ids of a stored carrier refused
     );
   });
 
+  test("an id stored as the JSON number 2^53 is said to be at 2^53, the number 2^53 + 1 is also read as", async () => {
+    const told = await recordWarnings(() =>
+      contextFromCarrier('{"x-datadog-trace-id": -9007199254740992, "x-datadog-parent-id": "1"}'),
+    );
+    assertSaidOnce(
+      told,
+      REJECTED,
+      rejected(
+        "datadog",
+        "x-datadog-trace-id is the JSON number -9007199254740992, at 2^53 in magnitude, which JSON readers also " +
+          "give for -9007199254740993: the carrier reader ignores it (`npx tracehop inspect` says why)",
+      ),
+    );
+  });
+
   test("once per process and style: later rows, other reasons, say nothing more", async () => {
     const told = await recordWarnings(() => {
       for (let i = 0; i < 3; i++) contextFromCarrier({ ...IDS, "x-datadog-sampling-priority": `${i}.5` });

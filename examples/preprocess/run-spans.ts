@@ -42,7 +42,10 @@ function problemOf(err: SpansFileError): SpansFileProblem {
  * The spans written to `path` since `mark` (tracehop/spans `readSpansSince`: the whole file when it was
  * replaced during the run), or, when the path cannot be read back now, no spans and the `problem` to say.
  * A path the processes cannot write is theirs to refuse, each with its one line and exit 2; a path that
- * cannot be read back shows no trace, never fails the run. Never throws.
+ * cannot be read back shows no trace, never fails the run.
+ * @throws whatever `readSpansSince` throws that is no `SpansFileError` (every state of the file is one,
+ *   its `code` saying which: docs/export.md, "Reading the spans file from code"): a fault of tracehop itself, not of the file, left to fail the
+ *   run with its stack rather than be shown as a file to fix.
  */
 export function readRunSpans(
   path: string,

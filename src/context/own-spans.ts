@@ -59,8 +59,8 @@ const droppedRestores = new WeakMap<object, boolean>();
 
 /**
  * Records `span`, a restore span the sampler dropped, as open until its first `end()`: its own `end` is
- * wrapped on that one object (a non-enumerable own property that calls the original with the same
- * `this` and arguments), so that the function gets the tracer's own span, whatever its class or
+ * wrapped on that one object (an own property that calls the original with the same `this` and
+ * arguments), so that the function gets the tracer's own span, whatever its class or
  * methods. True when recorded; false for a span that cannot be (a frozen object, a primitive of a broken
  * tracer), which is then not nested into, as before this record existed. A span recorded before (a
  * tracer that hands out one object for every dropped span) is open again, its `end` wrapped once.
@@ -72,15 +72,11 @@ export function markDroppedRestore(span: Span): boolean {
     if (!droppedRestores.has(span)) {
       const end = span.end;
       if (typeof end !== "function") return false;
-      Object.defineProperty(span, "end", {
-        configurable: true,
-        enumerable: false,
-        writable: true,
-        value: function end_(this: Span, ...args: Parameters<Span["end"]>): void {
-          droppedRestores.set(span, true);
-          return end.apply(this, args);
-        },
-      });
+      // A plain assignment: defineProperty (to keep it non-enumerable) made a dropped restore ~10% slower.
+      span.end = function end_(this: Span, ...args: Parameters<Span["end"]>): void {
+        droppedRestores.set(span, true);
+        return end.apply(this, args);
+      };
     }
     droppedRestores.set(span, false);
     return true;

@@ -45,7 +45,8 @@ shown once, from its span that started first, and said on that line.
   --           the end of the options, before a file whose name starts with -
   --trace ID   that trace alone: 32 hex digits (W3C, any case), a traceparent value or header
                line, or the Datadog decimal trace id (x-datadog-trace-id, the id Datadog's UI
-               shows: every trace with those lower 64 bits; "ID _dd.p.tid=HEX" for the one)
+               shows: every trace with those lower 64 bits; "ID _dd.p.tid=HEX" for the one),
+               or a line "trace HEX (W3C) ..." as this command and npm start print it
   --last N     the N traces whose last span ended last (default ${DEFAULT_LAST_TRACES}), oldest first
   --all        every trace in the file, oldest first
 
@@ -89,16 +90,24 @@ const TRACEPARENT_PASTED =
 /**
  * A Datadog trace id: its decimal `x-datadog-trace-id` (as a header line too), and optionally the
  * `_dd.p.tid` tag of `x-datadog-tags` (other tags beside it) or as tracehop spans's header writes it,
- * `<decimal> (Datadog, _dd.p.tid=<hex>)`.
+ * `<decimal> (Datadog, _dd.p.tid=<hex>)`, or `npm start`'s last lines write it,
+ * `<decimal> (Datadog x-datadog-trace-id, _dd.p.tid=<hex>)`.
  */
 const DATADOG_PASTED =
-  /^(?:["']?x-datadog-trace-id["']?\s*[:=]\s*)?["']?(\d{1,20})["']?(?:(?:\s*[,;]?\s*(?:["']?x-datadog-tags["']?\s*[:=]\s*)?["']?(?:[^\s"',;]+,)?|\s*\(Datadog,\s*)_dd\.p\.tid=([0-9a-f]{16})(?:,[^\s"']*)?["']?\)?)?,?$/i;
+  /^(?:["']?x-datadog-trace-id["']?\s*[:=]\s*)?["']?(\d{1,20})["']?(?:(?:\s*[,;]?\s*(?:["']?x-datadog-tags["']?\s*[:=]\s*)?["']?(?:[^\s"',;]+,)?|\s*\(Datadog(?:\s+x-datadog-trace-id)?,\s*)_dd\.p\.tid=([0-9a-f]{16})(?:,[^\s"']*)?["']?\)?)?,?$/i;
+
+/**
+ * The line naming a trace that tracehop spans's header and `npm start`'s last lines begin with,
+ * `trace <32 hex> (W3C)`, whatever follows it (the Datadog form, the span count, the start).
+ */
+const TRACE_LINE_PASTED = /^trace\s+([0-9a-f]{32})\s+\(W3C\)(?:\s|$)/i;
 
 /**
  * The trace id `text` as `--trace` reads it (surrounding white space ignored), or what is wrong with it
  * for the usage error (after {@link TRACE_TAKES} and the value). Read, as a user pastes it:
  * - 32 hex digits, any case (W3C Trace Context's trace-id), not all zeros (invalid there);
  * - a traceparent value, `00-<trace id>-<span id>-<flags>`, or its header line: its trace id;
+ * - the line naming a trace in tracehop spans's output or `npm start`'s, `trace <32 hex> (W3C) …`;
  * - a Datadog decimal trace id, 1 to 2^64-1, or `x-datadog-trace-id: <decimal>`: the lower 64 bits,
  *   matching every trace whose lower half it is; with `_dd.p.tid=<16 hex>` after it (`x-datadog-tags`,
  *   other tags beside it allowed) the whole 128-bit id, as Datadog's tracers rebuild it (docs/export.md,
@@ -109,7 +118,9 @@ const DATADOG_PASTED =
  */
 function traceIdOption(text: string): SpansArguments["trace"] | { wrong: string } {
   const given = text.trim();
-  const hex = /^[0-9a-f]{32}$/i.test(given) ? given : TRACEPARENT_PASTED.exec(given)?.[1];
+  const hex = /^[0-9a-f]{32}$/i.test(given)
+    ? given
+    : (TRACEPARENT_PASTED.exec(given)?.[1] ?? TRACE_LINE_PASTED.exec(given)?.[1]);
   if (hex !== undefined)
     return /^0+$/.test(hex)
       ? { wrong: ": its trace id is all zeros, which W3C Trace Context makes invalid" }
@@ -121,7 +132,12 @@ function traceIdOption(text: string): SpansArguments["trace"] | { wrong: string 
       const lowHex = value.toString(16).padStart(16, "0");
       return datadog[2] === undefined ? { lowHex } : { hex: datadog[2].toLowerCase() + lowHex };
     }
-    return { wrong: "" };
+    return {
+      wrong:
+        value === 0n
+          ? ": 0 is no trace id (Datadog's ids start at 1)"
+          : `: beyond ${MAX_UINT64} (2^64 - 1), the largest Datadog trace id`,
+    };
   }
   if (/^[0-9a-f]{16}$/i.test(given)) return { lowHex: given.toLowerCase() };
   if (/^[0-9a-f]+$/i.test(given) && given.length > 16)

@@ -209,8 +209,13 @@ describe("tracehop spans --trace: the id as a user pastes it", () => {
       `"traceparent": "${TRACEPARENT}",`,
       `${DECIMAL} _dd.p.tid=${TID}`,
       `x-datadog-trace-id: ${DECIMAL}, x-datadog-tags: _dd.p.dm=-0,_dd.p.tid=${TID}`,
-      // As tracehop spans's own header writes it.
+      // As tracehop spans's own header writes it, and npm start's last lines (the W3C part, the Datadog part,
+      // the whole line).
       `${DECIMAL} (Datadog, _dd.p.tid=${TID})`,
+      `trace ${COLLECTOR_TRACE} (W3C)`,
+      `${DECIMAL} (Datadog x-datadog-trace-id, _dd.p.tid=${TID})`,
+      `trace ${COLLECTOR_TRACE} (W3C)  =  ${DECIMAL} (Datadog x-datadog-trace-id, _dd.p.tid=${TID})`,
+      `trace ${COLLECTOR_TRACE} (W3C)  =  ${DECIMAL} (Datadog, _dd.p.tid=${TID})  1 span  2018-12-13T14:51:00.000Z`,
     ];
     for (const id of exact) {
       const result = run(["spans", "--trace", id, file]);
@@ -245,8 +250,8 @@ describe("tracehop spans --trace: the id as a user pastes it", () => {
         `${G}, got "${COLLECTOR_TRACE.slice(1)}": 31 hex digits, a W3C trace id has 32`,
       ],
       [
-        `trace ${COLLECTOR_TRACE} (W3C)`,
-        `${G}, got "trace ${COLLECTOR_TRACE} (W3C)"; did you mean --trace ${COLLECTOR_TRACE}?`,
+        `span ${COLLECTOR_TRACE} (W3C)`,
+        `${G}, got "span ${COLLECTOR_TRACE} (W3C)"; did you mean --trace ${COLLECTOR_TRACE}?`,
       ],
       [
         `_dd.p.tid=${TID}`,
@@ -256,7 +261,11 @@ describe("tracehop spans --trace: the id as a user pastes it", () => {
         `00-${"0".repeat(32)}-eee19b7ec3c1b174-01`,
         `${G}, got "00-${"0".repeat(32)}-eee19b7ec3c1b174-01": its trace id is all zeros, which W3C Trace Context makes invalid`,
       ],
-      ["18446744073709551616", `${G}, got "18446744073709551616"`],
+      [
+        "18446744073709551616",
+        `${G}, got "18446744073709551616": beyond 18446744073709551615 (2^64 - 1), the largest Datadog trace id`,
+      ],
+      ["0", `${G}, got "0": 0 is no trace id (Datadog's ids start at 1)`],
     ];
     for (const [id, message] of cases)
       assert.deepEqual(

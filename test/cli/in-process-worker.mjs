@@ -45,11 +45,13 @@ try {
 
 /** Whether a run is going on: run-cli.ts waits, blocked, for its answer. */
 let running = false;
+/** The number of the run going on (or the last), which its answer carries: run-cli.ts drops any other. */
+let runId;
 
-/** Posts `result` to run-cli.ts and wakes it. */
+/** Posts `result` to run-cli.ts, with the run's number, and wakes it. */
 function answer(result) {
   running = false;
-  port.postMessage(result);
+  port.postMessage({ ...result, id: runId });
   Atomics.store(signal, 0, 1);
   Atomics.notify(signal, 0);
 }
@@ -80,7 +82,8 @@ function pipeOf(bytes) {
   };
 }
 
-port.on("message", async ({ args, input, env }) => {
+port.on("message", async ({ id, args, input, env }) => {
+  runId = id;
   if (loaded instanceof Error) return answer({ error: `cannot load the built command: ${loaded.message}` });
   const { runTracehop } = loaded.command;
   running = true;

@@ -196,6 +196,8 @@ type WorkerReply =
   { code: number; stdout: Uint8Array; stderr: Uint8Array } | { spawn: string } | { error: string };
 
 let inProcessWorker: InProcessWorker | undefined;
+/** How many in-process runs were asked for: the number of the last ({@link runInProcess}). */
+let requests = 0;
 
 /** The worker of the in-process runs, started at the first (it loads the built command once). */
 function startedWorker(): InProcessWorker {
@@ -257,17 +259,31 @@ function runInProcess(
   )
     return undefined;
   const { worker, port, signal } = startedWorker();
+  // Each request numbered, its answer carrying the number: an answer of an earlier run that came late
+  // (given twice, or after this thread stopped waiting for it) is dropped, never taken for this run's (a
+  // stale answer woke a run at once, "not-equal", and the runs after it each got the one before's result).
+  const id = ++requests;
   Atomics.store(signal, 0, 0);
-  port.postMessage({ args: args.map(asProcessGets), input, env: strings });
-  if (Atomics.wait(signal, 0, 0, IN_PROCESS_TIMEOUT_MS) === "timed-out") {
-    void worker.terminate();
-    inProcessWorker = undefined;
-    throw new Error(
-      `the in-process CLI (${WORKER.pathname}) did not answer within ${IN_PROCESS_TIMEOUT_MS} ms`,
-    );
+  port.postMessage({ id, args: args.map(asProcessGets), input, env: strings });
+  const deadline = Date.now() + IN_PROCESS_TIMEOUT_MS;
+  let reply: WorkerReply | undefined;
+  for (;;) {
+    for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) {
+      const message = got.message as WorkerReply & { id?: number };
+      if (message.id === id) reply = message;
+    }
+    if (reply !== undefined) break;
+    const left = deadline - Date.now();
+    if (left <= 0 || Atomics.wait(signal, 0, 0, left) === "timed-out") {
+      void worker.terminate();
+      inProcessWorker = undefined;
+      throw new Error(
+        `the in-process CLI (${WORKER.pathname}) did not answer within ${IN_PROCESS_TIMEOUT_MS} ms`,
+      );
+    }
+    // Woken: the answer is posted before the signal is set, so it is on the port now.
+    Atomics.store(signal, 0, 0);
   }
-  const reply = receiveMessageOnPort(port)?.message as WorkerReply | undefined;
-  if (reply === undefined) throw new Error("the in-process CLI woke this thread without an answer");
   if ("error" in reply) {
     // The worker could not load the command, or ended mid-run: the next run starts another.
     void worker.terminate();

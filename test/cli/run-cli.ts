@@ -259,9 +259,9 @@ function runInProcess(
   )
     return undefined;
   const { worker, port, signal } = startedWorker();
-  // Each request numbered, its answer carrying the number: an answer of an earlier run that came late
-  // (given twice, or after this thread stopped waiting for it) is dropped, never taken for this run's (a
-  // stale answer woke a run at once, "not-equal", and the runs after it each got the one before's result).
+  // Each request numbered, its answer carrying the number: an answer of an earlier run that came late is
+  // dropped, never taken for this run's (a run woken at once, "not-equal", found no answer on the port, and
+  // the runs after it each got the one before's result).
   const id = ++requests;
   Atomics.store(signal, 0, 0);
   port.postMessage({ id, args: args.map(asProcessGets), input, env: strings });
@@ -274,14 +274,16 @@ function runInProcess(
     }
     if (reply !== undefined) break;
     const left = deadline - Date.now();
-    if (left <= 0 || Atomics.wait(signal, 0, 0, left) === "timed-out") {
+    if (left <= 0) {
       void worker.terminate();
       inProcessWorker = undefined;
       throw new Error(
         `the in-process CLI (${WORKER.pathname}) did not answer within ${IN_PROCESS_TIMEOUT_MS} ms`,
       );
     }
-    // Woken: the answer is posted before the signal is set, so it is on the port now.
+    // Woken by the signal (the answer is posted before it is set), or every 50 ms to look at the port again:
+    // a woken run once found no answer on it yet.
+    Atomics.wait(signal, 0, 0, Math.min(left, 50));
     Atomics.store(signal, 0, 0);
   }
   if ("error" in reply) {

@@ -33,9 +33,9 @@ import { problemLines, type Job, type Submission } from "./run-report.js";
 import { setAsideReasons } from "./set-aside.js";
 import { readRunSpans } from "./run-spans.js";
 import {
-  datadogTraceId,
   formatTraceTree,
   spansFileMark,
+  traceIdLine,
   type FileSpan,
   type SpansFileMark,
 } from "tracehop/spans";
@@ -397,11 +397,8 @@ async function showTraces(jobs: Job[], spansPath: string, mark: SpansFileMark): 
       continue;
     }
     shown ??= marker.traceId;
-    const { decimal, tid } = datadogTraceId(marker.traceId);
     console.log(`${job.file}  job ${job.id}  ${job.status}`);
-    console.log(
-      `trace ${marker.traceId} (W3C)  =  ${decimal} (Datadog x-datadog-trace-id${tid === undefined ? "" : `, _dd.p.tid=${tid}`})`,
-    );
+    console.log(traceIdLine(marker.traceId));
     console.log(
       formatTraceTree(
         spans.filter((s) => s.traceId === marker.traceId),

@@ -89,9 +89,10 @@ const TRACEPARENT_PASTED =
 
 /**
  * A Datadog trace id: its decimal `x-datadog-trace-id` (as a header line too), and optionally the
- * `_dd.p.tid` tag of `x-datadog-tags` (other tags beside it) or as tracehop spans's header writes it,
- * `<decimal> (Datadog, _dd.p.tid=<hex>)`, or `npm start`'s last lines write it,
- * `<decimal> (Datadog x-datadog-trace-id, _dd.p.tid=<hex>)`.
+ * `_dd.p.tid` tag of `x-datadog-tags` (other tags beside it) or as the line naming a trace writes it
+ * (`traceIdLine`: tracehop spans's header, `npm start`'s last lines),
+ * `<decimal> (Datadog x-datadog-trace-id, _dd.p.tid=<hex>)`, or as earlier versions of the header wrote
+ * it, `<decimal> (Datadog, _dd.p.tid=<hex>)` (rows and logs hold it).
  */
 const DATADOG_PASTED =
   /^(?:["']?x-datadog-trace-id["']?\s*[:=]\s*)?["']?(\d{1,20})["']?(?:(?:\s*[,;]?\s*(?:["']?x-datadog-tags["']?\s*[:=]\s*)?["']?(?:[^\s"',;]+,)?|\s*\(Datadog(?:\s+x-datadog-trace-id)?,\s*)_dd\.p\.tid=([0-9a-f]{16})(?:,[^\s"']*)?["']?\)?)?,?$/i;

@@ -22,6 +22,7 @@ export {
   datadogTraceId,
   formatTraceTree,
   groupTraces,
+  traceIdLine,
   type FileTrace,
   type FormatTraceTreeOptions,
 } from "./tree.js";

@@ -108,6 +108,29 @@ export function datadogTraceId(traceId: string): { decimal: string; tid: string 
   };
 }
 
+/**
+ * The line naming a trace by its two ids, `trace <32 hex> (W3C)  =  <decimal> (Datadog x-datadog-trace-id,
+ * _dd.p.tid=<16 hex>)` (`, _dd.p.tid=…` left out for a 64-bit id, whose upper half is zero): the W3C
+ * `trace-id` in lower case, then its Datadog form ({@link datadogTraceId}), the decimal
+ * `x-datadog-trace-id` that Datadog's UI searches and the `_dd.p.tid` tag of its upper 64 bits. The one
+ * spelling of this line: the header of {@link formatTraceTree} (`tracehop spans`) starts with it, and
+ * `npm start` prints it above each job's tree; `tracehop spans --trace` reads it back as it is pasted,
+ * whole or either half (docs/export.md, "Reading the spans file: `tracehop spans`").
+ * @throws TypeError when `traceId` is not 32 hex digits (any case), as {@link datadogTraceId}.
+ */
+export function traceIdLine(traceId: string): string {
+  if (typeof traceId !== "string" || !TRACE_ID.test(traceId))
+    throw new TypeError(
+      `traceIdLine: ${describeValue(traceId, 60)} is not a trace id of 32 hex digits (a FileSpan's traceId; ` +
+        "of a traceparent, give its second field)",
+    );
+  const { decimal, tid } = datadogTraceId(traceId);
+  return (
+    `trace ${traceId.toLowerCase()} (W3C)  =  ${decimal} ` +
+    `(Datadog x-datadog-trace-id${tid === undefined ? "" : `, _dd.p.tid=${tid}`})`
+  );
+}
+
 /** A W3C trace id's text, in any case (W3C Trace Context §3.2.2.3). */
 const TRACE_ID = /^[0-9a-fA-F]{32}$/;
 
@@ -191,8 +214,8 @@ function millis(nanos: bigint): string {
 /** How {@link formatTraceTree} writes a trace; every field optional. */
 export interface FormatTraceTreeOptions {
   /**
-   * A first line naming the trace: `trace <hex> (W3C)  =  <decimal> (Datadog[, _dd.p.tid=<hex>])  <n>
-   * spans  <start, ISO 8601 UTC>`, then `<n> duplicate spans (a span id read again), each shown once`
+   * A first line naming the trace: {@link traceIdLine}'s, `trace <hex> (W3C)  =  <decimal> (Datadog
+   * x-datadog-trace-id[, _dd.p.tid=<hex>])`, then `  <n> spans  <start, ISO 8601 UTC>`, then `<n> duplicate spans (a span id read again), each shown once`
    * when there are some. Default true.
    */
   header?: boolean | undefined;
@@ -231,10 +254,9 @@ export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions
   for (const s of spans) width = Math.max(width, shownText(s.service).length);
   const lines: string[] = [];
   if (header) {
-    const { decimal, tid } = datadogTraceId(trace.traceId);
     const start = new Date(Number(trace.startNanos / 1_000_000n)).toISOString();
     lines.push(
-      `trace ${trace.traceId} (W3C)  =  ${decimal} (Datadog${tid === undefined ? "" : `, _dd.p.tid=${tid}`})  ` +
+      `${traceIdLine(trace.traceId)}  ` +
         `${spans.length} span${spans.length === 1 ? "" : "s"}  ${start}` +
         (duplicates === 0
           ? ""

@@ -121,7 +121,7 @@ describe("tracehop spans: a file the SDK wrote", () => {
     assert.match(
       lines[0]!,
       new RegExp(
-        `^trace ${traceId} \\(W3C\\)  =  ${carrier["x-datadog-trace-id"]} \\(Datadog, _dd\\.p\\.tid=${tid}\\)  5 spans  \\d{4}-\\d\\d-\\d\\dT`,
+        `^trace ${traceId} \\(W3C\\)  =  ${carrier["x-datadog-trace-id"]} \\(Datadog x-datadog-trace-id, _dd\\.p\\.tid=${tid}\\)  5 spans  \\d{4}-\\d\\d-\\d\\dT`,
       ),
     );
     const shape = lines.slice(1).map((line) => line.replace(/ {2}\d+\.\d ms/, "  N ms"));
@@ -135,7 +135,7 @@ describe("tracehop spans: a file the SDK wrote", () => {
     // The later trace of the worker, alone.
     assert.match(
       second!,
-      /^trace [0-9a-f]{32} \(W3C\) {2}= {2}\d+ \(Datadog, _dd\.p\.tid=[0-9a-f]{16}\) {2}1 span {2}/,
+      /^trace [0-9a-f]{32} \(W3C\) {2}= {2}\d+ \(Datadog x-datadog-trace-id, _dd\.p\.tid=[0-9a-f]{16}\) {2}1 span {2}/,
     );
     assert.match(second!, /\nh5-worker {2}poll {2}internal {2}\d+\.\d ms\n$/);
   });
@@ -172,7 +172,7 @@ describe("tracehop spans: a file the SDK wrote", () => {
     // 2018: the oldest trace, printed first.
     assert.equal(
       traces[0],
-      `trace ${COLLECTOR_TRACE} (W3C)  =  15161849952847513100 (Datadog, _dd.p.tid=5b8efff798038103)  1 span  2018-12-13T14:51:00.000Z\n` +
+      `trace ${COLLECTOR_TRACE} (W3C)  =  15161849952847513100 (Datadog x-datadog-trace-id, _dd.p.tid=5b8efff798038103)  1 span  2018-12-13T14:51:00.000Z\n` +
         'dd-checkout  checkout  server  1500.0 ms  ERROR "upstream timed out"  http.response.status_code=500',
     );
     assert.equal(BigInt("0x" + COLLECTOR_TRACE.slice(16)).toString(), "15161849952847513100");
@@ -209,12 +209,14 @@ describe("tracehop spans --trace: the id as a user pastes it", () => {
       `"traceparent": "${TRACEPARENT}",`,
       `${DECIMAL} _dd.p.tid=${TID}`,
       `x-datadog-trace-id: ${DECIMAL}, x-datadog-tags: _dd.p.dm=-0,_dd.p.tid=${TID}`,
-      // As tracehop spans's own header writes it, and npm start's last lines (the W3C part, the Datadog part,
-      // the whole line).
-      `${DECIMAL} (Datadog, _dd.p.tid=${TID})`,
+      // As tracehop spans's header and npm start's last lines write it (traceIdLine: the W3C part, the
+      // Datadog part, the whole line, the header with its counts), and as the header wrote it before
+      // (`(Datadog, _dd.p.tid=…)`, which rows and logs already hold).
       `trace ${COLLECTOR_TRACE} (W3C)`,
       `${DECIMAL} (Datadog x-datadog-trace-id, _dd.p.tid=${TID})`,
       `trace ${COLLECTOR_TRACE} (W3C)  =  ${DECIMAL} (Datadog x-datadog-trace-id, _dd.p.tid=${TID})`,
+      `trace ${COLLECTOR_TRACE} (W3C)  =  ${DECIMAL} (Datadog x-datadog-trace-id, _dd.p.tid=${TID})  1 span  2018-12-13T14:51:00.000Z`,
+      `${DECIMAL} (Datadog, _dd.p.tid=${TID})`,
       `trace ${COLLECTOR_TRACE} (W3C)  =  ${DECIMAL} (Datadog, _dd.p.tid=${TID})  1 span  2018-12-13T14:51:00.000Z`,
     ];
     for (const id of exact) {

@@ -162,10 +162,9 @@ for (const { title, amqp } of [
       assert.equal(traceIds.size, docs.length);
       for (const traceId of traceIds) {
         const decimal = BigInt("0x" + traceId.slice(16)).toString(10);
-        assert.ok(
-          result.stdout.includes(`trace ${traceId} (W3C)  =  ${decimal} (Datadog`),
-          `trace ${traceId} printed`,
-        );
+        // The whole line, spelt as tracehop spans's header starts (traceIdLine): the upper half as _dd.p.tid.
+        const line = `trace ${traceId} (W3C)  =  ${decimal} (Datadog x-datadog-trace-id, _dd.p.tid=${traceId.slice(0, 16)})`;
+        assert.ok(result.stdout.split("\n").includes(line), `${line} printed`);
       }
     });
 

@@ -256,7 +256,7 @@ test("a Collector line: ids in any case given lower, enum names, exact int64 val
   });
   assert.equal(
     formatTraceTree([span!]),
-    `trace ${COLLECTOR_TRACE} (W3C)  =  15161849952847513100 (Datadog, _dd.p.tid=5b8efff798038103)  1 span  2018-12-13T14:51:00.000Z\n` +
+    `trace ${COLLECTOR_TRACE} (W3C)  =  15161849952847513100 (Datadog x-datadog-trace-id, _dd.p.tid=5b8efff798038103)  1 span  2018-12-13T14:51:00.000Z\n` +
       'dd-checkout  checkout  server  1500.0 ms  ERROR "upstream timed out"  http.response.status_code=500',
   );
 });

@@ -42,7 +42,8 @@ export function guessLimit(length: number): number {
 
 /**
  * Internal: the one of `candidates` that `name` misspells: the nearest by {@link editDistance} under
- * `key` (each side read through it: lower-cased, the dashes taken off), within {@link guessLimit} of
+ * `key` (each side read through it: lower-cased, the dashes taken off; a style name's blanks, `-` and
+ * `_` too, so that `b3_mult` is one edit from `b3multi`), within {@link guessLimit} of
  * `name`'s key, when no other candidate is as near; else `undefined`. A candidate whose key's length
  * differs from `name`'s by more than the limit is not measured (the distance is at least that
  * difference): a name of a million characters costs a comparison of lengths, not a table of its size.

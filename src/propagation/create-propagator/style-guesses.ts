@@ -1,4 +1,4 @@
-import { editDistance, guessLimit } from "../../edit-distance.js";
+import { nearestName } from "../../edit-distance.js";
 import type { PropagationStyle } from "./style-names.js";
 
 /**
@@ -53,23 +53,12 @@ export function otherPropagatorNamed(name: string): Omit<OtherPropagator, "name"
   return OTHER_PROPAGATORS.get(squeezed(name));
 }
 
-/** The style names a misspelling is matched against ({@link nearestStyle}). */
+/** The style names a misspelling is matched against ({@link guessStyle}). */
 const STYLES: readonly PropagationStyle[] = ["tracecontext", "baggage", "datadog", "b3", "b3multi"];
 
 /** A name lower-cased without blanks, `-` and `_`: `B3 Multi`, `b3-multi` and `b3_multi` are `b3multi`. */
 function squeezed(name: string): string {
   return name.toLowerCase().replace(/[\s_-]+/g, "");
-}
-
-/**
- * The style `name` (squeezed) misspells: the one at an edit distance (a swap of two letters is one edit) of 1, or 2 for a name of five
- * letters or more, when one style alone is that near; else `undefined` (`b4` is no guess: a
- * one-letter change of a two-letter name is another name).
- */
-function nearestStyle(name: string): PropagationStyle | undefined {
-  const limit = guessLimit(name.length);
-  const near = STYLES.filter((style) => editDistance(name, style) <= limit);
-  return near.length === 1 ? near[0] : undefined;
 }
 
 /** What a name that is no style may stand for ({@link guessStyle}). */
@@ -82,7 +71,9 @@ export type StyleGuess =
  * Internal: what `name`, no style name, may stand for: another tool's name for a style
  * ({@link OTHER_NAMES}: `w3c`, `b3 multi`, `dd`), an OpenTelemetry propagator tracehop does not build
  * in ({@link OTHER_PROPAGATORS}: `jaeger`, `xray`, `ottrace`), a style misspelt by one or two letters
- * ({@link nearestStyle}: `datdog`); else `undefined`. Read by the style variables' warnings and by the
+ * (`datdog`: `nearestName`, the "did you mean" rule of every option and command name, read through
+ * {@link squeezed}: an edit distance of 1, or 2 for a name of five letters or more, a swap of two letters
+ * one edit, the nearest style when no other is as near; `b4` is no guess); else `undefined`. Read by the style variables' warnings and by the
  * TypeError of an unknown name given as an argument.
  */
 export function guessStyle(name: string): StyleGuess | undefined {
@@ -91,7 +82,9 @@ export function guessStyle(name: string): StyleGuess | undefined {
   if (other !== undefined) return { kind: "other", meaning: other[0], style: other[1] };
   const propagator = OTHER_PROPAGATORS.get(key);
   if (propagator !== undefined) return { kind: "propagator", propagator };
-  const style = nearestStyle(key);
+  // No name is within the guess limit of two styles (the nearest two, b3 and b3multi, are 5 edits
+  // apart; the limit is at most 2), so "the nearest, no tie" is "the one style that near".
+  const style = nearestName(key, STYLES);
   return style === undefined ? undefined : { kind: "misspelt", style };
 }
 

@@ -2,7 +2,11 @@ import { MAX_FIELD_VALUES } from "../propagation/header-text.js";
 
 /**
  * A trace carrier at rest: lower-case propagation header name -> string value, exactly what would
- * travel as HTTP headers. Stored in a JSON column or sent as message headers.
+ * travel as HTTP headers. Stored in a JSON column or sent as message headers. A Prisma `Json` column
+ * takes it as it is (it is a Prisma `InputJsonValue`), and a legacy dd-trace-ot row's flat
+ * `x-datadog-*` fields (decimal ids as text) are one. The readers (`contextFromCarrier`, `withCarrier`)
+ * take what a row holds as it is read (a Prisma `JsonValue`, or the row itself): no cast to restore;
+ * a `JsonValue` is no `TraceCarrier` unchecked, since it may be any JSON.
  */
 export type TraceCarrier = Record<string, string>;
 

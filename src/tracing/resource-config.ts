@@ -248,14 +248,19 @@ export function resolveResourceAttributes(
  * OpenTelemetry variables. Set beside the OpenTelemetry setting with another value: that one wins, said
  * once (`TRACEHOP_DATADOG_SETTING_OVERRIDDEN`).
  *
- * Precedence: an option, then the OpenTelemetry variable, then the Datadog one (docs/export.md,
- * "Service name, environment, version"). Datadog's own tracers read the Datadog variable first
- * (Datadog, "OpenTelemetry Environment Variables Interoperability": "If both Datadog and OpenTelemetry
- * environment variables are set, Datadog takes precedence"; dd-trace-js reads OTEL_SERVICE_NAME as an
- * alias of DD_SERVICE and logs "Conflicting DD_SERVICE and OTEL_SERVICE_NAME environment variables");
- * tracehop is an OpenTelemetry SDK, whose settings are the OTEL_* ones, and a DD_* variable is what a
- * deployment kept from dd-trace, so the OpenTelemetry one wins here; the same page asks for one
- * convention, not both, which the warning says.
+ * Precedence (DD_SERVICE's the same, in `resolveServiceName`): an option, then the OpenTelemetry
+ * setting, then the Datadog variable (docs/export.md, "`startTracing(options)`"). The other order is
+ * Datadog's SDKs' own: Datadog, "OpenTelemetry Environment Variables Interoperability", describes how
+ * Datadog SDKs resolve these attributes, the Datadog variable first, and asks not to set both for one
+ * concept; dd-trace-js reads OTEL_SERVICE_NAME only as an alias of DD_SERVICE, used only when
+ * DD_SERVICE is unset (`packages/dd-trace/src/config/supported-configurations.json`), and logs "Conflicting DD_SERVICE and
+ * OTEL_SERVICE_NAME environment variables are set" (`config/index.js`, `warnWrongOtelSettings`). No
+ * OpenTelemetry SDK reads DD_* at all (OpenTelemetry SDK environment variables: OTEL_SERVICE_NAME, then
+ * `service.name` of OTEL_RESOURCE_ATTRIBUTES). tracehop is an OpenTelemetry SDK and reads a DD_* variable
+ * only for what the OTEL_* settings leave unset: a deployment that moved off dd-trace with DD_SERVICE
+ * alone keeps its service name, and one that also sets OTEL_SERVICE_NAME (written for the OpenTelemetry
+ * SDK, where DD_SERVICE may be injected unseen from pod labels by Datadog's admission controller) gets
+ * the name it wrote, with the warning naming what dd-trace would have taken and the fix.
  */
 function resolveDatadogSettings(
   attributes: Record<string, AttributeValue>,

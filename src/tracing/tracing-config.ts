@@ -46,9 +46,12 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000;
 export interface StartTracingOptions {
   /**
    * `service.name` (Datadog `service`). Default: OTEL_SERVICE_NAME, else `service.name` in
-   * OTEL_RESOURCE_ATTRIBUTES, else DD_SERVICE (Datadog unified service tagging; the OpenTelemetry
-   * settings win over it, with a warning when both are set and differ:
-   * `TRACEHOP_DATADOG_SETTING_OVERRIDDEN`; docs/export.md, "startTracing(options)"). One is required. An OTEL_RESOURCE_ATTRIBUTES that does not
+   * OTEL_RESOURCE_ATTRIBUTES (OpenTelemetry SDK environment variables: OTEL_SERVICE_NAME wins), else
+   * DD_SERVICE (Datadog unified service tagging). The OpenTelemetry settings win over DD_SERVICE, with a
+   * warning when both are set and differ (`TRACEHOP_DATADOG_SETTING_OVERRIDDEN`): the reverse of
+   * dd-trace, which reads DD_SERVICE first and OTEL_SERVICE_NAME as its alias (Datadog, "OpenTelemetry
+   * Environment Variables Interoperability", which gives Datadog SDKs' precedence); docs/export.md,
+   * "`startTracing(options)`", says why. One is required. An OTEL_RESOURCE_ATTRIBUTES that does not
    * parse gives nothing (the SDK discards it whole, as the OpenTelemetry specification asks): the
    * error then names it and what is wrong with it, and when the name comes from elsewhere it is a
    * warning (`TRACEHOP_BAD_RESOURCE_ATTRIBUTES`). An empty or blank value names no service, wherever
@@ -205,8 +208,10 @@ const START_TRACING_OPTION_NAMES: readonly string[] = [
  * Precedence, highest first: the named options (`serviceName`, `serviceVersion`, `environment`),
  * `resourceAttributes`, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (OpenTelemetry SDK environment
  * variable specification: OTEL_SERVICE_NAME wins over a `service.name` in OTEL_RESOURCE_ATTRIBUTES),
- * then DD_SERVICE, DD_ENV, DD_VERSION (Datadog's tracers put these first; tracehop, an OpenTelemetry SDK,
- * puts its own settings first and warns when both differ: docs/export.md, "startTracing(options)").
+ * then DD_SERVICE, DD_ENV, DD_VERSION (Datadog's SDKs put these first, dd-trace-js reading
+ * OTEL_SERVICE_NAME as an alias of DD_SERVICE: Datadog, "OpenTelemetry Environment Variables
+ * Interoperability"; tracehop, an OpenTelemetry SDK, puts the OTEL_* settings first, reads DD_* for what
+ * they leave unset and warns when both differ: docs/export.md, "`startTracing(options)`").
  *
  * @throws TypeError or RangeError, message starting with `tracehop startTracing: `, naming the option
  *   or environment variable to fix; Error for an `options.spansFile` that cannot be a spans file (see

@@ -1,8 +1,8 @@
 // One "did you mean" rule: a misspelt style name is guessed by nearestName (the rule behind every
 // "did you mean" tracehop says), read through the style names' own normaliser (lower case, no blanks, `-`
-// or `_`). The earlier rule of its own ("one style alone within the limit") answers as nearestName's
-// ("the nearest, no tie at its distance") on every name because no two styles are near enough for a name
-// to be within the limit of both: the checks below hold that proof against the style list as it grows.
+// or `_`). nearestName's "the nearest, no tie at its distance" is "the one style within the limit" for
+// style names because no two styles are near enough for a name to be within the limit of both: the
+// second test holds that against the style list as it grows.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";

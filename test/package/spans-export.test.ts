@@ -80,23 +80,26 @@ test("an application reads a spans file with tracehop/spans, by import and by re
       load,
       `const spans = readSpansFile(${JSON.stringify(file)});`,
       `const [trace, ...others] = groupTraces(spans);`,
-      `console.log(JSON.stringify({ traces: 1 + others.length, services: trace.spans.map((s) => s.service), ids: datadogTraceId(trace.traceId), tree: formatTraceTree(trace, { header: false, details: false }) }));`,
+      `console.log(JSON.stringify({ traces: 1 + others.length, services: trace.spans.map((s) => s.service), ids: datadogTraceId(trace.traceId), line: traceIdLine(trace.traceId), tree: formatTraceTree(trace, { header: false, details: false }) }));`,
     ].join("\n");
   const expected = {
     traces: 1,
     services: ["api", "worker"],
     ids: { decimal: "15161849952847513100", tid: "5b8efff798038103" },
+    line: `trace ${TRACE} (W3C)  =  15161849952847513100 (Datadog x-datadog-trace-id, _dd.p.tid=5b8efff798038103)`,
     tree: "api     POST /jobs  1500.0 ms\nworker    process jobs  100.0 ms",
   };
   for (const [kind, script] of [
     [
       "module",
-      body(`import { readSpansFile, groupTraces, datadogTraceId, formatTraceTree } from "tracehop/spans";`),
+      body(
+        `import { readSpansFile, groupTraces, datadogTraceId, traceIdLine, formatTraceTree } from "tracehop/spans";`,
+      ),
     ],
     [
       "commonjs",
       body(
-        `const { readSpansFile, groupTraces, datadogTraceId, formatTraceTree } = require("tracehop/spans");`,
+        `const { readSpansFile, groupTraces, datadogTraceId, traceIdLine, formatTraceTree } = require("tracehop/spans");`,
       ),
     ],
   ] as const) {

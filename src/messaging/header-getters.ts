@@ -465,7 +465,7 @@ function makeSetter<H extends object>(
         if (otherCase) removeNameInAnyCase(headers, kind, name);
         (headers as Record<string, unknown>)[name] = text;
         if (amqpTable && BAGGAGE_FIRST_CODES[name.charCodeAt(0)] === 1 && isBaggageHeader(name))
-          noteBaggageWritten(headers, name);
+          noteBaggageWritten(headers, name, text);
       } catch {
         // A frozen object, a throwing setter or proxy trap: the field is not written.
       }
@@ -492,9 +492,12 @@ function tableFault(
 
 /**
  * The baggage headers (`isBaggageHeader`, names as written: lower case) each AMQP setter wrote into a
- * plain object, per object: the only ones a trace header that would not fit may leave out. A baggage
- * header the object held before (a consumed message's headers, forwarded) is the application's, as any
- * other header it holds: a setter replaces only the names it writes. Held weakly: gone with the headers.
+ * plain object, per object, with the text it wrote: `[name, text, name, text, ...]`, one pair per name
+ * (its last write). Only those still holding that text ({@link baggageStillWritten}) may be left out for
+ * a trace header that would not fit. A baggage header the object held before (a consumed message's
+ * headers, forwarded), or that the application set again after a setter wrote it (one headers object
+ * reused for several publishes: another text, a Buffer), is the application's, as any other header it
+ * holds: a setter replaces only the names it writes. Held weakly: gone with the headers.
  */
 const baggageWritten = new WeakMap<object, string[]>();
 
@@ -507,16 +510,43 @@ const BAGGAGE_FIRST_CODES = new Uint8Array(128);
 for (const name of [BAGGAGE_HEADER, ...PER_ENTRY_BAGGAGE_PREFIXES])
   BAGGAGE_FIRST_CODES[name.charCodeAt(0)] = 1;
 
-/** Notes that a setter wrote the baggage header `name` into `headers` ({@link baggageWritten}). */
-function noteBaggageWritten(headers: object, name: string): void {
-  const names = baggageWritten.get(headers);
-  if (names === undefined) baggageWritten.set(headers, [name]);
-  else if (!names.includes(name)) names.push(name);
+/** Notes that a setter wrote the baggage header `name`=`text` into `headers` ({@link baggageWritten}). */
+function noteBaggageWritten(headers: object, name: string, text: string): void {
+  const written = baggageWritten.get(headers);
+  if (written === undefined) return void baggageWritten.set(headers, [name, text]);
+  for (let i = 0; i < written.length; i += 2)
+    if (written[i] === name) {
+      written[i + 1] = text;
+      return;
+    }
+  written.push(name, text);
+}
+
+/**
+ * The names of the baggage headers a setter wrote into plain-object `headers` ({@link baggageWritten})
+ * that are still own fields holding the text it wrote: a name the application set again since (another
+ * text, bytes) is the application's. `[]` when there are none. Never throws (a throwing getter or proxy
+ * trap: the names found so far).
+ */
+function baggageStillWritten(headers: Record<string, unknown>): string[] {
+  const written = baggageWritten.get(headers);
+  const names: string[] = [];
+  if (written === undefined) return names;
+  try {
+    for (let i = 0; i < written.length; i += 2) {
+      const name = written[i]!;
+      if (Object.prototype.hasOwnProperty.call(headers, name) && headers[name] === written[i + 1])
+        names.push(name);
+    }
+  } catch {
+    // a throwing getter or proxy trap: those found so far
+  }
+  return names;
 }
 
 /**
  * Whether the field `name`=`text` fits a plain object's AMQP table `headers` under `tableLimit` once the
- * baggage headers a setter wrote into it (`written`, {@link baggageWritten}) are out, as
+ * baggage headers a setter wrote into it (`written`, {@link baggageStillWritten}) are out, as
  * {@link tableFault} counts it. Never throws (a throwing getter or proxy trap: the fields counted so far,
  * as `amqpTableBytes` counts them).
  */
@@ -545,8 +575,8 @@ function isTraceHeader(lowerCaseName: string): boolean {
 }
 
 /**
- * Removes from plain-object AMQP headers the baggage headers a setter wrote into them (`written`,
- * {@link baggageWritten}) so that a trace header the setter is writing fits the table, each said left out
+ * Removes from plain-object AMQP headers the baggage headers a setter wrote into them and that still
+ * hold what it wrote (`written`, {@link baggageStillWritten}) so that a trace header the setter is writing fits the table, each said left out
  * for `fault` (the writers keep the trace headers first: the setter writes fields in the order a
  * propagator calls it, `baggage` before the `x-datadog-*` headers under the default styles). A baggage
  * header the headers held before is not one of them and stays. `true` when one was removed. Never throws.
@@ -559,8 +589,10 @@ function leaveOutBaggage(
   frameMax: number,
 ): boolean {
   let removed = false;
+  // Left out now (or refused by the headers): none of them is the setter's to leave out again.
+  baggageWritten.delete(headers);
   try {
-    for (const name of written.splice(0)) {
+    for (const name of written) {
       if (!Object.prototype.hasOwnProperty.call(headers, name)) continue;
       const value = headers[name];
       if (!Reflect.deleteProperty(headers, name) || name in headers) continue;
@@ -612,9 +644,9 @@ function traceHeaderPastTable(
   tableLimit: number,
   frameMax: number,
 ): number {
-  const written = baggageWritten.get(headers);
+  const written = baggageStillWritten(headers);
   if (
-    written !== undefined &&
+    written.length > 0 &&
     fitsWithoutBaggage(headers, written, name, text, headerText, tableLimit) &&
     leaveOutBaggage(headers, written, helper, fault, frameMax)
   ) {
@@ -642,16 +674,16 @@ function traceHeaderPastTable(
 
 /**
  * The first baggage header (`isBaggageHeader`, any case) of plain-object `headers` that a setter did not
- * write (`written`, {@link baggageWritten}), as the headers name it: what a trace header left out of a
+ * write, or wrote and the application set again (not in `written`, {@link baggageStillWritten}), as the headers name it: what a trace header left out of a
  * full table is said beside. `undefined` when there is none. Never throws.
  */
 function forwardedBaggageName(
   headers: Record<string, unknown>,
-  written: readonly string[] | undefined,
+  written: readonly string[],
 ): string | undefined {
   try {
     for (const existing in headers)
-      if (isBaggageHeader(existing.toLowerCase()) && !(written?.includes(existing) ?? false)) return existing;
+      if (isBaggageHeader(existing.toLowerCase()) && !written.includes(existing)) return existing;
   } catch {
     // a throwing proxy trap: none found
   }
@@ -668,8 +700,9 @@ function forwardedBaggageName(
  * trace header that would not fit first leaves out the baggage headers the setter wrote before it into
  * the same headers, when it then fits (else that baggage stays, and the trace header alone is left out),
  * so the trace headers are kept before the baggage, as the writers keep them. A baggage header the
- * headers held before (a consumed message's, forwarded) is left as it came, as any other header the
- * setter does not write: a trace header that does not fit beside it is left out, said with that
+ * headers held before (a consumed message's, forwarded), or that the application set again after the
+ * setter wrote it (one headers object reused for several publishes), is left as it came, as any other
+ * header the setter does not write: a trace header that does not fit beside it is left out, said with that
  * baggage named (to replace every propagation header of forwarded headers, use `injectAmqpHeaders`).
  * For `propagation.inject(ctx, headers, setter)`; `injectAmqpHeaders(headers, { frameMax })` does the
  * same in one call. Without `frameMax` (or 0): `amqpHeadersSetter` itself. docs/messaging.md, "The

@@ -227,6 +227,49 @@ describe(`RabbitMQ: a connection with frameMax ${FRAME_MAX}`, () => {
     ]);
   });
 
+  test("createAmqpHeadersSetter({ frameMax }) over one headers object reused for two publishes: a baggage the application set over the one the setter wrote for the first stays as it came in the second", async (t) => {
+    if (skip !== undefined) return t.skip(skip);
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    // A producer that keeps one headers object for its publishes.
+    const headers: Record<string, unknown> = { "x-app": "kept" };
+    propagation.inject(requestWithBaggage(2), headers, setter);
+    const first = await roundTrip(headers);
+    assert.equal(
+      String(first.baggage).split(",").length,
+      2,
+      "the first publish carries the setter's baggage",
+    );
+    // The second forwards an upstream's baggage the application set itself, of a size that leaves room
+    // for a traceparent and not for the rest, in a context without baggage (no baggage header written).
+    const upstreamBaggage = "up=" + "v".repeat(FRAME_MAX - 2592 - 4 - 17 - 13 - 100 - 3);
+    headers.baggage = upstreamBaggage;
+    for (const name of Object.keys(headers)) if (name.startsWith("x-datadog-")) delete headers[name];
+    delete headers.tracestate;
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    const told = await recordWarnings(() => {
+      propagation.inject(ctx, headers, setter);
+      return roundTrip(headers);
+    });
+    assert.equal(closed, undefined, "the connection is open");
+    assert.equal(
+      String(told.result.baggage),
+      upstreamBaggage,
+      "the application's baggage is sent as it set it",
+    );
+    assert.equal(String(told.result.traceparent), `00-${TRACE_ID}-${SPAN_ID}-01`);
+    assert.equal(Object.hasOwn(told.result, "x-datadog-trace-id"), false);
+    const warnings = said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^tracehop amqpHeadersSetter: the header "x-datadog-trace-id" is left out/);
+    assert.match(warnings[0]!, /The headers held a baggage header this setter did not write \("baggage"/);
+  });
+
   test("a headers table of the limit, 1 504 bytes, fits beside the other properties at their largest RabbitMQ takes", async (t) => {
     if (skip !== undefined) return t.skip(skip);
     // 4 bytes of table length, then 1 + 5 + 1 + 4 bytes before the value of the one field.
@@ -352,6 +395,37 @@ describe(`createAmqpHeadersSetter({ frameMax: ${FRAME_MAX} }) without a broker: 
       said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE")[0]!,
       /^tracehop amqpHeadersSetter: the header "baggage" is left out/,
     );
+  });
+
+  test("a baggage header the application set again after the setter wrote it (the headers reused) is the application's: it stays, and the trace header that fits only without it is left out", async () => {
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    const headers: Record<string, unknown> = { "x-app": "a".repeat(FRAME_MAX - 2592 - 4 - 11 - 200) };
+    const own = "app=" + "v".repeat(150);
+    const told = await recordWarnings(() => {
+      setter.set(headers, "baggage", "k=v");
+      headers.baggage = own;
+      setter.set(headers, "x-datadog-tags", "_dd.p.r1=" + "t".repeat(100));
+    });
+    assert.deepEqual(headers, { "x-app": headers["x-app"], baggage: own });
+    const warnings = said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^tracehop amqpHeadersSetter: the header "x-datadog-tags" is left out/);
+    assert.match(warnings[0]!, /The headers held a baggage header this setter did not write \("baggage"/);
+  });
+
+  test("a baggage header set again as bytes (a Buffer, as amqplib delivers a byte array) is the application's too", async () => {
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    const headers: Record<string, unknown> = { "x-app": "a".repeat(FRAME_MAX - 2592 - 4 - 11 - 200) };
+    const own = Buffer.from("k=v" + "v".repeat(150));
+    await recordWarnings(() => {
+      setter.set(headers, "baggage", "k=v");
+      headers.baggage = own;
+      setter.set(headers, "x-datadog-tags", "_dd.p.r1=" + "t".repeat(100));
+    });
+    assert.deepEqual(Object.keys(headers), ["x-app", "baggage"]);
+    assert.equal(headers.baggage, own);
   });
 
   test("per-entry baggage headers the setter wrote (ot-baggage-*, uberctx-*) are left out for a trace header too; a forwarded one stays", async () => {

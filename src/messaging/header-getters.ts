@@ -491,15 +491,28 @@ function tableFault(
 }
 
 /**
- * The baggage headers (`isBaggageHeader`, names as written: lower case) each AMQP setter wrote into a
- * plain object, per object, with the text it wrote: `[name, text, name, text, ...]`, one pair per name
- * (its last write). Only those still holding that text ({@link baggageStillWritten}) may be left out for
- * a trace header that would not fit. A baggage header the object held before (a consumed message's
- * headers, forwarded), or that the application set again after a setter wrote it (one headers object
- * reused for several publishes: another text, a Buffer), is the application's, as any other header it
- * holds: a setter replaces only the names it writes. Held weakly: gone with the headers.
+ * The plain object an AMQP setter last wrote a baggage header (`isBaggageHeader`) into, and
+ * ({@link baggageWritten}) the baggage headers it wrote there with the text it wrote: the only ones a
+ * trace header that would not fit may leave out. One slot, not a note per headers object: a
+ * propagator's inject writes its fields into one carrier in one synchronous call (`baggage` before the
+ * `x-datadog-*` headers), and a `WeakMap` entry per message's headers cost more than the rest of the
+ * inject (about 4 µs a message, its ephemeron table collected by the GC). So a baggage header the setter
+ * wrote into these headers before it wrote one into others (an earlier publish of headers reused) is
+ * no longer known as its own: it is then kept as the application's, and the trace header that does not
+ * fit beside it is left out, said with it named. A strong reference to one headers object, the last
+ * given a baggage header, until the next.
  */
-const baggageWritten = new WeakMap<object, string[]>();
+let baggageHeaders: object | undefined;
+
+/**
+ * The baggage headers the setter wrote into {@link baggageHeaders}: `[name, text, name, text, ...]`,
+ * names as written (lower case), one pair per name (its last write). Only those still holding that
+ * text ({@link baggageStillWritten}) may be left out. A baggage header the object held before (a
+ * consumed message's headers, forwarded), or that the application set again after the setter wrote it
+ * (one headers object reused for several publishes: another text, a Buffer), is the application's, as
+ * any other header it holds: a setter replaces only the names it writes.
+ */
+let baggageWritten: string[] = [];
 
 /**
  * `1` at the character code each baggage header name starts with (`baggage`, `ot-baggage-`, `uberctx-`):
@@ -512,8 +525,12 @@ for (const name of [BAGGAGE_HEADER, ...PER_ENTRY_BAGGAGE_PREFIXES])
 
 /** Notes that a setter wrote the baggage header `name`=`text` into `headers` ({@link baggageWritten}). */
 function noteBaggageWritten(headers: object, name: string, text: string): void {
-  const written = baggageWritten.get(headers);
-  if (written === undefined) return void baggageWritten.set(headers, [name, text]);
+  if (headers !== baggageHeaders) {
+    baggageHeaders = headers;
+    baggageWritten = [name, text];
+    return;
+  }
+  const written = baggageWritten;
   for (let i = 0; i < written.length; i += 2)
     if (written[i] === name) {
       written[i + 1] = text;
@@ -522,16 +539,22 @@ function noteBaggageWritten(headers: object, name: string, text: string): void {
   written.push(name, text);
 }
 
+/** Forgets the baggage headers noted ({@link baggageHeaders}): left out, or refused by the headers. */
+function forgetBaggageWritten(): void {
+  baggageHeaders = undefined;
+  baggageWritten = [];
+}
+
 /**
- * The names of the baggage headers a setter wrote into plain-object `headers` ({@link baggageWritten})
- * that are still own fields holding the text it wrote: a name the application set again since (another
+ * The names of the baggage headers a setter wrote into plain-object `headers`, when they are the ones it
+ * last wrote a baggage header into ({@link baggageHeaders}), that are still own fields holding the text it wrote: a name the application set again since (another
  * text, bytes) is the application's. `[]` when there are none. Never throws (a throwing getter or proxy
  * trap: the names found so far).
  */
 function baggageStillWritten(headers: Record<string, unknown>): string[] {
-  const written = baggageWritten.get(headers);
   const names: string[] = [];
-  if (written === undefined) return names;
+  if (headers !== baggageHeaders) return names;
+  const written = baggageWritten;
   try {
     for (let i = 0; i < written.length; i += 2) {
       const name = written[i]!;
@@ -590,7 +613,7 @@ function leaveOutBaggage(
 ): boolean {
   let removed = false;
   // Left out now (or refused by the headers): none of them is the setter's to leave out again.
-  baggageWritten.delete(headers);
+  forgetBaggageWritten();
   try {
     for (const name of written) {
       if (!Object.prototype.hasOwnProperty.call(headers, name)) continue;
@@ -698,10 +721,11 @@ function forwardedBaggageName(
  * (`TRACEHOP_HEADER_FIELD_TOO_LARGE`), so that RabbitMQ does not close the connection (501 FRAME_ERROR:
  * amqplib does not check the frame). The setter writes fields in the order the propagator calls it; a
  * trace header that would not fit first leaves out the baggage headers the setter wrote before it into
- * the same headers, when it then fits (else that baggage stays, and the trace header alone is left out),
- * so the trace headers are kept before the baggage, as the writers keep them. A baggage header the
- * headers held before (a consumed message's, forwarded), or that the application set again after the
- * setter wrote it (one headers object reused for several publishes), is left as it came, as any other
+ * the same headers (in the same inject: since it last wrote a baggage header into other headers), when
+ * it then fits (else that baggage stays, and the trace header alone is left out), so the trace headers
+ * are kept before the baggage, as the writers keep them. A baggage header the headers held before (a
+ * consumed message's, forwarded), or that the application set again after the setter wrote it (one
+ * headers object reused for several publishes), is left as it came, as any other
  * header the setter does not write: a trace header that does not fit beside it is left out, said with that
  * baggage named (to replace every propagation header of forwarded headers, use `injectAmqpHeaders`).
  * For `propagation.inject(ctx, headers, setter)`; `injectAmqpHeaders(headers, { frameMax })` does the

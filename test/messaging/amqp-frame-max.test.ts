@@ -428,6 +428,22 @@ describe(`createAmqpHeadersSetter({ frameMax: ${FRAME_MAX} }) without a broker: 
     assert.equal(headers.baggage, own);
   });
 
+  test("the setter knows the baggage it wrote into the headers it last wrote a baggage header into: one it wrote into these before writing into others stays, as the application's", async () => {
+    resetWarnings();
+    const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });
+    const headers: Record<string, unknown> = { "x-app": "a".repeat(FRAME_MAX - 2592 - 4 - 11 - 200) };
+    const written = "k=" + "v".repeat(150);
+    const told = await recordWarnings(() => {
+      setter.set(headers, "baggage", written);
+      setter.set({}, "baggage", "other=1");
+      setter.set(headers, "x-datadog-tags", "_dd.p.r1=" + "t".repeat(100));
+    });
+    assert.deepEqual(headers, { "x-app": headers["x-app"], baggage: written });
+    const warnings = said(told, "TRACEHOP_HEADER_FIELD_TOO_LARGE");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^tracehop amqpHeadersSetter: the header "x-datadog-tags" is left out/);
+  });
+
   test("per-entry baggage headers the setter wrote (ot-baggage-*, uberctx-*) are left out for a trace header too; a forwarded one stays", async () => {
     resetWarnings();
     const setter = createAmqpHeadersSetter({ frameMax: FRAME_MAX });

@@ -151,6 +151,7 @@ export function withProcessSpan<
   const restored = contextFromMessageHeaders(headers, { propagator }, kind, "withProcessSpan");
   const restoredSomething = holdsContext(restored);
   if (!restoredSomething) warnIfCarrierMisplaced(headers, kind, options.system);
+  else if (!retained && options.system === "mqtt") warnIfRetainUnseen(headers, kind, read, capturedAtMs);
 
   // A client library may call its handler in the context its connection was opened in (amqplib's consume
   // callback runs in the context of `amqp.connect()`): a span that has ended there is not the work this
@@ -248,6 +249,73 @@ function retainedRestore(
 }
 
 /**
+ * Said once per process (`diag.warn` and the process warning `TRACEHOP_MQTT_RETAIN_UNSEEN`): under system
+ * `"mqtt"` and relation `"auto"` (given, or `setRestoreDefaults`' default when none is given), with no
+ * capture time (`capturedAtMs` undefined), `withProcessSpan` restored a context from `headers` that are
+ * not a whole mqtt.js packet (its user properties, `packet.properties.userProperties`, as most handlers
+ * pass them): it cannot see `retain` (MQTT 5.0 §3.3.1.3), so a retained message delivered on subscribe,
+ * possibly hours old, is parented as a live one instead of linked ({@link retainedRestore}). The fix
+ * names the call that sees it (the whole packet) and the manual relation (docs/messaging.md, "Old
+ * contexts"). A whole packet (its `retain` seen: `false` here), another relation or a capture time say
+ * nothing: retain would change nothing there. Never throws.
+ */
+function warnIfRetainUnseen(
+  headers: unknown,
+  kind: MessageKind,
+  restore: MessageRestore["restore"],
+  capturedAtMs: number | undefined,
+): void {
+  if (capturedAtMs !== undefined || hasWarned(RETAIN_UNSEEN_WARNING_KEY)) return;
+  if ((restore.relation ?? currentRestoreDefaults().relation) !== "auto") return;
+  if (messageShapeOf(headers, kind) === "mqtt.js") return;
+  warnOnce(
+    RETAIN_UNSEEN_WARNING_KEY,
+    'tracehop withProcessSpan: under relation "auto" it was handed MQTT user properties, not the whole mqtt.js ' +
+      "packet, so it cannot see whether the message was retained (delivered on subscribe, possibly published " +
+      "hours ago) and parents its context as that of a live message, whose age MQTT does not give either. " +
+      'Hand it the whole packet (the "message" event\'s third argument): withProcessSpan(packet, ...) reads its ' +
+      "user properties and links a retained message (tracehop.mqtt.retained); or pass " +
+      'relation: packet.retain ? "link" : "parent", or a capturedAt the publisher sent as a user property.',
+    "TRACEHOP_MQTT_RETAIN_UNSEEN",
+  );
+}
+
+/** Once-per-process key of {@link warnIfRetainUnseen}. */
+const RETAIN_UNSEEN_WARNING_KEY = "withProcessSpan-mqtt-retain-unseen";
+
+/**
+ * Under system `"mqtt"`, headers that restored nothing and are an mqtt.js PUBLISH packet's properties
+ * (`packet.properties`: its `userProperties` hold a carrier): said once per process (`diag.warn` and the
+ * process warning `TRACEHOP_CARRIER_IN_OTHER_FIELD`) with the whole packet as the fix, not the field
+ * (`packet.properties.userProperties` would restore the context, but never show `retain`:
+ * {@link warnIfRetainUnseen}). `true` when `headers` are such properties (said now or before), so that
+ * the general field scan says nothing more of them. Never throws.
+ */
+function warnIfMqttPropertiesHanded(headers: object): boolean {
+  try {
+    if (!Object.hasOwn(headers, "userProperties")) return false;
+    const userProperties = (headers as { userProperties?: unknown }).userProperties;
+    if (userProperties === null || typeof userProperties !== "object") return false;
+    if (hasWarned(MQTT_PROPERTIES_WARNING_KEY)) return true;
+    if (!holdsStoredCarrier(userProperties)) return false;
+  } catch {
+    return false; // a throwing getter or proxy trap: left to the general scan
+  }
+  warnOnce(
+    MQTT_PROPERTIES_WARNING_KEY,
+    "tracehop withProcessSpan: it was handed an MQTT PUBLISH packet's properties (packet.properties), not its " +
+      "user properties, and read no trace context: the context is in properties.userProperties. Hand it the " +
+      'whole packet (the "message" event\'s third argument): withProcessSpan(packet, ...) reads its user ' +
+      "properties and sees retain.",
+    "TRACEHOP_CARRIER_IN_OTHER_FIELD",
+  );
+  return true;
+}
+
+/** Once-per-process key of {@link warnIfMqttPropertiesHanded}. */
+const MQTT_PROPERTIES_WARNING_KEY = "withProcessSpan-mqtt-properties";
+
+/**
  * An array handed to `withProcessSpan` as headers, that restored nothing: a batch for the single-message
  * helper (kafkajs `eachBatch`'s `batch.messages`, messages a `prefetch` collected). When its first
  * element is a whole message whose headers hold a carrier, or headers holding one, that is said once per
@@ -304,6 +372,7 @@ function warnIfCarrierMisplaced(headers: unknown, kind: MessageKind, system: str
   if (saidPath !== undefined) return endCarrierFieldScan("withProcessSpan", saidPath);
   // A whole message: its headers are looked into, and the fix names the path from the message.
   const shape = messageShapeOf(headers, kind);
+  if (shape === undefined && system === "mqtt" && warnIfMqttPropertiesHanded(headers)) return;
   if (shape === undefined) return warnIfCarrierInOtherField(headers, "withProcessSpan");
   let found: unknown;
   try {

@@ -15,7 +15,7 @@ import mqtt from "mqtt";
 import { setRestoreDefaults, withCarrier } from "../../src/index.js";
 import { withProcessSpan, withSendSpan, type ProcessSpanOptions } from "../../src/messaging/index.js";
 import { HANG_GUARD_MS, within } from "../examples/tcp-servers.js";
-import { recordWarnings, resetWarnings } from "../support/warnings.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 import { exporter, STORED_BEYOND_2_53 as STORED, STORED_TRACE_ID as TRACE_ID } from "./tracing.js";
 
 const MQTT_URL = process.env.TRACEHOP_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
@@ -58,7 +58,8 @@ describe("MQTT 5 retained messages", () => {
 
   /**
    * Publishes "order 1" with `retain` in a send span (under the stored row's context) to a new topic and
-   * processes the delivery with `withProcessSpan(packet, { system: "mqtt", ...options })`: subscribed
+   * processes the delivery with `withProcessSpan(handed(packet), { system: "mqtt", ...options })` (the
+   * whole packet unless `handed` picks a part of it): subscribed
    * after the publish (`subscribe: "after"`, the retained message delivered on subscribe) or before it
    * (a live delivery). Returns the delivered packet, the send span and the process span.
    */
@@ -66,6 +67,7 @@ describe("MQTT 5 retained messages", () => {
     t: TestContext,
     publish: { retain: boolean; subscribe: "before" | "after" },
     options: Partial<ProcessSpanOptions> = {},
+    handed: (packet: mqtt.IPublishPacket) => unknown = (packet) => packet,
   ): Promise<{ packet: mqtt.IPublishPacket; send: ReadableSpan; processed: ReadableSpan } | undefined> {
     if (!client) {
       t.skip(skipReason);
@@ -76,7 +78,7 @@ describe("MQTT 5 retained messages", () => {
     const delivered = new Promise<mqtt.IPublishPacket>((resolve) => {
       client!.on("message", (received, _payload, packet) => {
         if (received !== topic) return;
-        withProcessSpan(packet, { system: "mqtt", destination: topic, ...options }, () => {});
+        withProcessSpan(handed(packet), { system: "mqtt", destination: topic, ...options }, () => {});
         resolve(packet);
       });
     });
@@ -190,5 +192,82 @@ describe("MQTT 5 retained messages", () => {
     );
     if (!got) return;
     assertLinked(got.send, got.processed);
+  });
+
+  const RETAIN_UNSEEN =
+    'tracehop withProcessSpan: under relation "auto" it was handed MQTT user properties, not the whole mqtt.js packet, so it cannot see whether the message was retained (delivered on subscribe, possibly published hours ago) and parents its context as that of a live message, whose age MQTT does not give either. Hand it the whole packet (the "message" event\'s third argument): withProcessSpan(packet, ...) reads its user properties and links a retained message (tracehop.mqtt.retained); or pass relation: packet.retain ? "link" : "parent", or a capturedAt the publisher sent as a user property.';
+
+  test('relation "auto", handed only packet.properties.userProperties: the retained message is parented (retain is not seen), said once per process with the call that sees it', async (t) => {
+    resetWarnings();
+    const told = await recordWarnings(() =>
+      deliver(
+        t,
+        { retain: true, subscribe: "after" },
+        { relation: "auto" },
+        (packet) => packet.properties?.userProperties,
+      ),
+    );
+    if (!told.result) return;
+    assert.equal(told.result.packet.retain, true);
+    assertChild(told.result.send, told.result.processed);
+    assert.equal(told.result.processed.attributes["tracehop.mqtt.retained"], undefined);
+    assert.deepEqual(said(told, "TRACEHOP_MQTT_RETAIN_UNSEEN"), [RETAIN_UNSEEN]);
+    assert.deepEqual(
+      told.diagWarnings.filter((m) => m === RETAIN_UNSEEN),
+      [RETAIN_UNSEEN],
+    );
+    // Once per process.
+    exporter.reset();
+    const again = await recordWarnings(() =>
+      deliver(
+        t,
+        { retain: true, subscribe: "after" },
+        { relation: "auto" },
+        (packet) => packet.properties?.userProperties,
+      ),
+    );
+    assert.deepEqual(said(again, "TRACEHOP_MQTT_RETAIN_UNSEEN"), []);
+    resetWarnings();
+  });
+
+  test("handed only the user properties, nothing is said where retain would change nothing: the whole packet, another relation, a capture time given, setRestoreDefaults' auto included", async (t) => {
+    const userProperties = (packet: mqtt.IPublishPacket) => packet.properties?.userProperties;
+    for (const [options, handed, defaults] of [
+      [{ relation: "auto" }, (packet: mqtt.IPublishPacket) => packet, {}],
+      [{ relation: "parent" }, userProperties, { relation: "auto" }],
+      [{}, userProperties, {}],
+      [{ relation: "auto", capturedAt: Date.now() }, userProperties, {}],
+    ] as const) {
+      resetWarnings();
+      exporter.reset();
+      setRestoreDefaults(defaults);
+      const told = await recordWarnings(() =>
+        deliver(t, { retain: true, subscribe: "after" }, options, handed),
+      );
+      if (!told.result) return;
+      assert.deepEqual(said(told, "TRACEHOP_MQTT_RETAIN_UNSEEN"), [], JSON.stringify(options));
+    }
+    // setRestoreDefaults({ relation: "auto" }) and no relation given: said as for an "auto" given.
+    resetWarnings();
+    exporter.reset();
+    setRestoreDefaults({ relation: "auto" });
+    const told = await recordWarnings(() =>
+      deliver(t, { retain: true, subscribe: "after" }, {}, userProperties),
+    );
+    assert.deepEqual(said(told, "TRACEHOP_MQTT_RETAIN_UNSEEN"), [RETAIN_UNSEEN]);
+    resetWarnings();
+  });
+
+  test("handed packet.properties (the user properties one level down): no context is read, and the warning names the whole packet, not the field", async (t) => {
+    resetWarnings();
+    const told = await recordWarnings(() =>
+      deliver(t, { retain: true, subscribe: "after" }, { relation: "auto" }, (packet) => packet.properties),
+    );
+    if (!told.result) return;
+    assert.notEqual(told.result.processed.spanContext().traceId, TRACE_ID, "no context read");
+    assert.deepEqual(said(told, "TRACEHOP_CARRIER_IN_OTHER_FIELD"), [
+      "tracehop withProcessSpan: it was handed an MQTT PUBLISH packet's properties (packet.properties), not its user properties, and read no trace context: the context is in properties.userProperties. Hand it the whole packet (the \"message\" event's third argument): withProcessSpan(packet, ...) reads its user properties and sees retain.",
+    ]);
+    resetWarnings();
   });
 });

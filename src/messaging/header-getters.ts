@@ -19,6 +19,8 @@ import { isPropagationHeaderName, PROPAGATION_HEADER_SET } from "../propagation/
 import { isBaggageHeader, PER_ENTRY_BAGGAGE_PREFIXES } from "../context/baggage-policy.js";
 import { BAGGAGE_HEADER } from "../propagation/w3c/constants.js";
 import { assertKnownOptions } from "../known-options.js";
+import { quoteWritten } from "../describe-value.js";
+import { warnOnce } from "../warn-once.js";
 import type { AmqpFrameMaxOptions } from "./header-writer.js";
 import {
   entryNames,
@@ -467,12 +469,35 @@ function makeSetter<H extends object>(
         if (amqpTable && BAGGAGE_FIRST_CODES[name.charCodeAt(0)] === 1 && isBaggageHeader(name))
           noteBaggageWritten(headers, name, text);
       } catch {
-        // A frozen object, a throwing setter or proxy trap: the field is not written.
+        // A frozen object, a throwing setter or proxy trap: the field is not written, said once.
+        warnHeadersNotWritable(helper, key);
       }
     },
   };
   if (!headerText) holdHeaderTextSetter(setter, makeSetter<H>(helper, amqpTable, true, frameMax));
   return setter;
+}
+
+/**
+ * Says so (once per process and setter: `diag.warn` and the process warning
+ * `TRACEHOP_HEADERS_NOT_WRITABLE`) when the setter `helper` could not write field `key` (the first one
+ * refused, as the propagator named it) into headers that refuse it: a frozen, sealed or non-extensible
+ * object, a read-only field, a throwing setter or proxy trap (assignment throws in a module's strict
+ * code). A TextMapSetter writes in place and cannot copy, so the message leaves without the field; the
+ * fix names the writer that puts the context on a copy (`injectAmqpHeaders`, `injectKafkaHeaders`).
+ * A trace lost without an error is said, never thrown (docs/warnings.md). Never throws.
+ */
+function warnHeadersNotWritable(helper: string, key: string): void {
+  const writer = helper === "amqpHeadersSetter" ? "injectAmqpHeaders" : "injectKafkaHeaders";
+  warnOnce(
+    `headers-not-writable:${helper}`,
+    `tracehop ${helper}: the headers refused the field ${quoteWritten(key.toLowerCase())} (a frozen, sealed or ` +
+      "non-extensible object, a read-only field, or a setter or proxy trap that threw), so the message leaves " +
+      "without it, and without the trace context when every field was refused: hand the setter headers it can " +
+      `write (a new object per message: { ...headers }), or write them with ${writer}, which puts the context ` +
+      "on a copy of headers that cannot take it",
+    "TRACEHOP_HEADERS_NOT_WRITABLE",
+  );
 }
 
 /**

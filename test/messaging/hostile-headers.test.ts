@@ -33,6 +33,7 @@ import {
 import { assertValidExtraction } from "../hardening/checks.js";
 import { createPropagator, getDatadogContext } from "../../src/index.js";
 import { datadogTraceId, inSpan, traceparentOf } from "./tracing.js";
+import { recordWarnings, resetWarnings, said } from "../support/warnings.js";
 
 const TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const kafka = { system: "kafka", destination: "jobs" } as const;
@@ -353,5 +354,42 @@ describe("tracehop/messaging helpers on hostile headers", () => {
       );
       assert.equal(trace.getSpanContext(id), undefined);
     }
+  });
+
+  test("a setter handed headers that refuse the write (frozen, sealed, not extensible, a proxy whose set trap fails): nothing written, said once per process and setter with the fix", async () => {
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+      isRemote: true,
+    });
+    const propagator = createPropagator(["tracecontext", "datadog"]);
+    // The warnings the property test above set off are emitted on a later tick: let them come first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const refusing = (): Record<string, unknown>[] => [
+      Object.freeze({ "x-app": "1" }),
+      Object.seal({ "x-app": "1" }),
+      Object.preventExtensions({ "x-app": "1" }),
+      new Proxy({ "x-app": "1" } as Record<string, unknown>, { set: () => false }),
+    ];
+    for (const [setter, helper, writer] of [
+      [amqpHeadersSetter, "amqpHeadersSetter", "injectAmqpHeaders"],
+      [kafkaHeadersSetter, "kafkaHeadersSetter", "injectKafkaHeaders"],
+    ] as const) {
+      resetWarnings();
+      const told = await recordWarnings(() => {
+        for (const headers of refusing()) {
+          propagator.inject(ctx, headers, setter);
+          assert.deepEqual(Object.keys(headers), ["x-app"], "nothing written");
+        }
+      });
+      const message = `tracehop ${helper}: the headers refused the field "traceparent" (a frozen, sealed or non-extensible object, a read-only field, or a setter or proxy trap that threw), so the message leaves without it, and without the trace context when every field was refused: hand the setter headers it can write (a new object per message: { ...headers }), or write them with ${writer}, which puts the context on a copy of headers that cannot take it`;
+      assert.deepEqual(said(told, "TRACEHOP_HEADERS_NOT_WRITABLE"), [message]);
+      assert.deepEqual(
+        told.diagWarnings.filter((m) => m === message),
+        [message],
+      );
+    }
+    resetWarnings();
   });
 });

@@ -265,7 +265,7 @@ export function withBatchItem<T>(
     }),
   );
   if (!started) return fn(untracedSpan());
-  return runInSpan(started.span, started.active, fn, "withBatchItem");
+  return runInSpan(started.span, started.active, fn, "withBatchItem", started.dropped);
 }
 
 /**

@@ -12,11 +12,18 @@ const ownSpans = new WeakSet<object>();
 /**
  * Records `span` as one of tracehop's own and returns it: a span tracehop started, or an
  * instrumentation's span `withProcessSpan` took over, which a later `withProcessSpan` in it (a retry
- * the failed attempt runs, a second attempt in the same handler) must not take over again.
+ * the failed attempt runs, a second attempt in the same handler) must not take over again. Marked
+ * before it is recorded as a dropped restore ({@link markDroppedRestore}): a span object that is one
+ * already (a tracer that hands out one object for every span its sampler drops) is shared from then on.
  */
 export function markOwnSpan<S extends Span>(span: S): S {
   // A span is an object in every SDK; a broken tracer's primitive is simply not recorded.
-  if (span !== null && typeof span === "object") ownSpans.add(span);
+  if (span !== null && typeof span === "object") {
+    ownSpans.add(span);
+    // The object of a dropped restore handed out again (a tracer that shares one dropped span object): its
+    // end is no longer any one restore's (markDroppedRestore).
+    if (droppedRestores.has(span)) droppedRestores.set(span, null);
+  }
   return span;
 }
 
@@ -47,50 +54,77 @@ export function isOwnSpan(span: Span): boolean {
 }
 
 /**
- * The restore spans the sampler dropped, each the tracer's own object (what the restore's function gets
- * and what is active there), mapped to whether it has ended. A dropped span does not say so
- * (`isRecording()` is false from its start), and a restore nested in one that has not ended keeps its
- * sampling decision (docs/restore.md "Nested restores"). It has ended at its first `end()`: the helper's
- * when the work is over, or the function's own (a step the function ends early is over, as a sampled span
- * that ended is). Weak: a span never ended (a promise that never settles, a generator dropped unfinished)
- * costs nothing past itself, and the end of any other span costs nothing.
+ * One restore whose span the sampler dropped, open until its work is over: a record of that restore, not
+ * of its span object (a tracer may hand one object out for every span its sampler drops). It ends at the
+ * helper's end of the span (`runInSpan`, when the work is over: {@link endDroppedRestore}), or earlier at
+ * the function's own `span.end()` when the span object is this restore's alone (a step the function ends
+ * early is over, as a sampled span that ended is): docs/restore.md "Nested restores".
  */
-const droppedRestores = new WeakMap<object, boolean>();
+export interface DroppedRestore {
+  ended: boolean;
+}
 
 /**
- * Records `span`, a restore span the sampler dropped, as open until its first `end()`: its own `end` is
- * wrapped on that one object (an own property that calls the original with the same `this` and
- * arguments), so that the function gets the tracer's own span, whatever its class or
- * methods. True when recorded; false for a span that cannot be (a frozen object, a primitive of a broken
- * tracer), which is then not nested into, as before this record existed. A span recorded before (a
- * tracer that hands out one object for every dropped span) is open again, its `end` wrapped once.
- * Never throws.
+ * Each span object the sampler dropped for a restore, mapped to that restore ({@link DroppedRestore})
+ * while the object is known to be that restore's alone, or to `null` once the tracer handed the same
+ * object out again (a second restore, any span tracehop started: {@link markOwnSpan}): then no call of
+ * its `end` is taken for any one restore's, and each restore on it ends at its helper's end alone. Weak:
+ * a span never ended (a promise that never settles, a generator dropped unfinished) costs nothing past
+ * itself, and the end of any other span costs nothing.
  */
-export function markDroppedRestore(span: Span): boolean {
+const droppedRestores = new WeakMap<object, DroppedRestore | null>();
+
+/**
+ * A record of a restore whose span the sampler dropped (`span`, the tracer's own object, what the
+ * function gets and finds active): open until {@link endDroppedRestore} or, while `span` is this
+ * restore's alone, its first `end()`. A dropped span does not say whether it has ended
+ * (`isRecording()` is false from its start), so the first restore of an object wraps that object's own
+ * `end` (an own property, by plain assignment: `Object.defineProperty`, to keep it non-enumerable, made a
+ * dropped restore about 10% slower; it calls the original with the same `this` and arguments), so that
+ * the function still gets the tracer's own span whatever its class or methods. An object seen before (a
+ * tracer that hands out one object for every dropped span) is shared from then on: its `end` is not
+ * taken for any restore's. `undefined` for a span that cannot be recorded (a primitive of a broken
+ * tracer, an object without an `end` method, a frozen object), which is then not nested into, as before
+ * this record existed. Never throws.
+ */
+export function markDroppedRestore(span: Span): DroppedRestore | undefined {
   try {
-    if (span === null || typeof span !== "object") return false;
-    if (!droppedRestores.has(span)) {
+    if (span === null || typeof span !== "object") return undefined;
+    const known = droppedRestores.get(span);
+    if (known === undefined) {
       const end = span.end;
-      if (typeof end !== "function") return false;
-      // A plain assignment: defineProperty (to keep it non-enumerable) made a dropped restore ~10% slower.
+      if (typeof end !== "function") return undefined;
       span.end = function end_(this: Span, ...args: Parameters<Span["end"]>): void {
-        droppedRestores.set(span, true);
+        const restore = droppedRestores.get(span);
+        if (restore) restore.ended = true;
         return end.apply(this, args);
       };
+      const restore: DroppedRestore = { ended: false };
+      droppedRestores.set(span, restore);
+      return restore;
     }
-    droppedRestores.set(span, false);
-    return true;
+    if (known !== null) droppedRestores.set(span, null);
+    return { ended: false };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-/** True while `span` is a restore span the sampler dropped ({@link markDroppedRestore}) that has not ended. */
-export function isUnsampledOpen(span: Span): boolean {
-  return droppedRestores.get(span) === false;
+/** Ends `restore` ({@link markDroppedRestore}): its helper ended its span, the work is over. */
+export function endDroppedRestore(restore: DroppedRestore): void {
+  restore.ended = true;
 }
 
-/** True when `span` is a restore span the sampler dropped ({@link markDroppedRestore}) that has ended. */
+/** True while `restore` (a restore whose span the sampler dropped: {@link markDroppedRestore}) has not ended. */
+export function isUnsampledOpen(restore: DroppedRestore | undefined): boolean {
+  return restore !== undefined && !restore.ended;
+}
+
+/**
+ * True when `span` is a restore span the sampler dropped ({@link markDroppedRestore}), that restore's
+ * alone, and it has ended. False for a span object shared by several restores (which of them ended is
+ * not the object's to tell), as for any other non-recording span.
+ */
 export function isDroppedRestoreEnded(span: Span): boolean {
-  return droppedRestores.get(span) === true;
+  return droppedRestores.get(span)?.ended === true;
 }

@@ -11,6 +11,7 @@ import { tracingDisabled, warnOnce } from "../warn-once.js";
 import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER } from "./attributes.js";
 import type { CarrierCaller } from "./carrier-in-other-field.js";
 import { countOpen } from "./open-span-counts.js";
+import { type DroppedRestore, endDroppedRestore } from "./own-spans.js";
 
 /**
  * Runs `fn(span)` with `active` (a context holding `span`) as the active context, and ends `span`
@@ -33,9 +34,16 @@ import { countOpen } from "./open-span-counts.js";
  *
  * Tracing never fails the work: an error thrown by the span itself (a faulty span processor) is
  * reported through `diag` and swallowed. `caller` is the helper the user called, named by the
- * once-per-process warning of a missing context manager ({@link checkContextManager}).
+ * once-per-process warning of a missing context manager ({@link checkContextManager}). `dropped`: the
+ * record of a restore whose span the sampler dropped (`markDroppedRestore`), ended with the span.
  */
-export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T, caller: SpanHelper): T {
+export function runInSpan<T>(
+  span: Span,
+  active: Context,
+  fn: (span: Span) => T,
+  caller: SpanHelper,
+  dropped?: DroppedRestore,
+): T {
   if (!contextManagerChecked) checkContextManager(caller);
   countOpen(span, caller);
   let result: T;
@@ -43,15 +51,16 @@ export function runInSpan<T>(span: Span, active: Context, fn: (span: Span) => T,
     result = contextApi.with(active, fn, undefined, span);
   } catch (err) {
     recordFailure(span, err);
-    endSpan(span);
+    endSpan(span, dropped);
     throw err;
   }
-  if (isThenable(result)) return settleThenable(span, result, active, true) as T;
+  if (isThenable(result)) return settleThenable(span, result, active, true, dropped) as T;
   const tag = generatorTag(result);
-  if (tag === "Generator") return wrapGenerator(generatorSpanEnder(span), active, result as Generator) as T;
+  if (tag === "Generator")
+    return wrapGenerator(generatorSpanEnder(span, dropped), active, result as Generator) as T;
   if (tag === "AsyncGenerator")
-    return wrapAsyncGenerator(generatorSpanEnder(span), active, result as AsyncGenerator) as T;
-  endSpan(span);
+    return wrapAsyncGenerator(generatorSpanEnder(span, dropped), active, result as AsyncGenerator) as T;
+  endSpan(span, dropped);
   return result;
 }
 
@@ -177,8 +186,12 @@ function errorType(err: unknown): string {
   }
 }
 
-/** Ends `span`; a failure of the span processor never reaches the caller. */
-function endSpan(span: Span): void {
+/**
+ * Ends `span`, and `dropped` with it (a restore whose span the sampler dropped: its work is over); a
+ * failure of the span processor never reaches the caller.
+ */
+function endSpan(span: Span, dropped?: DroppedRestore): void {
+  if (dropped !== undefined) endDroppedRestore(dropped);
   try {
     span.end();
   } catch (tracingError) {
@@ -216,7 +229,7 @@ function generatorTag(value: unknown): string | undefined {
 
 /**
  * The promise of `thenable`'s outcome; a rejection is recorded on `span` ({@link recordFailure}) and
- * passed on with the same reason. `ends`: `span` ends when it settles, either way (`runInSpan`'s own
+ * passed on with the same reason. `ends`: `span` (and `dropped`) ends when it settles, either way (`runInSpan`'s own
  * span); else it is left open for its owner ({@link recordingFailures}). A native promise's work has
  * started already; any other thenable may be lazy (Prisma's `PrismaPromise` sends its query only when
  * `then` is called, and `Promise.resolve` would call it from a later job, outside `active`), so its
@@ -229,17 +242,18 @@ function settleThenable(
   thenable: PromiseLike<unknown>,
   active: Context | undefined,
   ends: boolean,
+  dropped?: DroppedRestore,
 ): Promise<unknown> {
   return thenableOutcome(thenable, active).then(
     ends
       ? (value) => {
-          endSpan(span);
+          endSpan(span, dropped);
           return value;
         }
       : undefined,
     (err: unknown) => {
       recordFailure(span, err);
-      if (ends) endSpan(span);
+      if (ends) endSpan(span, dropped);
       throw err;
     },
   );
@@ -337,19 +351,19 @@ interface GeneratorSteps {
  * Ends `span` once, for a generator wrapper: `failed` when a step threw (the error recorded), `stepped`
  * after each step that returned (the span ends at the step whose result is `done`). Later calls do nothing.
  */
-function generatorSpanEnder(span: Span): GeneratorSteps {
+function generatorSpanEnder(span: Span, dropped: DroppedRestore | undefined): GeneratorSteps {
   let open = true;
   return {
     failed(err) {
       if (!open) return;
       open = false;
       recordFailure(span, err);
-      endSpan(span);
+      endSpan(span, dropped);
     },
     stepped(result) {
       if (!result.done || !open) return;
       open = false;
-      endSpan(span);
+      endSpan(span, dropped);
     },
   };
 }

@@ -279,7 +279,7 @@ export function traced<A extends readonly unknown[] = unknown[]>(
       );
       const call = () => fn.apply(this, args);
       if (!started) return call();
-      return runInSpan(started.span, started.active, call, "traced");
+      return runInSpan(started.span, started.active, call, "traced", started.dropped);
     };
     Object.defineProperty(wrapper, "name", { value: fn.name, configurable: true });
     return wrapper;

@@ -64,7 +64,7 @@ import {
   type ResolvedRelation,
 } from "./relation.js";
 import { inheritRandomFlag } from "../propagation/w3c/random-flag.js";
-import { isUnsampledOpen, markDroppedRestore, markOwnSpan } from "./own-spans.js";
+import { type DroppedRestore, isUnsampledOpen, markDroppedRestore, markOwnSpan } from "./own-spans.js";
 import { runInSpan } from "./run-in-span.js";
 import { warnIfLinksDropped } from "./links-dropped.js";
 import { capturedAtOption, ordinalOptions } from "./ordinal-options.js";
@@ -135,6 +135,11 @@ export interface WithCarrierOptions {
 export interface StartedSpan {
   span: Span;
   active: Context;
+  /**
+   * A restore whose span the sampler dropped: its record, which `runInSpan` ends with the span
+   * (`markRestore`); `undefined` otherwise.
+   */
+  dropped?: DroppedRestore | undefined;
 }
 
 /**
@@ -214,7 +219,7 @@ export function withCarrierIn<T>(
   const started = tryStart(() => startRestoredSpan(carrier, name, options, scope));
   if (!started) return fn(untracedSpan());
   scope.onStart?.(started.active);
-  return runInSpan(started.span, started.active, fn, scope.caller ?? "withCarrier");
+  return runInSpan(started.span, started.active, fn, scope.caller ?? "withCarrier", started.dropped);
 }
 
 /** Where a restored span sits when it is started inside other work (`traced`, `withBatchItem`). */
@@ -276,17 +281,6 @@ export function startRestoredSpan(
   options: WithCarrierOptions,
   scope: RestoreScope = {},
 ): StartedSpan {
-  const started = startUnmarked(input, name, options, scope);
-  markOwnSpan(started.span);
-  return started;
-}
-
-function startUnmarked(
-  input: unknown,
-  name: string,
-  options: WithCarrierOptions,
-  scope: RestoreScope,
-): StartedSpan {
   warnIfMaxParentAgeUnused(options, scope.caller ?? "withCarrier");
   const source = scope.source ?? readCarrierSource(input);
   const restored = scope.restored ?? extractSource(source, options.propagator);
@@ -345,8 +339,9 @@ function startUnmarked(
   }
   // Every link the span was given (the caller's, then tracehop's) is in `links` by now.
   if (links.length > 0) warnIfLinksDropped(started.span, links.length, scope.caller ?? "withCarrier");
-  if (restoredFrom && !continuing)
-    started = markRestore(started, restoredFrom, relation, attributes, capturedAtMs);
+  // Marked as tracehop's before a dropped restore is recorded on it (markOwnSpan: a shared object).
+  markOwnSpan(started.span);
+  if (restoredFrom && !continuing) markRestore(started, restoredFrom, relation, attributes, capturedAtMs);
   return started;
 }
 
@@ -373,15 +368,19 @@ interface RestoreMark {
   run: unknown;
   /** The capture time of what it restored, epoch milliseconds (`undefined`: unknown). */
   capturedAtMs: number | undefined;
+  /** When the sampler dropped the restore's span: the record of whether that restore is still open. */
+  dropped: DroppedRestore | undefined;
 }
 
 const RESTORE_MARK = createContextKey("tracehop restore of a stored span context");
 
 /**
- * `started`, changed in place, marked as a restore of `stored` (its `active` holds the
- * {@link RestoreMark}). A span the sampler dropped is recorded as open until it ends (`runInSpan`'s
- * end, or the function's own `span.end()`), since a non-recording span does not tell
- * ({@link markDroppedRestore}): the function still gets the tracer's own span object.
+ * Marks `started` in place as a restore of `stored` (nothing returned): `started.active` becomes the
+ * context `fn` runs in holding the {@link RestoreMark}, and, for a span the sampler dropped,
+ * `started.dropped` the record of this restore ({@link markDroppedRestore}), open until `runInSpan` ends
+ * it with the span (or the function's own `span.end()` on a span object this restore alone has), since a
+ * non-recording span does not tell: the function still gets the tracer's own span object. Never throws on
+ * a faulty span (an `isRecording` that throws: not recorded as dropped, so not nested into when dropped).
  */
 function markRestore(
   started: StartedSpan,
@@ -389,16 +388,15 @@ function markRestore(
   relation: ResolvedRelation,
   attributes: Attributes,
   capturedAtMs: number | undefined,
-): StartedSpan {
+): void {
   try {
-    if (!started.span.isRecording()) markDroppedRestore(started.span);
+    if (!started.span.isRecording()) started.dropped = markDroppedRestore(started.span);
   } catch {
     // A span whose isRecording throws (a faulty SDK): not nested into when dropped, as before.
   }
-  const mark = restoreMark(started.span, stored, relation, attributes, capturedAtMs);
+  const mark = restoreMark(started.span, stored, relation, attributes, capturedAtMs, started.dropped);
   // started.active was just made (trace.setSpan), by this restore alone: marked without another copy.
   started.active = withOwnValue(started.active, RESTORE_MARK, mark);
-  return started;
 }
 
 /**
@@ -420,19 +418,24 @@ export function markAdoptedRestore(
   try {
     const attributes: Attributes = {};
     addRestoreAttributes(attributes, options, undefined);
-    return active.setValue(RESTORE_MARK, restoreMark(span, stored, relation, attributes, capturedAtMs));
+    const mark = restoreMark(span, stored, relation, attributes, capturedAtMs, undefined);
+    return active.setValue(RESTORE_MARK, mark);
   } catch {
     return active;
   }
 }
 
-/** The {@link RestoreMark} of a restore of `stored` whose span is `span` (`attributes`: its restore attributes). */
+/**
+ * The {@link RestoreMark} of a restore of `stored` whose span is `span` (`attributes`: its restore
+ * attributes; `dropped`: its record when the sampler dropped the span).
+ */
 function restoreMark(
   span: Span,
   stored: SpanContext,
   relation: ResolvedRelation,
   attributes: Attributes,
   capturedAtMs: number | undefined,
+  dropped: DroppedRestore | undefined,
 ): RestoreMark {
   return {
     storedTraceId: stored.traceId,
@@ -443,6 +446,7 @@ function restoreMark(
     attempt: attributes[ATTR_TRACEHOP_ATTEMPT],
     run: attributes[ATTR_TRACEHOP_RUN],
     capturedAtMs,
+    dropped,
   };
 }
 
@@ -494,7 +498,7 @@ function continuingRestore(
       return undefined;
     const span = trace.getSpan(active);
     if (span === undefined || span.spanContext().traceId !== mark.traceId) return undefined;
-    return span.isRecording() || isUnsampledOpen(mark.span) ? active : undefined;
+    return span.isRecording() || isUnsampledOpen(mark.dropped) ? active : undefined;
   } catch {
     return undefined;
   }

@@ -73,7 +73,11 @@ import { capturedAtOption, ordinalOptions } from "./ordinal-options.js";
 export interface WithCarrierOptions {
   /** Propagator that reads the carrier. Default: `createPropagator()`. */
   propagator?: TextMapPropagator | undefined;
-  /** Kind of the span. Default: `SpanKind.INTERNAL` (messaging helpers pass CONSUMER/PRODUCER). */
+  /**
+   * Kind of the span, given at creation. Default: `SpanKind.INTERNAL` (OpenTelemetry's default: work in
+   * one process); `withProcessSpan` starts CONSUMER spans, `withSendSpan` PRODUCER ones, with the
+   * `messaging.*` attributes (docs/export.md, "The kind of each span tracehop starts").
+   */
   kind?: SpanKind | undefined;
   /** Attributes given at span creation (so samplers see them, as the messaging conventions ask). */
   attributes?: Attributes | undefined;
@@ -173,6 +177,11 @@ export interface StartedSpan {
  * relation given, the same one or `auto`; no other `attempt`, `run` or capture time: a traced method
  * handing its row to another), the span is a child of the active span instead, without
  * `tracehop.relation`, keeping its trace and sampling decision (docs/restore.md "Nested restores").
+ *
+ * The span is of kind INTERNAL unless `options.kind` gives another (a worker's job restored from a row
+ * may be a CONSUMER), and carries no `messaging.*` attributes: `withProcessSpan` (`tracehop/messaging`)
+ * starts a CONSUMER span with them for a broker's message (docs/export.md, "The kind of each span
+ * tracehop starts").
  *
  * The span is active for `fn` — across awaits, and in each step of a generator (see `runInSpan`). A
  * throw or rejection is recorded (exception event, ERROR status, `error.type`) and rethrown

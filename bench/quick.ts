@@ -1,6 +1,6 @@
 /**
  * `npm run build && node --import tsx bench/quick.ts [MODE,…]` (t1i, t1e, t2i, t2e, t3 by default; msi, bgi,
- * bgl, b3i, b3e, b3mi, b3me on request): only the target tasks of sections 1-2 (T1, T2, T3) side by side with their anchors, for quick A/B work on the hot path; `msi`
+ * bgl, b3i, b3e, b3mi, b3me, t1ea, t2ea, b3ea, t1ep, t2ep, b3ep, t2es, t2em, rs, rsm, wps on request): only the target tasks of sections 1-2 (T1, T2, T3) side by side with their anchors, for quick A/B work on the hot path; `msi`
  * (not run by default): an inject through `amqpHeadersSetter` and `kafkaHeadersSetter` into message headers holding
  * two application headers, against the same inject through the API's `defaultTextMapSetter`. `bgi` and
  * `bgl` (not run by default): the `baggage` style's inject of a baggage set through the API (not one
@@ -18,16 +18,34 @@
  * takes no context: its side is `t1e`'s unchanged. `t2es` (not run by default): `t2ea` followed by what a consumer
  * does with the result: an SDK span started from it (`BasicTracerProvider`, always sampled, no exporter), made
  * active with `trace.setSpan`, read back with `trace.getSpan` and the baggage read, the span ended; both sides
- * run the same SDK calls on their own extraction's Context.
+ * run the same SDK calls on their own extraction's Context. `t2em` (not run by default): `t2e` onto a
+ * many-value base context, as a consumer inside a framework that put 20 keys on the active context extracts:
+ * 20 values set through the API (`createContextKey`, `setValue`) besides the active span and its baggage, the
+ * same base for both sides. The restore modes (not run by default; they register a global `BasicTracerProvider`
+ * (always sampled, no span processor) and the async-hooks context manager, so run them apart from the pairs
+ * above): `rs` is `withCarrier` of a row holding a captured carrier (section 1's contexts, rotated), a plain
+ * function; `rsm` the same `withCarrier` run inside `context.with` of that 20-value context (what a consumer in
+ * such a framework pays); their anchor is what a user writes without tracehop's helper: the row's carrier read
+ * with `contextFromCarrier`, a span started from it with the same tracer, made active with `context.with`
+ * around the function, and ended (`rsm`'s inside the same `context.with`). `wps`: `withProcessSpan` of amqplib
+ * headers (the captured carrier and two application headers) under `system: "rabbitmq"`, against the same
+ * headers extracted with `createPropagator()`, a CONSUMER span started with the attributes a process span
+ * carries (`messaging.system`, `messaging.destination.name`, `messaging.operation.type`, `messaging.operation`),
+ * made active around the function and ended.
  */
 import {
+  context,
+  createContextKey,
   defaultTextMapGetter,
   defaultTextMapSetter,
   propagation,
   ROOT_CONTEXT,
+  SpanKind,
   trace,
   TraceFlags,
+  type Context,
 } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { B3InjectEncoding, B3Propagator } from "@opentelemetry/propagator-b3";
 import { AlwaysOnSampler, BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
@@ -37,8 +55,9 @@ import {
   contextFromCarrier,
   createPropagator,
   TraceContextPropagator,
+  withCarrier,
 } from "tracehop";
-import { amqpHeadersSetter, kafkaHeadersSetter } from "tracehop/messaging";
+import { amqpHeadersSetter, kafkaHeadersSetter, withProcessSpan } from "tracehop/messaging";
 import { ddTextMap, ddTracer } from "./dd-trace-anchor.js";
 import { BAGGAGE_ITEMS, INPUT_MASK, referenceInputs, w3cCarriers } from "./fixtures.js";
 import { formatNs, measureSync, pairedRatio } from "./harness.js";
@@ -138,6 +157,35 @@ const consume = (ctx: ReturnType<typeof tc.extract>) => {
   span.end();
   return read;
 };
+/** The base of `t2em` and `rsm`: `active` and 20 values a framework put on the context. */
+const manyValues: Context = Array.from({ length: 20 }, (_, k) => k).reduce(
+  (ctx, k) => ctx.setValue(createContextKey(`framework key ${k}`), { k }),
+  active,
+);
+/** The restore modes' rows and message headers: section 1's contexts captured, rotated. */
+const rows = contexts.map((ctx) => ({ id: 1, traceContext: captureCarrier({ context: ctx }) }));
+const amqpHeaders = contexts.map((ctx) => ({ ...messageHeaders(), ...captureCarrier({ context: ctx }) }));
+const restoreModes = ["rs", "rsm", "wps"];
+if (only.some((mode) => restoreModes.includes(mode))) {
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ sampler: new AlwaysOnSampler() }));
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+const restoreTracer = trace.getTracer("quick");
+const processPropagator = createPropagator();
+const one = () => 1;
+/** The restore modes' anchor: `carrier` read, a span started from it, active around `one`, ended. */
+const byHand = (ctx: Context, name: string, options?: Parameters<typeof restoreTracer.startSpan>[1]) => {
+  const span = restoreTracer.startSpan(name, options, ctx);
+  const result = context.with(trace.setSpan(ctx, span), one);
+  span.end();
+  return result;
+};
+const processAttributes = {
+  "messaging.system": "rabbitmq",
+  "messaging.destination.name": "orders",
+  "messaging.operation.type": "process",
+  "messaging.operation": "process",
+};
 const pairs: Record<string, [() => unknown, () => unknown]> = {
   t2i: [
     injecting((c) => tc.inject(w3cMine[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),
@@ -182,6 +230,28 @@ const pairs: Record<string, [() => unknown, () => unknown]> = {
       const carrier = injecting((c) => tracer.inject(ddSpanContexts[b++ & INPUT_MASK]!, "text_map", c))();
       return tracer.extract("text_map", JSON.parse(JSON.stringify(carrier)) as Record<string, unknown>);
     },
+  ],
+  t2em: [
+    () => tc.extract(manyValues, w3c[a++ & INPUT_MASK], defaultTextMapGetter),
+    () => core.extract(manyValues, w3c[b++ & INPUT_MASK], defaultTextMapGetter),
+  ],
+  rs: [
+    () => withCarrier(rows[a++ & INPUT_MASK], "job", one),
+    () => byHand(contextFromCarrier(rows[b++ & INPUT_MASK]!.traceContext), "job"),
+  ],
+  rsm: [
+    () => context.with(manyValues, () => withCarrier(rows[a++ & INPUT_MASK], "job", one)),
+    () =>
+      context.with(manyValues, () => byHand(contextFromCarrier(rows[b++ & INPUT_MASK]!.traceContext), "job")),
+  ],
+  wps: [
+    () => withProcessSpan(amqpHeaders[a++ & INPUT_MASK], { system: "rabbitmq", destination: "orders" }, one),
+    () =>
+      byHand(
+        processPropagator.extract(ROOT_CONTEXT, amqpHeaders[b++ & INPUT_MASK], defaultTextMapGetter),
+        "process orders",
+        { kind: SpanKind.CONSUMER, attributes: processAttributes },
+      ),
   ],
   bgi: [
     injecting((c) => bgMine.inject(bgSmall[a++ & INPUT_MASK]!, c, defaultTextMapSetter)),

@@ -1,5 +1,6 @@
 import { isSpanContextValid, trace, type Context, type Span, type SpanContext } from "@opentelemetry/api";
 import { isDroppedRestoreEnded } from "./own-spans.js";
+import { droppedRestoreEndedIn } from "./with-carrier.js";
 import { withoutSendSuppression } from "./send-suppression.js";
 
 /**
@@ -31,13 +32,17 @@ export function consumerContext(ctx: Context): Context {
 }
 
 /**
- * Internal: `ctx` without its span when that span has ended (`hasEnded`), else `ctx` itself: a span
- * that has ended is no parent for a message without a context (`withBatchItem`, {@link consumerContext}),
- * which then starts a new trace, keeping the rest of `ctx` (its baggage). Never throws.
+ * Internal: `ctx` without its span when that span has ended (`hasEnded`, or, for a span object the
+ * sampler dropped that several restores share, the restore `ctx` belongs to has ended:
+ * `droppedRestoreEndedIn`), else `ctx` itself: a span that has ended is no parent for a message without
+ * a context (`withBatchItem`, {@link consumerContext}), which then starts a new trace, keeping the rest of
+ * `ctx` (its baggage). Never throws.
  */
 export function withoutEndedSpan(ctx: Context): Context {
   const span = trace.getSpan(ctx);
-  return span !== undefined && hasEnded(span) ? trace.deleteSpan(ctx) : ctx;
+  return span !== undefined && (hasEnded(span) || droppedRestoreEndedIn(ctx, span))
+    ? trace.deleteSpan(ctx)
+    : ctx;
 }
 
 /**

@@ -409,6 +409,22 @@ function markRestore(
 }
 
 /**
+ * Internal: true when `ctx` is (or is below) the context of a restore whose span the sampler dropped,
+ * `span` is that restore's span object, and that restore has ended (`runInSpan` ended it, or the
+ * function's own `span.end()` on an object the restore alone had: {@link markDroppedRestore}). What a span
+ * object several restores share cannot tell of itself (`isDroppedRestoreEnded` is false for it): a
+ * callback run after the restore's work is over finds it over here. Never throws.
+ */
+export function droppedRestoreEndedIn(ctx: Context, span: Span): boolean {
+  try {
+    const mark = ctx.getValue(RESTORE_MARK) as RestoreMark | undefined;
+    return mark !== undefined && mark.span === span && mark.dropped?.ended === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Internal: `active` (the context `fn` runs in) marked as that of a restore of `stored` whose span is
  * `span`, a recording instrumentation span `withProcessSpan` took over, which continues the message
  * (`relation`: as its child or through a link), with the restore `options` (`attempt`, `run`) and the

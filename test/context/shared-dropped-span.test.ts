@@ -131,4 +131,20 @@ describe("dropped restores that share one span object", () => {
     await other;
     assert.equal(asked.get("later"), STORED_SPAN);
   });
+
+  test("a message without a context in a callback run after A's work is over is not put under A's ended span", async () => {
+    let later!: Promise<unknown>;
+    const [otherDone, finishOther] = gate();
+    const other = withCarrier(row, "other", () => otherDone);
+    await withCarrier(row, "A", () => {
+      later = new Promise((resolve) =>
+        setImmediate(() => resolve(withBatchItem({ id: 3 }, "later item", noop))),
+      );
+    });
+    await later;
+    finishOther();
+    await other;
+    assert.ok(asked.has("later item"));
+    assert.equal(asked.get("later item"), undefined, "a new trace, as after a span of A's own that ended");
+  });
 });

@@ -532,7 +532,7 @@ function continuingRestore(
 /** A restore nested in one of the same stored context ({@link continuingRestore}): a child of `active`. */
 function startNested(name: string, spanOptions: SpanOptions, active: Context): StartedSpan {
   const span = tracehopTracer().startSpan(name, spanOptions, active);
-  return { span, active: trace.setSpan(active, span) };
+  return { span, active: trace.setSpan(active, span), dropped: undefined };
 }
 
 /**
@@ -573,7 +573,7 @@ function startUnderFallback(
   const baggage = propagation.getBaggage(restored);
   const base = baggage === undefined ? fallback : propagation.setBaggage(fallback, baggage);
   const span = tracehopTracer().startSpan(name, spanOptions, base);
-  return { span, active: trace.setSpan(base, span) };
+  return { span, active: trace.setSpan(base, span), dropped: undefined };
 }
 
 /**
@@ -595,7 +595,7 @@ function startChild(
     : tracer.startSpan(name, spanOptions, restored);
   // The SDK derives a child's flags from its sampler and drops the W3C random flag (Level 2 §3.2.2.5.2).
   if (!root) inheritRandomFlag(span, restored);
-  return { span, active: trace.setSpan(restored, span) };
+  return { span, active: trace.setSpan(restored, span), dropped: undefined };
 }
 
 /**
@@ -632,7 +632,7 @@ function startLinkedRoot(
     active = bindDatadogContext(active, carried ?? { propagationTags: {} }, span.spanContext().traceId);
   // A kept user decision governs the whole new trace, not only its root.
   if (carried?.samplingPriority !== undefined) active = withDecidedTrace(active, span.spanContext().traceId);
-  return { span, active };
+  return { span, active, dropped: undefined };
 }
 
 /** Relation `none`: the root of a new trace with no link; only the stored baggage carries over. */
@@ -640,7 +640,7 @@ function startDetachedRoot(name: string, spanOptions: SpanOptions, restored: Con
   const baggage = propagation.getBaggage(restored);
   const base = baggage ? propagation.setBaggage(ROOT_CONTEXT, baggage) : ROOT_CONTEXT;
   const span = tracehopTracer().startSpan(name, { ...spanOptions, root: true }, base);
-  return { span, active: trace.setSpan(base, span) };
+  return { span, active: trace.setSpan(base, span), dropped: undefined };
 }
 
 /**

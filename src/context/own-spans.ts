@@ -19,10 +19,11 @@ const ownSpans = new WeakSet<object>();
 export function markOwnSpan<S extends Span>(span: S): S {
   // A span is an object in every SDK; a broken tracer's primitive is simply not recorded.
   if (span !== null && typeof span === "object") {
-    ownSpans.add(span);
     // The object of a dropped restore handed out again (a tracer that shares one dropped span object): its
-    // end is no longer any one restore's (markDroppedRestore).
+    // end is no longer any one restore's (markDroppedRestore). Looked up first: a fresh object has no
+    // identity hash yet, so the look-up misses at once.
     if (droppedRestores.has(span)) droppedRestores.set(span, null);
+    ownSpans.add(span);
   }
   return span;
 }

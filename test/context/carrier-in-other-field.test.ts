@@ -1414,6 +1414,13 @@ describe("said once per process per helper and field, up to a fixed number of wa
   const mqtt = { system: "mqtt", destination: "jobs" } as const;
   /** The warning of withProcessSpan handed an object whose field `field` holds the headers. */
   const processMessage = (field: string) => message(field, "withProcessSpan");
+  /** Under system "mqtt", an object whose `userProperties` hold the carrier is an mqtt.js packet's
+   * properties: the warning names the whole packet (which also shows `retain`), not the field. */
+  const MQTT_PROPERTIES_HANDED =
+    "tracehop withProcessSpan: it was handed an MQTT PUBLISH packet's properties (packet.properties), not its " +
+    "user properties, and read no trace context: the context is in properties.userProperties. Hand it the " +
+    'whole packet (the "message" event\'s third argument): withProcessSpan(packet, ...) reads its user ' +
+    "properties and sees retain.";
 
   test("after `{ headers: msg.headers }`, a later withProcessSpan(packet.properties) holding userProperties is said too", async () => {
     const told = await recordWarnings(() => {
@@ -1424,7 +1431,7 @@ describe("said once per process per helper and field, up to a fixed number of wa
     });
     assert.deepEqual(told.processWarnings, [
       [CODE, processMessage("headers")],
-      [CODE, processMessage("userProperties")],
+      [CODE, MQTT_PROPERTIES_HANDED],
     ]);
   });
 
@@ -1449,7 +1456,7 @@ describe("said once per process per helper and field, up to a fixed number of wa
     });
     assert.deepEqual(told.processWarnings, [
       [CODE, processMessage("headers")],
-      [CODE, processMessage("userProperties")],
+      [CODE, MQTT_PROPERTIES_HANDED],
     ]);
   });
 

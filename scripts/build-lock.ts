@@ -43,6 +43,13 @@ interface LockHolder {
 /** After how many looks in a row (100 ms apart) a lock naming no holder is said ({@link withBuildLock}). */
 const UNNAMED_LOOKS = 10;
 
+/**
+ * A pause (ms) after each step of a takeover (the look that found the holder dead, the claim), from
+ * TRACEHOP_TEST_LOCK_TAKEOVER_PAUSE_MS: test/package/build-lock-race.test.ts widens there the gaps in which
+ * other waiters act, so that their race happens on most runs rather than rarely. 0 (none) otherwise.
+ */
+const takeoverPause = Number(process.env.TRACEHOP_TEST_LOCK_TAKEOVER_PAUSE_MS) || 0;
+
 /** Sleeps `ms` milliseconds, blocking (the build scripts are synchronous). */
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -113,6 +120,7 @@ export function withBuildLock<T>(
     }
     const holder = readHolder(path);
     if (holder !== undefined && holder.host === me.host && !running(holder.pid)) {
+      if (takeoverPause > 0) sleep(takeoverPause);
       // Taken aside under a name of our own before it is removed: of two waiters that both found it stale,
       // only one moves it, and neither removes a lock the other has just created in its place.
       const aside = `${path}.${me.token}`;
@@ -121,6 +129,7 @@ export function withBuildLock<T>(
       } catch {
         continue; // Another waiter moved it first.
       }
+      if (takeoverPause > 0) sleep(takeoverPause);
       const moved = readHolder(aside);
       if (moved?.token === holder.token) {
         rmSync(aside, { force: true });

@@ -6,26 +6,20 @@
  * outputs the other then changed. The one that waits says so once, with the holder's process id, and then
  * looks again at what is stale (the other build has usually just made it up to date).
  *
- * The lock is the file `.tmp/build.lock` (created with O_EXCL: only one process can create it), holding
- * `{ pid, host, what, since }`; it is removed when its holder ends, on an error or Ctrl-C too. A lock whose
- * holder is no longer running on this host (a build killed with SIGKILL, a machine restarted) is taken over,
- * with a line saying so. A lock that names no holder (left empty by a crash or a full disk) is said, with
+ * The lock is the file `.tmp/build.lock` (written under another name and linked into place: only one process
+ * can create it, and it appears whole), holding `{ pid, host, what, since, token }`; it is removed when its
+ * holder ends, on an error or Ctrl-C too. A lock whose holder is no longer running on this host (a build
+ * killed with SIGKILL, a machine restarted) is taken over, with a line saying so, by one waiter only: the
+ * one that creates the claim `.tmp/build.lock.<token>` removes it, so that waiters racing over it still build
+ * one at a time. A lock that names no holder (left empty by a crash or a full disk) is said, with
  * the fix, and never taken over: no process to wait for is known. A lock written on another host (a clone shared over a network) is never taken over:
  * the message says to remove the file when no build runs there. Not under dist/ (the build removes dist/)
  * nor node_modules/ (a link shared by several clones in some setups).
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import {
-  closeSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
-import { hostname } from "node:os";
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { constants, hostname } from "node:os";
 import { join } from "node:path";
 
 /** Where the lock is, relative to the clone's root. */
@@ -78,18 +72,101 @@ function running(pid: number): boolean {
 }
 
 /**
- * Runs `work` holding the build lock of the clone at `root` and returns what it returns; waits (polling every
+ * Creates the file `path` holding `holder`, whole or not at all: written under a name of its own, then linked
+ * to `path` (a link, like O_EXCL, fails when `path` exists; unlike a file created empty and then written, no
+ * reader ever finds it naming no holder). True when created; false when `path` exists. A failed write (a full
+ * disk) throws, and leaves nothing.
+ */
+function createHolding(path: string, holder: LockHolder): boolean {
+  const written = `${path}.${holder.token}.new`;
+  try {
+    writeFileSync(written, JSON.stringify(holder) + "\n", { flag: "wx" });
+    linkSync(written, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    rmSync(written, { force: true });
+  }
+}
+
+/**
+ * Removes the lock file `path` left by `holder`, a process of this host that no longer runs, when this waiter
+ * wins the claim to it; true when it did. The claim is a file of its own, `<path>.<holder's token>`, created
+ * as the lock is (only one waiter can): of several waiters that found the same dead holder, only the one that
+ * created it removes the lock, after looking that the file still names that holder (the others may have
+ * looked before a live lock replaced it). Nothing is moved aside and put back, so a live lock is never
+ * absent for a moment in which a third waiter could create one (two builds then ran at once). A claim whose
+ * maker died (killed during the takeover) is itself removed the same way, so no takeover stays stuck.
+ */
+function removeDeadLock(path: string, holder: LockHolder, me: LockHolder): boolean {
+  const claim = `${path}.${holder.token}`;
+  if (!createHolding(claim, me)) {
+    const claimer = readHolder(claim);
+    if (claimer !== undefined && claimer.host === me.host && !running(claimer.pid))
+      removeDeadLock(claim, claimer, me);
+    return false;
+  }
+  try {
+    if (takeoverPause > 0) sleep(takeoverPause);
+    // Only the claim's maker removes the lock it names: it still names the dead holder, unless removed by hand.
+    if (readHolder(path)?.token !== holder.token) return false;
+    rmSync(path, { force: true });
+    return true;
+  } finally {
+    rmSync(claim, { force: true });
+  }
+}
+
+/** The child processes the lock's holder runs ({@link runChild}): a signal that stops the holder stops them. */
+const children = new Set<ChildProcess>();
+/** The number of the signal that stopped the holder while a child ran, once one did. */
+let stoppedBy: number | undefined;
+
+/**
+ * Runs `command` with `args` as a child process of the lock's holder (its output the holder's), and resolves
+ * with its exit code: 128 + the signal's number when a signal ended it, as a shell reports it. A child run
+ * so is stopped with the signal that stops the holder (SIGINT, SIGTERM, SIGHUP; {@link withBuildLock}); once
+ * one did, no other starts (it resolves with that code at once). Rejects when the child cannot be started.
+ */
+export function runChild(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<number> {
+  if (stoppedBy !== undefined) return Promise.resolve(128 + stoppedBy);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: "inherit" });
+    children.add(child);
+    child.once("error", (error) => {
+      children.delete(child);
+      reject(error);
+    });
+    child.once("close", (code, signal) => {
+      children.delete(child);
+      resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal]));
+    });
+  });
+}
+
+/**
+ * Runs `work` holding the build lock of the clone at `root` and resolves with its exit code; waits (polling every
  * 100 ms, without a limit: the message names the process to stop) while another process holds it. `what`
  * names this holder in the message another waiter prints (e.g. "build of dist/"). The lock is released when
- * `work` returns or throws, and when the process is stopped by SIGINT, SIGTERM or SIGHUP (it then exits
- * 128 + the signal's number, as a shell reports it). Writes its messages with `log` (one line each).
+ * `work` returns or throws, and when the process is stopped by SIGINT, SIGTERM or SIGHUP: at once, exiting
+ * 128 + the signal's number as a shell reports it (130 for Ctrl-C, 143 for SIGTERM), when no child of
+ * {@link runChild} runs; else the signal is passed to the children (Ctrl-C reached them already: it goes to
+ * the whole process group; `kill PID` reaches the holder alone), `work` is let end (each of its `runChild`
+ * calls resolves with that code) and the exit code is that code, whatever `work` returns. Writes its
+ * messages with `log` (one line each).
  */
-export function withBuildLock<T>(
+export async function withBuildLock(
   root: string,
   what: string,
-  work: () => T,
+  work: () => number | Promise<number>,
   log: (line: string) => void = console.log,
-): T {
+): Promise<number> {
   const path = join(root, BUILD_LOCK);
   mkdirSync(join(root, ".tmp"), { recursive: true });
   const me: LockHolder = {
@@ -103,53 +180,18 @@ export function withBuildLock<T>(
   /** How many looks in a row found the lock naming no holder. */
   let unnamed = 0;
   for (;;) {
-    try {
-      const fd = openSync(path, "wx");
-      try {
-        writeSync(fd, JSON.stringify(me) + "\n");
-      } catch (error) {
-        // Not written (a full disk): removed, else it would stay, naming no holder, for every later build.
-        closeSync(fd);
-        rmSync(path, { force: true });
-        throw error;
-      }
-      closeSync(fd);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+    if (createHolding(path, me)) break;
     const holder = readHolder(path);
     if (holder !== undefined && holder.host === me.host && !running(holder.pid)) {
       if (takeoverPause > 0) sleep(takeoverPause);
-      // Taken aside under a name of our own before it is removed: of two waiters that both found it stale,
-      // only one moves it, and neither removes a lock the other has just created in its place.
-      const aside = `${path}.${me.token}`;
-      try {
-        renameSync(path, aside);
-      } catch {
-        continue; // Another waiter moved it first.
-      }
-      if (takeoverPause > 0) sleep(takeoverPause);
-      const moved = readHolder(aside);
-      if (moved?.token === holder.token) {
-        rmSync(aside, { force: true });
+      if (removeDeadLock(path, holder, me))
         log(
           `build: ${BUILD_LOCK} was left by process ${holder.pid} (${holder.what}), which no longer runs: taking it over`,
         );
-      } else {
-        // A live lock created between the look and the move: put it back (a link, unlike a rename, does not
-        // replace a lock created since), and its holder finds it in place when it releases it.
-        try {
-          linkSync(aside, path);
-        } catch {
-          // A third process created one meanwhile: that one holds the lock now.
-        }
-        rmSync(aside, { force: true });
-      }
       continue;
     }
-    // A lock naming no holder is one being written (for a moment), or one left empty: a machine stopped right
-    // after its creation, before its text reached the disk. Said once it stays so for ten looks (a second):
+    // No holder read: the lock was released between the attempt and the look (for a moment), or it is empty: a
+    // machine stopped right after its creation, before its text reached the disk. Said once it stays so for ten looks (a second):
     // no process to wait for is known, so it is never taken over.
     unnamed = holder === undefined ? unnamed + 1 : 0;
     if (!told && unnamed >= UNNAMED_LOOKS) {
@@ -178,14 +220,20 @@ export function withBuildLock<T>(
   const signals = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
   const handlers = Object.entries(signals).map(([signal, number]) => {
     const handler = () => {
-      release();
-      process.exit(128 + number);
+      if (children.size === 0) {
+        release();
+        process.exit(128 + number);
+      }
+      // A child killed first: the lock is released once it has ended (it may still write dist/ until then).
+      stoppedBy ??= number;
+      for (const child of children) child.kill(signal as NodeJS.Signals);
     };
     process.on(signal, handler);
     return [signal, handler] as const;
   });
   try {
-    return work();
+    const code = await work();
+    return stoppedBy === undefined ? code : 128 + stoppedBy;
   } finally {
     release();
     for (const [signal, handler] of handlers) process.off(signal, handler);

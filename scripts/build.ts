@@ -24,7 +24,6 @@
  * says it waits, for which process, then looks at the stamp again (so `npm test` started during `npm start`'s
  * build waits for it and builds nothing). The stamp is written under another name and renamed into place.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -39,7 +38,7 @@ import {
 } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, sep } from "node:path";
-import { withBuildLock } from "./build-lock.js";
+import { runChild, withBuildLock } from "./build-lock.js";
 
 /** The folders whose files are the build's sources. */
 const SOURCE_FOLDERS = ["src", "examples", "generated"] as const;
@@ -163,17 +162,24 @@ export function buildStaleness(root: string): string | undefined {
   return undefined;
 }
 
-/** Builds dist/ under `root` whole; returns tsc's exit code (0 when both projects built). */
-export function buildWhole(root: string): number {
+/**
+ * Builds dist/ under `root` whole; resolves with tsc's exit code (0 when both projects built; 128 + the
+ * signal's number when one stopped it, and then no stamp is written).
+ */
+export async function buildWhole(root: string): Promise<number> {
   const inputs = buildInputsDigest(root);
   rmSync(join(root, "dist"), { recursive: true, force: true });
   const tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");
-  const run = spawnSync(
+  // Run by the lock's runChild: a signal that stops this build stops tsc too (`kill PID` reaches this process
+  // alone), and the exit code is the shell's for it (a tsc run by spawnSync stopped by Ctrl-C made it 1).
+  const code = await runChild(
     process.execPath,
     [tsc, "-b", "tsconfig.build.json", "tsconfig.examples.json", "--force"],
-    { cwd: root, stdio: "inherit" },
+    {
+      cwd: root,
+    },
   );
-  if (run.status !== 0) return run.status ?? 1;
+  if (code !== 0) return code;
   makeBinsExecutable(root);
   // The digest taken before the build: a file changed while it ran is built by the next one. Written under
   // another name and renamed: a reader never sees half a stamp.
@@ -202,7 +208,7 @@ function makeBinsExecutable(root: string): void {
 if (import.meta.filename === process.argv[1]) {
   const root = process.cwd();
   process.exit(
-    withBuildLock(root, "build of dist/", () => {
+    await withBuildLock(root, "build of dist/", () => {
       if (process.argv.includes("--if-stale")) {
         // Looked at under the lock: a build that ran while this one waited has usually made dist/ up to date.
         const stale = buildStaleness(root);

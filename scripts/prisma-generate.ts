@@ -16,12 +16,11 @@
  * generation runs under the lock the build of dist/ takes: two started together take turns, and the second
  * finds the clients up to date.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { withBuildLock } from "./build-lock.js";
+import { runChild, withBuildLock } from "./build-lock.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const require = createRequire(join(ROOT, "package.json"));
@@ -65,7 +64,7 @@ const upToDate = () =>
 // a generation that ran while this one waited has usually done the work.
 if (ifStale && upToDate()) process.exit(0);
 process.exit(
-  withBuildLock(ROOT, "generation of the Prisma clients", () => {
+  await withBuildLock(ROOT, "generation of the Prisma clients", async () => {
     if (ifStale) {
       if (upToDate()) return 0;
       console.log(
@@ -84,14 +83,14 @@ process.exit(
     // may leave generated/ half-written, and the stamp of the one before would then call it up to date.
     rmSync(STAMP, { force: true });
     for (const { schema } of SCHEMAS) {
-      const run = spawnSync(process.execPath, [cli, "generate", "--schema", schema], {
+      // Run by the lock's runChild: Ctrl-C or SIGTERM stops the generation with the shell's exit code for it.
+      const code = await runChild(process.execPath, [cli, "generate", "--schema", schema], {
         cwd: ROOT,
         env,
-        stdio: "inherit",
       });
-      if (run.status !== 0) {
-        console.error(`prisma generate --schema ${schema} failed (exit ${run.status ?? run.signal})`);
-        return 1;
+      if (code !== 0) {
+        console.error(`prisma generate --schema ${schema} failed (exit ${code})`);
+        return code;
       }
     }
     writeFileSync(`${STAMP}.${process.pid}`, `${stamp}\n`);

@@ -277,3 +277,76 @@ test("a lock file that names no holder (left empty by a crash or a full disk) is
   );
   assert.ok(!existsSync(join(dir, "dist")), "the build went on while the lock was there");
 });
+
+/** The command lines of process `pid`'s children (Linux: /proc), empty when it has none or has ended. */
+function childCommands(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter((child) => child !== "")
+      .map((child) => {
+        try {
+          return readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0").join(" ");
+        } catch {
+          return "";
+        }
+      });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Starts a whole build of a new mini clone in a process group of its own, as a shell starts a command, and
+ * resolves once its tsc runs (a child process whose command names tsc); a hang guard, not a speed bound.
+ */
+async function buildRunningTsc(t: Parameters<typeof tempDir>[0], prefix: string) {
+  const dir = miniClone(t, prefix);
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/build.ts"], {
+    cwd: dir,
+    detached: true,
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // Ended.
+    }
+  });
+  const guard = Date.now() + HANG_GUARD_MS;
+  while (!childCommands(child.pid!).some((command) => command.includes("typescript/bin/tsc"))) {
+    assert.equal(child.exitCode, null, `the build ended before its tsc was seen:\n${output}`);
+    assert.ok(Date.now() < guard, `the build's tsc never ran:\n${output}`);
+    await pause(10);
+  }
+  return { dir, pid: child.pid!, ended, output: () => output };
+}
+
+test("a build stopped during its tsc exits as a shell expects (Ctrl-C 130, SIGTERM 143), its lock released and no stamp written", async (t) => {
+  // Ctrl-C: SIGINT to the whole foreground process group (the build and its tsc); `kill -TERM -PGID` the same
+  // for SIGTERM; `kill PID`: SIGTERM to the build's process alone, its tsc left running.
+  for (const [signal, code, group] of [
+    ["SIGINT", 130, true],
+    ["SIGTERM", 143, true],
+    ["SIGTERM", 143, false],
+  ] as const) {
+    const build = await buildRunningTsc(t, `build-${signal}-${group ? "group" : "alone"}`);
+    process.kill(group ? -build.pid : build.pid, signal);
+    const end = await build.ended;
+    const what = `${signal} to the ${group ? "process group" : "build alone"}`;
+    assert.deepEqual(end, { code, signal: null }, `${what}:\n${build.output()}`);
+    assert.ok(!existsSync(join(build.dir, BUILD_LOCK)), `${what}: the lock stayed`);
+    assert.equal(
+      buildStaleness(build.dir),
+      "dist/ has no build stamp (not built yet, or its last build failed)",
+      `${what}: a stopped build was recorded as built`,
+    );
+  }
+});

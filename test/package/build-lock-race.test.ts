@@ -4,7 +4,7 @@
 // moved that live lock aside, and a third created one in the gap, so the first and the third both built.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -83,4 +83,21 @@ test("processes racing over a dead holder's lock take it one at a time: exactly 
     assert.equal(said.length, 1, `round ${round}: ${said.length} racers said they took the lock over`);
     assert.ok(!existsSync(join(root, BUILD_LOCK)), `round ${round}: the lock stayed`);
   }
+});
+
+test("a claim to a dead holder's lock left by a waiter killed during its takeover does not stop the takeover", async (t) => {
+  const root = tempDir(t, "build-lock-dead-claim");
+  mkdirSync(join(root, ".tmp"));
+  const dead = { host: hostname(), what: "build of dist/", since: "then" };
+  writeFileSync(join(root, BUILD_LOCK), JSON.stringify({ ...dead, pid: DEAD_PID, token: "dead" }));
+  // What a waiter killed between its claim and its removal of the lock leaves: the claim, naming it.
+  writeFileSync(
+    join(root, `${BUILD_LOCK}.dead`),
+    JSON.stringify({ ...dead, pid: DEAD_PID, token: "claimer" }),
+  );
+  const log = join(root, "holders.log");
+  const [end] = await race(root, log, 1);
+  assert.equal(end!.code, 0, end!.stderr);
+  assert.match(end!.stderr, /which no longer runs: taking it over/);
+  assert.deepEqual(readdirSync(join(root, ".tmp")), []);
 });

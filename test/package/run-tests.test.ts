@@ -2,8 +2,8 @@
 // script, which ran the whole suite and then the file (a new user's trial). Flags go to node's runner, and
 // the exit code is the runner's.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { copyFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { HANG_GUARD_MS } from "../examples/tcp-servers.js";
@@ -177,4 +177,49 @@ test("results lost on a file's stdout fail the run, naming the file (the loss re
   // A race the machine may not lose (a fast reader empties the pipe in time): the check itself is proven by the
   // deterministic file above that exits mid-test; a run that loses nothing here proves nothing either way.
   t.skip("three runs without the blocking writes lost no result on this machine: the race did not happen");
+});
+
+test("a reader of npm test's output that pauses (npm test | less, left on its first page) stalls no test file, and reads the whole summary later", async (t) => {
+  // The runner's stdout was made blocking so that its summary was not cut at exit on a pipe; written straight
+  // to the pager's pipe, it then blocked the runner once the pager stopped reading, the runner stopped reading
+  // the files' processes, and their blocking writes stopped them: the whole suite stalled.
+  const files = manyResultsFiles(t, 2);
+  const marks = join(tempDir(t, "exit-marks"), "marks");
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/run-tests.ts", ...files], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_TEST_CONTEXT: undefined, TRACEHOP_TEST_EXIT_MARKS: marks },
+  });
+  t.after(() => child.kill("SIGKILL"));
+  // A real pipe whose reader reads nothing: its buffer (and node's, for this end) fills with the first
+  // results, megabytes before the end.
+  child.stdout.pause();
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const ended = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const exited = () => {
+    try {
+      return readFileSync(marks, "utf8").trim().split("\n").length;
+    } catch {
+      return 0;
+    }
+  };
+  // A hang guard, not a speed bound: both files' processes end while nothing is read.
+  const guard = Date.now() + MANY_RESULTS_BOUND_MS;
+  while (exited() < files.length && Date.now() < guard)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  const exitedWhilePaused = exited();
+  // Read late: everything, then the end.
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.resume();
+  const code = await ended;
+  assert.equal(exitedWhilePaused, files.length, "the test files' processes stalled while the reader paused");
+  assert.equal(code, 0, stderr);
+  const count = (name: string) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, "m").exec(stdout)?.[1]);
+  assert.deepEqual(
+    { tests: count("tests"), pass: count("pass"), fail: count("fail") },
+    { tests: 2_000, pass: 2_000, fail: 0 },
+  );
+  // The summary whole, to its last line.
+  assert.match(stdout, /\nℹ duration_ms [\d.]+\n$/);
 });

@@ -3,7 +3,8 @@
 // writes blocking when stdout is a pipe.
 //
 // A test file's process sends its results to the runner as serialized events on its stdout, a pipe, and the
-// runner writes its report (spec) on its own stdout, a pipe in CI. With `--test-force-exit` each ends with
+// runner writes its report (spec) on its own stdout: the terminal, or a pipe to scripts/run-tests.ts, which
+// reads it at once and writes it on without waiting for its own reader (so a paused pager holds up no one). With `--test-force-exit` each ends with
 // `process.exit()` as soon as its last event is handed over. On Linux a write to a pipe the reader has not
 // emptied yet waits in the process's own queue, and `process.exit()` drops that queue: a file's last results
 // never reached the runner, whose summary counted fewer tests and failed nothing (a CI run reported 3 050

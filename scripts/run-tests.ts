@@ -20,13 +20,14 @@
 // flag is the runner's last word. A process ends with `process.exit()` there, which dropped what was still
 // queued on its stdout (a file's last results: a run counted 3 050 tests for 3 055; the runner's summary):
 // scripts/blocking-stdout.cjs, loaded into the runner and each file's process, makes their stdout's writes
-// blocking, so nothing is left queued.
+// blocking, so nothing is left queued. The runner's stdout, unless a terminal, is a pipe to this process,
+// which passes the report on without blocking (below): a pager left paused stalls nothing.
 //
 // The runner counts the results that reach it and fails nothing for one that does not: a second reporter
 // (scripts/test-results-reporter.mjs, scripts/test-results.ts) counts per file the tests started and those reported, and a run where a test
 // started with no result fails (exit code 1) with a line naming the file, even when every result that
 // arrived passed.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -45,7 +46,10 @@ const files =
         .sort();
 const resultsDir = mkdtempSync(join(tmpdir(), "tracehop-test-results-"));
 const resultsFile = join(resultsDir, "tests.json");
-const { status, signal } = spawnSync(
+// The runner's stdout: this terminal itself when it is one (the report in colour); else a pipe to this
+// process, which always reads it and writes it on (see below).
+const tty = process.stdout.isTTY === true;
+const runner = spawn(
   process.execPath,
   [
     "--import",
@@ -63,7 +67,32 @@ const { status, signal } = spawnSync(
     ...flags,
     ...files,
   ],
-  { cwd: ROOT, stdio: "inherit", env: { ...process.env, [RESULTS_FILE_VARIABLE]: resultsFile } },
+  {
+    cwd: ROOT,
+    stdio: ["inherit", tty ? "inherit" : "pipe", "inherit"],
+    env: { ...process.env, [RESULTS_FILE_VARIABLE]: resultsFile },
+  },
+);
+// Written on as it comes, never waiting for the reader: a pager left paused (`npm test | less`) then holds up
+// only this process's queue (in memory, the report's few megabytes), where the runner's stdout, blocking
+// (scripts/blocking-stdout.cjs) and written straight to the pager's pipe, stopped the runner, which then
+// stopped reading its files' processes, whose blocking writes stopped them: the whole suite stalled. The
+// runner's blocking writes to this pipe do not wait long: it is read at once. What is queued here is written
+// out before this process ends: it ends by itself, not with process.exit() (test/package/run-tests.test.ts).
+// A reader gone (`npm test | head`): the rest is dropped, the run goes on to its exit code.
+let readerGone = false;
+process.stdout.on("error", () => (readerGone = true));
+runner.stdout?.on("data", (chunk: Buffer) => {
+  if (!readerGone) process.stdout.write(chunk);
+});
+// Ctrl-C reaches the runner too (the terminal signals the whole process group); a SIGTERM or SIGHUP sent to
+// this process alone is passed on. Either way this process waits for the runner, its summary written out.
+for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+  process.on(name, () => {
+    if (name !== "SIGINT") runner.kill(name);
+  });
+const { status, signal } = await new Promise<{ status: number | null; signal: NodeJS.Signals | null }>(
+  (resolve) => runner.on("close", (status, signal) => resolve({ status, signal })),
 );
 const lost = lostTests();
 rmSync(resultsDir, { recursive: true, force: true });

@@ -74,6 +74,17 @@ test("npm test -- FILE runs that file alone; a flag goes to the runner; a failur
     cancelled: 0,
     lost: [],
   });
+  // A flag's value as the next argument, as node's runner takes it too (was taken for a file to run, and the
+  // flags put together before the files: `--test-name-pattern --test-concurrency second FILE 1`).
+  assert.deepEqual(runTests(["--test-name-pattern", "second", FIXTURE, "--test-concurrency", "1"]), {
+    status: 0,
+    tests: 2,
+    pass: 1,
+    fail: 0,
+    skipped: 1,
+    cancelled: 0,
+    lost: [],
+  });
   assert.deepEqual(runTests([FIXTURE], { FAIL: "1" }), {
     status: 1,
     tests: 2,

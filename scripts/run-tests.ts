@@ -1,8 +1,9 @@
 // `npm test [-- FILE… | --node-test-flag…]`: every test/**/*.test.ts with node:test through tsx, two files at
 // a time, or only the files given (`npm test -- test/examples/sentences.test.ts` ran the whole suite and the
-// file again: npm appends the arguments to the script). Flags (`--test-name-pattern=…`) go to node's test
-// runner, after this script's, so that `--test-concurrency=1` runs one file at a time again. The exit code is
-// the runner's.
+// file again: npm appends the arguments to the script). Flags (`--test-name-pattern=…`, or with the value
+// as the next argument, `--test-name-pattern …`, for those of VALUE_FLAGS) go to node's test runner, after
+// this script's, so that `--test-concurrency=1` runs one file at a time again. The exit code is the
+// runner's.
 //
 // Two files at a time: every test that needs a server makes what it uses its own (a PostgreSQL schema, a
 // MariaDB database, queues named after a tag of its own, temporary folders, ports the system picks), so
@@ -34,9 +35,40 @@ import { join, relative } from "node:path";
 import { type FileTests, lostResults, RESULTS_FILE_VARIABLE } from "./test-results.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const args = process.argv.slice(2);
-const flags = args.filter((arg) => arg.startsWith("-"));
-const given = args.filter((arg) => !arg.startsWith("-"));
+/**
+ * node's flags (those of its test runner and the loaders') that take a value, which may also be given as the
+ * next argument (`--test-name-pattern second`): that argument is the flag's, not a file to run.
+ */
+const VALUE_FLAGS = new Set([
+  "--test-name-pattern",
+  "--test-skip-pattern",
+  "--test-reporter",
+  "--test-reporter-destination",
+  "--test-concurrency",
+  "--test-timeout",
+  "--test-shard",
+  "--test-coverage-include",
+  "--test-coverage-exclude",
+  "--test-coverage-branches",
+  "--test-coverage-functions",
+  "--test-coverage-lines",
+  "--import",
+  "--require",
+  "-r",
+  "--loader",
+  "--experimental-loader",
+  "--conditions",
+  "-C",
+  "--env-file",
+]);
+const flags: string[] = [];
+const given: string[] = [];
+for (const args = process.argv.slice(2); args.length > 0;) {
+  const arg = args.shift()!;
+  if (!arg.startsWith("-")) given.push(arg);
+  else if (VALUE_FLAGS.has(arg) && args.length > 0) flags.push(arg, args.shift()!);
+  else flags.push(arg);
+}
 const files =
   given.length > 0
     ? given

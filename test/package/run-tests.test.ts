@@ -234,3 +234,45 @@ test("a reader of npm test's output that pauses (npm test | less, left on its fi
   // The summary whole, to its last line.
   assert.match(stdout, /\nℹ duration_ms [\d.]+\n$/);
 });
+
+test("npm test stopped by Ctrl-C exits 130, and says no results lost for the tests it stopped", async (t) => {
+  const started = join(tempDir(t, "stopped"), "started");
+  // In a process group of its own, as a shell starts a command: Ctrl-C signals the whole group.
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "scripts/run-tests.ts", "test/package/fixtures/run-tests/waits.ts"],
+    {
+      cwd: ROOT,
+      detached: true,
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, TRACEHOP_TEST_STARTED: started },
+    },
+  );
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // Ended.
+    }
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.resume();
+  const ended = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  // A hang guard, not a speed bound: the test runs.
+  const guard = Date.now() + HANG_GUARD_MS;
+  const running = () => {
+    try {
+      return readFileSync(started, "utf8") !== "";
+    } catch {
+      return false;
+    }
+  };
+  while (!running()) {
+    assert.equal(child.exitCode, null, `npm test ended before its test ran:\n${stderr}`);
+    assert.ok(Date.now() < guard, `the test never ran:\n${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  process.kill(-child.pid!, "SIGINT");
+  // Was 1, with 'Results lost' naming the test Ctrl-C stopped.
+  assert.deepEqual({ code: await ended, lost: lostLines(stderr) }, { code: 130, lost: [] });
+});

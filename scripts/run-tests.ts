@@ -118,24 +118,34 @@ runner.stdout?.on("data", (chunk: Buffer) => {
   if (!readerGone) process.stdout.write(chunk);
 });
 // Ctrl-C reaches the runner too (the terminal signals the whole process group); a SIGTERM or SIGHUP sent to
-// this process alone is passed on. Either way this process waits for the runner, its summary written out.
+// this process alone is passed on. Either way this process waits for the runner, its report written out, and
+// exits as a shell reports a stopped command (128 + the signal's number: 130 for Ctrl-C; node's runner ends
+// 1 then), without counting the tests it stopped as results lost.
+let stoppedBy: NodeJS.Signals | undefined;
 for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
   process.on(name, () => {
+    stoppedBy ??= name;
     if (name !== "SIGINT") runner.kill(name);
   });
 const { status, signal } = await new Promise<{ status: number | null; signal: NodeJS.Signals | null }>(
   (resolve) => runner.on("close", (status, signal) => resolve({ status, signal })),
 );
-const lost = lostTests();
+const lost = stoppedBy === undefined ? lostTests() : [];
 rmSync(resultsDir, { recursive: true, force: true });
 if (lost.length > 0) {
   console.error(`\nResults lost: tests started whose result never reached the runner's summary:`);
   for (const line of lost) console.error(`  ${line}`);
 }
-// The runner's exit code; 1 when it passed with results lost; killed by a signal: the code a shell gives
-// (128 + its number). An exit code, not process.exit(), so that the lines above are written out first.
+// The runner's exit code; 1 when it passed with results lost; stopped by a signal (this process or the
+// runner): the code a shell gives (128 + its number). An exit code, not process.exit(), so that the lines
+// above and the report are written out first.
+const stopSignal = stoppedBy ?? signal;
 process.exitCode =
-  status === 0 && lost.length > 0 ? 1 : (status ?? 128 + (signal === null ? 0 : constants.signals[signal]));
+  stopSignal !== null
+    ? 128 + constants.signals[stopSignal]
+    : status === 0 && lost.length > 0
+      ? 1
+      : (status ?? 1);
 
 /** `lostResults` of what the reporter wrote; its own line when it wrote nothing (the runner's process died). */
 function lostTests(): string[] {

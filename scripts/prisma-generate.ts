@@ -89,7 +89,9 @@ process.exit(
         env,
       });
       if (code !== 0) {
-        console.error(`prisma generate --schema ${schema} failed (exit ${code})`);
+        console.error(
+          `prisma generate --schema ${schema} ${code > 128 ? "stopped" : "failed"} (exit ${code})`,
+        );
         return code;
       }
     }

@@ -478,6 +478,9 @@ function nestedPrototypeKeyFinding(name: string, reader: string, key: string): s
   );
 }
 
+/** 2^53, the first integer past Number.MAX_SAFE_INTEGER, in decimal. */
+const TWO_53_DIGITS = "9007199254740992";
+
 /**
  * One diagnostic for each value of `carrier` stored as a JSON number (its digits as written in `text`,
  * the carrier's JSON text, when given), and the carrier to inspect: `carrier` itself, every value as the
@@ -516,15 +519,29 @@ function numberDiagnostics(
           )?.[1];
     const digits = written === undefined ? undefined : numberText(written);
     const exact = id ? exactIntegerText(carrier, key) : undefined;
-    const where = Math.abs(value) === 2 ** 53 ? "at" : "beyond";
+    // Where the number stands: by the digits stored when kept (9007199254740993 is beyond 2^53, though
+    // JSON.parse reads it as 2^53), else by the number read (text that reads as 2^53 may be on either side).
+    const sign = value < 0 ? "-" : "";
+    const where =
+      exact !== undefined
+        ? `${exact.replace(/^-/, "") === TWO_53_DIGITS ? "at" : "beyond"} ${sign}2^53`
+        : Math.abs(value) === 2 ** 53
+          ? `read as ${sign}${TWO_53_DIGITS} (${sign}2^53)`
+          : `beyond ${sign}2^53`;
     if (exact !== undefined && Number.isFinite(value)) {
       // The number JSON.parse gives, an integer (past the largest double it is Infinity, said below).
       const rounded = BigInt(value).toString();
       const named = decimalToHex16(exact);
       diagnostics.push(
-        `${name} is stored as the JSON number ${numberText(exact)}, ${where} 2^53: refused, as a restore refuses it ` +
+        `${name} is stored as the JSON number ${numberText(exact)}, ${where}: refused, as a restore refuses it ` +
           `(a service that reads the value through JSON.parse, such as a Prisma Json field or pg, ` +
-          (rounded === exact ? `gets this number${roundedToIt(exact)}` : `gets it rounded to ${rounded}`) +
+          (rounded === exact
+            ? `gets this number${roundedToIt(exact)}`
+            : `gets it rounded to ${rounded}` +
+              // An id below 2^64 that rounds up to 2^64 (the last 1024 of them): the reader's number is no id.
+              (named !== undefined && decimalToHex16(rounded) === undefined
+                ? `, past the largest unsigned 64-bit id (2^64 - 1)`
+                : "")) +
           `), so a row with no other valid context starts a new trace; ` +
           (named === undefined
             ? `the digits stored are no unsigned 64-bit id either`
@@ -535,7 +552,7 @@ function numberDiagnostics(
       diagnostics.push(
         (digits === undefined
           ? `${name} is stored as a JSON number beyond 2^53 (read as ${String(value)}, already rounded)`
-          : `${name} is stored as the JSON number ${digits}, ${where} 2^53`) +
+          : `${name} is stored as the JSON number ${digits}, ${where}`) +
           `: refused, as a restore refuses it (a reader through JSON.parse, such as a Prisma Json field or pg, gets ` +
           `it rounded), so a row with no other valid context starts a new trace; inspect gives an id's exact ` +
           `digits only when written as an integer (no fraction or exponent) in JSON text it can read again; ` +

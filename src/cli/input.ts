@@ -33,6 +33,7 @@ import {
 import {
   bareTraceparentValue,
   isBareTraceparent,
+  mysqlReadsOtherwise,
   nullLine,
   readLine,
   rowLines,
@@ -173,6 +174,7 @@ export function parseInspectInput(
           rows.copy,
           rows.sqliteAlike,
           rows.psqlNull,
+          rows.unknownClient,
         );
         return groups !== undefined && row.noCarrier === AN_ARRAY ? { ...row, noCarrier: groups } : row;
       }),
@@ -189,7 +191,12 @@ export function parseInspectInput(
     throw notJsonError(text, (err as Error).message);
   }
   // One value: the row of a query over one row (a JSON null, a number: that row's finding, as on a line).
-  if (!Array.isArray(parsed)) return { rows: false, carriers: [valueRow(parsed, one?.text ?? text, field)] };
+  if (!Array.isArray(parsed)) {
+    const row = valueRow(parsed, one?.text ?? text, field);
+    // One line holding a backslash that mysql --batch may have printed escaped: read as printed, said.
+    const guessed = one !== undefined && rows?.unknownClient === true && mysqlReadsOtherwise(rows.lines[0]!);
+    return { rows: false, carriers: [guessed ? withDiagnostic(row, AS_PRINTED_OR_MYSQL) : row] };
+  }
   // --array value: one column's value that is an array, which the library reads no carrier from.
   if (array === "value")
     return { rows: false, carriers: [{ carrier: {}, diagnostics: [], noCarrier: ARRAY_VALUE }] };
@@ -418,7 +425,9 @@ function lineError(line: string, number: number, error: string, lines: readonly 
  * reads a Json column holding a string: `carrierObject`), another JSON value a row
  * without a carrier; a line of `mysql --batch` output is read with its escapes undone, with a diagnostic
  * (naming `sqlite3 .nullvalue NULL` too, which prints the same bytes, when `sqliteAlike`); a NULL column
- * said as psql's null display of its own when `psqlNull` (`PsqlNullDisplay`).
+ * said as psql's null display of its own when `psqlNull` (`PsqlNullDisplay`); a line read as printed on a
+ * guess, said, when `unknownClient` and the line is JSON with mysql's escapes undone too
+ * (`mysqlReadsOtherwise`: {@link AS_PRINTED_OR_MYSQL}).
  * @throws {@link InspectInputError} naming the line when it is none of these (with a hint from the line,
  *   or from all the text's `lines`: {@link prettyRowsHint}).
  */
@@ -434,6 +443,7 @@ function lineRow(
   copy = false,
   sqliteAlike = false,
   psqlNull?: PsqlNullDisplay,
+  unknownClient = false,
 ): InspectInput {
   const noCarrier = nullLine(line, copy, psqlNull);
   if (noCarrier !== undefined) return { carrier: {}, diagnostics: [], noCarrier };
@@ -453,11 +463,13 @@ function lineRow(
       ? [read.asIs ? (sqliteAlike ? MYSQL_OR_SQLITE : MYSQL_ESCAPES_AS_IS) : MYSQL_ESCAPES]
       : psqlNull === "jsonb" && line.includes("\\")
         ? [PSQL_JSONB_AS_PRINTED]
-        : read.copy
-          ? [COPY_ESCAPES]
-          : read.bytea
-            ? [BYTEA]
-            : [],
+        : unknownClient && !read.bytea && mysqlReadsOtherwise(line)
+          ? [AS_PRINTED_OR_MYSQL]
+          : read.copy
+            ? [COPY_ESCAPES]
+            : read.bytea
+              ? [BYTEA]
+              : [],
   );
 }
 
@@ -545,6 +557,19 @@ const PSQL_JSONB_AS_PRINTED =
   "read as psql -At prints a jsonb column (a line NULL, every other line jsonb text), as stored: psql's unaligned output " +
   "has no escapes, so a \\ is JSON's own; if this is mysql --batch output of a MySQL JSON column, which prints alike " +
   "with every backslash doubled, print it as stored with mysql -N -B -r (--raw) and inspect that";
+
+/**
+ * The diagnostic of a line holding a backslash that is JSON both as printed and with the escapes of
+ * `mysql --batch` undone, in text that tells no client (`unknownClient`): read as printed, as `psql -At`,
+ * `sqlite3` and `mysql -r` print a column (as stored); `mysql -N -B` doubles every backslash of a MySQL /
+ * MariaDB JSON column, so its line stores another value: what to run then. A line `NULL`, or a line JSON
+ * only one way, tells the client, and the line is read so without this.
+ */
+const AS_PRINTED_OR_MYSQL =
+  "read as printed, as psql -At, sqlite3 and mysql -r (--raw) print a column (as stored): the line holds a \\ and is " +
+  "JSON also with the escapes mysql --batch writes (\\n \\t \\0 \\\\) undone, a column storing another value, and " +
+  "nothing in the input tells which client printed it; if this is mysql --batch output (mysql -N -B, or -N -e piped), " +
+  "which doubles every backslash, print the column as stored with mysql -N -B -r (--raw) and inspect that";
 
 /**
  * What a bare traceparent line is read as (`readAs`, on the report's first line): the value

@@ -56,6 +56,14 @@ interface RowLines {
    * written them.
    */
   sqliteAlike?: boolean;
+  /**
+   * Whether nothing in the lines tells `mysql --batch` output from a client's that prints a column as
+   * stored (`psql -At`, `sqlite3`, `mysql -r`): no line `NULL` or JSON only with mysql's escapes undone,
+   * none that rules mysql out ({@link mysqlOutput}) and no empty line (a NULL column as psql -At and
+   * sqlite3 print it), not psql's aligned or COPY output. A line holding a
+   * backslash that is JSON both ways is then read as printed on a guess ({@link mysqlReadsOtherwise}).
+   */
+  unknownClient?: boolean;
   /** The index of the first line that is not a NULL column, and that line read ({@link readLine}). */
   first?: { index: number; read: LineValue | LineNoCarrier };
   /** Set when a NULL column is psql's null display of its own, `NULL` ({@link PsqlNullDisplay}). */
@@ -87,7 +95,8 @@ export function rowLines(text: string): RowLines | undefined {
   const crlf = text.includes("\r\n") && !/(?:^|[^\r])\n/.test(text);
   if (lines[lines.length - 1] === "") lines.pop();
   let psqlNull: PsqlNullDisplay | undefined;
-  if (psqlAlignedRows(lines)) {
+  const aligned = psqlAlignedRows(lines);
+  if (aligned) {
     lines.pop();
     // psql's null display of its own (-P null=NULL, \pset null NULL), after the row's leading space: a
     // NULL column, as its default null display " " is.
@@ -100,7 +109,8 @@ export function rowLines(text: string): RowLines | undefined {
   const copy = copyOutput(lines);
   const index = lines.findIndex((line) => nullLine(line, copy) === undefined);
   if (index < 0) return { lines, mysql: false, copy, escaped: [], crlf, psqlNull };
-  let { mysql, escaped, sqliteAlike } = copy ? { mysql: false, escaped: [] } : mysqlOutput(lines);
+  const client = copy ? { mysql: false, escaped: [] } : mysqlOutput(lines);
+  let { mysql, escaped, sqliteAlike } = client;
   // A line JSON only with mysql's escapes undone is mysql's (sqliteAlike false): psql prints none.
   if (
     psqlNull === undefined &&
@@ -122,7 +132,26 @@ export function rowLines(text: string): RowLines | undefined {
   }
   const read = readLine(lines[index]!, mysql, escaped[index], copy);
   if ("error" in read) return undefined;
-  return { lines, mysql, copy, escaped, sqliteAlike, first: { index, read }, crlf, psqlNull };
+  // An empty line is a NULL column as psql -At and sqlite3 print it (mysql --batch prints NULL): theirs.
+  const unknownClient =
+    !copy &&
+    !aligned &&
+    !client.mysql &&
+    client.notMysql !== true &&
+    !lines.some((line) => line.trim() === "");
+  return { lines, mysql, copy, escaped, sqliteAlike, unknownClient, first: { index, read }, crlf, psqlNull };
+}
+
+/**
+ * Whether `line`, read as printed (JSON as it is), holds a backslash and is JSON also with the escapes
+ * `mysql --batch` writes undone (`\\` `\t` `\n` `\0`), a column storing another value: `mysql -N -B`
+ * writes a MySQL / MariaDB JSON column's `\` as `\\`, while `psql -At`, `sqlite3` and `mysql -r` print
+ * a column as stored, so such a line alone cannot say which it is (checked with MariaDB 10.11, psql 15,
+ * sqlite3 3.40).
+ */
+export function mysqlReadsOtherwise(line: string): boolean {
+  const unescaped = mysqlUnescaped(line);
+  return unescaped !== undefined && isJson(unescaped);
 }
 
 /**
@@ -227,19 +256,23 @@ export function textLines(text: string): string[] {
  * holding `\"` or `\u` is another client's JSON, read as it is), and no line is JSON as it is but not
  * with the escapes undone (`mysql -r`, --raw, output: `{"a":"b\tc"}`, a JSON escape the column stores).
  * Output of one line without `NULL` that is JSON as it is cannot be told from `psql -At`'s: it is read as
- * it is. `escaped`: when they are, each line holding a backslash as it was parsed here (by index), for
+ * it is, said when it holds a backslash ({@link mysqlReadsOtherwise}). `escaped`: when they are, each line holding a backslash as it was parsed here (by index), for
  * {@link readLine}, so that no line is parsed twice the same way; empty when they are not.
  * `sqliteAlike`: when only a line `NULL` says so, `sqlite3` list output with `.nullvalue NULL` prints the
  * same bytes (it writes a column as stored: no escapes, a line break in a value as it is, so a line JSON
  * only with the escapes undone is mysql's alone); the lines are read as mysql's, and the reader says
- * both (`parseInspectInput`).
+ * both (`parseInspectInput`). `notMysql`: when a line rules mysql --batch out (a backslash that starts
+ * none of its escapes, a line JSON only as printed); without it or `mysql`, a line holding a backslash
+ * that is JSON both ways is read as printed on a guess, said ({@link mysqlReadsOtherwise}).
  */
 function mysqlOutput(lines: readonly string[]): {
   mysql: boolean;
   escaped: (EscapedLine | undefined)[];
   sqliteAlike?: boolean;
+  notMysql?: boolean;
 } {
   const no = { mysql: false, escaped: [] };
+  const notMysql = { ...no, notMysql: true };
   let mysql = false;
   // A line JSON only with the escapes undone: what no sqlite3 output holds.
   let escapedOnly = false;
@@ -248,11 +281,11 @@ function mysqlOutput(lines: readonly string[]): {
     if (line === "NULL") mysql = true;
     else if (line.includes("\\")) {
       const unescaped = mysqlUnescaped(line);
-      if (unescaped === undefined) return no;
+      if (unescaped === undefined) return notMysql;
       const read: EscapedLine = { asIs: isJson(line), undone: parseJson(unescaped) };
       const undone = "value" in read.undone;
       // JSON only as printed: `mysql -r` (--raw) output, which writes a value as stored.
-      if (read.asIs && !undone) return no;
+      if (read.asIs && !undone) return notMysql;
       escapedOnly ||= undone && !read.asIs;
       escaped[index] = read;
     }

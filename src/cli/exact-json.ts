@@ -4,30 +4,29 @@
 import { isLosslessNumber, parse as parseLossless } from "lossless-json";
 
 /**
- * The integers beyond 2^53 of parsed JSON text, by the object holding them and their key: the digits as
- * the text writes them (`12345678901234567890`). Objects not in it hold none, or came from text that
- * could not be read a second time (see {@link parseJsonExact}).
+ * The numbers of parsed JSON text, by the object holding them and their key: each as the text writes it
+ * (`12345678901234567890`, `1e3`, `5.0`). Objects not in it hold none, or came from text that could not
+ * be read a second time (see {@link parseJsonExact}).
  */
-const EXACT_INTEGERS = new WeakMap<object, Map<string, string>>();
+const WRITTEN_NUMBERS = new WeakMap<object, Map<string, string>>();
 
 /**
- * A value of 16 digits or more, after `:`, `,` or `[` (and JSON whitespace, a minus sign): every integer
- * at or beyond 2^53 (9007199254740992, 16 digits) is written so, so text without it has none to keep, and
- * the common case (ids as strings, whose digits follow a quote) costs this one search.
+ * A number value, after `:`, `,` or `[` (and JSON whitespace, a minus sign): text without one has no
+ * number to keep, and the common case (ids as strings, whose digits follow a quote) costs this one search.
  */
-const LONG_INTEGER = /[:,[][ \t\n\r]*-?[0-9]{16}/;
+const NUMBER_VALUE = /[:,[][ \t\n\r]*-?[0-9]/;
 
 /** An integer as JSON text writes it: an optional minus sign and digits, no fraction or exponent. */
 const INTEGER_TEXT = /^-?[0-9]+$/;
 
 /**
  * `text` parsed as `JSON.parse(text)` parses it (the same value, the same SyntaxError: its result is
- * that of JSON.parse, RFC 8259), and, when the text holds integers at or beyond 2^53 in magnitude, their
- * digits as written kept for {@link exactIntegerText}. A JSON reader rounds such an integer to the
+ * that of JSON.parse, RFC 8259), and each number as the text writes it kept ({@link writtenNumberText}),
+ * the digits of integers at or beyond 2^53 in magnitude for {@link exactIntegerText}. A JSON reader rounds such an integer to the
  * nearest double (RFC 8259 §6 allows it; ECMA-262 JSON.parse does it), so a Datadog id stored as a JSON
  * number (`{"x-datadog-trace-id": 12345678901234567890}`, which PostgreSQL jsonb and MySQL/MariaDB JSON
  * keep exact and psql and mysql print exactly) would be said only as rounded; the digits are read with lossless-json
- * (Node 20 has no `context.source` in JSON.parse's reviver). Only integers written as digits are kept
+ * (Node 20 has no `context.source` in JSON.parse's reviver). Only integers written as digits are exact
  * (`1.2e19` is not); repeated keys keep the last value, as JSON.parse does. When the second reading
  * fails (a text nested deeper than its parser's stack), nothing is kept: the ids are said as the rounded
  * numbers (refused either way). Never throws but JSON.parse's own errors.
@@ -39,13 +38,13 @@ export function parseJsonExact(text: string): unknown {
 }
 
 /**
- * Keeps, for {@link exactIntegerText}, the digits of the integers beyond 2^53 that `text` writes in
+ * Keeps, for {@link writtenNumberText} and {@link exactIntegerText}, each number as `text` writes it in
  * `value`, the result of `JSON.parse(text)` (or of reading it as the library does: the same value).
- * Nothing is kept when the text holds no number of 16 digits or more, or when it cannot be read a second time.
+ * Nothing is kept when the text holds no number value, or when it cannot be read a second time.
  * Never throws.
  */
 export function keepExactIntegers(value: unknown, text: string): void {
-  if (value === null || typeof value !== "object" || !LONG_INTEGER.test(text)) return;
+  if (value === null || typeof value !== "object" || !NUMBER_VALUE.test(text)) return;
   let exact: unknown;
   try {
     // A leading byte order mark, which the library's reader skips (RFC 8259 §8.1), skipped here too.
@@ -73,12 +72,10 @@ export function keepExactIntegers(value: unknown, text: string): void {
       const inner = holder[key];
       const written = source[key];
       if (typeof inner === "number") {
-        if (Number.isSafeInteger(inner) || !isLosslessNumber(written)) continue;
-        const digits = written.toString();
-        if (!INTEGER_TEXT.test(digits)) continue;
-        let kept = EXACT_INTEGERS.get(holder);
-        if (kept === undefined) EXACT_INTEGERS.set(holder, (kept = new Map()));
-        kept.set(key, digits);
+        if (!isLosslessNumber(written)) continue;
+        let kept = WRITTEN_NUMBERS.get(holder);
+        if (kept === undefined) WRITTEN_NUMBERS.set(holder, (kept = new Map()));
+        kept.set(key, written.toString());
       } else if (inner !== null && typeof inner === "object") pending.push([inner, written]);
     }
   }
@@ -90,5 +87,18 @@ export function keepExactIntegers(value: unknown, text: string): void {
  * {@link parseJsonExact} or {@link keepExactIntegers}; else `undefined`.
  */
 export function exactIntegerText(holder: object, key: string): string | undefined {
-  return EXACT_INTEGERS.get(holder)?.get(key);
+  const written = writtenNumberText(holder, key);
+  const value: unknown = (holder as Record<string, unknown>)[key];
+  return written !== undefined && !Number.isSafeInteger(value) && INTEGER_TEXT.test(written)
+    ? written
+    : undefined;
+}
+
+/**
+ * The number `holder[key]` holds as its JSON text writes it (`1e3`, `5.0`, `-0`; a repeated key's last
+ * value, as JSON.parse keeps it), when `holder` came from {@link parseJsonExact} or
+ * {@link keepExactIntegers}; else `undefined` (a text nested too deep to read a second time).
+ */
+export function writtenNumberText(holder: object, key: string): string | undefined {
+  return WRITTEN_NUMBERS.get(holder)?.get(key);
 }

@@ -20,7 +20,7 @@ import {
 } from "../propagation/datadog/constants.js";
 import { MAX_QUOTED_VALUE_CHARACTERS, quoteValue, quoteWritten } from "../describe-value.js";
 import { decimalToHex16 } from "../propagation/datadog/ids.js";
-import { keepExactIntegers, exactIntegerText } from "./exact-json.js";
+import { keepExactIntegers, exactIntegerText, writtenNumberText } from "./exact-json.js";
 import { describeField, hasPropagationHeader, isJsonObject, MAX_LISTED } from "./carrier-shape.js";
 import type { InspectInput } from "./input.js";
 import { isBareTraceparent } from "./line-rows.js";
@@ -196,8 +196,7 @@ function carrierOfValue(
     if ("noCarrier" in read) return { carrier: {}, noCarrier: read.noCarrier };
     parsed = read.carrier;
     // Text was read within the limit already; an object has its own JSON text. The text the field's
-    // numbers were written in (for their exact digits): the row's own text for an object, the
-    // innermost JSON text for a string.
+    // numbers were written in: the row's own text for an object, the innermost JSON text for a string.
     if (read.text !== undefined) {
       textLength = 0;
       text = read.text;
@@ -421,6 +420,18 @@ function readCarrierField(
         `reads it, as withCarrier(${innerReader})`,
     );
   }
+  // The row's traceContext read, while another of its fields holds a carrier too: named, with the --field
+  // that reads it (as the library's TRACEHOP_CARRIER_IN_OTHER_FIELD does when traceContext holds no header).
+  if (!place.nested && name === TRACE_CONTEXT_FIELD && nested === undefined && wrapped === undefined) {
+    const holds = hasPropagationHeader(inner);
+    const note = otherFieldNote(row, holds);
+    if (note !== "")
+      diagnostics.push(
+        (holds
+          ? "the row's traceContext field is the carrier withCarrier(row) reads"
+          : "the row's traceContext field holds no propagation header") + note,
+      );
+  }
   // The one field of an object, found by its content (no traceContext field): the object may be a
   // carrier column's value alone (psql -At 'select "traceContext" ...'), not a row, and its row reads
   // it one level further in. (A whole row has other fields, its id: not said there.)
@@ -433,17 +444,23 @@ function readCarrierField(
 }
 
 /**
- * The end of the no-carrier finding of a row whose `traceContext` holds none while another of its
- * fields holds one (the first {@link MAX_FIELDS_LOOKED_AT}, as {@link carrierFieldOf} looks): the field
- * and the `--field` that reads it, as the library's `TRACEHOP_CARRIER_IN_OTHER_FIELD` warning names it
- * on such a row (a table that kept both columns, an extension writing another one); "" when none does.
+ * The end of the finding of a row whose `traceContext` holds no carrier while another of its fields
+ * holds one (the first {@link MAX_FIELDS_LOOKED_AT}, as {@link carrierFieldOf} looks): the field and the
+ * `--field` that reads it, as the library's `TRACEHOP_CARRIER_IN_OTHER_FIELD` warning names it on such a
+ * row (a table that kept both columns, an extension writing another one); "" when none does. `too`: the
+ * row's traceContext holds a carrier itself (a row holding two: the library reads traceContext and says
+ * nothing of the other).
  */
-function otherFieldNote(row: Record<string, unknown>): string {
+function otherFieldNote(row: Record<string, unknown>, too = false): string {
   const holders = Object.keys(row)
     .slice(0, MAX_FIELDS_LOOKED_AT)
     .filter((key) => key !== TRACE_CONTEXT_FIELD && !PROTOTYPE_KEYS.has(key) && holdsCarrier(row[key]));
   if (holders.length === 0) return "";
   const [first] = holders as [string];
+  if (too)
+    return holders.length === 1
+      ? `; its ${shownName(first)} field holds a carrier too, which withCarrier(row) does not read: --field ${fieldOption(first)} reads it`
+      : `; its fields ${listNames(holders)} hold a carrier too, which withCarrier(row) does not read: say --field NAME to read one`;
   return holders.length === 1
     ? `; its ${shownName(first)} field holds a carrier, which withCarrier(row) does not read (TRACEHOP_CARRIER_IN_OTHER_FIELD): --field ${fieldOption(first)} reads it`
     : `; its fields ${listNames(holders)} hold a carrier, which withCarrier(row) does not read: say --field NAME to read one`;
@@ -482,8 +499,9 @@ function nestedPrototypeKeyFinding(name: string, reader: string, key: string): s
 const TWO_53_DIGITS = "9007199254740992";
 
 /**
- * One diagnostic for each value of `carrier` stored as a JSON number (its digits as written in `text`,
- * the carrier's JSON text, when given), and the carrier to inspect: `carrier` itself, every value as the
+ * One diagnostic for each value of `carrier` stored as a JSON number (as its JSON text writes it, when
+ * read from text: `writtenNumberText`, else {@link writtenOnce} in `text`, the JSON text it was read
+ * from, when given), and the carrier to inspect: `carrier` itself, every value as the
  * library reads it, so that the verdict is the restore's. An id (`x-datadog-trace-id`,
  * `x-datadog-parent-id`, any case) that is an integer at or beyond 2^53 is refused, as a restore refuses
  * it (JSON.parse, as Prisma's Json fields and pg read the column, rounds it; DataDog/dd-trace-js#344,
@@ -494,7 +512,7 @@ const TWO_53_DIGITS = "9007199254740992";
  * the fix. An id past the largest double (`1e400`, read as Infinity) is refused as too large. A safe
  * integer is exact and read as its decimal text, as the library reads it; other numbers are read as
  * their text (`String(n)`: `"1.5"`), judged as that string. The ids are always said; other numbers up to
- * {@link MAX_LISTED}, then counted (each is a search of `text`).
+ * {@link MAX_LISTED}, then counted.
  */
 function numberDiagnostics(
   carrier: Record<string, unknown>,
@@ -509,14 +527,8 @@ function numberDiagnostics(
     if (!id && ++numbers > MAX_LISTED) continue;
     // A key or a number of any length (a megabyte of digits) is quoted cut, as a value is.
     const name = key.length > MAX_QUOTED_VALUE_CHARACTERS ? quoteValue(key) : key;
-    // The digits are looked up by the key's name in the text: a key too long for a regular expression
-    // (V8 refuses a pattern of a megabyte: "Regular expression too large") is named with its value.
-    const written =
-      text === undefined || key.length > MAX_KEY_LOOKED_UP
-        ? undefined
-        : new RegExp(`"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:\\s*(-?[0-9.eE+-]+)`).exec(
-            text,
-          )?.[1];
+    // The number as its JSON text writes it (that field's, the last of a repeated key), when kept.
+    const written = writtenNumberText(carrier, key) ?? writtenOnce(text, key);
     const digits = written === undefined ? undefined : numberText(written);
     const exact = id ? exactIntegerText(carrier, key) : undefined;
     // Where the number stands: by the digits stored when kept (9007199254740993 is beyond 2^53, though
@@ -583,8 +595,23 @@ function numberDiagnostics(
   return carrier;
 }
 
-/** The longest key whose number's digits {@link numberDiagnostics} looks up in the text, in characters. */
+/** The longest key whose number {@link writtenOnce} looks up in the text, in characters. */
 const MAX_KEY_LOOKED_UP = 1024;
+
+/**
+ * The number written after the key `key` in `text`, when the text writes that key once (a text its
+ * second reader could not read, nested too deep: `writtenNumberText` has nothing); `undefined` when it
+ * writes it more than once (another object's field of that name, or a repeated key: which one is the
+ * carrier's, the text alone does not say), never, or only escaped (`\u0078-datadog-trace-id`), or when
+ * the key is too long for a regular expression (V8 refuses a pattern of a megabyte).
+ */
+function writtenOnce(text: string | undefined, key: string): string | undefined {
+  if (text === undefined || key.length > MAX_KEY_LOOKED_UP) return undefined;
+  const quoted = `"${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"\\s*:`;
+  const pattern = new RegExp(`${quoted}\\s*(-?[0-9.eE+-]+)?`, "g");
+  const first = pattern.exec(text);
+  return first !== null && pattern.exec(text) === null ? first[1] : undefined;
+}
 
 /**
  * The digits of a JSON number as written, for a diagnostic: whole up to

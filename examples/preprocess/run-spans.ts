@@ -17,7 +17,7 @@ const SET_A_REGULAR_FILE = "set TRACEHOP_SPANS_FILE to a regular file (or unset 
 /** The line `npm start` ends with for `err`, the reader's error. */
 function problemOf(err: SpansFileError): SpansFileProblem {
   switch (err.code) {
-    case "ENOENT":
+    case "not-found":
       return {
         what: "does not exist now (removed during the run, or no process wrote there)",
         fix: "leave the spans file in place while npm start runs to see its traces",

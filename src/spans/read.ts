@@ -1,7 +1,9 @@
 // Reading back an OTLP JSON-lines spans file (what startTracing's spansFile and the Collector file
 // exporter's `format: json` write: one ExportTraceServiceRequest per line), a chunk at a time, never whole.
+import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
-import { describeValue } from "../describe-value.js";
+import { describeValue, quoteLocation } from "../describe-value.js";
+import { countWithin, emitSettingWarningOnce, hasWarned, markWarned } from "../warn-once.js";
 
 /**
  * An attribute value of a span read from a spans file: OTLP/JSON's `AnyValue` (OTLP specification,
@@ -71,7 +73,7 @@ export interface SpansReading {
   firstBad: { line: number; reason: string } | undefined;
   /** True when the last line had no line end and was no JSON: a line a writer is still writing. */
   lastLineCut: boolean;
-  /** Spans left out for an id that is not hex of the right length, or no start or end time. */
+  /** Spans left out for an id that is not hex of the right length (or is all zeros), or no start or end time. */
   badSpans: number;
   /** The bytes read: for a second reading of the same lines of a file still being appended to. */
   bytes: number;
@@ -106,6 +108,14 @@ export interface ReadSpansSourceOptions {
   maxLineBytes?: number;
   /** Called with the number (from 1) of each line skipped for being longer than `maxLineBytes`. */
   onLongLine?: ((line: number) => void) | undefined;
+  /**
+   * Reading starts after a mark in a file (not at its start): no gzip check (the bytes are no file's
+   * first), and a first line too long is skipped as any other (the file's start was read before: such a
+   * line is a writer's large batch, not a sign of another kind of file). `midLine`: the mark fell inside a
+   * line a writer was writing; its rest, up to the first line end, is dropped uncounted (that line was
+   * being exported before the mark).
+   */
+  afterMark?: { midLine: boolean } | undefined;
 }
 
 /**
@@ -165,14 +175,14 @@ export function readSpans(
     firstLong: undefined,
     stoppedAtLong: false,
   };
-  const { maxBytes = Infinity, mayHold, maxLineBytes = MAX_LINE_BYTES, onLongLine } = options;
+  const { maxBytes = Infinity, mayHold, maxLineBytes = MAX_LINE_BYTES, onLongLine, afterMark } = options;
   const buffer = Buffer.alloc(CHUNK_BYTES);
   // The current line's bytes so far when it started in an earlier chunk (a line end is byte 0x0a, never
   // inside a UTF-8 sequence: a line is decoded once it is whole, never a character split).
   let parts: Buffer[] = [];
   let partBytes = 0;
-  /** True while the rest of a line too long is read and dropped. */
-  let dropping = false;
+  /** True while the rest of a line too long (or of the line in flight at a mark) is read and dropped. */
+  let dropping = afterMark?.midLine === true;
   let lineNumber = 0;
   const line = (text: string, last: boolean) => {
     lineNumber++;
@@ -188,7 +198,7 @@ export function readSpans(
   };
   /** The current line found too long: counted, its bytes dropped; false when reading stops there. */
   const tooLong = (): boolean => {
-    const anyGood = reading.lines > reading.badLines + reading.longLines;
+    const anyGood = afterMark !== undefined || reading.lines > reading.badLines + reading.longLines;
     lineNumber++;
     reading.lines++;
     reading.longLines++;
@@ -201,7 +211,13 @@ export function readSpans(
     return anyGood;
   };
   for (let n; (n = source.read(buffer, 0, Math.min(CHUNK_BYTES, maxBytes - reading.bytes))) > 0;) {
-    if (reading.bytes === 0 && n >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
+    if (
+      afterMark === undefined &&
+      reading.bytes === 0 &&
+      n >= 2 &&
+      buffer[0] === 0x1f &&
+      buffer[1] === 0x8b
+    ) {
       reading.gzip = true;
       return reading;
     }
@@ -276,9 +292,16 @@ function arrayOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-/** `text` as lower-case hex of `digits` digits, or `undefined`. */
+/**
+ * `text` as lower-case hex of `digits` digits, or `undefined`; all zeros too is `undefined`: the invalid
+ * trace id and span id of W3C Trace Context (§3.2.2.3, §3.2.2.4) and OTLP (`trace_id`, `span_id`: "all
+ * zeroes ... is considered invalid"), which a writer may give a root as its parent (a Datadog parent id 0).
+ */
 function hexId(text: unknown, digits: number): string | undefined {
-  return typeof text === "string" && text.length === digits && /^[0-9a-fA-F]+$/.test(text)
+  return typeof text === "string" &&
+    text.length === digits &&
+    /^[0-9a-fA-F]+$/.test(text) &&
+    !/^0+$/.test(text)
     ? text.toLowerCase()
     : undefined;
 }
@@ -385,17 +408,20 @@ function valueOf(anyValue: unknown): FileSpanAttributeValue {
 }
 
 /**
- * Why a spans file cannot be read (`SpansFileError.code`): `ENOENT` no such file; `not-a-file` a folder, a
- * device, a named pipe, a socket; `unreadable` opening or reading it failed (permission, a path under a
- * file, a loop of links); `gzip` it is gzip-compressed; `not-otlp` no line of it is an OTLP JSON request.
+ * Why a spans file cannot be read (`SpansFileError.code`), each in kebab case: `not-found` no such file
+ * (the system error, `ENOENT`, is the error's `cause`); `not-a-file` a folder, a device, a named pipe, a
+ * socket; `unreadable` opening or reading it failed (permission, a path under a file, a loop of links; the
+ * system error is the `cause`); `gzip` it is gzip-compressed; `not-otlp` no line of it is an OTLP JSON
+ * request.
  */
-export type SpansFileErrorCode = "ENOENT" | "not-a-file" | "unreadable" | "gzip" | "not-otlp";
+export type SpansFileErrorCode = "not-found" | "not-a-file" | "unreadable" | "gzip" | "not-otlp";
 
 /**
  * The error {@link readSpansFile} and {@link readSpansSince} throw for a file they cannot read as spans.
  * `message`: `spans file "<path>" <reason>; <what to do>`; `reason` alone: `does not exist`, `is a
  * folder, not a regular file`, `cannot be read (EACCES: permission denied, open '…')`, `is
- * gzip-compressed`, `holds no OTLP JSON line: line 1 is not JSON (…)`.
+ * gzip-compressed`, `holds no OTLP JSON line: line 1 is not JSON (…)`. `cause`: the system error behind
+ * `not-found` and `unreadable` (its `code`: `ENOENT`, `EACCES`, ...).
  */
 export class SpansFileError extends Error {
   /** `"SpansFileError"`. */
@@ -408,10 +434,14 @@ export class SpansFileError extends Error {
   readonly reason: string;
   /**
    * The error for the file at `path`: `code` and `reason` as the fields say, `fix` the words that end the
-   * message, saying what to do. Thrown by the readers; a caller has no need to make one.
+   * message, saying what to do; `cause` the system error behind it, if any. Thrown by the readers; a
+   * caller has no need to make one.
    */
-  constructor(code: SpansFileErrorCode, path: string, reason: string, fix: string) {
-    super(`spans file ${JSON.stringify(path)} ${reason}; ${fix}`);
+  constructor(code: SpansFileErrorCode, path: string, reason: string, fix: string, cause?: unknown) {
+    super(
+      `spans file ${JSON.stringify(path)} ${reason}; ${fix}`,
+      cause === undefined ? undefined : { cause },
+    );
     this.code = code;
     this.path = path;
     this.reason = reason;
@@ -453,8 +483,9 @@ export interface ReadSpansFileOptions {
   /**
    * Called with the number (from 1, blank lines counted) of each line skipped for being longer than
    * `maxLineBytes`, once a line, in file order, before the reader returns: its spans are missing from what
-   * it returns. Without it such a line is skipped unsaid. To read it, give each of its requests a line of
-   * its own (docs/export.md, "Reading the spans file from code").
+   * it returns (counted from the mark for `readSpansSince`). Without it, the skip is said once per process
+   * and file as a `TRACEHOP_SPANS_LINE_SKIPPED` process warning (docs/warnings.md). To read such a line,
+   * give each of its requests a line of its own (docs/export.md, "Reading the spans file from code").
    */
   onLongLine?: ((line: number) => void) | undefined;
 }
@@ -474,16 +505,89 @@ function bytesShown(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
+/** The command that gives each request of a spans file a line of its own (OTLP allows it). */
+const SPLIT_REQUESTS = "jq -c '.resourceSpans[] | {resourceSpans: [.]}' FILE";
+
+/** Files whose skipped long lines were said: at most this many in a process, then none more. */
+const MAX_LINE_SKIPPED_WARNINGS = 16;
+
 /**
- * Reads the spans of `path` from byte `offset` to where the file ended when it was opened.
+ * The `TRACEHOP_SPANS_LINE_SKIPPED` process warning for `lines` (their numbers) of `path` skipped by
+ * `where` (a reader given no `onLongLine`): once per process and path, for at most
+ * {@link MAX_LINE_SKIPPED_WARNINGS} paths. Said whether tracing is on or not: reading a file is no tracing.
+ */
+function warnLinesSkipped(where: string, path: string, lines: readonly number[], maxLineBytes: number): void {
+  const key = `spans-line-skipped:${path}`;
+  if (hasWarned(key) || !countWithin("spans-line-skipped", MAX_LINE_SKIPPED_WARNINGS)) return;
+  markWarned(key);
+  const one = lines.length === 1;
+  emitSettingWarningOnce(
+    `tracehop ${where}: ${one ? `line ${lines[0]} of ${quoteLocation(path)}` : `${lines.length} lines of ${quoteLocation(path)}`} skipped` +
+      `${one ? "" : ` (the first: line ${lines[0]})`}: longer than maxLineBytes (${bytesShown(maxLineBytes)}); ` +
+      `${one ? "its" : "their"} spans are missing from what it returned; to read ${one ? "it" : "them"}, give each of ` +
+      `${one ? "its" : "their"} requests a line of its own (${SPLIT_REQUESTS}), or pass onLongLine to be told each line instead of this warning`,
+    "TRACEHOP_SPANS_LINE_SKIPPED",
+  );
+}
+
+/** Bytes of a file's start, and of its end before a mark, that a mark's fingerprint covers: 64 KiB each. */
+const FINGERPRINT_BYTES = 1 << 16;
+
+/**
+ * The fingerprint of the open file `fd` as it was at `size` bytes: SHA-256 (hex) of its first
+ * min(size, 64 KiB) bytes and of its last 64 KiB before `size` (those not in the first); `undefined` when
+ * fewer than `size` bytes can be read (the file is shorter now).
+ * @throws what `readSync` throws.
+ */
+function fingerprintOf(fd: number, size: number): string | undefined {
+  const hash = createHash("sha256");
+  const buffer = Buffer.alloc(FINGERPRINT_BYTES);
+  const window = (from: number, to: number): boolean => {
+    for (let at = from; at < to;) {
+      const n = readSync(fd, buffer, 0, Math.min(FINGERPRINT_BYTES, to - at), at);
+      if (n === 0) return false;
+      hash.update(buffer.subarray(0, n));
+      at += n;
+    }
+    return true;
+  };
+  const head = Math.min(size, FINGERPRINT_BYTES);
+  if (!window(0, head) || !window(Math.max(head, size - FINGERPRINT_BYTES), size)) return undefined;
+  return hash.digest("hex");
+}
+
+/** True when the byte before `offset` of the open file `fd` is no line end: the mark fell inside a line. */
+function midLine(fd: number, offset: number): boolean {
+  if (offset === 0) return false;
+  const byte = Buffer.alloc(1);
+  return readSync(fd, byte, 0, 1, offset - 1) === 1 && byte[0] !== 0x0a;
+}
+
+/**
+ * True when the regular file open as `fd` (`stats` its fstat) is still the file `mark` was taken of, grown
+ * or as it was: the same inode (and device, when the mark has it), no shorter than the mark, and its bytes
+ * before the mark still those the mark's fingerprint covers (when it has one).
+ */
+function sameFile(fd: number, stats: Stats, mark: SpansFileMark): boolean {
+  return (
+    stats.ino === mark.ino &&
+    (mark.dev === undefined || stats.dev === mark.dev) &&
+    stats.size >= mark.size &&
+    (mark.fingerprint === undefined || fingerprintOf(fd, mark.size) === mark.fingerprint)
+  );
+}
+
+/**
+ * Reads the spans of `path` (from `mark` on, when given and it is of this file) to where the file ended
+ * when it was opened: the spans, and whether the file is another than the one marked.
  * @throws SpansFileError as readSpansFile says.
  */
 function readFileFrom(
   path: string,
-  offset: number,
   options: ReadSpansFileOptions,
   where: string,
-): FileSpan[] {
+  mark?: SpansFileMark,
+): { spans: FileSpan[]; replaced: boolean } {
   if (typeof path !== "string" || path === "")
     throw new TypeError(
       `${where}: ${describeValue(path)} is no path; give the spans file's path (a non-empty string)`,
@@ -492,12 +596,19 @@ function readFileFrom(
   const longLines: number[] = [];
   let fd: number | undefined;
   let reading: SpansReading;
+  let replaced = false;
   try {
     // O_NONBLOCK: a named pipe at the path would otherwise hold this process until a writer comes.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw notRegular(path, stats);
     const file = fd;
+    // The file opened is the one compared with the mark and read: no other can take its path between.
+    let offset = 0;
+    if (mark !== undefined && mark.ino !== 0) {
+      if (sameFile(file, stats, mark)) offset = mark.size;
+      else replaced = true;
+    }
     let position = offset;
     reading = readSpans(
       {
@@ -512,13 +623,20 @@ function readFileFrom(
         maxBytes: Math.max(0, stats.size - offset),
         maxLineBytes,
         onLongLine: (line) => longLines.push(line),
+        afterMark: offset > 0 ? { midLine: midLine(file, offset) } : undefined,
       },
     );
   } catch (err) {
     if (err instanceof SpansFileError) throw err;
     const { code } = err as NodeJS.ErrnoException;
     if (code === "ENOENT")
-      throw new SpansFileError("ENOENT", path, "does not exist", `${GIVE_FILE}, after a process wrote spans`);
+      throw new SpansFileError(
+        "not-found",
+        path,
+        "does not exist",
+        `${GIVE_FILE}, after a process wrote spans`,
+        err,
+      );
     // A socket or a folder refused by open: said as what it is.
     let stats: Stats | undefined;
     try {
@@ -536,6 +654,7 @@ function readFileFrom(
       path,
       `cannot be read (${message})`,
       `make it readable, or ${GIVE_FILE}`,
+      err,
     );
   } finally {
     if (fd !== undefined) closeSync(fd);
@@ -566,7 +685,8 @@ function readFileFrom(
     );
   }
   if (options.onLongLine !== undefined) for (const line of longLines) options.onLongLine(line);
-  return reading.spans;
+  else if (longLines.length > 0) warnLinesSkipped(where, path, longLines, maxLineBytes);
+  return { spans: reading.spans, replaced };
 }
 
 /**
@@ -580,12 +700,14 @@ function readFileFrom(
  * or their enum names (`SPAN_KIND_SERVER`); `scopeSpans`, or `instrumentationLibrarySpans` of older
  * writers; an attribute's `AnyValue` as {@link FileSpanAttributeValue} says. A byte order mark is skipped.
  * Blank lines, a line that is no OTLP JSON request (the last line cut short by a writer still writing)
- * and a span without valid ids or times are skipped. A line longer than `options.maxLineBytes` (64 MiB,
- * {@link MAX_LINE_BYTES}) is skipped without being held and `options.onLongLine` told its number. Spans
+ * and a span without valid ids or times (an id of all zeros is invalid: W3C Trace Context, OTLP; a parent
+ * span id of zeros is no parent) are skipped. A line longer than `options.maxLineBytes` (64 MiB,
+ * {@link MAX_LINE_BYTES}) is skipped without being held and `options.onLongLine` told its number (without
+ * it, a `TRACEHOP_SPANS_LINE_SKIPPED` process warning, once per process and file). Spans
  * come in file order, each as often as the file holds it (a file written twice over holds each twice);
  * `groupTraces` groups them by trace and keeps a span id read again once.
  * @returns the spans, `[]` for an empty file.
- * @throws SpansFileError when the file cannot be read as spans, its `code` saying why: `ENOENT`,
+ * @throws SpansFileError when the file cannot be read as spans, its `code` saying why: `not-found`,
  *   `not-a-file` (a folder, a device such as /dev/null, a named pipe: never waited on), `unreadable`,
  *   `gzip` (starts with gzip's magic bytes 1f 8b, RFC 1952), `not-otlp` (no line of it is an OTLP JSON
  *   request: another kind of file; or its first line runs past `maxLineBytes`). Its message says what to
@@ -593,44 +715,83 @@ function readFileFrom(
  *   number of bytes, 1 or more.
  */
 export function readSpansFile(path: string, options: ReadSpansFileOptions = {}): FileSpan[] {
-  return readFileFrom(path, 0, options, "readSpansFile");
+  return readFileFrom(path, options, "readSpansFile").spans;
 }
 
 /**
- * Where a spans file ended at a moment ({@link spansFileMark}): which file (its inode, 0 when there was
- * none) and its size in bytes.
+ * Where a spans file ended at a moment ({@link spansFileMark}): which file (its inode and device, 0 when
+ * there was none), its size in bytes, and a fingerprint of its bytes then.
  */
 export interface SpansFileMark {
   /** The file's inode number (`fs.Stats.ino`); 0 when there was no file. */
   ino: number;
   /** Its size in bytes then. */
   size: number;
+  /** The device holding it (`fs.Stats.dev`); not compared when left out (a mark of `{ ino, size }`). */
+  dev?: number | undefined;
+  /**
+   * SHA-256 (64 lower-case hex digits) of its first 64 KiB and of its last 64 KiB before `size`; not
+   * compared when left out. Opaque: give back what spansFileMark returned.
+   */
+  fingerprint?: string | undefined;
 }
 
 /**
  * Where the spans file `path` ends now, to read later what was written after it with
- * {@link readSpansSince}: its inode and size in bytes; `{ ino: 0, size: 0 }` when there is none yet or it
- * cannot be looked at (ENOTDIR, ELOOP, EACCES). Never throws.
+ * {@link readSpansSince}: its inode, device and size in bytes, and a fingerprint of its first and last
+ * 64 KiB (SHA-256; at most 128 KiB read, whatever its size); `{ ino: 0, size: 0 }` when there is none yet
+ * or it cannot be looked at (ENOTDIR, ELOOP, EACCES). Never throws.
  */
 export function spansFileMark(path: string): SpansFileMark {
-  let stats;
+  let fd: number | undefined;
   try {
-    stats = statSync(path, { throwIfNoEntry: false });
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    const mark: SpansFileMark = { ino: stats.ino, size: stats.size, dev: stats.dev };
+    if (stats.isFile()) {
+      const fingerprint = fingerprintOf(fd, stats.size);
+      if (fingerprint !== undefined) mark.fingerprint = fingerprint;
+    }
+    return mark;
   } catch {
-    stats = undefined;
+    // Not there, or not to be opened (permission): as stat sees it, else no file.
+    try {
+      const stats = statSync(path, { throwIfNoEntry: false });
+      if (stats !== undefined) return { ino: stats.ino, size: stats.size, dev: stats.dev };
+    } catch {
+      // ENOTDIR, ELOOP, a path that is no text: no file.
+    }
+    return { ino: 0, size: 0 };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return stats === undefined ? { ino: 0, size: 0 } : { ino: stats.ino, size: stats.size };
+}
+
+/** True when `value` is a whole number, 0 or more (an inode or device number past 2^53 included). */
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
 }
 
 /**
  * The spans written to `path` since `mark` ({@link spansFileMark}): a test's own run in a file other runs
  * appended to. Read from byte `mark.size` on in the file marked; the whole file when `path` is another file
- * now (`replaced`: moved away by a rotation and started anew; the spans written before are in the file
- * moved away) or is shorter than the mark (truncated). A mark of no file (`ino` 0) reads the whole file.
- * The format, what is skipped and the options (`keep`, `maxLineBytes`, `onLongLine`): {@link readSpansFile}.
- * @throws SpansFileError as readSpansFile does (the file removed since: `ENOENT`); a TypeError for a
- *   `path` that is not a non-empty string, a `mark` that is not `{ ino, size }` of whole numbers, or a
- *   `maxLineBytes` that is not a whole number of bytes, 1 or more.
+ * now (`replaced`): another inode or device (rotated by rename, or removed and made again), shorter than
+ * the mark (truncated), or its bytes before the mark no longer those marked (cut and written again past
+ * the mark's size; removed and made again in the inode freed: the fingerprint of its first and last 64 KiB
+ * before the mark differs). Not seen: a file whose first and last 64 KiB before the mark are the same
+ * bytes in the same inode (written again identically there, or changed only in its middle), which is read
+ * from the mark; a mark of `{ ino, size }` alone (made by hand, or by an earlier version) is compared by
+ * inode and size only. A mark that fell inside a line a writer was still writing: that line was being
+ * exported before the mark and is not read. A mark of no file (`ino` 0) reads the whole file. The file is
+ * opened once: the file compared with the mark is the file read. Line numbers (`onLongLine`) count from
+ * the mark (from the file's start when it is read whole).
+ * The format, what is skipped and the options (`keep`, `maxLineBytes`, `onLongLine`): {@link readSpansFile};
+ * but after a mark a first line longer than `maxLineBytes` is skipped and told as any other (the file's
+ * start was before the mark), not refused.
+ * @throws SpansFileError as readSpansFile does (the file removed since: `not-found`); a TypeError for a
+ *   `path` that is not a non-empty string, a `mark` that is not `{ ino, size }` of whole numbers 0 or more
+ *   (with `dev` a whole number and `fingerprint` 64 hex digits when given), or a `maxLineBytes` that is not
+ *   a whole number of bytes, 1 or more.
  */
 export function readSpansSince(
   path: string,
@@ -640,21 +801,15 @@ export function readSpansSince(
   if (
     typeof mark !== "object" ||
     mark === null ||
-    !Number.isSafeInteger(mark.ino) ||
+    !isCount(mark.ino) ||
+    !isCount(mark.size) ||
     !Number.isSafeInteger(mark.size) ||
-    mark.size < 0
+    (mark.dev !== undefined && !isCount(mark.dev)) ||
+    (mark.fingerprint !== undefined &&
+      (typeof mark.fingerprint !== "string" || !/^[0-9a-f]{64}$/.test(mark.fingerprint)))
   )
     throw new TypeError(
       `readSpansSince: ${describeValue(mark)} is no mark; give what spansFileMark(path) returned before the run`,
     );
-  if (typeof path !== "string" || path === "")
-    throw new TypeError(
-      `readSpansSince: ${describeValue(path)} is no path; give the spans file's path (a non-empty string)`,
-    );
-  const now = spansFileMark(path);
-  const replaced = mark.ino !== 0 && (now.ino !== mark.ino || now.size < mark.size);
-  return {
-    spans: readFileFrom(path, replaced || mark.ino === 0 ? 0 : mark.size, options, "readSpansSince"),
-    replaced,
-  };
+  return readFileFrom(path, options, "readSpansSince", mark);
 }

@@ -282,7 +282,7 @@ test("a file that cannot be read as spans: a SpansFileError whose code and messa
   };
   const missing = join(dir, "missing.jsonl");
   assert.deepEqual(errorOf(missing), {
-    code: "ENOENT",
+    code: "not-found",
     reason: "does not exist",
     message: `spans file "${missing}" does not exist; give the file startTracing writes (its spansFile option, TRACEHOP_SPANS_FILE) or the Collector file exporter's output (format: json), after a process wrote spans`,
   });

@@ -1,16 +1,16 @@
 // `tracehop spans [FILE]`: the traces of an OTLP JSON-lines spans file printed as trees. Reached, as
 // inspect is, only through `runTracehop` (its `CommandIo`: no `process` here).
-import { closeSync, openSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { MAX_QUOTED_VALUE_CHARACTERS, quoteWritten } from "../describe-value.js";
 import { nearestName } from "../edit-distance.js";
 import { hex16ToDecimal } from "../propagation/datadog/ids.js";
 import { DEFAULT_SPANS_FILE } from "../tracing/tracing-config.js";
 import type { CommandIo } from "./command.js";
-import { fdInput, type InputSource } from "./read-input.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable } from "./report.js";
 import {
   MAX_LINE_BYTES,
   readSpans,
+  type ByteSource,
   type FileSpan,
   type ReadSpansSourceOptions,
   type SpansReading,
@@ -41,6 +41,7 @@ read again is shown and counted once (the header says how many duplicates); a cy
 shown once, from its span that started first, and said on that line.
 
   FILE         the spans file; without it, TRACEHOP_SPANS_FILE, else ${DEFAULT_SPANS_FILE}
+               (a regular file: a named pipe or a device is refused, read it with -)
   -            read the lines from standard input (ssh host cat spans.jsonl | tracehop spans -)
   --           the end of the options, before a file whose name starts with -
   --trace ID   that trace alone: 32 hex digits (W3C, any case), a traceparent value or header
@@ -213,17 +214,46 @@ function splitCommand(file: string): string {
   return `jq -c '.resourceSpans[] | {resourceSpans: [.]}' ${file} | tracehop spans -`;
 }
 
+/** What a file that is no regular file is, for the messages: `a named pipe`, `a character device`. */
+function kindOfFile(stats: Stats): string {
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
 /**
- * The file `path` opened for reading, after checking what it is.
+ * The error of `path`, which is `stats`, no regular file: a folder as before; a named pipe, a device or a
+ * socket refused as tracehop/spans refuses them (never waited on for a writer: a file is also read twice
+ * for --last), with the way to read one: as standard input.
+ */
+function notRegular(path: string, stats: Stats): SpansInputError {
+  if (stats.isDirectory()) return new SpansInputError(`${JSON.stringify(path)} is a folder; ${GIVE_FILE}`);
+  return new SpansInputError(
+    `${JSON.stringify(path)} is ${kindOfFile(stats)}, not a regular file (a file is read without waiting for a writer, and --last reads it twice); ` +
+      `read it as standard input: tracehop spans - < ${JSON.stringify(path)}`,
+  );
+}
+
+/**
+ * The regular file `path` opened for reading (without waiting: O_NONBLOCK, as tracehop/spans opens it),
+ * after checking what it is on the descriptor opened.
  * @throws {@link SpansInputError} saying what is wrong: no such file (and, for the `defaulted` path, how a
- *   file comes to be there), a folder, permission.
+ *   file comes to be there), a folder, a named pipe, a device or a socket, permission.
  */
 function openSpansFile(path: string, defaulted: string | undefined): number {
+  let fd: number | undefined;
   try {
-    if (statSync(path).isDirectory())
-      throw new SpansInputError(`${JSON.stringify(path)} is a folder; ${GIVE_FILE}`);
-    return openSync(path, "r");
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw notRegular(path, stats);
+    const opened = fd;
+    fd = undefined;
+    return opened;
   } catch (err) {
+    if (fd !== undefined) closeSync(fd);
     if (err instanceof SpansInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && defaulted !== undefined)
@@ -233,6 +263,14 @@ function openSpansFile(path: string, defaulted: string | undefined): number {
       );
     if (code === "ENOENT")
       throw new SpansInputError(`cannot read ${JSON.stringify(path)}: no such file; ${GIVE_FILE}`);
+    // A socket or a folder open refused: said as what it is.
+    let stats: Stats | undefined;
+    try {
+      stats = statSync(path);
+    } catch {
+      stats = undefined;
+    }
+    if (stats !== undefined && !stats.isFile()) throw notRegular(path, stats);
     const message = String((err as Error).message ?? err).split("\n")[0];
     throw new SpansInputError(
       `cannot read ${JSON.stringify(path)} (${message}); make it readable, or ${GIVE_FILE}`,
@@ -277,21 +315,34 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
   let reading: SpansReading;
   /** How many traces the file holds, when a first reading counted them (`--last` of a file). */
   let traceCount: number | undefined;
-  /** One reading of the file (or standard input), its errors said as input that cannot be read. */
+  /**
+   * The file, opened once at the first reading: the second reading of --last reads the same file from its
+   * start, even when another took its path between (a rotation).
+   */
+  let fd: number | undefined;
+  /** One reading of the file from its start (or of standard input), its errors said as input that cannot be read. */
   const readOnce = (
     keepSpan: ((span: FileSpan) => boolean) | undefined,
     options?: ReadSpansSourceOptions,
   ): SpansReading => {
-    let fd: number | undefined;
     try {
-      const source: InputSource = path === "-" ? io.stdin : fdInput((fd = openSpansFile(path, defaulted)));
+      let source: ByteSource = io.stdin;
+      if (path !== "-") {
+        const file = (fd ??= openSpansFile(path, defaulted));
+        let position = 0;
+        source = {
+          read: (buffer, offset, length) => {
+            const n = readSync(file, buffer, offset, length, position);
+            position += n;
+            return n;
+          },
+        };
+      }
       return readSpans(source, keepSpan, options);
     } catch (err) {
       if (err instanceof SpansInputError) throw err;
       const message = String((err as Error).message ?? err).split("\n")[0];
       throw new SpansInputError(`cannot read ${what} (${message}); ${GIVE_FILE}`);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
   };
   try {
@@ -350,6 +401,8 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
         "this is a bug in tracehop spans: please report it\n",
     );
     return EXIT_FAILED;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   if (reading.badLines > 0) {
     const first = reading.firstBad!;
@@ -367,7 +420,7 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
   if (reading.badSpans > 0)
     io.writeErr(
       `tracehop spans: ${reading.badSpans} span${reading.badSpans === 1 ? "" : "s"} of ${what} skipped: ` +
-        "a trace or span id that is not hex of 32 or 16 digits, or no start or end time\n",
+        "a trace or span id that is not hex of 32 or 16 digits (or is all zeros), or no start or end time\n",
     );
   const traces = groupTraces(reading.spans);
   if (traces.length === 0) {

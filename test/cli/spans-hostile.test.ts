@@ -161,14 +161,25 @@ describe("tracehop spans: a line too long, spans given twice, parents in a cycle
     "give the spans file startTracing writes (its spansFile option, TRACEHOP_SPANS_FILE) or a Collector file exporter's output (format: json)";
   const JQ = `jq -c '.resourceSpans[] | {resourceSpans: [.]}' FILE | tracehop spans -`;
 
-  test("/dev/zero (no line end, ever): refused in one line once the first line passes 64 MiB, exit 2, not read to V8's string limit", () => {
-    const result = runBin(["spans", "/dev/zero"]);
-    assert.deepEqual(result, {
+  test("/dev/zero (no line end, ever) on standard input: refused in one line once the first line passes 64 MiB, exit 2, not read to V8's string limit; named as the file, refused as a device", () => {
+    const zero = openSync("/dev/zero", "r");
+    try {
+      assert.deepEqual(runBin(["spans", "-"], { stdin: zero }), {
+        code: 2,
+        stdout: "",
+        stderr:
+          `tracehop spans: standard input is no OTLP JSON-lines spans file: line 1 runs past 64 MiB without a line end ` +
+          `(the most tracehop spans reads of one line); ${GIVE}; a spans file of requests that large: ${JQ}\n`,
+      });
+    } finally {
+      closeSync(zero);
+    }
+    assert.deepEqual(runBin(["spans", "/dev/zero"]), {
       code: 2,
       stdout: "",
       stderr:
-        `tracehop spans: "/dev/zero" is no OTLP JSON-lines spans file: line 1 runs past 64 MiB without a line end ` +
-        `(the most tracehop spans reads of one line); ${GIVE}; a spans file of requests that large: ${JQ}\n`,
+        'tracehop spans: "/dev/zero" is a character device, not a regular file (a file is read without waiting for a writer, and --last reads it twice); ' +
+        'read it as standard input: tracehop spans - < "/dev/zero"\n',
     });
   });
 

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { runModuleScript } from "../support/child-script.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -394,6 +395,27 @@ describe("tracehop spans: what it refuses, in one line with what to fix", () => 
         { code, stdout: "", stderr: `tracehop spans: ${message}\n${help}` },
         args.join(" "),
       );
+    }
+  });
+
+  test("a named pipe, a device: refused at once as the library refuses them (never waited on for a writer), with the way to read one: standard input", (t) => {
+    const dir = tempDir(t, "h1-spans-fifo");
+    const fifo = join(dir, "spans.fifo");
+    const made = spawnSync("mkfifo", [fifo]);
+    assert.equal(made.status, 0, String(made.stderr));
+    // No writer ever comes: a blocking open would wait until the bound kills it.
+    for (const [path, kind] of [
+      [fifo, "a named pipe"],
+      ["/dev/null", "a character device"],
+    ] as const) {
+      const result = run(["spans", "--all", path], undefined, process.env, 20_000);
+      assert.deepEqual(result, {
+        code: 2,
+        stdout: "",
+        stderr:
+          `tracehop spans: "${path}" is ${kind}, not a regular file (a file is read without waiting for a writer, and --last reads it twice); ` +
+          `read it as standard input: tracehop spans - < "${path}"\n`,
+      });
     }
   });
 

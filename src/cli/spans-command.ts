@@ -384,7 +384,10 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
         `${what} is no OTLP JSON-lines spans file: line ${reading.firstLong} runs past ${MAX_LINE_SHOWN} without a line end ` +
           `(the most tracehop spans reads of one line); ${GIVE_FILE}; a spans file of requests that large: ${splitCommand("FILE")}`,
       );
-    if (reading.lines > 0 && reading.badLines === reading.lines) {
+    // A last line still being written (no line end yet) is no sign of another kind of file, as
+    // tracehop/spans reads it: a file whose only line it is holds no spans yet.
+    const cut = reading.lastLineCut ? 1 : 0;
+    if (reading.lines > cut && reading.badLines === reading.lines) {
       const first = reading.firstBad!;
       throw new SpansInputError(
         `${what} is no OTLP JSON-lines spans file: line ${first.line} is ${first.reason}` +

@@ -431,6 +431,26 @@ describe("tracehop spans: what it refuses, in one line with what to fix", () => 
     );
   });
 
+  test("a file whose only line is still being written (no line end yet): no spans yet, exit 1, not refused as no spans file (as tracehop/spans reads it)", (t) => {
+    const file = join(tempDir(t, "h1-spans-first-cut"), "spans.jsonl");
+    writeFileSync(file, COLLECTOR_LINE.slice(0, 40));
+    for (const args of [
+      ["spans", file],
+      ["spans", "--all", file],
+    ]) {
+      const result = run(args);
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.stdout, "");
+      assert.match(
+        result.stderr,
+        /^tracehop spans: 1 of 1 lines of ".*" skipped, no OTLP JSON \(line 1 is not JSON \(.*\); a line cut short by a writer still writing is one\)\ntracehop spans: ".*" holds no spans\n$/,
+      );
+    }
+    // With a line end it is a whole line of no JSON: refused.
+    appendFileSync(file, "\n");
+    assert.equal(run(["spans", file]).code, 2);
+  });
+
   test("a line longer than a read, a character split between reads: read whole, as written", (t) => {
     const file = join(tempDir(t, "spans-long"), "spans.jsonl");
     // A name of 70 000 "é" (two bytes each): the line spans several 64 KiB reads, one of which ends mid-character.

@@ -484,7 +484,7 @@ export interface ReadSpansFileOptions {
    * Called with the number (from 1, blank lines counted) of each line skipped for being longer than
    * `maxLineBytes`, once a line, in file order, before the reader returns: its spans are missing from what
    * it returns (counted from the mark for `readSpansSince`). Without it, the skip is said once per process
-   * and file as a `TRACEHOP_SPANS_LINE_SKIPPED` process warning (docs/warnings.md). To read such a line,
+   * and file as a `TRACEHOP_SPANS_SKIPPED` process warning (docs/warnings.md). To read such a line,
    * give each of its requests a line of its own (docs/export.md, "Reading the spans file from code").
    */
   onLongLine?: ((line: number) => void) | undefined;
@@ -508,25 +508,51 @@ function bytesShown(bytes: number): string {
 /** The command that gives each request of a spans file a line of its own (OTLP allows it). */
 const SPLIT_REQUESTS = "jq -c '.resourceSpans[] | {resourceSpans: [.]}' FILE";
 
-/** Files whose skipped long lines were said: at most this many in a process, then none more. */
-const MAX_LINE_SKIPPED_WARNINGS = 16;
+/** Files whose skipped spans were said: at most this many in a process, then none more. */
+const MAX_SKIPPED_WARNINGS = 16;
 
 /**
- * The `TRACEHOP_SPANS_LINE_SKIPPED` process warning for `lines` (their numbers) of `path` skipped by
- * `where` (a reader given no `onLongLine`): once per process and path, for at most
- * {@link MAX_LINE_SKIPPED_WARNINGS} paths. Said whether tracing is on or not: reading a file is no tracing.
+ * The `TRACEHOP_SPANS_SKIPPED` process warning for what `where` skipped of `path` without a word: lines
+ * longer than `maxLineBytes` when no `onLongLine` was given (`longLines`, their numbers), lines of no
+ * OTLP JSON among good ones (a last line still being written is no skip), spans without valid ids or
+ * times. Once per process and path, for at most {@link MAX_SKIPPED_WARNINGS} paths; nothing when nothing
+ * was skipped. Said whether tracing is on or not: reading a file is no tracing.
  */
-function warnLinesSkipped(where: string, path: string, lines: readonly number[], maxLineBytes: number): void {
-  const key = `spans-line-skipped:${path}`;
-  if (hasWarned(key) || !countWithin("spans-line-skipped", MAX_LINE_SKIPPED_WARNINGS)) return;
+function warnSkipped(
+  where: string,
+  path: string,
+  reading: SpansReading,
+  longLines: readonly number[],
+  maxLineBytes: number,
+): void {
+  const badLines = reading.badLines - (reading.lastLineCut ? 1 : 0);
+  if (longLines.length === 0 && badLines === 0 && reading.badSpans === 0) return;
+  const key = `spans-skipped:${path}`;
+  if (hasWarned(key) || !countWithin("spans-skipped", MAX_SKIPPED_WARNINGS)) return;
   markWarned(key);
-  const one = lines.length === 1;
+  const parts: string[] = [];
+  if (longLines.length > 0) {
+    const one = longLines.length === 1;
+    parts.push(
+      `${one ? "1 line" : `${longLines.length} lines`} longer than maxLineBytes (${bytesShown(maxLineBytes)}) ` +
+        `(${one ? "" : "the first: "}line ${longLines[0]}; to read ${one ? "it" : "them"}, give each of ${one ? "its" : "their"} ` +
+        `requests a line of its own: ${SPLIT_REQUESTS}, or pass onLongLine to be told each line instead)`,
+    );
+  }
+  if (badLines > 0) {
+    const first = reading.firstBad!;
+    parts.push(
+      `${badLines === 1 ? "1 line that is" : `${badLines} lines that are`} no OTLP JSON (line ${first.line} is ${first.reason})`,
+    );
+  }
+  if (reading.badSpans > 0)
+    parts.push(
+      `${reading.badSpans === 1 ? "1 span" : `${reading.badSpans} spans`} without a valid trace or span id ` +
+        "(hex of 32 or 16 digits, not all zeros) or start and end times",
+    );
   emitSettingWarningOnce(
-    `tracehop ${where}: ${one ? `line ${lines[0]} of ${quoteLocation(path)}` : `${lines.length} lines of ${quoteLocation(path)}`} skipped` +
-      `${one ? "" : ` (the first: line ${lines[0]})`}: longer than maxLineBytes (${bytesShown(maxLineBytes)}); ` +
-      `${one ? "its" : "their"} spans are missing from what it returned; to read ${one ? "it" : "them"}, give each of ` +
-      `${one ? "its" : "their"} requests a line of its own (${SPLIT_REQUESTS}), or pass onLongLine to be told each line instead of this warning`,
-    "TRACEHOP_SPANS_LINE_SKIPPED",
+    `tracehop ${where}: spans of ${quoteLocation(path)} skipped, missing from what it returned: ${parts.join("; ")}`,
+    "TRACEHOP_SPANS_SKIPPED",
   );
 }
 
@@ -685,7 +711,7 @@ function readFileFrom(
     );
   }
   if (options.onLongLine !== undefined) for (const line of longLines) options.onLongLine(line);
-  else if (longLines.length > 0) warnLinesSkipped(where, path, longLines, maxLineBytes);
+  warnSkipped(where, path, reading, options.onLongLine === undefined ? longLines : [], maxLineBytes);
   return { spans: reading.spans, replaced };
 }
 
@@ -703,7 +729,8 @@ function readFileFrom(
  * and a span without valid ids or times (an id of all zeros is invalid: W3C Trace Context, OTLP; a parent
  * span id of zeros is no parent) are skipped. A line longer than `options.maxLineBytes` (64 MiB,
  * {@link MAX_LINE_BYTES}) is skipped without being held and `options.onLongLine` told its number (without
- * it, a `TRACEHOP_SPANS_LINE_SKIPPED` process warning, once per process and file). Spans
+ * it, a `TRACEHOP_SPANS_SKIPPED` process warning, once per process and file, which also says lines of no
+ * OTLP JSON among good ones and spans skipped for their ids or times). Spans
  * come in file order, each as often as the file holds it (a file written twice over holds each twice);
  * `groupTraces` groups them by trace and keeps a span id read again once.
  * @returns the spans, `[]` for an empty file.

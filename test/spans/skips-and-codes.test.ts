@@ -54,15 +54,21 @@ async function warningsOf(call: () => void): Promise<(Error & { code?: string })
   return seen.filter((w) => w.code?.startsWith("TRACEHOP_"));
 }
 
-test("a line skipped for its length without onLongLine: a TRACEHOP_SPANS_LINE_SKIPPED warning, once per file; none with onLongLine", async (t) => {
+test("spans skipped without a word (a line too long without onLongLine, a line of no OTLP JSON among good ones, a span of invalid ids): a TRACEHOP_SPANS_SKIPPED warning, once per file", async (t) => {
   const dir = tempDir(t, "h1-skips");
   const file = join(dir, "spans.jsonl");
   const long = line("00000000000000a2", "x".repeat(5000));
   writeFileSync(file, [line("00000000000000a1", "kept"), long, long].join("\n") + "\n");
-  const quiet = join(dir, "told.jsonl");
-  writeFileSync(quiet, [line("00000000000000a1", "kept"), long].join("\n") + "\n");
+  const told = join(dir, "told.jsonl");
+  writeFileSync(told, [line("00000000000000a1", "kept"), long].join("\n") + "\n");
+  // onLongLine given and nothing else skipped: nothing to say. A last line still being written is no skip.
   assert.deepEqual(
-    await warningsOf(() => readSpansFile(quiet, { maxLineBytes: 4096, onLongLine: () => {} })),
+    await warningsOf(() => readSpansFile(told, { maxLineBytes: 4096, onLongLine: () => {} })),
+    [],
+  );
+  appendFileSync(told, line("00000000000000a3", "cut").slice(0, 30));
+  assert.deepEqual(
+    await warningsOf(() => readSpansFile(told, { maxLineBytes: 4096, onLongLine: () => {} })),
     [],
   );
   const first = await warningsOf(() =>
@@ -75,23 +81,43 @@ test("a line skipped for its length without onLongLine: a TRACEHOP_SPANS_LINE_SK
     first.map((w) => [w.code, w.message]),
     [
       [
-        "TRACEHOP_SPANS_LINE_SKIPPED",
-        `tracehop readSpansFile: 2 lines of "${file}" skipped (the first: line 2): longer than maxLineBytes (4096 bytes); ` +
-          "their spans are missing from what it returned; to read them, give each of their requests a line of its own " +
-          `(jq -c '.resourceSpans[] | {resourceSpans: [.]}' FILE), or pass onLongLine to be told each line instead of this warning`,
+        "TRACEHOP_SPANS_SKIPPED",
+        `tracehop readSpansFile: spans of "${file}" skipped, missing from what it returned: ` +
+          "2 lines longer than maxLineBytes (4096 bytes) (the first: line 2; to read them, give each of their requests a line of its own: " +
+          "jq -c '.resourceSpans[] | {resourceSpans: [.]}' FILE, or pass onLongLine to be told each line instead)",
       ],
     ],
   );
-  // The same file again: said once. readSpansSince says it as itself.
+  // The same file again: said once.
   assert.deepEqual(await warningsOf(() => readSpansFile(file, { maxLineBytes: 4096 })), []);
-  const other = join(dir, "other.jsonl");
-  writeFileSync(other, line("00000000000000a1", "kept") + "\n");
-  const mark = { ino: 0, size: 0 };
-  appendFileSync(other, long + "\n");
-  const since = await warningsOf(() => readSpansSince(other, mark, { maxLineBytes: 4096 }));
-  assert.deepEqual(
-    since.map((w) => [w.code, w.message.split(":")[0] + ":" + w.message.split(":")[1]]),
-    [["TRACEHOP_SPANS_LINE_SKIPPED", `tracehop readSpansSince: line 2 of "${other}" skipped`]],
+  // A line of no OTLP JSON among good ones (two writers' lines mixed) and spans of invalid ids: said too,
+  // onLongLine or not; readSpansSince says it as itself.
+  const mixed = join(dir, "mixed.jsonl");
+  writeFileSync(
+    mixed,
+    [
+      line("00000000000000a1", "kept"),
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8e',
+      line("0000000000000000", "zero span id"),
+      line("00000000000000a4", "no trace id", "", "abc"),
+      line("00000000000000a5", "kept too"),
+    ].join("\n") + "\n",
+  );
+  const since = await warningsOf(() =>
+    assert.deepEqual(
+      readSpansSince(mixed, { ino: 0, size: 0 }, { onLongLine: () => {} }).spans.map((s) => s.name),
+      ["kept", "kept too"],
+    ),
+  );
+  assert.equal(since.length, 1);
+  assert.equal(since[0]!.code, "TRACEHOP_SPANS_SKIPPED");
+  assert.match(
+    since[0]!.message,
+    new RegExp(
+      `^tracehop readSpansSince: spans of "${mixed}" skipped, missing from what it returned: ` +
+        "1 line that is no OTLP JSON \\(line 2 is not JSON \\(.*\\)\\); " +
+        "2 spans without a valid trace or span id \\(hex of 32 or 16 digits, not all zeros\\) or start and end times$",
+    ),
   );
 });
 

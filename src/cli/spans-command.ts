@@ -423,7 +423,7 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
   if (reading.badSpans > 0)
     io.writeErr(
       `tracehop spans: ${reading.badSpans} span${reading.badSpans === 1 ? "" : "s"} of ${what} skipped: ` +
-        "a trace or span id that is not hex of 32 or 16 digits (or is all zeros), or no start or end time\n",
+        "a trace or span id that is not hex of 32 or 16 digits (or is all zeros), no start or end time, or an attribute value nested over 128 levels deep\n",
     );
   const traces = groupTraces(reading.spans);
   if (traces.length === 0) {

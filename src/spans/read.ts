@@ -73,7 +73,10 @@ export interface SpansReading {
   firstBad: { line: number; reason: string } | undefined;
   /** True when the last line had no line end and was no JSON: a line a writer is still writing. */
   lastLineCut: boolean;
-  /** Spans left out for an id that is not hex of the right length (or is all zeros), or no start or end time. */
+  /**
+   * Spans left out for an id that is not hex of the right length (or is all zeros), no start or end time,
+   * or an attribute value nested deeper than 128 levels.
+   */
   badSpans: number;
   /** The bytes read: for a second reading of the same lines of a file still being appended to. */
   bytes: number;
@@ -325,8 +328,12 @@ function enumValue(value: unknown, names: Record<string, number>): number {
   return 0;
 }
 
-/** The span `value` of OTLP/JSON, or `undefined` when its ids or times are not valid. */
+/**
+ * The span `value` of OTLP/JSON, or `undefined` when its ids or times are not valid, or an attribute value
+ * (its own, a link's or an event's) is nested deeper than {@link MAX_VALUE_DEPTH}.
+ */
 function spanOf(value: unknown, service: string): FileSpan | undefined {
+  tooDeep = false;
   const s = fields(value);
   const traceId = hexId(s.traceId, 32);
   const spanId = hexId(s.spanId, 16);
@@ -350,6 +357,8 @@ function spanOf(value: unknown, service: string): FileSpan | undefined {
     };
   });
   const status = fields(s.status);
+  const attributes = attributesOf(s.attributes);
+  if (tooDeep) return undefined;
   return {
     traceId,
     spanId,
@@ -359,7 +368,7 @@ function spanOf(value: unknown, service: string): FileSpan | undefined {
     service,
     startNanos,
     endNanos,
-    attributes: attributesOf(s.attributes),
+    attributes,
     links,
     events,
     statusCode: enumValue(status.code, STATUS_NAMES),
@@ -372,20 +381,35 @@ function spanOf(value: unknown, service: string): FileSpan | undefined {
  * holds), each key an own property (`__proto__` too: Object.fromEntries defines it, never sets the
  * prototype); a key given twice, its last value.
  */
-function attributesOf(list: unknown): FileSpanAttributes {
+function attributesOf(list: unknown, depth = 0): FileSpanAttributes {
   const entries: [string, FileSpanAttributeValue][] = [];
   for (const attribute of arrayOf(list)) {
     const { key, value } = fields(attribute);
-    if (typeof key === "string") entries.push([key, valueOf(value)]);
+    if (typeof key === "string") entries.push([key, valueOf(value, depth + 1)]);
   }
   return Object.fromEntries(entries);
 }
+
+/**
+ * The deepest attribute value read, in levels (an attribute's own value is level 1; each `arrayValue` or
+ * `kvlistValue` around a value one more): 128. OTLP sets no bound; real values nest a few levels. A span
+ * with a value deeper is skipped and counted (`badSpans`): a hostile line is read without overflowing
+ * the stack, and the file's other spans are read.
+ */
+const MAX_VALUE_DEPTH = 128;
+
+/** Set when a value deeper than {@link MAX_VALUE_DEPTH} was met since {@link spanOf} began a span. */
+let tooDeep = false;
 
 /** A decimal integer of OTLP/JSON's `intValue` (int64: a string, or a number). */
 const INTEGER = /^-?\d{1,20}$/;
 
 /** An OTLP/JSON `AnyValue` as a {@link FileSpanAttributeValue}. */
-function valueOf(anyValue: unknown): FileSpanAttributeValue {
+function valueOf(anyValue: unknown, depth: number): FileSpanAttributeValue {
+  if (depth > MAX_VALUE_DEPTH) {
+    tooDeep = true;
+    return null;
+  }
   const value = fields(anyValue);
   if (typeof value.stringValue === "string") return value.stringValue;
   if (typeof value.boolValue === "boolean") return value.boolValue;
@@ -402,8 +426,9 @@ function valueOf(anyValue: unknown): FileSpanAttributeValue {
   }
   if (value.doubleValue !== undefined) return Number(value.doubleValue);
   if (typeof value.bytesValue === "string") return new Uint8Array(Buffer.from(value.bytesValue, "base64"));
-  if (value.arrayValue !== undefined) return arrayOf(fields(value.arrayValue).values).map(valueOf);
-  if (value.kvlistValue !== undefined) return attributesOf(fields(value.kvlistValue).values);
+  if (value.arrayValue !== undefined)
+    return arrayOf(fields(value.arrayValue).values).map((item) => valueOf(item, depth + 1));
+  if (value.kvlistValue !== undefined) return attributesOf(fields(value.kvlistValue).values, depth);
   return null;
 }
 
@@ -548,7 +573,7 @@ function warnSkipped(
   if (reading.badSpans > 0)
     parts.push(
       `${reading.badSpans === 1 ? "1 span" : `${reading.badSpans} spans`} without a valid trace or span id ` +
-        "(hex of 32 or 16 digits, not all zeros) or start and end times",
+        "(hex of 32 or 16 digits, not all zeros) or start and end times, or an attribute value nested over 128 levels deep",
     );
   emitSettingWarningOnce(
     `tracehop ${where}: spans of ${quoteLocation(path)} skipped, missing from what it returned: ${parts.join("; ")}`,

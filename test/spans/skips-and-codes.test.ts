@@ -116,7 +116,7 @@ test("spans skipped without a word (a line too long without onLongLine, a line o
     new RegExp(
       `^tracehop readSpansSince: spans of "${mixed}" skipped, missing from what it returned: ` +
         "1 line that is no OTLP JSON \\(line 2 is not JSON \\(.*\\)\\); " +
-        "2 spans without a valid trace or span id \\(hex of 32 or 16 digits, not all zeros\\) or start and end times$",
+        "2 spans without a valid trace or span id \\(hex of 32 or 16 digits, not all zeros\\) or start and end times, or an attribute value nested over 128 levels deep$",
     ),
   );
 });
@@ -134,7 +134,7 @@ test("SpansFileError codes are all kebab-case; a missing file is not-found, its 
   }
 });
 
-test("ids that are all zeros: a parent of zeros is a root; a span of the zero trace or zero span id is skipped", (t) => {
+test("ids that are all zeros: a parent of zeros is a root; a span of the zero trace or zero span id is skipped", async (t) => {
   const file = join(tempDir(t, "h1-zeros"), "spans.jsonl");
   writeFileSync(
     file,
@@ -145,13 +145,16 @@ test("ids that are all zeros: a parent of zeros is a root; a span of the zero tr
       line("00000000000000a3", "no trace id", "", "0".repeat(32)),
     ].join("\n") + "\n",
   );
-  assert.deepEqual(
-    readSpansFile(file).map((s) => [s.name, s.parentSpanId]),
-    [
-      ["root", undefined],
-      ["child", "00000000000000a1"],
-    ],
+  const warnings = await warningsOf(() =>
+    assert.deepEqual(
+      readSpansFile(file).map((s) => [s.name, s.parentSpanId]),
+      [
+        ["root", undefined],
+        ["child", "00000000000000a1"],
+      ],
+    ),
   );
+  assert.match(warnings[0]?.message ?? "", /: 2 spans without a valid trace or span id /);
 });
 
 test("a mark whose inode is past 2^53 (a 64-bit inode number as a JS number) is a mark: another file now, read whole", (t) => {
@@ -159,4 +162,42 @@ test("a mark whose inode is past 2^53 (a 64-bit inode number as a JS number) is 
   writeFileSync(file, line("00000000000000a1", "kept") + "\n");
   const result = readSpansSince(file, { ino: 2 ** 60, size: 10 });
   assert.deepEqual([result.spans.map((s) => s.name), result.replaced], [["kept"], true]);
+});
+
+test("an attribute value nested thousands of levels deep (a hostile line): that span skipped and said, the file and its other spans read", async (t) => {
+  const file = join(tempDir(t, "h1-deep"), "spans.jsonl");
+  const depth = 5000;
+  const value = '{"arrayValue":{"values":['.repeat(depth) + '{"stringValue":"x"}' + "]}}".repeat(depth);
+  const deep = line("00000000000000a2", "deep").replace(
+    '"name":"deep"',
+    `"name":"deep","attributes":[{"key":"k","value":${value}}]`,
+  );
+  // 128 levels: read, as deep as it is.
+  const nested = '{"arrayValue":{"values":['.repeat(127) + '{"stringValue":"x"}' + "]}}".repeat(127);
+  const fine = line("00000000000000a3", "nested").replace(
+    '"name":"nested"',
+    `"name":"nested","attributes":[{"key":"k","value":${nested}}]`,
+  );
+  writeFileSync(file, [line("00000000000000a1", "kept"), deep, fine].join("\n") + "\n");
+  const warnings = await warningsOf(() => {
+    const spans = readSpansFile(file);
+    assert.deepEqual(
+      spans.map((s) => s.name),
+      ["kept", "nested"],
+    );
+    let v: unknown = spans[1]!.attributes.k;
+    let levels = 0;
+    while (Array.isArray(v)) [v, levels] = [v[0], levels + 1];
+    assert.deepEqual([v, levels], ["x", 127]);
+  });
+  // Only this file's (an earlier test's warning may come on this one's tick).
+  const ours = warnings.filter((w) => w.message.includes(file));
+  assert.deepEqual(
+    ours.map((w) => w.code),
+    ["TRACEHOP_SPANS_SKIPPED"],
+  );
+  assert.match(
+    ours[0]!.message,
+    /1 span without a valid trace or span id .* or an attribute value nested over 128 levels deep$/,
+  );
 });

@@ -496,7 +496,8 @@ function notRegular(path: string, stats: Stats): SpansFileError {
 export interface ReadSpansFileOptions {
   /**
    * Keeps only the spans this returns true for (a trace's: `(s) => s.traceId === id`): a file larger than
-   * memory is read a chunk at a time, and only the spans kept are held. Default: every span.
+   * memory is read a chunk at a time, and only the spans kept are held. Default: every span. What it
+   * throws comes out of the reader as it is.
    */
   keep?: ((span: FileSpan) => boolean) | undefined;
   /**
@@ -648,6 +649,20 @@ function readFileFrom(
   let fd: number | undefined;
   let reading: SpansReading;
   let replaced = false;
+  // An error of the caller's `keep` is theirs: it comes out as it is, never said as a file unreadable.
+  let keepFailed: { error: unknown } | undefined;
+  const { keep } = options;
+  const keepSpan =
+    keep === undefined
+      ? undefined
+      : (span: FileSpan): boolean => {
+          try {
+            return keep(span);
+          } catch (error) {
+            keepFailed = { error };
+            throw error;
+          }
+        };
   try {
     // O_NONBLOCK: a named pipe at the path would otherwise hold this process until a writer comes.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -669,7 +684,7 @@ function readFileFrom(
           return n;
         },
       },
-      options.keep,
+      keepSpan,
       {
         maxBytes: Math.max(0, stats.size - offset),
         maxLineBytes,
@@ -678,6 +693,7 @@ function readFileFrom(
       },
     );
   } catch (err) {
+    if (keepFailed !== undefined) throw keepFailed.error;
     if (err instanceof SpansFileError) throw err;
     const { code } = err as NodeJS.ErrnoException;
     if (code === "ENOENT")

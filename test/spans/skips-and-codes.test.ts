@@ -201,3 +201,31 @@ test("an attribute value nested thousands of levels deep (a hostile line): that 
     /1 span without a valid trace or span id .* or an attribute value nested over 128 levels deep$/,
   );
 });
+
+test("an error thrown by the caller's keep comes out as it is, not as a file that cannot be read", (t) => {
+  const file = join(tempDir(t, "h1-keep-throws"), "spans.jsonl");
+  writeFileSync(file, line("00000000000000a1", "kept") + "\n");
+  const mine = new Error("an assertion in keep");
+  assert.throws(
+    () =>
+      readSpansFile(file, {
+        keep: () => {
+          throw mine;
+        },
+      }),
+    (err: unknown) => err === mine,
+  );
+  assert.throws(
+    () =>
+      readSpansSince(
+        file,
+        { ino: 0, size: 0 },
+        {
+          keep: () => {
+            throw mine;
+          },
+        },
+      ),
+    (err: unknown) => err === mine,
+  );
+});

@@ -109,9 +109,27 @@ function formatReport(report: InspectReport): string {
 }
 
 /**
+ * Characters a terminal acts on or shows as nothing (`TERMINAL_CONTROLS`: C1 controls such as U+009B,
+ * the one-character CSI, DEL, U+2028, the bidirectional overrides, zero width characters) that
+ * `JSON.stringify` writes as they are: it escapes only U+0000-U+001F (ECMA-262 `QuoteJSONString`).
+ */
+const JSON_UNESCAPED_CONTROLS = new RegExp(TERMINAL_CONTROLS.source.replace("\\u0000-\\u001f", ""), "g");
+
+/**
+ * `JSON.stringify(value, null, 2)` with each {@link JSON_UNESCAPED_CONTROLS} character written as its
+ * `\uXXXX` escape: the same JSON value (RFC 8259 §7: any character may be escaped; such characters
+ * occur only inside strings), shown on a terminal as the text report shows a value it quotes. What the
+ * report quotes of the input (a tracestate member, an origin, a header name) cannot move the cursor,
+ * start an escape sequence or reorder the line.
+ */
+function jsonText(value: unknown): string {
+  return escapeUnprintable(JSON.stringify(value, null, 2), JSON_UNESCAPED_CONTROLS);
+}
+
+/**
  * What `tracehop inspect` prints for its reports, and its exit code: one object in, one report out;
  * rows in (`rows`), a report per row in row order ("row i of n: " before each text report, a JSON
- * array with `json`, byte for byte what `JSON.stringify(reports, null, 2)` writes). `readNote`: what the
+ * array with `json`, what `JSON.stringify(reports, null, 2)` writes but for {@link jsonText}'s escapes). `readNote`: what the
  * input was read as (one JSON array read as rows, by `parseInspectInput`), the text output's first line (`--json` gives
  * it as each report's `arrayElement`). {@link EXIT_VALID}
  * when every report holds a valid context, else {@link EXIT_NO_CONTEXT}.
@@ -142,8 +160,8 @@ export async function writeReports<T>(
         rows
           ? // An element of JSON.stringify(reports, null, 2): indented one level (JSON text holds no
             // raw line break inside a string, so every "\n" is between tokens).
-            "  " + JSON.stringify(one, null, 2).replaceAll("\n", "\n  ") + (i < count - 1 ? ",\n" : "\n")
-          : JSON.stringify(one, null, 2) + "\n",
+            "  " + jsonText(one).replaceAll("\n", "\n  ") + (i < count - 1 ? ",\n" : "\n")
+          : jsonText(one) + "\n",
       );
     else
       await write(

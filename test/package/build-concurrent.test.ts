@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { BUILD_LOCK } from "../../scripts/build-lock.js";
 import { buildStaleness } from "../../scripts/build.js";
 import { HANG_GUARD_MS } from "../examples/tcp-servers.js";
+import { signalOwnGroup } from "../support/process-group.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -313,20 +314,14 @@ async function buildRunningTsc(t: Parameters<typeof tempDir>[0], prefix: string)
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("close", (code, signal) => resolve({ code, signal })),
   );
-  t.after(() => {
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      // Ended.
-    }
-  });
+  t.after(() => signalOwnGroup(child, "SIGKILL"));
   const guard = Date.now() + HANG_GUARD_MS;
   while (!childCommands(child.pid!).some((command) => command.includes("typescript/bin/tsc"))) {
     assert.equal(child.exitCode, null, `the build ended before its tsc was seen:\n${output}`);
     assert.ok(Date.now() < guard, `the build's tsc never ran:\n${output}`);
     await pause(10);
   }
-  return { dir, pid: child.pid!, ended, output: () => output };
+  return { dir, child, ended, output: () => output };
 }
 
 test("a build stopped during its tsc exits as a shell expects (Ctrl-C 130, SIGTERM 143), its lock released and no stamp written", async (t) => {
@@ -338,7 +333,8 @@ test("a build stopped during its tsc exits as a shell expects (Ctrl-C 130, SIGTE
     ["SIGTERM", 143, false],
   ] as const) {
     const build = await buildRunningTsc(t, `build-${signal}-${group ? "group" : "alone"}`);
-    process.kill(group ? -build.pid : build.pid, signal);
+    if (group) assert.ok(signalOwnGroup(build.child, signal), "the build ended before its signal");
+    else build.child.kill(signal);
     const end = await build.ended;
     const what = `${signal} to the ${group ? "process group" : "build alone"}`;
     assert.deepEqual(end, { code, signal: null }, `${what}:\n${build.output()}`);

@@ -7,6 +7,7 @@ import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { HANG_GUARD_MS } from "../examples/tcp-servers.js";
+import { signalOwnGroup } from "../support/process-group.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -247,13 +248,7 @@ test("npm test stopped by Ctrl-C exits 130, and says no results lost for the tes
       env: { ...process.env, NODE_TEST_CONTEXT: undefined, TRACEHOP_TEST_STARTED: started },
     },
   );
-  t.after(() => {
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      // Ended.
-    }
-  });
+  t.after(() => signalOwnGroup(child, "SIGKILL"));
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout.resume();
@@ -272,7 +267,7 @@ test("npm test stopped by Ctrl-C exits 130, and says no results lost for the tes
     assert.ok(Date.now() < guard, `the test never ran:\n${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  process.kill(-child.pid!, "SIGINT");
+  assert.ok(signalOwnGroup(child, "SIGINT"), `npm test ended before Ctrl-C:\n${stderr}`);
   // Was 1, with 'Results lost' naming the test Ctrl-C stopped.
   assert.deepEqual({ code: await ended, lost: lostLines(stderr) }, { code: 130, lost: [] });
 });

@@ -6,15 +6,14 @@
 // output cannot tell the clients apart (every line JSON both as printed and with mysql's escapes undone),
 // the row says that it guessed and what to run (mysql -N -B -r). A client not installed, or a server not
 // answering, skips with a sentence naming it. Tables are named h4_esc and dropped at the end.
-import { after, before, describe, test, type TestContext } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
-import { MYSQL_URL, PG_URL } from "../prisma/databases.js";
+import { client, clientOutput, mariadb, psql } from "../support/sql-clients.js";
 import { run } from "./run-cli.js";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -36,43 +35,6 @@ function restoredTracestate(id: number): string[] | undefined {
   const context = trace.getSpanContext(contextFromCarrier(JSON.parse(stored) as Record<string, unknown>));
   const state = context?.traceState?.serialize();
   return state === undefined || state === "" ? [] : [state];
-}
-
-/** What `command args` prints, or the reason it cannot run (a skip reason naming the client). */
-function client(command: string, args: readonly string[], what: string): string | { out: string } {
-  try {
-    return { out: execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    return e.code === "ENOENT"
-      ? `${command} is not installed`
-      : `${command} failed (${what}): ${String(e.stderr ?? e.message).trim()}`;
-  }
-}
-
-function mariadb(options: readonly string[], sql: string): string | { out: string } {
-  const url = new URL(MYSQL_URL);
-  return client(
-    "mariadb",
-    [
-      "-h",
-      url.hostname,
-      "-P",
-      url.port || "3306",
-      "-u",
-      decodeURIComponent(url.username),
-      ...(url.password === "" ? [] : [`-p${decodeURIComponent(url.password)}`]),
-      url.pathname.slice(1),
-      ...options,
-      "-e",
-      sql,
-    ],
-    MYSQL_URL,
-  );
-}
-
-function psql(options: readonly string[], sql: string): string | { out: string } {
-  return client("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...options, "-c", sql, PG_URL], PG_URL);
 }
 
 /** The rows' values as an SQL list, each a string literal (`backslashes`: MySQL's, which escape \). */
@@ -117,14 +79,6 @@ function check(out: string, ids: readonly number[], guess: boolean, what: string
   }
 }
 
-function output(t: TestContext, result: string | { out: string }): string | undefined {
-  if (typeof result === "string") {
-    t.skip(result);
-    return undefined;
-  }
-  return result.out;
-}
-
 describe("tracehop inspect on a backslash and a tab as each client prints them", () => {
   test("the restore of the stored values: the backslash kept, the tab refusing the tracestate", () => {
     assert.deepEqual(restoredTracestate(1), ["h4=C:\\tmp"]);
@@ -158,7 +112,7 @@ describe("tracehop inspect on a backslash and a tab as each client prints them",
     for (const [options, ids, guess] of cases)
       test(`mariadb ${options.join(" ")}, rows ${ids.join(", ")}: ${guess ? "the guess said, with mysql -N -B -r" : "read as the restore reads the stored value"}`, (t) => {
         if (skip !== undefined) return t.skip(skip);
-        const out = output(
+        const out = clientOutput(
           t,
           mariadb(options, `select j from h4_esc where id in (${ids.join(", ")}) order by id`),
         );
@@ -191,7 +145,7 @@ describe("tracehop inspect on a backslash and a tab as each client prints them",
     for (const [options, ids, guess] of cases)
       test(`psql ${options.join(" ")}, rows ${ids.join(", ")}: ${guess ? "read as printed, the guess said" : "read as printed"}`, (t) => {
         if (skip !== undefined) return t.skip(skip);
-        const out = output(
+        const out = clientOutput(
           t,
           psql(options, `select j from h4_esc where id in (${ids.join(", ")}) order by id`),
         );
@@ -227,7 +181,7 @@ describe("tracehop inspect on a backslash and a tab as each client prints them",
     for (const [ids, guess] of cases)
       test(`sqlite3 (list mode), rows ${ids.join(", ")}: ${guess ? "read as printed, the guess said" : "read as printed"}`, (t) => {
         if (skip !== undefined) return t.skip(skip);
-        const out = output(
+        const out = clientOutput(
           t,
           client(
             "sqlite3",

@@ -6,15 +6,14 @@
 // docs/migration.md gives ("Ids stored as JSON numbers") to store them as strings are run too, and
 // their result inspected. A client not installed, or a server not answering, skips its tests with a
 // sentence naming it. Tables are named h7_ids_* and dropped at the end.
-import { after, before, describe, test, type TestContext } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MYSQL_URL, PG_URL } from "../prisma/databases.js";
 import { trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
+import { client, clientOutput, mariadb, psql } from "../support/sql-clients.js";
 import { run } from "./run-cli.js";
 
 /** 12345678901234567890 and 9876543210987654321: both beyond 2^53, the first beyond 2^63 too. */
@@ -24,47 +23,6 @@ const TRACE_HEX = "0000000000000000ab54a98ceb1f0ad2";
 const PARENT_HEX = "891087b8e3b70cb1";
 /** The row as a dd-trace-ot writer that put the ids through numbers stores it. */
 const ROW = `{"x-datadog-trace-id": ${TRACE}, "x-datadog-parent-id": ${PARENT}, "x-datadog-sampling-priority": 1}`;
-
-/** What `command args` prints, or the reason it cannot run (a skip reason naming the client). */
-function client(command: string, args: readonly string[]): string | { out: string } {
-  try {
-    return { out: execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    return e.code === "ENOENT"
-      ? `${command} is not installed`
-      : `${command} failed: ${String(e.stderr ?? e.message).trim()}`;
-  }
-}
-
-const psql = (options: readonly string[], sql: string) =>
-  client("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...options, "-c", sql, PG_URL]);
-
-function mariadb(options: readonly string[], sql: string) {
-  const url = new URL(MYSQL_URL);
-  return client("mariadb", [
-    "-h",
-    url.hostname,
-    "-P",
-    url.port || "3306",
-    "-u",
-    decodeURIComponent(url.username),
-    ...(url.password === "" ? [] : [`-p${decodeURIComponent(url.password)}`]),
-    url.pathname.slice(1),
-    ...options,
-    "-e",
-    sql,
-  ]);
-}
-
-/** `out` of a client's run, or the test skipped with its reason (`undefined`). */
-function output(t: TestContext, result: string | { out: string }): string | undefined {
-  if (typeof result === "string") {
-    t.skip(result);
-    return undefined;
-  }
-  return result.out;
-}
 
 interface Report {
   valid: boolean;
@@ -154,29 +112,29 @@ describe("ids stored as JSON numbers in PostgreSQL (jsonb, json), printed by psq
 
   test("psql -At, psql -t, json_agg and row_to_json of whole rows: refused as the restore refuses them, the digits as stored said", (t) => {
     if (skip !== undefined) return t.skip(skip);
-    const one = output(t, psql(["-At"], `select "traceContext" from h7_ids_pg where id = 1`));
+    const one = clientOutput(t, psql(["-At"], `select "traceContext" from h7_ids_pg where id = 1`));
     if (one === undefined) return;
     // jsonb keeps the digits, and psql prints them so.
     assert.ok(one.includes(`"x-datadog-trace-id": ${TRACE}`), one);
     assertLibraryRefuses(one);
     assertRefused(inspect(one, 1)[0], one);
 
-    const json = output(t, psql(["-At"], `select legacy from h7_ids_pg where id = 1`))!;
+    const json = clientOutput(t, psql(["-At"], `select legacy from h7_ids_pg where id = 1`))!;
     assertLibraryRefuses(json);
     assertRefused(inspect(json, 1)[0], json);
 
     // Rows, a NULL one among them: exit 1, the NULL row no carrier, the other refused.
-    const aligned = output(t, psql(["-t"], `select "traceContext" from h7_ids_pg order by id`))!;
+    const aligned = clientOutput(t, psql(["-t"], `select "traceContext" from h7_ids_pg order by id`))!;
     const rows = inspect(aligned, 1);
     assertRefused(rows[0], aligned);
     assert.equal(rows[1]?.valid, false);
 
-    const agg = output(t, psql(["-At"], `select json_agg(t order by id) from h7_ids_pg t`))!;
+    const agg = clientOutput(t, psql(["-At"], `select json_agg(t order by id) from h7_ids_pg t`))!;
     const elements = inspect(agg, 1);
     assert.equal(elements[0]?.arrayElement, 1);
     assertRefused(elements[0], agg);
 
-    const whole = output(t, psql(["-At"], `select row_to_json(t) from h7_ids_pg t where id = 1`))!;
+    const whole = clientOutput(t, psql(["-At"], `select row_to_json(t) from h7_ids_pg t where id = 1`))!;
     assertRefused(inspect(whole, 1)[0], whole);
   });
 
@@ -194,8 +152,11 @@ describe("ids stored as JSON numbers in PostgreSQL (jsonb, json), printed by psq
          where jsonb_typeof("traceContext"->'x-datadog-parent-id') = 'number';`,
     );
     try {
-      if (output(t, made) === undefined) return;
-      const printed = output(t, psql(["-At"], `select "traceContext" from h7_ids_pg_migrated where id = 1`))!;
+      if (clientOutput(t, made) === undefined) return;
+      const printed = clientOutput(
+        t,
+        psql(["-At"], `select "traceContext" from h7_ids_pg_migrated where id = 1`),
+      )!;
       assert.ok(printed.includes(`"x-datadog-trace-id": "${TRACE}"`), printed);
       assert.ok(printed.includes(`"x-datadog-parent-id": "${PARENT}"`), printed);
       assertMigrated(inspect(printed, 0, true)[0], printed);
@@ -222,17 +183,20 @@ describe("ids stored as JSON numbers in a MariaDB JSON column, printed by mariad
 
   test("mariadb -N -B, with -r, and JSON_OBJECT of whole rows: refused as the restore refuses them, the digits as stored said", (t) => {
     if (skip !== undefined) return t.skip(skip);
-    const batch = output(t, mariadb(["-N", "-B"], "select traceContext from h7_ids_my order by id"));
+    const batch = clientOutput(t, mariadb(["-N", "-B"], "select traceContext from h7_ids_my order by id"));
     if (batch === undefined) return;
     assert.ok(batch.includes(`"x-datadog-trace-id": ${TRACE}`), batch);
     const rows = inspect(batch, 1);
     assertRefused(rows[0], batch);
     assert.equal(rows[1]?.valid, false);
 
-    const raw = output(t, mariadb(["-N", "-B", "-r"], "select traceContext from h7_ids_my where id = 1"))!;
+    const raw = clientOutput(
+      t,
+      mariadb(["-N", "-B", "-r"], "select traceContext from h7_ids_my where id = 1"),
+    )!;
     assertRefused(inspect(raw, 1)[0], raw);
 
-    const whole = output(
+    const whole = clientOutput(
       t,
       mariadb(
         ["-N", "-B", "-r"],
@@ -256,8 +220,8 @@ describe("ids stored as JSON numbers in a MariaDB JSON column, printed by mariad
          where JSON_TYPE(JSON_EXTRACT(traceContext, '$."x-datadog-parent-id"')) <> 'STRING';`,
     );
     try {
-      if (output(t, made) === undefined) return;
-      const printed = output(
+      if (clientOutput(t, made) === undefined) return;
+      const printed = clientOutput(
         t,
         mariadb(["-N", "-B", "-r"], "select traceContext from h7_ids_my_migrated where id = 1"),
       )!;
@@ -288,12 +252,12 @@ describe("ids stored as JSON numbers in a SQLite file, printed by sqlite3", () =
 
   test("list mode, -json (the column's JSON text in a JSON string), json_object of whole rows", (t) => {
     if (skip !== undefined) return t.skip(skip);
-    const list = output(t, client("sqlite3", [file, "select traceContext from h7_ids where id = 1"]));
+    const list = clientOutput(t, client("sqlite3", [file, "select traceContext from h7_ids where id = 1"]));
     if (list === undefined) return;
     assertLibraryRefuses(list);
     assertRefused(inspect(list, 1)[0], list);
 
-    const json = output(
+    const json = clientOutput(
       t,
       client("sqlite3", ["-json", file, "select id, traceContext from h7_ids order by id"]),
     )!;
@@ -303,7 +267,7 @@ describe("ids stored as JSON numbers in a SQLite file, printed by sqlite3", () =
     assertRefused(rows[0], json);
     assert.equal(rows[1]?.valid, false);
 
-    const whole = output(
+    const whole = clientOutput(
       t,
       client("sqlite3", [
         file,

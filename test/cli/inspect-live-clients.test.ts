@@ -3,71 +3,19 @@
 // user pipes it (`psql -At -c ... | tracehop inspect -`). A client that is not installed, or a server that
 // does not answer, skips its tests with a sentence naming it (TRACEHOP_TEST_PG_URL, TRACEHOP_TEST_MYSQL_URL
 // point them elsewhere). Each test's tables are named h6_live_* and dropped at the end.
-import { after, before, describe, test, type TestContext } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
-import { MYSQL_URL, PG_URL } from "../prisma/databases.js";
+import { client, clientOutput, mariadb, psql } from "../support/sql-clients.js";
 import { run } from "./run-cli.js";
 
 const A = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 const B_TRACE_DECIMAL = "12345";
-
-/**
- * What `command args` prints on standard output, or the reason it cannot be run (not installed, or it
- * failed: a server that does not answer), as a skip reason naming the client.
- */
-function client(command: string, args: readonly string[], what: string): string | { out: string } {
-  try {
-    return { out: execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    return e.code === "ENOENT"
-      ? `${command} is not installed`
-      : `${command} failed (${what}): ${String(e.stderr ?? e.message).trim()}`;
-  }
-}
-
-/** The output of `psql -X <options> -c sql` on the server of PG_URL, or the skip reason. */
-function psql(options: readonly string[], sql: string): string | { out: string } {
-  return client("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...options, "-c", sql, PG_URL], PG_URL);
-}
-
-/** The output of `mariadb <options> -e sql` on the server of MYSQL_URL, or the skip reason. */
-function mariadb(options: readonly string[], sql: string): string | { out: string } {
-  const url = new URL(MYSQL_URL);
-  return client(
-    "mariadb",
-    [
-      "-h",
-      url.hostname,
-      "-P",
-      url.port || "3306",
-      "-u",
-      decodeURIComponent(url.username),
-      ...(url.password === "" ? [] : [`-p${decodeURIComponent(url.password)}`]),
-      url.pathname.slice(1),
-      ...options,
-      "-e",
-      sql,
-    ],
-    MYSQL_URL,
-  );
-}
-
-/** `out` of a client's run, or the test skipped with its reason (`undefined`). */
-function output(t: TestContext, result: string | { out: string }): string | undefined {
-  if (typeof result === "string") {
-    t.skip(result);
-    return undefined;
-  }
-  return result.out;
-}
 
 describe("tracehop inspect on psql output (PostgreSQL)", () => {
   let skip: string | undefined;
@@ -89,8 +37,11 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
 
   test("one JSON array on one line (json_agg's rows, or a Json column holding an array): read as rows by default, said on the first line and as arrayElement; --array value reads it as the column's value, no carrier (exit 1)", (t) => {
     if (skip !== undefined) return t.skip(skip);
-    const agg = output(t, psql(["-At"], `select json_agg("traceContext" order by id) from h6_live_carrier`));
-    const column = output(t, psql(["-At"], "select batch from h6_live_carrier where id = 1"));
+    const agg = clientOutput(
+      t,
+      psql(["-At"], `select json_agg("traceContext" order by id) from h6_live_carrier`),
+    );
+    const column = clientOutput(t, psql(["-At"], "select batch from h6_live_carrier where id = 1"));
     if (agg === undefined || column === undefined) return;
     // psql prints both as one line holding a JSON array: the text cannot say which it is.
     assert.match(agg, /^\[.*\]\n$/);
@@ -142,7 +93,7 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
       assert.match(one.noCarrier ?? "", /^a JSON array, read as one value/);
     }
     // An empty array as the column's value: refused as rows (none), with the option that reads it.
-    const empty = output(t, psql(["-At"], "select batch from h6_live_carrier where id = 2"));
+    const empty = clientOutput(t, psql(["-At"], "select batch from h6_live_carrier where id = 2"));
     if (empty === undefined) return;
     assert.equal(empty, "[]\n");
     const none = run(["inspect", "-"], empty);
@@ -157,7 +108,7 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
       `\\copy (select "traceContext" from h6_live_carrier order by id) to stdout`,
       `copy (select jsonb_pretty("traceContext") from h6_live_carrier order by id) to stdout`,
     ]) {
-      const out = output(t, psql([], sql));
+      const out = clientOutput(t, psql([], sql));
       if (out === undefined) return;
       assert.equal(out.split("\n")[1], "\\N");
       const result = run(["inspect", "--json", "-"], out);
@@ -173,7 +124,7 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
         sql,
       );
     }
-    const columns = output(
+    const columns = clientOutput(
       t,
       psql([], `copy (select id, "traceContext" from h6_live_carrier order by id) to stdout`),
     );
@@ -199,7 +150,7 @@ describe("tracehop inspect on psql output (PostgreSQL)", () => {
 
   test("lines of psql -At each holding an array (a Json column holding arrays, over rows) are rows without a carrier", (t) => {
     if (skip !== undefined) return t.skip(skip);
-    const out = output(t, psql(["-At"], "select batch from h6_live_carrier order by id"));
+    const out = clientOutput(t, psql(["-At"], "select batch from h6_live_carrier order by id"));
     if (out === undefined) return;
     const result = run(["inspect", "--json", "-"], out);
     assert.equal(result.code, 1);
@@ -252,7 +203,7 @@ describe("tracehop inspect on mariadb output (MariaDB)", () => {
   test("mariadb -N -B, -N -e (batch when piped), -s, -s -s: every row read, its escapes undone (a row NULL, exit 1)", (t) => {
     if (skip !== undefined) return t.skip(skip);
     for (const options of [["-N", "-B"], ["-N"], ["-s"], ["-s", "-s"]]) {
-      const out = output(t, mariadb(options, all));
+      const out = clientOutput(t, mariadb(options, all));
       if (out === undefined) return;
       const result = run(["inspect", "--json", "-"], out);
       assert.equal(result.code, 1, `${options.join(" ")}: ${result.stderr}`);
@@ -273,7 +224,7 @@ describe("tracehop inspect on mariadb output (MariaDB)", () => {
   test("mariadb -N --raw of one row (compact, pretty-printed, JSON text): read as it is stored", (t) => {
     if (skip !== undefined) return t.skip(skip);
     for (const id of [1, 3, 4]) {
-      const out = output(
+      const out = clientOutput(
         t,
         mariadb(["-N", "--raw"], `select traceContext from h6_live_carrier where id = ${id}`),
       );
@@ -289,7 +240,7 @@ describe("tracehop inspect on mariadb output (MariaDB)", () => {
       ["-N", "--raw"],
       ["-s", "-r"],
     ]) {
-      const out = output(t, mariadb(options, all));
+      const out = clientOutput(t, mariadb(options, all));
       if (out === undefined) return;
       const result = run(["inspect", "-"], out);
       assert.equal(result.code, 2, options.join(" "));
@@ -303,7 +254,10 @@ describe("tracehop inspect on mariadb output (MariaDB)", () => {
       assert.doesNotMatch(hint, /cut short/);
     }
     // With the column's name first (no -N): both said.
-    const named = output(t, mariadb(["--raw"], "select traceContext from h6_live_carrier where id = 3"));
+    const named = clientOutput(
+      t,
+      mariadb(["--raw"], "select traceContext from h6_live_carrier where id = 3"),
+    );
     if (named === undefined) return;
     const result = run(["inspect", "-"], named);
     assert.equal(result.code, 2);
@@ -330,7 +284,7 @@ describe("tracehop inspect on mariadb output (MariaDB)", () => {
       ],
     ] as const) {
       for (const sql of [all, "select traceContext from h6_live_carrier where id = 1"]) {
-        const out = output(t, mariadb(options, sql));
+        const out = clientOutput(t, mariadb(options, sql));
         if (out === undefined) return;
         const result = run(["inspect", "-"], out);
         assert.equal(result.code, 2, `${options.join(" ")} ${sql}`);
@@ -369,7 +323,7 @@ describe("tracehop inspect on sqlite3 output (a file)", () => {
   test("sqlite3 in its list, -tabs, -column and -json modes: every row read (a row NULL, exit 1)", (t) => {
     if (skip !== undefined) return t.skip(skip);
     for (const mode of ["-list", "-tabs", "-column", "-json"]) {
-      const out = output(t, client("sqlite3", [mode, file!, sql], "a file"));
+      const out = clientOutput(t, client("sqlite3", [mode, file!, sql], "a file"));
       if (out === undefined) return;
       const result = run(["inspect", "--json", "-"], out);
       assert.equal(result.code, 1, `${mode}: ${result.stderr}`);
@@ -393,7 +347,7 @@ describe("tracehop inspect on sqlite3 output (a file)", () => {
       [["-column", "-header"], "sqlite3 -column -header output, the column names over a line of dashes"],
       [["-html"], "sqlite3 -html output, whose values are escaped for the markup"],
     ] as const) {
-      const out = output(t, client("sqlite3", [...mode, file!, sql], "a file"));
+      const out = clientOutput(t, client("sqlite3", [...mode, file!, sql], "a file"));
       if (out === undefined) return;
       const result = run(["inspect", "-"], out);
       assert.equal(result.code, 2, mode.join(" "));
@@ -407,7 +361,7 @@ describe("tracehop inspect on sqlite3 output (a file)", () => {
       "select id, traceContext from Outbox order by id",
       "select traceContext, id from Outbox order by id",
     ]) {
-      const out = output(t, client("sqlite3", ["-column", file!, query], "a file"));
+      const out = clientOutput(t, client("sqlite3", ["-column", file!, query], "a file"));
       if (out === undefined) return;
       const result = run(["inspect", "-"], out);
       assert.equal(result.code, 2, query);
@@ -418,7 +372,7 @@ describe("tracehop inspect on sqlite3 output (a file)", () => {
       );
       assert.ok(hint.includes(list), `${query}: ${hint}`);
     }
-    const ascii = output(t, client("sqlite3", ["-ascii", file!, sql], "a file"));
+    const ascii = clientOutput(t, client("sqlite3", ["-ascii", file!, sql], "a file"));
     if (ascii === undefined) return;
     const result = run(["inspect", "-"], ascii);
     assert.equal(result.code, 2);

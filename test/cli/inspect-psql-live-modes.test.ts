@@ -4,10 +4,9 @@
 // a user pipes it. The tables are named h5_live_* and h8_live_*, each dropped at the end.
 import { after, before, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { propagation, trace } from "@opentelemetry/api";
 import { contextFromCarrier } from "../../src/index.js";
-import { PG_URL } from "../prisma/databases.js";
+import { clientOutput, psql } from "../support/sql-clients.js";
 import { run } from "./run-cli.js";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -18,28 +17,6 @@ const WITH_BACKSLASH = {
   tracestate: "h5=C:\\tmp",
   baggage: "path=C:\\tmp,ok=1",
 };
-
-/** The output of `psql -X <options> -c sql` on the server of PG_URL, or the reason it cannot be run. */
-function psql(options: readonly string[], sql: string): string | { out: string } {
-  try {
-    const args = ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...options, "-c", sql, PG_URL];
-    return { out: execFileSync("psql", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    return e.code === "ENOENT"
-      ? "psql is not installed"
-      : `psql failed (${PG_URL}): ${String(e.stderr ?? e.message).trim()}`;
-  }
-}
-
-/** `out` of a run of psql, or the test skipped with its reason (`undefined`). */
-function output(t: TestContext, result: string | { out: string }): string | undefined {
-  if (typeof result === "string") {
-    t.skip(result);
-    return undefined;
-  }
-  return result.out;
-}
 
 describe("tracehop inspect on psql output read wrongly before (PostgreSQL)", () => {
   let skip: string | undefined;
@@ -61,7 +38,7 @@ describe("tracehop inspect on psql output read wrongly before (PostgreSQL)", () 
 
   test("psql -At -P null=NULL of a jsonb value holding a backslash: read as stored (psql's unaligned output has no escapes), as the restore reads the stored value", (t) => {
     if (skip !== undefined) return t.skip(skip);
-    const out = output(
+    const out = clientOutput(
       t,
       psql(["-At", "-P", "null=NULL"], 'select "traceContext" from h5_live_carrier order by id'),
     );
@@ -120,7 +97,7 @@ describe("tracehop inspect on psql output read wrongly before (PostgreSQL)", () 
     ];
     for (const style of styles)
       for (const query of queries) {
-        const out = output(t, psql(["-x", "-t", ...style], query));
+        const out = clientOutput(t, psql(["-x", "-t", ...style], query));
         if (out === undefined) return;
         const what = `psql -x -t ${style.join(" ")} -c '${query}'`;
         const result = run(["inspect", "-"], out);
@@ -165,7 +142,7 @@ describe("tracehop inspect on psql -x -t of an expression without an alias, and 
 
   /** inspect's refusal of what psql prints for `options` and `query`, said as psql's expanded output. */
   function assertExpanded(t: TestContext, options: readonly string[], query: string): boolean {
-    const out = output(t, psql(options, query));
+    const out = clientOutput(t, psql(options, query));
     if (out === undefined) return false;
     const what = `psql ${options.join(" ")} -c '${query}'`;
     const result = run(["inspect", "-"], out);
@@ -208,7 +185,7 @@ describe("tracehop inspect on psql -x -t of an expression without an alias, and 
       for (const footer of [[], ["-P", "footer=off"]])
         for (const columns of [`payload->'traceContext' as "traceContext"`, `id, payload->'traceContext'`]) {
           const query = `select ${columns} from h8_live_unnamed where id in (1, 3) order by id`;
-          const out = output(t, psql([...style, ...footer], query));
+          const out = clientOutput(t, psql([...style, ...footer], query));
           if (out === undefined) return;
           const result = run(["inspect", "-"], out);
           assert.equal(result.code, 2, query);

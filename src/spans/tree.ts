@@ -92,15 +92,12 @@ export function lastActiveTraces(traces: readonly FileTrace[], last: number): Fi
  * travels as `x-datadog-trace-id` (lower half) and `_dd.p.tid` (upper half), as dd-trace-js
  * `_extract128BitTraceId` reads them (docs/export.md, "How a 128-bit trace id reaches Datadog"). Exact:
  * never through a JS number (DataDog/dd-trace-js#344).
- * @throws TypeError when `traceId` is not 32 hex digits (any case), as {@link FileSpan.traceId} is: a
- *   traceparent, 16 hex digits or a Datadog decimal is no such id.
+ * @throws TypeError when `traceId` is not 32 hex digits (any case), as {@link FileSpan.traceId} is (a
+ *   traceparent, 16 hex digits or a Datadog decimal is no such id), or is all zeros (W3C Trace Context
+ *   §3.2.2.3: no trace).
  */
 export function datadogTraceId(traceId: string): { decimal: string; tid: string | undefined } {
-  if (typeof traceId !== "string" || !TRACE_ID.test(traceId))
-    throw new TypeError(
-      `datadogTraceId: ${describeValue(traceId, 60)} is not a trace id of 32 hex digits (a FileSpan's traceId; ` +
-        "of a traceparent, give its second field)",
-    );
+  checkTraceId("datadogTraceId", traceId);
   const tid = traceId.slice(0, 16).toLowerCase();
   return {
     decimal: hex16ToDecimal(traceId.slice(16).toLowerCase()),
@@ -116,14 +113,10 @@ export function datadogTraceId(traceId: string): { decimal: string; tid: string 
  * spelling of this line: the header of {@link formatTraceTree} (`tracehop spans`) starts with it, and
  * `npm start` prints it above each job's tree; `tracehop spans --trace` reads it back as it is pasted,
  * whole or either half (docs/export.md, "Reading the spans file: `tracehop spans`").
- * @throws TypeError when `traceId` is not 32 hex digits (any case), as {@link datadogTraceId}.
+ * @throws TypeError when `traceId` is not 32 hex digits (any case) or is all zeros, as {@link datadogTraceId}.
  */
 export function traceIdLine(traceId: string): string {
-  if (typeof traceId !== "string" || !TRACE_ID.test(traceId))
-    throw new TypeError(
-      `traceIdLine: ${describeValue(traceId, 60)} is not a trace id of 32 hex digits (a FileSpan's traceId; ` +
-        "of a traceparent, give its second field)",
-    );
+  checkTraceId("traceIdLine", traceId);
   const { decimal, tid } = datadogTraceId(traceId);
   return (
     `trace ${traceId.toLowerCase()} (W3C)  =  ${decimal} ` +
@@ -133,6 +126,24 @@ export function traceIdLine(traceId: string): string {
 
 /** A W3C trace id's text, in any case (W3C Trace Context §3.2.2.3). */
 const TRACE_ID = /^[0-9a-fA-F]{32}$/;
+
+/**
+ * Throws the TypeError of `fn` (its name leads the message) unless `traceId` is a valid W3C trace id: 32
+ * hex digits in any case, not all zeros (W3C Trace Context §3.2.2.3: the all-zero id is invalid; the
+ * spans reader skips such spans and `tracehop spans --trace` refuses it).
+ */
+function checkTraceId(fn: string, traceId: unknown): asserts traceId is string {
+  if (typeof traceId !== "string" || !TRACE_ID.test(traceId))
+    throw new TypeError(
+      `${fn}: ${describeValue(traceId, 60)} is not a trace id of 32 hex digits (a FileSpan's traceId; ` +
+        "of a traceparent, give its second field)",
+    );
+  if (/^0+$/.test(traceId))
+    throw new TypeError(
+      `${fn}: "${traceId}" is all zeros, which names no trace (W3C Trace Context §3.2.2.3): give a ` +
+        "FileSpan's traceId",
+    );
+}
 
 /** The OTLP span kinds' names, by number (OTLP `Span.SpanKind`). */
 const KINDS = ["unspecified", "internal", "server", "client", "producer", "consumer"];

@@ -45,6 +45,8 @@ test("datadogTraceId takes the 32 hex digits of a trace id, any case, and refuse
   refuses(() => datadogTraceId("17726914974750630379"), /32 hex digits/);
   refuses(() => datadogTraceId("g".repeat(32)), /32 hex digits/);
   refuses(() => datadogTraceId(undefined as unknown as string), /undefined/, /32 hex digits/);
+  // All zeros is no trace id (W3C Trace Context §3.2.2.3), as the spans reader and `--trace` refuse it.
+  refuses(() => datadogTraceId("0".repeat(32)), /^datadogTraceId: /, /all zeros/, /no trace/);
 });
 
 test("readSpansFile and readSpansSince refuse a path that is not a non-empty string, and a mark that is no mark", () => {

@@ -48,6 +48,11 @@ test("traceIdLine refuses what is no 32-hex trace id, as datadogTraceId does", (
       name: "TypeError",
       message: /^traceIdLine: .* is not a trace id of 32 hex digits/,
     });
+  // All zeros: 32 hex digits, but no trace (W3C Trace Context §3.2.2.3); the reader skips such spans.
+  assert.throws(() => traceIdLine("0".repeat(32)), {
+    name: "TypeError",
+    message: /^traceIdLine: "0{32}" is all zeros, which names no trace/,
+  });
 });
 
 test("formatTraceTree's header starts with traceIdLine's line, then the span count and the start", () => {

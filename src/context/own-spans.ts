@@ -8,6 +8,12 @@ import { TRACER_NAME } from "./carrier-context.js";
  * the helper's `fn`, whatever the SDK. Weak, so an ended span is collected as usual.
  */
 const ownSpans = new WeakSet<object>();
+// Measured (BENCHMARKS.md, optimisation log, helper h9): an entry per short-lived span cost 0.5-1.3 µs
+// a restore in a GC-heavy loop (an ephemeron table slows every scavenge), and a symbol-keyed property
+// on the span object would change the SDK span's hidden class for every other reader of it. A span
+// whose instrumentation scope already says `tracehop` (every SDK span tracehop's tracer starts) is told
+// by that scope ({@link isOwnSpan}), so only the other spans (an instrumentation's span taken over, a
+// span of an SDK that shows no scope) are recorded here.
 
 /**
  * Records `span` as one of tracehop's own and returns it: a span tracehop started, or an
@@ -23,7 +29,8 @@ export function markOwnSpan<S extends Span>(span: S): S {
     // end is no longer any one restore's (markDroppedRestore). Looked up first: a fresh object has no
     // identity hash yet, so the look-up misses at once.
     if (droppedRestores.has(span)) droppedRestores.set(span, null);
-    ownSpans.add(span);
+    // Told apart by its scope already (isOwnSpan): no entry for it.
+    if (!startedByTracehopTracer(span)) ownSpans.add(span);
   }
   return span;
 }
@@ -43,9 +50,17 @@ interface ScopedSpanShape {
  * same process, whose own record this copy cannot see). Never throws.
  */
 export function isOwnSpan(span: Span): boolean {
-  if (ownSpans.has(span)) return true;
+  return ownSpans.has(span) || startedByTracehopTracer(span);
+}
+
+/**
+ * True when `span` shows an instrumentation scope named `tracehop` (sdk-trace-base's
+ * `instrumentationScope`, 1.x `instrumentationLibrary`: the scope of the tracer that started it, fixed
+ * at its start). Never throws (a getter that throws: false).
+ */
+function startedByTracehopTracer(span: object): boolean {
   try {
-    const shape = span as unknown as ScopedSpanShape;
+    const shape = span as ScopedSpanShape;
     const scope = shape.instrumentationScope ?? shape.instrumentationLibrary;
     return scope?.name === TRACER_NAME;
   } catch {

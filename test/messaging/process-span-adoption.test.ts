@@ -18,6 +18,7 @@ import {
 } from "@opentelemetry/api";
 import { setRestoreDefaults, traced, withCarrier } from "../../src/index.js";
 import { withProcessSpan, withSendSpan } from "../../src/messaging/index.js";
+import { VERSION } from "../../src/version.js";
 import { recordWarnings, resetWarnings } from "../support/warnings.js";
 import { exporter, onlySpan, spansNamed, tracer } from "./tracing.js";
 
@@ -157,11 +158,24 @@ describe("withProcessSpan never takes tracehop's own span for an instrumentation
 
   test("tracehop's span is known by identity where the SDK does not show which tracer started it", async () => {
     const { headers, sendSpanId } = sentMessage();
-    const got = await withProcessSpan(headers, { ...kafka, attempt: 1 }, (first) => {
-      // As a span of an SDK without `instrumentationScope` would look.
-      Object.defineProperty(first, "instrumentationScope", { value: undefined });
-      return withProcessSpan(headers, { ...kafka, attempt: 2 }, (second) => [first, second]);
-    });
+    // tracehop's tracer hands out spans as an SDK without `instrumentationScope` would: none from their
+    // start on, when tracehop first sees them.
+    const tracehopTracer = trace.getTracer("tracehop", VERSION);
+    const startSpan = tracehopTracer.startSpan;
+    tracehopTracer.startSpan = function (...args) {
+      const span = startSpan.apply(this, args);
+      Object.defineProperty(span, "instrumentationScope", { value: undefined });
+      return span;
+    };
+    let got: Span[];
+    try {
+      got = await withProcessSpan(headers, { ...kafka, attempt: 1 }, (first) =>
+        withProcessSpan(headers, { ...kafka, attempt: 2 }, (second) => [first, second]),
+      );
+    } finally {
+      delete (tracehopTracer as { startSpan?: unknown }).startSpan;
+    }
+    assert.equal((got[0] as { instrumentationScope?: unknown }).instrumentationScope, undefined);
     assert.notEqual(got[0], got[1]);
     const spans = spansNamed("process orders");
     assert.deepEqual(spans.map((s) => s.attributes["tracehop.attempt"]).sort(), [1, 2]);

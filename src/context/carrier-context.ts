@@ -1,5 +1,6 @@
 import {
   context as contextApi,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   trace,
   type Context,
@@ -51,10 +52,34 @@ export { describeError };
 /** Tracer name (instrumentation scope) of the spans tracehop starts; its version is {@link VERSION}. */
 export const TRACER_NAME = "tracehop";
 
-/** The tracer of the spans tracehop starts, from the global tracer provider as it is at the call. */
+/**
+ * The tracer of the spans tracehop starts, from the global tracer provider as it is at the call. The
+ * tracer is kept while the global provider is the same API proxy with the same delegate (the SDK's
+ * provider gives one tracer per name and version: building its key and finding it was ≈ 4% of a
+ * `withProcessSpan`; BENCHMARKS.md, optimisation log, helper h9); a new global provider
+ * (`trace.setGlobalTracerProvider` after `trace.disable()`, a new delegate) is asked again. Before a
+ * provider is registered, nothing is kept: the API's `ProxyTracer` then finds the provider later.
+ */
 export function tracehopTracer(): Tracer {
-  return trace.getTracer(TRACER_NAME, VERSION);
+  const provider = trace.getTracerProvider() as Partial<ProxyTracerProvider>;
+  if (typeof provider.getDelegate !== "function") return provider.getTracer!(TRACER_NAME, VERSION);
+  const delegate = provider.getDelegate();
+  if (provider === tracerOf.provider && delegate === tracerOf.delegate) return tracerOf.tracer;
+  const tracer = provider.getTracer!(TRACER_NAME, VERSION);
+  // No provider registered yet (the API's no-op one): a fresh ProxyTracer each call, as the API gives.
+  if (delegate !== NOOP_DELEGATE) tracerOf = { provider, delegate, tracer };
+  return tracer;
 }
+
+/** The tracer {@link tracehopTracer} last got, and the global provider and delegate it came from. */
+let tracerOf: { provider: unknown; delegate: unknown; tracer: Tracer } = {
+  provider: undefined,
+  delegate: undefined,
+  tracer: undefined as unknown as Tracer,
+};
+
+/** What the API's proxy provider delegates to before a provider is registered. */
+const NOOP_DELEGATE = new ProxyTracerProvider().getDelegate();
 
 let defaultPropagator: TextMapPropagator | undefined;
 

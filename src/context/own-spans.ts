@@ -8,12 +8,12 @@ import { TRACER_NAME } from "./carrier-context.js";
  * the helper's `fn`, whatever the SDK. Weak, so an ended span is collected as usual.
  */
 const ownSpans = new WeakSet<object>();
-// Measured (BENCHMARKS.md, optimisation log, helper h9): an entry per short-lived span cost 0.5-1.3 µs
-// a restore in a GC-heavy loop (an ephemeron table slows every scavenge), and a symbol-keyed property
-// on the span object would change the SDK span's hidden class for every other reader of it. A span
-// whose instrumentation scope already says `tracehop` (every SDK span tracehop's tracer starts) is told
-// by that scope ({@link isOwnSpan}), so only the other spans (an instrumentation's span taken over, a
-// span of an SDK that shows no scope) are recorded here.
+// A WeakSet entry per short-lived span cost 0.5-1.3 µs in a GC-heavy loop (an ephemeron table slows
+// every scavenge: helper h3's pass), and a symbol-keyed property on the span object would change the SDK
+// span's hidden class for every other reader of it. A span whose instrumentation scope already says
+// `tracehop` (every SDK span tracehop's tracer starts) is told by that scope ({@link isOwnSpan}), so only
+// the other spans (an instrumentation's span taken over, a span of an SDK that shows no scope) are
+// recorded here (optimisation log, helper h9).
 
 /**
  * Records `span` as one of tracehop's own and returns it: a span tracehop started, or an

@@ -9,13 +9,31 @@ import type { CommandIo } from "./command.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable } from "./report.js";
 import {
   MAX_LINE_BYTES,
+  packedFix,
+  packedProblem,
   readSpans,
   type ByteSource,
   type FileSpan,
+  type PackedKind,
   type ReadSpansSourceOptions,
   type SpansReading,
 } from "../spans/read.js";
 import { groupTraces, lastActiveTraces, traceTreeLines } from "../spans/tree.js";
+
+/**
+ * What `tracehop spans` says to do with input that is `kind` (compressed, UTF-16): the command that reads
+ * `file` (quoted, or `FILE` for standard input) into `tracehop spans -` as it is read.
+ */
+function packedCommandFix(kind: PackedKind, file: string): string {
+  if (kind === "collector-zstd") return packedFix(kind, file, "tracehop spans -");
+  const command =
+    kind === "gzip"
+      ? "gzip -dc"
+      : kind === "zstd"
+        ? "zstd -dc"
+        : `iconv -f ${kind === "utf-16le" ? "UTF-16LE" : "UTF-16BE"} -t UTF-8`;
+  return `${kind === "gzip" || kind === "zstd" ? "decompress" : "convert"} it as it is read: ${command} ${file} | tracehop spans -`;
+}
 
 /** How many traces `tracehop spans` prints without `--last` or `--all`: the ten last active. */
 export const DEFAULT_LAST_TRACES = 10;
@@ -375,9 +393,9 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
       });
       reading = { ...first, spans: second.spans };
     } else reading = readOnce(keep);
-    if (reading.gzip)
+    if (reading.packed !== undefined)
       throw new SpansInputError(
-        `${what} is gzip-compressed; decompress it as it is read: ${path === "-" ? "gzip -dc FILE" : `gzip -dc ${JSON.stringify(path)}`} | tracehop spans -`,
+        `${what} ${packedProblem(reading.packed).reason}; ${packedCommandFix(reading.packed, path === "-" ? "FILE" : JSON.stringify(path))}`,
       );
     if (reading.stoppedAtLong)
       throw new SpansInputError(
@@ -429,7 +447,7 @@ export async function runSpans(args: readonly string[], io: CommandIo): Promise<
   if (traces.length === 0) {
     io.writeErr(
       trace === undefined
-        ? `tracehop spans: ${what} holds no spans${reading.lines === 0 ? " (it is empty)" : ""}\n`
+        ? `tracehop spans: ${what} holds no spans${reading.lines === 0 ? " (it is empty)" : reading.otherSignalLines > 0 ? ` (${reading.otherSignalLines === 1 ? "its 1 line of OTLP JSON is" : `its ${reading.otherSignalLines} lines of OTLP JSON are`} logs, metrics or profiles)` : ""}\n`
         : `tracehop spans: no trace with the id ${"hex" in trace ? trace.hex : `${hex16ToDecimal(trace.lowHex)} (Datadog; lower 64 bits ${trace.lowHex})`} in ${what}\n`,
     );
     return EXIT_NO_CONTEXT;

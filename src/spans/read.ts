@@ -80,8 +80,17 @@ export interface SpansReading {
   badSpans: number;
   /** The bytes read: for a second reading of the same lines of a file still being appended to. */
   bytes: number;
-  /** True when the input starts with gzip's magic bytes (1f 8b, RFC 1952): then nothing else is read. */
-  gzip: boolean;
+  /**
+   * Lines of OTLP JSON requests of another signal (`resourceLogs`, `resourceMetrics`, `resourceProfiles`:
+   * a Collector file exporter's file shared by several pipelines): valid lines holding no spans, counted in
+   * `lines`, not in `badLines`.
+   */
+  otherSignalLines: number;
+  /**
+   * What the input is when its first bytes say it is no UTF-8 text ({@link PackedKind}): then nothing else
+   * is read; `undefined` for text.
+   */
+  packed: PackedKind | undefined;
   /**
    * Lines longer than the bound (`maxLineBytes`, {@link MAX_LINE_BYTES}): how many, and the first one's
    * number. Counted in `lines`, not in `badLines`; never held whole.
@@ -112,7 +121,7 @@ export interface ReadSpansSourceOptions {
   /** Called with the number (from 1) of each line skipped for being longer than `maxLineBytes`. */
   onLongLine?: ((line: number) => void) | undefined;
   /**
-   * Reading starts after a mark in a file (not at its start): no gzip check (the bytes are no file's
+   * Reading starts after a mark in a file (not at its start): no check of the first bytes (the bytes are no file's
    * first), and a first line too long is skipped as any other (the file's start was read before: such a
    * line is a writer's large batch, not a sign of another kind of file). `midLine`: the mark fell inside a
    * line a writer was writing; its rest, up to the first line end, is dropped uncounted (that line was
@@ -152,8 +161,9 @@ const STATUS_NAMES: Record<string, number> = {
  * Internal: reads the OTLP JSON lines of `source` (UTF-8), 64 KiB at a time: input of any size is never
  * held whole, only its current line (as bytes, decoded once it is whole) and the spans `keep` accepts (all
  * when it is not given). Blank lines are skipped; a line that is not JSON, or holds no `resourceSpans`
- * array, is counted in `badLines`; a span without valid ids or times in `badSpans`. Input that starts with
- * gzip's magic bytes (RFC 1952) is not read further: `gzip` says so. A line longer than `maxLineBytes`
+ * array, is counted in `badLines` (a line of another signal's request in `otherSignalLines`); a span
+ * without valid ids or times in `badSpans`. Input whose first bytes say it is no UTF-8 text (gzip, zstd,
+ * UTF-16: {@link PackedKind}) is not read further: `packed` says what it is. A line longer than `maxLineBytes`
  * ({@link MAX_LINE_BYTES}) is counted in `longLines` and never held past that bound: the rest of it is read
  * and dropped up to its line end, and the lines after it are read; but when no line before it was OTLP
  * JSON, reading stops there (`stoppedAtLong`): a file that is no spans file (a binary file, /dev/zero) may
@@ -173,7 +183,8 @@ export function readSpans(
     lastLineCut: false,
     badSpans: 0,
     bytes: 0,
-    gzip: false,
+    otherSignalLines: 0,
+    packed: undefined,
     longLines: 0,
     firstLong: undefined,
     stoppedAtLong: false,
@@ -214,15 +225,9 @@ export function readSpans(
     return anyGood;
   };
   for (let n; (n = source.read(buffer, 0, Math.min(CHUNK_BYTES, maxBytes - reading.bytes))) > 0;) {
-    if (
-      afterMark === undefined &&
-      reading.bytes === 0 &&
-      n >= 2 &&
-      buffer[0] === 0x1f &&
-      buffer[1] === 0x8b
-    ) {
-      reading.gzip = true;
-      return reading;
+    if (afterMark === undefined && reading.bytes === 0) {
+      reading.packed = packedKind(buffer.subarray(0, n));
+      if (reading.packed !== undefined) return reading;
     }
     reading.bytes += n;
     const chunk = buffer.subarray(0, n);
@@ -257,6 +262,41 @@ export function readSpans(
   return reading;
 }
 
+/**
+ * The top-level arrays of the OTLP JSON requests of the other signals (OTLP specification, "JSON Protobuf
+ * Encoding"; opentelemetry-proto `ExportLogsServiceRequest`, `ExportMetricsServiceRequest`,
+ * `ExportProfilesServiceRequest`): lines a Collector file exporter writes beside `resourceSpans` when one
+ * file serves several pipelines. Valid lines without spans, skipped without a word.
+ */
+const OTHER_SIGNALS = ["resourceLogs", "resourceMetrics", "resourceProfiles"] as const;
+
+/**
+ * Internal: what input that is no UTF-8 text is, by its first bytes: `gzip` (1f 8b, RFC 1952), `zstd` (a
+ * zstd frame's magic number 28 b5 2f fd, RFC 8878 §3.1.1: what `zstd` writes), `collector-zstd` (a 4-byte
+ * length, then a zstd frame: the OpenTelemetry Collector file exporter's `compression: zstd`, each
+ * request a length and a frame, which `zstd -d` cannot read), `utf-16le` / `utf-16be` (a byte order mark
+ * ff fe / fe ff, or a `{` followed or preceded by a 0 byte: UTF-16 text, such as Windows PowerShell's `>`
+ * writes).
+ */
+export type PackedKind = "gzip" | "zstd" | "collector-zstd" | "utf-16le" | "utf-16be";
+
+/** What the first bytes `head` of an input say it is when it is no UTF-8 text ({@link PackedKind}). */
+function packedKind(head: Buffer): PackedKind | undefined {
+  const zstdAt = (at: number) =>
+    head.length >= at + 4 &&
+    head[at] === 0x28 &&
+    head[at + 1] === 0xb5 &&
+    head[at + 2] === 0x2f &&
+    head[at + 3] === 0xfd;
+  if (head.length < 2) return undefined;
+  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (zstdAt(0)) return "zstd";
+  if (zstdAt(4)) return "collector-zstd";
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0x7b && head[1] === 0x00)) return "utf-16le";
+  if ((head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0x00 && head[1] === 0x7b)) return "utf-16be";
+  return undefined;
+}
+
 /** Reads one line's request into `reading`; returns why it is no OTLP JSON request, or `undefined`. */
 function readLine(
   text: string,
@@ -270,7 +310,13 @@ function readLine(
     return `not JSON (${(err as Error).message})`;
   }
   const resourceSpans = fields(request).resourceSpans;
-  if (!Array.isArray(resourceSpans)) return "JSON without a resourceSpans array";
+  if (!Array.isArray(resourceSpans)) {
+    if (OTHER_SIGNALS.some((key) => Array.isArray(fields(request)[key]))) {
+      reading.otherSignalLines++;
+      return undefined;
+    }
+    return "JSON without a resourceSpans array";
+  }
   for (const rs of resourceSpans as unknown[]) {
     const resource = fields(rs);
     const serviceName = attributesOf(fields(resource.resource).attributes)["service.name"];
@@ -296,17 +342,30 @@ function arrayOf(value: unknown): unknown[] {
 }
 
 /**
- * `text` as lower-case hex of `digits` digits, or `undefined`; all zeros too is `undefined`: the invalid
+ * An OTLP/JSON id of `bytes` bytes (16 a trace id, 8 a span id) as lower-case hex of `2 * bytes` digits,
+ * or `undefined`. Read: hex in any case (OTLP specification, "JSON Protobuf Encoding": ids are hex, not
+ * base64), and base64 of exactly `bytes` bytes, standard or URL-safe, padded or not (protobuf's canonical
+ * JSON mapping of `bytes`, which a generic protobuf JSON writer gives: 24 characters a trace id, 12 a span
+ * id; never the length of the hex form, so never mistaken for it). All zeros is `undefined`: the invalid
  * trace id and span id of W3C Trace Context (§3.2.2.3, §3.2.2.4) and OTLP (`trace_id`, `span_id`: "all
  * zeroes ... is considered invalid"), which a writer may give a root as its parent (a Datadog parent id 0).
  */
-function hexId(text: unknown, digits: number): string | undefined {
-  return typeof text === "string" &&
-    text.length === digits &&
-    /^[0-9a-fA-F]+$/.test(text) &&
-    !/^0+$/.test(text)
-    ? text.toLowerCase()
-    : undefined;
+function idOf(text: unknown, bytes: number): string | undefined {
+  if (typeof text !== "string") return undefined;
+  let hex: string;
+  if (text.length === 2 * bytes && /^[0-9a-fA-F]+$/.test(text)) hex = text.toLowerCase();
+  else {
+    const bare = text.replace(/={1,2}$/, "");
+    if (bare.length !== Math.ceil((bytes * 4) / 3) || !/^[A-Za-z0-9+/_-]+$/.test(bare)) return undefined;
+    const standard = bare.replace(/-/g, "+").replace(/_/g, "/");
+    if (text.length !== bare.length && text.length !== 4 * Math.ceil(bytes / 3)) return undefined;
+    const decoded = Buffer.from(standard, "base64");
+    // Bits past the last byte must be 0 (RFC 4648 §3.5): else the text is no encoding of these bytes.
+    if (decoded.length !== bytes || decoded.toString("base64").replace(/=+$/, "") !== standard)
+      return undefined;
+    hex = decoded.toString("hex");
+  }
+  return /^0+$/.test(hex) ? undefined : hex;
 }
 
 /**
@@ -335,16 +394,16 @@ function enumValue(value: unknown, names: Record<string, number>): number {
 function spanOf(value: unknown, service: string): FileSpan | undefined {
   tooDeep = false;
   const s = fields(value);
-  const traceId = hexId(s.traceId, 32);
-  const spanId = hexId(s.spanId, 16);
+  const traceId = idOf(s.traceId, 16);
+  const spanId = idOf(s.spanId, 8);
   const startNanos = nanos(s.startTimeUnixNano);
   const endNanos = nanos(s.endTimeUnixNano);
   if (traceId === undefined || spanId === undefined || startNanos === undefined || endNanos === undefined)
     return undefined;
   const links: FileSpan["links"] = [];
   for (const link of arrayOf(s.links)) {
-    const linkTrace = hexId(fields(link).traceId, 32);
-    const linkSpan = hexId(fields(link).spanId, 16);
+    const linkTrace = idOf(fields(link).traceId, 16);
+    const linkSpan = idOf(fields(link).spanId, 8);
     if (linkTrace !== undefined && linkSpan !== undefined)
       links.push({ traceId: linkTrace, spanId: linkSpan, attributes: attributesOf(fields(link).attributes) });
   }
@@ -362,7 +421,7 @@ function spanOf(value: unknown, service: string): FileSpan | undefined {
   return {
     traceId,
     spanId,
-    parentSpanId: hexId(s.parentSpanId, 16),
+    parentSpanId: idOf(s.parentSpanId, 8),
     name: typeof s.name === "string" ? s.name : "",
     kind: enumValue(s.kind, KIND_NAMES),
     service,
@@ -436,10 +495,12 @@ function valueOf(anyValue: unknown, depth: number): FileSpanAttributeValue {
  * Why a spans file cannot be read (`SpansFileError.code`), each in kebab case: `not-found` no such file
  * (the system error, `ENOENT`, is the error's `cause`); `not-a-file` a folder, a device, a named pipe, a
  * socket; `unreadable` opening or reading it failed (permission, a path under a file, a loop of links; the
- * system error is the `cause`); `gzip` it is gzip-compressed; `not-otlp` no line of it is an OTLP JSON
- * request.
+ * system error is the `cause`); `gzip` it is gzip-compressed; `zstd` it is zstd-compressed (by `zstd`, or
+ * the Collector file exporter's `compression: zstd`); `utf-16` it is UTF-16 text, not UTF-8; `not-otlp` no
+ * line of it is an OTLP JSON request.
  */
-export type SpansFileErrorCode = "not-found" | "not-a-file" | "unreadable" | "gzip" | "not-otlp";
+export type SpansFileErrorCode =
+  "not-found" | "not-a-file" | "unreadable" | "gzip" | "zstd" | "utf-16" | "not-otlp";
 
 /**
  * The error {@link readSpansFile} and {@link readSpansSince} throw for a file they cannot read as spans.
@@ -470,6 +531,51 @@ export class SpansFileError extends Error {
     this.code = code;
     this.path = path;
     this.reason = reason;
+  }
+}
+
+/**
+ * Internal: the error code and reason (the words after the path) of input that is `kind`
+ * ({@link PackedKind}), for `tracehop/spans` and `tracehop spans` alike.
+ */
+export function packedProblem(kind: PackedKind): { code: SpansFileErrorCode; reason: string } {
+  switch (kind) {
+    case "gzip":
+      return { code: "gzip", reason: "is gzip-compressed" };
+    case "zstd":
+      return { code: "zstd", reason: "is zstd-compressed" };
+    case "collector-zstd":
+      return {
+        code: "zstd",
+        reason:
+          "is the Collector file exporter's zstd-compressed output (each request a 4-byte length and a zstd frame: no JSON lines, and no file zstd -d reads)",
+      };
+    default:
+      return {
+        code: "utf-16",
+        reason: `is UTF-16 text (${kind === "utf-16le" ? "little" : "big"}-endian), not UTF-8`,
+      };
+  }
+}
+
+/**
+ * Internal: what to do with input that is `kind`: `file` the file as a command names it (quoted, or
+ * `FILE`), `reader` the command that reads standard input (`npx tracehop spans -`).
+ */
+export function packedFix(kind: PackedKind, file: string, reader: string): string {
+  const pipe = (command: string) =>
+    `decompress it first (${command} ${file} > spans.jsonl), or read it with: ${command} ${file} | ${reader}`;
+  switch (kind) {
+    case "gzip":
+      return pipe("gzip -dc");
+    case "zstd":
+      return pipe("zstd -dc");
+    case "collector-zstd":
+      return "leave out the file exporter's compression setting (with format: json it then writes one JSON request a line) and read the file it writes";
+    default: {
+      const from = kind === "utf-16le" ? "UTF-16LE" : "UTF-16BE";
+      return `convert it to UTF-8 first (iconv -f ${from} -t UTF-8 ${file} > spans.jsonl), or read it with: iconv -f ${from} -t UTF-8 ${file} | ${reader}`;
+    }
   }
 }
 
@@ -726,13 +832,11 @@ function readFileFrom(
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  if (reading.gzip)
-    throw new SpansFileError(
-      "gzip",
-      path,
-      "is gzip-compressed",
-      `decompress it first (gzip -dc ${JSON.stringify(path)} > spans.jsonl), or read it with: gzip -dc ${JSON.stringify(path)} | npx tracehop spans -`,
-    );
+  if (reading.packed !== undefined) {
+    const { code, reason } = packedProblem(reading.packed);
+    const file = JSON.stringify(path);
+    throw new SpansFileError(code, path, reason, packedFix(reading.packed, file, "npx tracehop spans -"));
+  }
   if (reading.stoppedAtLong)
     throw new SpansFileError(
       "not-otlp",
@@ -762,10 +866,14 @@ function readFileFrom(
  * one `ExportTraceServiceRequest` per line (docs/export.md, "Reading the spans file from code").
  * The file is read 64 KiB at a time up to where it ended when opened, never held whole; only the spans
  * `options.keep` accepts are kept. Rules of the format (OTLP specification, "JSON Protobuf Encoding"):
- * trace and span ids are hex, not base64 (read in any case, given in lower case); times are strings (or
+ * trace and span ids are hex, not base64 (read in any case, given in lower case; base64 of 16 or 8 bytes,
+ * protobuf's canonical JSON mapping that generic writers give, is read too: its length is never a hex
+ * id's); times are strings (or
  * numbers) of nanoseconds since the Unix epoch, read as exact bigints; kinds and status codes are numbers
  * or their enum names (`SPAN_KIND_SERVER`); `scopeSpans`, or `instrumentationLibrarySpans` of older
  * writers; an attribute's `AnyValue` as {@link FileSpanAttributeValue} says. A byte order mark is skipped.
+ * Lines of the other signals' requests (`resourceLogs`, `resourceMetrics`, `resourceProfiles`: a Collector
+ * file exporter's file shared by several pipelines) hold no spans: skipped without a word.
  * Blank lines, a line that is no OTLP JSON request (the last line cut short by a writer still writing)
  * and a span without valid ids or times (an id of all zeros is invalid: W3C Trace Context, OTLP; a parent
  * span id of zeros is no parent) are skipped. A line longer than `options.maxLineBytes` (64 MiB,
@@ -777,7 +885,9 @@ function readFileFrom(
  * @returns the spans, `[]` for an empty file.
  * @throws SpansFileError when the file cannot be read as spans, its `code` saying why: `not-found`,
  *   `not-a-file` (a folder, a device such as /dev/null, a named pipe: never waited on), `unreadable`,
- *   `gzip` (starts with gzip's magic bytes 1f 8b, RFC 1952), `not-otlp` (no line of it is an OTLP JSON
+ *   `gzip` (starts with gzip's magic bytes 1f 8b, RFC 1952), `zstd` (a zstd frame, RFC 8878, at its
+ *   start or after a 4-byte length: the Collector file exporter's `compression: zstd`), `utf-16` (a UTF-16
+ *   byte order mark, or a `{` beside a 0 byte), each message giving the command that reads it; `not-otlp` (no line of it is an OTLP JSON
  *   request: another kind of file; or its first line runs past `maxLineBytes`). Its message says what to
  *   do. A TypeError when `path` is not a non-empty string, or `options.maxLineBytes` is not a whole
  *   number of bytes, 1 or more.

@@ -354,7 +354,10 @@ describe("tracehop spans: what it refuses, in one line with what to fix", () => 
     const garbage = join(dir, "garbage.jsonl");
     writeFileSync(garbage, "hello\nworld\n");
     const other = join(dir, "other.json");
-    writeFileSync(other, '{"resourceMetrics": []}\n');
+    writeFileSync(other, '{"traces": []}\n');
+    // Metrics alone (a Collector file of another pipeline): OTLP JSON without spans, not another kind of file.
+    const metricsOnly = join(dir, "metrics.json");
+    writeFileSync(metricsOnly, '{"resourceMetrics": []}\n');
     const empty = join(dir, "empty.jsonl");
     writeFileSync(empty, "");
     const folder = join(dir, "folder");
@@ -375,6 +378,11 @@ describe("tracehop spans: what it refuses, in one line with what to fix", () => 
         ["spans", other],
         2,
         `"${other}" is no OTLP JSON-lines spans file: line 1 is JSON without a resourceSpans array; ${give}`,
+      ],
+      [
+        ["spans", metricsOnly],
+        1,
+        `"${metricsOnly}" holds no spans (its 1 line of OTLP JSON is logs, metrics or profiles)`,
       ],
       [["spans", empty], 1, `"${empty}" holds no spans (it is empty)`],
       [["spans", "--last", "0", empty], 2, `--last takes a number of traces, 1 or more, got "0"`],

@@ -70,7 +70,7 @@ test("a file under 64 KiB marked again and again as it grows past the first wind
   }
 });
 
-test("a mark taken on an empty file: every span written after it read, the file not said replaced; the file cut to nothing again: the same", (t) => {
+test("a mark taken on an empty file: every span written after it read, the file not said replaced; the file written over: read whole", (t) => {
   const file = join(tempDir(t, "h10-mark-empty"), "spans.jsonl");
   writeFileSync(file, "");
   const mark = spansFileMark(file);
@@ -82,10 +82,6 @@ test("a mark taken on an empty file: every span written after it read, the file 
   );
   assert.equal(readSpansSince(file, mark).replaced, false);
   writeFileSync(file, line(3, "c") + "\n");
-  assert.deepEqual(readSpansSince(file, mark), {
-    spans: readSpansSince(file, { ino: mark.ino, size: 0 }).spans,
-    replaced: false,
-  });
   assert.deepEqual(
     readSpansSince(file, mark).spans.map((s) => s.name),
     ["c"],

@@ -7,11 +7,10 @@ import {
   type TextMapGetter,
 } from "@opentelemetry/api";
 import { isDeferredB3 } from "../B3StylePropagator.js";
-import { TID_TAG, TRACESTATE_DD_KEY } from "../datadog/constants.js";
-import { bindDatadogContext, getDatadogContext, type DatadogContext } from "../datadog/datadog-context.js";
+import { TID_TAG } from "../datadog/constants.js";
+import { bindDatadogContext, getDatadogContext } from "../datadog/datadog-context.js";
 import { lentLastParentId } from "../datadog/DatadogTraceContextPropagator.js";
 import { ZERO_HEX16 } from "../datadog/ids.js";
-import { decodeDdLastParentId } from "../datadog/tracestate-dd.js";
 import { getRestoredRoot, setRestoredRoot, type StyleExtraction } from "../extraction-result.js";
 import { FLAG_RANDOM } from "../w3c/constants.js";
 import { isValidSpanContext } from "../w3c/traceparent.js";
@@ -222,13 +221,6 @@ function adoptedFlags(
  * same keep or drop, `s:2` / `s:-1` written as 1 / 0. tracehop's own winner (parts) is updated in place
  * and returned; another style's gets a new candidate. `exactTraceId`: the winner's trace id is exactly
  * `w3cSpan`'s (then the W3C `random` flag is kept too).
- *
- * The same parent: a `p:` other than it is kept as `lastParentId` (a hop that started no Datadog span
- * forwarded it as it came; its `x-datadog-parent-id` only repeats the traceparent). Datadog headers
- * that say nothing beyond the traceparent ({@link repeatsTraceparent}), and a B3 winner without Datadog
- * fields whose trace, parent and sampled flag are the traceparent's, keep no Datadog state of their own,
- * as the traceparent alone (docs/conformance.md, "Datadog headers that only repeat the traceparent"):
- * tracehop reads back its own output as it wrote it, and the next inject adds no `dd=` member.
  */
 function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId: boolean): Candidate {
   const parts = winner.parts;
@@ -269,19 +261,7 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
             traceState: w3cSpan.traceState,
           }
         : { ...winnerSpan, traceFlags, traceState: w3cSpan.traceState };
-    if (winnerSpan.spanId === w3cSpan.spanId) {
-      const raw = w3cSpan.traceState?.get(TRACESTATE_DD_KEY);
-      if (raw) {
-        // A `p:` other than this parent came through a hop that started no Datadog span (tracehop
-        // forwards `p:` as it came): the last Datadog parent is still the `p:`.
-        const lent = decodeDdLastParentId(raw);
-        if (lent !== undefined && lent !== w3cSpan.spanId) lastParentId = lent;
-      } else if (parts !== undefined && exactTraceId && repeatsTraceparent(parts.fields, w3cSpan)) {
-        // The x-datadog-* headers only repeat the traceparent (as tracehop writes them for a W3C-only
-        // trace): read as the traceparent alone reads, so the next inject writes no dd= member either.
-        parts.derivedFromW3C = true;
-      }
-    } else {
+    if (winnerSpan.spanId !== w3cSpan.spanId) {
       spanContext.spanId = w3cSpan.spanId;
       // `_dd.parent_id` names the last Datadog span: the tracestate's `p:`, else a Datadog winner's
       // parent. A B3 winner's span id is no Datadog span (dd-trace-js `#resolveTraceContextConflicts`
@@ -302,50 +282,9 @@ function adoptTraceContext(winner: Candidate, w3cSpan: SpanContext, exactTraceId
     winner.spanContext = spanContext;
     return winner;
   }
-  const fields = getDatadogContext(winner.context!);
+  const fields = getDatadogContext(winner.context!) ?? { propagationTags: {} };
+  const adopted = lastParentId === undefined ? fields : { ...fields, lastParentId };
   let context = setRestoredRoot(trace.setSpanContext(winner.context!, spanContext), undefined);
-  // A B3 winner without Datadog fields (no debug flag) whose headers only repeat the traceparent (its
-  // trace, parent and sampled flag; no dd= member, so no `p:`): no Datadog state of its own, as for the
-  // traceparent alone, so the next inject writes no dd= member (docs/conformance.md, "Datadog headers
-  // that only repeat the traceparent").
-  if (
-    fields === undefined &&
-    lastParentId === undefined &&
-    exactTraceId &&
-    winnerSpan !== undefined &&
-    winnerSpan.spanId === w3cSpan.spanId &&
-    (winnerSpan.traceFlags & TraceFlags.SAMPLED) === (w3cSpan.traceFlags & TraceFlags.SAMPLED) &&
-    w3cSpan.traceState?.get(TRACESTATE_DD_KEY) === undefined
-  )
-    return { name: winner.name, context, traceId: winner.traceId, spanContext };
-  const base = fields ?? { propagationTags: {} };
-  const adopted = lastParentId === undefined ? base : { ...base, lastParentId };
   context = bindDatadogContext(context, adopted, winner.traceId);
   return { name: winner.name, context, traceId: winner.traceId, spanContext };
-}
-
-/**
- * True when the Datadog fields `fields` of a winner with exactly `w3cSpan`'s trace id and span id (whose
- * tracestate holds no `dd=` member: the caller checks) say nothing beyond that traceparent: a sampling priority of 1
- * or 0 equal to the sampled flag, no origin, no last parent id, and tags holding nothing but a
- * `_dd.p.tid` equal to the trace id's upper 64 bits (no tags for a 64-bit id). These are the headers
- * tracehop's `datadog` style derives from a traceparent without a `dd=` member (dd-trace-js
- * `_extractTraceparentContext`: priority from the flag, `_dd.p.tid` from the upper half), so tracehop
- * reads its own output back as it wrote it (docs/conformance.md, "Datadog headers that only repeat
- * the traceparent"). Datadog's tracers write a `dd=` member beside every traceparent, so their output
- * is never read so.
- */
-function repeatsTraceparent(fields: DatadogContext, w3cSpan: SpanContext): boolean {
-  const priority = fields.samplingPriority;
-  if (priority !== 0 && priority !== 1) return false;
-  if (priority !== (w3cSpan.traceFlags & TraceFlags.SAMPLED)) return false;
-  if (fields.origin !== undefined || fields.lastParentId !== undefined) return false;
-  const high = w3cSpan.traceId.slice(0, 16);
-  const tags = fields.propagationTags;
-  let count = 0;
-  for (const key in tags) {
-    if (key !== TID_TAG || tags[key] !== high) return false;
-    count++;
-  }
-  return count === (high === ZERO_HEX16 ? 0 : 1);
 }

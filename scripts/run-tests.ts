@@ -1,6 +1,7 @@
-// `npm test [-- FILE… | --node-test-flag…]`: every test/**/*.test.ts with node:test through tsx, two files at
-// a time, or only the files given (`npm test -- test/examples/sentences.test.ts` ran the whole suite and the
-// file again: npm appends the arguments to the script). Flags (`--test-name-pattern=…`, or with the value
+// `npm test [-- FILE… | FOLDER… | --node-test-flag…]`: every test/**/*.test.ts with node:test through tsx, two
+// files at a time, or only the files given, a folder given its **/*.test.ts files (`npm test --
+// test/examples/sentences.test.ts` ran the whole suite and the file again: npm appends the arguments to the
+// script). Flags (`--test-name-pattern=…`, or with the value
 // as the next argument, `--test-name-pattern …`, for those of VALUE_FLAGS) go to node's test runner, after
 // this script's, so that `--test-concurrency=1` runs one file at a time again. The exit code is the
 // runner's.
@@ -29,9 +30,9 @@
 // started with no result fails (exit code 1) with a line naming the file, even when every result that
 // arrived passed.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { type FileTests, lostResults, RESULTS_FILE_VARIABLE } from "./test-results.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -69,13 +70,33 @@ for (const args = process.argv.slice(2); args.length > 0;) {
   else if (VALUE_FLAGS.has(arg) && args.length > 0) flags.push(arg, args.shift()!);
   else flags.push(arg);
 }
-const files =
-  given.length > 0
-    ? given
-    : readdirSync(join(ROOT, "test"), { recursive: true, withFileTypes: true })
-        .filter((entry) => entry.isFile() && entry.name.endsWith(".test.ts"))
-        .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)))
-        .sort();
+// The paths given, checked before the runner starts: a folder is its test files (node 20's runner does not
+// expand one: it ran no test and exited 0); a path that is neither a file nor a folder, or a folder holding no
+// test file, is refused with exit code 2 (node's runner said `Could not find '…'`, then this script that its
+// count of tests was lost, exit code 1). Relative paths are read from the repository's root, where npm runs its
+// scripts and the runner here runs, whatever folder `npm test` was typed in.
+const files: string[] = [];
+const refused: string[] = [];
+for (const path of given.length > 0 ? given : ["test"]) {
+  const kind = pathKind(resolve(ROOT, path));
+  if (kind === "file") files.push(path);
+  else if (kind === "missing")
+    refused.push(
+      `${path} is neither a file nor a folder (paths are read from the repository's root, ${ROOT})`,
+    );
+  else {
+    const found = testFiles(path);
+    if (found.length === 0)
+      refused.push(`the folder ${path} holds no test file (*.test.ts, in its subfolders too)`);
+    files.push(...found);
+  }
+}
+if (refused.length > 0) {
+  // Written out before the exit (a pipe's writes may be queued).
+  const said = refused.map((line) => `npm test: ${line}\n`).join("");
+  await new Promise((written) => process.stderr.write(said, written));
+  process.exit(2);
+}
 const resultsDir = mkdtempSync(join(tmpdir(), "tracehop-test-results-"));
 const resultsFile = join(resultsDir, "tests.json");
 // The runner's stdout: this terminal itself when it is one (the report in colour); else a pipe to this
@@ -156,4 +177,28 @@ function lostTests(): string[] {
     return [`the runner wrote no count of its tests (${(error as Error).message})`];
   }
   return lostResults(tests, ROOT);
+}
+
+/** What `path` (absolute) names, following symbolic links: "missing" when nothing, or it cannot be read. */
+function pathKind(path: string): "file" | "folder" | "missing" {
+  try {
+    return statSync(path).isDirectory() ? "folder" : "file";
+  } catch {
+    return "missing";
+  }
+}
+
+/**
+ * The test files under `folder` (as given: relative to the repository's root, or absolute), in its subfolders
+ * too: every `*.test.ts`, outside `node_modules` (as node's runner searches), named from `folder` as given
+ * (`test/spans/x.test.ts` for `test/spans`), sorted. The suite's files when `folder` is `test`.
+ */
+function testFiles(folder: string): string[] {
+  const at = resolve(ROOT, folder);
+  return readdirSync(at, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".test.ts"))
+    .map((entry) => relative(at, join(entry.parentPath, entry.name)))
+    .filter((path) => !path.split(sep).includes("node_modules"))
+    .map((path) => join(folder, path))
+    .sort();
 }

@@ -3,8 +3,8 @@
 // the exit code is the runner's.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { type TestContext, test } from "node:test";
 import { HANG_GUARD_MS } from "../examples/tcp-servers.js";
 import { signalOwnGroup } from "../support/process-group.js";
@@ -94,6 +94,68 @@ test("npm test -- FILE runs that file alone; a flag goes to the runner; a failur
     skipped: 0,
     cancelled: 0,
     lost: [],
+  });
+});
+
+test("npm test -- FOLDER runs the test files under it (*.test.ts, in its subfolders too), its path read from the repository's root", (t) => {
+  // Node 20's runner does not expand a folder: `npm test -- test/spans` ran no test and exited 0.
+  const dir = tempDir(t, "folder");
+  mkdirSync(join(dir, "nested/deeper"), { recursive: true });
+  copyFileSync(join(ROOT, FIXTURE), join(dir, "a.test.ts"));
+  copyFileSync(join(ROOT, FIXTURE), join(dir, "nested/deeper/b.test.ts"));
+  // Not a test file by the suite's pattern: not run (it would fail the run).
+  writeFileSync(join(dir, "nested/helper.ts"), 'throw new Error("not a test file, yet run");\n');
+  const counts = { tests: 4, pass: 4, fail: 0, skipped: 0, cancelled: 0, lost: [] };
+  // Relative to the repository's root, as npm runs its scripts there; absolute too; with a file beside it.
+  assert.deepEqual(runTests([relative(ROOT, dir)]), { status: 0, ...counts });
+  assert.deepEqual(runTests([`${dir}/`]), { status: 0, ...counts });
+  assert.deepEqual(runTests([join(dir, "nested"), FIXTURE], { FAIL: "1" }), {
+    status: 1,
+    tests: 4,
+    pass: 2,
+    fail: 2,
+    skipped: 0,
+    cancelled: 0,
+    lost: [],
+  });
+});
+
+/** scripts/run-tests.ts refusing its arguments: its exit code and what it wrote (the runner never started). */
+function refused(args: string[]) {
+  const { status, stdout, stderr } = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "scripts/run-tests.ts", ...args],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined },
+      timeout: HANG_GUARD_MS,
+    },
+  );
+  return { status, stdout, stderr };
+}
+
+test("npm test -- PATH refuses, before any test runs, a path that is neither a file nor a folder, or a folder holding no test file (exit code 2)", (t) => {
+  // Was node's `Could not find '…'`, then a `Results lost` line that only said the runner counted nothing, exit 1.
+  const missing = "test/no-such-folder/none.test.ts";
+  assert.deepEqual(refused([FIXTURE, missing]), {
+    status: 2,
+    stdout: "",
+    stderr: `npm test: ${missing} is neither a file nor a folder (paths are read from the repository's root, ${ROOT})\n`,
+  });
+  // A folder whose files are none of them *.test.ts (these fixtures are named *.ts so that the suite skips them).
+  const fixtures = "test/package/fixtures/run-tests";
+  assert.deepEqual(refused([fixtures]), {
+    status: 2,
+    stdout: "",
+    stderr: `npm test: the folder ${fixtures} holds no test file (*.test.ts, in its subfolders too)\n`,
+  });
+  const empty = tempDir(t, "empty-folder");
+  mkdirSync(join(empty, "sub"));
+  assert.deepEqual(refused(["--test-name-pattern", "first", empty]), {
+    status: 2,
+    stdout: "",
+    stderr: `npm test: the folder ${empty} holds no test file (*.test.ts, in its subfolders too)\n`,
   });
 });
 

@@ -71,7 +71,10 @@ export interface SpansReading {
   /** Lines that were no OTLP JSON request: how many, and the first one's number and reason. */
   badLines: number;
   firstBad: { line: number; reason: string } | undefined;
-  /** True when the last line had no line end and was no JSON: a line a writer is still writing. */
+  /**
+   * True when the last line had no line end and did not parse as JSON: a line a writer may still be
+   * writing (a whole JSON value without a line end is a complete line, judged as any other).
+   */
   lastLineCut: boolean;
   /**
    * Spans left out for an id that is not hex of the right length (or is all zeros), no start or end time,
@@ -207,7 +210,9 @@ export function readSpans(
     if (reason !== undefined) {
       reading.badLines++;
       reading.firstBad ??= { line: lineNumber, reason };
-      reading.lastLineCut = last;
+      // Only a last line that does not parse may be one still being written: a whole JSON value without
+      // its line end is a complete line (a file written by printf, an editor), judged as any other.
+      reading.lastLineCut = last && reason.startsWith(NOT_JSON);
     }
   };
   /** The current line found too long: counted, its bytes dropped; false when reading stops there. */
@@ -297,6 +302,9 @@ function packedKind(head: Buffer): PackedKind | undefined {
   return undefined;
 }
 
+/** How the reason of a line that does not parse as JSON begins (`not JSON (<the parser's message>)`). */
+const NOT_JSON = "not JSON ";
+
 /** Reads one line's request into `reading`; returns why it is no OTLP JSON request, or `undefined`. */
 function readLine(
   text: string,
@@ -307,7 +315,7 @@ function readLine(
   try {
     request = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    return `not JSON (${(err as Error).message})`;
+    return `${NOT_JSON}(${(err as Error).message})`;
   }
   const resourceSpans = fields(request).resourceSpans;
   if (!Array.isArray(resourceSpans)) {
@@ -874,7 +882,9 @@ function readFileFrom(
  * writers; an attribute's `AnyValue` as {@link FileSpanAttributeValue} says. A byte order mark is skipped.
  * Lines of the other signals' requests (`resourceLogs`, `resourceMetrics`, `resourceProfiles`: a Collector
  * file exporter's file shared by several pipelines) hold no spans: skipped without a word.
- * Blank lines, a line that is no OTLP JSON request (the last line cut short by a writer still writing)
+ * Blank lines, a line that is no OTLP JSON request (a last line without a line end that does not parse as
+ * JSON is taken as cut short by a writer still writing: neither a skip said nor a reason to refuse the
+ * file; one that parses is a complete line, judged as any other)
  * and a span without valid ids or times (an id of all zeros is invalid: W3C Trace Context, OTLP; a parent
  * span id of zeros is no parent) are skipped. A line longer than `options.maxLineBytes` (64 MiB,
  * {@link MAX_LINE_BYTES}) is skipped without being held and `options.onLongLine` told its number (without

@@ -459,6 +459,30 @@ describe("tracehop spans: what it refuses, in one line with what to fix", () => 
     assert.equal(run(["spans", file]).code, 2);
   });
 
+  test("a last line without a line end that is whole JSON of no OTLP: a complete line, refused as with a line end (exit 2), or said as a skip among good lines", (t) => {
+    const dir = tempDir(t, "f1-spans-no-final-newline");
+    const file = join(dir, "j1.json");
+    for (const ending of ["", "\n"]) {
+      writeFileSync(file, '{"foo":1}' + ending);
+      const result = run(["spans", file]);
+      assert.equal(result.code, 2, `ending ${JSON.stringify(ending)}: ${result.stderr}`);
+      assert.equal(result.stdout, "");
+      assert.match(
+        result.stderr,
+        /^tracehop spans: ".*j1\.json" is no OTLP JSON-lines spans file: line 1 is JSON without a resourceSpans array; /,
+      );
+    }
+    const mixed = join(dir, "mixed.jsonl");
+    writeFileSync(mixed, COLLECTOR_LINE + "\n" + '{"foo":1}');
+    const result = run(["spans", mixed]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^trace 5b8efff798038103d269b633813fc60c /);
+    assert.match(
+      result.stderr,
+      /^tracehop spans: 1 of 2 lines of ".*" skipped, no OTLP JSON \(line 2 is JSON without a resourceSpans array; /,
+    );
+  });
+
   test("a line longer than a read, a character split between reads: read whole, as written", (t) => {
     const file = join(tempDir(t, "spans-long"), "spans.jsonl");
     // A name of 70 000 "é" (two bytes each): the line spans several 64 KiB reads, one of which ends mid-character.

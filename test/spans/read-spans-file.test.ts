@@ -317,6 +317,55 @@ test("a file that cannot be read as spans: a SpansFileError whose code and messa
   assert.deepEqual(readSpansFile(empty), []);
 });
 
+test("a last line without a line end that is whole JSON is a complete line: refused as not-otlp when it is no OTLP, read when it is", async (t) => {
+  const dir = tempDir(t, "f1-spans-no-final-newline");
+  const errorOf = (path: string): SpansFileError => {
+    try {
+      readSpansFile(path);
+    } catch (error) {
+      assert.ok(error instanceof SpansFileError, `a SpansFileError, got ${String(error)}`);
+      return error;
+    }
+    assert.fail(`${path} was not refused`);
+  };
+  // The same files with and without the line end: the same answer (a fresh user's printf '{"foo":1}').
+  for (const [name, text, reason] of [
+    ["object.json", '{"foo":1}', "holds no OTLP JSON line: line 1 is JSON without a resourceSpans array"],
+    ["number.json", "42", "holds no OTLP JSON line: line 1 is JSON without a resourceSpans array"],
+    ["two.json", '{"a":1}\n{"b":2}', "holds no OTLP JSON line: line 1 is JSON without a resourceSpans array"],
+  ] as const) {
+    const file = join(dir, name);
+    for (const ending of ["", "\n"]) {
+      writeFileSync(file, text + ending);
+      const error = errorOf(file);
+      assert.equal(error.code, "not-otlp", `${name} ending ${JSON.stringify(ending)}`);
+      assert.equal(error.reason, reason);
+    }
+  }
+  // A span line without a line end is read; a JSON line of no OTLP after it is a skip, said.
+  const spans = join(dir, "spans.jsonl");
+  writeFileSync(spans, COLLECTOR_LINE);
+  assert.deepEqual(
+    readSpansFile(spans).map((s) => s.name),
+    ["checkout"],
+  );
+  writeFileSync(spans, COLLECTOR_LINE + "\n" + '{"foo":1}');
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.message);
+  process.on("warning", onWarning);
+  t.after(() => process.off("warning", onWarning));
+  assert.deepEqual(
+    readSpansFile(spans).map((s) => s.name),
+    ["checkout"],
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(
+    warnings.filter((m) => m.includes("line 2 is JSON without a resourceSpans array")).length,
+    1,
+    warnings.join("\n"),
+  );
+});
+
 test("a file larger than one read: every span, those split across reads too", (t) => {
   const file = join(tempDir(t, "spans-large"), "large.jsonl");
   const lines: string[] = [];

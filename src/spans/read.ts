@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { describeValue, quoteLocation } from "../describe-value.js";
+import { assertKnownOptions } from "../known-options.js";
 import { countWithin, emitSettingWarningOnce, hasWarned, markWarned } from "../warn-once.js";
 
 /**
@@ -630,12 +631,28 @@ export interface ReadSpansFileOptions {
   onLongLine?: ((line: number) => void) | undefined;
 }
 
-/** A positive whole number of bytes of `maxLineBytes`, or a TypeError saying what to give. */
-function lineBound(maxLineBytes: number | undefined): number {
+/** The names of {@link ReadSpansFileOptions}, as a misspelt one is told ("did you mean"). */
+const READ_OPTION_NAMES = ["keep", "maxLineBytes", "onLongLine"] as const;
+
+/**
+ * The options of `where` (`tracehop readSpansFile`) checked before the file is opened: a plain object of
+ * known names (as every tracehop entry point takes options), `keep` and `onLongLine` functions, and the
+ * line bound, a positive whole number of bytes (default {@link MAX_LINE_BYTES}), which it returns.
+ * @throws TypeError naming the option and what to give, the value given quoted as it was (`got "10"`).
+ */
+function readOptionsChecked(options: ReadSpansFileOptions, where: string): number {
+  assertKnownOptions(options, READ_OPTION_NAMES, where);
+  const { keep, maxLineBytes, onLongLine } = options;
+  if (keep !== undefined && typeof keep !== "function")
+    throw new TypeError(`${where}: keep must be a function (span) => boolean, got ${describeValue(keep)}`);
+  if (onLongLine !== undefined && typeof onLongLine !== "function")
+    throw new TypeError(
+      `${where}: onLongLine must be a function (lineNumber) => void, got ${describeValue(onLongLine)}`,
+    );
   if (maxLineBytes === undefined) return MAX_LINE_BYTES;
   if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1)
     throw new TypeError(
-      `maxLineBytes takes a whole number of bytes, 1 or more (default ${MAX_LINE_BYTES}, 64 MiB), got ${String(maxLineBytes)}`,
+      `${where}: maxLineBytes takes a whole number of bytes, 1 or more (default ${MAX_LINE_BYTES}, 64 MiB), got ${describeValue(maxLineBytes)}`,
     );
   return maxLineBytes;
 }
@@ -758,7 +775,7 @@ function readFileFrom(
     throw new TypeError(
       `${where}: ${describeValue(path)} is no path; give the spans file's path (a non-empty string)`,
     );
-  const maxLineBytes = lineBound(options.maxLineBytes);
+  const maxLineBytes = readOptionsChecked(options, `tracehop ${where}`);
   const longLines: number[] = [];
   let fd: number | undefined;
   let reading: SpansReading;
@@ -899,8 +916,11 @@ function readFileFrom(
  *   start or after a 4-byte length: the Collector file exporter's `compression: zstd`), `utf-16` (a UTF-16
  *   byte order mark, or a `{` beside a 0 byte), each message giving the command that reads it; `not-otlp` (no line of it is an OTLP JSON
  *   request: another kind of file; or its first line runs past `maxLineBytes`). Its message says what to
- *   do. A TypeError when `path` is not a non-empty string, or `options.maxLineBytes` is not a whole
- *   number of bytes, 1 or more.
+ *   do. A TypeError, before the file is opened, when `path` is not a non-empty string, `options` is not
+ *   a plain object or names an option it does not have (`tracehop readSpansFile: there is no option
+ *   "keeep"; did you mean keep?`, as every tracehop entry point says it), `keep` or `onLongLine` is not
+ *   a function, or `options.maxLineBytes` is not a whole number of bytes, 1 or more (the value quoted
+ *   as given: `got "10"`).
  */
 export function readSpansFile(path: string, options: ReadSpansFileOptions = {}): FileSpan[] {
   return readFileFrom(path, options, "readSpansFile").spans;
@@ -979,7 +999,7 @@ function isCount(value: unknown): value is number {
  * @throws SpansFileError as readSpansFile does (the file removed since: `not-found`); a TypeError for a
  *   `path` that is not a non-empty string, a `mark` that is not `{ ino, size }` of whole numbers 0 or more
  *   (with `dev` a whole number and `fingerprint` 64 hex digits when given), or a `maxLineBytes` that is not
- *   a whole number of bytes, 1 or more.
+ *   a whole number of bytes, 1 or more; options refused as readSpansFile refuses them.
  */
 export function readSpansSince(
   path: string,

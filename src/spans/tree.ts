@@ -1,6 +1,7 @@
 // The spans of a spans file grouped by trace, and a trace printed as an indented tree.
 import { describeValue, escapeUnprintable, TERMINAL_CONTROLS } from "../describe-value.js";
 import { hex16ToDecimal, ZERO_HEX16 } from "../propagation/datadog/ids.js";
+import { assertKnownOptions } from "../known-options.js";
 import type { FileSpan, FileSpanAttributeValue } from "./read.js";
 
 /**
@@ -356,7 +357,10 @@ export function traceTreeLines(trace: FileTrace, options: FormatTraceTreeOptions
  * lines as `npx tracehop spans` (docs/export.md, "Reading the spans file: `tracehop spans`").
  * Spans of several traces: give each of {@link groupTraces} in turn (the header names the first's id).
  * @returns the lines joined with `\n`, no line end after the last; `""` for no spans.
- * @throws TypeError when `trace` is neither a {@link FileTrace} nor an array.
+ * @throws TypeError when `trace` is neither a {@link FileTrace} nor an array; when `options` is not a
+ *   plain object, names an option it does not have (`tracehop formatTraceTree: there is no option
+ *   "heder"; did you mean header?`, as every tracehop entry point says it), or gives `header` or
+ *   `details` a value that is not a boolean (quoted as given: `got "no"`).
  */
 export function formatTraceTree(
   trace: FileTrace | readonly FileSpan[],
@@ -369,6 +373,14 @@ export function formatTraceTree(
     throw new TypeError(
       `formatTraceTree: ${describeValue(trace)} is neither a trace of groupTraces nor an array of FileSpan`,
     );
+  assertKnownOptions(options, TREE_OPTION_NAMES, "tracehop formatTraceTree");
+  for (const name of TREE_OPTION_NAMES) {
+    const value: unknown = options[name];
+    if (value !== undefined && typeof value !== "boolean")
+      throw new TypeError(
+        `tracehop formatTraceTree: ${name} must be true or false, got ${describeValue(value)}`,
+      );
+  }
   if (Array.isArray(trace)) {
     const spans = trace as readonly FileSpan[];
     if (spans.length === 0) return "";
@@ -376,6 +388,9 @@ export function formatTraceTree(
   }
   return traceTreeLines(trace as FileTrace, options).join("\n");
 }
+
+/** The names of {@link FormatTraceTreeOptions}, as a misspelt one is told ("did you mean"). */
+const TREE_OPTION_NAMES = ["header", "details"] as const;
 
 /** `spans` as one {@link FileTrace}, named by the first span's trace. */
 function wholeTrace(spans: readonly FileSpan[]): FileTrace {

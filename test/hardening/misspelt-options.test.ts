@@ -33,6 +33,7 @@ import {
   withSendSpan,
 } from "../../src/messaging/index.js";
 import { traceCarrierExtension } from "../../src/prisma/index.js";
+import { formatTraceTree, readSpansFile, readSpansSince } from "../../src/spans/index.js";
 import { JsonLinesFileSpanExporter } from "../../src/tracing/JsonLinesFileSpanExporter.js";
 import { resolveTracingConfig } from "../../src/tracing/tracing-config.js";
 import { describeValue } from "../../src/describe-value.js";
@@ -286,6 +287,43 @@ const misspelt: [label: string, call: () => unknown, message: string][] = [
     "setDatadogContext priority: nothing near",
     () => setDatadogContext(ROOT_CONTEXT, { priority: 2 } as never),
     'tracehop setDatadogContext: there is no field "priority"; the fields are samplingPriority, origin, propagationTags, lastParentId',
+  ],
+  // tracehop/spans: the options are checked before the file is opened (a path that does not exist here).
+  [
+    "readSpansFile keeep",
+    () => readSpansFile("/nonexistent/f1-spans.jsonl", { keeep: () => true } as never),
+    'tracehop readSpansFile: there is no option "keeep"; did you mean keep?',
+  ],
+  [
+    "readSpansFile maxLineByte",
+    () => readSpansFile("/nonexistent/f1-spans.jsonl", { maxLineByte: 10 } as never),
+    'tracehop readSpansFile: there is no option "maxLineByte"; did you mean maxLineBytes?',
+  ],
+  [
+    "readSpansSince onLongLin",
+    () =>
+      readSpansSince("/nonexistent/f1-spans.jsonl", { ino: 0, size: 0 }, { onLongLin: () => {} } as never),
+    'tracehop readSpansSince: there is no option "onLongLin"; did you mean onLongLine?',
+  ],
+  [
+    "readSpansFile trace: nothing near",
+    () => readSpansFile("/nonexistent/f1-spans.jsonl", { trace: "x" } as never),
+    'tracehop readSpansFile: there is no option "trace"; the options are keep, maxLineBytes, onLongLine',
+  ],
+  [
+    "readSpansFile given a string for its options",
+    () => readSpansFile("/nonexistent/f1-spans.jsonl", "keep" as never),
+    'tracehop readSpansFile: options must be a plain object, got "keep"',
+  ],
+  [
+    "formatTraceTree heder",
+    () => formatTraceTree([], { heder: false } as never),
+    'tracehop formatTraceTree: there is no option "heder"; did you mean header?',
+  ],
+  [
+    "formatTraceTree given a boolean for its options",
+    () => formatTraceTree([], false as never),
+    "tracehop formatTraceTree: options must be a plain object, got false",
   ],
   [
     "a name of 100000 characters: no guess, the options listed",

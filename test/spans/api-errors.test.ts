@@ -3,6 +3,8 @@
 // TypeErrors from inside, datadogTraceId of 16 hex digits or a traceparent returned a wrong id): each answers
 // with a TypeError naming the function, what it got and what to give, and a valid call still works.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import {
   datadogTraceId,
@@ -12,6 +14,7 @@ import {
   readSpansSince,
   type FileTrace,
 } from "../../src/spans/index.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /** Asserts `call` throws a TypeError whose message matches each of `patterns`. */
 function refuses(call: () => unknown, ...patterns: RegExp[]): void {
@@ -67,4 +70,60 @@ test("groupTraces and formatTraceTree refuse what is neither spans nor a trace, 
   refuses(() => formatTraceTree(null as unknown as FileTrace), /^formatTraceTree: /, /null/);
   assert.deepEqual(groupTraces([]), []);
   assert.equal(formatTraceTree([]), "");
+});
+
+// A known option of the wrong type: said with the value quoted as given (`got "10"`, not `got 10`, which
+// reads as if the number 10 were refused), before the file is opened; the documented options still work.
+test("the options of readSpansFile, readSpansSince and formatTraceTree refuse a value of the wrong type, quoted", (t) => {
+  const missing = "/nonexistent/f1-spans.jsonl";
+  const mark = { ino: 0, size: 0 };
+  const exact = (call: () => unknown, message: string) =>
+    assert.throws(call, (error: unknown) => {
+      assert.ok(error instanceof TypeError, `a TypeError, got ${String(error)}`);
+      assert.equal(error.message, message);
+      return true;
+    });
+  const bound = "maxLineBytes takes a whole number of bytes, 1 or more (default 67108864, 64 MiB), got ";
+  exact(
+    () => readSpansFile(missing, { maxLineBytes: "10" as never }),
+    `tracehop readSpansFile: ${bound}"10"`,
+  );
+  exact(
+    () => readSpansSince(missing, mark, { maxLineBytes: "10" as never }),
+    `tracehop readSpansSince: ${bound}"10"`,
+  );
+  exact(() => readSpansFile(missing, { maxLineBytes: 0 }), `tracehop readSpansFile: ${bound}0`);
+  exact(
+    () => readSpansFile(missing, { keep: "yes" as never }),
+    'tracehop readSpansFile: keep must be a function (span) => boolean, got "yes"',
+  );
+  exact(
+    () => readSpansSince(missing, mark, { onLongLine: 5 as never }),
+    "tracehop readSpansSince: onLongLine must be a function (lineNumber) => void, got 5",
+  );
+  exact(
+    () => formatTraceTree([], { header: "no" as never }),
+    'tracehop formatTraceTree: header must be true or false, got "no"',
+  );
+  exact(
+    () => formatTraceTree([], { details: 0 as never }),
+    "tracehop formatTraceTree: details must be true or false, got 0",
+  );
+  exact(
+    () => readSpansFile(missing, null as never),
+    "tracehop readSpansFile: options must be a plain object, got null",
+  );
+  // Given as documented (undefined fields too): read as before.
+  const file = join(tempDir(t, "f1-spans-options"), "empty.jsonl");
+  writeFileSync(file, "");
+  assert.deepEqual(
+    readSpansFile(file, { keep: undefined, maxLineBytes: undefined, onLongLine: undefined }),
+    [],
+  );
+  assert.deepEqual(readSpansFile(file, undefined), []);
+  assert.deepEqual(readSpansSince(file, mark, { keep: () => true, maxLineBytes: 10, onLongLine: () => {} }), {
+    spans: [],
+    replaced: false,
+  });
+  assert.equal(formatTraceTree([], { header: false, details: undefined }), "");
 });

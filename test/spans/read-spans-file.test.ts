@@ -447,7 +447,8 @@ test("a line longer than maxLineBytes: skipped unheld, onLongLine told its numbe
   // A bound that is no number of bytes: said, with what to give.
   assert.throws(() => readSpansFile(file, { maxLineBytes: 0 }), {
     name: "TypeError",
-    message: "maxLineBytes takes a whole number of bytes, 1 or more (default 67108864, 64 MiB), got 0",
+    message:
+      "tracehop readSpansFile: maxLineBytes takes a whole number of bytes, 1 or more (default 67108864, 64 MiB), got 0",
   });
 });
 

@@ -9,6 +9,7 @@ import type { CommandIo } from "./command.js";
 import { EXIT_FAILED, EXIT_NO_CONTEXT, EXIT_USAGE, EXIT_VALID, printable } from "./report.js";
 import {
   MAX_LINE_BYTES,
+  kindOfFile,
   packedFix,
   packedProblem,
   readSpans,
@@ -230,16 +231,6 @@ const MAX_LINE_SHOWN = `${MAX_LINE_BYTES / (1024 * 1024)} MiB`;
  */
 function splitCommand(file: string): string {
   return `jq -c '.resourceSpans[] | {resourceSpans: [.]}' ${file} | tracehop spans -`;
-}
-
-/** What a file that is no regular file is, for the messages: `a named pipe`, `a character device`. */
-function kindOfFile(stats: Stats): string {
-  if (stats.isDirectory()) return "a folder";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  if (stats.isFIFO()) return "a named pipe";
-  if (stats.isSocket()) return "a socket";
-  return "not a regular file";
 }
 
 /**

@@ -592,8 +592,11 @@ export function packedFix(kind: PackedKind, file: string, reader: string): strin
 const GIVE_FILE =
   "give the file startTracing writes (its spansFile option, TRACEHOP_SPANS_FILE) or the Collector file exporter's output (format: json)";
 
-/** What a file that is not a regular file is, for the messages: `a character device`, `a folder`. */
-function kindOfFile(stats: Stats): string {
+/**
+ * Internal (also `tracehop spans`'s): what a file that is not a regular file is, for the messages: `a folder`,
+ * `a character device`, `a block device`, `a named pipe`, `a socket`, else `not a regular file`.
+ */
+export function kindOfFile(stats: Stats): string {
   if (stats.isDirectory()) return "a folder";
   if (stats.isCharacterDevice()) return "a character device";
   if (stats.isBlockDevice()) return "a block device";

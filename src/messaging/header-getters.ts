@@ -470,7 +470,7 @@ function makeSetter<H extends object>(
           noteBaggageWritten(headers, name, text);
       } catch {
         // A frozen object, a throwing setter or proxy trap: the field is not written, said once.
-        warnHeadersNotWritable(helper, key);
+        warnHeadersNotWritable(helper, amqpTable, key);
       }
     },
   };
@@ -480,15 +480,16 @@ function makeSetter<H extends object>(
 
 /**
  * Says so (once per process and setter: `diag.warn` and the process warning
- * `TRACEHOP_HEADERS_NOT_WRITABLE`) when the setter `helper` could not write field `key` (the first one
+ * `TRACEHOP_HEADERS_NOT_WRITABLE`) when the setter `helper` (of AMQP tables when `amqpTable`, else of
+ * Kafka headers) could not write field `key` (the first one
  * refused, as the propagator named it) into headers that refuse it: a frozen, sealed or non-extensible
  * object, a read-only field, a throwing setter or proxy trap (assignment throws in a module's strict
  * code). A TextMapSetter writes in place and cannot copy, so the message leaves without the field; the
  * fix names the writer that puts the context on a copy (`injectAmqpHeaders`, `injectKafkaHeaders`).
  * A trace lost without an error is said, never thrown (docs/warnings.md). Never throws.
  */
-function warnHeadersNotWritable(helper: string, key: string): void {
-  const writer = helper === "amqpHeadersSetter" ? "injectAmqpHeaders" : "injectKafkaHeaders";
+function warnHeadersNotWritable(helper: string, amqpTable: boolean, key: string): void {
+  const writer = amqpTable ? "injectAmqpHeaders" : "injectKafkaHeaders";
   warnOnce(
     `headers-not-writable:${helper}`,
     `tracehop ${helper}: the headers refused the field ${quoteWritten(key.toLowerCase())} (a frozen, sealed or ` +

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { readSpansSince, spansFileMark } from "../../src/spans/index.js";
 import { tempDir } from "../support/temp-dir.js";
+import { tracehopWarningsOf } from "../support/warnings.js";
 
 /** One OTLP JSON line of one span `name` (span id from `n`), padded with an attribute of `pad` characters. */
 function line(n: number, name: string, pad = 0): string {
@@ -33,19 +34,9 @@ function line(n: number, name: string, pad = 0): string {
   });
 }
 
-/** The process warnings `call` gives (emitted on a later tick: waited for). */
+/** The TRACEHOP_* process warnings `call` gives ({@link tracehopWarningsOf}), as text. */
 async function warningsOf(call: () => void): Promise<string[]> {
-  const seen: (Error & { code?: string })[] = [];
-  const listener = (warning: Error) => seen.push(warning);
-  process.on("warning", listener);
-  try {
-    call();
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off("warning", listener);
-  }
-  return seen.filter((w) => w.code?.startsWith("TRACEHOP_")).map((w) => w.message);
+  return (await tracehopWarningsOf(call)).map((w) => w.message);
 }
 
 test("a file under 64 KiB marked again and again as it grows past the first window, then past both: each reading holds the spans since its mark alone", (t) => {

@@ -25,6 +25,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { readSpansFile, SpansFileError, type SpansFileErrorCode } from "../../src/spans/index.js";
 import { tempDir } from "../support/temp-dir.js";
+import { tracehopWarningsOf } from "../support/warnings.js";
 
 const RESOURCE = resourceFromAttributes({ "service.name": "h10-api" });
 
@@ -108,19 +109,9 @@ function errorOf(path: string): SpansFileError {
   assert.fail(`readSpansFile(${path}) returned`);
 }
 
-/** The process warnings `call` gives (emitted on a later tick: waited for). */
+/** The TRACEHOP_* process warnings `call` gives ({@link tracehopWarningsOf}), as text. */
 async function warningsOf(call: () => void): Promise<string[]> {
-  const seen: (Error & { code?: string })[] = [];
-  const listener = (warning: Error) => seen.push(warning);
-  process.on("warning", listener);
-  try {
-    call();
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off("warning", listener);
-  }
-  return seen.filter((w) => w.code?.startsWith("TRACEHOP_")).map((w) => `${w.code}: ${w.message}`);
+  return (await tracehopWarningsOf(call)).map((w) => `${w.code}: ${w.message}`);
 }
 
 test("a Collector file shared by several pipelines (lines of logs, metrics and profiles beside spans): the spans read, the other lines skipped without a warning", async (t) => {

@@ -13,6 +13,7 @@ import {
   type SpansFileErrorCode,
 } from "../../src/spans/index.js";
 import { tempDir } from "../support/temp-dir.js";
+import { tracehopWarningsOf } from "../support/warnings.js";
 
 /** One OTLP JSON line of one span: trace `trace`, span `id`, parent `parent` ("" for none). */
 function line(id: string, name: string, parent = "", trace = "5b8efff798038103d269b633813fc60c"): string {
@@ -39,20 +40,8 @@ function line(id: string, name: string, parent = "", trace = "5b8efff798038103d2
   });
 }
 
-/** The process warnings `call` gives (emitted on a later tick: waited for). */
-async function warningsOf(call: () => void): Promise<(Error & { code?: string })[]> {
-  const seen: (Error & { code?: string })[] = [];
-  const listener = (warning: Error) => seen.push(warning);
-  process.on("warning", listener);
-  try {
-    call();
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off("warning", listener);
-  }
-  return seen.filter((w) => w.code?.startsWith("TRACEHOP_"));
-}
+/** The TRACEHOP_* process warnings `call` gives ({@link tracehopWarningsOf}). */
+const warningsOf = tracehopWarningsOf;
 
 test("spans skipped without a word (a line too long without onLongLine, a line of no OTLP JSON among good ones, a span of invalid ids): a TRACEHOP_SPANS_SKIPPED warning, once per file", async (t) => {
   const dir = tempDir(t, "h1-skips");

@@ -61,3 +61,22 @@ export function assertSaidOnce(told: Told, code: string, message: string): void 
     [message],
   );
 }
+
+/**
+ * The TRACEHOP_* process warnings that synchronous `call` gives, in order (emitted on a later tick:
+ * two `setImmediate` turns waited for). For tests that look at the warnings alone, without the diag
+ * logger {@link recordWarnings} installs.
+ */
+export async function tracehopWarningsOf(call: () => void): Promise<(Error & { code?: string })[]> {
+  const seen: (Error & { code?: string })[] = [];
+  const listener = (warning: Error) => seen.push(warning);
+  process.on("warning", listener);
+  try {
+    call();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("warning", listener);
+  }
+  return seen.filter((w) => w.code?.startsWith("TRACEHOP_"));
+}

@@ -999,6 +999,8 @@ function isCount(value: unknown): value is number {
  * The format, what is skipped and the options (`keep`, `maxLineBytes`, `onLongLine`): {@link readSpansFile};
  * but after a mark a first line longer than `maxLineBytes` is skipped and told as any other (the file's
  * start was before the mark), not refused.
+ * @returns `{ spans, replaced }`: the spans read, in file order, as {@link readSpansFile} gives them; and
+ *   `replaced`, true when the whole file was read because `path` is another file than the one marked.
  * @throws SpansFileError as readSpansFile does (the file removed since: `not-found`); a TypeError for a
  *   `path` that is not a non-empty string, a `mark` that is not `{ ino, size }` of whole numbers 0 or more
  *   (with `dev` a whole number and `fingerprint` 64 hex digits when given), or a `maxLineBytes` that is not
